@@ -1,0 +1,204 @@
+// The local web chat: the zero-setup channel. Serves the chat page and a JSON API on HOST:PORT.
+//   GET  /healthz                    200 once ready
+//   POST /api/messages {text, id?}   → {messages:[{id,text,buttons:[{id,label}]}]} — the replies to that message
+//   POST /api/buttons/:id            → same shape, for a tap
+//   GET  /api/messages?after=<id>    → bot messages after that id (proactive ones included); ?tail=N → the last N
+// The transcript is the event log stream chat:web:operator, so it survives restarts.
+
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import type { SentMessage } from '../../../src/domain/messages.ts';
+import type { Logger } from '../../../src/observability/logger.ts';
+import { chatStream, Outcome, type Channel, type HandleResult, type InboundHandler } from '../../../src/ports/channel.ts';
+import type { EventLog } from '../../../src/ports/store.ts';
+import { bearer, HttpError, readJson, sendJson, tokenMatches } from './http.ts';
+
+export const WEB_CHANNEL = 'web';
+/** The web chat has one chat and one sender: the operator, authenticated by loopback or WEB_TOKEN. */
+export const WEB_OPERATOR = 'operator';
+export const MAX_MESSAGE_CHARS = 8000;
+const MAX_BODY_BYTES = 64 * 1024;
+const MAX_PAGE = 500;
+
+const messageBody = z.object({
+  text: z.string({ error: 'text must be a string' }).trim().min(1, { error: 'text must not be empty' }).max(MAX_MESSAGE_CHARS, {
+    error: `text is longer than ${MAX_MESSAGE_CHARS} characters; split it up`,
+  }),
+  id: z.string().min(1).max(128).optional(),
+});
+const tapBody = z.object({ id: z.string().min(1).max(128).optional() });
+
+export interface WebChannelOptions {
+  host: string;
+  port: number;
+  token?: string | undefined;
+  events: EventLog;
+  logger: Logger;
+}
+
+const toApi = (m: SentMessage) => ({ id: m.id, text: m.text, buttons: m.buttons.map((b) => ({ id: b.data, label: b.label })) });
+
+export class WebChannel implements Channel {
+  readonly name = WEB_CHANNEL;
+  readonly #options: WebChannelOptions;
+  readonly #log: Logger;
+  readonly #page: string;
+  #server: Server | undefined;
+  #handler: InboundHandler | undefined;
+  #url = '';
+
+  constructor(options: WebChannelOptions) {
+    this.#options = options;
+    this.#log = options.logger.child({ component: 'web' });
+    this.#page = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  describe(): string {
+    return `web chat at ${this.#url}`;
+  }
+
+  async start(handler: InboundHandler): Promise<void> {
+    this.#handler = handler;
+    const server = createServer((req, res) => {
+      this.#serve(req, res).catch((err: unknown) => this.#error(res, err));
+    });
+    server.requestTimeout = 30_000;
+    server.headersTimeout = 10_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.#options.port, this.#options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#server = server;
+    const { port } = server.address() as AddressInfo;
+    const host = this.#options.host.includes(':') ? `[${this.#options.host}]` : this.#options.host;
+    this.#url = `http://${host}:${port}`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  /** Messages are already in the transcript stream; the page fetches them from there. */
+  async deliver(): Promise<void> {}
+
+  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    if (path === '/healthz') return sendJson(res, this.#handler ? 200 : 503, { status: this.#handler ? 'ok' : 'starting' });
+    this.#checkAccess(req, path);
+    if (req.method === 'GET' && (path === '/' || path === '/index.html')) {
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'",
+        'x-frame-options': 'DENY',
+      });
+      return void res.end(this.#page);
+    }
+    if (path === '/api/messages') {
+      if (req.method === 'GET') return this.#list(res, url.searchParams);
+      if (req.method === 'POST') return this.#post(req, res);
+      throw new HttpError(405, 'use GET or POST on /api/messages');
+    }
+    const tap = /^\/api\/buttons\/([^/]+)$/.exec(path);
+    if (tap?.[1]) {
+      if (req.method !== 'POST') throw new HttpError(405, 'use POST to tap a button');
+      return this.#tap(req, res, tap[1]);
+    }
+    throw new HttpError(404, `no such endpoint: ${req.method ?? 'GET'} ${path}`);
+  }
+
+  /** With a token, every API call must carry it. Without one (loopback only), refuse foreign Host headers (DNS rebinding). */
+  #checkAccess(req: IncomingMessage, path: string): void {
+    const { token } = this.#options;
+    if (token !== undefined) {
+      if (path.startsWith('/api/') && !tokenMatches(bearer(req), token)) throw new HttpError(401, 'missing or wrong bearer token (WEB_TOKEN)');
+      return;
+    }
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+    if (!['localhost', '127.0.0.1', '[::1]'].includes(host) && !/^127\.\d+\.\d+\.\d+$/.test(host)) {
+      throw new HttpError(403, 'this chat only answers requests addressed to localhost');
+    }
+  }
+
+  async #post(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = messageBody.safeParse(await readJson(req, MAX_BODY_BYTES));
+    if (!body.success) throw new HttpError(body.error.issues.some((i) => i.code === 'too_big') ? 413 : 400, body.error.issues[0]?.message ?? 'bad request');
+    const result = await this.#dispatch({ kind: 'message', text: body.data.text }, body.data.id);
+    this.#reply(res, result);
+  }
+
+  async #tap(req: IncomingMessage, res: ServerResponse, rawId: string): Promise<void> {
+    let data: string;
+    try {
+      data = decodeURIComponent(rawId);
+    } catch {
+      throw new HttpError(400, 'the button id is not valid URL encoding');
+    }
+    const body = tapBody.safeParse(await readJson(req, MAX_BODY_BYTES));
+    if (!body.success) throw new HttpError(400, body.error.issues[0]?.message ?? 'bad request');
+    const result = await this.#dispatch({ kind: 'button', data }, body.data.id);
+    if (result.outcome === Outcome.unknownAction) return sendJson(res, 404, { error: 'unknown button', messages: result.replies.map(toApi) });
+    this.#reply(res, result);
+  }
+
+  async #dispatch(part: { kind: 'message'; text: string } | { kind: 'button'; data: string }, id: string | undefined): Promise<HandleResult> {
+    if (!this.#handler) throw new HttpError(503, 'starting up; try again in a moment');
+    const base = { id: id ?? randomUUID(), channel: WEB_CHANNEL, chatId: WEB_OPERATOR, senderId: WEB_OPERATOR };
+    return this.#handler.handle({ ...base, ...part }, this);
+  }
+
+  #reply(res: ServerResponse, result: HandleResult): void {
+    const messages = result.replies.map(toApi);
+    if (result.outcome === Outcome.duplicate) return sendJson(res, 200, { messages, duplicate: true });
+    if (result.outcome === Outcome.rateLimited) return sendJson(res, 429, { error: 'too many messages', messages });
+    sendJson(res, result.outcome === Outcome.failed ? 500 : 200, { messages });
+  }
+
+  async #list(res: ServerResponse, params: URLSearchParams): Promise<void> {
+    const number = (name: string, fallback: number): number => {
+      const raw = params.get(name);
+      if (raw === null || raw === '') return fallback;
+      if (!/^\d{1,12}$/.test(raw)) throw new HttpError(400, `${name} must be a message id (a whole number)`);
+      return Number(raw);
+    };
+    const stream = chatStream(WEB_CHANNEL, WEB_OPERATOR);
+    const tail = number('tail', 0);
+    let afterSeq = number('after', 0);
+    const limit = Math.min(number('limit', MAX_PAGE) || MAX_PAGE, MAX_PAGE);
+    if (tail > 0) {
+      // The newest `tail` messages: find where they start, then read forward.
+      const all = await this.#options.events.readStream(stream, { types: ['message.sent'] });
+      afterSeq = all.length > tail ? (all[all.length - tail - 1]?.seq ?? 0) : 0;
+    }
+    const events = await this.#options.events.readStream(stream, { afterSeq, limit, types: ['message.sent'] });
+    const messages = events.flatMap((e) => (e.type === 'message.sent' ? [toApi({ id: String(e.seq), text: e.data.text, buttons: e.data.buttons })] : []));
+    sendJson(res, 200, { messages });
+  }
+
+  #error(res: ServerResponse, err: unknown): void {
+    if (err instanceof HttpError) {
+      if (!res.headersSent) sendJson(res, err.status, { error: err.message });
+      return;
+    }
+    this.#log.error({ err }, 'web request failed');
+    if (!res.headersSent) sendJson(res, 500, { error: 'internal error; the details are in the log' });
+    else res.destroy();
+  }
+}

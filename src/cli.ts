@@ -1,0 +1,60 @@
+// The command line: reads .env and the environment, starts Solo OS, stops it cleanly on SIGINT/SIGTERM.
+// Every start-up failure ends as one sentence on stderr and a non-zero exit, never a stack trace.
+
+import dotenv from 'dotenv';
+import { loadConfig, SETTINGS } from './config.ts';
+import { ConfigError, SoloError } from './domain/errors.ts';
+import { startSolo, VERSION } from './main.ts';
+
+const USAGE = `Solo OS ${VERSION}: an AI workflow OS for one-person companies.
+
+Usage: npm start            (or: node bin/solo.js)
+       node bin/solo.js --help | --version
+
+Settings come from the environment or a .env file in the working directory:
+${Object.entries(SETTINGS)
+  .map(([name, text]) => `  ${name.padEnd(22)} ${text}`)
+  .join('\n')}
+`;
+
+function explain(err: unknown): string {
+  if (err instanceof SoloError) return err.userMessage;
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'EADDRINUSE') return 'The web chat port is already in use; stop the other program or set PORT to a free port.';
+  if (e.code === 'EACCES') return 'Not allowed to listen on that port; choose a PORT above 1024.';
+  if (e.code === 'EADDRNOTAVAIL') return 'HOST is not an address of this machine; use 127.0.0.1 or a local interface address.';
+  return `Solo OS could not start: ${e.message ?? String(err)}`;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(USAGE);
+  if (argv.includes('--version')) return void process.stdout.write(`${VERSION}\n`);
+  if (argv.length > 0) {
+    process.stderr.write(`Unknown argument ${argv[0]}; run with --help to see the options.\n`);
+    process.exit(2);
+  }
+  dotenv.config({ quiet: true });
+  let app;
+  try {
+    app = await startSolo(loadConfig());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Solo OS cannot start; fix these settings (environment or .env):\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+    } else {
+      process.stderr.write(`${explain(err)}\n`);
+      if (process.env['LOG_LEVEL'] === 'debug' || process.env['LOG_LEVEL'] === 'trace') console.error(err);
+    }
+    process.exit(1);
+  }
+  const shutdown = (signal: string) => {
+    app
+      .stop(signal)
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        app.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}

@@ -1,0 +1,50 @@
+// Slash commands and button actions, registered by name. /help is generated from this registry.
+
+import type { InboundContext } from '../inbound/context.ts';
+
+export interface Command {
+  name: string;
+  /** Argument synopsis for /help, e.g. "<text>". */
+  usage?: string;
+  description: string;
+  run(ctx: InboundContext, args: string): Promise<void>;
+}
+
+/** A button's `data` is `<action>:<argument>`; the action's handler gets the argument. */
+export interface Action {
+  name: string;
+  run(ctx: InboundContext, arg: string): Promise<void>;
+}
+
+export class Registry {
+  readonly #commands = new Map<string, Command>();
+  readonly #actions = new Map<string, Action>();
+
+  command(command: Command): this {
+    if (this.#commands.has(command.name)) throw new Error(`command /${command.name} is registered twice`);
+    this.#commands.set(command.name, command);
+    return this;
+  }
+
+  action(action: Action): this {
+    if (this.#actions.has(action.name)) throw new Error(`action ${action.name} is registered twice`);
+    this.#actions.set(action.name, action);
+    return this;
+  }
+
+  findCommand(name: string): Command | undefined {
+    return this.#commands.get(name);
+  }
+
+  /** Resolves button data to its action and argument, or undefined when no action of that name exists. */
+  findAction(data: string): { action: Action; arg: string } | undefined {
+    const colon = data.indexOf(':');
+    const name = colon === -1 ? data : data.slice(0, colon);
+    const action = this.#actions.get(name);
+    return action ? { action, arg: colon === -1 ? '' : data.slice(colon + 1) } : undefined;
+  }
+
+  commands(): Command[] {
+    return [...this.#commands.values()];
+  }
+}

@@ -1,0 +1,102 @@
+// One zod schema for the whole environment. With nothing set, Solo OS runs locally on the embedded store.
+// A bad value stops the start with one line per problem, naming the variable and what it expects.
+
+import { z } from 'zod';
+import { ConfigError } from './domain/errors.ts';
+
+/** Empty strings (a blank line in .env) count as unset. */
+const opt = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const withDefault = <T extends z.ZodType>(schema: T, value: z.input<T>) =>
+  z.preprocess((v) => (v === '' || v === undefined ? value : v), schema);
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+export const isLoopback = (host: string): boolean => LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+const port = z.coerce
+  .number({ error: 'expected a port number from 1 to 65535' })
+  .int({ error: 'expected a port number from 1 to 65535' })
+  .min(1, { error: 'expected a port number from 1 to 65535' })
+  .max(65535, { error: 'expected a port number from 1 to 65535' });
+
+const count = (what: string) =>
+  z.coerce.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).min(0, { error: `expected ${what}` });
+
+/** Every setting, with what it is for: printed by `--help` and mirrored in the README's table. */
+export const SETTINGS = {
+  PORT: 'Port of the local web chat and its JSON API (default 3000).',
+  HOST: 'Address the web chat binds to (default 127.0.0.1). Anything but loopback needs WEB_TOKEN.',
+  WEB_TOKEN: 'Bearer token for the web chat and API (at least 16 characters). Required off loopback.',
+  DATA_DIR: 'Folder of the embedded store (default ./data).',
+  SQLITE_SYNCHRONOUS: 'normal (default: survives a killed process) or full (also survives power loss, slower writes).',
+  MONGODB_URI: 'Use MongoDB instead of the embedded store, e.g. mongodb://localhost:27017/solo.',
+  LOG_LEVEL: 'fatal, error, warn, info (default), debug, trace or silent.',
+  LOG_FORMAT: 'auto (default: pretty in a terminal, JSON otherwise), json or pretty.',
+  RATE_LIMIT_PER_MINUTE: 'Messages a sender may send per minute before being asked to slow down (default 60; 0 = off).',
+  OPENAI_BASE_URL: 'OpenAI-compatible endpoint for free-text chat (OpenAI, Ollama, vLLM, LM Studio, llama.cpp).',
+  OPENAI_API_KEY: 'API key for that endpoint (never logged).',
+  OPENAI_MODEL: 'Model name to use at that endpoint, e.g. gpt-4o-mini or llama3.1.',
+} as const;
+
+const schema = z
+  .object({
+    PORT: withDefault(port, 3000),
+    HOST: withDefault(z.string().min(1), '127.0.0.1'),
+    WEB_TOKEN: opt(z.string().min(16, { error: 'expected a token of at least 16 characters' })),
+    DATA_DIR: withDefault(z.string().min(1), './data'),
+    SQLITE_SYNCHRONOUS: withDefault(z.enum(['normal', 'full'], { error: 'expected normal or full' }), 'normal'),
+    MONGODB_URI: opt(
+      z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/, { error: 'expected a URI starting with mongodb:// or mongodb+srv://' }),
+    ),
+    LOG_LEVEL: withDefault(
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        error: 'expected one of fatal, error, warn, info, debug, trace, silent',
+      }),
+      'info',
+    ),
+    LOG_FORMAT: withDefault(z.enum(['auto', 'json', 'pretty'], { error: 'expected auto, json or pretty' }), 'auto'),
+    RATE_LIMIT_PER_MINUTE: withDefault(count('a whole number of messages per minute, 0 to turn the limit off'), 60),
+    OPENAI_BASE_URL: opt(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://localhost:11434/v1' })),
+    OPENAI_API_KEY: opt(z.string()),
+    OPENAI_MODEL: opt(z.string().min(1)),
+  })
+  .superRefine((c, ctx) => {
+    if (!isLoopback(c.HOST) && c.WEB_TOKEN === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEB_TOKEN'],
+        message: `required when HOST is not a loopback address (HOST=${c.HOST}); set a token of at least 16 characters`,
+      });
+    }
+    if ((c.OPENAI_BASE_URL !== undefined || c.OPENAI_API_KEY !== undefined) && c.OPENAI_MODEL === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['OPENAI_MODEL'], message: 'required when OPENAI_BASE_URL or OPENAI_API_KEY is set' });
+    }
+  });
+
+export type Config = z.infer<typeof schema>;
+
+const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI']);
+
+/** Parses the environment. Throws ConfigError with one readable line per problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const source: Record<string, string | undefined> = {};
+  for (const key of Object.keys(SETTINGS)) source[key] = env[key];
+  const result = schema.safeParse(source);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'settings');
+    const got = source[name];
+    const shown = got === undefined || SECRET.has(name) ? '' : ` (got ${JSON.stringify(got)})`;
+    return `${name}: ${issue.message}${shown}`;
+  });
+  throw new ConfigError([...new Set(problems)]);
+}
+
+/** Whether free-text chat can reach a model. */
+export function llmConfigured(config: Config): boolean {
+  return config.OPENAI_MODEL !== undefined;
+}
+
+/** A MongoDB URI safe to print: the password is masked. */
+export function maskUri(uri: string): string {
+  return uri.replace(/^(mongodb(?:\+srv)?:\/\/[^:/@]+):[^@]*@/, '$1:***@');
+}

@@ -1,0 +1,68 @@
+// The event log's vocabulary. One interface keyed by event type; every union below is derived from it,
+// so adding an event type makes every exhaustive switch a compile error until it handles the new case.
+// Each stored event carries `v`, the schema version of its data, so old events stay readable after changes.
+
+import type { ButtonSpec } from './messages.ts';
+
+export interface EventDataMap {
+  'system.started': { version: string; store: string; channels: string[] };
+  'system.stopped': { reason: string };
+  'message.received': { channel: string; chatId: string; senderId: string; text: string };
+  'button.tapped': { channel: string; chatId: string; senderId: string; data: string };
+  'message.sent': { channel: string; chatId: string; text: string; buttons: ButtonSpec[]; inReplyTo?: string };
+  'sender.refused': { channel: string; senderId: string };
+  'rate.limited': { channel: string; senderId: string; retryAfterSeconds: number };
+  'command.failed': { command: string; code: string; message: string };
+  'note.remembered': { noteId: string; text: string; channel: string };
+  'note.forgotten': { noteId: string; channel: string };
+  'note.restored': { noteId: string; channel: string };
+}
+
+/** Current schema version of each event type's data. Bump when a type's data changes shape. */
+export const EVENT_VERSIONS = {
+  'system.started': 1,
+  'system.stopped': 1,
+  'message.received': 1,
+  'button.tapped': 1,
+  'message.sent': 1,
+  'sender.refused': 1,
+  'rate.limited': 1,
+  'command.failed': 1,
+  'note.remembered': 1,
+  'note.forgotten': 1,
+  'note.restored': 1,
+} as const satisfies Record<keyof EventDataMap, number>;
+
+export type EventType = keyof EventDataMap;
+
+/** An event about to be appended. `dedupeKey` makes the append idempotent: a second append with the same key is a no-op. */
+export type NewEvent = {
+  [K in EventType]: { type: K; stream: string; data: EventDataMap[K]; dedupeKey?: string };
+}[EventType];
+
+/** An event as stored: `position` is global and increasing, `seq` counts from 1 within its stream. */
+export type StoredEvent = {
+  [K in EventType]: {
+    type: K;
+    v: number;
+    stream: string;
+    seq: number;
+    position: number;
+    at: Date;
+    data: EventDataMap[K];
+    dedupeKey?: string;
+  };
+}[EventType];
+
+export function newEvent<K extends EventType>(
+  type: K,
+  stream: string,
+  data: EventDataMap[K],
+  dedupeKey?: string,
+): NewEvent {
+  return (dedupeKey === undefined ? { type, stream, data } : { type, stream, data, dedupeKey }) as NewEvent;
+}
+
+export function isEventType(value: string): value is EventType {
+  return Object.hasOwn(EVENT_VERSIONS, value);
+}

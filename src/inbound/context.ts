@@ -1,0 +1,45 @@
+import type { Config } from '../config.ts';
+import type { InboundEvent, OutboundMessage, SentMessage } from '../domain/messages.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Channel, Outcome } from '../ports/channel.ts';
+import type { Store } from '../ports/store.ts';
+
+/** What the core offers every handler. */
+export interface Services {
+  store: Store;
+  logger: Logger;
+  config: Config;
+  startedAt: Date;
+  version: string;
+  /** Channels running now. */
+  channels: () => Channel[];
+}
+
+export interface InboundContext {
+  readonly event: InboundEvent;
+  readonly channel: Channel;
+  readonly services: Services;
+  readonly log: Logger;
+  /** Records the message in the event log, then delivers it on this event's channel and chat. */
+  reply(message: OutboundMessage | string): Promise<SentMessage>;
+  readonly replies: SentMessage[];
+  outcome: Outcome;
+  /** Set by the command parser. */
+  command?: { name: string; args: string };
+  /** Position of the event that recorded this inbound message (provenance for what it creates). */
+  eventPosition?: number;
+}
+
+export type Next = () => Promise<void>;
+export type Middleware = (ctx: InboundContext, next: Next) => Promise<void>;
+
+/** Runs middleware in order, like grammY's Composer: each decides whether to call `next`. */
+export function compose(middleware: Middleware[]): (ctx: InboundContext) => Promise<void> {
+  return async (ctx) => {
+    const run = async (i: number): Promise<void> => {
+      const mw = middleware[i];
+      if (mw) await mw(ctx, () => run(i + 1));
+    };
+    await run(0);
+  };
+}

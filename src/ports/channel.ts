@@ -1,0 +1,37 @@
+// The channel port: every chat surface (web chat, Telegram, Slack, Discord) is an adapter behind this.
+// Adapters translate platform updates into InboundEvents and hand them to the InboundHandler. Every outbound
+// message is first recorded in the event log (stream `chat:<channel>:<chatId>`, type message.sent: an outbox),
+// then handed to the channel's `deliver`. The web chat's transcript is that stream.
+
+import type { InboundEvent, SentMessage } from '../domain/messages.ts';
+
+export const Outcome = {
+  handled: 'handled',
+  duplicate: 'duplicate',
+  refused: 'refused',
+  rateLimited: 'rate_limited',
+  unknownAction: 'unknown_action',
+  failed: 'failed',
+} as const;
+export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+
+export interface HandleResult {
+  outcome: Outcome;
+  replies: SentMessage[];
+}
+
+export interface InboundHandler {
+  handle(event: InboundEvent, channel: Channel): Promise<HandleResult>;
+}
+
+export interface Channel {
+  readonly name: string;
+  start(handler: InboundHandler): Promise<void>;
+  stop(): Promise<void>;
+  /** Puts an already recorded message in front of the user. */
+  deliver(chatId: string, message: SentMessage): Promise<void>;
+  /** One line for /status, e.g. "web chat at http://127.0.0.1:3000". */
+  describe(): string;
+}
+
+export const chatStream = (channel: string, chatId: string): string => `chat:${channel}:${chatId}`;

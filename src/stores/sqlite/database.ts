@@ -1,0 +1,71 @@
+// Opens the embedded SQLite file (Node's built-in node:sqlite) and applies the schema.
+// WAL + synchronous=NORMAL: a committed transaction survives the process being killed (kill -9); only an OS crash
+// or power loss can drop the last transactions, and SQLITE_SYNCHRONOUS=full closes that gap at some write cost.
+
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position   INTEGER PRIMARY KEY AUTOINCREMENT,
+  stream     TEXT    NOT NULL,
+  seq        INTEGER NOT NULL,
+  type       TEXT    NOT NULL,
+  v          INTEGER NOT NULL,
+  at         INTEGER NOT NULL,
+  data       TEXT    NOT NULL,
+  dedupe_key TEXT    UNIQUE,
+  UNIQUE (stream, seq)
+);
+CREATE INDEX IF NOT EXISTS events_at ON events (at);
+CREATE INDEX IF NOT EXISTS events_type ON events (type, position);
+
+CREATE TABLE IF NOT EXISTS identities (
+  channel     TEXT NOT NULL,
+  external_id TEXT NOT NULL,
+  label       TEXT NOT NULL,
+  linked_at   INTEGER NOT NULL,
+  via         TEXT NOT NULL,
+  PRIMARY KEY (channel, external_id)
+);
+
+CREATE TABLE IF NOT EXISTS notes (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  text            TEXT    NOT NULL,
+  created_at      INTEGER NOT NULL,
+  source_channel  TEXT    NOT NULL,
+  source_position INTEGER,
+  forgotten_at    INTEGER
+);
+CREATE INDEX IF NOT EXISTS notes_live ON notes (forgotten_at, id);
+CREATE VIRTUAL TABLE IF NOT EXISTS notes_fts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 0');
+
+CREATE TABLE IF NOT EXISTS settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`;
+
+export type Synchronous = 'normal' | 'full';
+
+export function openDatabase(file: string, synchronous: Synchronous = 'normal'): DatabaseSync {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new DatabaseSync(file);
+  db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}; PRAGMA busy_timeout = 5000;`);
+  db.exec(SCHEMA);
+  return db;
+}
+
+/** Runs `fn` in one IMMEDIATE transaction. node:sqlite is synchronous, so nothing else interleaves. */
+export function inTransaction<T>(db: DatabaseSync, fn: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = fn();
+    db.exec('COMMIT');
+    return result;
+  } catch (err) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw err;
+  }
+}

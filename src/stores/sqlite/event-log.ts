@@ -1,0 +1,111 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { EVENT_VERSIONS, type NewEvent, type StoredEvent } from '../../domain/events.ts';
+import type { AppendResult, EventLog, ReadRangeOptions, ReadStreamOptions } from '../../ports/store.ts';
+import { inTransaction } from './database.ts';
+
+interface EventRow {
+  position: number;
+  stream: string;
+  seq: number;
+  type: string;
+  v: number;
+  at: number;
+  data: string;
+  dedupe_key: string | null;
+}
+
+function toEvent(row: EventRow): StoredEvent {
+  const event = {
+    type: row.type,
+    v: row.v,
+    stream: row.stream,
+    seq: row.seq,
+    position: row.position,
+    at: new Date(row.at),
+    data: JSON.parse(row.data) as unknown,
+  } as StoredEvent;
+  if (row.dedupe_key !== null) event.dedupeKey = row.dedupe_key;
+  return event;
+}
+
+const MAX_READ = 10_000;
+
+export class SqliteEventLog implements EventLog {
+  readonly #db: DatabaseSync;
+  readonly #insert: StatementSync;
+  readonly #lastSeq: StatementSync;
+  readonly #byDedupe: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#insert = db.prepare(
+      'INSERT INTO events (stream, seq, type, v, at, data, dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *',
+    );
+    this.#lastSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE stream = ?');
+    this.#byDedupe = db.prepare('SELECT * FROM events WHERE dedupe_key = ?');
+  }
+
+  async append(event: NewEvent): Promise<AppendResult> {
+    return inTransaction(this.#db, () => this.#appendOne(event));
+  }
+
+  async appendMany(events: NewEvent[]): Promise<AppendResult[]> {
+    if (events.length === 0) return [];
+    return inTransaction(this.#db, () => events.map((event) => this.#appendOne(event)));
+  }
+
+  #appendOne(event: NewEvent): AppendResult {
+    if (event.dedupeKey !== undefined) {
+      const existing = this.#byDedupe.get(event.dedupeKey) as EventRow | undefined;
+      if (existing) return { event: toEvent(existing), duplicate: true };
+    }
+    const { seq } = this.#lastSeq.get(event.stream) as { seq: number };
+    const row = this.#insert.get(
+      event.stream,
+      seq + 1,
+      event.type,
+      EVENT_VERSIONS[event.type],
+      Date.now(),
+      JSON.stringify(event.data),
+      event.dedupeKey ?? null,
+    ) as unknown as EventRow;
+    return { event: toEvent(row), duplicate: false };
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    const params: (string | number)[] = [stream, options.afterSeq ?? 0];
+    let sql = 'SELECT * FROM events WHERE stream = ? AND seq > ?';
+    if (options.types?.length) {
+      sql += ` AND type IN (${options.types.map(() => '?').join(', ')})`;
+      params.push(...options.types);
+    }
+    sql += ' ORDER BY seq LIMIT ?';
+    params.push(Math.min(options.limit ?? MAX_READ, MAX_READ));
+    return (this.#db.prepare(sql).all(...params) as unknown as EventRow[]).map(toEvent);
+  }
+
+  async readRange(options: ReadRangeOptions = {}): Promise<StoredEvent[]> {
+    const where: string[] = ['position > ?'];
+    const params: (string | number)[] = [options.afterPosition ?? 0];
+    if (options.from) {
+      where.push('at >= ?');
+      params.push(options.from.getTime());
+    }
+    if (options.to) {
+      where.push('at < ?');
+      params.push(options.to.getTime());
+    }
+    if (options.types?.length) {
+      where.push(`type IN (${options.types.map(() => '?').join(', ')})`);
+      params.push(...options.types);
+    }
+    params.push(Math.min(options.limit ?? MAX_READ, MAX_READ));
+    const sql = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY position LIMIT ?`;
+    return (this.#db.prepare(sql).all(...params) as unknown as EventRow[]).map(toEvent);
+  }
+
+  async findByDedupeKey(dedupeKey: string): Promise<StoredEvent | null> {
+    const row = this.#byDedupe.get(dedupeKey) as EventRow | undefined;
+    return row ? toEvent(row) : null;
+  }
+}

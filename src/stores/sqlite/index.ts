@@ -1,0 +1,61 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { join, resolve } from 'node:path';
+import { StoreError } from '../../domain/errors.ts';
+import type { EventLog, IdentityStore, NoteStore, SettingsStore, Store } from '../../ports/store.ts';
+import { openDatabase, type Synchronous } from './database.ts';
+import { SqliteEventLog } from './event-log.ts';
+import { SqliteIdentityStore, SqliteNoteStore, SqliteSettingsStore } from './records.ts';
+
+export const SQLITE_FILE = 'solo.db';
+
+/** The embedded default store: one SQLite file under DATA_DIR. */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  readonly location: string;
+  readonly #synchronous: Synchronous;
+  #db: DatabaseSync | undefined;
+  #events: EventLog | undefined;
+  #identities: IdentityStore | undefined;
+  #notes: NoteStore | undefined;
+  #settings: SettingsStore | undefined;
+
+  constructor(dataDir: string, options: { synchronous?: Synchronous } = {}) {
+    this.location = dataDir === ':memory:' ? ':memory:' : join(resolve(dataDir), SQLITE_FILE);
+    this.#synchronous = options.synchronous ?? 'normal';
+  }
+
+  async init(): Promise<void> {
+    try {
+      this.#db = openDatabase(this.location, this.#synchronous);
+    } catch (err) {
+      throw new StoreError('store_unavailable', `Cannot open the embedded store at ${this.location}: ${(err as Error).message}.`, { cause: err });
+    }
+    this.#events = new SqliteEventLog(this.#db);
+    this.#identities = new SqliteIdentityStore(this.#db);
+    this.#notes = new SqliteNoteStore(this.#db);
+    this.#settings = new SqliteSettingsStore(this.#db);
+  }
+
+  get events(): EventLog {
+    return this.#ready(this.#events);
+  }
+  get identities(): IdentityStore {
+    return this.#ready(this.#identities);
+  }
+  get notes(): NoteStore {
+    return this.#ready(this.#notes);
+  }
+  get settings(): SettingsStore {
+    return this.#ready(this.#settings);
+  }
+
+  #ready<T>(part: T | undefined): T {
+    if (part === undefined) throw new StoreError('store_not_ready', 'The store is not open yet.');
+    return part;
+  }
+
+  async close(): Promise<void> {
+    this.#db?.close();
+    this.#db = undefined;
+  }
+}
