@@ -58,19 +58,21 @@ const schema = z
     OPENAI_BASE_URL: opt(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://localhost:11434/v1' })),
     OPENAI_API_KEY: opt(z.string()),
     OPENAI_MODEL: opt(z.string().min(1)),
-  })
-  .superRefine((c, ctx) => {
-    if (!isLoopback(c.HOST) && c.WEB_TOKEN === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['WEB_TOKEN'],
-        message: `required when HOST is not a loopback address (HOST=${c.HOST}); set a token of at least 16 characters`,
-      });
-    }
-    if ((c.OPENAI_BASE_URL !== undefined || c.OPENAI_API_KEY !== undefined) && c.OPENAI_MODEL === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['OPENAI_MODEL'], message: 'required when OPENAI_BASE_URL or OPENAI_API_KEY is set' });
-    }
   });
+
+/** Rules that span settings, checked on the raw values so they are reported alongside every other problem. */
+function crossCheck(source: Record<string, string | undefined>): string[] {
+  const set = (name: string) => source[name] !== undefined && source[name] !== '';
+  const problems: string[] = [];
+  const host = set('HOST') ? (source['HOST'] as string) : '127.0.0.1';
+  if (!isLoopback(host) && !set('WEB_TOKEN')) {
+    problems.push(`WEB_TOKEN: required when HOST is not a loopback address (HOST=${host}); set a token of at least 16 characters`);
+  }
+  if ((set('OPENAI_BASE_URL') || set('OPENAI_API_KEY')) && !set('OPENAI_MODEL')) {
+    problems.push('OPENAI_MODEL: required when OPENAI_BASE_URL or OPENAI_API_KEY is set');
+  }
+  return problems;
+}
 
 export type Config = z.infer<typeof schema>;
 
@@ -81,14 +83,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const source: Record<string, string | undefined> = {};
   for (const key of Object.keys(SETTINGS)) source[key] = env[key];
   const result = schema.safeParse(source);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
+  const cross = crossCheck(source);
+  if (result.success && cross.length === 0) return result.data;
+  const issues = result.success ? [] : result.error.issues;
+  const problems = issues.map((issue) => {
     const name = String(issue.path[0] ?? 'settings');
     const got = source[name];
     const shown = got === undefined || SECRET.has(name) ? '' : ` (got ${JSON.stringify(got)})`;
     return `${name}: ${issue.message}${shown}`;
   });
-  throw new ConfigError([...new Set(problems)]);
+  throw new ConfigError([...new Set([...problems, ...cross])]);
 }
 
 /** Whether free-text chat can reach a model. */

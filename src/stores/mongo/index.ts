@@ -1,0 +1,91 @@
+// MongoDB store (when MONGODB_URI is set), with the official driver. Passes the same contract suite as SQLite.
+// No multi-document transactions are used: every write is one document, idempotency rests on `_id`
+// uniqueness (always enforced), and a crash between allocating a number and inserting can leave a gap in
+// positions or sequence numbers, never a duplicate.
+
+import { MongoClient, type Db } from 'mongodb';
+import { StoreError } from '../../domain/errors.ts';
+import { maskUri } from '../../config.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { Store } from '../../ports/store.ts';
+import { MongoEventLog } from './event-log.ts';
+import { MongoIdentityStore, MongoNoteStore, MongoSettingsStore } from './records.ts';
+
+const DEFAULT_DB = 'solo';
+export const CONNECT_TIMEOUT_MS = 5000;
+
+/** The database named in the URI's path, or `solo`. */
+export function databaseName(uri: string): string {
+  const match = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri);
+  return match?.[1] ? decodeURIComponent(match[1]) : DEFAULT_DB;
+}
+
+export class MongoStore implements Store {
+  readonly kind = 'mongodb';
+  readonly location: string;
+  readonly #uri: string;
+  readonly #log: Logger | undefined;
+  #client: MongoClient | undefined;
+  #parts: { events: MongoEventLog; identities: MongoIdentityStore; notes: MongoNoteStore; settings: MongoSettingsStore } | undefined;
+
+  constructor(uri: string, options: { logger?: Logger } = {}) {
+    this.#uri = uri;
+    this.location = maskUri(uri);
+    this.#log = options.logger;
+  }
+
+  async init(): Promise<void> {
+    const client = new MongoClient(this.#uri, {
+      serverSelectionTimeoutMS: CONNECT_TIMEOUT_MS,
+      connectTimeoutMS: CONNECT_TIMEOUT_MS,
+      appName: 'solo-os',
+    });
+    let db: Db;
+    try {
+      await client.connect();
+      db = client.db(databaseName(this.#uri));
+      await db.command({ ping: 1 });
+    } catch (err) {
+      await client.close().catch(() => undefined);
+      const reason = (err as Error).message.split('\n')[0] ?? 'no answer';
+      throw new StoreError(
+        'store_unavailable',
+        `Cannot reach MongoDB at ${this.location} (${reason}); check MONGODB_URI and that the server is running, or unset MONGODB_URI to use the embedded store.`,
+        { cause: err, retryable: true },
+      );
+    }
+    this.#client = client;
+    const parts = {
+      events: new MongoEventLog(db),
+      identities: new MongoIdentityStore(db),
+      notes: new MongoNoteStore(db),
+      settings: new MongoSettingsStore(db),
+    };
+    await Promise.all([parts.events.init(), parts.notes.init()]);
+    this.#parts = parts;
+    this.#log?.info({ db: db.databaseName }, 'connected to MongoDB');
+  }
+
+  #ready() {
+    if (!this.#parts) throw new StoreError('store_not_ready', 'The store is not connected yet.');
+    return this.#parts;
+  }
+  get events() {
+    return this.#ready().events;
+  }
+  get identities() {
+    return this.#ready().identities;
+  }
+  get notes() {
+    return this.#ready().notes;
+  }
+  get settings() {
+    return this.#ready().settings;
+  }
+
+  async close(): Promise<void> {
+    await this.#client?.close();
+    this.#client = undefined;
+    this.#parts = undefined;
+  }
+}
