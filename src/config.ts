@@ -12,18 +12,19 @@ const withDefault = <T extends z.ZodType>(schema: T, value: z.input<T>) =>
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 export const isLoopback = (host: string): boolean => LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 
+const PORT_EXPECTED = 'expected a port number from 1 to 65535 (or 0 for any free port)';
 const port = z.coerce
-  .number({ error: 'expected a port number from 1 to 65535' })
-  .int({ error: 'expected a port number from 1 to 65535' })
-  .min(1, { error: 'expected a port number from 1 to 65535' })
-  .max(65535, { error: 'expected a port number from 1 to 65535' });
+  .number({ error: PORT_EXPECTED })
+  .int({ error: PORT_EXPECTED })
+  .min(0, { error: PORT_EXPECTED })
+  .max(65535, { error: PORT_EXPECTED });
 
 const count = (what: string) =>
   z.coerce.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).min(0, { error: `expected ${what}` });
 
 /** Every setting, with what it is for: printed by `--help` and mirrored in the README's table. */
 export const SETTINGS = {
-  PORT: 'Port of the local web chat and its JSON API (default 3000).',
+  PORT: 'Port of the local web chat and its JSON API (default 3000; 0 picks a free port).',
   HOST: 'Address the web chat binds to (default 127.0.0.1). Anything but loopback needs WEB_TOKEN.',
   WEB_TOKEN: 'Bearer token for the web chat and API (at least 16 characters). Required off loopback.',
   DATA_DIR: 'Folder of the embedded store (default ./data).',

@@ -1,0 +1,40 @@
+// Starts a real Solo OS in-process on a temporary data folder and a free port, and talks to its web API.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.ts';
+import { startSolo, type SoloApp } from '../../src/main.ts';
+
+export const tempDir = (prefix = 'solo-test-'): string => mkdtempSync(join(tmpdir(), prefix));
+
+export async function startTestApp(env: Record<string, string> = {}): Promise<SoloApp> {
+  const config = loadConfig({ DATA_DIR: tempDir(), PORT: '0', LOG_LEVEL: 'silent', ...env });
+  return startSolo(config, { logger: pino({ level: 'silent' }) });
+}
+
+export interface ApiMessage {
+  id: string;
+  text: string;
+  buttons: { id: string; label: string }[];
+}
+
+export interface ApiReply {
+  status: number;
+  body: { messages?: ApiMessage[]; error?: string; duplicate?: boolean };
+}
+
+export async function api(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiReply> {
+  const init: RequestInit = { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };
+  if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  const res = await fetch(base + path, init);
+  return { status: res.status, body: (await res.json()) as ApiReply['body'] };
+}
+
+/** Sends a chat message and returns the texts of the replies. */
+export async function say(base: string, text: string, id?: string): Promise<ApiMessage[]> {
+  const { status, body } = await api(base, 'POST', '/api/messages', id === undefined ? { text } : { text, id });
+  if (status !== 200) throw new Error(`POST /api/messages answered ${status}: ${JSON.stringify(body)}`);
+  return body.messages ?? [];
+}
