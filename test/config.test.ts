@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadConfig, maskUri } from '../src/config.ts';
+import { ConfigError } from '../src/domain/errors.ts';
+
+const problems = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems;
+  }
+  assert.fail('expected a ConfigError');
+};
+
+test('with nothing set, it runs locally on the embedded store', () => {
+  const c = loadConfig({});
+  assert.equal(c.PORT, 3000);
+  assert.equal(c.HOST, '127.0.0.1');
+  assert.equal(c.DATA_DIR, './data');
+  assert.equal(c.MONGODB_URI, undefined);
+  assert.equal(c.RATE_LIMIT_PER_MINUTE, 60);
+});
+
+test('empty values count as unset', () => {
+  const c = loadConfig({ PORT: '', MONGODB_URI: '', OPENAI_MODEL: '' });
+  assert.equal(c.PORT, 3000);
+  assert.equal(c.MONGODB_URI, undefined);
+});
+
+test('each bad value gets one line naming the variable and what it expects', () => {
+  const lines = problems({ PORT: '70000', LOG_LEVEL: 'loud', MONGODB_URI: 'postgres://x', RATE_LIMIT_PER_MINUTE: '-1', OPENAI_BASE_URL: 'not a url' });
+  assert.deepEqual(lines.map((l) => l.split(':')[0]), ['PORT', 'MONGODB_URI', 'LOG_LEVEL', 'RATE_LIMIT_PER_MINUTE', 'OPENAI_BASE_URL', 'OPENAI_MODEL']);
+  assert.match(lines[0] ?? '', /^PORT: expected a port number from 1 to 65535.*\(got "70000"\)$/);
+  assert.ok(!lines.some((l) => l.includes('postgres://x')), 'a connection string is never echoed');
+});
+
+test('binding beyond loopback needs WEB_TOKEN, reported with the other problems', () => {
+  assert.deepEqual(problems({ HOST: '0.0.0.0', PORT: 'x' }).map((l) => l.split(':')[0]), ['PORT', 'WEB_TOKEN']);
+  assert.match(problems({ HOST: '0.0.0.0', WEB_TOKEN: 'short' })[0] ?? '', /WEB_TOKEN: expected a token of at least 16 characters$/);
+  assert.equal(loadConfig({ HOST: '0.0.0.0', WEB_TOKEN: 'sixteen-chars-ok' }).HOST, '0.0.0.0');
+  assert.equal(loadConfig({ HOST: '127.0.0.2' }).HOST, '127.0.0.2');
+});
+
+test('a model endpoint needs a model name', () => {
+  assert.deepEqual(problems({ OPENAI_API_KEY: 'sk-test' }), ['OPENAI_MODEL: required when OPENAI_BASE_URL or OPENAI_API_KEY is set']);
+  assert.equal(loadConfig({ OPENAI_BASE_URL: 'http://localhost:11434/v1', OPENAI_MODEL: 'llama3.1' }).OPENAI_MODEL, 'llama3.1');
+});
+
+test('MongoDB passwords are masked for display', () => {
+  assert.equal(maskUri('mongodb://solo:hunter2@db:27017/solo'), 'mongodb://solo:***@db:27017/solo');
+  assert.equal(maskUri('mongodb://db:27017/solo'), 'mongodb://db:27017/solo');
+});
