@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { WebChannel, WEB_CHANNEL, WEB_OPERATOR } from '../adapters/channels/web/web-channel.ts';
-import { loadConfig, maskUri, type Config } from './config.ts';
+import { maskUri, type Config } from './config.ts';
 import { Conductor } from './conductor/conductor.ts';
 import { registerBuiltins } from './conductor/builtin-commands.ts';
 import { Registry } from './conductor/registry.ts';

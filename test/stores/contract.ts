@@ -20,9 +20,9 @@ const received = (stream: string, text: string, key?: string): NewEvent =>
 export function storeContract(name: string, target: ContractTarget): void {
   describe(`store contract: ${name}`, () => {
     let store: Store;
-    const it = (title: string, fn: () => Promise<void>) => {
+    const it = (title: string, fn: () => Promise<void>): void => {
       const reason = target.skip?.[title];
-      return reason ? test(title, { skip: reason }, fn) : test(title, fn);
+      void test(title, reason ? { skip: reason } : {}, fn);
     };
 
     before(async () => {
