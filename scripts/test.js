@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// `npm test`: typecheck, lint, then every test file with Node's own test runner. Stops at the first failing step.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+createRequire(import.meta.url)('./check-node.cjs');
+
+const run = (title, command, args, extra = {}) => {
+  process.stdout.write(`\n== ${title}\n`);
+  const result = spawnSync(command, args, { stdio: 'inherit', ...extra });
+  if (result.status !== 0) {
+    process.stderr.write(`\n${title} failed (exit ${result.status ?? result.signal}).\n`);
+    process.exit(result.status || 1);
+  }
+};
+
+const bin = (name) => `node_modules/.bin/${name}`;
+run('typecheck', bin('tsc'), ['--noEmit']);
+run('lint', bin('eslint'), ['.']);
+
+// The MongoDB contract run needs either MONGODB_URI (a real server) or the test-only emulator package.
+if (!process.env.MONGODB_URI && !existsSync('test/mongo-emulator/node_modules/@push.rocks/smartmongo')) {
+  run('install the test-only MongoDB emulator', 'npm', ['ci', '--prefix', 'test/mongo-emulator', '--no-audit', '--no-fund']);
+}
+
+const files = process.argv.slice(2);
+run('tests', process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=120000', ...(files.length ? files : ['test/**/*.test.ts'])]);
