@@ -6,15 +6,17 @@ import { createRequire } from 'node:module';
 
 createRequire(import.meta.url)('./check-node.cjs');
 
-const run = (title, command, args, extra = {}) => {
+/** @param {string} title @param {string} command @param {string[]} args */
+const run = (title, command, args) => {
   process.stdout.write(`\n== ${title}\n`);
-  const result = spawnSync(command, args, { stdio: 'inherit', ...extra });
+  const result = spawnSync(command, args, { stdio: 'inherit' });
   if (result.status !== 0) {
     process.stderr.write(`\n${title} failed (exit ${result.status ?? result.signal}).\n`);
     process.exit(result.status || 1);
   }
 };
 
+/** @param {string} name */
 const bin = (name) => `node_modules/.bin/${name}`;
 run('typecheck', bin('tsc'), ['--noEmit']);
 run('lint', bin('eslint'), ['.']);

@@ -27,6 +27,12 @@ function freePort() {
   });
 }
 
+// The driver's default (streaming) server monitor sends exhaust `hello` (moreToCome), which CongoDB
+// does not support: ~10 s after connecting every heartbeat fails ("Server ended moreToCome
+// unexpectedly"), the connection pool is cleared and in-flight operations can fail with
+// MongoPoolClearedError. Polling monitoring avoids that, so the URI carries it.
+export const URI_OPTIONS = 'serverMonitoringMode=poll';
+
 /**
  * Start one in-memory CongoDB emulator on 127.0.0.1.
  * @param {{ port?: number, dbName?: string }} [opts]
@@ -54,7 +60,7 @@ export async function startEmulator({ port, dbName = DEFAULT_DB_NAME } = {}) {
   }
   let stopped = false;
   return {
-    uri: `mongodb://${HOST}:${port}/${dbName}`,
+    uri: `mongodb://${HOST}:${port}/${dbName}?${URI_OPTIONS}`,
     port,
     dbName,
     server,

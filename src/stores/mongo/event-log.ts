@@ -1,11 +1,11 @@
-import type { Collection, Db, Filter } from 'mongodb';
+import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
 import { EVENT_VERSIONS, type NewEvent, type StoredEvent } from '../../domain/events.ts';
 import type { AppendResult, EventLog, ReadRangeOptions, ReadStreamOptions } from '../../ports/store.ts';
-import { Counters, isDuplicateKey } from './counters.ts';
+import { Counters, isDuplicateId, keyId } from './counters.ts';
 
-/** `_id` is `d:<dedupeKey>` for deduplicated events (uniqueness by `_id`) and `p:<position>` otherwise. */
+/** `_id` is derived from the dedupe key when there is one (uniqueness by `_id`), a fresh ObjectId otherwise. */
 interface EventDoc {
-  _id: string;
+  _id: ObjectId;
   position: number;
   stream: string;
   seq: number;
@@ -24,7 +24,8 @@ function toEvent(doc: EventDoc): StoredEvent {
   return event;
 }
 
-const idFor = (event: NewEvent, position: number): string => (event.dedupeKey !== undefined ? `d:${event.dedupeKey}` : `p:${position}`);
+const dedupeId = (key: string): ObjectId => keyId(`dedupe:${key}`);
+const idFor = (event: NewEvent): ObjectId => (event.dedupeKey !== undefined ? dedupeId(event.dedupeKey) : new ObjectId());
 
 export class MongoEventLog implements EventLog {
   readonly #events: Collection<EventDoc>;
@@ -38,6 +39,7 @@ export class MongoEventLog implements EventLog {
   async init(): Promise<void> {
     await this.#events.createIndex({ stream: 1, seq: 1 }, { unique: true });
     await this.#events.createIndex({ position: 1 }, { unique: true });
+    await this.#events.createIndex({ dedupeKey: 1 }, { unique: true, partialFilterExpression: { dedupeKey: { $exists: true } } });
     await this.#events.createIndex({ at: 1 });
     await this.#events.createIndex({ type: 1, position: 1 });
   }
@@ -54,7 +56,7 @@ export class MongoEventLog implements EventLog {
       await this.#events.insertOne(doc);
     } catch (err) {
       // Lost a race with a concurrent append of the same dedupe key: that one wins.
-      if (event.dedupeKey !== undefined && isDuplicateKey(err)) {
+      if (event.dedupeKey !== undefined && isDuplicateId(err)) {
         const winner = await this.findByDedupeKey(event.dedupeKey);
         if (winner) return { event: winner, duplicate: true };
       }
@@ -65,45 +67,30 @@ export class MongoEventLog implements EventLog {
 
   async appendMany(events: NewEvent[]): Promise<AppendResult[]> {
     if (events.length === 0) return [];
-    const keys = events.flatMap((e) => (e.dedupeKey !== undefined ? [`d:${e.dedupeKey}`] : []));
-    const existing = new Map<string, StoredEvent>();
-    if (keys.length > 0) {
-      for (const doc of await this.#events.find({ _id: { $in: keys } }).toArray()) existing.set(doc._id, toEvent(doc));
+    // With dedupe keys in play, go one by one so that a repeated key resolves to its first occurrence.
+    if (events.some((e) => e.dedupeKey !== undefined)) {
+      const results: AppendResult[] = [];
+      for (const e of events) results.push(await this.append(e));
+      return results;
     }
-    // A batch may repeat a dedupe key: only its first occurrence is new.
-    const fresh: NewEvent[] = [];
-    const seenInBatch = new Set<string>();
-    for (const e of events) {
-      const key = e.dedupeKey !== undefined ? `d:${e.dedupeKey}` : undefined;
-      if (key && (existing.has(key) || seenInBatch.has(key))) continue;
-      if (key) seenInBatch.add(key);
-      fresh.push(e);
-    }
-    if (fresh.length > 0 && seenInBatch.size === 0) {
-      // Fast path: reserve every number in a few round trips, insert in one.
-      const first = await this.#counters.next('events', fresh.length);
-      const perStream = new Map<string, number>();
-      for (const e of fresh) perStream.set(e.stream, (perStream.get(e.stream) ?? 0) + 1);
-      const nextSeq = new Map<string, number>();
-      for (const [stream, n] of perStream) nextSeq.set(stream, await this.#counters.next(`stream:${stream}`, n));
-      const docs = fresh.map((e, i) => {
-        const seq = nextSeq.get(e.stream) ?? 1;
-        nextSeq.set(e.stream, seq + 1);
-        return this.#doc(e, first + i, seq);
-      });
-      await this.#events.insertMany(docs, { ordered: true });
-      const byPosition = new Map(docs.map((d) => [d.position, toEvent(d)]));
-      return docs.map((d) => ({ event: byPosition.get(d.position) as StoredEvent, duplicate: false }));
-    }
-    // With dedupe keys in play, go one by one so duplicates inside the batch resolve to their first occurrence.
-    const results: AppendResult[] = [];
-    for (const e of events) results.push(await this.append(e));
-    return results;
+    // Otherwise reserve every number in a few round trips and insert in one.
+    const first = await this.#counters.next('events', events.length);
+    const perStream = new Map<string, number>();
+    for (const e of events) perStream.set(e.stream, (perStream.get(e.stream) ?? 0) + 1);
+    const nextSeq = new Map<string, number>();
+    for (const [stream, n] of perStream) nextSeq.set(stream, await this.#counters.next(`stream:${stream}`, n));
+    const docs = events.map((e, i) => {
+      const seq = nextSeq.get(e.stream) ?? 1;
+      nextSeq.set(e.stream, seq + 1);
+      return this.#doc(e, first + i, seq);
+    });
+    await this.#events.insertMany(docs, { ordered: true });
+    return docs.map((d) => ({ event: toEvent(d), duplicate: false }));
   }
 
   #doc(event: NewEvent, position: number, seq: number): EventDoc {
     const doc: EventDoc = {
-      _id: idFor(event, position),
+      _id: idFor(event),
       position,
       stream: event.stream,
       seq,
@@ -142,7 +129,7 @@ export class MongoEventLog implements EventLog {
   }
 
   async findByDedupeKey(dedupeKey: string): Promise<StoredEvent | null> {
-    const doc = await this.#events.findOne({ _id: `d:${dedupeKey}` });
+    const doc = await this.#events.findOne({ _id: dedupeId(dedupeKey) });
     return doc ? toEvent(doc) : null;
   }
 }

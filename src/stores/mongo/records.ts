@@ -1,12 +1,13 @@
 // Notes, operator identities and settings on MongoDB.
 
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, ObjectId } from 'mongodb';
 import { tokens } from '../../domain/text.ts';
 import type { Identity, IdentityStore, Note, NoteSource, NoteStore, SettingsStore } from '../../ports/store.ts';
-import { Counters } from './counters.ts';
+import { Counters, keyId } from './counters.ts';
 
 interface NoteDoc {
-  _id: number;
+  _id: ObjectId;
+  noteId: number;
   text: string;
   createdAt: Date;
   source: NoteSource;
@@ -16,12 +17,13 @@ interface NoteDoc {
 function toNote(doc: NoteDoc): Note {
   const source: NoteSource = { channel: doc.source.channel };
   if (doc.source.eventPosition !== undefined && doc.source.eventPosition !== null) source.eventPosition = doc.source.eventPosition;
-  const note: Note = { id: String(doc._id), text: doc.text, createdAt: doc.createdAt, source };
+  const note: Note = { id: String(doc.noteId), text: doc.text, createdAt: doc.createdAt, source };
   if (doc.forgottenAt) note.forgottenAt = doc.forgottenAt;
   return note;
 }
 
-const noteKey = (id: string): number | null => (/^\d{1,15}$/.test(id) ? Number(id) : null);
+/** Note ids are decimal strings; anything else cannot name a note. */
+const noteKey = (id: string): ObjectId | null => (/^\d{1,15}$/.test(id) ? keyId(`note:${Number(id)}`) : null);
 
 export class MongoNoteStore implements NoteStore {
   readonly #notes: Collection<NoteDoc>;
@@ -33,11 +35,13 @@ export class MongoNoteStore implements NoteStore {
   }
 
   async init(): Promise<void> {
-    await this.#notes.createIndex({ forgottenAt: 1, _id: -1 });
+    await this.#notes.createIndex({ noteId: 1 }, { unique: true });
+    await this.#notes.createIndex({ forgottenAt: 1, noteId: -1 });
   }
 
   async add(input: { text: string; source: NoteSource }): Promise<Note> {
-    const doc: NoteDoc = { _id: await this.#counters.next('notes'), text: input.text, createdAt: new Date(), source: input.source, forgottenAt: null };
+    const noteId = await this.#counters.next('notes');
+    const doc: NoteDoc = { _id: keyId(`note:${noteId}`), noteId, text: input.text, createdAt: new Date(), source: input.source, forgottenAt: null };
     await this.#notes.insertOne(doc);
     return toNote(doc);
   }
@@ -62,12 +66,12 @@ export class MongoNoteStore implements NoteStore {
   }
 
   async candidates(terms: string[], limit: number): Promise<Note[]> {
-    const clean = terms.filter((t) => /^[\p{L}\p{N}]+$/u.test(t));
+    const clean = terms.map((t) => t.toLowerCase()).filter((t) => /^[\p{L}\p{N}]+$/u.test(t));
     if (clean.length === 0) return [];
     // The regex narrows on the server; the word-prefix rule (same as SQLite FTS5's "term"*) is applied here.
     const docs = await this.#notes
       .find({ forgottenAt: null, $or: clean.map((t) => ({ text: { $regex: t, $options: 'i' } })) })
-      .sort({ _id: -1 })
+      .sort({ noteId: -1 })
       .limit(limit * 4)
       .toArray();
     return docs
@@ -85,7 +89,7 @@ export class MongoNoteStore implements NoteStore {
 }
 
 interface IdentityDoc {
-  _id: string;
+  _id: ObjectId;
   channel: string;
   externalId: string;
   label: string;
@@ -93,7 +97,7 @@ interface IdentityDoc {
   via: string;
 }
 
-const identityId = (channel: string, externalId: string): string => `${channel}:${externalId}`;
+const identityId = (channel: string, externalId: string): ObjectId => keyId(`identity:${channel}:${externalId}`);
 
 export class MongoIdentityStore implements IdentityStore {
   readonly #identities: Collection<IdentityDoc>;
@@ -128,18 +132,24 @@ export class MongoIdentityStore implements IdentityStore {
   }
 }
 
+interface SettingDoc {
+  _id: ObjectId;
+  key: string;
+  value: unknown;
+}
+
 export class MongoSettingsStore implements SettingsStore {
-  readonly #settings: Collection<{ _id: string; value: unknown }>;
+  readonly #settings: Collection<SettingDoc>;
   constructor(db: Db) {
-    this.#settings = db.collection('settings');
+    this.#settings = db.collection<SettingDoc>('settings');
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
-    const doc = await this.#settings.findOne({ _id: key });
+    const doc = await this.#settings.findOne({ _id: keyId(`setting:${key}`) });
     return doc ? (doc.value as T) : undefined;
   }
 
   async set(key: string, value: unknown): Promise<void> {
-    await this.#settings.updateOne({ _id: key }, { $set: { value } }, { upsert: true });
+    await this.#settings.updateOne({ _id: keyId(`setting:${key}`) }, { $set: { key, value } }, { upsert: true });
   }
 }
