@@ -4,7 +4,7 @@
 import dotenv from 'dotenv';
 import { loadConfig, SETTINGS } from './config.ts';
 import { ConfigError, SoloError } from './domain/errors.ts';
-import { startSolo, VERSION } from './main.ts';
+import { startSolo, VERSION, type SoloApp } from './main.ts';
 
 const USAGE = `Solo OS ${VERSION}: an AI workflow OS for one-person companies.
 
@@ -34,27 +34,31 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   dotenv.config({ quiet: true });
-  let app;
-  try {
-    app = await startSolo(loadConfig());
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`Solo OS cannot start; fix these settings (environment or .env):\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
-    } else {
-      process.stderr.write(`${explain(err)}\n`);
-      if (process.env['LOG_LEVEL'] === 'debug' || process.env['LOG_LEVEL'] === 'trace') console.error(err);
-    }
-    process.exit(1);
-  }
+  // Signal handlers go in first, so a SIGTERM that arrives while starting still ends in a clean stop.
+  let starting: Promise<SoloApp | undefined> = Promise.resolve(undefined);
   const shutdown = (signal: string) => {
-    app
-      .stop(signal)
+    void starting
+      .then((app) => app?.stop(signal))
       .then(() => process.exit(0))
       .catch((err: unknown) => {
-        app.logger.error({ err }, 'shutdown failed');
+        process.stderr.write(`Solo OS did not stop cleanly: ${(err as Error).message}\n`);
         process.exit(1);
       });
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+  starting = (async () => {
+    try {
+      return await startSolo(loadConfig());
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`Solo OS cannot start; fix these settings (environment or .env):\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+      } else {
+        process.stderr.write(`${explain(err)}\n`);
+        if (process.env['LOG_LEVEL'] === 'debug' || process.env['LOG_LEVEL'] === 'trace') console.error(err);
+      }
+      process.exit(1);
+    }
+  })();
+  await starting;
 }
