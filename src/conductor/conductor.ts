@@ -9,7 +9,7 @@ import type { InboundEvent, OutboundMessage, SentMessage } from '../domain/messa
 import { llmConfigured } from '../config.ts';
 import { compose, type InboundContext, type Middleware, type Services } from '../inbound/context.ts';
 import { dedupeAndRecord, operatorOnly, parseCommand, rateLimit } from '../inbound/middleware.ts';
-import { chatStream, Outcome, type Channel, type HandleResult, type InboundHandler } from '../ports/channel.ts';
+import { chatStream, Outcome, type Channel, type CommandInfo, type HandleResult, type InboundHandler } from '../ports/channel.ts';
 import type { Registry } from './registry.ts';
 
 /** Records an outbound message in the chat's stream (the outbox), then asks the channel to deliver it. */
@@ -32,6 +32,10 @@ export class Conductor implements InboundHandler {
     this.#registry = registry;
     const route: Middleware = (ctx) => this.#route(ctx);
     this.#chain = compose([operatorOnly, dedupeAndRecord, rateLimit(services.config.RATE_LIMIT_PER_MINUTE), parseCommand, route]);
+  }
+
+  commands(): CommandInfo[] {
+    return this.#registry.commands().map(({ name, usage, description }) => (usage ? { name, usage, description } : { name, description }));
   }
 
   async handle(event: InboundEvent, channel: Channel): Promise<HandleResult> {

@@ -20,8 +20,9 @@ class RecordingChannel implements Channel {
   readonly delivered: { chatId: string; message: SentMessage }[] = [];
   async start(_handler: InboundHandler): Promise<void> {}
   async stop(): Promise<void> {}
-  async deliver(chatId: string, message: SentMessage): Promise<void> {
+  async deliver(chatId: string, message: SentMessage): Promise<undefined> {
     this.delivered.push({ chatId, message });
+    return undefined;
   }
   describe(): string {
     return 'test chat';

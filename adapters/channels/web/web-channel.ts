@@ -95,7 +95,9 @@ export class WebChannel implements Channel {
   }
 
   /** Messages are already in the transcript stream; the page fetches them from there. */
-  async deliver(): Promise<void> {}
+  async deliver(): Promise<undefined> {
+    return undefined;
+  }
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
