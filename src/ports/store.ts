@@ -2,6 +2,7 @@
 // them and pass the same contract suite (test/stores/contract.ts). Indexes and tables are created in `init()`.
 
 import type { EventType, NewEvent, StoredEvent } from '../domain/events.ts';
+import type { ApprovalStore, LedgerStore, RunStore } from './engine-store.ts';
 
 export interface AppendResult {
   event: StoredEvent;
@@ -95,6 +96,9 @@ export interface Store {
   readonly identities: IdentityStore;
   readonly notes: NoteStore;
   readonly settings: SettingsStore;
+  readonly runs: RunStore;
+  readonly approvals: ApprovalStore;
+  readonly ledger: LedgerStore;
   /** Connects, creates tables/collections and indexes. */
   init(): Promise<void>;
   close(): Promise<void>;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { EVENT_VERSIONS, newEvent, type NewEvent } from '../../src/domain/events.ts';
 import type { Store } from '../../src/ports/store.ts';
+import { engineContract } from './engine-contract.ts';
 
 export interface ContractTarget {
   /** A fresh, empty store (not yet initialised). */
@@ -177,6 +178,8 @@ export function storeContract(name: string, target: ContractTarget): void {
       assert.equal(await store.settings.get('currency'), 'USD');
       assert.deepEqual(await store.settings.get('invoice'), { next: 3, prefix: 'INV' });
     });
+
+    engineContract(() => store, it);
 
     it('keeps everything across close and reopen', async () => {
       const { event } = await store.events.append(received('durable', 'kept', 'durable-key'));

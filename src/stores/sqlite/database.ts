@@ -41,6 +41,40 @@ CREATE TABLE IF NOT EXISTS notes (
 CREATE INDEX IF NOT EXISTS notes_live ON notes (forgotten_at, id);
 CREATE VIRTUAL TABLE IF NOT EXISTS notes_fts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 0');
 
+CREATE TABLE IF NOT EXISTS runs (
+  id         TEXT PRIMARY KEY,
+  status     TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  doc        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_status ON runs (status, created_at);
+CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at);
+
+CREATE TABLE IF NOT EXISTS steps (
+  run_id  TEXT NOT NULL,
+  step_id TEXT NOT NULL,
+  seq     INTEGER NOT NULL,
+  doc     TEXT NOT NULL,
+  PRIMARY KEY (run_id, step_id)
+);
+
+CREATE TABLE IF NOT EXISTS approvals (
+  id         TEXT PRIMARY KEY,
+  run_id     TEXT NOT NULL,
+  step_id    TEXT NOT NULL,
+  status     TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  doc        TEXT NOT NULL,
+  UNIQUE (run_id, step_id)
+);
+CREATE INDEX IF NOT EXISTS approvals_status ON approvals (status, created_at);
+
+CREATE TABLE IF NOT EXISTS invoices (
+  number          INTEGER PRIMARY KEY,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  doc             TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS settings (
   key   TEXT PRIMARY KEY,
   value TEXT NOT NULL

@@ -1,8 +1,10 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { join, resolve } from 'node:path';
 import { StoreError } from '../../domain/errors.ts';
+import type { ApprovalStore, LedgerStore, RunStore } from '../../ports/engine-store.ts';
 import type { EventLog, IdentityStore, NoteStore, SettingsStore, Store } from '../../ports/store.ts';
 import { openDatabase, type Synchronous } from './database.ts';
+import { SqliteApprovalStore, SqliteLedgerStore, SqliteRunStore } from './engine.ts';
 import { SqliteEventLog } from './event-log.ts';
 import { SqliteIdentityStore, SqliteNoteStore, SqliteSettingsStore } from './records.ts';
 
@@ -18,6 +20,9 @@ export class SqliteStore implements Store {
   #identities: IdentityStore | undefined;
   #notes: NoteStore | undefined;
   #settings: SettingsStore | undefined;
+  #runs: RunStore | undefined;
+  #approvals: ApprovalStore | undefined;
+  #ledger: LedgerStore | undefined;
 
   constructor(dataDir: string, options: { synchronous?: Synchronous } = {}) {
     this.location = dataDir === ':memory:' ? ':memory:' : join(resolve(dataDir), SQLITE_FILE);
@@ -34,6 +39,9 @@ export class SqliteStore implements Store {
     this.#identities = new SqliteIdentityStore(this.#db);
     this.#notes = new SqliteNoteStore(this.#db);
     this.#settings = new SqliteSettingsStore(this.#db);
+    this.#runs = new SqliteRunStore(this.#db);
+    this.#approvals = new SqliteApprovalStore(this.#db);
+    this.#ledger = new SqliteLedgerStore(this.#db);
   }
 
   get events(): EventLog {
@@ -47,6 +55,15 @@ export class SqliteStore implements Store {
   }
   get settings(): SettingsStore {
     return this.#ready(this.#settings);
+  }
+  get runs(): RunStore {
+    return this.#ready(this.#runs);
+  }
+  get approvals(): ApprovalStore {
+    return this.#ready(this.#approvals);
+  }
+  get ledger(): LedgerStore {
+    return this.#ready(this.#ledger);
   }
 
   #ready<T>(part: T | undefined): T {

@@ -1,0 +1,176 @@
+// Store ports of the workflow engine: runs with their step journal, approvals, and the ledger the first
+// workflow writes to. Implemented by stores/sqlite and stores/mongo; proven by test/stores/engine-contract.ts.
+
+export const RunStatus = {
+  running: 'running',
+  suspended: 'suspended',
+  compensating: 'compensating',
+  completed: 'completed',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  needsReview: 'needs_review',
+} as const;
+export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
+
+export const FINISHED: readonly RunStatus[] = [RunStatus.completed, RunStatus.failed, RunStatus.cancelled];
+
+export interface ErrorInfo {
+  message: string;
+  code?: string;
+}
+
+export interface ReviewInfo {
+  stepId: string;
+  reason: string;
+  intended: string;
+  actual: string;
+}
+
+export interface RunOrigin {
+  channel: string;
+  chatId: string;
+}
+
+export interface RunRecord {
+  id: string;
+  workflow: string;
+  version: number;
+  status: RunStatus;
+  input: unknown;
+  origin: RunOrigin;
+  createdAt: Date;
+  updatedAt: Date;
+  result?: unknown;
+  error?: ErrorInfo;
+  /** The approval a suspended run waits for. */
+  waitingFor?: string;
+  review?: ReviewInfo;
+  /** Why a compensating run unwinds: it is cancelled, or a step failed for good. */
+  unwind?: 'cancel' | 'failure';
+}
+
+export type RunPatch = Partial<Omit<RunRecord, 'id' | 'workflow' | 'version' | 'input' | 'origin' | 'createdAt'>> & {
+  /** Fields to remove. */
+  unset?: ('result' | 'error' | 'waitingFor' | 'review' | 'unwind')[];
+};
+
+export const StepStatus = {
+  started: 'started',
+  completed: 'completed',
+  failed: 'failed',
+  skipped: 'skipped',
+} as const;
+export type StepStatus = (typeof StepStatus)[keyof typeof StepStatus];
+
+export interface StepRecord {
+  runId: string;
+  stepId: string;
+  /** Order of first execution within the run. */
+  seq: number;
+  kind: 'run' | 'approval' | 'compensation';
+  status: StepStatus;
+  /** Failed attempts so far (an attempt cut short by a crash does not count). */
+  failures: number;
+  idempotencyKey: string;
+  startedAt: Date;
+  finishedAt?: Date;
+  durationMs?: number;
+  result?: unknown;
+  error?: ErrorInfo;
+}
+
+export interface RunStore {
+  /** Creates the run; false (and nothing changes) when a run with that id exists. */
+  create(run: RunRecord): Promise<boolean>;
+  get(id: string): Promise<RunRecord | null>;
+  /** Applies the patch; with `expected`, only when the run is in one of those statuses. Returns whether it applied. */
+  update(id: string, patch: RunPatch, expected?: RunStatus[]): Promise<boolean>;
+  /** Newest first. */
+  list(options?: { statuses?: RunStatus[]; limit?: number }): Promise<RunRecord[]>;
+  /** The journal, in seq order. */
+  steps(runId: string): Promise<StepRecord[]>;
+  /** Inserts or replaces the step (runId, stepId). */
+  saveStep(step: StepRecord): Promise<void>;
+}
+
+export const ApprovalStatus = {
+  pending: 'pending',
+  approved: 'approved',
+  rejected: 'rejected',
+  expired: 'expired',
+  cancelled: 'cancelled',
+} as const;
+export type ApprovalStatus = (typeof ApprovalStatus)[keyof typeof ApprovalStatus];
+
+/** What the operator sees on an approval card. */
+export interface ApprovalCard {
+  title: string;
+  /** Lines such as "To: Acme Corp", "Amount: 1,200.00 EUR". */
+  details: string[];
+  /** Changes to existing data, one line each ("- old", "+ new"). */
+  diff?: string[];
+  /** Editable text payload (the Edit button replaces it). */
+  text?: string;
+}
+
+export interface ApprovalRecord {
+  id: string;
+  runId: string;
+  stepId: string;
+  status: ApprovalStatus;
+  card: ApprovalCard;
+  createdAt: Date;
+  expiresAt: Date;
+  /** Set once the card was sent. */
+  deliveredAt?: Date;
+  decidedAt?: Date;
+  decidedBy?: string;
+  decidedVia?: string;
+  /** The operator's replacement for card.text. */
+  editedText?: string;
+}
+
+export interface ApprovalDecision {
+  status: Exclude<ApprovalStatus, 'pending'>;
+  by: string;
+  via: string;
+  at: Date;
+}
+
+export interface ApprovalStore {
+  /** Creates the approval; false when one exists for that id. */
+  create(approval: ApprovalRecord): Promise<boolean>;
+  get(id: string): Promise<ApprovalRecord | null>;
+  findByStep(runId: string, stepId: string): Promise<ApprovalRecord | null>;
+  /** Decides a pending approval: true for exactly one caller; false when it was no longer pending. */
+  decide(id: string, decision: ApprovalDecision): Promise<boolean>;
+  /** Changes a pending approval's fields (delivery time, edited text). */
+  update(id: string, patch: { deliveredAt?: Date; editedText?: string }): Promise<void>;
+  /** Pending approvals, oldest first. */
+  listPending(limit?: number): Promise<ApprovalRecord[]>;
+}
+
+export interface Invoice {
+  /** Gap-free: 1, 2, 3, … in the order invoices were recorded. Shown as INV-0001. */
+  number: number;
+  client: string;
+  amountMinor: number;
+  currency: string;
+  description?: string;
+  runId: string;
+  idempotencyKey: string;
+  status: 'recorded' | 'void';
+  createdAt: Date;
+}
+
+export interface LedgerStore {
+  /**
+   * Records an invoice under the next number. Idempotent by key: the same key returns the invoice recorded
+   * the first time (`replayed: true`) and takes no number.
+   */
+  recordInvoice(input: Omit<Invoice, 'number' | 'status' | 'createdAt'>): Promise<{ invoice: Invoice; replayed: boolean }>;
+  /** Compensation: marks an invoice void (the number stays used). False when it was not recorded or already void. */
+  voidInvoice(number: number): Promise<boolean>;
+  /** Newest first. */
+  listInvoices(limit?: number): Promise<Invoice[]>;
+}

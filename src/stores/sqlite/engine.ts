@@ -1,0 +1,168 @@
+// Runs, step journal, approvals and ledger on the embedded store. Records are JSON documents next to the
+// columns that queries filter on; every multi-row change is one transaction.
+
+import type { DatabaseSync } from 'node:sqlite';
+import {
+  type ApprovalDecision,
+  type ApprovalRecord,
+  type ApprovalStore,
+  type Invoice,
+  type LedgerStore,
+  type RunPatch,
+  type RunRecord,
+  type RunStatus,
+  type RunStore,
+  type StepRecord,
+} from '../../ports/engine-store.ts';
+import { APPROVAL_DATES, INVOICE_DATES, RUN_DATES, reviveDates, STEP_DATES } from '../codec.ts';
+import { inTransaction } from './database.ts';
+
+type DocRow = { doc: string };
+const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
+
+export function applyRunPatch(run: RunRecord, patch: RunPatch): RunRecord {
+  const { unset, ...fields } = patch;
+  const next = { ...run, ...fields } as RunRecord & Record<string, unknown>;
+  for (const key of unset ?? []) delete next[key];
+  return next;
+}
+
+export class SqliteRunStore implements RunStore {
+  readonly #db: DatabaseSync;
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  async create(run: RunRecord): Promise<boolean> {
+    const result = this.#db
+      .prepare('INSERT INTO runs (id, status, created_at, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
+      .run(run.id, run.status, run.createdAt.getTime(), JSON.stringify(run));
+    return result.changes === 1;
+  }
+
+  #get(id: string): RunRecord | null {
+    const row = this.#db.prepare('SELECT doc FROM runs WHERE id = ?').get(id) as DocRow | undefined;
+    return row ? reviveDates<RunRecord>(row.doc, RUN_DATES) : null;
+  }
+
+  async get(id: string): Promise<RunRecord | null> {
+    return this.#get(id);
+  }
+
+  async update(id: string, patch: RunPatch, expected?: RunStatus[]): Promise<boolean> {
+    return inTransaction(this.#db, () => {
+      const run = this.#get(id);
+      if (!run || (expected && !expected.includes(run.status))) return false;
+      const next = applyRunPatch(run, patch);
+      this.#db.prepare('UPDATE runs SET status = ?, doc = ? WHERE id = ?').run(next.status, JSON.stringify(next), id);
+      return true;
+    });
+  }
+
+  async list(options: { statuses?: RunStatus[]; limit?: number } = {}): Promise<RunRecord[]> {
+    const limit = options.limit ?? 20;
+    const rows = options.statuses?.length
+      ? this.#db
+          .prepare(`SELECT doc FROM runs WHERE status IN (${placeholders(options.statuses.length)}) ORDER BY created_at DESC, rowid DESC LIMIT ?`)
+          .all(...options.statuses, limit)
+      : this.#db.prepare('SELECT doc FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit);
+    return (rows as unknown as DocRow[]).map((r) => reviveDates<RunRecord>(r.doc, RUN_DATES));
+  }
+
+  async steps(runId: string): Promise<StepRecord[]> {
+    const rows = this.#db.prepare('SELECT doc FROM steps WHERE run_id = ? ORDER BY seq').all(runId) as unknown as DocRow[];
+    return rows.map((r) => reviveDates<StepRecord>(r.doc, STEP_DATES));
+  }
+
+  async saveStep(step: StepRecord): Promise<void> {
+    this.#db
+      .prepare('INSERT INTO steps (run_id, step_id, seq, doc) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, step_id) DO UPDATE SET seq = excluded.seq, doc = excluded.doc')
+      .run(step.runId, step.stepId, step.seq, JSON.stringify(step));
+  }
+}
+
+export class SqliteApprovalStore implements ApprovalStore {
+  readonly #db: DatabaseSync;
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  async create(approval: ApprovalRecord): Promise<boolean> {
+    const result = this.#db
+      .prepare('INSERT INTO approvals (id, run_id, step_id, status, created_at, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+      .run(approval.id, approval.runId, approval.stepId, approval.status, approval.createdAt.getTime(), JSON.stringify(approval));
+    return result.changes === 1;
+  }
+
+  #get(id: string): ApprovalRecord | null {
+    const row = this.#db.prepare('SELECT doc FROM approvals WHERE id = ?').get(id) as DocRow | undefined;
+    return row ? reviveDates<ApprovalRecord>(row.doc, APPROVAL_DATES) : null;
+  }
+
+  async get(id: string): Promise<ApprovalRecord | null> {
+    return this.#get(id);
+  }
+
+  async findByStep(runId: string, stepId: string): Promise<ApprovalRecord | null> {
+    const row = this.#db.prepare('SELECT doc FROM approvals WHERE run_id = ? AND step_id = ?').get(runId, stepId) as DocRow | undefined;
+    return row ? reviveDates<ApprovalRecord>(row.doc, APPROVAL_DATES) : null;
+  }
+
+  async decide(id: string, decision: ApprovalDecision): Promise<boolean> {
+    return inTransaction(this.#db, () => {
+      const approval = this.#get(id);
+      if (!approval || approval.status !== 'pending') return false;
+      const next: ApprovalRecord = { ...approval, status: decision.status, decidedAt: decision.at, decidedBy: decision.by, decidedVia: decision.via };
+      this.#db.prepare('UPDATE approvals SET status = ?, doc = ? WHERE id = ?').run(next.status, JSON.stringify(next), id);
+      return true;
+    });
+  }
+
+  async update(id: string, patch: { deliveredAt?: Date; editedText?: string }): Promise<void> {
+    inTransaction(this.#db, () => {
+      const approval = this.#get(id);
+      if (!approval) return;
+      this.#db.prepare('UPDATE approvals SET doc = ? WHERE id = ?').run(JSON.stringify({ ...approval, ...patch }), id);
+    });
+  }
+
+  async listPending(limit = 100): Promise<ApprovalRecord[]> {
+    const rows = this.#db.prepare("SELECT doc FROM approvals WHERE status = 'pending' ORDER BY created_at, rowid LIMIT ?").all(limit) as unknown as DocRow[];
+    return rows.map((r) => reviveDates<ApprovalRecord>(r.doc, APPROVAL_DATES));
+  }
+}
+
+export class SqliteLedgerStore implements LedgerStore {
+  readonly #db: DatabaseSync;
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  async recordInvoice(input: Omit<Invoice, 'number' | 'status' | 'createdAt'>): Promise<{ invoice: Invoice; replayed: boolean }> {
+    return inTransaction(this.#db, () => {
+      const existing = this.#db.prepare('SELECT doc FROM invoices WHERE idempotency_key = ?').get(input.idempotencyKey) as DocRow | undefined;
+      if (existing) return { invoice: reviveDates<Invoice>(existing.doc, INVOICE_DATES), replayed: true };
+      // Number and row in one transaction: a number is used only by an invoice that exists, so there are no gaps.
+      const { last } = this.#db.prepare('SELECT COALESCE(MAX(number), 0) AS last FROM invoices').get() as { last: number };
+      const invoice: Invoice = { ...input, number: last + 1, status: 'recorded', createdAt: new Date() };
+      this.#db.prepare('INSERT INTO invoices (number, idempotency_key, doc) VALUES (?, ?, ?)').run(invoice.number, invoice.idempotencyKey, JSON.stringify(invoice));
+      return { invoice, replayed: false };
+    });
+  }
+
+  async voidInvoice(number: number): Promise<boolean> {
+    return inTransaction(this.#db, () => {
+      const row = this.#db.prepare('SELECT doc FROM invoices WHERE number = ?').get(number) as DocRow | undefined;
+      if (!row) return false;
+      const invoice = reviveDates<Invoice>(row.doc, INVOICE_DATES);
+      if (invoice.status === 'void') return false;
+      this.#db.prepare('UPDATE invoices SET doc = ? WHERE number = ?').run(JSON.stringify({ ...invoice, status: 'void' }), number);
+      return true;
+    });
+  }
+
+  async listInvoices(limit = 50): Promise<Invoice[]> {
+    const rows = this.#db.prepare('SELECT doc FROM invoices ORDER BY number DESC LIMIT ?').all(limit) as unknown as DocRow[];
+    return rows.map((r) => reviveDates<Invoice>(r.doc, INVOICE_DATES));
+  }
+}

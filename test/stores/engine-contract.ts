@@ -1,0 +1,118 @@
+// Contract for the engine's store ports (runs, step journal, approvals, ledger); run by storeContract.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ApprovalRecord, RunRecord, StepRecord } from '../../src/ports/engine-store.ts';
+import type { Store } from '../../src/ports/store.ts';
+
+export function engineContract(getStore: () => Store, it: (title: string, fn: () => Promise<void>) => void = (t, fn) => void test(t, fn)): void {
+  const run = (id: string, extra: Partial<RunRecord> = {}): RunRecord => ({
+    id,
+    workflow: 'invoice',
+    version: 1,
+    status: 'running',
+    input: { client: 'Acme', nested: { createdAt: '2026-01-01T00:00:00.000Z' } },
+    origin: { channel: 'web', chatId: 'operator' },
+    createdAt: new Date(),
+    updatedAt: new Date(),
+    ...extra,
+  });
+
+  it('creates runs once and reads them back with dates, input untouched', async () => {
+    const store = getStore();
+    assert.equal(await store.runs.create(run('run-a')), true);
+    assert.equal(await store.runs.create(run('run-a', { workflow: 'other' })), false);
+    const got = await store.runs.get('run-a');
+    assert.equal(got?.workflow, 'invoice');
+    assert.ok(got?.createdAt instanceof Date);
+    assert.deepEqual(got?.input, { client: 'Acme', nested: { createdAt: '2026-01-01T00:00:00.000Z' } });
+    assert.equal(await store.runs.get('run-missing'), null);
+  });
+
+  it('updates runs with an expected status, and unsets fields', async () => {
+    const store = getStore();
+    await store.runs.create(run('run-b'));
+    assert.equal(await store.runs.update('run-b', { status: 'suspended', waitingFor: 'ap1' }, ['running']), true);
+    assert.equal(await store.runs.update('run-b', { status: 'completed' }, ['running']), false, 'not running any more');
+    assert.equal((await store.runs.get('run-b'))?.waitingFor, 'ap1');
+    assert.equal(await store.runs.update('run-b', { status: 'running', unset: ['waitingFor'] }), true);
+    const got = await store.runs.get('run-b');
+    assert.equal(got?.status, 'running');
+    assert.equal(got && 'waitingFor' in got, false);
+    assert.equal(await store.runs.update('run-nope', { status: 'failed' }), false);
+  });
+
+  it('lists runs newest first, by status, with a limit', async () => {
+    const store = getStore();
+    const base = Date.now() + 10_000;
+    for (let i = 0; i < 4; i++) await store.runs.create(run(`run-list-${i}`, { createdAt: new Date(base + i), status: i % 2 ? 'suspended' : 'completed' }));
+    assert.deepEqual((await store.runs.list({ limit: 2 })).map((r) => r.id), ['run-list-3', 'run-list-2']);
+    const suspended = await store.runs.list({ statuses: ['suspended'], limit: 10 });
+    assert.deepEqual(suspended.filter((r) => r.id.startsWith('run-list')).map((r) => r.id), ['run-list-3', 'run-list-1']);
+  });
+
+  it('journals steps in order and replaces a step by id', async () => {
+    const store = getStore();
+    const step = (stepId: string, seq: number, extra: Partial<StepRecord> = {}): StepRecord => ({
+      runId: 'run-steps', stepId, seq, kind: 'run', status: 'started', failures: 0, idempotencyKey: `run-steps:${stepId}`, startedAt: new Date(), ...extra,
+    });
+    await store.runs.saveStep(step('b', 2));
+    await store.runs.saveStep(step('a', 1));
+    await store.runs.saveStep(step('a', 1, { status: 'completed', result: { n: 1, at: '2026-01-01T00:00:00.000Z' }, finishedAt: new Date(), durationMs: 3 }));
+    const steps = await store.runs.steps('run-steps');
+    assert.deepEqual(steps.map((s) => [s.stepId, s.status]), [['a', 'completed'], ['b', 'started']]);
+    assert.deepEqual(steps[0]?.result, { n: 1, at: '2026-01-01T00:00:00.000Z' }, 'results come back exactly as journaled');
+    assert.ok(steps[0]?.finishedAt instanceof Date);
+    assert.deepEqual(await store.runs.steps('run-none'), []);
+  });
+
+  it('decides an approval exactly once, even when taps race', async () => {
+    const store = getStore();
+    const approval: ApprovalRecord = {
+      id: 'ap-1', runId: 'run-ap', stepId: 'approve', status: 'pending', card: { title: 'Invoice', details: ['To: Acme'] },
+      createdAt: new Date(), expiresAt: new Date(Date.now() + 60_000),
+    };
+    assert.equal(await store.approvals.create(approval), true);
+    assert.equal(await store.approvals.create(approval), false);
+    assert.equal((await store.approvals.findByStep('run-ap', 'approve'))?.id, 'ap-1');
+    assert.ok((await store.approvals.listPending()).some((a) => a.id === 'ap-1'));
+    await store.approvals.update('ap-1', { deliveredAt: new Date(), editedText: 'new text' });
+    const at = new Date();
+    const results = await Promise.all(
+      ['approved', 'rejected', 'approved'].map((status) => store.approvals.decide('ap-1', { status: status as 'approved', by: 'operator', via: 'web', at })),
+    );
+    assert.equal(results.filter(Boolean).length, 1);
+    const got = await store.approvals.get('ap-1');
+    assert.notEqual(got?.status, 'pending');
+    assert.equal(got?.decidedVia, 'web');
+    assert.equal(got?.editedText, 'new text');
+    assert.ok(got?.deliveredAt instanceof Date && got.decidedAt instanceof Date);
+    assert.ok(!(await store.approvals.listPending()).some((a) => a.id === 'ap-1'));
+    assert.equal(await store.approvals.decide('ap-missing', { status: 'approved', by: 'x', via: 'web', at }), false);
+  });
+
+  it('records invoices with gap-free numbers, idempotently by key, and voids them', async () => {
+    const store = getStore();
+    const input = (key: string) => ({ client: 'Acme', amountMinor: 120_000, currency: 'EUR', runId: `run-${key}`, idempotencyKey: key });
+    const before = (await store.ledger.listInvoices(1))[0]?.number ?? 0;
+    const first = await store.ledger.recordInvoice(input('inv-1'));
+    const again = await store.ledger.recordInvoice({ ...input('inv-1'), client: 'changed' });
+    const second = await store.ledger.recordInvoice({ ...input('inv-2'), description: 'workshop' });
+    assert.equal(first.replayed, false);
+    assert.equal(again.replayed, true);
+    assert.equal(again.invoice.number, first.invoice.number);
+    assert.equal(again.invoice.client, 'Acme');
+    assert.deepEqual([first.invoice.number, second.invoice.number], [before + 1, before + 2]);
+    const concurrent = await Promise.all(Array.from({ length: 6 }, (_, i) => store.ledger.recordInvoice(input(`inv-c${i}`))));
+    const numbers = concurrent.map((r) => r.invoice.number).sort((a, b) => a - b);
+    assert.deepEqual(numbers, Array.from({ length: 6 }, (_, i) => before + 3 + i), 'no gap and no duplicate under concurrency');
+    assert.equal(await store.ledger.voidInvoice(first.invoice.number), true);
+    assert.equal(await store.ledger.voidInvoice(first.invoice.number), false);
+    assert.equal(await store.ledger.voidInvoice(99_999), false);
+    const list = await store.ledger.listInvoices(20);
+    assert.equal(list[0]?.number, before + 8);
+    assert.equal(list.find((i) => i.number === first.invoice.number)?.status, 'void');
+    assert.equal(list.find((i) => i.number === second.invoice.number)?.description, 'workshop');
+    assert.ok(list[0]?.createdAt instanceof Date);
+  });
+}
