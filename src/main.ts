@@ -3,7 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { WebChannel, WEB_CHANNEL, WEB_OPERATOR } from '../adapters/channels/web/web-channel.ts';
 import { maskUri, type Config } from './config.ts';
-import { Conductor } from './conductor/conductor.ts';
+import { Conductor, sendMessage } from './conductor/conductor.ts';
+import { registerRunCommands } from './conductor/run-commands.ts';
+import { Engine } from './engine/engine.ts';
+import type { WorkflowDefinition } from './engine/workflow.ts';
+import { invoiceWorkflow } from './workflows/invoice.ts';
 import { registerBuiltins } from './conductor/builtin-commands.ts';
 import { Registry } from './conductor/registry.ts';
 import { newEvent } from './domain/events.ts';
@@ -18,6 +22,7 @@ export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json
 export interface SoloApp {
   config: Config;
   store: Store;
+  engine: Engine;
   logger: Logger;
   web: WebChannel;
   /** Base URL of the web chat. */
@@ -39,17 +44,38 @@ async function openStore(config: Config, logger: Logger): Promise<Store> {
 }
 
 /** Starts Solo OS from a parsed configuration. Tests call this in-process; `bin/solo.js` calls `main()`. */
-export async function startSolo(config: Config, options: { logger?: Logger } = {}): Promise<SoloApp> {
+export interface StartOptions {
+  logger?: Logger;
+  /** Extra workflows (tests, plug-ins). */
+  workflows?: WorkflowDefinition<never, unknown>[];
+  /** Extra commands and actions. */
+  extend?: (registry: Registry) => Registry;
+}
+
+export async function startSolo(config: Config, options: StartOptions = {}): Promise<SoloApp> {
   const logger = options.logger ?? (await createLogger(config));
   const store = await openStore(config, logger);
   const startedAt = new Date();
   const channels: Channel[] = [];
-  const services: Services = { store, logger, config, startedAt, version: VERSION, channels: () => channels };
+  const engine = new Engine({
+    store,
+    logger,
+    // Proactive messages from runs go to the chat that started them, or the web chat when that channel is gone.
+    messenger: async (origin, message) => {
+      const channel = channels.find((c) => c.name === origin.channel) ?? channels.find((c) => c.name === WEB_CHANNEL);
+      if (!channel) throw new Error(`no channel to reach ${origin.channel}`);
+      await sendMessage(services, channel, channel.name === origin.channel ? origin.chatId : WEB_OPERATOR, message);
+    },
+  });
+  engine.register(invoiceWorkflow(store.ledger));
+  for (const workflow of options.workflows ?? []) engine.register(workflow as WorkflowDefinition<unknown, unknown>);
+  const services: Services = { store, engine, logger, config, startedAt, version: VERSION, channels: () => channels };
 
   // The web chat speaks for the operator: it is reachable only on loopback or with WEB_TOKEN.
   await store.identities.upsert({ channel: WEB_CHANNEL, externalId: WEB_OPERATOR, label: 'local web chat', linkedAt: startedAt, via: 'local' });
 
-  const conductor = new Conductor(services, registerBuiltins(new Registry()));
+  const registry = registerRunCommands(registerBuiltins(new Registry()));
+  const conductor = new Conductor(services, options.extend ? options.extend(registry) : registry);
   const web = new WebChannel({ host: config.HOST, port: config.PORT, token: config.WEB_TOKEN, events: store.events, logger });
   try {
     await web.start(conductor);
@@ -61,16 +87,21 @@ export async function startSolo(config: Config, options: { logger?: Logger } = {
 
   const storeDescription = store.kind === 'mongodb' ? `mongodb (${maskUri(store.location)})` : `sqlite (${store.location})`;
   await store.events.append(newEvent('system.started', 'system', { version: VERSION, store: storeDescription, channels: channels.map((c) => c.name) }));
-  logger.info({ url: web.url, store: storeDescription }, `Solo OS ready: open ${web.url}`);
+  // Runs cut short by the last stop continue in the background; the chat is usable meanwhile.
+  const recovered = await engine.recover();
+  engine.startTimers();
+  logger.info({ url: web.url, store: storeDescription, ...recovered }, `Solo OS ready: open ${web.url}`);
 
   let stopping: Promise<void> | undefined;
   const stop = (reason = 'stopped') =>
     (stopping ??= (async () => {
+      engine.stopTimers();
       for (const channel of channels.reverse()) await channel.stop().catch((err: unknown) => logger.warn({ err }, 'a channel did not stop cleanly'));
+      await Promise.race([engine.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
       await store.events.append(newEvent('system.stopped', 'system', { reason })).catch(() => undefined);
       await store.close();
       logger.info({ reason }, 'Solo OS stopped');
     })());
 
-  return { config, store, logger, web, url: web.url, stop };
+  return { config, store, engine, logger, web, url: web.url, stop };
 }

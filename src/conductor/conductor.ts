@@ -78,6 +78,8 @@ export class Conductor implements InboundHandler {
       }
       return found.action.run(ctx, found.arg);
     }
+    const text = ctx.event.text;
+    for (const handler of this.#registry.textHandlers()) if (await handler(ctx, text)) return;
     if (!llmConfigured(ctx.services.config)) {
       return void (await ctx.reply(
         'I can only follow commands until a model is configured: set OPENAI_BASE_URL, OPENAI_API_KEY and OPENAI_MODEL (any OpenAI-compatible server, e.g. Ollama) and restart. /help lists the commands.',

@@ -16,9 +16,13 @@ export interface Action {
   run(ctx: InboundContext, arg: string): Promise<void>;
 }
 
+/** Gets first look at free text (e.g. the reply to an Edit button); returns true when it took the message. */
+export type TextHandler = (ctx: InboundContext, text: string) => Promise<boolean>;
+
 export class Registry {
   readonly #commands = new Map<string, Command>();
   readonly #actions = new Map<string, Action>();
+  readonly #textHandlers: TextHandler[] = [];
 
   command(command: Command): this {
     if (this.#commands.has(command.name)) throw new Error(`command /${command.name} is registered twice`);
@@ -30,6 +34,15 @@ export class Registry {
     if (this.#actions.has(action.name)) throw new Error(`action ${action.name} is registered twice`);
     this.#actions.set(action.name, action);
     return this;
+  }
+
+  text(handler: TextHandler): this {
+    this.#textHandlers.push(handler);
+    return this;
+  }
+
+  textHandlers(): readonly TextHandler[] {
+    return this.#textHandlers;
   }
 
   findCommand(name: string): Command | undefined {

@@ -16,6 +16,18 @@ export interface EventDataMap {
   'note.remembered': { noteId: string; text: string; channel: string };
   'note.forgotten': { noteId: string; channel: string };
   'note.restored': { noteId: string; channel: string };
+  'message.handled': { channel: string; chatId: string };
+  'run.started': { runId: string; workflow: string; version: number };
+  'run.resumed': { runId: string; reason: string };
+  'run.suspended': { runId: string; approvalId: string };
+  'run.finished': { runId: string; workflow: string; status: string; error?: string };
+  'run.needs_review': { runId: string; stepId: string; reason: string };
+  'step.completed': { runId: string; stepId: string; kind: string; attempts: number; durationMs: number; replayed: boolean };
+  'step.retried': { runId: string; stepId: string; attempt: number; error: string; delayMs: number };
+  'step.failed': { runId: string; stepId: string; attempts: number; error: string; retriable: boolean };
+  'step.compensated': { runId: string; stepId: string };
+  'approval.requested': { runId: string; approvalId: string; stepId: string; title: string; expiresAt: string };
+  'approval.decided': { runId: string; approvalId: string; decision: string; by: string; via: string };
 }
 
 /** Current schema version of each event type's data. Bump when a type's data changes shape. */
@@ -31,6 +43,18 @@ export const EVENT_VERSIONS = {
   'note.remembered': 1,
   'note.forgotten': 1,
   'note.restored': 1,
+  'message.handled': 1,
+  'run.started': 1,
+  'run.resumed': 1,
+  'run.suspended': 1,
+  'run.finished': 1,
+  'run.needs_review': 1,
+  'step.completed': 1,
+  'step.retried': 1,
+  'step.failed': 1,
+  'step.compensated': 1,
+  'approval.requested': 1,
+  'approval.decided': 1,
 } as const satisfies Record<keyof EventDataMap, number>;
 
 export type EventType = keyof EventDataMap;

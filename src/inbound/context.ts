@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import type { Engine } from '../engine/engine.ts';
 import type { InboundEvent, OutboundMessage, SentMessage } from '../domain/messages.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Channel, Outcome } from '../ports/channel.ts';
@@ -7,6 +8,7 @@ import type { Store } from '../ports/store.ts';
 /** What the core offers every handler. */
 export interface Services {
   store: Store;
+  engine: Engine;
   logger: Logger;
   config: Config;
   startedAt: Date;

@@ -22,23 +22,30 @@ export const operatorOnly: Middleware = async (ctx, next) => {
   if (!duplicate) await ctx.reply('Sorry, this is a private assistant and I can only take instructions from its owner.');
 };
 
-/** Records the update in the event log under a key derived from its platform id; a redelivery stops here. */
+/**
+ * Records the update in the event log under a key derived from its platform id, and marks it handled once the
+ * chain below has finished. A redelivery of a handled update stops here; a redelivery of one whose handling
+ * was cut short (the process died) is handled again — handlers that start work use ids derived from the
+ * update, so that is safe.
+ */
 export const dedupeAndRecord: Middleware = async (ctx, next) => {
   const e = ctx.event;
+  const { events } = ctx.services.store;
   const stream = chatStream(e.channel, e.chatId);
   const key = `in:${e.channel}:${e.id}`;
-  const { event, duplicate } = await ctx.services.store.events.append(
+  const { event, duplicate } = await events.append(
     e.kind === 'message'
       ? newEvent('message.received', stream, { channel: e.channel, chatId: e.chatId, senderId: e.senderId, text: e.text }, key)
       : newEvent('button.tapped', stream, { channel: e.channel, chatId: e.chatId, senderId: e.senderId, data: e.data }, key),
   );
-  if (duplicate) {
+  if (duplicate && (await events.findByDedupeKey(`done:${key}`))) {
     ctx.outcome = Outcome.duplicate;
     ctx.log.debug({ id: e.id }, 'dropped a redelivered update');
     return;
   }
   ctx.eventPosition = event.position;
-  return next();
+  await next();
+  await events.append(newEvent('message.handled', stream, { channel: e.channel, chatId: e.chatId }, `done:${key}`));
 };
 
 /** Per-sender limit. Over it, the sender hears once per window how long to wait; the rest is dropped. */

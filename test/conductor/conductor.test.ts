@@ -13,6 +13,7 @@ import type { InboundEvent, SentMessage } from '../../src/domain/messages.ts';
 import { SoloError } from '../../src/domain/errors.ts';
 import type { Channel, InboundHandler } from '../../src/ports/channel.ts';
 import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { Engine } from '../../src/engine/engine.ts';
 import { tempDir } from '../support/app.ts';
 
 class RecordingChannel implements Channel {
@@ -45,7 +46,8 @@ describe('conductor', () => {
       .command({ name: 'boom', description: 'fails', run: async () => { throw new Error('database exploded: secret detail'); } })
       .command({ name: 'picky', description: 'refuses politely', run: async () => { throw new SoloError('bad_client', 'No client called Foo; /clients lists them.'); } });
     const config = loadConfig({ DATA_DIR: store.location, LOG_LEVEL: 'silent' });
-    conductor = new Conductor({ store, logger, config, startedAt: new Date(), version: 'test', channels: () => [channel] }, registry);
+    const engine = new Engine({ store, logger, messenger: async () => {} });
+    conductor = new Conductor({ store, engine, logger, config, startedAt: new Date(), version: 'test', channels: () => [channel] }, registry);
   });
   after(() => store.close());
 

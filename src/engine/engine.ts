@@ -1,0 +1,306 @@
+// The durable workflow engine. A run's truth is its journal in the store: every step result is written before
+// the next step starts, so after a crash `recover()` re-executes unfinished runs and journaled steps replay
+// instead of running again. Approvals suspend a run; decisions resume it. Failures either unwind the run
+// (compensations in reverse order) or stop it for the operator's review.
+
+import { newEvent, type EventDataMap, type EventType } from '../domain/events.ts';
+import { InputError } from '../domain/errors.ts';
+import { randomId } from '../domain/ids.ts';
+import type { OutboundMessage, SentMessage } from '../domain/messages.ts';
+import type { Logger } from '../observability/logger.ts';
+import { FINISHED, RunStatus, type ApprovalRecord, type RunOrigin, type RunRecord } from '../ports/engine-store.ts';
+import type { Store } from '../ports/store.ts';
+import { approvalCard, reviewMessage } from './cards.ts';
+import type { EngineInternals } from './internals.ts';
+import { RunContext } from './run-context.ts';
+import { errorInfo, Frontier, NeedsReview, Suspend, Unwind } from './signals.ts';
+import type { WorkflowDefinition } from './workflow.ts';
+
+export type Reply = (message: OutboundMessage) => Promise<SentMessage>;
+/** Sends a message to a run's origin chat when no reply is at hand (proactive). */
+export type Messenger = (origin: RunOrigin, message: OutboundMessage) => Promise<void>;
+export type EngineHook = (event: { type: EventType; runId: string; data: unknown }) => void;
+
+export const DEFAULT_APPROVAL_EXPIRY_HOURS = 72;
+const runStream = (runId: string): string => `run:${runId}`;
+
+export interface EngineOptions {
+  store: Store;
+  logger: Logger;
+  messenger: Messenger;
+  /** Extra subscribers to engine events (the event log always gets them). */
+  hooks?: EngineHook[];
+  now?: () => Date;
+}
+
+export class Engine implements EngineInternals {
+  readonly store: Store;
+  readonly #log: Logger;
+  readonly #messenger: Messenger;
+  readonly #hooks: EngineHook[];
+  readonly #now: () => Date;
+  readonly #workflows = new Map<string, WorkflowDefinition<unknown, unknown>>();
+  readonly #locks = new Map<string, Promise<void>>();
+  readonly #replies = new Map<string, Reply>();
+  readonly #cancelling = new Set<string>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: EngineOptions) {
+    this.store = options.store;
+    this.#log = options.logger.child({ component: 'engine' });
+    this.#messenger = options.messenger;
+    this.#hooks = options.hooks ?? [];
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  register<I, O>(workflow: WorkflowDefinition<I, O>): this {
+    if (this.#workflows.has(workflow.name)) throw new Error(`workflow ${workflow.name} is registered twice`);
+    this.#workflows.set(workflow.name, workflow as WorkflowDefinition<unknown, unknown>);
+    return this;
+  }
+
+  workflows(): WorkflowDefinition<unknown, unknown>[] {
+    return [...this.#workflows.values()];
+  }
+
+  // ---- EngineInternals (used by RunContext) ----
+
+  now(): Date {
+    return this.#now();
+  }
+  newApprovalId(): string {
+    return randomId('a');
+  }
+  async approvalExpiryMs(): Promise<number> {
+    const hours = await this.store.settings.get<number>('approval.expiryHours');
+    return (typeof hours === 'number' && hours > 0 ? hours : DEFAULT_APPROVAL_EXPIRY_HOURS) * 3_600_000;
+  }
+  cancelRequested(runId: string): boolean {
+    return this.#cancelling.has(runId);
+  }
+  async emit<K extends EventType>(type: K, data: EventDataMap[K]): Promise<void> {
+    const runId = (data as { runId?: string }).runId ?? 'engine';
+    await this.store.events.append(newEvent(type, runStream(runId), data));
+    this.#log.debug({ event: type, data }, 'engine event');
+    for (const hook of this.#hooks) {
+      try {
+        hook({ type, runId, data });
+      } catch (err) {
+        this.#log.warn({ err }, 'an engine hook failed');
+      }
+    }
+  }
+  async send(run: RunRecord, message: OutboundMessage): Promise<void> {
+    const reply = this.#replies.get(run.id);
+    if (reply) await reply(message);
+    else await this.#messenger(run.origin, message);
+  }
+  async sendCard(run: RunRecord, approval: ApprovalRecord): Promise<void> {
+    await this.send(run, approvalCard(approval));
+  }
+
+  // ---- Starting and running ----
+
+  /** Starts a run (idempotent by id: a second start with the same id returns the existing run) and executes it. */
+  async start(name: string, input: unknown, options: { id?: string; origin: RunOrigin; reply?: Reply }): Promise<{ run: RunRecord; created: boolean }> {
+    const workflow = this.#workflows.get(name);
+    if (!workflow) throw new InputError(`There is no workflow called ${name}.`);
+    const parsed = workflow.input.safeParse(input);
+    if (!parsed.success) throw new InputError(`That input does not fit ${name}: ${parsed.error.issues[0]?.message ?? 'invalid'}.`);
+    const now = this.#now();
+    const run: RunRecord = {
+      id: options.id ?? randomId('r'), workflow: name, version: workflow.version, status: RunStatus.running,
+      input: parsed.data, origin: options.origin, createdAt: now, updatedAt: now,
+    };
+    const created = await this.store.runs.create(run);
+    if (created) await this.emit('run.started', { runId: run.id, workflow: name, version: workflow.version });
+    await this.execute(run.id, options.reply);
+    return { run: (await this.store.runs.get(run.id)) ?? run, created };
+  }
+
+  /** Executes a run until it suspends or finishes. One execution per run at a time. */
+  execute(runId: string, reply?: Reply): Promise<void> {
+    const previous = this.#locks.get(runId) ?? Promise.resolve();
+    const next = previous.then(() => this.#withReply(runId, reply, () => this.#execute(runId)));
+    const settled = next.catch(() => undefined);
+    this.#locks.set(runId, settled);
+    void settled.then(() => {
+      if (this.#locks.get(runId) === settled) this.#locks.delete(runId);
+    });
+    return next;
+  }
+
+  async #withReply(runId: string, reply: Reply | undefined, fn: () => Promise<void>): Promise<void> {
+    if (reply) this.#replies.set(runId, reply);
+    try {
+      await fn();
+    } finally {
+      if (reply) this.#replies.delete(runId);
+    }
+  }
+
+  async #execute(runId: string): Promise<void> {
+    const run = await this.store.runs.get(runId);
+    if (!run || (run.status !== RunStatus.running && run.status !== RunStatus.compensating)) return;
+    if (run.unwind === 'cancel') this.#cancelling.add(runId);
+    const workflow = this.#workflows.get(run.workflow);
+    if (!workflow) {
+      await this.#toReview(run, { stepId: '(start)', reason: `workflow ${run.workflow} is not registered in this version`, intended: 'the run continues', actual: 'it cannot be executed' });
+      return;
+    }
+    const journal = await this.store.runs.steps(runId);
+    if (run.status === RunStatus.compensating) return this.#unwind(run, workflow, journal);
+    const ctx = new RunContext(this, run, journal, 'forward');
+    try {
+      const result = (await workflow.run(ctx, workflow.input.parse(run.input))) ?? null;
+      await this.#finish(run, RunStatus.completed, { result: JSON.parse(JSON.stringify(result)) as unknown });
+    } catch (signal) {
+      await this.#afterThrow(run, workflow, signal);
+    }
+  }
+
+  async #afterThrow(run: RunRecord, workflow: WorkflowDefinition<unknown, unknown>, signal: unknown): Promise<void> {
+    if (signal instanceof Suspend) {
+      await this.store.runs.update(run.id, { status: RunStatus.suspended, waitingFor: signal.approvalId, updatedAt: this.#now() }, [RunStatus.running]);
+      await this.emit('run.suspended', { runId: run.id, approvalId: signal.approvalId });
+      return;
+    }
+    if (signal instanceof NeedsReview) {
+      await this.#toReview(run, {
+        stepId: signal.stepId,
+        reason: `step "${signal.stepId}" failed ${signal.attempts} time${signal.attempts === 1 ? '' : 's'}: ${signal.error.message}`,
+        intended: `step "${signal.stepId}" completes and the run goes on`,
+        actual: `the steps before it completed; "${signal.stepId}" did not`,
+      });
+      return;
+    }
+    const unwind = signal instanceof Unwind ? signal : new Unwind('failure', errorInfo(signal));
+    if (!(signal instanceof Unwind)) this.#log.warn({ err: signal, runId: run.id }, 'workflow code threw; unwinding the run');
+    const patch = { status: RunStatus.compensating, unwind: unwind.reason, updatedAt: this.#now(), ...(unwind.error ? { error: unwind.error } : {}) };
+    await this.store.runs.update(run.id, patch);
+    await this.#unwind({ ...run, ...patch }, workflow, await this.store.runs.steps(run.id));
+  }
+
+  /** Replays the run to collect its compensations, runs them in reverse order, then ends it failed or cancelled. */
+  async #unwind(run: RunRecord, workflow: WorkflowDefinition<unknown, unknown>, journal: Awaited<ReturnType<Store['runs']['steps']>>): Promise<void> {
+    const ctx = new RunContext(this, run, journal, 'collect');
+    try {
+      await workflow.run(ctx, workflow.input.parse(run.input));
+    } catch (signal) {
+      if (!(signal instanceof Frontier || signal instanceof Unwind || signal instanceof Suspend)) this.#log.debug({ err: signal }, 'replay for compensation stopped');
+    }
+    for (const compensation of [...ctx.compensations].reverse()) {
+      try {
+        await compensation.run();
+      } catch (signal) {
+        const failure = signal instanceof NeedsReview ? signal.error.message : errorInfo(signal).message;
+        await this.#toReview(run, {
+          stepId: `undo:${compensation.stepId}`,
+          reason: `undoing step "${compensation.stepId}" failed: ${failure}`,
+          intended: `every completed step is undone and the run ends ${run.unwind === 'cancel' ? 'cancelled' : 'failed'}`,
+          actual: `"${compensation.stepId}" is still in effect`,
+        });
+        return;
+      }
+    }
+    const status = run.unwind === 'cancel' ? RunStatus.cancelled : RunStatus.failed;
+    await this.#finish(run, status, {});
+    const undone = ctx.compensations.length;
+    const why = status === RunStatus.cancelled ? 'was cancelled' : `failed: ${run.error?.message ?? 'unknown error'}`;
+    await this.send(run, { text: `Run ${run.id} (${run.workflow}) ${why}.${undone ? ` Undid ${undone} completed step${undone === 1 ? '' : 's'}.` : ''}` });
+  }
+
+  async #finish(run: RunRecord, status: RunStatus, fields: { result?: unknown }): Promise<void> {
+    await this.store.runs.update(run.id, { status, updatedAt: this.#now(), ...fields, unset: ['waitingFor', 'review'] });
+    this.#cancelling.delete(run.id);
+    await this.emit('run.finished', { runId: run.id, workflow: run.workflow, status, ...(run.error ? { error: run.error.message } : {}) });
+  }
+
+  async #toReview(run: RunRecord, review: NonNullable<RunRecord['review']>): Promise<void> {
+    await this.store.runs.update(run.id, { status: RunStatus.needsReview, review, updatedAt: this.#now() });
+    await this.emit('run.needs_review', { runId: run.id, stepId: review.stepId, reason: review.reason });
+    await this.send({ ...run, review }, reviewMessage({ ...run, status: RunStatus.needsReview, review }));
+  }
+
+  /** At start-up: re-executes every run that was running or unwinding when the process stopped. */
+  async recover(): Promise<{ resumed: number; suspended: number }> {
+    const active = await this.store.runs.list({ statuses: [RunStatus.running, RunStatus.compensating], limit: 100_000 });
+    const suspended = (await this.store.runs.list({ statuses: [RunStatus.suspended], limit: 100_000 })).length;
+    for (const run of active.reverse()) {
+      await this.emit('run.resumed', { runId: run.id, reason: 'restart' });
+      this.execute(run.id).catch((err: unknown) => this.#log.error({ err, runId: run.id }, 'resuming a run failed'));
+    }
+    return { resumed: active.length, suspended };
+  }
+
+  /** Waits until every execution under way has settled (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.#locks.size > 0) await Promise.all([...this.#locks.values()]);
+  }
+
+  startTimers(intervalMs = 30_000): void {
+    this.#timer = setInterval(() => {
+      this.expireDue().catch((err: unknown) => this.#log.error({ err }, 'expiring approvals failed'));
+    }, intervalMs);
+    this.#timer.unref();
+  }
+
+  stopTimers(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** Ends approvals past their expiry as "expired" and resumes their runs. */
+  async expireDue(): Promise<number> {
+    const now = this.#now();
+    let expired = 0;
+    for (const approval of await this.store.approvals.listPending(1000)) {
+      if (approval.expiresAt > now) continue;
+      if (await this.store.approvals.decide(approval.id, { status: 'expired', by: 'system', via: 'expiry', at: now })) {
+        expired++;
+        await this.resumeAfterDecision(approval, 'expired', 'system', 'expiry');
+      }
+    }
+    return expired;
+  }
+
+  /** Records a decision's event and resumes the run it suspended. */
+  async resumeAfterDecision(approval: ApprovalRecord, decision: string, by: string, via: string, reply?: Reply): Promise<void> {
+    await this.emit('approval.decided', { runId: approval.runId, approvalId: approval.id, decision, by, via });
+    if (await this.store.runs.update(approval.runId, { status: RunStatus.running, updatedAt: this.#now(), unset: ['waitingFor'] }, [RunStatus.suspended])) {
+      await this.emit('run.resumed', { runId: approval.runId, reason: `approval ${decision}` });
+    }
+    await this.execute(approval.runId, reply);
+  }
+
+  /** Cancels a run that has not finished: pending approvals are withdrawn and completed steps compensated. */
+  async cancel(runId: string, reply?: Reply): Promise<RunRecord | null> {
+    const run = await this.store.runs.get(runId);
+    if (!run || FINISHED.includes(run.status)) return run;
+    this.#cancelling.add(runId);
+    if (run.waitingFor) {
+      await this.store.approvals.decide(run.waitingFor, { status: 'cancelled', by: 'operator', via: 'cancel', at: this.#now() });
+    }
+    const status = run.status === RunStatus.running ? RunStatus.running : RunStatus.compensating;
+    await this.store.runs.update(runId, { status, unwind: 'cancel', updatedAt: this.#now(), unset: ['waitingFor', 'review'] });
+    await this.execute(runId, reply);
+    return this.store.runs.get(runId);
+  }
+
+  /** The operator's remedy for a run in review: retry the failed step, skip it, or cancel and compensate. */
+  async remedy(runId: string, remedy: 'retry' | 'skip' | 'cancel', reply?: Reply): Promise<RunRecord | null> {
+    const run = await this.store.runs.get(runId);
+    if (!run || run.status !== RunStatus.needsReview || !run.review) return run;
+    if (remedy === 'cancel') return this.cancel(runId, reply);
+    const stepId = run.review.stepId;
+    const step = (await this.store.runs.steps(runId)).find((s) => s.stepId === stepId);
+    if (step) {
+      const { error: _error, ...rest } = step;
+      await this.store.runs.saveStep(remedy === 'retry' ? { ...rest, status: 'started', failures: 0 } : { ...rest, status: 'skipped', result: null });
+    }
+    const status = stepId.startsWith('undo:') || run.unwind ? RunStatus.compensating : RunStatus.running;
+    await this.store.runs.update(runId, { status, updatedAt: this.#now(), unset: ['review'] }, [RunStatus.needsReview]);
+    await this.emit('run.resumed', { runId, reason: `operator chose ${remedy} for ${stepId}` });
+    await this.execute(runId, reply);
+    return this.store.runs.get(runId);
+  }
+}

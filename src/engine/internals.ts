@@ -1,0 +1,17 @@
+// What a RunContext needs from its engine. Kept as an interface so run-context.ts does not import engine.ts.
+
+import type { EventDataMap, EventType } from '../domain/events.ts';
+import type { OutboundMessage } from '../domain/messages.ts';
+import type { ApprovalRecord, RunRecord } from '../ports/engine-store.ts';
+import type { Store } from '../ports/store.ts';
+
+export interface EngineInternals {
+  readonly store: Store;
+  now(): Date;
+  newApprovalId(): string;
+  approvalExpiryMs(): Promise<number>;
+  cancelRequested(runId: string): boolean;
+  emit<K extends EventType>(type: K, data: EventDataMap[K]): Promise<void>;
+  send(run: RunRecord, message: OutboundMessage): Promise<void>;
+  sendCard(run: RunRecord, approval: ApprovalRecord): Promise<void>;
+}

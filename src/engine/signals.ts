@@ -1,0 +1,45 @@
+// Control flow between a workflow's code and the engine. These are thrown through the workflow function and
+// caught by the engine; they are not errors and never reach a user as such.
+
+import type { ErrorInfo } from '../ports/engine-store.ts';
+
+/** The run waits for an approval. */
+export class Suspend {
+  readonly approvalId: string;
+  constructor(approvalId: string) {
+    this.approvalId = approvalId;
+  }
+}
+
+/** The run must be unwound: compensations run in reverse order. */
+export class Unwind {
+  readonly reason: 'cancel' | 'failure';
+  readonly error: ErrorInfo | undefined;
+  constructor(reason: 'cancel' | 'failure', error?: ErrorInfo) {
+    this.reason = reason;
+    this.error = error;
+  }
+}
+
+/** A step failed after all its attempts: the operator decides (retry, skip, cancel). */
+export class NeedsReview {
+  readonly stepId: string;
+  readonly attempts: number;
+  readonly error: ErrorInfo;
+  constructor(stepId: string, attempts: number, error: ErrorInfo) {
+    this.stepId = stepId;
+    this.attempts = attempts;
+    this.error = error;
+  }
+}
+
+/** While collecting compensations, the replay reached the first step that never completed. */
+export class Frontier {}
+
+export function errorInfo(err: unknown): ErrorInfo {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' ? { message: err.message, code } : { message: err.message };
+  }
+  return { message: String(err) };
+}

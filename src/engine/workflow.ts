@@ -1,0 +1,83 @@
+// What a workflow author writes against. A workflow is deterministic code: it decides, and every piece of I/O
+// goes through `ctx.step(id, fn)` (journaled: a replay after a crash returns the recorded result instead of
+// running `fn` again) or `ctx.approval(id, …)` (suspends the run until the operator decides).
+// No Date.now(), Math.random(), network or store access directly in `run` — put them in steps.
+
+import type { z } from 'zod';
+import { SoloError } from '../domain/errors.ts';
+import type { OutboundMessage } from '../domain/messages.ts';
+import type { ApprovalCard, RunOrigin } from '../ports/engine-store.ts';
+
+export interface StepInfo {
+  runId: string;
+  stepId: string;
+  /** `<runId>:<stepId>`: the same on every attempt and after a restart. Hand it to the connector. */
+  idempotencyKey: string;
+  /** 1-based attempt number within this process's try of the step. */
+  attempt: number;
+  /** Aborted when the step's timeout elapses. */
+  signal: AbortSignal;
+}
+
+export interface StepOptions<T> {
+  /** Attempts before the step fails for good (default 3). */
+  maxAttempts?: number;
+  /** Per attempt, in ms (default 30 s). */
+  timeoutMs?: number;
+  /** Exponential backoff with jitter between attempts (defaults: 200 ms doubling up to 10 s). */
+  backoff?: { minMs?: number; maxMs?: number; factor?: number };
+  /** Undoes this step's effect (saga); run in reverse order when the run is cancelled or a later step fails for good. */
+  compensate?: (result: T, info: StepInfo) => Promise<void>;
+}
+
+export interface ApprovalRequest {
+  card: ApprovalCard;
+  /** Overrides the `approval.expiryHours` setting. */
+  expiresInMs?: number;
+}
+
+export interface ApprovalOutcome {
+  decision: 'approved' | 'rejected' | 'expired';
+  by: string;
+  via: string;
+  /** ISO time of the decision. */
+  at: string;
+  /** The card's text payload, as edited by the operator if they did. */
+  text?: string;
+}
+
+export interface WorkflowContext {
+  readonly runId: string;
+  readonly origin: RunOrigin;
+  /** Runs `fn` once for this run (journaled), with retries, timeout and optional compensation. Results must be JSON. */
+  step<T>(id: string, fn: (info: StepInfo) => Promise<T>, options?: StepOptions<T>): Promise<T>;
+  /** Sends the operator an approval card and suspends the run until it is decided (or expires). */
+  approval(id: string, request: ApprovalRequest): Promise<ApprovalOutcome>;
+  /** A message to the operator, sent once (a journaled step). */
+  say(id: string, message: OutboundMessage | string): Promise<void>;
+}
+
+export interface WorkflowDefinition<I = unknown, O = unknown> {
+  name: string;
+  version: number;
+  description: string;
+  input: z.ZodType<I>;
+  run(ctx: WorkflowContext, input: I): Promise<O>;
+}
+
+export function defineWorkflow<I, O>(definition: WorkflowDefinition<I, O>): WorkflowDefinition<I, O> {
+  return definition;
+}
+
+/** Thrown by a step when retrying cannot help (bad input, a permanent refusal). The run unwinds at once. */
+export class NonRetriableError extends SoloError {
+  constructor(message: string, options: { cause?: unknown; code?: string } = {}) {
+    super(options.code ?? 'non_retriable', message, options.cause === undefined ? {} : { cause: options.cause });
+  }
+}
+
+export function isRetriable(err: unknown): boolean {
+  if (err instanceof NonRetriableError) return false;
+  if (err instanceof SoloError) return err.retryable;
+  return true;
+}
