@@ -127,8 +127,9 @@ export class RunContext implements WorkflowContext {
       await this.#engine.emit('step.completed', { runId: this.runId, stepId: id, kind, attempts: step.failures + 1, durationMs: step.durationMs ?? 0, replayed: false });
       return result;
     } catch (err) {
+      // p-retry rejects with the error inside an AbortError, so the cause itself says whether retrying could help.
       const cause = err instanceof AbortError ? err.originalError : err;
-      const retriable = !(err instanceof AbortError);
+      const retriable = isRetriable(cause);
       if (!retriable) {
         step.failures++;
         step.error = errorInfo(cause);
