@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.ts';
-import { startSolo, type SoloApp } from '../../src/main.ts';
+import { startSolo, type SoloApp, type StartOptions } from '../../src/main.ts';
 
 export const tempDir = (prefix = 'solo-test-'): string => mkdtempSync(join(tmpdir(), prefix));
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<SoloApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: StartOptions = {}): Promise<SoloApp> {
   const config = loadConfig({ DATA_DIR: tempDir(), PORT: '0', LOG_LEVEL: 'silent', ...env });
-  return startSolo(config, { logger: pino({ level: 'silent' }) });
+  return startSolo(config, { logger: pino({ level: 'silent' }), ...options });
 }
 
 export interface ApiMessage {
