@@ -6,7 +6,7 @@ import { maskUri, type Config } from './config.ts';
 import { Conductor, sendMessage } from './conductor/conductor.ts';
 import { registerRunCommands } from './conductor/run-commands.ts';
 import { Engine } from './engine/engine.ts';
-import type { WorkflowDefinition } from './engine/workflow.ts';
+import type { AnyWorkflow, WorkflowDefinition } from './engine/workflow.ts';
 import { invoiceWorkflow } from './workflows/invoice.ts';
 import { registerBuiltins } from './conductor/builtin-commands.ts';
 import { Registry } from './conductor/registry.ts';
@@ -47,7 +47,7 @@ async function openStore(config: Config, logger: Logger): Promise<Store> {
 export interface StartOptions {
   logger?: Logger;
   /** Extra workflows (tests, plug-ins). */
-  workflows?: WorkflowDefinition<never, unknown>[];
+  workflows?: AnyWorkflow[];
   /** Extra commands and actions. */
   extend?: (registry: Registry) => Registry;
 }
@@ -61,10 +61,10 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     store,
     logger,
     // Proactive messages from runs go to the chat that started them, or the web chat when that channel is gone.
-    messenger: async (origin, message) => {
+    messenger: async (origin, message, options) => {
       const channel = channels.find((c) => c.name === origin.channel) ?? channels.find((c) => c.name === WEB_CHANNEL);
       if (!channel) throw new Error(`no channel to reach ${origin.channel}`);
-      await sendMessage(services, channel, channel.name === origin.channel ? origin.chatId : WEB_OPERATOR, message);
+      await sendMessage(services, channel, channel.name === origin.channel ? origin.chatId : WEB_OPERATOR, message, options);
     },
   });
   engine.register(invoiceWorkflow(store.ledger));

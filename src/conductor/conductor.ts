@@ -12,13 +12,22 @@ import { dedupeAndRecord, operatorOnly, parseCommand, rateLimit } from '../inbou
 import { chatStream, Outcome, type Channel, type CommandInfo, type HandleResult, type InboundHandler } from '../ports/channel.ts';
 import type { Registry } from './registry.ts';
 
-/** Records an outbound message in the chat's stream (the outbox), then asks the channel to deliver it. */
-export async function sendMessage(services: Services, channel: Channel, chatId: string, message: OutboundMessage, inReplyTo?: string): Promise<SentMessage> {
+/**
+ * Records an outbound message in the chat's stream (the outbox), then asks the channel to deliver it. With a
+ * dedupe key, a message recorded before under that key is returned as it was and not delivered again.
+ */
+export async function sendMessage(
+  services: Services,
+  channel: Channel,
+  chatId: string,
+  message: OutboundMessage,
+  options: { inReplyTo?: string; dedupeKey?: string } = {},
+): Promise<SentMessage> {
   const buttons = message.buttons ?? [];
-  const data = { channel: channel.name, chatId, text: message.text, buttons, ...(inReplyTo ? { inReplyTo } : {}) };
-  const { event } = await services.store.events.append(newEvent('message.sent', chatStream(channel.name, chatId), data));
+  const data = { channel: channel.name, chatId, text: message.text, buttons, ...(options.inReplyTo ? { inReplyTo: options.inReplyTo } : {}) };
+  const { event, duplicate } = await services.store.events.append(newEvent('message.sent', chatStream(channel.name, chatId), data, options.dedupeKey));
   const sent: SentMessage = { id: String(event.seq), text: message.text, buttons };
-  await channel.deliver(chatId, sent);
+  if (!duplicate) await channel.deliver(chatId, sent);
   return sent;
 }
 
@@ -49,9 +58,9 @@ export class Conductor implements InboundHandler {
       log,
       replies,
       outcome: Outcome.handled,
-      reply: async (message) => {
+      reply: async (message, options = {}) => {
         const msg = typeof message === 'string' ? { text: message } : message;
-        const sent = await sendMessage(services, channel, event.chatId, msg, event.id);
+        const sent = await sendMessage(services, channel, event.chatId, msg, { inReplyTo: event.id, ...options });
         replies.push(sent);
         return sent;
       },

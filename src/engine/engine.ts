@@ -16,9 +16,10 @@ import { RunContext } from './run-context.ts';
 import { errorInfo, Frontier, NeedsReview, Suspend, Unwind } from './signals.ts';
 import type { WorkflowDefinition } from './workflow.ts';
 
-export type Reply = (message: OutboundMessage) => Promise<SentMessage>;
+/** A dedupe key makes a send exactly-once: a message already recorded under it is not sent again. */
+export type Reply = (message: OutboundMessage, options?: { dedupeKey?: string }) => Promise<SentMessage>;
 /** Sends a message to a run's origin chat when no reply is at hand (proactive). */
-export type Messenger = (origin: RunOrigin, message: OutboundMessage) => Promise<void>;
+export type Messenger = (origin: RunOrigin, message: OutboundMessage, options?: { dedupeKey?: string }) => Promise<void>;
 export type EngineHook = (event: { type: EventType; runId: string; data: unknown }) => void;
 
 export const DEFAULT_APPROVAL_EXPIRY_HOURS = 72;
@@ -55,7 +56,7 @@ export class Engine implements EngineInternals {
 
   register<I, O>(workflow: WorkflowDefinition<I, O>): this {
     if (this.#workflows.has(workflow.name)) throw new Error(`workflow ${workflow.name} is registered twice`);
-    this.#workflows.set(workflow.name, workflow as WorkflowDefinition<unknown, unknown>);
+    this.#workflows.set(workflow.name, workflow);
     return this;
   }
 
@@ -90,13 +91,14 @@ export class Engine implements EngineInternals {
       }
     }
   }
-  async send(run: RunRecord, message: OutboundMessage): Promise<void> {
+  async send(run: RunRecord, message: OutboundMessage, dedupeKey?: string): Promise<void> {
+    const options = dedupeKey === undefined ? {} : { dedupeKey };
     const reply = this.#replies.get(run.id);
-    if (reply) await reply(message);
-    else await this.#messenger(run.origin, message);
+    if (reply) await reply(message, options);
+    else await this.#messenger(run.origin, message, options);
   }
   async sendCard(run: RunRecord, approval: ApprovalRecord): Promise<void> {
-    await this.send(run, approvalCard(approval));
+    await this.send(run, approvalCard(approval), `card:${approval.id}`);
   }
 
   // ---- Starting and running ----
@@ -222,10 +224,18 @@ export class Engine implements EngineInternals {
     await this.send({ ...run, review }, reviewMessage({ ...run, status: RunStatus.needsReview, review }));
   }
 
-  /** At start-up: re-executes every run that was running or unwinding when the process stopped. */
+  /**
+   * At start-up: re-executes every run that was running or unwinding when the process stopped, and every
+   * suspended run whose approval was decided just before the stop (the decision is durable, the resume was not).
+   */
   async recover(): Promise<{ resumed: number; suspended: number }> {
+    let suspended = 0;
+    for (const run of await this.store.runs.list({ statuses: [RunStatus.suspended], limit: 100_000 })) {
+      const approval = run.waitingFor ? await this.store.approvals.get(run.waitingFor) : null;
+      if (approval && approval.status === 'pending') suspended++;
+      else await this.store.runs.update(run.id, { status: RunStatus.running, updatedAt: this.#now(), unset: ['waitingFor'] }, [RunStatus.suspended]);
+    }
     const active = await this.store.runs.list({ statuses: [RunStatus.running, RunStatus.compensating], limit: 100_000 });
-    const suspended = (await this.store.runs.list({ statuses: [RunStatus.suspended], limit: 100_000 })).length;
     for (const run of active.reverse()) {
       await this.emit('run.resumed', { runId: run.id, reason: 'restart' });
       this.execute(run.id).catch((err: unknown) => this.#log.error({ err, runId: run.id }, 'resuming a run failed'));

@@ -12,6 +12,6 @@ export interface EngineInternals {
   approvalExpiryMs(): Promise<number>;
   cancelRequested(runId: string): boolean;
   emit<K extends EventType>(type: K, data: EventDataMap[K]): Promise<void>;
-  send(run: RunRecord, message: OutboundMessage): Promise<void>;
+  send(run: RunRecord, message: OutboundMessage, dedupeKey?: string): Promise<void>;
   sendCard(run: RunRecord, approval: ApprovalRecord): Promise<void>;
 }

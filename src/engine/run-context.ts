@@ -54,8 +54,8 @@ export class RunContext implements WorkflowContext {
   }
 
   async say(id: string, message: OutboundMessage | string): Promise<void> {
-    await this.step(id, async () => {
-      await this.#engine.send(this.#run, typeof message === 'string' ? { text: message } : message);
+    await this.step(id, async ({ idempotencyKey }) => {
+      await this.#engine.send(this.#run, typeof message === 'string' ? { text: message } : message, `say:${idempotencyKey}`);
       return true;
     });
   }

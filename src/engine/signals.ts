@@ -1,32 +1,36 @@
 // Control flow between a workflow's code and the engine. These are thrown through the workflow function and
-// caught by the engine; they are not errors and never reach a user as such.
+// caught by the engine; they are not failures and never reach a user as such. They extend Error only so that
+// anything in between that inspects thrown values (and the linter) sees an Error.
 
 import type { ErrorInfo } from '../ports/engine-store.ts';
 
 /** The run waits for an approval. */
-export class Suspend {
+export class Suspend extends Error {
   readonly approvalId: string;
   constructor(approvalId: string) {
+    super(`suspended for approval ${approvalId}`);
     this.approvalId = approvalId;
   }
 }
 
 /** The run must be unwound: compensations run in reverse order. */
-export class Unwind {
+export class Unwind extends Error {
   readonly reason: 'cancel' | 'failure';
   readonly error: ErrorInfo | undefined;
   constructor(reason: 'cancel' | 'failure', error?: ErrorInfo) {
+    super(`unwinding: ${reason}`);
     this.reason = reason;
     this.error = error;
   }
 }
 
 /** A step failed after all its attempts: the operator decides (retry, skip, cancel). */
-export class NeedsReview {
+export class NeedsReview extends Error {
   readonly stepId: string;
   readonly attempts: number;
   readonly error: ErrorInfo;
   constructor(stepId: string, attempts: number, error: ErrorInfo) {
+    super(`step ${stepId} needs review`);
     this.stepId = stepId;
     this.attempts = attempts;
     this.error = error;
@@ -34,7 +38,7 @@ export class NeedsReview {
 }
 
 /** While collecting compensations, the replay reached the first step that never completed. */
-export class Frontier {}
+export class Frontier extends Error {}
 
 export function errorInfo(err: unknown): ErrorInfo {
   if (err instanceof Error) {

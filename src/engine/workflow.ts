@@ -65,6 +65,10 @@ export interface WorkflowDefinition<I = unknown, O = unknown> {
   run(ctx: WorkflowContext, input: I): Promise<O>;
 }
 
+/** Any workflow, whatever its input type (registries hold several). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- input types differ per workflow; each validates its own with zod
+export type AnyWorkflow = WorkflowDefinition<any, unknown>;
+
 export function defineWorkflow<I, O>(definition: WorkflowDefinition<I, O>): WorkflowDefinition<I, O> {
   return definition;
 }

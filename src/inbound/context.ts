@@ -22,8 +22,11 @@ export interface InboundContext {
   readonly channel: Channel;
   readonly services: Services;
   readonly log: Logger;
-  /** Records the message in the event log, then delivers it on this event's channel and chat. */
-  reply(message: OutboundMessage | string): Promise<SentMessage>;
+  /**
+   * Records the message in the event log, then delivers it on this event's channel and chat. With a dedupe key,
+   * a message already recorded under that key is not sent again (a replayed step's message goes out once).
+   */
+  readonly reply: (message: OutboundMessage | string, options?: { dedupeKey?: string }) => Promise<SentMessage>;
   readonly replies: SentMessage[];
   outcome: Outcome;
   /** Set by the command parser. */

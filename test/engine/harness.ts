@@ -4,7 +4,7 @@
 import { pino } from 'pino';
 import type { OutboundMessage } from '../../src/domain/messages.ts';
 import { Engine } from '../../src/engine/engine.ts';
-import type { WorkflowDefinition } from '../../src/engine/workflow.ts';
+import type { AnyWorkflow, WorkflowDefinition } from '../../src/engine/workflow.ts';
 import { SqliteStore } from '../../src/stores/sqlite/index.ts';
 import { tempDir } from '../support/app.ts';
 
@@ -18,7 +18,7 @@ export interface Harness {
 
 export const origin = { channel: 'web', chatId: 'operator' };
 
-export async function harness(workflows: WorkflowDefinition<never, unknown>[], now?: () => Date): Promise<Harness> {
+export async function harness(workflows: AnyWorkflow[], now?: () => Date): Promise<Harness> {
   const dir = tempDir('solo-engine-');
   let store = new SqliteStore(dir);
   await store.init();

@@ -8,6 +8,7 @@ import { StoreError } from '../../domain/errors.ts';
 import { maskUri } from '../../config.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Store } from '../../ports/store.ts';
+import { MongoApprovalStore, MongoLedgerStore, MongoRunStore } from './engine.ts';
 import { MongoEventLog } from './event-log.ts';
 import { MongoIdentityStore, MongoNoteStore, MongoSettingsStore } from './records.ts';
 
@@ -26,7 +27,17 @@ export class MongoStore implements Store {
   readonly #uri: string;
   readonly #log: Logger | undefined;
   #client: MongoClient | undefined;
-  #parts: { events: MongoEventLog; identities: MongoIdentityStore; notes: MongoNoteStore; settings: MongoSettingsStore } | undefined;
+  #parts:
+    | {
+        events: MongoEventLog;
+        identities: MongoIdentityStore;
+        notes: MongoNoteStore;
+        settings: MongoSettingsStore;
+        runs: MongoRunStore;
+        approvals: MongoApprovalStore;
+        ledger: MongoLedgerStore;
+      }
+    | undefined;
 
   constructor(uri: string, options: { logger?: Logger } = {}) {
     this.#uri = uri;
@@ -60,8 +71,11 @@ export class MongoStore implements Store {
       identities: new MongoIdentityStore(db),
       notes: new MongoNoteStore(db),
       settings: new MongoSettingsStore(db),
+      runs: new MongoRunStore(db),
+      approvals: new MongoApprovalStore(db),
+      ledger: new MongoLedgerStore(db),
     };
-    await Promise.all([parts.events.init(), parts.notes.init()]);
+    await Promise.all([parts.events.init(), parts.notes.init(), parts.runs.init(), parts.approvals.init(), parts.ledger.init()]);
     this.#parts = parts;
     this.#log?.info({ db: db.databaseName }, 'connected to MongoDB');
   }
@@ -81,6 +95,15 @@ export class MongoStore implements Store {
   }
   get settings() {
     return this.#ready().settings;
+  }
+  get runs() {
+    return this.#ready().runs;
+  }
+  get approvals() {
+    return this.#ready().approvals;
+  }
+  get ledger() {
+    return this.#ready().ledger;
   }
 
   async close(): Promise<void> {

@@ -121,7 +121,8 @@ export class SqliteApprovalStore implements ApprovalStore {
   async update(id: string, patch: { deliveredAt?: Date; editedText?: string }): Promise<void> {
     inTransaction(this.#db, () => {
       const approval = this.#get(id);
-      if (!approval) return;
+      // Only while pending: once decided, what was decided on stays as it was.
+      if (!approval || approval.status !== 'pending') return;
       this.#db.prepare('UPDATE approvals SET doc = ? WHERE id = ?').run(JSON.stringify({ ...approval, ...patch }), id);
     });
   }
