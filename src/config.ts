@@ -36,7 +36,18 @@ export const SETTINGS = {
   OPENAI_BASE_URL: 'OpenAI-compatible endpoint for free-text chat (OpenAI, Ollama, vLLM, LM Studio, llama.cpp).',
   OPENAI_API_KEY: 'API key for that endpoint (never logged).',
   OPENAI_MODEL: 'Model name to use at that endpoint, e.g. gpt-4o-mini or llama3.1.',
+  TELEGRAM_BOT_TOKEN: 'Bot token from @BotFather; the Telegram channel starts when it is set (never logged).',
+  TELEGRAM_API_ROOT: 'Bot API server root (default https://api.telegram.org; a self-hosted Bot API server).',
+  TELEGRAM_OPERATOR_IDS: 'Comma-separated numeric Telegram user ids that are you (required with the token).',
+  TELEGRAM_WEBHOOK_URL: 'Public https URL that forwards to /telegram/webhook here; set it to use a webhook instead of long polling.',
+  TELEGRAM_WEBHOOK_SECRET: 'Secret Telegram sends with every webhook call (1-256 of A-Z a-z 0-9 _ -); required with the webhook URL.',
 } as const;
+
+const idList = (what: string) =>
+  z
+    .string()
+    .regex(/^\s*[\w.@-]+(\s*,\s*[\w.@-]+)*\s*$/, { error: `expected a comma-separated list of ${what}` })
+    .transform((v) => v.split(',').map((x) => x.trim()));
 
 const schema = z
   .object({
@@ -59,6 +70,11 @@ const schema = z
     OPENAI_BASE_URL: opt(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://localhost:11434/v1' })),
     OPENAI_API_KEY: opt(z.string()),
     OPENAI_MODEL: opt(z.string().min(1)),
+    TELEGRAM_BOT_TOKEN: opt(z.string().regex(/^\d+:[\w-]+$/, { error: 'expected a bot token like 123456:ABC-DEF… from @BotFather' })),
+    TELEGRAM_API_ROOT: opt(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://api.telegram.org' })),
+    TELEGRAM_OPERATOR_IDS: opt(idList('numeric Telegram user ids').refine((ids) => ids.every((id) => /^\d+$/.test(id)), { error: 'expected numeric Telegram user ids, e.g. 123456789' })),
+    TELEGRAM_WEBHOOK_URL: opt(z.url({ protocol: /^https$/, error: 'expected a public https URL' })),
+    TELEGRAM_WEBHOOK_SECRET: opt(z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, { error: 'expected 1-256 characters of A-Z a-z 0-9 _ -' })),
   });
 
 /** Rules that span settings, checked on the raw values so they are reported alongside every other problem. */
@@ -72,12 +88,18 @@ function crossCheck(source: Record<string, string | undefined>): string[] {
   if ((set('OPENAI_BASE_URL') || set('OPENAI_API_KEY')) && !set('OPENAI_MODEL')) {
     problems.push('OPENAI_MODEL: required when OPENAI_BASE_URL or OPENAI_API_KEY is set');
   }
+  if (set('TELEGRAM_BOT_TOKEN') && !set('TELEGRAM_OPERATOR_IDS')) {
+    problems.push('TELEGRAM_OPERATOR_IDS: required when TELEGRAM_BOT_TOKEN is set (your numeric Telegram user id; ask @userinfobot)');
+  }
+  if (set('TELEGRAM_WEBHOOK_URL') && !set('TELEGRAM_WEBHOOK_SECRET')) {
+    problems.push('TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set');
+  }
   return problems;
 }
 
 export type Config = z.infer<typeof schema>;
 
-const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI']);
+const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET']);
 
 /** Parses the environment. Throws ConfigError with one readable line per problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

@@ -5,6 +5,7 @@ import { WebChannel, WEB_CHANNEL, WEB_OPERATOR } from '../adapters/channels/web/
 import { maskUri, type Config } from './config.ts';
 import { Conductor, sendMessage } from './conductor/conductor.ts';
 import { registerRunCommands } from './conductor/run-commands.ts';
+import { decidedCard } from './engine/cards.ts';
 import { Engine } from './engine/engine.ts';
 import type { AnyWorkflow, WorkflowDefinition } from './engine/workflow.ts';
 import { invoiceWorkflow } from './workflows/invoice.ts';
@@ -13,6 +14,7 @@ import { Registry } from './conductor/registry.ts';
 import { newEvent } from './domain/events.ts';
 import type { Services } from './inbound/context.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { platformChannels, syncOperatorIdentities } from './compose/channels.ts';
 import type { Channel } from './ports/channel.ts';
 import type { Store } from './ports/store.ts';
 import { SqliteStore } from './stores/sqlite/index.ts';
@@ -64,7 +66,15 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     messenger: async (origin, message, options) => {
       const channel = channels.find((c) => c.name === origin.channel) ?? channels.find((c) => c.name === WEB_CHANNEL);
       if (!channel) throw new Error(`no channel to reach ${origin.channel}`);
-      await sendMessage(services, channel, channel.name === origin.channel ? origin.chatId : WEB_OPERATOR, message, options);
+      return sendMessage(services, channel, channel.name === origin.channel ? origin.chatId : WEB_OPERATOR, message, options);
+    },
+    // A decision anywhere updates every copy of the card on platforms that can edit messages.
+    updateCards: async (approval) => {
+      const text = decidedCard(approval);
+      for (const ref of approval.deliveries ?? []) {
+        const channel = channels.find((c) => c.name === ref.channel);
+        await channel?.edit?.(ref, { id: ref.messageId, text: text.text, buttons: [] }).catch((err: unknown) => logger.warn({ err, ref }, 'could not update a card'));
+      }
     },
   });
   engine.register(invoiceWorkflow(store.ledger));
@@ -79,11 +89,17 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const web = new WebChannel({ host: config.HOST, port: config.PORT, token: config.WEB_TOKEN, events: store.events, logger });
   try {
     await web.start(conductor);
+    channels.push(web);
+    for (const { channel, operatorIds } of await platformChannels(config, logger, web)) {
+      await syncOperatorIdentities(store, channel.name, operatorIds, startedAt);
+      await channel.start(conductor);
+      channels.push(channel);
+    }
   } catch (err) {
+    for (const channel of channels.reverse()) await channel.stop().catch(() => undefined);
     await store.close();
     throw err;
   }
-  channels.push(web);
 
   const storeDescription = store.kind === 'mongodb' ? `mongodb (${maskUri(store.location)})` : `sqlite (${store.location})`;
   await store.events.append(newEvent('system.started', 'system', { version: VERSION, store: storeDescription, channels: channels.map((c) => c.name) }));

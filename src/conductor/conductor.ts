@@ -27,8 +27,9 @@ export async function sendMessage(
   const data = { channel: channel.name, chatId, text: message.text, buttons, ...(options.inReplyTo ? { inReplyTo: options.inReplyTo } : {}) };
   const { event, duplicate } = await services.store.events.append(newEvent('message.sent', chatStream(channel.name, chatId), data, options.dedupeKey));
   const sent: SentMessage = { id: String(event.seq), text: message.text, buttons };
-  if (!duplicate) await channel.deliver(chatId, sent);
-  return sent;
+  if (duplicate) return sent;
+  const ref = await channel.deliver(chatId, sent);
+  return ref ? { ...sent, ref } : sent;
 }
 
 export class Conductor implements InboundHandler {

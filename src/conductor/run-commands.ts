@@ -132,7 +132,7 @@ export function registerRunCommands(registry: Registry): Registry {
         await ctx.services.engine.expireDue();
         const pending = await ctx.services.store.approvals.listPending(50);
         if (pending.length === 0) return void (await ctx.reply('Nothing is waiting for your approval.'));
-        for (const approval of pending) await ctx.reply(approvalCard(approval));
+        for (const approval of pending) await ctx.services.engine.addCardCopy(approval.id, (await ctx.reply(approvalCard(approval))).ref);
       },
     })
     .command({

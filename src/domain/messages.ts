@@ -15,6 +15,8 @@ export interface OutboundMessage {
 export interface SentMessage extends OutboundMessage {
   id: string;
   buttons: ButtonSpec[];
+  /** Where the platform put it, when the channel can edit it later. */
+  ref?: { channel: string; chatId: string; messageId: string };
 }
 
 interface InboundBase {

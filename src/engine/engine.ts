@@ -19,7 +19,9 @@ import type { WorkflowDefinition } from './workflow.ts';
 /** A dedupe key makes a send exactly-once: a message already recorded under it is not sent again. */
 export type Reply = (message: OutboundMessage, options?: { dedupeKey?: string }) => Promise<SentMessage>;
 /** Sends a message to a run's origin chat when no reply is at hand (proactive). */
-export type Messenger = (origin: RunOrigin, message: OutboundMessage, options?: { dedupeKey?: string }) => Promise<void>;
+export type Messenger = (origin: RunOrigin, message: OutboundMessage, options?: { dedupeKey?: string }) => Promise<SentMessage | undefined>;
+/** Called after an approval is decided (or expires, or is withdrawn): channels update every copy of its card. */
+export type CardUpdater = (approval: ApprovalRecord) => Promise<void>;
 export type EngineHook = (event: { type: EventType; runId: string; data: unknown }) => void;
 
 export const DEFAULT_APPROVAL_EXPIRY_HOURS = 72;
@@ -31,6 +33,7 @@ export interface EngineOptions {
   messenger: Messenger;
   /** Extra subscribers to engine events (the event log always gets them). */
   hooks?: EngineHook[];
+  updateCards?: CardUpdater;
   now?: () => Date;
 }
 
@@ -39,6 +42,7 @@ export class Engine implements EngineInternals {
   readonly #log: Logger;
   readonly #messenger: Messenger;
   readonly #hooks: EngineHook[];
+  readonly #updateCards: CardUpdater | undefined;
   readonly #now: () => Date;
   readonly #workflows = new Map<string, WorkflowDefinition<unknown, unknown>>();
   readonly #locks = new Map<string, Promise<void>>();
@@ -51,6 +55,7 @@ export class Engine implements EngineInternals {
     this.#log = options.logger.child({ component: 'engine' });
     this.#messenger = options.messenger;
     this.#hooks = options.hooks ?? [];
+    this.#updateCards = options.updateCards;
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -91,14 +96,27 @@ export class Engine implements EngineInternals {
       }
     }
   }
-  async send(run: RunRecord, message: OutboundMessage, dedupeKey?: string): Promise<void> {
+  async send(run: RunRecord, message: OutboundMessage, dedupeKey?: string): Promise<SentMessage | undefined> {
     const options = dedupeKey === undefined ? {} : { dedupeKey };
     const reply = this.#replies.get(run.id);
-    if (reply) await reply(message, options);
-    else await this.#messenger(run.origin, message, options);
+    return reply ? reply(message, options) : this.#messenger(run.origin, message, options);
   }
   async sendCard(run: RunRecord, approval: ApprovalRecord): Promise<void> {
-    await this.send(run, approvalCard(approval), `card:${approval.id}`);
+    const sent = await this.send(run, approvalCard(approval), `card:${approval.id}`);
+    await this.store.approvals.update(approval.id, { deliveredAt: this.#now(), ...(sent?.ref ? { deliveries: [sent.ref] } : {}) });
+  }
+
+  /** Remembers another copy of a pending card (shown again by /approvals) so a decision updates it too. */
+  async addCardCopy(approvalId: string, ref: SentMessage['ref']): Promise<void> {
+    if (!ref) return;
+    const approval = await this.store.approvals.get(approvalId);
+    if (approval) await this.store.approvals.update(approvalId, { deliveries: [...(approval.deliveries ?? []), ref] });
+  }
+
+  async #cardsDecided(approvalId: string): Promise<void> {
+    const approval = await this.store.approvals.get(approvalId);
+    if (!approval || !this.#updateCards || !approval.deliveries?.length) return;
+    await this.#updateCards(approval).catch((err: unknown) => this.#log.warn({ err, approvalId }, 'updating approval cards failed'));
   }
 
   // ---- Starting and running ----
@@ -276,6 +294,7 @@ export class Engine implements EngineInternals {
   /** Records a decision's event and resumes the run it suspended. */
   async resumeAfterDecision(approval: ApprovalRecord, decision: string, by: string, via: string, reply?: Reply): Promise<void> {
     await this.emit('approval.decided', { runId: approval.runId, approvalId: approval.id, decision, by, via });
+    await this.#cardsDecided(approval.id);
     if (await this.store.runs.update(approval.runId, { status: RunStatus.running, updatedAt: this.#now(), unset: ['waitingFor'] }, [RunStatus.suspended])) {
       await this.emit('run.resumed', { runId: approval.runId, reason: `approval ${decision}` });
     }
@@ -287,8 +306,8 @@ export class Engine implements EngineInternals {
     const run = await this.store.runs.get(runId);
     if (!run || FINISHED.includes(run.status)) return run;
     this.#cancelling.add(runId);
-    if (run.waitingFor) {
-      await this.store.approvals.decide(run.waitingFor, { status: 'cancelled', by: 'operator', via: 'cancel', at: this.#now() });
+    if (run.waitingFor && (await this.store.approvals.decide(run.waitingFor, { status: 'cancelled', by: 'operator', via: 'cancel', at: this.#now() }))) {
+      await this.#cardsDecided(run.waitingFor);
     }
     const status = run.status === RunStatus.running ? RunStatus.running : RunStatus.compensating;
     await this.store.runs.update(runId, { status, unwind: 'cancel', updatedAt: this.#now(), unset: ['waitingFor', 'review'] });

@@ -55,7 +55,7 @@ export class RunContext implements WorkflowContext {
 
   async say(id: string, message: OutboundMessage | string): Promise<void> {
     await this.step(id, async ({ idempotencyKey }) => {
-      await this.#engine.send(this.#run, typeof message === 'string' ? { text: message } : message, `say:${idempotencyKey}`);
+      void (await this.#engine.send(this.#run, typeof message === 'string' ? { text: message } : message, `say:${idempotencyKey}`));
       return true;
     });
   }
@@ -162,10 +162,7 @@ export class RunContext implements WorkflowContext {
       await engine.emit('approval.requested', { runId: this.runId, approvalId: approval.id, stepId: id, title: request.card.title, expiresAt: approval.expiresAt.toISOString() });
     }
     if (approval.status === 'pending') {
-      if (!approval.deliveredAt) {
-        await engine.sendCard(this.#run, approval);
-        await engine.store.approvals.update(approval.id, { deliveredAt: engine.now() });
-      }
+      if (!approval.deliveredAt) await engine.sendCard(this.#run, approval);
       throw new Suspend(approval.id);
     }
     if (approval.status === 'cancelled') throw new Unwind('cancel');

@@ -22,6 +22,8 @@ export const REDACT_PATHS = [
   'config.WEB_TOKEN',
   'config.OPENAI_API_KEY',
   'config.MONGODB_URI',
+  'config.TELEGRAM_BOT_TOKEN',
+  'config.TELEGRAM_WEBHOOK_SECRET',
 ];
 
 export async function createLogger(

@@ -123,12 +123,16 @@ export interface ApprovalRecord {
   expiresAt: Date;
   /** Set once the card was sent. */
   deliveredAt?: Date;
+  /** Every copy of the card on platforms that can edit it, so a decision can update them all. */
+  deliveries?: { channel: string; chatId: string; messageId: string }[];
   decidedAt?: Date;
   decidedBy?: string;
   decidedVia?: string;
   /** The operator's replacement for card.text. */
   editedText?: string;
 }
+
+export type ApprovalPatch = Partial<Pick<ApprovalRecord, 'deliveredAt' | 'editedText' | 'deliveries'>>;
 
 export interface ApprovalDecision {
   status: Exclude<ApprovalStatus, 'pending'>;
@@ -144,8 +148,8 @@ export interface ApprovalStore {
   findByStep(runId: string, stepId: string): Promise<ApprovalRecord | null>;
   /** Decides a pending approval: true for exactly one caller; false when it was no longer pending. */
   decide(id: string, decision: ApprovalDecision): Promise<boolean>;
-  /** Changes a pending approval's fields (delivery time, edited text). */
-  update(id: string, patch: { deliveredAt?: Date; editedText?: string }): Promise<void>;
+  /** Changes a pending approval's fields (delivery time and copies, edited text). */
+  update(id: string, patch: ApprovalPatch): Promise<void>;
   /** Pending approvals, oldest first. */
   listPending(limit?: number): Promise<ApprovalRecord[]>;
 }

@@ -49,6 +49,8 @@ export class WebChannel implements Channel {
   #server: Server | undefined;
   #handler: InboundHandler | undefined;
   #url = '';
+  /** Other channels' HTTP endpoints (webhooks) served on this server; they authenticate their own callers. */
+  readonly #mounts = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
 
   constructor(options: WebChannelOptions) {
     this.#options = options;
@@ -62,6 +64,11 @@ export class WebChannel implements Channel {
 
   describe(): string {
     return `web chat at ${this.#url}`;
+  }
+
+  /** Serves `path` with another channel's handler (e.g. Telegram's webhook), before this chat's own checks. */
+  mount(path: string, handler: (req: IncomingMessage, res: ServerResponse) => void): void {
+    this.#mounts.set(path, handler);
   }
 
   async start(handler: InboundHandler): Promise<void> {
@@ -103,6 +110,8 @@ export class WebChannel implements Channel {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     if (path === '/healthz') return sendJson(res, this.#handler ? 200 : 503, { status: this.#handler ? 'ok' : 'starting' });
+    const mounted = this.#mounts.get(path);
+    if (mounted) return mounted(req, res);
     this.#checkAccess(req, path);
     if (req.method === 'GET' && (path === '/' || path === '/index.html')) {
       res.writeHead(200, {

@@ -5,6 +5,7 @@ import type { Collection, Db, Filter, ObjectId } from 'mongodb';
 import { StoreError } from '../../domain/errors.ts';
 import type {
   ApprovalDecision,
+  ApprovalPatch,
   ApprovalRecord,
   ApprovalStore,
   Invoice,
@@ -175,7 +176,7 @@ export class MongoApprovalStore implements ApprovalStore {
     return result.modifiedCount === 1;
   }
 
-  async update(id: string, patch: { deliveredAt?: Date; editedText?: string }): Promise<void> {
+  async update(id: string, patch: ApprovalPatch): Promise<void> {
     const update = changes(patch, APPROVAL_DATES);
     // Only while pending (the port's word): once decided, what was decided on stays as it was.
     if (update) await this.#approvals.updateOne({ _id: approvalId(id), status: 'pending' }, update);

@@ -4,6 +4,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import {
   type ApprovalDecision,
+  type ApprovalPatch,
   type ApprovalRecord,
   type ApprovalStore,
   type Invoice,
@@ -118,7 +119,7 @@ export class SqliteApprovalStore implements ApprovalStore {
     });
   }
 
-  async update(id: string, patch: { deliveredAt?: Date; editedText?: string }): Promise<void> {
+  async update(id: string, patch: ApprovalPatch): Promise<void> {
     inTransaction(this.#db, () => {
       const approval = this.#get(id);
       // Only while pending: once decided, what was decided on stays as it was.

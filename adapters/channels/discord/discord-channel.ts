@@ -1,0 +1,269 @@
+// The Discord channel: a discord.js bot that the operator talks to in a direct message, or in one configured guild
+// channel. Messages and slash commands become InboundMessages, button taps InboundButtons; replies go back as
+// messages, or as the answer to the slash command they respond to. Who may command the bot is the core's
+// decision: everything from a DM or the configured channel reaches the handler (bots excepted).
+
+import {
+  ApplicationCommandOptionType, Client, DiscordAPIError, DiscordjsError, DiscordjsErrorCodes, Events, GatewayIntentBits, MessageFlags, Partials,
+  RESTEvents, type ButtonInteraction, type ChatInputApplicationCommandData, type ChatInputCommandInteraction, type Interaction, type Message, type SendableChannels,
+} from 'discord.js';
+import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts';
+import { SoloError } from '../../../src/domain/errors.ts';
+import type { Logger } from '../../../src/observability/logger.ts';
+import type { Channel, DeliveryRef, InboundHandler } from '../../../src/ports/channel.ts';
+import { MAX_CONTENT, render, type DiscordPayload } from './render.ts';
+import { SlashReply } from './slash-reply.ts';
+
+export const DISCORD_CHANNEL = 'discord';
+/** Discord allows 3 s to answer an interaction; deferring at 2 s leaves room for the round trip. */
+const DEFAULT_DEFER_AFTER_MS = 2000;
+const MAX_DESCRIPTION = 100;
+
+export interface DiscordChannelOptions {
+  /** The bot token (DISCORD_TOKEN). */
+  token: string;
+  /** REST base URL without version (DISCORD_API_URL), e.g. http://127.0.0.1:PORT/api; Discord's own when absent. */
+  apiUrl?: string | undefined;
+  /** A guild text channel where the operator may also talk to the bot (DISCORD_GUILD_CHANNEL_ID). DMs always work. */
+  guildChannelId?: string | undefined;
+  logger: Logger;
+  /** A slash command not answered after this many ms gets a deferred reply first (tests make it short). */
+  deferAfterMs?: number;
+}
+
+/** A Discord failure, said in one sentence; `cause` has Discord's answer. */
+export class DiscordChannelError extends SoloError {}
+
+export class DiscordChannel implements Channel {
+  readonly name = DISCORD_CHANNEL;
+  readonly #options: DiscordChannelOptions;
+  readonly #log: Logger;
+  readonly #deferAfterMs: number;
+  readonly #inFlight = new Set<Promise<void>>();
+  #client: Client | undefined;
+  #handler: InboundHandler | undefined;
+
+  constructor(options: DiscordChannelOptions) {
+    this.#options = options;
+    this.#log = options.logger.child({ component: DISCORD_CHANNEL });
+    this.#deferAfterMs = options.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS;
+  }
+
+  describe(): string {
+    const who = this.#client?.user ? `@${this.#client.user.username}` : 'Discord bot (not connected)';
+    return `Discord as ${who}, in DMs${this.#options.guildChannelId ? ` and channel ${this.#options.guildChannelId}` : ''}`;
+  }
+
+  async start(handler: InboundHandler): Promise<void> {
+    if (this.#client) throw new Error('the Discord channel is already started');
+    const client = new Client({
+      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent],
+      // DM channels are not cached before their first message; without this partial, DMs never arrive.
+      partials: [Partials.Channel],
+      allowedMentions: { parse: [] },
+      ...(this.#options.apiUrl ? { rest: { api: this.#options.apiUrl } } : {}),
+    });
+    guardPacketHandling(client, this.#log);
+    client.on(Events.MessageCreate, (message) => this.#track(this.#onMessage(message)));
+    client.on(Events.InteractionCreate, (interaction) => this.#track(this.#onInteraction(interaction)));
+    client.on(Events.Error, (err) => this.#log.error({ err }, 'Discord client error'));
+    client.on(Events.Warn, (warning) => this.#log.warn({ warning }, 'Discord client warning'));
+    client.on(Events.ShardError, (err) => this.#log.warn({ err }, 'Discord gateway connection error; discord.js reconnects'));
+    client.rest.on(RESTEvents.RateLimited, (info) => this.#log.warn({ route: info.route, retryAfterMs: info.retryAfter }, 'rate limited by Discord; waiting'));
+    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+    this.#client = client;
+    this.#handler = handler;
+    try {
+      await client.login(this.#options.token);
+      await ready;
+    } catch (err) {
+      this.#client = undefined;
+      this.#handler = undefined;
+      await client.destroy();
+      throw this.#loginError(err);
+    }
+    await this.#registerCommands(client, handler);
+    this.#log.info({ bot: client.user?.username }, `connected: ${this.describe()}`);
+  }
+
+  async stop(): Promise<void> {
+    const client = this.#client;
+    this.#handler = undefined;
+    // Let updates being handled finish their replies, then disconnect.
+    await Promise.allSettled([...this.#inFlight]);
+    this.#client = undefined;
+    await client?.destroy();
+  }
+
+  async deliver(chatId: string, message: SentMessage): Promise<DeliveryRef | undefined> {
+    return this.#deliverParts(chatId, message, async (part) => (await (await this.#sendable(chatId)).send(part)).id);
+  }
+
+  async edit(ref: DeliveryRef, message: SentMessage): Promise<void> {
+    const { parts } = render(message.text, message.buttons);
+    const last = parts.at(-1);
+    // An edit is one message: text beyond the limit is cut, and no buttons removes the old ones.
+    const content = parts.length > 1 ? `${parts.map((p) => p.content).join('\n').slice(0, MAX_CONTENT - 1)}…` : (last?.content ?? '');
+    try {
+      const channel = await this.#sendable(ref.chatId);
+      await channel.messages.edit(ref.messageId, { content, components: last?.components ?? [], allowedMentions: { parse: [] } });
+    } catch (err) {
+      throw this.#failure(err, `edit message ${ref.messageId} in ${ref.chatId}`);
+    }
+  }
+
+  async typing(chatId: string): Promise<void> {
+    try {
+      await (await this.#sendable(chatId)).sendTyping();
+    } catch (err) {
+      throw this.#failure(err, `show typing in ${chatId}`);
+    }
+  }
+
+  async #deliverParts(chatId: string, message: SentMessage, send: (part: DiscordPayload) => Promise<string>): Promise<DeliveryRef | undefined> {
+    const { parts, dropped } = render(message.text, message.buttons);
+    if (dropped.length > 0) this.#log.warn({ message: message.id, dropped: dropped.map((b) => b.data) }, 'Discord shows at most 25 distinct buttons; some were left off');
+    if (parts.length === 0) {
+      this.#log.warn({ message: message.id }, 'not sending an empty message');
+      return undefined;
+    }
+    let messageId = '';
+    try {
+      for (const part of parts) messageId = await send(part);
+    } catch (err) {
+      throw this.#failure(err, `send message ${message.id} to ${chatId}`);
+    }
+    // Of a message split in parts, the last one (which carries the buttons) is the one to edit later.
+    return { channel: DISCORD_CHANNEL, chatId, messageId };
+  }
+
+  async #sendable(chatId: string): Promise<SendableChannels> {
+    const client = this.#client;
+    if (!client) throw new DiscordChannelError('discord_stopped', 'The Discord channel is not running.');
+    const channel = await client.channels.fetch(chatId);
+    if (!channel?.isSendable()) throw new DiscordChannelError('discord_not_sendable', `Discord channel ${chatId} is not one the bot can write in.`);
+    return channel;
+  }
+
+  async #registerCommands(client: Client, handler: InboundHandler): Promise<void> {
+    const commands = handler.commands().map((c): ChatInputApplicationCommandData => ({
+      name: c.name.toLowerCase(),
+      description: c.description.slice(0, MAX_DESCRIPTION) || c.name,
+      options: [{ type: ApplicationCommandOptionType.String, name: 'args', description: (c.usage ?? 'arguments').slice(0, MAX_DESCRIPTION), required: false }],
+    }));
+    try {
+      await client.application?.commands.set(commands);
+      this.#log.debug({ count: commands.length }, 'registered the slash commands');
+    } catch (err) {
+      // The menu is a convenience: typed commands in a DM work without it.
+      this.#log.warn({ err }, 'could not register the slash commands with Discord; typed commands still work');
+    }
+  }
+
+  /** Where the bot listens: any DM, and the configured guild channel. */
+  #listensIn(guildId: string | null, channelId: string | null): boolean {
+    return guildId === null || (channelId !== null && channelId === this.#options.guildChannelId);
+  }
+
+  async #onMessage(message: Message): Promise<void> {
+    if (message.author.bot || message.system || !this.#listensIn(message.guildId, message.channelId)) return;
+    if (message.content.trim() === '') return void this.#log.debug({ update: message.id }, 'dropped a message without text');
+    await this.#dispatch({ kind: 'message', id: message.id, channel: DISCORD_CHANNEL, chatId: message.channelId, senderId: message.author.id, text: message.content }, this);
+  }
+
+  async #onInteraction(interaction: Interaction): Promise<void> {
+    if (!interaction.isChatInputCommand() && !interaction.isButton()) return void this.#log.debug({ type: interaction.type }, 'ignored an interaction kind the bot does not offer');
+    const chatId = interaction.channelId;
+    if (chatId === null || !this.#listensIn(interaction.guildId, chatId)) {
+      const where = this.#options.guildChannelId ? `a direct message or <#${this.#options.guildChannelId}>` : 'a direct message';
+      await interaction.reply({ content: `I only take instructions in ${where}.`, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const base = { id: interaction.id, channel: DISCORD_CHANNEL, chatId, senderId: interaction.user.id };
+    if (interaction.isButton()) return this.#onButton(interaction, base);
+    return this.#onSlashCommand(interaction, base);
+  }
+
+  async #onSlashCommand(interaction: ChatInputCommandInteraction, base: Omit<InboundEvent, 'kind'>): Promise<void> {
+    const args = interaction.options.getString('args')?.trim() ?? '';
+    const reply = new SlashReply(interaction, this.#deferAfterMs, this.#log);
+    // Replies to this chat while the command is handled answer the interaction; anything else is a plain message.
+    const answering: Channel = {
+      name: this.name,
+      start: (h) => this.start(h),
+      stop: () => this.stop(),
+      describe: () => this.describe(),
+      edit: (ref, message) => this.edit(ref, message),
+      typing: (chatId) => this.typing(chatId),
+      deliver: (chatId, message) => (chatId === base.chatId && reply.open ? this.#deliverParts(chatId, message, (part) => reply.send(part)) : this.deliver(chatId, message)),
+    };
+    try {
+      await this.#dispatch({ ...base, kind: 'message', text: `/${interaction.commandName}${args ? ` ${args}` : ''}` }, answering);
+    } finally {
+      await reply.finish();
+    }
+  }
+
+  async #onButton(interaction: ButtonInteraction, base: Omit<InboundEvent, 'kind'>): Promise<void> {
+    // Acknowledge at once (the button stops spinning); what the tap leads to arrives as ordinary messages.
+    try {
+      await interaction.deferUpdate();
+    } catch (err) {
+      this.#log.warn({ err, update: interaction.id }, 'could not acknowledge a button tap');
+    }
+    await this.#dispatch({ ...base, kind: 'button', data: interaction.customId }, this);
+  }
+
+  async #dispatch(event: InboundEvent, channel: Channel): Promise<void> {
+    const handler = this.#handler;
+    if (!handler) return;
+    const result = await handler.handle(event, channel);
+    this.#log.debug({ update: event.id, kind: event.kind, outcome: result.outcome }, 'update handled');
+  }
+
+  /** Runs an update's handling in the background; stop() waits for it, and a failure is logged, never thrown. */
+  #track(work: Promise<void>): void {
+    const tracked = work.catch((err: unknown) => this.#log.error({ err }, 'handling a Discord update failed'));
+    this.#inFlight.add(tracked);
+    void tracked.finally(() => this.#inFlight.delete(tracked));
+  }
+
+  #loginError(err: unknown): DiscordChannelError {
+    const tokenRefused =
+      (err instanceof DiscordjsError && err.code === DiscordjsErrorCodes.TokenInvalid) || (err instanceof Error && err.message === 'Authentication failed');
+    if (tokenRefused) {
+      return new DiscordChannelError('discord_token_invalid', 'Discord refused the bot token; set DISCORD_TOKEN to the token on your application’s Bot page in the Discord Developer Portal.', { cause: err });
+    }
+    if (err instanceof Error && err.message === 'Used disallowed intents') {
+      return new DiscordChannelError('discord_intent_disabled', 'Discord refused the Message Content intent; switch it on under Privileged Gateway Intents on your application’s Bot page in the Discord Developer Portal.', { cause: err });
+    }
+    const where = this.#options.apiUrl ?? 'discord.com';
+    const reason = err instanceof Error ? err.message.replace(/\.$/, '') : String(err);
+    return new DiscordChannelError('discord_unreachable', `Could not connect to Discord at ${where} (${reason}).`, { cause: err, retryable: true });
+  }
+
+  #failure(err: unknown, doing: string): DiscordChannelError {
+    if (err instanceof DiscordChannelError) return err;
+    const detail = err instanceof DiscordAPIError ? `Discord answered ${err.status}, code ${String(err.code)}: ${err.message}` : err instanceof Error ? err.message : String(err);
+    this.#log.warn({ err }, `could not ${doing}`);
+    return new DiscordChannelError('discord_api', `Could not ${doing} on Discord (${detail.replace(/\s*\n\s*/g, '; ')}).`, { cause: err, retryable: !(err instanceof DiscordAPIError) || err.status >= 500 });
+  }
+}
+
+/**
+ * discord.js turns each gateway dispatch into objects inside a handler that has no error boundary: one malformed
+ * payload throws out of its WebSocket message handler and ends the process (an unhandled rejection). This wraps
+ * the client's packet handler (private in the typings, stable in v14) so such a payload is logged and dropped.
+ */
+function guardPacketHandling(client: Client, log: Logger): void {
+  const manager = client.ws as unknown as { handlePacket(packet?: { t?: string | null; d?: unknown }, shard?: unknown): boolean };
+  const handle = manager.handlePacket.bind(manager);
+  manager.handlePacket = (packet, shard) => {
+    try {
+      return handle(packet, shard);
+    } catch (err) {
+      log.warn({ err, dispatch: packet?.t }, 'dropped a gateway event discord.js could not read');
+      return true;
+    }
+  };
+}

@@ -1,0 +1,320 @@
+// Telegram through grammY. Long polling by default (nothing to expose to the internet); webhook mode when the
+// operator gives a public URL. The adapter translates: text messages and button taps become InboundEvents for the
+// core, SentMessages become sendMessage/editMessageText calls. Every decision (who may talk, what a command does)
+// stays in the core.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { autoRetry } from '@grammyjs/auto-retry';
+import { Bot, GrammyError, HttpError } from 'grammy';
+import type { Update } from 'grammy/types';
+import { z } from 'zod';
+import { SoloError } from '../../../src/domain/errors.ts';
+import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts';
+import type { Logger } from '../../../src/observability/logger.ts';
+import { Outcome, type Channel, type DeliveryRef, type InboundHandler } from '../../../src/ports/channel.ts';
+import { botCommands, escapeHtml, inlineKeyboard, MAX_TELEGRAM_TEXT, splitText } from './render.ts';
+
+export const TELEGRAM_CHANNEL = 'telegram';
+export const DEFAULT_API_ROOT = 'https://api.telegram.org';
+/** Longer messages are not handed to the core (same bound as the web chat). */
+export const MAX_INBOUND_CHARS = 8000;
+/** Telegram shows a chat action for about 5 s, so it is renewed a little before it fades. */
+const TYPING_EVERY_MS = 4000;
+const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
+/** The updates the adapter reads; Telegram then does not send the rest at all. */
+const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+const SECRET_TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
+
+const CALLBACK_ANSWERS: Partial<Record<Outcome, string>> = {
+  [Outcome.unknownAction]: 'That button no longer does anything.',
+  [Outcome.refused]: 'Sorry, this assistant only takes instructions from its owner.',
+};
+
+// Only the fields the adapter uses are checked; anything else in an update is Telegram's business.
+const id = z.number().int();
+const textMessage = z.object({ chat: z.object({ id }), from: z.object({ id }), text: z.string() });
+const callbackQuery = z.object({ id: z.string().min(1) });
+const buttonTap = z.object({ from: z.object({ id }), data: z.string().min(1), message: z.object({ chat: z.object({ id }) }) });
+const webhookUpdate = z.looseObject({ update_id: id });
+
+export interface TelegramWebhookOptions {
+  /** Where the handler from webhookCallback() is mounted, e.g. "/telegram/webhook". */
+  path: string;
+  /** Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; 1–256 of A–Z a–z 0–9 _ -. */
+  secretToken: string;
+  /** Public https URL of that path. When set, start() registers it with setWebhook; otherwise it is set up outside. */
+  url?: string | undefined;
+}
+
+export interface TelegramChannelOptions {
+  token: string;
+  /** Bot API server root without a trailing slash; a local Bot API server or a test fake. */
+  apiRoot?: string | undefined;
+  logger: Logger;
+  /** Receive updates by webhook instead of long polling. */
+  webhook?: TelegramWebhookOptions | undefined;
+  /** A 429 asking to wait longer than this fails the call instead of waiting. */
+  maxRetryDelaySeconds?: number | undefined;
+}
+
+/** A Bot API call that failed, with Telegram's code and description; retryable when Telegram said so. */
+export class TelegramApiError extends SoloError {
+  readonly method: string;
+  readonly status: number | undefined;
+
+  constructor(method: string, cause: unknown) {
+    const status = cause instanceof GrammyError ? cause.error_code : undefined;
+    const why = cause instanceof GrammyError ? `${cause.error_code} ${cause.description}` : cause instanceof Error ? cause.message : String(cause);
+    super(status === 401 ? 'telegram_unauthorized' : 'telegram_api', 'Telegram did not accept a request; the details are in the log.', {
+      cause,
+      retryable: cause instanceof HttpError || status === 429 || (status ?? 0) >= 500,
+      detail: status === 401 ? `Telegram rejected the bot token in ${method} (${why}); check TELEGRAM_BOT_TOKEN` : `Telegram ${method} failed: ${why}`,
+    });
+    this.method = method;
+    this.status = status;
+  }
+}
+
+const isNotModified = (err: unknown): boolean => err instanceof GrammyError && err.error_code === 400 && err.description.includes('message is not modified');
+
+export class TelegramChannel implements Channel {
+  readonly name = TELEGRAM_CHANNEL;
+  readonly #bot: Bot;
+  readonly #log: Logger;
+  readonly #webhook: TelegramWebhookOptions | undefined;
+  #handler: InboundHandler | undefined;
+  #polling: Promise<void> | undefined;
+  /** Webhook requests being handled, so that stop() can wait for them. */
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(options: TelegramChannelOptions) {
+    if (!options.token) throw new SoloError('telegram_config', 'The Telegram channel needs a bot token (TELEGRAM_BOT_TOKEN).');
+    if (options.webhook && !SECRET_TOKEN.test(options.webhook.secretToken)) {
+      throw new SoloError('telegram_config', 'The Telegram webhook secret must be 1–256 characters of A–Z, a–z, 0–9, _ and -.');
+    }
+    this.#log = options.logger.child({ component: TELEGRAM_CHANNEL });
+    this.#webhook = options.webhook;
+    this.#bot = new Bot(options.token, { client: { apiRoot: (options.apiRoot ?? DEFAULT_API_ROOT).replace(/\/+$/, '') } });
+    // Network errors fail fast (the polling loop has its own retry); 429 waits as told, 5xx backs off, both capped.
+    this.#bot.api.config.use(autoRetry({ maxDelaySeconds: options.maxRetryDelaySeconds ?? 30, maxRetryAttempts: 3, rethrowHttpErrors: true }));
+    this.#bot.use((ctx) => this.#onUpdate(ctx.update));
+    // #onUpdate catches everything itself; this only keeps grammY from stopping the bot if that ever changes.
+    this.#bot.catch((err) => this.#log.error({ err: err.error, update: err.ctx.update.update_id }, 'a Telegram update escaped its handler'));
+  }
+
+  describe(): string {
+    const who = this.#bot.isInited() ? `@${this.#bot.botInfo.username}` : 'bot';
+    return this.#webhook ? `Telegram ${who} (webhook at ${this.#webhook.path})` : `Telegram ${who} (long polling)`;
+  }
+
+  /** Resolves once the bot is known (getMe), its command menu is set, and updates can arrive. */
+  async start(handler: InboundHandler): Promise<void> {
+    if (this.#handler) throw new Error('the Telegram channel is already started');
+    await this.#call('getMe', () => this.#bot.init());
+    await this.#setCommands(handler);
+    const hook = this.#webhook;
+    if (hook) {
+      if (hook.url) {
+        const url = hook.url;
+        await this.#call('setWebhook', () => this.#bot.api.setWebhook(url, { secret_token: hook.secretToken, allowed_updates: [...ALLOWED_UPDATES] }));
+      }
+      this.#handler = handler;
+      this.#log.info({ path: hook.path, username: this.#bot.botInfo.username }, 'Telegram webhook ready');
+      return;
+    }
+    // Set before polling starts: the first getUpdates may already bring updates.
+    this.#handler = handler;
+    await new Promise<void>((resolve, reject) => {
+      this.#polling = this.#bot
+        .start({ allowed_updates: [...ALLOWED_UPDATES], onStart: () => resolve() })
+        .catch((err: unknown) => {
+          // Before onStart this fails start(); later (401, or 409: another instance polls) polling has ended.
+          this.#handler = undefined;
+          reject(new TelegramApiError('long polling', err));
+          this.#log.error({ err }, 'Telegram long polling stopped');
+        });
+    });
+    this.#log.info({ username: this.#bot.botInfo.username }, 'Telegram long polling started');
+  }
+
+  /** Stops polling (confirming what was read), then waits for updates still being handled. */
+  async stop(): Promise<void> {
+    if (this.#bot.isRunning()) await this.#bot.stop().catch((err: unknown) => this.#log.warn({ err }, 'stopping Telegram polling failed'));
+    await this.#polling;
+    await Promise.all(this.#inFlight);
+    this.#polling = undefined;
+    this.#handler = undefined;
+  }
+
+  async deliver(chatId: string, message: SentMessage): Promise<DeliveryRef> {
+    const parts = splitText(message.text);
+    let messageId = 0;
+    for (const [i, part] of parts.entries()) {
+      const markup = i === parts.length - 1 && message.buttons.length > 0 ? { reply_markup: inlineKeyboard(message.buttons) } : {};
+      const sent = await this.#call('sendMessage', () => this.#bot.api.sendMessage(chatId, escapeHtml(part), { parse_mode: 'HTML', ...markup }));
+      messageId = sent.message_id;
+    }
+    return { channel: TELEGRAM_CHANNEL, chatId, messageId: String(messageId) };
+  }
+
+  /** Replaces text and buttons; no buttons removes the keyboard. An edit cannot split, so a long text is cut. */
+  async edit(ref: DeliveryRef, message: SentMessage): Promise<void> {
+    const messageId = Number(ref.messageId);
+    if (ref.channel !== TELEGRAM_CHANNEL || !Number.isSafeInteger(messageId)) throw new Error(`not a Telegram message reference: ${JSON.stringify(ref)}`);
+    const text = message.text.length > MAX_TELEGRAM_TEXT ? `${splitText(message.text, MAX_TELEGRAM_TEXT - 1)[0] ?? ''}…` : message.text;
+    const markup = message.buttons.length > 0 ? { reply_markup: inlineKeyboard(message.buttons) } : {};
+    try {
+      await this.#bot.api.editMessageText(ref.chatId, messageId, escapeHtml(text), { parse_mode: 'HTML', ...markup });
+    } catch (err) {
+      // Editing to what is already there (a second tap on a decided card) is the outcome we wanted.
+      if (isNotModified(err)) return;
+      throw this.#wrap('editMessageText', err);
+    }
+  }
+
+  async typing(chatId: string): Promise<void> {
+    await this.#call('sendChatAction', () => this.#bot.api.sendChatAction(chatId, 'typing'));
+  }
+
+  /** A request handler for node:http, for webhook mode. Mount it at the webhook path. */
+  webhookCallback(): (req: IncomingMessage, res: ServerResponse) => void {
+    const hook = this.#webhook;
+    if (!hook) throw new Error('webhookCallback() needs the webhook option');
+    return (req, res) => {
+      const task = this.#serveWebhook(hook, req, res).catch((err: unknown) => {
+        this.#log.error({ err }, 'Telegram webhook request failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      this.#inFlight.add(task);
+      void task.finally(() => this.#inFlight.delete(task));
+    };
+  }
+
+  async #serveWebhook(hook: TelegramWebhookOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const answer = (status: number, text = ''): void => void res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== hook.path) return answer(404, 'not found');
+    if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end();
+    if (!secretMatches(req.headers['x-telegram-bot-api-secret-token'], hook.secretToken)) return answer(401, 'wrong secret token');
+    if (!this.#handler) return answer(503, 'starting up');
+    const body = await readBody(req, MAX_WEBHOOK_BODY_BYTES);
+    if (body === undefined) {
+      this.#log.warn('dropped an oversized Telegram webhook body');
+      return answer(413, 'too large');
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      parsed = undefined;
+    }
+    if (!webhookUpdate.safeParse(parsed).success) {
+      this.#log.warn('dropped a Telegram webhook body that is not an update');
+      return answer(400, 'not a Telegram update');
+    }
+    // Answered after handling: if the process dies first, Telegram redelivers and the core's dedupe drops repeats.
+    await this.#bot.handleUpdate(parsed as Update);
+    answer(200);
+  }
+
+  async #setCommands(handler: InboundHandler): Promise<void> {
+    const { accepted, skipped } = botCommands(handler.commands());
+    if (skipped.length > 0) this.#log.warn({ skipped }, 'some commands cannot appear in Telegram’s menu');
+    // The menu is a convenience: a failure is logged, the bot still works.
+    await this.#call('setMyCommands', () => this.#bot.api.setMyCommands(accepted)).catch(() => undefined);
+  }
+
+  /** Every update passes here; malformed or unexpected ones are logged and dropped, never thrown. */
+  async #onUpdate(update: Update): Promise<void> {
+    try {
+      if (update.message) await this.#onMessage(update.update_id, update.message);
+      else if (update.callback_query) await this.#onButton(update.update_id, update.callback_query);
+      else this.#log.debug({ update: update.update_id }, 'ignored a Telegram update of another kind');
+    } catch (err) {
+      this.#log.error({ err, update: update.update_id }, 'handling a Telegram update failed');
+    }
+  }
+
+  async #onMessage(updateId: number, raw: unknown): Promise<void> {
+    const parsed = textMessage.safeParse(raw);
+    if (!parsed.success) return void this.#log.debug({ update: updateId }, 'ignored a Telegram message without text or sender');
+    const { chat, from, text } = parsed.data;
+    const chatId = String(chat.id);
+    if (text.length > MAX_INBOUND_CHARS) {
+      this.#log.warn({ update: updateId, chars: text.length }, 'dropped an oversized Telegram message');
+      await this.#call('sendMessage', () =>
+        this.#bot.api.sendMessage(chatId, `That message is ${text.length} characters long; I read at most ${MAX_INBOUND_CHARS}. Please split it up.`),
+      );
+      return;
+    }
+    await this.#dispatch({ kind: 'message', id: String(updateId), channel: TELEGRAM_CHANNEL, chatId, senderId: String(from.id), text });
+  }
+
+  /** Every callback query is answered (Telegram shows a spinner until then), with a word when the tap did nothing. */
+  async #onButton(updateId: number, raw: unknown): Promise<void> {
+    const queryId = callbackQuery.safeParse(raw).data?.id;
+    let outcome: Outcome | undefined;
+    try {
+      const parsed = buttonTap.safeParse(raw);
+      if (!parsed.success) return void this.#log.debug({ update: updateId }, 'ignored a Telegram button tap without data or message');
+      const { from, data, message } = parsed.data;
+      const event: InboundEvent = { kind: 'button', id: String(updateId), channel: TELEGRAM_CHANNEL, chatId: String(message.chat.id), senderId: String(from.id), data };
+      outcome = (await this.#dispatch(event))?.outcome;
+    } finally {
+      const text = outcome === undefined ? undefined : CALLBACK_ANSWERS[outcome];
+      if (queryId !== undefined) {
+        await this.#call('answerCallbackQuery', () => this.#bot.api.answerCallbackQuery(queryId, text === undefined ? {} : { text })).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Hands an event to the core, showing "typing…" until it is done. */
+  async #dispatch(event: InboundEvent): Promise<{ outcome: Outcome } | undefined> {
+    const handler = this.#handler;
+    if (!handler) return undefined;
+    const showTyping = (): void => void this.typing(event.chatId).catch(() => undefined);
+    showTyping();
+    const timer = setInterval(showTyping, TYPING_EVERY_MS);
+    try {
+      return await handler.handle(event, this);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /** Runs a Bot API call; a failure is logged here and rethrown as a TelegramApiError. */
+  async #call<T>(method: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw this.#wrap(method, err);
+    }
+  }
+
+  #wrap(method: string, err: unknown): TelegramApiError {
+    const wrapped = new TelegramApiError(method, err);
+    this.#log.warn({ method, status: wrapped.status, reason: wrapped.message }, 'Telegram API call failed');
+    return wrapped;
+  }
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/** Compares digests so that neither the content nor the length of the secret leaks through timing. */
+function secretMatches(header: string | string[] | undefined, secret: string): boolean {
+  const given = Array.isArray(header) ? header[0] : header;
+  return given !== undefined && timingSafeEqual(digest(given), digest(secret));
+}
+
+/** The request body as text, or undefined when it exceeds `max` bytes. */
+async function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
+  if (Number(req.headers['content-length'] ?? 0) > max) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
