@@ -41,6 +41,10 @@ export const SETTINGS = {
   TELEGRAM_OPERATOR_IDS: 'Comma-separated numeric Telegram user ids that are you (required with the token).',
   TELEGRAM_WEBHOOK_URL: 'Public https URL that forwards to /telegram/webhook here; set it to use a webhook instead of long polling.',
   TELEGRAM_WEBHOOK_SECRET: 'Secret Telegram sends with every webhook call (1-256 of A-Z a-z 0-9 _ -); required with the webhook URL.',
+  DISCORD_TOKEN: 'Bot token from the Discord Developer Portal; the Discord channel starts when it is set (never logged).',
+  DISCORD_API_URL: 'Discord REST base without version (only to point at a local fake or proxy).',
+  DISCORD_OPERATOR_IDS: 'Comma-separated Discord user ids that are you (required with the token).',
+  DISCORD_GUILD_CHANNEL_ID: 'A server text channel where you may also talk to the bot (DMs always work).',
 } as const;
 
 const idList = (what: string) =>
@@ -74,6 +78,10 @@ const schema = z
     TELEGRAM_API_ROOT: opt(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://api.telegram.org' })),
     TELEGRAM_OPERATOR_IDS: opt(idList('numeric Telegram user ids').refine((ids) => ids.every((id) => /^\d+$/.test(id)), { error: 'expected numeric Telegram user ids, e.g. 123456789' })),
     TELEGRAM_WEBHOOK_URL: opt(z.url({ protocol: /^https$/, error: 'expected a public https URL' })),
+    DISCORD_TOKEN: opt(z.string().min(20, { error: 'expected the bot token from the Developer Portal' })),
+    DISCORD_API_URL: opt(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://127.0.0.1:8080/api' })),
+    DISCORD_OPERATOR_IDS: opt(idList('Discord user ids').refine((ids) => ids.every((id) => /^\d{5,20}$/.test(id)), { error: 'expected Discord user ids (numbers), e.g. 80351110224678912' })),
+    DISCORD_GUILD_CHANNEL_ID: opt(z.string().regex(/^\d{5,20}$/, { error: 'expected a Discord channel id (a number)' })),
     TELEGRAM_WEBHOOK_SECRET: opt(z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, { error: 'expected 1-256 characters of A-Z a-z 0-9 _ -' })),
   });
 
@@ -91,6 +99,9 @@ function crossCheck(source: Record<string, string | undefined>): string[] {
   if (set('TELEGRAM_BOT_TOKEN') && !set('TELEGRAM_OPERATOR_IDS')) {
     problems.push('TELEGRAM_OPERATOR_IDS: required when TELEGRAM_BOT_TOKEN is set (your numeric Telegram user id; ask @userinfobot)');
   }
+  if (set('DISCORD_TOKEN') && !set('DISCORD_OPERATOR_IDS')) {
+    problems.push('DISCORD_OPERATOR_IDS: required when DISCORD_TOKEN is set (your Discord user id: Developer Mode → right-click your name → Copy User ID)');
+  }
   if (set('TELEGRAM_WEBHOOK_URL') && !set('TELEGRAM_WEBHOOK_SECRET')) {
     problems.push('TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set');
   }
@@ -99,7 +110,7 @@ function crossCheck(source: Record<string, string | undefined>): string[] {
 
 export type Config = z.infer<typeof schema>;
 
-const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET']);
+const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_TOKEN']);
 
 /** Parses the environment. Throws ConfigError with one readable line per problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

@@ -27,6 +27,11 @@ export async function platformChannels(config: Config, logger: Logger, web: WebC
     if (webhook) web.mount(webhook.path, channel.webhookCallback());
     result.push({ channel, operatorIds: config.TELEGRAM_OPERATOR_IDS ?? [] });
   }
+  if (config.DISCORD_TOKEN) {
+    const { DiscordChannel } = await import('../../adapters/channels/discord/index.ts');
+    const channel = new DiscordChannel({ token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, guildChannelId: config.DISCORD_GUILD_CHANNEL_ID, logger });
+    result.push({ channel, operatorIds: config.DISCORD_OPERATOR_IDS ?? [] });
+  }
   return result;
 }
 

@@ -24,6 +24,7 @@ export const REDACT_PATHS = [
   'config.MONGODB_URI',
   'config.TELEGRAM_BOT_TOKEN',
   'config.TELEGRAM_WEBHOOK_SECRET',
+  'config.DISCORD_TOKEN',
 ];
 
 export async function createLogger(

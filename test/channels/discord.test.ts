@@ -6,7 +6,7 @@ import { EventEmitter, once } from 'node:events';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
-import { DiscordChannel, DiscordChannelError, discordSettingsFromEnv } from '../../adapters/channels/discord/index.ts';
+import { DiscordChannel, DiscordChannelError } from '../../adapters/channels/discord/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { registerBuiltins } from '../../src/conductor/builtin-commands.ts';
 import { Conductor } from '../../src/conductor/conductor.ts';
@@ -354,14 +354,5 @@ describe('the fake Discord answers like Discord', { timeout: 10_000 }, () => {
     assert.equal(limited.headers.get('x-ratelimit-remaining'), '0');
     assert.equal(limited.headers.get('x-ratelimit-scope'), 'user');
     assert.deepEqual(await limited.json(), { message: 'You are being rate limited.', retry_after: 0.5, global: false });
-  });
-});
-
-test('discordSettingsFromEnv maps the environment, and is off without a token', () => {
-  assert.equal(discordSettingsFromEnv({}), undefined);
-  assert.deepEqual(discordSettingsFromEnv({ DISCORD_TOKEN: ' t ', DISCORD_API_URL: 'http://127.0.0.1:1/api', DISCORD_GUILD_CHANNEL_ID: '42' }), {
-    token: 't',
-    apiUrl: 'http://127.0.0.1:1/api',
-    guildChannelId: '42',
   });
 });

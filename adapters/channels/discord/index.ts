@@ -1,4 +1,4 @@
-// Discord adapter. Environment (the lead wires it in src/config.ts):
+// Discord adapter. Environment (validated in src/config.ts, wired in src/compose/channels.ts):
 //   DISCORD_TOKEN             bot token → `token` (required to enable the channel)
 //   DISCORD_API_URL           REST base without version → `apiUrl` (only for a local fake, e.g. http://127.0.0.1:PORT/api)
 //   DISCORD_GUILD_CHANNEL_ID  guild text channel the operator may also use → `guildChannelId` (DMs always work)
@@ -9,12 +9,3 @@
 // `applications.commands` scopes when invited to the guild.
 
 export { DISCORD_CHANNEL, DiscordChannel, DiscordChannelError, type DiscordChannelOptions } from './discord-channel.ts';
-
-/** The channel's settings from the environment, or undefined when DISCORD_TOKEN is not set. */
-export function discordSettingsFromEnv(env: Record<string, string | undefined>): { token: string; apiUrl?: string; guildChannelId?: string } | undefined {
-  const token = env.DISCORD_TOKEN?.trim();
-  if (!token) return undefined;
-  const apiUrl = env.DISCORD_API_URL?.trim();
-  const guildChannelId = env.DISCORD_GUILD_CHANNEL_ID?.trim();
-  return { token, ...(apiUrl ? { apiUrl } : {}), ...(guildChannelId ? { guildChannelId } : {}) };
-}
