@@ -51,7 +51,8 @@ describe('invoice workflow through the web chat', () => {
     assert.match(rejectLate[0]?.text ?? '', /Already decided/);
     assert.match((await say(base, '/invoices'))[0]?.text ?? '', /^INV-0001 · Acme Corp · 1,200\.50 EUR · recorded · \d{4}-\d{2}-\d{2}$/);
     const decided = await app.store.events.readRange({ types: ['approval.decided'] });
-    const data = decided.at(-1)?.type === 'approval.decided' ? decided.at(-1)?.data : undefined;
+    const last = decided.at(-1);
+    const data = last?.type === 'approval.decided' ? last.data : undefined;
     assert.deepEqual(data && { decision: data.decision, by: data.by, via: data.via }, { decision: 'approved', by: 'web:operator', via: 'web' });
   });
 
