@@ -5,6 +5,10 @@ import { WebChannel, WEB_CHANNEL, WEB_OPERATOR } from '../adapters/channels/web/
 import { maskUri, type Config } from './config.ts';
 import { Conductor, sendMessage } from './conductor/conductor.ts';
 import { registerRunCommands } from './conductor/run-commands.ts';
+import { deliverFirst } from './conductor/proactive.ts';
+import { PREFERRED_KEY, proactiveTargets, registerIdentityCommands } from './conductor/identity.ts';
+import type { RunOrigin } from './ports/engine-store.ts';
+import type { OutboundMessage, SentMessage } from './domain/messages.ts';
 import { decidedCard } from './engine/cards.ts';
 import { Engine } from './engine/engine.ts';
 import type { AnyWorkflow, WorkflowDefinition } from './engine/workflow.ts';
@@ -21,6 +25,8 @@ import { SqliteStore } from './stores/sqlite/index.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
+const WEB_TARGET = { channel: WEB_CHANNEL, chatId: WEB_OPERATOR };
+
 export interface SoloApp {
   config: Config;
   store: Store;
@@ -29,6 +35,8 @@ export interface SoloApp {
   web: WebChannel;
   /** Base URL of the web chat. */
   url: string;
+  /** A proactive message to the operator: preferred chat first, then the others, then the web chat. */
+  notify(message: OutboundMessage): Promise<SentMessage>;
   stop(reason?: string): Promise<void>;
 }
 
@@ -62,11 +70,14 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const engine = new Engine({
     store,
     logger,
-    // Proactive messages from runs go to the chat that started them, or the web chat when that channel is gone.
-    messenger: async (origin, message, options) => {
-      const channel = channels.find((c) => c.name === origin.channel) ?? channels.find((c) => c.name === WEB_CHANNEL);
-      if (!channel) throw new Error(`no channel to reach ${origin.channel}`);
-      return sendMessage(services, channel, channel.name === origin.channel ? origin.chatId : WEB_OPERATOR, message, options);
+    // A run's messages go to the chat that started it; when that fails, to the preferred chat, then any other.
+    messenger: async (origin, message, options) => deliverFirst(services, [origin, ...(await proactiveTargets(services))], WEB_TARGET, message, options?.dedupeKey),
+    // New approval cards also go to the preferred chat when the run started elsewhere.
+    copyCard: async (run, card, dedupeKey) => {
+      const preferred = await store.settings.get<RunOrigin | null>(PREFERRED_KEY);
+      if (!preferred || (preferred.channel === run.origin.channel && preferred.chatId === run.origin.chatId)) return [];
+      const channel = channels.find((c) => c.name === preferred.channel);
+      return channel ? [await sendMessage(services, channel, preferred.chatId, card, { dedupeKey: `${dedupeKey}@preferred` })] : [];
     },
     // A decision anywhere updates every copy of the card on platforms that can edit messages.
     updateCards: async (approval) => {
@@ -84,7 +95,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   // The web chat speaks for the operator: it is reachable only on loopback or with WEB_TOKEN.
   await store.identities.upsert({ channel: WEB_CHANNEL, externalId: WEB_OPERATOR, label: 'local web chat', linkedAt: startedAt, via: 'local' });
 
-  const registry = registerRunCommands(registerBuiltins(new Registry()));
+  const registry = registerIdentityCommands(registerRunCommands(registerBuiltins(new Registry())));
   const conductor = new Conductor(services, options.extend ? options.extend(registry) : registry);
   const web = new WebChannel({ host: config.HOST, port: config.PORT, token: config.WEB_TOKEN, events: store.events, logger });
   try {
@@ -119,5 +130,6 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
       logger.info({ reason }, 'Solo OS stopped');
     })());
 
-  return { config, store, engine, logger, web, url: web.url, stop };
+  const notify = async (message: OutboundMessage) => deliverFirst(services, await proactiveTargets(services), WEB_TARGET, message);
+  return { config, store, engine, logger, web, url: web.url, notify, stop };
 }

@@ -17,6 +17,8 @@ export interface EventDataMap {
   'note.forgotten': { noteId: string; channel: string };
   'note.restored': { noteId: string; channel: string };
   'message.handled': { channel: string; chatId: string };
+  'identity.linked': { channel: string; externalId: string; via: string };
+  'link.requested': { channel: string; expiresAt: string };
   'run.started': { runId: string; workflow: string; version: number };
   'run.resumed': { runId: string; reason: string };
   'run.suspended': { runId: string; approvalId: string };
@@ -44,6 +46,8 @@ export const EVENT_VERSIONS = {
   'note.forgotten': 1,
   'note.restored': 1,
   'message.handled': 1,
+  'identity.linked': 1,
+  'link.requested': 1,
   'run.started': 1,
   'run.resumed': 1,
   'run.suspended': 1,

@@ -34,6 +34,8 @@ export interface EngineOptions {
   /** Extra subscribers to engine events (the event log always gets them). */
   hooks?: EngineHook[];
   updateCards?: CardUpdater;
+  /** Sends extra copies of a new approval card (e.g. to the operator's preferred chat); returns what was sent. */
+  copyCard?: (run: RunRecord, card: OutboundMessage, dedupeKey: string) => Promise<SentMessage[]>;
   now?: () => Date;
 }
 
@@ -43,6 +45,7 @@ export class Engine implements EngineInternals {
   readonly #messenger: Messenger;
   readonly #hooks: EngineHook[];
   readonly #updateCards: CardUpdater | undefined;
+  readonly #copyCard: EngineOptions['copyCard'];
   readonly #now: () => Date;
   readonly #workflows = new Map<string, WorkflowDefinition<unknown, unknown>>();
   readonly #locks = new Map<string, Promise<void>>();
@@ -56,6 +59,7 @@ export class Engine implements EngineInternals {
     this.#messenger = options.messenger;
     this.#hooks = options.hooks ?? [];
     this.#updateCards = options.updateCards;
+    this.#copyCard = options.copyCard;
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -102,8 +106,11 @@ export class Engine implements EngineInternals {
     return reply ? reply(message, options) : this.#messenger(run.origin, message, options);
   }
   async sendCard(run: RunRecord, approval: ApprovalRecord): Promise<void> {
-    const sent = await this.send(run, approvalCard(approval), `card:${approval.id}`);
-    await this.store.approvals.update(approval.id, { deliveredAt: this.#now(), ...(sent?.ref ? { deliveries: [sent.ref] } : {}) });
+    const card = approvalCard(approval);
+    const sent = await this.send(run, card, `card:${approval.id}`);
+    const copies = this.#copyCard ? await this.#copyCard(run, card, `card:${approval.id}`).catch((err: unknown) => (this.#log.warn({ err }, 'could not copy an approval card'), [])) : [];
+    const deliveries = [sent, ...copies].flatMap((m) => (m?.ref ? [m.ref] : []));
+    await this.store.approvals.update(approval.id, { deliveredAt: this.#now(), ...(deliveries.length ? { deliveries } : {}) });
   }
 
   /** Remembers another copy of a pending card (shown again by /approvals) so a decision updates it too. */

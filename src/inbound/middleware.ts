@@ -4,6 +4,7 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { newEvent } from '../domain/events.ts';
 import { chatStream, Outcome } from '../ports/channel.ts';
+import { redeemLinkCode, rememberChat } from '../conductor/identity.ts';
 import type { Middleware } from './context.ts';
 
 /**
@@ -11,9 +12,19 @@ import type { Middleware } from './context.ts';
  * the refusal is recorded with a dedupe key per sender, and nothing of what they sent is stored.
  */
 export const operatorOnly: Middleware = async (ctx, next) => {
-  const { channel, senderId } = ctx.event;
+  const { channel, senderId, chatId } = ctx.event;
   const identity = await ctx.services.store.identities.get(channel, senderId);
-  if (identity) return next();
+  if (identity) {
+    await rememberChat(ctx.services, channel, chatId);
+    return next();
+  }
+  // The one thing a stranger may send: a valid /link code from the operator.
+  const link = ctx.event.kind === 'message' ? /^\/link(?:@\w+)?\s+([a-z0-9]{8})$/i.exec(ctx.event.text.trim()) : null;
+  if (link?.[1] && (await redeemLinkCode(ctx, link[1]))) {
+    await rememberChat(ctx.services, channel, chatId);
+    await ctx.reply('Linked: this account now speaks for you. /help lists what I can do.');
+    return;
+  }
   ctx.outcome = Outcome.refused;
   const { duplicate } = await ctx.services.store.events.append(
     newEvent('sender.refused', `refusals:${channel}`, { channel, senderId }, `refused:${channel}:${senderId}`),

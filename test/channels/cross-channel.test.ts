@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { SoloApp } from '../../src/main.ts';
 import type { ApiMessage, ApiUser } from '../fakes/discord/model.ts';
 import { FakeDiscord } from '../fakes/discord/server.ts';
-import type { Message } from '../fakes/telegram/bot-api.ts';
+import { ApiError, type Message } from '../fakes/telegram/bot-api.ts';
 import { FakeTelegram, OPERATOR, STRANGER } from '../fakes/telegram/server.ts';
 import { startTestApp } from '../support/app.ts';
 
@@ -95,5 +95,34 @@ describe('one operator across Telegram and Discord', () => {
     assert.match((await discordReply(mallory, '/invoices')).content, /private assistant/);
     const refusals = await app.store.events.readRange({ types: ['sender.refused'] });
     assert.deepEqual(refusals.map((e) => (e.type === 'sender.refused' ? e.data.channel : '')).sort(), ['discord', 'telegram']);
+  });
+
+  test('/link adds an account from a trusted one; the code works once', async () => {
+    const code = /\/link (\w{8})/.exec((await telegramReply('/link')).text ?? '')?.[1];
+    assert.ok(code);
+    const second = discord.addUser('operator-phone');
+    assert.match((await discordReply(second, `/link ${code}`)).content, /^Linked: this account now speaks for you/);
+    assert.match((await discordReply(second, '/help')).content, /\/invoice/);
+    const eve = discord.addUser('eve');
+    assert.match((await discordReply(eve, `/link ${code}`)).content, /private assistant/, 'a used code is refused');
+    const linked = await app.store.identities.get('discord', second.id);
+    assert.equal(linked?.via, `link:telegram:${OPERATOR.id}`);
+  });
+
+  test('cards also go to the preferred chat; proactive messages fall back when it fails', async () => {
+    assert.match((await discordReply(op, '/prefer')).content, /will come here first \(discord\)/);
+    const dm = discord.dmWith(op);
+    const before = discord.messagesIn(dm.id).length;
+    const card = await telegramReply('/invoice Initech 42');
+    assert.match(card.text ?? '', /Approval needed: Invoice to Initech/);
+    await discord.waitForCall((c) => c.method === 'POST' && c.path === `/channels/${dm.id}/messages` && /Invoice to Initech/.test(JSON.stringify(c.body)));
+    assert.ok(discord.messagesIn(dm.id).length > before, 'a copy of the card reached the preferred Discord chat');
+
+    const digest = await app.notify({ text: 'Morning digest: 2 approvals waiting' });
+    assert.equal(digest.ref?.channel, 'discord', 'the preferred chat first');
+    assert.match((await telegramReply('/prefer')).text ?? '', /will come here first \(telegram\)/);
+    telegram.failNext('sendMessage', new ApiError(403, 'Forbidden: bot was blocked by the user'));
+    const fallback = await app.notify({ text: 'Evening digest' });
+    assert.equal(fallback.ref?.channel, 'discord', 'Telegram refused, so the next chat took it');
   });
 });
