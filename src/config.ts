@@ -41,6 +41,12 @@ export const SETTINGS = {
   TELEGRAM_OPERATOR_IDS: 'Comma-separated numeric Telegram user ids that are you (required with the token).',
   TELEGRAM_WEBHOOK_URL: 'Public https URL that forwards to /telegram/webhook here; set it to use a webhook instead of long polling.',
   TELEGRAM_WEBHOOK_SECRET: 'Secret Telegram sends with every webhook call (1-256 of A-Z a-z 0-9 _ -); required with the webhook URL.',
+  SLACK_BOT_TOKEN: 'Bot token (xoxb-…); the Slack channel starts when it is set (never logged).',
+  SLACK_APP_TOKEN: 'App-level token (xapp-…) for Socket Mode, the default: nothing needs to be reachable from the internet.',
+  SLACK_SIGNING_SECRET: 'Signing secret for HTTP mode (without an app token): Slack posts to /slack/events here.',
+  SLACK_API_URL: 'Slack Web API base with a trailing slash (only for a proxy or a local fake).',
+  SLACK_OPERATOR_IDS: 'Comma-separated Slack member ids (U…) that are you (required with the token).',
+  SLACK_COMMAND: 'The slash command configured in the Slack app (default /solo).',
   DISCORD_TOKEN: 'Bot token from the Discord Developer Portal; the Discord channel starts when it is set (never logged).',
   DISCORD_API_URL: 'Discord REST base without version (only to point at a local fake or proxy).',
   DISCORD_OPERATOR_IDS: 'Comma-separated Discord user ids that are you (required with the token).',
@@ -78,6 +84,12 @@ const schema = z
     TELEGRAM_API_ROOT: opt(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://api.telegram.org' })),
     TELEGRAM_OPERATOR_IDS: opt(idList('numeric Telegram user ids').refine((ids) => ids.every((id) => /^\d+$/.test(id)), { error: 'expected numeric Telegram user ids, e.g. 123456789' })),
     TELEGRAM_WEBHOOK_URL: opt(z.url({ protocol: /^https$/, error: 'expected a public https URL' })),
+    SLACK_BOT_TOKEN: opt(z.string().regex(/^xox[a-z]-|^xoxe\.xoxb-/, { error: 'expected a bot token starting with xoxb-' })),
+    SLACK_APP_TOKEN: opt(z.string().startsWith('xapp-', { error: 'expected an app-level token starting with xapp-' })),
+    SLACK_SIGNING_SECRET: opt(z.string().min(8, { error: 'expected the signing secret from the app’s Basic Information page' })),
+    SLACK_API_URL: opt(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL ending in /api/' })),
+    SLACK_OPERATOR_IDS: opt(idList('Slack member ids').refine((ids) => ids.every((id) => /^[UW][A-Z0-9]{2,}$/.test(id)), { error: 'expected Slack member ids such as U012AB3CD' })),
+    SLACK_COMMAND: opt(z.string().regex(/^\/[a-z0-9_-]{1,31}$/, { error: 'expected a slash command such as /solo' })),
     DISCORD_TOKEN: opt(z.string().min(20, { error: 'expected the bot token from the Developer Portal' })),
     DISCORD_API_URL: opt(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://127.0.0.1:8080/api' })),
     DISCORD_OPERATOR_IDS: opt(idList('Discord user ids').refine((ids) => ids.every((id) => /^\d{5,20}$/.test(id)), { error: 'expected Discord user ids (numbers), e.g. 80351110224678912' })),
@@ -99,6 +111,12 @@ function crossCheck(source: Record<string, string | undefined>): string[] {
   if (set('TELEGRAM_BOT_TOKEN') && !set('TELEGRAM_OPERATOR_IDS')) {
     problems.push('TELEGRAM_OPERATOR_IDS: required when TELEGRAM_BOT_TOKEN is set (your numeric Telegram user id; ask @userinfobot)');
   }
+  if (set('SLACK_BOT_TOKEN') && !set('SLACK_OPERATOR_IDS')) {
+    problems.push('SLACK_OPERATOR_IDS: required when SLACK_BOT_TOKEN is set (your member id: profile → ⋮ → Copy member ID)');
+  }
+  if (set('SLACK_BOT_TOKEN') && !set('SLACK_APP_TOKEN') && !set('SLACK_SIGNING_SECRET')) {
+    problems.push('SLACK_APP_TOKEN: required with SLACK_BOT_TOKEN for Socket Mode (or set SLACK_SIGNING_SECRET for HTTP mode)');
+  }
   if (set('DISCORD_TOKEN') && !set('DISCORD_OPERATOR_IDS')) {
     problems.push('DISCORD_OPERATOR_IDS: required when DISCORD_TOKEN is set (your Discord user id: Developer Mode → right-click your name → Copy User ID)');
   }
@@ -110,7 +128,7 @@ function crossCheck(source: Record<string, string | undefined>): string[] {
 
 export type Config = z.infer<typeof schema>;
 
-const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_TOKEN']);
+const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET']);
 
 /** Parses the environment. Throws ConfigError with one readable line per problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

@@ -27,6 +27,20 @@ export async function platformChannels(config: Config, logger: Logger, web: WebC
     if (webhook) web.mount(webhook.path, channel.webhookCallback());
     result.push({ channel, operatorIds: config.TELEGRAM_OPERATOR_IDS ?? [] });
   }
+  if (config.SLACK_BOT_TOKEN) {
+    const { SlackChannel, DEFAULT_EVENTS_PATH } = await import('../../adapters/channels/slack/index.ts');
+    const channel = new SlackChannel({
+      botToken: config.SLACK_BOT_TOKEN,
+      appToken: config.SLACK_APP_TOKEN,
+      signingSecret: config.SLACK_SIGNING_SECRET,
+      apiUrl: config.SLACK_API_URL,
+      command: config.SLACK_COMMAND,
+      logger,
+    });
+    // HTTP mode: Slack's requests arrive on the web chat's server; each one is signature-checked by the adapter.
+    if (!config.SLACK_APP_TOKEN) web.mount(DEFAULT_EVENTS_PATH, channel.eventsCallback());
+    result.push({ channel, operatorIds: config.SLACK_OPERATOR_IDS ?? [] });
+  }
   if (config.DISCORD_TOKEN) {
     const { DiscordChannel } = await import('../../adapters/channels/discord/index.ts');
     const channel = new DiscordChannel({ token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, guildChannelId: config.DISCORD_GUILD_CHANNEL_ID, logger });

@@ -25,6 +25,9 @@ export const REDACT_PATHS = [
   'config.TELEGRAM_BOT_TOKEN',
   'config.TELEGRAM_WEBHOOK_SECRET',
   'config.DISCORD_TOKEN',
+  'config.SLACK_BOT_TOKEN',
+  'config.SLACK_APP_TOKEN',
+  'config.SLACK_SIGNING_SECRET',
 ];
 
 export async function createLogger(

@@ -1,6 +1,6 @@
-// Issue acceptance across platforms: the whole app (startSolo) with Telegram and Discord configured against
-// their local fakes. /help and the /invoice approval round trip on Telegram; the same card shown on Discord;
-// a decision on Telegram updates the card on Telegram and on Discord; strangers are refused on both.
+// Issue acceptance across platforms: the whole app (startSolo) with Telegram, Slack and Discord configured
+// against their local fakes. /help and the /invoice approval round trip on Telegram; the same card shown on Discord;
+// a decision on Telegram updates the card on Telegram, Slack and Discord; strangers are refused on both.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -9,16 +9,20 @@ import type { ApiMessage, ApiUser } from '../fakes/discord/model.ts';
 import { FakeDiscord } from '../fakes/discord/server.ts';
 import { ApiError, type Message } from '../fakes/telegram/bot-api.ts';
 import { FakeTelegram, OPERATOR, STRANGER } from '../fakes/telegram/server.ts';
+import { FakeSlack, type ApiCall } from '../fakes/slack/server.ts';
 import { startTestApp } from '../support/app.ts';
 
-describe('one operator across Telegram and Discord', () => {
+describe('one operator across Telegram, Slack and Discord', () => {
   const telegram = new FakeTelegram();
+  const SLACK_OPERATOR = 'U0OPERATOR';
+  let slack: FakeSlack;
   let discord: FakeDiscord;
   let op: ApiUser;
   let app: SoloApp;
 
   before(async () => {
     await telegram.start();
+    slack = await FakeSlack.start();
     discord = await FakeDiscord.start({ token: 'fake-discord-bot-token-0123456789', heartbeatIntervalMs: 200 });
     op = discord.addUser('operator');
     app = await startTestApp({
@@ -28,11 +32,16 @@ describe('one operator across Telegram and Discord', () => {
       DISCORD_TOKEN: discord.token,
       DISCORD_API_URL: discord.apiUrl,
       DISCORD_OPERATOR_IDS: op.id,
+      SLACK_BOT_TOKEN: slack.workspace.botToken,
+      SLACK_APP_TOKEN: slack.workspace.appToken,
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_OPERATOR_IDS: SLACK_OPERATOR,
     });
   });
   after(async () => {
     await app.stop();
     await discord.stop();
+    await slack.stop();
     await telegram.stop();
   });
 
@@ -49,13 +58,21 @@ describe('one operator across Telegram and Discord', () => {
     return discord.messagesIn(dm.id).at(-1) as ApiMessage;
   };
 
+  /** A Slack DM from `user`; resolves with the bot's next chat.postMessage. */
+  const slackReply = async (user: string, text: string): Promise<ApiCall> => {
+    const from = slack.calls.length;
+    await slack.socket.send('events_api', slack.workspace.directMessage(user, text).payload).acked;
+    return waitFor(() => slack.calls.slice(from).find((c) => c.method === 'chat.postMessage'));
+  };
+
   test('/status lists every channel and /help answers on each platform', async () => {
     const status = await telegramReply('/status');
-    assert.match(status.text ?? '', /Channels: web chat at .*; Telegram @\w+ \(long polling\); Discord as @solo-bot/);
+    assert.match(status.text ?? '', /Channels: web chat at .*; Telegram @\w+ \(long polling\); Slack @\w+ in .* \(Socket Mode\); Discord as @solo-bot/);
     assert.match((await discordReply(op, '/help')).content, /\/invoice/);
+    assert.match(String((await slackReply(SLACK_OPERATOR, '/help')).args['text']), /\/invoice/);
   });
 
-  test('a decision on Telegram answers the tap and updates the card on Telegram and on Discord', async () => {
+  test('a decision on Telegram answers the tap and updates the card on Telegram, Slack and Discord', async () => {
     const card = await telegramReply('/invoice Acme Corp 500 audit');
     assert.match(card.text ?? '', /^Approval needed: Invoice to Acme Corp for 500\.00 EUR/);
     const approve = card.reply_markup?.inline_keyboard.flat().find((b) => b.text === 'Approve');
@@ -66,8 +83,13 @@ describe('one operator across Telegram and Discord', () => {
     const button = (copy.components?.[0] as { components: { custom_id: string; label: string }[] } | undefined)?.components.find((b) => b.label === 'Approve');
     assert.ok(button, 'the Discord copy has its own Approve button');
 
+    const slackCopy = await slackReply(SLACK_OPERATOR, '/approvals');
+    assert.match(String(slackCopy.args['text']), /Approval needed: Invoice to Acme Corp/);
+    const slackTs = (slackCopy.result as { ts?: string }).ts;
+
     const from = telegram.calls.length;
     const since = discord.calls.length;
+    const slackFrom = slack.calls.length;
     telegram.api.userTaps(OPERATOR, { chatId: card.chat.id, messageId: card.message_id }, approve.callback_data);
     await telegram.waitForCall('answerCallbackQuery', () => true, from);
     const edited = await telegram.waitForCall('editMessageText', (c) => Number(c.params.message_id) === card.message_id, from);
@@ -75,6 +97,8 @@ describe('one operator across Telegram and Discord', () => {
     assert.equal(edited.params.reply_markup, undefined, 'the buttons are gone');
     const patched = await discord.waitForCall((c) => c.method === 'PATCH' && c.path === `/channels/${copy.channel_id}/messages/${copy.id}`, since);
     assert.match(JSON.stringify(patched.body), /approved by telegram:4242/);
+    const updated = await waitFor(() => slack.calls.slice(slackFrom).find((c) => c.method === 'chat.update' && c.args['ts'] === slackTs));
+    assert.match(String(updated.args['text']), /approved by telegram:4242/);
     const recorded = await telegram.waitForCall('sendMessage', (c) => /^Recorded INV-0001/.test(String(c.params.text)), from);
     assert.ok(recorded);
 
@@ -123,6 +147,17 @@ describe('one operator across Telegram and Discord', () => {
     assert.match((await telegramReply('/prefer')).text ?? '', /will come here first \(telegram\)/);
     telegram.failNext('sendMessage', new ApiError(403, 'Forbidden: bot was blocked by the user'));
     const fallback = await app.notify({ text: 'Evening digest' });
-    assert.equal(fallback.ref?.channel, 'discord', 'Telegram refused, so the next chat took it');
+    assert.ok(fallback.ref && fallback.ref.channel !== 'telegram', 'Telegram refused, so the next chat the operator used took it');
+    assert.ok(['slack', 'discord'].includes(fallback.ref.channel));
   });
 });
+
+/** Polls until `probe` returns something (fakes without a wait API); fails after 5 s. */
+async function waitFor<T>(probe: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 500; i++) {
+    const found = probe();
+    if (found !== undefined) return found;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('waited 5 s in vain');
+}

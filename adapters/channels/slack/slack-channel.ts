@@ -1,0 +1,341 @@
+// Slack through Bolt. Socket Mode when an app-level token is given (an outbound WebSocket: nothing to expose to the
+// internet); otherwise HTTP events with signature verification, on a port of its own or mounted on another server. The adapter translates: direct
+// messages, the `/solo` slash command and button clicks become InboundEvents for the core, SentMessages become
+// chat.postMessage/chat.update calls. Every decision (who may talk, what a command does) stays in the core.
+
+import { App, HTTPReceiver, HTTPReceiverDeferredRequestError, SocketModeReceiver, webApi, type AppOptions } from '@slack/bolt';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { SoloError } from '../../../src/domain/errors.ts';
+import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts';
+import type { Logger } from '../../../src/observability/logger.ts';
+import type { Channel, DeliveryRef, InboundHandler } from '../../../src/ports/channel.ts';
+import { boltLogger, guardEnvelopes } from './bolt-glue.ts';
+import { fromSlackText, renderMessages, renderSingle, type SlackMessage } from './render.ts';
+
+export const SLACK_CHANNEL = 'slack';
+export const DEFAULT_API_URL = 'https://slack.com/api/';
+export const DEFAULT_COMMAND = '/solo';
+export const DEFAULT_EVENTS_PATH = '/slack/events';
+/** Longer messages are not handed to the core (same bound as the other chats). */
+export const MAX_INBOUND_CHARS = 8000;
+/** The web client's default is ten retries over about 30 minutes; a chat reply that late is worse than a failure. */
+const RETRY = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5000, randomize: true };
+const REQUEST_TIMEOUT_MS = 15_000;
+const MAX_HTTP_BODY_BYTES = 1024 * 1024;
+const AUTH_ERRORS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'not_allowed_token_type']);
+const TRANSIENT_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+
+export interface SlackChannelOptions {
+  /** Bot User OAuth Token, xoxb-…; every Web API call uses it. */
+  botToken: string;
+  /** App-level token, xapp-… with connections:write: Socket Mode. */
+  appToken?: string | undefined;
+  /** Without an app token: HTTP events, each request verified with this secret. */
+  signingSecret?: string | undefined;
+  /** HTTP mode: the path Slack posts to (default /slack/events). */
+  eventsPath?: string | undefined;
+  /** HTTP mode: listen here (host default 127.0.0.1, behind a tunnel or proxy); without a port, mount eventsCallback() instead. */
+  host?: string | undefined;
+  port?: number | undefined;
+  /** Web API base URL with a trailing slash; a test fake or a proxy. */
+  apiUrl?: string | undefined;
+  /** The slash command configured in the Slack app; `/solo remember x` becomes `/remember x`. */
+  command?: string | undefined;
+  logger: Logger;
+}
+
+/** A Web API call that failed, with Slack's error code; retryable when waiting could help. */
+export class SlackApiError extends SoloError {
+  readonly method: string;
+  readonly slackError: string | undefined;
+
+  constructor(method: string, cause: unknown, sentence?: string) {
+    const slackError = cause instanceof webApi.WebAPIPlatformError ? cause.data.error : cause instanceof webApi.WebAPIRateLimitedError ? 'ratelimited' : undefined;
+    const why = slackError ?? (cause instanceof Error ? cause.message : String(cause));
+    const unreachable = cause instanceof webApi.WebAPIRequestError;
+    super(slackError && AUTH_ERRORS.has(slackError) ? 'slack_unauthorized' : unreachable ? 'slack_unreachable' : 'slack_api', sentence ?? 'Slack did not accept a request; the details are in the log.', {
+      cause,
+      retryable: unreachable || (slackError !== undefined && TRANSIENT_ERRORS.has(slackError)) || (cause instanceof webApi.WebAPIHTTPError && cause.statusCode >= 500),
+      detail: sentence ?? `Slack ${method} failed: ${why}`,
+    });
+    this.method = method;
+    this.slackError = slackError;
+  }
+}
+
+interface Token {
+  name: string;
+  env: string;
+}
+const BOT_TOKEN: Token = { name: 'bot token', env: 'SLACK_BOT_TOKEN (the xoxb- token under OAuth & Permissions)' };
+const APP_TOKEN: Token = { name: 'app-level token', env: 'SLACK_APP_TOKEN (an xapp- token with connections:write)' };
+
+/** One sentence saying why start() failed and what to check. */
+function startFailure(method: string, err: unknown, token: Token, apiUrl: string): SlackApiError {
+  const slackError = err instanceof webApi.WebAPIPlatformError ? err.data.error : undefined;
+  let sentence: string;
+  if (slackError && AUTH_ERRORS.has(slackError)) sentence = `Slack rejected the ${token.name} (${slackError}); check ${token.env}.`;
+  else if (err instanceof webApi.WebAPIRequestError) sentence = `Could not reach the Slack API at ${apiUrl} (${err.original.message}).`;
+  else sentence = `Slack ${method} failed while starting (${slackError ?? (err instanceof Error ? err.message : String(err))}).`;
+  return new SlackApiError(method, err, sentence);
+}
+
+// Only the fields the adapter uses are checked; anything else in a payload is Slack's business.
+const id = z.string().min(1);
+const directMessage = z.object({ channel: id, channel_type: z.string().optional(), user: id, text: z.string(), ts: id, subtype: z.string().optional(), bot_id: z.string().optional() });
+const slashCommand = z.object({ text: z.string(), user_id: id, channel_id: id, trigger_id: id });
+const buttonClick = z.object({
+  trigger_id: id,
+  user: z.object({ id }),
+  container: z.object({ channel_id: id }).optional(),
+  channel: z.object({ id }).optional(),
+  actions: z.array(z.object({ type: z.literal('button'), value: z.string().min(1) })).min(1),
+});
+
+export class SlackChannel implements Channel {
+  readonly name = SLACK_CHANNEL;
+  readonly #options: SlackChannelOptions;
+  readonly #log: Logger;
+  readonly #apiUrl: string;
+  readonly #command: string;
+  readonly #clientOptions: NonNullable<AppOptions['clientOptions']>;
+  readonly #client: webApi.WebClient;
+  #socket: SocketModeReceiver | undefined;
+  #http: HTTPReceiver | undefined;
+  #handler: InboundHandler | undefined;
+  #identity: { user: string; team: string } | undefined;
+  #url = '';
+  /** Updates being handled, so that stop() can wait for them. */
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(options: SlackChannelOptions) {
+    if (!options.botToken) throw new SoloError('slack_config', 'The Slack channel needs a bot token (SLACK_BOT_TOKEN).');
+    if (!options.appToken && !options.signingSecret) {
+      throw new SoloError('slack_config', 'The Slack channel needs SLACK_APP_TOKEN for Socket Mode or SLACK_SIGNING_SECRET for HTTP events.');
+    }
+    // The Socket Mode client retries apps.connections.open forever on not_allowed_token_type, so start() would never
+    // return: a token of the wrong kind is refused here. (Bot tokens may be rotated ones, xoxe.xoxb-…, hence no stricter check.)
+    if (options.appToken && !options.appToken.startsWith('xapp-')) {
+      throw new SoloError('slack_config', 'SLACK_APP_TOKEN must be an app-level token (xapp-…), from Basic Information → App-Level Tokens.');
+    }
+    if (options.botToken.startsWith('xapp-')) throw new SoloError('slack_config', 'SLACK_BOT_TOKEN must be the bot token (xoxb-…), not an app-level token.');
+    this.#command = options.command ?? DEFAULT_COMMAND;
+    if (!/^\/[\w-]{1,31}$/.test(this.#command)) throw new SoloError('slack_config', `The Slack slash command must look like /solo, not "${this.#command}".`);
+    this.#options = options;
+    this.#log = options.logger.child({ component: SLACK_CHANNEL });
+    this.#apiUrl = options.apiUrl ?? DEFAULT_API_URL;
+    this.#clientOptions = { slackApiUrl: this.#apiUrl, logger: boltLogger(this.#log), retryConfig: RETRY, timeout: REQUEST_TIMEOUT_MS };
+    this.#client = new webApi.WebClient(options.botToken, { ...this.#clientOptions });
+  }
+
+  /** HTTP mode with a port: where Slack's requests are served, once started (public behind a tunnel or proxy). */
+  get eventsUrl(): string {
+    return this.#url;
+  }
+
+  describe(): string {
+    const who = this.#identity ? `@${this.#identity.user} in ${this.#identity.team}` : 'bot';
+    if (this.#options.appToken) return `Slack ${who} (Socket Mode)`;
+    return `Slack ${who} (HTTP events at ${this.#url || this.#eventsPath})`;
+  }
+
+  /**
+   * HTTP mode without a port: a request handler for node:http, to mount at eventsPath on another server (the web
+   * chat's). It answers 503 until start() and 404 for any other path.
+   */
+  eventsCallback(): (req: IncomingMessage, res: ServerResponse) => void {
+    if (this.#options.appToken || this.#options.port !== undefined) throw new Error('eventsCallback() is for HTTP mode without a port of its own');
+    return (req, res) => {
+      const http = this.#http;
+      if (!http || !this.#handler) return void res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('starting up');
+      try {
+        http.requestListener(req, res);
+      } catch (err) {
+        if (!(err instanceof HTTPReceiverDeferredRequestError)) throw err;
+        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
+      }
+    };
+  }
+
+  get #eventsPath(): string {
+    return this.#options.eventsPath ?? DEFAULT_EVENTS_PATH;
+  }
+
+  /** Resolves once the bot token is verified (auth.test) and Slack can deliver: Socket Mode said hello, or the HTTP server listens. */
+  async start(handler: InboundHandler): Promise<void> {
+    if (this.#handler) throw new Error('the Slack channel is already started');
+    const auth = await this.#client.auth.test().catch((err: unknown) => {
+      throw startFailure('auth.test', err, BOT_TOKEN, this.#apiUrl);
+    });
+    if (!auth.user_id || !auth.bot_id) {
+      throw new SlackApiError('auth.test', undefined, `The ${BOT_TOKEN.name} is not a bot's token (auth.test names no bot); check ${BOT_TOKEN.env}.`);
+    }
+    this.#identity = { user: auth.user ?? auth.user_id, team: auth.team ?? auth.team_id ?? 'Slack' };
+    this.#handler = handler;
+    try {
+      const receiver = this.#receiver();
+      // botId and botUserId from our auth.test spare Bolt its own; ignoreSelf uses them to drop the bot's own messages.
+      const app = new App({ token: this.#options.botToken, botId: auth.bot_id, botUserId: auth.user_id, receiver, logger: boltLogger(this.#log), clientOptions: { ...this.#clientOptions }, convoStore: false });
+      this.#listen(app);
+      await this.#listenOn(receiver);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    this.#log.info(`${this.describe()} ready`);
+  }
+
+  /** Stops receiving (closing the WebSocket or the HTTP server), then waits for updates still being handled. */
+  async stop(): Promise<void> {
+    const socket = this.#socket;
+    const http = this.#http;
+    this.#socket = undefined;
+    this.#http = undefined;
+    if (socket) await socket.client.disconnect().catch((err: unknown) => this.#log.warn({ err }, 'closing the Slack Socket Mode connection failed'));
+    if (http && this.#url) await http.stop().catch((err: unknown) => this.#log.warn({ err }, 'closing the Slack events server failed'));
+    await Promise.all(this.#inFlight);
+    this.#url = '';
+    this.#handler = undefined;
+  }
+
+  async deliver(chatId: string, message: SentMessage): Promise<DeliveryRef> {
+    let ref: DeliveryRef | undefined;
+    for (const part of renderMessages(message.text, message.buttons)) ref = await this.#post(chatId, part);
+    if (!ref) throw new Error('rendering produced no Slack message');
+    return ref;
+  }
+
+  /** Replaces text and buttons; no buttons removes them. An edit cannot split, so a long text is cut. */
+  async edit(ref: DeliveryRef, message: SentMessage): Promise<void> {
+    if (ref.channel !== SLACK_CHANNEL) throw new Error(`not a Slack message reference: ${JSON.stringify(ref)}`);
+    const { text, blocks = [] } = renderSingle(message.text, message.buttons);
+    // blocks: [] is explicit: chat.update keeps a message's old blocks when it is given none.
+    await this.#call('chat.update', () => this.#client.chat.update({ channel: ref.chatId, ts: ref.messageId, text, blocks }));
+  }
+
+  #receiver(): SocketModeReceiver | HTTPReceiver {
+    const { appToken, signingSecret } = this.#options;
+    if (appToken) {
+      const socket = new SocketModeReceiver({
+        appToken,
+        logger: boltLogger(this.#log),
+        installerOptions: { clientOptions: { ...this.#clientOptions } },
+        // Bolt failed on an envelope (a payload missing what it dereferences): ack it, or Slack sends it again.
+        processEventErrorHandler: async ({ error }) => {
+          this.#log.error({ err: error }, 'Bolt could not process a Slack envelope; acked and dropped');
+          return true;
+        },
+      });
+      guardEnvelopes(socket.client, this.#command, this.#log);
+      this.#socket = socket;
+      return socket;
+    }
+    const http = new HTTPReceiver({
+      signingSecret: signingSecret ?? '',
+      endpoints: this.#eventsPath,
+      logger: boltLogger(this.#log),
+      bodyLimit: MAX_HTTP_BODY_BYTES,
+    });
+    this.#http = http;
+    return http;
+  }
+
+  async #listenOn(receiver: SocketModeReceiver | HTTPReceiver): Promise<void> {
+    if (receiver instanceof SocketModeReceiver) {
+      await receiver.start().catch((err: unknown) => {
+        throw startFailure('apps.connections.open', err, APP_TOKEN, this.#apiUrl);
+      });
+      return;
+    }
+    if (this.#options.port === undefined) return;
+    const host = this.#options.host ?? '127.0.0.1';
+    const server = await receiver.start({ port: this.#options.port, host });
+    const { port } = server.address() as AddressInfo;
+    this.#url = `http://${host.includes(':') ? `[${host}]` : host}:${port}${this.#eventsPath}`;
+  }
+
+  /** Each listener acks first (Slack wants it within 3 s), then hands the update over; none of them ever throws. */
+  #listen(app: App): void {
+    app.message(async ({ message, body }) => this.#track(this.#onMessage(message, body.event_id)));
+    app.command(this.#command, async ({ command, ack }) => {
+      await ack().catch((err: unknown) => this.#log.warn({ err }, 'could not ack a Slack slash command'));
+      await this.#track(this.#onCommand(command));
+    });
+    app.action({ type: 'block_actions' }, async ({ body, ack }) => {
+      await ack().catch((err: unknown) => this.#log.warn({ err }, 'could not ack a Slack button click'));
+      await this.#track(this.#onButton(body));
+    });
+  }
+
+  async #onMessage(raw: unknown, eventId: unknown): Promise<void> {
+    const parsed = directMessage.safeParse(raw);
+    if (!parsed.success) return void this.#log.debug('ignored a Slack message event without channel, user or text');
+    const m = parsed.data;
+    // Edits, joins and bot posts arrive as message events too; only a person's own words in a DM are ours.
+    if (m.channel_type !== 'im' || m.subtype !== undefined || m.bot_id !== undefined) {
+      return void this.#log.debug({ channel: m.channel, subtype: m.subtype }, 'ignored a Slack message that is not a direct message from a person');
+    }
+    const id = typeof eventId === 'string' && eventId ? eventId : `${m.channel}:${m.ts}`;
+    await this.#dispatch({ kind: 'message', id, channel: SLACK_CHANNEL, chatId: m.channel, senderId: m.user, text: fromSlackText(m.text) });
+  }
+
+  /** `/solo remember x` → `/remember x`; `/solo` alone → `/help`. */
+  async #onCommand(raw: unknown): Promise<void> {
+    const parsed = slashCommand.safeParse(raw);
+    if (!parsed.success) return void this.#log.warn('ignored a Slack slash command without user, channel or trigger id');
+    const c = parsed.data;
+    const words = fromSlackText(c.text).trim().replace(/^\/+/, '');
+    const text = words ? `/${words}` : '/help';
+    await this.#dispatch({ kind: 'message', id: `command:${c.trigger_id}`, channel: SLACK_CHANNEL, chatId: c.channel_id, senderId: c.user_id, text });
+  }
+
+  async #onButton(raw: unknown): Promise<void> {
+    const parsed = buttonClick.safeParse(raw);
+    const click = parsed.data;
+    const chatId = click?.container?.channel_id ?? click?.channel?.id;
+    const data = click?.actions[0]?.value;
+    if (!click || !chatId || !data) return void this.#log.debug('ignored a Slack block action that is not a button click in a conversation');
+    await this.#dispatch({ kind: 'button', id: `action:${click.trigger_id}`, channel: SLACK_CHANNEL, chatId, senderId: click.user.id, data });
+  }
+
+  async #dispatch(event: InboundEvent): Promise<void> {
+    const handler = this.#handler;
+    if (!handler) return;
+    if (event.kind === 'message' && event.text.length > MAX_INBOUND_CHARS) {
+      this.#log.warn({ update: event.id, chars: event.text.length }, 'dropped an oversized Slack message');
+      await this.#post(event.chatId, { text: `That message is ${event.text.length} characters long; I read at most ${MAX_INBOUND_CHARS}. Please split it up.` });
+      return;
+    }
+    await handler.handle(event, this);
+  }
+
+  /** Keeps the update in #inFlight until done; a failure is logged here, never thrown into Bolt. */
+  async #track(task: Promise<void>): Promise<void> {
+    const tracked = task.catch((err: unknown) => this.#log.error({ err }, 'handling a Slack update failed'));
+    this.#inFlight.add(tracked);
+    try {
+      await tracked;
+    } finally {
+      this.#inFlight.delete(tracked);
+    }
+  }
+
+  async #post(chatId: string, message: SlackMessage): Promise<DeliveryRef> {
+    const sent = await this.#call('chat.postMessage', () => this.#client.chat.postMessage({ channel: chatId, ...message }));
+    if (!sent.ts) throw new SlackApiError('chat.postMessage', undefined, 'Slack accepted a message but returned no timestamp for it.');
+    return { channel: SLACK_CHANNEL, chatId: sent.channel ?? chatId, messageId: sent.ts };
+  }
+
+  /** Runs a Web API call; a failure is logged here and rethrown as a SlackApiError. */
+  async #call<T>(method: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      const wrapped = new SlackApiError(method, err);
+      this.#log.warn({ method, slackError: wrapped.slackError, reason: wrapped.message }, 'Slack API call failed');
+      throw wrapped;
+    }
+  }
+}
