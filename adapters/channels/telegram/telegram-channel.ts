@@ -87,6 +87,9 @@ export class TelegramChannel implements Channel {
   #polling: Promise<void> | undefined;
   /** Webhook requests being handled, so that stop() can wait for them. */
   readonly #inFlight = new Set<Promise<void>>();
+  /** Polled updates being handled: chained per chat (a chat's messages stay in order), chats run in parallel. */
+  readonly #chats = new Map<string, Promise<void>>();
+  readonly #pending = new Set<Promise<void>>();
 
   constructor(options: TelegramChannelOptions) {
     if (!options.token) throw new SoloError('telegram_config', 'The Telegram channel needs a bot token (TELEGRAM_BOT_TOKEN).');
@@ -98,7 +101,14 @@ export class TelegramChannel implements Channel {
     this.#bot = new Bot(options.token, { client: { apiRoot: (options.apiRoot ?? DEFAULT_API_ROOT).replace(/\/+$/, '') } });
     // Network errors fail fast (the polling loop has its own retry); 429 waits as told, 5xx backs off, both capped.
     this.#bot.api.config.use(autoRetry({ maxDelaySeconds: options.maxRetryDelaySeconds ?? 30, maxRetryAttempts: 3, rethrowHttpErrors: true }));
-    this.#bot.use((ctx) => this.#onUpdate(ctx.update));
+    // The next getUpdates confirms, by its offset, every update read so far. Letting the updates in hand finish
+    // first means Telegram never forgets an update this process has not handled yet, even if it dies.
+    this.#bot.api.config.use(async (prev, method, payload, signal) => {
+      if (method === 'getUpdates' && this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+      return prev(method, payload, signal);
+    });
+    // Webhook updates are answered after handling (the request waits); polled ones are queued per chat.
+    this.#bot.use((ctx) => (this.#webhook ? this.#onUpdate(ctx.update) : this.#enqueue(ctx.update)));
     // #onUpdate catches everything itself; this only keeps grammY from stopping the bot if that ever changes.
     this.#bot.catch((err) => this.#log.error({ err: err.error, update: err.ctx.update.update_id }, 'a Telegram update escaped its handler'));
   }
@@ -142,7 +152,7 @@ export class TelegramChannel implements Channel {
   async stop(): Promise<void> {
     if (this.#bot.isRunning()) await this.#bot.stop().catch((err: unknown) => this.#log.warn({ err }, 'stopping Telegram polling failed'));
     await this.#polling;
-    await Promise.all(this.#inFlight);
+    await Promise.all([...this.#inFlight, ...this.#pending]);
     this.#polling = undefined;
     this.#handler = undefined;
   }
@@ -222,6 +232,17 @@ export class TelegramChannel implements Channel {
     if (skipped.length > 0) this.#log.warn({ skipped }, 'some commands cannot appear in Telegram’s menu');
     // The menu is a convenience: a failure is logged, the bot still works.
     await this.#call('setMyCommands', () => this.#bot.api.setMyCommands(accepted)).catch(() => undefined);
+  }
+
+  #enqueue(update: Update): void {
+    const chat = String(update.message?.chat.id ?? update.callback_query?.message?.chat.id ?? 'other');
+    const task = (this.#chats.get(chat) ?? Promise.resolve()).then(() => this.#onUpdate(update));
+    this.#chats.set(chat, task);
+    this.#pending.add(task);
+    void task.finally(() => {
+      this.#pending.delete(task);
+      if (this.#chats.get(chat) === task) this.#chats.delete(chat);
+    });
   }
 
   /** Every update passes here; malformed or unexpected ones are logged and dropped, never thrown. */
