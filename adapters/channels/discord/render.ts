@@ -3,6 +3,7 @@
 
 import { ButtonStyle, ComponentType, escapeMarkdown, type APIActionRowComponent, type APIButtonComponentWithCustomId } from 'discord.js';
 import type { ButtonSpec } from '../../../src/domain/messages.ts';
+import { splitText } from '../shared/split.ts';
 
 /** Discord's limit on a message's content. */
 export const MAX_CONTENT = 2000;
@@ -44,27 +45,11 @@ export function render(text: string, buttons: ButtonSpec[]): Rendered {
  * between a markdown escape's backslash and the character it escapes, nor inside a surrogate pair.
  */
 export function split(text: string, limit: number): string[] {
-  const parts: string[] = [];
-  let rest = text;
-  while (rest.length > limit) {
-    let cut = rest.lastIndexOf('\n', limit);
-    if (cut < limit / 2) cut = rest.lastIndexOf(' ', limit);
-    if (cut < limit / 2) cut = limit;
-    while (cut > 1 && endsInsideEscapeOrPair(rest, cut)) cut -= 1;
-    parts.push(rest.slice(0, cut));
-    rest = rest.slice(cut);
-    if (rest.startsWith('\n') || rest.startsWith(' ')) rest = rest.slice(1);
-  }
-  parts.push(rest);
-  return parts;
-}
-
-function endsInsideEscapeOrPair(text: string, cut: number): boolean {
-  const code = text.charCodeAt(cut - 1);
-  if (code >= 0xd800 && code <= 0xdbff) return true;
-  let backslashes = 0;
-  for (let i = cut - 1; i >= 0 && text[i] === '\\'; i -= 1) backslashes += 1;
-  return backslashes % 2 === 1;
+  return splitText(text, limit, (rest, cut) => {
+    let backslashes = 0;
+    for (let i = cut - 1; i >= 0 && rest[i] === '\\'; i -= 1) backslashes += 1;
+    return backslashes % 2 === 1;
+  });
 }
 
 function buttonRows(buttons: ButtonSpec[]): { rows: ButtonRow[]; dropped: ButtonSpec[] } {

@@ -3,6 +3,7 @@
 
 import type { types } from '@slack/bolt';
 import type { ButtonSpec } from '../../../src/domain/messages.ts';
+import { splitText } from '../shared/split.ts';
 
 /** Slack truncates a message text beyond this many characters. */
 export const MAX_MESSAGE_TEXT = 40_000;
@@ -39,27 +40,10 @@ export function fromSlackText(text: string): string {
  * The break character is dropped, so joining the parts with it gives the original back.
  */
 export function splitEscaped(text: string, max: number): string[] {
-  const parts: string[] = [];
-  let rest = text;
-  while (rest.length > max) {
-    const window = rest.slice(0, max + 1);
-    let cut = window.lastIndexOf('\n');
-    if (cut < max / 2) cut = window.lastIndexOf(' ');
-    if (cut >= max / 2) {
-      parts.push(rest.slice(0, cut));
-      rest = rest.slice(cut + 1);
-      continue;
-    }
-    cut = max;
+  return splitText(text, max, (rest, cut) => {
     const amp = rest.lastIndexOf('&', cut - 1);
-    if (amp > cut - 5 && rest.indexOf(';', amp) >= cut) cut = amp;
-    const code = rest.charCodeAt(cut - 1);
-    if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
-    parts.push(rest.slice(0, cut));
-    rest = rest.slice(cut);
-  }
-  parts.push(rest);
-  return parts;
+    return amp > cut - 6 && rest.indexOf(';', amp) >= cut;
+  });
 }
 
 /** What chat.postMessage / chat.update receive for one Slack message. */

@@ -3,6 +3,7 @@
 
 import type { ButtonSpec } from '../../../src/domain/messages.ts';
 import type { CommandInfo } from '../../../src/ports/channel.ts';
+import { splitText as splitParts } from '../shared/split.ts';
 
 /** Telegram's limit for a message text, counted after entity parsing (so on our plain text, before escaping). */
 export const MAX_TELEGRAM_TEXT = 4096;
@@ -21,27 +22,8 @@ export function escapeHtml(text: string): string {
  * dropped, so joining the parts with it gives the original text back.
  */
 export function splitText(text: string, max = MAX_TELEGRAM_TEXT): string[] {
-  const parts: string[] = [];
-  let rest = text;
-  while (rest.length > max) {
-    const window = rest.slice(0, max + 1);
-    let cut = window.lastIndexOf('\n');
-    if (cut < max / 2) cut = window.lastIndexOf(' ');
-    if (cut >= max / 2) {
-      parts.push(rest.slice(0, cut));
-      rest = rest.slice(cut + 1);
-      continue;
-    }
-    cut = max;
-    const code = rest.charCodeAt(cut - 1);
-    if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
-    parts.push(rest.slice(0, cut));
-    rest = rest.slice(cut);
-  }
-  parts.push(rest);
-  return parts;
+  return splitParts(text, max);
 }
-
 export interface InlineKeyboard {
   inline_keyboard: { text: string; callback_data: string }[][];
 }

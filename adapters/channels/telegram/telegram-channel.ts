@@ -3,7 +3,6 @@
 // core, SentMessages become sendMessage/editMessageText calls. Every decision (who may talk, what a command does)
 // stays in the core.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { Bot, GrammyError, HttpError } from 'grammy';
@@ -14,6 +13,7 @@ import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts'
 import type { Logger } from '../../../src/observability/logger.ts';
 import { Outcome, type Channel, type DeliveryRef, type InboundHandler } from '../../../src/ports/channel.ts';
 import { botCommands, escapeHtml, inlineKeyboard, MAX_TELEGRAM_TEXT, splitText } from './render.ts';
+import { readBody, tokenMatches } from '../shared/http.ts';
 
 export const TELEGRAM_CHANNEL = 'telegram';
 export const DEFAULT_API_ROOT = 'https://api.telegram.org';
@@ -205,7 +205,7 @@ export class TelegramChannel implements Channel {
     const answer = (status: number, text = ''): void => void res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
     if (new URL(req.url ?? '/', 'http://localhost').pathname !== hook.path) return answer(404, 'not found');
     if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end();
-    if (!secretMatches(req.headers['x-telegram-bot-api-secret-token'], hook.secretToken)) return answer(401, 'wrong secret token');
+    if (!tokenMatches(req.headers['x-telegram-bot-api-secret-token'], hook.secretToken)) return answer(401, 'wrong secret token');
     if (!this.#handler) return answer(503, 'starting up');
     const body = await readBody(req, MAX_WEBHOOK_BODY_BYTES);
     if (body === undefined) {
@@ -317,25 +317,4 @@ export class TelegramChannel implements Channel {
     this.#log.warn({ method, status: wrapped.status, reason: wrapped.message }, 'Telegram API call failed');
     return wrapped;
   }
-}
-
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-
-/** Compares digests so that neither the content nor the length of the secret leaks through timing. */
-function secretMatches(header: string | string[] | undefined, secret: string): boolean {
-  const given = Array.isArray(header) ? header[0] : header;
-  return given !== undefined && timingSafeEqual(digest(given), digest(secret));
-}
-
-/** The request body as text, or undefined when it exceeds `max` bytes. */
-async function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
-  if (Number(req.headers['content-length'] ?? 0) > max) return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -14,7 +14,7 @@ import type { SentMessage } from '../../../src/domain/messages.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
 import { chatStream, Outcome, type Channel, type HandleResult, type InboundHandler } from '../../../src/ports/channel.ts';
 import type { EventLog } from '../../../src/ports/store.ts';
-import { bearer, HttpError, readJson, sendJson, tokenMatches } from './http.ts';
+import { bearer, HttpError, readJson, sendJson, tokenMatches } from '../shared/http.ts';
 
 export const WEB_CHANNEL = 'web';
 /** The web chat has one chat and one sender: the operator, authenticated by loopback or WEB_TOKEN. */

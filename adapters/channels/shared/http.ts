@@ -1,4 +1,5 @@
-// Small HTTP helpers for the web chat server: JSON replies, bounded body reading, constant-time token checks.
+// Small HTTP helpers for the adapters' endpoints (web chat, webhooks): JSON replies, bounded body reading,
+// constant-time secret checks.
 
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -22,23 +23,29 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(payload);
 }
 
-/** Reads a JSON body of at most `limit` bytes. Empty body → `{}`. */
-export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  const type = req.headers['content-type'] ?? '';
-  const length = Number(req.headers['content-length'] ?? 0);
-  if (length > limit) throw new HttpError(413, `request body is larger than ${limit} bytes`);
+/** The request body as text, or undefined when it exceeds `max` bytes (it stops reading there). */
+export async function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
+  if (Number(req.headers['content-length'] ?? 0) > max) return undefined;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new HttpError(413, `request body is larger than ${limit} bytes`);
+    if (size > max) return undefined;
     chunks.push(chunk);
   }
-  if (size === 0) return {};
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Reads a JSON body of at most `limit` bytes. Empty body → `{}`. */
+export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  const body = await readBody(req, limit);
+  if (body === undefined) throw new HttpError(413, `request body is larger than ${limit} bytes`);
+  if (body.length === 0) return {};
   // Requiring JSON also keeps other web pages from posting here: a cross-site JSON POST needs a CORS preflight we never grant.
   if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'send the body as application/json');
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(body) as unknown;
   } catch {
     throw new HttpError(400, 'the body is not valid JSON');
   }
@@ -46,8 +53,10 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
-export function tokenMatches(given: string | undefined, expected: string): boolean {
-  return given !== undefined && timingSafeEqual(digest(given), digest(expected));
+/** Compares digests, so neither the content nor the length of the secret leaks through timing. */
+export function tokenMatches(given: string | string[] | undefined, expected: string): boolean {
+  const value = Array.isArray(given) ? given[0] : given;
+  return value !== undefined && timingSafeEqual(digest(value), digest(expected));
 }
 
 export function bearer(req: IncomingMessage): string | undefined {
