@@ -3,7 +3,7 @@
 // instead of running again. Approvals suspend a run; decisions resume it. Failures either unwind the run
 // (compensations in reverse order) or stop it for the operator's review.
 
-import { newEvent, type EventDataMap, type EventType } from '../domain/events.ts';
+import { newEvent, type EventDataMap, type EventType, type NewEvent } from '../domain/events.ts';
 import { InputError } from '../domain/errors.ts';
 import { randomId } from '../domain/ids.ts';
 import type { OutboundMessage, SentMessage } from '../domain/messages.ts';
@@ -89,8 +89,16 @@ export class Engine implements EngineInternals {
     return this.#cancelling.has(runId);
   }
   async emit<K extends EventType>(type: K, data: EventDataMap[K]): Promise<void> {
+    await this.store.events.append(this.eventFor(type, data));
+    this.announce(type, data);
+  }
+  /** The event-log entry of an engine event, for writes that journal and audit together. */
+  eventFor<K extends EventType>(type: K, data: EventDataMap[K]): NewEvent {
+    return newEvent(type, runStream((data as { runId?: string }).runId ?? 'engine'), data);
+  }
+  /** Tells the log and the hooks about an engine event already written to the event log. */
+  announce<K extends EventType>(type: K, data: EventDataMap[K]): void {
     const runId = (data as { runId?: string }).runId ?? 'engine';
-    await this.store.events.append(newEvent(type, runStream(runId), data));
     this.#log.debug({ event: type, data }, 'engine event');
     for (const hook of this.#hooks) {
       try {
@@ -188,8 +196,9 @@ export class Engine implements EngineInternals {
 
   async #afterThrow(run: RunRecord, workflow: WorkflowDefinition<unknown, unknown>, signal: unknown): Promise<void> {
     if (signal instanceof Suspend) {
-      await this.store.runs.update(run.id, { status: RunStatus.suspended, waitingFor: signal.approvalId, updatedAt: this.#now() }, [RunStatus.running]);
-      await this.emit('run.suspended', { runId: run.id, approvalId: signal.approvalId });
+      const data = { runId: run.id, approvalId: signal.approvalId };
+      const patch = { status: RunStatus.suspended, waitingFor: signal.approvalId, updatedAt: this.#now() };
+      if (await this.store.runs.update(run.id, patch, [RunStatus.running], this.eventFor('run.suspended', data))) this.announce('run.suspended', data);
       return;
     }
     if (signal instanceof NeedsReview) {
@@ -238,9 +247,10 @@ export class Engine implements EngineInternals {
   }
 
   async #finish(run: RunRecord, status: RunStatus, fields: { result?: unknown }): Promise<void> {
-    await this.store.runs.update(run.id, { status, updatedAt: this.#now(), ...fields, unset: ['waitingFor', 'review'] });
+    const data = { runId: run.id, workflow: run.workflow, status, ...(run.error ? { error: run.error.message } : {}) };
+    await this.store.runs.update(run.id, { status, updatedAt: this.#now(), ...fields, unset: ['waitingFor', 'review'] }, undefined, this.eventFor('run.finished', data));
     this.#cancelling.delete(run.id);
-    await this.emit('run.finished', { runId: run.id, workflow: run.workflow, status, ...(run.error ? { error: run.error.message } : {}) });
+    this.announce('run.finished', data);
   }
 
   async #toReview(run: RunRecord, review: NonNullable<RunRecord['review']>): Promise<void> {
@@ -302,9 +312,9 @@ export class Engine implements EngineInternals {
   async resumeAfterDecision(approval: ApprovalRecord, decision: string, by: string, via: string, reply?: Reply): Promise<void> {
     await this.emit('approval.decided', { runId: approval.runId, approvalId: approval.id, decision, by, via });
     await this.#cardsDecided(approval.id);
-    if (await this.store.runs.update(approval.runId, { status: RunStatus.running, updatedAt: this.#now(), unset: ['waitingFor'] }, [RunStatus.suspended])) {
-      await this.emit('run.resumed', { runId: approval.runId, reason: `approval ${decision}` });
-    }
+    const resumed = { runId: approval.runId, reason: `approval ${decision}` };
+    const patch = { status: RunStatus.running, updatedAt: this.#now(), unset: ['waitingFor' as const] };
+    if (await this.store.runs.update(approval.runId, patch, [RunStatus.suspended], this.eventFor('run.resumed', resumed))) this.announce('run.resumed', resumed);
     await this.execute(approval.runId, reply);
   }
 

@@ -123,8 +123,9 @@ export class RunContext implements WorkflowContext {
       );
       const result = asJournaled(value);
       Object.assign(step, { status: 'completed', result, finishedAt: this.#engine.now(), durationMs: Math.round(performance.now() - started) });
-      await this.#engine.store.runs.saveStep(step);
-      await this.#engine.emit('step.completed', { runId: this.runId, stepId: id, kind, attempts: step.failures + 1, durationMs: step.durationMs ?? 0, replayed: false });
+      const completed = { runId: this.runId, stepId: id, kind, attempts: step.failures + 1, durationMs: step.durationMs ?? 0, replayed: false };
+      await this.#engine.store.runs.saveStep(step, this.#engine.eventFor('step.completed', completed));
+      this.#engine.announce('step.completed', completed);
       return result;
     } catch (err) {
       // p-retry rejects with the error inside an AbortError, so the cause itself says whether retrying could help.

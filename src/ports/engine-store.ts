@@ -1,6 +1,8 @@
 // Store ports of the workflow engine: runs with their step journal, approvals, and the ledger the first
 // workflow writes to. Implemented by stores/sqlite and stores/mongo; proven by test/stores/engine-contract.ts.
 
+import type { NewEvent } from '../domain/events.ts';
+
 export const RunStatus = {
   running: 'running',
   suspended: 'suspended',
@@ -83,14 +85,18 @@ export interface RunStore {
   /** Creates the run; false (and nothing changes) when a run with that id exists. */
   create(run: RunRecord): Promise<boolean>;
   get(id: string): Promise<RunRecord | null>;
-  /** Applies the patch; with `expected`, only when the run is in one of those statuses. Returns whether it applied. */
-  update(id: string, patch: RunPatch, expected?: RunStatus[]): Promise<boolean>;
+  /**
+   * Applies the patch; with `expected`, only when the run is in one of those statuses. Returns whether it applied.
+   * `event`, when given, is appended to the event log in the same write (one transaction where the store has
+   * them), and only if the patch applied.
+   */
+  update(id: string, patch: RunPatch, expected?: RunStatus[], event?: NewEvent): Promise<boolean>;
   /** Newest first. */
   list(options?: { statuses?: RunStatus[]; limit?: number }): Promise<RunRecord[]>;
   /** The journal, in seq order. */
   steps(runId: string): Promise<StepRecord[]>;
-  /** Inserts or replaces the step (runId, stepId). */
-  saveStep(step: StepRecord): Promise<void>;
+  /** Inserts or replaces the step (runId, stepId); `event` as in `update`. */
+  saveStep(step: StepRecord, event?: NewEvent): Promise<void>;
 }
 
 export const ApprovalStatus = {

@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { newEvent } from '../../src/domain/events.ts';
 import type { ApprovalRecord, RunRecord, StepRecord } from '../../src/ports/engine-store.ts';
 import type { Store } from '../../src/ports/store.ts';
 
@@ -64,6 +65,18 @@ export function engineContract(getStore: () => Store, it: (title: string, fn: ()
     assert.deepEqual(steps[0]?.result, { n: 1, at: '2026-01-01T00:00:00.000Z' }, 'results come back exactly as journaled');
     assert.ok(steps[0]?.finishedAt instanceof Date);
     assert.deepEqual(await store.runs.steps('run-none'), []);
+  });
+
+  it('journals and audits in one write: the event lands only when the write applies', async () => {
+    const store = getStore();
+    const event = (stepId: string) => newEvent('step.completed', 'run:run-audit', { runId: 'run-audit', stepId, kind: 'run', attempts: 1, durationMs: 1, replayed: false });
+    await store.runs.create(run('run-audit'));
+    await store.runs.saveStep({ runId: 'run-audit', stepId: 's1', seq: 1, kind: 'run', status: 'completed', failures: 0, idempotencyKey: 'run-audit:s1', startedAt: new Date(), result: 1 }, event('s1'));
+    assert.equal(await store.runs.update('run-audit', { status: 'completed' }, ['suspended'], event('not-applied')), false);
+    assert.equal(await store.runs.update('run-audit', { status: 'completed' }, ['running'], event('applied')), true);
+    const audit = await store.events.readStream('run:run-audit');
+    assert.deepEqual(audit.map((e) => (e.type === 'step.completed' ? e.data.stepId : '')), ['s1', 'applied']);
+    assert.equal((await store.runs.steps('run-audit'))[0]?.result, 1);
   });
 
   it('decides an approval exactly once, even when taps race', async () => {

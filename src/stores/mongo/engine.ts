@@ -3,6 +3,8 @@
 
 import type { Collection, Db, Filter, ObjectId } from 'mongodb';
 import { StoreError } from '../../domain/errors.ts';
+import type { NewEvent } from '../../domain/events.ts';
+import type { EventLog } from '../../ports/store.ts';
 import type {
   ApprovalDecision,
   ApprovalPatch,
@@ -70,8 +72,11 @@ const invoiceId = (number: number): ObjectId => keyId(`invoice:${number}`);
 export class MongoRunStore implements RunStore {
   readonly #runs: Collection<Doc<RunRecord>>;
   readonly #steps: Collection<Doc<StepRecord>>;
+  readonly #events: EventLog;
 
-  constructor(db: Db) {
+  /** Without multi-document transactions, a journal write and its audit event are two writes, journal first. */
+  constructor(db: Db, events: EventLog) {
+    this.#events = events;
     this.#runs = db.collection<Doc<RunRecord>>('runs');
     this.#steps = db.collection<Doc<StepRecord>>('steps');
   }
@@ -97,7 +102,13 @@ export class MongoRunStore implements RunStore {
     return doc ? strip(doc) : null;
   }
 
-  async update(id: string, patch: RunPatch, expected?: RunStatus[]): Promise<boolean> {
+  async update(id: string, patch: RunPatch, expected?: RunStatus[], event?: NewEvent): Promise<boolean> {
+    const applied = await this.#update(id, patch, expected);
+    if (applied && event) await this.#events.append(event);
+    return applied;
+  }
+
+  async #update(id: string, patch: RunPatch, expected?: RunStatus[]): Promise<boolean> {
     const { unset, ...fields } = patch;
     // The status guard is part of the filter, so check-and-write is one atomic single-document update.
     const filter: Filter<Doc<RunRecord>> = { _id: runId(id), ...(expected ? { status: { $in: expected } } : {}) };
@@ -120,7 +131,12 @@ export class MongoRunStore implements RunStore {
     return docs.map(strip);
   }
 
-  async saveStep(step: StepRecord): Promise<void> {
+  async saveStep(step: StepRecord, event?: NewEvent): Promise<void> {
+    await this.#saveStep(step);
+    if (event) await this.#events.append(event);
+  }
+
+  async #saveStep(step: StepRecord): Promise<void> {
     const _id = stepKey(step);
     const doc = { ...asJson(step, STEP_DATES), _id };
     for (let attempt = 0; ; attempt++) {

@@ -66,12 +66,13 @@ export class MongoStore implements Store {
       );
     }
     this.#client = client;
+    const events = new MongoEventLog(db);
     const parts = {
-      events: new MongoEventLog(db),
+      events,
       identities: new MongoIdentityStore(db),
       notes: new MongoNoteStore(db),
       settings: new MongoSettingsStore(db),
-      runs: new MongoRunStore(db),
+      runs: new MongoRunStore(db, events),
       approvals: new MongoApprovalStore(db),
       ledger: new MongoLedgerStore(db),
     };

@@ -16,7 +16,9 @@ import {
   type StepRecord,
 } from '../../ports/engine-store.ts';
 import { APPROVAL_DATES, INVOICE_DATES, RUN_DATES, reviveDates, STEP_DATES } from '../codec.ts';
-import { inTransaction } from './database.ts';
+import type { NewEvent } from '../../domain/events.ts';
+import { inTransaction, statement } from './database.ts';
+import type { SqliteEventLog } from './event-log.ts';
 
 type DocRow = { doc: string };
 const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
@@ -30,8 +32,10 @@ export function applyRunPatch(run: RunRecord, patch: RunPatch): RunRecord {
 
 export class SqliteRunStore implements RunStore {
   readonly #db: DatabaseSync;
-  constructor(db: DatabaseSync) {
+  readonly #events: SqliteEventLog;
+  constructor(db: DatabaseSync, events: SqliteEventLog) {
     this.#db = db;
+    this.#events = events;
   }
 
   async create(run: RunRecord): Promise<boolean> {
@@ -42,7 +46,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   #get(id: string): RunRecord | null {
-    const row = this.#db.prepare('SELECT doc FROM runs WHERE id = ?').get(id) as DocRow | undefined;
+    const row = statement(this.#db, 'SELECT doc FROM runs WHERE id = ?').get(id) as DocRow | undefined;
     return row ? reviveDates<RunRecord>(row.doc, RUN_DATES) : null;
   }
 
@@ -50,12 +54,13 @@ export class SqliteRunStore implements RunStore {
     return this.#get(id);
   }
 
-  async update(id: string, patch: RunPatch, expected?: RunStatus[]): Promise<boolean> {
+  async update(id: string, patch: RunPatch, expected?: RunStatus[], event?: NewEvent): Promise<boolean> {
     return inTransaction(this.#db, () => {
       const run = this.#get(id);
       if (!run || (expected && !expected.includes(run.status))) return false;
       const next = applyRunPatch(run, patch);
-      this.#db.prepare('UPDATE runs SET status = ?, doc = ? WHERE id = ?').run(next.status, JSON.stringify(next), id);
+      statement(this.#db, 'UPDATE runs SET status = ?, doc = ? WHERE id = ?').run(next.status, JSON.stringify(next), id);
+      if (event) this.#events.appendInTransaction(event);
       return true;
     });
   }
@@ -66,12 +71,12 @@ export class SqliteRunStore implements RunStore {
       ? this.#db
           .prepare(`SELECT doc FROM runs WHERE status IN (${placeholders(options.statuses.length)}) ORDER BY created_at DESC, rowid DESC LIMIT ?`)
           .all(...options.statuses, limit)
-      : this.#db.prepare('SELECT doc FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit);
+      : statement(this.#db, 'SELECT doc FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit);
     return (rows as unknown as DocRow[]).map((r) => reviveDates<RunRecord>(r.doc, RUN_DATES));
   }
 
   async steps(runId: string): Promise<StepRecord[]> {
-    const rows = this.#db.prepare('SELECT doc FROM steps WHERE run_id = ? ORDER BY seq').all(runId) as unknown as DocRow[];
+    const rows = statement(this.#db, 'SELECT doc FROM steps WHERE run_id = ? ORDER BY seq').all(runId) as unknown as DocRow[];
     return rows.map((r) => reviveDates<StepRecord>(r.doc, STEP_DATES));
   }
 
@@ -96,7 +101,7 @@ export class SqliteApprovalStore implements ApprovalStore {
   }
 
   #get(id: string): ApprovalRecord | null {
-    const row = this.#db.prepare('SELECT doc FROM approvals WHERE id = ?').get(id) as DocRow | undefined;
+    const row = statement(this.#db, 'SELECT doc FROM approvals WHERE id = ?').get(id) as DocRow | undefined;
     return row ? reviveDates<ApprovalRecord>(row.doc, APPROVAL_DATES) : null;
   }
 
@@ -105,7 +110,7 @@ export class SqliteApprovalStore implements ApprovalStore {
   }
 
   async findByStep(runId: string, stepId: string): Promise<ApprovalRecord | null> {
-    const row = this.#db.prepare('SELECT doc FROM approvals WHERE run_id = ? AND step_id = ?').get(runId, stepId) as DocRow | undefined;
+    const row = statement(this.#db, 'SELECT doc FROM approvals WHERE run_id = ? AND step_id = ?').get(runId, stepId) as DocRow | undefined;
     return row ? reviveDates<ApprovalRecord>(row.doc, APPROVAL_DATES) : null;
   }
 
@@ -114,7 +119,7 @@ export class SqliteApprovalStore implements ApprovalStore {
       const approval = this.#get(id);
       if (!approval || approval.status !== 'pending') return false;
       const next: ApprovalRecord = { ...approval, status: decision.status, decidedAt: decision.at, decidedBy: decision.by, decidedVia: decision.via };
-      this.#db.prepare('UPDATE approvals SET status = ?, doc = ? WHERE id = ?').run(next.status, JSON.stringify(next), id);
+      statement(this.#db, 'UPDATE approvals SET status = ?, doc = ? WHERE id = ?').run(next.status, JSON.stringify(next), id);
       return true;
     });
   }
@@ -124,12 +129,12 @@ export class SqliteApprovalStore implements ApprovalStore {
       const approval = this.#get(id);
       // Only while pending: once decided, what was decided on stays as it was.
       if (!approval || approval.status !== 'pending') return;
-      this.#db.prepare('UPDATE approvals SET doc = ? WHERE id = ?').run(JSON.stringify({ ...approval, ...patch }), id);
+      statement(this.#db, 'UPDATE approvals SET doc = ? WHERE id = ?').run(JSON.stringify({ ...approval, ...patch }), id);
     });
   }
 
   async listPending(limit = 100): Promise<ApprovalRecord[]> {
-    const rows = this.#db.prepare("SELECT doc FROM approvals WHERE status = 'pending' ORDER BY created_at, rowid LIMIT ?").all(limit) as unknown as DocRow[];
+    const rows = statement(this.#db, "SELECT doc FROM approvals WHERE status = 'pending' ORDER BY created_at, rowid LIMIT ?").all(limit) as unknown as DocRow[];
     return rows.map((r) => reviveDates<ApprovalRecord>(r.doc, APPROVAL_DATES));
   }
 }
@@ -142,29 +147,29 @@ export class SqliteLedgerStore implements LedgerStore {
 
   async recordInvoice(input: Omit<Invoice, 'number' | 'status' | 'createdAt'>): Promise<{ invoice: Invoice; replayed: boolean }> {
     return inTransaction(this.#db, () => {
-      const existing = this.#db.prepare('SELECT doc FROM invoices WHERE idempotency_key = ?').get(input.idempotencyKey) as DocRow | undefined;
+      const existing = statement(this.#db, 'SELECT doc FROM invoices WHERE idempotency_key = ?').get(input.idempotencyKey) as DocRow | undefined;
       if (existing) return { invoice: reviveDates<Invoice>(existing.doc, INVOICE_DATES), replayed: true };
       // Number and row in one transaction: a number is used only by an invoice that exists, so there are no gaps.
-      const { last } = this.#db.prepare('SELECT COALESCE(MAX(number), 0) AS last FROM invoices').get() as { last: number };
+      const { last } = statement(this.#db, 'SELECT COALESCE(MAX(number), 0) AS last FROM invoices').get() as { last: number };
       const invoice: Invoice = { ...input, number: last + 1, status: 'recorded', createdAt: new Date() };
-      this.#db.prepare('INSERT INTO invoices (number, idempotency_key, doc) VALUES (?, ?, ?)').run(invoice.number, invoice.idempotencyKey, JSON.stringify(invoice));
+      statement(this.#db, 'INSERT INTO invoices (number, idempotency_key, doc) VALUES (?, ?, ?)').run(invoice.number, invoice.idempotencyKey, JSON.stringify(invoice));
       return { invoice, replayed: false };
     });
   }
 
   async voidInvoice(number: number): Promise<boolean> {
     return inTransaction(this.#db, () => {
-      const row = this.#db.prepare('SELECT doc FROM invoices WHERE number = ?').get(number) as DocRow | undefined;
+      const row = statement(this.#db, 'SELECT doc FROM invoices WHERE number = ?').get(number) as DocRow | undefined;
       if (!row) return false;
       const invoice = reviveDates<Invoice>(row.doc, INVOICE_DATES);
       if (invoice.status === 'void') return false;
-      this.#db.prepare('UPDATE invoices SET doc = ? WHERE number = ?').run(JSON.stringify({ ...invoice, status: 'void' }), number);
+      statement(this.#db, 'UPDATE invoices SET doc = ? WHERE number = ?').run(JSON.stringify({ ...invoice, status: 'void' }), number);
       return true;
     });
   }
 
   async listInvoices(limit = 50): Promise<Invoice[]> {
-    const rows = this.#db.prepare('SELECT doc FROM invoices ORDER BY number DESC LIMIT ?').all(limit) as unknown as DocRow[];
+    const rows = statement(this.#db, 'SELECT doc FROM invoices ORDER BY number DESC LIMIT ?').all(limit) as unknown as DocRow[];
     return rows.map((r) => reviveDates<Invoice>(r.doc, INVOICE_DATES));
   }
 }

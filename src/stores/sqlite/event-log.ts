@@ -1,7 +1,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { EVENT_VERSIONS, type NewEvent, type StoredEvent } from '../../domain/events.ts';
 import type { AppendResult, EventLog, ReadRangeOptions, ReadStreamOptions } from '../../ports/store.ts';
-import { inTransaction } from './database.ts';
+import { inTransaction, statement } from './database.ts';
 
 interface EventRow {
   position: number;
@@ -54,6 +54,11 @@ export class SqliteEventLog implements EventLog {
     return inTransaction(this.#db, () => events.map((event) => this.#appendOne(event)));
   }
 
+  /** Appends inside the caller's transaction (other stores journal and audit in one write). */
+  appendInTransaction(event: NewEvent): AppendResult {
+    return this.#appendOne(event);
+  }
+
   #appendOne(event: NewEvent): AppendResult {
     if (event.dedupeKey !== undefined) {
       const existing = this.#byDedupe.get(event.dedupeKey) as EventRow | undefined;
@@ -81,7 +86,7 @@ export class SqliteEventLog implements EventLog {
     }
     sql += ' ORDER BY seq LIMIT ?';
     params.push(Math.min(options.limit ?? MAX_READ, MAX_READ));
-    return (this.#db.prepare(sql).all(...params) as unknown as EventRow[]).map(toEvent);
+    return (statement(this.#db, sql).all(...params) as unknown as EventRow[]).map(toEvent);
   }
 
   async readRange(options: ReadRangeOptions = {}): Promise<StoredEvent[]> {
@@ -101,7 +106,7 @@ export class SqliteEventLog implements EventLog {
     }
     params.push(Math.min(options.limit ?? MAX_READ, MAX_READ));
     const sql = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY position LIMIT ?`;
-    return (this.#db.prepare(sql).all(...params) as unknown as EventRow[]).map(toEvent);
+    return (statement(this.#db, sql).all(...params) as unknown as EventRow[]).map(toEvent);
   }
 
   async findByDedupeKey(dedupeKey: string): Promise<StoredEvent | null> {

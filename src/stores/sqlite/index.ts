@@ -35,11 +35,12 @@ export class SqliteStore implements Store {
     } catch (err) {
       throw new StoreError('store_unavailable', `Cannot open the embedded store at ${this.location}: ${(err as Error).message}.`, { cause: err });
     }
-    this.#events = new SqliteEventLog(this.#db);
+    const events = new SqliteEventLog(this.#db);
+    this.#events = events;
     this.#identities = new SqliteIdentityStore(this.#db);
     this.#notes = new SqliteNoteStore(this.#db);
     this.#settings = new SqliteSettingsStore(this.#db);
-    this.#runs = new SqliteRunStore(this.#db);
+    this.#runs = new SqliteRunStore(this.#db, events);
     this.#approvals = new SqliteApprovalStore(this.#db);
     this.#ledger = new SqliteLedgerStore(this.#db);
   }

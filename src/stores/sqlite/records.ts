@@ -2,7 +2,7 @@
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Identity, IdentityStore, Note, NoteSource, NoteStore, SettingsStore } from '../../ports/store.ts';
-import { inTransaction } from './database.ts';
+import { inTransaction, statement } from './database.ts';
 
 interface NoteRow {
   id: number;
@@ -136,11 +136,11 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async remove(channel: string, externalId: string): Promise<boolean> {
-    return this.#db.prepare('DELETE FROM identities WHERE channel = ? AND external_id = ?').run(channel, externalId).changes === 1;
+    return statement(this.#db, 'DELETE FROM identities WHERE channel = ? AND external_id = ?').run(channel, externalId).changes === 1;
   }
 
   async list(): Promise<Identity[]> {
-    return (this.#db.prepare('SELECT * FROM identities ORDER BY channel, external_id').all() as unknown as IdentityRow[]).map(toIdentity);
+    return (statement(this.#db, 'SELECT * FROM identities ORDER BY channel, external_id').all() as unknown as IdentityRow[]).map(toIdentity);
   }
 }
 
@@ -151,7 +151,7 @@ export class SqliteSettingsStore implements SettingsStore {
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
-    const row = this.#db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = statement(this.#db, 'SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
     return row ? (JSON.parse(row.value) as T) : undefined;
   }
 
