@@ -39,8 +39,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   async create(run: RunRecord): Promise<boolean> {
-    const result = this.#db
-      .prepare('INSERT INTO runs (id, status, created_at, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
+    const result = statement(this.#db, 'INSERT INTO runs (id, status, created_at, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
       .run(run.id, run.status, run.createdAt.getTime(), JSON.stringify(run));
     return result.changes === 1;
   }
@@ -68,8 +67,7 @@ export class SqliteRunStore implements RunStore {
   async list(options: { statuses?: RunStatus[]; limit?: number } = {}): Promise<RunRecord[]> {
     const limit = options.limit ?? 20;
     const rows = options.statuses?.length
-      ? this.#db
-          .prepare(`SELECT doc FROM runs WHERE status IN (${placeholders(options.statuses.length)}) ORDER BY created_at DESC, rowid DESC LIMIT ?`)
+      ? statement(this.#db, `SELECT doc FROM runs WHERE status IN (${placeholders(options.statuses.length)}) ORDER BY created_at DESC, rowid DESC LIMIT ?`)
           .all(...options.statuses, limit)
       : statement(this.#db, 'SELECT doc FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit);
     return (rows as unknown as DocRow[]).map((r) => reviveDates<RunRecord>(r.doc, RUN_DATES));
@@ -80,9 +78,16 @@ export class SqliteRunStore implements RunStore {
     return rows.map((r) => reviveDates<StepRecord>(r.doc, STEP_DATES));
   }
 
-  async saveStep(step: StepRecord): Promise<void> {
-    this.#db
-      .prepare('INSERT INTO steps (run_id, step_id, seq, doc) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, step_id) DO UPDATE SET seq = excluded.seq, doc = excluded.doc')
+  async saveStep(step: StepRecord, event?: NewEvent): Promise<void> {
+    if (!event) return this.#saveStep(step);
+    inTransaction(this.#db, () => {
+      this.#saveStep(step);
+      this.#events.appendInTransaction(event);
+    });
+  }
+
+  #saveStep(step: StepRecord): void {
+    statement(this.#db, 'INSERT INTO steps (run_id, step_id, seq, doc) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, step_id) DO UPDATE SET seq = excluded.seq, doc = excluded.doc')
       .run(step.runId, step.stepId, step.seq, JSON.stringify(step));
   }
 }
@@ -94,8 +99,7 @@ export class SqliteApprovalStore implements ApprovalStore {
   }
 
   async create(approval: ApprovalRecord): Promise<boolean> {
-    const result = this.#db
-      .prepare('INSERT INTO approvals (id, run_id, step_id, status, created_at, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+    const result = statement(this.#db, 'INSERT INTO approvals (id, run_id, step_id, status, created_at, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
       .run(approval.id, approval.runId, approval.stepId, approval.status, approval.createdAt.getTime(), JSON.stringify(approval));
     return result.changes === 1;
   }

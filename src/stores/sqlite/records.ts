@@ -81,8 +81,7 @@ export class SqliteNoteStore implements NoteStore {
     const clean = terms.map((t) => t.replaceAll('"', '')).filter((t) => t.length > 0);
     if (clean.length === 0) return [];
     const match = clean.map((t) => `"${t}"*`).join(' OR ');
-    const rows = this.#db
-      .prepare(
+    const rows = statement(this.#db, 
         `SELECT notes.* FROM notes_fts JOIN notes ON notes.id = notes_fts.rowid
          WHERE notes_fts MATCH ? AND notes.forgotten_at IS NULL ORDER BY notes.id DESC LIMIT ?`,
       )
@@ -114,19 +113,16 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async get(channel: string, externalId: string): Promise<Identity | null> {
-    const row = this.#db
-      .prepare('SELECT * FROM identities WHERE channel = ? AND external_id = ?')
+    const row = statement(this.#db, 'SELECT * FROM identities WHERE channel = ? AND external_id = ?')
       .get(channel, externalId) as IdentityRow | undefined;
     return row ? toIdentity(row) : null;
   }
 
   async upsert(identity: Identity): Promise<boolean> {
     return inTransaction(this.#db, () => {
-      const existed = this.#db
-        .prepare('SELECT 1 FROM identities WHERE channel = ? AND external_id = ?')
+      const existed = statement(this.#db, 'SELECT 1 FROM identities WHERE channel = ? AND external_id = ?')
         .get(identity.channel, identity.externalId);
-      this.#db
-        .prepare(
+      statement(this.#db, 
           `INSERT INTO identities (channel, external_id, label, linked_at, via) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (channel, external_id) DO UPDATE SET label = excluded.label, via = excluded.via`,
         )
@@ -156,8 +152,7 @@ export class SqliteSettingsStore implements SettingsStore {
   }
 
   async set(key: string, value: unknown): Promise<void> {
-    this.#db
-      .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+    statement(this.#db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
       .run(key, JSON.stringify(value));
   }
 }
