@@ -42,13 +42,13 @@ async function bench(platform: Platform, label: string, note: string, minRoundMs
   const cpuBefore = process.cpuUsage();
   worker.postMessage({ info: channel.url ? { url: channel.url } : {} });
   const { samples, seconds } = await message<{ samples: number[]; seconds: number }>();
-  const cpu = process.cpuUsage(cpuBefore);
+  const cpu = process.cpuUsage(cpuBefore); // the whole process: the bot's thread and the platform worker
   const busy = (cpu.user + cpu.system) / 1000 / (seconds * 1000);
   await channel.stop();
   await worker.terminate();
   const shape = spreadMs > 0 ? `${CHATS} chats, each within ${spreadMs} ms` : `${CHATS} chats at the same instant`;
   line(`${label}, ${shape}`, `${summary(samples, 'ms')}  ${Math.round(samples.length / seconds)} msg/s${note}`, 'p99 ≤ 25 ms');
-  line('  bot process CPU (adapter + runtime)', `${((cpu.user + cpu.system) / 1000 / samples.length).toFixed(2)} ms per message, ${Math.round(busy * 100)}% of a core`);
+  line('  CPU of bot + simulated platform', `${((cpu.user + cpu.system) / 1000 / samples.length).toFixed(2)} ms per message, ${Math.round(busy * 100)}% of a core`);
 }
 
 const noEvents = { readStream: async (): Promise<StoredEvent[]> => [] } as unknown as EventLog;
