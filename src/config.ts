@@ -36,6 +36,17 @@ export const SETTINGS = {
   OPENAI_BASE_URL: 'OpenAI-compatible endpoint for free-text chat (OpenAI, Ollama, vLLM, LM Studio, llama.cpp).',
   OPENAI_API_KEY: 'API key for that endpoint (never logged).',
   OPENAI_MODEL: 'Model name to use at that endpoint, e.g. gpt-4o-mini or llama3.1.',
+  OPENAI_FALLBACK_MODEL: 'A second model tried when the first keeps failing (optional).',
+  OPENAI_TIMEOUT_MS: 'How long one model call may take before it is retried (default 60000).',
+  OPENAI_MAX_RETRIES: 'Retries of a model call on 429, 5xx and timeouts, honouring Retry-After (default 2).',
+  LLM_PRICES: 'Price table, USD per million tokens: model=input/output pairs, e.g. gpt-4o-mini=0.15/0.6,llama3.1=0/0 (overrides policies/prices.yaml).',
+  POLICIES_DIR: 'Folder of policy files (*.yaml: approvals, limits, redaction, budgets, quiet hours; default ./policies).',
+  AGENTS_DIR: 'Folder of agent definitions (default ./agents); prompts live in PROMPTS_DIR (default ./prompts).',
+  PROMPTS_DIR: 'Folder of versioned agent prompts, prompts/<agent>/<version>.md (default ./prompts).',
+  MODELS_DIR: 'Where embedding models are kept (default ./models); `npm run models` downloads the default one.',
+  EMBEDDING_MODEL: 'Sentence-embedding model for memory (default Xenova/all-MiniLM-L6-v2; "off" = keyword recall only).',
+  EMBEDDING_DTYPE: 'Weights variant of that model: q8 (default), fp32, fp16, q4.',
+  EMBEDDING_DOWNLOAD: 'yes (default) fetches a missing model on first use with progress in the log; no keeps fully offline.',
   TELEGRAM_BOT_TOKEN: 'Bot token from @BotFather; the Telegram channel starts when it is set (never logged).',
   TELEGRAM_API_ROOT: 'Bot API server root (default https://api.telegram.org; a self-hosted Bot API server).',
   TELEGRAM_OPERATOR_IDS: 'Comma-separated numeric Telegram user ids that are you (required with the token).',
@@ -80,6 +91,32 @@ const schema = z
     OPENAI_BASE_URL: opt(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://localhost:11434/v1' })),
     OPENAI_API_KEY: opt(z.string()),
     OPENAI_MODEL: opt(z.string().min(1)),
+    OPENAI_FALLBACK_MODEL: opt(z.string().min(1)),
+    OPENAI_TIMEOUT_MS: withDefault(count('a whole number of milliseconds').refine((n) => n >= 100, { error: 'expected at least 100 milliseconds' }), 60000),
+    OPENAI_MAX_RETRIES: withDefault(count('a whole number of retries').refine((n) => n <= 10, { error: 'expected at most 10 retries' }), 2),
+    LLM_PRICES: opt(
+      z
+        .string()
+        .regex(/^\s*[^=,\s]+=\d+(\.\d+)?\/\d+(\.\d+)?(\s*,\s*[^=,\s]+=\d+(\.\d+)?\/\d+(\.\d+)?)*\s*$/, {
+          error: 'expected model=input/output prices per million tokens, e.g. gpt-4o-mini=0.15/0.6',
+        })
+        .transform((v) =>
+          Object.fromEntries(
+            v.split(',').map((pair) => {
+              const [model, prices] = pair.trim().split('=') as [string, string];
+              const [input, output] = prices.split('/').map(Number) as [number, number];
+              return [model, { inputPerMillion: input, outputPerMillion: output }];
+            }),
+          ),
+        ),
+    ),
+    POLICIES_DIR: withDefault(z.string().min(1), './policies'),
+    AGENTS_DIR: withDefault(z.string().min(1), './agents'),
+    PROMPTS_DIR: withDefault(z.string().min(1), './prompts'),
+    MODELS_DIR: withDefault(z.string().min(1), './models'),
+    EMBEDDING_MODEL: withDefault(z.string().regex(/^(off|[\w.-]+\/[\w.-]+|[\w.-]+)$/, { error: 'expected a model id such as Xenova/all-MiniLM-L6-v2, or off' }), 'Xenova/all-MiniLM-L6-v2'),
+    EMBEDDING_DTYPE: withDefault(z.enum(['q8', 'fp32', 'fp16', 'q4'], { error: 'expected q8, fp32, fp16 or q4' }), 'q8'),
+    EMBEDDING_DOWNLOAD: withDefault(z.enum(['yes', 'no'], { error: 'expected yes or no' }), 'yes'),
     TELEGRAM_BOT_TOKEN: opt(z.string().regex(/^\d+:[\w-]+$/, { error: 'expected a bot token like 123456:ABC-DEF… from @BotFather' })),
     TELEGRAM_API_ROOT: opt(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://api.telegram.org' })),
     TELEGRAM_OPERATOR_IDS: opt(idList('numeric Telegram user ids').refine((ids) => ids.every((id) => /^\d+$/.test(id)), { error: 'expected numeric Telegram user ids, e.g. 123456789' })),
