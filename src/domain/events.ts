@@ -30,6 +30,33 @@ export interface EventDataMap {
   'step.compensated': { runId: string; stepId: string };
   'approval.requested': { runId: string; approvalId: string; stepId: string; title: string; expiresAt: string };
   'approval.decided': { runId: string; approvalId: string; decision: string; by: string; via: string };
+  'memory.added': { memoryId: string; kind: string; text: string; entities: string[]; channel?: string; runId?: string; importedFrom?: string };
+  'memory.updated': { memoryId: string; text: string; previousText: string; reason: string };
+  'memory.corrected': { memoryId: string; replacedBy: string; text: string; previousText: string };
+  'memory.forgotten': { memoryId: string; reason: string };
+  'memory.restored': { memoryId: string };
+  'memory.compacted': { digestId: string; sources: string[]; method: string };
+  'memory.imported': { source: string; created: number; updated: number; skipped: number };
+  'llm.called': {
+    callId: string;
+    model: string;
+    agent?: string;
+    runId?: string;
+    promptTokens: number;
+    completionTokens: number;
+    costUsd: number;
+    latencyMs: number;
+    attempts: number;
+    fallback: boolean;
+    promptVersion?: string;
+  };
+  'llm.failed': { callId: string; model: string; agent?: string; runId?: string; error: string; attempts: number };
+  'policy.loaded': { files: string[]; digest: string };
+  'policy.rejected': { file: string; error: string };
+  'policy.violation': { policy: string; rule: string; detail: string; runId?: string; agent?: string };
+  'budget.reserved': { reservationId: string; scopes: string[]; estimateUsd: number; runId?: string; agent?: string };
+  'budget.settled': { reservationId: string; actualUsd: number };
+  'budget.exceeded': { scope: string; limitUsd: number; spentUsd: number; estimateUsd: number; runId?: string; agent?: string };
 }
 
 /** Current schema version of each event type's data. Bump when a type's data changes shape. */
@@ -59,6 +86,21 @@ export const EVENT_VERSIONS = {
   'step.compensated': 1,
   'approval.requested': 1,
   'approval.decided': 1,
+  'memory.added': 1,
+  'memory.updated': 1,
+  'memory.corrected': 1,
+  'memory.forgotten': 1,
+  'memory.restored': 1,
+  'memory.compacted': 1,
+  'memory.imported': 1,
+  'llm.called': 1,
+  'llm.failed': 1,
+  'policy.loaded': 1,
+  'policy.rejected': 1,
+  'policy.violation': 1,
+  'budget.reserved': 1,
+  'budget.settled': 1,
+  'budget.exceeded': 1,
 } as const satisfies Record<keyof EventDataMap, number>;
 
 export type EventType = keyof EventDataMap;
