@@ -1,8 +1,9 @@
+// Reference keyword recall over the store (BM25 on FTS candidates): the in-process KeywordIndex is checked against it.
 // Keyword recall: BM25 over the notes that contain any query term. The store narrows to candidates (every live
 // note containing a term), so document frequencies computed over the candidates are exact.
 
 import { keywordTerms, tokens } from '../domain/text.ts';
-import type { Note, NoteStore } from '../ports/store.ts';
+import type { Memory as Note, MemoryStore as NoteStore } from '../ports/store.ts';
 
 export interface RecallHit {
   note: Note;

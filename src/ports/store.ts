@@ -54,32 +54,96 @@ export interface IdentityStore {
   list(): Promise<Identity[]>;
 }
 
-export interface NoteSource {
-  channel: string;
-  /** Position of the event that created the note, when known. */
+/** What a memory is about. Profiles (client, contact, project) are canonical: one live item per entity. */
+export const MEMORY_KINDS = ['fact', 'preference', 'client', 'contact', 'project', 'content', 'decision', 'note', 'digest'] as const;
+export type MemoryKind = (typeof MEMORY_KINDS)[number];
+export const PROFILE_KINDS: ReadonlySet<MemoryKind> = new Set(['client', 'contact', 'project']);
+
+/** Provenance: the event, run or file a memory came from. */
+export interface MemorySource {
+  channel?: string;
+  /** Position of the event (usually message.received) that created it. */
   eventPosition?: number;
+  runId?: string;
+  /** File (and row) it was imported from. */
+  importedFrom?: string;
 }
 
-export interface Note {
+export interface Memory {
   id: string;
   text: string;
+  kind: MemoryKind;
+  /** Entity keys such as `client:acme-corp`, `contact:jane-doe`, `project:rebrand`. */
+  entities: string[];
+  /** Display name of the entity a profile describes ("Acme Corp"). */
+  subject?: string;
+  /** 0..1; recall ranks important memories higher and compaction leaves them alone. */
+  importance: number;
   createdAt: Date;
-  source: NoteSource;
+  updatedAt: Date;
+  lastUsedAt?: Date;
+  source: MemorySource;
+  /** Set when forgotten or replaced by a correction; the item then never comes back from recall. */
   forgottenAt?: Date;
+  /** The correction that replaced this item. */
+  replacedBy?: string;
+  /** The item this one corrected. */
+  replaces?: string;
+  /** For digests: the originals they summarise. */
+  digestOf?: string[];
+  /** For originals: the digest that now summarises them. */
+  digestId?: string;
 }
 
-export interface NoteStore {
-  add(input: { text: string; source: NoteSource }): Promise<Note>;
-  /** Returns the note, forgotten or not; null when the id never existed. */
-  get(id: string): Promise<Note | null>;
-  /** Marks a note forgotten (it stays in the event log). Returns false when there was no live note with that id. */
-  forget(id: string): Promise<boolean>;
-  /** Brings a forgotten note back. Returns false when there was no forgotten note with that id. */
+export interface NewMemory {
+  text: string;
+  kind: MemoryKind;
+  entities?: string[];
+  subject?: string;
+  importance?: number;
+  source: MemorySource;
+  replaces?: string;
+  digestOf?: string[];
+  /** Creation time (import keeps a file's time); default now. */
+  at?: Date;
+}
+
+export interface MemoryPatch {
+  text?: string;
+  importance?: number;
+  entities?: string[];
+  subject?: string;
+  digestId?: string | null;
+}
+
+export interface MemoryStore {
+  add(input: NewMemory): Promise<Memory>;
+  /** The memory, live or not; null when the id never existed. */
+  get(id: string): Promise<Memory | null>;
+  getMany(ids: string[]): Promise<Memory[]>;
+  /** Changes a memory's content (bumps updatedAt); null when there is no such id. */
+  update(id: string, patch: MemoryPatch): Promise<Memory | null>;
+  /** Retracts a live memory (it stays in the event log). `replacedBy` names the correction. False when not live. */
+  forget(id: string, replacedBy?: string): Promise<boolean>;
+  /** Brings a retracted memory back. False when it was live or never existed. */
   restore(id: string): Promise<boolean>;
-  /** Live notes containing any of the terms (whole words, or word prefixes), newest first, at most `limit`. */
-  candidates(terms: string[], limit: number): Promise<Note[]>;
-  /** Number of live notes. */
+  /** Live memories containing any of the terms (whole words or word prefixes), newest first, at most `limit`. */
+  candidates(terms: string[], limit: number): Promise<Memory[]>;
+  /** Number of live memories. */
   count(): Promise<number>;
+  /** Live memories in id order after `afterId` (for rebuilding in-process indexes). */
+  scan(afterId: string | undefined, limit: number): Promise<Memory[]>;
+  /** Live memories linked to an entity, newest first. */
+  byEntity(entity: string, limit: number): Promise<Memory[]>;
+  /** Records that memories were used in an answer. */
+  touch(ids: string[], at: Date): Promise<void>;
+  setVector(id: string, model: string, vector: Float32Array): Promise<void>;
+  /** Vectors of live memories for a model, in id order after `afterId`. */
+  vectors(model: string, afterId: string | undefined, limit: number): Promise<Array<{ id: string; vector: Float32Array }>>;
+  /** Live memories without a vector for this model, oldest first. */
+  missingVectors(model: string, limit: number): Promise<Memory[]>;
+  /** Live, non-profile, non-digest memories not yet compacted, last touched before `before`, importance ≤ max. */
+  compactable(options: { before: Date; maxImportance: number; limit: number }): Promise<Memory[]>;
 }
 
 export interface SettingsStore {
@@ -94,7 +158,7 @@ export interface Store {
   readonly location: string;
   readonly events: EventLog;
   readonly identities: IdentityStore;
-  readonly notes: NoteStore;
+  readonly memories: MemoryStore;
   readonly settings: SettingsStore;
   readonly runs: RunStore;
   readonly approvals: ApprovalStore;

@@ -133,41 +133,107 @@ export function storeContract(name: string, target: ContractTarget): void {
       assert.equal(await store.identities.get('telegram', '42'), null);
     });
 
-    it('adds, finds, forgets and restores notes', async () => {
-      const countBefore = await store.notes.count();
-      const budget = await store.notes.add({ text: 'Acme budgets are approved in March', source: { channel: 'web', eventPosition: 7 } });
-      const other = await store.notes.add({ text: 'Nobudget Ltd pays late', source: { channel: 'web' } });
+    it('adds, finds, forgets and restores memories', async () => {
+      const countBefore = await store.memories.count();
+      const budget = await store.memories.add({ text: 'Acme budgets are approved in March', kind: 'fact', entities: ['client:acme'], subject: 'Acme', source: { channel: 'web', eventPosition: 7 } });
+      const other = await store.memories.add({ text: 'Nobudget Ltd pays late', kind: 'note', source: { channel: 'web' } });
       assert.match(budget.id, /^\d+$/);
       assert.notEqual(budget.id, other.id);
-      assert.equal(await store.notes.count(), countBefore + 2);
-      const got = await store.notes.get(budget.id);
+      assert.equal(await store.memories.count(), countBefore + 2);
+      const got = await store.memories.get(budget.id);
       assert.equal(got?.text, 'Acme budgets are approved in March');
+      assert.equal(got?.kind, 'fact');
+      assert.deepEqual(got?.entities, ['client:acme']);
+      assert.equal(got?.subject, 'Acme');
+      assert.equal(got?.importance, 0.5);
       assert.deepEqual(got?.source, { channel: 'web', eventPosition: 7 });
       assert.equal(got?.forgottenAt, undefined);
       // Word-prefix, case-insensitive: "budget" finds "budgets" but not "Nobudget".
-      const found = await store.notes.candidates(['budget'], 10);
+      const found = await store.memories.candidates(['budget'], 10);
       assert.deepEqual(found.map((n) => n.id), [budget.id]);
-      assert.deepEqual((await store.notes.candidates(['ACME', 'late'], 10)).map((n) => n.id), [other.id, budget.id]);
-      assert.deepEqual(await store.notes.candidates(['zzz'], 10), []);
-      assert.deepEqual(await store.notes.candidates([], 10), []);
+      assert.deepEqual((await store.memories.candidates(['ACME', 'late'], 10)).map((n) => n.id), [other.id, budget.id]);
+      assert.deepEqual(await store.memories.candidates(['zzz'], 10), []);
+      assert.deepEqual(await store.memories.candidates([], 10), []);
+      assert.deepEqual((await store.memories.byEntity('client:acme', 10)).map((m) => m.id), [budget.id]);
+      assert.deepEqual((await store.memories.getMany([other.id, budget.id, '999999'])).map((m) => m.id), [other.id, budget.id]);
 
-      assert.equal(await store.notes.forget(budget.id), true);
-      assert.equal(await store.notes.forget(budget.id), false);
-      assert.ok((await store.notes.get(budget.id))?.forgottenAt instanceof Date);
-      assert.deepEqual(await store.notes.candidates(['budget'], 10), []);
-      assert.equal(await store.notes.count(), countBefore + 1);
-      assert.equal(await store.notes.restore(budget.id), true);
-      assert.equal(await store.notes.restore(budget.id), false);
-      assert.deepEqual((await store.notes.candidates(['budget'], 10)).map((n) => n.id), [budget.id]);
-      assert.equal(await store.notes.get('999999'), null);
-      assert.equal(await store.notes.get('not-an-id'), null);
-      assert.equal(await store.notes.forget('not-an-id'), false);
+      assert.equal(await store.memories.forget(budget.id), true);
+      assert.equal(await store.memories.forget(budget.id), false);
+      assert.ok((await store.memories.get(budget.id))?.forgottenAt instanceof Date);
+      assert.deepEqual(await store.memories.candidates(['budget'], 10), []);
+      assert.deepEqual(await store.memories.byEntity('client:acme', 10), []);
+      assert.equal(await store.memories.count(), countBefore + 1);
+      assert.equal(await store.memories.restore(budget.id), true);
+      assert.equal(await store.memories.restore(budget.id), false);
+      assert.deepEqual((await store.memories.candidates(['budget'], 10)).map((n) => n.id), [budget.id]);
+      assert.equal(await store.memories.get('999999'), null);
+      assert.equal(await store.memories.get('not-an-id'), null);
+      assert.equal(await store.memories.forget('not-an-id'), false);
     });
 
-    it('limits note candidates, newest first', async () => {
+    it('updates memories in place and records corrections, uses and digests', async () => {
+      const old = await store.memories.add({ text: 'Initech pays net 30', kind: 'fact', entities: ['client:initech'], source: { channel: 'web' } });
+      const updated = await store.memories.update(old.id, { text: 'Initech pays net 45', importance: 0.9 });
+      assert.equal(updated?.text, 'Initech pays net 45');
+      assert.equal(updated?.importance, 0.9);
+      assert.ok(updated && updated.updatedAt.getTime() >= old.updatedAt.getTime());
+      assert.deepEqual((await store.memories.candidates(['45'], 10)).map((m) => m.id), [old.id], 'keyword search sees the new text');
+      assert.deepEqual(await store.memories.candidates(['30'], 10), [], 'and not the old one');
+      assert.equal(await store.memories.update('999999', { text: 'x' }), null);
+
+      const fix = await store.memories.add({ text: 'Initech pays net 60', kind: 'fact', entities: ['client:initech'], source: { channel: 'web' }, replaces: old.id });
+      assert.equal(await store.memories.forget(old.id, fix.id), true);
+      assert.equal((await store.memories.get(old.id))?.replacedBy, fix.id);
+      assert.equal((await store.memories.get(fix.id))?.replaces, old.id);
+      assert.equal(await store.memories.restore(old.id), true);
+      assert.equal((await store.memories.get(old.id))?.replacedBy, undefined, 'a restore clears the replacement link');
+
+      const at = new Date('2026-05-01T10:00:00Z');
+      await store.memories.touch([fix.id], at);
+      assert.equal((await store.memories.get(fix.id))?.lastUsedAt?.toISOString(), at.toISOString());
+
+      const digest = await store.memories.add({ text: 'digest', kind: 'digest', source: {}, digestOf: [old.id, fix.id] });
+      assert.deepEqual((await store.memories.get(digest.id))?.digestOf, [old.id, fix.id]);
+      await store.memories.update(old.id, { digestId: digest.id });
+      assert.equal((await store.memories.get(old.id))?.digestId, digest.id);
+    });
+
+    it('stores vectors per model and lists what is missing, scanning in id order', async () => {
+      const a = await store.memories.add({ text: 'vector a', kind: 'note', source: {} });
+      const b = await store.memories.add({ text: 'vector b', kind: 'note', source: {} });
+      await store.memories.setVector(a.id, 'test-model', new Float32Array([0.5, -0.25, 1]));
+      await store.memories.setVector(a.id, 'test-model', new Float32Array([0.5, -0.25, 2]));
+      const vectors = await store.memories.vectors('test-model', undefined, 1000);
+      const va = vectors.find((v) => v.id === a.id);
+      assert.deepEqual(Array.from(va?.vector ?? []), [0.5, -0.25, 2], 'the last write wins');
+      assert.equal(vectors.some((v) => v.id === b.id), false);
+      assert.deepEqual((await store.memories.vectors('other-model', undefined, 1000)).filter((v) => v.id === a.id), []);
+      const missing = (await store.memories.missingVectors('test-model', 100_000)).map((m) => m.id);
+      assert.ok(missing.includes(b.id) && !missing.includes(a.id));
+      await store.memories.forget(a.id);
+      assert.equal((await store.memories.vectors('test-model', undefined, 1000)).some((v) => v.id === a.id), false, 'retracted memories have no live vector');
+      const scanned = await store.memories.scan(undefined, 100_000);
+      assert.ok(scanned.some((m) => m.id === b.id) && !scanned.some((m) => m.id === a.id));
+      const ids = scanned.map((m) => Number(m.id));
+      assert.deepEqual(ids, [...ids].sort((x, y) => x - y));
+      assert.deepEqual((await store.memories.scan(b.id, 10)).filter((m) => Number(m.id) <= Number(b.id)), []);
+    });
+
+    it('lists compactable memories: old, unimportant, not profiles or digests', async () => {
+      const old = new Date('2020-01-01T00:00:00Z');
+      const low = await store.memories.add({ text: 'old low fact', kind: 'fact', importance: 0.2, source: {}, at: old });
+      const high = await store.memories.add({ text: 'old high fact', kind: 'fact', importance: 0.9, source: {}, at: old });
+      const profile = await store.memories.add({ text: 'old profile', kind: 'client', importance: 0.2, source: {}, at: old });
+      const recent = await store.memories.add({ text: 'new low fact', kind: 'fact', importance: 0.2, source: {} });
+      const ids = (await store.memories.compactable({ before: new Date('2021-01-01T00:00:00Z'), maxImportance: 0.4, limit: 10_000 })).map((m) => m.id);
+      assert.ok(ids.includes(low.id));
+      for (const m of [high, profile, recent]) assert.ok(!ids.includes(m.id), m.text);
+    });
+
+    it('limits memory candidates, newest first', async () => {
       const ids: string[] = [];
-      for (let i = 0; i < 6; i++) ids.push((await store.notes.add({ text: `limitword item ${i}`, source: { channel: 'web' } })).id);
-      assert.deepEqual((await store.notes.candidates(['limitword'], 3)).map((n) => n.id), ids.slice(-3).reverse());
+      for (let i = 0; i < 6; i++) ids.push((await store.memories.add({ text: `limitword item ${i}`, kind: 'note', source: { channel: 'web' } })).id);
+      assert.deepEqual((await store.memories.candidates(['limitword'], 3)).map((n) => n.id), ids.slice(-3).reverse());
     });
 
     it('stores settings as JSON values', async () => {
@@ -183,11 +249,11 @@ export function storeContract(name: string, target: ContractTarget): void {
 
     it('keeps everything across close and reopen', async () => {
       const { event } = await store.events.append(received('durable', 'kept', 'durable-key'));
-      const note = await store.notes.add({ text: 'durable note', source: { channel: 'web' } });
+      const note = await store.memories.add({ text: 'durable note', kind: 'note', source: { channel: 'web' } });
       await store.settings.set('durable', true);
       store = await target.reopen(store);
       assert.equal((await store.events.findByDedupeKey('durable-key'))?.position, event.position);
-      assert.equal((await store.notes.get(note.id))?.text, 'durable note');
+      assert.equal((await store.memories.get(note.id))?.text, 'durable note');
       assert.equal(await store.settings.get('durable'), true);
       const next = await store.events.append(received('durable', 'after reopen'));
       assert.equal(next.event.seq, 2);

@@ -76,7 +76,7 @@ describe(realUri ? 'MongoDB (MONGODB_URI)' : 'MongoDB wire protocol via the Cong
         ((await client.db(dbName).collection(collection).listIndexes().toArray()) as { key: unknown }[]).map((i) => JSON.stringify(i.key));
       const names = await keys('events');
       for (const key of ['{"stream":1,"seq":1}', '{"position":1}', '{"dedupeKey":1}', '{"at":1}']) assert.ok(names.includes(key), `missing index ${key}`);
-      assert.ok((await keys('notes')).includes('{"noteId":1}'));
+      assert.ok((await keys('memories')).includes('{"memoryId":1}'));
     });
 
     test('unique indexes reject a second event at the same stream position', gap(EMULATOR_GAPS.uniqueIndexes), async () => {

@@ -10,7 +10,8 @@ import type { Logger } from '../../observability/logger.ts';
 import type { Store } from '../../ports/store.ts';
 import { MongoApprovalStore, MongoLedgerStore, MongoRunStore } from './engine.ts';
 import { MongoEventLog } from './event-log.ts';
-import { MongoIdentityStore, MongoNoteStore, MongoSettingsStore } from './records.ts';
+import { MongoMemoryStore } from './memories.ts';
+import { MongoIdentityStore, MongoSettingsStore } from './records.ts';
 
 const DEFAULT_DB = 'solo';
 export const CONNECT_TIMEOUT_MS = 5000;
@@ -31,7 +32,7 @@ export class MongoStore implements Store {
     | {
         events: MongoEventLog;
         identities: MongoIdentityStore;
-        notes: MongoNoteStore;
+        memories: MongoMemoryStore;
         settings: MongoSettingsStore;
         runs: MongoRunStore;
         approvals: MongoApprovalStore;
@@ -70,13 +71,13 @@ export class MongoStore implements Store {
     const parts = {
       events,
       identities: new MongoIdentityStore(db),
-      notes: new MongoNoteStore(db),
+      memories: new MongoMemoryStore(db),
       settings: new MongoSettingsStore(db),
       runs: new MongoRunStore(db, events),
       approvals: new MongoApprovalStore(db),
       ledger: new MongoLedgerStore(db),
     };
-    await Promise.all([parts.events.init(), parts.notes.init(), parts.runs.init(), parts.approvals.init(), parts.ledger.init()]);
+    await Promise.all([parts.events.init(), parts.memories.init(), parts.runs.init(), parts.approvals.init(), parts.ledger.init()]);
     this.#parts = parts;
     this.#log?.info({ db: db.databaseName }, 'connected to MongoDB');
   }
@@ -91,8 +92,8 @@ export class MongoStore implements Store {
   get identities() {
     return this.#ready().identities;
   }
-  get notes() {
-    return this.#ready().notes;
+  get memories() {
+    return this.#ready().memories;
   }
   get settings() {
     return this.#ready().settings;

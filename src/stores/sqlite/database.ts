@@ -30,17 +30,6 @@ CREATE TABLE IF NOT EXISTS identities (
   PRIMARY KEY (channel, external_id)
 );
 
-CREATE TABLE IF NOT EXISTS notes (
-  id              INTEGER PRIMARY KEY AUTOINCREMENT,
-  text            TEXT    NOT NULL,
-  created_at      INTEGER NOT NULL,
-  source_channel  TEXT    NOT NULL,
-  source_position INTEGER,
-  forgotten_at    INTEGER
-);
-CREATE INDEX IF NOT EXISTS notes_live ON notes (forgotten_at, id);
-CREATE VIRTUAL TABLE IF NOT EXISTS notes_fts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 0');
-
 CREATE TABLE IF NOT EXISTS runs (
   id         TEXT PRIMARY KEY,
   status     TEXT NOT NULL,

@@ -2,11 +2,12 @@ import type { DatabaseSync } from 'node:sqlite';
 import { join, resolve } from 'node:path';
 import { StoreError } from '../../domain/errors.ts';
 import type { ApprovalStore, LedgerStore, RunStore } from '../../ports/engine-store.ts';
-import type { EventLog, IdentityStore, NoteStore, SettingsStore, Store } from '../../ports/store.ts';
+import type { EventLog, IdentityStore, MemoryStore, SettingsStore, Store } from '../../ports/store.ts';
 import { openDatabase, type Synchronous } from './database.ts';
 import { SqliteApprovalStore, SqliteLedgerStore, SqliteRunStore } from './engine.ts';
 import { SqliteEventLog } from './event-log.ts';
-import { SqliteIdentityStore, SqliteNoteStore, SqliteSettingsStore } from './records.ts';
+import { MEMORY_SCHEMA, migrateNotes, SqliteMemoryStore } from './memories.ts';
+import { SqliteIdentityStore, SqliteSettingsStore } from './records.ts';
 
 export const SQLITE_FILE = 'solo.db';
 
@@ -18,7 +19,7 @@ export class SqliteStore implements Store {
   #db: DatabaseSync | undefined;
   #events: EventLog | undefined;
   #identities: IdentityStore | undefined;
-  #notes: NoteStore | undefined;
+  #memories: MemoryStore | undefined;
   #settings: SettingsStore | undefined;
   #runs: RunStore | undefined;
   #approvals: ApprovalStore | undefined;
@@ -32,13 +33,15 @@ export class SqliteStore implements Store {
   async init(): Promise<void> {
     try {
       this.#db = openDatabase(this.location, this.#synchronous);
+      this.#db.exec(MEMORY_SCHEMA);
+      migrateNotes(this.#db);
     } catch (err) {
       throw new StoreError('store_unavailable', `Cannot open the embedded store at ${this.location}: ${(err as Error).message}.`, { cause: err });
     }
     const events = new SqliteEventLog(this.#db);
     this.#events = events;
     this.#identities = new SqliteIdentityStore(this.#db);
-    this.#notes = new SqliteNoteStore(this.#db);
+    this.#memories = new SqliteMemoryStore(this.#db);
     this.#settings = new SqliteSettingsStore(this.#db);
     this.#runs = new SqliteRunStore(this.#db, events);
     this.#approvals = new SqliteApprovalStore(this.#db);
@@ -51,8 +54,8 @@ export class SqliteStore implements Store {
   get identities(): IdentityStore {
     return this.#ready(this.#identities);
   }
-  get notes(): NoteStore {
-    return this.#ready(this.#notes);
+  get memories(): MemoryStore {
+    return this.#ready(this.#memories);
   }
   get settings(): SettingsStore {
     return this.#ready(this.#settings);

@@ -1,0 +1,86 @@
+// Entities a memory is about (clients, contacts, projects): keys, names and detection in text. No I/O.
+// A memory links to entities by key (`client:acme-corp`); the registry knows each entity's display name and
+// finds known names in new text, so "Acme pays net 45" links to Acme Corp without the operator tagging it.
+
+import type { MemoryKind } from '../ports/store.ts';
+
+export const ENTITY_KINDS = ['client', 'contact', 'project', 'content'] as const;
+export type EntityKind = (typeof ENTITY_KINDS)[number];
+
+export function slug(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+export const entityKey = (kind: EntityKind, name: string): string => `${kind}:${slug(name)}`;
+
+export function entityKind(key: string): EntityKind | undefined {
+  const kind = key.slice(0, key.indexOf(':'));
+  return (ENTITY_KINDS as readonly string[]).includes(kind) ? (kind as EntityKind) : undefined;
+}
+
+/** The entity kind a profile memory describes. */
+export function profileEntityKind(kind: MemoryKind): EntityKind | undefined {
+  return kind === 'client' || kind === 'contact' || kind === 'project' ? kind : undefined;
+}
+
+const norm = (s: string): string => ` ${s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
+
+/**
+ * "Acme Corp: budget is 40k" → subject "Acme Corp". One to four capitalised words (or a known name) before a
+ * colon or dash at the start of the text declare what the memory is about.
+ */
+export function leadingSubject(text: string): { name: string; rest: string } | undefined {
+  const m = /^\s*((?:\p{Lu}[\p{L}\p{N}&.'’-]*)(?:\s+(?:\p{Lu}[\p{L}\p{N}&.'’-]*|&|of|and|de|van)){0,4})\s*(?::|\s[-–—]\s)\s*(\S.*)$/su.exec(text);
+  if (!m?.[1] || !m[2]) return undefined;
+  return { name: m[1].trim(), rest: m[2] };
+}
+
+interface Known {
+  key: string;
+  name: string;
+  pattern: string;
+}
+
+/** Names of known entities, kept current by the memory service as profiles and subjects come and go. */
+export class EntityRegistry {
+  readonly #byKey = new Map<string, Known>();
+  /** Single-word aliases (first word of a multi-word name) → keys using it; used only when unambiguous. */
+  readonly #aliases = new Map<string, Set<string>>();
+
+  add(key: string, name: string): void {
+    if (this.#byKey.has(key) || name.trim() === '') return;
+    const pattern = norm(name);
+    this.#byKey.set(key, { key, name, pattern });
+    const first = pattern.trim().split(' ')[0];
+    if (first && first.length >= 4 && pattern.trim().includes(' ')) {
+      let keys = this.#aliases.get(first);
+      if (!keys) this.#aliases.set(first, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  name(key: string): string | undefined {
+    return this.#byKey.get(key)?.name;
+  }
+
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  /** Keys of known entities named in the text (whole words; the first word of a longer name counts when it names one entity only). */
+  detect(text: string): string[] {
+    const hay = norm(text);
+    const found = new Set<string>();
+    for (const k of this.#byKey.values()) if (hay.includes(k.pattern)) found.add(k.key);
+    for (const [alias, keys] of this.#aliases) {
+      if (keys.size === 1 && hay.includes(` ${alias} `)) found.add([...keys][0]!);
+    }
+    // "Acme" alone should not also match "Acme Labs" when "Acme Corp" was named in full.
+    return [...found];
+  }
+}

@@ -1,0 +1,475 @@
+// The memory layer: one canonical record of clients, content and decisions that every agent draws on.
+// Writes go to the store first (durable), then to the event log (audit), then to the in-process recall index.
+// Embeddings are computed in the background (a worker thread): remember() never waits for them, and recall works
+// on keywords alone until a memory's vector arrives or when no model is available.
+
+import { newEvent } from '../domain/events.ts';
+import { InputError } from '../domain/errors.ts';
+import { keywordTerms } from '../domain/text.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Memory, MemoryKind, MemorySource, Store } from '../ports/store.ts';
+import { PROFILE_KINDS } from '../ports/store.ts';
+import type { Embedder, EmbedderStatus } from './embedder.ts';
+import { EntityRegistry, entityKey, leadingSubject, profileEntityKind } from './entities.ts';
+import { buildContext } from './index/context.ts';
+import { RecallIndex, type RankedHit } from './index/hybrid.ts';
+
+export const MEMORY_STREAM = 'memory';
+const MAX_TEXT = 4000;
+const REBUILD_PAGE = 2000;
+const EMBED_BATCH = 32;
+const QUERY_EMBED_TIMEOUT_MS = 400;
+
+export interface RememberInput {
+  text: string;
+  kind?: MemoryKind;
+  entities?: string[];
+  subject?: string;
+  importance?: number;
+  source: MemorySource;
+  at?: Date;
+  /** 'auto' (default) updates the profile or the same fact about the entity instead of adding a duplicate. */
+  dedupe?: 'auto' | 'none';
+}
+
+export interface RememberResult {
+  memory: Memory;
+  action: 'created' | 'updated' | 'unchanged';
+  /** The text before an update. */
+  previousText?: string;
+}
+
+export interface RecallOptions {
+  k?: number;
+  entities?: string[];
+  kinds?: MemoryKind[];
+  /** Record the use (lastUsedAt), as an answer that relies on the memories does. */
+  touch?: boolean;
+}
+
+export interface RecallHit {
+  memory: Memory;
+  score: number;
+  components: RankedHit['components'];
+}
+
+export interface MemoryStatus {
+  memories: number;
+  indexed: number;
+  vectors: number;
+  embedder: EmbedderStatus | { state: 'off'; model: string; reason?: string };
+}
+
+/** Words that say little about which fact a memory is (for the near-duplicate test). */
+const FILLER = new Set(['now', 'also', 'still', 'new', 'was', 'were', 'has', 'have', 'had', 'will', 'this', 'that', 'their', 'our', 'per', 'about']);
+
+function factTerms(text: string, names: string[]): Set<string> {
+  const nameWords = new Set(names.flatMap((n) => keywordTerms(n)));
+  return new Set(keywordTerms(text, 64).filter((t) => !nameWords.has(t) && !FILLER.has(t) && !/\d/.test(t)));
+}
+
+/** Two facts about the same entity say the same kind of thing when nearly all content words of the shorter are in the longer. */
+export function sameFact(a: Set<string>, b: Set<string>): boolean {
+  if (a.size === 0 || b.size === 0) return false;
+  let shared = 0;
+  for (const t of a) if (b.has(t)) shared++;
+  return shared / Math.min(a.size, b.size) >= 0.8;
+}
+
+export class MemoryService {
+  readonly #store: Store;
+  readonly #embedder: Embedder | undefined;
+  readonly #log: Logger;
+  readonly #index = new RecallIndex();
+  readonly #entities = new EntityRegistry();
+  readonly #pendingEmbeds = new Set<string>();
+  #embedTimer: NodeJS.Timeout | undefined;
+  #embedding: Promise<void> = Promise.resolve();
+  #ready: Promise<void> | undefined;
+  #indexed = false;
+  #vectors = 0;
+  #closed = false;
+
+  constructor(options: { store: Store; embedder?: Embedder; logger: Logger }) {
+    this.#store = options.store;
+    this.#embedder = options.embedder;
+    this.#log = options.logger.child({ component: 'memory' });
+  }
+
+  /** Rebuilds the recall index from the store in the background; recall uses store keyword search until it is done. */
+  start(): Promise<void> {
+    this.#ready ??= this.#rebuild().catch((err: unknown) => {
+      this.#log.error({ err }, 'rebuilding the recall index failed; recall uses keyword search on the store');
+    });
+    return this.#ready;
+  }
+
+  async #rebuild(): Promise<void> {
+    const started = performance.now();
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#store.memories.scan(after, REBUILD_PAGE);
+      for (const m of page) this.#indexMemory(m);
+      if (page.length < REBUILD_PAGE) break;
+      after = page.at(-1)!.id;
+    }
+    const model = this.#vectorModel();
+    if (model) {
+      after = undefined;
+      for (;;) {
+        const page = await this.#store.memories.vectors(model, after, REBUILD_PAGE);
+        for (const { id, vector } of page) this.#setVector(id, vector);
+        if (page.length < REBUILD_PAGE) break;
+        after = page.at(-1)!.id;
+      }
+      void this.#backfill(model);
+    }
+    this.#indexed = true;
+    this.#log.debug({ memories: this.#index.size, vectors: this.#vectors, ms: Math.round(performance.now() - started) }, 'recall index built');
+  }
+
+  #vectorModel(): string | undefined {
+    const state = this.#embedder?.status().state;
+    return this.#embedder && state !== 'off' ? this.#embedder.model : undefined;
+  }
+
+  async #backfill(model: string): Promise<void> {
+    const missing = await this.#store.memories.missingVectors(model, 100_000);
+    for (const m of missing) if (!m.digestId) this.#pendingEmbeds.add(m.id);
+    this.#scheduleEmbed();
+  }
+
+  #indexMemory(m: Memory): void {
+    if (m.forgottenAt || m.digestId) {
+      this.#index.remove(Number(m.id));
+      return;
+    }
+    const meta = { kind: m.kind, entities: m.entities, importance: m.importance, updatedAt: m.updatedAt, ...(m.lastUsedAt ? { lastUsedAt: m.lastUsedAt } : {}) };
+    this.#index.upsert(Number(m.id), { text: m.text, meta });
+    // The first entity of a memory with a subject is the one it is about (see remember()).
+    if (m.subject && m.entities[0]) this.#entities.add(m.entities[0], m.subject);
+  }
+
+  #setVector(id: string, vector: Float32Array): void {
+    if (this.#index.setVector(Number(id), vector)) this.#vectors++;
+  }
+
+  #scheduleEmbed(): void {
+    if (!this.#vectorModel() || this.#pendingEmbeds.size === 0 || this.#embedTimer || this.#closed) return;
+    this.#embedTimer = setTimeout(() => {
+      this.#embedTimer = undefined;
+      this.#embedding = this.#embedding.then(() => this.#embedPending());
+    }, 20);
+    this.#embedTimer.unref();
+  }
+
+  async #embedPending(): Promise<void> {
+    const model = this.#vectorModel();
+    if (!model || !this.#embedder) return;
+    while (this.#pendingEmbeds.size > 0 && !this.#closed) {
+      const ids = [...this.#pendingEmbeds].slice(0, EMBED_BATCH);
+      for (const id of ids) this.#pendingEmbeds.delete(id);
+      const memories = (await this.#store.memories.getMany(ids)).filter((m) => !m.forgottenAt);
+      if (memories.length === 0) continue;
+      let vectors: Float32Array[];
+      try {
+        vectors = await this.#embedder.embed(
+          memories.map((m) => m.text),
+          { priority: 'background' },
+        );
+      } catch (err) {
+        // The model is unavailable or the worker died: the memories keep working on keywords; the next
+        // start (or the next write) tries again. /status says why.
+        this.#log.warn({ err: (err as Error).message, count: memories.length }, 'embedding skipped');
+        return;
+      }
+      for (const [i, m] of memories.entries()) {
+        const v = vectors[i];
+        if (!v) continue;
+        await this.#store.memories.setVector(m.id, model, v);
+        this.#setVector(m.id, v);
+      }
+    }
+  }
+
+  /** Resolves when queued embeddings are written (tests and benchmarks wait on it). */
+  async settled(): Promise<void> {
+    await this.#ready;
+    while (this.#pendingEmbeds.size > 0 || this.#embedTimer) {
+      await new Promise((r) => setTimeout(r, 25));
+      await this.#embedding;
+      if (!this.#vectorModel()) break;
+    }
+    await this.#embedding;
+  }
+
+  /** Entity keys named in a text (known names, or a leading "Name:" subject). */
+  entitiesIn(text: string): string[] {
+    return this.#entities.detect(text);
+  }
+
+  entityName(key: string): string | undefined {
+    return this.#entities.name(key);
+  }
+
+  async remember(input: RememberInput): Promise<RememberResult> {
+    const text = input.text.trim();
+    if (text === '') throw new InputError('There is nothing to remember in an empty message.');
+    if (text.length > MAX_TEXT) throw new InputError(`That is ${text.length} characters; a memory holds at most ${MAX_TEXT}. Split it, or import it as a file.`);
+    const kind = input.kind ?? 'fact';
+    let subject = input.subject;
+    const entities = new Set(input.entities ?? []);
+    const lead = subject ? undefined : leadingSubject(text);
+    if (lead) {
+      const known = this.#entities.detect(lead.name);
+      const key = known[0] ?? entityKey(profileEntityKind(kind) ?? 'client', lead.name);
+      entities.add(key);
+      subject = this.#entities.name(key) ?? lead.name;
+    }
+    for (const e of this.#entities.detect(text)) entities.add(e);
+    if (subject && entities.size > 0) this.#entities.add([...entities][0]!, subject);
+
+    const existing = input.dedupe === 'none' ? undefined : await this.#canonical(kind, [...entities], text);
+    if (existing) {
+      if (existing.text === text) return { memory: existing, action: 'unchanged' };
+      const updated = await this.#store.memories.update(existing.id, { text, entities: [...new Set([...existing.entities, ...entities])], ...(input.importance !== undefined ? { importance: input.importance } : {}) });
+      if (!updated) throw new Error(`memory ${existing.id} vanished during an update`);
+      await this.#store.events.append(newEvent('memory.updated', MEMORY_STREAM, { memoryId: updated.id, text, previousText: existing.text, reason: PROFILE_KINDS.has(kind) ? 'profile' : 'same fact' }));
+      this.#written(updated);
+      return { memory: updated, action: 'updated', previousText: existing.text };
+    }
+    const memory = await this.#store.memories.add({
+      text,
+      kind,
+      entities: [...entities],
+      ...(subject ? { subject } : {}),
+      importance: input.importance ?? (kind === 'decision' || PROFILE_KINDS.has(kind) ? 0.7 : 0.5),
+      source: input.source,
+      ...(input.at ? { at: input.at } : {}),
+    });
+    await this.#store.events.append(
+      newEvent('memory.added', MEMORY_STREAM, {
+        memoryId: memory.id,
+        kind,
+        text,
+        entities: memory.entities,
+        ...(input.source.channel ? { channel: input.source.channel } : {}),
+        ...(input.source.runId ? { runId: input.source.runId } : {}),
+        ...(input.source.importedFrom ? { importedFrom: input.source.importedFrom } : {}),
+      }),
+    );
+    this.#written(memory);
+    return { memory, action: 'created' };
+  }
+
+  /** The live memory a new one should update instead of sitting next to: a profile of the same entity, or the same fact about it. */
+  async #canonical(kind: MemoryKind, entities: string[], text: string): Promise<Memory | undefined> {
+    if (entities.length === 0) return undefined;
+    const primary = entities[0]!;
+    const linked = await this.#store.memories.byEntity(primary, 200);
+    if (PROFILE_KINDS.has(kind)) return linked.find((m) => m.kind === kind);
+    const names = entities.map((e) => this.#entities.name(e) ?? e.slice(e.indexOf(':') + 1).replaceAll('-', ' '));
+    const terms = factTerms(text, names);
+    return linked.find((m) => m.kind === kind && sameFact(terms, factTerms(m.text, names)));
+  }
+
+  #written(m: Memory): void {
+    this.#indexMemory(m);
+    if (!m.forgottenAt && !m.digestId) {
+      this.#pendingEmbeds.add(m.id);
+      this.#scheduleEmbed();
+    }
+  }
+
+  async get(id: string): Promise<Memory | null> {
+    return this.#store.memories.get(id);
+  }
+
+  /** Replaces a live memory's text in place (an import's changed paragraph); the old text stays in the event log. */
+  async revise(id: string, text: string, reason: string): Promise<Memory | null> {
+    const before = await this.#store.memories.get(id);
+    if (!before || before.forgottenAt) return null;
+    if (before.text === text) return before;
+    const updated = await this.#store.memories.update(id, { text });
+    if (!updated) return null;
+    await this.#store.events.append(newEvent('memory.updated', MEMORY_STREAM, { memoryId: id, text, previousText: before.text, reason }));
+    this.#written(updated);
+    return updated;
+  }
+
+  /** Live memories by where they were imported from (for re-imports). */
+  async importedSources(): Promise<Map<string, Memory>> {
+    const out = new Map<string, Memory>();
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#store.memories.scan(after, REBUILD_PAGE);
+      for (const m of page) if (m.source.importedFrom) out.set(m.source.importedFrom, m);
+      if (page.length < REBUILD_PAGE) break;
+      after = page.at(-1)!.id;
+    }
+    return out;
+  }
+
+  async #queryVector(query: string): Promise<Float32Array | undefined> {
+    if (!this.#vectorModel() || !this.#embedder || this.#vectors === 0) return undefined;
+    const state = this.#embedder.status().state;
+    if (state === 'unavailable') return undefined;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), QUERY_EMBED_TIMEOUT_MS);
+    try {
+      const [v] = await this.#embedder.embed([query], { priority: 'query', signal: controller.signal });
+      return v;
+    } catch {
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Hybrid recall: keyword + vector + recency + importance. Entities named in the query are searched first. */
+  async recall(query: string, options: RecallOptions = {}): Promise<RecallHit[]> {
+    const k = options.k ?? 5;
+    if (!this.#indexed) return this.#storeRecall(query, k);
+    const vector = await this.#queryVector(query);
+    const now = new Date();
+    const base = { query, k, now, ...(vector ? { vector } : {}), ...(options.kinds ? { kinds: options.kinds } : {}) };
+    const named = options.entities ?? this.#entities.detect(query);
+    let ranked: RankedHit[] = named.length > 0 ? this.#index.search({ ...base, entities: named }) : [];
+    if (ranked.length < k && !options.entities) {
+      const seen = new Set(ranked.map((h) => h.id));
+      ranked = [...ranked, ...this.#index.search(base).filter((h) => !seen.has(h.id))].slice(0, k);
+    }
+    const memories = await this.#store.memories.getMany(ranked.map((h) => String(h.id)));
+    const byId = new Map(memories.map((m) => [m.id, m]));
+    const hits = ranked.flatMap((h) => {
+      const memory = byId.get(String(h.id));
+      return memory && !memory.forgottenAt ? [{ memory, score: h.score, components: h.components }] : [];
+    });
+    if (options.touch && hits.length > 0) {
+      const ids = hits.map((h) => h.memory.id);
+      await this.#store.memories.touch(ids, now);
+      for (const h of hits) this.#index.touch(Number(h.memory.id), now);
+    }
+    return hits;
+  }
+
+  /** Until the index is built: keyword candidates from the store, newest first among equals. */
+  async #storeRecall(query: string, k: number): Promise<RecallHit[]> {
+    const terms = keywordTerms(query);
+    if (terms.length === 0) return [];
+    const candidates = await this.#store.memories.candidates(terms, 500);
+    return candidates
+      .map((memory) => {
+        const words = keywordTerms(memory.text, 256);
+        const matched = terms.filter((t) => words.some((w) => w.startsWith(t))).length;
+        return { memory, score: matched / terms.length, components: { keyword: matched / terms.length, vector: 0, recency: 0, importance: memory.importance } };
+      })
+      .sort((a, b) => b.score - a.score)
+      .slice(0, k);
+  }
+
+  /** A token-budgeted block of the memories most relevant to `query`, for an agent's prompt. */
+  async context(query: string, options: { maxTokens: number; k?: number; entities?: string[] }): Promise<{ text: string; used: Memory[] }> {
+    const hits = await this.recall(query, { k: options.k ?? 12, touch: true, ...(options.entities ? { entities: options.entities } : {}) });
+    const built = buildContext(
+      hits.map((h) => ({ id: Number(h.memory.id), text: h.memory.text, score: h.score, source: describeSource(h.memory.source) })),
+      { maxTokens: options.maxTokens },
+    );
+    const used = new Set(built.used.map(String));
+    return { text: built.text, used: hits.map((h) => h.memory).filter((m) => used.has(m.id)) };
+  }
+
+  /** Retracts a memory (kept in the store and the event log). False when it was not live. */
+  async forget(id: string, reason = 'operator'): Promise<Memory | null> {
+    const memory = await this.#store.memories.get(id);
+    if (!memory || !(await this.#store.memories.forget(id))) return null;
+    await this.#store.events.append(newEvent('memory.forgotten', MEMORY_STREAM, { memoryId: id, reason }));
+    this.#index.remove(Number(id));
+    return memory;
+  }
+
+  async restore(id: string): Promise<Memory | null> {
+    if (!(await this.#store.memories.restore(id))) return null;
+    const memory = await this.#store.memories.get(id);
+    if (!memory) return null;
+    await this.#store.events.append(newEvent('memory.restored', MEMORY_STREAM, { memoryId: id }));
+    this.#written(memory);
+    return memory;
+  }
+
+  /**
+   * Replaces a memory with corrected text: the old one is retracted (pointing at its replacement), the new one
+   * keeps its kind, entities and importance. Without an id, the memory the new text matches best is replaced.
+   */
+  async correct(target: string | undefined, text: string, source: MemorySource): Promise<{ old: Memory; replacement: Memory } | null> {
+    const trimmed = text.trim();
+    if (trimmed === '') throw new InputError('What is the corrected text? Try: /correct 12 Acme pays net 45');
+    let old: Memory | null;
+    if (target !== undefined) {
+      old = await this.#store.memories.get(target);
+      if (!old || old.forgottenAt) return null;
+    } else {
+      const [best] = await this.recall(trimmed, { k: 1 });
+      if (!best) return null;
+      old = best.memory;
+    }
+    const replacement = await this.#store.memories.add({
+      text: trimmed,
+      kind: old.kind,
+      entities: [...new Set([...old.entities, ...this.#entities.detect(trimmed)])],
+      ...(old.subject ? { subject: old.subject } : {}),
+      importance: old.importance,
+      source,
+      replaces: old.id,
+    });
+    await this.#store.memories.forget(old.id, replacement.id);
+    await this.#store.events.append(
+      newEvent('memory.corrected', MEMORY_STREAM, { memoryId: old.id, replacedBy: replacement.id, text: trimmed, previousText: old.text }),
+    );
+    this.#index.remove(Number(old.id));
+    this.#written(replacement);
+    return { old, replacement };
+  }
+
+  /** Undoes a correction: the replacement is retracted and the original comes back. */
+  async uncorrect(replacementId: string): Promise<{ restored: Memory } | null> {
+    const replacement = await this.#store.memories.get(replacementId);
+    if (!replacement?.replaces || replacement.forgottenAt) return null;
+    await this.forget(replacementId, 'correction undone');
+    const restored = await this.restore(replacement.replaces);
+    return restored ? { restored } : null;
+  }
+
+  async status(): Promise<MemoryStatus> {
+    const memories = await this.#store.memories.count();
+    const embedder = this.#embedder?.status() ?? { state: 'off' as const, model: 'none', reason: 'EMBEDDING_MODEL=off' };
+    return { memories, indexed: this.#index.size, vectors: this.#vectors, embedder };
+  }
+
+  /** Memories a digest summarises, and digests and originals as stored. */
+  async getMany(ids: string[]): Promise<Memory[]> {
+    return this.#store.memories.getMany(ids);
+  }
+
+  /** Called by compaction after it links originals to a digest. */
+  reindex(memories: Memory[]): void {
+    for (const m of memories) this.#written(m);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#embedTimer) clearTimeout(this.#embedTimer);
+    await this.#embedding.catch(() => undefined);
+  }
+}
+
+/** "web, 27 Nov 2026" / "clients.csv row 4" / "run inv-1". */
+export function describeSource(source: MemorySource, at?: Date): string {
+  const parts: string[] = [];
+  if (source.importedFrom) parts.push(`imported from ${source.importedFrom}`);
+  if (source.runId) parts.push(`run ${source.runId}`);
+  if (source.channel) parts.push(`said on ${source.channel}`);
+  if (source.eventPosition !== undefined) parts.push(`event #${source.eventPosition}`);
+  if (at) parts.push(at.toISOString().slice(0, 10));
+  return parts.join(', ') || 'unknown source';
+}

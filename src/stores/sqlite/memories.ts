@@ -1,0 +1,251 @@
+// Memories on the embedded store: one row per memory, an FTS5 table for keyword candidates, and vectors per
+// embedding model in their own table (a model change re-embeds without touching the memories).
+
+import type { DatabaseSync } from 'node:sqlite';
+import type { Memory, MemoryKind, MemoryPatch, MemorySource, MemoryStore, NewMemory } from '../../ports/store.ts';
+import { PROFILE_KINDS } from '../../ports/store.ts';
+import { inTransaction, statement } from './database.ts';
+
+export const MEMORY_SCHEMA = `
+CREATE TABLE IF NOT EXISTS memories (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  text         TEXT    NOT NULL,
+  kind         TEXT    NOT NULL,
+  entities     TEXT    NOT NULL,
+  subject      TEXT,
+  importance   REAL    NOT NULL,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  last_used_at INTEGER,
+  source       TEXT    NOT NULL,
+  forgotten_at INTEGER,
+  replaced_by  INTEGER,
+  replaces     INTEGER,
+  digest_of    TEXT,
+  digest_id    INTEGER
+);
+CREATE INDEX IF NOT EXISTS memories_live ON memories (forgotten_at, id);
+CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 0');
+CREATE TABLE IF NOT EXISTS memory_vectors (
+  model  TEXT    NOT NULL,
+  id     INTEGER NOT NULL,
+  vector BLOB    NOT NULL,
+  PRIMARY KEY (model, id)
+);
+`;
+
+interface MemoryRow {
+  id: number;
+  text: string;
+  kind: string;
+  entities: string;
+  subject: string | null;
+  importance: number;
+  created_at: number;
+  updated_at: number;
+  last_used_at: number | null;
+  source: string;
+  forgotten_at: number | null;
+  replaced_by: number | null;
+  replaces: number | null;
+  digest_of: string | null;
+  digest_id: number | null;
+}
+
+function toMemory(row: MemoryRow): Memory {
+  const m: Memory = {
+    id: String(row.id),
+    text: row.text,
+    kind: row.kind as MemoryKind,
+    entities: JSON.parse(row.entities) as string[],
+    importance: row.importance,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    source: JSON.parse(row.source) as MemorySource,
+  };
+  if (row.subject !== null) m.subject = row.subject;
+  if (row.last_used_at !== null) m.lastUsedAt = new Date(row.last_used_at);
+  if (row.forgotten_at !== null) m.forgottenAt = new Date(row.forgotten_at);
+  if (row.replaced_by !== null) m.replacedBy = String(row.replaced_by);
+  if (row.replaces !== null) m.replaces = String(row.replaces);
+  if (row.digest_of !== null) m.digestOf = JSON.parse(row.digest_of) as string[];
+  if (row.digest_id !== null) m.digestId = String(row.digest_id);
+  return m;
+}
+
+/** Memory ids are decimal strings; anything else cannot name a memory. */
+export function rowId(id: string | undefined): number | null {
+  return id !== undefined && /^\d{1,15}$/.test(id) ? Number(id) : null;
+}
+
+const toBlob = (v: Float32Array): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+const fromBlob = (b: Uint8Array): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+/** Brings notes from before memories existed (0.1) across once, keeping their ids. */
+export function migrateNotes(db: DatabaseSync): void {
+  const hasNotes = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'notes'").get();
+  if (!hasNotes) return;
+  inTransaction(db, () => {
+    const empty = !db.prepare('SELECT 1 FROM memories LIMIT 1').get();
+    if (empty) {
+      db.exec(`INSERT INTO memories (id, text, kind, entities, importance, created_at, updated_at, source, forgotten_at)
+        SELECT id, text, 'note', '[]', 0.5, created_at, created_at,
+               json_object('channel', source_channel, 'eventPosition', source_position), forgotten_at FROM notes`);
+      db.exec('INSERT INTO memories_fts (rowid, text) SELECT id, text FROM memories');
+    }
+    db.exec('DROP TABLE IF EXISTS notes_fts; DROP TABLE notes;');
+  });
+}
+
+export class SqliteMemoryStore implements MemoryStore {
+  readonly #db: DatabaseSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  #sql(sql: string) {
+    return statement(this.#db, sql);
+  }
+
+  async add(input: NewMemory): Promise<Memory> {
+    const at = (input.at ?? new Date()).getTime();
+    return inTransaction(this.#db, () => {
+      const row = this.#sql(
+        `INSERT INTO memories (text, kind, entities, subject, importance, created_at, updated_at, source, replaces, digest_of)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      ).get(
+        input.text,
+        input.kind,
+        JSON.stringify(input.entities ?? []),
+        input.subject ?? null,
+        input.importance ?? 0.5,
+        at,
+        at,
+        JSON.stringify(input.source),
+        rowId(input.replaces),
+        input.digestOf ? JSON.stringify(input.digestOf) : null,
+      ) as unknown as MemoryRow;
+      this.#sql('INSERT INTO memories_fts (rowid, text) VALUES (?, ?)').run(row.id, input.text);
+      return toMemory(row);
+    });
+  }
+
+  async get(id: string): Promise<Memory | null> {
+    const n = rowId(id);
+    if (n === null) return null;
+    const row = this.#sql('SELECT * FROM memories WHERE id = ?').get(n) as MemoryRow | undefined;
+    return row ? toMemory(row) : null;
+  }
+
+  async getMany(ids: string[]): Promise<Memory[]> {
+    const ns = ids.map(rowId).filter((n): n is number => n !== null);
+    if (ns.length === 0) return [];
+    const rows = this.#sql('SELECT * FROM memories WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ns)) as unknown as MemoryRow[];
+    const byId = new Map(rows.map((r) => [String(r.id), toMemory(r)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async update(id: string, patch: MemoryPatch): Promise<Memory | null> {
+    const n = rowId(id);
+    if (n === null) return null;
+    return inTransaction(this.#db, () => {
+      const row = this.#sql('SELECT * FROM memories WHERE id = ?').get(n) as MemoryRow | undefined;
+      if (!row) return null;
+      const next = {
+        text: patch.text ?? row.text,
+        importance: patch.importance ?? row.importance,
+        entities: patch.entities ? JSON.stringify(patch.entities) : row.entities,
+        subject: patch.subject ?? row.subject,
+        digest_id: patch.digestId === undefined ? row.digest_id : rowId(patch.digestId ?? undefined),
+      };
+      const updated = this.#sql(
+        'UPDATE memories SET text = ?, importance = ?, entities = ?, subject = ?, digest_id = ?, updated_at = ? WHERE id = ? RETURNING *',
+      ).get(next.text, next.importance, next.entities, next.subject, next.digest_id, Date.now(), n) as unknown as MemoryRow;
+      if (patch.text !== undefined && patch.text !== row.text) {
+        this.#sql('DELETE FROM memories_fts WHERE rowid = ?').run(n);
+        this.#sql('INSERT INTO memories_fts (rowid, text) VALUES (?, ?)').run(n, patch.text);
+      }
+      return toMemory(updated);
+    });
+  }
+
+  async forget(id: string, replacedBy?: string): Promise<boolean> {
+    const n = rowId(id);
+    if (n === null) return false;
+    return this.#sql('UPDATE memories SET forgotten_at = ?, replaced_by = ? WHERE id = ? AND forgotten_at IS NULL').run(Date.now(), rowId(replacedBy), n).changes === 1;
+  }
+
+  async restore(id: string): Promise<boolean> {
+    const n = rowId(id);
+    if (n === null) return false;
+    return this.#sql('UPDATE memories SET forgotten_at = NULL, replaced_by = NULL WHERE id = ? AND forgotten_at IS NOT NULL').run(n).changes === 1;
+  }
+
+  async candidates(terms: string[], limit: number): Promise<Memory[]> {
+    const clean = terms.map((t) => t.replaceAll('"', '')).filter((t) => t.length > 0);
+    if (clean.length === 0) return [];
+    const match = clean.map((t) => `"${t}"*`).join(' OR ');
+    const rows = this.#sql(
+      `SELECT memories.* FROM memories_fts JOIN memories ON memories.id = memories_fts.rowid
+       WHERE memories_fts MATCH ? AND memories.forgotten_at IS NULL ORDER BY memories.id DESC LIMIT ?`,
+    ).all(match, limit) as unknown as MemoryRow[];
+    return rows.map(toMemory);
+  }
+
+  async count(): Promise<number> {
+    return (this.#sql('SELECT COUNT(*) AS n FROM memories WHERE forgotten_at IS NULL').get() as { n: number }).n;
+  }
+
+  async scan(afterId: string | undefined, limit: number): Promise<Memory[]> {
+    const rows = this.#sql('SELECT * FROM memories WHERE forgotten_at IS NULL AND id > ? ORDER BY id LIMIT ?').all(
+      rowId(afterId) ?? 0,
+      limit,
+    ) as unknown as MemoryRow[];
+    return rows.map(toMemory);
+  }
+
+  async byEntity(entity: string, limit: number): Promise<Memory[]> {
+    const rows = this.#sql(
+      `SELECT m.* FROM memories m WHERE m.forgotten_at IS NULL
+       AND EXISTS (SELECT 1 FROM json_each(m.entities) e WHERE e.value = ?) ORDER BY m.id DESC LIMIT ?`,
+    ).all(entity, limit) as unknown as MemoryRow[];
+    return rows.map(toMemory);
+  }
+
+  async touch(ids: string[], at: Date): Promise<void> {
+    const ns = ids.map(rowId).filter((n): n is number => n !== null);
+    if (ns.length === 0) return;
+    this.#sql('UPDATE memories SET last_used_at = ? WHERE id IN (SELECT value FROM json_each(?))').run(at.getTime(), JSON.stringify(ns));
+  }
+
+  async setVector(id: string, model: string, vector: Float32Array): Promise<void> {
+    const n = rowId(id);
+    if (n === null) return;
+    this.#sql('INSERT OR REPLACE INTO memory_vectors (model, id, vector) VALUES (?, ?, ?)').run(model, n, toBlob(vector));
+  }
+
+  async vectors(model: string, afterId: string | undefined, limit: number): Promise<Array<{ id: string; vector: Float32Array }>> {
+    const rows = this.#sql(
+      `SELECT v.id AS id, v.vector AS vector FROM memory_vectors v JOIN memories m ON m.id = v.id
+       WHERE v.model = ? AND v.id > ? AND m.forgotten_at IS NULL ORDER BY v.id LIMIT ?`,
+    ).all(model, rowId(afterId) ?? 0, limit) as unknown as Array<{ id: number; vector: Uint8Array }>;
+    return rows.map((r) => ({ id: String(r.id), vector: fromBlob(r.vector) }));
+  }
+
+  async missingVectors(model: string, limit: number): Promise<Memory[]> {
+    const rows = this.#sql(
+      `SELECT m.* FROM memories m WHERE m.forgotten_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM memory_vectors v WHERE v.model = ? AND v.id = m.id) ORDER BY m.id LIMIT ?`,
+    ).all(model, limit) as unknown as MemoryRow[];
+    return rows.map(toMemory);
+  }
+
+  async compactable(options: { before: Date; maxImportance: number; limit: number }): Promise<Memory[]> {
+    const rows = this.#sql(
+      `SELECT * FROM memories WHERE forgotten_at IS NULL AND digest_id IS NULL AND kind NOT IN (${[...PROFILE_KINDS, 'digest'].map(() => '?').join(', ')})
+       AND importance <= ? AND COALESCE(last_used_at, updated_at) < ? ORDER BY id LIMIT ?`,
+    ).all(...PROFILE_KINDS, 'digest', options.maxImportance, options.before.getTime(), options.limit) as unknown as MemoryRow[];
+    return rows.map(toMemory);
+  }
+}
