@@ -36,9 +36,11 @@ function classify(err: unknown): { kind: LoadFailure; detail: string } {
   const code = (cause as { code?: string } | undefined)?.code;
   if (/not found locally|local_files_only|allowRemoteModels=false/.test(e.message)) return { kind: 'missing', detail: e.message };
   if (e.name === 'AbortError' || e.message === 'fetch failed' || /ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|ECONNRESET|no answer within/.test(`${e.message} ${code ?? ''}`)) {
-    return { kind: 'network', detail: code ?? cause?.message ?? e.message };
+    return { kind: 'network', detail: cause?.message ?? code ?? e.message };
   }
-  if (/Could not locate file|status: 40[14]|\(40[14]\)/i.test(e.message)) return { kind: 'not_on_hub', detail: e.message };
+  if (/Could not locate file|status: 40[14]|\(40[14]\)/i.test(e.message)) {
+    return { kind: 'not_on_hub', detail: /\/resolve\/[^/]+\/([^"\s]+)"/.exec(e.message)?.[1] ?? e.message };
+  }
   return { kind: 'error', detail: e.message };
 }
 

@@ -295,7 +295,7 @@ class WorkerEmbedder implements Embedder {
       case 'network':
         return `Embedding model ${this.model} could not be downloaded into ${where} because the model hub is unreachable (${detail})${retry}, or run \`npm run models\` once the network is back.`;
       case 'not_on_hub':
-        return `Embedding model ${this.model} has no ${this.#o.dtype} weights on the model hub (${detail}); check EMBEDDING_MODEL and EMBEDDING_DTYPE.`;
+        return `Embedding model ${this.model} is not on the model hub with ${this.#o.dtype} weights (no ${detail} there); check EMBEDDING_MODEL and EMBEDDING_DTYPE.`;
       case 'error':
         return `Embedding model ${this.model} (${this.#o.dtype}) from ${where} failed to load: ${detail}${retry}.`;
     }
