@@ -89,6 +89,16 @@ export interface SendOptions {
 const usageOf = (u: { prompt_tokens?: number; completion_tokens?: number } | null | undefined) =>
   u && typeof u.prompt_tokens === 'number' ? { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens ?? 0 } : undefined;
 
+/** A stream that ended without a finish reason: timed out (our idle timer), aborted by the caller, or cut. */
+export class StreamCut extends Error {
+  readonly reason: 'timeout' | 'aborted' | 'dropped';
+  constructor(reason: 'timeout' | 'aborted' | 'dropped') {
+    super(`the stream ended without a finish reason (${reason})`);
+    this.name = 'StreamCut';
+    this.reason = reason;
+  }
+}
+
 export async function sendOnce(client: OpenAI, params: ChatCompletionCreateParamsNonStreaming, options: SendOptions): Promise<Round> {
   const requestOptions = { timeout: options.timeoutMs, maxRetries: 0 };
   if (!options.onDelta) {
@@ -154,6 +164,13 @@ export async function sendOnce(client: OpenAI, params: ChatCompletionCreateParam
           options.onDeltaError(err);
         }
       }
+    }
+    // The client's SSE reader ends quietly when the request is aborted or the body is cut: a stream that never said
+    // why it finished did not finish.
+    if (finishReason === 'unknown') {
+      if (options.state.timedOut) throw new StreamCut('timeout');
+      if (options.signal?.aborted) throw new StreamCut('aborted');
+      throw new StreamCut('dropped');
     }
     const toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
     return { text, refusal: refusal || undefined, toolCalls, finishReason, usage, deltas: options.state.deltas };

@@ -92,7 +92,7 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): Llm {
         } catch (err) {
           const e = classifyOpenAiError(err, { model, secrets, timedOut: state.timedOut, timeoutMs: options.timeoutMs, callerAborted: req.signal?.aborted === true });
           // Text already shown to the user cannot be taken back: no retry, no fallback.
-          if (state.deltas > 0 && e.retryable) throw new LlmError('interrupted', `${model} stopped after ${state.deltas} streamed pieces (${e.message})`, { cause: e });
+          if (state.deltas > 0 && e.retryable) throw new LlmError('interrupted', `${model} stopped after ${state.deltas} streamed pieces (${e.message})`, { retryable: true, cause: e });
           throw e;
         }
       },
@@ -102,6 +102,8 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): Llm {
         maxDelayMs: 8000,
         maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
         signal: req.signal,
+        // The caller may retry an interrupted stream (and show a fresh reply); this call cannot.
+        canRetry: (e) => e.code !== 'interrupted',
         onRetry: ({ attempt, delayMs, error }) =>
           log.warn({ callId, model, attempt, code: error.code, status: error.status, delayMs }, 'model request failed; retrying'),
       },
