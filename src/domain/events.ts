@@ -57,6 +57,25 @@ export interface EventDataMap {
   'budget.reserved': { reservationId: string; scopes: string[]; estimateUsd: number; runId?: string; agent?: string };
   'budget.settled': { reservationId: string; actualUsd: number };
   'budget.exceeded': { scope: string; limitUsd: number; spentUsd: number; estimateUsd: number; runId?: string; agent?: string };
+  /** One agent invocation: its input as sent (redacted) so a new version can be replayed against it. */
+  'agent.ran': {
+    agent: string;
+    version: string;
+    promptVersion: string;
+    callId: string;
+    runId?: string;
+    request: string;
+    context: string;
+    /** Other template values ({{clients}}, {{activity}}), redacted. */
+    values?: Record<string, string>;
+    output: unknown;
+    costUsd: number;
+    latencyMs: number;
+    promptTokens: number;
+    completionTokens: number;
+  };
+  'agent.promoted': { agent: string; promptVersion: string; previous: string };
+  'action.proposed': { runId?: string; agent: string; action: string; outcome: string; reasons: string[]; untrusted: boolean };
 }
 
 /** Current schema version of each event type's data. Bump when a type's data changes shape. */
@@ -101,6 +120,9 @@ export const EVENT_VERSIONS = {
   'budget.reserved': 1,
   'budget.settled': 1,
   'budget.exceeded': 1,
+  'agent.ran': 1,
+  'agent.promoted': 1,
+  'action.proposed': 1,
 } as const satisfies Record<keyof EventDataMap, number>;
 
 export type EventType = keyof EventDataMap;

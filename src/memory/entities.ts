@@ -68,6 +68,11 @@ export class EntityRegistry {
     return this.#byKey.get(key)?.name;
   }
 
+  /** Display names, most recently added first. */
+  names(limit: number): string[] {
+    return [...this.#byKey.values()].reverse().slice(0, limit).map((k) => k.name);
+  }
+
   get size(): number {
     return this.#byKey.size;
   }

@@ -208,6 +208,11 @@ export class MemoryService {
     return this.#entities.detect(text);
   }
 
+  /** Names of known clients, contacts and projects (for the router's prompt). */
+  knownNames(limit: number): string[] {
+    return this.#entities.names(limit);
+  }
+
   entityName(key: string): string | undefined {
     return this.#entities.name(key);
   }
@@ -369,10 +374,14 @@ export class MemoryService {
   }
 
   /** A token-budgeted block of the memories most relevant to `query`, for an agent's prompt. */
-  async context(query: string, options: { maxTokens: number; k?: number; entities?: string[] }): Promise<{ text: string; used: Memory[] }> {
+  async context(
+    query: string,
+    options: { maxTokens: number; k?: number; entities?: string[]; wrap?: (m: Memory) => string },
+  ): Promise<{ text: string; used: Memory[] }> {
     const hits = await this.recall(query, { k: options.k ?? 12, touch: true, ...(options.entities ? { entities: options.entities } : {}) });
+    const wrap = options.wrap ?? ((m: Memory) => m.text);
     const built = buildContext(
-      hits.map((h) => ({ id: Number(h.memory.id), text: h.memory.text, score: h.score, source: describeSource(h.memory.source) })),
+      hits.map((h) => ({ id: Number(h.memory.id), text: wrap(h.memory), source: describeSource(h.memory.source, h.memory.createdAt) })),
       { maxTokens: options.maxTokens },
     );
     const used = new Set(built.used.map(String));

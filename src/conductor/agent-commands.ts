@@ -1,0 +1,121 @@
+// Commands about the model side: /agents, /compare and /promote (trying a new prompt version on recorded inputs
+// before it goes live), /costs (tokens and dollars per workflow, agent and day), /policies (what is enforced, and
+// what was stopped lately).
+
+import { truncate } from '../domain/text.ts';
+import { compareVersions } from '../agents/compare.ts';
+import type { InboundContext } from '../inbound/context.ts';
+import { costReport, formatCostReport, usd } from '../observability/costs.ts';
+import { describePolicy } from '../policy/describe.ts';
+import type { Registry } from './registry.ts';
+
+const show = (v: unknown): string => truncate(typeof v === 'string' ? v : JSON.stringify(v), 400);
+
+function needModel(ctx: InboundContext) {
+  const agents = ctx.services.agents?.();
+  if (!agents) void ctx.reply('No model is configured: set OPENAI_BASE_URL, OPENAI_API_KEY and OPENAI_MODEL and restart.');
+  return agents;
+}
+
+async function promote(ctx: InboundContext, agentName: string, version: string): Promise<void> {
+  const deps = needModel(ctx);
+  if (!deps) return;
+  const agent = deps.catalog.get(agentName);
+  if (!agent) return void (await ctx.reply(`There is no ${agentName} agent. /agents lists them.`));
+  if (!agent.prompts.has(version)) return void (await ctx.reply(`There is no prompts/${agentName}/${version}.md.`));
+  const { previous } = await deps.catalog.promote(agentName, version);
+  await ctx.reply(previous === version ? `${agentName} already uses ${version}.` : `${agentName} now uses prompt ${version} (was ${previous}). /promote ${agentName} ${previous} switches back.`);
+}
+
+export function registerAgentCommands(registry: Registry): Registry {
+  return registry
+    .command({
+      name: 'agents',
+      description: 'the specialist agents, their versions and active prompts',
+      run: async (ctx) => {
+        const deps = needModel(ctx);
+        if (!deps) return;
+        const lines = await Promise.all(
+          deps.catalog.list().map(async (a) => `${a.name} ${a.version} (${a.class}) · prompt ${await deps.catalog.activePrompt(a.name)} of ${[...a.prompts.keys()].join(', ')} — ${a.description}`),
+        );
+        await ctx.reply(lines.join('\n'));
+      },
+    })
+    .command({
+      name: 'compare',
+      usage: '<agent> <version> [count]',
+      description: 'replay recent inputs through a new prompt version, side by side with cost and latency',
+      run: async (ctx, args) => {
+        const [agent, version, count] = args.trim().split(/\s+/);
+        if (!agent || !version) return void (await ctx.reply('Compare what? Try /compare draft v2 (adds prompts/draft/v2.md first).'));
+        const deps = needModel(ctx);
+        if (!deps) return;
+        const limit = count ? Math.min(20, Math.max(1, Number(count) || 5)) : 5;
+        const c = await compareVersions(deps, agent, version, limit);
+        const lines = [`${c.agent}: ${c.currentVersion} (live) vs ${c.candidateVersion}, ${c.cases.length} recorded input${c.cases.length === 1 ? '' : 's'}`];
+        let [curCost, curMs, newCost, newMs] = [0, 0, 0, 0];
+        for (const [i, k] of c.cases.entries()) {
+          lines.push(`\n${i + 1}. ${truncate(k.request, 160)}`, `  ${c.currentVersion} (${usd(k.current.costUsd)}, ${k.current.latencyMs} ms): ${show(k.current.output)}`);
+          curCost += k.current.costUsd;
+          curMs += k.current.latencyMs;
+          if ('error' in k.candidate) lines.push(`  ${c.candidateVersion}: failed — ${k.candidate.error}`);
+          else {
+            lines.push(`  ${c.candidateVersion} (${usd(k.candidate.costUsd)}, ${k.candidate.latencyMs} ms): ${show(k.candidate.output)}`);
+            newCost += k.candidate.costUsd;
+            newMs += k.candidate.latencyMs;
+          }
+        }
+        const n = c.cases.length;
+        lines.push(`\nAverage: ${c.currentVersion} ${usd(curCost / n)}, ${Math.round(curMs / n)} ms · ${c.candidateVersion} ${usd(newCost / n)}, ${Math.round(newMs / n)} ms`);
+        await ctx.reply({ text: lines.join('\n'), buttons: [{ label: `Promote ${c.candidateVersion}`, data: `promote:${c.agent}:${c.candidateVersion}` }] });
+      },
+    })
+    .command({
+      name: 'promote',
+      usage: '<agent> <version>',
+      description: 'make a prompt version the live one (after /compare)',
+      run: async (ctx, args) => {
+        const [agent, version] = args.trim().split(/\s+/);
+        if (!agent || !version) return void (await ctx.reply('Promote what? Try /promote draft v2.'));
+        await promote(ctx, agent, version);
+      },
+    })
+    .action({
+      name: 'promote',
+      run: async (ctx, arg) => {
+        const [agent = '', version = ''] = arg.split(':');
+        await promote(ctx, agent, version);
+      },
+    })
+    .command({
+      name: 'costs',
+      usage: '[days | run id]',
+      description: 'model cost per workflow, agent and day, with token counts',
+      run: async (ctx, args) => {
+        const a = args.trim();
+        if (a && !/^\d+$/.test(a)) {
+          const report = await costReport(ctx.services.store, { runId: a, days: 3650 });
+          return void (await ctx.reply(formatCostReport(report, `Run ${a}`)));
+        }
+        const days = a ? Math.max(1, Number(a)) : 30;
+        await ctx.reply(formatCostReport(await costReport(ctx.services.store, { days }), `Last ${days} day${days === 1 ? '' : 's'}`));
+      },
+    })
+    .command({
+      name: 'policies',
+      description: 'active policies (approvals, limits, redaction, budgets, quiet hours) and recent violations',
+      run: async (ctx) => {
+        const policies = ctx.services.policies;
+        const violations = (await ctx.services.store.events.readRange({ types: ['policy.violation'], from: new Date(Date.now() - 7 * 86_400_000) })).slice(-10);
+        const lines = [describePolicy(policies.current())];
+        const problem = policies.lastRejection();
+        if (problem) lines.push(`\nNot applied: ${problem.file}: ${problem.error} (the last good policy stays in force)`);
+        lines.push(
+          violations.length === 0
+            ? '\nNo violations in the last 7 days.'
+            : `\nRecent violations:\n${violations.map((v) => (v.type === 'policy.violation' ? `${v.at.toISOString().slice(0, 16).replace('T', ' ')} ${v.data.policy}/${v.data.rule}: ${truncate(v.data.detail, 160)}` : '')).join('\n')}`,
+        );
+        await ctx.reply(lines.join('\n'));
+      },
+    });
+}

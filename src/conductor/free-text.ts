@@ -1,0 +1,101 @@
+// Free text, when a model is configured: the router agent decides whether the message wants a reply, an answer
+// from memory, a fact remembered, or a workflow with extracted arguments. The operator always sees what was
+// understood before anything happens, and anything irreversible still waits on its approval card.
+
+import { stableId } from '../domain/ids.ts';
+import { isCurrency } from '../domain/money.ts';
+import { truncate } from '../domain/text.ts';
+import { runAgent, type AgentOverBudget } from '../agents/runner.ts';
+import type { InboundContext } from '../inbound/context.ts';
+import { recordUse } from './memory-commands.ts';
+import type { Registry } from './registry.ts';
+
+const MAX_FREE_TEXT = 4000;
+
+interface Route {
+  action: 'reply' | 'answer' | 'remember' | 'workflow';
+  understood: string;
+  reply?: string;
+  question?: string;
+  fact?: string;
+  workflow?: 'draft' | 'invoice';
+  client?: string;
+  instructions?: string;
+  amount?: number;
+  currency?: string;
+  description?: string;
+}
+
+function overBudget(o: AgentOverBudget): string {
+  return `I did not ask the model: the ${o.scope} budget ($${o.limitUsd.toFixed(2)}) would be exceeded ($${o.spentUsd.toFixed(2)} spent or reserved). /policies shows the budgets; /costs shows the spending.`;
+}
+
+async function handle(ctx: InboundContext, text: string): Promise<boolean> {
+  const agents = ctx.services.agents;
+  if (!agents) return false;
+  if (text.length > MAX_FREE_TEXT) {
+    await ctx.reply(`That message is ${text.length} characters; I read at most ${MAX_FREE_TEXT} at once. Shorten it, or /remember the parts to keep.`);
+    return true;
+  }
+  const deps = agents();
+  const clients = deps.memory.knownNames(40).join(', ') || '(none yet)';
+  const routed = await runAgent<Route>(deps, { agent: 'router', request: text, values: { clients } });
+  if (routed.status === 'over_budget') return void (await ctx.reply(overBudget(routed))), true;
+  const route = routed.output;
+  switch (route.action) {
+    case 'reply':
+      await ctx.reply(route.reply?.trim() || route.understood);
+      return true;
+    case 'remember': {
+      const fact = route.fact?.trim() || text;
+      const source = ctx.eventPosition === undefined ? { channel: ctx.event.channel } : { channel: ctx.event.channel, eventPosition: ctx.eventPosition };
+      const result = await deps.memory.remember({ text: fact, source });
+      const m = result.memory;
+      const verb = result.action === 'updated' ? 'Updated' : result.action === 'unchanged' ? 'Already known as' : 'Remembered';
+      await ctx.reply({ text: `Understood: ${route.understood}\n${verb} #${m.id}: ${truncate(m.text, 200)}`, buttons: result.action === 'created' ? [{ label: 'Undo', data: `forget:${m.id}` }] : [] });
+      return true;
+    }
+    case 'answer': {
+      const question = route.question?.trim() || text;
+      const answered = await runAgent<{ answer: string; used?: string[] }>(deps, { agent: 'research', request: question });
+      if (answered.status === 'over_budget') return void (await ctx.reply(overBudget(answered))), true;
+      const cited = new Set((answered.output.used ?? []).map((id) => id.replace(/^m/i, '')));
+      const used = answered.usedMemories.filter((m) => cited.size === 0 || cited.has(m.id));
+      await recordUse(ctx, question, used);
+      await ctx.reply(used.length > 0 ? `${answered.output.answer}\n(why? shows the ${used.length} memor${used.length === 1 ? 'y' : 'ies'} used)` : answered.output.answer);
+      return true;
+    }
+    case 'workflow':
+      return startWorkflow(ctx, route);
+  }
+}
+
+async function startWorkflow(ctx: InboundContext, route: Route): Promise<boolean> {
+  const origin = { channel: ctx.event.channel, chatId: ctx.event.chatId };
+  const id = stableId('r', `${ctx.event.channel}:${ctx.event.chatId}:${ctx.event.id}`);
+  if (route.workflow === 'invoice') {
+    if (!route.client || !route.amount || !(route.amount > 0)) {
+      await ctx.reply(`Understood: ${route.understood}\nI need a client and an amount for an invoice; try /invoice <client> <amount> [description].`);
+      return true;
+    }
+    const fallback = (await ctx.services.store.settings.get<string>('currency')) ?? 'EUR';
+    const currency = route.currency && isCurrency(route.currency.toUpperCase()) ? route.currency.toUpperCase() : fallback;
+    await ctx.reply(`Understood: ${route.understood}`);
+    const input = { client: route.client, amountMinor: Math.round(route.amount * 100), currency, ...(route.description ? { description: route.description } : {}) };
+    await ctx.services.engine.start('invoice', input, { id, origin, reply: ctx.reply });
+    return true;
+  }
+  if (route.workflow === 'draft') {
+    await ctx.reply(`Understood: ${route.understood}\nDrafting it now; you will get it to approve.`);
+    const input = { instructions: route.instructions?.trim() || route.understood, ...(route.client ? { client: route.client } : {}) };
+    await ctx.services.engine.start('draft', input, { id, origin, reply: ctx.reply });
+    return true;
+  }
+  await ctx.reply(`Understood: ${route.understood}\nI have no workflow for that yet. /help lists what I can do.`);
+  return true;
+}
+
+/** Registered last: every other text handler (why?, Edit replies) gets the message first. */
+export function registerFreeText(registry: Registry): Registry {
+  return registry.text(handle);
+}
