@@ -10,8 +10,20 @@ export interface JsonSchemaOut {
   strict: boolean;
 }
 
-/** The JSON Schema of what the model must produce (zod's input side), ready for `strict` when it qualifies. */
+const converted = new WeakMap<z.ZodType, JsonSchemaOut>();
+
+/** The JSON Schema of what the model must produce (zod's input side), ready for `strict` when it qualifies.
+ * Cached per schema object (tools and agent schemas are module constants); treat the result as read-only. */
 export function toJsonSchema(schema: z.ZodType): JsonSchemaOut {
+  let done = converted.get(schema);
+  if (!done) {
+    done = convert(schema);
+    converted.set(schema, done);
+  }
+  return done;
+}
+
+function convert(schema: z.ZodType): JsonSchemaOut {
   const out = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   delete out['$schema'];
   const strict = strictable(out);

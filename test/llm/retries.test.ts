@@ -27,7 +27,7 @@ test('429 with Retry-After: 1 waits about a second, then the retry succeeds', as
   assert.equal(r.text, 'after the pause');
   assert.equal(r.attempts, 2);
   assert.equal(h.fake.completions.length, 2);
-  assert.ok(gap(0) >= 980 && gap(0) < 1800, `waited ${gap(0).toFixed(0)} ms`);
+  assert.ok(gap(0) >= 980 && gap(0) < 3000, `waited ${gap(0).toFixed(0)} ms`);
   assert.ok(h.logs.some((l) => l.includes('"code":"rate_limited"') && l.includes('"delayMs":1000')), 'the retry is logged with its delay');
 });
 
@@ -35,7 +35,7 @@ test('Retry-After-Ms wins over Retry-After, as the official client reads them', 
   h.fake.reply({ status: 503, headers: { 'retry-after-ms': '300', 'retry-after': '5' } }, { text: 'ok' });
   const r = await h.llm.complete({ messages: [user('hi')] });
   assert.equal(r.text, 'ok');
-  assert.ok(gap(0) >= 290 && gap(0) < 1000, `waited ${gap(0).toFixed(0)} ms`);
+  assert.ok(gap(0) >= 290 && gap(0) < 2500, `waited ${gap(0).toFixed(0)} ms`);
 });
 
 test('500s are retried with backoff until one succeeds', async () => {
@@ -130,7 +130,7 @@ test('a slow answer times out and the retry gets the fast one', async () => {
   assert.equal(r.text, 'quick');
   assert.equal(r.attempts, 2);
   const took = performance.now() - started;
-  assert.ok(took >= 290 && took < 1200, `took ${took.toFixed(0)} ms`);
+  assert.ok(took >= 290 && took < 3000, `took ${took.toFixed(0)} ms`);
   assert.ok(h.logs.some((l) => l.includes('"code":"timeout"')));
 });
 
