@@ -97,13 +97,12 @@ function ruleFires(rule: ApprovalRule, action: ProposedAction): string[] | undef
   }
   if (rule.recipients_in) {
     const block = rule.recipients_in;
-    if (recipients.length === 0) why.push('no recipients were given');
     const inside = recipients.filter((r) => {
       const address = parseAddress(r);
-      return address === undefined || block.some((p) => recipientMatches(address, p));
+      return address !== undefined && block.some((p) => recipientMatches(address, p));
     });
     if (inside.length > 0) why.push(`${inside.join(', ')} ${inside.length === 1 ? 'is' : 'are'} on the blocked list`);
-    else if (recipients.length > 0) return undefined;
+    else return undefined; // nobody on the list (an unreadable recipient is caught by allow-lists, not here)
   }
   return why;
 }

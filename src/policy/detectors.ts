@@ -190,8 +190,8 @@ function cardShaped(candidate: string): string | undefined {
 }
 
 function detectCards(text: string, claims: Claims): void {
-  for (const m of text.matchAll(/(?<![\w+./,-])\d(?:[ -]?\d){12,22}(?![\w]|[.,]\d)/g)) {
-    // Try the whole run, then without trailing groups (a card followed by another number).
+  for (const m of text.matchAll(/(?<![\w+./,-])(?<![A-Za-z]{2}\d{2}[ -])\d(?:[ -]?\d){12,22}(?![\w]|[.,]\d)/g)) {
+    // Not right after "DE89 " (a mistyped IBAN). Try the whole run, then without trailing groups.
     let candidate = m[0];
     while (candidate.replace(/\D/g, '').length >= 13) {
       const digits = cardShaped(candidate);
@@ -253,7 +253,7 @@ function detectPhones(text: string, claims: Claims): void {
   for (const s of claims.spans) blank(s.start, s.end);
   for (const re of BARRIERS) for (const m of text.matchAll(re)) blank(m.index, m.index + m[0].length);
   const masked = shadow.join('');
-  const re = /(?<![\w+#.,/-])(?:\+|\(\d{2,5}\)|\d)[\d ().\-/]{5,24}\d(?![\w#]|[.,]\d)/g;
+  const re = /(?<![\w+#.,/-])(?<!\d[ -])(?:\+|\(\d{2,5}\)|\d)[\d ().\-/]{5,24}\d(?![\w#]|[.,]\d)/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(masked)) !== null) {
     const start = m.index;

@@ -75,26 +75,25 @@ function issueMessage(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: 
   if (issue.code === 'invalid_union') {
     // Report the branch that got furthest: usually the one the author meant.
     const best = issue.errors.flat().sort((a, b) => b.path.length - a.path.length)[0];
-    if (best && best.code !== 'invalid_type') {
+    if (best && (best.code !== 'invalid_type' || best.path.length > 0)) {
       const inner = issueMessage(best);
       return { path: [...issue.path, ...inner.path], message: inner.message };
     }
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) return { path: issue.path, message: `missing ${String(issue.path[issue.path.length - 1] ?? 'value')}: ${issue.message}` };
   return { path: issue.path, message: issue.message };
 }
 
-/** The line of the deepest node on `path` that exists in the document. */
+/** The line where the deepest field on `path` that exists in the document starts (its key, for a map entry). */
 function lineOf(doc: Document, counter: LineCounter, path: PropertyKey[]): number | undefined {
   for (let n = path.length; n >= 1; n--) {
-    const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
-    if (node?.range) return counter.linePos(node.range[0]).line;
     const parent: unknown = n > 1 ? doc.getIn(path.slice(0, n - 1) as unknown[], true) : doc.contents;
     if (isMap(parent)) {
       const pair = parent.items.find((p) => (p.key as { value?: unknown } | null)?.value === path[n - 1]);
       const range = (pair?.key as { range?: [number, number, number] } | null)?.range;
       if (range) return counter.linePos(range[0]).line;
     }
+    const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
+    if (node?.range) return counter.linePos(node.range[0]).line;
   }
   return undefined;
 }
@@ -102,7 +101,7 @@ function lineOf(doc: Document, counter: LineCounter, path: PropertyKey[]): numbe
 /** Parses and validates one file's text. Returns the sections or one sentence saying what is wrong. */
 export function parsePolicyFile(text: string, display: string, foreign: readonly string[] = ['prices']): { ok: true; sections: PolicyFile } | { ok: false; error: string } {
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true });
   const yamlError = doc.errors[0];
   if (yamlError) {
     const line = yamlError.linePos?.[0]?.line;
@@ -124,6 +123,11 @@ export function parsePolicyFile(text: string, display: string, foreign: readonly
   if (parsed.success) return { ok: true, sections: parsed.data };
   const issues = parsed.error.issues;
   const first = issueMessage(issues[0] as z.core.$ZodIssue);
+  if (first.path.length > 0 && !doc.hasIn(first.path as unknown[]) && (issues[0]?.code === 'invalid_type' || issues[0]?.code === 'invalid_union')) {
+    first.message = `${String(first.path[first.path.length - 1])} is missing`;
+  } else if (first.message === 'Invalid input') {
+    first.message = 'expected one value or a list of values of the kind shown in policies/README.md';
+  }
   const line = lineOf(doc, counter, first.path);
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
   const field = first.path.length ? ` (${pathText(first.path)})` : '';
@@ -143,6 +147,7 @@ export class PolicyService {
   #poll: NodeJS.Timeout | undefined;
   #running: Promise<unknown> = Promise.resolve();
   #closed = false;
+  #lastRejection: Rejection | undefined;
 
   constructor(options: PolicyServiceOptions) {
     this.#options = options;
@@ -170,7 +175,11 @@ export class PolicyService {
 
   /** Reads the folder. Bad files are reported in `rejected` (and to listeners); the rest applies. */
   async load(): Promise<LoadReport> {
-    const run = this.#running.then(() => this.#reload(true));
+    return this.#serialised(true);
+  }
+
+  async #serialised(first: boolean): Promise<LoadReport> {
+    const run = this.#running.then(() => this.#reload(first));
     this.#running = run.catch(() => undefined);
     return run;
   }
@@ -214,7 +223,7 @@ export class PolicyService {
     if (this.#closed) return;
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
-      void this.load().catch(() => undefined);
+      void this.#serialised(false).catch(() => undefined);
     }, this.#options.debounceMs ?? 150);
     this.#timer.unref();
   }
@@ -302,6 +311,7 @@ export class PolicyService {
       if (changed) for (const l of this.#listeners.loaded) l(loaded);
     }
     for (const r of rejected) {
+      this.#lastRejection = r;
       await this.#options.events?.append(newEvent('policy.rejected', 'policy', { file: r.file, error: r.error }));
       for (const l of this.#listeners.rejected) l(r);
     }
@@ -311,6 +321,20 @@ export class PolicyService {
   /** Files whose sections are in force. */
   get files(): string[] {
     return [...this.#loadedFiles];
+  }
+
+  /** Problems still in effect (a bad file not fixed yet, a section defined twice), in file order. */
+  problems(): Rejection[] {
+    return [...this.#files.entries()].flatMap(([name, state]) =>
+      [state.error, state.conflict].filter((e): e is string => e !== undefined).map((error) => ({ file: this.#display(name), error })),
+    );
+  }
+
+  /** The most recent rejection that is still in effect, if any (for a /policies command). */
+  lastRejection(): Rejection | undefined {
+    const now = this.problems();
+    const last = this.#lastRejection;
+    return last !== undefined && now.some((p) => p.file === last.file) ? last : now[now.length - 1];
   }
 }
 

@@ -114,14 +114,19 @@ export class Taint {
     return { untrusted: this.#untrusted, sources: [...this.#sources] };
   }
 
-  /** The action, marked untrusted when the context was. Never clears a mark the action already carries. */
-  apply<A extends { untrusted?: boolean; untrustedSources?: string[] }>(action: A): A {
+  /**
+   * The action, marked untrusted when the context was. Never clears a mark the action already carries, and drops
+   * any `approved` flag: an action built from untrusted context cannot arrive pre-approved (a fake tool call in
+   * an email may well say `"approved": true`); approval comes from the operator, after the proposal.
+   */
+  apply<A extends { untrusted?: boolean; untrustedSources?: string[]; approved?: boolean }>(action: A): A {
     if (!this.#untrusted) return action;
-    return { ...action, untrusted: true, untrustedSources: [...new Set([...(action.untrustedSources ?? []), ...this.#sources])] };
+    const { approved: _dropped, ...rest } = action;
+    return { ...rest, untrusted: true, untrustedSources: [...new Set([...(action.untrustedSources ?? []), ...this.#sources])] } as A;
   }
 }
 
 /** One-shot form: marks `action` untrusted if any of the context texts carries untrusted content. */
-export function taintAction<A extends { untrusted?: boolean; untrustedSources?: string[] }>(action: A, context: readonly string[]): A {
+export function taintAction<A extends { untrusted?: boolean; untrustedSources?: string[]; approved?: boolean }>(action: A, context: readonly string[]): A {
   return new Taint().observe(...context).apply(action);
 }
