@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { z } from 'zod';
 import { LlmError } from '../../src/llm/errors.ts';
-import { promptTokens, type Body } from '../fakes/openai.ts';
+import { FakeOpenAI, promptTokens, type Body } from '../fakes/openai.ts';
 import { API_KEY, dig, startHarness, system, user, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -200,4 +200,24 @@ test('an endpoint that rejects response_format gets the schema in the system pro
   assert.ok(first?.body['response_format'] && !second?.body['response_format'] && !third?.body['response_format']);
   assert.match(String((second?.body['messages'] as Body[])[0]?.['content']), /^You check things\.\n\nReply with only a JSON value/);
   assert.match(String((third?.body['messages'] as Body[])[0]?.['content']), /JSON Schema/);
+});
+
+test('a keyless local server (Ollama, llama.cpp) works; OPENAI_* variables in the environment are not read behind our back', async () => {
+  const local = await new FakeOpenAI().start();
+  const saved = process.env['OPENAI_API_KEY'];
+  process.env['OPENAI_API_KEY'] = 'sk-from-env-should-not-be-sent';
+  try {
+    const llm = await h.make({ baseURL: local.baseURL, apiKey: undefined, model: 'llama3.1:8b', maxTokensParam: 'max_completion_tokens' });
+    const r = await llm.complete({ messages: [user('hi')], maxTokens: 50 });
+    assert.equal(r.text, 'echo: hi');
+    assert.equal(r.priced, false);
+    const sent = local.completions[0];
+    assert.equal(sent?.headers.authorization, 'Bearer no-key');
+    assert.equal(sent?.body['max_completion_tokens'], 50);
+    assert.equal(sent?.body['max_tokens'], undefined);
+  } finally {
+    if (saved === undefined) delete process.env['OPENAI_API_KEY'];
+    else process.env['OPENAI_API_KEY'] = saved;
+    await local.stop();
+  }
 });
