@@ -1,0 +1,330 @@
+// Hybrid recall: fuses keyword (BM25) and vector (cosine) relevance, then lets recency and importance move items
+// up or down, keeping every component for "why did you remember that?" answers. RecallIndex owns the in-process
+// keyword and vector indexes plus the little metadata ranking and filtering need, kept in step with the store.
+//
+// Formula (all parts 0..1):
+//   keyword    = bm25 / best bm25 of this query            (so the best keyword match is 1 whatever the corpus)
+//   vector     = max(0, cosine(query, item))
+//   relevance  = (wK·keyword·[query has terms] + wV·vector·[query and item have vectors])
+//                / (wK·[query has terms] + wV·[query and item have vectors])
+//                — the weights of the signals that exist for this item, so an item not embedded yet still ranks by
+//                keyword alone rather than being treated as dissimilar;
+//   recency    = 0.5 ^ (days since max(updatedAt, lastUsedAt) / halfLifeDays)
+//   score      = relevance · (1 − wR − wI + wR·recency + wI·importance)
+// Relevance gates: an old, unimportant item keeps (1 − wR − wI) of its relevance, a fresh important one all of it,
+// and nothing irrelevant is lifted by importance alone. Items with relevance ≤ minRelevance are dropped.
+
+import { keywordTerms } from '../../domain/text.ts';
+import { KeywordIndex } from './keyword-index.ts';
+import { checkId, createVectorIndex, normalized, type HnswOptions, type TieredVectorIndex } from './vector-index.ts';
+
+export interface HybridWeights {
+  keyword: number;
+  vector: number;
+  recency: number;
+  importance: number;
+  halfLifeDays: number;
+}
+
+export const DEFAULT_WEIGHTS: HybridWeights = { keyword: 0.4, vector: 0.6, recency: 0.15, importance: 0.15, halfLifeDays: 90 };
+
+export interface HitComponents {
+  /** Raw BM25 (0 when no query term matched). */
+  bm25: number;
+  /** BM25 divided by the query's best BM25. */
+  keyword: number;
+  /** Cosine similarity; null when the query or the item has no vector. */
+  vector: number | null;
+  relevance: number;
+  recency: number;
+  /** Days since max(updatedAt, lastUsedAt). */
+  ageDays: number;
+  importance: number;
+}
+
+export interface HybridHit {
+  id: number;
+  score: number;
+  components: HitComponents;
+}
+
+export interface RankInput {
+  /** Candidate ids (the union of the keyword and vector hits). */
+  candidates: Iterable<number>;
+  /** BM25 per candidate; missing = 0. */
+  bm25: ReadonlyMap<number, number>;
+  /** Cosine per candidate that has a vector. */
+  cosine: ReadonlyMap<number, number>;
+  meta: (id: number) => { importance: number; updatedAt: Date; lastUsedAt?: Date | undefined } | undefined;
+  queryHasTerms: boolean;
+  queryHasVector: boolean;
+  now: Date;
+  k: number;
+  weights?: Partial<HybridWeights> | undefined;
+  minRelevance?: number | undefined;
+}
+
+const DAY_MS = 86_400_000;
+
+export function hybridRank(input: RankInput): HybridHit[] {
+  const w = { ...DEFAULT_WEIGHTS, ...input.weights };
+  const now = input.now.getTime();
+  let best = 0;
+  for (const s of input.bm25.values()) if (s > best) best = s;
+  const hits: HybridHit[] = [];
+  for (const id of input.candidates) {
+    const meta = input.meta(id);
+    if (!meta) continue;
+    const bm25 = input.bm25.get(id) ?? 0;
+    const keyword = best > 0 ? bm25 / best : 0;
+    const cos = input.queryHasVector ? input.cosine.get(id) : undefined;
+    let num = 0;
+    let den = 0;
+    if (input.queryHasTerms) {
+      num += w.keyword * keyword;
+      den += w.keyword;
+    }
+    if (cos !== undefined) {
+      num += w.vector * Math.max(0, cos);
+      den += w.vector;
+    }
+    const relevance = den > 0 ? num / den : 0;
+    if (relevance <= (input.minRelevance ?? 0)) continue;
+    const last = Math.max(meta.updatedAt.getTime(), meta.lastUsedAt?.getTime() ?? -Infinity);
+    const ageDays = Math.max(0, (now - last) / DAY_MS);
+    const recency = Math.pow(0.5, ageDays / w.halfLifeDays);
+    const importance = meta.importance;
+    const score = relevance * (1 - w.recency - w.importance + w.recency * recency + w.importance * importance);
+    hits.push({ id, score, components: { bm25, keyword, vector: cos ?? null, relevance, recency, ageDays, importance } });
+  }
+  hits.sort((a, b) => b.score - a.score || b.id - a.id);
+  return hits.slice(0, Math.max(0, input.k));
+}
+
+export interface ItemMeta {
+  kind: string;
+  /** Entity keys (`client:acme-corp`), compared exactly. */
+  entities: readonly string[];
+  /** 0..1. */
+  importance: number;
+  updatedAt: Date;
+  lastUsedAt?: Date | undefined;
+  /** Provenance label shown in the context block ("chat 2026-11-02"). */
+  source?: string | undefined;
+}
+
+export interface RecallItem {
+  text: string;
+  /** Absent: the item is not embedded yet (or its text changed); it still ranks by keyword. */
+  vector?: Float32Array | undefined;
+  meta: ItemMeta;
+}
+
+export interface RecallQuery {
+  query: string;
+  vector?: Float32Array | undefined;
+  k: number;
+  /** Keep items linked to ANY of these entities (empty or absent: no entity filter). */
+  entities?: readonly string[] | undefined;
+  /** Keep items of ANY of these kinds (empty or absent: no kind filter). */
+  kinds?: readonly string[] | undefined;
+  now: Date;
+  minRelevance?: number | undefined;
+}
+
+export interface RecallHit extends HybridHit {
+  text: string;
+  meta: ItemMeta;
+}
+
+export interface RecallIndexOptions {
+  dims: number;
+  exactBelow?: number;
+  hnsw?: HnswOptions;
+  weights?: Partial<HybridWeights>;
+  /** How many hits each index contributes before fusion: max(k · poolFactor, minPool). Defaults 4 and 40. */
+  poolFactor?: number;
+  minPool?: number;
+}
+
+function checkMeta(meta: ItemMeta): ItemMeta {
+  const date = (d: unknown, name: string): void => {
+    if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw new RangeError(`${name} must be a valid Date`);
+  };
+  if (typeof meta?.kind !== 'string') throw new TypeError('meta.kind must be a string');
+  if (!Array.isArray(meta.entities) || !meta.entities.every((e) => typeof e === 'string')) {
+    throw new TypeError('meta.entities must be an array of strings');
+  }
+  if (!(meta.importance >= 0 && meta.importance <= 1)) throw new RangeError(`meta.importance must be within 0..1, got ${meta.importance}`);
+  date(meta.updatedAt, 'meta.updatedAt');
+  if (meta.lastUsedAt !== undefined) date(meta.lastUsedAt, 'meta.lastUsedAt');
+  return { ...meta, entities: [...new Set(meta.entities)] };
+}
+
+/** Keyword + vector indexes and per-item metadata for hybrid recall; everything in process, rebuilt at start. */
+export class RecallIndex {
+  readonly dims: number;
+  readonly keyword = new KeywordIndex();
+  readonly vectors: TieredVectorIndex;
+  readonly weights: HybridWeights;
+  readonly #items = new Map<number, { text: string; meta: ItemMeta }>();
+  readonly #byEntity = new Map<string, Set<number>>();
+  readonly #byKind = new Map<string, Set<number>>();
+  readonly #poolFactor: number;
+  readonly #minPool: number;
+
+  constructor(options: RecallIndexOptions) {
+    this.dims = options.dims;
+    const vectorOptions = { ...(options.exactBelow !== undefined && { exactBelow: options.exactBelow }), ...(options.hnsw && { hnsw: options.hnsw }) };
+    this.vectors = createVectorIndex(options.dims, vectorOptions);
+    this.weights = { ...DEFAULT_WEIGHTS, ...options.weights };
+    this.#poolFactor = options.poolFactor ?? 4;
+    this.#minPool = options.minPool ?? 40;
+  }
+
+  get size(): number {
+    return this.#items.size;
+  }
+
+  has(id: number): boolean {
+    return this.#items.has(id);
+  }
+
+  get(id: number): { text: string; meta: ItemMeta; embedded: boolean } | undefined {
+    const item = this.#items.get(id);
+    return item && { ...item, embedded: this.vectors.has(id) };
+  }
+
+  /**
+   * Adds or replaces an item. Without `vector`, an unchanged text keeps its vector and a changed text drops it
+   * (it no longer describes the text) until setVector brings a new one.
+   */
+  upsert(id: number, item: RecallItem): void {
+    checkId(id);
+    const meta = checkMeta(item.meta);
+    if (typeof item.text !== 'string') throw new TypeError('text must be a string');
+    const unit = item.vector === undefined ? undefined : normalized(item.vector, this.dims);
+    const old = this.#items.get(id);
+    if (old) this.#unlink(id, old.meta);
+    if (!old || old.text !== item.text) this.keyword.add(id, item.text);
+    if (unit) this.vectors.add(id, unit);
+    else if (old && old.text !== item.text) this.vectors.remove(id);
+    this.#items.set(id, { text: item.text, meta });
+    this.#link(id, meta);
+  }
+
+  /** Start-up rebuild: like upsert for each, with the vectors inserted into the graph in one batch. */
+  upsertMany(items: ReadonlyArray<{ id: number } & RecallItem>): void {
+    const vectors: Array<{ id: number; vector: Float32Array }> = [];
+    // Check every vector before changing anything, so a bad one cannot leave texts indexed without vectors.
+    for (const { vector } of items) if (vector !== undefined) normalized(vector, this.dims);
+    for (const { id, text, vector, meta } of items) {
+      this.upsert(id, { text, meta });
+      if (vector) vectors.push({ id, vector });
+    }
+    this.vectors.addMany(vectors);
+  }
+
+  /** Stores the embedding of a known item; false when the id is unknown (e.g. removed meanwhile). */
+  setVector(id: number, vector: Float32Array): boolean {
+    if (!this.#items.has(id)) return false;
+    this.vectors.add(id, vector);
+    return true;
+  }
+
+  /** Records use (recall answers); recency then counts from `at`. */
+  touch(ids: readonly number[], at: Date): void {
+    for (const id of ids) {
+      const item = this.#items.get(id);
+      if (item && !(item.meta.lastUsedAt && item.meta.lastUsedAt >= at)) item.meta = { ...item.meta, lastUsedAt: at };
+    }
+  }
+
+  remove(id: number): void {
+    const item = this.#items.get(id);
+    if (!item) return;
+    this.#unlink(id, item.meta);
+    this.#items.delete(id);
+    this.keyword.remove(id);
+    this.vectors.remove(id);
+  }
+
+  search(q: RecallQuery): RecallHit[] {
+    if (!Number.isInteger(q.k) || q.k <= 0 || q.k > 1000) throw new RangeError(`k must be an integer within 1..1000, got ${q.k}`);
+    if (!(q.now instanceof Date) || Number.isNaN(q.now.getTime())) throw new RangeError('now must be a valid Date');
+    const terms = keywordTerms(q.query ?? '');
+    const unit = q.vector === undefined ? undefined : normalized(q.vector, this.dims);
+    const allow = this.#filter(q.entities, q.kinds);
+    if (allow === null || (terms.length === 0 && !unit)) return [];
+    const pool = Math.max(q.k * this.#poolFactor, this.#minPool);
+    const vectorHits = unit ? this.vectors.searchNormalized(unit, pool, allow) : [];
+    const cosine = new Map(vectorHits.map((h) => [h.id, h.score]));
+    const { hits: keywordHits, scoreOf } = this.keyword.searchWith(terms, pool, allow, [...cosine.keys()]);
+    const bm25 = new Map(scoreOf);
+    for (const h of keywordHits) {
+      bm25.set(h.id, h.score);
+      if (unit && !cosine.has(h.id)) {
+        const c = this.vectors.cosine(unit, h.id);
+        if (c !== undefined) cosine.set(h.id, c);
+      }
+    }
+    const ranked = hybridRank({
+      candidates: new Set([...bm25.keys(), ...cosine.keys()]),
+      bm25,
+      cosine,
+      meta: (id) => this.#items.get(id)?.meta,
+      queryHasTerms: terms.length > 0,
+      queryHasVector: unit !== undefined,
+      now: q.now,
+      k: q.k,
+      weights: this.weights,
+      minRelevance: q.minRelevance,
+    });
+    return ranked.map((h) => {
+      const item = this.#items.get(h.id)!;
+      return { ...h, text: item.text, meta: item.meta };
+    });
+  }
+
+  /** undefined: no filter; null: the filter matches nothing; else a predicate over ids. */
+  #filter(entities: readonly string[] | undefined, kinds: readonly string[] | undefined): ((id: number) => boolean) | undefined | null {
+    const kindSet = kinds && kinds.length > 0 ? new Set(kinds) : undefined;
+    if (entities && entities.length > 0) {
+      // Materialise the (usually small) set of items linked to any of the entities, narrowed by kind.
+      const allowed = new Set<number>();
+      for (const e of entities) {
+        for (const id of this.#byEntity.get(e) ?? []) {
+          if (!kindSet || kindSet.has(this.#items.get(id)!.meta.kind)) allowed.add(id);
+        }
+      }
+      return allowed.size === 0 ? null : (id) => allowed.has(id);
+    }
+    if (kindSet) {
+      if (![...kindSet].some((k) => (this.#byKind.get(k)?.size ?? 0) > 0)) return null;
+      return (id) => kindSet.has(this.#items.get(id)?.meta.kind ?? '');
+    }
+    return undefined;
+  }
+
+  #link(id: number, meta: ItemMeta): void {
+    for (const e of meta.entities) {
+      let set = this.#byEntity.get(e);
+      if (!set) this.#byEntity.set(e, (set = new Set()));
+      set.add(id);
+    }
+    let kind = this.#byKind.get(meta.kind);
+    if (!kind) this.#byKind.set(meta.kind, (kind = new Set()));
+    kind.add(id);
+  }
+
+  #unlink(id: number, meta: ItemMeta): void {
+    for (const e of meta.entities) {
+      const set = this.#byEntity.get(e);
+      set?.delete(id);
+      if (set?.size === 0) this.#byEntity.delete(e);
+    }
+    const kind = this.#byKind.get(meta.kind);
+    kind?.delete(id);
+    if (kind?.size === 0) this.#byKind.delete(meta.kind);
+  }
+}
