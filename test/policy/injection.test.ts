@@ -76,12 +76,14 @@ describe('injection corpus', async () => {
 
   test('a half marker still counts as untrusted; reads stay allowed in untrusted context', () => {
     assert.ok(isUntrusted('⟦untrusted:abc'));
-    const read = new Taint().observe(markUntrusted('x', 'web')).apply({ kind: 'memory.search' });
+    const search: ProposedAction = { kind: 'memory.search' };
+    const read = new Taint().observe(markUntrusted('x', 'web')).apply(search);
     assert.equal(decide(read, DEFAULT_POLICY).outcome, 'allow');
   });
 
   test('the operator’s own recorded approval (set by code after the card) lets a tainted write run', () => {
-    const tainted = new Taint().mark('email from bob').apply({ kind: 'email.send', recipients: ['bob@client.example'] });
+    const mail: ProposedAction = { kind: 'email.send', recipients: ['bob@client.example'] };
+    const tainted = new Taint().mark('email from bob').apply(mail);
     assert.equal(decide(tainted, PERMISSIVE).outcome, 'approve');
     assert.equal(decide({ ...tainted, approved: true }, PERMISSIVE).outcome, 'allow');
   });
