@@ -55,7 +55,17 @@ export interface EmbedderOptions {
 export class EmbedderError extends SoloError {}
 
 // Worker protocol (embed-worker.ts imports these types).
-export interface WorkerInit { model: string; dtype: string; modelsDir: string; allowDownload: boolean; remoteHost?: string; threads?: number }
+export interface WorkerInit { model: string; dtype: string; modelsDir: string; allowDownload: boolean; remoteHost?: string; sessionOptions: SessionOptions }
+export interface SessionOptions { intraOpNumThreads?: number; extra: Record<string, unknown> }
+
+/**
+ * onnxruntime settings of the embedding session (the benchmark's raw session uses the same). Its pool threads spin
+ * between runs by default; on a small machine that burns the cores the chat needs, and measured slower here whenever
+ * anything else runs. Embedding is background work: no spinning.
+ */
+export function sessionOptions(threads?: number): SessionOptions {
+  return { ...(threads ? { intraOpNumThreads: threads } : {}), extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } };
+}
 export type LoadFailure = 'missing' | 'network' | 'not_on_hub' | 'error';
 export type ToWorker = { type: 'embed'; id: number; texts: string[] };
 export type FromWorker =
@@ -193,9 +203,8 @@ class WorkerEmbedder implements Embedder {
       this.#unavailable('missing', `missing ${missing.join(', ')}`);
       return;
     }
-    const init: WorkerInit = { model: this.model, dtype: this.#o.dtype, modelsDir: this.#o.modelsDir, allowDownload: this.#o.allowDownload };
+    const init: WorkerInit = { model: this.model, dtype: this.#o.dtype, modelsDir: this.#o.modelsDir, allowDownload: this.#o.allowDownload, sessionOptions: sessionOptions(this.#o.threads) };
     if (this.#o.remoteHost !== undefined) init.remoteHost = this.#o.remoteHost;
-    if (this.#o.threads !== undefined) init.threads = this.#o.threads;
     this.#state = missing.length > 0 ? 'downloading' : 'loading';
     this.#progress = missing.length > 0 ? 0 : undefined;
     this.#loadStarted = performance.now();

@@ -61,6 +61,22 @@ describe('embedder on the generated model', () => {
     assert.deepEqual(e.status(), { state: 'ready', model: TINY_MODEL_ID, dims: 64 });
   });
 
+  test('vectors equal transformers.js’s own feature-extraction pipeline (mean pooling, normalised), padding included', async () => {
+    const { env, pipeline } = await import('@huggingface/transformers');
+    env.localModelPath = modelsDir;
+    env.allowRemoteModels = false;
+    const reference = await pipeline('feature-extraction', TINY_MODEL_ID, { dtype: 'q8' });
+    const texts = ['budget', 'the overdue invoice from acme for the website redesign project', '', 'Zürich café, 2024!'];
+    const expected = (await reference(texts, { pooling: 'mean', normalize: true })).tolist() as number[][];
+    const got = await embedder().embed(texts);
+    for (const [i, v] of got.entries()) {
+      const want = Float32Array.from(expected[i] ?? []);
+      assert.equal(v.length, want.length);
+      assert.ok(dot(v, want) > 0.99999, `text ${i}: cosine ${dot(v, want)}`);
+    }
+    await reference.dispose();
+  });
+
   test('a batch of many texts of mixed lengths comes back in order, equal to one-by-one results', async () => {
     const e = embedder({ batchSize: 16 });
     const words = ['budget', 'invoice', 'meeting', 'client', 'deadline', 'email', 'contract', 'project'];

@@ -157,7 +157,7 @@ export async function generateTinyModel(dir: string, options: TinyModelOptions =
   vocab.forEach((token, id) => {
     const g = groupOf.get(token);
     const row =
-      token === '[PAD]' ? new Float32Array(hidden)
+      token === '[PAD]' ? randomRow(gauss, hidden, 0.5) // as in real models, padding positions are not zeros
       : g !== undefined ? (groupRows[g] ?? new Float32Array(hidden))
       : pieces.has(token) ? randomRow(gauss, hidden, 0.15)
       : small.has(token) ? randomRow(gauss, hidden, 0.08)
@@ -166,6 +166,7 @@ export async function generateTinyModel(dir: string, options: TinyModelOptions =
   });
   const posEmb = new Float32Array(maxPositions * hidden).map(() => gauss() * 0.002);
   const typeEmb = new Float32Array(2 * hidden).map(() => gauss() * 0.002);
+  const maskEmb = new Float32Array(hidden).map(() => gauss() * 0.002);
 
   const files: string[] = [];
   await mkdir(join(dir, 'onnx'), { recursive: true });
@@ -178,8 +179,10 @@ export async function generateTinyModel(dir: string, options: TinyModelOptions =
     const positions = g.op('Range', [g.init(int64Tensor('zero', [], [0])), seqLen, g.init(int64Tensor('one', [], [1]))]);
     const pos = g.op('Gather', [g.init(floatTensor('embeddings.position', [maxPositions, hidden], posEmb)), positions]);
     const types = g.op('Gather', [g.init(floatTensor('embeddings.token_type', [2, hidden], typeEmb)), 'token_type_ids']);
-    let x = g.op('Add', [g.op('Add', [words, pos]), types]);
     const maskF = g.op('Cast', ['attention_mask'], { to: F });
+    // Attended tokens get a small extra vector: the mask is an input that shapes the output even without layers.
+    const maskVec = g.op('Mul', [g.op('Unsqueeze', [maskF, g.init(int64Tensor('axes_last', [1], [-1]))]), g.init(floatTensor('embeddings.attended', [hidden], maskEmb))]);
+    let x = g.op('Add', [g.op('Add', [g.op('Add', [words, pos]), types]), maskVec]);
     const ones = (n: number) => new Float32Array(n).fill(1);
     if (layers > 0) {
       // Additive attention bias [batch, 1, 1, seq]: 0 for tokens, -10000 for padding.
@@ -208,9 +211,8 @@ export async function generateTinyModel(dir: string, options: TinyModelOptions =
         x = g.op('Add', [x, g.linear(gelu, `${p}.down`, w(intermediate * hidden, 0.002), intermediate, hidden, new Float32Array(hidden))]);
       }
     }
-    // Padding positions come out as zeros (the pipeline's mean pooling ignores them anyway).
-    const out = g.op('Mul', [x, g.op('Unsqueeze', [maskF, g.init(int64Tensor('axes_last', [1], [-1]))])]);
-    g.nodes.push(onnx.NodeProto.create({ opType: 'Identity', input: [out], output: ['last_hidden_state'], name: 'output' }));
+    // Padding positions keep whatever they computed; mean pooling must skip them by the attention mask.
+    g.nodes.push(onnx.NodeProto.create({ opType: 'Identity', input: [x], output: ['last_hidden_state'], name: 'output' }));
 
     const dims = (...names: (string | number)[]) => ({ dim: names.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) });
     const input = (name: string) => ({ name, type: { tensorType: { elemType: I64, shape: dims('batch_size', 'sequence_length') } } });
