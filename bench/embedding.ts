@@ -1,9 +1,10 @@
 // Embedding throughput: the Embedder (worker thread + transformers.js pipeline, tokenising and pooling included)
 // against raw onnxruntime-node InferenceSession.run on pre-tokenised tensors of the same shapes, on a generated model
 // with all-MiniLM-L6-v2's compute (6 layers × 384-d, 12 heads, 1536 feed-forward; q8 by default) and the same batch
-// (32 sentences of 16 tokens). Also: cold load time, what a loaded worker adds to RSS, main-thread event-loop delay
-// while embedding, and how long a query waits behind a background backlog. The hub is out of reach here, so the
-// weights are random: the figures are about compute and overhead, not about retrieval quality.
+// (32 sentences of 16 tokens). Also: cold load time, the memory a loaded worker costs (child process, the default, and
+// worker thread) and what stays after its idle stop, main-thread event-loop delay while embedding, and how long a
+// query waits behind a background backlog. The hub is out of reach here, so the weights are random: the figures are
+// about compute and overhead, not about retrieval quality.
 // Usage: node bench/embedding.ts [rounds=30] [dtype=q8]
 
 import { spawnSync } from 'node:child_process';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { createEmbedder, DTYPE_FILE_SUFFIX, sessionOptions } from '../src/memory/embedder.ts';
+import { createEmbedder, DTYPE_FILE_SUFFIX, sessionOptions, type Isolation } from '../src/memory/embedder.ts';
 import { generateTinyModel, SYNONYM_GROUPS, STOPWORDS, TINY_MODEL_ID } from '../test/support/tiny-model.ts';
 import { line, percentile, summary } from './stats.ts';
 
@@ -36,30 +37,45 @@ export interface EmbeddingBenchResult {
   rawPerSec: number;
   ratio: number;
   coldLoadMs: number;
-  workerRssMb: { tiny: number; miniLmLike: number; afterIdleStop: number };
+  rss: Record<Isolation, RssFigures>;
 }
 
-/** Child mode: RSS of a process before, with and after a loaded embedding worker (printed as JSON). */
-async function rssChild(modelsDir: string, model: string, dtype: string): Promise<void> {
+interface RssFigures { baseline: number; bot: number; worker: number; botAfterStop: number; workerAfterStop: number }
+
+/** RSS of this process's children (the embedding process, when there is one). */
+function childrenRssMb(): number {
+  const children = readFileSync(`/proc/self/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  return children.reduce((sum, pid) => {
+    try {
+      return sum + Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    } catch {
+      return sum; // already gone
+    }
+  }, 0);
+}
+
+/** Child mode: RSS of a bot-like process before, with and after a loaded embedding worker (printed as JSON). */
+async function rssChild(modelsDir: string, model: string, dtype: string, isolation: Isolation): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
   await sleep(200);
   gc();
   const baseline = rssMb();
-  const embedder = createEmbedder({ model, dtype, modelsDir, allowDownload: false, logger, idleMs: 300 });
+  const embedder = createEmbedder({ model, dtype, modelsDir, allowDownload: false, logger, idleMs: 300, isolation });
   for (let i = 0; i < 5; i++) await embedder.embed(benchSentences(BATCH));
-  const loaded = rssMb();
+  const figures: Partial<RssFigures> = { baseline, bot: rssMb() - baseline, worker: childrenRssMb() };
   while (embedder.status().state !== 'idle') await sleep(50);
   await sleep(1000);
   gc();
-  const stopped = rssMb();
+  figures.botAfterStop = rssMb() - baseline;
+  figures.workerAfterStop = childrenRssMb();
   await embedder.close();
-  process.stdout.write(JSON.stringify({ baseline, loaded, stopped }));
+  process.stdout.write(JSON.stringify(figures));
 }
 
-function measureRss(modelsDir: string, model: string, dtype: string): { baseline: number; loaded: number; stopped: number } {
-  const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--rss-child', modelsDir, model, dtype], { encoding: 'utf8' });
+function measureRss(modelsDir: string, model: string, dtype: string, isolation: Isolation): RssFigures {
+  const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--rss-child', modelsDir, model, dtype, isolation], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`RSS child failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as { baseline: number; loaded: number; stopped: number };
+  return JSON.parse(r.stdout) as RssFigures;
 }
 
 export async function benchEmbedding(options: { rounds?: number; dtype?: 'q8' | 'fp32' } = {}): Promise<EmbeddingBenchResult> {
@@ -76,6 +92,7 @@ export async function benchEmbedding(options: { rounds?: number; dtype?: 'q8' | 
 
     // Cold start: worker thread, transformers.js import, session creation, warm-up.
     const embedder = createEmbedder({ model, dtype, modelsDir, allowDownload: false, logger, batchSize: BATCH });
+    const lean = createEmbedder({ model, dtype, modelsDir, allowDownload: false, logger }); // default batch size
     t = performance.now();
     await embedder.embed(['warm up']);
     const coldLoadMs = performance.now() - t;
@@ -129,52 +146,53 @@ export async function benchEmbedding(options: { rounds?: number; dtype?: 'q8' | 
     const embedderPerSec = perSec(emb);
     await session.release();
 
-    // Queued work (10 batches at once) while the main thread's event loop is watched.
+    await embedder.close();
+
+    // The defaults from here: queued work (10 × 32 texts at once) while the main thread's event loop is watched.
+    await lean.embed(sentences);
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
     t = performance.now();
-    await Promise.all(Array.from({ length: 10 }, () => embedder.embed(sentences, { priority: 'background' })));
+    await Promise.all(Array.from({ length: 10 }, () => lean.embed(sentences, { priority: 'background' })));
     const queuedPerSec = (10 * BATCH * 1000) / (performance.now() - t);
     delay.disable();
 
-    // A query behind a backlog of background batches waits for at most the batch in flight.
-    const backlog = embedder.embed(benchSentences(BATCH * 20), { priority: 'background' });
+    // A query behind a backlog of background work waits for at most the batch in flight.
+    const backlog = lean.embed(benchSentences(BATCH * 20), { priority: 'background' });
     const queryMs: number[] = [];
     for (let i = 0; i < 15; i++) {
       await sleep(37);
       t = performance.now();
-      await embedder.embed(['when is the client invoice due'], { priority: 'query' });
+      await lean.embed(['when is the client invoice due'], { priority: 'query' });
       queryMs.push(performance.now() - t);
     }
     await backlog;
-    t = performance.now();
-    for (let i = 0; i < 10; i++) await embedder.embed(['when is the client invoice due'], { priority: 'query' });
-    const idleQueryMs = (performance.now() - t) / 10;
-    await embedder.close();
+    const idleQuery: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      t = performance.now();
+      await lean.embed(['when is the client invoice due'], { priority: 'query' });
+      idleQuery.push(performance.now() - t);
+    }
+    await lean.close();
 
-    const tiny = measureRss(modelsDir, TINY_MODEL_ID, dtype);
-    const big = measureRss(modelsDir, model, dtype);
+    const rss = { process: measureRss(modelsDir, model, dtype, 'process'), thread: measureRss(modelsDir, model, dtype, 'thread') };
+    const tinyRss = measureRss(modelsDir, TINY_MODEL_ID, dtype, 'process');
 
     const ratio = embedderPerSec / rawPerSec;
     line(`raw onnxruntime (${shape} int64)`, `${rawPerSec.toFixed(0)} sentences/s   batch ${summary(raw, 'ms')}`);
     line('Embedder (worker + transformers.js)', `${embedderPerSec.toFixed(0)} sentences/s   batch ${summary(emb, 'ms')}`);
     line('Embedder / raw onnxruntime', `${(ratio * 100).toFixed(1)} %`, '≥ 90 %');
-    line('Embedder, 10 batches queued at once', `${queuedPerSec.toFixed(0)} sentences/s`);
+    line('default batch (8): 10 × 32 texts queued', `${queuedPerSec.toFixed(0)} sentences/s`);
     line('main-thread event-loop delay meanwhile', `p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms  max ${(delay.max / 1e6).toFixed(1)} ms`);
     line('query behind a background backlog', summary(queryMs, 'ms'));
-    line('query with nothing queued', `${idleQueryMs.toFixed(1)} ms`);
+    line('query with nothing queued', summary(idleQuery, 'ms'));
     line('cold load (worker + import + session)', `${coldLoadMs.toFixed(0)} ms`);
-    line('RSS: process without a worker', `${big.baseline.toFixed(0)} MB`);
-    line('RSS added by a loaded worker, tiny', `+${(tiny.loaded - tiny.baseline).toFixed(0)} MB`);
-    line('RSS added by a loaded worker, MiniLM-like', `+${(big.loaded - big.baseline).toFixed(0)} MB`);
-    line('RSS after the idle stop (MiniLM-like)', `+${(big.stopped - big.baseline).toFixed(0)} MB over baseline`);
-    return {
-      embedderPerSec,
-      rawPerSec,
-      ratio,
-      coldLoadMs,
-      workerRssMb: { tiny: tiny.loaded - tiny.baseline, miniLmLike: big.loaded - big.baseline, afterIdleStop: big.stopped - big.baseline },
-    };
+    line('RSS of the bot-like process, no worker', `${rss.process.baseline.toFixed(0)} MB`);
+    line('child process: bot + worker, loaded', `+${rss.process.bot.toFixed(0)} MB + ${rss.process.worker.toFixed(0)} MB (worker process; tiny model ${tinyRss.worker.toFixed(0)} MB)`);
+    line('child process: after the idle stop', `+${rss.process.botAfterStop.toFixed(0)} MB + ${rss.process.workerAfterStop.toFixed(0)} MB`);
+    line('worker thread: bot, loaded', `+${rss.thread.bot.toFixed(0)} MB`);
+    line('worker thread: after the idle stop', `+${rss.thread.botAfterStop.toFixed(0)} MB (not given back)`);
+    return { embedderPerSec, rawPerSec, ratio, coldLoadMs, rss };
   } finally {
     rmSync(modelsDir, { recursive: true, force: true });
   }
@@ -182,7 +200,7 @@ export async function benchEmbedding(options: { rounds?: number; dtype?: 'q8' | 
 
 if (import.meta.main) {
   if (process.argv[2] === '--rss-child') {
-    await rssChild(process.argv[3] ?? '', process.argv[4] ?? '', process.argv[5] ?? 'q8');
+    await rssChild(process.argv[3] ?? '', process.argv[4] ?? '', process.argv[5] ?? 'q8', process.argv[6] === 'thread' ? 'thread' : 'process');
   } else {
     const dtype = process.argv[3] === 'fp32' ? 'fp32' : 'q8';
     await benchEmbedding({ rounds: Number(process.argv[2] ?? 30), dtype });

@@ -1,21 +1,25 @@
-// The embedding worker thread: loads the transformers.js feature-extraction pipeline (mean pooling, L2-normalised)
-// from MODELS_DIR, downloading it first when allowed, then answers one batch at a time. It runs off the main
-// thread so tokenising and onnxruntime never block the chat. The protocol types live in embedder.ts.
+// The embedding worker: loads the transformers.js feature-extraction model from MODELS_DIR (downloading it first
+// when allowed), then answers one batch at a time with mean-pooled, L2-normalised vectors. It runs as a child
+// process (forked with the init as argv[2]) or as a worker thread (workerData); see embed-runner.ts.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { LogLevel, env, pipeline } from '@huggingface/transformers';
-import type { FromWorker, LoadFailure, ToWorker, WorkerInit } from './embedder.ts';
+import type { FromWorker, LoadFailure, ToWorker, WorkerInit } from './embed-runner.ts';
 
 const port = parentPort;
-if (!port) throw new Error('embed-worker.ts runs as a worker thread (see embedder.ts)');
-const init = workerData as WorkerInit;
-const send = (msg: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
+const parentSend = process.send?.bind(process);
+if (!port && !parentSend) throw new Error('embed-worker.ts runs as a child process or worker thread of the embedder (see embed-runner.ts)');
+const init = (port ? workerData : JSON.parse(process.argv[2] ?? '{}')) as WorkerInit;
+const send = (msg: FromWorker, transfer: ArrayBuffer[] = []) => (port ? port.postMessage(msg, transfer) : parentSend?.(msg));
+const onMessage = (handler: (msg: ToWorker) => void) => (port ? port.on('message', handler) : process.on('message', handler));
+// A child whose bot has gone (crashed, killed) leaves with it.
+if (!port) process.on('disconnect', () => process.exit(0));
 
 env.localModelPath = init.modelsDir;
 env.cacheDir = init.modelsDir;
 env.allowLocalModels = true;
 env.allowRemoteModels = init.allowDownload;
-env.logLevel = LogLevel.ERROR; // its warnings would go to the bot's stdout; failures reach the bot's log instead
+env.logLevel = LogLevel.ERROR; // warnings would only clutter the bot's output; failures reach its log as messages
 if (init.remoteHost) env.remoteHost = init.remoteHost.endsWith('/') ? init.remoteHost : `${init.remoteHost}/`;
 
 /** A hub that never answers must not hang loading forever: the response headers must come within 30 s. */
@@ -101,7 +105,7 @@ try {
   send({ type: 'failed', ...classify(err) }); // the main thread terminates this worker
 }
 
-port.on('message', (msg: ToWorker) => {
+onMessage((msg) => {
   void (async () => {
     try {
       if (!extractor) throw new Error('the model is not loaded');

@@ -1,14 +1,15 @@
 // Local sentence embeddings for memory: the Embedder port and its implementation on transformers.js, which runs in
-// a worker thread (embed-worker.ts) so the chat never waits for it. Texts queue up here; 'query' work jumps ahead of
-// 'background' work, and small requests are packed into batches. The worker starts on first use and stops after
-// `idleMs` without work, so an idle bot does not hold the model. A model that is missing (downloads off) or cannot be
-// downloaded makes the embedder 'unavailable' with a one-sentence reason; memory then keeps to keyword recall.
+// a worker (embed-worker.ts: a child process by default, or a worker thread; see embed-runner.ts) so the chat never
+// waits for it. Texts queue up here; 'query' work jumps ahead of 'background' work, and small requests are packed
+// into batches. The worker starts on first use and stops after `idleMs` without work, so an idle bot does not hold
+// the model. A model that is missing (downloads off) or cannot be downloaded makes the embedder 'unavailable' with a
+// one-sentence reason; memory then keeps to keyword recall.
 
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { SoloError } from '../domain/errors.ts';
 import type { Logger } from '../observability/logger.ts';
+import { missingModelFiles, sessionOptions, startRunner, type FromWorker, type Isolation, type LoadFailure, type Runner, type ToWorker, type WorkerInit } from './embed-runner.ts';
+
+export { DTYPE_FILE_SUFFIX, missingModelFiles, modelFiles, sessionOptions, type Isolation } from './embed-runner.ts';
 
 export type EmbedderState = 'off' | 'idle' | 'loading' | 'downloading' | 'ready' | 'unavailable';
 
@@ -39,7 +40,10 @@ export interface EmbedderOptions {
   logger: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
   /** Stop the worker after this long without work (default 5 minutes). */
   idleMs?: number;
-  /** Texts per model call (default 32). */
+  /**
+   * Texts per model call (default 8). On a 2-core machine throughput was flat from 4 to 32 for a MiniLM-sized model,
+   * while a query waits for the batch in flight: ~35 ms at 8, ~150 ms at 32.
+   */
   batchSize?: number;
   /** First wait before trying a failed download again; doubles up to 32× (default 60 s). */
   retryMs?: number;
@@ -47,45 +51,14 @@ export interface EmbedderOptions {
   remoteHost?: string;
   /** onnxruntime intra-op threads (default: onnxruntime's choice, one per core). */
   threads?: number;
+  /** 'process' (default: memory goes back when it stops, a native crash stays contained) or 'thread'. */
+  isolation?: Isolation;
   /** Worker script (tests wrap the real one); default ./embed-worker.ts. */
   workerUrl?: URL;
 }
 
 /** An embedding request failed; `code` says why: embedder_off, embedder_unavailable, embedder_crashed, embedder_closed, embed_failed. */
 export class EmbedderError extends SoloError {}
-
-// Worker protocol (embed-worker.ts imports these types).
-export interface WorkerInit { model: string; dtype: string; modelsDir: string; allowDownload: boolean; remoteHost?: string; sessionOptions: SessionOptions }
-export interface SessionOptions { intraOpNumThreads?: number; extra: Record<string, unknown> }
-
-/**
- * onnxruntime settings of the embedding session (the benchmark's raw session uses the same). Its pool threads spin
- * between runs by default; on a small machine that burns the cores the chat needs, and measured slower here whenever
- * anything else runs. Embedding is background work: no spinning.
- */
-export function sessionOptions(threads?: number): SessionOptions {
-  return { ...(threads ? { intraOpNumThreads: threads } : {}), extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } };
-}
-export type LoadFailure = 'missing' | 'network' | 'not_on_hub' | 'error';
-export type ToWorker = { type: 'embed'; id: number; texts: string[] };
-export type FromWorker =
-  | { type: 'progress'; progress: number; loaded: number; total: number }
-  | { type: 'ready'; dims: number; loadMs: number }
-  | { type: 'failed'; kind: LoadFailure; detail: string }
-  | { type: 'result'; id: number; dims: number; data: Float32Array }
-  | { type: 'error'; id: number; message: string };
-
-/** File-name suffix transformers.js appends to onnx/model for each weights variant. */
-export const DTYPE_FILE_SUFFIX: Readonly<Record<string, string>> = { fp32: '', fp16: '_fp16', q8: '_quantized', q4: '_q4' };
-
-/** The files a model needs in `modelsDir/<model>/`, relative to it. */
-export function modelFiles(dtype: string): string[] {
-  return ['config.json', 'tokenizer.json', 'tokenizer_config.json', `onnx/model${DTYPE_FILE_SUFFIX[dtype] ?? ''}.onnx`];
-}
-
-export function missingModelFiles(modelsDir: string, model: string, dtype: string): string[] {
-  return modelFiles(dtype).filter((f) => !existsSync(join(modelsDir, model, f)));
-}
 
 interface Job {
   texts: string[];
@@ -121,7 +94,7 @@ class WorkerEmbedder implements Embedder {
   #dims: number | undefined;
   #reason: string | undefined;
   #progress: number | undefined;
-  #worker: Worker | undefined;
+  #worker: Runner | undefined;
   #queries: Job[] = [];
   #background: Job[] = [];
   #inFlight: Batch | undefined;
@@ -209,21 +182,22 @@ class WorkerEmbedder implements Embedder {
     this.#progress = missing.length > 0 ? 0 : undefined;
     this.#loadStarted = performance.now();
     this.#log.info({ model: this.model, dtype: this.#o.dtype, download: missing.length > 0 }, missing.length > 0 ? 'embedding model: downloading' : 'embedding model: loading');
-    const worker = new Worker(this.#o.workerUrl ?? new URL('./embed-worker.ts', import.meta.url), { workerData: init });
+    const script = this.#o.workerUrl ?? new URL('./embed-worker.ts', import.meta.url);
+    const worker: Runner = startRunner(this.#o.isolation ?? 'process', script, init, {
+      message: (msg) => this.#onMessage(worker, msg),
+      crash: (err) => this.#onCrash(worker, err),
+    });
     this.#worker = worker;
-    worker.on('message', (msg: FromWorker) => this.#onMessage(worker, msg));
-    worker.on('error', (err: Error) => this.#onCrash(worker, err));
-    worker.on('exit', (code) => this.#onCrash(worker, new Error(`the worker exited with code ${code}`)));
   }
 
   async #stopWorker(): Promise<void> {
     clearTimeout(this.#idleTimer);
     const worker = this.#worker;
     this.#worker = undefined;
-    if (worker) await worker.terminate();
+    if (worker) await worker.stop();
   }
 
-  #onMessage(worker: Worker, msg: FromWorker): void {
+  #onMessage(worker: Runner, msg: FromWorker): void {
     if (worker !== this.#worker) return;
     switch (msg.type) {
       case 'progress': {
@@ -272,7 +246,7 @@ class WorkerEmbedder implements Embedder {
     }
   }
 
-  #onCrash(worker: Worker, err: Error): void {
+  #onCrash(worker: Runner, err: Error): void {
     if (worker !== this.#worker) return; // stopped on purpose, or already handled
     this.#worker = undefined;
     const loading = this.#state === 'loading' || this.#state === 'downloading';
@@ -315,7 +289,7 @@ class WorkerEmbedder implements Embedder {
   /** Sends the next batch when the worker is ready and idle: queries first, small jobs packed together. */
   #pump(): void {
     if (this.#inFlight || this.#state !== 'ready' || !this.#worker) return;
-    const size = Math.max(1, this.#o.batchSize ?? 32);
+    const size = Math.max(1, this.#o.batchSize ?? 8);
     const batch: Batch = { id: this.#nextId++, parts: [] };
     let count = 0;
     for (const queue of [this.#queries, this.#background]) {
@@ -335,7 +309,7 @@ class WorkerEmbedder implements Embedder {
     }
     const texts = batch.parts.flatMap(({ job, indices }) => indices.map((i) => job.texts[i] ?? ''));
     this.#inFlight = batch;
-    this.#worker.postMessage({ type: 'embed', id: batch.id, texts } satisfies ToWorker);
+    this.#worker.send({ type: 'embed', id: batch.id, texts } satisfies ToWorker);
   }
 
   #scheduleIdleStop(): void {

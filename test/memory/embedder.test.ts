@@ -183,31 +183,35 @@ describe('when there is no model', () => {
   });
 });
 
-describe('worker lifecycle', () => {
-  test('a worker that dies mid-batch rejects what was pending; the next call starts a fresh one', async () => {
-    const e = embedder({ batchSize: 4, workerUrl: new URL('./crash-worker.ts', import.meta.url) });
-    await e.embed(['warm']);
-    const crashing = e.embed(['budget', '__crash__']);
-    const queued = e.embed(Array.from({ length: 20 }, (_, i) => `meeting ${i}`));
-    const crashed = (x: unknown) => x instanceof EmbedderError && x.code === 'embedder_crashed' && /stopped unexpectedly/.test(x.message);
-    await Promise.all([assert.rejects(crashing, crashed), assert.rejects(queued, crashed)]);
-    assert.equal(e.status().state, 'idle');
-    const [v] = await e.embed(['budget']);
-    assert.equal(v?.length, 64);
-    assert.equal(e.status().state, 'ready');
-  });
+for (const isolation of ['process', 'thread'] as const) {
+  describe(`worker lifecycle (${isolation})`, () => {
+    test('a worker that dies mid-batch rejects what was pending; the next call starts a fresh one', async () => {
+      const e = embedder({ isolation, batchSize: 4, workerUrl: new URL('./crash-worker.ts', import.meta.url) });
+      await e.embed(['warm']);
+      const crashing = e.embed(['budget', '__crash__']);
+      const queued = e.embed(Array.from({ length: 20 }, (_, i) => `meeting ${i}`));
+      const crashed = (x: unknown) => x instanceof EmbedderError && x.code === 'embedder_crashed' && /stopped unexpectedly.*code 70/.test(x.message);
+      await Promise.all([assert.rejects(crashing, crashed), assert.rejects(queued, crashed)]);
+      assert.equal(e.status().state, 'idle');
+      const [v] = await e.embed(['budget']);
+      assert.equal(v?.length, 64);
+      assert.equal(e.status().state, 'ready');
+    });
 
-  test('the worker stops after idling and starts again on demand', async () => {
-    const e = embedder({ idleMs: 150 });
-    const before = (await e.embed(['contract signed']))[0];
-    assert.equal(e.status().state, 'ready');
-    await until(() => e.status().state === 'idle');
-    assert.ok(logs.some((l) => l.includes('embedding worker stopped after idling')));
-    assert.deepEqual(e.status(), { state: 'idle', model: TINY_MODEL_ID, dims: 64 });
-    const again = (await e.embed(['contract signed']))[0];
-    assert.ok(before && again && dot(before, again) > 0.9999);
+    test('the worker stops after idling and starts again on demand', async () => {
+      const e = embedder({ isolation, idleMs: 150 });
+      const first = (await e.embed(['contract signed']))[0];
+      assert.equal(e.status().state, 'ready');
+      await until(() => e.status().state === 'idle');
+      assert.ok(logs.some((l) => l.includes('embedding worker stopped after idling')));
+      assert.deepEqual(e.status(), { state: 'idle', model: TINY_MODEL_ID, dims: 64 });
+      const again = (await e.embed(['contract signed']))[0];
+      assert.ok(first && again && dot(first, again) > 0.9999);
+    });
   });
+}
 
+describe('closing', () => {
   test('close rejects pending work and refuses new work', async () => {
     const e = embedder();
     const pending = assert.rejects(e.embed(Array.from({ length: 50 }, (_, i) => `task ${i}`)), (x: unknown) => x instanceof EmbedderError && x.code === 'embedder_closed');
