@@ -62,19 +62,23 @@ export function buildContext(items: readonly ContextItem[], options: ContextOpti
     if (count(header) > maxTokens) return { text: '', used: [], tokens: 0 };
     lines.push(header);
   }
-  const newline = count('\n');
   let total = header ? count(header) : 0;
+  let previous = header; // tokens merge only across the line break, so the previous line is context enough
+  let previousTokens = total;
   for (const item of items) {
     const text = oneLine(item.text);
     const rawSource = item.source ?? item.meta?.source;
     const source = rawSource ? oneLine(rawSource) : undefined;
-    const separator = lines.length > 0 ? newline : 0;
     const line = formatLine(item.id, text, source);
-    const cost = count(line) + separator;
+    const lineTokens = count(line);
+    const cost = lines.length > 0 ? count(`${previous}\n${line}`) - previousTokens : lineTokens;
+    const separator = lines.length > 0 ? Math.max(0, cost - lineTokens) : 0;
     if (total + cost <= maxTokens) {
       lines.push(line);
       used.push(item.id);
       total += cost;
+      previous = line;
+      previousTokens = lineTokens;
       continue;
     }
     if (used.length === 0) {
@@ -88,8 +92,8 @@ export function buildContext(items: readonly ContextItem[], options: ContextOpti
     }
     break;
   }
-  // Pieces were counted one by one; the joined text is counted again and trailing lines dropped in the rare case
-  // a tokenizer merges across a line break into more tokens than the parts.
+  // Lines were counted pairwise; the joined text is counted once more, and trailing lines dropped should a
+  // tokenizer see it otherwise.
   let text = lines.join('\n');
   let tokens = text ? count(text) : 0;
   while (tokens > maxTokens && lines.length > 0) {

@@ -16,7 +16,7 @@
 
 import { keywordTerms } from '../../domain/text.ts';
 import { KeywordIndex } from './keyword-index.ts';
-import { checkId, createVectorIndex, normalized, type HnswOptions, type TieredVectorIndex } from './vector-index.ts';
+import { checkId, createVectorIndex, normalized, type HnswOptions, type ScoredId, type TieredVectorIndex } from './vector-index.ts';
 
 export interface HybridWeights {
   keyword: number;
@@ -145,6 +145,8 @@ export interface RecallIndexOptions {
   /** How many hits each index contributes before fusion: max(k · poolFactor, minPool). Defaults 4 and 40. */
   poolFactor?: number;
   minPool?: number;
+  /** An entity filter keeping at most this many items is searched exactly among them. Default 5000. */
+  exactSubsetMax?: number;
 }
 
 function checkMeta(meta: ItemMeta): ItemMeta {
@@ -172,6 +174,7 @@ export class RecallIndex {
   readonly #byKind = new Map<string, Set<number>>();
   readonly #poolFactor: number;
   readonly #minPool: number;
+  readonly #exactSubsetMax: number;
 
   constructor(options: RecallIndexOptions) {
     this.dims = options.dims;
@@ -180,6 +183,7 @@ export class RecallIndex {
     this.weights = { ...DEFAULT_WEIGHTS, ...options.weights };
     this.#poolFactor = options.poolFactor ?? 4;
     this.#minPool = options.minPool ?? 40;
+    this.#exactSubsetMax = options.exactSubsetMax ?? 5000;
   }
 
   get size(): number {
@@ -254,10 +258,15 @@ export class RecallIndex {
     if (!(q.now instanceof Date) || Number.isNaN(q.now.getTime())) throw new RangeError('now must be a valid Date');
     const terms = keywordTerms(q.query ?? '');
     const unit = q.vector === undefined ? undefined : normalized(q.vector, this.dims);
-    const allow = this.#filter(q.entities, q.kinds);
-    if (allow === null || (terms.length === 0 && !unit)) return [];
+    const filter = this.#filter(q.entities, q.kinds);
+    if (filter === null || (terms.length === 0 && !unit)) return [];
+    const { allow, allowed } = filter;
     const pool = Math.max(q.k * this.#poolFactor, this.#minPool);
-    const vectorHits = unit ? this.vectors.searchNormalized(unit, pool, allow) : [];
+    let vectorHits: ScoredId[] = [];
+    if (unit) {
+      vectorHits =
+        allowed && allowed.size <= this.#exactSubsetMax ? this.vectors.searchAmong(unit, pool, allowed) : this.vectors.searchNormalized(unit, pool, allow);
+    }
     const cosine = new Map(vectorHits.map((h) => [h.id, h.score]));
     const { hits: keywordHits, scoreOf } = this.keyword.searchWith(terms, pool, allow, [...cosine.keys()]);
     const bm25 = new Map(scoreOf);
@@ -286,8 +295,11 @@ export class RecallIndex {
     });
   }
 
-  /** undefined: no filter; null: the filter matches nothing; else a predicate over ids. */
-  #filter(entities: readonly string[] | undefined, kinds: readonly string[] | undefined): ((id: number) => boolean) | undefined | null {
+  /** null: the filter matches nothing; else a predicate (none: no filter) and, for entity filters, the id set. */
+  #filter(
+    entities: readonly string[] | undefined,
+    kinds: readonly string[] | undefined,
+  ): { allow?: (id: number) => boolean; allowed?: ReadonlySet<number> } | null {
     const kindSet = kinds && kinds.length > 0 ? new Set(kinds) : undefined;
     if (entities && entities.length > 0) {
       // Materialise the (usually small) set of items linked to any of the entities, narrowed by kind.
@@ -297,13 +309,13 @@ export class RecallIndex {
           if (!kindSet || kindSet.has(this.#items.get(id)!.meta.kind)) allowed.add(id);
         }
       }
-      return allowed.size === 0 ? null : (id) => allowed.has(id);
+      return allowed.size === 0 ? null : { allow: (id) => allowed.has(id), allowed };
     }
     if (kindSet) {
       if (![...kindSet].some((k) => (this.#byKind.get(k)?.size ?? 0) > 0)) return null;
-      return (id) => kindSet.has(this.#items.get(id)?.meta.kind ?? '');
+      return { allow: (id) => kindSet.has(this.#items.get(id)?.meta.kind ?? '') };
     }
-    return undefined;
+    return {};
   }
 
   #link(id: number, meta: ItemMeta): void {

@@ -177,6 +177,16 @@ export class ExactIndex implements VectorIndex {
     return top.toArray();
   }
 
+  /** Exact top-k among the given ids only (ids without a vector are skipped). */
+  searchAmong(unit: Float32Array, k: number, ids: Iterable<number>): ScoredId[] {
+    const top = new TopK(k);
+    for (const id of ids) {
+      const slot = this.#slots.get(id);
+      if (slot !== undefined) top.push(id, dot(unit, this.#data, slot * this.dims, this.dims));
+    }
+    return top.toArray();
+  }
+
   /** Every stored id with its unit vector, in slot order. */
   *entries(): Generator<[number, Float32Array]> {
     for (const [id, slot] of this.#slots) yield [id, this.#data.subarray(slot * this.dims, (slot + 1) * this.dims)];
@@ -284,17 +294,19 @@ export class HnswIndex implements VectorIndex {
   searchNormalized(unit: Float32Array, k: number, allow?: (id: number) => boolean, maxFetch = 4096): ScoredId[] {
     const n = this.#ids.size;
     if (k <= 0 || n === 0) return [];
-    if (!allow) return this.#raw(unit, Math.min(k, n));
+    if (!allow) return this.nearest(unit, k);
     let fetch = Math.min(n, Math.max(4 * k, 40));
     for (;;) {
-      const hits = this.#raw(unit, fetch).filter((h) => allow(h.id));
+      const hits = this.nearest(unit, fetch).filter((h) => allow(h.id));
       if (hits.length >= k || fetch >= n || fetch >= maxFetch) return hits.slice(0, k);
       fetch = Math.min(n, maxFetch, fetch * 4);
     }
   }
 
-  #raw(unit: Float32Array, k: number): ScoredId[] {
-    const m = this.#index.search(unit, k, 1);
+  /** The graph's k nearest to a unit-length query, unfiltered. */
+  nearest(unit: Float32Array, k: number): ScoredId[] {
+    if (k <= 0 || this.#ids.size === 0) return [];
+    const m = this.#index.search(unit, Math.min(k, this.#ids.size), 1);
     const out: ScoredId[] = [];
     for (let i = 0; i < m.keys.length; i++) out.push({ id: Number(m.keys[i]), score: 1 - m.distances[i]! });
     return out;
@@ -384,20 +396,27 @@ export class TieredVectorIndex implements VectorIndex {
   searchNormalized(unit: Float32Array, k: number, allow?: (id: number) => boolean): ScoredId[] {
     const hnsw = this.#hnsw;
     if (!hnsw || this.size < this.exactBelow || k <= 0) return this.#exact.searchNormalized(unit, k, allow);
-    if (!allow) return this.#rescore(unit, hnsw.searchNormalized(unit, k), k);
-    // Filtered: one over-fetch; if the filter kept too few to finish in a second round, scan exactly instead (the
-    // scan only computes dot products for allowed ids, so it is cheap exactly when the filter is selective).
+    if (!allow) return this.#rescore(unit, hnsw.nearest(unit, k), k);
+    // Filtered: over-fetch from the graph while that stays shallow (where HNSW is accurate); a filter so selective
+    // that the allowed items would sit deep in the graph's ranking gets an exact scan instead, which is cheap then
+    // because the scan computes dot products only for allowed ids.
     const n = this.size;
+    const maxDepth = Math.max(16 * k, 160);
     let fetch = Math.min(n, Math.max(4 * k, 40));
     for (let round = 0; round < 2; round++) {
-      const hits = hnsw.searchNormalized(unit, fetch, allow, fetch);
+      const hits = hnsw.nearest(unit, fetch).filter((h) => allow(h.id));
       if (hits.length >= k) return this.#rescore(unit, hits, k);
-      if (fetch >= n) return this.#exact.searchNormalized(unit, k, allow);
+      if (fetch >= n) break;
       const needed = hits.length === 0 ? Infinity : Math.ceil((2 * k * fetch) / hits.length);
-      if (needed > 2048) break;
+      if (needed > maxDepth) break;
       fetch = Math.min(n, needed);
     }
     return this.#exact.searchNormalized(unit, k, allow);
+  }
+
+  /** Exact top-k among the given ids only (ids without a vector are skipped): for small, known subsets. */
+  searchAmong(unit: Float32Array, k: number, ids: Iterable<number>): ScoredId[] {
+    return this.#exact.searchAmong(unit, k, ids);
   }
 
   #rescore(unit: Float32Array, hits: ScoredId[], k: number): ScoredId[] {
