@@ -101,6 +101,7 @@ class WorkerEmbedder implements Embedder {
   #idleTimer: NodeJS.Timeout | undefined;
   #retryAt = 0;
   #failures = 0;
+  #failure: LoadFailure | undefined;
   #nextId = 1;
   #lastProgressLog = 0;
   #loadStarted = 0;
@@ -156,8 +157,9 @@ class WorkerEmbedder implements Embedder {
   // ── worker lifecycle ──────────────────────────────────────────────────────────────────────────────────────────
 
   #mayRetry(): boolean {
-    // A missing model with downloads off is looked for again at once (someone may have run `npm run models`).
-    if (!this.#o.allowDownload) return missingModelFiles(this.#o.modelsDir, this.model, this.#o.dtype).length === 0;
+    // A missing model with downloads off is looked for again at once (someone may have run `npm run models`);
+    // anything else (a failed download, a file that does not load) waits for the backoff.
+    if (this.#failure === 'missing' && !this.#o.allowDownload) return missingModelFiles(this.#o.modelsDir, this.model, this.#o.dtype).length === 0;
     return Date.now() >= this.#retryAt;
   }
 
@@ -181,7 +183,7 @@ class WorkerEmbedder implements Embedder {
     this.#state = missing.length > 0 ? 'downloading' : 'loading';
     this.#progress = missing.length > 0 ? 0 : undefined;
     this.#loadStarted = performance.now();
-    this.#log.info({ model: this.model, dtype: this.#o.dtype, download: missing.length > 0 }, missing.length > 0 ? 'embedding model: downloading' : 'embedding model: loading');
+    this.#log.info({ model: this.model, dtype: this.#o.dtype, modelsDir: this.#o.modelsDir, download: missing.length > 0 }, missing.length > 0 ? 'embedding model: downloading' : 'embedding model: loading');
     const script = this.#o.workerUrl ?? new URL('./embed-worker.ts', import.meta.url);
     const worker: Runner = startRunner(this.#o.isolation ?? 'process', script, init, {
       message: (msg) => this.#onMessage(worker, msg),
@@ -259,6 +261,7 @@ class WorkerEmbedder implements Embedder {
 
   #unavailable(kind: LoadFailure, detail: string): void {
     this.#failures = Math.min(this.#failures + 1, 16);
+    this.#failure = kind;
     const wait = (this.#o.retryMs ?? 60_000) * Math.min(MAX_BACKOFF, 2 ** (this.#failures - 1));
     this.#retryAt = Date.now() + wait;
     this.#state = 'unavailable';
@@ -269,7 +272,8 @@ class WorkerEmbedder implements Embedder {
     void this.#stopWorker();
   }
 
-  #reasonFor(kind: LoadFailure, detail: string, waitMs: number): string {
+  #reasonFor(kind: LoadFailure, rawDetail: string, waitMs: number): string {
+    const detail = rawDetail.trim().replace(/[.\s]+$/, '');
     const where = `MODELS_DIR (${this.#o.modelsDir})`;
     const retry = `; memory uses keyword recall and tries again in ${Math.ceil(waitMs / 60_000)} min`;
     switch (kind) {

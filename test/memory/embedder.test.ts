@@ -3,7 +3,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -134,6 +134,19 @@ describe('when there is no model', () => {
     await generateTinyModel(join(dir, TINY_MODEL_ID), { dtypes: ['q8'] });
     assert.equal((await e.embed(['budget']))[0]?.length, 64);
     assert.equal(e.status().state, 'ready');
+  });
+
+  test('a model file that does not load → unavailable with the reason, and not retried before the backoff', async () => {
+    const dir = join(root, 'broken-models');
+    await generateTinyModel(join(dir, TINY_MODEL_ID), { dtypes: ['q8'] });
+    writeFileSync(join(dir, TINY_MODEL_ID, 'onnx/model_quantized.onnx'), 'not an onnx file');
+    const e = embedder({ modelsDir: dir, retryMs: 60_000 });
+    const loads = () => logs.filter((l) => l.includes('embedding model: loading') && l.includes(dir)).length;
+    await assert.rejects(e.embed(['budget']), (x: unknown) => x instanceof EmbedderError && x.code === 'embedder_unavailable');
+    assert.match(e.status().reason ?? '', /failed to load: .*tries again in 1 min/);
+    const before = loads();
+    for (let i = 0; i < 3; i++) await assert.rejects(e.embed(['budget']), /failed to load/);
+    assert.equal(loads(), before, 'no new worker before the retry time');
   });
 
   test('EMBEDDING_MODEL=off → state off and embed rejects', async () => {
