@@ -203,12 +203,12 @@ export async function generateTinyModel(dir: string, options: TinyModelOptions =
         const context = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), v]);
         const merged = g.op('Reshape', [g.op('Transpose', [context], { perm: [0, 2, 1, 3] }), flatShape]);
         // Output projections stay small so the residual stream keeps the synonym structure of the embeddings.
-        x = g.op('Add', [x, g.linear(merged, `${p}.o`, w(hidden * hidden, 0.002), hidden, hidden, new Float32Array(hidden))]);
+        x = g.op('Add', [x, g.linear(merged, `${p}.o`, w(hidden * hidden, 0.0005), hidden, hidden, new Float32Array(hidden))]);
         const up = g.linear(ln(x, `${p}.ln2`), `${p}.up`, w(hidden * intermediate, 0.02), hidden, intermediate, new Float32Array(intermediate));
         // GELU written as exported BERT graphs have it: 0.5·x·(1 + erf(x/√2)); onnxruntime fuses it.
         const erf = g.op('Erf', [g.op('Mul', [up, g.const(`${p}.inv_sqrt2`, Math.SQRT1_2)])]);
         const gelu = g.op('Mul', [g.op('Mul', [up, g.op('Add', [erf, g.const(`${p}.one`, 1)])]), g.const(`${p}.half`, 0.5)]);
-        x = g.op('Add', [x, g.linear(gelu, `${p}.down`, w(intermediate * hidden, 0.002), intermediate, hidden, new Float32Array(hidden))]);
+        x = g.op('Add', [x, g.linear(gelu, `${p}.down`, w(intermediate * hidden, 0.0005), intermediate, hidden, new Float32Array(hidden))]);
       }
     }
     // Padding positions keep whatever they computed; mean pooling must skip them by the attention mask.
