@@ -192,3 +192,39 @@ test('tiered index: a filter that keeps a small subset still gets the true top-k
     }
   }
 });
+
+test('tiered index: a deferred graph build answers exactly meanwhile and catches up in batches', async () => {
+  const data = dataset(1500, 6);
+  const index = createVectorIndex(DIMS, { exactBelow: 300, hnsw: { expansionAdd: 64, expansionSearch: 64 } });
+  index.addMany(data.map((vector, i) => ({ id: i + 1, vector })), { deferGraph: true });
+  assert.equal(index.pending, 1500);
+  assert.equal(index.mode, 'exact');
+  const truth = new Map(data.map((v, i) => [i + 1, v]));
+  const q = data[77]!;
+  assert.deepEqual(index.search(q, 10).map((h) => h.id), bruteForce(truth, q, 10));
+  // Writes while pending: a replaced vector and a removal are honoured by the catch-up.
+  const moved = Float32Array.from({ length: DIMS }, (_, i) => (i % 3 ? 2 : -2));
+  index.add(10, moved);
+  truth.set(10, moved);
+  index.remove(11);
+  truth.delete(11);
+  const catching = index.catchUp(100);
+  assert.ok(index.pending > 0, 'catchUp yields to the event loop');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(index.pending > 0 && index.pending < 1499, `part way: ${index.pending}`);
+  // Part graph, part pending: still every vector is searched.
+  const odd = (id: number): boolean => id % 2 === 1;
+  assert.deepEqual(index.search(moved, 1)[0]?.id, 10);
+  assert.ok(index.search(q, 10, odd).every((h) => odd(h.id)));
+  await catching;
+  assert.equal(index.pending, 0);
+  assert.equal(index.mode, 'hnsw');
+  assert.equal(index.search(moved, 1)[0]?.id, 10);
+  assert.ok(!index.search(data[10]!, 50).some((h) => h.id === 11));
+  let found = 0;
+  for (let i = 0; i < 50; i++) {
+    const want = new Set(bruteForce(truth, data[i * 29]!, 10));
+    found += index.search(data[i * 29]!, 10).filter((h) => want.has(h.id)).length;
+  }
+  assert.ok(found / 500 >= 0.95, `recall@10 ${found / 500}`);
+});

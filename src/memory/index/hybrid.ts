@@ -217,8 +217,11 @@ export class RecallIndex {
     this.#link(id, meta);
   }
 
-  /** Start-up rebuild: like upsert for each, with the vectors inserted into the graph in one batch. */
-  upsertMany(items: ReadonlyArray<{ id: number } & RecallItem>): void {
+  /**
+   * Start-up rebuild: like upsert for each, with the vectors inserted into the graph in one batch — or, with
+   * `deferGraph`, left for catchUp() (searches stay exact-correct meanwhile, only slower).
+   */
+  upsertMany(items: ReadonlyArray<{ id: number } & RecallItem>, options: { deferGraph?: boolean } = {}): void {
     const vectors: Array<{ id: number; vector: Float32Array }> = [];
     // Check every vector before changing anything, so a bad one cannot leave texts indexed without vectors.
     for (const { vector } of items) if (vector !== undefined) normalized(vector, this.dims);
@@ -226,7 +229,12 @@ export class RecallIndex {
       this.upsert(id, { text, meta });
       if (vector) vectors.push({ id, vector });
     }
-    this.vectors.addMany(vectors);
+    this.vectors.addMany(vectors, options);
+  }
+
+  /** Moves vectors left pending by upsertMany({ deferGraph }) into the HNSW graph, yielding between batches. */
+  async catchUp(batch?: number): Promise<void> {
+    await this.vectors.catchUp(batch);
   }
 
   /** Stores the embedding of a known item; false when the id is unknown (e.g. removed meanwhile). */

@@ -5,7 +5,7 @@
 // live across queries (stamped per query), so a query allocates nothing proportional to the corpus.
 
 import { keywordTerms, tokens } from '../../domain/text.ts';
-import { checkId, TopK, type ScoredId } from './vector-index.ts';
+import { checkId, TopK, type ScoredId } from './vector-core.ts';
 
 const K1 = 1.2;
 const B = 0.75;
