@@ -22,6 +22,25 @@ import { platformChannels, syncOperatorIdentities } from './compose/channels.ts'
 import type { Channel } from './ports/channel.ts';
 import type { Store } from './ports/store.ts';
 import { SqliteStore } from './stores/sqlite/index.ts';
+import { resolve } from 'node:path';
+import { llmConfigured } from './config.ts';
+import { AgentCatalog } from './agents/catalog.ts';
+import type { AgentDeps } from './agents/runner.ts';
+import { registerAgentCommands } from './conductor/agent-commands.ts';
+import { registerFreeText } from './conductor/free-text.ts';
+import { registerMemoryCommands } from './conductor/memory-commands.ts';
+import { llmEvent } from './llm/events.ts';
+import { createOpenAiLlm } from './llm/openai.ts';
+import type { Llm } from './llm/port.ts';
+import { DEFAULT_PRICES, mergePrices } from './llm/prices.ts';
+import { createEmbedder } from './memory/embedder.ts';
+import { MemoryService } from './memory/memory.ts';
+import { BudgetLedger } from './policy/budgets.ts';
+import { PolicyService } from './policy/loader.ts';
+import { RateLimits } from './policy/rate-limits.ts';
+import { QuietHours } from './conductor/quiet.ts';
+import { draftWorkflow } from './workflows/draft.ts';
+import { NonRetriableError } from './engine/workflow.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -31,11 +50,13 @@ export interface SoloApp {
   config: Config;
   store: Store;
   engine: Engine;
+  memory: MemoryService;
+  policies: PolicyService;
   logger: Logger;
   web: WebChannel;
   /** Base URL of the web chat. */
   url: string;
-  /** A proactive message to the operator: preferred chat first, then the others, then the web chat. */
+  /** A proactive message to the operator: preferred chat first, then the others, then the web chat; held during quiet hours. */
   notify(message: OutboundMessage): Promise<SentMessage>;
   stop(reason?: string): Promise<void>;
 }
@@ -88,15 +109,74 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
       }
     },
   });
+  const embedder =
+    config.EMBEDDING_MODEL === 'off'
+      ? undefined
+      : createEmbedder({
+          model: config.EMBEDDING_MODEL,
+          dtype: config.EMBEDDING_DTYPE,
+          modelsDir: resolve(config.MODELS_DIR),
+          allowDownload: config.EMBEDDING_DOWNLOAD === 'yes',
+          logger: logger.child({ component: 'embedder' }),
+        });
+  const memory = new MemoryService({ store, logger, ...(embedder ? { embedder } : {}) });
+  // Policy notices reach the operator once the channels are up (a bad file at start is reported then too).
+  const notices: string[] = [];
+  let noticeSink: ((text: string) => Promise<void>) | undefined;
+  const notice = (text: string): void => {
+    if (noticeSink) void noticeSink(text).catch((err: unknown) => logger.warn({ err }, 'could not deliver a notice'));
+    else notices.push(text);
+  };
+  const policies = new PolicyService({
+    dir: resolve(config.POLICIES_DIR),
+    events: store.events,
+    onRejected: (r) => notice(`Policy file ${r.file} was not applied: ${r.error} The last good policy stays in force.`),
+  });
+  const policyLoad = await policies.load();
+  const rateLimits = new RateLimits(policyLoad.policy);
+  policies.on('loaded', (loaded) => rateLimits.update(loaded.policy));
+  policies.watch();
+  const budgets = new BudgetLedger({ events: store.events, policy: policies });
+  await budgets.init();
+
+  let llm: Llm | undefined;
+  let agentDeps: AgentDeps | undefined;
+  if (llmConfigured(config)) {
+    llm = createOpenAiLlm({
+      baseURL: config.OPENAI_BASE_URL,
+      apiKey: config.OPENAI_API_KEY,
+      model: config.OPENAI_MODEL!,
+      fallbackModel: config.OPENAI_FALLBACK_MODEL,
+      timeoutMs: config.OPENAI_TIMEOUT_MS,
+      maxRetries: config.OPENAI_MAX_RETRIES,
+      prices: mergePrices(DEFAULT_PRICES, config.LLM_PRICES),
+      logger: logger.child({ component: 'llm' }),
+      onCall: async (record) => void (await store.events.append(llmEvent(record))),
+    });
+    const catalog = await AgentCatalog.load(resolve(config.AGENTS_DIR), resolve(config.PROMPTS_DIR), store);
+    agentDeps = { llm, memory, store, catalog, policies, budgets, rateLimits, logger: logger.child({ component: 'agents' }), notice };
+  }
+  const agents = agentDeps ? () => agentDeps : undefined;
   engine.register(invoiceWorkflow(store.ledger));
+  engine.register(
+    draftWorkflow(() => {
+      if (!agentDeps) throw new NonRetriableError('No model is configured, so the draft agent cannot write; set OPENAI_MODEL and restart.');
+      return agentDeps;
+    }),
+  );
   for (const workflow of options.workflows ?? []) engine.register(workflow as WorkflowDefinition<unknown, unknown>);
-  const services: Services = { store, engine, logger, config, startedAt, version: VERSION, channels: () => channels };
+  const services: Services = {
+    store, engine, logger, config, startedAt, version: VERSION, channels: () => channels, memory, policies,
+    ...(llm ? { llm } : {}), ...(agents ? { agents } : {}),
+  };
 
   // The web chat speaks for the operator: it is reachable only on loopback or with WEB_TOKEN.
   await store.identities.upsert({ channel: WEB_CHANNEL, externalId: WEB_OPERATOR, label: 'local web chat', linkedAt: startedAt, via: 'local' });
 
-  const registry = registerIdentityCommands(registerRunCommands(registerBuiltins(new Registry())));
-  const conductor = new Conductor(services, options.extend ? options.extend(registry) : registry);
+  const registry = registerAgentCommands(registerMemoryCommands(registerIdentityCommands(registerRunCommands(registerBuiltins(new Registry())))));
+  const extended = options.extend ? options.extend(registry) : registry;
+  // Free text goes to the router last: every other text handler (why?, Edit replies) sees it first.
+  const conductor = new Conductor(services, registerFreeText(extended));
   const web = new WebChannel({ host: config.HOST, port: config.PORT, token: config.WEB_TOKEN, events: store.events, logger });
   try {
     await web.start(conductor);
@@ -108,9 +188,13 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     }
   } catch (err) {
     for (const channel of channels.reverse()) await channel.stop().catch(() => undefined);
+    policies.close();
+    await embedder?.close();
     await store.close();
     throw err;
   }
+  // The recall index is rebuilt in the background: recall uses the store's keyword search until it is ready.
+  void memory.start();
 
   const storeDescription = store.kind === 'mongodb' ? `mongodb (${maskUri(store.location)})` : `sqlite (${store.location})`;
   await store.events.append(newEvent('system.started', 'system', { version: VERSION, store: storeDescription, channels: channels.map((c) => c.name) }));
@@ -123,13 +207,23 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const stop = (reason = 'stopped') =>
     (stopping ??= (async () => {
       engine.stopTimers();
+      quiet.stop();
+      policies.close();
       for (const channel of channels.reverse()) await channel.stop().catch((err: unknown) => logger.warn({ err }, 'a channel did not stop cleanly'));
       await Promise.race([engine.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
+      await memory.close();
+      await embedder?.close();
       await store.events.append(newEvent('system.stopped', 'system', { reason })).catch(() => undefined);
       await store.close();
       logger.info({ reason }, 'Solo OS stopped');
     })());
 
-  const notify = async (message: OutboundMessage) => deliverFirst(services, await proactiveTargets(services), WEB_TARGET, message);
-  return { config, store, engine, logger, web, url: web.url, notify, stop };
+  const deliver = async (message: OutboundMessage) => deliverFirst(services, await proactiveTargets(services), WEB_TARGET, message);
+  const quiet = new QuietHours(store, policies, deliver, logger);
+  const notify = (message: OutboundMessage) => quiet.send(message);
+  await quiet.start();
+  // Operator notices (policy files, violations) are not held by quiet hours: they say something was stopped.
+  noticeSink = async (text) => void (await deliver({ text }));
+  for (const text of notices.splice(0)) notice(text);
+  return { config, store, engine, memory, policies, logger, web, url: web.url, notify, stop };
 }

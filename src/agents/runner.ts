@@ -14,7 +14,8 @@ import type { BudgetLedger } from '../policy/budgets.ts';
 import type { PolicyService } from '../policy/loader.ts';
 import type { RateLimits } from '../policy/rate-limits.ts';
 import { createRedactor, type RedactionMapping } from '../policy/redact.ts';
-import { markUntrusted } from '../policy/untrusted.ts';
+import { markUntrusted, UNTRUSTED_SYSTEM_NOTE } from '../policy/untrusted.ts';
+import { violationFromBudget, violationFromRateLimit, type ViolationReport } from '../policy/violations.ts';
 import type { AgentCatalog } from './catalog.ts';
 import { renderPrompt, type AgentDefinition } from './definition.ts';
 import { TOOLS } from './tools.ts';
@@ -30,6 +31,15 @@ export interface AgentDeps {
   budgets: BudgetLedger;
   rateLimits: RateLimits;
   logger: Logger;
+  /** One sentence to the operator (policy violations). */
+  notice?: (text: string) => void;
+}
+
+/** Records a violation in the event log and tells the operator. */
+export async function report(deps: AgentDeps, v: ViolationReport | undefined): Promise<void> {
+  if (!v) return;
+  await deps.store.events.append(v.event);
+  deps.notice?.(v.notice);
 }
 
 export interface AgentCall {
@@ -120,7 +130,8 @@ async function prepare(deps: AgentDeps, agent: AgentDefinition, call: AgentCall,
   }
   const template = agent.prompts.get(promptVersion);
   if (template === undefined) throw new AgentError('prompt_missing', `The ${agent.name} agent has no prompt ${promptVersion}.`);
-  const system = redact(renderPrompt(template, { memory: context || '(nothing relevant in memory yet)', today: todayLine(), ...call.values }));
+  const rendered = renderPrompt(template, { memory: context || '(nothing relevant in memory yet)', today: todayLine(), ...call.values });
+  const system = redact(tainted ? `${rendered}\n\n${UNTRUSTED_SYSTEM_NOTE}` : rendered);
   const outside = (call.untrusted ?? []).map((u) => markUntrusted(u.text, u.source)).join('\n\n');
   const user = redact(outside ? `${call.request}\n\n${outside}` : call.request);
   return { system, user, context: redact(context), usedMemories, mapping, redactor, tainted: () => tainted, wrap };
@@ -139,8 +150,9 @@ export async function runAgent<T = Record<string, unknown>>(deps: AgentDeps, cal
     { role: 'system', content: p.system },
     { role: 'user', content: p.user },
   ];
-  const limited = deps.rateLimits.consume(`agent:${agent.name}`);
+  const limited = await deps.rateLimits.consume(`agent:${agent.name}`);
   if (!limited.ok) {
+    await report(deps, violationFromRateLimit(limited, { agent: agent.name, ...(call.runId ? { runId: call.runId } : {}) }));
     throw new AgentError('rate_limited', `The ${agent.name} agent hit its rate limit; try again in ${Math.ceil(limited.retryAfterMs / 1000)} s.`, { retryable: true });
   }
   const proposals: ProposedAction[] = [];
@@ -165,6 +177,7 @@ export async function runAgent<T = Record<string, unknown>>(deps: AgentDeps, cal
     const estimate = deps.llm.estimate(request as LlmRequest<unknown>);
     const reservation = await deps.budgets.reserve({ estimateUsd: estimate.costUsd, agent: agent.name, ...(call.runId ? { runId: call.runId } : {}) });
     if (!reservation.ok) {
+      await report(deps, violationFromBudget(reservation, { agent: agent.name, ...(call.runId ? { runId: call.runId } : {}) }));
       return { status: 'over_budget', scope: reservation.scope, limitUsd: reservation.limitUsd, spentUsd: reservation.spentUsd, estimateUsd: estimate.costUsd };
     }
     let result;

@@ -46,7 +46,7 @@ const emailSend: WriteTool<{ to: string; subject: string; body: string }> = {
   describe: (a) => `email to ${a.to}: ${a.subject}`,
 };
 
-const invoiceCreate: WriteTool<{ client: string; amount: number; currency?: string; description?: string }> = {
+const invoiceCreate: WriteTool<{ client: string; amount: number; currency?: string | undefined; description?: string | undefined }> = {
   kind: 'write',
   action: 'invoice.send',
   spec: {

@@ -4,6 +4,10 @@ import type { InboundEvent, OutboundMessage, SentMessage } from '../domain/messa
 import type { Logger } from '../observability/logger.ts';
 import type { Channel, Outcome } from '../ports/channel.ts';
 import type { Store } from '../ports/store.ts';
+import type { AgentDeps } from '../agents/runner.ts';
+import type { Llm } from '../llm/port.ts';
+import type { MemoryService } from '../memory/memory.ts';
+import type { PolicyService } from '../policy/loader.ts';
 
 /** What the core offers every handler. */
 export interface Services {
@@ -15,6 +19,12 @@ export interface Services {
   version: string;
   /** Channels running now. */
   channels: () => Channel[];
+  memory: MemoryService;
+  policies: PolicyService;
+  /** Present when a model is configured. */
+  llm?: Llm;
+  /** Everything an agent call needs; present when a model is configured. */
+  agents?: () => AgentDeps;
 }
 
 export interface InboundContext {

@@ -12,13 +12,15 @@ import { PROFILE_KINDS } from '../ports/store.ts';
 import type { Embedder, EmbedderStatus } from './embedder.ts';
 import { EntityRegistry, entityKey, leadingSubject, profileEntityKind } from './entities.ts';
 import { buildContext } from './index/context.ts';
-import { RecallIndex, type RankedHit } from './index/hybrid.ts';
+import { RecallIndex, type HitComponents, type RecallHit as IndexHit } from './index/hybrid.ts';
 
 export const MEMORY_STREAM = 'memory';
 const MAX_TEXT = 4000;
 const REBUILD_PAGE = 2000;
 const EMBED_BATCH = 32;
 const QUERY_EMBED_TIMEOUT_MS = 400;
+/** all-MiniLM-L6-v2's width; another model's first vector re-creates the index at its width. */
+const DEFAULT_DIMS = 384;
 
 export interface RememberInput {
   text: string;
@@ -50,7 +52,7 @@ export interface RecallOptions {
 export interface RecallHit {
   memory: Memory;
   score: number;
-  components: RankedHit['components'];
+  components: HitComponents;
 }
 
 export interface MemoryStatus {
@@ -80,7 +82,7 @@ export class MemoryService {
   readonly #store: Store;
   readonly #embedder: Embedder | undefined;
   readonly #log: Logger;
-  readonly #index = new RecallIndex();
+  #index = new RecallIndex({ dims: DEFAULT_DIMS });
   readonly #entities = new EntityRegistry();
   readonly #pendingEmbeds = new Set<string>();
   #embedTimer: NodeJS.Timeout | undefined;
@@ -106,6 +108,10 @@ export class MemoryService {
 
   async #rebuild(): Promise<void> {
     const started = performance.now();
+    const model = this.#vectorModel();
+    const [first] = model ? await this.#store.memories.vectors(model, undefined, 1) : [];
+    this.#index = new RecallIndex({ dims: first?.vector.length ?? this.#index.dims });
+    this.#vectors = 0;
     let after: string | undefined;
     for (;;) {
       const page = await this.#store.memories.scan(after, REBUILD_PAGE);
@@ -113,7 +119,6 @@ export class MemoryService {
       if (page.length < REBUILD_PAGE) break;
       after = page.at(-1)!.id;
     }
-    const model = this.#vectorModel();
     if (model) {
       after = undefined;
       for (;;) {
@@ -151,7 +156,14 @@ export class MemoryService {
   }
 
   #setVector(id: string, vector: Float32Array): void {
-    if (this.#index.setVector(Number(id), vector)) this.#vectors++;
+    if (vector.length !== this.#index.dims) {
+      // A model of another width: rebuild at that width from the store (recall uses store search meanwhile).
+      this.#indexed = false;
+      this.#ready = this.#rebuild().catch((err: unknown) => this.#log.error({ err }, 'rebuilding the recall index failed'));
+      return;
+    }
+    if (!this.#index.vectors.has(Number(id)) && this.#index.setVector(Number(id), vector)) this.#vectors++;
+    else this.#index.setVector(Number(id), vector);
   }
 
   #scheduleEmbed(): void {
@@ -339,7 +351,7 @@ export class MemoryService {
     const now = new Date();
     const base = { query, k, now, ...(vector ? { vector } : {}), ...(options.kinds ? { kinds: options.kinds } : {}) };
     const named = options.entities ?? this.#entities.detect(query);
-    let ranked: RankedHit[] = named.length > 0 ? this.#index.search({ ...base, entities: named }) : [];
+    let ranked: IndexHit[] = named.length > 0 ? this.#index.search({ ...base, entities: named }) : [];
     if (ranked.length < k && !options.entities) {
       const seen = new Set(ranked.map((h) => h.id));
       ranked = [...ranked, ...this.#index.search(base).filter((h) => !seen.has(h.id))].slice(0, k);
@@ -353,7 +365,7 @@ export class MemoryService {
     if (options.touch && hits.length > 0) {
       const ids = hits.map((h) => h.memory.id);
       await this.#store.memories.touch(ids, now);
-      for (const h of hits) this.#index.touch(Number(h.memory.id), now);
+      this.#index.touch(hits.map((h) => Number(h.memory.id)), now);
     }
     return hits;
   }
@@ -367,7 +379,9 @@ export class MemoryService {
       .map((memory) => {
         const words = keywordTerms(memory.text, 256);
         const matched = terms.filter((t) => words.some((w) => w.startsWith(t))).length;
-        return { memory, score: matched / terms.length, components: { keyword: matched / terms.length, vector: 0, recency: 0, importance: memory.importance } };
+        const relevance = matched / terms.length;
+        const components: HitComponents = { bm25: 0, keyword: relevance, vector: null, relevance, recency: 1, ageDays: 0, importance: memory.importance };
+        return { memory, score: relevance, components };
       })
       .sort((a, b) => b.score - a.score)
       .slice(0, k);

@@ -6,9 +6,10 @@
 import { z } from 'zod';
 import { newEvent } from '../domain/events.ts';
 import { NonRetriableError, defineWorkflow, type WorkflowContext } from '../engine/workflow.ts';
-import { runAgent, type AgentDeps } from '../agents/runner.ts';
+import { report, runAgent, type AgentDeps } from '../agents/runner.ts';
+import { violationFromDecision } from '../policy/violations.ts';
 import { decide } from '../policy/approvals.ts';
-import { formatUsd } from '../llm/prices.ts';
+import { usd as formatUsd } from '../observability/costs.ts';
 
 export const draftInput = z.object({
   instructions: z.string().trim().min(1).max(2000),
@@ -99,7 +100,9 @@ export function draftWorkflow(deps: () => AgentDeps) {
       const body = decision.text ?? draft.body;
       const verdict = await ctx.step('send-policy', async () => {
         const d = deps();
-        const result = decide({ kind: 'email.send', recipients: /@/.test(to) ? [to] : [], agent: 'outreach', approved: true }, d.policies.current());
+        const action = { kind: 'email.send', recipients: /@/.test(to) ? [to] : [], agent: 'outreach', approved: true };
+        const result = decide(action, d.policies.current());
+        await report(d, violationFromDecision(action, result, ctx.runId));
         await d.store.events.append(
           newEvent('action.proposed', `run:${ctx.runId}`, { runId: ctx.runId, agent: 'outreach', action: 'email.send', outcome: result.outcome, reasons: result.reasons, untrusted: false }),
         );

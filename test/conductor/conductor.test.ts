@@ -15,6 +15,8 @@ import type { Channel, InboundHandler } from '../../src/ports/channel.ts';
 import { SqliteStore } from '../../src/stores/sqlite/index.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { tempDir } from '../support/app.ts';
+import { testServices } from '../support/services.ts';
+import { registerMemoryCommands } from '../../src/conductor/memory-commands.ts';
 
 class RecordingChannel implements Channel {
   readonly name = 'testchat';
@@ -47,7 +49,7 @@ describe('conductor', () => {
       .command({ name: 'picky', description: 'refuses politely', run: async () => { throw new SoloError('bad_client', 'No client called Foo; /clients lists them.'); } });
     const config = loadConfig({ DATA_DIR: store.location, LOG_LEVEL: 'silent' });
     const engine = new Engine({ store, logger, messenger: async () => {} });
-    conductor = new Conductor({ store, engine, logger, config, startedAt: new Date(), version: 'test', channels: () => [channel] }, registry);
+    conductor = new Conductor(testServices({ store, engine, logger, config, startedAt: new Date(), version: 'test', channels: () => [channel] }), registerMemoryCommands(registry));
   });
   after(() => store.close());
 
@@ -59,7 +61,7 @@ describe('conductor', () => {
     assert.match(first.replies[0]?.text ?? '', /private assistant/);
     assert.equal(second.outcome, 'refused');
     assert.equal(second.replies.length, 0);
-    assert.equal(await store.notes.count(), 0);
+    assert.equal(await store.memories.count(), 0);
     const refusals = await store.events.readRange({ types: ['sender.refused'] });
     assert.equal(refusals.length, 1);
     const received = await store.events.readStream('chat:testchat:chat-stranger', { types: ['message.received'] });
@@ -75,7 +77,7 @@ describe('conductor', () => {
     assert.match(last?.message.text ?? '', /Remembered #\d+: Umbrella pays by card/);
     const sent = await store.events.readStream('chat:testchat:chat-owner', { types: ['message.sent'] });
     assert.equal(String(sent.at(-1)?.seq), last?.message.id);
-    const note = await store.notes.get(/#(\d+)/.exec(last?.message.text ?? '')?.[1] ?? '');
+    const note = await store.memories.get(/#(\d+)/.exec(last?.message.text ?? '')?.[1] ?? '');
     assert.ok(note?.source.eventPosition, 'the note records the event that created it');
   });
 

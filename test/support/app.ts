@@ -10,7 +10,8 @@ import { startSolo, type SoloApp, type StartOptions } from '../../src/main.ts';
 export const tempDir = (prefix = 'solo-test-'): string => mkdtempSync(join(tmpdir(), prefix));
 
 export async function startTestApp(env: Record<string, string> = {}, options: StartOptions = {}): Promise<SoloApp> {
-  const config = loadConfig({ DATA_DIR: tempDir(), PORT: '0', LOG_LEVEL: 'silent', ...env });
+  // Tests bring their own policies (the shipped quiet hours would make time of day matter) and embedding model.
+  const config = loadConfig({ DATA_DIR: tempDir(), PORT: '0', LOG_LEVEL: 'silent', POLICIES_DIR: tempDir('solo-policies-'), EMBEDDING_MODEL: 'off', ...env });
   return startSolo(config, { logger: pino({ level: 'silent' }), ...options });
 }
 

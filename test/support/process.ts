@@ -14,7 +14,7 @@ export interface Started {
 /** Starts Solo OS and resolves once its log says it is ready (PORT=0: a free port). */
 export function startProcess(env: Record<string, string>, timeoutMs = 15_000, script = BIN): Promise<Started> {
   const child = spawn(process.execPath, [script], {
-    env: { PATH: process.env['PATH'] ?? '', PORT: '0', LOG_FORMAT: 'json', ...env },
+    env: { PATH: process.env['PATH'] ?? '', PORT: '0', LOG_FORMAT: 'json', EMBEDDING_MODEL: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

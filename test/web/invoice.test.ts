@@ -18,7 +18,7 @@ const runIdOf = (m: ApiMessage | undefined): string => /Run (r\w+)/.exec(m?.text
 
 // A text payload workflow, to exercise the Edit button.
 const draft = defineWorkflow({
-  name: 'draft', version: 1, description: 'send a text after approval', input: z.object({ text: z.string() }),
+  name: 'textdraft', version: 1, description: 'send a text after approval', input: z.object({ text: z.string() }),
   async run(ctx, input) {
     const outcome = await ctx.approval('approve', { card: { title: 'Send a note', details: ['To: Acme'], text: input.text } });
     if (outcome.decision === 'approved') await ctx.say('send', `Sending: ${outcome.text ?? ''}`);
@@ -32,7 +32,7 @@ describe('invoice workflow through the web chat', () => {
   before(async () => {
     app = await startTestApp({}, {
       workflows: [draft],
-      extend: (r) => r.command({ name: 'draft', description: 'test', run: async (ctx, args) => void (await ctx.services.engine.start('draft', { text: args }, { origin: { channel: 'web', chatId: 'operator' }, reply: ctx.reply })) }),
+      extend: (r) => r.command({ name: 'textdraft', description: 'test', run: async (ctx, args) => void (await ctx.services.engine.start('textdraft', { text: args }, { origin: { channel: 'web', chatId: 'operator' }, reply: ctx.reply })) }),
     });
     base = app.url;
   });
@@ -122,7 +122,7 @@ describe('invoice workflow through the web chat', () => {
   });
 
   test('Edit replaces the draft text before approval', async () => {
-    const [card] = await say(base, '/draft Hello Acme, see attached.');
+    const [card] = await say(base, '/textdraft Hello Acme, see attached.');
     assert.deepEqual(card?.buttons.map((b) => b.label), ['Approve', 'Reject', 'Edit']);
     assert.match((await tap(base, button(card, 'Edit')))[0]?.text ?? '', /Send the new text/);
     const [edited] = await say(base, 'Hello Acme, the proposal is attached.');

@@ -56,13 +56,13 @@ describe('web chat API', () => {
     const id = /#(\d+)/.exec(r?.text ?? '')?.[1] ?? '';
     const [forgot] = await say(base, `/forget #${id}`);
     assert.match(forgot?.text ?? '', new RegExp(`Forgot #${id}`));
-    assert.match((await say(base, '/recall initech'))[0]?.text ?? '', /no notes matching/);
+    assert.match((await say(base, '/recall initech'))[0]?.text ?? '', /no memories matching/);
     const undo = forgot?.buttons.find((b) => b.label === 'Undo');
     assert.ok(undo);
     const tap = await api(base, 'POST', `/api/buttons/${encodeURIComponent(undo.id)}`);
     assert.match(tap.body.messages?.[0]?.text ?? '', new RegExp(`Restored #${id}`));
     assert.match((await say(base, '/recall initech'))[0]?.text ?? '', new RegExp(`#${id} Initech`));
-    assert.match((await say(base, '/forget 99999'))[0]?.text ?? '', /no note #99999/);
+    assert.match((await say(base, '/forget 99999'))[0]?.text ?? '', /no memory #99999/);
     assert.match((await say(base, '/forget'))[0]?.text ?? '', /Forget which note/);
   });
 
