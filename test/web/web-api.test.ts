@@ -63,7 +63,7 @@ describe('web chat API', () => {
     assert.match(tap.body.messages?.[0]?.text ?? '', new RegExp(`Restored #${id}`));
     assert.match((await say(base, '/recall initech'))[0]?.text ?? '', new RegExp(`#${id} Initech`));
     assert.match((await say(base, '/forget 99999'))[0]?.text ?? '', /no memory #99999/);
-    assert.match((await say(base, '/forget'))[0]?.text ?? '', /Forget which note/);
+    assert.match((await say(base, '/forget'))[0]?.text ?? '', /Forget which memory/);
   });
 
   test('commands without arguments, unknown commands and free text get one helpful sentence', async () => {
