@@ -1,0 +1,214 @@
+// The memory service on a real SQLite store with the real transformers.js pipeline (generated tiny model):
+// hybrid recall, canonical updates, corrections, entity filters, compaction and the keyword fallback.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { createEmbedder, type Embedder } from '../../src/memory/embedder.ts';
+import { MemoryService } from '../../src/memory/memory.ts';
+import { compactMemories, extractiveDigest } from '../../src/memory/compaction.ts';
+import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { tempDir } from '../support/app.ts';
+import { generateTinyModel, TINY_MODEL_ID } from '../support/tiny-model.ts';
+
+const logger = pino({ level: 'silent' });
+const modelsDir = join(tempDir('solo-models-'), 'models');
+
+describe('memory service with embeddings', () => {
+  let store: SqliteStore;
+  let embedder: Embedder;
+  let memory: MemoryService;
+
+  before(async () => {
+    await generateTinyModel(join(modelsDir, TINY_MODEL_ID));
+    store = new SqliteStore(tempDir());
+    await store.init();
+    embedder = createEmbedder({ model: TINY_MODEL_ID, dtype: 'q8', modelsDir, allowDownload: false, logger });
+    memory = new MemoryService({ store, embedder, logger });
+    await memory.start();
+  });
+  after(async () => {
+    await memory.close();
+    await embedder.close();
+    await store.close();
+  });
+
+  test('remember never waits for the embedding; vectors arrive in the background and are stored', async () => {
+    const started = performance.now();
+    const r = await memory.remember({ text: 'Northwind: the website budget is 12000 for the redesign', source: { channel: 'web', eventPosition: 3 } });
+    assert.ok(performance.now() - started < 200, 'remember returns before the model loads');
+    assert.equal(r.action, 'created');
+    assert.equal(r.memory.subject, 'Northwind');
+    assert.deepEqual(r.memory.entities, ['client:northwind']);
+    await memory.settled();
+    const vectors = await store.memories.vectors(TINY_MODEL_ID, undefined, 100);
+    assert.ok(vectors.some((v) => v.id === r.memory.id), 'the vector is stored under the model name');
+    const events = await store.events.readStream('memory');
+    assert.ok(events.some((e) => e.type === 'memory.added' && e.data.memoryId === r.memory.id));
+  });
+
+  test('related texts rank above unrelated ones, through synonyms the words do not share', async () => {
+    const spend = await memory.remember({ text: 'Globex: spending approved for the marketing campaign', source: {} });
+    await memory.remember({ text: 'Globex: weekly meeting moved to friday morning', source: {} });
+    await memory.remember({ text: 'Initech: lunch with the lawyer about privacy compliance', source: {} });
+    await memory.settled();
+    // "funds" shares no word with "spending" but is its synonym in the model.
+    const hits = await memory.recall('funds for ads', { k: 3 });
+    assert.equal(hits[0]?.memory.id, spend.memory.id, JSON.stringify(hits.map((h) => [h.memory.text, h.components])));
+    assert.ok((hits[0]?.components.vector ?? 0) > 0.3, 'the vector signal carried it');
+  });
+
+  test('a new fact about the same thing updates the memory instead of piling up', async () => {
+    const first = await memory.remember({ text: 'Umbrella Corp: pays invoices net 30', source: {} });
+    const second = await memory.remember({ text: 'Umbrella Corp: now pays invoices net 45', source: {} });
+    assert.equal(second.action, 'updated');
+    assert.equal(second.memory.id, first.memory.id);
+    assert.equal(second.previousText, 'Umbrella Corp: pays invoices net 30');
+    const other = await memory.remember({ text: 'Umbrella Corp: contact is the head of design', source: {} });
+    assert.equal(other.action, 'created', 'a different fact about the same client is its own memory');
+    assert.equal((await memory.remember({ text: 'Umbrella Corp: contact is the head of design', source: {} })).action, 'unchanged');
+    // Without the "Name:" prefix the known name still links it.
+    const linked = await memory.remember({ text: 'Send Umbrella Corp the contract draft on monday', source: {} });
+    assert.deepEqual(linked.memory.entities, ['client:umbrella-corp']);
+  });
+
+  test('a query naming a client searches that client first', async () => {
+    await memory.remember({ text: 'Hooli: budget for the app is 80000', source: {} });
+    await memory.remember({ text: 'Pied Piper: budget for the app is 20000', source: {} });
+    await memory.settled();
+    const hits = await memory.recall('Pied Piper budget', { k: 3 });
+    assert.match(hits[0]?.memory.text ?? '', /^Pied Piper/);
+  });
+
+  test('correct replaces a memory: the old one is retracted (kept), recall finds the new text first, undo restores', async () => {
+    const old = await memory.remember({ text: 'Soylent: prefers calls on tuesday', source: {} });
+    const byId = await memory.correct(old.memory.id, 'Soylent: prefers calls on thursday', { channel: 'web' });
+    assert.ok(byId);
+    assert.equal(byId.old.id, old.memory.id);
+    const retracted = await store.memories.get(old.memory.id);
+    assert.equal(retracted?.replacedBy, byId.replacement.id);
+    assert.ok(retracted?.forgottenAt);
+    const hits = await memory.recall('Soylent calls', { k: 5 });
+    assert.equal(hits[0]?.memory.id, byId.replacement.id);
+    assert.ok(!hits.some((h) => h.memory.id === old.memory.id));
+    // Without an id, the best match is replaced.
+    const best = await memory.correct(undefined, 'Soylent prefers calls on wednesday', { channel: 'web' });
+    assert.equal(best?.old.id, byId.replacement.id);
+    const undone = await memory.uncorrect(best!.replacement.id);
+    assert.equal(undone?.restored.id, byId.replacement.id);
+    const events = await store.events.readStream('memory', { types: ['memory.corrected'] });
+    assert.ok(events.some((e) => e.type === 'memory.corrected' && e.data.previousText === 'Soylent: prefers calls on tuesday'), 'the old text stays in the event log');
+  });
+
+  test('the context builder stays within its token budget and names its sources', async () => {
+    const built = await memory.context('Globex budget meeting', { maxTokens: 40 });
+    assert.ok(built.used.length >= 1);
+    assert.match(built.text, /\[m\d+\]/);
+    const { encode } = await import('gpt-tokenizer');
+    assert.ok(encode(built.text).length <= 40, built.text);
+  });
+
+  test('status reports the model and how many memories are embedded', async () => {
+    await memory.settled();
+    const status = await memory.status();
+    assert.equal(status.embedder.model, TINY_MODEL_ID);
+    assert.ok(status.vectors >= 5 && status.vectors <= status.indexed, JSON.stringify(status));
+  });
+});
+
+describe('memory service without a model', () => {
+  test('missing model: recall works on keywords, and status says why', async () => {
+    const store = new SqliteStore(tempDir());
+    await store.init();
+    const embedder = createEmbedder({ model: 'nobody/missing-model', dtype: 'q8', modelsDir: tempDir(), allowDownload: false, logger });
+    const memory = new MemoryService({ store, embedder, logger });
+    await memory.start();
+    await memory.remember({ text: 'Acme: budget approved in march', source: {} });
+    await memory.remember({ text: 'Acme: meeting on friday', source: {} });
+    await memory.settled();
+    const hits = await memory.recall('acme budget');
+    assert.match(hits[0]?.memory.text ?? '', /budget/);
+    const status = await memory.status();
+    assert.equal(status.embedder.state, 'unavailable');
+    assert.match(status.embedder.reason ?? '', /npm run models|MODELS_DIR/);
+    await memory.close();
+    await embedder.close();
+    await store.close();
+  });
+
+  test('the index is rebuilt from the store at start; recall works before it is ready', async () => {
+    const dir = tempDir();
+    let store = new SqliteStore(dir);
+    await store.init();
+    let memory = new MemoryService({ store, logger });
+    await memory.start();
+    const kept = await memory.remember({ text: 'Vandelay: imports latex, pays by bank transfer', source: {} });
+    const gone = await memory.remember({ text: 'Vandelay: old address', source: {} });
+    await memory.forget(gone.memory.id);
+    await memory.close();
+    await store.close();
+    store = new SqliteStore(dir);
+    await store.init();
+    memory = new MemoryService({ store, logger });
+    const early = await memory.recall('vandelay transfer');
+    assert.equal(early[0]?.memory.id, kept.memory.id, 'store search before the index is built');
+    await memory.start();
+    const hits = await memory.recall('vandelay');
+    assert.deepEqual(hits.map((h) => h.memory.id), [kept.memory.id]);
+    await memory.close();
+    await store.close();
+  });
+});
+
+describe('compaction', () => {
+  test('old, unimportant memories about one client become one digest linked to its originals', async () => {
+    const store = new SqliteStore(tempDir());
+    await store.init();
+    const memory = new MemoryService({ store, logger });
+    await memory.start();
+    const old = new Date('2025-01-10T09:00:00Z');
+    const texts = [
+      'Wayne Enterprises: asked about the logo refresh in january.',
+      'Wayne Enterprises: logo refresh budget is small.',
+      'Wayne Enterprises: prefers email over calls.',
+      'Wayne Enterprises: the logo refresh was postponed.',
+    ];
+    const originals = [];
+    for (const text of texts) originals.push((await memory.remember({ text, importance: 0.2, source: {}, at: old, dedupe: 'none' })).memory);
+    const keep = await memory.remember({ text: 'Wayne Enterprises: the board approved the annual retainer.', importance: 0.9, source: {}, at: old, dedupe: 'none' });
+    // Last used long ago (compaction looks at the later of last use and last update).
+    for (const m of [...originals, keep.memory]) await store.memories.touch([m.id], old);
+    const fresh = await memory.remember({ text: 'Wayne Enterprises: logo refresh is back on.', importance: 0.2, source: {}, dedupe: 'none' });
+    const report = await compactMemories(memory, store, { olderThanDays: 90 });
+    assert.equal(report.digests.length, 1, JSON.stringify(report));
+    const digest = report.digests[0]!;
+    assert.equal(digest.kind, 'digest');
+    assert.deepEqual([...(digest.digestOf ?? [])].sort(), originals.map((m) => m.id).sort());
+    assert.match(digest.text, /logo refresh/);
+    for (const m of originals) assert.equal((await store.memories.get(m.id))?.digestId, digest.id);
+    assert.equal((await store.memories.get(keep.memory.id))?.digestId, undefined, 'important memories are left alone');
+    assert.equal((await store.memories.get(fresh.memory.id))?.digestId, undefined, 'recent memories are left alone');
+    const hits = await memory.recall('Wayne logo refresh', { k: 10 });
+    assert.ok(hits.some((h) => h.memory.id === digest.id));
+    assert.ok(!hits.some((h) => originals.some((o) => o.id === h.memory.id)), 'originals leave recall');
+    const again = await compactMemories(memory, store, { olderThanDays: 90 });
+    assert.equal(again.digests.length, 0, 'compaction is idempotent');
+    await memory.close();
+    await store.close();
+  });
+
+  test('an LLM summary is used when given, extractive otherwise', async () => {
+    assert.match(extractiveDigest(['Acme pays late. Acme pays by card.', 'Acme pays late again.']), /Acme pays late/);
+    const store = new SqliteStore(tempDir());
+    await store.init();
+    const memory = new MemoryService({ store, logger });
+    await memory.start();
+    for (let i = 0; i < 3; i++) await memory.remember({ text: `Stark: note number ${i} about the invoice`, importance: 0.1, source: {}, dedupe: 'none' });
+    const report = await compactMemories(memory, store, { olderThanDays: 0, now: new Date(Date.now() + 1000), summarise: async (t, about) => `${about}: ${t.length} notes about invoices.` });
+    assert.equal(report.method, 'llm');
+    assert.match(report.digests[0]?.text ?? '', /Stark: 3 notes about invoices/);
+    await memory.close();
+    await store.close();
+  });
+});
