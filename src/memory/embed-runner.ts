@@ -96,7 +96,9 @@ export function startRunner(isolation: Isolation, script: URL, init: WorkerInit,
   }
 
   // The child's stdout goes to the bot's stderr, so nothing it prints can mix into the bot's JSON log lines.
-  const child = fork(fileURLToPath(script), [JSON.stringify(init)], { serialization: 'advanced', stdio: ['ignore', 2, 2, 'ipc'] });
+  // A debugger flag of the bot's would make the child fight it for the inspector port.
+  const execArgv = process.execArgv.filter((a) => !/^--inspect|^--debug/.test(a));
+  const child = fork(fileURLToPath(script), [JSON.stringify(init)], { serialization: 'advanced', stdio: ['ignore', 2, 2, 'ipc'], execArgv });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.on('message', (msg: FromWorker) => !stopping && on.message(msg));
   child.on('error', (err) => crash(err));
