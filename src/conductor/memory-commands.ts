@@ -1,6 +1,7 @@
 // Memory commands: /remember, /recall, /correct, /forget, /memory, /compact, /import, the Undo buttons they offer,
 // and "why?", which shows the memories the last answer in this chat used and where each came from.
 
+import { InputError } from '../domain/errors.ts';
 import { truncate } from '../domain/text.ts';
 import type { InboundContext } from '../inbound/context.ts';
 import { compactMemories } from '../memory/compaction.ts';
@@ -187,8 +188,14 @@ export function registerMemoryCommands(registry: Registry): Registry {
       description: 'bring in a CSV of clients/contacts or a folder of .md/.txt notes from this machine',
       run: async (ctx, args) => {
         if (!args.trim()) return void (await ctx.reply('Import what? Give a path on this machine, e.g. /import ~/clients.csv or /import ~/notes'));
-        const report = await importPath(ctx.services.memory, ctx.services.store, args.trim(), { channel: ctx.event.channel });
-        await ctx.reply(report.summary);
+        try {
+          const report = await importPath(ctx.services.memory, ctx.services.store, args.trim(), { channel: ctx.event.channel });
+          await ctx.reply(report.summary);
+        } catch (err) {
+          // A path that cannot be imported is the operator's typo, not a failure of the bot.
+          if (err instanceof InputError) return void (await ctx.reply(err.userMessage));
+          throw err;
+        }
       },
     })
     .text(async (ctx, text) => (/^\s*why\s*\??\s*$/i.test(text) ? why(ctx) : false))

@@ -80,9 +80,11 @@ async function importCsv(memory: MemoryService, file: string, tally: Tally): Pro
     const entities = [entityKey(kind === 'contact' ? 'contact' : 'client', name)];
     if (company) {
       entities.push(entityKey('client', company));
-      // The company gets its profile too, so "Acme" in later notes links to it.
-      const companyResult = await memory.remember({ text: `${company} — client.`, kind: 'client', entities: [entityKey('client', company)], subject: company, source: { importedFrom: `${basename(file)} row ${row}` } }).catch(() => undefined);
-      if (companyResult?.action === 'created') tally.created++;
+      // The company gets a profile too when it has none, so "Acme" in later notes links to it.
+      if (!memory.entityName(entityKey('client', company))) {
+        const created = await memory.remember({ text: `${company} — client.`, kind: 'client', entities: [entityKey('client', company)], subject: company, source: { importedFrom: `${basename(file)} row ${row}` } }).catch(() => undefined);
+        if (created?.action === 'created') tally.created++;
+      }
     }
     const details = [fields['email'] && `email ${fields['email']}`, fields['phone'] && `phone ${fields['phone']}`, ...extra].filter(Boolean);
     const text = [`${name} — ${kind}${company ? ` at ${company}` : ''}.`, fields['notes'], details.length ? `${details.join('; ')}.` : undefined].filter(Boolean).join(' ');
