@@ -52,6 +52,8 @@ export interface SoloApp {
   engine: Engine;
   memory: MemoryService;
   policies: PolicyService;
+  /** What agent calls need; present when a model is configured. */
+  agents?: () => AgentDeps;
   logger: Logger;
   web: WebChannel;
   /** Base URL of the web chat. */
@@ -130,7 +132,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const policies = new PolicyService({
     dir: resolve(config.POLICIES_DIR),
     events: store.events,
-    onRejected: (r) => notice(`Policy file ${r.file} was not applied: ${r.error} The last good policy stays in force.`),
+    onRejected: (r) => notice(`A policy change was not applied: ${r.error}`),
   });
   const policyLoad = await policies.load();
   const rateLimits = new RateLimits(policyLoad.policy);
@@ -225,5 +227,5 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   // Operator notices (policy files, violations) are not held by quiet hours: they say something was stopped.
   noticeSink = async (text) => void (await deliver({ text }));
   for (const text of notices.splice(0)) notice(text);
-  return { config, store, engine, memory, policies, logger, web, url: web.url, notify, stop };
+  return { config, store, engine, memory, policies, ...(agents ? { agents } : {}), logger, web, url: web.url, notify, stop };
 }

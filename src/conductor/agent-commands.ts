@@ -4,6 +4,7 @@
 
 import { truncate } from '../domain/text.ts';
 import { compareVersions } from '../agents/compare.ts';
+import { AgentError } from '../agents/runner.ts';
 import type { InboundContext } from '../inbound/context.ts';
 import { costReport, formatCostReport, usd } from '../observability/costs.ts';
 import { describePolicy } from '../policy/describe.ts';
@@ -51,7 +52,14 @@ export function registerAgentCommands(registry: Registry): Registry {
         const deps = needModel(ctx);
         if (!deps) return;
         const limit = count ? Math.min(20, Math.max(1, Number(count) || 5)) : 5;
-        const c = await compareVersions(deps, agent, version, limit);
+        let c;
+        try {
+          c = await compareVersions(deps, agent, version, limit);
+        } catch (err) {
+          // Unknown agent or version, nothing recorded yet: the operator's next step, not a failure.
+          if (err instanceof AgentError && err.code !== 'bad_output') return void (await ctx.reply(err.userMessage));
+          throw err;
+        }
         const lines = [`${c.agent}: ${c.currentVersion} (live) vs ${c.candidateVersion}, ${c.cases.length} recorded input${c.cases.length === 1 ? '' : 's'}`];
         let [curCost, curMs, newCost, newMs] = [0, 0, 0, 0];
         for (const [i, k] of c.cases.entries()) {
@@ -109,7 +117,7 @@ export function registerAgentCommands(registry: Registry): Registry {
         const violations = (await ctx.services.store.events.readRange({ types: ['policy.violation'], from: new Date(Date.now() - 7 * 86_400_000) })).slice(-10);
         const lines = [describePolicy(policies.current())];
         const problem = policies.lastRejection();
-        if (problem) lines.push(`\nNot applied: ${problem.file}: ${problem.error} (the last good policy stays in force)`);
+        if (problem) lines.push(`\nNot applied: ${problem.error}`);
         lines.push(
           violations.length === 0
             ? '\nNo violations in the last 7 days.'

@@ -14,9 +14,12 @@ const PER_MESSAGE = 4;
 const PRIMING = 3;
 const PER_TOOL = 10;
 
+/** Special-token text such as "<|im_end|>" inside a message (an injection attempt, a pasted log) counts as text. */
+const AS_TEXT = { disallowedSpecial: new Set<string>() };
+
 export function countText(text: string): number {
   if (text === '') return 0;
-  return load().countTokens(text);
+  return load().countTokens(text, AS_TEXT);
 }
 
 /** Prompt tokens of a request: messages (with their tool calls), tool definitions and a response schema. */

@@ -28,7 +28,8 @@ export interface BuiltContext {
   tokens: number;
 }
 
-export const defaultCountTokens = (text: string): number => encode(text).length;
+/** Special-token text ("<|im_end|>") in a memory counts as plain text instead of throwing. */
+export const defaultCountTokens = (text: string): number => encode(text, { disallowedSpecial: new Set<string>() }).length;
 
 const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
