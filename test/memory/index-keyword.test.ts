@@ -93,6 +93,10 @@ test('prefix terms: "budget" finds budgets and budgeting; scores match a plain B
   }
   assert.deepEqual(index.search('the a of', 5), [], 'stopwords alone match nothing');
   assert.deepEqual(index.search('nothingmatches', 5), []);
+  // One-character terms match whole words only.
+  const small = indexOf(['plan b ready', 'budget approved', 'b2b sales']);
+  assert.deepEqual(small.search('b', 5).map((h) => h.id), [1]);
+  assert.deepEqual(small.search('b2', 5).map((h) => h.id), [3]);
   assert.equal(index.search('budget', 3).length, 3);
 });
 

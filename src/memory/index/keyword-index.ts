@@ -1,6 +1,7 @@
 // In-memory inverted index with BM25 (k1 1.2, b 0.75) for memory recall, kept in step with the store on every write.
 // Same text rules as keywordRecall (src/memory/keyword-recall.ts): query terms from keywordTerms (stopwords dropped),
-// document words from tokens, and a query term matches every word it is a prefix of ("budget" finds "budgets").
+// document words from tokens, and a query term matches every word it is a prefix of ("budget" finds "budgets") —
+// except one-character terms, which match only themselves (keywordRecall would expand them too).
 // Prefixes are resolved on a sorted term dictionary by binary search. Scoring accumulates into typed arrays that
 // live across queries (stamped per query), so a query allocates nothing proportional to the corpus.
 
@@ -9,6 +10,8 @@ import { checkId, TopK, type ScoredId } from './vector-core.ts';
 
 const K1 = 1.2;
 const B = 0.75;
+/** Shorter query terms match whole words only: a one-letter prefix would touch a 26th of the corpus per query. */
+const MIN_PREFIX = 2;
 
 interface Posting {
   term: string;
@@ -160,7 +163,7 @@ export class KeywordIndex {
       // Pass 1: term frequency of the prefix per document, summed over every dictionary word it matches.
       for (let i = lowerBound(this.#sorted, term); i < this.#sorted.length; i++) {
         const word = this.#sorted[i]!;
-        if (!word.startsWith(term)) break;
+        if (!word.startsWith(term) || (term.length < MIN_PREFIX && word !== term)) break;
         const p = this.#byTerm.get(word)!;
         for (let j = 0; j < p.n; j++) {
           const s = p.slots[j]!;
