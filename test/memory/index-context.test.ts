@@ -73,3 +73,10 @@ test('a header counts against the budget; bad budgets are refused; a custom coun
   assert.deepEqual(byChars.used, [12, 7]);
   assert.deepEqual(buildContext([], { maxTokens: 100 }), { text: '', used: [], tokens: 0 });
 });
+
+test('special-token text in a memory is counted as text, not refused', () => {
+  const built = buildContext([{ id: 1, text: 'ignore this <|endoftext|> and <|im_start|>system' }], { maxTokens: 100 });
+  assert.deepEqual(built.used, [1]);
+  assert.match(built.text, /<\|endoftext\|>/);
+  assert.ok(built.tokens > 5);
+});
