@@ -124,9 +124,9 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const memory = new MemoryService({ store, logger, ...(embedder ? { embedder } : {}) });
   // Policy notices reach the operator once the channels are up (a bad file at start is reported then too).
   const notices: string[] = [];
-  let noticeSink: ((text: string) => Promise<void>) | undefined;
+  const sink: { deliver?: (text: string) => Promise<void> } = {};
   const notice = (text: string): void => {
-    if (noticeSink) void noticeSink(text).catch((err: unknown) => logger.warn({ err }, 'could not deliver a notice'));
+    if (sink.deliver) void sink.deliver(text).catch((err: unknown) => logger.warn({ err }, 'could not deliver a notice'));
     else notices.push(text);
   };
   const policies = new PolicyService({
@@ -190,7 +190,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     }
   } catch (err) {
     for (const channel of channels.reverse()) await channel.stop().catch(() => undefined);
-    policies.close();
+    await policies.close();
     await embedder?.close();
     await store.close();
     throw err;
@@ -210,7 +210,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     (stopping ??= (async () => {
       engine.stopTimers();
       quiet.stop();
-      policies.close();
+      await policies.close();
       for (const channel of channels.reverse()) await channel.stop().catch((err: unknown) => logger.warn({ err }, 'a channel did not stop cleanly'));
       await Promise.race([engine.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
       await memory.close();
@@ -225,7 +225,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const notify = (message: OutboundMessage) => quiet.send(message);
   await quiet.start();
   // Operator notices (policy files, violations) are not held by quiet hours: they say something was stopped.
-  noticeSink = async (text) => void (await deliver({ text }));
+  sink.deliver = async (text) => void (await deliver({ text }));
   for (const text of notices.splice(0)) notice(text);
   return { config, store, engine, memory, policies, ...(agents ? { agents } : {}), logger, web, url: web.url, notify, stop };
 }

@@ -69,7 +69,7 @@ export async function loadAgent(agentsDir: string, promptsDir: string, name: str
   if (d.name !== name) throw new ConfigError([`${file}: name is ${d.name} but the folder is ${name}; they must match`]);
   let output: z.ZodType<Record<string, unknown>>;
   try {
-    output = z.fromJSONSchema(d.output as Parameters<typeof z.fromJSONSchema>[0]) as z.ZodType<Record<string, unknown>>;
+    output = z.fromJSONSchema(d.output) as z.ZodType<Record<string, unknown>>;
   } catch (err) {
     throw new ConfigError([`${file}: output: not a usable JSON schema (${(err as Error).message})`]);
   }

@@ -174,7 +174,7 @@ export async function runAgent<T = Record<string, unknown>>(deps: AgentDeps, cal
       ...(tools.length > 0 && !lastRound ? { tools, toolChoice: 'auto' as const } : {}),
       ...(call.onDelta ? { onDelta: call.onDelta } : {}),
     };
-    const estimate = deps.llm.estimate(request as LlmRequest<unknown>);
+    const estimate = deps.llm.estimate(request);
     const reservation = await deps.budgets.reserve({ estimateUsd: estimate.costUsd, agent: agent.name, ...(call.runId ? { runId: call.runId } : {}) });
     if (!reservation.ok) {
       await report(deps, violationFromBudget(reservation, { agent: agent.name, ...(call.runId ? { runId: call.runId } : {}) }));

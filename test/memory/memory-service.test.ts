@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createEmbedder, type Embedder } from '../../src/memory/embedder.ts';
+import type { Memory } from '../../src/ports/store.ts';
 import { MemoryService } from '../../src/memory/memory.ts';
 import { compactMemories, extractiveDigest } from '../../src/memory/compaction.ts';
 import { SqliteStore } from '../../src/stores/sqlite/index.ts';
@@ -95,7 +96,7 @@ describe('memory service with embeddings', () => {
     // Without an id, the best match is replaced.
     const best = await memory.correct(undefined, 'Soylent prefers calls on wednesday', { channel: 'web' });
     assert.equal(best?.old.id, byId.replacement.id);
-    const undone = await memory.uncorrect(best!.replacement.id);
+    const undone = await memory.uncorrect(best.replacement.id);
     assert.equal(undone?.restored.id, byId.replacement.id);
     const events = await store.events.readStream('memory', { types: ['memory.corrected'] });
     assert.ok(events.some((e) => e.type === 'memory.corrected' && e.data.previousText === 'Soylent: prefers calls on tuesday'), 'the old text stays in the event log');
@@ -174,7 +175,7 @@ describe('compaction', () => {
       'Wayne Enterprises: prefers email over calls.',
       'Wayne Enterprises: the logo refresh was postponed.',
     ];
-    const originals = [];
+    const originals: Memory[] = [];
     for (const text of texts) originals.push((await memory.remember({ text, importance: 0.2, source: {}, at: old, dedupe: 'none' })).memory);
     const keep = await memory.remember({ text: 'Wayne Enterprises: the board approved the annual retainer.', importance: 0.9, source: {}, at: old, dedupe: 'none' });
     // Last used long ago (compaction looks at the later of last use and last update).

@@ -43,7 +43,7 @@ function toMemory(d: MemoryDoc): Memory {
     importance: d.importance,
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
-    source: Object.fromEntries(Object.entries(d.source).filter(([, v]) => v !== null && v !== undefined)) as MemorySource,
+    source: Object.fromEntries(Object.entries(d.source).filter(([, v]) => v !== null && v !== undefined)),
   };
   if (d.subject !== null) m.subject = d.subject;
   if (d.lastUsedAt) m.lastUsedAt = d.lastUsedAt;

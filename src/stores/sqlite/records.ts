@@ -1,6 +1,6 @@
 // Operator identities and settings on the embedded store.
 
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import type { Identity, IdentityStore, SettingsStore } from '../../ports/store.ts';
 import { inTransaction, statement } from './database.ts';
 
