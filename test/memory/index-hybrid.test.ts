@@ -137,6 +137,9 @@ test('RecallIndex: a changed text drops its stale vector; removal is complete', 
   assert.equal(index.setVector(1, axis(6)), true);
   assert.equal(index.search({ query: '', vector: axis(6), k: 1, now: NOW })[0]?.id, 1);
   assert.equal(index.setVector(99, axis(6)), false, 'unknown id');
+  assert.equal(index.setVectors([{ id: 2, vector: axis(7) }, { id: 98, vector: axis(7) }], { deferGraph: true }), 1);
+  assert.equal(index.search({ query: '', vector: axis(7), k: 1, now: NOW })[0]?.id, 2);
+  assert.equal(index.vectors.has(98), false);
   index.remove(1);
   index.remove(1);
   assert.equal(index.size, 4);

@@ -244,6 +244,16 @@ export class RecallIndex {
     return true;
   }
 
+  /**
+   * Start-up: vectors of known items in one batch (unknown ids skipped; all-or-nothing on a bad vector). With
+   * `deferGraph` they wait for catchUp() instead of blocking on the graph build. Returns how many were stored.
+   */
+  setVectors(batch: ReadonlyArray<{ id: number; vector: Float32Array }>, options: { deferGraph?: boolean } = {}): number {
+    const known = batch.filter((b) => this.#items.has(b.id));
+    this.vectors.addMany(known, options);
+    return known.length;
+  }
+
   /** Records use (recall answers); recency then counts from `at`. */
   touch(ids: readonly number[], at: Date): void {
     for (const id of ids) {
