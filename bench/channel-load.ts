@@ -1,34 +1,101 @@
-// Worker thread for bench/channels.ts: hosts the fake platform and the simulated users, on its own core, and
-// measures each round trip from "user sends" to "the bot's answer reached the platform API".
+// Worker thread for bench/channels.ts: hosts one fake platform and the simulated users, on a thread of its own, and
+// times each round trip from "the platform hands the user's message to the bot" (a long poll answered, a gateway
+// or Socket Mode frame sent, an HTTP request started) to "the bot's answer reached the platform API"
+// (sendMessage, chat.postMessage, POST /channels/:id/messages, or the web chat's HTTP response).
+// It runs the scenarios the main thread asks for, one at a time, and reports samples and this thread's CPU time.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { FakeDiscord } from '../test/fakes/discord/server.ts';
+import { postSigned } from '../test/fakes/slack/http-mode.ts';
+import { FakeSlack } from '../test/fakes/slack/server.ts';
 import { FakeTelegram } from '../test/fakes/telegram/server.ts';
 
-const { platform, chats, rounds, minRoundMs, spreadMs } = workerData as { platform: 'web' | 'telegram' | 'discord'; chats: number; rounds: number; minRoundMs: number; spreadMs: number };
+export type Platform = 'web' | 'telegram' | 'slack' | 'slack-http' | 'discord';
+/** serial: one message at a time, `gapMs` apart (no queueing: the bare overhead); burst: every chat at once; spread: every chat within `spreadMs`. */
+export type Scenario = { kind: 'serial'; messages: number; gapMs: number } | { kind: 'burst' | 'spread'; rounds: number; spreadMs: number; minRoundMs: number };
+export interface Result {
+  samples: number[];
+  seconds: number;
+  /** CPU time of this (the platform's) thread during the scenario, ms. */
+  cpuMs: number;
+}
+
+export const SLACK_SIGNING_SECRET = 'bench-signing-secret';
+const { platform, chats, text } = workerData as { platform: Platform; chats: number; text: string };
 const port = parentPort;
 if (!port) throw new Error('run as a worker');
 
+/** Sends chat i's message and resolves when the answer reached the platform. */
 type RoundTrip = (chat: number) => Promise<void>;
+interface Setup {
+  /** What the main thread needs to connect its adapter (tokens, URLs) and which platform ids the senders have. */
+  info: Record<string, string>;
+  senders: string[];
+  roundTrip: (info: Record<string, string>) => RoundTrip;
+  stop: () => Promise<void>;
+}
 
-async function setUp(): Promise<{ info: Record<string, string>; roundTrip: (info: Record<string, string>) => RoundTrip; stop: () => Promise<void> }> {
+/** Answer waiters by chat id: the fake's hook resolves the one waiting for that chat. */
+function waiters(): { wait: (chat: string) => Promise<void>; arrived: (chat: string) => void } {
+  const waiting = new Map<string, () => void>();
+  return {
+    wait: (chat) => new Promise<void>((resolve) => waiting.set(chat, resolve)),
+    arrived: (chat) => {
+      const done = waiting.get(chat);
+      waiting.delete(chat);
+      done?.();
+    },
+  };
+}
+
+async function setUp(): Promise<Setup> {
   if (platform === 'telegram') {
     const fake = new FakeTelegram();
     await fake.start();
-    const waiting = new Map<string, () => void>();
-    const push = fake.calls.push.bind(fake.calls);
+    const { wait, arrived } = waiters();
+    // The fake records every call; the bench keeps none (they would pile up) and watches for the replies.
     fake.calls.push = (...calls) => {
-      for (const c of calls) if (c.method === 'sendMessage') waiting.get(String(c.params.chat_id))?.();
-      return push(...calls);
+      for (const c of calls) if (c.method === 'sendMessage') arrived(String(c.params.chat_id));
+      return 0;
     };
     const users = Array.from({ length: chats }, (_, i) => ({ id: 10_000 + i, is_bot: false, first_name: `user${i}` }));
     return {
       info: { token: fake.token, apiRoot: fake.apiRoot },
+      senders: users.map((u) => String(u.id)),
       roundTrip: () => (chat) => {
         const user = users[chat % users.length] ?? users[0]!;
-        const answered = new Promise<void>((resolve) => waiting.set(String(user.id), resolve));
-        fake.api.userSends(user, 'ping');
+        const answered = wait(String(user.id));
+        fake.api.userSends(user, text);
         return answered;
+      },
+      stop: () => fake.stop(),
+    };
+  }
+  if (platform === 'slack' || platform === 'slack-http') {
+    const fake = await FakeSlack.start();
+    const { wait, arrived } = waiters();
+    fake.calls.push = (...calls) => {
+      for (const c of calls) if (c.method === 'chat.postMessage' && c.result.ok) arrived(String(c.args.channel));
+      return 0;
+    };
+    const users = Array.from({ length: chats }, (_, i) => `U0USER${i}`);
+    const ims = users.map((u) => fake.workspace.openIm(u));
+    const { workspace } = fake;
+    return {
+      info: { botToken: workspace.botToken, appToken: workspace.appToken, apiUrl: fake.apiUrl, signingSecret: SLACK_SIGNING_SECRET },
+      senders: users,
+      roundTrip: (info) => (chat) => {
+        const i = chat % users.length;
+        const answered = wait(ims[i]!);
+        const { payload } = workspace.directMessage(users[i]!, text);
+        if (platform === 'slack') {
+          void fake.socket.send('events_api', payload).acked.catch(() => undefined);
+          return answered;
+        }
+        const url = info['eventsUrl'] ?? '';
+        return Promise.all([answered, postSigned(url, SLACK_SIGNING_SECRET, { kind: 'event', payload })]).then(([, res]) => {
+          if (res.status !== 200) throw new Error(`the Slack events endpoint answered ${res.status}`);
+        });
       },
       stop: () => fake.stop(),
     };
@@ -36,18 +103,21 @@ async function setUp(): Promise<{ info: Record<string, string>; roundTrip: (info
   if (platform === 'discord') {
     const fake = await FakeDiscord.start({ heartbeatIntervalMs: 10_000 });
     const users = Array.from({ length: chats }, (_, i) => fake.addUser(`user${i}`));
-    const waiting = new Map<string, () => void>();
+    const dms = users.map((u) => fake.dmWith(u).id);
+    const { wait, arrived } = waiters();
+    fake.calls.push = () => 0;
+    fake.frames.push = () => 0;
     fake.on('call', (c: { method: string; path: string }) => {
       const m = /^\/channels\/(\d+)\/messages$/.exec(c.path);
-      if (c.method === 'POST' && m?.[1]) waiting.get(m[1])?.();
+      if (c.method === 'POST' && m?.[1]) arrived(m[1]);
     });
     return {
       info: { token: fake.token, apiUrl: fake.apiUrl },
+      senders: users.map((u) => u.id),
       roundTrip: () => (chat) => {
-        const user = users[chat % users.length] ?? users[0]!;
-        const dm = fake.dmWith(user);
-        const answered = new Promise<void>((resolve) => waiting.set(dm.id, resolve));
-        fake.userSays(user, 'ping');
+        const i = chat % users.length;
+        const answered = wait(dms[i]!);
+        fake.userSays(users[i]!, text);
         return answered;
       },
       stop: () => fake.stop(),
@@ -55,40 +125,67 @@ async function setUp(): Promise<{ info: Record<string, string>; roundTrip: (info
   }
   return {
     info: {},
+    senders: ['operator'],
     roundTrip: (info) => async () => {
-      const res = await fetch(`${info['url'] ?? ''}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"ping"}' });
-      if (res.status !== 200) throw new Error(`web answered ${res.status}`);
+      const res = await fetch(`${info['url'] ?? ''}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
+      if (res.status !== 200) throw new Error(`web answered ${res.status}: ${await res.text()}`);
       await res.arrayBuffer();
     },
     stop: async () => {},
   };
 }
 
-const setup = await setUp();
-port.postMessage({ type: 'ready', info: setup.info });
-port.once('message', (start: { info: Record<string, string> }) => {
-  void (async () => {
-    const roundTrip = setup.roundTrip({ ...setup.info, ...start.info });
-    for (let i = 0; i < chats; i++) await roundTrip(i); // warm-up
-    if (minRoundMs > 0) await new Promise((resolve) => setTimeout(resolve, minRoundMs)); // let a rate-limit window pass
-    const samples: number[] = [];
-    const began = performance.now();
-    for (let r = 0; r < rounds; r++) {
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function run(roundTrip: RoundTrip, scenario: Scenario): Promise<Result> {
+  const samples: number[] = [];
+  const cpu = process.threadCpuUsage();
+  const began = performance.now();
+  const timed = async (chat: number): Promise<void> => {
+    const t = performance.now();
+    await roundTrip(chat);
+    samples.push(performance.now() - t);
+  };
+  if (scenario.kind === 'serial') {
+    for (let i = 0; i < scenario.messages; i++) {
+      await timed(i);
+      await sleep(scenario.gapMs);
+    }
+  } else {
+    for (let r = 0; r < scenario.rounds; r++) {
       const roundStart = performance.now();
       await Promise.all(
         Array.from({ length: chats }, async (_, chat) => {
-          // spreadMs > 0: the chats' messages arrive at random moments within that window instead of all at once.
-          if (spreadMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * spreadMs));
-          const t = performance.now();
-          await roundTrip(chat);
-          samples.push(performance.now() - t);
+          // spread: the chats' messages arrive at random moments within that window instead of all at once.
+          if (scenario.kind === 'spread') await sleep(Math.random() * scenario.spreadMs);
+          await timed(chat);
         }),
       );
-      const left = minRoundMs - (performance.now() - roundStart);
-      if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+      const left = scenario.minRoundMs - (performance.now() - roundStart);
+      if (left > 0) await sleep(left);
     }
-    const seconds = (performance.now() - began) / 1000;
-    await setup.stop();
-    port.postMessage({ type: 'done', samples, seconds });
+  }
+  const seconds = (performance.now() - began) / 1000;
+  const used = process.threadCpuUsage(cpu);
+  return { samples, seconds, cpuMs: (used.user + used.system) / 1000 };
+}
+
+const setup = await setUp();
+port.postMessage({ info: setup.info, senders: setup.senders });
+let roundTrip: RoundTrip | undefined;
+port.on('message', (msg: { connect: Record<string, string> } | { scenario: Scenario } | { stop: true }) => {
+  void (async () => {
+    if ('connect' in msg) {
+      roundTrip = setup.roundTrip({ ...setup.info, ...msg.connect });
+      // Warm-up: every chat once, one after another (JIT, connection pools, the platform's per-chat caches).
+      for (let i = 0; i < chats; i++) await roundTrip(i);
+      return port.postMessage({ connected: true });
+    }
+    if ('stop' in msg) {
+      await setup.stop();
+      return port.postMessage({ stopped: true });
+    }
+    if (!roundTrip) throw new Error('connect first');
+    port.postMessage({ result: await run(roundTrip, msg.scenario) });
   })();
 });

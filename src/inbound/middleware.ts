@@ -1,11 +1,81 @@
 // The inbound chain, top to bottom: operator check → dedupe (and record) → rate limit → command parse.
 // Each is a (ctx, next) function; whatever does not call `next` ends the handling of that update.
+// Two things keep the per-message cost down without weakening what the chain promises: the chain's own appends
+// are group-committed (see AppendBatcher), and the operator's last chat per channel is remembered in memory so
+// that a message from the same chat as before costs no settings read.
 
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { newEvent } from '../domain/events.ts';
+import { newEvent, type NewEvent } from '../domain/events.ts';
 import { chatStream, Outcome } from '../ports/channel.ts';
+import type { AppendResult, EventLog, SettingsStore } from '../ports/store.ts';
 import { redeemLinkCode, rememberChat } from '../conductor/identity.ts';
-import type { Middleware } from './context.ts';
+import type { Middleware, Services } from './context.ts';
+
+/**
+ * Group commit for the chain's appends. Appends asked for while one turn of the event loop runs (a burst of
+ * updates: one long-poll answer, several WebSocket frames) are written together with one appendMany — one
+ * transaction on SQLite — at the end of that turn, and each caller resumes only once that write has returned. So an
+ * update is recorded before its handler runs, exactly as with one append each; only the number of commits drops.
+ * When the batch fails, each event is appended on its own, so a bad event fails its own update and no other.
+ */
+export class AppendBatcher {
+  readonly #events: EventLog;
+  #queue: { event: NewEvent; resolve: (r: AppendResult) => void; reject: (err: unknown) => void }[] = [];
+
+  constructor(events: EventLog) {
+    this.#events = events;
+  }
+
+  append(event: NewEvent): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      if (this.#queue.push({ event, resolve, reject }) === 1) setImmediate(() => void this.#flush());
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#queue;
+    this.#queue = [];
+    if (batch.length > 1) {
+      try {
+        const results = await this.#events.appendMany(batch.map((b) => b.event));
+        if (results.length === batch.length) return batch.forEach((b, i) => b.resolve(results[i] as AppendResult));
+      } catch {
+        // One by one below: whatever was written already is found again by its dedupe key.
+      }
+    }
+    for (const b of batch) await this.#events.append(b.event).then(b.resolve, b.reject);
+  }
+}
+
+const batchers = new WeakMap<EventLog, AppendBatcher>();
+const batched = (events: EventLog): AppendBatcher => {
+  let batcher = batchers.get(events);
+  if (!batcher) batchers.set(events, (batcher = new AppendBatcher(events)));
+  return batcher;
+};
+
+/**
+ * The last chat per channel as rememberChat stored it (it is the only writer of those settings), per settings
+ * store. Writes go one after another, so the map always says what the store says.
+ */
+const lastChats = new WeakMap<SettingsStore, { known: Map<string, string>; writes: Promise<void> }>();
+
+/** rememberChat without the settings read when the chat is the one remembered last time. */
+async function rememberChatCached(services: Services, channel: string, chatId: string): Promise<void> {
+  const { settings } = services.store;
+  let memo = lastChats.get(settings);
+  if (!memo) lastChats.set(settings, (memo = { known: new Map(), writes: Promise.resolve() }));
+  if (memo.known.get(channel) === chatId) return;
+  const { known } = memo;
+  const write = memo.writes.then(async () => {
+    if (known.get(channel) === chatId) return;
+    known.delete(channel);
+    await rememberChat(services, channel, chatId);
+    known.set(channel, chatId);
+  });
+  memo.writes = write.catch(() => undefined);
+  await write;
+}
 
 /**
  * Only the operator's identities may command the bot. Anyone else gets at most one polite refusal, ever:
@@ -15,13 +85,13 @@ export const operatorOnly: Middleware = async (ctx, next) => {
   const { channel, senderId, chatId } = ctx.event;
   const identity = await ctx.services.store.identities.get(channel, senderId);
   if (identity) {
-    await rememberChat(ctx.services, channel, chatId);
+    await rememberChatCached(ctx.services, channel, chatId);
     return next();
   }
   // The one thing a stranger may send: a valid /link code from the operator.
   const link = ctx.event.kind === 'message' ? /^\/link(?:@\w+)?\s+([a-z0-9]{8})$/i.exec(ctx.event.text.trim()) : null;
   if (link?.[1] && (await redeemLinkCode(ctx, link[1]))) {
-    await rememberChat(ctx.services, channel, chatId);
+    await rememberChatCached(ctx.services, channel, chatId);
     await ctx.reply('Linked: this account now speaks for you. /help lists what I can do.');
     return;
   }
@@ -42,9 +112,10 @@ export const operatorOnly: Middleware = async (ctx, next) => {
 export const dedupeAndRecord: Middleware = async (ctx, next) => {
   const e = ctx.event;
   const { events } = ctx.services.store;
+  const batcher = batched(events);
   const stream = chatStream(e.channel, e.chatId);
   const key = `in:${e.channel}:${e.id}`;
-  const { event, duplicate } = await events.append(
+  const { event, duplicate } = await batcher.append(
     e.kind === 'message'
       ? newEvent('message.received', stream, { channel: e.channel, chatId: e.chatId, senderId: e.senderId, text: e.text }, key)
       : newEvent('button.tapped', stream, { channel: e.channel, chatId: e.chatId, senderId: e.senderId, data: e.data }, key),
@@ -56,7 +127,7 @@ export const dedupeAndRecord: Middleware = async (ctx, next) => {
   }
   ctx.eventPosition = event.position;
   await next();
-  await events.append(newEvent('message.handled', stream, { channel: e.channel, chatId: e.chatId }, `done:${key}`));
+  await batcher.append(newEvent('message.handled', stream, { channel: e.channel, chatId: e.chatId }, `done:${key}`));
 };
 
 /** Per-sender limit. Over it, the sender hears once per window how long to wait; the rest is dropped. */

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { DiscordChannel, DiscordChannelError } from '../../adapters/channels/discord/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { registerBuiltins } from '../../src/conductor/builtin-commands.ts';
+import { registerMemoryCommands } from '../../src/conductor/memory-commands.ts';
 import { Conductor } from '../../src/conductor/conductor.ts';
 import { Registry } from '../../src/conductor/registry.ts';
 import { Engine } from '../../src/engine/engine.ts';
@@ -16,6 +17,7 @@ import { SqliteStore } from '../../src/stores/sqlite/index.ts';
 import { Intent, type ApiUser } from '../fakes/discord/model.ts';
 import { FakeDiscord, type RecordedCall } from '../fakes/discord/server.ts';
 import { tempDir } from '../support/app.ts';
+import { testServices } from '../support/services.ts';
 
 type LogLine = Record<string, unknown>;
 
@@ -78,7 +80,7 @@ describe('Discord channel', { timeout: 20_000 }, () => {
     await store.init();
     op = fake.addUser('operator');
     await store.identities.upsert({ channel: 'discord', externalId: op.id, label: 'operator', linkedAt: new Date(), via: 'config' });
-    const registry = registerBuiltins(new Registry())
+    const registry = registerMemoryCommands(registerBuiltins(new Registry()))
       .command({
         name: 'slow',
         description: 'answers only when the test lets it',
@@ -91,7 +93,7 @@ describe('Discord channel', { timeout: 20_000 }, () => {
     const config = loadConfig({ DATA_DIR: store.location, LOG_LEVEL: 'silent' });
     channel = new DiscordChannel({ token: fake.token, apiUrl: fake.apiUrl, guildChannelId: fake.guildChannel.id, logger: log.logger, deferAfterMs: 1000 });
     const engine = new Engine({ store, logger: log.logger, messenger: async () => {} });
-    conductor = new Conductor({ store, engine, logger: log.logger, config, startedAt: new Date(), version: 'test', channels: () => [channel] }, registry);
+    conductor = new Conductor(testServices({ store, engine, logger: log.logger, config, startedAt: new Date(), version: 'test', channels: () => [channel] }), registry);
     await channel.start(conductor);
   });
 
@@ -119,7 +121,7 @@ describe('Discord channel', { timeout: 20_000 }, () => {
     fake.userSays(op, '/help');
     const reply = body(await replyIn(fake.dmWith(op).id, since));
     assert.match(reply.content ?? '', /^Commands:/);
-    assert.match(reply.content ?? '', /\/remember <text> — keep a note/);
+    assert.match(reply.content ?? '', /\/remember <text> — keep a memory/);
     assert.deepEqual(reply.components?.[0]?.components.map((b) => [b.custom_id, b.label]), [['/status', 'Status']]);
   });
 
@@ -161,7 +163,7 @@ describe('Discord channel', { timeout: 20_000 }, () => {
     const refusals = fake.calls.filter((c) => /private assistant/.test(JSON.stringify(c.body ?? {})));
     assert.equal(refusals.length, 1, 'one refusal, whatever the route');
     assert.equal(refusals[0]?.path, `/channels/${fake.dmWith(stranger).id}/messages`);
-    assert.equal(await store.notes.count(), 1, 'only the operator’s note');
+    assert.equal(await store.memories.count(), 1, 'only the operator’s note');
   });
 
   test('a reply with buttons carries them as components; tapping one is acknowledged and handled', async () => {

@@ -13,6 +13,7 @@ import { SlackApiError, SlackChannel } from '../../adapters/channels/slack/index
 import { loadConfig } from '../../src/config.ts';
 import { SoloError } from '../../src/domain/errors.ts';
 import { registerBuiltins } from '../../src/conductor/builtin-commands.ts';
+import { registerMemoryCommands } from '../../src/conductor/memory-commands.ts';
 import { Conductor } from '../../src/conductor/conductor.ts';
 import { Registry } from '../../src/conductor/registry.ts';
 import { Engine } from '../../src/engine/engine.ts';
@@ -23,6 +24,7 @@ import { postSigned } from '../fakes/slack/http-mode.ts';
 import { FakeSlack } from '../fakes/slack/server.ts';
 import type { StoredMessage } from '../fakes/slack/workspace.ts';
 import { tempDir } from '../support/app.ts';
+import { testServices } from '../support/services.ts';
 
 const OPERATOR = 'U0OPERATOR';
 const STRANGER = 'U0STRANGER';
@@ -82,7 +84,7 @@ async function startCore(current: () => Channel | undefined): Promise<{ store: S
     return c ? [c] : [];
   };
   const engine = new Engine({ store, logger, messenger: async () => {} });
-  const conductor = new Conductor({ store, engine, logger, config, startedAt: new Date(), version: 'test', channels }, registerBuiltins(new Registry()));
+  const conductor = new Conductor(testServices({ store, engine, logger, config, startedAt: new Date(), version: 'test', channels }), registerMemoryCommands(registerBuiltins(new Registry())));
   return { store, recorder: new Recorder(conductor), logger, logs };
 }
 

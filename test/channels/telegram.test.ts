@@ -11,15 +11,17 @@ import { pino } from 'pino';
 import { TelegramChannel } from '../../adapters/channels/telegram/index.ts';
 import { splitText } from '../../adapters/channels/telegram/render.ts';
 import { registerBuiltins } from '../../src/conductor/builtin-commands.ts';
+import { registerMemoryCommands } from '../../src/conductor/memory-commands.ts';
 import { Conductor } from '../../src/conductor/conductor.ts';
 import { Registry } from '../../src/conductor/registry.ts';
 import { loadConfig } from '../../src/config.ts';
-import type { Channel } from '../../src/ports/channel.ts';
+import type { Channel, InboundHandler } from '../../src/ports/channel.ts';
 import { SqliteStore } from '../../src/stores/sqlite/index.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import type { InlineKeyboard, Message, User } from '../fakes/telegram/bot-api.ts';
 import { FakeTelegram, OPERATOR, STRANGER, type Call } from '../fakes/telegram/server.ts';
 import { tempDir } from '../support/app.ts';
+import { testServices } from '../support/services.ts';
 
 const logger = pino({ level: 'silent' });
 
@@ -29,7 +31,7 @@ async function makeConductor(channels: () => Channel[]): Promise<{ store: Sqlite
   await store.identities.upsert({ channel: 'telegram', externalId: String(OPERATOR.id), label: 'Olga', linkedAt: new Date(), via: 'config' });
   const config = loadConfig({ DATA_DIR: store.location, LOG_LEVEL: 'silent' });
   const engine = new Engine({ store, logger, messenger: async () => {} });
-  const conductor = new Conductor({ store, engine, logger, config, startedAt: new Date(), version: 'test', channels }, registerBuiltins(new Registry()));
+  const conductor = new Conductor(testServices({ store, engine, logger, config, startedAt: new Date(), version: 'test', channels }), registerMemoryCommands(registerBuiltins(new Registry())));
   return { store, conductor };
 }
 
@@ -68,18 +70,17 @@ describe('Telegram channel, long polling', () => {
       fake.api.commands.map((c) => c.command),
       conductor.commands().map((c) => c.name),
     );
-    assert.ok(fake.api.commands.some((c) => c.command === 'remember' && c.description === 'keep a note'));
+    assert.ok(fake.api.commands.some((c) => c.command === 'remember' && c.description.startsWith('keep a memory')));
     assert.match(channel.describe(), /@solo_test_bot \(long polling\)/);
   });
 
-  test('/help from the operator is answered in their chat, with typing shown', async () => {
+  test('/help from the operator is answered in their chat, at once and without "typing…"', async () => {
     const from = fake.calls.length;
     const reply = await say(OPERATOR, '/help');
     assert.match(String(reply.params.text), /\/remember/);
     assert.equal(reply.params.parse_mode, 'HTML');
     assert.deepEqual((reply.params.reply_markup as InlineKeyboard).inline_keyboard, [[{ text: 'Status', callback_data: '/status' }]]);
-    const typing = await fake.waitForCall('sendChatAction', sentTo(OPERATOR), from);
-    assert.equal(typing.params.action, 'typing');
+    assert.equal(fake.calls.slice(from).filter((c) => c.method === 'sendChatAction').length, 0, 'a quick answer needs no chat action');
     // The long poll asks Telegram only for the update kinds the adapter reads.
     const poll = fake.callsOf('getUpdates')[0];
     assert.deepEqual(poll?.params.allowed_updates, ['message', 'callback_query']);
@@ -104,7 +105,7 @@ describe('Telegram channel, long polling', () => {
     assert.equal(answered.params.callback_query_id, (tap.callback_query as { id: string }).id);
     assert.equal(answered.status, 200);
     assert.equal(answered.params.text, undefined, 'a tap that worked needs no toast');
-    assert.ok((await store.notes.get(noteId))?.forgottenAt, 'the note is forgotten in the store');
+    assert.ok((await store.memories.get(noteId))?.forgottenAt, 'the note is forgotten in the store');
   });
 
   test('a tap on a button that does nothing is answered with a short text', async () => {
@@ -275,5 +276,44 @@ describe('Telegram channel, webhook', () => {
     assert.equal(await post({ update_id: 1 }, secretToken, '/elsewhere'), 404);
     assert.equal((await fetch(base + path)).status, 405);
     assert.equal(await post({ update_id: 7, message: { text: 'no chat' } }, secretToken), 200, 'a malformed update is dropped, not retried');
+  });
+});
+
+describe('Telegram channel, "typing…" for slow answers only', () => {
+  const fake = new FakeTelegram();
+  let channel: TelegramChannel;
+  // The adapter is what is tested here; this handler only takes its time over "slow" before answering.
+  const handler: InboundHandler = {
+    commands: () => [],
+    async handle(event, ch) {
+      if (event.kind === 'message' && event.text === 'slow') await new Promise((resolve) => setTimeout(resolve, 700));
+      const sent = { id: event.id, text: 'done', buttons: [] };
+      await ch.deliver(event.chatId, sent);
+      return { outcome: 'handled', replies: [sent] };
+    },
+  };
+
+  before(async () => {
+    await fake.start();
+    channel = new TelegramChannel({ token: fake.token, apiRoot: fake.apiRoot, logger, typingAfterMs: 250 });
+    await channel.start(handler);
+  });
+  after(async () => {
+    await channel.stop();
+    await fake.stop();
+  });
+
+  test('a quick answer comes without a chat action; a slow one shows "typing…" before it', async () => {
+    let from = fake.calls.length;
+    fake.api.userSends(OPERATOR, 'quick');
+    await fake.waitForCall('sendMessage', sentTo(OPERATOR), from);
+    assert.deepEqual(fake.calls.slice(from).map((c) => c.method).filter((m) => m !== 'getUpdates'), ['sendMessage']);
+
+    from = fake.calls.length;
+    fake.api.userSends(OPERATOR, 'slow');
+    const typing = await fake.waitForCall('sendChatAction', sentTo(OPERATOR), from);
+    assert.equal(typing.params.action, 'typing');
+    const answer = await fake.waitForCall('sendMessage', sentTo(OPERATOR), from);
+    assert.ok(fake.calls.indexOf(typing) < fake.calls.indexOf(answer), '"typing…" came before the answer');
   });
 });

@@ -12,9 +12,12 @@ type Level = 'trace' | 'info' | 'warn' | 'error';
  * trace, so LOG_LEVEL=debug stays readable. The level is pino's: Bolt's setLevel is ignored.
  */
 export function boltLogger(log: Logger): BoltLogger {
+  // The SDKs log at debug several times per message (frames, request bodies): with that level off, nothing is
+  // formatted at all.
   const write =
     (level: Level) =>
     (...args: unknown[]): void => {
+      if (!log.isLevelEnabled(level)) return;
       const err = args.find((a) => a instanceof Error);
       const text = args
         .filter((a) => !(a instanceof Error))

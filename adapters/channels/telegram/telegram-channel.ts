@@ -21,6 +21,11 @@ export const DEFAULT_API_ROOT = 'https://api.telegram.org';
 export const MAX_INBOUND_CHARS = 8000;
 /** Telegram shows a chat action for about 5 s, so it is renewed a little before it fades. */
 const TYPING_EVERY_MS = 4000;
+/**
+ * "typing…" only once an answer is this late: Telegram asks bots to send a chat action only when the response
+ * takes a noticeable time, and for a quick answer it would double the API calls per message for nothing.
+ */
+export const DEFAULT_TYPING_AFTER_MS = 500;
 const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 /** The updates the adapter reads; Telegram then does not send the rest at all. */
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
@@ -56,6 +61,8 @@ export interface TelegramChannelOptions {
   webhook?: TelegramWebhookOptions | undefined;
   /** A 429 asking to wait longer than this fails the call instead of waiting. */
   maxRetryDelaySeconds?: number | undefined;
+  /** Show "typing…" when handling an update takes longer than this (default 500 ms). */
+  typingAfterMs?: number | undefined;
 }
 
 /** A Bot API call that failed, with Telegram's code and description; retryable when Telegram said so. */
@@ -83,6 +90,7 @@ export class TelegramChannel implements Channel {
   readonly #bot: Bot;
   readonly #log: Logger;
   readonly #webhook: TelegramWebhookOptions | undefined;
+  readonly #typingAfterMs: number;
   #handler: InboundHandler | undefined;
   #polling: Promise<void> | undefined;
   /** Webhook requests being handled, so that stop() can wait for them. */
@@ -98,6 +106,7 @@ export class TelegramChannel implements Channel {
     }
     this.#log = options.logger.child({ component: TELEGRAM_CHANNEL });
     this.#webhook = options.webhook;
+    this.#typingAfterMs = options.typingAfterMs ?? DEFAULT_TYPING_AFTER_MS;
     this.#bot = new Bot(options.token, { client: { apiRoot: (options.apiRoot ?? DEFAULT_API_ROOT).replace(/\/+$/, '') } });
     // Network errors fail fast (the polling loop has its own retry); 429 waits as told, 5xx backs off, both capped.
     this.#bot.api.config.use(autoRetry({ maxDelaySeconds: options.maxRetryDelaySeconds ?? 30, maxRetryAttempts: 3, rethrowHttpErrors: true }));
@@ -289,17 +298,21 @@ export class TelegramChannel implements Channel {
     }
   }
 
-  /** Hands an event to the core, showing "typing…" until it is done. */
+  /** Hands an event to the core, showing "typing…" from typingAfterMs on until it is done. */
   async #dispatch(event: InboundEvent): Promise<{ outcome: Outcome } | undefined> {
     const handler = this.#handler;
     if (!handler) return undefined;
     const showTyping = (): void => void this.typing(event.chatId).catch(() => undefined);
-    showTyping();
-    const timer = setInterval(showTyping, TYPING_EVERY_MS);
+    let repeat: NodeJS.Timeout | undefined;
+    const first = setTimeout(() => {
+      showTyping();
+      repeat = setInterval(showTyping, TYPING_EVERY_MS);
+    }, this.#typingAfterMs);
     try {
       return await handler.handle(event, this);
     } finally {
-      clearInterval(timer);
+      clearTimeout(first);
+      clearInterval(repeat);
     }
   }
 

@@ -30,6 +30,7 @@ export class SocketModeServer {
   #socket: WebSocket | undefined;
   /** Every envelope id delivered, in order. */
   readonly delivered: string[] = [];
+  readonly #deliveredIds = new Set<string>();
   readonly acks = new Map<string, Ack>();
   /** Frames from the app that are not acks Slack would accept. */
   readonly protocolErrors: string[] = [];
@@ -81,7 +82,7 @@ export class SocketModeServer {
       return void this.protocolErrors.push(`not JSON: ${raw.slice(0, 80)}`);
     }
     const id = typeof frame === 'object' && frame !== null && 'envelope_id' in frame ? frame.envelope_id : undefined;
-    if (typeof id !== 'string' || !this.delivered.includes(id)) return void this.protocolErrors.push(`ack for an unknown envelope: ${raw.slice(0, 120)}`);
+    if (typeof id !== 'string' || !this.#deliveredIds.has(id)) return void this.protocolErrors.push(`ack for an unknown envelope: ${raw.slice(0, 120)}`);
     if (this.acks.has(id)) return void this.protocolErrors.push(`second ack for ${id}`);
     const ack = frame as Ack;
     this.acks.set(id, ack);
@@ -103,6 +104,7 @@ export class SocketModeServer {
     if (!socket) throw new Error('no app is connected over Socket Mode');
     const envelopeId = randomUUID();
     this.delivered.push(envelopeId);
+    this.#deliveredIds.add(envelopeId);
     const acked = new Promise<Ack>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`envelope ${envelopeId} (${String(frame.type)}) was not acked`)), ACK_WAIT_MS);
       this.#waiting.set(envelopeId, { resolve, timer });

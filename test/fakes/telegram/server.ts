@@ -108,7 +108,11 @@ export class FakeTelegram {
       return reply(res, refusal ?? new ApiError(404, 'Not Found'));
     }
     const gone = new AbortController();
-    res.once('close', () => gone.abort());
+    // Only a client that hangs up before its answer aborts the call (a held long poll); building the abort reason
+    // after every answered call would cost the fake more than the call itself.
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
     let params: Params = {};
     let outcome: { result: unknown } | ApiError;
     try {

@@ -1,0 +1,132 @@
+// The inbound chain's cost cuts keep its promises: updates arriving together are recorded in one group commit,
+// yet each is in the event log before its handler runs; a failing batch falls back to one append each; and the
+// operator's last chat is remembered with no settings read for a chat already remembered. Real conductor, real
+// SQLite store; the store's methods are wrapped only to count calls, their results are the store's own.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { lastChatKey } from '../../src/conductor/identity.ts';
+import { Conductor } from '../../src/conductor/conductor.ts';
+import { Registry } from '../../src/conductor/registry.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { InboundEvent, SentMessage } from '../../src/domain/messages.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import { AppendBatcher } from '../../src/inbound/middleware.ts';
+import type { Channel, InboundHandler } from '../../src/ports/channel.ts';
+import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { tempDir } from '../support/app.ts';
+import { testServices } from '../support/services.ts';
+
+const logger = pino({ level: 'silent' });
+
+class RecordingChannel implements Channel {
+  readonly name = 'testchat';
+  readonly delivered: { chatId: string; message: SentMessage }[] = [];
+  async start(_handler: InboundHandler): Promise<void> {}
+  async stop(): Promise<void> {}
+  async deliver(chatId: string, message: SentMessage): Promise<undefined> {
+    this.delivered.push({ chatId, message });
+    return undefined;
+  }
+  describe(): string {
+    return 'test chat';
+  }
+}
+
+describe('inbound chain: group commit and the last-chat memo', () => {
+  const store = new SqliteStore(tempDir());
+  const channel = new RecordingChannel();
+  let conductor: Conductor;
+  /** For each handled "ping": was its message.received already in the log when the handler ran? */
+  const recordedFirst: boolean[] = [];
+  const batches: number[] = [];
+  let settingsReads = 0;
+  let n = 0;
+  const ping = (chatId: string): InboundEvent => ({ kind: 'message', id: `u${++n}`, channel: 'testchat', chatId, senderId: 'owner', text: 'ping' });
+
+  before(async () => {
+    await store.init();
+    await store.identities.upsert({ channel: 'testchat', externalId: 'owner', label: 'owner', linkedAt: new Date(), via: 'config' });
+    const { events, settings } = store;
+    const appendMany = events.appendMany.bind(events);
+    events.appendMany = async (list) => {
+      batches.push(list.length);
+      return appendMany(list);
+    };
+    const get = settings.get.bind(settings);
+    settings.get = async <T>(key: string) => {
+      if (key === lastChatKey('testchat')) settingsReads += 1;
+      return get<T>(key);
+    };
+    const registry = new Registry().text(async (ctx, text) => {
+      if (text !== 'ping') return false;
+      recordedFirst.push((await store.events.findByDedupeKey(`in:testchat:${ctx.event.id}`)) !== null);
+      await ctx.reply('pong');
+      return true;
+    });
+    const config = loadConfig({ DATA_DIR: store.location, LOG_LEVEL: 'silent' });
+    const engine = new Engine({ store, logger, messenger: async () => {} });
+    conductor = new Conductor(testServices({ store, engine, logger, config, startedAt: new Date(), version: 'test', channels: () => [channel] }), registry);
+  });
+  after(() => store.close());
+
+  test('twenty updates at once: one group commit, each recorded before its handler runs, each handled once', async () => {
+    const updates = Array.from({ length: 20 }, () => ping('chat-a'));
+    const results = await Promise.all(updates.map((u) => conductor.handle(u, channel)));
+    assert.deepEqual(results.map((r) => r.outcome), Array(20).fill('handled'));
+    assert.equal(recordedFirst.length, 20);
+    assert.ok(recordedFirst.every(Boolean), 'every message.received was committed before its handler ran');
+    assert.ok(batches.includes(20), `the twenty message.received were written in one batch (batches: ${batches.join(', ')})`);
+    for (const u of updates) {
+      assert.ok(await store.events.findByDedupeKey(`done:in:testchat:${u.id}`), `update ${u.id} is marked handled`);
+    }
+    assert.equal(channel.delivered.length, 20);
+  });
+
+  test('a redelivered update is still dropped after batching', async () => {
+    const update = ping('chat-a');
+    assert.equal((await conductor.handle(update, channel)).outcome, 'handled');
+    assert.equal((await conductor.handle(update, channel)).outcome, 'duplicate');
+  });
+
+  test('the last chat is read from settings only when it changes, and stored as the store says', async () => {
+    const before = settingsReads;
+    await conductor.handle(ping('chat-a'), channel);
+    await conductor.handle(ping('chat-a'), channel);
+    assert.equal(settingsReads, before, 'the same chat again costs no settings read');
+    await conductor.handle(ping('chat-b'), channel);
+    assert.equal(await store.settings.get(lastChatKey('testchat')), 'chat-b');
+    await Promise.all([conductor.handle(ping('chat-c'), channel), conductor.handle(ping('chat-a'), channel), conductor.handle(ping('chat-c'), channel)]);
+    assert.equal(await store.settings.get(lastChatKey('testchat')), 'chat-c', 'the last one to arrive wins');
+  });
+});
+
+describe('AppendBatcher', () => {
+  test('when the batch fails, each event is appended on its own: only the bad one fails', async () => {
+    const store = new SqliteStore(tempDir());
+    await store.init();
+    try {
+      const { events } = store;
+      let manyCalls = 0;
+      events.appendMany = async () => {
+        manyCalls += 1;
+        throw new Error('batch refused');
+      };
+      const batcher = new AppendBatcher(events);
+      const good = { type: 'message.handled', stream: 'chat:t:1', data: { channel: 't', chatId: '1' }, dedupeKey: 'done:a' } as const;
+      // A value JSON cannot hold makes the store's own append throw for this event alone.
+      const bad = { ...good, dedupeKey: 'done:b', data: { channel: 't', chatId: 1n as unknown as string } };
+      const [ok, failed, again] = await Promise.allSettled([batcher.append(good), batcher.append(bad), batcher.append({ ...good, dedupeKey: 'done:c' })]);
+      assert.equal(manyCalls, 1);
+      assert.equal(ok.status, 'fulfilled');
+      assert.equal(failed.status, 'rejected');
+      assert.equal(again.status, 'fulfilled');
+      assert.ok(await events.findByDedupeKey('done:a'));
+      assert.equal(await events.findByDedupeKey('done:b'), null);
+      assert.ok(await events.findByDedupeKey('done:c'));
+    } finally {
+      await store.close();
+    }
+  });
+});
