@@ -39,7 +39,7 @@ export const SETTINGS = {
   OPENAI_FALLBACK_MODEL: 'A second model tried when the first keeps failing (optional).',
   OPENAI_TIMEOUT_MS: 'How long one model call may take before it is retried (default 60000).',
   OPENAI_MAX_RETRIES: 'Retries of a model call on 429, 5xx and timeouts, honouring Retry-After (default 2).',
-  LLM_PRICES: 'Price table, USD per million tokens: model=input/output pairs, e.g. gpt-4o-mini=0.15/0.6,llama3.1=0/0 (overrides policies/prices.yaml).',
+  LLM_PRICES: 'Price table, USD per million tokens: model=input/output pairs, e.g. gpt-4o-mini=0.15/0.6,llama3.1=0/0 (adds to or overrides the built-in table of common OpenAI models; unknown models count as $0).',
   POLICIES_DIR: 'Folder of policy files (*.yaml: approvals, limits, redaction, budgets, quiet hours; default ./policies).',
   AGENTS_DIR: 'Folder of agent definitions (default ./agents); prompts live in PROMPTS_DIR (default ./prompts).',
   PROMPTS_DIR: 'Folder of versioned agent prompts, prompts/<agent>/<version>.md (default ./prompts).',

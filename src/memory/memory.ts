@@ -123,10 +123,16 @@ export class MemoryService {
       after = undefined;
       for (;;) {
         const page = await this.#store.memories.vectors(model, after, REBUILD_PAGE);
-        for (const { id, vector } of page) this.#setVector(id, vector);
+        // Bulk load: the HNSW graph is built afterwards in the background; pending vectors are searched exactly.
+        this.#vectors += this.#index.setVectors(
+          page.map((v) => ({ id: Number(v.id), vector: v.vector })),
+          { deferGraph: true },
+        );
         if (page.length < REBUILD_PAGE) break;
         after = page.at(-1)!.id;
       }
+      const index = this.#index;
+      void index.catchUp().catch((err: unknown) => this.#log.warn({ err }, 'building the vector graph failed; vectors are searched exactly'));
       void this.#backfill(model);
     }
     this.#indexed = true;
