@@ -3,7 +3,8 @@
 // never cuts one in half — except a first memory that alone exceeds the budget, which is shortened with "…".
 // Tokens are counted with gpt-tokenizer (o200k_base) unless the caller passes the counter of its own model.
 
-import { encode } from 'gpt-tokenizer';
+// Loaded on first count (~0.35 s and ~60 MB): the bot starts without it and many runs never build a context.
+import { countText } from '../../llm/tokens.ts';
 
 export interface ContextItem {
   id: number;
@@ -29,7 +30,7 @@ export interface BuiltContext {
 }
 
 /** Special-token text ("<|im_end|>") in a memory counts as plain text instead of throwing. */
-export const defaultCountTokens = (text: string): number => encode(text, { disallowedSpecial: new Set<string>() }).length;
+export const defaultCountTokens = (text: string): number => countText(text);
 
 const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
