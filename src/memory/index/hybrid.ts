@@ -26,7 +26,7 @@ export interface HybridWeights {
   halfLifeDays: number;
 }
 
-export const DEFAULT_WEIGHTS: HybridWeights = { keyword: 0.4, vector: 0.6, recency: 0.15, importance: 0.15, halfLifeDays: 90 };
+export const DEFAULT_WEIGHTS: HybridWeights = { keyword: 0.3, vector: 0.7, recency: 0.15, importance: 0.15, halfLifeDays: 90 };
 
 export interface HitComponents {
   /** Raw BM25 (0 when no query term matched). */
