@@ -123,3 +123,23 @@ test('a /correct survives kill -9: after the restart the corrected text is recal
     await killHard(proc.child);
   }
 });
+
+test('/status says how recall works: hybrid with a model, keywords only and why without one', async () => {
+  const missing = await startTestApp({ EMBEDDING_MODEL: 'nobody/absent-model', MODELS_DIR: tempDir('solo-models-'), EMBEDDING_DOWNLOAD: 'no' });
+  try {
+    await say(missing.url, '/remember Acme Corp: budget is 40000 EUR');
+    await missing.memory.settled();
+    const [status] = await say(missing.url, '/status');
+    assert.match(status?.text ?? '', /Memory: 1 item; recall keywords only: .*npm run models/);
+    const [recall] = await say(missing.url, '/recall acme budget');
+    assert.match(recall?.text ?? '', /Acme Corp: budget is 40000 EUR/);
+  } finally {
+    await missing.stop();
+  }
+  const off = await startTestApp({ EMBEDDING_MODEL: 'off' });
+  try {
+    assert.match((await say(off.url, '/status'))[0]?.text ?? '', /recall keywords only: EMBEDDING_MODEL=off/);
+  } finally {
+    await off.stop();
+  }
+});
