@@ -4,6 +4,7 @@
 import { InputError } from '../domain/errors.ts';
 import { truncate } from '../domain/text.ts';
 import type { InboundContext } from '../inbound/context.ts';
+import { runAgent } from '../agents/runner.ts';
 import { compactMemories } from '../memory/compaction.ts';
 import { importPath } from '../memory/import.ts';
 import { describeSource, type RecallHit } from '../memory/memory.ts';
@@ -174,7 +175,16 @@ export function registerMemoryCommands(registry: Registry): Registry {
       run: async (ctx, args) => {
         const days = args.trim() === '' ? 90 : Number(args.trim());
         if (!Number.isInteger(days) || days < 0) return void (await ctx.reply('Give the age in whole days, e.g. /compact 90.'));
-        const report = await compactMemories(ctx.services.memory, ctx.services.store, { olderThanDays: days, ...(ctx.services.llm ? { llm: ctx.services.llm } : {}) });
+        const agents = ctx.services.agents?.();
+        // With a model, the digest agent writes the digests (redacted, within budget); otherwise they are extractive.
+        const summarise = agents
+          ? async (texts: string[], about: string) => {
+              const out = await runAgent<{ summary: string }>(agents, { agent: 'digest', request: texts.map((t) => `- ${t}`).join('\n'), values: { about } });
+              if (out.status !== 'ok') throw new Error('over budget');
+              return out.output.summary;
+            }
+          : undefined;
+        const report = await compactMemories(ctx.services.memory, ctx.services.store, { olderThanDays: days, ...(summarise ? { summarise } : {}) });
         await ctx.reply(
           report.digests.length === 0
             ? `Nothing to compact: no group of ${report.minGroup}+ low-importance memories older than ${days} days.`

@@ -15,7 +15,7 @@ export type Summariser = (texts: string[], about: string) => Promise<string>;
 
 export interface CompactionOptions {
   olderThanDays?: number;
-  /** Memories at or below this importance are compacted (default 0.4). */
+  /** Memories at or below this importance are compacted (default 0.5, the importance of an ordinary fact). */
   maxImportance?: number;
   /** Smallest group worth a digest (default 3). */
   minGroup?: number;
@@ -64,7 +64,7 @@ export async function compactMemories(memory: MemoryService, store: Store, optio
   const minGroup = options.minGroup ?? 3;
   const maxGroup = options.maxGroup ?? 20;
   const before = new Date(now.getTime() - (options.olderThanDays ?? 90) * 86_400_000);
-  const candidates = await store.memories.compactable({ before, maxImportance: options.maxImportance ?? 0.4, limit: 5000 });
+  const candidates = await store.memories.compactable({ before, maxImportance: options.maxImportance ?? 0.5, limit: 5000 });
   const groups = new Map<string, Memory[]>();
   for (const m of candidates) {
     const key = m.entities[0] ?? `kind:${m.kind}`;

@@ -126,3 +126,22 @@ async function waitFor<T>(check: () => Promise<T | undefined>, ms = 5000): Promi
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe('compaction with a model', () => {
+  test('/compact has the digest agent write the digest, redacted, and links it to its originals', async () => {
+    const h = await startAgentApp({ digest: (body) => ({ json: { summary: `Stark Industries: ${userText(body).split('\n').length} old notes about the website; billing mail [EMAIL_1].` } }) });
+    try {
+      for (const text of ['website kickoff was in march', 'website copy is late', 'website billing goes to pepper@stark.example']) await say(h.app.url, `/remember Stark Industries: ${text}`);
+      const [reply] = await say(h.app.url, '/compact 0');
+      assert.match(reply?.text ?? '', /^Made 1 digest from 3 memories \(llm\): #(\d+)\./);
+      const sent = JSON.stringify(h.fake.completions.at(-1)?.body);
+      assert.ok(!sent.includes('pepper@stark.example'), 'the email was masked before the model saw it');
+      const id = /#(\d+)\./.exec(reply?.text ?? '')?.[1];
+      const [shown] = await say(h.app.url, `/memory ${id}`);
+      assert.match(shown?.text ?? '', /Digest of 3 older memories about Stark Industries: Stark Industries: 3 old notes about the website; billing mail pepper@stark\.example\./);
+      assert.match(shown?.text ?? '', /Summarises:\n {2}#\d+ Stark Industries: website kickoff/);
+    } finally {
+      await h.stop();
+    }
+  });
+});
