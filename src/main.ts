@@ -160,7 +160,15 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     agentDeps = { llm, memory, store, catalog, policies, budgets, rateLimits, logger: logger.child({ component: 'agents' }), notice };
   }
   const agents = agentDeps ? () => agentDeps : undefined;
-  engine.register(invoiceWorkflow(store.ledger));
+  engine.register(
+    invoiceWorkflow(store.ledger, {
+      policy: () => policies.current(),
+      onViolation: async (v) => {
+        await store.events.append(v.event);
+        notice(v.notice);
+      },
+    }),
+  );
   engine.register(
     draftWorkflow(() => {
       if (!agentDeps) throw new NonRetriableError('No model is configured, so the draft agent cannot write; set OPENAI_MODEL and restart.');

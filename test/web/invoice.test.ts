@@ -5,7 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import { z } from 'zod';
 import { defineWorkflow } from '../../src/engine/workflow.ts';
 import type { SoloApp } from '../../src/main.ts';
-import { api, say, startTestApp, type ApiMessage } from '../support/app.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { api, say, startTestApp, tempDir, type ApiMessage } from '../support/app.ts';
 
 const tap = async (base: string, button: { id: string } | undefined) => {
   assert.ok(button, 'the button exists');
@@ -129,5 +131,33 @@ describe('invoice workflow through the web chat', () => {
     assert.match(edited?.text ?? '', /Approval needed: Send a note[\s\S]*Hello Acme, the proposal is attached\./);
     const replies = await tap(base, button(edited, 'Approve'));
     assert.equal(replies.at(-1)?.text, 'Sending: Hello Acme, the proposal is attached.');
+  });
+});
+
+describe('invoice approvals policy', () => {
+  let app: SoloApp;
+  let base = '';
+  before(async () => {
+    const policies = tempDir('solo-policies-');
+    writeFileSync(
+      join(policies, 'approvals.yaml'),
+      ['approvals:', '  rules:', '    - name: small invoices go out', '      actions: invoice.send', '      then: allow', '    - name: big ones wait', '      actions: invoice.send', '      amount_over: [500 EUR]', '      then: approve', '    - name: never this much', '      actions: invoice.send', '      amount_over: [100000 EUR]', '      then: deny', ''].join('\n'),
+    );
+    app = await startTestApp({ POLICIES_DIR: policies });
+    base = app.url;
+  });
+  after(() => app.stop());
+
+  test('under the threshold it is recorded without a card; over it a card waits; far over it is refused and reported', async () => {
+    const small = await say(base, '/invoice Initech 120');
+    assert.match(small.at(-1)?.text ?? '', /^Recorded INV-\d{4}: Initech, 120\.00 EUR\./);
+    assert.ok(!small.some((m) => m.text.startsWith('Approval needed')));
+    const big = await say(base, '/invoice Initech 900');
+    assert.match(big.at(-1)?.text ?? '', /^Approval needed: Invoice to Initech for 900\.00 EUR/);
+    const huge = await say(base, '/invoice Initech 250000');
+    assert.match(huge.at(-1)?.text ?? '', /^The invoice to Initech for 250,000\.00 EUR is not allowed by policy: /);
+    const violations = await app.store.events.readRange({ types: ['policy.violation'] });
+    assert.equal(violations.length, 1);
+    assert.equal(await app.store.ledger.listInvoices(10).then((l) => l.length), 1, 'only the small one is recorded');
   });
 });
