@@ -11,8 +11,11 @@ import { FakeSlack } from '../test/fakes/slack/server.ts';
 import { FakeTelegram } from '../test/fakes/telegram/server.ts';
 
 export type Platform = 'web' | 'telegram' | 'slack' | 'slack-http' | 'discord';
-/** serial: one message at a time, `gapMs` apart (no queueing: the bare overhead); burst: every chat at once; spread: every chat within `spreadMs`. */
-export type Scenario = { kind: 'serial'; messages: number; gapMs: number } | { kind: 'burst' | 'spread'; rounds: number; spreadMs: number; minRoundMs: number };
+/** idle: no message (what the connection costs by itself); serial: one message at a time, `gapMs` apart (no queueing: the bare overhead); burst: every chat at once; spread: every chat within `spreadMs`. */
+export type Scenario =
+  | { kind: 'idle'; ms: number }
+  | { kind: 'serial'; messages: number; gapMs: number }
+  | { kind: 'burst' | 'spread'; rounds: number; spreadMs: number; minRoundMs: number };
 export interface Result {
   samples: number[];
   seconds: number;
@@ -146,7 +149,9 @@ async function run(roundTrip: RoundTrip, scenario: Scenario): Promise<Result> {
     await roundTrip(chat);
     samples.push(performance.now() - t);
   };
-  if (scenario.kind === 'serial') {
+  if (scenario.kind === 'idle') {
+    await sleep(scenario.ms);
+  } else if (scenario.kind === 'serial') {
     for (let i = 0; i < scenario.messages; i++) {
       await timed(i);
       await sleep(scenario.gapMs);
@@ -177,8 +182,10 @@ port.on('message', (msg: { connect: Record<string, string> } | { scenario: Scena
   void (async () => {
     if ('connect' in msg) {
       roundTrip = setup.roundTrip({ ...setup.info, ...msg.connect });
-      // Warm-up: every chat once, one after another (JIT, connection pools, the platform's per-chat caches).
-      for (let i = 0; i < chats; i++) await roundTrip(i);
+      // Warm-up, not timed: every chat once, one after another, then two bursts (JIT, connection pools, caches).
+      const rt = roundTrip;
+      for (let i = 0; i < chats; i++) await rt(i);
+      for (let r = 0; r < 2; r++) await Promise.all(Array.from({ length: chats }, (_, i) => rt(i)));
       return port.postMessage({ connected: true });
     }
     if ('stop' in msg) {

@@ -12,7 +12,7 @@
 // the platform's thread is the simulation's cost, not the bot's. The bot's thread does its work one message at a
 // time, so in a burst the last of N messages waits for at least N × (bot CPU per message): that floor is printed.
 //
-// Usage: node bench/channels.ts [--chats=50] [--rounds=20] [--serial=100] [--only=web,telegram,slack,slack-http,discord]
+// Usage: node bench/channels.ts [--chats=50] [--rounds=20] [--serial=100] [--gap=25] [--only=web,telegram,slack,slack-http,discord]
 //        [--handler=instant|core|both]     (profile with: node --cpu-prof --cpu-prof-dir=/tmp/prof bench/channels.ts …)
 
 import { loadavg } from 'node:os';
@@ -42,6 +42,7 @@ const { values: args } = parseArgs({
     chats: { type: 'string', default: '50' },
     rounds: { type: 'string', default: '20' },
     serial: { type: 'string', default: '100' },
+    gap: { type: 'string', default: '25' },
     only: { type: 'string', default: 'web,telegram,slack,slack-http,discord' },
     handler: { type: 'string', default: 'both' },
   },
@@ -49,6 +50,8 @@ const { values: args } = parseArgs({
 const CHATS = Number(args.chats);
 const ROUNDS = Number(args.rounds);
 const SERIAL = Number(args.serial);
+/** Pause between serial messages, ms. With 25 (the default), Discord's 50 requests/s are never exceeded. */
+const GAP_MS = Number(args.gap);
 const PLATFORMS = args.only.split(',') as Platform[];
 const HANDLERS = (args.handler === 'both' ? ['instant', 'core'] : [args.handler]) as ('instant' | 'core')[];
 const TARGET_MS = 25;
@@ -66,12 +69,11 @@ const instant: InboundHandler = {
 };
 
 /** The real conductor and middleware on a fresh SQLite store; "ping" is answered at once by a text handler. */
-async function core(platform: Platform, senders: string[], channels: () => Channel[]): Promise<{ handler: InboundHandler; events: EventLog; close: () => Promise<void> }> {
+async function core(channel: string, senders: string[], channels: () => Channel[]): Promise<{ handler: InboundHandler; events: EventLog; close: () => Promise<void> }> {
   const store = new SqliteStore(tempDir('solo-bench-'));
   await store.init();
-  const channel = platform === 'slack-http' ? 'slack' : platform;
   for (const externalId of senders) await store.identities.upsert({ channel, externalId, label: 'operator', linkedAt: new Date(), via: 'config' });
-  if (platform === 'web') await store.identities.upsert({ channel: WEB_CHANNEL, externalId: WEB_OPERATOR, label: 'local web chat', linkedAt: new Date(), via: 'local' });
+  if (channel === WEB_CHANNEL) await store.identities.upsert({ channel: WEB_CHANNEL, externalId: WEB_OPERATOR, label: 'local web chat', linkedAt: new Date(), via: 'local' });
   // The limit stays on (its middleware is part of the path) but high enough for the bench's pace.
   const config = loadConfig({ DATA_DIR: store.location, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000' });
   const engine = new Engine({ store, logger, messenger: async () => {} });
@@ -114,6 +116,8 @@ interface Row {
   samples: number[];
   seconds: number;
   botMs: number;
+  /** The part of botMs spent in the kernel (socket writes, wake-ups). */
+  botSysMs: number;
   platformMs: number;
   otherMs: number;
 }
@@ -127,7 +131,7 @@ async function bench(platform: Platform, handlerKind: 'instant' | 'core'): Promi
   const next = <T>(): Promise<T> => new Promise((resolve) => worker.once('message', resolve));
   const { info, senders } = await next<{ info: Record<string, string>; senders: string[] }>();
   const running: Channel[] = [];
-  const made = handlerKind === 'core' ? await core(platform, senders, () => running) : { handler: instant, events: noEvents, close: async () => {} };
+  const made = handlerKind === 'core' ? await core(platform === 'slack-http' ? 'slack' : platform, senders, () => running) : { handler: instant, events: noEvents, close: async () => {} };
   const channel = makeChannel(platform, info, made.events);
   running.push(channel);
   await channel.start(made.handler);
@@ -141,7 +145,8 @@ async function bench(platform: Platform, handlerKind: 'instant' | 'core'): Promi
   const discord = platform === 'discord';
   const minRoundMs = discord ? 2000 : 500;
   const scenarios: [string, Scenario][] = [
-    ['serial', { kind: 'serial', messages: SERIAL, gapMs: 25 }],
+    ['idle', { kind: 'idle', ms: 2000 }],
+    ['serial', { kind: 'serial', messages: SERIAL, gapMs: GAP_MS }],
     ['burst', { kind: 'burst', rounds: ROUNDS, spreadMs: 0, minRoundMs }],
     ['spread 250 ms', { kind: 'spread', rounds: ROUNDS, spreadMs: 250, minRoundMs }],
   ];
@@ -155,7 +160,7 @@ async function bench(platform: Platform, handlerKind: 'instant' | 'core'): Promi
     const allUsed = process.cpuUsage(all);
     const botMs = (botUsed.user + botUsed.system) / 1000;
     const allMs = (allUsed.user + allUsed.system) / 1000;
-    rows.push({ scenario: name, samples: result.samples, seconds: result.seconds, botMs, platformMs: result.cpuMs, otherMs: Math.max(0, allMs - botMs - result.cpuMs) });
+    rows.push({ scenario: name, samples: result.samples, seconds: result.seconds, botMs, botSysMs: botUsed.system / 1000, platformMs: result.cpuMs, otherMs: Math.max(0, allMs - botMs - result.cpuMs) });
   }
   await channel.stop();
   worker.postMessage({ stop: true });
@@ -170,14 +175,18 @@ const cpu = (n: number): string => n.toFixed(2).padStart(5);
 
 function print(platform: Platform, handlerKind: string, rows: Row[]): void {
   console.log(`\n${LABELS[platform]}, ${handlerKind} handler, ${CHATS} chats   (load average ${loadavg()[0]?.toFixed(1)} on 2 cores)`);
-  console.log('  scenario        p50 ms  p95 ms  p99 ms    n  msg/s | CPU ms per message: bot thread  platform thread  other threads');
+  console.log('  scenario        p50 ms  p95 ms  p99 ms    n  msg/s | CPU ms per message: bot thread (kernel)  platform thread  other threads');
   for (const r of rows) {
+    if (r.scenario === 'idle') {
+      console.log(`  idle ${r.seconds.toFixed(0)} s, no message: the bot thread used ${r.botMs.toFixed(1)} ms of CPU (${((100 * r.botMs) / (r.seconds * 1000)).toFixed(2)}% of a core)`);
+      continue;
+    }
     const s = [...r.samples].sort((a, b) => a - b);
     const n = s.length;
     const verdict = r.scenario === 'serial' ? '' : (percentile(s, 99) <= TARGET_MS ? '  ✓ p99 ≤ 25' : '  ✗ p99 > 25');
     console.log(
       `  ${r.scenario.padEnd(14)} ${ms(percentile(s, 50))}  ${ms(percentile(s, 95))}  ${ms(percentile(s, 99))} ${String(n).padStart(4)} ${String(Math.round(n / r.seconds)).padStart(6)} |` +
-        `                    ${cpu(r.botMs / n)}            ${cpu(r.platformMs / n)}          ${cpu(r.otherMs / n)}${verdict}`,
+        `                    ${cpu(r.botMs / n)} (${cpu(r.botSysMs / n)})           ${cpu(r.platformMs / n)}          ${cpu(r.otherMs / n)}${verdict}`,
     );
   }
   const burst = rows.find((r) => r.scenario === 'burst');
@@ -187,7 +196,35 @@ function print(platform: Platform, handlerKind: string, rows: Row[]): void {
   }
 }
 
+/**
+ * The core alone, without adapter or network: Conductor.handle for bursts of CHATS messages (one per chat) on a
+ * channel whose deliver does nothing. What the middleware, the event log and the conductor cost per message.
+ */
+async function coreAlone(): Promise<void> {
+  const channel: Channel = { name: 'bench', start: async () => {}, stop: async () => {}, deliver: async () => undefined, describe: () => 'bench' };
+  const senders = Array.from({ length: CHATS }, (_, i) => `user${i}`);
+  const made = await core('bench', senders, () => [channel]);
+  let n = 0;
+  const burst = (): Promise<unknown> =>
+    Promise.all(senders.map((s) => made.handler.handle({ kind: 'message', id: String(++n), channel: 'bench', chatId: s, senderId: s, text: TEXT }, channel)));
+  for (let r = 0; r < 5; r++) await burst();
+  const walls: number[] = [];
+  const bot = process.threadCpuUsage();
+  for (let r = 0; r < ROUNDS * 5; r++) {
+    const t = performance.now();
+    await burst();
+    walls.push(performance.now() - t);
+  }
+  const used = process.threadCpuUsage(bot);
+  await made.close();
+  const s = walls.sort((a, b) => a - b);
+  const messages = ROUNDS * 5 * CHATS;
+  console.log(`\nCore alone (conductor + middleware + SQLite event log, no adapter), bursts of ${CHATS}   (load average ${loadavg()[0]?.toFixed(1)} on 2 cores)`);
+  console.log(`  CPU per message ${((used.user + used.system) / 1000 / messages).toFixed(3)} ms (kernel ${(used.system / 1000 / messages).toFixed(3)} ms); a burst of ${CHATS} takes p50 ${s[Math.floor(s.length / 2)]?.toFixed(1)} ms, p99 ${percentile(s, 99).toFixed(1)} ms`);
+}
+
 console.log(`Chat adapter round trips: platform hands over a message → the bot's answer reaches the platform API. Target: p99 ≤ ${TARGET_MS} ms at ${CHATS} concurrent chats.`);
+if (HANDLERS.includes('core')) await coreAlone();
 for (const handlerKind of HANDLERS) {
   for (const platform of PLATFORMS) print(platform, handlerKind, await bench(platform, handlerKind));
 }

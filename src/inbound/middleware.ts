@@ -48,7 +48,8 @@ export class AppendBatcher {
 }
 
 const batchers = new WeakMap<EventLog, AppendBatcher>();
-const batched = (events: EventLog): AppendBatcher => {
+/** The one batcher of this event log, so that every append that goes through it can share a commit. */
+export const appendBatcher = (events: EventLog): AppendBatcher => {
   let batcher = batchers.get(events);
   if (!batcher) batchers.set(events, (batcher = new AppendBatcher(events)));
   return batcher;
@@ -112,7 +113,7 @@ export const operatorOnly: Middleware = async (ctx, next) => {
 export const dedupeAndRecord: Middleware = async (ctx, next) => {
   const e = ctx.event;
   const { events } = ctx.services.store;
-  const batcher = batched(events);
+  const batcher = appendBatcher(events);
   const stream = chatStream(e.channel, e.chatId);
   const key = `in:${e.channel}:${e.id}`;
   const { event, duplicate } = await batcher.append(
