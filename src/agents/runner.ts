@@ -134,7 +134,8 @@ async function prepare(deps: AgentDeps, agent: AgentDefinition, call: AgentCall,
   const system = redact(tainted ? `${rendered}\n\n${UNTRUSTED_SYSTEM_NOTE}` : rendered);
   const outside = (call.untrusted ?? []).map((u) => markUntrusted(u.text, u.source)).join('\n\n');
   const user = redact(outside ? `${call.request}\n\n${outside}` : call.request);
-  return { system, user, context: redact(context), usedMemories, mapping, redactor, tainted: () => tainted, wrap };
+  // `mapping` grows as tool results are redacted later in the call, so it is read through a function.
+  return { system, user, context: redact(context), usedMemories, mapping: () => mapping, redact, redactor, tainted: () => tainted, wrap };
 }
 
 export async function runAgent<T = Record<string, unknown>>(deps: AgentDeps, call: AgentCall): Promise<AgentOutcome<T>> {
@@ -202,7 +203,7 @@ export async function runAgent<T = Record<string, unknown>>(deps: AgentDeps, cal
       const tool = TOOLS.get(tc.name);
       let answer: string;
       if (tool?.kind === 'read') {
-        answer = p.redactor.redact(await tool.run(tc.args, { memory: deps.memory, wrap: p.wrap }), p.mapping).text;
+        answer = p.redact(await tool.run(tc.args, { memory: deps.memory, wrap: p.wrap }));
       } else if (tool?.kind === 'write') {
         proposals.push({ tool: tc.name, action: tool.action, args: tc.args, description: tool.describe(tc.args), untrusted: p.tainted() });
         answer = 'Proposed. It will run only if policy and the operator approve it; do not retry.';
@@ -213,7 +214,8 @@ export async function runAgent<T = Record<string, unknown>>(deps: AgentDeps, cal
     }
   }
   if (output === undefined) throw new AgentError('bad_output', `The ${agent.name} agent did not produce an answer.`);
-  const refilled = refillStrings(output, (s) => (p.mapping ? p.redactor.refill(s, p.mapping) : s)) as T;
+  const mapping = p.mapping();
+  const refilled = refillStrings(output, (s) => (mapping ? p.redactor.refill(s, mapping) : s)) as T;
   if (call.record !== false) {
     await deps.store.events.append(
       newEvent('agent.ran', `agent:${agent.name}`, {
@@ -224,7 +226,7 @@ export async function runAgent<T = Record<string, unknown>>(deps: AgentDeps, cal
         ...(call.runId ? { runId: call.runId } : {}),
         request: p.user,
         context: p.context,
-        ...(call.values ? { values: Object.fromEntries(Object.entries(call.values).map(([k, v]) => [k, p.redactor.redact(v, p.mapping).text])) } : {}),
+        ...(call.values ? { values: Object.fromEntries(Object.entries(call.values).map(([k, v]) => [k, p.redact(v)])) } : {}),
         output,
         costUsd: totalCost,
         latencyMs: latency,
