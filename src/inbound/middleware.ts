@@ -1,8 +1,8 @@
 // The inbound chain, top to bottom: operator check → dedupe (and record) → rate limit → command parse.
 // Each is a (ctx, next) function; whatever does not call `next` ends the handling of that update.
 // Two things keep the per-message cost down without weakening what the chain promises: the chain's own appends
-// are group-committed (see AppendBatcher), and the operator's last chat per channel is remembered in memory so
-// that a message from the same chat as before costs no settings read.
+// are group-committed (see AppendBatcher), and the operator's last chat per channel is kept in memory, so that a
+// message from the same chat as before costs no settings read, and a burst of new chats one write.
 
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { newEvent, type NewEvent } from '../domain/events.ts';
@@ -56,26 +56,46 @@ export const appendBatcher = (events: EventLog): AppendBatcher => {
 };
 
 /**
- * The last chat per channel as rememberChat stored it (it is the only writer of those settings), per settings
- * store. Writes go one after another, so the map always says what the store says.
+ * The operator's last chat per channel, as rememberChat stored it (it is the only writer of those settings), per
+ * settings store. A message from the chat already remembered costs nothing. A new chat is written at the end of
+ * the event loop's turn, and of several new chats in one turn (a burst) only the last: it is a hint for where
+ * proactive messages may go, so it need not be durable before the update is handled (a redelivered update writes
+ * it again). Writes go one after another, so `known` always says what the store says.
  */
-const lastChats = new WeakMap<SettingsStore, { known: Map<string, string>; writes: Promise<void> }>();
+interface LastChats {
+  known: Map<string, string>;
+  pending: Map<string, string>;
+  scheduled: boolean;
+  writes: Promise<void>;
+}
+const lastChats = new WeakMap<SettingsStore, LastChats>();
 
-/** rememberChat without the settings read when the chat is the one remembered last time. */
-async function rememberChatCached(services: Services, channel: string, chatId: string): Promise<void> {
+function rememberChatSoon(services: Services, channel: string, chatId: string): void {
   const { settings } = services.store;
   let memo = lastChats.get(settings);
-  if (!memo) lastChats.set(settings, (memo = { known: new Map(), writes: Promise.resolve() }));
-  if (memo.known.get(channel) === chatId) return;
-  const { known } = memo;
-  const write = memo.writes.then(async () => {
-    if (known.get(channel) === chatId) return;
-    known.delete(channel);
-    await rememberChat(services, channel, chatId);
-    known.set(channel, chatId);
+  if (!memo) lastChats.set(settings, (memo = { known: new Map(), pending: new Map(), scheduled: false, writes: Promise.resolve() }));
+  const m = memo;
+  if (!m.pending.has(channel) && m.known.get(channel) === chatId) return;
+  m.pending.set(channel, chatId);
+  if (m.scheduled) return;
+  m.scheduled = true;
+  setImmediate(() => {
+    const batch = m.pending;
+    m.pending = new Map();
+    m.scheduled = false;
+    m.writes = m.writes.then(async () => {
+      for (const [ch, chat] of batch) {
+        if (m.known.get(ch) === chat) continue;
+        m.known.delete(ch);
+        try {
+          await rememberChat(services, ch, chat);
+          m.known.set(ch, chat);
+        } catch (err) {
+          services.logger.warn({ err, channel: ch }, 'could not remember the operator’s last chat');
+        }
+      }
+    });
   });
-  memo.writes = write.catch(() => undefined);
-  await write;
 }
 
 /**
@@ -86,13 +106,13 @@ export const operatorOnly: Middleware = async (ctx, next) => {
   const { channel, senderId, chatId } = ctx.event;
   const identity = await ctx.services.store.identities.get(channel, senderId);
   if (identity) {
-    await rememberChatCached(ctx.services, channel, chatId);
+    rememberChatSoon(ctx.services, channel, chatId);
     return next();
   }
   // The one thing a stranger may send: a valid /link code from the operator.
   const link = ctx.event.kind === 'message' ? /^\/link(?:@\w+)?\s+([a-z0-9]{8})$/i.exec(ctx.event.text.trim()) : null;
   if (link?.[1] && (await redeemLinkCode(ctx, link[1]))) {
-    await rememberChatCached(ctx.services, channel, chatId);
+    rememberChatSoon(ctx.services, channel, chatId);
     await ctx.reply('Linked: this account now speaks for you. /help lists what I can do.');
     return;
   }

@@ -42,6 +42,7 @@ describe('inbound chain: group commit and the last-chat memo', () => {
   const recordedFirst: boolean[] = [];
   const batches: number[] = [];
   let settingsReads = 0;
+  let settingsWrites = 0;
   let n = 0;
   const ping = (chatId: string): InboundEvent => ({ kind: 'message', id: `u${++n}`, channel: 'testchat', chatId, senderId: 'owner', text: 'ping' });
 
@@ -58,6 +59,11 @@ describe('inbound chain: group commit and the last-chat memo', () => {
     settings.get = async <T>(key: string) => {
       if (key === lastChatKey('testchat')) settingsReads += 1;
       return get<T>(key);
+    };
+    const set = settings.set.bind(settings);
+    settings.set = async (key: string, value: unknown) => {
+      if (key === lastChatKey('testchat')) settingsWrites += 1;
+      return set(key, value);
     };
     const registry = new Registry().text(async (ctx, text) => {
       if (text !== 'ping') return false;
@@ -90,15 +96,19 @@ describe('inbound chain: group commit and the last-chat memo', () => {
     assert.equal((await conductor.handle(update, channel)).outcome, 'duplicate');
   });
 
-  test('the last chat is read from settings only when it changes, and stored as the store says', async () => {
-    const before = settingsReads;
+  test('the last chat costs no settings read when it is the same, and one write for a burst of new ones', async () => {
+    const reads = settingsReads;
     await conductor.handle(ping('chat-a'), channel);
     await conductor.handle(ping('chat-a'), channel);
-    assert.equal(settingsReads, before, 'the same chat again costs no settings read');
+    assert.equal(settingsReads, reads, 'the same chat again costs no settings read');
     await conductor.handle(ping('chat-b'), channel);
     assert.equal(await store.settings.get(lastChatKey('testchat')), 'chat-b');
-    await Promise.all([conductor.handle(ping('chat-c'), channel), conductor.handle(ping('chat-a'), channel), conductor.handle(ping('chat-c'), channel)]);
+    const writes = settingsWrites;
+    await Promise.all(['chat-c', 'chat-d', 'chat-a', 'chat-c'].map((chat) => conductor.handle(ping(chat), channel)));
     assert.equal(await store.settings.get(lastChatKey('testchat')), 'chat-c', 'the last one to arrive wins');
+    assert.equal(settingsWrites, writes + 1, 'four messages from new chats in one turn: one write');
+    await conductor.handle(ping('chat-c'), channel);
+    assert.equal(settingsWrites, writes + 1, 'and none for the chat now remembered');
   });
 });
 
