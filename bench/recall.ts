@@ -9,19 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { RecallIndex } from '../src/memory/index/hybrid.ts';
 import { ExactIndex, HNSW_DEFAULTS, type HnswOptions } from '../src/memory/index/vector-index.ts';
 import { line, summary } from './stats.ts';
+import { prng as rng } from '../test/support/prng.ts';
 
 const DIMS = 384;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SYL = ['ac', 'me', 'bo', 'ra', 'vin', 'tel', 'lu', 'mo', 'ka', 'zen', 'fi', 'no', 'sa', 'dor', 'pe', 'qui', 'ran', 'so', 'tha', 'wel'];
 const SUFFIX = ['Corp', 'Studio', 'Labs', 'GmbH', 'Bakery', 'Partners', 'Design', 'Media', 'Dental', 'Logistics'];

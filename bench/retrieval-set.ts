@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { keywordTerms, tokens } from '../src/domain/text.ts';
 import { STOPWORDS, SYNONYM_GROUPS, TINY_VOCAB } from '../test/support/tiny-vocab.ts';
 import { CITIES, COLOURS, FIRST_NAMES, GENERAL, INVOICE, LAST_NAMES, MEETING, NAME_SUFFIXES, SINGLE, SYLLABLES, TOOLS, TOPIC_WORDS, type Template } from './retrieval-templates.ts';
+import { prng as rng } from '../test/support/prng.ts';
 
 export const QUERY_TYPES = ['paraphrase', 'name_attribute', 'exact_detail', 'distractor'] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
@@ -36,17 +37,6 @@ export const SET_PATH = fileURLToPath(new URL('./data/retrieval-set.json', impor
 const DEFAULTS = { seed: 20261201, clients: 160, general: 240, perType: 60 };
 const NOW = new Date('2026-12-01T00:00:00.000Z');
 const DAY_MS = 86_400_000;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const GROUP_OF = new Map<string, number>();
 SYNONYM_GROUPS.forEach((g, i) => g.forEach((w) => GROUP_OF.set(w, i)));

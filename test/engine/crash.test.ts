@@ -10,22 +10,11 @@ import { SqliteStore } from '../../src/stores/sqlite/index.ts';
 import { api, tempDir } from '../support/app.ts';
 import { killHard, startProcess, type Started } from '../support/process.ts';
 import { startEffectsFake } from './effects-fake.ts';
+import { prng } from '../support/prng.ts';
 
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 const RUNS = 24;
 const KILLS = Number(process.env['CRASH_KILLS'] ?? 50);
-
-/** A small seeded PRNG, so a failing sequence can be replayed with CRASH_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const start = (proc: Started, n: number) => api(proc.url, 'POST', '/api/messages', { text: `/crashflow job${n}`, id: `crash-${n}` });
 
