@@ -152,6 +152,8 @@ async function bench(platform: Platform, handlerKind: 'instant' | 'core'): Promi
   ];
   const rows: Row[] = [];
   for (const [name, scenario] of scenarios) {
+    // Rounds start from quiet: the previous scenario's requests no longer count against a rate-limit window.
+    if (scenario.kind === 'burst' || scenario.kind === 'spread') await new Promise((resolve) => setTimeout(resolve, scenario.minRoundMs));
     const bot = process.threadCpuUsage();
     const all = process.cpuUsage();
     worker.postMessage({ scenario });
