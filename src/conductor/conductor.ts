@@ -8,7 +8,7 @@ import { SoloError } from '../domain/errors.ts';
 import type { InboundEvent, OutboundMessage, SentMessage } from '../domain/messages.ts';
 import { llmConfigured } from '../config.ts';
 import { compose, type InboundContext, type Middleware, type Services } from '../inbound/context.ts';
-import { dedupeAndRecord, operatorOnly, parseCommand, rateLimit } from '../inbound/middleware.ts';
+import { appendBatcher, dedupeAndRecord, operatorOnly, parseCommand, rateLimit } from '../inbound/middleware.ts';
 import { chatStream, Outcome, type Channel, type CommandInfo, type HandleResult, type InboundHandler } from '../ports/channel.ts';
 import type { Registry } from './registry.ts';
 
@@ -25,7 +25,8 @@ export async function sendMessage(
 ): Promise<SentMessage> {
   const buttons = message.buttons ?? [];
   const data = { channel: channel.name, chatId, text: message.text, buttons, ...(options.inReplyTo ? { inReplyTo: options.inReplyTo } : {}) };
-  const { event, duplicate } = await services.store.events.append(newEvent('message.sent', chatStream(channel.name, chatId), data, options.dedupeKey));
+  // Group-committed with the other appends of this event-loop turn; recorded before it is delivered all the same.
+  const { event, duplicate } = await appendBatcher(services.store.events).append(newEvent('message.sent', chatStream(channel.name, chatId), data, options.dedupeKey));
   const sent: SentMessage = { id: String(event.seq), text: message.text, buttons };
   if (duplicate) return sent;
   const ref = await channel.deliver(chatId, sent);
