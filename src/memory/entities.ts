@@ -34,9 +34,12 @@ const norm = (s: string): string => ` ${s.toLowerCase().replace(/[^\p{L}\p{N}]+/
  * "Acme Corp: budget is 40k" → subject "Acme Corp". One to four capitalised words (or a known name) before a
  * colon or dash at the start of the text declare what the memory is about.
  */
+/** Leading words that label a note rather than name what it is about ("Note: call the bank"). */
+const NOT_SUBJECTS = new Set(['note', 'notes', 'reminder', 'todo', 'to do', 'idea', 'ideas', 'tip', 'fyi', 'update', 'important', 'question', 'decision', 'remember', 'also', 'ps', 'p.s.', 'nb', 'warning', 'info', 'summary', 'next', 'today', 'tomorrow']);
+
 export function leadingSubject(text: string): { name: string; rest: string } | undefined {
   const m = /^\s*((?:\p{Lu}[\p{L}\p{N}&.'’-]*)(?:\s+(?:\p{Lu}[\p{L}\p{N}&.'’-]*|&|of|and|de|van)){0,4})\s*(?::|\s[-–—]\s)\s*(\S.*)$/su.exec(text);
-  if (!m?.[1] || !m[2]) return undefined;
+  if (!m?.[1] || !m[2] || NOT_SUBJECTS.has(m[1].trim().toLowerCase())) return undefined;
   return { name: m[1].trim(), rest: m[2] };
 }
 
@@ -80,12 +83,17 @@ export class EntityRegistry {
   /** Keys of known entities named in the text (whole words; the first word of a longer name counts when it names one entity only). */
   detect(text: string): string[] {
     const hay = norm(text);
-    const found = new Set<string>();
-    for (const k of this.#byKey.values()) if (hay.includes(k.pattern)) found.add(k.key);
-    for (const [alias, keys] of this.#aliases) {
-      if (keys.size === 1 && hay.includes(` ${alias} `)) found.add([...keys][0]!);
+    const found = new Map<string, number>();
+    for (const k of this.#byKey.values()) {
+      const at = hay.indexOf(k.pattern);
+      if (at !== -1) found.set(k.key, at);
     }
-    // "Acme" alone should not also match "Acme Labs" when "Acme Corp" was named in full.
-    return [...found];
+    for (const [alias, keys] of this.#aliases) {
+      const at = keys.size === 1 ? hay.indexOf(` ${alias} `) : -1;
+      const key = [...keys][0]!;
+      if (at !== -1 && !found.has(key)) found.set(key, at);
+    }
+    // In the order they are named, so the first one named is the one the text is mostly about.
+    return [...found].sort((a, b) => a[1] - b[1]).map(([key]) => key);
   }
 }
