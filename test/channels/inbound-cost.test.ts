@@ -10,29 +10,15 @@ import { lastChatKey } from '../../src/conductor/identity.ts';
 import { Conductor } from '../../src/conductor/conductor.ts';
 import { Registry } from '../../src/conductor/registry.ts';
 import { loadConfig } from '../../src/config.ts';
-import type { InboundEvent, SentMessage } from '../../src/domain/messages.ts';
+import type { InboundEvent } from '../../src/domain/messages.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { AppendBatcher } from '../../src/inbound/middleware.ts';
-import type { Channel, InboundHandler } from '../../src/ports/channel.ts';
 import { SqliteStore } from '../../src/stores/sqlite/index.ts';
 import { tempDir } from '../support/app.ts';
+import { RecordingChannel } from '../support/recording-channel.ts';
 import { testServices } from '../support/services.ts';
 
 const logger = pino({ level: 'silent' });
-
-class RecordingChannel implements Channel {
-  readonly name = 'testchat';
-  readonly delivered: { chatId: string; message: SentMessage }[] = [];
-  async start(_handler: InboundHandler): Promise<void> {}
-  async stop(): Promise<void> {}
-  async deliver(chatId: string, message: SentMessage): Promise<undefined> {
-    this.delivered.push({ chatId, message });
-    return undefined;
-  }
-  describe(): string {
-    return 'test chat';
-  }
-}
 
 describe('inbound chain: group commit and the last-chat memo', () => {
   const store = new SqliteStore(tempDir());

@@ -9,28 +9,14 @@ import { loadConfig } from '../../src/config.ts';
 import { Conductor } from '../../src/conductor/conductor.ts';
 import { registerBuiltins } from '../../src/conductor/builtin-commands.ts';
 import { Registry } from '../../src/conductor/registry.ts';
-import type { InboundEvent, SentMessage } from '../../src/domain/messages.ts';
+import type { InboundEvent } from '../../src/domain/messages.ts';
 import { SoloError } from '../../src/domain/errors.ts';
-import type { Channel, InboundHandler } from '../../src/ports/channel.ts';
 import { SqliteStore } from '../../src/stores/sqlite/index.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { tempDir } from '../support/app.ts';
+import { RecordingChannel } from '../support/recording-channel.ts';
 import { testServices } from '../support/services.ts';
 import { registerMemoryCommands } from '../../src/conductor/memory-commands.ts';
-
-class RecordingChannel implements Channel {
-  readonly name = 'testchat';
-  readonly delivered: { chatId: string; message: SentMessage }[] = [];
-  async start(_handler: InboundHandler): Promise<void> {}
-  async stop(): Promise<void> {}
-  async deliver(chatId: string, message: SentMessage): Promise<undefined> {
-    this.delivered.push({ chatId, message });
-    return undefined;
-  }
-  describe(): string {
-    return 'test chat';
-  }
-}
 
 describe('conductor', () => {
   const store = new SqliteStore(tempDir());
