@@ -10,6 +10,8 @@ import type { Logger } from '../observability/logger.ts';
 import type { Memory, MemoryKind, MemorySource, Store } from '../ports/store.ts';
 import { PROFILE_KINDS } from '../ports/store.ts';
 import type { Embedder, EmbedderStatus } from './embedder.ts';
+import { EmbedQueue } from './embed-queue.ts';
+import { factTerms, sameFact } from './same-fact.ts';
 import { EntityRegistry, entityKey, leadingSubject, profileEntityKind } from './entities.ts';
 import { buildContext } from './index/context.ts';
 import { RecallIndex, type HitComponents, type RecallHit as IndexHit } from './index/hybrid.ts';
@@ -17,7 +19,6 @@ import { RecallIndex, type HitComponents, type RecallHit as IndexHit } from './i
 export const MEMORY_STREAM = 'memory';
 const MAX_TEXT = 4000;
 const REBUILD_PAGE = 2000;
-const EMBED_BATCH = 32;
 const QUERY_EMBED_TIMEOUT_MS = 400;
 /** all-MiniLM-L6-v2's width; another model's first vector re-creates the index at its width. */
 const DEFAULT_DIMS = 384;
@@ -62,40 +63,24 @@ export interface MemoryStatus {
   embedder: EmbedderStatus | { state: 'off'; model: string; reason?: string };
 }
 
-/** Words that say little about which fact a memory is (for the near-duplicate test). */
-const FILLER = new Set(['now', 'also', 'still', 'new', 'was', 'were', 'has', 'have', 'had', 'will', 'this', 'that', 'their', 'our', 'per', 'about']);
-
-function factTerms(text: string, names: string[]): Set<string> {
-  const nameWords = new Set(names.flatMap((n) => keywordTerms(n)));
-  return new Set(keywordTerms(text, 64).filter((t) => !nameWords.has(t) && !FILLER.has(t) && !/\d/.test(t)));
-}
-
-/** Two facts about the same entity say the same kind of thing when nearly all content words of the shorter are in the longer. */
-export function sameFact(a: Set<string>, b: Set<string>): boolean {
-  if (a.size === 0 || b.size === 0) return false;
-  let shared = 0;
-  for (const t of a) if (b.has(t)) shared++;
-  return shared / Math.min(a.size, b.size) >= 0.8;
-}
-
 export class MemoryService {
   readonly #store: Store;
   readonly #embedder: Embedder | undefined;
   readonly #log: Logger;
   #index = new RecallIndex({ dims: DEFAULT_DIMS });
   readonly #entities = new EntityRegistry();
-  readonly #pendingEmbeds = new Set<string>();
-  #embedTimer: NodeJS.Timeout | undefined;
-  #embedding: Promise<void> = Promise.resolve();
+  readonly #embeds: EmbedQueue | undefined;
   #ready: Promise<void> | undefined;
   #indexed = false;
   #vectors = 0;
-  #closed = false;
 
   constructor(options: { store: Store; embedder?: Embedder; logger: Logger }) {
     this.#store = options.store;
     this.#embedder = options.embedder;
     this.#log = options.logger.child({ component: 'memory' });
+    this.#embeds = options.embedder
+      ? new EmbedQueue({ embedder: options.embedder, store: this.#store.memories, logger: this.#log, onVector: (id, v) => this.#setVector(id, v) })
+      : undefined;
   }
 
   /** Rebuilds the recall index from the store in the background; recall uses store keyword search until it is done. */
@@ -140,14 +125,12 @@ export class MemoryService {
   }
 
   #vectorModel(): string | undefined {
-    const state = this.#embedder?.status().state;
-    return this.#embedder && state !== 'off' ? this.#embedder.model : undefined;
+    return this.#embeds?.model;
   }
 
   async #backfill(model: string): Promise<void> {
     const missing = await this.#store.memories.missingVectors(model, 100_000);
-    for (const m of missing) if (!m.digestId) this.#pendingEmbeds.add(m.id);
-    this.#scheduleEmbed();
+    this.#embeds?.add(missing.filter((m) => !m.digestId).map((m) => m.id));
   }
 
   #indexMemory(m: Memory): void {
@@ -172,53 +155,10 @@ export class MemoryService {
     else this.#index.setVector(Number(id), vector);
   }
 
-  #scheduleEmbed(): void {
-    if (!this.#vectorModel() || this.#pendingEmbeds.size === 0 || this.#embedTimer || this.#closed) return;
-    this.#embedTimer = setTimeout(() => {
-      this.#embedTimer = undefined;
-      this.#embedding = this.#embedding.then(() => this.#embedPending());
-    }, 20);
-    this.#embedTimer.unref();
-  }
-
-  async #embedPending(): Promise<void> {
-    const model = this.#vectorModel();
-    if (!model || !this.#embedder) return;
-    while (this.#pendingEmbeds.size > 0 && !this.#closed) {
-      const ids = [...this.#pendingEmbeds].slice(0, EMBED_BATCH);
-      for (const id of ids) this.#pendingEmbeds.delete(id);
-      const memories = (await this.#store.memories.getMany(ids)).filter((m) => !m.forgottenAt);
-      if (memories.length === 0) continue;
-      let vectors: Float32Array[];
-      try {
-        vectors = await this.#embedder.embed(
-          memories.map((m) => m.text),
-          { priority: 'background' },
-        );
-      } catch (err) {
-        // The model is unavailable or the worker died: the memories keep working on keywords; the next
-        // start (or the next write) tries again. /status says why.
-        this.#log.warn({ err: (err as Error).message, count: memories.length }, 'embedding skipped');
-        return;
-      }
-      for (const [i, m] of memories.entries()) {
-        const v = vectors[i];
-        if (!v) continue;
-        await this.#store.memories.setVector(m.id, model, v);
-        this.#setVector(m.id, v);
-      }
-    }
-  }
-
   /** Resolves when queued embeddings are written (tests and benchmarks wait on it). */
   async settled(): Promise<void> {
     await this.#ready;
-    while (this.#pendingEmbeds.size > 0 || this.#embedTimer) {
-      await new Promise((r) => setTimeout(r, 25));
-      await this.#embedding;
-      if (!this.#vectorModel()) break;
-    }
-    await this.#embedding;
+    await this.#embeds?.drain();
   }
 
   /** Entity keys named in a text (known names, or a leading "Name:" subject). */
@@ -299,8 +239,7 @@ export class MemoryService {
   #written(m: Memory): void {
     this.#indexMemory(m);
     if (!m.forgottenAt && !m.digestId) {
-      this.#pendingEmbeds.add(m.id);
-      this.#scheduleEmbed();
+      this.#embeds?.add([m.id]);
     }
   }
 
@@ -486,9 +425,7 @@ export class MemoryService {
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    if (this.#embedTimer) clearTimeout(this.#embedTimer);
-    await this.#embedding.catch(() => undefined);
+    await this.#embeds?.close();
   }
 }
 
