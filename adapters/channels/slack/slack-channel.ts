@@ -11,6 +11,7 @@ import { SoloError } from '../../../src/domain/errors.ts';
 import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
 import type { Channel, DeliveryRef, InboundHandler } from '../../../src/ports/channel.ts';
+import { apiFetch } from '../shared/fetch.ts';
 import { boltLogger, guardEnvelopes } from './bolt-glue.ts';
 import { fromSlackText, renderMessages, renderSingle, type SlackMessage } from './render.ts';
 
@@ -126,7 +127,7 @@ export class SlackChannel implements Channel {
     this.#options = options;
     this.#log = options.logger.child({ component: SLACK_CHANNEL });
     this.#apiUrl = options.apiUrl ?? DEFAULT_API_URL;
-    this.#clientOptions = { slackApiUrl: this.#apiUrl, logger: boltLogger(this.#log), retryConfig: RETRY, timeout: REQUEST_TIMEOUT_MS };
+    this.#clientOptions = { slackApiUrl: this.#apiUrl, logger: boltLogger(this.#log), retryConfig: RETRY, timeout: REQUEST_TIMEOUT_MS, fetch: apiFetch };
     this.#client = new webApi.WebClient(options.botToken, { ...this.#clientOptions });
   }
 

@@ -13,6 +13,7 @@ import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts'
 import type { Logger } from '../../../src/observability/logger.ts';
 import { Outcome, type Channel, type DeliveryRef, type InboundHandler } from '../../../src/ports/channel.ts';
 import { botCommands, escapeHtml, inlineKeyboard, MAX_TELEGRAM_TEXT, splitText } from './render.ts';
+import { apiFetch } from '../shared/fetch.ts';
 import { readBody, tokenMatches } from '../shared/http.ts';
 
 export const TELEGRAM_CHANNEL = 'telegram';
@@ -107,7 +108,7 @@ export class TelegramChannel implements Channel {
     this.#log = options.logger.child({ component: TELEGRAM_CHANNEL });
     this.#webhook = options.webhook;
     this.#typingAfterMs = options.typingAfterMs ?? DEFAULT_TYPING_AFTER_MS;
-    this.#bot = new Bot(options.token, { client: { apiRoot: (options.apiRoot ?? DEFAULT_API_ROOT).replace(/\/+$/, '') } });
+    this.#bot = new Bot(options.token, { client: { apiRoot: (options.apiRoot ?? DEFAULT_API_ROOT).replace(/\/+$/, ''), fetch: apiFetch } });
     // Network errors fail fast (the polling loop has its own retry); 429 waits as told, 5xx backs off, both capped.
     this.#bot.api.config.use(autoRetry({ maxDelaySeconds: options.maxRetryDelaySeconds ?? 30, maxRetryAttempts: 3, rethrowHttpErrors: true }));
     // The next getUpdates confirms, by its offset, every update read so far. Letting the updates in hand finish
