@@ -242,8 +242,11 @@ describe('apiFetch', () => {
       await assert.rejects(f(`${base}/redirect`, { method: 'POST', body: '{}', redirect: 'error' }), TypeError, name);
       assert.equal(hits() - sent, 1, `${name}: with redirect 'error' the call is sent once`);
 
+      const before = seen.length;
       const followed = await f(`${base}/redirect`, { method: 'POST', body: '{}' });
       assert.equal(followed.status, 200, name);
+      // As fetch does: the POST is sent once, and a 302 after a POST continues as a GET.
+      assert.deepEqual(seen.slice(before).map((s) => `${s.method} ${s.url}`), ['POST /redirect', 'GET /target'], name);
       assert.equal(followed.url, `${base}/target`, name);
       assert.equal(await followed.text(), 'target', name);
 

@@ -10,9 +10,8 @@
 // Headers or pairs, an abort signal, redirect 'error' or 'follow'. Everything else (FormData uploads, streamed bodies,
 // Request objects) goes to the global fetch unchanged. The answer is a Response-shaped object whose common members
 // (status, headers, json, text, arrayBuffer) are read straight from the buffered body; the rest come from a real
-// Response made on first use.
+// Response made on first use. No accept-encoding is sent, so answers come uncompressed, as the SDKs expect.
 
-import { STATUS_CODES } from 'node:http';
 import { Agent, request, type Dispatcher } from 'undici';
 
 type Init = NonNullable<Parameters<typeof fetch>[1]>;
@@ -25,29 +24,35 @@ const dispatcher = (): Agent => (shared ??= new Agent({ keepAliveTimeout: 30_000
 export const apiFetch = async function apiFetch(input: string | URL | Request, init: Init = {}): Promise<Response> {
   const body = plainBody(init.body);
   if (input instanceof Request || body === unsupported) return fetch(input, init);
-  const url = String(input);
+  const url = new URL(input).href;
   const headers = headerRecord(init.headers);
   if (init.body instanceof URLSearchParams && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) {
     headers['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
   }
+  // fetch upper-cases the standard methods given in another case (a server answers 400 to "post").
+  const method = (STANDARD_METHODS.has(init.method?.toUpperCase() ?? 'GET') ? (init.method?.toUpperCase() ?? 'GET') : init.method) as Dispatcher.HttpMethod;
   let answer: Dispatcher.ResponseData;
   let bytes: Uint8Array;
   try {
-    answer = await request(url, { method: (init.method ?? 'GET'), headers, body: body ?? null, signal: init.signal ?? null, dispatcher: dispatcher() });
+    answer = await request(url, { method, headers, body: body ?? null, signal: init.signal ?? null, dispatcher: dispatcher() });
     bytes = new Uint8Array(await answer.body.arrayBuffer());
   } catch (err) {
     // What fetch throws: the signal's reason when aborted, otherwise a TypeError whose cause is the network error.
     if (init.signal?.aborted) throw init.signal.reason;
     throw new TypeError('fetch failed', { cause: err });
   }
-  if (answer.statusCode >= 300 && answer.statusCode < 400 && answer.headers['location'] !== undefined) {
+  const location = answer.headers['location'];
+  if (answer.statusCode >= 300 && answer.statusCode < 400 && typeof location === 'string' && init.redirect !== 'manual') {
     if (init.redirect === 'error') throw new TypeError('fetch failed', { cause: new Error(`${url} redirected (${answer.statusCode}) and redirect is 'error'`) });
-    // API endpoints do not redirect; should one, the global fetch follows it as fetch would.
-    if (init.redirect !== 'manual') return fetch(input, init);
+    // API endpoints do not redirect. Should one, the global fetch takes it from the new location, as fetch would:
+    // 303, and 301/302 after a POST, become a GET without a body; 307 and 308 repeat the request.
+    const asGet = answer.statusCode === 303 || ((answer.statusCode === 301 || answer.statusCode === 302) && method === 'POST');
+    return fetch(new URL(location, url), asGet ? { ...init, method: 'GET', body: null } : init);
   }
-  return new ApiResponse(url, answer.statusCode, answer.headers, bytes);
+  return new ApiResponse(url, answer.statusCode, answer.statusText, answer.headers, bytes);
 } as typeof fetch;
 
+const STANDARD_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 const unsupported = Symbol('unsupported body');
 
 function plainBody(body: Init['body']): string | Uint8Array | undefined | typeof unsupported {
@@ -60,7 +65,9 @@ function plainBody(body: Init['body']): string | Uint8Array | undefined | typeof
 
 function headerRecord(headers: Init['headers']): Record<string, string> {
   if (!headers) return {};
-  if (headers instanceof Headers || Array.isArray(headers)) return Object.fromEntries(headers);
+  if (headers instanceof Headers) return Object.fromEntries(headers);
+  // Pairs may repeat a name: Headers joins the values as fetch sends them.
+  if (Array.isArray(headers)) return Object.fromEntries(new Headers(headers));
   return { ...(headers as Record<string, string>) };
 }
 
@@ -80,10 +87,10 @@ class ApiResponse {
   #full: Response | undefined;
   #taken = false;
 
-  constructor(url: string, status: number, raw: RawHeaders, bytes: Uint8Array) {
+  constructor(url: string, status: number, statusText: string, raw: RawHeaders, bytes: Uint8Array) {
     this.url = url;
     this.status = status;
-    this.statusText = STATUS_CODES[status] ?? '';
+    this.statusText = statusText;
     this.ok = status >= 200 && status < 300;
     this.#raw = raw;
     this.#bytes = bytes;
@@ -130,11 +137,11 @@ class ApiResponse {
     return JSON.parse(new TextDecoder().decode(this.#take()));
   }
 
-  blob(): Promise<Blob> {
+  async blob(): Promise<Blob> {
     return this.#response().blob();
   }
 
-  formData(): Promise<FormData> {
+  async formData(): Promise<FormData> {
     return this.#response().formData();
   }
 
