@@ -1,10 +1,14 @@
-// Worker thread for bench/channels.ts: hosts one fake platform and the simulated users, on a thread of its own, and
+// Child process for bench/channels.ts: hosts one fake platform and the simulated users, in a process of its own, and
 // times each round trip from "the platform hands the user's message to the bot" (a long poll answered, a gateway
 // or Socket Mode frame sent, an HTTP request started) to "the bot's answer reached the platform API"
 // (sendMessage, chat.postMessage, POST /channels/:id/messages, or the web chat's HTTP response).
-// It runs the scenarios the main thread asks for, one at a time, and reports samples and this thread's CPU time.
+// The simulated users' own HTTP requests (web chat, Slack's signed event posts) go through apiFetch, the adapters'
+// lean client: Node's fetch would cost the simulation 0.4 ms per request, and it has one core to itself.
+// It runs the scenarios the bench asks for (over the IPC channel), one at a time, and reports samples and this
+// process's CPU time.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { apiFetch } from '../adapters/channels/shared/fetch.ts';
+import { startProfile } from './profile.ts';
 import { FakeDiscord } from '../test/fakes/discord/server.ts';
 import { postSigned } from '../test/fakes/slack/http-mode.ts';
 import { FakeSlack } from '../test/fakes/slack/server.ts';
@@ -19,14 +23,24 @@ export type Scenario =
 export interface Result {
   samples: number[];
   seconds: number;
-  /** CPU time of this (the platform's) thread during the scenario, ms. */
+  /** CPU time of this (the platform's) process during the scenario, its garbage collector included, ms. */
   cpuMs: number;
 }
 
 export const SLACK_SIGNING_SECRET = 'bench-signing-secret';
-const { platform, chats, text } = workerData as { platform: Platform; chats: number; text: string };
-const port = parentPort;
-if (!port) throw new Error('run as a worker');
+export interface LoadOptions {
+  platform: Platform;
+  chats: number;
+  text: string;
+  /** Bursts before the first timed one (JIT, connection pools, caches). */
+  warmBursts: number;
+}
+const { platform, chats, text, warmBursts } = JSON.parse(process.env['CHANNEL_LOAD'] ?? 'null') as LoadOptions;
+const send = process.send?.bind(process);
+if (!send || !platform) throw new Error('bench/channel-load.ts is started by bench/channels.ts');
+const port = { postMessage: (msg: unknown): void => void send(msg) };
+// The bench died: nothing is left to answer to.
+process.on('disconnect', () => process.exit(0));
 
 /** Sends chat i's message and resolves when the answer reached the platform. */
 type RoundTrip = (chat: number) => Promise<void>;
@@ -96,7 +110,7 @@ async function setUp(): Promise<Setup> {
           return answered;
         }
         const url = info['eventsUrl'] ?? '';
-        return Promise.all([answered, postSigned(url, SLACK_SIGNING_SECRET, { kind: 'event', payload })]).then(([, res]) => {
+        return Promise.all([answered, postSigned(url, SLACK_SIGNING_SECRET, { kind: 'event', payload }, undefined, apiFetch)]).then(([, res]) => {
           if (res.status !== 200) throw new Error(`the Slack events endpoint answered ${res.status}`);
         });
       },
@@ -130,7 +144,7 @@ async function setUp(): Promise<Setup> {
     info: {},
     senders: ['operator'],
     roundTrip: (info) => async () => {
-      const res = await fetch(`${info['url'] ?? ''}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
+      const res = await apiFetch(`${info['url'] ?? ''}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
       if (res.status !== 200) throw new Error(`web answered ${res.status}: ${await res.text()}`);
       await res.arrayBuffer();
     },
@@ -142,7 +156,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 async function run(roundTrip: RoundTrip, scenario: Scenario): Promise<Result> {
   const samples: number[] = [];
-  const cpu = process.threadCpuUsage();
+  const cpu = process.cpuUsage();
   const began = performance.now();
   const timed = async (chat: number): Promise<void> => {
     const t = performance.now();
@@ -171,28 +185,32 @@ async function run(roundTrip: RoundTrip, scenario: Scenario): Promise<Result> {
     }
   }
   const seconds = (performance.now() - began) / 1000;
-  const used = process.threadCpuUsage(cpu);
+  const used = process.cpuUsage(cpu);
   return { samples, seconds, cpuMs: (used.user + used.system) / 1000 };
 }
 
 const setup = await setUp();
 port.postMessage({ info: setup.info, senders: setup.senders });
 let roundTrip: RoundTrip | undefined;
-port.on('message', (msg: { connect: Record<string, string> } | { scenario: Scenario } | { stop: true }) => {
+process.on('message', (msg: { connect: Record<string, string> } | { scenario: Scenario; profile?: string } | { stop: true }) => {
   void (async () => {
     if ('connect' in msg) {
       roundTrip = setup.roundTrip({ ...setup.info, ...msg.connect });
-      // Warm-up, not timed: every chat once, one after another, then two bursts (JIT, connection pools, caches).
+      // Warm-up, not timed: every chat once, one after another, then bursts (JIT, connection pools, caches).
       const rt = roundTrip;
       for (let i = 0; i < chats; i++) await rt(i);
-      for (let r = 0; r < 2; r++) await Promise.all(Array.from({ length: chats }, (_, i) => rt(i)));
+      for (let r = 0; r < warmBursts; r++) await Promise.all(Array.from({ length: chats }, (_, i) => rt(i)));
       return port.postMessage({ connected: true });
     }
     if ('stop' in msg) {
       await setup.stop();
-      return port.postMessage({ stopped: true });
+      port.postMessage({ stopped: true });
+      return process.disconnect();
     }
     if (!roundTrip) throw new Error('connect first');
-    port.postMessage({ result: await run(roundTrip, msg.scenario) });
+    const stop = msg.profile ? await startProfile() : undefined;
+    const result = await run(roundTrip, msg.scenario);
+    if (stop && msg.profile) await stop(msg.profile);
+    port.postMessage({ result });
   })();
 });

@@ -1,5 +1,8 @@
 // Round-trip overhead of each chat adapter at 50 concurrent chats. The fake platform and the simulated users run
-// in a worker thread (bench/channel-load.ts); the bot (adapter + SDK + handler) has the main thread.
+// in a child process (bench/channel-load.ts); the bot (adapter + SDK + handler) is this process.
+// Where the machine has two cores or more and `taskset` exists, the bot is pinned to core 0 and the platform to
+// core 1: a real platform runs on machines of its own, and on a 2-core box an unpinned simulation takes CPU from
+// the bot in the middle of a burst (and its garbage collector with it). --no-pin shares the cores as they come.
 //
 // What is timed: from the fake platform handing a user's message to the bot (a long poll answered, a gateway or
 // Socket Mode frame sent, an HTTP request started) to the bot's answer reaching the fake platform's API.
@@ -8,16 +11,22 @@
 // text handler that answers at once, so every message is also appended to the event log, as in production.
 // Three shapes: serial (one message at a time: the bare overhead, no queueing), burst (every chat's message at the
 // same instant), spread (every chat's message at a random moment within 250 ms).
-// CPU per message is measured per thread (process.threadCpuUsage): the bot's thread is what the overhead costs;
-// the platform's thread is the simulation's cost, not the bot's. The bot's thread does its work one message at a
-// time, so in a burst the last of N messages waits for at least N × (bot CPU per message): that floor is printed.
+// CPU per message is measured per thread and process: the bot's main thread and its other threads (the garbage
+// collector, mostly) are what the overhead costs; the platform process is the simulation's cost, not the bot's.
+// The bot's thread does its work one message at a time, so in a burst the last of N messages waits for at least
+// N × (bot CPU per message): that floor is printed.
 //
 // Usage: node bench/channels.ts [--chats=50] [--rounds=20] [--serial=100] [--gap=25] [--only=web,telegram,slack,slack-http,discord]
-//        [--handler=instant|core|both]     (profile with: node --cpu-prof --cpu-prof-dir=/tmp/prof bench/channels.ts …)
+//        [--handler=instant|core|both] [--warm=10] [--no-pin] [--profile=DIR]
+//        --warm: bursts before timing starts (a bot runs for days: the bench times it warm, JIT and pools ready).
+//        --profile writes CPU profiles of the bot thread and of the platform process during the burst scenario,
+//        one pair of .cpuprofile files per platform and handler, for Chrome DevTools or speedscope.
 
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { DiscordChannel } from '../adapters/channels/discord/index.ts';
 import { SlackChannel } from '../adapters/channels/slack/index.ts';
@@ -34,7 +43,8 @@ import type { EventLog } from '../src/ports/store.ts';
 import { SqliteStore } from '../src/stores/sqlite/index.ts';
 import { tempDir } from '../test/support/app.ts';
 import { testServices } from '../test/support/services.ts';
-import type { Platform, Result, Scenario } from './channel-load.ts';
+import type { LoadOptions, Platform, Result, Scenario } from './channel-load.ts';
+import { startProfile } from './profile.ts';
 import { percentile } from './stats.ts';
 
 const { values: args } = parseArgs({
@@ -45,6 +55,9 @@ const { values: args } = parseArgs({
     gap: { type: 'string', default: '25' },
     only: { type: 'string', default: 'web,telegram,slack,slack-http,discord' },
     handler: { type: 'string', default: 'both' },
+    warm: { type: 'string', default: '10' },
+    'no-pin': { type: 'boolean', default: false },
+    profile: { type: 'string' },
   },
 });
 const CHATS = Number(args.chats);
@@ -55,6 +68,10 @@ const GAP_MS = Number(args.gap);
 const PLATFORMS = args.only.split(',') as Platform[];
 const HANDLERS = (args.handler === 'both' ? ['instant', 'core'] : [args.handler]) as ('instant' | 'core')[];
 const TARGET_MS = 25;
+const WARM_BURSTS = Number(args.warm);
+const CORES = availableParallelism();
+/** Core 0 for the bot (this process, every thread), core 1 for the platform; undefined when not pinned. */
+const PINNED = !args['no-pin'] && CORES >= 2 && spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)]).status === 0;
 const TEXT = 'ping';
 const logger = pino({ level: 'silent' });
 
@@ -123,12 +140,17 @@ interface Row {
 }
 
 async function bench(platform: Platform, handlerKind: 'instant' | 'core'): Promise<Row[]> {
-  const worker = new Worker(new URL('./channel-load.ts', import.meta.url), { workerData: { platform, chats: CHATS, text: TEXT } });
-  worker.on('error', (err) => {
-    console.error(`the ${platform} worker failed:`, err);
+  const load: LoadOptions = { platform, chats: CHATS, text: TEXT, warmBursts: WARM_BURSTS };
+  const script = fileURLToPath(new URL('./channel-load.ts', import.meta.url));
+  const [command, argv] = PINNED ? ['taskset', ['-c', '1', process.execPath, script]] : [process.execPath, [script]];
+  const child = spawn(command, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, CHANNEL_LOAD: JSON.stringify(load) } });
+  child.on('exit', (code, signal) => {
+    if (code === 0) return;
+    console.error(`the ${platform} platform process ended (${code ?? signal})`);
     process.exit(1);
   });
-  const next = <T>(): Promise<T> => new Promise((resolve) => worker.once('message', resolve));
+  const next = <T>(): Promise<T> => new Promise((resolve) => child.once('message', (msg) => resolve(msg as T)));
+  const post = (msg: unknown): void => void child.send(msg as object);
   const { info, senders } = await next<{ info: Record<string, string>; senders: string[] }>();
   const running: Channel[] = [];
   const made = handlerKind === 'core' ? await core(platform === 'slack-http' ? 'slack' : platform, senders, () => running) : { handler: instant, events: noEvents, close: async () => {} };
@@ -138,7 +160,7 @@ async function bench(platform: Platform, handlerKind: 'instant' | 'core'): Promi
   const connect: Record<string, string> = {};
   if (channel instanceof WebChannel) connect['url'] = channel.url;
   if (channel instanceof SlackChannel) connect['eventsUrl'] = channel.eventsUrl;
-  worker.postMessage({ connect });
+  post({ connect });
   await next();
 
   // discord.js keeps Discord's global limit of 50 requests/s: serial messages 25 ms apart, bursts 2 s apart.
@@ -154,20 +176,23 @@ async function bench(platform: Platform, handlerKind: 'instant' | 'core'): Promi
   for (const [name, scenario] of scenarios) {
     // Rounds start from quiet: the previous scenario's requests no longer count against a rate-limit window.
     if (scenario.kind === 'burst' || scenario.kind === 'spread') await new Promise((resolve) => setTimeout(resolve, scenario.minRoundMs));
+    const profile = args.profile && name === 'burst' ? join(args.profile, `${platform}-${handlerKind}-burst`) : undefined;
+    const profiling = profile ? await startProfile() : undefined;
     const bot = process.threadCpuUsage();
     const all = process.cpuUsage();
-    worker.postMessage({ scenario });
+    post({ scenario, profile: profile && `${profile}-platform.cpuprofile` });
     const { result } = await next<{ result: Result }>();
+    if (profiling && profile) await profiling(`${profile}-bot.cpuprofile`);
     const botUsed = process.threadCpuUsage(bot);
     const allUsed = process.cpuUsage(all);
     const botMs = (botUsed.user + botUsed.system) / 1000;
     const allMs = (allUsed.user + allUsed.system) / 1000;
-    rows.push({ scenario: name, samples: result.samples, seconds: result.seconds, botMs, botSysMs: botUsed.system / 1000, platformMs: result.cpuMs, otherMs: Math.max(0, allMs - botMs - result.cpuMs) });
+    rows.push({ scenario: name, samples: result.samples, seconds: result.seconds, botMs, botSysMs: botUsed.system / 1000, platformMs: result.cpuMs, otherMs: Math.max(0, allMs - botMs) });
   }
   await channel.stop();
-  worker.postMessage({ stop: true });
+  post({ stop: true });
   await next();
-  await worker.terminate();
+  if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
   await made.close();
   return rows;
 }
@@ -176,8 +201,8 @@ const ms = (n: number): string => n.toFixed(1).padStart(6);
 const cpu = (n: number): string => n.toFixed(2).padStart(5);
 
 function print(platform: Platform, handlerKind: string, rows: Row[]): void {
-  console.log(`\n${LABELS[platform]}, ${handlerKind} handler, ${CHATS} chats   (load average ${loadavg()[0]?.toFixed(1)} on 2 cores)`);
-  console.log('  scenario        p50 ms  p95 ms  p99 ms    n  msg/s | CPU ms per message: bot thread (kernel)  platform thread  other threads');
+  console.log(`\n${LABELS[platform]}, ${handlerKind} handler, ${CHATS} chats   (load average ${loadavg()[0]?.toFixed(1)} on ${CORES} cores)`);
+  console.log('  scenario        p50 ms  p95 ms  p99 ms    n  msg/s | CPU ms per message: bot thread (kernel)  bot, other threads  platform process');
   for (const r of rows) {
     if (r.scenario === 'idle') {
       console.log(`  idle ${r.seconds.toFixed(0)} s, no message: the bot thread used ${r.botMs.toFixed(1)} ms of CPU (${((100 * r.botMs) / (r.seconds * 1000)).toFixed(2)}% of a core)`);
@@ -188,7 +213,7 @@ function print(platform: Platform, handlerKind: string, rows: Row[]): void {
     const verdict = r.scenario === 'serial' ? '' : (percentile(s, 99) <= TARGET_MS ? '  ✓ p99 ≤ 25' : '  ✗ p99 > 25');
     console.log(
       `  ${r.scenario.padEnd(14)} ${ms(percentile(s, 50))}  ${ms(percentile(s, 95))}  ${ms(percentile(s, 99))} ${String(n).padStart(4)} ${String(Math.round(n / r.seconds)).padStart(6)} |` +
-        `                    ${cpu(r.botMs / n)} (${cpu(r.botSysMs / n)})           ${cpu(r.platformMs / n)}          ${cpu(r.otherMs / n)}${verdict}`,
+        `                    ${cpu(r.botMs / n)} (${cpu(r.botSysMs / n)})               ${cpu(r.otherMs / n)}             ${cpu(r.platformMs / n)}${verdict}`,
     );
   }
   const burst = rows.find((r) => r.scenario === 'burst');
@@ -226,6 +251,8 @@ async function coreAlone(): Promise<void> {
 }
 
 console.log(`Chat adapter round trips: platform hands over a message → the bot's answer reaches the platform API. Target: p99 ≤ ${TARGET_MS} ms at ${CHATS} concurrent chats.`);
+console.log(PINNED ? 'The bot is pinned to core 0, the platform simulation to core 1.' : 'Not pinned: the bot and the platform simulation share the cores.');
+console.log(`Timed after a warm-up of ${CHATS} serial messages and ${WARM_BURSTS} bursts.`);
 if (HANDLERS.includes('core')) await coreAlone();
 for (const handlerKind of HANDLERS) {
   for (const platform of PLATFORMS) print(platform, handlerKind, await bench(platform, handlerKind));
