@@ -282,8 +282,28 @@ describe('Slack channel over HTTP events', () => {
     assert.equal((await postSigned(channel.eventsUrl, 'not-the-secret', { kind: 'command', payload: command })).status, 401);
     const tenMinutesAgo = Math.floor(Date.now() / 1000) - 600;
     assert.equal((await postSigned(channel.eventsUrl, SIGNING_SECRET, { kind: 'command', payload: command }, tenMinutesAgo)).status, 401);
+    const tenMinutesAhead = Math.floor(Date.now() / 1000) + 600;
+    assert.equal((await postSigned(channel.eventsUrl, SIGNING_SECRET, { kind: 'command', payload: command }, tenMinutesAhead)).status, 401);
+    // Unsigned: no signature headers at all.
+    const unsigned = await fetch(channel.eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(command).toString() });
+    assert.equal(unsigned.status, 401);
     assert.equal(core.recorder.handled.length, 0);
     assert.equal(fake.callsTo('chat.postMessage').length, 0);
+  });
+
+  test("Slack's unsigned SSL check gets 200 and reaches nobody, even with a command riding along", async () => {
+    const command = fake.workspace.slashCommand(OPERATOR, '/solo', 'status');
+    const res = await fetch(channel.eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ssl_check: '1', ...command }).toString() });
+    assert.equal(res.status, 200);
+    assert.equal(core.recorder.handled.length, 0);
+  });
+
+  test('an oversized body gets 413 and the server keeps serving', async () => {
+    const { payload } = fake.workspace.directMessage(OPERATOR, 'x'.repeat(1024 * 1024 + 10));
+    assert.equal((await postSigned(channel.eventsUrl, SIGNING_SECRET, { kind: 'event', payload })).status, 413);
+    const small = fake.workspace.directMessage(OPERATOR, '/help');
+    assert.equal((await postSigned(channel.eventsUrl, SIGNING_SECRET, { kind: 'event', payload: small.payload })).status, 200);
+    await core.recorder.done(small.eventId);
   });
 
   test('a correctly signed slash command is acked with 200 and handled', async () => {

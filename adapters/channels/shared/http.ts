@@ -23,17 +23,40 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(payload);
 }
 
-/** The request body as text, or undefined when it exceeds `max` bytes (it stops reading there). */
+/**
+ * The request body, or undefined when it exceeds `max` bytes (reading stops there; the caller answers 413 and Node
+ * closes the connection). Listeners rather than `for await`: the async iterator costs more than a small body.
+ */
+export function readBytes(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  if (Number(req.headers['content-length'] ?? 0) > max) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (): void => {
+      req.off('data', onData).off('end', onEnd).off('error', onError);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= max) return void chunks.push(chunk);
+      done();
+      req.pause();
+      resolve(undefined);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(chunks.length === 1 ? (chunks[0]) : Buffer.concat(chunks));
+    };
+    const onError = (err: Error): void => {
+      done();
+      reject(err);
+    };
+    req.on('data', onData).on('end', onEnd).on('error', onError);
+  });
+}
+
+/** The request body as text, or undefined when it exceeds `max` bytes. */
 export async function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
-  if (Number(req.headers['content-length'] ?? 0) > max) return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return (await readBytes(req, max))?.toString('utf8');
 }
 
 /** Reads a JSON body of at most `limit` bytes. Empty body → `{}`. */

@@ -4,7 +4,8 @@
 // chat.postMessage/chat.update calls. Every decision (who may talk, what a command does) stays in the core.
 
 import { App, HTTPReceiver, HTTPReceiverDeferredRequestError, SocketModeReceiver, webApi, type AppOptions } from '@slack/bolt';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { SoloError } from '../../../src/domain/errors.ts';
@@ -12,8 +13,10 @@ import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts'
 import type { Logger } from '../../../src/observability/logger.ts';
 import type { Channel, DeliveryRef, InboundHandler } from '../../../src/ports/channel.ts';
 import { apiFetch } from '../shared/fetch.ts';
+import { readBytes } from '../shared/http.ts';
 import { boltLogger, guardEnvelopes } from './bolt-glue.ts';
 import { fromSlackText, renderMessages, renderSingle, type SlackMessage } from './render.ts';
+import { checkSlackSignature, sslCheck } from './signature.ts';
 
 export const SLACK_CHANNEL = 'slack';
 export const DEFAULT_API_URL = 'https://slack.com/api/';
@@ -108,6 +111,8 @@ export class SlackChannel implements Channel {
   #handler: InboundHandler | undefined;
   #identity: { user: string; team: string } | undefined;
   #url = '';
+  /** HTTP mode with a port: the events server. */
+  #server: Server | undefined;
   /** Updates being handled, so that stop() can wait for them. */
   readonly #inFlight = new Set<Promise<void>>();
 
@@ -148,16 +153,49 @@ export class SlackChannel implements Channel {
    */
   eventsCallback(): (req: IncomingMessage, res: ServerResponse) => void {
     if (this.#options.appToken || this.#options.port !== undefined) throw new Error('eventsCallback() is for HTTP mode without a port of its own');
-    return (req, res) => {
-      const http = this.#http;
-      if (!http || !this.#handler) return void res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('starting up');
-      try {
-        http.requestListener(req, res);
-      } catch (err) {
-        if (!(err instanceof HTTPReceiverDeferredRequestError)) throw err;
-        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
-      }
-    };
+    return this.#serveEvents;
+  }
+
+  /**
+   * HTTP mode: a POST to the events path is read (at most 1 MiB) and its signature checked here, then Bolt's
+   * listener takes the buffered request (Bolt's own check is off: see signature.ts). Anything else goes to Bolt as
+   * it is, which answers it (404 for another path).
+   */
+  readonly #serveEvents = (req: IncomingMessage, res: ServerResponse): void => {
+    const http = this.#http;
+    if (!http || !this.#handler) return void res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('starting up');
+    const onEventsPath = req.method === 'POST' && (req.url ?? '').split('?')[0] === this.#eventsPath;
+    const task = onEventsPath ? this.#verified(req, res) : Promise.resolve(true);
+    task
+      .then((ok) => {
+        if (ok) http.requestListener(req, res);
+      })
+      .catch((err: unknown) => {
+        if (err instanceof HTTPReceiverDeferredRequestError) return void res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
+        this.#log.error({ err }, 'serving a Slack HTTP request failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+  };
+
+  /** Reads the body into `rawBody` (where Bolt looks for it) and answers 413 or 401 itself when it must. */
+  async #verified(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const answer = (status: number, text: string): false => (res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text), false);
+    const body = await readBytes(req, MAX_HTTP_BODY_BYTES);
+    if (body === undefined) {
+      this.#log.warn('refused an oversized Slack HTTP request');
+      return answer(413, 'too large');
+    }
+    if (sslCheck(req.headers, body)) {
+      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = Buffer.from('ssl_check=1');
+      return true;
+    }
+    const check = checkSlackSignature(this.#options.signingSecret ?? '', req.headers, body);
+    if (!check.ok) {
+      this.#log.warn({ why: check.why }, 'refused a Slack HTTP request that is not signed with our signing secret');
+      return answer(401, 'invalid signature');
+    }
+    (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
+    return true;
   }
 
   get #eventsPath(): string {
@@ -191,11 +229,16 @@ export class SlackChannel implements Channel {
   /** Stops receiving (closing the WebSocket or the HTTP server), then waits for updates still being handled. */
   async stop(): Promise<void> {
     const socket = this.#socket;
-    const http = this.#http;
     this.#socket = undefined;
     this.#http = undefined;
     if (socket) await socket.client.disconnect().catch((err: unknown) => this.#log.warn({ err }, 'closing the Slack Socket Mode connection failed'));
-    if (http && this.#url) await http.stop().catch((err: unknown) => this.#log.warn({ err }, 'closing the Slack events server failed'));
+    const server = this.#server;
+    this.#server = undefined;
+    if (server?.listening) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+    }
     await Promise.all(this.#inFlight);
     this.#url = '';
     this.#handler = undefined;
@@ -235,6 +278,8 @@ export class SlackChannel implements Channel {
     }
     const http = new HTTPReceiver({
       signingSecret: signingSecret ?? '',
+      // #serveEvents checked the signature already (signature.ts says why it is not left to Bolt).
+      signatureVerification: false,
       endpoints: this.#eventsPath,
       logger: boltLogger(this.#log),
       bodyLimit: MAX_HTTP_BODY_BYTES,
@@ -252,7 +297,11 @@ export class SlackChannel implements Channel {
     }
     if (this.#options.port === undefined) return;
     const host = this.#options.host ?? '127.0.0.1';
-    const server = await receiver.start({ port: this.#options.port, host });
+    // Our own server rather than receiver.start(): requests pass #serveEvents (the signature check) first.
+    const server = createServer(this.#serveEvents);
+    this.#server = server;
+    server.listen(this.#options.port, host);
+    await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err as Error))]);
     const { port } = server.address() as AddressInfo;
     this.#url = `http://${host.includes(':') ? `[${host}]` : host}:${port}${this.#eventsPath}`;
   }
