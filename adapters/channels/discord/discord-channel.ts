@@ -4,7 +4,7 @@
 // decision: everything from a DM or the configured channel reaches the handler (bots excepted).
 
 import {
-  ApplicationCommandOptionType, Client, DiscordAPIError, DiscordjsError, DiscordjsErrorCodes, Events, GatewayIntentBits, MessageFlags, Partials,
+  ApplicationCommandOptionType, Client, DiscordAPIError, DiscordjsError, DiscordjsErrorCodes, Events, GatewayIntentBits, MessageFlags, Options, Partials,
   RESTEvents, type ButtonInteraction, type ChatInputApplicationCommandData, type ChatInputCommandInteraction, type Interaction, type Message, type SendableChannels,
 } from 'discord.js';
 import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts';
@@ -61,6 +61,9 @@ export class DiscordChannel implements Channel {
       // DM channels are not cached before their first message; without this partial, DMs never arrive.
       partials: [Partials.Channel],
       allowedMentions: { parse: [] },
+      // Messages are not kept: the adapter edits its cards by id, and discord.js would otherwise hold the last 200
+      // messages of every chat (memory that grows with chats, and work for the garbage collector on every message).
+      makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
       ...(this.#options.apiUrl ? { rest: { api: this.#options.apiUrl } } : {}),
     });
     guardPacketHandling(client, this.#log);
