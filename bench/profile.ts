@@ -6,7 +6,7 @@ import { Session } from 'node:inspector/promises';
 import { dirname } from 'node:path';
 
 /** Starts the profiler on the calling thread; the returned function stops it and writes the profile to `file`. */
-export async function startProfile(intervalUs = 100): Promise<(file: string) => Promise<void>> {
+export async function startProfile(intervalUs = 250): Promise<(file: string) => Promise<void>> {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
@@ -287,6 +287,17 @@ describe('Slack channel over HTTP events', () => {
     // Unsigned: no signature headers at all.
     const unsigned = await fetch(channel.eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(command).toString() });
     assert.equal(unsigned.status, 401);
+    // A path Bolt normalizes to its events path is checked too (fetch would normalize it before sending: raw HTTP).
+    const { port } = new URL(channel.eventsUrl);
+    const dotted = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/slack/./events', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(new URLSearchParams(command).toString());
+    });
+    assert.equal(dotted, 401);
     assert.equal(core.recorder.handled.length, 0);
     assert.equal(fake.callsTo('chat.postMessage').length, 0);
   });

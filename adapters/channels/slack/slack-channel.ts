@@ -157,15 +157,15 @@ export class SlackChannel implements Channel {
   }
 
   /**
-   * HTTP mode: a POST to the events path is read (at most 1 MiB) and its signature checked here, then Bolt's
-   * listener takes the buffered request (Bolt's own check is off: see signature.ts). Anything else goes to Bolt as
-   * it is, which answers it (404 for another path).
+   * HTTP mode: every POST is read (at most 1 MiB) and its signature checked here, then Bolt's listener takes the
+   * buffered request (Bolt's own check is off: see signature.ts). Every POST, not only those to the events path:
+   * Bolt normalizes paths its own way (`/slack/./events` is its events path too), and nothing unsigned may reach
+   * it. Other methods go to Bolt as they are; it processes only POSTs and answers the rest 404.
    */
   readonly #serveEvents = (req: IncomingMessage, res: ServerResponse): void => {
     const http = this.#http;
     if (!http || !this.#handler) return void res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('starting up');
-    const onEventsPath = req.method === 'POST' && (req.url ?? '').split('?')[0] === this.#eventsPath;
-    const task = onEventsPath ? this.#verified(req, res) : Promise.resolve(true);
+    const task = req.method === 'POST' ? this.#verified(req, res) : Promise.resolve(true);
     task
       .then((ok) => {
         if (ok) http.requestListener(req, res);
