@@ -12,13 +12,18 @@
 // (status, headers, json, text, arrayBuffer) are read straight from the buffered body; the rest come from a real
 // Response made on first use. No accept-encoding is sent, so answers come uncompressed, as the SDKs expect.
 
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 
 type Init = NonNullable<Parameters<typeof fetch>[1]>;
 
-/** Keep-alive connections shared by every adapter, like the global fetch's pool. */
-let shared: Agent | undefined;
-const dispatcher = (): Agent => (shared ??= new Agent({ keepAliveTimeout: 30_000 }));
+/**
+ * Keep-alive connections shared by every adapter, like the global fetch's pool. Behind a proxy (HTTPS_PROXY,
+ * HTTP_PROXY, with NO_PROXY, in either case) the calls go through it, as Node's fetch does with NODE_USE_ENV_PROXY.
+ */
+let shared: Dispatcher | undefined;
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
+const dispatcher = (): Dispatcher =>
+  (shared ??= PROXY_VARIABLES.some((name) => process.env[name]) ? new EnvHttpProxyAgent({ keepAliveTimeout: 30_000 }) : new Agent({ keepAliveTimeout: 30_000 }));
 
 /** fetch() for API calls: undici's request() for plain bodies, the global fetch for anything else. */
 export const apiFetch = async function apiFetch(input: string | URL | Request, init: Init = {}): Promise<Response> {
@@ -30,7 +35,8 @@ export const apiFetch = async function apiFetch(input: string | URL | Request, i
     headers['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
   }
   // fetch upper-cases the standard methods given in another case (a server answers 400 to "post").
-  const method = (STANDARD_METHODS.has(init.method?.toUpperCase() ?? 'GET') ? (init.method?.toUpperCase() ?? 'GET') : init.method) as Dispatcher.HttpMethod;
+  const upper = (init.method ?? 'GET').toUpperCase();
+  const method = (STANDARD_METHODS.has(upper) ? upper : init.method) as Dispatcher.HttpMethod;
   let answer: Dispatcher.ResponseData;
   let bytes: Uint8Array;
   try {
