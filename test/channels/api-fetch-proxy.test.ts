@@ -43,8 +43,10 @@ before(async () => {
   });
   proxy.listen(0, '127.0.0.1');
   await once(proxy, 'listening');
-  process.env['HTTP_PROXY'] = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-  process.env['NO_PROXY'] = 'localhost';
+  // Both spellings: undici reads the lower-case ones first, and CI sets no_proxy for loopback.
+  const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  for (const name of ['HTTP_PROXY', 'http_proxy']) process.env[name] = proxyUrl;
+  for (const name of ['NO_PROXY', 'no_proxy']) process.env[name] = 'localhost';
 });
 after(() => {
   target.closeAllConnections();
