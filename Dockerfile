@@ -10,6 +10,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts/check-node.cjs scripts/check-node.cjs
+# abort-controller resolves to this folder (see shims/abort-controller/README.md).
+COPY shims shims
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY bin bin
 COPY src src

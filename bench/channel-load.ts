@@ -14,7 +14,7 @@ import { postSigned } from '../test/fakes/slack/http-mode.ts';
 import { FakeSlack } from '../test/fakes/slack/server.ts';
 import { FakeTelegram } from '../test/fakes/telegram/server.ts';
 
-export type Platform = 'web' | 'telegram' | 'slack' | 'slack-http' | 'discord';
+export type Platform = 'web' | 'telegram' | 'telegram-bare' | 'slack' | 'slack-http' | 'discord';
 /** idle: no message (what the connection costs by itself); serial: one message at a time, `gapMs` apart (no queueing: the bare overhead); burst: every chat at once; spread: every chat within `spreadMs`. */
 export type Scenario =
   | { kind: 'idle'; ms: number }
@@ -66,7 +66,7 @@ function waiters(): { wait: (chat: string) => Promise<void>; arrived: (chat: str
 }
 
 async function setUp(): Promise<Setup> {
-  if (platform === 'telegram') {
+  if (platform === 'telegram' || platform === 'telegram-bare') {
     const fake = new FakeTelegram();
     await fake.start();
     const { wait, arrived } = waiters();

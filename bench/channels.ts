@@ -16,7 +16,7 @@
 // The bot's thread does its work one message at a time, so in a burst the last of N messages waits for at least
 // N × (bot CPU per message): that floor is printed.
 //
-// Usage: node bench/channels.ts [--chats=50] [--rounds=20] [--serial=100] [--gap=25] [--only=web,telegram,slack,slack-http,discord]
+// Usage: node bench/channels.ts [--chats=50] [--rounds=20] [--serial=100] [--gap=25] [--only=web,telegram,telegram-bare,slack,slack-http,discord]
 //        [--handler=instant|core|both] [--warm=10] [--no-pin] [--profile=DIR]
 //        --warm: bursts before timing starts (a bot runs for days: the bench times it warm, JIT and pools ready).
 //        --profile writes CPU profiles of the bot thread and of the platform process during the burst scenario,
@@ -44,6 +44,7 @@ import { SqliteStore } from '../src/stores/sqlite/index.ts';
 import { tempDir } from '../test/support/app.ts';
 import { testServices } from '../test/support/services.ts';
 import type { LoadOptions, Platform, Result, Scenario } from './channel-load.ts';
+import { BareTelegram } from './bare-telegram.ts';
 import { startProfile } from './profile.ts';
 import { percentile } from './stats.ts';
 
@@ -53,7 +54,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '20' },
     serial: { type: 'string', default: '100' },
     gap: { type: 'string', default: '25' },
-    only: { type: 'string', default: 'web,telegram,slack,slack-http,discord' },
+    only: { type: 'string', default: 'web,telegram,telegram-bare,slack,slack-http,discord' },
     handler: { type: 'string', default: 'both' },
     warm: { type: 'string', default: '10' },
     'no-pin': { type: 'boolean', default: false },
@@ -111,6 +112,8 @@ function makeChannel(platform: Platform, info: Record<string, string>, events: E
       return new WebChannel({ host: '127.0.0.1', port: 0, events, logger });
     case 'telegram':
       return new TelegramChannel({ token: info['token'] ?? '', apiRoot: info['apiRoot'], logger });
+    case 'telegram-bare':
+      return new BareTelegram(info['token'] ?? '', info['apiRoot'] ?? '');
     case 'slack':
       return new SlackChannel({ botToken: info['botToken'] ?? '', appToken: info['appToken'], apiUrl: info['apiUrl'], logger });
     case 'slack-http':
@@ -123,6 +126,7 @@ function makeChannel(platform: Platform, info: Record<string, string>, events: E
 const LABELS: Record<Platform, string> = {
   web: 'web chat (HTTP API)',
   telegram: 'Telegram (grammY, long polling)',
+  'telegram-bare': 'Telegram with no SDK and no adapter (bench/bare-telegram.ts: the floor under the Telegram row)',
   slack: 'Slack (Bolt, Socket Mode)',
   'slack-http': 'Slack (Bolt, HTTP events)',
   discord: 'Discord (discord.js, gateway)',
@@ -153,7 +157,7 @@ async function bench(platform: Platform, handlerKind: 'instant' | 'core'): Promi
   const post = (msg: unknown): void => void child.send(msg as object);
   const { info, senders } = await next<{ info: Record<string, string>; senders: string[] }>();
   const running: Channel[] = [];
-  const made = handlerKind === 'core' ? await core(platform === 'slack-http' ? 'slack' : platform, senders, () => running) : { handler: instant, events: noEvents, close: async () => {} };
+  const made = handlerKind === 'core' ? await core(platform === 'slack-http' ? 'slack' : platform === 'telegram-bare' ? 'telegram' : platform, senders, () => running) : { handler: instant, events: noEvents, close: async () => {} };
   const channel = makeChannel(platform, info, made.events);
   running.push(channel);
   await channel.start(made.handler);

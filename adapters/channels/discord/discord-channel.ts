@@ -11,6 +11,8 @@ import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts'
 import { SoloError } from '../../../src/domain/errors.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
 import type { Channel, DeliveryRef, InboundHandler } from '../../../src/ports/channel.ts';
+import { apiFetch } from '../shared/fetch.ts';
+import { nextTurn } from '../shared/turn.ts';
 import { MAX_CONTENT, render, type DiscordPayload } from './render.ts';
 import { SlashReply } from './slash-reply.ts';
 
@@ -64,7 +66,8 @@ export class DiscordChannel implements Channel {
       // Messages are not kept: the adapter edits its cards by id, and discord.js would otherwise hold the last 200
       // messages of every chat (memory that grows with chats, and work for the garbage collector on every message).
       makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
-      ...(this.#options.apiUrl ? { rest: { api: this.#options.apiUrl } } : {}),
+      // API calls go through the adapters' shared client (shared/fetch.ts) instead of undici's request().
+      rest: { makeRequest: (url: string, init: object) => apiFetch(url, init), ...(this.#options.apiUrl ? { api: this.#options.apiUrl } : {}) },
     });
     guardPacketHandling(client, this.#log);
     client.on(Events.MessageCreate, (message) => this.#track(this.#onMessage(message)));
@@ -218,6 +221,8 @@ export class DiscordChannel implements Channel {
   }
 
   async #dispatch(event: InboundEvent, channel: Channel): Promise<void> {
+    // Frames read together would otherwise be handled in one go, every reply waiting for the last one (turn.ts).
+    await nextTurn();
     const handler = this.#handler;
     if (!handler) return;
     const result = await handler.handle(event, channel);

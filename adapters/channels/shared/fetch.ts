@@ -1,10 +1,13 @@
-// The `fetch` the chat SDKs make their API calls with (grammY's `client.fetch`, Slack's WebClient `fetch`).
+// The `fetch` the chat SDKs make their API calls with (grammY's `client.fetch`, Slack's WebClient `fetch`,
+// discord.js's REST `makeRequest`).
 //
-// Why not the fetch they would use on their own (node-fetch for grammY, Node's fetch for Slack): an API call is a
-// small POST and a small JSON answer, and WHATWG fetch's machinery (Request, streams, body mixins) costs more CPU
-// than the call itself: on this 2-core machine 0.33 ms (node-fetch) and 0.46 ms (Node's fetch) per call, against
-// 0.11 ms for undici's request() (bench/http-client.ts). At 50 chats answered at once that is the difference between
-// a reply in 25 ms and one in 40.
+// Why not the client they would use on their own (node-fetch for grammY, Node's fetch for Slack, undici's request()
+// for discord.js): an API call is a small POST with a small JSON answer, and a bot answering 50 chats at once makes
+// 50 of them together. bench/http-client.ts measures exactly that on this 2-core machine (each client in a fresh
+// process): Node's fetch costs 0.53 ms of CPU per call and its young-generation collections pause 33 ms (p99 of a
+// call 100–140 ms); undici's request() costs 0.21 ms, but its per-call objects survive those collections, which
+// then pause 10–12 ms (p99 29–37 ms); node:http with a keep-alive agent costs 0.20 ms, pauses 1–2 ms, p99 15–17 ms.
+// So calls go out through node:http(s), except behind a proxy (see send()).
 //
 // The contract is fetch's for what the SDKs send: a string, bytes or URLSearchParams body, headers as a record, a
 // Headers or pairs, an abort signal, redirect 'error' or 'follow'. Everything else (FormData uploads, streamed bodies,
@@ -12,50 +15,110 @@
 // (status, headers, json, text, arrayBuffer) are read straight from the buffered body; the rest come from a real
 // Response made on first use. No accept-encoding is sent, so answers come uncompressed, as the SDKs expect.
 
-import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { EnvHttpProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
 
 type Init = NonNullable<Parameters<typeof fetch>[1]>;
 
-/**
- * Keep-alive connections shared by every adapter, like the global fetch's pool. Behind a proxy (HTTPS_PROXY,
- * HTTP_PROXY, with NO_PROXY, in either case) the calls go through it, as Node's fetch does with NODE_USE_ENV_PROXY.
- */
-let shared: Dispatcher | undefined;
+/** An answer read to the end: status, the header pairs as they came, the body. */
+interface Answer {
+  status: number;
+  statusText: string;
+  /** Name, value, name, value… as received; a repeated header appears once per line. */
+  rawHeaders: string[];
+  bytes: Uint8Array;
+}
+
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
-const dispatcher = (): Dispatcher =>
-  (shared ??= PROXY_VARIABLES.some((name) => process.env[name]) ? new EnvHttpProxyAgent({ keepAliveTimeout: 30_000 }) : new Agent({ keepAliveTimeout: 30_000 }));
+/** Keep-alive connections shared by every adapter, like the global fetch's pool; sockets idle 30 s are closed. */
+const KEEP_ALIVE = { keepAlive: true, timeout: 30_000 } as const;
+let agents: { http: HttpAgent; https: HttpsAgent } | undefined;
+let proxy: Dispatcher | undefined;
+/** Read on the first call: process.env lookups are not free, and an API call is made per reply. */
+let proxied: boolean | undefined;
+
+/**
+ * One request, its answer read to the end. Directly with node:http(s) and keep-alive agents; behind a proxy
+ * (HTTPS_PROXY, HTTP_PROXY, with NO_PROXY, in either case) through undici's EnvHttpProxyAgent, as Node's fetch does
+ * with NODE_USE_ENV_PROXY (node:http's agents have no proxy support of their own before Node 24.5, and undici's is
+ * tested: test/channels/api-fetch-proxy.test.ts).
+ */
+function send(url: URL, method: string, headers: Record<string, string>, body: string | Uint8Array | undefined, signal: AbortSignal | undefined): Promise<Answer> {
+  proxied ??= PROXY_VARIABLES.some((name) => process.env[name]);
+  if (proxied) return viaProxy(url, method, headers, body, signal);
+  agents ??= { http: new HttpAgent(KEEP_ALIVE), https: new HttpsAgent(KEEP_ALIVE) };
+  const tls = url.protocol === 'https:';
+  if (!tls && url.protocol !== 'http:') return Promise.reject(new Error(`unsupported protocol ${url.protocol}`));
+  const outgoing: OutgoingHttpHeaders = headers;
+  if (body !== undefined && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-length')) outgoing['content-length'] = Buffer.byteLength(body);
+  return new Promise<Answer>((resolve, reject) => {
+    const options = { method, headers: outgoing, agent: tls ? agents?.https : agents?.http, ...(signal ? { signal } : {}) };
+    const req = (tls ? httpsRequest : httpRequest)(url, options, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', rawHeaders: res.rawHeaders, bytes: new Uint8Array(all.buffer, all.byteOffset, all.byteLength) });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function viaProxy(url: URL, method: string, headers: Record<string, string>, body: string | Uint8Array | undefined, signal: AbortSignal | undefined): Promise<Answer> {
+  proxy ??= new EnvHttpProxyAgent({ keepAliveTimeout: 30_000 });
+  const answer = await undiciRequest(url, { method, headers, body: body ?? null, signal: signal ?? null, dispatcher: proxy });
+  const bytes = new Uint8Array(await answer.body.arrayBuffer());
+  const rawHeaders: string[] = [];
+  for (const [name, value] of Object.entries(answer.headers)) for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) rawHeaders.push(name, v);
+  return { status: answer.statusCode, statusText: answer.statusText, rawHeaders, bytes };
+}
+
+/** UTF-8 text as fetch decodes it (a leading byte order mark dropped); Buffer's decoder is the fastest in Node. */
+function utf8(bytes: Uint8Array): string {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** The first value of a header, any case. */
+function header(raw: string[], name: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === name) return raw[i + 1];
+  return undefined;
+}
 
 /** fetch() for API calls: undici's request() for plain bodies, the global fetch for anything else. */
 export const apiFetch = async function apiFetch(input: string | URL | Request, init: Init = {}): Promise<Response> {
   const body = plainBody(init.body);
   if (input instanceof Request || body === unsupported) return fetch(input, init);
-  const url = new URL(input).href;
+  const target = new URL(input);
+  const url = target.href;
   const headers = headerRecord(init.headers);
   if (init.body instanceof URLSearchParams && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) {
     headers['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
   }
   // fetch upper-cases the standard methods given in another case (a server answers 400 to "post").
   const upper = (init.method ?? 'GET').toUpperCase();
-  const method = (STANDARD_METHODS.has(upper) ? upper : init.method) as Dispatcher.HttpMethod;
-  let answer: Dispatcher.ResponseData;
-  let bytes: Uint8Array;
+  const method = STANDARD_METHODS.has(upper) ? upper : (init.method ?? 'GET');
+  let answer: Answer;
   try {
-    answer = await request(url, { method, headers, body: body ?? null, signal: init.signal ?? null, dispatcher: dispatcher() });
-    bytes = new Uint8Array(await answer.body.arrayBuffer());
+    answer = await send(target, method, headers, body, init.signal ?? undefined);
   } catch (err) {
     // What fetch throws: the signal's reason when aborted, otherwise a TypeError whose cause is the network error.
     if (init.signal?.aborted) throw init.signal.reason;
     throw new TypeError('fetch failed', { cause: err });
   }
-  const location = answer.headers['location'];
-  if (answer.statusCode >= 300 && answer.statusCode < 400 && typeof location === 'string' && init.redirect !== 'manual') {
-    if (init.redirect === 'error') throw new TypeError('fetch failed', { cause: new Error(`${url} redirected (${answer.statusCode}) and redirect is 'error'`) });
+  const location = header(answer.rawHeaders, 'location');
+  if (answer.status >= 300 && answer.status < 400 && location !== undefined && init.redirect !== 'manual') {
+    if (init.redirect === 'error') throw new TypeError('fetch failed', { cause: new Error(`${url} redirected (${answer.status}) and redirect is 'error'`) });
     // API endpoints do not redirect. Should one, the global fetch takes it from the new location, as fetch would:
     // 303, and 301/302 after a POST, become a GET without a body; 307 and 308 repeat the request.
-    const asGet = answer.statusCode === 303 || ((answer.statusCode === 301 || answer.statusCode === 302) && method === 'POST');
+    const asGet = answer.status === 303 || ((answer.status === 301 || answer.status === 302) && method === 'POST');
     return fetch(new URL(location, url), asGet ? { ...init, method: 'GET', body: null } : init);
   }
-  return new ApiResponse(url, answer.statusCode, answer.statusText, answer.headers, bytes);
+  return new ApiResponse(url, answer.status, answer.statusText, answer.rawHeaders, answer.bytes);
 } as typeof fetch;
 
 const STANDARD_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
@@ -77,8 +140,6 @@ function headerRecord(headers: Init['headers']): Record<string, string> {
   return { ...(headers as Record<string, string>) };
 }
 
-type RawHeaders = Record<string, string | string[] | undefined>;
-
 /** What fetch resolves with, for a body already read into memory. */
 class ApiResponse {
   readonly url: string;
@@ -87,13 +148,13 @@ class ApiResponse {
   readonly ok: boolean;
   readonly redirected = false;
   readonly type = 'basic';
-  readonly #raw: RawHeaders;
+  readonly #raw: string[];
   readonly #bytes: Uint8Array;
   #headers: Headers | undefined;
   #full: Response | undefined;
   #taken = false;
 
-  constructor(url: string, status: number, statusText: string, raw: RawHeaders, bytes: Uint8Array) {
+  constructor(url: string, status: number, statusText: string, raw: string[], bytes: Uint8Array) {
     this.url = url;
     this.status = status;
     this.statusText = statusText;
@@ -105,10 +166,8 @@ class ApiResponse {
   get headers(): Headers {
     if (!this.#headers) {
       const headers = new Headers();
-      for (const [name, value] of Object.entries(this.#raw)) {
-        if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-        else if (value !== undefined) headers.append(name, value);
-      }
+      const raw = this.#raw;
+      for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] ?? '', raw[i + 1] ?? '');
       this.#headers = headers;
     }
     return this.#headers;
@@ -135,12 +194,12 @@ class ApiResponse {
 
   async text(): Promise<string> {
     if (this.#full) return this.#full.text();
-    return new TextDecoder().decode(this.#take());
+    return utf8(this.#take());
   }
 
   async json(): Promise<unknown> {
     if (this.#full) return this.#full.json();
-    return JSON.parse(new TextDecoder().decode(this.#take()));
+    return JSON.parse(utf8(this.#take()));
   }
 
   async blob(): Promise<Blob> {

@@ -13,6 +13,7 @@ import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts'
 import type { Logger } from '../../../src/observability/logger.ts';
 import type { Channel, DeliveryRef, InboundHandler } from '../../../src/ports/channel.ts';
 import { apiFetch } from '../shared/fetch.ts';
+import { nextTurn } from '../shared/turn.ts';
 import { readBytes } from '../shared/http.ts';
 import { boltLogger, guardEnvelopes } from './bolt-glue.ts';
 import { fromSlackText, renderMessages, renderSingle, type SlackMessage } from './render.ts';
@@ -351,6 +352,8 @@ export class SlackChannel implements Channel {
   }
 
   async #dispatch(event: InboundEvent): Promise<void> {
+    // Frames read together would otherwise be handled in one go, every reply waiting for the last one (turn.ts).
+    await nextTurn();
     const handler = this.#handler;
     if (!handler) return;
     if (event.kind === 'message' && event.text.length > MAX_INBOUND_CHARS) {

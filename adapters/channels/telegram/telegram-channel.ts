@@ -15,6 +15,7 @@ import { Outcome, type Channel, type DeliveryRef, type InboundHandler } from '..
 import { botCommands, escapeHtml, inlineKeyboard, MAX_TELEGRAM_TEXT, splitText } from './render.ts';
 import { apiFetch } from '../shared/fetch.ts';
 import { readBody, tokenMatches } from '../shared/http.ts';
+import { nextTurn } from '../shared/turn.ts';
 
 export const TELEGRAM_CHANNEL = 'telegram';
 export const DEFAULT_API_ROOT = 'https://api.telegram.org';
@@ -301,6 +302,8 @@ export class TelegramChannel implements Channel {
 
   /** Hands an event to the core, showing "typing…" from typingAfterMs on until it is done. */
   async #dispatch(event: InboundEvent): Promise<{ outcome: Outcome } | undefined> {
+    // A getUpdates batch would otherwise be handled in one go, every reply waiting for the last update (turn.ts).
+    await nextTurn();
     const handler = this.#handler;
     if (!handler) return undefined;
     const showTyping = (): void => void this.typing(event.chatId).catch(() => undefined);
