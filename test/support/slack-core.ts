@@ -1,0 +1,88 @@
+// The Slack tests' common setup: the real Conductor on a fresh SQLite store behind a Recorder that tells a test when
+// an update has been fully handled (its replies posted), so that nothing waits on a clock. Used by
+// test/channels/slack.test.ts (Socket Mode) and slack-http.test.ts (HTTP mode).
+
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import { registerBuiltins } from '../../src/conductor/builtin-commands.ts';
+import { Conductor } from '../../src/conductor/conductor.ts';
+import { registerMemoryCommands } from '../../src/conductor/memory-commands.ts';
+import { Registry } from '../../src/conductor/registry.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { InboundEvent } from '../../src/domain/messages.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import type { Channel, HandleResult, InboundHandler } from '../../src/ports/channel.ts';
+import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import type { StoredMessage } from '../fakes/slack/workspace.ts';
+import { tempDir } from './app.ts';
+import { testServices } from './services.ts';
+
+export const OPERATOR = 'U0OPERATOR';
+export const STRANGER = 'U0STRANGER';
+export const SIGNING_SECRET = 'fake-signing-secret';
+
+export interface Handled {
+  event: InboundEvent;
+  result: HandleResult;
+}
+
+/** The real conductor, plus a record of every update it finished handling. */
+export class Recorder implements InboundHandler {
+  readonly handled: Handled[] = [];
+  readonly #inner: InboundHandler;
+  readonly #waiting = new Map<string, (h: Handled) => void>();
+
+  constructor(inner: InboundHandler) {
+    this.#inner = inner;
+  }
+
+  commands() {
+    return this.#inner.commands();
+  }
+
+  async handle(event: InboundEvent, channel: Channel): Promise<HandleResult> {
+    const result = await this.#inner.handle(event, channel);
+    const handled = { event, result };
+    this.handled.push(handled);
+    this.#waiting.get(event.id)?.(handled);
+    return result;
+  }
+
+  /** The update with this id once handled; fails by name if it never arrives. */
+  async done(id: string): Promise<Handled> {
+    const seen = this.handled.find((h) => h.event.id === id);
+    if (seen) return seen;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`update ${id} never reached the conductor`)), 5000);
+      this.#waiting.set(id, (h) => {
+        clearTimeout(timer);
+        this.#waiting.delete(id);
+        resolve(h);
+      });
+    });
+  }
+}
+
+export async function startCore(current: () => Channel | undefined): Promise<{ store: SqliteStore; recorder: Recorder; logger: Logger; logs: string[] }> {
+  const store = new SqliteStore(tempDir());
+  await store.init();
+  await store.identities.upsert({ channel: 'slack', externalId: OPERATOR, label: 'operator', linkedAt: new Date(), via: 'config' });
+  const logs: string[] = [];
+  const logger = pino({ level: 'debug' }, new Writable({ write: (chunk: Buffer, _enc, cb) => (logs.push(chunk.toString()), cb()) }));
+  const config = loadConfig({ DATA_DIR: store.location, LOG_LEVEL: 'silent' });
+  const channels = (): Channel[] => {
+    const c = current();
+    return c ? [c] : [];
+  };
+  const engine = new Engine({ store, logger, messenger: async () => {} });
+  const conductor = new Conductor(testServices({ store, engine, logger, config, startedAt: new Date(), version: 'test', channels }), registerMemoryCommands(registerBuiltins(new Registry())));
+  return { store, recorder: new Recorder(conductor), logger, logs };
+}
+
+export const logger = pino({ level: 'silent' });
+export const lastMessage = (messages: StoredMessage[]): StoredMessage => {
+  const m = messages.at(-1);
+  assert.ok(m, 'expected a message in the channel');
+  return m;
+};
