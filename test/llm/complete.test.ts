@@ -3,21 +3,13 @@
 // prose), refusals, endpoints without usage or without response_format support.
 
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { z } from 'zod';
 import { LlmError } from '../../src/llm/errors.ts';
 import { FakeOpenAI, promptTokens, type Body } from '../fakes/openai.ts';
-import { API_KEY, dig, startHarness, system, user, type Harness } from './harness.ts';
+import { API_KEY, dig, useHarness, system, user } from './harness.ts';
 
-let h: Harness;
-before(async () => {
-  h = await startHarness();
-});
-after(() => h.stop());
-beforeEach(() => {
-  h.fake.reset();
-  h.records.length = 0;
-});
+const h = useHarness();
 
 const weather = {
   name: 'get_weather',

@@ -2,6 +2,7 @@
 // adapter over the real openai client pointed at it, a pino logger writing JSON lines into memory, and every
 // onCall record. `leaks()` lists every place the API key (or its secret part) shows up.
 
+import { after, before, beforeEach } from 'node:test';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createOpenAiLlm, type OpenAiLlmOptions } from '../../src/llm/openai.ts';
@@ -49,6 +50,24 @@ export async function startHarness(overrides: Partial<OpenAiLlmOptions> = {}): P
       ...more,
     });
   return { fake, llm: await make(), records, logs, make, stop: () => fake.stop() };
+}
+
+/**
+ * The harness for one test file: started before its tests, stopped after them, and cleared before each (the fake's
+ * queued answers and recorded calls, the call records, the log lines). Its fields are filled in once `before` ran.
+ */
+export function useHarness(overrides: Partial<OpenAiLlmOptions> = {}): Harness {
+  const h = {} as Harness;
+  before(async () => {
+    Object.assign(h, await startHarness(overrides));
+  });
+  after(() => h.stop());
+  beforeEach(() => {
+    h.fake.reset();
+    h.records.length = 0;
+    h.logs.length = 0;
+  });
+  return h;
 }
 
 /** Where the key leaked (whole, its secret part, or the masked `sk-te***` echo OpenAI puts in a 401): log lines,

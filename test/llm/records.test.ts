@@ -3,22 +3,13 @@
 // the API key absent from every log line, record and error across a mixed session.
 
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { z } from 'zod';
 import { llmEvent } from '../../src/llm/events.ts';
 import { costOf, DEFAULT_PRICES, mergePrices, priceOf } from '../../src/llm/prices.ts';
-import { API_KEY, leaks, startHarness, system, user, type Harness } from './harness.ts';
+import { API_KEY, leaks, useHarness, system, user } from './harness.ts';
 
-let h: Harness;
-before(async () => {
-  h = await startHarness();
-});
-after(() => h.stop());
-beforeEach(() => {
-  h.fake.reset();
-  h.records.length = 0;
-  h.logs.length = 0;
-});
+const h = useHarness();
 
 test('a success gives one record with tokens, cost, latency, attempts and the caller’s meta, and maps to llm.called', async () => {
   h.fake.reply({ status: 500 }, { text: 'fine', usage: { prompt_tokens: 2000, completion_tokens: 500 } });

@@ -3,20 +3,11 @@
 // fallback model after the primary exhausts its retries, and errors that must not be retried.
 
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { LlmError } from '../../src/llm/errors.ts';
-import { dig, leaks, startHarness, user, type Harness } from './harness.ts';
+import { dig, leaks, useHarness, user } from './harness.ts';
 
-let h: Harness;
-before(async () => {
-  h = await startHarness();
-});
-after(() => h.stop());
-beforeEach(() => {
-  h.fake.reset();
-  h.records.length = 0;
-  h.logs.length = 0;
-});
+const h = useHarness();
 
 const gap = (i: number) => (h.fake.completions[i + 1]?.at ?? NaN) - (h.fake.completions[i]?.at ?? NaN);
 const failure = (p: Promise<unknown>) => p.then(() => assert.fail('expected a failure'), (e: unknown) => e);

@@ -3,20 +3,12 @@
 // stream times out, and a stream cut after text reached the user fails as `interrupted` without a retry.
 
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { z } from 'zod';
 import { LlmError } from '../../src/llm/errors.ts';
-import { startHarness, user, type Harness } from './harness.ts';
+import { useHarness, user } from './harness.ts';
 
-let h: Harness;
-before(async () => {
-  h = await startHarness();
-});
-after(() => h.stop());
-beforeEach(() => {
-  h.fake.reset();
-  h.records.length = 0;
-});
+const h = useHarness();
 
 const TEXT = 'Streaming lets the chat show the reply while the model is still writing it.';
 
