@@ -9,6 +9,8 @@
 // Two handlers: `instant` answers "pong" at once without the core (the adapter and its SDK alone); `core` is the
 // real Conductor with its middleware (operator check, dedupe & record in SQLite, rate limit, command parse) and a
 // text handler that answers at once, so every message is also appended to the event log, as in production.
+// `telegram-bare` is the Telegram exchange with no SDK and no adapter (bench/bare-telegram.ts), on the same fake and
+// load: the floor this machine allows, so that the Telegram row's distance from it is what grammY and the adapter cost.
 // Three shapes: serial (one message at a time: the bare overhead, no queueing), burst (every chat's message at the
 // same instant), spread (every chat's message at a random moment within 250 ms).
 // CPU per message is measured per thread and process: the bot's main thread and its other threads (the garbage

@@ -221,10 +221,11 @@ export class DiscordChannel implements Channel {
   }
 
   async #dispatch(event: InboundEvent, channel: Channel): Promise<void> {
-    // Frames read together would otherwise be handled in one go, every reply waiting for the last one (turn.ts).
-    await nextTurn();
     const handler = this.#handler;
     if (!handler) return;
+    // Frames read together would otherwise be handled in one go, every reply waiting for the last one (turn.ts).
+    // The handler is taken first: an update that arrived before stop() is still handled, and stop() waits for it.
+    await nextTurn();
     const result = await handler.handle(event, channel);
     this.#log.debug({ update: event.id, kind: event.kind, outcome: result.outcome }, 'update handled');
   }

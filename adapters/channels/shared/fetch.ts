@@ -89,7 +89,7 @@ function header(raw: string[], name: string): string | undefined {
   return undefined;
 }
 
-/** fetch() for API calls: undici's request() for plain bodies, the global fetch for anything else. */
+/** fetch() for API calls: node:http(s) for plain bodies (undici behind a proxy), the global fetch for anything else. */
 export const apiFetch = async function apiFetch(input: string | URL | Request, init: Init = {}): Promise<Response> {
   const body = plainBody(init.body);
   if (input instanceof Request || body === unsupported) return fetch(input, init);

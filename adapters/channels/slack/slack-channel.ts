@@ -352,10 +352,11 @@ export class SlackChannel implements Channel {
   }
 
   async #dispatch(event: InboundEvent): Promise<void> {
-    // Frames read together would otherwise be handled in one go, every reply waiting for the last one (turn.ts).
-    await nextTurn();
     const handler = this.#handler;
     if (!handler) return;
+    // Frames read together would otherwise be handled in one go, every reply waiting for the last one (turn.ts).
+    // The handler is taken first: an update that arrived before stop() is still handled, and stop() waits for it.
+    await nextTurn();
     if (event.kind === 'message' && event.text.length > MAX_INBOUND_CHARS) {
       this.#log.warn({ update: event.id, chars: event.text.length }, 'dropped an oversized Slack message');
       await this.#post(event.chatId, { text: `That message is ${event.text.length} characters long; I read at most ${MAX_INBOUND_CHARS}. Please split it up.` });

@@ -302,10 +302,11 @@ export class TelegramChannel implements Channel {
 
   /** Hands an event to the core, showing "typing…" from typingAfterMs on until it is done. */
   async #dispatch(event: InboundEvent): Promise<{ outcome: Outcome } | undefined> {
-    // A getUpdates batch would otherwise be handled in one go, every reply waiting for the last update (turn.ts).
-    await nextTurn();
     const handler = this.#handler;
     if (!handler) return undefined;
+    // A getUpdates batch would otherwise be handled in one go, every reply waiting for the last update (turn.ts).
+    // The handler is taken first: an update that arrived before stop() is still handled, and stop() waits for it.
+    await nextTurn();
     const showTyping = (): void => void this.typing(event.chatId).catch(() => undefined);
     let repeat: NodeJS.Timeout | undefined;
     const first = setTimeout(() => {
