@@ -72,7 +72,6 @@ export class MemoryService {
   readonly #embeds: EmbedQueue | undefined;
   #ready: Promise<void> | undefined;
   #indexed = false;
-  #vectors = 0;
 
   constructor(options: { store: Store; embedder?: Embedder; logger: Logger }) {
     this.#store = options.store;
@@ -96,7 +95,6 @@ export class MemoryService {
     const model = this.#vectorModel();
     const [first] = model ? await this.#store.memories.vectors(model, undefined, 1) : [];
     this.#index = new RecallIndex({ dims: first?.vector.length ?? this.#index.dims });
-    this.#vectors = 0;
     let after: string | undefined;
     for (;;) {
       const page = await this.#store.memories.scan(after, REBUILD_PAGE);
@@ -109,7 +107,7 @@ export class MemoryService {
       for (;;) {
         const page = await this.#store.memories.vectors(model, after, REBUILD_PAGE);
         // Bulk load: the HNSW graph is built afterwards in the background; pending vectors are searched exactly.
-        this.#vectors += this.#index.setVectors(
+        this.#index.setVectors(
           page.map((v) => ({ id: Number(v.id), vector: v.vector })),
           { deferGraph: true },
         );
@@ -121,7 +119,7 @@ export class MemoryService {
       void this.#backfill(model);
     }
     this.#indexed = true;
-    this.#log.debug({ memories: this.#index.size, vectors: this.#vectors, ms: Math.round(performance.now() - started) }, 'recall index built');
+    this.#log.debug({ memories: this.#index.size, vectors: this.#index.vectors.size, ms: Math.round(performance.now() - started) }, 'recall index built');
   }
 
   #vectorModel(): string | undefined {
@@ -151,8 +149,7 @@ export class MemoryService {
       this.#ready = this.#rebuild().catch((err: unknown) => this.#log.error({ err }, 'rebuilding the recall index failed'));
       return;
     }
-    if (!this.#index.vectors.has(Number(id)) && this.#index.setVector(Number(id), vector)) this.#vectors++;
-    else this.#index.setVector(Number(id), vector);
+    this.#index.setVector(Number(id), vector);
   }
 
   /** Resolves when queued embeddings are written (tests and benchmarks wait on it). */
@@ -273,7 +270,7 @@ export class MemoryService {
   }
 
   async #queryVector(query: string): Promise<Float32Array | undefined> {
-    if (!this.#vectorModel() || !this.#embedder || this.#vectors === 0) return undefined;
+    if (!this.#vectorModel() || !this.#embedder || this.#index.vectors.size === 0) return undefined;
     const state = this.#embedder.status().state;
     if (state === 'unavailable') return undefined;
     const controller = new AbortController();
@@ -411,7 +408,8 @@ export class MemoryService {
   async status(): Promise<MemoryStatus> {
     const memories = await this.#store.memories.count();
     const embedder = this.#embedder?.status() ?? { state: 'off' as const, model: 'none', reason: 'EMBEDDING_MODEL=off' };
-    return { memories, indexed: this.#index.size, vectors: this.#vectors, embedder };
+    // Counted by the index: a forgotten memory and a changed text drop their vectors there (a counter here drifted).
+    return { memories, indexed: this.#index.size, vectors: this.#index.vectors.size, embedder };
   }
 
   /** Memories a digest summarises, and digests and originals as stored. */

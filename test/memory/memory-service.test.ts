@@ -110,6 +110,24 @@ describe('memory service with embeddings', () => {
     assert.ok(encode(built.text).length <= 40, built.text);
   });
 
+  test('a changed text and a forgotten memory take their vectors out of the count', async () => {
+    await memory.settled();
+    const before = await memory.status();
+    const first = await memory.remember({ text: 'Initech: pays invoices net 30', source: {} });
+    await memory.settled();
+    assert.equal((await memory.status()).vectors, before.vectors + 1);
+    // Same subject, new text: the old vector goes, the new one comes.
+    const changed = await memory.remember({ text: 'Initech: now pays invoices net 60', source: {} });
+    assert.equal(changed.action, 'updated');
+    await memory.settled();
+    assert.equal((await memory.status()).vectors, before.vectors + 1);
+    await memory.forget(first.memory.id);
+    await memory.settled();
+    const after = await memory.status();
+    assert.equal(after.vectors, before.vectors);
+    assert.equal(after.indexed, before.indexed);
+  });
+
   test('status reports the model and how many memories are embedded', async () => {
     await memory.settled();
     const status = await memory.status();
