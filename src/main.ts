@@ -70,7 +70,7 @@ async function openStore(config: Config, logger: Logger): Promise<Store> {
     await store.init();
     return store;
   }
-  const store = new SqliteStore(config.DATA_DIR, { synchronous: config.SQLITE_SYNCHRONOUS });
+  const store = new SqliteStore(config.DATA_DIR, { synchronous: config.SQLITE_SYNCHRONOUS, logger: logger.child({ component: 'sqlite' }) });
   await store.init();
   return store;
 }

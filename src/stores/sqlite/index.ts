@@ -1,8 +1,10 @@
 import type { DatabaseSync } from 'node:sqlite';
+import type { Logger } from '../../observability/logger.ts';
 import { join, resolve } from 'node:path';
 import { StoreError } from '../../domain/errors.ts';
 import type { ApprovalStore, LedgerStore, RunStore } from '../../ports/engine-store.ts';
 import type { EventLog, IdentityStore, MemoryStore, SettingsStore, Store } from '../../ports/store.ts';
+import { IdleCheckpointer } from './checkpointer.ts';
 import { openDatabase, type Synchronous } from './database.ts';
 import { SqliteApprovalStore, SqliteLedgerStore, SqliteRunStore } from './engine.ts';
 import { SqliteEventLog } from './event-log.ts';
@@ -25,9 +27,24 @@ export class SqliteStore implements Store {
   #approvals: ApprovalStore | undefined;
   #ledger: LedgerStore | undefined;
 
-  constructor(dataDir: string, options: { synchronous?: Synchronous } = {}) {
+  readonly #idleCheckpoints: boolean;
+  readonly #logger: Pick<Logger, 'warn'> | undefined;
+  #checkpointer: IdleCheckpointer | undefined;
+
+  /**
+   * `idleCheckpoints` (default on for a file): the WAL is checkpointed when nothing is being written, instead of only
+   * inside a commit in the middle of traffic (checkpointer.ts). `logger` hears when such a checkpoint fails.
+   */
+  constructor(dataDir: string, options: { synchronous?: Synchronous; idleCheckpoints?: boolean; logger?: Pick<Logger, 'warn'> } = {}) {
     this.location = dataDir === ':memory:' ? ':memory:' : join(resolve(dataDir), SQLITE_FILE);
     this.#synchronous = options.synchronous ?? 'normal';
+    this.#idleCheckpoints = (options.idleCheckpoints ?? true) && this.location !== ':memory:';
+    this.#logger = options.logger;
+  }
+
+  /** How many idle checkpoints ran since init() (tests, diagnostics). */
+  get idleCheckpoints(): number {
+    return this.#checkpointer?.checkpoints ?? 0;
   }
 
   async init(): Promise<void> {
@@ -35,6 +52,10 @@ export class SqliteStore implements Store {
       this.#db = openDatabase(this.location, this.#synchronous);
       this.#db.exec(MEMORY_SCHEMA);
       migrateNotes(this.#db);
+      if (this.#idleCheckpoints) {
+        // A failed idle checkpoint loses nothing: the automatic one still runs at commit time.
+        this.#checkpointer = new IdleCheckpointer(this.#db, this.location, (err) => this.#logger?.warn({ err }, 'an idle WAL checkpoint failed'));
+      }
     } catch (err) {
       throw new StoreError('store_unavailable', `Cannot open the embedded store at ${this.location}: ${(err as Error).message}.`, { cause: err });
     }
@@ -76,6 +97,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.#checkpointer?.stop();
+    this.#checkpointer = undefined;
     this.#db?.close();
     this.#db = undefined;
   }
