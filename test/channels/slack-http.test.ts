@@ -6,30 +6,18 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SlackChannel } from '../../adapters/channels/slack/index.ts';
 import { postSigned } from '../fakes/slack/http-mode.ts';
 import { FakeSlack } from '../fakes/slack/server.ts';
-import { lastMessage, logger, OPERATOR, SIGNING_SECRET, startCore } from '../support/slack-core.ts';
+import { lastMessage, logger, OPERATOR, SIGNING_SECRET, startCore, useSlack, type Core } from '../support/slack-core.ts';
 
 describe('Slack channel over HTTP events', () => {
   let fake: FakeSlack;
   let channel: SlackChannel;
-  let core: Awaited<ReturnType<typeof startCore>>;
+  let core: Core;
   let operatorDm: string;
-
-  before(async () => {
-    fake = await FakeSlack.start();
-    core = await startCore(() => channel);
-    channel = new SlackChannel({ botToken: fake.workspace.botToken, signingSecret: SIGNING_SECRET, host: '127.0.0.1', port: 0, apiUrl: fake.apiUrl, logger });
-    await channel.start(core.recorder);
-    operatorDm = fake.workspace.openIm(OPERATOR);
-  });
-  after(async () => {
-    await channel.stop();
-    await fake.stop();
-    await core.store.close();
-  });
+  useSlack((f) => new SlackChannel({ botToken: f.workspace.botToken, signingSecret: SIGNING_SECRET, host: '127.0.0.1', port: 0, apiUrl: f.apiUrl, logger }), (rig) => ({ fake, channel, core, operatorDm } = rig));
 
   test('a request with a bad signature or a stale timestamp gets 401 and reaches nobody', async () => {
     const command = fake.workspace.slashCommand(OPERATOR, '/solo', 'status');

@@ -7,26 +7,14 @@ import { SlackApiError, SlackChannel } from '../../adapters/channels/slack/index
 import { SoloError } from '../../src/domain/errors.ts';
 import type { InboundHandler } from '../../src/ports/channel.ts';
 import { FakeSlack } from '../fakes/slack/server.ts';
-import { lastMessage, logger, OPERATOR, startCore, STRANGER, type Handled } from '../support/slack-core.ts';
+import { lastMessage, logger, OPERATOR, STRANGER, useSlack, type Core, type Handled } from '../support/slack-core.ts';
 
 describe('Slack channel over Socket Mode', () => {
   let fake: FakeSlack;
   let channel: SlackChannel;
-  let core: Awaited<ReturnType<typeof startCore>>;
+  let core: Core;
   let operatorDm: string;
-
-  before(async () => {
-    fake = await FakeSlack.start();
-    core = await startCore(() => channel);
-    channel = new SlackChannel({ botToken: fake.workspace.botToken, appToken: fake.workspace.appToken, apiUrl: fake.apiUrl, logger: core.logger });
-    await channel.start(core.recorder);
-    operatorDm = fake.workspace.openIm(OPERATOR);
-  });
-  after(async () => {
-    await channel.stop();
-    await fake.stop();
-    await core.store.close();
-  });
+  useSlack((f, c) => new SlackChannel({ botToken: f.workspace.botToken, appToken: f.workspace.appToken, apiUrl: f.apiUrl, logger: c.logger }), (rig) => ({ fake, channel, core, operatorDm } = rig));
 
   const dm = async (user: string, text: string): Promise<Handled> => {
     const { payload, eventId } = fake.workspace.directMessage(user, text);

@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
+import { after, before } from 'node:test';
 import { pino, type Logger } from 'pino';
 import { registerBuiltins } from '../../src/conductor/builtin-commands.ts';
 import { Conductor } from '../../src/conductor/conductor.ts';
@@ -14,6 +15,8 @@ import type { InboundEvent } from '../../src/domain/messages.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import type { Channel, HandleResult, InboundHandler } from '../../src/ports/channel.ts';
 import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import type { SlackChannel } from '../../adapters/channels/slack/index.ts';
+import { FakeSlack } from '../fakes/slack/server.ts';
 import type { StoredMessage } from '../fakes/slack/workspace.ts';
 import { tempDir } from './app.ts';
 import { testServices } from './services.ts';
@@ -64,7 +67,14 @@ export class Recorder implements InboundHandler {
   }
 }
 
-export async function startCore(current: () => Channel | undefined): Promise<{ store: SqliteStore; recorder: Recorder; logger: Logger; logs: string[] }> {
+export interface Core {
+  store: SqliteStore;
+  recorder: Recorder;
+  logger: Logger;
+  logs: string[];
+}
+
+export async function startCore(current: () => Channel | undefined): Promise<Core> {
   const store = new SqliteStore(tempDir());
   await store.init();
   await store.identities.upsert({ channel: 'slack', externalId: OPERATOR, label: 'operator', linkedAt: new Date(), via: 'config' });
@@ -86,3 +96,34 @@ export const lastMessage = (messages: StoredMessage[]): StoredMessage => {
   assert.ok(m, 'expected a message in the channel');
   return m;
 };
+
+export interface SlackRig {
+  fake: FakeSlack;
+  core: Core;
+  channel: SlackChannel;
+  /** The operator's DM with the bot. */
+  operatorDm: string;
+}
+
+/**
+ * For one describe block: before its tests, a fake Slack, the core, and the channel `make` builds, started; after
+ * them, all stopped. `ready` hands the parts to the block's variables.
+ */
+export function useSlack(make: (fake: FakeSlack, core: Core) => SlackChannel, ready: (rig: SlackRig) => void): void {
+  let rig: SlackRig | undefined;
+  before(async () => {
+    const fake = await FakeSlack.start();
+    // The core asks for the channel list lazily: the channel is made after the core.
+    const made: { channel?: SlackChannel } = {};
+    const core = await startCore(() => made.channel);
+    const channel = (made.channel = make(fake, core));
+    await channel.start(core.recorder);
+    rig = { fake, core, channel, operatorDm: fake.workspace.openIm(OPERATOR) };
+    ready(rig);
+  });
+  after(async () => {
+    await rig?.channel.stop();
+    await rig?.fake.stop();
+    await rig?.core.store.close();
+  });
+}
