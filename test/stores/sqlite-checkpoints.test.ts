@@ -5,8 +5,11 @@
 
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { newEvent, type NewEvent } from '../../src/domain/events.ts';
+import { IdleCheckpointer } from '../../src/stores/sqlite/checkpointer.ts';
 import { SqliteStore } from '../../src/stores/sqlite/index.ts';
 import { tempDir } from '../support/app.ts';
 
@@ -68,4 +71,25 @@ test('without idle checkpoints, the same writes stay in the WAL', async () => {
   assert.equal(statSync(store.location).size, before, 'nothing copied the pages back');
   assert.equal(store.idleCheckpoints, 0);
   await store.close();
+});
+
+test('a checkpoint that fails is reported once, and tried again only after the next writes', async () => {
+  const file = join(tempDir(), 'x.db');
+  // The WAL is written by a live connection that never checkpoints; the checkpointer is given a closed one, so
+  // every checkpoint it tries throws.
+  const live = new DatabaseSync(file);
+  live.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (v TEXT); INSERT INTO t VALUES (1)');
+  const closed = new DatabaseSync(':memory:');
+  closed.close();
+  const errors: Error[] = [];
+  const checkpointer = new IdleCheckpointer(closed, file, (err) => errors.push(err), 10);
+  await eventually('the first failure', () => errors.length >= 1);
+  await sleep(200);
+  assert.equal(errors.length, 1, 'not repeated every tick while nothing is written');
+  live.exec('INSERT INTO t VALUES (2)');
+  await eventually('the second failure, after the next writes', () => errors.length === 2);
+  checkpointer.stop();
+  live.close();
+  assert.equal(checkpointer.checkpoints, 0);
+  assert.match(errors[0]?.message ?? '', /not open/);
 });

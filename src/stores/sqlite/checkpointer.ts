@@ -60,9 +60,13 @@ export class IdleCheckpointer {
       this.#seen = now;
       return;
     }
-    this.#db.exec('PRAGMA wal_checkpoint(PASSIVE)');
-    this.#checkpoints++;
-    this.#clean = this.#seen = this.#state();
+    try {
+      this.#db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+      this.#checkpoints++;
+    } finally {
+      // Also after a failure: the next try waits for the next pause in writing, so an error is not repeated 10×/s.
+      this.#clean = this.#seen = this.#state();
+    }
   }
 
   #state(): string {
