@@ -5,16 +5,18 @@
 
 import { newEvent } from '../domain/events.ts';
 import { InputError } from '../domain/errors.ts';
-import { keywordTerms } from '../domain/text.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Memory, MemoryKind, MemorySource, Store } from '../ports/store.ts';
 import { PROFILE_KINDS } from '../ports/store.ts';
-import type { Embedder, EmbedderStatus } from './embedder.ts';
+import type { Embedder } from './embedder.ts';
 import { EmbedQueue } from './embed-queue.ts';
 import { factTerms, sameFact } from './same-fact.ts';
 import { EntityRegistry, entityKey, leadingSubject, profileEntityKind } from './entities.ts';
 import { buildContext } from './index/context.ts';
-import { RecallIndex, type HitComponents, type RecallHit as IndexHit } from './index/hybrid.ts';
+import { RecallIndex, type RecallHit as IndexHit } from './index/hybrid.ts';
+import { storeRecall } from './store-recall.ts';
+import type { MemoryStatus, RecallHit, RecallOptions, RememberInput, RememberResult } from './types.ts';
+import { describeSource } from './source.ts';
 
 export const MEMORY_STREAM = 'memory';
 const MAX_TEXT = 4000;
@@ -23,45 +25,8 @@ const QUERY_EMBED_TIMEOUT_MS = 400;
 /** all-MiniLM-L6-v2's width; another model's first vector re-creates the index at its width. */
 const DEFAULT_DIMS = 384;
 
-export interface RememberInput {
-  text: string;
-  kind?: MemoryKind;
-  entities?: string[];
-  subject?: string;
-  importance?: number;
-  source: MemorySource;
-  at?: Date;
-  /** 'auto' (default) updates the profile or the same fact about the entity instead of adding a duplicate. */
-  dedupe?: 'auto' | 'none';
-}
-
-export interface RememberResult {
-  memory: Memory;
-  action: 'created' | 'updated' | 'unchanged';
-  /** The text before an update. */
-  previousText?: string;
-}
-
-export interface RecallOptions {
-  k?: number;
-  entities?: string[];
-  kinds?: MemoryKind[];
-  /** Record the use (lastUsedAt), as an answer that relies on the memories does. */
-  touch?: boolean;
-}
-
-export interface RecallHit {
-  memory: Memory;
-  score: number;
-  components: HitComponents;
-}
-
-export interface MemoryStatus {
-  memories: number;
-  indexed: number;
-  vectors: number;
-  embedder: EmbedderStatus | { state: 'off'; model: string; reason?: string };
-}
+export type { MemoryStatus, RecallHit, RecallOptions, RememberInput, RememberResult } from './types.ts';
+export { describeSource };
 
 export class MemoryService {
   readonly #store: Store;
@@ -288,7 +253,7 @@ export class MemoryService {
   /** Hybrid recall: keyword + vector + recency + importance. Entities named in the query are searched first. */
   async recall(query: string, options: RecallOptions = {}): Promise<RecallHit[]> {
     const k = options.k ?? 5;
-    if (!this.#indexed) return this.#storeRecall(query, k);
+    if (!this.#indexed) return storeRecall(this.#store.memories, query, k);
     const vector = await this.#queryVector(query);
     const now = new Date();
     const base = { query, k, now, ...(vector ? { vector } : {}), ...(options.kinds ? { kinds: options.kinds } : {}) };
@@ -310,23 +275,6 @@ export class MemoryService {
       this.#index.touch(hits.map((h) => Number(h.memory.id)), now);
     }
     return hits;
-  }
-
-  /** Until the index is built: keyword candidates from the store, newest first among equals. */
-  async #storeRecall(query: string, k: number): Promise<RecallHit[]> {
-    const terms = keywordTerms(query);
-    if (terms.length === 0) return [];
-    const candidates = await this.#store.memories.candidates(terms, 500);
-    return candidates
-      .map((memory) => {
-        const words = keywordTerms(memory.text, 256);
-        const matched = terms.filter((t) => words.some((w) => w.startsWith(t))).length;
-        const relevance = matched / terms.length;
-        const components: HitComponents = { bm25: 0, keyword: relevance, vector: null, relevance, recency: 1, ageDays: 0, importance: memory.importance };
-        return { memory, score: relevance, components };
-      })
-      .sort((a, b) => b.score - a.score)
-      .slice(0, k);
   }
 
   /** A token-budgeted block of the memories most relevant to `query`, for an agent's prompt. */
@@ -425,15 +373,4 @@ export class MemoryService {
   async close(): Promise<void> {
     await this.#embeds?.close();
   }
-}
-
-/** "web, 27 Nov 2026" / "clients.csv row 4" / "run inv-1". */
-export function describeSource(source: MemorySource, at?: Date): string {
-  const parts: string[] = [];
-  if (source.importedFrom) parts.push(`imported from ${source.importedFrom}`);
-  if (source.runId) parts.push(`run ${source.runId}`);
-  if (source.channel) parts.push(`said on ${source.channel}`);
-  if (source.eventPosition !== undefined) parts.push(`event #${source.eventPosition}`);
-  if (at) parts.push(at.toISOString().slice(0, 10));
-  return parts.join(', ') || 'unknown source';
 }

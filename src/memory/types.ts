@@ -1,0 +1,45 @@
+// What the memory service takes and gives (memory.ts re-exports all of it).
+
+import type { Memory, MemoryKind, MemorySource } from '../ports/store.ts';
+import type { EmbedderStatus } from './embedder.ts';
+import type { HitComponents } from './index/hybrid.ts';
+
+export interface RememberInput {
+  text: string;
+  kind?: MemoryKind;
+  entities?: string[];
+  subject?: string;
+  importance?: number;
+  source: MemorySource;
+  at?: Date;
+  /** 'auto' (default) updates the profile or the same fact about the entity instead of adding a duplicate. */
+  dedupe?: 'auto' | 'none';
+}
+
+export interface RememberResult {
+  memory: Memory;
+  action: 'created' | 'updated' | 'unchanged';
+  /** The text before an update. */
+  previousText?: string;
+}
+
+export interface RecallOptions {
+  k?: number;
+  entities?: string[];
+  kinds?: MemoryKind[];
+  /** Record the use (lastUsedAt), as an answer that relies on the memories does. */
+  touch?: boolean;
+}
+
+export interface RecallHit {
+  memory: Memory;
+  score: number;
+  components: HitComponents;
+}
+
+export interface MemoryStatus {
+  memories: number;
+  indexed: number;
+  vectors: number;
+  embedder: EmbedderStatus | { state: 'off'; model: string; reason?: string };
+}
