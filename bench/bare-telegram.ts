@@ -40,7 +40,9 @@ export class BareTelegram implements Channel {
           offset = u.update_id + 1;
           const m = u.message;
           if (!m) continue;
-          void nextTurn().then(() => handler.handle({ kind: 'message', id: String(u.update_id), channel: 'telegram', chatId: String(m.chat.id), senderId: String(m.from.id), text: m.text }, this));
+          void nextTurn()
+            .then(() => handler.handle({ kind: 'message', id: String(u.update_id), channel: 'telegram', chatId: String(m.chat.id), senderId: String(m.from.id), text: m.text }, this))
+            .catch((err: unknown) => console.error('bare Telegram: handling an update failed', err));
         }
       }
     };
