@@ -51,7 +51,7 @@ function send(url: URL, method: string, headers: Record<string, string>, body: s
   const tls = url.protocol === 'https:';
   if (!tls && url.protocol !== 'http:') return Promise.reject(new Error(`unsupported protocol ${url.protocol}`));
   const outgoing: OutgoingHttpHeaders = headers;
-  if (body !== undefined && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-length')) outgoing['content-length'] = Buffer.byteLength(body);
+  if (body !== undefined && !hasHeader(headers, 'content-length')) outgoing['content-length'] = Buffer.byteLength(body);
   return new Promise<Answer>((resolve, reject) => {
     const options = { method, headers: outgoing, agent: tls ? agents?.https : agents?.http, ...(signal ? { signal } : {}) };
     const req = (tls ? httpsRequest : httpRequest)(url, options, (res: IncomingMessage) => {
@@ -83,6 +83,11 @@ function utf8(bytes: Uint8Array): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/** Whether a header record names `name` (lower case), in any case. */
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  return Object.keys(headers).some((k) => k.toLowerCase() === name);
+}
+
 /** The first value of a header, any case. */
 function header(raw: string[], name: string): string | undefined {
   for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === name) return raw[i + 1];
@@ -96,7 +101,7 @@ export const apiFetch = async function apiFetch(input: string | URL | Request, i
   const target = new URL(input);
   const url = target.href;
   const headers = headerRecord(init.headers);
-  if (init.body instanceof URLSearchParams && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) {
+  if (init.body instanceof URLSearchParams && !hasHeader(headers, 'content-type')) {
     headers['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
   }
   // fetch upper-cases the standard methods given in another case (a server answers 400 to "post").

@@ -23,6 +23,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(payload);
 }
 
+/** A short plain-text answer (errors and refusals of the webhook endpoints). */
+export function sendText(res: ServerResponse, status: number, text = ''): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
+}
+
 /**
  * The request body, or undefined when it exceeds `max` bytes (reading stops there; the caller answers 413 and Node
  * closes the connection). Listeners rather than `for await`: the async iterator costs more than a small body.

@@ -14,7 +14,7 @@ import type { Logger } from '../../../src/observability/logger.ts';
 import type { Channel, DeliveryRef, InboundHandler } from '../../../src/ports/channel.ts';
 import { apiFetch } from '../shared/fetch.ts';
 import { nextTurn } from '../shared/turn.ts';
-import { readBytes } from '../shared/http.ts';
+import { readBytes, sendText } from '../shared/http.ts';
 import { boltLogger, guardEnvelopes } from './bolt-glue.ts';
 import { fromSlackText, renderMessages, renderSingle, type SlackMessage } from './render.ts';
 import { checkSlackSignature, sslCheck } from './signature.ts';
@@ -165,14 +165,14 @@ export class SlackChannel implements Channel {
    */
   readonly #serveEvents = (req: IncomingMessage, res: ServerResponse): void => {
     const http = this.#http;
-    if (!http || !this.#handler) return void res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('starting up');
+    if (!http || !this.#handler) return sendText(res, 503, 'starting up');
     const task = req.method === 'POST' ? this.#verified(req, res) : Promise.resolve(true);
     task
       .then((ok) => {
         if (ok) http.requestListener(req, res);
       })
       .catch((err: unknown) => {
-        if (err instanceof HTTPReceiverDeferredRequestError) return void res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
+        if (err instanceof HTTPReceiverDeferredRequestError) return sendText(res, 404, 'not found');
         this.#log.error({ err }, 'serving a Slack HTTP request failed');
         if (!res.headersSent) res.writeHead(500).end();
       });
@@ -180,22 +180,25 @@ export class SlackChannel implements Channel {
 
   /** Reads the body into `rawBody` (where Bolt looks for it) and answers 413 or 401 itself when it must. */
   async #verified(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const answer = (status: number, text: string): false => (res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text), false);
     const body = await readBytes(req, MAX_HTTP_BODY_BYTES);
     if (body === undefined) {
       this.#log.warn('refused an oversized Slack HTTP request');
-      return answer(413, 'too large');
+      sendText(res, 413, 'too large');
+      return false;
     }
+    // Bolt reads the buffered body from req.rawBody; for an SSL check, that body alone (see sslCheck).
+    const raw = req as IncomingMessage & { rawBody?: Buffer };
     if (sslCheck(req.headers, body)) {
-      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = Buffer.from('ssl_check=1');
+      raw.rawBody = Buffer.from('ssl_check=1');
       return true;
     }
     const check = checkSlackSignature(this.#options.signingSecret ?? '', req.headers, body);
     if (!check.ok) {
       this.#log.warn({ why: check.why }, 'refused a Slack HTTP request that is not signed with our signing secret');
-      return answer(401, 'invalid signature');
+      sendText(res, 401, 'invalid signature');
+      return false;
     }
-    (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
+    raw.rawBody = body;
     return true;
   }
 

@@ -14,7 +14,7 @@ import type { Logger } from '../../../src/observability/logger.ts';
 import { Outcome, type Channel, type DeliveryRef, type InboundHandler } from '../../../src/ports/channel.ts';
 import { botCommands, escapeHtml, inlineKeyboard, MAX_TELEGRAM_TEXT, splitText } from './render.ts';
 import { apiFetch } from '../shared/fetch.ts';
-import { readBody, tokenMatches } from '../shared/http.ts';
+import { readBody, sendText, tokenMatches } from '../shared/http.ts';
 import { nextTurn } from '../shared/turn.ts';
 
 export const TELEGRAM_CHANNEL = 'telegram';
@@ -213,7 +213,7 @@ export class TelegramChannel implements Channel {
   }
 
   async #serveWebhook(hook: TelegramWebhookOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const answer = (status: number, text = ''): void => void res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
+    const answer = (status: number, text = ''): void => sendText(res, status, text);
     if (new URL(req.url ?? '/', 'http://localhost').pathname !== hook.path) return answer(404, 'not found');
     if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end();
     if (!tokenMatches(req.headers['x-telegram-bot-api-secret-token'], hook.secretToken)) return answer(401, 'wrong secret token');
