@@ -2,7 +2,8 @@
 // the oracle wherever it is one: what the server receives (method, headers in every form, string / URLSearchParams /
 // byte bodies), what the caller reads (status, headers incl. repeated ones, json/text/arrayBuffer/bytes, the
 // once-only body, body/blob/clone through the real Response), 204 and non-2xx answers, aborts and timeouts, a refused
-// connection, the three redirect modes, FormData and Request inputs handed to fetch, and keep-alive reuse.
+// connection, the three redirect modes, FormData and Request inputs handed to fetch, keep-alive reuse, and the
+// keep-alive race (a reused connection closed under a call).
 
 import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
@@ -308,4 +309,38 @@ test('sequential calls to one origin reuse kept-alive connections instead of ope
     assert.deepEqual(await res.json(), { ok: true });
   }
   assert.ok(connections >= 1 && connections <= 2, `10 calls opened ${connections} connections`);
+});
+
+// The keep-alive race: a server closes an idle kept-alive connection just as the next call reuses it. The server
+// here closes the connection on reading a second request on it (the request it never answers), which is what the
+// client sees in that race: a reset on a reused socket before any answer.
+test('a call whose reused connection is closed under it is sent once more; a reset on a fresh connection is not retried', async (t) => {
+  const bodies: string[] = [];
+  const perSocket = new WeakMap<object, number>();
+  const { server, base, close } = await listen((req, res, body) => {
+    bodies.push(body.toString());
+    const n = (perSocket.get(req.socket) ?? 0) + 1;
+    perSocket.set(req.socket, n);
+    if (n > 1) return void req.socket.destroy();
+    res.end('{"ok":true}');
+  });
+  t.after(close);
+  let connections = 0;
+  server.on('connection', () => { connections += 1; });
+  const post = (i: number): Promise<Response> => apiFetch(`${base}/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"i":${i}}` });
+  assert.equal((await post(1)).status, 200);
+  const res = await post(2);
+  assert.deepEqual([res.status, await res.json()], [200, { ok: true }]);
+  assert.deepEqual(bodies, ['{"i":1}', '{"i":2}', '{"i":2}'], 'the second call went twice: on the closed connection, then once more');
+  assert.equal(connections, 2);
+
+  // Another server, so that the call opens a connection of its own.
+  let resets = 0;
+  const fresh = await listen((req) => {
+    resets += 1;
+    req.socket.destroy();
+  });
+  t.after(fresh.close);
+  await assert.rejects(apiFetch(`${fresh.base}/reset`, { method: 'POST', body: '{}' }), (err: unknown) => err instanceof TypeError && err.message === 'fetch failed');
+  assert.equal(resets, 1, 'a reset on a new connection is not sent again');
 });

@@ -14,6 +14,9 @@
 // Request objects) goes to the global fetch unchanged. The answer is a Response-shaped object whose common members
 // (status, headers, json, text, arrayBuffer) are read straight from the buffered body; the rest come from a real
 // Response made on first use. No accept-encoding is sent, so answers come uncompressed, as the SDKs expect.
+// One thing it does that fetch does not: a call whose kept-alive connection the server closed just as it was reused
+// is sent once more (see send()), where fetch would fail the POST and leave it to the SDK (grammY, as configured here,
+// does not retry network errors).
 
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -52,20 +55,31 @@ function send(url: URL, method: string, headers: Record<string, string>, body: s
   if (!tls && url.protocol !== 'http:') return Promise.reject(new Error(`unsupported protocol ${url.protocol}`));
   const outgoing: OutgoingHttpHeaders = headers;
   if (body !== undefined && !hasHeader(headers, 'content-length')) outgoing['content-length'] = Buffer.byteLength(body);
-  return new Promise<Answer>((resolve, reject) => {
-    const options = { method, headers: outgoing, agent: tls ? agents?.https : agents?.http, ...(signal ? { signal } : {}) };
-    const req = (tls ? httpsRequest : httpRequest)(url, options, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', rawHeaders: res.rawHeaders, bytes: new Uint8Array(all.buffer, all.byteOffset, all.byteLength) });
+  const options = { method, headers: outgoing, agent: tls ? agents.https : agents.http, ...(signal ? { signal } : {}) };
+  const attempt = (retry: boolean): Promise<Answer> =>
+    new Promise<Answer>((resolve, reject) => {
+      let answered = false;
+      const req = (tls ? httpsRequest : httpRequest)(url, options, (res: IncomingMessage) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', rawHeaders: res.rawHeaders, bytes: new Uint8Array(all.buffer, all.byteOffset, all.byteLength) });
+        });
       });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // The keep-alive race: the server closed an idle connection just as this call reused it, so the call failed
+        // before any answer. A server that closed its idle connection did not read the request: it is sent once more
+        // (what Node's documentation of `request.reusedSocket` recommends). A fresh connection's failure is not retried.
+        const closedUnderUs = req.reusedSocket && !answered && !signal?.aborted && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+        if (retry && closedUnderUs) resolve(attempt(false));
+        else reject(err);
+      });
+      req.end(body);
     });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return attempt(true);
 }
 
 async function viaProxy(url: URL, method: string, headers: Record<string, string>, body: string | Uint8Array | undefined, signal: AbortSignal | undefined): Promise<Answer> {
