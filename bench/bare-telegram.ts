@@ -18,7 +18,8 @@ interface Update {
 export class BareTelegram implements Channel {
   readonly name = 'telegram';
   readonly #base: string;
-  readonly #agent = new Agent({ keepAlive: true });
+  /** Node's HTTP server (the fake) closes connections idle 5 s; closing ours at 4 s never reuses one it is closing (no retry here). */
+  readonly #agent = new Agent({ keepAlive: true, timeout: 4000 });
   #running = false;
   #poll: Promise<void> | undefined;
 

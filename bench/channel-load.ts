@@ -14,7 +14,7 @@ import { postSigned } from '../test/fakes/slack/http-mode.ts';
 import { FakeSlack } from '../test/fakes/slack/server.ts';
 import { FakeTelegram } from '../test/fakes/telegram/server.ts';
 
-export type Platform = 'web' | 'telegram' | 'telegram-bare' | 'slack' | 'slack-http' | 'discord';
+export type Platform = 'web' | 'telegram' | 'telegram-bare' | 'slack' | 'slack-bare' | 'slack-http' | 'discord' | 'discord-bare';
 /** idle: no message (what the connection costs by itself); serial: one message at a time, `gapMs` apart (no queueing: the bare overhead); burst: every chat at once; spread: every chat within `spreadMs`. */
 export type Scenario =
   | { kind: 'idle'; ms: number }
@@ -88,7 +88,7 @@ async function setUp(): Promise<Setup> {
       stop: () => fake.stop(),
     };
   }
-  if (platform === 'slack' || platform === 'slack-http') {
+  if (platform === 'slack' || platform === 'slack-bare' || platform === 'slack-http') {
     const fake = await FakeSlack.start();
     const { wait, arrived } = waiters();
     fake.calls.push = (...calls) => {
@@ -105,7 +105,7 @@ async function setUp(): Promise<Setup> {
         const i = chat % users.length;
         const answered = wait(ims[i]!);
         const { payload } = workspace.directMessage(users[i]!, text);
-        if (platform === 'slack') {
+        if (platform !== 'slack-http') {
           void fake.socket.send('events_api', payload).acked.catch(() => undefined);
           return answered;
         }
@@ -117,7 +117,7 @@ async function setUp(): Promise<Setup> {
       stop: () => fake.stop(),
     };
   }
-  if (platform === 'discord') {
+  if (platform === 'discord' || platform === 'discord-bare') {
     const fake = await FakeDiscord.start({ heartbeatIntervalMs: 10_000 });
     const users = Array.from({ length: chats }, (_, i) => fake.addUser(`user${i}`));
     const dms = users.map((u) => fake.dmWith(u).id);

@@ -9,8 +9,9 @@
 // Two handlers: `instant` answers "pong" at once without the core (the adapter and its SDK alone); `core` is the
 // real Conductor with its middleware (operator check, dedupe & record in SQLite, rate limit, command parse) and a
 // text handler that answers at once, so every message is also appended to the event log, as in production.
-// `telegram-bare` is the Telegram exchange with no SDK and no adapter (bench/bare-telegram.ts), on the same fake and
-// load: the floor this machine allows, so that the Telegram row's distance from it is what grammY and the adapter cost.
+// `telegram-bare`, `slack-bare` and `discord-bare` are the same exchanges with no SDK and no adapter (bench/bare-*.ts:
+// long polling, Socket Mode, the gateway), on the same fake and load: the floor this machine allows, so that a row's
+// distance from its floor is what grammY, Bolt or discord.js and the adapter cost.
 // Three shapes: serial (one message at a time: the bare overhead, no queueing), burst (every chat's message at the
 // same instant), spread (every chat's message at a random moment within 250 ms).
 // CPU per message is measured per thread and process: the bot's main thread and its other threads (the garbage
@@ -18,7 +19,8 @@
 // The bot's thread does its work one message at a time, so in a burst the last of N messages waits for at least
 // N × (bot CPU per message): that floor is printed.
 //
-// Usage: node bench/channels.ts [--chats=50] [--rounds=20] [--serial=100] [--gap=25] [--only=web,telegram,telegram-bare,slack,slack-http,discord]
+// Usage: node bench/channels.ts [--chats=50] [--rounds=20] [--serial=100] [--gap=25]
+//        [--only=web,telegram,telegram-bare,slack,slack-bare,slack-http,discord,discord-bare]
 //        [--handler=instant|core|both] [--warm=10] [--no-pin] [--profile=DIR]
 //        --warm: bursts before timing starts (a bot runs for days: the bench times it warm, JIT and pools ready).
 //        --profile writes CPU profiles of the bot thread and of the platform process during the burst scenario,
@@ -46,6 +48,8 @@ import { SqliteStore } from '../src/stores/sqlite/index.ts';
 import { tempDir } from '../test/support/app.ts';
 import { testServices } from '../test/support/services.ts';
 import type { LoadOptions, Platform, Result, Scenario } from './channel-load.ts';
+import { BareDiscord } from './bare-discord.ts';
+import { BareSlack } from './bare-slack.ts';
 import { BareTelegram } from './bare-telegram.ts';
 import { startProfile } from './profile.ts';
 import { percentile } from './stats.ts';
@@ -56,7 +60,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '20' },
     serial: { type: 'string', default: '100' },
     gap: { type: 'string', default: '25' },
-    only: { type: 'string', default: 'web,telegram,telegram-bare,slack,slack-http,discord' },
+    only: { type: 'string', default: 'web,telegram,telegram-bare,slack,slack-bare,slack-http,discord,discord-bare' },
     handler: { type: 'string', default: 'both' },
     warm: { type: 'string', default: '10' },
     'no-pin': { type: 'boolean', default: false },
@@ -118,10 +122,14 @@ function makeChannel(platform: Platform, info: Record<string, string>, events: E
       return new BareTelegram(info['token'] ?? '', info['apiRoot'] ?? '');
     case 'slack':
       return new SlackChannel({ botToken: info['botToken'] ?? '', appToken: info['appToken'], apiUrl: info['apiUrl'], logger });
+    case 'slack-bare':
+      return new BareSlack(info['botToken'] ?? '', info['appToken'] ?? '', info['apiUrl'] ?? '');
     case 'slack-http':
       return new SlackChannel({ botToken: info['botToken'] ?? '', signingSecret: info['signingSecret'], apiUrl: info['apiUrl'], port: 0, logger });
     case 'discord':
       return new DiscordChannel({ token: info['token'] ?? '', apiUrl: info['apiUrl'], logger });
+    case 'discord-bare':
+      return new BareDiscord(info['token'] ?? '', info['apiUrl'] ?? '');
   }
 }
 
@@ -130,8 +138,15 @@ const LABELS: Record<Platform, string> = {
   telegram: 'Telegram (grammY, long polling)',
   'telegram-bare': 'Telegram with no SDK and no adapter (bench/bare-telegram.ts: the floor under the Telegram row)',
   slack: 'Slack (Bolt, Socket Mode)',
+  'slack-bare': 'Slack Socket Mode with no SDK and no adapter (bench/bare-slack.ts: the floor under the Slack row)',
   'slack-http': 'Slack (Bolt, HTTP events)',
   discord: 'Discord (discord.js, gateway)',
+  'discord-bare': 'Discord gateway with no SDK and no adapter (bench/bare-discord.ts: the floor under the Discord row)',
+};
+
+/** The channel name a platform's messages carry (the bare floors and Slack's HTTP mode stand in for a real one). */
+const CHANNEL_OF: Record<Platform, string> = {
+  web: WEB_CHANNEL, telegram: 'telegram', 'telegram-bare': 'telegram', slack: 'slack', 'slack-bare': 'slack', 'slack-http': 'slack', discord: 'discord', 'discord-bare': 'discord',
 };
 
 interface Row {
@@ -159,7 +174,7 @@ async function bench(platform: Platform, handlerKind: 'instant' | 'core'): Promi
   const post = (msg: unknown): void => void child.send(msg as object);
   const { info, senders } = await next<{ info: Record<string, string>; senders: string[] }>();
   const running: Channel[] = [];
-  const made = handlerKind === 'core' ? await core(platform === 'slack-http' ? 'slack' : platform === 'telegram-bare' ? 'telegram' : platform, senders, () => running) : { handler: instant, events: noEvents, close: async () => {} };
+  const made = handlerKind === 'core' ? await core(CHANNEL_OF[platform], senders, () => running) : { handler: instant, events: noEvents, close: async () => {} };
   const channel = makeChannel(platform, info, made.events);
   running.push(channel);
   await channel.start(made.handler);
@@ -170,7 +185,7 @@ async function bench(platform: Platform, handlerKind: 'instant' | 'core'): Promi
   await next();
 
   // discord.js keeps Discord's global limit of 50 requests/s: serial messages 25 ms apart, bursts 2 s apart.
-  const discord = platform === 'discord';
+  const discord = CHANNEL_OF[platform] === 'discord';
   const minRoundMs = discord ? 2000 : 500;
   const scenarios: [string, Scenario][] = [
     ['idle', { kind: 'idle', ms: 2000 }],
@@ -260,6 +275,37 @@ console.log(`Chat adapter round trips: platform hands over a message → the bot
 console.log(PINNED ? 'The bot is pinned to core 0, the platform simulation to core 1.' : 'Not pinned: the bot and the platform simulation share the cores.');
 console.log(`Timed after a warm-up of ${CHATS} serial messages and ${WARM_BURSTS} bursts.`);
 if (HANDLERS.includes('core')) await coreAlone();
+/** Each SDK row's floor: the same exchange with no SDK and no adapter. */
+const FLOOR_OF: Partial<Record<Platform, Platform>> = { telegram: 'telegram-bare', slack: 'slack-bare', discord: 'discord-bare' };
+
+/** SDK rows next to their floors, so that what the SDK and the adapter add is read off one line. */
+function printFloors(handlerKind: string, results: Map<Platform, Row[]>): void {
+  const burst = (p: Platform): { p99: number; cpu: number } | undefined => {
+    const row = results.get(p)?.find((r) => r.scenario === 'burst');
+    return row && { p99: percentile([...row.samples].sort((a, b) => a - b), 99), cpu: row.botMs / row.samples.length };
+  };
+  const lines: string[] = [];
+  for (const [platform, floor] of Object.entries(FLOOR_OF) as [Platform, Platform][]) {
+    const sdk = burst(platform);
+    const bare = burst(floor);
+    if (!sdk || !bare) continue;
+    lines.push(
+      `  ${platform.padEnd(9)} burst p99 ${ms(sdk.p99)} ms, floor ${ms(bare.p99)} ms (${sdk.p99 >= bare.p99 ? '+' : '−'}${Math.abs(sdk.p99 - bare.p99).toFixed(1)});` +
+        `  bot CPU per message ${cpu(sdk.cpu)} ms, floor ${cpu(bare.cpu)} ms (+${Math.max(0, sdk.cpu - bare.cpu).toFixed(2)}: the SDK and the adapter)`,
+    );
+  }
+  if (lines.length === 0) return;
+  console.log(`
+SDK rows against their floors (no SDK, no adapter), ${handlerKind} handler:`);
+  for (const line of lines) console.log(line);
+}
+
 for (const handlerKind of HANDLERS) {
-  for (const platform of PLATFORMS) print(platform, handlerKind, await bench(platform, handlerKind));
+  const results = new Map<Platform, Row[]>();
+  for (const platform of PLATFORMS) {
+    const rows = await bench(platform, handlerKind);
+    results.set(platform, rows);
+    print(platform, handlerKind, rows);
+  }
+  printFloors(handlerKind, results);
 }
