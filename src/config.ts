@@ -74,7 +74,12 @@ const schema = z
   .object({
     PORT: withDefault(port, 3000),
     HOST: withDefault(z.string().min(1), '127.0.0.1'),
-    WEB_TOKEN: opt(z.string().min(16, { error: 'expected a token of at least 16 characters' })),
+    WEB_TOKEN: opt(
+      z
+        .string()
+        .regex(/^\S*$/, { error: 'expected a token without spaces (it travels in an Authorization header)' })
+        .min(16, { error: 'expected a token of at least 16 characters' }),
+    ),
     DATA_DIR: withDefault(z.string().min(1), './data'),
     SQLITE_SYNCHRONOUS: withDefault(z.enum(['normal', 'full'], { error: 'expected normal or full' }), 'normal'),
     MONGODB_URI: opt(

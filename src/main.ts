@@ -212,7 +212,11 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   // Runs cut short by the last stop continue in the background; the chat is usable meanwhile.
   const recovered = await engine.recover();
   engine.startTimers();
-  logger.info({ url: web.url, store: storeDescription, ...recovered }, `Solo OS ready: open ${web.url}`);
+  // With a token, the page is opened once as <url>/#token=<token> (the browser keeps it). The token itself is shown
+  // only on an interactive terminal, never in a log that may be collected.
+  const token = config.WEB_TOKEN ? (process.stdout.isTTY ? encodeURIComponent(config.WEB_TOKEN) : '<WEB_TOKEN>') : undefined;
+  const open = token ? `${web.url}/#token=${token}` : web.url;
+  logger.info({ url: web.url, store: storeDescription, ...recovered }, `Solo OS ready: open ${open}`);
 
   let stopping: Promise<void> | undefined;
   const stop = (reason = 'stopped') =>

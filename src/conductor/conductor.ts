@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { newEvent } from '../domain/events.ts';
-import { SoloError } from '../domain/errors.ts';
+import { InputError, SoloError } from '../domain/errors.ts';
 import type { InboundEvent, OutboundMessage, SentMessage } from '../domain/messages.ts';
 import { llmConfigured } from '../config.ts';
 import { compose, type InboundContext, type Middleware, type Services } from '../inbound/context.ts';
@@ -100,9 +100,10 @@ export class Conductor implements InboundHandler {
   }
 
   async #fail(ctx: InboundContext, err: unknown): Promise<void> {
-    ctx.outcome = Outcome.failed;
+    ctx.outcome = err instanceof InputError ? Outcome.invalid : Outcome.failed;
     const ref = randomUUID().slice(0, 8);
-    ctx.log.error({ err, ref }, 'handling an update failed');
+    if (ctx.outcome === Outcome.invalid) ctx.log.info({ err: (err as Error).message, ref }, 'refused an input');
+    else ctx.log.error({ err, ref }, 'handling an update failed');
     const command = ctx.command?.name ?? ctx.event.kind;
     const code = err instanceof SoloError ? err.code : 'internal';
     try {

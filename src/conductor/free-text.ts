@@ -4,7 +4,7 @@
 
 import { stableId } from '../domain/ids.ts';
 import { isCurrency } from '../domain/money.ts';
-import { truncate } from '../domain/text.ts';
+import { graphemeLength, truncate } from '../domain/text.ts';
 import { runAgent, type AgentOverBudget } from '../agents/runner.ts';
 import type { InboundContext } from '../inbound/context.ts';
 import { recordUse } from './memory-commands.ts';
@@ -33,8 +33,9 @@ function overBudget(o: AgentOverBudget): string {
 async function handle(ctx: InboundContext, text: string): Promise<boolean> {
   const agents = ctx.services.agents;
   if (!agents) return false;
-  if (text.length > MAX_FREE_TEXT) {
-    await ctx.reply(`That message is ${text.length} characters; I read at most ${MAX_FREE_TEXT} at once. Shorten it, or /remember the parts to keep.`);
+  const length = graphemeLength(text);
+  if (length > MAX_FREE_TEXT) {
+    await ctx.reply(`That message is ${length} characters; I read at most ${MAX_FREE_TEXT} at once. Shorten it, or /remember the parts to keep.`);
     return true;
   }
   const deps = agents();

@@ -19,6 +19,33 @@ export function tokens(text: string): string[] {
   return Array.from(text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu), (m) => m[0]);
 }
 
+// Lengths a person sees: user-perceived characters (grapheme clusters), so an emoji with a skin tone, a flag or a
+// family counts once and is never cut in half. A string's UTF-16 length is never below its grapheme count, which
+// gives every function here a fast path.
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** The number of user-perceived characters in `text`. */
+export function graphemeLength(text: string): number {
+  if (!/[^\x20-\x7e\n]/.test(text)) return text.length;
+  let n = 0;
+  for (const _ of graphemes.segment(text)) n++;
+  return n;
+}
+
+/** The largest grapheme boundary at or before the UTF-16 index `at` (so that cutting there splits no character). */
+export function graphemeBoundary(text: string, at: number): number {
+  if (at <= 0) return 0;
+  if (at >= text.length) return text.length;
+  return graphemes.segment(text).containing(at)?.index ?? at;
+}
+
+/** At most `max` user-perceived characters; a shortened text ends in "…" and never in half an emoji. */
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  if (text.length <= max) return text;
+  let count = 0;
+  for (const { index } of graphemes.segment(text)) {
+    if (count === max - 1) return graphemeLength(text) <= max ? text : `${text.slice(0, index)}…`;
+    count++;
+  }
+  return text;
 }

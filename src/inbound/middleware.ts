@@ -124,31 +124,52 @@ export const operatorOnly: Middleware = async (ctx, next) => {
   if (!duplicate) await ctx.reply('Sorry, this is a private assistant and I can only take instructions from its owner.');
 };
 
+/** Updates being handled right now, per event log, by dedupe key: the claim a concurrent resend finds. */
+const inFlight = new WeakMap<EventLog, Map<string, Promise<void>>>();
+
 /**
- * Records the update in the event log under a key derived from its platform id, and marks it handled once the
- * chain below has finished. A redelivery of a handled update stops here; a redelivery of one whose handling
- * was cut short (the process died) is handled again — handlers that start work use ids derived from the
- * update, so that is safe.
+ * Claims the update, records it in the event log under a key derived from its platform id, and marks it handled
+ * once the chain below has finished. The claim is taken before anything is awaited, so the same id sent several
+ * times at once is handled once: the others wait for it and are answered as duplicates. A redelivery of a handled
+ * update stops here; a redelivery of one whose handling was cut short (the process died) or refused (rate
+ * limited) is handled again — handlers that start work use ids derived from the update, so that is safe.
  */
 export const dedupeAndRecord: Middleware = async (ctx, next) => {
   const e = ctx.event;
   const { events } = ctx.services.store;
-  const batcher = appendBatcher(events);
-  const stream = chatStream(e.channel, e.chatId);
   const key = `in:${e.channel}:${e.id}`;
-  const { event, duplicate } = await batcher.append(
-    e.kind === 'message'
-      ? newEvent('message.received', stream, { channel: e.channel, chatId: e.chatId, senderId: e.senderId, text: e.text }, key)
-      : newEvent('button.tapped', stream, { channel: e.channel, chatId: e.chatId, senderId: e.senderId, data: e.data }, key),
-  );
-  if (duplicate && (await events.findByDedupeKey(`done:${key}`))) {
+  let claims = inFlight.get(events);
+  if (!claims) inFlight.set(events, (claims = new Map<string, Promise<void>>()));
+  const running = claims.get(key);
+  if (running) {
+    await running;
     ctx.outcome = Outcome.duplicate;
-    ctx.log.debug({ id: e.id }, 'dropped a redelivered update');
+    ctx.log.debug({ id: e.id }, 'dropped an update sent again while it was being handled');
     return;
   }
-  ctx.eventPosition = event.position;
-  await next();
-  await batcher.append(newEvent('message.handled', stream, { channel: e.channel, chatId: e.chatId }, `done:${key}`));
+  let release = (): void => undefined;
+  claims.set(key, new Promise<void>((resolve) => (release = resolve)));
+  try {
+    const batcher = appendBatcher(events);
+    const stream = chatStream(e.channel, e.chatId);
+    const { event, duplicate } = await batcher.append(
+      e.kind === 'message'
+        ? newEvent('message.received', stream, { channel: e.channel, chatId: e.chatId, senderId: e.senderId, text: e.text }, key)
+        : newEvent('button.tapped', stream, { channel: e.channel, chatId: e.chatId, senderId: e.senderId, data: e.data }, key),
+    );
+    if (duplicate && (await events.findByDedupeKey(`done:${key}`))) {
+      ctx.outcome = Outcome.duplicate;
+      ctx.log.debug({ id: e.id }, 'dropped a redelivered update');
+      return;
+    }
+    ctx.eventPosition = event.position;
+    await next();
+    // A message the rate limit refused was not handled: sent again later, it runs.
+    if (ctx.outcome !== Outcome.rateLimited) await batcher.append(newEvent('message.handled', stream, { channel: e.channel, chatId: e.chatId }, `done:${key}`));
+  } finally {
+    claims.delete(key);
+    release();
+  }
 };
 
 /** Per-sender limit. Over it, the sender hears once per window how long to wait; the rest is dropped. */

@@ -12,6 +12,7 @@ import type { Embedder } from './embedder.ts';
 import { EmbedQueue } from './embed-queue.ts';
 import { factTerms, sameFact } from './same-fact.ts';
 import { EntityRegistry, entityKey, leadingSubject, profileEntityKind } from './entities.ts';
+import { graphemeLength } from '../domain/text.ts';
 import { buildContext } from './index/context.ts';
 import { RecallIndex, type RecallHit as IndexHit } from './index/hybrid.ts';
 import { storeRecall } from './store-recall.ts';
@@ -140,7 +141,8 @@ export class MemoryService {
   async remember(input: RememberInput): Promise<RememberResult> {
     const text = input.text.trim();
     if (text === '') throw new InputError('There is nothing to remember in an empty message.');
-    if (text.length > MAX_TEXT) throw new InputError(`That is ${text.length} characters; a memory holds at most ${MAX_TEXT}. Split it, or import it as a file.`);
+    const length = graphemeLength(text);
+    if (length > MAX_TEXT) throw new InputError(`That is ${length} characters; a memory holds at most ${MAX_TEXT}. Split it, or import it as a file.`);
     const kind = input.kind ?? 'fact';
     let subject = input.subject;
     const entities = new Set(input.entities ?? []);

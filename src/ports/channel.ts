@@ -11,6 +11,8 @@ export const Outcome = {
   refused: 'refused',
   rateLimited: 'rate_limited',
   unknownAction: 'unknown_action',
+  /** The input was not acceptable (too long, malformed); the reply says why in one sentence. */
+  invalid: 'invalid',
   failed: 'failed',
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];

@@ -15,6 +15,8 @@ export interface ReadStreamOptions {
   afterSeq?: number;
   limit?: number;
   types?: EventType[];
+  /** The newest `limit` matching events instead of the oldest, still returned in ascending `seq` order. */
+  newest?: boolean;
 }
 
 export interface ReadRangeOptions {

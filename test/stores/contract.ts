@@ -96,6 +96,8 @@ export function storeContract(name: string, target: ContractTarget): void {
       await store.events.append(newEvent('message.sent', 'read', { channel: 'web', chatId: 'c', text: 'out', buttons: [] }));
       assert.deepEqual((await store.events.readStream('read', { afterSeq: 3 })).map((e) => e.seq), [4, 5, 6]);
       assert.deepEqual((await store.events.readStream('read', { limit: 2 })).map((e) => e.seq), [1, 2]);
+      assert.deepEqual((await store.events.readStream('read', { limit: 2, newest: true })).map((e) => e.seq), [5, 6]);
+      assert.deepEqual((await store.events.readStream('read', { afterSeq: 4, limit: 5, newest: true })).map((e) => e.seq), [5, 6]);
       const sent = await store.events.readStream('read', { types: ['message.sent'] });
       assert.deepEqual(sent.map((e) => e.type), ['message.sent']);
       assert.deepEqual(await store.events.readStream('no-such-stream'), []);

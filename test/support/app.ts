@@ -26,9 +26,11 @@ export interface ApiReply {
   body: { messages?: ApiMessage[]; error?: string; duplicate?: boolean };
 }
 
+/** Calls the web API as the chat page does: every POST is JSON (an empty one `{}`). */
 export async function api(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiReply> {
-  const init: RequestInit = { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };
-  if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  const payload = body ?? (method === 'GET' ? undefined : {});
+  const init: RequestInit = { method, headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };
+  if (payload !== undefined) init.body = typeof payload === 'string' ? payload : JSON.stringify(payload);
   const res = await fetch(base + path, init);
   return { status: res.status, body: (await res.json()) as ApiReply['body'] };
 }

@@ -102,7 +102,7 @@ describe('web chat API', () => {
       [await post('{"text": "   "}'), 400, /must not be empty/],
       [await post('{"text": 42}'), 400, /must be a string/],
       [await post(JSON.stringify({ text: 'x'.repeat(9000) })), 413, /longer than 8000/],
-      [await post(JSON.stringify({ text: 'x'.repeat(70_000) })), 413, /larger than/],
+      [await post(JSON.stringify({ text: 'x'.repeat(300_000) })), 413, /larger than/],
       [await post('text=hi', 'application/x-www-form-urlencoded'), 415, /application\/json/],
       [await api(base, 'POST', '/api/buttons/no-such-action%3A1'), 404, /unknown button/],
       [await api(base, 'POST', '/api/buttons/%E0%A4%A'), 400, /URL encoding/],

@@ -64,14 +64,16 @@ export async function readBody(req: IncomingMessage, max: number): Promise<strin
   return (await readBytes(req, max))?.toString('utf8');
 }
 
-/** Reads a JSON body of at most `limit` bytes. Empty body → `{}`. */
+/**
+ * Reads a JSON body of at most `limit` bytes; an empty body is `{}`. The content type must say JSON even when the
+ * body is empty: a web page can send a cross-site form or `no-cors` request without a CORS preflight only with a
+ * "simple" content type (or none), so requiring JSON keeps other pages from posting here.
+ */
 export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'send the body as application/json (an empty body too)');
   const body = await readBody(req, limit);
   if (body === undefined) throw new HttpError(413, `request body is larger than ${limit} bytes`);
   if (body.length === 0) return {};
-  // Requiring JSON also keeps other web pages from posting here: a cross-site JSON POST needs a CORS preflight we never grant.
-  if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'send the body as application/json');
   try {
     return JSON.parse(body) as unknown;
   } catch {
@@ -87,7 +89,30 @@ export function tokenMatches(given: string | string[] | undefined, expected: str
   return value !== undefined && timingSafeEqual(digest(value), digest(expected));
 }
 
+/** The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive (RFC 7235). */
 export function bearer(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
-  return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  const match = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  return match?.[1];
 }
+
+/**
+ * Whether a browser says this request comes from another site: `Sec-Fetch-Site` other than same-origin/none
+ * (a page on another port of localhost is "same-site" and still refused), or an `Origin` whose host is not the one
+ * the request is addressed to. Clients that are not browsers (curl, scripts) send neither header.
+ */
+export function crossSite(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host !== (req.headers.host ?? '').toLowerCase();
+  } catch {
+    return true; // "null" (sandboxed frames, file:// pages) and anything unparsable
+  }
+}
+
+/** A client that went away mid-request (closed tab, aborted fetch): nothing to report as an error. */
+export const clientGone = (err: unknown): boolean =>
+  ['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE'].includes((err as NodeJS.ErrnoException | undefined)?.code ?? '') ||
+  (err instanceof Error && err.message === 'aborted');

@@ -1,9 +1,10 @@
 // The local web chat: the zero-setup channel. Serves the chat page and a JSON API on HOST:PORT.
 //   GET  /healthz                    200 once ready
 //   POST /api/messages {text, id?}   → {messages:[{id,text,buttons:[{id,label}]}]} — the replies to that message
-//   POST /api/buttons/:id            → same shape, for a tap
+//   POST /api/buttons/:id            → same shape, for a tap on a button the bot sent here (`<message id>.<index>`)
 //   GET  /api/messages?after=<id>    → bot messages after that id (proactive ones included); ?tail=N → the last N
-// The transcript is the event log stream chat:web:operator, so it survives restarts.
+// The transcript is the event log stream chat:web:operator, so it survives restarts. Every /api/ request must come
+// from this page or a non-browser client: cross-site requests are refused, and every POST must be JSON.
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -14,19 +15,19 @@ import type { SentMessage } from '../../../src/domain/messages.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
 import { chatStream, Outcome, type Channel, type HandleResult, type InboundHandler } from '../../../src/ports/channel.ts';
 import type { EventLog } from '../../../src/ports/store.ts';
-import { bearer, HttpError, readJson, sendJson, tokenMatches } from '../shared/http.ts';
+import { graphemeLength } from '../../../src/domain/text.ts';
+import { bearer, clientGone, crossSite, HttpError, readJson, sendJson, tokenMatches } from '../shared/http.ts';
 
 export const WEB_CHANNEL = 'web';
 /** The web chat has one chat and one sender: the operator, authenticated by loopback or WEB_TOKEN. */
 export const WEB_OPERATOR = 'operator';
 export const MAX_MESSAGE_CHARS = 8000;
-const MAX_BODY_BYTES = 64 * 1024;
+// Room for MAX_MESSAGE_CHARS of the widest characters (an emoji family is 25 bytes of UTF-8), JSON-escaped or not.
+const MAX_BODY_BYTES = 256 * 1024;
 const MAX_PAGE = 500;
 
 const messageBody = z.object({
-  text: z.string({ error: 'text must be a string' }).trim().min(1, { error: 'text must not be empty' }).max(MAX_MESSAGE_CHARS, {
-    error: `text is longer than ${MAX_MESSAGE_CHARS} characters; split it up`,
-  }),
+  text: z.string({ error: 'text must be a string' }).trim().min(1, { error: 'text must not be empty' }),
   id: z.string().min(1).max(128).optional(),
 });
 const tapBody = z.object({ id: z.string().min(1).max(128).optional() });
@@ -39,7 +40,9 @@ export interface WebChannelOptions {
   logger: Logger;
 }
 
-const toApi = (m: SentMessage) => ({ id: m.id, text: m.text, buttons: m.buttons.map((b) => ({ id: b.data, label: b.label })) });
+/** A button's id is where the bot put it: `<message id>.<index>`. A tap can only press a button the bot sent. */
+const toApi = (m: SentMessage) => ({ id: m.id, text: m.text, buttons: m.buttons.map((b, i) => ({ id: `${m.id}.${i}`, label: b.label })) });
+const TRANSCRIPT = chatStream(WEB_CHANNEL, WEB_OPERATOR);
 
 export class WebChannel implements Channel {
   readonly name = WEB_CHANNEL;
@@ -135,8 +138,13 @@ export class WebChannel implements Channel {
     throw new HttpError(404, `no such endpoint: ${req.method ?? 'GET'} ${path}`);
   }
 
-  /** With a token, every API call must carry it. Without one (loopback only), refuse foreign Host headers (DNS rebinding). */
+  /**
+   * Cross-site requests to the API are refused whatever the setup (a web page the operator visits must not command
+   * the bot). With a token, every API call must carry it. Without one (loopback only), foreign Host headers are
+   * refused (DNS rebinding).
+   */
   #checkAccess(req: IncomingMessage, path: string): void {
+    if (path.startsWith('/api/') && crossSite(req)) throw new HttpError(403, 'cross-site requests are refused; use the chat page itself');
     const { token } = this.#options;
     if (token !== undefined) {
       if (path.startsWith('/api/') && !tokenMatches(bearer(req), token)) throw new HttpError(401, 'missing or wrong bearer token (WEB_TOKEN)');
@@ -151,22 +159,35 @@ export class WebChannel implements Channel {
   async #post(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = messageBody.safeParse(await readJson(req, MAX_BODY_BYTES));
     if (!body.success) throw new HttpError(body.error.issues.some((i) => i.code === 'too_big') ? 413 : 400, body.error.issues[0]?.message ?? 'bad request');
+    // Counted as a person counts (an emoji is one character); MAX_BODY_BYTES bounds the bytes.
+    if (graphemeLength(body.data.text) > MAX_MESSAGE_CHARS) throw new HttpError(413, `text is longer than ${MAX_MESSAGE_CHARS} characters; split it up`);
     const result = await this.#dispatch({ kind: 'message', text: body.data.text }, body.data.id);
     this.#reply(res, result);
   }
 
   async #tap(req: IncomingMessage, res: ServerResponse, rawId: string): Promise<void> {
-    let data: string;
+    let id: string;
     try {
-      data = decodeURIComponent(rawId);
+      id = decodeURIComponent(rawId);
     } catch {
       throw new HttpError(400, 'the button id is not valid URL encoding');
     }
     const body = tapBody.safeParse(await readJson(req, MAX_BODY_BYTES));
     if (!body.success) throw new HttpError(400, body.error.issues[0]?.message ?? 'bad request');
+    const data = await this.#issuedButton(id);
+    if (data === undefined) return sendJson(res, 404, { error: 'unknown button: tap one of the buttons the chat shows', messages: [] });
     const result = await this.#dispatch({ kind: 'button', data }, body.data.id);
     if (result.outcome === Outcome.unknownAction) return sendJson(res, 404, { error: 'unknown button', messages: result.replies.map(toApi) });
     this.#reply(res, result);
+  }
+
+  /** The data of the button `<message seq>.<index>` as the bot sent it in this chat, or undefined. */
+  async #issuedButton(id: string): Promise<string | undefined> {
+    const match = /^(\d{1,12})\.(\d{1,2})$/.exec(id);
+    if (!match) return undefined;
+    const seq = Number(match[1]);
+    const [event] = await this.#options.events.readStream(TRANSCRIPT, { afterSeq: seq - 1, limit: 1 });
+    return event?.seq === seq && event.type === 'message.sent' ? event.data.buttons[Number(match[2])]?.data : undefined;
   }
 
   async #dispatch(part: { kind: 'message'; text: string } | { kind: 'button'; data: string }, id: string | undefined): Promise<HandleResult> {
@@ -179,26 +200,26 @@ export class WebChannel implements Channel {
     const messages = result.replies.map(toApi);
     if (result.outcome === Outcome.duplicate) return sendJson(res, 200, { messages, duplicate: true });
     if (result.outcome === Outcome.rateLimited) return sendJson(res, 429, { error: 'too many messages', messages });
+    if (result.outcome === Outcome.invalid) return sendJson(res, 400, { error: messages[0]?.text ?? 'that input was not accepted', messages });
     sendJson(res, result.outcome === Outcome.failed ? 500 : 200, { messages });
   }
 
   async #list(res: ServerResponse, params: URLSearchParams): Promise<void> {
-    const number = (name: string, fallback: number): number => {
+    const number = (name: string, fallback: number, meaning: string): number => {
       const raw = params.get(name);
       if (raw === null || raw === '') return fallback;
-      if (!/^\d{1,12}$/.test(raw)) throw new HttpError(400, `${name} must be a message id (a whole number)`);
+      if (!/^\d{1,12}$/.test(raw)) throw new HttpError(400, `${name} must be ${meaning}`);
       return Number(raw);
     };
-    const stream = chatStream(WEB_CHANNEL, WEB_OPERATOR);
-    const tail = number('tail', 0);
-    let afterSeq = number('after', 0);
-    const limit = Math.min(number('limit', MAX_PAGE) || MAX_PAGE, MAX_PAGE);
-    if (tail > 0) {
-      // The newest `tail` messages: find where they start, then read forward.
-      const all = await this.#options.events.readStream(stream, { types: ['message.sent'] });
-      afterSeq = all.length > tail ? (all[all.length - tail - 1]?.seq ?? 0) : 0;
-    }
-    const events = await this.#options.events.readStream(stream, { afterSeq, limit, types: ['message.sent'] });
+    const afterSeq = number('after', 0, 'a message id (a whole number)');
+    const tail = number('tail', 0, `a number of messages (1 to ${MAX_PAGE})`);
+    const limit = Math.min(number('limit', MAX_PAGE, `a number of messages (1 to ${MAX_PAGE})`) || MAX_PAGE, MAX_PAGE);
+    // Reads are bounded by what they return: ?tail=N reads the newest N messages, not the whole transcript.
+    const events = await this.#options.events.readStream(TRANSCRIPT, {
+      afterSeq,
+      types: ['message.sent'],
+      ...(tail > 0 ? { limit: Math.min(tail, limit), newest: true } : { limit }),
+    });
     const messages = events.flatMap((e) => (e.type === 'message.sent' ? [toApi({ id: String(e.seq), text: e.data.text, buttons: e.data.buttons })] : []));
     sendJson(res, 200, { messages });
   }
@@ -207,6 +228,10 @@ export class WebChannel implements Channel {
     if (err instanceof HttpError) {
       if (!res.headersSent) sendJson(res, err.status, { error: err.message });
       return;
+    }
+    if (clientGone(err)) {
+      this.#log.debug({ err }, 'the client went away before the answer');
+      return void res.destroy();
     }
     this.#log.error({ err }, 'web request failed');
     if (!res.headersSent) sendJson(res, 500, { error: 'internal error; the details are in the log' });

@@ -84,9 +84,10 @@ export class SqliteEventLog implements EventLog {
       sql += ` AND type IN (${options.types.map(() => '?').join(', ')})`;
       params.push(...options.types);
     }
-    sql += ' ORDER BY seq LIMIT ?';
+    sql += options.newest ? ' ORDER BY seq DESC LIMIT ?' : ' ORDER BY seq LIMIT ?';
     params.push(Math.min(options.limit ?? MAX_READ, MAX_READ));
-    return (statement(this.#db, sql).all(...params) as unknown as EventRow[]).map(toEvent);
+    const rows = statement(this.#db, sql).all(...params) as unknown as EventRow[];
+    return (options.newest ? rows.reverse() : rows).map(toEvent);
   }
 
   async readRange(options: ReadRangeOptions = {}): Promise<StoredEvent[]> {
