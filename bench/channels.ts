@@ -26,6 +26,7 @@
 //        --profile writes CPU profiles of the bot thread and of the platform process during the burst scenario,
 //        one pair of .cpuprofile files per platform and handler, for Chrome DevTools or speedscope.
 
+import { nullDelivery } from '../test/support/delivery.ts';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -100,7 +101,7 @@ async function core(channel: string, senders: string[], channels: () => Channel[
   if (channel === WEB_CHANNEL) await store.identities.upsert({ channel: WEB_CHANNEL, externalId: WEB_OPERATOR, label: 'local web chat', linkedAt: new Date(), via: 'local' });
   // The limit stays on (its middleware is part of the path) but high enough for the bench's pace.
   const config = loadConfig({ DATA_DIR: store.location, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000' });
-  const engine = new Engine({ store, logger, messenger: async () => {} });
+  const engine = new Engine({ store, logger, delivery: nullDelivery });
   const registry = new Registry().text(async (ctx, text) => {
     if (text !== TEXT) return false;
     await ctx.reply('pong');

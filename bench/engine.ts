@@ -1,6 +1,7 @@
 // Workflow engine on the embedded store: journaled step overhead, and resuming 1000 suspended runs.
 // Usage: node bench/engine.ts [steps=2000] [suspended=1000]
 
+import { nullDelivery } from '../test/support/delivery.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +36,7 @@ const gated = defineWorkflow({
 async function open(): Promise<{ store: SqliteStore; engine: Engine }> {
   const store = new SqliteStore(mkdtempSync(join(tmpdir(), 'solo-bench-engine-')));
   await store.init();
-  const engine = new Engine({ store, logger: pino({ level: 'silent' }), messenger: async () => {} });
+  const engine = new Engine({ store, logger: pino({ level: 'silent' }), delivery: nullDelivery });
   engine.register(many).register(gated);
   return { store, engine };
 }
@@ -53,7 +54,7 @@ async function open(): Promise<{ store: SqliteStore; engine: Engine }> {
   if (run.result !== sum) throw new Error('wrong result');
   line(`journaled step overhead (${STEPS} steps)`, `${((total - bare) / STEPS).toFixed(3)} ms per step`, '≤ 1 ms');
   t = performance.now();
-  const replay = new Engine({ store, logger: pino({ level: 'silent' }), messenger: async () => {} }).register(many);
+  const replay = new Engine({ store, logger: pino({ level: 'silent' }), delivery: nullDelivery }).register(many);
   await store.runs.update('bench-steps', { status: 'running' });
   await replay.execute('bench-steps');
   line('  replay of the same run (journal reads)', `${((performance.now() - t) / STEPS).toFixed(3)} ms per step`);
@@ -64,7 +65,7 @@ async function open(): Promise<{ store: SqliteStore; engine: Engine }> {
   const { store, engine } = await open();
   for (let i = 0; i < SUSPENDED; i++) await engine.start('gated', { i }, { id: `g${i}`, origin });
   // A restart: a fresh engine recovers, then every approval is decided and its run resumed to completion.
-  const restarted = new Engine({ store, logger: pino({ level: 'silent' }), messenger: async () => {} }).register(gated);
+  const restarted = new Engine({ store, logger: pino({ level: 'silent' }), delivery: nullDelivery }).register(gated);
   let t = performance.now();
   const recovered = await restarted.recover();
   const recoverMs = performance.now() - t;

@@ -9,8 +9,8 @@ import { deliverFirst } from './conductor/proactive.ts';
 import { PREFERRED_KEY, proactiveTargets, registerIdentityCommands } from './conductor/identity.ts';
 import type { RunOrigin } from './ports/engine-store.ts';
 import type { OutboundMessage, SentMessage } from './domain/messages.ts';
-import { decidedCard } from './engine/cards.ts';
 import { Engine } from './engine/engine.ts';
+import { startTimers } from './scheduling/timers.ts';
 import type { AnyWorkflow, WorkflowDefinition } from './engine/workflow.ts';
 import { invoiceWorkflow } from './workflows/invoice.ts';
 import { registerBuiltins } from './conductor/builtin-commands.ts';
@@ -35,6 +35,7 @@ import { DEFAULT_PRICES, mergePrices } from './llm/prices.ts';
 import { createEmbedder } from './memory/embedder.ts';
 import { MemoryService } from './memory/memory.ts';
 import { BudgetLedger } from './policy/budgets.ts';
+import { policyGate } from './policy/gate.ts';
 import { PolicyService } from './policy/loader.ts';
 import { RateLimits } from './policy/rate-limits.ts';
 import { QuietHours } from './conductor/quiet.ts';
@@ -89,25 +90,39 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const store = await openStore(config, logger);
   const startedAt = new Date();
   const channels: Channel[] = [];
+  // Policy notices reach the operator once the channels are up (a bad file at start is reported then too).
+  const notices: string[] = [];
+  const sink: { deliver?: (text: string) => Promise<void> } = {};
+  const notice = (text: string): void => {
+    if (sink.deliver) void sink.deliver(text).catch((err: unknown) => logger.warn({ err }, 'could not deliver a notice'));
+    else notices.push(text);
+  };
+  const policies = new PolicyService({
+    dir: resolve(config.POLICIES_DIR),
+    events: store.events,
+    onRejected: (r) => notice(`A policy change was not applied: ${r.error}`),
+  });
   const engine = new Engine({
     store,
     logger,
-    // A run's messages go to the chat that started it; when that fails, to the preferred chat, then any other.
-    messenger: async (origin, message, options) => deliverFirst(services, [origin, ...(await proactiveTargets(services))], WEB_TARGET, message, options?.dedupeKey),
-    // New approval cards also go to the preferred chat when the run started elsewhere.
-    copyCard: async (run, card, dedupeKey) => {
-      const preferred = await store.settings.get<RunOrigin | null>(PREFERRED_KEY);
-      if (!preferred || (preferred.channel === run.origin.channel && preferred.chatId === run.origin.chatId)) return [];
-      const channel = channels.find((c) => c.name === preferred.channel);
-      return channel ? [await sendMessage(services, channel, preferred.chatId, card, { dedupeKey: `${dedupeKey}@preferred` })] : [];
-    },
-    // A decision anywhere updates every copy of the card on platforms that can edit messages.
-    updateCards: async (approval) => {
-      const text = decidedCard(approval);
-      for (const ref of approval.deliveries ?? []) {
-        const channel = channels.find((c) => c.name === ref.channel);
-        await channel?.edit?.(ref, { id: ref.messageId, text: text.text, buttons: [] }).catch((err: unknown) => logger.warn({ err, ref }, 'could not update a card'));
-      }
+    policy: policyGate(policies, store.events, notice),
+    delivery: {
+      // A run's messages go to the chat that started it; when that fails, to the preferred chat, then any other.
+      toRun: async (origin, message, options) => deliverFirst(services, [origin, ...(await proactiveTargets(services))], WEB_TARGET, message, options?.dedupeKey),
+      // New approval cards also go to the preferred chat when the run started elsewhere.
+      copyCard: async (origin, card, dedupeKey) => {
+        const preferred = await store.settings.get<RunOrigin | null>(PREFERRED_KEY);
+        if (!preferred || (preferred.channel === origin.channel && preferred.chatId === origin.chatId)) return [];
+        const channel = channels.find((c) => c.name === preferred.channel);
+        return channel ? [await sendMessage(services, channel, preferred.chatId, card, { dedupeKey: `${dedupeKey}@preferred` })] : [];
+      },
+      // A decision anywhere updates every copy of the card on platforms that can edit messages.
+      cardDecided: async (approval, text) => {
+        for (const ref of approval.deliveries ?? []) {
+          const channel = channels.find((c) => c.name === ref.channel);
+          await channel?.edit?.(ref, { id: ref.messageId, text: text.text, buttons: [] }).catch((err: unknown) => logger.warn({ err, ref }, 'could not update a card'));
+        }
+      },
     },
   });
   const embedder =
@@ -121,18 +136,6 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
           logger: logger.child({ component: 'embedder' }),
         });
   const memory = new MemoryService({ store, logger, ...(embedder ? { embedder } : {}) });
-  // Policy notices reach the operator once the channels are up (a bad file at start is reported then too).
-  const notices: string[] = [];
-  const sink: { deliver?: (text: string) => Promise<void> } = {};
-  const notice = (text: string): void => {
-    if (sink.deliver) void sink.deliver(text).catch((err: unknown) => logger.warn({ err }, 'could not deliver a notice'));
-    else notices.push(text);
-  };
-  const policies = new PolicyService({
-    dir: resolve(config.POLICIES_DIR),
-    events: store.events,
-    onRejected: (r) => notice(`A policy change was not applied: ${r.error}`),
-  });
   const policyLoad = await policies.load();
   const rateLimits = new RateLimits(policyLoad.policy);
   policies.on('loaded', (loaded) => rateLimits.update(loaded.policy));
@@ -160,15 +163,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     agentDeps = { llm, memory, store, catalog, policies, budgets, rateLimits, logger: logger.child({ component: 'agents' }), notice };
   }
   const agents = agentDeps ? () => agentDeps : undefined;
-  engine.register(
-    invoiceWorkflow(store.ledger, {
-      policy: () => policies.current(),
-      onViolation: async (v) => {
-        await store.events.append(v.event);
-        notice(v.notice);
-      },
-    }),
-  );
+  engine.register(invoiceWorkflow(store.ledger));
   engine.register(
     draftWorkflow(() => {
       if (!agentDeps) throw new NonRetriableError('No model is configured, so the draft agent cannot write; set OPENAI_MODEL and restart.');
@@ -211,7 +206,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   await store.events.append(newEvent('system.started', 'system', { version: VERSION, store: storeDescription, channels: channels.map((c) => c.name) }));
   // Runs cut short by the last stop continue in the background; the chat is usable meanwhile.
   const recovered = await engine.recover();
-  engine.startTimers();
+  const timers = startTimers(engine.timers(), logger);
   // With a token, the page is opened once as <url>/#token=<token> (the browser keeps it). The token itself is shown
   // only on an interactive terminal, never in a log that may be collected.
   const token = config.WEB_TOKEN ? (process.stdout.isTTY ? encodeURIComponent(config.WEB_TOKEN) : '<WEB_TOKEN>') : undefined;
@@ -221,7 +216,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   let stopping: Promise<void> | undefined;
   const stop = (reason = 'stopped') =>
     (stopping ??= (async () => {
-      engine.stopTimers();
+      timers.stop();
       quiet.stop();
       await policies.close();
       for (const channel of channels.reverse()) await channel.stop().catch((err: unknown) => logger.warn({ err }, 'a channel did not stop cleanly'));

@@ -4,7 +4,8 @@
 import { stableId } from '../domain/ids.ts';
 import { formatMoney, isCurrency, parseAmount } from '../domain/money.ts';
 import { truncate } from '../domain/text.ts';
-import { approvalCard, decidedCard, APPROVAL_ACTION, REVIEW_ACTION } from '../engine/cards.ts';
+import { APPROVAL_ACTION, decodeButton, REVIEW_ACTION } from '../engine/buttons.ts';
+import { approvalCard, decidedCard } from '../engine/cards.ts';
 import type { InboundContext } from '../inbound/context.ts';
 import type { RunRecord } from '../ports/engine-store.ts';
 import { invoiceNumber, type InvoiceInput } from '../workflows/invoice.ts';
@@ -39,31 +40,24 @@ async function findRun(ctx: InboundContext, arg: string): Promise<RunRecord | nu
   return run;
 }
 
-async function decide(ctx: InboundContext, approvalId: string, choice: string): Promise<void> {
-  const { store, engine } = ctx.services;
-  const approval = await store.approvals.get(approvalId);
+/** Where the engine's answers to a signal from this chat go, and who sent it. */
+const from = (ctx: InboundContext) => ({ by: who(ctx), via: ctx.event.channel, reply: ctx.reply });
+
+/** A tap on a run's button becomes a signal to the engine; Edit only asks for the next message. */
+async function tapped(ctx: InboundContext, data: string): Promise<void> {
+  const button = decodeButton(data);
+  if (!button) return void (await ctx.reply('That button is not one I know, so nothing was decided. /approvals shows what is waiting.'));
+  if (button.kind === 'remedy') return void (await ctx.services.engine.signal({ kind: 'remedy', runId: button.runId, remedy: button.remedy }, from(ctx)));
+  if (button.choice !== 'edit') {
+    const decision = button.choice === 'approve' ? 'approved' : 'rejected';
+    return void (await ctx.services.engine.signal({ kind: 'decide', approvalId: button.approvalId, decision }, from(ctx)));
+  }
+  const approval = await ctx.services.store.approvals.get(button.approvalId);
   if (!approval) return void (await ctx.reply('That approval is not known here any more; /approvals lists what is waiting.'));
   if (approval.status !== 'pending') return void (await ctx.reply(`Already decided — ${decidedCard(approval).text} Nothing more to do.`));
-  if (choice === 'e') {
-    if (approval.card.text === undefined) return void (await ctx.reply('This card has no text to edit.'));
-    await store.settings.set(editKey(ctx), approval.id);
-    return void (await ctx.reply('Send the new text as your next message; it replaces the draft on this card.'));
-  }
-  const now = engine.now();
-  if (approval.expiresAt <= now) {
-    if (await store.approvals.decide(approval.id, { status: 'expired', by: 'system', via: 'expiry', at: now })) {
-      await ctx.reply(`This approval expired at ${approval.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, so nothing was done.`);
-      await engine.resumeAfterDecision(approval, 'expired', 'system', 'expiry', ctx.reply);
-    } else await ctx.reply('This approval was already settled; nothing more to do.');
-    return;
-  }
-  const status = choice === 'y' ? 'approved' : 'rejected';
-  if (!(await store.approvals.decide(approval.id, { status, by: who(ctx), via: ctx.event.channel, at: now }))) {
-    const current = await store.approvals.get(approval.id);
-    return void (await ctx.reply(`Already decided — ${current ? decidedCard(current).text : ''} Nothing more to do.`));
-  }
-  await ctx.reply(`${status === 'approved' ? 'Approved' : 'Rejected'}: ${approval.card.title}.`);
-  await engine.resumeAfterDecision(approval, status, who(ctx), ctx.event.channel, ctx.reply);
+  if (approval.card.text === undefined) return void (await ctx.reply('This card has no text to edit.'));
+  await ctx.services.store.settings.set(editKey(ctx), approval.id);
+  await ctx.reply('Send the new text as your next message; it replaces the draft on this card.');
 }
 
 export function registerRunCommands(registry: Registry): Registry {
@@ -140,39 +134,19 @@ export function registerRunCommands(registry: Registry): Registry {
       usage: '<run id>',
       description: 'cancel a run and undo what it did',
       run: async (ctx, args) => {
-        const run = await findRun(ctx, args);
-        if (!run) return;
-        if (['completed', 'failed', 'cancelled'].includes(run.status)) return void (await ctx.reply(`Run ${run.id} already ended (${run.status}); nothing to cancel.`));
-        const after = await ctx.services.engine.cancel(run.id, ctx.reply);
-        if (after?.status === 'needs_review') return;
-        await ctx.reply(`Run ${run.id}: ${after ? describeStatus(after) : 'gone'}.`);
+        const id = args.trim();
+        if (!id) return void (await ctx.reply('Which run? Give its id; /runs lists recent runs.'));
+        await ctx.services.engine.signal({ kind: 'cancel', runId: id }, from(ctx));
       },
     })
-    .action({ name: APPROVAL_ACTION, run: (ctx, arg) => decide(ctx, arg.split(':')[0] ?? '', arg.split(':')[1] ?? '') })
-    .action({
-      name: REVIEW_ACTION,
-      run: async (ctx, arg) => {
-        const [runId = '', remedy = ''] = arg.split(':');
-        if (remedy !== 'retry' && remedy !== 'skip' && remedy !== 'cancel') return void (await ctx.reply('That button is not a remedy I know.'));
-        const run = await ctx.services.store.runs.get(runId);
-        if (!run) return void (await ctx.reply(`There is no run ${runId}.`));
-        if (run.status !== 'needs_review') return void (await ctx.reply(`Run ${run.id} is no longer waiting for review (${describeStatus(run)}); nothing to do.`));
-        const after = await ctx.services.engine.remedy(run.id, remedy, ctx.reply);
-        if (after && after.status !== 'needs_review') await ctx.reply(`Run ${after.id}: ${describeStatus(after)}.`);
-      },
-    })
+    .action({ name: APPROVAL_ACTION, run: (ctx, arg) => tapped(ctx, `${APPROVAL_ACTION}:${arg}`) })
+    .action({ name: REVIEW_ACTION, run: (ctx, arg) => tapped(ctx, `${REVIEW_ACTION}:${arg}`) })
     .text(async (ctx, text) => {
       const { store } = ctx.services;
       const approvalId = await store.settings.get<string>(editKey(ctx));
       if (!approvalId) return false;
       await store.settings.set(editKey(ctx), null);
-      const approval = await store.approvals.get(approvalId);
-      if (!approval || approval.status !== 'pending') {
-        await ctx.reply('That card was decided in the meantime, so the edit was not applied.');
-        return true;
-      }
-      await store.approvals.update(approvalId, { editedText: text });
-      await ctx.reply(approvalCard({ ...approval, editedText: text }));
+      await ctx.services.engine.signal({ kind: 'edit', approvalId, text }, from(ctx));
       return true;
     });
 }

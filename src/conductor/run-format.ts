@@ -1,5 +1,6 @@
 // Text renderings of runs for /runs and /run: the run's trace as an operator reads it.
 
+import { describeStatus } from '../engine/cards.ts';
 import type { ApprovalRecord, RunRecord, StepRecord } from '../ports/engine-store.ts';
 
 export function ago(then: Date, now: Date): string {
@@ -10,25 +11,6 @@ export function ago(then: Date, now: Date): string {
   return `${Math.round(s / 86_400)} d ago`;
 }
 
-export function describeStatus(run: RunRecord): string {
-  switch (run.status) {
-    case 'suspended':
-      return 'waiting for approval';
-    case 'needs_review':
-      return 'needs your review';
-    case 'compensating':
-      return run.unwind === 'cancel' ? 'cancelling' : 'undoing after a failure';
-    case 'completed': {
-      const status = (run.result as { status?: unknown } | null)?.status;
-      return typeof status === 'string' && status !== 'completed' ? `completed (${status})` : 'completed';
-    }
-    case 'failed':
-      return `failed: ${run.error?.message ?? 'unknown error'}`;
-    case 'cancelled':
-    case 'running':
-      return run.status;
-  }
-}
 
 const MARK: Record<StepRecord['status'], string> = { completed: '✓', failed: '✗', skipped: '↷', started: '…' };
 
@@ -55,3 +37,5 @@ export function formatTimeline(run: RunRecord, steps: StepRecord[], approvals: A
   if (run.result !== undefined) lines.push(`Result: ${JSON.stringify(run.result)}`);
   return lines.join('\n');
 }
+
+export { describeStatus };

@@ -2,13 +2,10 @@
 
 import type { OutboundMessage } from '../domain/messages.ts';
 import type { ApprovalRecord, RunRecord } from '../ports/engine-store.ts';
+import { encodeButton, type ApprovalChoice, type Remedy } from './buttons.ts';
 
-export const APPROVAL_ACTION = 'ap';
-export const REVIEW_ACTION = 'rv';
-
-/** Button data: `ap:<approvalId>:y|n|e` (approve, reject, edit) — well under Telegram's 64 bytes. */
-export const approvalData = (approvalId: string, choice: 'y' | 'n' | 'e'): string => `${APPROVAL_ACTION}:${approvalId}:${choice}`;
-export const reviewData = (runId: string, remedy: 'retry' | 'skip' | 'cancel'): string => `${REVIEW_ACTION}:${runId}:${remedy}`;
+const approvalData = (approvalId: string, choice: ApprovalChoice): string => encodeButton({ kind: 'approval', approvalId, choice });
+const reviewData = (runId: string, remedy: Remedy): string => encodeButton({ kind: 'remedy', runId, remedy });
 
 const time = (d: Date): string => d.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 
@@ -20,10 +17,10 @@ export function approvalCard(approval: ApprovalRecord): OutboundMessage {
   if (text !== undefined) lines.push('', text);
   lines.push('', `Run ${approval.runId} · expires ${time(approval.expiresAt)}`);
   const buttons = [
-    { label: 'Approve', data: approvalData(approval.id, 'y') },
-    { label: 'Reject', data: approvalData(approval.id, 'n') },
+    { label: 'Approve', data: approvalData(approval.id, 'approve') },
+    { label: 'Reject', data: approvalData(approval.id, 'reject') },
   ];
-  if (text !== undefined) buttons.push({ label: 'Edit', data: approvalData(approval.id, 'e') });
+  if (text !== undefined) buttons.push({ label: 'Edit', data: approvalData(approval.id, 'edit') });
   return { text: lines.join('\n'), buttons };
 }
 
@@ -50,4 +47,25 @@ export function reviewMessage(run: RunRecord): OutboundMessage {
       ...(undoing ? [] : [{ label: 'Cancel and compensate', data: reviewData(run.id, 'cancel') }]),
     ],
   };
+}
+
+/** A run's status in a few words, for replies and lists. */
+export function describeStatus(run: RunRecord): string {
+  switch (run.status) {
+    case 'suspended':
+      return 'waiting for approval';
+    case 'needs_review':
+      return 'needs your review';
+    case 'compensating':
+      return run.unwind === 'cancel' ? 'cancelling' : 'undoing after a failure';
+    case 'completed': {
+      const status = (run.result as { status?: unknown } | null)?.status;
+      return typeof status === 'string' && status !== 'completed' ? `completed (${status})` : 'completed';
+    }
+    case 'failed':
+      return `failed: ${run.error?.message ?? 'unknown error'}`;
+    case 'cancelled':
+    case 'running':
+      return run.status;
+  }
 }

@@ -1,7 +1,8 @@
 // The durable workflow engine. A run's truth is its journal in the store: every step result is written before
 // the next step starts, so after a crash `recover()` re-executes unfinished runs and journaled steps replay
-// instead of running again. Approvals suspend a run; decisions resume it. Failures either unwind the run
-// (compensations in reverse order) or stop it for the operator's review.
+// instead of running again. Approvals suspend a run; signals (a tap, a remedy, a cancel) resume it — they are the
+// one way in for a waiting run. Failures either unwind the run (compensations in reverse order) or stop it for the
+// operator's review. A run is executed by one process at a time: whoever holds its lease in the store.
 
 import { newEvent, type EventDataMap, type EventType, type NewEvent } from '../domain/events.ts';
 import { InputError } from '../domain/errors.ts';
@@ -10,19 +11,33 @@ import type { OutboundMessage, SentMessage } from '../domain/messages.ts';
 import type { Logger } from '../observability/logger.ts';
 import { FINISHED, RunStatus, type ApprovalRecord, type RunOrigin, type RunRecord } from '../ports/engine-store.ts';
 import type { Store } from '../ports/store.ts';
-import { approvalCard, reviewMessage } from './cards.ts';
-import type { EngineInternals } from './internals.ts';
+import type { ProposedAction } from '../policy/approvals.ts';
+import { approvalCard, decidedCard, reviewMessage } from './cards.ts';
+import type { EngineInternals, PolicyVerdict } from './internals.ts';
+import { Leases } from './leases.ts';
 import { RunContext } from './run-context.ts';
+import { applySignal, type Signal, type SignalFrom, type SignalResult } from './signal.ts';
 import { errorInfo, Frontier, NeedsReview, Suspend, Unwind } from './signals.ts';
 import type { WorkflowDefinition } from './workflow.ts';
 
 /** A dedupe key makes a send exactly-once: a message already recorded under it is not sent again. */
 export type Reply = (message: OutboundMessage, options?: { dedupeKey?: string }) => Promise<SentMessage>;
-/** Sends a message to a run's origin chat when no reply is at hand (proactive). */
-export type Messenger = (origin: RunOrigin, message: OutboundMessage, options?: { dedupeKey?: string }) => Promise<SentMessage | undefined>;
-/** Called after an approval is decided (or expires, or is withdrawn): channels update every copy of its card. */
-export type CardUpdater = (approval: ApprovalRecord) => Promise<void>;
 export type EngineHook = (event: { type: EventType; runId: string; data: unknown }) => void;
+
+/** How runs reach the operator: implemented by src/delivery, the one way out. */
+export interface RunDelivery {
+  /** A run's message when no reply is at hand: to the chat that started it, else the operator's other chats. */
+  toRun(origin: RunOrigin, message: OutboundMessage, options?: { dedupeKey?: string }): Promise<SentMessage | undefined>;
+  /** Extra copies of a new approval card (the operator's preferred chat); returns what was sent. */
+  copyCard(origin: RunOrigin, card: OutboundMessage, dedupeKey: string): Promise<SentMessage[]>;
+  /** After a decision, expiry or withdrawal: every copy of the card on platforms that can edit shows it. */
+  cardDecided(approval: ApprovalRecord, text: OutboundMessage): Promise<void>;
+}
+
+/** The approvals policy as the engine asks it: a journaled verdict per effect; a denial is reported by the policy. */
+export interface EnginePolicy {
+  decide(action: ProposedAction, runId: string): Promise<PolicyVerdict>;
+}
 
 export const DEFAULT_APPROVAL_EXPIRY_HOURS = 72;
 const runStream = (runId: string): string => `run:${runId}`;
@@ -30,37 +45,41 @@ const runStream = (runId: string): string => `run:${runId}`;
 export interface EngineOptions {
   store: Store;
   logger: Logger;
-  messenger: Messenger;
+  delivery: RunDelivery;
+  /** Without one, every effect waits for the operator's approval (the safe default). */
+  policy?: EnginePolicy;
+  /** Hours before an approval expires (default 72). */
+  approvalExpiryHours?: number;
   /** Extra subscribers to engine events (the event log always gets them). */
   hooks?: EngineHook[];
-  updateCards?: CardUpdater;
-  /** Sends extra copies of a new approval card (e.g. to the operator's preferred chat); returns what was sent. */
-  copyCard?: (run: RunRecord, card: OutboundMessage, dedupeKey: string) => Promise<SentMessage[]>;
   now?: () => Date;
+  /** How long a run's lease lasts without renewal (default 30 s); tests shorten it. */
+  leaseMs?: number;
 }
 
 export class Engine implements EngineInternals {
   readonly store: Store;
-  readonly #log: Logger;
-  readonly #messenger: Messenger;
+  readonly log: Logger;
+  readonly delivery: RunDelivery;
+  readonly #policy: EnginePolicy | undefined;
+  readonly #expiryHours: number;
   readonly #hooks: EngineHook[];
-  readonly #updateCards: CardUpdater | undefined;
-  readonly #copyCard: EngineOptions['copyCard'];
   readonly #now: () => Date;
+  readonly #leases: Leases;
   readonly #workflows = new Map<string, WorkflowDefinition<unknown, unknown>>();
   readonly #locks = new Map<string, Promise<void>>();
   readonly #replies = new Map<string, Reply>();
   readonly #cancelling = new Set<string>();
-  #timer: NodeJS.Timeout | undefined;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
-    this.#log = options.logger.child({ component: 'engine' });
-    this.#messenger = options.messenger;
+    this.log = options.logger.child({ component: 'engine' });
+    this.delivery = options.delivery;
+    this.#policy = options.policy;
+    this.#expiryHours = options.approvalExpiryHours ?? DEFAULT_APPROVAL_EXPIRY_HOURS;
     this.#hooks = options.hooks ?? [];
-    this.#updateCards = options.updateCards;
-    this.#copyCard = options.copyCard;
     this.#now = options.now ?? (() => new Date());
+    this.#leases = new Leases(options.store.runs, this.log, options.leaseMs);
   }
 
   register<I, O>(workflow: WorkflowDefinition<I, O>): this {
@@ -81,9 +100,12 @@ export class Engine implements EngineInternals {
   newApprovalId(): string {
     return randomId('a');
   }
-  async approvalExpiryMs(): Promise<number> {
-    const hours = await this.store.settings.get<number>('approval.expiryHours');
-    return (typeof hours === 'number' && hours > 0 ? hours : DEFAULT_APPROVAL_EXPIRY_HOURS) * 3_600_000;
+  approvalExpiryMs(): number {
+    return this.#expiryHours * 3_600_000;
+  }
+  async decideEffect(action: ProposedAction, runId: string): Promise<PolicyVerdict> {
+    if (!this.#policy) return { outcome: 'approve', reasons: ['no approvals policy is configured, so the operator decides'] };
+    return this.#policy.decide(action, runId);
   }
   cancelRequested(runId: string): boolean {
     return this.#cancelling.has(runId);
@@ -99,24 +121,24 @@ export class Engine implements EngineInternals {
   /** Tells the log and the hooks about an engine event already written to the event log. */
   announce<K extends EventType>(type: K, data: EventDataMap[K]): void {
     const runId = (data as { runId?: string }).runId ?? 'engine';
-    this.#log.debug({ event: type, data }, 'engine event');
+    this.log.debug({ event: type, data }, 'engine event');
     for (const hook of this.#hooks) {
       try {
         hook({ type, runId, data });
       } catch (err) {
-        this.#log.warn({ err }, 'an engine hook failed');
+        this.log.warn({ err }, 'an engine hook failed');
       }
     }
   }
   async send(run: RunRecord, message: OutboundMessage, dedupeKey?: string): Promise<SentMessage | undefined> {
     const options = dedupeKey === undefined ? {} : { dedupeKey };
     const reply = this.#replies.get(run.id);
-    return reply ? reply(message, options) : this.#messenger(run.origin, message, options);
+    return reply ? reply(message, options) : this.delivery.toRun(run.origin, message, options);
   }
   async sendCard(run: RunRecord, approval: ApprovalRecord): Promise<void> {
     const card = approvalCard(approval);
     const sent = await this.send(run, card, `card:${approval.id}`);
-    const copies = this.#copyCard ? await this.#copyCard(run, card, `card:${approval.id}`).catch((err: unknown) => (this.#log.warn({ err }, 'could not copy an approval card'), [])) : [];
+    const copies = await this.delivery.copyCard(run.origin, card, `card:${approval.id}`).catch((err: unknown) => (this.log.warn({ err }, 'could not copy an approval card'), []));
     const deliveries = [sent, ...copies].flatMap((m) => (m?.ref ? [m.ref] : []));
     await this.store.approvals.update(approval.id, { deliveredAt: this.#now(), ...(deliveries.length ? { deliveries } : {}) });
   }
@@ -128,10 +150,11 @@ export class Engine implements EngineInternals {
     if (approval) await this.store.approvals.update(approvalId, { deliveries: [...(approval.deliveries ?? []), ref] });
   }
 
-  async #cardsDecided(approvalId: string): Promise<void> {
+  /** Every copy of a decided card shows the decision. */
+  async cardsDecided(approvalId: string): Promise<void> {
     const approval = await this.store.approvals.get(approvalId);
-    if (!approval || !this.#updateCards || !approval.deliveries?.length) return;
-    await this.#updateCards(approval).catch((err: unknown) => this.#log.warn({ err, approvalId }, 'updating approval cards failed'));
+    if (!approval?.deliveries?.length) return;
+    await this.delivery.cardDecided(approval, decidedCard(approval)).catch((err: unknown) => this.log.warn({ err, approvalId }, 'updating approval cards failed'));
   }
 
   // ---- Starting and running ----
@@ -153,10 +176,13 @@ export class Engine implements EngineInternals {
     return { run: (await this.store.runs.get(run.id)) ?? run, created };
   }
 
-  /** Executes a run until it suspends or finishes. One execution per run at a time. */
+  /**
+   * Executes a run until it suspends or finishes. One execution per run at a time: in this process by a chain per
+   * run, across processes by the run's lease (a run another live process holds is left to it).
+   */
   execute(runId: string, reply?: Reply): Promise<void> {
     const previous = this.#locks.get(runId) ?? Promise.resolve();
-    const next = previous.then(() => this.#withReply(runId, reply, () => this.#execute(runId)));
+    const next = previous.then(() => this.#leases.hold(runId, this.#now, () => this.#withReply(runId, reply, () => this.#execute(runId))));
     const settled = next.catch(() => undefined);
     this.#locks.set(runId, settled);
     void settled.then(() => {
@@ -211,7 +237,7 @@ export class Engine implements EngineInternals {
       return;
     }
     const unwind = signal instanceof Unwind ? signal : new Unwind('failure', errorInfo(signal));
-    if (!(signal instanceof Unwind)) this.#log.warn({ err: signal, runId: run.id }, 'workflow code threw; unwinding the run');
+    if (!(signal instanceof Unwind)) this.log.warn({ err: signal, runId: run.id }, 'workflow code threw; unwinding the run');
     const patch = { status: RunStatus.compensating, unwind: unwind.reason, updatedAt: this.#now(), ...(unwind.error ? { error: unwind.error } : {}) };
     await this.store.runs.update(run.id, patch);
     await this.#unwind({ ...run, ...patch }, workflow, await this.store.runs.steps(run.id));
@@ -223,7 +249,7 @@ export class Engine implements EngineInternals {
     try {
       await workflow.run(ctx, workflow.input.parse(run.input));
     } catch (signal) {
-      if (!(signal instanceof Frontier || signal instanceof Unwind || signal instanceof Suspend)) this.#log.debug({ err: signal }, 'replay for compensation stopped');
+      if (!(signal instanceof Frontier || signal instanceof Unwind || signal instanceof Suspend)) this.log.debug({ err: signal }, 'replay for compensation stopped');
     }
     for (const compensation of [...ctx.compensations].reverse()) {
       try {
@@ -260,8 +286,9 @@ export class Engine implements EngineInternals {
   }
 
   /**
-   * At start-up: re-executes every run that was running or unwinding when the process stopped, and every
-   * suspended run whose approval was decided just before the stop (the decision is durable, the resume was not).
+   * At start-up (and every lease period, for runs a stopped process left behind): re-executes every run that was
+   * running or unwinding, and every suspended run whose approval was decided just before the stop (the decision is
+   * durable, the resume was not). A run whose lease another live process holds is left to it.
    */
   async recover(): Promise<{ resumed: number; suspended: number }> {
     let suspended = 0;
@@ -270,12 +297,15 @@ export class Engine implements EngineInternals {
       if (approval && approval.status === 'pending') suspended++;
       else await this.store.runs.update(run.id, { status: RunStatus.running, updatedAt: this.#now(), unset: ['waitingFor'] }, [RunStatus.suspended]);
     }
-    const active = await this.store.runs.list({ statuses: [RunStatus.running, RunStatus.compensating], limit: 100_000 });
+    const active = (await this.store.runs.list({ statuses: [RunStatus.running, RunStatus.compensating], limit: 100_000 })).filter((r) => !this.#locks.has(r.id));
+    let resumed = 0;
     for (const run of active.reverse()) {
+      if (!(await this.#leases.free(run.id, this.#now))) continue;
+      resumed++;
       await this.emit('run.resumed', { runId: run.id, reason: 'restart' });
-      this.execute(run.id).catch((err: unknown) => this.#log.error({ err, runId: run.id }, 'resuming a run failed'));
+      this.execute(run.id).catch((err: unknown) => this.log.error({ err, runId: run.id }, 'resuming a run failed'));
     }
-    return { resumed: active.length, suspended };
+    return { resumed, suspended };
   }
 
   /** Waits until every execution under way has settled (tests, shutdown). */
@@ -283,35 +313,37 @@ export class Engine implements EngineInternals {
     while (this.#locks.size > 0) await Promise.all([...this.#locks.values()]);
   }
 
-  startTimers(intervalMs = 30_000): void {
-    this.#timer = setInterval(() => {
-      this.expireDue().catch((err: unknown) => this.#log.error({ err }, 'expiring approvals failed'));
-    }, intervalMs);
-    this.#timer.unref();
-  }
-
-  stopTimers(): void {
-    clearInterval(this.#timer);
+  /** The engine's periodic work, for the process's timer list (src/scheduling/timers.ts). */
+  timers(): { name: string; everyMs: number; run: () => Promise<unknown> }[] {
+    return [
+      { name: 'approval expiry', everyMs: 30_000, run: () => this.expireDue() },
+      { name: 'orphaned runs', everyMs: this.#leases.periodMs, run: () => this.recover() },
+    ];
   }
 
   /** Ends approvals past their expiry as "expired" and resumes their runs. */
   async expireDue(): Promise<number> {
-    const now = this.#now();
     let expired = 0;
     for (const approval of await this.store.approvals.listPending(1000)) {
-      if (approval.expiresAt > now) continue;
-      if (await this.store.approvals.decide(approval.id, { status: 'expired', by: 'system', via: 'expiry', at: now })) {
-        expired++;
-        await this.resumeAfterDecision(approval, 'expired', 'system', 'expiry');
-      }
+      const result = await applySignal(this, { kind: 'expire', approvalId: approval.id }, { by: 'system', via: 'expiry' });
+      if (result.status === 'applied') expired++;
     }
     return expired;
   }
 
-  /** Records a decision's event and resumes the run it suspended. */
+  /**
+   * The one way in for a waiting run: an approval decided or edited, a review remedy, a cancel. The engine checks
+   * the signal against the run's state (a second tap, a late tap or a tap elsewhere is an ordinary case), answers
+   * on `from.reply` (or the run's chat), and resumes the run.
+   */
+  signal(signal: Signal, from: SignalFrom): Promise<SignalResult> {
+    return applySignal(this, signal, from);
+  }
+
+  /** Records a decision's event, updates the cards and resumes the run it suspended. */
   async resumeAfterDecision(approval: ApprovalRecord, decision: string, by: string, via: string, reply?: Reply): Promise<void> {
     await this.emit('approval.decided', { runId: approval.runId, approvalId: approval.id, decision, by, via });
-    await this.#cardsDecided(approval.id);
+    await this.cardsDecided(approval.id);
     const resumed = { runId: approval.runId, reason: `approval ${decision}` };
     const patch = { status: RunStatus.running, updatedAt: this.#now(), unset: ['waitingFor' as const] };
     if (await this.store.runs.update(approval.runId, patch, [RunStatus.suspended], this.eventFor('run.resumed', resumed))) this.announce('run.resumed', resumed);
@@ -324,7 +356,7 @@ export class Engine implements EngineInternals {
     if (!run || FINISHED.includes(run.status)) return run;
     this.#cancelling.add(runId);
     if (run.waitingFor && (await this.store.approvals.decide(run.waitingFor, { status: 'cancelled', by: 'operator', via: 'cancel', at: this.#now() }))) {
-      await this.#cardsDecided(run.waitingFor);
+      await this.cardsDecided(run.waitingFor);
     }
     const status = run.status === RunStatus.running ? RunStatus.running : RunStatus.compensating;
     await this.store.runs.update(runId, { status, unwind: 'cancel', updatedAt: this.#now(), unset: ['waitingFor', 'review'] });

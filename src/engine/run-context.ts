@@ -5,7 +5,7 @@ import pRetry, { AbortError } from 'p-retry';
 import type { OutboundMessage } from '../domain/messages.ts';
 import type { ApprovalRecord, RunRecord, StepRecord } from '../ports/engine-store.ts';
 import { errorInfo, Frontier, NeedsReview, Suspend, Unwind } from './signals.ts';
-import { isRetriable, type ApprovalOutcome, type ApprovalRequest, type StepInfo, type StepOptions, type WorkflowContext } from './workflow.ts';
+import { isRetriable, type ActOutcome, type ApprovalOutcome, type ApprovalRequest, type Effect, type StepInfo, type StepOptions, type WorkflowContext } from './workflow.ts';
 import type { EngineInternals } from './internals.ts';
 
 interface Compensation {
@@ -51,6 +51,17 @@ export class RunContext implements WorkflowContext {
     const { compensate } = options;
     if (compensate) this.compensations.push({ stepId: id, run: () => this.#compensate(id, (info) => compensate(result, info)) });
     return result;
+  }
+
+  async act<T>(id: string, effect: Effect<T>): Promise<ActOutcome<T>> {
+    const verdict = await this.step(effect.steps?.policy ?? `${id}:policy`, () => this.#engine.decideEffect(effect.action, this.runId));
+    if (verdict.outcome === 'deny') return { status: 'denied', reasons: verdict.reasons };
+    // "allow" is the operator's standing approval, written in their approvals policy.
+    const approval = verdict.outcome === 'approve' ? await this.approval(effect.steps?.approval ?? `${id}:approval`, { card: effect.card }) : undefined;
+    if (approval && approval.decision !== 'approved') return { status: approval.decision, approval };
+    const options: StepOptions<T> = { ...effect.options, ...(effect.compensate ? { compensate: effect.compensate } : {}) };
+    const result = await this.step(id, (info) => effect.run(approval ? { ...info, approval } : info), options);
+    return approval ? { status: 'done', result, approval } : { status: 'done', result };
   }
 
   async say(id: string, message: OutboundMessage | string): Promise<void> {
@@ -156,7 +167,7 @@ export class RunContext implements WorkflowContext {
       const now = engine.now();
       approval = {
         id: engine.newApprovalId(), runId: this.runId, stepId: id, status: 'pending', card: request.card,
-        createdAt: now, expiresAt: new Date(now.getTime() + (request.expiresInMs ?? (await engine.approvalExpiryMs()))),
+        createdAt: now, expiresAt: new Date(now.getTime() + (request.expiresInMs ?? engine.approvalExpiryMs())),
       } satisfies ApprovalRecord;
       await engine.store.approvals.create(approval);
       await engine.store.runs.saveStep({ runId: this.runId, stepId: id, seq: this.#nextSeq++, kind: 'approval', status: 'started', failures: 0, idempotencyKey: `${this.runId}:${id}`, startedAt: now });

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { SoloError } from '../domain/errors.ts';
 import type { OutboundMessage } from '../domain/messages.ts';
+import type { ProposedAction } from '../policy/approvals.ts';
 import type { ApprovalCard, RunOrigin } from '../ports/engine-store.ts';
 
 export interface StepInfo {
@@ -46,9 +47,39 @@ export interface ApprovalOutcome {
   text?: string;
 }
 
+/**
+ * An effect on the world (record an invoice, send an email, create an event), declared in one place: what the
+ * policy judges, what the operator sees when the policy asks for approval, the call itself and its undo.
+ */
+export interface Effect<T> {
+  /** What the approvals policy decides on (kind, amount, recipients, agent, untrusted). */
+  action: ProposedAction;
+  /** The approval card, when the policy asks for the operator's approval. */
+  card: ApprovalCard;
+  /** The call, with the step's idempotency key (hand it to the connector) and the approval, if one was asked. */
+  run: (info: StepInfo & { approval?: ApprovalOutcome }) => Promise<T>;
+  /** Undoes the effect when the run is cancelled or a later step fails for good. */
+  compensate?: (result: T, info: StepInfo) => Promise<void>;
+  /** Retries and timeout of the call. */
+  options?: Omit<StepOptions<T>, 'compensate'>;
+  /** Step ids of the policy verdict and the approval (default `<id>:policy`, `<id>:approval`). */
+  steps?: { policy?: string; approval?: string };
+}
+
+export type ActOutcome<T> =
+  | { status: 'done'; result: T; approval?: ApprovalOutcome }
+  | { status: 'denied'; reasons: string[] }
+  | { status: 'rejected' | 'expired'; approval: ApprovalOutcome };
+
 export interface WorkflowContext {
   readonly runId: string;
   readonly origin: RunOrigin;
+  /**
+   * An effect step: the policy's verdict (journaled, so a policy edit mid-run changes nothing), the operator's
+   * approval when the policy asks for it, then the call with its idempotency key and compensation. Denied or not
+   * approved, the call is never made.
+   */
+  act<T>(id: string, effect: Effect<T>): Promise<ActOutcome<T>>;
   /** Runs `fn` once for this run (journaled), with retries, timeout and optional compensation. Results must be JSON. */
   step<T>(id: string, fn: (info: StepInfo) => Promise<T>, options?: StepOptions<T>): Promise<T>;
   /** Sends the operator an approval card and suspends the run until it is decided (or expires). */

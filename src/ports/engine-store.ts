@@ -97,6 +97,16 @@ export interface RunStore {
   steps(runId: string): Promise<StepRecord[]>;
   /** Inserts or replaces the step (runId, stepId); `event` as in `update`. */
   saveStep(step: StepRecord, event?: NewEvent): Promise<void>;
+  /**
+   * Takes or renews the lease on executing a run, until `until`: granted when nobody holds it, the lease has
+   * expired (its `until` is not after `now`), `owner` holds it already, or `takeOver` names the current holder.
+   * Atomic: of two owners asking at once, one gets it. When refused, says who holds it.
+   */
+  lease(runId: string, owner: string, until: Date, now: Date, takeOver?: string): Promise<{ ok: true } | { ok: false; holder: string }>;
+  /** The owner of an unexpired lease, if any. */
+  leaseHolder(runId: string, now: Date): Promise<string | undefined>;
+  /** Gives the lease up (only `owner`'s). */
+  release(runId: string, owner: string): Promise<void>;
 }
 
 export const ApprovalStatus = {

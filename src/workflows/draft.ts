@@ -1,14 +1,11 @@
 // Draft → approve → hand to outreach. The draft agent writes (a journaled step: a crash never pays for the same
 // draft twice); a budget that would be exceeded suspends the run on an "approve overspend?" card instead of
-// spending; the operator approves, edits or rejects the draft on a card that carries it; the send itself is the
-// outreach agent's write action, checked against the approval policy before anything leaves.
+// spending; the send is the outreach agent's effect step: the approvals policy judges it, the operator approves,
+// edits or rejects the draft on a card that carries it, and nothing leaves before.
 
 import { z } from 'zod';
-import { newEvent } from '../domain/events.ts';
 import { NonRetriableError, defineWorkflow, type WorkflowContext } from '../engine/workflow.ts';
-import { report, runAgent, type AgentDeps } from '../agents/runner.ts';
-import { violationFromDecision } from '../policy/violations.ts';
-import { decide } from '../policy/approvals.ts';
+import { runAgent, type AgentDeps } from '../agents/runner.ts';
 import { usd as formatUsd } from '../observability/costs.ts';
 
 export const draftInput = z.object({
@@ -86,35 +83,29 @@ export function draftWorkflow(deps: () => AgentDeps) {
       if (!step || step.status !== 'ok') throw new NonRetriableError('The budget kept blocking the draft after three approved overspends.');
       const { draft } = step;
       const to = draft.to ?? input.client ?? 'recipient to confirm';
-      const decision = await ctx.approval('send', {
+      const sent = await ctx.act('deliver', {
+        action: { kind: 'email.send', recipients: /@/.test(to) ? [to] : [], agent: 'outreach' },
         card: {
           title: `Email to ${to}: ${draft.subject}`,
           details: [`To: ${to}`, `Subject: ${draft.subject}`, `Written by the draft agent (prompt ${step.promptVersion}), cost ${formatUsd(step.costUsd)}`],
           text: draft.body,
         },
+        // Until a mail connector is set up, the approved text is the effect: it stays in the run's journal.
+        run: async ({ approval }) => ({ body: approval?.text ?? draft.body }),
+        // The approval step id runs of this workflow have journaled since before effect steps existed.
+        steps: { approval: 'send' },
       });
-      if (decision.decision !== 'approved') {
-        await ctx.say('tell-not-sent', `The draft "${draft.subject}" was not sent (${decision.decision}).`);
-        return { status: decision.decision, subject: draft.subject };
-      }
-      const body = decision.text ?? draft.body;
-      const verdict = await ctx.step('send-policy', async () => {
-        const d = deps();
-        const action = { kind: 'email.send', recipients: /@/.test(to) ? [to] : [], agent: 'outreach', approved: true };
-        const result = decide(action, d.policies.current());
-        await report(d, violationFromDecision(action, result, ctx.runId));
-        await d.store.events.append(
-          newEvent('action.proposed', `run:${ctx.runId}`, { runId: ctx.runId, agent: 'outreach', action: 'email.send', outcome: result.outcome, reasons: result.reasons, untrusted: false }),
-        );
-        return { outcome: result.outcome, reasons: result.reasons };
-      });
-      if (verdict.outcome === 'deny') {
-        await ctx.say('tell-denied', `Approved, but policy does not allow this email: ${verdict.reasons.join('; ')}.`);
+      if (sent.status === 'denied') {
+        await ctx.say('tell-denied', `Policy does not allow this email, so it was not sent: ${sent.reasons.join('; ')}.`);
         return { status: 'denied', subject: draft.subject };
+      }
+      if (sent.status !== 'done') {
+        await ctx.say('tell-not-sent', `The draft "${draft.subject}" was not sent (${sent.status}).`);
+        return { status: sent.status, subject: draft.subject };
       }
       await ctx.say(
         'tell-approved',
-        `Approved: "${draft.subject}" to ${to} (${body.length} characters). Outreach sends it once a mail connector is set up; until then the approved text stays in run ${ctx.runId}.`,
+        `Approved: "${draft.subject}" to ${to} (${sent.result.body.length} characters). Outreach sends it once a mail connector is set up; until then the approved text stays in run ${ctx.runId}.`,
       );
       return { status: 'approved', subject: draft.subject };
     },

@@ -1,6 +1,7 @@
 // The Discord channel with the real discord.js client against the fake Discord (REST + gateway on 127.0.0.1),
 // a real SQLite store and the real conductor. Replies are asserted on the REST calls the fake recorded.
 
+import { nullDelivery } from '../support/delivery.ts';
 import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import { Writable } from 'node:stream';
@@ -92,7 +93,7 @@ describe('Discord channel', { timeout: 20_000 }, () => {
       .command({ name: 'long', description: 'a long answer', run: async (ctx) => void (await ctx.reply({ text: longText, buttons: [{ label: 'More', data: 'more:1' }] })) });
     const config = loadConfig({ DATA_DIR: store.location, LOG_LEVEL: 'silent' });
     channel = new DiscordChannel({ token: fake.token, apiUrl: fake.apiUrl, guildChannelId: fake.guildChannel.id, logger: log.logger, deferAfterMs: 1000 });
-    const engine = new Engine({ store, logger: log.logger, messenger: async () => {} });
+    const engine = new Engine({ store, logger: log.logger, delivery: nullDelivery });
     conductor = new Conductor(testServices({ store, engine, logger: log.logger, config, startedAt: new Date(), version: 'test', channels: () => [channel] }), registry);
     await channel.start(conductor);
   });

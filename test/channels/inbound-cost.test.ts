@@ -3,6 +3,7 @@
 // operator's last chat is remembered with no settings read for a chat already remembered. Real conductor, real
 // SQLite store; the store's methods are wrapped only to count calls, their results are the store's own.
 
+import { nullDelivery } from '../support/delivery.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
@@ -58,7 +59,7 @@ describe('inbound chain: group commit and the last-chat memo', () => {
       return true;
     });
     const config = loadConfig({ DATA_DIR: store.location, LOG_LEVEL: 'silent' });
-    const engine = new Engine({ store, logger, messenger: async () => {} });
+    const engine = new Engine({ store, logger, delivery: nullDelivery });
     conductor = new Conductor(testServices({ store, engine, logger, config, startedAt: new Date(), version: 'test', channels: () => [channel] }), registry);
   });
   after(() => store.close());

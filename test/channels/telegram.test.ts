@@ -2,6 +2,7 @@
 // real conductor. Waiting is done on recorded calls, never on the clock. grammY handles polled updates one at a
 // time, in order, so "the operator's next message was answered" proves that everything sent before it was handled.
 
+import { nullDelivery } from '../support/delivery.ts';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
@@ -30,7 +31,7 @@ async function makeConductor(channels: () => Channel[]): Promise<{ store: Sqlite
   await store.init();
   await store.identities.upsert({ channel: 'telegram', externalId: String(OPERATOR.id), label: 'Olga', linkedAt: new Date(), via: 'config' });
   const config = loadConfig({ DATA_DIR: store.location, LOG_LEVEL: 'silent' });
-  const engine = new Engine({ store, logger, messenger: async () => {} });
+  const engine = new Engine({ store, logger, delivery: nullDelivery });
   const conductor = new Conductor(testServices({ store, engine, logger, config, startedAt: new Date(), version: 'test', channels }), registerMemoryCommands(registerBuiltins(new Registry())));
   return { store, conductor };
 }

@@ -1,6 +1,7 @@
 // The conductor with a real store and a small in-memory channel (a real Channel implementation that records
 // what it delivers), for what the web chat cannot show: strangers, failures inside a command.
 
+import { nullDelivery } from '../support/delivery.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Writable } from 'node:stream';
@@ -34,7 +35,7 @@ describe('conductor', () => {
       .command({ name: 'boom', description: 'fails', run: async () => { throw new Error('database exploded: secret detail'); } })
       .command({ name: 'picky', description: 'refuses politely', run: async () => { throw new SoloError('bad_client', 'No client called Foo; /clients lists them.'); } });
     const config = loadConfig({ DATA_DIR: store.location, LOG_LEVEL: 'silent' });
-    const engine = new Engine({ store, logger, messenger: async () => {} });
+    const engine = new Engine({ store, logger, delivery: nullDelivery });
     conductor = new Conductor(testServices({ store, engine, logger, config, startedAt: new Date(), version: 'test', channels: () => [channel] }), registerMemoryCommands(registry));
   });
   after(() => store.close());

@@ -1,6 +1,7 @@
 // A real engine on a real SQLite file, with a message sink standing in for the channel (it records what the
 // engine sends). `restart()` builds a fresh Engine on the same file, as a process restart would.
 
+import { recordingDelivery } from '../support/delivery.ts';
 import { pino } from 'pino';
 import type { OutboundMessage } from '../../src/domain/messages.ts';
 import { Engine } from '../../src/engine/engine.ts';
@@ -24,7 +25,7 @@ export async function harness(workflows: AnyWorkflow[], now?: () => Date): Promi
   await store.init();
   const sent: OutboundMessage[] = [];
   const make = () => {
-    const engine = new Engine({ store, logger: pino({ level: 'silent' }), messenger: async (_origin, message) => void sent.push(message), ...(now ? { now } : {}) });
+    const engine = new Engine({ store, logger: pino({ level: 'silent' }), delivery: recordingDelivery(sent), ...(now ? { now } : {}) });
     for (const w of workflows) engine.register(w as WorkflowDefinition<unknown, unknown>);
     return engine;
   };

@@ -2,6 +2,7 @@
 // an update has been fully handled (its replies posted), so that nothing waits on a clock. Used by
 // test/channels/slack.test.ts (Socket Mode) and slack-http.test.ts (HTTP mode).
 
+import { nullDelivery } from './delivery.ts';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before } from 'node:test';
@@ -85,7 +86,7 @@ export async function startCore(current: () => Channel | undefined): Promise<Cor
     const c = current();
     return c ? [c] : [];
   };
-  const engine = new Engine({ store, logger, messenger: async () => {} });
+  const engine = new Engine({ store, logger, delivery: nullDelivery });
   const conductor = new Conductor(testServices({ store, engine, logger, config, startedAt: new Date(), version: 'test', channels }), registerMemoryCommands(registerBuiltins(new Registry())));
   return { store, recorder: new Recorder(conductor), logger, logs };
 }

@@ -67,11 +67,19 @@ const none = (limit: number): boolean => limit <= 0;
 const runId = (id: string): ObjectId => keyId(`run:${id}`);
 const stepKey = (step: { runId: string; stepId: string }): ObjectId => keyId(`step:${step.runId}:${step.stepId}`);
 const approvalId = (id: string): ObjectId => keyId(`approval:${id}`);
+const leaseId = (id: string): ObjectId => keyId(`lease:${id}`);
 const invoiceId = (number: number): ObjectId => keyId(`invoice:${number}`);
+
+interface LeaseDoc {
+  _id: ObjectId;
+  owner: string;
+  until: Date;
+}
 
 export class MongoRunStore implements RunStore {
   readonly #runs: Collection<Doc<RunRecord>>;
   readonly #steps: Collection<Doc<StepRecord>>;
+  readonly #leases: Collection<LeaseDoc>;
   readonly #events: EventLog;
 
   /** Without multi-document transactions, a journal write and its audit event are two writes, journal first. */
@@ -79,6 +87,7 @@ export class MongoRunStore implements RunStore {
     this.#events = events;
     this.#runs = db.collection<Doc<RunRecord>>('runs');
     this.#steps = db.collection<Doc<StepRecord>>('steps');
+    this.#leases = db.collection<LeaseDoc>('run_leases');
   }
 
   async init(): Promise<void> {
@@ -148,6 +157,28 @@ export class MongoRunStore implements RunStore {
         if (!isDuplicateId(err) || attempt >= 2) throw err;
       }
     }
+  }
+
+  // A lease is one document per run, _id derived from the run id: taking it is an upsert whose filter holds only
+  // while the lease is free to take, so when it is not, the upsert's insert hits the existing _id and fails.
+  async lease(runId: string, owner: string, until: Date, now: Date, takeOver?: string): Promise<{ ok: true } | { ok: false; holder: string }> {
+    const _id = leaseId(runId);
+    const owners = takeOver === undefined ? [owner] : [owner, takeOver];
+    try {
+      await this.#leases.updateOne({ _id, $or: [{ until: { $lte: now } }, { owner: { $in: owners } }] }, { $set: { owner, until } }, { upsert: true });
+      return { ok: true };
+    } catch (err) {
+      if (!isDuplicateId(err)) throw err;
+      return { ok: false, holder: (await this.#leases.findOne({ _id }))?.owner ?? '' };
+    }
+  }
+
+  async leaseHolder(runId: string, now: Date): Promise<string | undefined> {
+    return (await this.#leases.findOne({ _id: leaseId(runId), until: { $gt: now } }))?.owner;
+  }
+
+  async release(runId: string, owner: string): Promise<void> {
+    await this.#leases.deleteOne({ _id: leaseId(runId), owner });
   }
 }
 

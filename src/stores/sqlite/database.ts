@@ -40,6 +40,12 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE INDEX IF NOT EXISTS runs_status ON runs (status, created_at);
 CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at);
 
+CREATE TABLE IF NOT EXISTS run_leases (
+  run_id TEXT PRIMARY KEY,
+  owner  TEXT NOT NULL,
+  until  INTEGER NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS steps (
   run_id  TEXT NOT NULL,
   step_id TEXT NOT NULL,

@@ -90,6 +90,28 @@ export class SqliteRunStore implements RunStore {
     statement(this.#db, 'INSERT INTO steps (run_id, step_id, seq, doc) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, step_id) DO UPDATE SET seq = excluded.seq, doc = excluded.doc')
       .run(step.runId, step.stepId, step.seq, JSON.stringify(step));
   }
+
+  // One statement each: SQLite serialises writers across processes, so two owners asking at once cannot both win.
+  async lease(runId: string, owner: string, until: Date, now: Date, takeOver?: string): Promise<{ ok: true } | { ok: false; holder: string }> {
+    const result = statement(
+      this.#db,
+      `INSERT INTO run_leases (run_id, owner, until) VALUES (?, ?, ?)
+       ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
+       WHERE run_leases.until <= ? OR run_leases.owner = ? OR run_leases.owner = ?`,
+    ).run(runId, owner, until.getTime(), now.getTime(), owner, takeOver ?? owner);
+    if (result.changes === 1) return { ok: true };
+    const row = statement(this.#db, 'SELECT owner FROM run_leases WHERE run_id = ?').get(runId) as { owner: string } | undefined;
+    return { ok: false, holder: row?.owner ?? '' };
+  }
+
+  async leaseHolder(runId: string, now: Date): Promise<string | undefined> {
+    const row = statement(this.#db, 'SELECT owner FROM run_leases WHERE run_id = ? AND until > ?').get(runId, now.getTime()) as { owner: string } | undefined;
+    return row?.owner;
+  }
+
+  async release(runId: string, owner: string): Promise<void> {
+    statement(this.#db, 'DELETE FROM run_leases WHERE run_id = ? AND owner = ?').run(runId, owner);
+  }
 }
 
 export class SqliteApprovalStore implements ApprovalStore {
