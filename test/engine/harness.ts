@@ -4,7 +4,7 @@
 import { recordingDelivery } from '../support/delivery.ts';
 import { pino } from 'pino';
 import type { OutboundMessage } from '../../src/domain/messages.ts';
-import { Engine } from '../../src/engine/engine.ts';
+import { Engine, type EnginePolicy } from '../../src/engine/engine.ts';
 import type { AnyWorkflow, WorkflowDefinition } from '../../src/engine/workflow.ts';
 import { SqliteStore } from '../../src/stores/sqlite/index.ts';
 import { tempDir } from '../support/app.ts';
@@ -19,13 +19,13 @@ export interface Harness {
 
 export const origin = { channel: 'web', chatId: 'operator' };
 
-export async function harness(workflows: AnyWorkflow[], now?: () => Date): Promise<Harness> {
+export async function harness(workflows: AnyWorkflow[], now?: () => Date, policy?: EnginePolicy): Promise<Harness> {
   const dir = tempDir('solo-engine-');
   let store = new SqliteStore(dir);
   await store.init();
   const sent: OutboundMessage[] = [];
   const make = () => {
-    const engine = new Engine({ store, logger: pino({ level: 'silent' }), delivery: recordingDelivery(sent), ...(now ? { now } : {}) });
+    const engine = new Engine({ store, logger: pino({ level: 'silent' }), delivery: recordingDelivery(sent), ...(now ? { now } : {}), ...(policy ? { policy } : {}) });
     for (const w of workflows) engine.register(w as WorkflowDefinition<unknown, unknown>);
     return engine;
   };

@@ -128,4 +128,26 @@ export function engineContract(getStore: () => Store, it: (title: string, fn: ()
     assert.equal(list.find((i) => i.number === second.invoice.number)?.description, 'workshop');
     assert.ok(list[0]?.createdAt instanceof Date);
   });
+
+  it('leases a run to one owner at a time; expiry, renewal, release and take-over', async () => {
+    const store = getStore();
+    const t0 = new Date('2030-01-01T00:00:00Z');
+    const at = (ms: number) => new Date(t0.getTime() + ms);
+    const race = await Promise.all(['p1', 'p2', 'p3'].map((owner) => store.runs.lease('lease-1', owner, at(30_000), t0)));
+    assert.equal(race.filter((r) => r.ok).length, 1, 'exactly one of three owners asking at once gets it');
+    const winner = ['p1', 'p2', 'p3'][race.findIndex((r) => r.ok)] ?? '';
+    const loser = winner === 'p1' ? 'p2' : 'p1';
+    assert.deepEqual(await store.runs.lease('lease-1', loser, at(40_000), at(1000)), { ok: false, holder: winner });
+    assert.equal(await store.runs.leaseHolder('lease-1', at(1000)), winner);
+    assert.deepEqual(await store.runs.lease('lease-1', winner, at(60_000), at(20_000)), { ok: true }, 'the holder renews');
+    assert.equal((await store.runs.lease('lease-1', loser, at(90_000), at(45_000))).ok, false, 'renewed: not expired at 45 s');
+    assert.deepEqual(await store.runs.lease('lease-1', loser, at(120_000), at(45_000), winner), { ok: true }, 'taken over by naming the holder');
+    await store.runs.release('lease-1', winner);
+    assert.equal(await store.runs.leaseHolder('lease-1', at(50_000)), loser, 'a release by someone else changes nothing');
+    assert.equal(await store.runs.leaseHolder('lease-1', at(120_000)), undefined, 'expired');
+    assert.deepEqual(await store.runs.lease('lease-1', winner, at(200_000), at(120_000)), { ok: true }, 'an expired lease is free');
+    await store.runs.release('lease-1', winner);
+    assert.equal(await store.runs.leaseHolder('lease-1', at(120_001)), undefined);
+    assert.deepEqual(await store.runs.lease('lease-1', 'p9', at(130_000), at(120_001)), { ok: true }, 'a released lease is free');
+  });
 }

@@ -159,18 +159,27 @@ export class MongoRunStore implements RunStore {
     }
   }
 
-  // A lease is one document per run, _id derived from the run id: taking it is an upsert whose filter holds only
-  // while the lease is free to take, so when it is not, the upsert's insert hits the existing _id and fails.
+  // A lease is one document per run, _id derived from the run id. Taking a free lease is an insert (the _id makes
+  // it unique); taking an expired, own or named one is an update whose filter holds only then. Both are atomic
+  // single-document writes. (Not one upsert: the test emulator reports an upsert's _id collision with a generic
+  // code, and a real server's answer is the same either way.)
   async lease(runId: string, owner: string, until: Date, now: Date, takeOver?: string): Promise<{ ok: true } | { ok: false; holder: string }> {
     const _id = leaseId(runId);
     const owners = takeOver === undefined ? [owner] : [owner, takeOver];
-    try {
-      await this.#leases.updateOne({ _id, $or: [{ until: { $lte: now } }, { owner: { $in: owners } }] }, { $set: { owner, until } }, { upsert: true });
-      return { ok: true };
-    } catch (err) {
-      if (!isDuplicateId(err)) throw err;
-      return { ok: false, holder: (await this.#leases.findOne({ _id }))?.owner ?? '' };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.#leases.insertOne({ _id, owner, until });
+        return { ok: true };
+      } catch (err) {
+        if (!isDuplicateId(err)) throw err;
+      }
+      const taken = await this.#leases.updateOne({ _id, $or: [{ until: { $lte: now } }, { owner: { $in: owners } }] }, { $set: { owner, until } });
+      if (taken.matchedCount === 1) return { ok: true };
+      const holder = (await this.#leases.findOne({ _id }))?.owner;
+      if (holder !== undefined) return { ok: false, holder };
+      // Released between the two writes: try again.
     }
+    return { ok: false, holder: '' };
   }
 
   async leaseHolder(runId: string, now: Date): Promise<string | undefined> {
