@@ -1,13 +1,16 @@
 // Commands and buttons for durable runs: /invoice, /invoices, /currency, /runs, /run, /approvals, /cancel,
-// and the Approve / Reject / Edit and review-remedy buttons.
+// and the Approve / Reject / Edit, review-remedy and "which invoice did you mean?" buttons.
 
 import { stableId } from '../domain/ids.ts';
-import { formatMoney, isCurrency, parseAmount } from '../domain/money.ts';
+import { currencyOf, DOLLAR, formatMoney } from '../domain/money.ts';
 import { truncate } from '../domain/text.ts';
 import { approvalCard, decidedCard, APPROVAL_ACTION, REVIEW_ACTION } from '../engine/cards.ts';
 import type { InboundContext } from '../inbound/context.ts';
 import type { RunRecord } from '../ports/engine-store.ts';
+import { entityKey } from '../memory/entities.ts';
 import { invoiceNumber, type InvoiceInput } from '../workflows/invoice.ts';
+import { ask, take, type ChoiceRules } from './choices.ts';
+import { describeReading, readInvoiceArgs } from './invoice-args.ts';
 import type { Registry } from './registry.ts';
 import { formatTimeline, describeStatus, ago } from './run-format.ts';
 
@@ -15,18 +18,36 @@ const DEFAULT_CURRENCY = 'EUR';
 const editKey = (ctx: InboundContext): string => `pending-edit:${ctx.event.channel}:${ctx.event.chatId}`;
 const who = (ctx: InboundContext): string => `${ctx.event.channel}:${ctx.event.senderId}`;
 
-/** `<client words> <amount> [description]`: the client is everything before the first amount. */
-export function parseInvoiceArgs(args: string, currency: string): InvoiceInput | string {
-  const words = args.split(/\s+/).filter(Boolean);
-  const usage = 'Usage: /invoice <client> <amount> [description], e.g. /invoice Acme Corp 1200 March workshop';
-  if (words.length < 2) return usage;
-  const at = words.findIndex((w, i) => i > 0 && /^[€$£]?\d/.test(w));
-  if (at === -1) return `I couldn't find an amount in that. ${usage}`;
-  const amountMinor = parseAmount(words[at] ?? '');
-  if (amountMinor === undefined) return `I couldn't read "${words[at]}" as an amount; write it like 1200 or 1,200.50.`;
-  const description = words.slice(at + 1).join(' ');
-  return { client: words.slice(0, at).join(' '), amountMinor, currency, ...(description ? { description } : {}) };
+const INVOICE_CHOICE = 'iv';
+
+async function startInvoice(ctx: InboundContext, input: InvoiceInput, runId: string): Promise<void> {
+  await ctx.services.engine.start('invoice', input, { id: runId, origin: { channel: ctx.event.channel, chatId: ctx.event.chatId }, reply: ctx.reply });
 }
+
+async function invoice(ctx: InboundContext, args: string): Promise<void> {
+  const currency = (await ctx.services.store.settings.get<string>('currency')) ?? DEFAULT_CURRENCY;
+  const { memory } = ctx.services;
+  const parsed = readInvoiceArgs(args, { currency, isKnownClient: (name) => memory.entityName(entityKey('client', name)) !== undefined });
+  if ('error' in parsed) return void (await ctx.reply(parsed.error));
+  const { readings } = parsed;
+  if (readings.length === 1) {
+    // The run id comes from the update: a redelivered /invoice finds its run instead of starting a second.
+    return startInvoice(ctx, readings[0]!, stableId('r', `${ctx.event.channel}:${ctx.event.chatId}:${ctx.event.id}`));
+  }
+  await ask(ctx, INVOICE_CHOICE, {
+    text: `I can read that ${readings.length} ways. Which invoice did you mean?\n${readings.map((r, i) => `${i + 1}. ${describeReading(r)}`).join('\n')}`,
+    options: readings,
+    buttons: readings.map((r, i) => ({ label: `${i + 1}. ${describeReading(r)}`, choice: String(i) })),
+  });
+}
+
+const invoiceChoice: ChoiceRules<InvoiceInput[]> = {
+  valid: (choice, readings) => /^\d$/.test(choice) && Number(choice) < readings.length,
+  describe: (choice, readings) => {
+    const r = readings[Number(choice)];
+    return r ? `the invoice to ${describeReading(r)}` : 'another choice';
+  },
+};
 
 async function findRun(ctx: InboundContext, arg: string): Promise<RunRecord | null> {
   const id = arg.trim();
@@ -41,6 +62,7 @@ async function findRun(ctx: InboundContext, arg: string): Promise<RunRecord | nu
 
 async function decide(ctx: InboundContext, approvalId: string, choice: string): Promise<void> {
   const { store, engine } = ctx.services;
+  if (choice !== 'y' && choice !== 'n' && choice !== 'e') return void (await ctx.reply('That button is not Approve, Reject or Edit, so nothing was decided.'));
   const approval = await store.approvals.get(approvalId);
   if (!approval) return void (await ctx.reply('That approval is not known here any more; /approvals lists what is waiting.'));
   if (approval.status !== 'pending') return void (await ctx.reply(`Already decided — ${decidedCard(approval).text} Nothing more to do.`));
@@ -72,14 +94,7 @@ export function registerRunCommands(registry: Registry): Registry {
       name: 'invoice',
       usage: '<client> <amount> [description]',
       description: 'draft an invoice for approval',
-      run: async (ctx, args) => {
-        const currency = (await ctx.services.store.settings.get<string>('currency')) ?? DEFAULT_CURRENCY;
-        const input = parseInvoiceArgs(args, currency);
-        if (typeof input === 'string') return void (await ctx.reply(input));
-        // The run id comes from the update: a redelivered /invoice finds its run instead of starting a second.
-        const id = stableId('r', `${ctx.event.channel}:${ctx.event.chatId}:${ctx.event.id}`);
-        await ctx.services.engine.start('invoice', input, { id, origin: { channel: ctx.event.channel, chatId: ctx.event.chatId }, reply: ctx.reply });
-      },
+      run: invoice,
     })
     .command({
       name: 'invoices',
@@ -96,9 +111,11 @@ export function registerRunCommands(registry: Registry): Registry {
       usage: '[code]',
       description: 'show or set the currency for new invoices',
       run: async (ctx, args) => {
-        const code = args.trim().toUpperCase();
-        if (!code) return void (await ctx.reply(`New invoices use ${(await ctx.services.store.settings.get<string>('currency')) ?? DEFAULT_CURRENCY}.`));
-        if (!isCurrency(code)) return void (await ctx.reply('Give a three-letter currency code, e.g. /currency USD.'));
+        const written = args.trim();
+        if (!written) return void (await ctx.reply(`New invoices use ${(await ctx.services.store.settings.get<string>('currency')) ?? DEFAULT_CURRENCY}.`));
+        const code = currencyOf(written);
+        if (code === DOLLAR) return void (await ctx.reply('A bare $ could be USD, CAD, AUD and more; give the code, e.g. /currency USD.'));
+        if (!code) return void (await ctx.reply(`"${truncate(written, 20)}" is not an ISO 4217 currency code; give one such as USD, EUR or GBP.`));
         await ctx.services.store.settings.set('currency', code);
         await ctx.reply(`New invoices will use ${code}.`);
       },
@@ -146,6 +163,14 @@ export function registerRunCommands(registry: Registry): Registry {
         const after = await ctx.services.engine.cancel(run.id, ctx.reply);
         if (after?.status === 'needs_review') return;
         await ctx.reply(`Run ${run.id}: ${after ? describeStatus(after) : 'gone'}.`);
+      },
+    })
+    .action({
+      name: INVOICE_CHOICE,
+      run: async (ctx, arg) => {
+        const picked = await take(ctx, arg, invoiceChoice);
+        // One run per question: a second tap (even of another reading) finds it instead of starting another.
+        if (picked) await startInvoice(ctx, picked.options[Number(picked.choice)]!, stableId('r', `choice:${picked.id}`));
       },
     })
     .action({ name: APPROVAL_ACTION, run: (ctx, arg) => decide(ctx, arg.split(':')[0] ?? '', arg.split(':')[1] ?? '') })

@@ -38,7 +38,7 @@ const norm = (s: string): string => ` ${s.toLowerCase().replace(/[^\p{L}\p{N}]+/
 const NOT_SUBJECTS = new Set(['note', 'notes', 'reminder', 'todo', 'to do', 'idea', 'ideas', 'tip', 'fyi', 'update', 'important', 'question', 'decision', 'remember', 'also', 'ps', 'p.s.', 'nb', 'warning', 'info', 'summary', 'next', 'today', 'tomorrow']);
 
 export function leadingSubject(text: string): { name: string; rest: string } | undefined {
-  const m = /^\s*((?:\p{Lu}[\p{L}\p{N}&.'’-]*)(?:\s+(?:\p{Lu}[\p{L}\p{N}&.'’-]*|&|of|and|de|van)){0,4})\s*(?::|\s[-–—]\s)\s*(\S.*)$/su.exec(text);
+  const m = /^\s*((?:\p{Lu}[\p{L}\p{N}&.'’-]*|\p{N}+-?\p{Lu}[\p{L}\p{N}&.'’-]*)(?:\s+(?:\p{Lu}[\p{L}\p{N}&.'’-]*|\p{N}[\p{L}\p{N}&.'’-]*|&|of|and|de|van)){0,4})\s*(?::|\s[-–—]\s)\s*(\S.*)$/su.exec(text);
   if (!m?.[1] || !m[2] || NOT_SUBJECTS.has(m[1].trim().toLowerCase())) return undefined;
   return { name: m[1].trim(), rest: m[2] };
 }
