@@ -4,10 +4,10 @@
 
 import { stableId } from '../domain/ids.ts';
 import { isCurrency } from '../domain/money.ts';
-import { truncate } from '../domain/text.ts';
 import { runAgent, type AgentOverBudget } from '../agents/runner.ts';
 import type { InboundContext } from '../inbound/context.ts';
 import { recordUse } from './memory-commands.ts';
+import { rememberedReply } from './memory-corrections.ts';
 import type { Registry } from './registry.ts';
 
 const MAX_FREE_TEXT = 4000;
@@ -50,9 +50,7 @@ async function handle(ctx: InboundContext, text: string): Promise<boolean> {
       const fact = route.fact?.trim() || text;
       const source = ctx.eventPosition === undefined ? { channel: ctx.event.channel } : { channel: ctx.event.channel, eventPosition: ctx.eventPosition };
       const result = await deps.memory.remember({ text: fact, source });
-      const m = result.memory;
-      const verb = result.action === 'updated' ? 'Updated' : result.action === 'unchanged' ? 'Already known as' : 'Remembered';
-      await ctx.reply({ text: `Understood: ${route.understood}\n${verb} #${m.id}: ${truncate(m.text, 200)}`, buttons: result.action === 'created' ? [{ label: 'Undo', data: `forget:${m.id}` }] : [] });
+      await ctx.reply(rememberedReply(result, `Understood: ${route.understood}\n`));
       return true;
     }
     case 'answer': {

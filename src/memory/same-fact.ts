@@ -18,3 +18,15 @@ export function sameFact(a: Set<string>, b: Set<string>): boolean {
   for (const t of a) if (b.has(t)) shared++;
   return shared / Math.min(a.size, b.size) >= 0.8;
 }
+
+/**
+ * A correction restates a fact with one thing changed ("calls on tuesday" → "calls on thursday"): the same fact,
+ * or, for facts of three or more content words, all but one of the shorter's words in the longer.
+ */
+export function correctsFact(next: Set<string>, old: Set<string>): boolean {
+  if (sameFact(next, old)) return true;
+  const smaller = Math.min(next.size, old.size);
+  let shared = 0;
+  for (const t of next) if (old.has(t)) shared++;
+  return smaller >= 3 && shared >= smaller - 1;
+}
