@@ -3,7 +3,7 @@
 // understood before anything happens, and anything irreversible still waits on its approval card.
 
 import { stableId } from '../domain/ids.ts';
-import { isCurrency } from '../domain/money.ts';
+import { currencyOf, DOLLAR, DOLLAR_CURRENCIES } from '../domain/money.ts';
 import { runAgent, type AgentOverBudget } from '../agents/runner.ts';
 import type { InboundContext } from '../inbound/context.ts';
 import { recordUse } from './memory-commands.ts';
@@ -77,7 +77,12 @@ async function startWorkflow(ctx: InboundContext, route: Route): Promise<boolean
       return true;
     }
     const fallback = (await ctx.services.store.settings.get<string>('currency')) ?? 'EUR';
-    const currency = route.currency && isCurrency(route.currency.toUpperCase()) ? route.currency.toUpperCase() : fallback;
+    const written = route.currency ? currencyOf(route.currency.trim()) : undefined;
+    if (written === DOLLAR && !DOLLAR_CURRENCIES.includes(fallback)) {
+      await ctx.reply(`Understood: ${route.understood}\nWhich dollar? Write it with its code, e.g. /invoice ${route.client} ${route.amount} USD (or CAD, AUD).`);
+      return true;
+    }
+    const currency = written && written !== DOLLAR ? written : fallback;
     await ctx.reply(`Understood: ${route.understood}`);
     const input = { client: route.client, amountMinor: Math.round(route.amount * 100), currency, ...(route.description ? { description: route.description } : {}) };
     await ctx.services.engine.start('invoice', input, { id, origin, reply: ctx.reply });

@@ -93,7 +93,7 @@ export function registerRunCommands(registry: Registry): Registry {
     .command({
       name: 'invoice',
       usage: '<client> <amount> [description]',
-      description: 'draft an invoice for approval',
+      description: 'draft an invoice for approval (1200, 1,200.50, 1 200,5; a currency as $100, 100 USD or EUR 100)',
       run: invoice,
     })
     .command({
@@ -109,7 +109,7 @@ export function registerRunCommands(registry: Registry): Registry {
     .command({
       name: 'currency',
       usage: '[code]',
-      description: 'show or set the currency for new invoices',
+      description: 'show or set the currency for new invoices (an ISO 4217 code such as USD, or a symbol such as £)',
       run: async (ctx, args) => {
         const written = args.trim();
         if (!written) return void (await ctx.reply(`New invoices use ${(await ctx.services.store.settings.get<string>('currency')) ?? DEFAULT_CURRENCY}.`));
