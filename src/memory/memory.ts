@@ -10,7 +10,7 @@ import type { Memory, MemoryKind, MemorySource, Store } from '../ports/store.ts'
 import { PROFILE_KINDS } from '../ports/store.ts';
 import type { Embedder } from './embedder.ts';
 import { EmbedQueue } from './embed-queue.ts';
-import { correctsFact, factTerms, sameFact } from './same-fact.ts';
+import { correctionTargets, factTerms, sameFact } from './same-fact.ts';
 import { EntityRegistry, entityKey, leadingSubject, profileEntityKind } from './entities.ts';
 import { buildContext } from './index/context.ts';
 import { RecallIndex, type RecallHit as IndexHit } from './index/hybrid.ts';
@@ -329,26 +329,12 @@ export class MemoryService {
     return { old, replacement };
   }
 
-  /**
-   * What a correction without an id could replace. `clear` is the memory that is plainly the same fact about the
-   * same entities (never a profile or a digest); `close` are the nearest other live memories, best first.
-   */
+  /** What a correction without an id could replace: see correctionTargets. */
   async correctionCandidates(text: string): Promise<{ clear?: Memory; close: Memory[] }> {
     const about = this.#about(text, 'fact').entities;
     const hits = (await this.recall(text, { k: 5 })).map((h) => h.memory);
     const linked = about[0] ? await this.#store.memories.byEntity(about[0], 50) : [];
-    const nameOf = (e: string): string => this.#entities.name(e) ?? e.slice(e.indexOf(':') + 1).replaceAll('-', ' ');
-    const terms = (m: Memory): [Set<string>, Set<string>] => {
-      const names = [...new Set([...about, ...m.entities])].map(nameOf);
-      return [factTerms(text, names), factTerms(m.text, names)];
-    };
-    const clear = [...hits, ...linked].find((m) => {
-      if (PROFILE_KINDS.has(m.kind) || m.kind === 'digest' || m.digestId || m.entities[0] !== about[0] || !about.every((e) => m.entities.includes(e))) return false;
-      return correctsFact(...terms(m));
-    });
-    // Close: saying something of the same kind (a shared word, names aside), whoever it is about.
-    const close = hits.filter((m) => m.id !== clear?.id && [...terms(m)[0]].some((t) => terms(m)[1].has(t)));
-    return { ...(clear ? { clear } : {}), close };
+    return correctionTargets(text, about, hits, linked, (e) => this.#entities.name(e) ?? e.slice(e.indexOf(':') + 1).replaceAll('-', ' '));
   }
 
   /** The correction chain: `next` replaces `old`, which is retracted and kept (store and event log). */
