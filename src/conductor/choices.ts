@@ -25,8 +25,12 @@ const key = (id: string): string => `choice:${id}`;
  */
 export async function ask<T>(ctx: InboundContext, action: string, question: { text: string; options: T; buttons: { label: string; choice: string }[] }): Promise<void> {
   const id = stableId('q', `${action}:${ctx.event.channel}:${ctx.event.chatId}:${ctx.event.id}`);
-  const pending: PendingChoice<T> = { options: question.options, at: ctx.services.engine.now().toISOString() };
-  await ctx.services.store.settings.set(key(id), pending);
+  const { settings } = ctx.services.store;
+  // A redelivered command asks again with the same buttons, and does not undo an answer already given.
+  if (!(await settings.get(key(id)))) {
+    const pending: PendingChoice<T> = { options: question.options, at: ctx.services.engine.now().toISOString() };
+    await settings.set(key(id), pending);
+  }
   await ctx.reply({ text: question.text, buttons: question.buttons.map((b) => ({ label: truncate(b.label, LABEL_MAX), data: `${action}:${id}:${b.choice}` })) });
 }
 

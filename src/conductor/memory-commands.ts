@@ -18,6 +18,7 @@ import type { Registry } from './registry.ts';
 const MAX_FORGET = 5;
 
 const whyKey = (ctx: InboundContext): string => `why:${ctx.event.channel}:${ctx.event.chatId}`;
+const WHY = /^\s*why\s*\??\s*$/i;
 
 interface WhyRecord {
   query: string;
@@ -126,7 +127,8 @@ async function spokeSince(ctx: InboundContext, answered: number, now: number): P
     const page = await ctx.services.store.events.readRange({ afterPosition: after, types: ['message.received', 'button.tapped'], limit: 200 });
     for (const e of page) {
       if (e.position >= now) return false;
-      if (e.stream === stream) return true;
+      // Asking why? again does not make the answer older.
+      if (e.stream === stream && !(e.type === 'message.received' && WHY.test(e.data.text))) return true;
     }
     if (page.length < 200) return false;
     after = page.at(-1)!.position;
@@ -242,7 +244,7 @@ export function registerMemoryCommands(registry: Registry): Registry {
         }
       },
     })
-    .text(async (ctx, text) => (/^\s*why\s*\??\s*$/i.test(text) ? why(ctx) : false))
+    .text(async (ctx, text) => (WHY.test(text) ? why(ctx) : false))
     .action({ name: 'forget', run: (ctx, arg) => forget(ctx, [memoryId(arg)].filter(isId)) })
     .action({ name: 'restore', run: (ctx, arg) => restore(ctx, arg) })
     .action(correctChoiceAction)

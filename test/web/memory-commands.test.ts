@@ -91,6 +91,7 @@ describe('memory commands through the web chat', () => {
   test('why? explains the last answer in this chat only, and says so when there is none since', async () => {
     await say(base, '/recall Soylent calls');
     assert.match((await say(base, 'why?'))[0]?.text ?? '', /^For "Soylent calls" I used:/);
+    assert.match((await say(base, 'Why?'))[0]?.text ?? '', /^For "Soylent calls" I used:/, 'asking again');
     await say(base, '/recall Soylent calls');
     await say(base, '/remember Vandelay imports latex');
     assert.equal((await say(base, 'why?'))[0]?.text, 'My last reply here was not an answer from memory, so there is nothing for why? to explain; ask it right after an answer or a /recall.');
