@@ -149,6 +149,9 @@ export function readInvoiceArgs(args: string, options: InvoiceArgsOptions): Invo
       seen.add(key);
     }
   }
+  // The invoice workflow's own limits, said as a sentence rather than met as a refused input.
+  if (readings.some((r) => r.client.length > 120)) return { error: 'A client name can be at most 120 characters; write a shorter one.' };
+  if (readings.some((r) => (r.description?.length ?? 0) > 500)) return { error: 'The description can be at most 500 characters; shorten it.' };
   if (readings.length > MAX_READINGS) {
     return { error: 'I can read that too many ways; write the currency code right after the amount, e.g. /invoice Studio 54 GmbH 1200 EUR design.' };
   }

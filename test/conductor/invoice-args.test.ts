@@ -60,4 +60,6 @@ test('what is not an invoice gets one sentence', () => {
   assert.match(read('Acme') as string, /^Usage: \/invoice <client> <amount>/);
   assert.match(read('Acme lots') as string, /^I couldn't find an amount in that\./);
   assert.equal(read('Acme 12abc'), 'I couldn\'t read "12abc" as an amount; write it like 1200 or 1,200.50.');
+  assert.equal(read(`${'Verylongname '.repeat(12)}100`), 'A client name can be at most 120 characters; write a shorter one.');
+  assert.equal(read(`Acme 100 ${'x'.repeat(501)}`), 'The description can be at most 500 characters; shorten it.');
 });
