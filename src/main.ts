@@ -19,7 +19,7 @@ import { newEvent } from './domain/events.ts';
 import type { Services } from './inbound/context.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { platformChannels, syncOperatorIdentities } from './compose/channels.ts';
-import type { Channel } from './ports/channel.ts';
+import type { Channel, InboundHandler } from './ports/channel.ts';
 import type { Store } from './ports/store.ts';
 import { SqliteStore } from './stores/sqlite/index.ts';
 import { resolve } from 'node:path';
@@ -56,6 +56,8 @@ export interface SoloApp {
   agents?: () => AgentDeps;
   logger: Logger;
   web: WebChannel;
+  /** Where every channel hands its updates (tests hand it updates a platform could send). */
+  conductor: InboundHandler;
   /** Base URL of the web chat. */
   url: string;
   /** A proactive message to the operator: preferred chat first, then the others, then the web chat; held during quiet hours. */
@@ -235,5 +237,5 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   // Operator notices (policy files, violations) are not held by quiet hours: they say something was stopped.
   sink.deliver = async (text) => void (await deliver({ text }));
   for (const text of notices.splice(0)) notice(text);
-  return { config, store, engine, memory, policies, ...(agents ? { agents } : {}), logger, web, url: web.url, notify, stop };
+  return { config, store, engine, memory, policies, ...(agents ? { agents } : {}), logger, web, conductor, url: web.url, notify, stop };
 }

@@ -27,6 +27,8 @@ export function registerBuiltins(registry: Registry): Registry {
       description: 'list the commands',
       run: async (ctx) => {
         const lines = registry.commands().map((c) => `/${c.name}${c.usage ? ` ${c.usage}` : ''} — ${c.description}`);
+        // Words that are not commands but do something.
+        if (registry.findCommand('recall')) lines.push('why? — right after an answer or a /recall: the memories it used and where each came from');
         await ctx.reply({ text: `Commands:\n${lines.join('\n')}`, buttons: [{ label: 'Status', data: '/status' }] });
       },
     })

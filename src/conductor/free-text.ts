@@ -3,11 +3,12 @@
 // understood before anything happens, and anything irreversible still waits on its approval card.
 
 import { stableId } from '../domain/ids.ts';
-import { isCurrency } from '../domain/money.ts';
-import { graphemeLength, truncate } from '../domain/text.ts';
+import { currencyOf, DOLLAR, DOLLAR_CURRENCIES } from '../domain/money.ts';
+import { graphemeLength } from '../domain/text.ts';
 import { runAgent, type AgentOverBudget } from '../agents/runner.ts';
 import type { InboundContext } from '../inbound/context.ts';
 import { recordUse } from './memory-commands.ts';
+import { rememberedReply } from './memory-corrections.ts';
 import type { Registry } from './registry.ts';
 
 const MAX_FREE_TEXT = 4000;
@@ -51,9 +52,7 @@ async function handle(ctx: InboundContext, text: string): Promise<boolean> {
       const fact = route.fact?.trim() || text;
       const source = ctx.eventPosition === undefined ? { channel: ctx.event.channel } : { channel: ctx.event.channel, eventPosition: ctx.eventPosition };
       const result = await deps.memory.remember({ text: fact, source });
-      const m = result.memory;
-      const verb = result.action === 'updated' ? 'Updated' : result.action === 'unchanged' ? 'Already known as' : 'Remembered';
-      await ctx.reply({ text: `Understood: ${route.understood}\n${verb} #${m.id}: ${truncate(m.text, 200)}`, buttons: result.action === 'created' ? [{ label: 'Undo', data: `forget:${m.id}` }] : [] });
+      await ctx.reply(rememberedReply(result, `Understood: ${route.understood}\n`));
       return true;
     }
     case 'answer': {
@@ -80,7 +79,12 @@ async function startWorkflow(ctx: InboundContext, route: Route): Promise<boolean
       return true;
     }
     const fallback = (await ctx.services.store.settings.get<string>('currency')) ?? 'EUR';
-    const currency = route.currency && isCurrency(route.currency.toUpperCase()) ? route.currency.toUpperCase() : fallback;
+    const written = route.currency ? currencyOf(route.currency.trim()) : undefined;
+    if (written === DOLLAR && !DOLLAR_CURRENCIES.includes(fallback)) {
+      await ctx.reply(`Understood: ${route.understood}\nWhich dollar? Write it with its code, e.g. /invoice ${route.client} ${route.amount} USD (or CAD, AUD).`);
+      return true;
+    }
+    const currency = written && written !== DOLLAR ? written : fallback;
     await ctx.reply(`Understood: ${route.understood}`);
     const input = { client: route.client, amountMinor: Math.round(route.amount * 100), currency, ...(route.description ? { description: route.description } : {}) };
     await ctx.services.engine.start('invoice', input, { id, origin, reply: ctx.reply });

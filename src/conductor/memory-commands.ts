@@ -1,5 +1,6 @@
 // Memory commands: /remember, /recall, /correct, /forget, /memory, /compact, /import, the Undo buttons they offer,
 // and "why?", which shows the memories the last answer in this chat used and where each came from.
+// /correct and its "which memory?" buttons live in memory-corrections.ts.
 
 import { InputError } from '../domain/errors.ts';
 import { truncate } from '../domain/text.ts';
@@ -8,29 +9,29 @@ import { runAgent } from '../agents/runner.ts';
 import { compactMemories } from '../memory/compaction.ts';
 import { importPath } from '../memory/import.ts';
 import { describeSource, type RecallHit } from '../memory/memory.ts';
-import type { Memory, MemorySource } from '../ports/store.ts';
+import { chatStream } from '../ports/channel.ts';
+import type { Memory } from '../ports/store.ts';
+import { correct, correctChoiceAction, isId, memoryId, rememberedReply, sourceOf } from './memory-corrections.ts';
 import type { Registry } from './registry.ts';
 
-/** Accepts "12", "#12" and "m12". */
-const memoryId = (arg: string): string => arg.trim().replace(/^#|^m(?=\d)/i, '');
-const isId = (s: string): boolean => /^\d{1,15}$/.test(s);
+/** /forget takes this many ids at once (and its Undo button stays within Telegram's 64 bytes). */
+const MAX_FORGET = 5;
 
 const whyKey = (ctx: InboundContext): string => `why:${ctx.event.channel}:${ctx.event.chatId}`;
+const WHY = /^\s*why\s*\??\s*$/i;
 
 interface WhyRecord {
   query: string;
   ids: string[];
   at: string;
+  /** The event position of the message that was answered; "why?" explains it only if nothing came in since. */
+  position?: number;
 }
 
 /** Remembers which memories an answer in this chat relied on, for "why?". */
 export async function recordUse(ctx: InboundContext, query: string, memories: Memory[]): Promise<void> {
-  const record: WhyRecord = { query, ids: memories.map((m) => m.id), at: new Date().toISOString() };
+  const record: WhyRecord = { query, ids: memories.map((m) => m.id), at: new Date().toISOString(), ...(ctx.eventPosition !== undefined ? { position: ctx.eventPosition } : {}) };
   await ctx.services.store.settings.set(whyKey(ctx), record);
-}
-
-function sourceOf(ctx: InboundContext): MemorySource {
-  return ctx.eventPosition === undefined ? { channel: ctx.event.channel } : { channel: ctx.event.channel, eventPosition: ctx.eventPosition };
 }
 
 const line = (m: Memory): string => `#${m.id} ${truncate(m.text, 300)}`;
@@ -39,53 +40,69 @@ function recallLine(h: RecallHit): string {
   return line(h.memory);
 }
 
-async function forget(ctx: InboundContext, id: string): Promise<void> {
+/** Forgets one memory or several (`/forget 12 13`); one Undo brings back all that were forgotten. */
+async function forget(ctx: InboundContext, ids: string[]): Promise<void> {
   const memory = ctx.services.memory;
-  const existing = await memory.get(id);
-  const forgotten = existing && !existing.forgottenAt ? await memory.forget(id) : null;
-  if (!forgotten) {
-    await ctx.reply(existing ? `Memory #${id} is already forgotten.` : `There is no memory #${id}. /recall shows memories with their ids.`);
-    return;
+  const lines: string[] = [];
+  const done: string[] = [];
+  for (const id of ids) {
+    const existing = await memory.get(id);
+    const forgotten = existing && !existing.forgottenAt ? await memory.forget(id) : null;
+    if (forgotten) done.push(id);
+    lines.push(
+      forgotten
+        ? `Forgot #${id}: ${truncate(forgotten.text, 200)}`
+        : existing?.replacedBy
+          ? `Memory #${id} was already replaced by #${existing.replacedBy}.`
+          : existing
+            ? `Memory #${id} is already forgotten.`
+            : `There is no memory #${id}. /recall shows memories with their ids.`,
+    );
   }
-  await ctx.reply({ text: `Forgot #${id}: ${truncate(forgotten.text, 200)}`, buttons: [{ label: 'Undo', data: `restore:${id}` }] });
+  if (lines.length === 0) return void (await ctx.reply('That button names no memory.'));
+  // One Undo for all when its data fits Telegram's 64 bytes; otherwise one per memory.
+  const all = `restore:${done.join(',')}`;
+  const buttons = done.length === 0 ? [] : Buffer.byteLength(all) <= 64 ? [{ label: 'Undo', data: all }] : done.map((id) => ({ label: `Undo #${id}`, data: `restore:${id}` }));
+  await ctx.reply({ text: lines.join('\n'), buttons });
 }
 
-async function restore(ctx: InboundContext, id: string): Promise<void> {
+async function restoreOne(ctx: InboundContext, id: string): Promise<string> {
   const existing = await ctx.services.memory.get(id);
-  if (existing?.replacedBy) {
-    await ctx.reply(`Memory #${id} was corrected by #${existing.replacedBy}; undo that correction instead.`);
-    return;
-  }
+  if (existing?.replacedBy) return `Memory #${id} was corrected by #${existing.replacedBy}; undo that correction instead.`;
   const restored = existing ? await ctx.services.memory.restore(id) : null;
-  await ctx.reply(restored ? `Restored #${id}: ${truncate(restored.text, 200)}` : existing ? `Memory #${id} is not forgotten.` : `There is no memory #${id}.`);
+  return restored ? `Restored #${id}: ${truncate(restored.text, 200)}` : existing ? `Memory #${id} is not forgotten.` : `There is no memory #${id}.`;
 }
 
-async function correct(ctx: InboundContext, args: string): Promise<void> {
-  const [first = '', ...rest] = args.trim().split(/\s+/);
-  const id = memoryId(first);
-  const targeted = isId(id) && rest.length > 0;
-  const text = targeted ? rest.join(' ') : args.trim();
-  if (!text) {
-    await ctx.reply('Correct what? Try /correct 12 Acme pays net 45, or /correct Acme pays net 45 to replace the best match.');
-    return;
+async function restore(ctx: InboundContext, arg: string): Promise<void> {
+  const ids = arg.split(',').map(memoryId).filter(isId).slice(0, MAX_FORGET);
+  const lines: string[] = [];
+  for (const id of ids) lines.push(await restoreOne(ctx, id));
+  await ctx.reply(lines.join('\n') || 'That button names no memory.');
+}
+
+/** Every version of a memory, oldest first: what it corrected, and what corrected it (at most 20 each way). */
+async function versions(ctx: InboundContext, m: Memory): Promise<Memory[]> {
+  const chain = [m];
+  for (let cur = m, i = 0; cur.replaces && i < 20; i++) {
+    const prev = await ctx.services.memory.get(cur.replaces);
+    if (!prev) break;
+    chain.unshift((cur = prev));
   }
-  const result = await ctx.services.memory.correct(targeted ? id : undefined, text, sourceOf(ctx));
-  if (!result) {
-    await ctx.reply(targeted ? `There is no live memory #${id}. /recall shows ids.` : `I have no memory close enough to "${truncate(text, 80)}" to correct; /remember it instead.`);
-    return;
+  for (let cur = m, i = 0; cur.replacedBy && i < 20; i++) {
+    const next = await ctx.services.memory.get(cur.replacedBy);
+    if (!next) break;
+    chain.push((cur = next));
   }
-  await ctx.reply({
-    text: `Corrected #${result.old.id} → #${result.replacement.id}.\nWas: ${truncate(result.old.text, 200)}\nNow: ${truncate(result.replacement.text, 200)}`,
-    buttons: [{ label: 'Undo', data: `uncorrect:${result.replacement.id}` }],
-  });
+  return chain;
 }
 
 async function showMemory(ctx: InboundContext, id: string): Promise<void> {
   const m = await ctx.services.memory.get(id);
   if (!m) return void (await ctx.reply(`There is no memory #${id}.`));
   const names = m.entities.map((e) => ctx.services.memory.entityName(e) ?? e);
+  const state = m.replacedBy ? `, corrected by #${m.replacedBy}` : m.forgottenAt ? ', forgotten' : '';
   const lines = [
-    `#${m.id} (${m.kind}${m.forgottenAt ? ', forgotten' : ''}): ${m.text}`,
+    `#${m.id} (${m.kind}${state}): ${m.text}`,
     `From: ${describeSource(m.source, m.createdAt)}; updated ${m.updatedAt.toISOString().slice(0, 10)}; importance ${m.importance}`,
   ];
   if (names.length) lines.push(`About: ${names.join(', ')}`);
@@ -96,12 +113,36 @@ async function showMemory(ctx: InboundContext, id: string): Promise<void> {
     const originals = await ctx.services.memory.getMany(m.digestOf);
     lines.push(`Summarises:`, ...originals.map((o) => `  #${o.id} ${truncate(o.text, 120)}`));
   }
+  const chain = await versions(ctx, m);
+  if (chain.length > 1) {
+    lines.push('Versions, oldest first:', ...chain.map((v) => `  #${v.id} ${truncate(v.text, 120)}${v.id === m.id ? '  ← this one' : ''}${v.forgottenAt ? '' : ' (current)'}`));
+  }
   await ctx.reply(lines.join('\n'));
+}
+
+/** True when the operator sent something else in this chat between the answered message and this one. */
+async function spokeSince(ctx: InboundContext, answered: number, now: number): Promise<boolean> {
+  const stream = chatStream(ctx.event.channel, ctx.event.chatId);
+  for (let after = answered; ; ) {
+    const page = await ctx.services.store.events.readRange({ afterPosition: after, types: ['message.received', 'button.tapped'], limit: 200 });
+    for (const e of page) {
+      if (e.position >= now) return false;
+      // Asking why? again does not make the answer older.
+      if (e.stream === stream && !(e.type === 'message.received' && WHY.test(e.data.text))) return true;
+    }
+    if (page.length < 200) return false;
+    after = page.at(-1)!.position;
+  }
 }
 
 async function why(ctx: InboundContext): Promise<boolean> {
   const record = await ctx.services.store.settings.get<WhyRecord>(whyKey(ctx));
-  if (!record || record.ids.length === 0) {
+  const stale = !record || (ctx.eventPosition !== undefined && (record.position === undefined || (await spokeSince(ctx, record.position, ctx.eventPosition))));
+  if (stale) {
+    await ctx.reply('My last reply here was not an answer from memory, so there is nothing for why? to explain; ask it right after an answer or a /recall.');
+    return true;
+  }
+  if (record.ids.length === 0) {
     await ctx.reply('My last answer here did not use any memories.');
     return true;
   }
@@ -119,15 +160,7 @@ export function registerMemoryCommands(registry: Registry): Registry {
       description: 'keep a memory ("Acme Corp: pays net 30" files it under Acme Corp)',
       run: async (ctx, args) => {
         if (!args) return void (await ctx.reply('What should I remember? Try: /remember Acme Corp: pays invoices net 30'));
-        const result = await ctx.services.memory.remember({ text: args, source: sourceOf(ctx) });
-        const m = result.memory;
-        const about = m.subject ? ` (about ${m.subject})` : '';
-        if (result.action === 'unchanged') return void (await ctx.reply(`I already have that as #${m.id}.`));
-        if (result.action === 'updated') {
-          await ctx.reply(`Updated #${m.id}${about}: ${truncate(m.text, 200)}\nWas: ${truncate(result.previousText ?? '', 200)}`);
-          return;
-        }
-        await ctx.reply({ text: `Remembered #${m.id}${about}: ${truncate(m.text, 200)}`, buttons: [{ label: 'Undo', data: `forget:${m.id}` }] });
+        await ctx.reply(rememberedReply(await ctx.services.memory.remember({ text: args, source: sourceOf(ctx) })));
       },
     })
     .command({
@@ -145,17 +178,20 @@ export function registerMemoryCommands(registry: Registry): Registry {
     .command({
       name: 'correct',
       usage: '[id] <new text>',
-      description: 'replace a memory (the best match when no id is given); the old one stays in the log',
+      description: 'replace a memory (without an id: the same fact about the same client, or I ask which); the old one is kept',
       run: (ctx, args) => correct(ctx, args),
     })
     .command({
       name: 'forget',
-      usage: '<id>',
-      description: 'forget a memory (it stays in the audit log)',
+      usage: '<id> [more ids]',
+      description: 'forget memories (they stay in the audit log)',
       run: async (ctx, args) => {
-        const id = memoryId(args);
-        if (!isId(id)) return void (await ctx.reply('Forget which memory? Give its id, e.g. /forget 12 (/recall shows ids).'));
-        await forget(ctx, id);
+        const words = args.split(/[\s,]+/).filter(Boolean);
+        const bad = words.find((w) => !isId(memoryId(w)));
+        if (words.length === 0) return void (await ctx.reply('Forget which memory? Give its id, e.g. /forget 12 (/recall shows ids).'));
+        if (bad !== undefined) return void (await ctx.reply(`"${truncate(bad, 30)}" is not a memory id; /forget takes ids such as /forget 12 or /forget 12 13 (/recall shows them).`));
+        if (words.length > MAX_FORGET) return void (await ctx.reply(`/forget takes at most ${MAX_FORGET} ids at once; you gave ${words.length}.`));
+        await forget(ctx, [...new Set(words.map(memoryId))]);
       },
     })
     .command({
@@ -208,9 +244,10 @@ export function registerMemoryCommands(registry: Registry): Registry {
         }
       },
     })
-    .text(async (ctx, text) => (/^\s*why\s*\??\s*$/i.test(text) ? why(ctx) : false))
-    .action({ name: 'forget', run: (ctx, arg) => forget(ctx, memoryId(arg)) })
-    .action({ name: 'restore', run: (ctx, arg) => restore(ctx, memoryId(arg)) })
+    .text(async (ctx, text) => (WHY.test(text) ? why(ctx) : false))
+    .action({ name: 'forget', run: (ctx, arg) => forget(ctx, [memoryId(arg)].filter(isId)) })
+    .action({ name: 'restore', run: (ctx, arg) => restore(ctx, arg) })
+    .action(correctChoiceAction)
     .action({
       name: 'uncorrect',
       run: async (ctx, arg) => {

@@ -1,14 +1,17 @@
 // Commands and buttons for durable runs: /invoice, /invoices, /currency, /runs, /run, /approvals, /cancel,
-// and the Approve / Reject / Edit and review-remedy buttons.
+// and the Approve / Reject / Edit, review-remedy and "which invoice did you mean?" buttons.
 
 import { stableId } from '../domain/ids.ts';
-import { formatMoney, isCurrency, parseAmount } from '../domain/money.ts';
+import { currencyOf, DOLLAR, formatMoney } from '../domain/money.ts';
 import { truncate } from '../domain/text.ts';
 import { APPROVAL_ACTION, decodeButton, REVIEW_ACTION } from '../engine/buttons.ts';
 import { approvalCard, decidedCard } from '../engine/cards.ts';
 import type { InboundContext } from '../inbound/context.ts';
 import type { RunRecord } from '../ports/engine-store.ts';
+import { entityKey } from '../memory/entities.ts';
 import { invoiceNumber, type InvoiceInput } from '../workflows/invoice.ts';
+import { ask, take, type ChoiceRules } from './choices.ts';
+import { describeReading, readInvoiceArgs } from './invoice-args.ts';
 import type { Registry } from './registry.ts';
 import { formatTimeline, describeStatus, ago } from './run-format.ts';
 
@@ -16,18 +19,36 @@ const DEFAULT_CURRENCY = 'EUR';
 const editKey = (ctx: InboundContext): string => `pending-edit:${ctx.event.channel}:${ctx.event.chatId}`;
 const who = (ctx: InboundContext): string => `${ctx.event.channel}:${ctx.event.senderId}`;
 
-/** `<client words> <amount> [description]`: the client is everything before the first amount. */
-export function parseInvoiceArgs(args: string, currency: string): InvoiceInput | string {
-  const words = args.split(/\s+/).filter(Boolean);
-  const usage = 'Usage: /invoice <client> <amount> [description], e.g. /invoice Acme Corp 1200 March workshop';
-  if (words.length < 2) return usage;
-  const at = words.findIndex((w, i) => i > 0 && /^[€$£]?\d/.test(w));
-  if (at === -1) return `I couldn't find an amount in that. ${usage}`;
-  const amountMinor = parseAmount(words[at] ?? '');
-  if (amountMinor === undefined) return `I couldn't read "${words[at]}" as an amount; write it like 1200 or 1,200.50.`;
-  const description = words.slice(at + 1).join(' ');
-  return { client: words.slice(0, at).join(' '), amountMinor, currency, ...(description ? { description } : {}) };
+const INVOICE_CHOICE = 'iv';
+
+async function startInvoice(ctx: InboundContext, input: InvoiceInput, runId: string): Promise<void> {
+  await ctx.services.engine.start('invoice', input, { id: runId, origin: { channel: ctx.event.channel, chatId: ctx.event.chatId }, reply: ctx.reply });
 }
+
+async function invoice(ctx: InboundContext, args: string): Promise<void> {
+  const currency = (await ctx.services.store.settings.get<string>('currency')) ?? DEFAULT_CURRENCY;
+  const { memory } = ctx.services;
+  const parsed = readInvoiceArgs(args, { currency, isKnownClient: (name) => memory.entityName(entityKey('client', name)) !== undefined });
+  if ('error' in parsed) return void (await ctx.reply(parsed.error));
+  const { readings } = parsed;
+  if (readings.length === 1) {
+    // The run id comes from the update: a redelivered /invoice finds its run instead of starting a second.
+    return startInvoice(ctx, readings[0]!, stableId('r', `${ctx.event.channel}:${ctx.event.chatId}:${ctx.event.id}`));
+  }
+  await ask(ctx, INVOICE_CHOICE, {
+    text: `I can read that ${readings.length} ways. Which invoice did you mean?\n${readings.map((r, i) => `${i + 1}. ${describeReading(r)}`).join('\n')}`,
+    options: readings,
+    buttons: readings.map((r, i) => ({ label: `${i + 1}. ${describeReading(r)}`, choice: String(i) })),
+  });
+}
+
+const invoiceChoice: ChoiceRules<InvoiceInput[]> = {
+  valid: (choice, readings) => /^\d$/.test(choice) && Number(choice) < readings.length,
+  describe: (choice, readings) => {
+    const r = readings[Number(choice)];
+    return r ? `the invoice to ${describeReading(r)}` : 'another choice';
+  },
+};
 
 async function findRun(ctx: InboundContext, arg: string): Promise<RunRecord | null> {
   const id = arg.trim();
@@ -46,7 +67,7 @@ const from = (ctx: InboundContext) => ({ by: who(ctx), via: ctx.event.channel, r
 /** A tap on a run's button becomes a signal to the engine; Edit only asks for the next message. */
 async function tapped(ctx: InboundContext, data: string): Promise<void> {
   const button = decodeButton(data);
-  if (!button) return void (await ctx.reply('That button is not one I know, so nothing was decided. /approvals shows what is waiting.'));
+  if (!button) return void (await ctx.reply('That button is not one I know (Approve, Reject, Edit or a review remedy), so nothing was decided.'));
   if (button.kind === 'remedy') return void (await ctx.services.engine.signal({ kind: 'remedy', runId: button.runId, remedy: button.remedy }, from(ctx)));
   if (button.choice !== 'edit') {
     const decision = button.choice === 'approve' ? 'approved' : 'rejected';
@@ -65,15 +86,8 @@ export function registerRunCommands(registry: Registry): Registry {
     .command({
       name: 'invoice',
       usage: '<client> <amount> [description]',
-      description: 'draft an invoice for approval',
-      run: async (ctx, args) => {
-        const currency = (await ctx.services.store.settings.get<string>('currency')) ?? DEFAULT_CURRENCY;
-        const input = parseInvoiceArgs(args, currency);
-        if (typeof input === 'string') return void (await ctx.reply(input));
-        // The run id comes from the update: a redelivered /invoice finds its run instead of starting a second.
-        const id = stableId('r', `${ctx.event.channel}:${ctx.event.chatId}:${ctx.event.id}`);
-        await ctx.services.engine.start('invoice', input, { id, origin: { channel: ctx.event.channel, chatId: ctx.event.chatId }, reply: ctx.reply });
-      },
+      description: 'draft an invoice for approval (1200, 1,200.50, 1 200,5; a currency as $100, 100 USD or EUR 100)',
+      run: invoice,
     })
     .command({
       name: 'invoices',
@@ -88,11 +102,13 @@ export function registerRunCommands(registry: Registry): Registry {
     .command({
       name: 'currency',
       usage: '[code]',
-      description: 'show or set the currency for new invoices',
+      description: 'show or set the currency for new invoices (an ISO 4217 code such as USD, or a symbol such as £)',
       run: async (ctx, args) => {
-        const code = args.trim().toUpperCase();
-        if (!code) return void (await ctx.reply(`New invoices use ${(await ctx.services.store.settings.get<string>('currency')) ?? DEFAULT_CURRENCY}.`));
-        if (!isCurrency(code)) return void (await ctx.reply('Give a three-letter currency code, e.g. /currency USD.'));
+        const written = args.trim();
+        if (!written) return void (await ctx.reply(`New invoices use ${(await ctx.services.store.settings.get<string>('currency')) ?? DEFAULT_CURRENCY}.`));
+        const code = currencyOf(written);
+        if (code === DOLLAR) return void (await ctx.reply('A bare $ could be USD, CAD, AUD and more; give the code, e.g. /currency USD.'));
+        if (!code) return void (await ctx.reply(`"${truncate(written, 20)}" is not an ISO 4217 currency code; give one such as USD, EUR or GBP.`));
         await ctx.services.store.settings.set('currency', code);
         await ctx.reply(`New invoices will use ${code}.`);
       },
@@ -137,6 +153,14 @@ export function registerRunCommands(registry: Registry): Registry {
         const id = args.trim();
         if (!id) return void (await ctx.reply('Which run? Give its id; /runs lists recent runs.'));
         await ctx.services.engine.signal({ kind: 'cancel', runId: id }, from(ctx));
+      },
+    })
+    .action({
+      name: INVOICE_CHOICE,
+      run: async (ctx, arg) => {
+        const picked = await take(ctx, arg, invoiceChoice);
+        // One run per question: a second tap (even of another reading) finds it instead of starting another.
+        if (picked) await startInvoice(ctx, picked.options[Number(picked.choice)]!, stableId('r', `choice:${picked.id}`));
       },
     })
     .action({ name: APPROVAL_ACTION, run: (ctx, arg) => tapped(ctx, `${APPROVAL_ACTION}:${arg}`) })

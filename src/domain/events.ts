@@ -32,7 +32,7 @@ export interface EventDataMap {
   'approval.decided': { runId: string; approvalId: string; decision: string; by: string; via: string };
   'memory.added': { memoryId: string; kind: string; text: string; entities: string[]; channel?: string; runId?: string; importedFrom?: string };
   'memory.updated': { memoryId: string; text: string; previousText: string; reason: string };
-  'memory.corrected': { memoryId: string; replacedBy: string; text: string; previousText: string };
+  'memory.corrected': { memoryId: string; replacedBy: string; text: string; previousText: string; reason?: string };
   'memory.forgotten': { memoryId: string; reason: string };
   'memory.restored': { memoryId: string };
   'memory.compacted': { digestId: string; sources: string[]; method: string };

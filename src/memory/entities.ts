@@ -10,7 +10,9 @@ export type EntityKind = (typeof ENTITY_KINDS)[number];
 export function slug(name: string): string {
   return name
     .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
+    // Accents go from Latin, Greek and Cyrillic letters only: a kana's voicing mark changes the word (ガ is not カ).
+    .replace(/(?<=[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}]\p{M}*)\p{M}/gu, '')
+    .normalize('NFC')
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, '-')
     .replace(/^-+|-+$/g, '');
@@ -30,16 +32,42 @@ export function profileEntityKind(kind: MemoryKind): EntityKind | undefined {
 
 const norm = (s: string): string => ` ${s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
 
-/**
- * "Acme Corp: budget is 40k" → subject "Acme Corp". One to four capitalised words (or a known name) before a
- * colon or dash at the start of the text declare what the memory is about.
- */
-/** Leading words that label a note rather than name what it is about ("Note: call the bank"). */
-const NOT_SUBJECTS = new Set(['note', 'notes', 'reminder', 'todo', 'to do', 'idea', 'ideas', 'tip', 'fyi', 'update', 'important', 'question', 'decision', 'remember', 'also', 'ps', 'p.s.', 'nb', 'warning', 'info', 'summary', 'next', 'today', 'tomorrow']);
+/** Leading words that label a note rather than name what it is about ("Note: call the bank", "Budget: 40k"). */
+const LABELS = new Set(
+  [
+    'note notes reminder reminders todo todos to do task tasks idea ideas tip tips fyi update updates important question questions',
+    'decision decisions remember also ps p.s. nb n.b. warning caution info summary tl;dr tldr next today tomorrow yesterday',
+    'budget budgets status state deadline deadlines due date dates time times cost costs price prices pricing rate rates fee fees',
+    'scope goal goals objective objectives plan plans agenda action actions items action items next steps steps follow-up follow up',
+    'followup follow-ups meeting meetings call calls contact contacts email e-mail phone address website site link links url',
+    'result results outcome outcomes problem problems issue issues risk risks pros cons context background owner priority',
+    'done open pending draft invoice invoices payment payments terms timeline feedback source sources ref re tag tags category',
+    'location where when who what why how q a answer answers comment comments observation observations lesson lessons learnings',
+    'takeaway takeaways key highlights blocker blockers progress estimate estimates revenue expenses attendees participants wins',
+    'quote quotes requirements deliverables milestone milestones subject title description details misc other review report',
+    'eta wip this week last week next week this month next month monday tuesday wednesday thursday friday saturday sunday',
+    'january february march april may june july august september october november december',
+    '备注 注意 注 待办 总结 预算 メモ 備考 予算 注意事項 메모 참고 예산',
+  ].flatMap((line) => line.split(' ')),
+);
+/** A name made of label words only, numbers aside ("Budget", "Status Update", "Meeting 2"), labels a note. */
+const isLabel = (name: string): boolean => name.toLowerCase().split(/\s+/).every((w) => LABELS.has(w) || /^\d+$/.test(w));
 
+/** Scripts written without capitals: a name in them starts the text and runs to the colon. */
+const CJK = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}ー々〆';
+const CJK_SUBJECT = new RegExp(`^\\s*([${CJK}][${CJK}\\p{L}\\p{N}・&.'’-]{0,15}(?:\\s[${CJK}\\p{L}\\p{N}・&.'’-]{1,15}){0,3})\\s*[:：]\\s*(\\S.*)$`, 'su');
+const HAS_CJK = new RegExp(`[${CJK}]`, 'u');
+
+/**
+ * "Acme Corp: budget is 40k" → subject "Acme Corp". One to five capitalised words (numbers may follow the first,
+ * "Studio 54"; "3M"), or a name in Chinese, Japanese or Korean, before a colon or dash at the start of the text
+ * declare what the memory is about; a label ("Note:", "Budget:") does not.
+ */
 export function leadingSubject(text: string): { name: string; rest: string } | undefined {
-  const m = /^\s*((?:\p{Lu}[\p{L}\p{N}&.'’-]*)(?:\s+(?:\p{Lu}[\p{L}\p{N}&.'’-]*|&|of|and|de|van)){0,4})\s*(?::|\s[-–—]\s)\s*(\S.*)$/su.exec(text);
-  if (!m?.[1] || !m[2] || NOT_SUBJECTS.has(m[1].trim().toLowerCase())) return undefined;
+  const cjk = CJK_SUBJECT.exec(text);
+  if (cjk?.[1] && cjk[2]) return isLabel(cjk[1].trim()) ? undefined : { name: cjk[1].trim(), rest: cjk[2] };
+  const m = /^\s*((?:\p{Lu}[\p{L}\p{N}&.'’-]*|\p{N}+-?\p{Lu}[\p{L}\p{N}&.'’-]*)(?:\s+(?:\p{Lu}[\p{L}\p{N}&.'’-]*|\p{N}[\p{L}\p{N}&.'’-]*|&|of|and|de|van)){0,4})\s*(?::|\s[-–—]\s)\s*(\S.*)$/su.exec(text);
+  if (!m?.[1] || !m[2] || isLabel(m[1].trim())) return undefined;
   return { name: m[1].trim(), rest: m[2] };
 }
 
@@ -57,7 +85,8 @@ export class EntityRegistry {
 
   add(key: string, name: string): void {
     if (this.#byKey.has(key) || name.trim() === '') return;
-    const pattern = norm(name);
+    // Text in Chinese or Japanese has no spaces between words: such a name is found anywhere in it.
+    const pattern = HAS_CJK.test(name) ? norm(name).trim() : norm(name);
     this.#byKey.set(key, { key, name, pattern });
     const first = pattern.trim().split(' ')[0];
     if (first && first.length >= 4 && pattern.trim().includes(' ')) {

@@ -10,7 +10,7 @@ import type { Memory, MemoryKind, MemorySource, Store } from '../ports/store.ts'
 import { PROFILE_KINDS } from '../ports/store.ts';
 import type { Embedder } from './embedder.ts';
 import { EmbedQueue } from './embed-queue.ts';
-import { factTerms, sameFact } from './same-fact.ts';
+import { correctionTargets, factTerms, sameFact } from './same-fact.ts';
 import { EntityRegistry, entityKey, leadingSubject, profileEntityKind } from './entities.ts';
 import { graphemeLength } from '../domain/text.ts';
 import { buildContext } from './index/context.ts';
@@ -138,14 +138,10 @@ export class MemoryService {
     return this.#entities.name(key);
   }
 
-  async remember(input: RememberInput): Promise<RememberResult> {
-    const text = input.text.trim();
-    if (text === '') throw new InputError('There is nothing to remember in an empty message.');
-    const length = graphemeLength(text);
-    if (length > MAX_TEXT) throw new InputError(`That is ${length} characters; a memory holds at most ${MAX_TEXT}. Split it, or import it as a file.`);
-    const kind = input.kind ?? 'fact';
-    let subject = input.subject;
-    const entities = new Set(input.entities ?? []);
+  /** What a text is about: a leading "Name:" (a known entity, or a new one of the kind's entity kind) and every known name in it. */
+  #about(text: string, kind: MemoryKind, given: { subject?: string; entities?: string[] } = {}): { entities: string[]; subject?: string } {
+    let subject = given.subject;
+    const entities = new Set(given.entities ?? []);
     const lead = subject ? undefined : leadingSubject(text);
     if (lead) {
       const known = this.#entities.detect(lead.name);
@@ -154,21 +150,30 @@ export class MemoryService {
       subject = this.#entities.name(key) ?? lead.name;
     }
     for (const e of this.#entities.detect(text)) entities.add(e);
-    if (subject && entities.size > 0) this.#entities.add([...entities][0]!, subject);
+    return { entities: [...entities], ...(subject ? { subject } : {}) };
+  }
 
-    const existing = input.dedupe === 'none' ? undefined : await this.#canonical(kind, [...entities], text);
+  async remember(input: RememberInput): Promise<RememberResult> {
+    const text = input.text.trim();
+    if (text === '') throw new InputError('There is nothing to remember in an empty message.');
+    const length = graphemeLength(text);
+    if (length > MAX_TEXT) throw new InputError(`That is ${length} characters; a memory holds at most ${MAX_TEXT}. Split it, or import it as a file.`);
+    const kind = input.kind ?? 'fact';
+    const { entities, subject } = this.#about(text, kind, input);
+    if (subject && entities.length > 0) this.#entities.add(entities[0]!, subject);
+
+    const existing = input.dedupe === 'none' ? undefined : await this.#canonical(kind, entities, text);
     if (existing) {
       if (existing.text === text) return { memory: existing, action: 'unchanged' };
-      const updated = await this.#store.memories.update(existing.id, { text, entities: [...new Set([...existing.entities, ...entities])], ...(input.importance !== undefined ? { importance: input.importance } : {}) });
-      if (!updated) throw new Error(`memory ${existing.id} vanished during an update`);
-      await this.#store.events.append(newEvent('memory.updated', MEMORY_STREAM, { memoryId: updated.id, text, previousText: existing.text, reason: PROFILE_KINDS.has(kind) ? 'profile' : 'same fact' }));
-      this.#written(updated);
-      return { memory: updated, action: 'updated', previousText: existing.text };
+      // An update is a correction: the old version stays (retracted, pointing at the new one) and can come back.
+      const reason = PROFILE_KINDS.has(kind) ? 'profile' : 'same fact';
+      const updated = await this.#replace(existing, { text, entities: [...new Set([...existing.entities, ...entities])], source: input.source, reason, ...(input.importance !== undefined ? { importance: input.importance } : {}) });
+      return { memory: updated, action: 'updated', previous: existing, previousText: existing.text };
     }
     const memory = await this.#store.memories.add({
       text,
       kind,
-      entities: [...entities],
+      entities,
       ...(subject ? { subject } : {}),
       importance: input.importance ?? (kind === 'decision' || PROFILE_KINDS.has(kind) ? 0.7 : 0.5),
       source: input.source,
@@ -314,36 +319,44 @@ export class MemoryService {
 
   /**
    * Replaces a memory with corrected text: the old one is retracted (pointing at its replacement), the new one
-   * keeps its kind, entities and importance. Without an id, the memory the new text matches best is replaced.
+   * keeps its kind, entities and importance. Without an id, only a memory that is plainly the same fact about
+   * the same entity is replaced (see correctionCandidates); null when there is none, or the id is not live.
    */
   async correct(target: string | undefined, text: string, source: MemorySource): Promise<{ old: Memory; replacement: Memory } | null> {
     const trimmed = text.trim();
     if (trimmed === '') throw new InputError('What is the corrected text? Try: /correct 12 Acme pays net 45');
-    let old: Memory | null;
-    if (target !== undefined) {
-      old = await this.#store.memories.get(target);
-      if (!old || old.forgottenAt) return null;
-    } else {
-      const [best] = await this.recall(trimmed, { k: 1 });
-      if (!best) return null;
-      old = best.memory;
-    }
+    const old = target !== undefined ? await this.#store.memories.get(target) : (await this.correctionCandidates(trimmed)).clear;
+    if (!old || old.forgottenAt) return null;
+    const replacement = await this.#replace(old, { text: trimmed, entities: [...new Set([...old.entities, ...this.#entities.detect(trimmed)])], source, reason: 'correction' });
+    return { old, replacement };
+  }
+
+  /** What a correction without an id could replace: see correctionTargets. */
+  async correctionCandidates(text: string): Promise<{ clear?: Memory; close: Memory[] }> {
+    const about = this.#about(text, 'fact').entities;
+    const hits = (await this.recall(text, { k: 5 })).map((h) => h.memory);
+    const linked = about[0] ? await this.#store.memories.byEntity(about[0], 50) : [];
+    return correctionTargets(text, about, hits, linked, (e) => this.#entities.name(e) ?? e.slice(e.indexOf(':') + 1).replaceAll('-', ' '));
+  }
+
+  /** The correction chain: `next` replaces `old`, which is retracted and kept (store and event log). */
+  async #replace(old: Memory, next: { text: string; entities: string[]; source: MemorySource; reason: string; importance?: number }): Promise<Memory> {
     const replacement = await this.#store.memories.add({
-      text: trimmed,
+      text: next.text,
       kind: old.kind,
-      entities: [...new Set([...old.entities, ...this.#entities.detect(trimmed)])],
+      entities: next.entities,
       ...(old.subject ? { subject: old.subject } : {}),
-      importance: old.importance,
-      source,
+      importance: next.importance ?? old.importance,
+      source: next.source,
       replaces: old.id,
     });
     await this.#store.memories.forget(old.id, replacement.id);
     await this.#store.events.append(
-      newEvent('memory.corrected', MEMORY_STREAM, { memoryId: old.id, replacedBy: replacement.id, text: trimmed, previousText: old.text }),
+      newEvent('memory.corrected', MEMORY_STREAM, { memoryId: old.id, replacedBy: replacement.id, text: next.text, previousText: old.text, reason: next.reason }),
     );
     this.#index.remove(Number(old.id));
     this.#written(replacement);
-    return { old, replacement };
+    return replacement;
   }
 
   /** Undoes a correction: the replacement is retracted and the original comes back. */

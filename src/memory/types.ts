@@ -19,7 +19,8 @@ export interface RememberInput {
 export interface RememberResult {
   memory: Memory;
   action: 'created' | 'updated' | 'unchanged';
-  /** The text before an update. */
+  /** After an update: the version it replaced (retracted and kept, `replacedBy` the new one), and its text. */
+  previous?: Memory;
   previousText?: string;
 }
 

@@ -18,6 +18,8 @@ describe('agents acceptance', () => {
   before(async () => {
     routeFor = (text) => {
       if (/^hello/i.test(text)) return { action: 'reply', understood: 'A greeting.', reply: 'Hello! How can I help today?' };
+      const invoice = /^Invoice (\w+) (\d+) (\S+)$/.exec(text);
+      if (invoice) return { action: 'workflow', workflow: 'invoice', understood: `An invoice to ${invoice[1]}.`, client: invoice[1], amount: Number(invoice[2]), currency: invoice[3] };
       if (/draft/i.test(text)) return { action: 'workflow', workflow: 'draft', understood: 'Draft a follow-up email to Acme about the proposal.', client: 'Acme', instructions: 'A follow-up email to Acme about the proposal.' };
       if (/\?$/.test(text)) return { action: 'answer', understood: 'A question about Acme.', question: text };
       return { action: 'remember', understood: 'A fact about Acme.', fact: text };
@@ -86,6 +88,22 @@ describe('agents acceptance', () => {
     assert.match(answer?.text ?? '', /Acme’s budget is 40,000 EUR\.\n\(why\? shows the 1 memory used\)/);
     const [why] = await say(h.app.url, 'why?');
     assert.match(why?.text ?? '', /budget for next year is 40000 EUR\n\s+↳ said on web/);
+  });
+
+  test('a free-text invoice takes the currency the model read, a symbol included; a bare $ is asked about', async () => {
+    const gbp = await say(h.app.url, 'Invoice Globex 100 £');
+    assert.match(gbp.find((m) => m.text.startsWith('Approval needed'))?.text ?? '', /^Approval needed: Invoice to Globex for 100\.00 GBP/);
+    const usd = await say(h.app.url, 'Invoice Globex 100 usd');
+    assert.match(usd.find((m) => m.text.startsWith('Approval needed'))?.text ?? '', /^Approval needed: Invoice to Globex for 100\.00 USD/);
+    const dollar = await say(h.app.url, 'Invoice Globex 100 $');
+    assert.deepEqual(dollar.map((m) => m.text), ['Understood: An invoice to Globex.\nWhich dollar? Write it with its code, e.g. /invoice Globex 100 USD (or CAD, AUD).']);
+  });
+
+  test('an update remembered from free text keeps the old version and offers Undo', async () => {
+    const [first] = await say(h.app.url, 'Initech: pays invoices net 30');
+    const [second] = await say(h.app.url, 'Initech: now pays invoices net 45');
+    assert.match(second?.text ?? '', new RegExp(`^Understood: A fact about Acme\\.\\nUpdated #${/#(\d+)/.exec(first?.text ?? '')?.[1]} → #\\d+ \\(about Initech\\)`));
+    assert.deepEqual(second?.buttons.map((b) => b.label), ['Undo']);
   });
 
   test('/costs shows tokens and cost per workflow, agent and day', async () => {

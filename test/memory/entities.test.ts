@@ -27,3 +27,25 @@ test('known names are found as whole words; a first word counts only when it nam
   assert.equal(r.name('client:globex'), 'Globex');
   assert.deepEqual(r.names(2), ['Pied Noir', 'Pied Piper']);
 });
+
+test('labels that start a note are not subjects, whatever the label', () => {
+  for (const text of ['Budget: 40k for the redesign', 'Status: waiting on legal', 'Next Steps: send the quote', 'Action Items: call back', 'Meeting 2: went well', 'Q: who pays?', 'Deadline: friday', 'Monday: call the bank', '备注：下周开会']) {
+    assert.equal(leadingSubject(text), undefined, text);
+  }
+  assert.deepEqual(leadingSubject('Budget Airlines: pays net 30'), { name: 'Budget Airlines', rest: 'pays net 30' }, 'a name that only starts like a label');
+  assert.deepEqual(leadingSubject('Studio 54: pays by card'), { name: 'Studio 54', rest: 'pays by card' });
+  assert.deepEqual(leadingSubject('3M: prefers email'), { name: '3M', rest: 'prefers email' });
+  assert.equal(leadingSubject('10am: standup'), undefined);
+});
+
+test('client names in Chinese, Japanese and Korean are subjects and are found in text without spaces', () => {
+  assert.deepEqual(leadingSubject('株式会社テスト: pays net 30'), { name: '株式会社テスト', rest: 'pays net 30' });
+  assert.deepEqual(leadingSubject('北京科技: prefers email'), { name: '北京科技', rest: 'prefers email' });
+  assert.deepEqual(leadingSubject('삼성전자：prefers calls'), { name: '삼성전자', rest: 'prefers calls' });
+  assert.equal(entityKey('client', '株式会社テスト'), 'client:株式会社テスト');
+  assert.notEqual(slug('グーグル'), slug('クークル'), 'voicing marks are part of a kana word');
+  assert.equal(slug('Crème Brûlée'), 'creme-brulee');
+  const r = new EntityRegistry();
+  r.add('client:北京科技', '北京科技');
+  assert.deepEqual(r.detect('北京科技的预算是多少'), ['client:北京科技']);
+});

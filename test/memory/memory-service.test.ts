@@ -60,12 +60,23 @@ describe('memory service with embeddings', () => {
     assert.ok((hits[0]?.components.vector ?? 0) > 0.3, 'the vector signal carried it');
   });
 
-  test('a new fact about the same thing updates the memory instead of piling up', async () => {
+  test('a new fact about the same thing updates the memory instead of piling up, keeping the old version', async () => {
     const first = await memory.remember({ text: 'Umbrella Corp: pays invoices net 30', source: {} });
     const second = await memory.remember({ text: 'Umbrella Corp: now pays invoices net 45', source: {} });
     assert.equal(second.action, 'updated');
-    assert.equal(second.memory.id, first.memory.id);
+    assert.equal(second.previous?.id, first.memory.id);
     assert.equal(second.previousText, 'Umbrella Corp: pays invoices net 30');
+    // An update is a correction: the old version is retracted, kept and linked both ways, and in the event log.
+    assert.equal(second.memory.replaces, first.memory.id);
+    const old = await store.memories.get(first.memory.id);
+    assert.equal(old?.replacedBy, second.memory.id);
+    assert.ok(old?.forgottenAt);
+    assert.deepEqual(second.memory.entities, ['client:umbrella-corp']);
+    const events = await store.events.readStream('memory', { types: ['memory.corrected'] });
+    const logged = events.find((e) => e.type === 'memory.corrected' && e.data.memoryId === first.memory.id);
+    assert.deepEqual(logged?.data, { memoryId: first.memory.id, replacedBy: second.memory.id, text: 'Umbrella Corp: now pays invoices net 45', previousText: 'Umbrella Corp: pays invoices net 30', reason: 'same fact' });
+    assert.equal((await memory.uncorrect(second.memory.id))?.restored.id, first.memory.id, 'and can be undone');
+    assert.equal((await memory.remember({ text: 'Umbrella Corp: now pays invoices net 45', source: {} })).action, 'updated');
     const other = await memory.remember({ text: 'Umbrella Corp: contact is the head of design', source: {} });
     assert.equal(other.action, 'created', 'a different fact about the same client is its own memory');
     assert.equal((await memory.remember({ text: 'Umbrella Corp: contact is the head of design', source: {} })).action, 'unchanged');
@@ -119,9 +130,10 @@ describe('memory service with embeddings', () => {
     // Same subject, new text: the old vector goes, the new one comes.
     const changed = await memory.remember({ text: 'Initech: now pays invoices net 60', source: {} });
     assert.equal(changed.action, 'updated');
+    assert.equal(changed.previous?.id, first.memory.id);
     await memory.settled();
     assert.equal((await memory.status()).vectors, before.vectors + 1);
-    await memory.forget(first.memory.id);
+    await memory.forget(changed.memory.id);
     await memory.settled();
     const after = await memory.status();
     assert.equal(after.vectors, before.vectors);

@@ -41,3 +41,13 @@ export async function say(base: string, text: string, id?: string): Promise<ApiM
   if (status !== 200) throw new Error(`POST /api/messages answered ${status}: ${JSON.stringify(body)}`);
   return body.messages ?? [];
 }
+
+/**
+ * A tap carrying any button data, as a chat platform could deliver it (the web API only accepts buttons the bot
+ * sent). Returns the texts of the replies.
+ */
+export async function tapData(app: SoloApp, data: string): Promise<ApiMessage[]> {
+  const event = { kind: 'button' as const, data, id: `raw-${Math.random()}`, channel: 'web', chatId: 'operator', senderId: 'operator' };
+  const result = await app.conductor.handle(event, app.web);
+  return result.replies.map((m) => ({ id: m.id, text: m.text, buttons: m.buttons.map((b, i) => ({ id: `${m.id}.${i}`, label: b.label })) }));
+}
