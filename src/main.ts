@@ -1,6 +1,7 @@
 // Composition root: config → logger → store → conductor → channels. Nothing else wires parts together.
 
 import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { WebChannel, WEB_CHANNEL, WEB_OPERATOR } from '../adapters/channels/web/web-channel.ts';
 import { maskUri, type Config } from './config.ts';
 import { Conductor, sendMessage } from './conductor/conductor.ts';
@@ -87,11 +88,14 @@ export interface StartOptions {
 export async function startSolo(config: Config, options: StartOptions = {}): Promise<SoloApp> {
   const logger = options.logger ?? (await createLogger(config));
   const store = await openStore(config, logger);
+  // /import reads only from here; made at start so the operator can see where to put files.
+  await mkdir(config.IMPORT_DIR, { recursive: true }).catch((err: unknown) => logger.warn({ err, dir: config.IMPORT_DIR }, 'could not create the import folder'));
   const startedAt = new Date();
   const channels: Channel[] = [];
   const engine = new Engine({
     store,
     logger,
+    approvalExpiryHours: config.APPROVAL_EXPIRY_HOURS,
     // A run's messages go to the chat that started it; when that fails, to the preferred chat, then any other.
     messenger: async (origin, message, options) => deliverFirst(services, [origin, ...(await proactiveTargets(services))], WEB_TARGET, message, options?.dedupeKey),
     // New approval cards also go to the preferred chat when the run started elsewhere.

@@ -37,6 +37,8 @@ export interface EngineOptions {
   /** Sends extra copies of a new approval card (e.g. to the operator's preferred chat); returns what was sent. */
   copyCard?: (run: RunRecord, card: OutboundMessage, dedupeKey: string) => Promise<SentMessage[]>;
   now?: () => Date;
+  /** How long an approval card stays valid (the APPROVAL_EXPIRY_HOURS setting); default 72. */
+  approvalExpiryHours?: number;
 }
 
 export class Engine implements EngineInternals {
@@ -47,6 +49,7 @@ export class Engine implements EngineInternals {
   readonly #updateCards: CardUpdater | undefined;
   readonly #copyCard: EngineOptions['copyCard'];
   readonly #now: () => Date;
+  readonly #approvalExpiryHours: number;
   readonly #workflows = new Map<string, WorkflowDefinition<unknown, unknown>>();
   readonly #locks = new Map<string, Promise<void>>();
   readonly #replies = new Map<string, Reply>();
@@ -61,6 +64,7 @@ export class Engine implements EngineInternals {
     this.#updateCards = options.updateCards;
     this.#copyCard = options.copyCard;
     this.#now = options.now ?? (() => new Date());
+    this.#approvalExpiryHours = options.approvalExpiryHours ?? DEFAULT_APPROVAL_EXPIRY_HOURS;
   }
 
   register<I, O>(workflow: WorkflowDefinition<I, O>): this {
@@ -81,9 +85,8 @@ export class Engine implements EngineInternals {
   newApprovalId(): string {
     return randomId('a');
   }
-  async approvalExpiryMs(): Promise<number> {
-    const hours = await this.store.settings.get<number>('approval.expiryHours');
-    return (typeof hours === 'number' && hours > 0 ? hours : DEFAULT_APPROVAL_EXPIRY_HOURS) * 3_600_000;
+  approvalExpiryMs(): number {
+    return this.#approvalExpiryHours * 3_600_000;
   }
   cancelRequested(runId: string): boolean {
     return this.#cancelling.has(runId);

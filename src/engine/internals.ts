@@ -9,7 +9,7 @@ export interface EngineInternals {
   readonly store: Store;
   now(): Date;
   newApprovalId(): string;
-  approvalExpiryMs(): Promise<number>;
+  approvalExpiryMs(): number;
   cancelRequested(runId: string): boolean;
   emit<K extends EventType>(type: K, data: EventDataMap[K]): Promise<void>;
   eventFor<K extends EventType>(type: K, data: EventDataMap[K]): NewEvent;

@@ -156,7 +156,7 @@ export class RunContext implements WorkflowContext {
       const now = engine.now();
       approval = {
         id: engine.newApprovalId(), runId: this.runId, stepId: id, status: 'pending', card: request.card,
-        createdAt: now, expiresAt: new Date(now.getTime() + (request.expiresInMs ?? (await engine.approvalExpiryMs()))),
+        createdAt: now, expiresAt: new Date(now.getTime() + (request.expiresInMs ?? engine.approvalExpiryMs())),
       } satisfies ApprovalRecord;
       await engine.store.approvals.create(approval);
       await engine.store.runs.saveStep({ runId: this.runId, stepId: id, seq: this.#nextSeq++, kind: 'approval', status: 'started', failures: 0, idempotencyKey: `${this.runId}:${id}`, startedAt: now });
