@@ -52,6 +52,8 @@ export interface SoloApp {
   engine: Engine;
   memory: MemoryService;
   policies: PolicyService;
+  /** The agents and their prompt versions (watched on disk). */
+  catalog: AgentCatalog;
   /** What agent calls need; present when a model is configured. */
   agents?: () => AgentDeps;
   logger: Logger;
@@ -144,6 +146,9 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const budgets = new BudgetLedger({ events: store.events, policy: policies });
   await budgets.init();
 
+  // Agents load with or without a model: /agents and /promote need none, and a broken agent file is reported at start.
+  const catalog = await AgentCatalog.load(resolve(config.AGENTS_DIR), resolve(config.PROMPTS_DIR), store);
+  catalog.watch();
   let llm: Llm | undefined;
   let agentDeps: AgentDeps | undefined;
   if (llmConfigured(config)) {
@@ -160,7 +165,6 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
       logger: logger.child({ component: 'llm' }),
       onCall: async (record) => void (await store.events.append(llmEvent(record))),
     });
-    const catalog = await AgentCatalog.load(resolve(config.AGENTS_DIR), resolve(config.PROMPTS_DIR), store);
     agentDeps = { llm, memory, store, catalog, policies, budgets, rateLimits, logger: logger.child({ component: 'agents' }), notice };
   }
   const agents = agentDeps ? () => agentDeps : undefined;
@@ -181,7 +185,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   );
   for (const workflow of options.workflows ?? []) engine.register(workflow as WorkflowDefinition<unknown, unknown>);
   const services: Services = {
-    store, engine, logger, config, startedAt, version: VERSION, channels: () => channels, memory, policies,
+    store, engine, logger, config, startedAt, version: VERSION, channels: () => channels, memory, policies, catalog,
     ...(llm ? { llm } : {}), ...(agents ? { agents } : {}),
   };
 
@@ -204,6 +208,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   } catch (err) {
     for (const channel of channels.reverse()) await channel.stop().catch(() => undefined);
     await policies.close();
+    catalog.close();
     await embedder?.close();
     await store.close();
     throw err;
@@ -224,6 +229,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
       engine.stopTimers();
       quiet.stop();
       await policies.close();
+      catalog.close();
       for (const channel of channels.reverse()) await channel.stop().catch((err: unknown) => logger.warn({ err }, 'a channel did not stop cleanly'));
       await Promise.race([engine.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
       await memory.close();
@@ -240,5 +246,5 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   // Operator notices (policy files, violations) are not held by quiet hours: they say something was stopped.
   sink.deliver = async (text) => void (await deliver({ text }));
   for (const text of notices.splice(0)) notice(text);
-  return { config, store, engine, memory, policies, ...(agents ? { agents } : {}), logger, web, url: web.url, notify, stop };
+  return { config, store, engine, memory, policies, catalog, ...(agents ? { agents } : {}), logger, web, url: web.url, notify, stop };
 }
