@@ -52,8 +52,8 @@ export interface SoloApp {
   engine: Engine;
   memory: MemoryService;
   policies: PolicyService;
-  /** The agents and their prompt versions (watched on disk). */
-  catalog: AgentCatalog;
+  /** The agents and their prompt versions (watched on disk once loaded). */
+  catalog: () => Promise<AgentCatalog>;
   /** What agent calls need; present when a model is configured. */
   agents?: () => AgentDeps;
   logger: Logger;
@@ -146,9 +146,21 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const budgets = new BudgetLedger({ events: store.events, policy: policies });
   await budgets.init();
 
-  // Agents load with or without a model: /agents and /promote need none, and a broken agent file is reported at start.
-  const catalog = await AgentCatalog.load(resolve(config.AGENTS_DIR), resolve(config.PROMPTS_DIR), store);
-  catalog.watch();
+  // Agents are loaded at start with a model, and on the first /agents or /promote without one (they call none):
+  // loading costs ~80 ms of CPU that a start without a model does not need. A failed load is tried again next time.
+  let catalogLoad: Promise<AgentCatalog> | undefined;
+  let loadedCatalog: AgentCatalog | undefined;
+  const catalog = (): Promise<AgentCatalog> =>
+    (catalogLoad ??= AgentCatalog.load(resolve(config.AGENTS_DIR), resolve(config.PROMPTS_DIR), store).then(
+      (loaded) => {
+        loaded.watch();
+        return (loadedCatalog = loaded);
+      },
+      (err: unknown) => {
+        catalogLoad = undefined;
+        throw err;
+      },
+    ));
   let llm: Llm | undefined;
   let agentDeps: AgentDeps | undefined;
   if (llmConfigured(config)) {
@@ -165,7 +177,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
       logger: logger.child({ component: 'llm' }),
       onCall: async (record) => void (await store.events.append(llmEvent(record))),
     });
-    agentDeps = { llm, memory, store, catalog, policies, budgets, rateLimits, logger: logger.child({ component: 'agents' }), notice };
+    agentDeps = { llm, memory, store, catalog: await catalog(), policies, budgets, rateLimits, logger: logger.child({ component: 'agents' }), notice };
   }
   const agents = agentDeps ? () => agentDeps : undefined;
   engine.register(
@@ -208,7 +220,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   } catch (err) {
     for (const channel of channels.reverse()) await channel.stop().catch(() => undefined);
     await policies.close();
-    catalog.close();
+    loadedCatalog?.close();
     await embedder?.close();
     await store.close();
     throw err;
@@ -229,7 +241,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
       engine.stopTimers();
       quiet.stop();
       await policies.close();
-      catalog.close();
+      loadedCatalog?.close();
       for (const channel of channels.reverse()) await channel.stop().catch((err: unknown) => logger.warn({ err }, 'a channel did not stop cleanly'));
       await Promise.race([engine.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
       await memory.close();

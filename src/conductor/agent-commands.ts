@@ -2,7 +2,9 @@
 // before it goes live), /costs (tokens and dollars per workflow, agent and day), /policies (what is enforced, and
 // what was stopped lately).
 
+import { ConfigError } from '../domain/errors.ts';
 import { truncate } from '../domain/text.ts';
+import type { AgentCatalog } from '../agents/catalog.ts';
 import { compareVersions } from '../agents/compare.ts';
 import { AgentError } from '../agents/runner.ts';
 import type { InboundContext } from '../inbound/context.ts';
@@ -18,15 +20,19 @@ function needModel(ctx: InboundContext) {
   return agents;
 }
 
-/** The agents and their prompts: there whether or not a model is configured. */
-function catalogOf(ctx: InboundContext) {
-  const catalog = ctx.services.catalog;
-  if (!catalog) void ctx.reply('No agents are loaded in this process.');
-  return catalog;
+/** The agents and their prompts, whether or not a model is configured; a broken agent file is one reply. */
+async function catalogOf(ctx: InboundContext): Promise<AgentCatalog | undefined> {
+  if (!ctx.services.catalog) return void (await ctx.reply('No agents are loaded in this process.'));
+  try {
+    return await ctx.services.catalog();
+  } catch (err) {
+    if (err instanceof ConfigError) return void (await ctx.reply(`The agent files have problems:\n${err.problems.map((p) => `- ${p}`).join('\n')}`));
+    throw err;
+  }
 }
 
 async function promote(ctx: InboundContext, agentName: string, version: string): Promise<void> {
-  const catalog = catalogOf(ctx);
+  const catalog = await catalogOf(ctx);
   if (!catalog) return;
   if (catalog.get(agentName)?.prompts.has(version) === false) await catalog.reloadPrompts(agentName);
   const agent = catalog.get(agentName);
@@ -42,7 +48,7 @@ export function registerAgentCommands(registry: Registry): Registry {
       name: 'agents',
       description: 'the specialist agents, their versions and active prompts',
       run: async (ctx) => {
-        const catalog = catalogOf(ctx);
+        const catalog = await catalogOf(ctx);
         if (!catalog) return;
         const lines = await Promise.all(
           catalog.list().map(async (a) => `${a.name} ${a.version} (${a.class}) · prompt ${await catalog.activePrompt(a.name)} of ${[...a.prompts.keys()].join(', ')} — ${a.description}`),

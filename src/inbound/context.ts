@@ -26,8 +26,8 @@ export interface Services {
   llm?: Llm;
   /** Everything an agent call needs; present when a model is configured. */
   agents?: () => AgentDeps;
-  /** The agents and their prompt versions (loaded with or without a model). */
-  catalog?: AgentCatalog;
+  /** The agents and their prompt versions, with or without a model (loaded on first use without one). */
+  catalog?: () => Promise<AgentCatalog>;
 }
 
 export interface InboundContext {

@@ -1,7 +1,7 @@
 // /agents, /promote and /costs without a model (they call none), and prompt versions added on disk while running.
 
 import assert from 'node:assert/strict';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SoloApp } from '../../src/main.ts';
@@ -27,9 +27,10 @@ describe('agent commands without a model', () => {
   });
 
   test('a prompt version saved while running shows in /agents once the watcher has read it', async () => {
+    const catalog = await app.catalog();
     const reloaded = new Promise<void>((resolve) => {
-      const off = app.catalog.onReload(() => {
-        if (app.catalog.get('draft')?.prompts.has('v3')) {
+      const off = catalog.onReload(() => {
+        if (catalog.get('draft')?.prompts.has('v3')) {
           off();
           resolve();
         }
@@ -43,7 +44,7 @@ describe('agent commands without a model', () => {
   test('/promote works without a model, finds a version saved a moment ago, and switches back', async () => {
     writeFileSync(join(prompts, 'research', 'v7.md'), 'You are the research agent, version seven.\n');
     assert.equal((await say(app.url, '/promote research v7'))[0]?.text, 'research now uses prompt v7 (was v1). /promote research v1 switches back.');
-    assert.equal(await app.catalog.activePrompt('research'), 'v7');
+    assert.equal(await (await app.catalog()).activePrompt('research'), 'v7');
     assert.equal((await say(app.url, '/promote research v7'))[0]?.text, 'research already uses v7.');
     assert.equal((await say(app.url, '/promote research v1'))[0]?.text, 'research now uses prompt v1 (was v7). /promote research v7 switches back.');
     assert.equal((await say(app.url, '/promote research v8'))[0]?.text, 'There is no prompts/research/v8.md.');
@@ -65,4 +66,20 @@ describe('agent commands without a model', () => {
     assert.ok(runId);
     assert.equal((await say(app.url, `/costs ${runId}`))[0]?.text, `Run ${runId} (invoice): no model calls.`);
   });
+});
+
+test('without a model, a broken agent file does not stop the start; /agents names the problem until it is fixed', async () => {
+  const agents = tempDir('solo-agents-');
+  cpSync(new URL('../../agents', import.meta.url), agents, { recursive: true });
+  const file = join(agents, 'draft', 'agent.yaml');
+  const good = readFileSync(file, 'utf8');
+  writeFileSync(file, good.replace(/^class: \w+$/m, 'class: maybe'));
+  const app = await startTestApp({ AGENTS_DIR: agents });
+  try {
+    assert.equal((await say(app.url, '/agents'))[0]?.text, `The agent files have problems:\n- ${file}: class: expected read (inference only) or write (acts through approved workflow steps)`);
+    writeFileSync(file, good);
+    assert.match((await say(app.url, '/agents'))[0]?.text ?? '', /^draft /m);
+  } finally {
+    await app.stop();
+  }
 });
