@@ -1,6 +1,7 @@
 // One zod schema for the whole environment. With nothing set, Solo OS runs locally on the embedded store.
 // A bad value stops the start with one line per problem, naming the variable and what it expects.
 
+import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './domain/errors.ts';
 
@@ -19,6 +20,8 @@ const port = z.coerce
   .min(0, { error: PORT_EXPECTED })
   .max(65535, { error: PORT_EXPECTED });
 
+const HOURS_EXPECTED = 'expected a number of hours above 0 and at most 8760 (a year), e.g. 72 or 0.5';
+
 const count = (what: string) =>
   z.coerce.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).min(0, { error: `expected ${what}` });
 
@@ -28,6 +31,8 @@ export const SETTINGS = {
   HOST: 'Address the web chat binds to (default 127.0.0.1). Anything but loopback needs WEB_TOKEN.',
   WEB_TOKEN: 'Bearer token for the web chat and API (at least 16 characters). Required off loopback.',
   DATA_DIR: 'Folder of the embedded store (default ./data).',
+  IMPORT_DIR: 'The only folder /import reads from (default <DATA_DIR>/import, created at start); links out of it are refused.',
+  APPROVAL_EXPIRY_HOURS: 'Hours an approval card stays valid before it expires and nothing is done (default 72; fractions allowed).',
   SQLITE_SYNCHRONOUS: 'normal (default: survives a killed process) or full (also survives power loss, slower writes).',
   MONGODB_URI: 'Use MongoDB instead of the embedded store, e.g. mongodb://localhost:27017/solo.',
   LOG_LEVEL: 'fatal, error, warn, info (default), debug, trace or silent.',
@@ -81,6 +86,13 @@ const schema = z
         .min(16, { error: 'expected a token of at least 16 characters' }),
     ),
     DATA_DIR: withDefault(z.string().min(1), './data'),
+    IMPORT_DIR: opt(z.string().min(1)),
+    APPROVAL_EXPIRY_HOURS: withDefault(
+      z.coerce
+        .number({ error: HOURS_EXPECTED })
+        .refine((n) => Number.isFinite(n) && n > 0 && n <= 8760, { error: HOURS_EXPECTED }),
+      72,
+    ),
     SQLITE_SYNCHRONOUS: withDefault(z.enum(['normal', 'full'], { error: 'expected normal or full' }), 'normal'),
     MONGODB_URI: opt(
       z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/, { error: 'expected a URI starting with mongodb:// or mongodb+srv://' }),
@@ -137,7 +149,9 @@ const schema = z
     DISCORD_OPERATOR_IDS: opt(idList('Discord user ids').refine((ids) => ids.every((id) => /^\d{5,20}$/.test(id)), { error: 'expected Discord user ids (numbers), e.g. 80351110224678912' })),
     DISCORD_GUILD_CHANNEL_ID: opt(z.string().regex(/^\d{5,20}$/, { error: 'expected a Discord channel id (a number)' })),
     TELEGRAM_WEBHOOK_SECRET: opt(z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, { error: 'expected 1-256 characters of A-Z a-z 0-9 _ -' })),
-  });
+  })
+  // The import folder defaults to one inside DATA_DIR, so a fresh install reads nothing outside its own data.
+  .transform((c) => ({ ...c, IMPORT_DIR: c.IMPORT_DIR ?? join(c.DATA_DIR, 'import') }));
 
 /** Rules that span settings, checked on the raw values so they are reported alongside every other problem. */
 function crossCheck(source: Record<string, string | undefined>): string[] {

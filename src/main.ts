@@ -1,6 +1,7 @@
 // Composition root: config → logger → store → conductor → channels. Nothing else wires parts together.
 
 import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { WebChannel, WEB_CHANNEL, WEB_OPERATOR } from '../adapters/channels/web/web-channel.ts';
 import { maskUri, type Config } from './config.ts';
 import { Conductor, sendMessage } from './conductor/conductor.ts';
@@ -52,6 +53,8 @@ export interface SoloApp {
   engine: Engine;
   memory: MemoryService;
   policies: PolicyService;
+  /** The agents and their prompt versions (watched on disk once loaded). */
+  catalog: () => Promise<AgentCatalog>;
   /** What agent calls need; present when a model is configured. */
   agents?: () => AgentDeps;
   logger: Logger;
@@ -90,6 +93,8 @@ export interface StartOptions {
 export async function startSolo(config: Config, options: StartOptions = {}): Promise<SoloApp> {
   const logger = options.logger ?? (await createLogger(config));
   const store = await openStore(config, logger);
+  // /import reads only from here; made at start so the operator can see where to put files.
+  await mkdir(config.IMPORT_DIR, { recursive: true }).catch((err: unknown) => logger.warn({ err, dir: config.IMPORT_DIR }, 'could not create the import folder'));
   const startedAt = new Date();
   const channels: Channel[] = [];
   // Policy notices reach the operator once the channels are up (a bad file at start is reported then too).
@@ -107,6 +112,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const engine = new Engine({
     store,
     logger,
+    approvalExpiryHours: config.APPROVAL_EXPIRY_HOURS,
     policy: policyGate(policies, store.events, notice),
     delivery: {
       // A run's messages go to the chat that started it; when that fails, to the preferred chat, then any other.
@@ -145,6 +151,21 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const budgets = new BudgetLedger({ events: store.events, policy: policies });
   await budgets.init();
 
+  // Agents are loaded at start with a model, and on the first /agents or /promote without one (they call none):
+  // loading costs ~80 ms of CPU that a start without a model does not need. A failed load is tried again next time.
+  let catalogLoad: Promise<AgentCatalog> | undefined;
+  let loadedCatalog: AgentCatalog | undefined;
+  const catalog = (): Promise<AgentCatalog> =>
+    (catalogLoad ??= AgentCatalog.load(resolve(config.AGENTS_DIR), resolve(config.PROMPTS_DIR), store).then(
+      (loaded) => {
+        loaded.watch();
+        return (loadedCatalog = loaded);
+      },
+      (err: unknown) => {
+        catalogLoad = undefined;
+        throw err;
+      },
+    ));
   let llm: Llm | undefined;
   let agentDeps: AgentDeps | undefined;
   if (llmConfigured(config)) {
@@ -161,8 +182,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
       logger: logger.child({ component: 'llm' }),
       onCall: async (record) => void (await store.events.append(llmEvent(record))),
     });
-    const catalog = await AgentCatalog.load(resolve(config.AGENTS_DIR), resolve(config.PROMPTS_DIR), store);
-    agentDeps = { llm, memory, store, catalog, policies, budgets, rateLimits, logger: logger.child({ component: 'agents' }), notice };
+    agentDeps = { llm, memory, store, catalog: await catalog(), policies, budgets, rateLimits, logger: logger.child({ component: 'agents' }), notice };
   }
   const agents = agentDeps ? () => agentDeps : undefined;
   engine.register(invoiceWorkflow(store.ledger));
@@ -174,7 +194,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   );
   for (const workflow of options.workflows ?? []) engine.register(workflow as WorkflowDefinition<unknown, unknown>);
   const services: Services = {
-    store, engine, logger, config, startedAt, version: VERSION, channels: () => channels, memory, policies,
+    store, engine, logger, config, startedAt, version: VERSION, channels: () => channels, memory, policies, catalog,
     ...(llm ? { llm } : {}), ...(agents ? { agents } : {}),
   };
 
@@ -197,6 +217,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   } catch (err) {
     for (const channel of channels.reverse()) await channel.stop().catch(() => undefined);
     await policies.close();
+    loadedCatalog?.close();
     await embedder?.close();
     await store.close();
     throw err;
@@ -221,6 +242,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
       timers.stop();
       quiet.stop();
       await policies.close();
+      loadedCatalog?.close();
       for (const channel of channels.reverse()) await channel.stop().catch((err: unknown) => logger.warn({ err }, 'a channel did not stop cleanly'));
       await Promise.race([engine.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
       await memory.close();
@@ -237,5 +259,5 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   // Operator notices (policy files, violations) are not held by quiet hours: they say something was stopped.
   sink.deliver = async (text) => void (await deliver({ text }));
   for (const text of notices.splice(0)) notice(text);
-  return { config, store, engine, memory, policies, ...(agents ? { agents } : {}), logger, web, conductor, url: web.url, notify, stop };
+  return { config, store, engine, memory, policies, catalog, ...(agents ? { agents } : {}), logger, web, conductor, url: web.url, notify, stop };
 }

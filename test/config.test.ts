@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig, maskUri } from '../src/config.ts';
 import { ConfigError } from '../src/domain/errors.ts';
@@ -50,4 +51,20 @@ test('a model endpoint needs a model name', () => {
 test('MongoDB passwords are masked for display', () => {
   assert.equal(maskUri('mongodb://solo:hunter2@db:27017/solo'), 'mongodb://solo:***@db:27017/solo');
   assert.equal(maskUri('mongodb://db:27017/solo'), 'mongodb://db:27017/solo');
+});
+
+test('IMPORT_DIR defaults to the import folder inside DATA_DIR and can be moved', () => {
+  assert.equal(loadConfig({}).IMPORT_DIR, join('./data', 'import'));
+  assert.equal(loadConfig({ DATA_DIR: '/srv/solo' }).IMPORT_DIR, '/srv/solo/import');
+  assert.equal(loadConfig({ DATA_DIR: '/srv/solo', IMPORT_DIR: '/home/me/inbox' }).IMPORT_DIR, '/home/me/inbox');
+  assert.equal(loadConfig({ IMPORT_DIR: '' }).IMPORT_DIR, join('./data', 'import'));
+});
+
+test('APPROVAL_EXPIRY_HOURS: hours above 0 up to a year, fractions allowed; anything else is one line', () => {
+  assert.equal(loadConfig({}).APPROVAL_EXPIRY_HOURS, 72);
+  assert.equal(loadConfig({ APPROVAL_EXPIRY_HOURS: '0.5' }).APPROVAL_EXPIRY_HOURS, 0.5);
+  assert.equal(loadConfig({ APPROVAL_EXPIRY_HOURS: '168' }).APPROVAL_EXPIRY_HOURS, 168);
+  for (const bad of ['abc', '0', '-3', '9000', 'Infinity']) {
+    assert.deepEqual(problems({ APPROVAL_EXPIRY_HOURS: bad }), [`APPROVAL_EXPIRY_HOURS: expected a number of hours above 0 and at most 8760 (a year), e.g. 72 or 0.5 (got "${bad}")`], bad);
+  }
 });

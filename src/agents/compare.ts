@@ -30,6 +30,8 @@ export async function recordedInputs(deps: AgentDeps, agent: string, promptVersi
 }
 
 export async function compareVersions(deps: AgentDeps, agentName: string, candidate: string, limit = 5): Promise<Comparison> {
+  // A version saved a moment ago may not have reached the watcher yet: look on disk before saying it is not there.
+  if (deps.catalog.get(agentName)?.prompts.has(candidate) === false) await deps.catalog.reloadPrompts(agentName);
   const agent = deps.catalog.get(agentName);
   if (!agent) throw new AgentError('agent_unknown', `There is no ${agentName} agent. /agents lists them.`);
   const template = agent.prompts.get(candidate);

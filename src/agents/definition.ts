@@ -45,7 +45,8 @@ export function renderPrompt(template: string, values: Record<string, string>): 
   return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, key: string) => values[key] ?? whole);
 }
 
-async function loadPrompts(promptsDir: string, agent: string): Promise<Map<string, string>> {
+/** Every prompts/<agent>/<version>.md, by version. */
+export async function loadPrompts(promptsDir: string, agent: string): Promise<Map<string, string>> {
   const dir = join(promptsDir, agent);
   const files = await readdir(dir).catch(() => [] as string[]);
   const prompts = new Map<string, string>();

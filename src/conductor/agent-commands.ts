@@ -2,7 +2,9 @@
 // before it goes live), /costs (tokens and dollars per workflow, agent and day), /policies (what is enforced, and
 // what was stopped lately).
 
+import { ConfigError } from '../domain/errors.ts';
 import { truncate } from '../domain/text.ts';
+import type { AgentCatalog } from '../agents/catalog.ts';
 import { compareVersions } from '../agents/compare.ts';
 import { AgentError } from '../agents/runner.ts';
 import type { InboundContext } from '../inbound/context.ts';
@@ -18,13 +20,25 @@ function needModel(ctx: InboundContext) {
   return agents;
 }
 
+/** The agents and their prompts, whether or not a model is configured; a broken agent file is one reply. */
+async function catalogOf(ctx: InboundContext): Promise<AgentCatalog | undefined> {
+  if (!ctx.services.catalog) return void (await ctx.reply('No agents are loaded in this process.'));
+  try {
+    return await ctx.services.catalog();
+  } catch (err) {
+    if (err instanceof ConfigError) return void (await ctx.reply(`The agent files have problems:\n${err.problems.map((p) => `- ${p}`).join('\n')}`));
+    throw err;
+  }
+}
+
 async function promote(ctx: InboundContext, agentName: string, version: string): Promise<void> {
-  const deps = needModel(ctx);
-  if (!deps) return;
-  const agent = deps.catalog.get(agentName);
+  const catalog = await catalogOf(ctx);
+  if (!catalog) return;
+  if (catalog.get(agentName)?.prompts.has(version) === false) await catalog.reloadPrompts(agentName);
+  const agent = catalog.get(agentName);
   if (!agent) return void (await ctx.reply(`There is no ${agentName} agent. /agents lists them.`));
   if (!agent.prompts.has(version)) return void (await ctx.reply(`There is no prompts/${agentName}/${version}.md.`));
-  const { previous } = await deps.catalog.promote(agentName, version);
+  const { previous } = await catalog.promote(agentName, version);
   await ctx.reply(previous === version ? `${agentName} already uses ${version}.` : `${agentName} now uses prompt ${version} (was ${previous}). /promote ${agentName} ${previous} switches back.`);
 }
 
@@ -34,11 +48,13 @@ export function registerAgentCommands(registry: Registry): Registry {
       name: 'agents',
       description: 'the specialist agents, their versions and active prompts',
       run: async (ctx) => {
-        const deps = needModel(ctx);
-        if (!deps) return;
+        const catalog = await catalogOf(ctx);
+        if (!catalog) return;
         const lines = await Promise.all(
-          deps.catalog.list().map(async (a) => `${a.name} ${a.version} (${a.class}) · prompt ${await deps.catalog.activePrompt(a.name)} of ${[...a.prompts.keys()].join(', ')} — ${a.description}`),
+          catalog.list().map(async (a) => `${a.name} ${a.version} (${a.class}) · prompt ${await catalog.activePrompt(a.name)} of ${[...a.prompts.keys()].join(', ')} — ${a.description}`),
         );
+        if (lines.length === 0) lines.push(`No agents in ${ctx.services.config.AGENTS_DIR}.`);
+        if (!ctx.services.agents) lines.push('No model is configured, so they do not run yet: set OPENAI_MODEL (and OPENAI_BASE_URL or OPENAI_API_KEY) and restart.');
         await ctx.reply(lines.join('\n'));
       },
     })
@@ -101,11 +117,15 @@ export function registerAgentCommands(registry: Registry): Registry {
       description: 'model cost per workflow, agent and day, with token counts',
       run: async (ctx, args) => {
         const a = args.trim();
-        if (a && !/^\d+$/.test(a)) {
+        const inDays = /^(\d+)\s*(?:d|days?)?$/i.exec(a);
+        if (a && !inDays) {
+          // Not a number of days, so a run id: one that names no run gets the two things /costs understands.
+          const run = /^[\w-]{1,64}$/.test(a) ? await ctx.services.store.runs.get(a) : null;
+          if (!run) return void (await ctx.reply(`There is no run ${truncate(a, 40)}. Give a number of days (/costs 7) or a run id from /runs (/costs r2k9x7qm).`));
           const report = await costReport(ctx.services.store, { runId: a, days: 3650 });
-          return void (await ctx.reply(formatCostReport(report, `Run ${a}`)));
+          return void (await ctx.reply(formatCostReport(report, `Run ${a} (${run.workflow})`)));
         }
-        const days = a ? Math.max(1, Number(a)) : 30;
+        const days = inDays ? Math.min(3650, Math.max(1, Number(inDays[1]))) : 30;
         await ctx.reply(formatCostReport(await costReport(ctx.services.store, { days }), `Last ${days} day${days === 1 ? '' : 's'}`));
       },
     })

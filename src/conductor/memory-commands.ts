@@ -8,6 +8,7 @@ import type { InboundContext } from '../inbound/context.ts';
 import { runAgent } from '../agents/runner.ts';
 import { compactMemories } from '../memory/compaction.ts';
 import { importPath } from '../memory/import.ts';
+import { listImportFolder } from '../memory/import-files.ts';
 import { describeSource, type RecallHit } from '../memory/memory.ts';
 import { chatStream } from '../ports/channel.ts';
 import type { Memory } from '../ports/store.ts';
@@ -230,12 +231,17 @@ export function registerMemoryCommands(registry: Registry): Registry {
     })
     .command({
       name: 'import',
-      usage: '<path>',
-      description: 'bring in a CSV of clients/contacts or a folder of .md/.txt notes from this machine',
+      usage: '<name in the import folder>',
+      description: 'bring in a CSV of clients/contacts or a folder of .md/.txt notes from the import folder (IMPORT_DIR)',
       run: async (ctx, args) => {
-        if (!args.trim()) return void (await ctx.reply('Import what? Give a path on this machine, e.g. /import ~/clients.csv or /import ~/notes'));
+        const dir = ctx.services.config.IMPORT_DIR;
+        if (!args.trim()) {
+          const { root, names, more } = await listImportFolder(dir);
+          const inside = names.length === 0 ? 'It is empty.' : `In it now: ${names.join(', ')}${more ? ` and ${more} more` : ''}.`;
+          return void (await ctx.reply(`Import what? Put a CSV or a folder of .md/.txt notes in the import folder, ${root}, and give its name, e.g. /import clients.csv or /import notes. ${inside}`));
+        }
         try {
-          const report = await importPath(ctx.services.memory, ctx.services.store, args.trim(), { channel: ctx.event.channel });
+          const report = await importPath(ctx.services.memory, ctx.services.store, dir, args.trim(), { channel: ctx.event.channel });
           await ctx.reply(report.summary);
         } catch (err) {
           // A path that cannot be imported is the operator's typo, not a failure of the bot.

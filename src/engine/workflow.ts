@@ -33,7 +33,7 @@ export interface StepOptions<T> {
 
 export interface ApprovalRequest {
   card: ApprovalCard;
-  /** Overrides the `approval.expiryHours` setting. */
+  /** Overrides the engine's expiry (APPROVAL_EXPIRY_HOURS, default 72 h). */
   expiresInMs?: number;
 }
 

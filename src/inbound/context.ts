@@ -4,6 +4,7 @@ import type { InboundEvent, OutboundMessage, SentMessage } from '../domain/messa
 import type { Logger } from '../observability/logger.ts';
 import type { Channel, Outcome } from '../ports/channel.ts';
 import type { Store } from '../ports/store.ts';
+import type { AgentCatalog } from '../agents/catalog.ts';
 import type { AgentDeps } from '../agents/runner.ts';
 import type { Llm } from '../llm/port.ts';
 import type { MemoryService } from '../memory/memory.ts';
@@ -25,6 +26,8 @@ export interface Services {
   llm?: Llm;
   /** Everything an agent call needs; present when a model is configured. */
   agents?: () => AgentDeps;
+  /** The agents and their prompt versions, with or without a model (loaded on first use without one). */
+  catalog?: () => Promise<AgentCatalog>;
 }
 
 export interface InboundContext {

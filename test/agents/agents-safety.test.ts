@@ -93,6 +93,13 @@ describe('compounding: /compare and /promote', () => {
     assert.match((await say(h.app.url, '/compare nobody v2'))[0]?.text ?? '', /There is no nobody agent/);
     assert.match((await say(h.app.url, '/compare'))[0]?.text ?? '', /^Compare what\?/);
   });
+
+  test('a prompt version saved while running can be compared at once, without a restart', async () => {
+    const prompts = h.app.config.PROMPTS_DIR;
+    writeFileSync(join(prompts, 'draft', 'v3.md'), 'You are the drafting agent, version two: shorter drafts (v3 keeps them).\n\nMemories:\n{{memory}}\n');
+    const [reply] = await say(h.app.url, '/compare draft v3');
+    assert.match(reply?.text ?? '', /^draft: v2 \(live\) vs v3, 1 recorded input\n/);
+  });
 });
 
 describe('policy files change while running', () => {

@@ -80,26 +80,27 @@ describe('memory acceptance (web API, tiny model)', () => {
   });
 
   test('import: a CSV of clients and contacts, then a folder of notes; a second import updates or skips', async () => {
-    const dir = tempDir('solo-import-');
+    const dir = app.config.IMPORT_DIR;
     writeFileSync(join(dir, 'clients.csv'), 'Name,Company,Email,Phone,Notes,Industry\nInitrode,,ap@initrode.example,,Pays net 30,Manufacturing\nJane Roe,Initrode,jane@initrode.example,+44 20 7946 0000,Decision maker,\n,,x@y.example,,,\n');
     const notes = join(dir, 'notes');
     mkdirSync(join(notes, 'meetings'), { recursive: true });
     writeFileSync(join(notes, 'initrode.md'), '# Initrode\n\nThey want a quote for the website in june.\n\nBudget is tight this year.\n');
     writeFileSync(join(notes, 'meetings', 'kickoff.txt'), 'Kickoff with Initrode went well; next meeting on friday.');
     writeFileSync(join(notes, 'photo.png'), 'not text');
-    const [csv] = await say(app.url, `/import ${join(dir, 'clients.csv')}`);
+    const [csv] = await say(app.url, '/import clients.csv');
     assert.match(csv?.text ?? '', /^Imported clients\.csv: 2 created, 0 updated, 1 skipped\.\nSkipped:\n- clients\.csv row 4: no name/);
-    const [folder] = await say(app.url, `/import ${notes}`);
+    const [folder] = await say(app.url, '/import notes/');
     assert.match(folder?.text ?? '', /^Imported notes: 3 created, 0 updated, 0 skipped\./);
     const [recall] = await say(app.url, '/recall Initrode website quote');
     assert.match(recall?.text.split('\n')[0] ?? '', /quote for the website/);
     const initrodeNotes = await app.store.memories.byEntity('client:initrode', 50);
     assert.ok(initrodeNotes.some((m) => m.text.includes('Budget is tight')), 'a note file named after a client links to it');
     writeFileSync(join(dir, 'clients.csv'), 'Name,Company,Email\nInitrode,,billing@initrode.example\nJane Roe,Initrode,jane@initrode.example\n');
+    // An absolute path inside the import folder is accepted too.
     const [again] = await say(app.url, `/import ${join(dir, 'clients.csv')}`);
     assert.match(again?.text ?? '', /^Imported clients\.csv: 0 created, 2 updated, 0 skipped\./);
-    const [missing] = await say(app.url, `/import ${join(dir, 'nope.csv')}`);
-    assert.match(missing?.text ?? '', /^There is no file or folder at /);
+    const [missing] = await say(app.url, '/import nope.csv');
+    assert.equal(missing?.text, `There is no file or folder named nope.csv in the import folder (${dir}).`);
   });
 });
 

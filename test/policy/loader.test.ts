@@ -3,12 +3,13 @@
 // keeps the last good policy on a bad edit. Uses a real temp folder, fs.watch and (for events) a SQLite store.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { SqliteStore } from '../../src/stores/sqlite/index.ts';
 import { checkPolicies, digestOf, parsePolicyFile, PolicyService, type Loaded, type Rejection } from '../../src/policy/loader.ts';
-import { DEFAULT_POLICY } from '../../src/policy/schema.ts';
+import { decide } from '../../src/policy/approvals.ts';
+import { DEFAULT_POLICY, withDefaults } from '../../src/policy/schema.ts';
 import { tempDir } from '../support/app.ts';
 
 const folder = (files: Record<string, string>): string => {
@@ -169,5 +170,31 @@ describe('watching', () => {
     mkdirSync(dir);
     writeFileSync(join(dir, 'b.yaml'), 'budgets:\n  per_day_usd: 7\n');
     assert.equal((await loaded).policy.budgets.per_day_usd, 7);
+  });
+});
+
+describe('the shipped approvals.yaml', () => {
+  const file = join(import.meta.dirname, '../../policies/approvals.yaml');
+
+  test('trusts no recipient: every email waits for the operator, whatever the domain', async () => {
+    const { policy } = await checkPolicies(join(import.meta.dirname, '../../policies'));
+    for (const to of ['anna@consulting.example', 'me@your-company.example', 'bob@team.your-client.example', 'someone@gmail.com']) {
+      assert.equal(decide({ kind: 'email.send', recipients: [to] }, policy).outcome, 'approve', to);
+    }
+  });
+
+  test('its commented example, once uncommented as it says, lets mail to the listed domains go out', () => {
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const start = lines.findIndex((l) => l.includes('# - name: email outside known people'));
+    const end = lines.findIndex((l, i) => i > start && /#\s+then: allow/.test(l));
+    assert.ok(start > 0 && end - start === 6, 'seven commented lines, as the comment says');
+    const enabled = lines.map((l, i) => (i >= start && i <= end ? l.replace(/^(\s*)# /, '$1') : l)).join('\n');
+    const parsed = parsePolicyFile(enabled, 'policies/approvals.yaml');
+    assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
+    const policy = withDefaults(parsed.sections);
+    assert.equal(decide({ kind: 'email.send', recipients: ['me@your-company.example'] }, policy).outcome, 'allow');
+    assert.equal(decide({ kind: 'email.send', recipients: ['x@team.your-client.example', 'anna@another-client.example'] }, policy).outcome, 'allow');
+    assert.equal(decide({ kind: 'email.send', recipients: ['someone@gmail.com'] }, policy).outcome, 'approve');
+    assert.equal(decide({ kind: 'email.send', recipients: ['ceo@domain-you-never-write-to.example'] }, policy).outcome, 'deny');
   });
 });

@@ -71,7 +71,7 @@ describe('process lifecycle', () => {
   test('--help lists every setting', async () => {
     const result = await runToExit([BIN, '--help'], {});
     assert.equal(result.code, 0);
-    for (const name of ['PORT', 'HOST', 'WEB_TOKEN', 'DATA_DIR', 'MONGODB_URI', 'LOG_LEVEL', 'OPENAI_MODEL']) assert.match(result.stdout, new RegExp(`^  ${name} `, 'm'));
+    for (const name of ['PORT', 'HOST', 'WEB_TOKEN', 'DATA_DIR', 'IMPORT_DIR', 'APPROVAL_EXPIRY_HOURS', 'MONGODB_URI', 'LOG_LEVEL', 'OPENAI_MODEL']) assert.match(result.stdout, new RegExp(`^  ${name} `, 'm'));
   });
 
   const oldNode = ['/usr/bin/node', '/usr/local/bin/node'].find(

@@ -99,17 +99,6 @@ describe('invoice workflow through the web chat', () => {
     assert.match((await say(base, `/cancel ${runIdOf(c2)}`))[0]?.text ?? '', /already ended \(completed\)/);
   });
 
-  test('an expired approval says so and does nothing', async () => {
-    await app.store.settings.set('approval.expiryHours', 0.00001);
-    const [card] = await say(base, '/invoice Cyberdyne 700');
-    await app.store.settings.set('approval.expiryHours', 72);
-    await new Promise((r) => setTimeout(r, 60));
-    const replies = await tap(base, button(card, 'Approve'));
-    assert.match(replies[0]?.text ?? '', /^This approval expired at .* UTC, so nothing was done\.$/);
-    assert.match(replies[1]?.text ?? '', /was not recorded \(expired\)/);
-    assert.doesNotMatch((await say(base, '/invoices'))[0]?.text ?? '', /Cyberdyne/);
-  });
-
   test('/runs and /run show the run and its timeline', async () => {
     const [card] = await say(base, '/invoice Tyrell 1234');
     const id = runIdOf(card);
@@ -160,5 +149,41 @@ describe('invoice approvals policy', () => {
     const violations = await app.store.events.readRange({ types: ['policy.violation'] });
     assert.equal(violations.length, 1);
     assert.equal(await app.store.ledger.listInvoices(10).then((l) => l.length), 1, 'only the small one is recorded');
+  });
+});
+
+describe('APPROVAL_EXPIRY_HOURS', () => {
+  test('a card expires after the configured hours (default 72)', async () => {
+    const app = await startTestApp({ APPROVAL_EXPIRY_HOURS: '5' });
+    try {
+      await say(app.url, '/invoice Cyberdyne 700');
+      const [approval] = await app.store.approvals.listPending();
+      assert.ok(approval);
+      assert.equal(approval.expiresAt.getTime() - approval.createdAt.getTime(), 5 * 3_600_000);
+    } finally {
+      await app.stop();
+    }
+    const defaults = await startTestApp();
+    try {
+      await say(defaults.url, '/invoice Cyberdyne 700');
+      const [approval] = await defaults.store.approvals.listPending();
+      assert.equal((approval?.expiresAt.getTime() ?? 0) - (approval?.createdAt.getTime() ?? 0), 72 * 3_600_000);
+    } finally {
+      await defaults.stop();
+    }
+  });
+
+  test('an expired approval says so and does nothing', async () => {
+    const app = await startTestApp({ APPROVAL_EXPIRY_HOURS: '0.00001' }); // 36 ms
+    try {
+      const [card] = await say(app.url, '/invoice Cyberdyne 700');
+      await new Promise((r) => setTimeout(r, 60));
+      const replies = await tap(app.url, button(card, 'Approve'));
+      assert.match(replies[0]?.text ?? '', /^This approval expired at .* UTC, so nothing was done\.$/);
+      assert.match(replies[1]?.text ?? '', /was not recorded \(expired\)/);
+      assert.doesNotMatch((await say(app.url, '/invoices'))[0]?.text ?? '', /Cyberdyne/);
+    } finally {
+      await app.stop();
+    }
   });
 });

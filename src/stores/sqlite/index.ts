@@ -57,6 +57,7 @@ export class SqliteStore implements Store {
         this.#checkpointer = new IdleCheckpointer(this.#db, this.location, (err) => this.#logger?.warn({ err }, 'an idle WAL checkpoint failed'));
       }
     } catch (err) {
+      if (err instanceof StoreError) throw err;
       throw new StoreError('store_unavailable', `Cannot open the embedded store at ${this.location}: ${(err as Error).message}.`, { cause: err });
     }
     const events = new SqliteEventLog(this.#db);
