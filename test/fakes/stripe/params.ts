@@ -59,11 +59,26 @@ export const currency = (p: Params, name = 'currency'): string | undefined => {
   return v?.toLowerCase();
 };
 
-/** Newest first, with `limit` (1-100, default 10) and `starting_after`, as Stripe lists. */
-export function list<T extends { id: string }>(url: string, items: T[], p: Params): Record<string, unknown> {
+/** `created=T` or `created[gte|gt|lte|lt]=T` (seconds), as Stripe's list filters take it. */
+function createdFilter(p: Params): (created: number) => boolean {
+  const v = p['created'];
+  if (v === undefined) return () => true;
+  if (typeof v === 'string') {
+    const at = int(p, 'created');
+    return (c) => c === at;
+  }
+  if (Array.isArray(v)) throw paramInvalid('created', 'Invalid created filter');
+  const bound = (op: string): number | undefined => int(v, op);
+  const [gte, gt, lte, lt] = [bound('gte'), bound('gt'), bound('lte'), bound('lt')];
+  return (c) => (gte === undefined || c >= gte) && (gt === undefined || c > gt) && (lte === undefined || c <= lte) && (lt === undefined || c < lt);
+}
+
+/** Newest first, with `limit` (1-100, default 10), `starting_after` and `created`, as Stripe lists. */
+export function list<T extends { id: string; created: number }>(url: string, items: T[], p: Params): Record<string, unknown> {
   const limit = int(p, 'limit') ?? 10;
   if (limit < 1 || limit > 100) throw paramInvalid('limit', 'Invalid limit: must be between 1 and 100');
-  let sorted = [...items].reverse();
+  const inRange = createdFilter(p);
+  let sorted = [...items].reverse().filter((o) => inRange(o.created));
   const after = str(p, 'starting_after');
   if (after) {
     const at = sorted.findIndex((o) => o.id === after);

@@ -1,0 +1,57 @@
+// Payments through Stripe (official `stripe` SDK), built from the settings: STRIPE_SECRET_KEY (required; without
+// it there is no connector), STRIPE_API_URL (default https://api.stripe.com), STRIPE_WEBHOOK_SECRET (for the
+// webhook endpoint, see webhook.ts). The SDK is imported only when Stripe is configured.
+
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Config } from '../../../src/config.ts';
+import type { Logger } from '../../../src/observability/logger.ts';
+import type { PaymentsConnector } from '../../../src/ports/payments.ts';
+import { StripePayments } from './stripe-payments.ts';
+
+export { createStripeWebhook, type StripeWebhookOptions } from './webhook.ts';
+export { KEY_TRUST_MS, StripePayments } from './stripe-payments.ts';
+
+export interface PaymentsConnectorOptions {
+  /** Per request (default 20 s, under the engine's 30 s step timeout). */
+  timeoutMs?: number;
+  /** The clock that decides whether idempotency keys may have expired (tests move it). */
+  now?: () => number;
+}
+
+/**
+ * `maxNetworkRetries: 0`: the engine owns retries (backoff, journaled attempts, the step's timeout), and since
+ * every sub-step replays under its key a whole-step retry is cheap; SDK retries inside a step would only stack
+ * waits. The SDK still re-sends once on a connection closed under it (ECONNRESET/EPIPE), under our key.
+ */
+export async function createPaymentsConnector(
+  config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL'>,
+  logger: Logger,
+  options: PaymentsConnectorOptions = {},
+): Promise<StripePayments | undefined> {
+  const key = config.STRIPE_SECRET_KEY;
+  if (key === undefined) return undefined;
+  const { default: Stripe } = await import('stripe');
+  const url = new URL(config.STRIPE_API_URL);
+  const https = url.protocol === 'https:';
+  const agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  const stripe = new Stripe(key, {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port === '' ? (https ? 443 : 80) : Number(url.port),
+    protocol: https ? 'https' : 'http',
+    maxNetworkRetries: 0,
+    timeout: options.timeoutMs ?? 20_000,
+    telemetry: false,
+    httpAgent: agent,
+    appInfo: { name: 'solo-os' },
+  });
+  return new StripePayments(stripe, {
+    logger: logger.child({ component: 'payments' }),
+    host: url.host,
+    mode: key.includes('_live_') ? 'live' : 'test',
+    agent,
+    ...(options.now ? { now: options.now } : {}),
+  });
+}
+
+export type { PaymentsConnector };
