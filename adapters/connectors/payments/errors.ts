@@ -39,6 +39,8 @@ export function toPaymentsError(err: unknown, action: string): PaymentsError {
   const detail = `${err.type} ${status || ''} ${err.code ?? ''}: ${stripeMessage(err)}${err.requestId ? ` (${err.requestId})` : ''}`.replace(/\s+/g, ' ');
   const base = { cause: err, detail };
   const retry = header(err, 'stripe-should-retry');
+  // The SDK turns a 409 into StripeAPIError; Stripe sends it while a request under the same key is still running.
+  if (status === 409) return new PaymentsError('payments_in_progress', `An earlier attempt to ${action} is still running at Stripe; Solo OS will try again.`, { ...base, retryable: true });
   switch (err.type) {
     case 'StripeConnectionError':
       return new PaymentsError('payments_unreachable', `Stripe could not be reached while trying to ${action}; Solo OS will try again.`, { ...base, retryable: true });
@@ -47,7 +49,6 @@ export function toPaymentsError(err: unknown, action: string): PaymentsError {
       return new PaymentsError('payments_rate_limited', `Stripe asked Solo OS to slow down while trying to ${action}; it will try again shortly.`, { ...base, retryable: true, ...(wait === undefined ? {} : { retryAfterMs: wait }) });
     }
     case 'StripeIdempotencyError':
-      if (status === 409) return new PaymentsError('payments_in_progress', `An earlier attempt to ${action} is still running at Stripe; Solo OS will try again.`, { ...base, retryable: true });
       return new PaymentsError('payments_key_reused', `Stripe refused to ${action} because its request key was already used for a different request; this needs review.`, base);
     case 'StripeAuthenticationError':
       return new PaymentsError('payments_auth', 'Stripe refused the API key; check STRIPE_SECRET_KEY.', base);

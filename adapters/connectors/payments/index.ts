@@ -4,6 +4,7 @@
 
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import type Stripe from 'stripe';
 import type { Config } from '../../../src/config.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
 import type { PaymentsConnector } from '../../../src/ports/payments.ts';
@@ -20,22 +21,17 @@ export interface PaymentsConnectorOptions {
 }
 
 /**
- * `maxNetworkRetries: 0`: the engine owns retries (backoff, journaled attempts, the step's timeout), and since
- * every sub-step replays under its key a whole-step retry is cheap; SDK retries inside a step would only stack
- * waits. The SDK still re-sends once on a connection closed under it (ECONNRESET/EPIPE), under our key.
+ * The SDK client as the connector configures it. `maxNetworkRetries: 0`: the engine owns retries (backoff, journaled
+ * attempts, the step's timeout), and since every sub-step replays under its key a whole-step retry is cheap; SDK
+ * retries inside a step would only stack waits. The SDK still re-sends once on a connection closed under it
+ * (ECONNRESET/EPIPE), under our key. Exported for the bench and the tests that show the raw SDK's behaviour.
  */
-export async function createPaymentsConnector(
-  config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL'>,
-  logger: Logger,
-  options: PaymentsConnectorOptions = {},
-): Promise<StripePayments | undefined> {
-  const key = config.STRIPE_SECRET_KEY;
-  if (key === undefined) return undefined;
-  const { default: Stripe } = await import('stripe');
-  const url = new URL(config.STRIPE_API_URL);
+export async function createStripeClient(key: string, apiUrl: string, options: { timeoutMs?: number } = {}): Promise<{ stripe: Stripe; agent: HttpAgent; host: string }> {
+  const { default: StripeSdk } = await import('stripe');
+  const url = new URL(apiUrl);
   const https = url.protocol === 'https:';
   const agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-  const stripe = new Stripe(key, {
+  const stripe = new StripeSdk(key, {
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: url.port === '' ? (https ? 443 : 80) : Number(url.port),
     protocol: https ? 'https' : 'http',
@@ -45,9 +41,21 @@ export async function createPaymentsConnector(
     httpAgent: agent,
     appInfo: { name: 'solo-os' },
   });
+  return { stripe, agent, host: url.host };
+}
+
+/** The payments connector, or undefined when STRIPE_SECRET_KEY is not set (then the SDK is never loaded). */
+export async function createPaymentsConnector(
+  config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL'>,
+  logger: Logger,
+  options: PaymentsConnectorOptions = {},
+): Promise<StripePayments | undefined> {
+  const key = config.STRIPE_SECRET_KEY;
+  if (key === undefined) return undefined;
+  const { stripe, agent, host } = await createStripeClient(key, config.STRIPE_API_URL, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
   return new StripePayments(stripe, {
     logger: logger.child({ component: 'payments' }),
-    host: url.host,
+    host,
     mode: key.includes('_live_') ? 'live' : 'test',
     agent,
     ...(options.now ? { now: options.now } : {}),

@@ -18,7 +18,7 @@ export const API_VERSION = '2026-11-18.endive';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export type FaultKind =
-  /** The request runs and its answer is saved, then the connection is cut before the answer is written. */
+  /** The request runs (or replays) and its answer is saved, then the connection is cut before the answer is written. */
   | 'drop'
   /** 500 before the idempotency layer (like a load balancer's): nothing runs, nothing is saved. */
   | 'error500'
@@ -215,19 +215,24 @@ export class StripeFake {
       headers['idempotency-key'] = key;
       this.attempts.set(key, (this.attempts.get(key) ?? 0) + 1);
     }
+    // Authentication and the rate limiter run before the idempotency layer; a refused key consumes no fault.
+    const auth = req.headers.authorization ?? '';
+    const given = auth.startsWith('Bearer ') ? auth.slice(7) : auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString().split(':')[0] ?? '' : '';
+    const fault = given !== '' && given === this.apiKey ? this.#fault(method, path) : undefined;
     const answer = (status: number, payload: string, extra: Record<string, string> = {}): void => {
+      if (fault?.kind === 'drop') {
+        // Whatever happened stays done; the client only sees its connection reset.
+        this.log.push({ method, path, key, status: 0, replayed: extra['idempotent-replayed'] === 'true' });
+        req.socket.destroy();
+        return;
+      }
       this.log.push({ method, path, key, status, replayed: extra['idempotent-replayed'] === 'true' });
       if (res.destroyed) return;
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)), ...headers, ...extra }).end(payload);
     };
     const fail = (status: number, error: StripeErrorBody, extra: Record<string, string> = {}): void => answer(status, JSON.stringify({ error: { ...error, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` } }, null, 2), extra);
-
-    // Authentication and the rate limiter run before the idempotency layer.
-    const auth = req.headers.authorization ?? '';
-    const given = auth.startsWith('Bearer ') ? auth.slice(7) : auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString().split(':')[0] ?? '' : '';
     if (given === '') return fail(401, { type: 'invalid_request_error', message: "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')." });
     if (given !== this.apiKey) return fail(401, { type: 'invalid_request_error', message: `Invalid API Key provided: ${given.slice(0, 8)}${'*'.repeat(Math.max(0, given.length - 12))}${given.slice(-4)}` });
-    const fault = this.#fault(method, path);
     if (fault?.kind === 'rateLimit') return fail(429, { type: 'invalid_request_error', code: 'rate_limit', message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.' }, { 'stripe-should-retry': 'true' });
     if (fault?.kind === 'error500') return fail(500, { type: 'api_error', message: 'An unknown error occurred' });
 
@@ -288,11 +293,6 @@ export class StripeFake {
       }
     }
     if (entry) Object.assign(entry, { done: true, status, body: payload });
-    if (fault?.kind === 'drop') {
-      this.log.push({ method, path, key, status: 0, replayed: false });
-      req.socket.destroy();
-      return;
-    }
     answer(status, payload);
   }
 }
