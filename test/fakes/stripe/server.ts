@@ -73,6 +73,10 @@ export class StripeFake {
   unkeyedEffects = 0;
   readonly log: RequestLog[] = [];
   readonly events: Obj[] = [];
+  /** Extra wait before each answer, after the request ran (ms, uniform in [min, max]): widens "done but not told". */
+  latency: [number, number] = [0, 0];
+  /** Requests being handled right now. */
+  inFlight = 0;
   readonly deliveries: DeliveredEvent[] = [];
   #server: Server | undefined;
   #url = '';
@@ -202,6 +206,15 @@ export class StripeFake {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.inFlight++;
+    try {
+      await this.#serve(req, res);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = `req_${randomBytes(10).toString('hex').slice(0, 14)}`;
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://fake');
@@ -220,15 +233,22 @@ export class StripeFake {
     const given = auth.startsWith('Bearer ') ? auth.slice(7) : auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString().split(':')[0] ?? '' : '';
     const fault = given !== '' && given === this.apiKey ? this.#fault(method, path) : undefined;
     const answer = (status: number, payload: string, extra: Record<string, string> = {}): void => {
+      const replayed = extra['idempotent-replayed'] === 'true';
       if (fault?.kind === 'drop') {
         // Whatever happened stays done; the client only sees its connection reset.
-        this.log.push({ method, path, key, status: 0, replayed: extra['idempotent-replayed'] === 'true' });
+        this.log.push({ method, path, key, status: 0, replayed });
         req.socket.destroy();
         return;
       }
-      this.log.push({ method, path, key, status, replayed: extra['idempotent-replayed'] === 'true' });
-      if (res.destroyed) return;
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)), ...headers, ...extra }).end(payload);
+      this.log.push({ method, path, key, status, replayed });
+      const [min, max] = this.latency;
+      const write = (): void => {
+        this.inFlight--;
+        if (!res.destroyed) res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)), ...headers, ...extra }).end(payload);
+      };
+      this.inFlight++;
+      if (max > 0) setTimeout(write, min + Math.random() * (max - min));
+      else write();
     };
     const fail = (status: number, error: StripeErrorBody, extra: Record<string, string> = {}): void => answer(status, JSON.stringify({ error: { ...error, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` } }, null, 2), extra);
     if (given === '') return fail(401, { type: 'invalid_request_error', message: "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')." });
