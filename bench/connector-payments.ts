@@ -14,7 +14,7 @@ const WARMUP = 30;
 
 const fake = await new StripeFake().start();
 const logger = await createLogger({ LOG_LEVEL: 'info', LOG_FORMAT: 'json' }, new Writable({ write: (_c, _e, done) => done() }));
-const payments = await createPaymentsConnector({ STRIPE_SECRET_KEY: fake.apiKey, STRIPE_API_URL: fake.url }, logger);
+const payments = createPaymentsConnector({ STRIPE_SECRET_KEY: fake.apiKey, STRIPE_API_URL: fake.url }, logger);
 const { stripe, agent } = await createStripeClient(fake.apiKey, fake.url);
 if (!payments) throw new Error('not configured');
 

@@ -49,7 +49,7 @@ test('Stripe test mode: the idempotency rules the fake follows', { skip, timeout
 });
 
 test('Stripe test mode: an invoice issued once, replayed, found by metadata, voided idempotently', { skip, timeout: 120_000 }, async () => {
-  payments = await createPaymentsConnector({ STRIPE_SECRET_KEY: KEY, STRIPE_API_URL: API }, await silentLogger());
+  payments = createPaymentsConnector({ STRIPE_SECRET_KEY: KEY, STRIPE_API_URL: API }, await silentLogger());
   assert.ok(payments);
   assert.equal((await payments.health()).state, 'ok');
   const key = `solo-contract-${run}:issue`;

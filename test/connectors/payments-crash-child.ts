@@ -22,7 +22,7 @@ if (existsSync(journal)) {
   }
 }
 
-const payments = await createPaymentsConnector({ STRIPE_SECRET_KEY: process.env['STRIPE_SECRET_KEY'] ?? '', STRIPE_API_URL: process.env['STRIPE_API_URL'] ?? '' }, await silentLogger(), { timeoutMs: 2000 });
+const payments = createPaymentsConnector({ STRIPE_SECRET_KEY: process.env['STRIPE_SECRET_KEY'] ?? '', STRIPE_API_URL: process.env['STRIPE_API_URL'] ?? '' }, await silentLogger(), { timeoutMs: 2000 });
 if (!payments) throw new Error('Stripe is not configured');
 for (let n = 0; n < count; n++) {
   if (done.has(n)) continue;

@@ -10,7 +10,7 @@ import { StripeFake } from '../fakes/stripe/server.ts';
 export const silentLogger = (): Promise<Logger> => createLogger({ LOG_LEVEL: 'silent', LOG_FORMAT: 'json' }, new Writable({ write: (_c, _e, done) => done() }));
 
 export async function connectorFor(fake: StripeFake, options: { apiKey?: string; timeoutMs?: number; now?: () => number } = {}): Promise<StripePayments> {
-  const connector = await createPaymentsConnector(
+  const connector = createPaymentsConnector(
     { STRIPE_SECRET_KEY: options.apiKey ?? fake.apiKey, STRIPE_API_URL: fake.url },
     await silentLogger(),
     { timeoutMs: options.timeoutMs ?? 5000, now: options.now ?? (() => fake.now()) },

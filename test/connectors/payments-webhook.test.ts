@@ -23,7 +23,7 @@ let failNext = false;
 before(async () => {
   fake = await new StripeFake().start();
   payments = await connectorFor(fake);
-  const handler = await createStripeWebhook({
+  const handler = createStripeWebhook({
     secret: SECRET,
     logger: await silentLogger(),
     onEvent: async (event) => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { StripePayments } from '../../adapters/connectors/payments/index.ts';
 import { PaymentsError } from '../../src/ports/payments.ts';
+import { runToExit } from '../support/process.ts';
 import { connectorFor, invoiceFor, invoicesOf, StripeFake } from './payments-support.ts';
 
 const HOUR = 3600_000;
@@ -190,4 +191,23 @@ test('health: one line with mode, host and latency; a refused key is misconfigur
   assert.equal(down.state, 'down');
   assert.match(down.detail, /unreachable \(payments_unreachable\)/);
   await orphan.close();
+});
+
+test('without STRIPE_SECRET_KEY there is no connector; with it the SDK is loaded only on first use', async () => {
+  const index = new URL('../../adapters/connectors/payments/index.ts', import.meta.url).href;
+  const script = `
+    import { registerHooks } from 'node:module';
+    let loaded = 0;
+    registerHooks({ resolve(specifier, context, next) { if (specifier === 'stripe') loaded++; return next(specifier, context); } });
+    const { createPaymentsConnector } = await import(${JSON.stringify(index)});
+    const logger = { child: () => logger, debug() {}, info() {}, warn() {}, error() {} };
+    const none = createPaymentsConnector({ STRIPE_API_URL: 'https://api.stripe.com' }, logger);
+    const some = createPaymentsConnector({ STRIPE_SECRET_KEY: ${JSON.stringify(fake.apiKey)}, STRIPE_API_URL: ${JSON.stringify(fake.url)} }, logger);
+    const before = loaded;
+    const health = await some.health();
+    console.log(JSON.stringify({ none: none === undefined, before, after: loaded, state: health.state }));
+    await some.close();`;
+  const result = await runToExit(['--input-type=module', '-e', script], {});
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(JSON.parse(result.stdout.trim()), { none: true, before: 0, after: 1, state: 'ok' });
 });

@@ -71,5 +71,3 @@ export function toPaymentsError(err: unknown, action: string): PaymentsError {
 
 export const badInput = (message: string): PaymentsError => new PaymentsError('payments_bad_input', message);
 
-/** Stripe's 400 for a request the object's state does not allow (finalize an open invoice, void a paid one). */
-export const isStateError = (err: unknown): boolean => err instanceof PaymentsError && err.code === 'payments_refused';

@@ -26,11 +26,11 @@ export interface PaymentsConnectorOptions {
  * retries inside a step would only stack waits. The SDK still re-sends once on a connection closed under it
  * (ECONNRESET/EPIPE), under our key. Exported for the bench and the tests that show the raw SDK's behaviour.
  */
-export async function createStripeClient(key: string, apiUrl: string, options: { timeoutMs?: number } = {}): Promise<{ stripe: Stripe; agent: HttpAgent; host: string }> {
+export async function createStripeClient(key: string, apiUrl: string, options: { timeoutMs?: number; agent?: HttpAgent } = {}): Promise<{ stripe: Stripe; agent: HttpAgent; host: string }> {
   const { default: StripeSdk } = await import('stripe');
   const url = new URL(apiUrl);
   const https = url.protocol === 'https:';
-  const agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  const agent = options.agent ?? (https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true }));
   const stripe = new StripeSdk(key, {
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: url.port === '' ? (https ? 443 : 80) : Number(url.port),
@@ -44,18 +44,23 @@ export async function createStripeClient(key: string, apiUrl: string, options: {
   return { stripe, agent, host: url.host };
 }
 
-/** The payments connector, or undefined when STRIPE_SECRET_KEY is not set (then the SDK is never loaded). */
-export async function createPaymentsConnector(
+/**
+ * The payments connector, or undefined when STRIPE_SECRET_KEY is not set. The SDK (about 35 MB) is imported on
+ * the connector's first call, not here, so even a configured connector adds nothing to start-up.
+ */
+export function createPaymentsConnector(
   config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL'>,
   logger: Logger,
   options: PaymentsConnectorOptions = {},
-): Promise<StripePayments | undefined> {
+): StripePayments | undefined {
   const key = config.STRIPE_SECRET_KEY;
   if (key === undefined) return undefined;
-  const { stripe, agent, host } = await createStripeClient(key, config.STRIPE_API_URL, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
-  return new StripePayments(stripe, {
+  const url = new URL(config.STRIPE_API_URL);
+  const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  const load = async () => (await createStripeClient(key, config.STRIPE_API_URL, { agent, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) })).stripe;
+  return new StripePayments(load, {
     logger: logger.child({ component: 'payments' }),
-    host,
+    host: url.host,
     mode: key.includes('_live_') ? 'live' : 'test',
     agent,
     ...(options.now ? { now: options.now } : {}),

@@ -41,13 +41,16 @@ export class StripePayments implements PaymentsConnector {
   readonly name = 'payments';
   /** Requests made and how many of them Stripe answered as replays (Idempotent-Replayed). */
   readonly stats = { posts: 0, replayed: 0, lookups: 0 };
-  readonly #stripe: Stripe;
+  readonly #load: () => Promise<Stripe>;
+  #client: Stripe | undefined;
+  #loading: Promise<Stripe> | undefined;
   readonly #log: Logger;
   readonly #options: StripePaymentsOptions;
   readonly #now: () => number;
 
-  constructor(stripe: Stripe, options: StripePaymentsOptions) {
-    this.#stripe = stripe;
+  /** `load` gives the SDK client; it is called on first use, so a configured connector costs nothing at start. */
+  constructor(load: () => Promise<Stripe>, options: StripePaymentsOptions) {
+    this.#load = load;
     this.#options = options;
     this.#log = options.logger;
     this.#now = options.now ?? Date.now;
@@ -165,6 +168,7 @@ export class StripePayments implements PaymentsConnector {
     const { host, mode } = this.#options;
     const started = performance.now();
     try {
+      await this.#ready();
       await this.#stripe.balance.retrieve({}, { timeout: 5000, maxNetworkRetries: 0 });
       return { connector: this.name, state: 'ok', detail: `Stripe (${mode} mode) at ${host}: ok (${Math.round(performance.now() - started)} ms)` };
     } catch (err) {
@@ -176,6 +180,21 @@ export class StripePayments implements PaymentsConnector {
 
   async close(): Promise<void> {
     this.#options.agent.destroy();
+  }
+
+  /** Loads the SDK once (about 35 MB and most of a second here, so only when payments are first used). */
+  async #ready(): Promise<void> {
+    if (this.#client) return;
+    this.#loading ??= this.#load().catch((err: unknown) => {
+      this.#loading = undefined;
+      throw err;
+    });
+    this.#client = await this.#loading;
+  }
+
+  get #stripe(): Stripe {
+    if (!this.#client) throw new Error('the Stripe SDK is used before it was loaded');
+    return this.#client;
   }
 
   /** Keys can be trusted when the step started less than KEY_TRUST_MS ago; otherwise look before creating. */
@@ -214,6 +233,7 @@ export class StripePayments implements PaymentsConnector {
     this.#checkSignal(effect, action);
     this.stats.posts++;
     try {
+      await this.#ready();
       const result = await call({ idempotencyKey: key });
       const replayed = result.lastResponse.headers['idempotent-replayed'] === 'true';
       if (replayed) this.stats.replayed++;
@@ -227,6 +247,7 @@ export class StripePayments implements PaymentsConnector {
   async #get<T>(action: string, effect: PaymentEffectOptions, call: () => Promise<T>): Promise<T> {
     this.#checkSignal(effect, action);
     try {
+      await this.#ready();
       return await call();
     } catch (err) {
       throw toPaymentsError(err, action);
@@ -238,6 +259,7 @@ export class StripePayments implements PaymentsConnector {
     this.#checkSignal(effect, action);
     this.stats.lookups++;
     try {
+      await this.#ready();
       for await (const item of list()) if (match(item)) return item;
       return undefined;
     } catch (err) {

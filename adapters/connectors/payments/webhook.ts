@@ -21,8 +21,11 @@ export interface StripeWebhookOptions {
 
 const HANDLED = new Set<string>(['invoice.paid', 'invoice.payment_failed']);
 
-export async function createStripeWebhook(options: StripeWebhookOptions): Promise<(req: IncomingMessage, res: ServerResponse) => void> {
-  const { default: Stripe } = await import('stripe');
+type Webhooks = (typeof import('stripe'))['default']['webhooks'];
+
+/** The handler; the SDK is imported on the first delivery, so mounting it costs nothing at start. */
+export function createStripeWebhook(options: StripeWebhookOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  let webhooks: Promise<Webhooks> | undefined;
   const log = options.logger.child({ component: 'stripe-webhook' });
   const tolerance = options.toleranceSeconds ?? 300;
   const max = options.maxBytes ?? 512 * 1024;
@@ -33,9 +36,17 @@ export async function createStripeWebhook(options: StripeWebhookOptions): Promis
     if (typeof signature !== 'string' || signature === '') return sendText(res, 400, 'missing Stripe-Signature');
     const body = await readBytes(req, max);
     if (body === undefined) return sendText(res, 413, 'body too large');
-    let event: ReturnType<typeof Stripe.webhooks.constructEvent>;
+    webhooks ??= import('stripe').then(
+      (m) => m.default.webhooks,
+      (err: unknown) => {
+        webhooks = undefined;
+        throw err;
+      },
+    );
+    const verifier = await webhooks;
+    let event: ReturnType<Webhooks['constructEvent']>;
     try {
-      event = Stripe.webhooks.constructEvent(body, signature, options.secret, tolerance);
+      event = verifier.constructEvent(body, signature, options.secret, tolerance);
     } catch (err) {
       log.warn({ reason: err instanceof Error ? err.message.slice(0, 200) : String(err) }, 'stripe webhook: signature refused');
       return sendText(res, 400, 'signature verification failed');
