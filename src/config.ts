@@ -67,6 +67,9 @@ export const SETTINGS = {
   DISCORD_API_URL: 'Discord REST base without version (only to point at a local fake or proxy).',
   DISCORD_OPERATOR_IDS: 'Comma-separated Discord user ids that are you (required with the token).',
   DISCORD_GUILD_CHANNEL_ID: 'A server text channel where you may also talk to the bot (DMs always work).',
+  STRIPE_SECRET_KEY: 'Stripe secret key (sk_test_… or sk_live_…, or a restricted rk_ key); approved invoices are issued in Stripe when it is set (never logged).',
+  STRIPE_API_URL: 'Stripe API base (default https://api.stripe.com; http only on loopback, for a local fake).',
+  STRIPE_WEBHOOK_SECRET: 'Signing secret (whsec_…) of the Stripe webhook endpoint that points at /stripe/webhook here.',
 } as const;
 
 const idList = (what: string) =>
@@ -149,6 +152,15 @@ const schema = z
     DISCORD_OPERATOR_IDS: opt(idList('Discord user ids').refine((ids) => ids.every((id) => /^\d{5,20}$/.test(id)), { error: 'expected Discord user ids (numbers), e.g. 80351110224678912' })),
     DISCORD_GUILD_CHANNEL_ID: opt(z.string().regex(/^\d{5,20}$/, { error: 'expected a Discord channel id (a number)' })),
     TELEGRAM_WEBHOOK_SECRET: opt(z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, { error: 'expected 1-256 characters of A-Z a-z 0-9 _ -' })),
+    STRIPE_SECRET_KEY: opt(z.string().regex(/^(sk|rk)_(test|live)_\w{8,}$/, { error: 'expected a secret key starting with sk_test_ or sk_live_ (or a restricted rk_ key)' })),
+    STRIPE_API_URL: withDefault(
+      z
+        .url({ protocol: /^https?$/, error: 'expected an https URL such as https://api.stripe.com' })
+        .refine((u) => u.startsWith('https:') || isLoopback(new URL(u).hostname), { error: 'expected https (plain http is only allowed on loopback, for a local fake)' })
+        .refine((u) => new URL(u).pathname === '/' && new URL(u).username === '', { error: 'expected only a scheme, host and port, e.g. https://api.stripe.com (the Stripe SDK takes no path)' }),
+      'https://api.stripe.com',
+    ),
+    STRIPE_WEBHOOK_SECRET: opt(z.string().regex(/^whsec_\w{8,}$/, { error: 'expected the endpoint signing secret starting with whsec_' })),
   })
   // The import folder defaults to one inside DATA_DIR, so a fresh install reads nothing outside its own data.
   .transform((c) => ({ ...c, IMPORT_DIR: c.IMPORT_DIR ?? join(c.DATA_DIR, 'import') }));
@@ -184,7 +196,7 @@ function crossCheck(source: Record<string, string | undefined>): string[] {
 
 export type Config = z.infer<typeof schema>;
 
-const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET']);
+const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
 
 /** Parses the environment. Throws ConfigError with one readable line per problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

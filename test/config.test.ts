@@ -68,3 +68,16 @@ test('APPROVAL_EXPIRY_HOURS: hours above 0 up to a year, fractions allowed; anyt
     assert.deepEqual(problems({ APPROVAL_EXPIRY_HOURS: bad }), [`APPROVAL_EXPIRY_HOURS: expected a number of hours above 0 and at most 8760 (a year), e.g. 72 or 0.5 (got "${bad}")`], bad);
   }
 });
+
+test('Stripe settings: the key and webhook secret are checked and never echoed; the API URL defaults to Stripe and is https off loopback', () => {
+  const c = loadConfig({ STRIPE_SECRET_KEY: 'sk_test_51Habcdefgh', STRIPE_WEBHOOK_SECRET: 'whsec_abcdefgh1234' });
+  assert.equal(c.STRIPE_API_URL, 'https://api.stripe.com');
+  assert.equal(loadConfig({}).STRIPE_SECRET_KEY, undefined);
+  assert.equal(loadConfig({ STRIPE_API_URL: 'http://127.0.0.1:12111' }).STRIPE_API_URL, 'http://127.0.0.1:12111');
+  const lines = problems({ STRIPE_SECRET_KEY: 'pk_test_publishable123', STRIPE_WEBHOOK_SECRET: 'secret-1234567', STRIPE_API_URL: 'http://stripe.example.com' });
+  assert.deepEqual(lines.map((l) => l.split(':')[0]), ['STRIPE_SECRET_KEY', 'STRIPE_API_URL', 'STRIPE_WEBHOOK_SECRET']);
+  assert.match(lines[0] ?? '', /expected a secret key starting with sk_test_ or sk_live_/);
+  assert.match(lines[1] ?? '', /plain http is only allowed on loopback/);
+  assert.ok(!lines.some((l) => l.includes('pk_test_publishable123') || l.includes('secret-1234567')), 'secrets are never echoed');
+  assert.match(problems({ STRIPE_API_URL: 'https://proxy.example.com/stripe' })[0] ?? '', /^STRIPE_API_URL: expected only a scheme, host and port/);
+});

@@ -28,6 +28,8 @@ export const REDACT_PATHS = [
   'config.SLACK_BOT_TOKEN',
   'config.SLACK_APP_TOKEN',
   'config.SLACK_SIGNING_SECRET',
+  'config.STRIPE_SECRET_KEY',
+  'config.STRIPE_WEBHOOK_SECRET',
 ];
 
 export async function createLogger(
