@@ -62,6 +62,10 @@ export const SETTINGS = {
   DISCORD_API_URL: 'Discord REST base without version (only to point at a local fake or proxy).',
   DISCORD_OPERATOR_IDS: 'Comma-separated Discord user ids that are you (required with the token).',
   DISCORD_GUILD_CHANNEL_ID: 'A server text channel where you may also talk to the bot (DMs always work).',
+  CALDAV_URL: 'CalDAV calendar URL, or the server root to discover calendars from (Fastmail, iCloud, Nextcloud, Radicale, …); the calendar connector starts when it is set.',
+  CALDAV_USERNAME: 'CalDAV account name (required with CALDAV_URL).',
+  CALDAV_PASSWORD: 'CalDAV password or app password (required with CALDAV_URL; never logged).',
+  CALDAV_CALENDAR: 'Display name or path of the calendar to use when the account has several (optional).',
 } as const;
 
 const idList = (what: string) =>
@@ -132,6 +136,14 @@ const schema = z
     DISCORD_OPERATOR_IDS: opt(idList('Discord user ids').refine((ids) => ids.every((id) => /^\d{5,20}$/.test(id)), { error: 'expected Discord user ids (numbers), e.g. 80351110224678912' })),
     DISCORD_GUILD_CHANNEL_ID: opt(z.string().regex(/^\d{5,20}$/, { error: 'expected a Discord channel id (a number)' })),
     TELEGRAM_WEBHOOK_SECRET: opt(z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, { error: 'expected 1-256 characters of A-Z a-z 0-9 _ -' })),
+    CALDAV_URL: opt(
+      z
+        .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://caldav.fastmail.com/dav/calendars/user/you@example.com/' })
+        .refine((v) => !/^https?:\/\/[^/]*@/i.test(v), { error: 'expected a URL without user:password@ (put them in CALDAV_USERNAME and CALDAV_PASSWORD)' }),
+    ),
+    CALDAV_USERNAME: opt(z.string().min(1)),
+    CALDAV_PASSWORD: opt(z.string().min(1)),
+    CALDAV_CALENDAR: opt(z.string().min(1)),
   });
 
 /** Rules that span settings, checked on the raw values so they are reported alongside every other problem. */
@@ -160,12 +172,17 @@ function crossCheck(source: Record<string, string | undefined>): string[] {
   if (set('TELEGRAM_WEBHOOK_URL') && !set('TELEGRAM_WEBHOOK_SECRET')) {
     problems.push('TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set');
   }
+  for (const name of ['CALDAV_USERNAME', 'CALDAV_PASSWORD'] as const) {
+    if (set('CALDAV_URL') && !set(name)) problems.push(`${name}: required when CALDAV_URL is set`);
+  }
+  const caldav = (['CALDAV_USERNAME', 'CALDAV_PASSWORD', 'CALDAV_CALENDAR'] as const).filter(set);
+  if (caldav.length > 0 && !set('CALDAV_URL')) problems.push(`CALDAV_URL: required when ${caldav.join(', ')} ${caldav.length > 1 ? 'are' : 'is'} set (the calendar's URL or the CalDAV server's)`);
   return problems;
 }
 
 export type Config = z.infer<typeof schema>;
 
-const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET']);
+const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'CALDAV_URL', 'CALDAV_PASSWORD']);
 
 /** Parses the environment. Throws ConfigError with one readable line per problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

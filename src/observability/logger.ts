@@ -28,6 +28,7 @@ export const REDACT_PATHS = [
   'config.SLACK_BOT_TOKEN',
   'config.SLACK_APP_TOKEN',
   'config.SLACK_SIGNING_SECRET',
+  'config.CALDAV_PASSWORD',
 ];
 
 export async function createLogger(
