@@ -62,6 +62,8 @@ function calendarData(props: Record<string, unknown> | undefined): string | unde
   return undefined;
 }
 
+const logged = new WeakSet<Error>();
+
 const etagOf = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined);
 
 export class CalDavCalendar implements CalendarPort {
@@ -98,9 +100,20 @@ export class CalDavCalendar implements CalendarPort {
       return result;
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      const error = fromFailure(err, this.where, what, this.timeoutMs);
-      this.log.warn({ op: what, code: error.code, detail: error.message }, 'caldav call failed');
-      throw error;
+      throw fromFailure(err, this.where, what, this.timeoutMs);
+    }
+  }
+
+  /** A port call: its failure is logged once (code and detail, never credentials), then thrown. */
+  private async traced<T>(op: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof CalendarError && !logged.has(err)) {
+        logged.add(err);
+        this.log.warn({ op, code: err.code, retryable: err.retryable, detail: err.message }, 'calendar call failed');
+      }
+      throw err;
     }
   }
 
@@ -193,7 +206,11 @@ export class CalDavCalendar implements CalendarPort {
     });
   }
 
-  async list(range: TimeRange, options: ReadOptions = {}): Promise<Occurrence[]> {
+  list(range: TimeRange, options: ReadOptions = {}): Promise<Occurrence[]> {
+    return this.traced('list', () => this.listNow(range, options));
+  }
+
+  private async listNow(range: TimeRange, options: ReadOptions): Promise<Occurrence[]> {
     const { from, to, zone } = this.range(range);
     const base = await this.calendarUrl();
     const filters = vevent({ 'time-range': { _attributes: { start: stamp(from - QUERY_PAD), end: stamp(to + QUERY_PAD) } } });
@@ -223,7 +240,11 @@ export class CalDavCalendar implements CalendarPort {
       .map((o) => ({ uid: o.uid, start: new Date(toMillis(o.start, zone)).toISOString(), end: new Date(toMillis(o.end, zone)).toISOString() }));
   }
 
-  async freeSlots(query: FreeSlotQuery, options: ReadOptions = {}): Promise<Slot[]> {
+  freeSlots(query: FreeSlotQuery, options: ReadOptions = {}): Promise<Slot[]> {
+    return this.traced('free slots', () => this.freeSlotsNow(query, options));
+  }
+
+  private async freeSlotsNow(query: FreeSlotQuery, options: ReadOptions): Promise<Slot[]> {
     guard(() => findFreeSlots([], { ...query, count: 0 })); // checks the query before any request
     const pad = (query.bufferMinutes ?? 0) * 60_000;
     const from = new Date(Date.parse(query.from) - pad).toISOString();
@@ -232,12 +253,18 @@ export class CalDavCalendar implements CalendarPort {
     return guard(() => findFreeSlots(busy, query));
   }
 
-  async get(uid: string, options: ReadOptions = {}): Promise<CalendarEvent | undefined> {
-    const copy = await this.read(uid, options.signal, true);
-    return copy ? eventFrom(copy.ics, this.options.timeZone, copy.etag) : undefined;
+  get(uid: string, options: ReadOptions = {}): Promise<CalendarEvent | undefined> {
+    return this.traced('get', async () => {
+      const copy = await this.read(uid, options.signal, true);
+      return copy ? eventFrom(copy.ics, this.options.timeZone, copy.etag) : undefined;
+    });
   }
 
-  async create(input: EventInput, effect: EffectOptions): Promise<CreateResult> {
+  create(input: EventInput, effect: EffectOptions): Promise<CreateResult> {
+    return this.traced('create', () => this.createNow(input, effect));
+  }
+
+  private async createNow(input: EventInput, effect: EffectOptions): Promise<CreateResult> {
     const fields = guard(() => normalizeInput(input));
     const uid = eventUidFor(effect.idempotencyKey);
     const base = await this.calendarUrl();
@@ -268,7 +295,11 @@ export class CalDavCalendar implements CalendarPort {
     }
   }
 
-  async update(uid: string, patch: EventPatch, effect: EffectOptions): Promise<CalendarEvent> {
+  update(uid: string, patch: EventPatch, effect: EffectOptions): Promise<CalendarEvent> {
+    return this.traced('update', () => this.updateNow(uid, patch, effect));
+  }
+
+  private async updateNow(uid: string, patch: EventPatch, effect: EffectOptions): Promise<CalendarEvent> {
     const mark = updateMarkFor(effect.idempotencyKey);
     const maxRetries = this.options.maxConflictRetries ?? 5;
     let copy = await this.read(uid, effect.signal);
@@ -312,7 +343,11 @@ export class CalDavCalendar implements CalendarPort {
     }
   }
 
-  async cancel(uid: string, effect: EffectOptions): Promise<CancelResult> {
+  cancel(uid: string, effect: EffectOptions): Promise<CancelResult> {
+    return this.traced('cancel', () => this.cancelNow(uid, effect));
+  }
+
+  private async cancelNow(uid: string, effect: EffectOptions): Promise<CancelResult> {
     const base = await this.calendarUrl();
     let href = this.known.get(uid)?.href ?? new URL(`${encodeURIComponent(uid)}.ics`, base).href;
     for (let attempt = 1; ; attempt++) {
