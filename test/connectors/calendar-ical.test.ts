@@ -143,3 +143,20 @@ test('UIDs come from the step key: stable, distinct, URL-safe', () => {
   assert.match(eventUidFor('r1:book'), /^solo-[0-9a-f]{32}$/);
   assert.notEqual(updateMarkFor('r1:book'), eventUidFor('r1:book').slice(5, 29));
 });
+
+test('recurrences: a ten-year daily series, and an occurrence moved from before the range into it', () => {
+  const vcal = (...lines: string[]) => ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//t//EN', ...lines, 'END:VCALENDAR', ''].join('\r\n');
+  const daily = vcal('BEGIN:VEVENT', 'UID:d', 'DTSTAMP:20260101T000000Z', 'DTSTART;TZID=Europe/Berlin:20160302T120000', 'DTEND;TZID=Europe/Berlin:20160302T130000', 'RRULE:FREQ=DAILY', 'END:VEVENT');
+  const days = occurrencesIn(daily, Date.parse('2026-03-28T00:00:00Z'), Date.parse('2026-03-31T00:00:00Z'), ZONE);
+  assert.deepEqual(days.map((o) => o.start), ['2026-03-28T11:00:00.000Z', '2026-03-29T10:00:00.000Z', '2026-03-30T10:00:00.000Z']);
+  const weekly = vcal(
+    'BEGIN:VEVENT', 'UID:w', 'DTSTAMP:20260101T000000Z', 'DTSTART:20160104T090000Z', 'DTEND:20160104T100000Z', 'RRULE:FREQ=WEEKLY', 'SUMMARY:Weekly', 'END:VEVENT',
+    'BEGIN:VEVENT', 'UID:w', 'DTSTAMP:20260101T000000Z', 'RECURRENCE-ID:20260316T090000Z', 'DTSTART:20260331T150000Z', 'DTEND:20260331T160000Z', 'SUMMARY:Moved far', 'END:VEVENT',
+    'BEGIN:VEVENT', 'UID:w', 'DTSTAMP:20260101T000000Z', 'RECURRENCE-ID:20260330T090000Z', 'STATUS:CANCELLED', 'DTSTART:20260330T090000Z', 'DTEND:20260330T100000Z', 'END:VEVENT',
+  );
+  const week = occurrencesIn(weekly, Date.parse('2026-03-30T00:00:00Z'), Date.parse('2026-04-07T00:00:00Z'), ZONE);
+  assert.deepEqual(week.map((o) => [o.title, o.start, o.recurrenceId]), [
+    ['Moved far', '2026-03-31T15:00:00.000Z', '2026-03-16T09:00:00.000Z'],
+    ['Weekly', '2026-04-06T09:00:00.000Z', '2026-04-06T09:00:00.000Z'],
+  ]);
+});
