@@ -284,7 +284,7 @@ describe('calendar discovery from the server root', { skip: radicaleMissing }, (
 });
 
 describe('a CalDAV server that is overloaded', () => {
-  test('503 and 429 are retryable and carry the Retry-After wait; 400 is final', async () => {
+  test('503 and 429 are retryable with their Retry-After wait; 400 is final; no answer is a retryable timeout; the caller\'s abort wins', async () => {
     const { createServer } = await import('node:http');
     let answer: { status: number; headers: Record<string, string> } = { status: 503, headers: { 'retry-after': '7' } };
     // Answers the lookup as a calendar collection, then every write with the status under test.
@@ -295,6 +295,7 @@ describe('a CalDAV server that is overloaded', () => {
         res.end(`<?xml version="1.0"?><multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><response><href>${req.url}</href><propstat><prop><resourcetype><collection/><C:calendar/></resourcetype></prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>`);
         return;
       }
+      if (answer.status === 0) return; // hang
       res.writeHead(answer.status, answer.headers);
       res.end('busy');
     });
@@ -310,6 +311,16 @@ describe('a CalDAV server that is overloaded', () => {
       await assert.rejects(attempt(), (err: unknown) => err instanceof CalendarError && err.code === 'calendar_rate_limited' && err.retryable && err.retryAfterMs === 2000 && /in 2 s\.$/.test(err.userMessage));
       answer = { status: 400, headers: {} };
       await assert.rejects(attempt(), (err: unknown) => err instanceof CalendarError && err.code === 'calendar_rejected' && !err.retryable);
+      // A server that takes the request and never answers: a timeout, retryable.
+      answer = { status: 0, headers: {} };
+      const slow = new CalDavCalendar({ url: `http://127.0.0.1:${port}/ops/work/`, username: 'ops', password: 'x-secret', timeZone: ZONE, timeoutMs: 300 }, log.logger);
+      await assert.rejects(slow.create(meeting(), { idempotencyKey: 'run-z:book' }), (err: unknown) => err instanceof CalendarError && err.code === 'calendar_timeout' && err.retryable);
+      // The caller's own abort (the engine's step timeout, a shutdown) comes back as the caller's reason.
+      const stop = new AbortController();
+      const pending = slow.create(meeting(), { idempotencyKey: 'run-z:book', signal: stop.signal });
+      stop.abort(new Error('step cancelled'));
+      await assert.rejects(pending, /step cancelled/);
+      assert.ok(!log.text().includes('x-secret'));
     } finally {
       fake.closeAllConnections();
       await new Promise((r) => fake.close(r));
