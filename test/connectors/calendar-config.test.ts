@@ -42,3 +42,14 @@ test('the password is redacted when the config is logged', async () => {
   assert.ok(!log.text().includes('sekrit-value-123'));
   assert.ok(log.text().includes('"CALDAV_USERNAME":"me"'));
 });
+
+test('a plain-http CALDAV_URL off this machine is warned about at start; loopback is not', async () => {
+  const { createCalendarConnector } = await import('../../adapters/connectors/calendar/index.ts');
+  const log = await captureLog();
+  const settings = { CALDAV_USERNAME: 'me', CALDAV_PASSWORD: 'pw-not-logged', CALDAV_CALENDAR: undefined };
+  await (await createCalendarConnector({ ...settings, CALDAV_URL: 'http://127.0.0.1:5232/me/work/' }, log.logger))?.close();
+  assert.ok(!log.text().includes('plain http'));
+  await (await createCalendarConnector({ ...settings, CALDAV_URL: 'http://nas.local:5232/me/work/' }, log.logger))?.close();
+  assert.match(log.text(), /CALDAV_URL is plain http: the password crosses the network unencrypted; use https/);
+  assert.ok(!log.text().includes('pw-not-logged'));
+});

@@ -1,7 +1,7 @@
 // The calendar connector's factory: undefined when CALDAV_URL is not set; tsdav and ical.js are loaded only when it
 // is, so an unconfigured connector costs no start-up time or memory.
 
-import type { Config } from '../../../src/config.ts';
+import { isLoopback, type Config } from '../../../src/config.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
 import type { CalendarPort } from '../../../src/ports/calendar.ts';
 
@@ -16,6 +16,10 @@ type CalendarSettings = Pick<Config, 'CALDAV_URL' | 'CALDAV_USERNAME' | 'CALDAV_
 
 export async function createCalendarConnector(config: CalendarSettings, logger: Logger, options: CalendarConnectorOptions = {}): Promise<CalendarPort | undefined> {
   if (!config.CALDAV_URL) return undefined;
+  const url = new URL(config.CALDAV_URL);
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    logger.warn({ connector: 'calendar', host: url.host }, 'CALDAV_URL is plain http: the password crosses the network unencrypted; use https');
+  }
   const { CalDavCalendar } = await import('./caldav.ts');
   return new CalDavCalendar(
     {
