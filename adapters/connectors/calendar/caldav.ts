@@ -3,7 +3,7 @@
 // carry `If-Match`; a 412 means someone changed the event, so we re-read, re-apply the patch and try again.
 
 import { calendarQuery, createCalendarObject, deleteCalendarObject, propfind, updateCalendarObject } from 'tsdav';
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
 import { mergePatch, normalizeInput, type EventFields } from '../../../src/calendar/fields.ts';
 import { findFreeSlots, parseInstant } from '../../../src/calendar/slots.ts';
 import { eventUidFor, updateMarkFor } from '../../../src/calendar/uid.ts';
@@ -11,8 +11,9 @@ import { InputError } from '../../../src/domain/errors.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
 import type { BusyInterval, CalendarEvent, CalendarPort, CancelResult, CreateResult, EventInput, EventPatch, FreeSlotQuery, Occurrence, ReadOptions, Slot, TimeRange } from '../../../src/ports/calendar.ts';
 import type { ConnectorHealth, EffectOptions } from '../../../src/ports/connector.ts';
+import { calendarData, etagOf, guard, stamp, toMillis, vevent } from './dav.ts';
 import { resolveCalendar } from './discovery.ts';
-import { badInput, CalendarError, fromFailure, fromStatus, type Where } from './errors.ts';
+import { CalendarError, fromFailure, fromStatus, type Where } from './errors.ts';
 import { applyFields, buildCalendar, eventFrom, fieldsOf, occurrencesIn } from './ical.ts';
 
 export interface CalDavOptions {
@@ -46,25 +47,8 @@ const DAY = 24 * 3600_000;
 const QUERY_PAD = DAY + 2 * 3600_000;
 const KNOWN_COPIES = 256;
 
-const stamp = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-
-const vevent = (inner: Record<string, unknown>) => ({
-  'comp-filter': { _attributes: { name: 'VCALENDAR' }, 'comp-filter': { _attributes: { name: 'VEVENT' }, ...inner } },
-});
-
-function calendarData(props: Record<string, unknown> | undefined): string | undefined {
-  const data = props?.['calendarData'];
-  if (typeof data === 'string') return data;
-  if (data && typeof data === 'object') {
-    const inner = (data as { _cdata?: unknown; _text?: unknown })._cdata ?? (data as { _text?: unknown })._text;
-    if (typeof inner === 'string') return inner;
-  }
-  return undefined;
-}
-
 const logged = new WeakSet<Error>();
 
-const etagOf = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined);
 
 export class CalDavCalendar implements CalendarPort {
   readonly name = 'calendar';
@@ -407,19 +391,4 @@ export class CalDavCalendar implements CalendarPort {
   private missing(uid: string): CalendarError {
     return new CalendarError('calendar_event_not_found', `The calendar event ${uid} is no longer on the calendar server; it may have been deleted in another app.`, { status: 404 });
   }
-}
-
-/** Checks of input become the connector's own typed error (never retryable). */
-function guard<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof InputError) throw badInput(err.userMessage);
-    throw err;
-  }
-}
-
-/** An occurrence boundary as epoch ms: dates are local midnights in `zone`. */
-function toMillis(value: string, zone: string): number {
-  return value.length === 10 ? DateTime.fromISO(value, { zone }).toMillis() : Date.parse(value);
 }
