@@ -70,6 +70,10 @@ export const SETTINGS = {
   STRIPE_SECRET_KEY: 'Stripe secret key (sk_test_… or sk_live_…, or a restricted rk_ key); approved invoices are issued in Stripe when it is set (never logged).',
   STRIPE_API_URL: 'Stripe API base (default https://api.stripe.com; http only on loopback, for a local fake).',
   STRIPE_WEBHOOK_SECRET: 'Signing secret (whsec_…) of the Stripe webhook endpoint that points at /stripe/webhook here.',
+  CALDAV_URL: 'CalDAV calendar URL, or the server root to discover calendars from (Fastmail, iCloud, Nextcloud, Radicale, …); the calendar connector starts when it is set.',
+  CALDAV_USERNAME: 'CalDAV account name (required with CALDAV_URL).',
+  CALDAV_PASSWORD: 'CalDAV password or app password (required with CALDAV_URL; never logged).',
+  CALDAV_CALENDAR: 'Display name or path of the calendar to use when the account has several (optional).',
 } as const;
 
 const idList = (what: string) =>
@@ -161,6 +165,14 @@ const schema = z
       'https://api.stripe.com',
     ),
     STRIPE_WEBHOOK_SECRET: opt(z.string().regex(/^whsec_\w{8,}$/, { error: 'expected the endpoint signing secret starting with whsec_' })),
+    CALDAV_URL: opt(
+      z
+        .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://caldav.fastmail.com/dav/calendars/user/you@example.com/' })
+        .refine((v) => !/^https?:\/\/[^/]*@/i.test(v), { error: 'expected a URL without user:password@ (put them in CALDAV_USERNAME and CALDAV_PASSWORD)' }),
+    ),
+    CALDAV_USERNAME: opt(z.string().min(1)),
+    CALDAV_PASSWORD: opt(z.string().min(1)),
+    CALDAV_CALENDAR: opt(z.string().min(1)),
   })
   // The import folder defaults to one inside DATA_DIR, so a fresh install reads nothing outside its own data.
   .transform((c) => ({ ...c, IMPORT_DIR: c.IMPORT_DIR ?? join(c.DATA_DIR, 'import') }));
@@ -191,12 +203,17 @@ function crossCheck(source: Record<string, string | undefined>): string[] {
   if (set('TELEGRAM_WEBHOOK_URL') && !set('TELEGRAM_WEBHOOK_SECRET')) {
     problems.push('TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set');
   }
+  for (const name of ['CALDAV_USERNAME', 'CALDAV_PASSWORD'] as const) {
+    if (set('CALDAV_URL') && !set(name)) problems.push(`${name}: required when CALDAV_URL is set`);
+  }
+  const caldav = (['CALDAV_USERNAME', 'CALDAV_PASSWORD', 'CALDAV_CALENDAR'] as const).filter(set);
+  if (caldav.length > 0 && !set('CALDAV_URL')) problems.push(`CALDAV_URL: required when ${caldav.join(', ')} ${caldav.length > 1 ? 'are' : 'is'} set (the calendar's URL or the CalDAV server's)`);
   return problems;
 }
 
 export type Config = z.infer<typeof schema>;
 
-const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
+const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'CALDAV_URL', 'CALDAV_PASSWORD']);
 
 /** Parses the environment. Throws ConfigError with one readable line per problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

@@ -30,6 +30,7 @@ export const REDACT_PATHS = [
   'config.SLACK_SIGNING_SECRET',
   'config.STRIPE_SECRET_KEY',
   'config.STRIPE_WEBHOOK_SECRET',
+  'config.CALDAV_PASSWORD',
 ];
 
 export async function createLogger(
