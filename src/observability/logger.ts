@@ -19,6 +19,9 @@ export const REDACT_PATHS = [
   '*.headers.cookie',
   'secret',
   '*.secret',
+  'pass',
+  '*.pass',
+  '*.auth.pass',
   'config.WEB_TOKEN',
   'config.OPENAI_API_KEY',
   'config.MONGODB_URI',
@@ -28,6 +31,8 @@ export const REDACT_PATHS = [
   'config.SLACK_BOT_TOKEN',
   'config.SLACK_APP_TOKEN',
   'config.SLACK_SIGNING_SECRET',
+  'config.SMTP_URL',
+  'config.IMAP_URL',
 ];
 
 export async function createLogger(

@@ -1,0 +1,147 @@
+// Sending exactly once per idempotency key, across retries and kill -9.
+//
+// SMTP and IMAP are separate servers, so "the server took the mail" and "we wrote down that it did" can never be
+// one step: a crash can fall between them. The design:
+//  1. The Message-ID is derived from the key. If Sent holds a message with exactly that id, it went out: nothing is
+//     sent (alreadySent).
+//  2. Before sending, the exact bytes are APPENDed to the "Solo Outbox" folder: a durable note saying "this key may
+//     be on its way". Then SMTP, addressed (in the envelope only, no header) to the recipients AND to our own
+//     address; then the Outbox copy is MOVEd to Sent.
+//  3. A retry that finds an Outbox copy but no Sent copy knows an attempt stopped in between, and must learn whether
+//     the SMTP server took the mail. The self-copy is the server's own record: one SMTP transaction delivers to all
+//     recipients or to none, so our copy exists exactly when the server accepted the mail. Found in INBOX (waiting
+//     up to `confirmMs` for a queued delivery) → it went out: file the Outbox copy in Sent, send nothing. Not found
+//     → it never left: send the Outbox copy's bytes now.
+// Why not send, then append to Sent? A crash between leaves no trace and the retry sends twice.
+// Why not append to Sent first (as a draft)? A mail that never left would sit in Sent looking sent.
+// Crash windows (each one tested in test/connectors/mail-send.test.ts):
+//   before the APPEND            → no trace anywhere: the retry sends.
+//   after the APPEND, before SMTP → Outbox copy, no self-copy: the retry waits confirmMs, then sends.
+//   after SMTP, before the MOVE   → Outbox copy and self-copy: the retry files it in Sent and sends nothing.
+//   after the MOVE                → Sent copy: the retry sends nothing.
+// Residual risk, stated: if the self-copy takes longer than confirmMs to arrive (a slow queue), or MAIL_FROM is not
+// delivered to the IMAP_URL mailbox, an attempt interrupted in the SMTP window can go out twice.
+// A definite SMTP refusal (a 4xx/5xx answer, a refused connection, a failed login) removes the Outbox copy, so the
+// retry does not wait. There is no retry loop in here: the engine retries on `retryable`.
+
+import type { ImapFlow } from 'imapflow';
+import type { Logger } from '../../../src/observability/logger.ts';
+import type { EffectOptions } from '../../../src/ports/connector.ts';
+import { MailError, MailErrorCode, type OutgoingMail, type SendResult } from '../../../src/ports/mail.ts';
+import { messageIdForKey } from '../../../src/mail/message-id.ts';
+import { definitelyNotSent } from './errors.ts';
+import type { ImapSession } from './imap.ts';
+import type { SmtpSender } from './smtp.ts';
+
+/** Test hooks: throw from one to simulate a crash at that point. */
+export interface SendHooks {
+  afterOutbox?: (messageId: string) => void | Promise<void>;
+  afterSmtp?: (messageId: string) => void | Promise<void>;
+}
+
+export interface SendDeps {
+  imap: ImapSession;
+  smtp: SmtpSender;
+  from: { name?: string; address: string; domain: string };
+  /** How long a retry waits for the self-copy of an interrupted send before concluding it never left. */
+  confirmMs: number;
+  logger: Logger;
+  hooks: SendHooks;
+}
+
+export async function sendOnce(deps: SendDeps, mail: OutgoingMail, effect: EffectOptions): Promise<SendResult> {
+  const { imap, smtp, from, logger, hooks } = deps;
+  if (!effect.idempotencyKey) throw new MailError(MailErrorCode.badInput, 'A mail send needs an idempotency key (the workflow step key).');
+  const to = smtp.addresses(mail.to, 'recipient');
+  const cc = smtp.addresses(mail.cc, 'cc');
+  if (to.length === 0) throw new MailError(MailErrorCode.badInput, 'The mail has no recipient.');
+  const messageId = messageIdForKey(effect.idempotencyKey, from.domain);
+  const log = logger.child({ connector: 'mail', messageId });
+  abortCheck(effect.signal);
+
+  const folders = await imap.folders();
+  const inSent = await imap.findExact(folders.sent, messageId);
+  if (inSent.length > 0) {
+    await removeAll(imap, folders.outbox, messageId); // a MOVE the server did not finish, if any
+    log.info('mail already sent (found in Sent)');
+    return { messageId, alreadySent: true, rejected: [] };
+  }
+
+  let outboxUids = await imap.findExact(folders.outbox, messageId);
+  let raw: Buffer;
+  if (outboxUids.length > 0) {
+    // An earlier attempt stopped between recording and filing: did the SMTP server take the mail?
+    if (await waitForSelfCopy(imap, folders.inbox, messageId, deps.confirmMs, effect.signal)) {
+      await fileAsSent(imap, folders.outbox, folders.sent, outboxUids);
+      log.warn('an interrupted send had gone out (its self-copy arrived): filed in Sent, not sent again');
+      return { messageId, alreadySent: true, rejected: [] };
+    }
+    log.warn({ waitedMs: deps.confirmMs }, 'an interrupted send never left (no self-copy): sending it now');
+    raw = await outboxSource(imap, folders.outbox, outboxUids);
+  } else {
+    raw = await smtp.compose(mail, messageId, from);
+    abortCheck(effect.signal);
+    const appended = await imap.run(`saving the mail in ${folders.outbox}`, (c) => c.append(folders.outbox, raw, ['\\Seen', '\\Draft']));
+    // UIDPLUS servers name the new copy's UID; others are asked.
+    outboxUids = appended && appended.uid ? [appended.uid] : await imap.findExact(folders.outbox, messageId);
+  }
+  await hooks.afterOutbox?.(messageId);
+  // The last point where a cancel is honoured: once SMTP starts, the outcome must be learned, not abandoned.
+  abortCheck(effect.signal);
+
+  const recipients = [...new Set([...to, ...cc, from.address])];
+  let result: { accepted: string[]; rejected: string[] };
+  try {
+    result = await smtp.send({ from: from.address, to: recipients }, raw);
+  } catch (err) {
+    if (err instanceof MailError && definitelyNotSent(err.cause)) {
+      await removeAll(imap, folders.outbox, messageId).catch(() => undefined);
+    }
+    throw err;
+  }
+  await hooks.afterSmtp?.(messageId);
+  await fileAsSent(imap, folders.outbox, folders.sent, outboxUids);
+  log.info({ recipients: to.length + cc.length, rejected: result.rejected.length }, 'mail sent');
+  return { messageId, alreadySent: false, rejected: result.rejected.filter((r) => r !== from.address) };
+}
+
+function abortCheck(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new MailError(MailErrorCode.aborted, 'Sending the mail was cancelled before it left.', { cause: signal.reason, retryable: true });
+}
+
+/** Polls INBOX for our own copy of `messageId` until it shows up or `ms` have passed. */
+async function waitForSelfCopy(imap: ImapSession, inbox: string, messageId: string, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if ((await imap.findExact(inbox, messageId)).length > 0) return true;
+    if (Date.now() >= deadline) return false;
+    abortCheck(signal);
+    await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, deadline - Date.now()))));
+  }
+}
+
+/** Marks the Outbox copy as a sent message and moves it to Sent (MOVE is one command; COPY+EXPUNGE without it). */
+async function fileAsSent(imap: ImapSession, outbox: string, sent: string, uids: number[]): Promise<void> {
+  if (uids.length === 0) return;
+  await imap.inMailbox(outbox, `filing the mail in ${sent}`, async (client: ImapFlow) => {
+    const range = uids.join(',');
+    await client.messageFlagsRemove(range, ['\\Draft'], { uid: true });
+    const [first, ...extra] = uids;
+    // Two Outbox copies of one key cannot normally exist; if they do, one goes to Sent and the rest away.
+    if (extra.length > 0) await client.messageDelete(extra.join(','), { uid: true });
+    if (first !== undefined) await client.messageMove(String(first), sent, { uid: true });
+  });
+}
+
+async function outboxSource(imap: ImapSession, outbox: string, uids: number[]): Promise<Buffer> {
+  const uid = uids[0];
+  const message = await imap.inMailbox(outbox, `reading ${outbox}`, (c) => c.fetchOne(String(uid), { source: true }, { uid: true }));
+  if (!message || !message.source) throw new MailError(MailErrorCode.server, `The IMAP server lost the copy in ${outbox} while it was being read; Solo OS will try again.`, { retryable: true });
+  return message.source;
+}
+
+async function removeAll(imap: ImapSession, folder: string, messageId: string): Promise<void> {
+  const uids = await imap.findExact(folder, messageId);
+  if (uids.length === 0) return;
+  await imap.inMailbox(folder, `cleaning ${folder}`, (c) => c.messageDelete(uids.join(','), { uid: true }));
+}
