@@ -202,8 +202,13 @@ export class MailServers {
       });
   }
 
-  doveadm(args: string[]): string {
-    const r = spawnSync(DOVEADM, ['-c', this.config, ...args], { encoding: 'utf8' });
+  /** Puts a raw message straight into a folder (no delivery), e.g. to plant a look-alike in Sent. */
+  save(user: string, folder: string, raw: string): void {
+    this.doveadm(['save', '-u', user, '-m', folder], raw);
+  }
+
+  doveadm(args: string[], input?: string): string {
+    const r = spawnSync(DOVEADM, ['-c', this.config, ...args], { encoding: 'utf8', ...(input === undefined ? {} : { input }) });
     if (r.status !== 0) throw new Error(`doveadm ${args.join(' ')} failed: ${r.stderr}`);
     return r.stdout;
   }
