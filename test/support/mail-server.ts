@@ -237,6 +237,9 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# Tests log in with wrong passwords on purpose: no delay after a failure, and no growing per-IP penalty (the auth
+# process finds no anvil penalty socket under its usual name, which turns the penalty off).
+auth_failure_delay = 0
 mail_location = maildir:${dir}/mail/%d/%n
 mail_uid = vmail
 mail_gid = vmail
@@ -267,6 +270,11 @@ service lmtp {
   }
   unix_listener lmtp {
     mode = 0600
+  }
+}
+service anvil {
+  unix_listener anvil-auth-penalty {
+    path = anvil-auth-penalty-off
   }
 }
 protocol lmtp {

@@ -35,7 +35,7 @@ const NETWORK: Record<string, string> = {
   ESOCKET: 'connection failed',
 };
 const TIMEOUTS = new Set(['ETIMEDOUT', 'ETIMEOUT', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT', 'LockTimeout']);
-const CERT = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL/;
+const CERT = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID/;
 /** IMAP response codes (RFC 5530) that say "not now" rather than "not ever". */
 const IMAP_TRANSIENT = new Set(['UNAVAILABLE', 'INUSE', 'LIMIT', 'SERVERBUG', 'CONTACTADMIN', 'EXPUNGEISSUED']);
 
@@ -63,6 +63,10 @@ function connectionError(err: WithCodes, server: ServerSettings): MailError | un
       `${where} presented a TLS certificate Solo OS does not trust (${cert}); fix the certificate, or set MAIL_ALLOW_SELF_SIGNED=yes if it is your own self-signed one.`,
       { cause: err, detail },
     );
+  }
+  const handshake = all.find((c) => c.startsWith('ERR_SSL_'));
+  if (handshake !== undefined) {
+    return new MailError(MailErrorCode.tls, `${where} could not start TLS (${handshake}); check the scheme and port in ${server.setting} (${server.kind === 'SMTP' ? 'smtps:// is port 465, smtp:// is 587' : 'imaps:// is port 993, imap:// is 143'}).`, { cause: err, detail });
   }
   if (/STARTTLS/i.test(detail) && /not|fail|support/i.test(detail)) {
     return new MailError(MailErrorCode.tls, `${where} does not offer STARTTLS, so Solo OS will not send the password; use ${server.kind === 'SMTP' ? 'smtps:// (port 465)' : 'imaps:// (port 993)'} in ${server.setting}.`, { cause: err, detail });
