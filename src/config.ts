@@ -241,11 +241,6 @@ export function mailConfigured(config: Config): boolean {
   return config.SMTP_URL !== undefined && config.IMAP_URL !== undefined && config.MAIL_FROM !== undefined;
 }
 
-/** A URL safe to print: any password in it is masked (`smtps://ops:***@mail.example.com:465`). */
-export function maskUrlPassword(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]+):[^@/]*@/i, '$1:***@');
-}
-
 /** A MongoDB URI safe to print: the password is masked. */
 export function maskUri(uri: string): string {
   return uri.replace(/^(mongodb(?:\+srv)?:\/\/[^:/@]+):[^@]*@/, '$1:***@');

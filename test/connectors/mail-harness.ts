@@ -15,7 +15,9 @@ export interface Built {
 }
 
 export async function connectorFor(servers: MailServers, options: MailFactoryOptions & { user?: MailUser; env?: Record<string, string> } = {}): Promise<Built> {
-  const { user = servers.users[0] as MailUser, env = {}, ...factory } = options;
+  const { user: chosen, env = {}, ...factory } = options;
+  const user = chosen ?? servers.users[0];
+  if (!user) throw new Error('no mail user');
   const logs: string[] = [];
   const logger = pino(
     { level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { messageIdForKey } from '../../src/mail/message-id.ts';
 import { MailError, type MailPort } from '../../src/ports/mail.ts';
-import { mailServerSkipReason, startMailServers, type MailServers } from '../support/mail-server.ts';
+import { mailServerSkipReason, startMailServers, type MailServers, type MailUser } from '../support/mail-server.ts';
 import { connectorFor, rawMail } from './mail-harness.ts';
 
 const skip = mailServerSkipReason();
@@ -163,7 +163,7 @@ describe('mail connector: sending', { skip }, () => {
 
   test('html, attachments (bytes and base64) and threading headers arrive intact', async () => {
     const original = await mail.send({ to: CLIENT, subject: 'Thread start', text: 'first' }, { idempotencyKey: 'run-k:first' });
-    const { mail: clientMail } = await connectorFor(servers, { user: servers.users[1] });
+    const { mail: clientMail } = await connectorFor(servers, { user: servers.users[1] as MailUser });
     try {
       const start = await clientMail.fetchSince(undefined);
       const r = await mail.send(
