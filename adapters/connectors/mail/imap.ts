@@ -148,6 +148,12 @@ export class ImapSession {
     });
   }
 
+  /** True when `path` holds no message: a STATUS, cheaper than selecting it (the Outbox is nearly always empty). */
+  async isEmpty(path: string): Promise<boolean> {
+    const status = await this.run(`a look at ${path}`, (client) => client.status(path, { messages: true }));
+    return status !== false && status.messages === 0;
+  }
+
   /** Round trip for health: NOOP on the (re)opened connection. */
   async ping(): Promise<void> {
     await this.run('a NOOP', (client) => client.noop());

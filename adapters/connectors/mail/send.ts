@@ -67,7 +67,7 @@ export async function sendOnce(deps: SendDeps, mail: OutgoingMail, effect: Effec
     return { messageId, alreadySent: true, rejected: [] };
   }
 
-  let outboxUids = await imap.findExact(folders.outbox, messageId);
+  let outboxUids = (await imap.isEmpty(folders.outbox)) ? [] : await imap.findExact(folders.outbox, messageId);
   let raw: Buffer;
   if (outboxUids.length > 0) {
     // An earlier attempt stopped between recording and filing: did the SMTP server take the mail?
@@ -81,7 +81,7 @@ export async function sendOnce(deps: SendDeps, mail: OutgoingMail, effect: Effec
   } else {
     raw = await smtp.compose(mail, messageId, from);
     abortCheck(effect.signal);
-    const appended = await imap.run(`saving the mail in ${folders.outbox}`, (c) => c.append(folders.outbox, raw, ['\\Seen', '\\Draft']));
+    const appended = await imap.run(`saving the mail in ${folders.outbox}`, (c) => c.append(folders.outbox, raw, ['\\Seen']));
     // UIDPLUS servers name the new copy's UID; others are asked.
     outboxUids = appended && appended.uid ? [appended.uid] : await imap.findExact(folders.outbox, messageId);
   }
@@ -120,12 +120,10 @@ async function waitForSelfCopy(imap: ImapSession, inbox: string, messageId: stri
   }
 }
 
-/** Marks the Outbox copy as a sent message and moves it to Sent (MOVE is one command; COPY+EXPUNGE without it). */
+/** Moves the Outbox copy to Sent (MOVE is one command; imapflow does COPY+EXPUNGE on servers without it). */
 async function fileAsSent(imap: ImapSession, outbox: string, sent: string, uids: number[]): Promise<void> {
   if (uids.length === 0) return;
   await imap.inMailbox(outbox, `filing the mail in ${sent}`, async (client: ImapFlow) => {
-    const range = uids.join(',');
-    await client.messageFlagsRemove(range, ['\\Draft'], { uid: true });
     const [first, ...extra] = uids;
     // Two Outbox copies of one key cannot normally exist; if they do, one goes to Sent and the rest away.
     if (extra.length > 0) await client.messageDelete(extra.join(','), { uid: true });
@@ -141,6 +139,7 @@ async function outboxSource(imap: ImapSession, outbox: string, uids: number[]): 
 }
 
 async function removeAll(imap: ImapSession, folder: string, messageId: string): Promise<void> {
+  if (await imap.isEmpty(folder)) return;
   const uids = await imap.findExact(folder, messageId);
   if (uids.length === 0) return;
   await imap.inMailbox(folder, `cleaning ${folder}`, (c) => c.messageDelete(uids.join(','), { uid: true }));
