@@ -92,6 +92,28 @@ describe('mail connector: sending', { skip }, () => {
     assert.equal(count(OPS, id, OUTBOX), 0);
   });
 
+  test('a retry cut short (its signal aborts while it waits for the self-copy) is taken up by the next, which sends once', async () => {
+    crashAt = 'afterOutbox';
+    await assert.rejects(mail.send({ to: CLIENT, subject: 'Window 1b', text: 'x' }, { idempotencyKey: 'run-c2:send' }), /simulated crash/);
+    crashAt = undefined;
+    const id = messageIdForKey('run-c2:send', 'example.com');
+    const err = await mail.send({ to: CLIENT, subject: 'Window 1b', text: 'x' }, { idempotencyKey: 'run-c2:send', signal: AbortSignal.timeout(200) }).catch((e: unknown) => e);
+    assert.ok(err instanceof MailError);
+    assert.equal(err.code, 'mail_aborted');
+    assert.equal(err.retryable, true);
+    assert.equal(count(CLIENT, id), 0, 'a cancelled wait sends nothing');
+    const retry = await mail.send({ to: CLIENT, subject: 'Window 1b', text: 'x' }, { idempotencyKey: 'run-c2:send' });
+    assert.equal(retry.alreadySent, false);
+    assert.equal(count(CLIENT, id), 1);
+    assert.equal(count(OPS, id, OUTBOX), 0);
+  });
+
+  test('two calls with the same key at once (a retry while the first still runs): one delivery', async () => {
+    const results = await Promise.all([1, 2, 3].map(() => mail.send({ to: CLIENT, subject: 'Concurrent', text: 'c' }, { idempotencyKey: 'run-l:send' })));
+    assert.deepEqual(results.map((r) => r.alreadySent), [false, true, true]);
+    assert.equal(count(CLIENT, results[0]?.messageId ?? ''), 1);
+  });
+
   test('a Message-ID that contains ours is not mistaken for ours (IMAP header SEARCH is a substring match)', async () => {
     const key = 'run-e:send';
     const id = messageIdForKey(key, 'example.com');

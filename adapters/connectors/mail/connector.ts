@@ -19,12 +19,15 @@ export interface MailConnectorOptions {
   logger: Logger;
   /** Connect/greeting timeout of each server, ms (default 15000). */
   timeoutMs?: number;
-  /** How long a retry waits for the self-copy of an interrupted send (default 60000; see send.ts). */
+  /** How long after an interrupted send's Outbox copy its self-copy may take to arrive (default 20000, inside the
+   *  engine's 30 s step timeout; see send.ts). */
   confirmMs?: number;
   /** health(): how long each server may take to answer (default 5000). */
   healthTimeoutMs?: number;
   hooks?: SendHooks;
 }
+
+const noop = (): void => undefined;
 
 export class MailConnector implements MailPort {
   readonly name = 'mail';
@@ -35,6 +38,8 @@ export class MailConnector implements MailPort {
   readonly #send: SendDeps;
   readonly #read: ReadDeps;
   readonly #healthTimeoutMs: number;
+  /** Sends in progress by key: a second call with the same key (a retry after a step timeout) waits for the first. */
+  readonly #inFlight = new Map<string, Promise<SendResult>>();
 
   private constructor(smtp: SmtpSender, imap: ImapSession, read: ReadDeps['parse'], options: MailConnectorOptions) {
     this.address = options.from.address;
@@ -42,7 +47,7 @@ export class MailConnector implements MailPort {
     this.#smtp = smtp;
     this.#imap = imap;
     this.#healthTimeoutMs = options.healthTimeoutMs ?? 5000;
-    this.#send = { imap, smtp, from: options.from, confirmMs: options.confirmMs ?? 60_000, logger: options.logger, hooks: options.hooks ?? {} };
+    this.#send = { imap, smtp, from: options.from, confirmMs: options.confirmMs ?? 20_000, logger: options.logger, hooks: options.hooks ?? {} };
     this.#read = { imap, parse: read, from: options.from, logger: options.logger };
   }
 
@@ -68,7 +73,14 @@ export class MailConnector implements MailPort {
   }
 
   send(mail: OutgoingMail, effect: EffectOptions): Promise<SendResult> {
-    return sendOnce(this.#send, mail, effect);
+    const key = effect.idempotencyKey;
+    const before = this.#inFlight.get(key);
+    const run = (before ? before.then(noop, noop) : Promise.resolve()).then(() => sendOnce(this.#send, mail, effect));
+    this.#inFlight.set(key, run);
+    void run.then(noop, noop).finally(() => {
+      if (this.#inFlight.get(key) === run) this.#inFlight.delete(key);
+    });
+    return run;
   }
 
   search(query: MailQuery): Promise<MailSummary[]> {

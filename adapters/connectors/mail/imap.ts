@@ -16,6 +16,12 @@ export interface Folders {
 }
 
 export const OUTBOX_NAME = 'Solo Outbox';
+
+/** A message found by Message-ID: its UID and when the server received it (ms since the epoch). */
+export interface Hit {
+  uid: number;
+  arrived: number;
+}
 const SENT_NAMES = /^(sent|sent items|sent messages|sent mail|gesendet|envoyés)$/i;
 
 export interface ImapOptions {
@@ -133,18 +139,21 @@ export class ImapSession {
   }
 
   /**
-   * UIDs of the messages in `path` whose Message-ID is exactly `messageId`. IMAP's header SEARCH is a substring
-   * match (`<solo-ab@x>` would find `<x-solo-ab@x>` too), so every hit's envelope is fetched and compared.
+   * The messages in `path` whose Message-ID is exactly `messageId` (UID and arrival time), oldest first. IMAP's
+   * header SEARCH is a substring match (`<solo-ab@x>` would find `<x-solo-ab@x>` too), so every hit's envelope is
+   * fetched and compared.
    */
-  async findExact(path: string, messageId: string): Promise<number[]> {
+  async findExact(path: string, messageId: string): Promise<Hit[]> {
     return this.inMailbox(path, `a search of ${path}`, async (client) => {
       const hits = await client.search({ header: { 'message-id': messageId.replace(/^<|>$/g, '') } }, { uid: true });
       if (!hits || hits.length === 0) return [];
-      const found: number[] = [];
-      for await (const m of client.fetch(hits.join(','), { uid: true, envelope: true }, { uid: true })) {
-        if (m.envelope?.messageId?.trim() === messageId) found.push(m.uid);
+      const found: Hit[] = [];
+      for await (const m of client.fetch(hits.join(','), { uid: true, envelope: true, internalDate: true }, { uid: true })) {
+        if (m.envelope?.messageId?.trim() !== messageId) continue;
+        const arrived = m.internalDate instanceof Date ? m.internalDate.getTime() : Date.parse(String(m.internalDate ?? ''));
+        found.push({ uid: m.uid, arrived: Number.isNaN(arrived) ? Date.now() : arrived });
       }
-      return found.sort((a, b) => a - b);
+      return found.sort((a, b) => a.uid - b.uid);
     });
   }
 

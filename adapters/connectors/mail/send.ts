@@ -10,8 +10,9 @@
 //  3. A retry that finds an Outbox copy but no Sent copy knows an attempt stopped in between, and must learn whether
 //     the SMTP server took the mail. The self-copy is the server's own record: one SMTP transaction delivers to all
 //     recipients or to none, so our copy exists exactly when the server accepted the mail. Found in INBOX (waiting
-//     up to `confirmMs` for a queued delivery) → it went out: file the Outbox copy in Sent, send nothing. Not found
-//     → it never left: send the Outbox copy's bytes now.
+//     for a queued delivery until `confirmMs` after the Outbox copy arrived, by the server's clock, so a retry cut
+//     short by a step timeout continues the wait instead of restarting it) → it went out: file the Outbox copy in
+//     Sent, send nothing. Not found → it never left: send the Outbox copy's bytes now.
 // Why not send, then append to Sent? A crash between leaves no trace and the retry sends twice.
 // Why not append to Sent first (as a draft)? A mail that never left would sit in Sent looking sent.
 // Crash windows (each one tested in test/connectors/mail-send.test.ts):
@@ -30,7 +31,7 @@ import type { EffectOptions } from '../../../src/ports/connector.ts';
 import { MailError, MailErrorCode, type OutgoingMail, type SendResult } from '../../../src/ports/mail.ts';
 import { messageIdForKey } from '../../../src/mail/message-id.ts';
 import { definitelyNotSent } from './errors.ts';
-import type { ImapSession } from './imap.ts';
+import type { Hit, ImapSession } from './imap.ts';
 import type { SmtpSender } from './smtp.ts';
 
 /** Test hooks: throw from one to simulate a crash at that point. */
@@ -43,7 +44,7 @@ export interface SendDeps {
   imap: ImapSession;
   smtp: SmtpSender;
   from: { name?: string; address: string; domain: string };
-  /** How long a retry waits for the self-copy of an interrupted send before concluding it never left. */
+  /** How long after an interrupted send's Outbox copy its self-copy may take to arrive before we conclude it never left. */
   confirmMs: number;
   logger: Logger;
   hooks: SendHooks;
@@ -67,23 +68,27 @@ export async function sendOnce(deps: SendDeps, mail: OutgoingMail, effect: Effec
     return { messageId, alreadySent: true, rejected: [] };
   }
 
-  let outboxUids = (await imap.isEmpty(folders.outbox)) ? [] : await imap.findExact(folders.outbox, messageId);
+  const pending: Hit[] = (await imap.isEmpty(folders.outbox)) ? [] : await imap.findExact(folders.outbox, messageId);
+  let outboxUids = pending.map((h) => h.uid);
   let raw: Buffer;
-  if (outboxUids.length > 0) {
+  if (pending.length > 0) {
     // An earlier attempt stopped between recording and filing: did the SMTP server take the mail?
-    if (await waitForSelfCopy(imap, folders.inbox, messageId, deps.confirmMs, effect.signal)) {
+    const now = Date.now();
+    const savedAt = Math.min(...pending.map((h) => h.arrived));
+    const deadline = Math.min(now + deps.confirmMs, Math.max(now, savedAt + deps.confirmMs));
+    if (await waitForSelfCopy(imap, folders.inbox, messageId, deadline, effect.signal)) {
       await fileAsSent(imap, folders.outbox, folders.sent, outboxUids);
       log.warn('an interrupted send had gone out (its self-copy arrived): filed in Sent, not sent again');
       return { messageId, alreadySent: true, rejected: [] };
     }
-    log.warn({ waitedMs: deps.confirmMs }, 'an interrupted send never left (no self-copy): sending it now');
+    log.warn({ waitedMs: Date.now() - now }, 'an interrupted send never left (no self-copy): sending it now');
     raw = await outboxSource(imap, folders.outbox, outboxUids);
   } else {
     raw = await smtp.compose(mail, messageId, from);
     abortCheck(effect.signal);
     const appended = await imap.run(`saving the mail in ${folders.outbox}`, (c) => c.append(folders.outbox, raw, ['\\Seen']));
     // UIDPLUS servers name the new copy's UID; others are asked.
-    outboxUids = appended && appended.uid ? [appended.uid] : await imap.findExact(folders.outbox, messageId);
+    outboxUids = appended && appended.uid ? [appended.uid] : (await imap.findExact(folders.outbox, messageId)).map((h) => h.uid);
   }
   await hooks.afterOutbox?.(messageId);
   // The last point where a cancel is honoured: once SMTP starts, the outcome must be learned, not abandoned.
@@ -109,9 +114,8 @@ function abortCheck(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new MailError(MailErrorCode.aborted, 'Sending the mail was cancelled before it left.', { cause: signal.reason, retryable: true });
 }
 
-/** Polls INBOX for our own copy of `messageId` until it shows up or `ms` have passed. */
-async function waitForSelfCopy(imap: ImapSession, inbox: string, messageId: string, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  const deadline = Date.now() + ms;
+/** Polls INBOX for our own copy of `messageId` until it shows up or the deadline (ms since the epoch) passes. */
+async function waitForSelfCopy(imap: ImapSession, inbox: string, messageId: string, deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
   for (;;) {
     if ((await imap.findExact(inbox, messageId)).length > 0) return true;
     if (Date.now() >= deadline) return false;
@@ -140,7 +144,7 @@ async function outboxSource(imap: ImapSession, outbox: string, uids: number[]): 
 
 async function removeAll(imap: ImapSession, folder: string, messageId: string): Promise<void> {
   if (await imap.isEmpty(folder)) return;
-  const uids = await imap.findExact(folder, messageId);
+  const uids = (await imap.findExact(folder, messageId)).map((h) => h.uid);
   if (uids.length === 0) return;
   await imap.inMailbox(folder, `cleaning ${folder}`, (c) => c.messageDelete(uids.join(','), { uid: true }));
 }
