@@ -1,5 +1,5 @@
 // The mail connector: MailPort over nodemailer (SMTP) and imapflow (IMAP), with mailparser for inbound mail.
-// The SDKs are loaded in `create`, so an unconfigured connector costs nothing at start-up.
+// The SDKs load on the first call, so neither an unconfigured nor a configured connector costs start-up time.
 
 import type { Logger } from '../../../src/observability/logger.ts';
 import type { ConnectorHealth, EffectOptions } from '../../../src/ports/connector.ts';
@@ -29,53 +29,59 @@ export interface MailConnectorOptions {
 
 const noop = (): void => undefined;
 
+/** What the first call builds: the SDK-backed parts. */
+interface Parts {
+  smtp: SmtpSender;
+  imap: ImapSession;
+  send: SendDeps;
+  read: ReadDeps;
+}
+
 export class MailConnector implements MailPort {
   readonly name = 'mail';
   readonly address: string;
   readonly domain: string;
-  readonly #smtp: SmtpSender;
-  readonly #imap: ImapSession;
-  readonly #send: SendDeps;
-  readonly #read: ReadDeps;
+  readonly #options: MailConnectorOptions;
   readonly #healthTimeoutMs: number;
+  #parts: Promise<Parts> | undefined;
   /** Sends in progress by key: a second call with the same key (a retry after a step timeout) waits for the first. */
   readonly #inFlight = new Map<string, Promise<SendResult>>();
 
-  private constructor(smtp: SmtpSender, imap: ImapSession, read: ReadDeps['parse'], options: MailConnectorOptions) {
+  constructor(options: MailConnectorOptions) {
+    this.#options = options;
     this.address = options.from.address;
     this.domain = options.from.domain;
-    this.#smtp = smtp;
-    this.#imap = imap;
     this.#healthTimeoutMs = options.healthTimeoutMs ?? 5000;
-    this.#send = { imap, smtp, from: options.from, confirmMs: options.confirmMs ?? 20_000, logger: options.logger, hooks: options.hooks ?? {} };
-    this.#read = { imap, parse: read, from: options.from, logger: options.logger };
   }
 
-  static async create(options: MailConnectorOptions): Promise<MailConnector> {
-    const [nodemailer, composer, addressparser, imapflow, mailparser] = await Promise.all([
-      import('nodemailer'),
-      import('nodemailer/lib/mail-composer'),
-      import('nodemailer/lib/addressparser'),
-      import('imapflow'),
-      import('mailparser'),
-    ]);
-    const timeoutMs = options.timeoutMs ?? 15_000;
-    const smtp = new SmtpSender({ nodemailer, composer: composer.default, addressparser: addressparser.default }, options.smtp, {
-      allowSelfSigned: options.allowSelfSigned,
-      timeoutMs,
-    });
-    const imap = new ImapSession(imapflow, options.imap, {
-      allowSelfSigned: options.allowSelfSigned,
-      timeoutMs,
-      ...(options.sentFolder === undefined ? {} : { sentFolder: options.sentFolder }),
-    });
-    return new MailConnector(smtp, imap, mailparser.simpleParser, options);
+  /** The SDKs (~0.4 s and ~45 MB together) load on the first call, not at start-up. */
+  #load(): Promise<Parts> {
+    this.#parts ??= (async () => {
+      const o = this.#options;
+      const [nodemailer, composer, addressparser, imapflow, mailparser] = await Promise.all([
+        import('nodemailer'),
+        import('nodemailer/lib/mail-composer'),
+        import('nodemailer/lib/addressparser'),
+        import('imapflow'),
+        import('mailparser'),
+      ]);
+      const timeoutMs = o.timeoutMs ?? 15_000;
+      const smtp = new SmtpSender({ nodemailer, composer: composer.default, addressparser: addressparser.default }, o.smtp, { allowSelfSigned: o.allowSelfSigned, timeoutMs });
+      const imap = new ImapSession(imapflow, o.imap, { allowSelfSigned: o.allowSelfSigned, timeoutMs, ...(o.sentFolder === undefined ? {} : { sentFolder: o.sentFolder }) });
+      return {
+        smtp,
+        imap,
+        send: { imap, smtp, from: o.from, confirmMs: o.confirmMs ?? 20_000, logger: o.logger, hooks: o.hooks ?? {} },
+        read: { imap, parse: mailparser.simpleParser, from: o.from, logger: o.logger },
+      };
+    })();
+    return this.#parts;
   }
 
   send(mail: OutgoingMail, effect: EffectOptions): Promise<SendResult> {
     const key = effect.idempotencyKey;
     const before = this.#inFlight.get(key);
-    const run = (before ? before.then(noop, noop) : Promise.resolve()).then(() => sendOnce(this.#send, mail, effect));
+    const run = (before ? before.then(noop, noop) : Promise.resolve()).then(async () => sendOnce((await this.#load()).send, mail, effect));
     this.#inFlight.set(key, run);
     void run.then(noop, noop).finally(() => {
       if (this.#inFlight.get(key) === run) this.#inFlight.delete(key);
@@ -83,20 +89,18 @@ export class MailConnector implements MailPort {
     return run;
   }
 
-  search(query: MailQuery): Promise<MailSummary[]> {
-    return searchMail(this.#read, query);
+  async search(query: MailQuery): Promise<MailSummary[]> {
+    return searchMail((await this.#load()).read, query);
   }
 
-  fetchSince(cursor: MailCursor | undefined, options: { limit?: number } = {}): Promise<FetchResult> {
-    return fetchSince(this.#read, cursor, options.limit);
+  async fetchSince(cursor: MailCursor | undefined, options: { limit?: number } = {}): Promise<FetchResult> {
+    return fetchSince((await this.#load()).read, cursor, options.limit);
   }
 
   /** "SMTP ops@example.com at mail.example.com:465 ok (40 ms); IMAP … ok (12 ms)". Each probe has its own timeout. */
   async health(): Promise<ConnectorHealth> {
-    const probes = await Promise.all([
-      this.#probe(this.#smtp.server, () => this.#smtp.verify()),
-      this.#probe(this.#imap.server, () => this.#imap.ping()),
-    ]);
+    const { smtp, imap } = await this.#load();
+    const probes = await Promise.all([this.#probe(smtp.server, () => smtp.verify()), this.#probe(imap.server, () => imap.ping())]);
     const state = probes.some((p) => p.state === 'misconfigured') ? 'misconfigured' : probes.some((p) => p.state === 'down') ? 'down' : 'ok';
     return { connector: this.name, state, detail: probes.map((p) => p.line).join('; ') };
   }
@@ -134,7 +138,9 @@ export class MailConnector implements MailPort {
   }
 
   async close(): Promise<void> {
-    this.#smtp.close();
-    await this.#imap.close();
+    if (!this.#parts) return;
+    const { smtp, imap } = await this.#parts;
+    smtp.close();
+    await imap.close();
   }
 }

@@ -1,5 +1,5 @@
-// The mail connector's factory: undefined unless SMTP_URL, IMAP_URL and MAIL_FROM are all set; the SDKs
-// (nodemailer, imapflow, mailparser) are imported only then.
+// The mail connector's factory: undefined unless SMTP_URL, IMAP_URL and MAIL_FROM are all set. The SDKs
+// (nodemailer, imapflow, mailparser) are imported only when the connector is first used.
 
 import { mailConfigured, type Config } from '../../../src/config.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
@@ -22,7 +22,7 @@ export async function createMailConnector(
 ): Promise<MailPort | undefined> {
   if (!mailConfigured(config as Config) || !config.SMTP_URL || !config.IMAP_URL || !config.MAIL_FROM) return undefined;
   const { MailConnector } = await import('./connector.ts');
-  return MailConnector.create({
+  return new MailConnector({
     smtp: parseServerUrl(config.SMTP_URL, 'SMTP'),
     imap: parseServerUrl(config.IMAP_URL, 'IMAP'),
     from: config.MAIL_FROM,
