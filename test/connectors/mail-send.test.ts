@@ -92,12 +92,38 @@ describe('mail connector: sending', { skip }, () => {
     assert.equal(count(OPS, id, OUTBOX), 0);
   });
 
+  test('a provider that files sent mail in Sent itself: the retry finds that copy and sends nothing', async () => {
+    crashAt = 'afterSmtp';
+    await assert.rejects(mail.send({ to: CLIENT, subject: 'Window 2b', text: 'y' }, { idempotencyKey: 'run-d2:send' }), /simulated crash/);
+    crashAt = undefined;
+    const id = messageIdForKey('run-d2:send', 'example.com');
+    // No self-copy in INBOX this time; the "provider" files its Sent copy while the retry is waiting.
+    servers.doveadm(['expunge', '-u', OPS, 'mailbox', 'INBOX', 'header', 'Message-ID', id]);
+    assert.equal(count(OPS, id), 0);
+    const { mail: patient } = await connectorFor(servers, { confirmMs: 15_000 });
+    try {
+      const filed = new Promise<void>((resolve) => setTimeout(() => (servers.save(OPS, 'Sent', rawMail({ From: OPS, To: CLIENT, Subject: 'Window 2b', 'Message-ID': id }, 'y')), resolve()), 300));
+      const retry = await patient.send({ to: CLIENT, subject: 'Window 2b', text: 'y' }, { idempotencyKey: 'run-d2:send' });
+      await filed;
+      assert.equal(retry.alreadySent, true);
+      assert.equal(count(CLIENT, id), 1);
+      assert.equal(count(OPS, id, 'Sent'), 1, "the provider's copy, not a second one");
+      assert.equal(count(OPS, id, OUTBOX), 0);
+    } finally {
+      await patient.close();
+    }
+  });
+
   test('a retry cut short (its signal aborts while it waits for the self-copy) is taken up by the next, which sends once', async () => {
     crashAt = 'afterOutbox';
     await assert.rejects(mail.send({ to: CLIENT, subject: 'Window 1b', text: 'x' }, { idempotencyKey: 'run-c2:send' }), /simulated crash/);
     crashAt = undefined;
     const id = messageIdForKey('run-c2:send', 'example.com');
-    const err = await mail.send({ to: CLIENT, subject: 'Window 1b', text: 'x' }, { idempotencyKey: 'run-c2:send', signal: AbortSignal.timeout(200) }).catch((e: unknown) => e);
+    const { mail: patient } = await connectorFor(servers, { confirmMs: 30_000 });
+    const err = await patient
+      .send({ to: CLIENT, subject: 'Window 1b', text: 'x' }, { idempotencyKey: 'run-c2:send', signal: AbortSignal.timeout(300) })
+      .catch((e: unknown) => e)
+      .finally(() => patient.close());
     assert.ok(err instanceof MailError);
     assert.equal(err.code, 'mail_aborted');
     assert.equal(err.retryable, true);

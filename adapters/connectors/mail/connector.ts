@@ -72,7 +72,7 @@ export class MailConnector implements MailPort {
         smtp,
         imap,
         send: { imap, smtp, from: o.from, confirmMs: o.confirmMs ?? 20_000, logger: o.logger, hooks: o.hooks ?? {} },
-        read: { imap, parse: mailparser.simpleParser, from: o.from, logger: o.logger },
+        read: { imap, parse: mailparser.simpleParser, from: o.from },
       };
     })();
     return this.#parts;

@@ -4,7 +4,6 @@
 
 import type { FetchMessageObject, MessageStructureObject, SearchObject } from 'imapflow';
 import type { AddressObject, ParsedMail } from 'mailparser';
-import type { Logger } from '../../../src/observability/logger.ts';
 import type { FetchResult, InboundMail, MailAddress, MailCursor, MailQuery, MailSummary } from '../../../src/ports/mail.ts';
 import { isOurMessageId, messageIdsIn } from '../../../src/mail/message-id.ts';
 import type { ImapSession } from './imap.ts';
@@ -15,7 +14,6 @@ export interface ReadDeps {
   imap: ImapSession;
   parse: SimpleParser;
   from: { address: string; domain: string };
-  logger: Logger;
 }
 
 /** Larger mails are read only up to this many bytes (text comes first; attachment names come from BODYSTRUCTURE). */

@@ -8,16 +8,16 @@
 //     be on its way". Then SMTP, addressed (in the envelope only, no header) to the recipients AND to our own
 //     address; then the Outbox copy is MOVEd to Sent.
 //  3. A retry that finds an Outbox copy but no Sent copy knows an attempt stopped in between, and must learn whether
-//     the SMTP server took the mail. The self-copy is the server's own record: one SMTP transaction delivers to all
-//     recipients or to none, so our copy exists exactly when the server accepted the mail. Found in INBOX (waiting
-//     for a queued delivery until `confirmMs` after the Outbox copy arrived, by the server's clock, so a retry cut
-//     short by a step timeout continues the wait instead of restarting it) → it went out: file the Outbox copy in
-//     Sent, send nothing. Not found → it never left: send the Outbox copy's bytes now.
+//     the SMTP server took the mail. The self-copy is the server's own record: one SMTP transaction delivers to every
+//     recipient it accepted, our own address among them, so our copy exists exactly when the server took the mail.
+//     Found in INBOX (waiting for a queued delivery until `confirmMs` after the Outbox copy arrived, by the server's
+//     clock, so a retry cut short by a step timeout continues the wait instead of restarting it) → it went out:
+//     file the Outbox copy in Sent, send nothing. Not found → it never left: send the Outbox copy's bytes now.
 // Why not send, then append to Sent? A crash between leaves no trace and the retry sends twice.
 // Why not append to Sent first (as a draft)? A mail that never left would sit in Sent looking sent.
 // Crash windows (each one tested in test/connectors/mail-send.test.ts):
 //   before the APPEND            → no trace anywhere: the retry sends.
-//   after the APPEND, before SMTP → Outbox copy, no self-copy: the retry waits confirmMs, then sends.
+//   after the APPEND, before SMTP → Outbox copy, no self-copy: the retry waits out confirmMs, then sends.
 //   after SMTP, before the MOVE   → Outbox copy and self-copy: the retry files it in Sent and sends nothing.
 //   after the MOVE                → Sent copy: the retry sends nothing.
 // Residual risk, stated: if the self-copy takes longer than confirmMs to arrive (a slow queue), or MAIL_FROM is not
@@ -31,7 +31,7 @@ import type { EffectOptions } from '../../../src/ports/connector.ts';
 import { MailError, MailErrorCode, type OutgoingMail, type SendResult } from '../../../src/ports/mail.ts';
 import { messageIdForKey } from '../../../src/mail/message-id.ts';
 import { definitelyNotSent } from './errors.ts';
-import type { Hit, ImapSession } from './imap.ts';
+import type { Folders, Hit, ImapSession } from './imap.ts';
 import type { SmtpSender } from './smtp.ts';
 
 /** Test hooks: throw from one to simulate a crash at that point. */
@@ -57,7 +57,7 @@ export async function sendOnce(deps: SendDeps, mail: OutgoingMail, effect: Effec
   const cc = smtp.addresses(mail.cc, 'cc');
   if (to.length === 0) throw new MailError(MailErrorCode.badInput, 'The mail has no recipient.');
   const messageId = messageIdForKey(effect.idempotencyKey, from.domain);
-  const log = logger.child({ connector: 'mail', messageId });
+  const log = logger.child({ messageId });
   abortCheck(effect.signal);
 
   const folders = await imap.folders();
@@ -76,9 +76,12 @@ export async function sendOnce(deps: SendDeps, mail: OutgoingMail, effect: Effec
     const now = Date.now();
     const savedAt = Math.min(...pending.map((h) => h.arrived));
     const deadline = Math.min(now + deps.confirmMs, Math.max(now, savedAt + deps.confirmMs));
-    if (await waitForSelfCopy(imap, folders.inbox, messageId, deadline, effect.signal)) {
-      await fileAsSent(imap, folders.outbox, folders.sent, outboxUids);
-      log.warn('an interrupted send had gone out (its self-copy arrived): filed in Sent, not sent again');
+    const record = await waitForServerRecord(imap, folders, messageId, deadline, effect.signal);
+    if (record !== undefined) {
+      // A provider that files SMTP mail in Sent itself (Gmail, Microsoft 365) already made the Sent copy.
+      if (record === 'sent') await removeAll(imap, folders.outbox, messageId);
+      else await fileAsSent(imap, folders.outbox, folders.sent, outboxUids);
+      log.warn({ record }, 'an interrupted send had gone out (the server has it): filed in Sent, not sent again');
       return { messageId, alreadySent: true, rejected: [] };
     }
     log.warn({ waitedMs: Date.now() - now }, 'an interrupted send never left (no self-copy): sending it now');
@@ -114,11 +117,15 @@ function abortCheck(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new MailError(MailErrorCode.aborted, 'Sending the mail was cancelled before it left.', { cause: signal.reason, retryable: true });
 }
 
-/** Polls INBOX for our own copy of `messageId` until it shows up or the deadline (ms since the epoch) passes. */
-async function waitForSelfCopy(imap: ImapSession, inbox: string, messageId: string, deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
+/**
+ * Polls for the SMTP server's record of `messageId` until the deadline (ms since the epoch): our self-copy in INBOX,
+ * or the copy some providers file in Sent on their own.
+ */
+async function waitForServerRecord(imap: ImapSession, folders: Folders, messageId: string, deadline: number, signal: AbortSignal | undefined): Promise<'inbox' | 'sent' | undefined> {
   for (;;) {
-    if ((await imap.findExact(inbox, messageId)).length > 0) return true;
-    if (Date.now() >= deadline) return false;
+    if ((await imap.findExact(folders.inbox, messageId)).length > 0) return 'inbox';
+    if ((await imap.findExact(folders.sent, messageId)).length > 0) return 'sent';
+    if (Date.now() >= deadline) return undefined;
     abortCheck(signal);
     await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, deadline - Date.now()))));
   }
