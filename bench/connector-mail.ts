@@ -6,7 +6,8 @@
 //                                    APPEND, SMTP with the self-copy, MOVE), done with the raw clients: the cost
 //                                    of the exactly-once design itself;
 //   connector                        connector.send: the design plus our code (exact compare, NOOP syncs, compose).
-// Search: raw imapflow SEARCH HEADER Message-ID + FETCH against connector.search on a Sent folder of SENT_SIZE.
+// Search: raw imapflow SEARCH HEADER Message-ID + FETCH (on a connection that keeps Sent selected) against
+// connector.search, on a Sent folder of SENT_SIZE messages and growing.
 // Variants are interleaved call by call so machine noise falls on all alike. Figures are printed, never asserted.
 
 import { Writable } from 'node:stream';
@@ -42,6 +43,9 @@ if (!mail) throw new Error('mail connector not configured');
 const smtp = createTransport({ pool: true, maxConnections: 2, host: '127.0.0.1', port: servers.smtpPort, secure: false, auth: { user: ops.address, pass: ops.password }, logger: false });
 const imap = new ImapFlow({ host: '127.0.0.1', port: servers.imapPort, secure: false, auth: { user: ops.address, pass: ops.password }, logger: false, disableAutoIdle: true });
 await imap.connect();
+// The raw search row gets a connection of its own that keeps Sent selected: SEARCH + FETCH and nothing else.
+const searcher = new ImapFlow({ host: '127.0.0.1', port: servers.imapPort, secure: false, auth: { user: ops.address, pass: ops.password }, logger: false, disableAutoIdle: true });
+await searcher.connect();
 
 const body = { subject: 'Invoice INV-0042', text: 'Hello, please find invoice INV-0042 attached.\n\nBest, Solo Ops' };
 const attachment = { filename: 'INV-0042.pdf', contentType: 'application/pdf', content: Buffer.alloc(20_000, 7) };
@@ -94,10 +98,10 @@ const variants: Array<[string, () => Promise<unknown>]> = [
   [
     'search: raw imapflow HEADER + FETCH',
     async () => {
-      const lock = await imap.getMailboxLock('Sent');
+      const lock = await searcher.getMailboxLock('Sent');
       try {
-        const uids = (await imap.search({ header: { 'message-id': probeId.slice(1, -1) } }, { uid: true })) || [];
-        await imap.fetchAll(uids.join(','), { uid: true, envelope: true }, { uid: true });
+        const uids = (await searcher.search({ header: { 'message-id': probeId.slice(1, -1) } }, { uid: true })) || [];
+        await searcher.fetchAll(uids.join(','), { uid: true, envelope: true }, { uid: true });
       } finally {
         lock.release();
       }
@@ -128,5 +132,6 @@ line('RSS', `${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB`);
 
 smtp.close();
 await imap.logout();
+await searcher.logout();
 await mail.close();
 await servers.stop();
