@@ -74,7 +74,37 @@ export const SETTINGS = {
   CALDAV_USERNAME: 'CalDAV account name (required with CALDAV_URL).',
   CALDAV_PASSWORD: 'CalDAV password or app password (required with CALDAV_URL; never logged).',
   CALDAV_CALENDAR: 'Display name or path of the calendar to use when the account has several (optional).',
+  SMTP_URL: 'Outgoing mail server, e.g. smtps://user:password@mail.example.com:465 (smtp://…:587 uses STARTTLS); the mail connector starts when SMTP_URL, IMAP_URL and MAIL_FROM are set (never logged).',
+  IMAP_URL: 'Mailbox that reads new mail and keeps sent copies, e.g. imaps://user:password@mail.example.com:993 (never logged).',
+  MAIL_FROM: 'Sender of outgoing mail, e.g. "Jane Doe <jane@example.com>"; it must be delivered to the IMAP_URL mailbox.',
+  MAIL_SENT_FOLDER: 'IMAP folder for sent copies (default: the folder the server marks as Sent, else "Sent").',
+  MAIL_POLL_SECONDS: 'How often the inbox is checked for new mail, in seconds (default 60).',
+  MAIL_ALLOW_SELF_SIGNED: 'yes accepts self-signed TLS certificates from the mail servers (default no).',
 } as const;
+
+/** A mail server URL: smtp(s):// or imap(s)://, host required; user and password percent-encoded. */
+const mailUrl = (scheme: 'smtp' | 'imap', example: string) =>
+  z.string().refine(
+    (v) => {
+      try {
+        const url = new URL(v);
+        return (url.protocol === `${scheme}:` || url.protocol === `${scheme}s:`) && url.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    { error: `expected a URL such as ${example} (percent-encode @ : / in the user and password)` },
+  );
+
+const MAIL_FROM = /^\s*(?:"?([^"<>]*?)"?\s*<([^<>\s@]+@[^<>\s@]+\.[^<>\s@]+)>|([^<>\s@"]+@[^<>\s@]+\.[^<>\s@]+))\s*$/;
+
+/** `Jane Doe <jane@example.com>` or `jane@example.com` → its parts. */
+function parseMailFrom(value: string): { name?: string; address: string; domain: string } {
+  const m = MAIL_FROM.exec(value) ?? [];
+  const address = (m[2] ?? m[3] ?? '').toLowerCase();
+  const name = m[1]?.trim();
+  return { ...(name ? { name } : {}), address, domain: address.slice(address.lastIndexOf('@') + 1) };
+}
 
 const idList = (what: string) =>
   z
@@ -173,6 +203,17 @@ const schema = z
     CALDAV_USERNAME: opt(z.string().min(1)),
     CALDAV_PASSWORD: opt(z.string().min(1)),
     CALDAV_CALENDAR: opt(z.string().min(1)),
+    SMTP_URL: opt(mailUrl('smtp', 'smtps://user:password@mail.example.com:465 or smtp://user:password@mail.example.com:587')),
+    IMAP_URL: opt(mailUrl('imap', 'imaps://user:password@mail.example.com:993')),
+    MAIL_FROM: opt(
+      z
+        .string()
+        .regex(MAIL_FROM, { error: 'expected an address such as jane@example.com or "Jane Doe <jane@example.com>"' })
+        .transform(parseMailFrom),
+    ),
+    MAIL_SENT_FOLDER: opt(z.string().min(1)),
+    MAIL_POLL_SECONDS: withDefault(count('a whole number of seconds').refine((n) => n >= 5, { error: 'expected at least 5 seconds' }), 60),
+    MAIL_ALLOW_SELF_SIGNED: withDefault(z.enum(['yes', 'no'], { error: 'expected yes or no' }), 'no'),
   })
   // The import folder defaults to one inside DATA_DIR, so a fresh install reads nothing outside its own data.
   .transform((c) => ({ ...c, IMPORT_DIR: c.IMPORT_DIR ?? join(c.DATA_DIR, 'import') }));
@@ -200,6 +241,12 @@ function crossCheck(source: Record<string, string | undefined>): string[] {
   if (set('DISCORD_TOKEN') && !set('DISCORD_OPERATOR_IDS')) {
     problems.push('DISCORD_OPERATOR_IDS: required when DISCORD_TOKEN is set (your Discord user id: Developer Mode → right-click your name → Copy User ID)');
   }
+  const mail = ['SMTP_URL', 'IMAP_URL', 'MAIL_FROM'];
+  if (mail.some(set)) {
+    for (const name of mail.filter((n) => !set(n))) {
+      problems.push(`${name}: required with ${mail.filter(set).join(' and ')} (the mail connector needs SMTP_URL, IMAP_URL and MAIL_FROM)`);
+    }
+  }
   if (set('TELEGRAM_WEBHOOK_URL') && !set('TELEGRAM_WEBHOOK_SECRET')) {
     problems.push('TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set');
   }
@@ -213,7 +260,7 @@ function crossCheck(source: Record<string, string | undefined>): string[] {
 
 export type Config = z.infer<typeof schema>;
 
-const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'CALDAV_URL', 'CALDAV_PASSWORD']);
+const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'CALDAV_URL', 'CALDAV_PASSWORD', 'SMTP_URL', 'IMAP_URL']);
 
 /** Parses the environment. Throws ConfigError with one readable line per problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -235,6 +282,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /** Whether free-text chat can reach a model. */
 export function llmConfigured(config: Config): boolean {
   return config.OPENAI_MODEL !== undefined;
+}
+
+/** Whether the mail connector is configured (all three settings are then required together). */
+export function mailConfigured(config: Config): boolean {
+  return config.SMTP_URL !== undefined && config.IMAP_URL !== undefined && config.MAIL_FROM !== undefined;
 }
 
 /** A MongoDB URI safe to print: the password is masked. */

@@ -19,6 +19,9 @@ export const REDACT_PATHS = [
   '*.headers.cookie',
   'secret',
   '*.secret',
+  'pass',
+  '*.pass',
+  '*.auth.pass',
   'config.WEB_TOKEN',
   'config.OPENAI_API_KEY',
   'config.MONGODB_URI',
@@ -31,6 +34,8 @@ export const REDACT_PATHS = [
   'config.STRIPE_SECRET_KEY',
   'config.STRIPE_WEBHOOK_SECRET',
   'config.CALDAV_PASSWORD',
+  'config.SMTP_URL',
+  'config.IMAP_URL',
 ];
 
 export async function createLogger(
