@@ -28,7 +28,13 @@ export default tseslint.config(
       'import-x/no-cycle': 'error',
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['grammy', '@slack/*', 'discord.js', 'nodemailer', 'imapflow', 'tsdav', 'stripe'], message: 'Only adapters/ may import platform SDKs.' }] },
+        {
+          patterns: [
+            { group: ['grammy', '@slack/*', 'discord.js', 'nodemailer', 'imapflow', 'tsdav', 'stripe', '@agendajs/*'], message: 'Only adapters/ may import platform SDKs.' },
+            // A regex, because a gitignore-style 'agenda' would also match adapters/scheduler/agenda/*.
+            { regex: '^agenda(/.*)?$', message: 'Only adapters/ may import platform SDKs (the scheduler: adapters/scheduler/agenda/index.ts).' },
+          ],
+        },
       ],
     },
   },

@@ -45,6 +45,8 @@ const toDate = (ms: number | null): Date | undefined => (ms === null ? undefined
 const toBool = (v: number | null): boolean | undefined => (v === null ? undefined : v === 1);
 export const fromBool = (v: boolean | null | undefined): number | null => (v === undefined || v === null ? null : v ? 1 : 0);
 const orUndefined = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+/** failReason is text; Agenda can hand over a non-string (a forked child's parsed message), stored as JSON. */
+export const reasonText = (v: unknown): string | null => (v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v));
 
 /** JSON that keeps Dates: a Date becomes {"$date": ISO} and comes back as a Date. */
 export function encodeJson(value: unknown): string {
@@ -112,7 +114,7 @@ export function jobColumns(job: Omit<JobParameters, '_id' | 'unique' | 'uniqueOp
     type: job.type,
     failed_at: toMs(job.failedAt),
     fail_count: job.failCount ?? null,
-    fail_reason: job.failReason ?? null,
+    fail_reason: reasonText(job.failReason),
     repeat_interval: job.repeatInterval === undefined || job.repeatInterval === null ? null : encodeJson(job.repeatInterval),
     repeat_timezone: job.repeatTimezone ?? null,
     repeat_at: job.repeatAt ?? null,

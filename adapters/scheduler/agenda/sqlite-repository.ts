@@ -6,7 +6,7 @@ import { computeJobState } from 'agenda';
 import type {
   JobId, JobParameters, JobRepository, JobRepositoryOptions, JobsOverview, JobsQueryOptions, JobsResult, JobsSort, JobWithState, RemoveJobsOptions,
 } from 'agenda';
-import { dataFilter, rowToJob, SchedulerError, toMs, type Condition, type JobRow } from './sqlite-codec.ts';
+import { dataFilter, reasonText, rowToJob, SchedulerError, toMs, type Condition, type JobRow } from './sqlite-codec.ts';
 import { saveJob } from './sqlite-save.ts';
 import { isDeadOwner, LOCK_OWNER } from './lock-owner.ts';
 
@@ -206,7 +206,7 @@ export class SqliteJobRepository implements JobRepository {
         `UPDATE agenda_jobs SET locked_at = ?, locked_by = ?, next_run_at = ?, last_run_at = ?, progress = ?, fail_reason = ?, fail_count = ?,
          failed_at = ?, last_finished_at = ?, last_modified_by = ? WHERE id = ? AND name = ?`,
       ).run(
-        lockedAt, lockedAt === null ? null : LOCK_OWNER, toMs(job.nextRunAt), toMs(job.lastRunAt), job.progress ?? null, job.failReason ?? null,
+        lockedAt, lockedAt === null ? null : LOCK_OWNER, toMs(job.nextRunAt), toMs(job.lastRunAt), job.progress ?? null, reasonText(job.failReason),
         job.failCount ?? null, toMs(job.failedAt), toMs(job.lastFinishedAt), options?.lastModifiedBy ?? null, idParam(job._id), job.name,
       );
       if (Number(changes) !== 1) throw new Error(`job ${job._id} (name: ${job.name}) cannot be updated in the database, maybe it does not exist anymore?`);
