@@ -100,7 +100,9 @@ export function processContract(ctx: ContractContext): void {
   });
 
   it('fork mode runs a job in a child process and records success, a thrown error, or the child dying', async () => {
+    // The child starts Node, opens the store and runs the job inside the parent's lock lifetime.
     const agenda = await make({
+      defaultLockLifetime: 8000,
       forkHelper: { path: FORK_HELPER, options: { env: { ...process.env, ...target.workerEnv() }, execArgv: [] } },
     });
     defineForkedJob(agenda);

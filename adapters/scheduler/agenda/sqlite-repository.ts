@@ -59,15 +59,19 @@ export class SqliteJobRepository implements JobRepository {
     return this.source();
   }
 
+  /** Creates the table and indexes if missing (also done on first use of each opened database). */
   async connect(): Promise<void> {
-    this.db.exec(SCHEMA);
-    this.ownersCheckedAt = 0;
+    return guard(() => {
+      this.stmt('SELECT 1');
+      this.ownersCheckedAt = 0;
+    });
   }
 
-  /** A statement prepared once per open database. */
+  /** A statement prepared once per open database; the first one on a database ensures the schema. */
   stmt(sql: string): StatementSync {
     const db = this.db;
     if (this.statementsFor !== db) {
+      db.exec(SCHEMA);
       this.statements = new Map();
       this.statementsFor = db;
     }
@@ -78,6 +82,7 @@ export class SqliteJobRepository implements JobRepository {
 
   /** `fn` inside BEGIN IMMEDIATE: the write lock is taken first, so what `fn` reads is still true when it writes. */
   tx<T>(fn: () => T): T {
+    this.stmt('SELECT 1');
     const db = this.db;
     db.exec('BEGIN IMMEDIATE');
     try {
