@@ -30,6 +30,31 @@ export function processContract(ctx: ContractContext): void {
   const save = (data: Record<string, unknown>, due: Date) =>
     ctx.shared().repository.saveJob({ name: 'shared', priority: 0, nextRunAt: due, type: 'normal', data }, undefined);
 
+  it('fork mode runs a job in a child process and records success, a thrown error, or the child dying', async () => {
+    // The child starts Node, opens the store and runs the job inside the parent's lock lifetime.
+    const agenda = await make({
+      defaultLockLifetime: 8000,
+      forkHelper: { path: FORK_HELPER, options: { env: { ...process.env, ...target.workerEnv() }, execArgv: [] } },
+    });
+    defineForkedJob(agenda);
+    await agenda.start();
+    const outcome = async (data: Record<string, unknown>) => {
+      const completed = waitFor(agenda, 'complete:forked job', 1, 30_000);
+      const job = agenda.create('forked job', data).forkMode(true).schedule('now');
+      await job.save();
+      assert.equal((await ctx.shared().repository.getJobById(String(job.attrs._id)))?.fork, true);
+      await completed;
+      return ctx.shared().repository.getJobById(String(job.attrs._id));
+    };
+    const ok = await outcome({});
+    assert.ok(ok?.lastFinishedAt);
+    assert.deepEqual([ok.failReason, ok.failCount], [undefined, undefined]);
+    const thrown = await outcome({ failIt: 'error' });
+    assert.deepEqual([thrown?.failReason, thrown?.failCount], ['intended failure in the child', 1]);
+    const died = await outcome({ failIt: 'die' });
+    assert.deepEqual([died?.failReason, died?.failCount], ['child process exited with code: 3', 1]);
+  });
+
   it('two Agendas in one process on one store run each job exactly once', async () => {
     const [a, b] = [await make({ processEvery: 50 }), await make({ processEvery: 50, backend: await target.backend() })] as Agenda[];
     const runs: string[] = [];
@@ -99,28 +124,4 @@ export function processContract(ctx: ContractContext): void {
     assert.ok(takenAt[0]! >= lockedAt + 800, 'not before the lock expired');
   });
 
-  it('fork mode runs a job in a child process and records success, a thrown error, or the child dying', async () => {
-    // The child starts Node, opens the store and runs the job inside the parent's lock lifetime.
-    const agenda = await make({
-      defaultLockLifetime: 8000,
-      forkHelper: { path: FORK_HELPER, options: { env: { ...process.env, ...target.workerEnv() }, execArgv: [] } },
-    });
-    defineForkedJob(agenda);
-    await agenda.start();
-    const outcome = async (data: Record<string, unknown>) => {
-      const completed = waitFor(agenda, 'complete:forked job', 1, 30_000);
-      const job = agenda.create('forked job', data).forkMode(true).schedule('now');
-      await job.save();
-      assert.equal((await ctx.shared().repository.getJobById(String(job.attrs._id)))?.fork, true);
-      await completed;
-      return ctx.shared().repository.getJobById(String(job.attrs._id));
-    };
-    const ok = await outcome({});
-    assert.ok(ok?.lastFinishedAt);
-    assert.deepEqual([ok.failReason, ok.failCount], [undefined, undefined]);
-    const thrown = await outcome({ failIt: 'error' });
-    assert.deepEqual([thrown?.failReason, thrown?.failCount], ['intended failure in the child', 1]);
-    const died = await outcome({ failIt: 'die' });
-    assert.deepEqual([died?.failReason, died?.failCount], ['child process exited with code: 3', 1]);
-  });
 }
