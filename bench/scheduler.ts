@@ -71,6 +71,7 @@ async function idle(file: string, processEvery: number, names: number): Promise<
 
 /** Start-up on a store that already holds 10k schedules: import agenda, connect, first poll answered. */
 async function startup(file: string): Promise<void> {
+  const rssBefore = rssMb();
   const t0 = performance.now();
   const backend = await openBackend({ kind: 'sqlite', database: file });
   const agenda: Agenda = await createAgenda(backend);
@@ -87,7 +88,8 @@ async function startup(file: string): Promise<void> {
   });
   await agenda.start();
   const polled = await firstPoll;
-  report({ importMs: imported - t0, toFirstPollMs: polled - t0, startMs: polled - imported });
+  await sleep(2000);
+  report({ importMs: imported - t0, toFirstPollMs: polled - t0, startMs: polled - imported, rssBeforeMb: rssBefore, rssAfterMb: rssMb() });
   await agenda.stop();
 }
 
@@ -173,6 +175,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 3; i++) runs.push(await child('startup-child'));
     const med = (k: string) => percentile(runs.map((r) => r[k] as number).sort((a, b) => a - b), 50);
     line('start-up with 10k schedules', `import ${ms(med('importMs'))} + start to first poll ${ms(med('startMs'))} = ${ms(med('toFirstPollMs'))} (median of 3)`);
+    line('RSS added by starting the scheduler', `${(med('rssAfterMb') - med('rssBeforeMb')).toFixed(0)} MB (${med('rssBeforeMb').toFixed(0)} → ${med('rssAfterMb').toFixed(0)} MB, 10k schedules in the file)`);
   }
   if (wanted('idle')) {
     for (const [every, names] of [[PROCESS_EVERY_MS, 1], [PROCESS_EVERY_MS, 10], [1000, 10], [5000, 10]] as const) {
