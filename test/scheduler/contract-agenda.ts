@@ -22,6 +22,16 @@ export function agendaContract(ctx: ContractContext): void {
     ]);
   });
 
+  it('every() again (as at each start-up) keeps an already-due nextRunAt and re-enables a disabled job', async () => {
+    const agenda = await make();
+    const first = await agenda.every('5 minutes', 'restarted-every');
+    await agenda.disable({ name: 'restarted-every' });
+    const again = await agenda.every('5 minutes', 'restarted-every');
+    assert.equal(String(again.attrs._id), String(first.attrs._id));
+    assert.equal(again.attrs.nextRunAt?.getTime(), first.attrs.nextRunAt?.getTime());
+    assert.ok(!(await agenda.queryJobs({ name: 'restarted-every' })).jobs[0]?.disabled);
+  });
+
   it('every() takes a timezone, skipImmediate and several names', async () => {
     const agenda = await make();
     const zoned = await agenda.every('5 minutes', 'tz-job', {}, { timezone: 'Europe/Paris' });
