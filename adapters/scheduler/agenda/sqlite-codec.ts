@@ -43,7 +43,7 @@ export const toMs = (value: unknown): number | null => {
 };
 const toDate = (ms: number | null): Date | undefined => (ms === null ? undefined : new Date(ms));
 const toBool = (v: number | null): boolean | undefined => (v === null ? undefined : v === 1);
-export const fromBool = (v: boolean | null | undefined): number | null => (v === undefined || v === null ? null : v ? 1 : 0);
+const fromBool = (v: boolean | null | undefined): number | null => (v === undefined || v === null ? null : v ? 1 : 0);
 const orUndefined = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 /** failReason is text; Agenda can hand over a non-string (a forked child's parsed message), stored as JSON. */
 export const reasonText = (v: unknown): string | null => (v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v));
@@ -96,13 +96,6 @@ export function rowToJob(row: JobRow): JobParameters {
   } as JobParameters;
 }
 
-/** Columns written from a job's own properties (not the lock and run bookkeeping). */
-export const DEFINITION_COLUMNS = [
-  'name', 'priority', 'next_run_at', 'type', 'failed_at', 'fail_count', 'fail_reason', 'repeat_interval', 'repeat_timezone',
-  'repeat_at', 'disabled', 'data', 'last_modified_by', 'fork', 'debounce_started_at', 'start_date', 'end_date', 'skip_days',
-] as const;
-/** Columns a save writes only when the caller gives a value: a save never clears a running job's lock or run times. */
-export const RUN_COLUMNS = ['locked_at', 'last_run_at', 'last_finished_at', 'progress'] as const;
 export type ColumnValues = Record<string, SQLInputValue>;
 
 /** The columns of a job as given to saveJob (undefined optional fields become NULL, like the MongoDB backend). */

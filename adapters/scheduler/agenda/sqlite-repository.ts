@@ -10,8 +10,6 @@ import { dataFilter, reasonText, rowToJob, SchedulerError, toMs, type Condition,
 import { saveJob } from './sqlite-save.ts';
 import { isDeadOwner, LOCK_OWNER } from './lock-owner.ts';
 
-export const JOBS_TABLE = 'agenda_jobs';
-
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS agenda_jobs (
   id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, priority INTEGER NOT NULL DEFAULT 0, next_run_at INTEGER,
