@@ -28,8 +28,9 @@ export default tseslint.config(
       'import-x/no-cycle': 'error',
       'no-restricted-imports': [
         'error',
-        // A regex on the module name, so that a local path such as test/fakes/stripe/ is not taken for the SDK.
-        { patterns: [{ regex: '^(grammy|@slack/[^/]+|discord\\.js|nodemailer|imapflow|tsdav|stripe)(/.*)?$', message: 'Only adapters/ may import platform SDKs.' }] },
+        // A regex on the module name, so that a local path (test/fakes/stripe/, adapters/scheduler/agenda/) is not
+        // taken for the SDK.
+        { patterns: [{ regex: '^(grammy|@slack/[^/]+|discord\\.js|nodemailer|imapflow|mailparser|tsdav|ical\\.js|stripe|agenda|@agendajs/[^/]+)(/.*)?$', message: 'Only adapters/ may import platform SDKs.' }] },
       ],
     },
   },
