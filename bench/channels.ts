@@ -45,7 +45,7 @@ import type { InboundEvent } from '../src/domain/messages.ts';
 import { Engine } from '../src/engine/engine.ts';
 import type { Channel, InboundHandler } from '../src/ports/channel.ts';
 import type { EventLog } from '../src/ports/store.ts';
-import { SqliteStore } from '../src/stores/sqlite/index.ts';
+import { SqliteStore } from '../adapters/stores/sqlite/index.ts';
 import { tempDir } from '../test/support/app.ts';
 import { testServices } from '../test/support/services.ts';
 import type { LoadOptions, Platform, Result, Scenario } from './channel-load.ts';

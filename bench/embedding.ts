@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { createEmbedder, DTYPE_FILE_SUFFIX, sessionOptions, type Isolation } from '../src/memory/embedder.ts';
+import { createEmbedder, DTYPE_FILE_SUFFIX, sessionOptions, type Isolation } from '../adapters/embedding/transformers/embedder.ts';
 import { generateTinyModel, SYNONYM_GROUPS, STOPWORDS, TINY_MODEL_ID } from '../test/support/tiny-model.ts';
 import { line, percentile, summary } from './stats.ts';
 

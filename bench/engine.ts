@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { Engine } from '../src/engine/engine.ts';
 import { defineWorkflow } from '../src/engine/workflow.ts';
-import { SqliteStore } from '../src/stores/sqlite/index.ts';
+import { SqliteStore } from '../adapters/stores/sqlite/index.ts';
 import { line } from './stats.ts';
 
 const STEPS = Number(process.argv[2] ?? 2000);

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newEvent, type NewEvent } from '../src/domain/events.ts';
-import { SqliteStore } from '../src/stores/sqlite/index.ts';
+import { SqliteStore } from '../adapters/stores/sqlite/index.ts';
 import { line, summary } from './stats.ts';
 
 const total = Number(process.argv[2] ?? 100_000);

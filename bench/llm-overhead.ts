@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { createOpenAiLlm } from '../src/llm/openai.ts';
+import { createOpenAiLlm } from '../adapters/llm/openai/openai.ts';
 import { DEFAULT_PRICES } from '../src/llm/prices.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { FakeOpenAI } from '../test/fakes/openai.ts';

@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createEmbedder } from '../src/memory/embedder.ts';
+import { createEmbedder } from '../adapters/embedding/transformers/embedder.ts';
 import { EntityRegistry } from '../src/memory/entities.ts';
 import { DEFAULT_WEIGHTS, RecallIndex, type HybridWeights, type RecallHit } from '../src/memory/index/hybrid.ts';
 import { generateTinyModel, TINY_MODEL_ID } from '../test/support/tiny-model.ts';

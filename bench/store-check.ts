@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { newEvent } from '../src/domain/events.ts';
-import { SQLITE_FILE, SqliteStore } from '../src/stores/sqlite/index.ts';
+import { SQLITE_FILE, SqliteStore } from '../adapters/stores/sqlite/index.ts';
 import { line, summary } from './stats.ts';
 
 const targetMb = Number(process.argv[2] ?? 100);

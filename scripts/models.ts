@@ -9,7 +9,7 @@ import dotenv from 'dotenv';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { ConfigError, describeError } from '../src/domain/errors.ts';
-import { createEmbedder, missingModelFiles, DTYPE_FILE_SUFFIX } from '../src/memory/embedder.ts';
+import { createEmbedder, missingModelFiles, DTYPE_FILE_SUFFIX } from '../adapters/embedding/transformers/embedder.ts';
 
 const USAGE = `Usage: node scripts/models.ts [--model <hub id>] [--dtype q8|fp32|fp16|q4] [--dir <folder>] [--hub <url>]
 Downloads the embedding model (default: EMBEDDING_MODEL, Xenova/all-MiniLM-L6-v2) into MODELS_DIR (default ./models).

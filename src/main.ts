@@ -22,7 +22,7 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { platformChannels, syncOperatorIdentities } from './compose/channels.ts';
 import type { Channel, InboundHandler } from './ports/channel.ts';
 import type { Store } from './ports/store.ts';
-import { SqliteStore } from './stores/sqlite/index.ts';
+import { SqliteStore } from '../adapters/stores/sqlite/index.ts';
 import { resolve } from 'node:path';
 import { llmConfigured } from './config.ts';
 import { AgentCatalog } from './agents/catalog.ts';
@@ -31,9 +31,9 @@ import { registerAgentCommands } from './conductor/agent-commands.ts';
 import { registerFreeText } from './conductor/free-text.ts';
 import { registerMemoryCommands } from './conductor/memory-commands.ts';
 import { llmEvent } from './llm/events.ts';
-import type { Llm } from './llm/port.ts';
+import type { Llm } from './ports/llm.ts';
 import { DEFAULT_PRICES, mergePrices } from './llm/prices.ts';
-import { createEmbedder } from './memory/embedder.ts';
+import { createEmbedder } from '../adapters/embedding/transformers/embedder.ts';
 import { MemoryService } from './memory/memory.ts';
 import { BudgetLedger } from './policy/budgets.ts';
 import { policyGate } from './policy/gate.ts';
@@ -71,7 +71,7 @@ export interface SoloApp {
 async function openStore(config: Config, logger: Logger): Promise<Store> {
   if (config.MONGODB_URI) {
     // Imported only when used: the embedded default never loads the MongoDB driver.
-    const { MongoStore } = await import('./stores/mongo/index.ts');
+    const { MongoStore } = await import('../adapters/stores/mongo/index.ts');
     const store = new MongoStore(config.MONGODB_URI, { logger: logger.child({ component: 'mongo' }) });
     await store.init();
     return store;
@@ -170,7 +170,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   let agentDeps: AgentDeps | undefined;
   if (llmConfigured(config)) {
     // Imported only when a model is configured: the openai client costs ~0.3 s and ~30 MB at start.
-    const { createOpenAiLlm } = await import('./llm/openai.ts');
+    const { createOpenAiLlm } = await import('../adapters/llm/openai/openai.ts');
     llm = createOpenAiLlm({
       baseURL: config.OPENAI_BASE_URL,
       apiKey: config.OPENAI_API_KEY,

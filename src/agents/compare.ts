@@ -3,7 +3,7 @@
 // and latency. The replays spend real tokens, so they pass the budget like any other call.
 
 import type { StoredEvent } from '../domain/events.ts';
-import type { ChatMessage } from '../llm/port.ts';
+import type { ChatMessage } from '../ports/llm.ts';
 import type { AgentDeps } from './runner.ts';
 import { AgentError } from './runner.ts';
 import { renderPrompt } from './definition.ts';

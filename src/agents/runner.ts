@@ -6,7 +6,7 @@
 
 import { newEvent } from '../domain/events.ts';
 import { SoloError } from '../domain/errors.ts';
-import type { ChatMessage, Llm, LlmRequest, ToolSpec } from '../llm/port.ts';
+import type { ChatMessage, Llm, LlmRequest, ToolSpec } from '../ports/llm.ts';
 import type { MemoryService } from '../memory/memory.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Memory, Store } from '../ports/store.ts';

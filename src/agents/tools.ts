@@ -4,7 +4,7 @@
 // most produce a proposal the operator sees, never an action.
 
 import { z } from 'zod';
-import type { ToolSpec } from '../llm/port.ts';
+import type { ToolSpec } from '../ports/llm.ts';
 import type { MemoryService } from '../memory/memory.ts';
 
 export interface ReadTool<T> {

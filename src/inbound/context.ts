@@ -6,7 +6,7 @@ import type { Channel, Outcome } from '../ports/channel.ts';
 import type { Store } from '../ports/store.ts';
 import type { AgentCatalog } from '../agents/catalog.ts';
 import type { AgentDeps } from '../agents/runner.ts';
-import type { Llm } from '../llm/port.ts';
+import type { Llm } from '../ports/llm.ts';
 import type { MemoryService } from '../memory/memory.ts';
 import type { PolicyService } from '../policy/loader.ts';
 

@@ -3,7 +3,7 @@
 // no-op. The composition root passes this as the adapter's `onCall`: `onCall: (r) => store.events.append(llmEvent(r))`.
 
 import { newEvent, type NewEvent } from '../domain/events.ts';
-import type { LlmCallRecord } from './port.ts';
+import type { LlmCallRecord } from '../ports/llm.ts';
 
 export function llmEvent(record: LlmCallRecord, stream = record.runId ? `run:${record.runId}` : 'llm'): NewEvent {
   const who = {

@@ -3,7 +3,7 @@
 // first use rather than at start-up. Other vendors' tokenizers differ by a few percent; the numbers are estimates.
 
 import { createRequire } from 'node:module';
-import type { ChatMessage } from './port.ts';
+import type { ChatMessage } from '../ports/llm.ts';
 
 type Tokenizer = typeof import('gpt-tokenizer');
 let tokenizer: Tokenizer | undefined;

@@ -5,7 +5,7 @@
 
 import type { Logger } from '../observability/logger.ts';
 import type { MemoryStore } from '../ports/store.ts';
-import type { Embedder } from './embedder.ts';
+import type { Embedder } from '../ports/embedder.ts';
 
 const BATCH = 32;
 const DELAY_MS = 20;

@@ -8,7 +8,7 @@ import { InputError } from '../domain/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Memory, MemoryKind, MemorySource, Store } from '../ports/store.ts';
 import { PROFILE_KINDS } from '../ports/store.ts';
-import type { Embedder } from './embedder.ts';
+import type { Embedder } from '../ports/embedder.ts';
 import { EmbedQueue } from './embed-queue.ts';
 import { correctionTargets, factTerms, sameFact } from './same-fact.ts';
 import { EntityRegistry, entityKey, leadingSubject, profileEntityKind } from './entities.ts';

@@ -1,7 +1,7 @@
 // What the memory service takes and gives (memory.ts re-exports all of it).
 
 import type { Memory, MemoryKind, MemorySource } from '../ports/store.ts';
-import type { EmbedderStatus } from './embedder.ts';
+import type { EmbedderStatus } from '../ports/embedder.ts';
 import type { HitComponents } from './index/hybrid.ts';
 
 export interface RememberInput {

@@ -14,7 +14,7 @@ import { registerMemoryCommands } from '../../src/conductor/memory-commands.ts';
 import { Conductor } from '../../src/conductor/conductor.ts';
 import { Registry } from '../../src/conductor/registry.ts';
 import { Engine } from '../../src/engine/engine.ts';
-import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import { Intent, type ApiUser } from '../fakes/discord/model.ts';
 import { FakeDiscord, type RecordedCall } from '../fakes/discord/server.ts';
 import { tempDir } from '../support/app.ts';

@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { InboundEvent } from '../../src/domain/messages.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { AppendBatcher } from '../../src/inbound/middleware.ts';
-import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import { tempDir } from '../support/app.ts';
 import { RecordingChannel } from '../support/recording-channel.ts';
 import { testServices } from '../support/services.ts';

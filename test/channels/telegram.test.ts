@@ -17,7 +17,7 @@ import { Conductor } from '../../src/conductor/conductor.ts';
 import { Registry } from '../../src/conductor/registry.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Channel, InboundHandler } from '../../src/ports/channel.ts';
-import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import type { InlineKeyboard, Message, User } from '../fakes/telegram/bot-api.ts';
 import { FakeTelegram, OPERATOR, STRANGER, type Call } from '../fakes/telegram/server.ts';

@@ -12,7 +12,7 @@ import { registerBuiltins } from '../../src/conductor/builtin-commands.ts';
 import { Registry } from '../../src/conductor/registry.ts';
 import type { InboundEvent } from '../../src/domain/messages.ts';
 import { SoloError } from '../../src/domain/errors.ts';
-import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { tempDir } from '../support/app.ts';
 import { RecordingChannel } from '../support/recording-channel.ts';

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { MailPoller } from '../../src/mail/poller.ts';
 import { messageIdForKey } from '../../src/mail/message-id.ts';
 import type { InboundMail, MailPort } from '../../src/ports/mail.ts';
-import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import { tempDir } from '../support/app.ts';
 import { mailServerSkipReason, startMailServers, type MailServers } from '../support/mail-server.ts';
 import { connectorFor, rawMail } from './mail-harness.ts';

@@ -123,7 +123,7 @@ test('every file CMD and the npm scripts used in the image reach is COPYd to the
   const missing = needed.filter((f) => !imagePathsOf(f).some((c) => c.path === posix.join(workdir, f)));
   assert.deepEqual(missing, [], 'not copied into the image');
   assert.deepEqual(needed.filter(dockerignored), [], 'excluded by .dockerignore');
-  assert.ok(needed.includes('scripts/models.ts') && needed.includes('src/memory/embed-worker.ts') && needed.includes('adapters/channels/web/page.html'), 'the walk follows imports and URLs');
+  assert.ok(needed.includes('scripts/models.ts') && needed.includes('adapters/embedding/transformers/worker.ts') && needed.includes('adapters/channels/web/page.html'), 'the walk follows imports and URLs');
 });
 
 test('npm ci in the image sees what the install needs: .npmrc, the preinstall script and file: dependencies', () => {

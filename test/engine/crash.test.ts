@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import { api, tempDir } from '../support/app.ts';
 import { killHard, startProcess, type Started } from '../support/process.ts';
 import { startEffectsFake } from './effects-fake.ts';

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import type { OutboundMessage } from '../../src/domain/messages.ts';
 import { Engine, type EnginePolicy } from '../../src/engine/engine.ts';
 import type { AnyWorkflow, WorkflowDefinition } from '../../src/engine/workflow.ts';
-import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import { tempDir } from '../support/app.ts';
 
 export interface Harness {

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { Engine } from '../../src/engine/engine.ts';
 import { defineWorkflow } from '../../src/engine/workflow.ts';
-import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import { nullDelivery } from '../support/delivery.ts';
 
 const [dataDir = '', logFile = ''] = process.argv.slice(2);

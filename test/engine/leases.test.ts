@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import { tempDir } from '../support/app.ts';
 import { origin } from './harness.ts';
 

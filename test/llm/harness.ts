@@ -5,8 +5,8 @@
 import { after, before, beforeEach } from 'node:test';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/observability/logger.ts';
-import { createOpenAiLlm, type OpenAiLlmOptions } from '../../src/llm/openai.ts';
-import type { Llm, LlmCallRecord } from '../../src/llm/port.ts';
+import { createOpenAiLlm, type OpenAiLlmOptions } from '../../adapters/llm/openai/openai.ts';
+import type { Llm, LlmCallRecord } from '../../src/ports/llm.ts';
 import { DEFAULT_PRICES } from '../../src/llm/prices.ts';
 import { FakeOpenAI } from '../fakes/openai.ts';
 

@@ -8,4 +8,4 @@ const crashOn = (msg: { texts?: string[] }) => {
 };
 if (parentPort) parentPort.on('message', crashOn);
 else process.on('message', crashOn);
-await import('../../src/memory/embed-worker.ts');
+await import('../../adapters/embedding/transformers/worker.ts');

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createEmbedder, EmbedderError, type Embedder, type EmbedderOptions } from '../../src/memory/embedder.ts';
+import { createEmbedder, EmbedderError, type Embedder, type EmbedderOptions } from '../../adapters/embedding/transformers/embedder.ts';
 import { generateTinyModel, TINY_MODEL_ID } from '../support/tiny-model.ts';
 import { startFakeHub } from './fake-hub.ts';
 

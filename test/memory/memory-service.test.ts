@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createEmbedder, type Embedder } from '../../src/memory/embedder.ts';
+import { createEmbedder, type Embedder } from '../../adapters/embedding/transformers/embedder.ts';
 import type { Memory } from '../../src/ports/store.ts';
 import { MemoryService } from '../../src/memory/memory.ts';
 import { compactMemories, extractiveDigest } from '../../src/memory/compaction.ts';
-import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import { tempDir } from '../support/app.ts';
 import { generateTinyModel, TINY_MODEL_ID } from '../support/tiny-model.ts';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BudgetLedger, dayIn } from '../../src/policy/budgets.ts';
 import { parsePolicy, type Policy } from '../../src/policy/schema.ts';
-import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import { tempDir } from '../support/app.ts';
 
 async function openStore(dir = tempDir('solo-budget-')): Promise<SqliteStore> {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import { checkPolicies, digestOf, parsePolicyFile, PolicyService, type Loaded, type Rejection } from '../../src/policy/loader.ts';
 import { decide } from '../../src/policy/approvals.ts';
 import { DEFAULT_POLICY, withDefaults } from '../../src/policy/schema.ts';

@@ -8,7 +8,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { say, tempDir } from '../support/app.ts';
 import { BIN, runToExit, startProcess } from '../support/process.ts';
-import { SQLITE_FILE, SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { SQLITE_FILE, SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 
 const ADVICE = 'restore it from a backup or move it away (with its -wal and -shm files) to start with an empty store, then start again.';
 

@@ -15,7 +15,7 @@ import { SqliteBackend } from '../../adapters/scheduler/agenda/sqlite-backend.ts
 import { SchedulerError } from '../../adapters/scheduler/agenda/sqlite-codec.ts';
 import type { JobParameters } from '../../adapters/scheduler/agenda/index.ts';
 import { newEvent } from '../../src/domain/events.ts';
-import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import { until } from './helpers.ts';
 import { runsOf, startWorker, type Worker } from './workers.ts';
 

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { MongoClient } from 'mongodb';
 import { StoreError } from '../../src/domain/errors.ts';
 import { newEvent } from '../../src/domain/events.ts';
-import { MongoStore } from '../../src/stores/mongo/index.ts';
+import { MongoStore } from '../../adapters/stores/mongo/index.ts';
 import { storeContract } from './contract.ts';
 
 interface Emulator {

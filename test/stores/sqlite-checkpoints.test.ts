@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { newEvent, type NewEvent } from '../../src/domain/events.ts';
-import { IdleCheckpointer } from '../../src/stores/sqlite/checkpointer.ts';
-import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { IdleCheckpointer } from '../../adapters/stores/sqlite/checkpointer.ts';
+import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import { tempDir } from '../support/app.ts';
 
 /** Resolves once `check` holds; fails with `what` after 10 s (a hang made readable, not a timing assumption). */

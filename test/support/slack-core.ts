@@ -15,7 +15,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { InboundEvent } from '../../src/domain/messages.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import type { Channel, HandleResult, InboundHandler } from '../../src/ports/channel.ts';
-import { SqliteStore } from '../../src/stores/sqlite/index.ts';
+import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import type { SlackChannel } from '../../adapters/channels/slack/index.ts';
 import { FakeSlack } from '../fakes/slack/server.ts';
 import type { StoredMessage } from '../fakes/slack/workspace.ts';

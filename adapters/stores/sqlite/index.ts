@@ -1,9 +1,9 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { Logger } from '../../observability/logger.ts';
+import type { Logger } from '../../../src/observability/logger.ts';
 import { join, resolve } from 'node:path';
-import { StoreError } from '../../domain/errors.ts';
-import type { ApprovalStore, LedgerStore, RunStore } from '../../ports/engine-store.ts';
-import type { EventLog, IdentityStore, MemoryStore, SettingsStore, Store } from '../../ports/store.ts';
+import { StoreError } from '../../../src/domain/errors.ts';
+import type { ApprovalStore, LedgerStore, RunStore } from '../../../src/ports/engine-store.ts';
+import type { EventLog, IdentityStore, MemoryStore, SettingsStore, Store } from '../../../src/ports/store.ts';
 import { IdleCheckpointer } from './checkpointer.ts';
 import { openDatabase, type Synchronous } from './database.ts';
 import { SqliteApprovalStore, SqliteLedgerStore, SqliteRunStore } from './engine.ts';

@@ -14,9 +14,9 @@ import {
   type RunStatus,
   type RunStore,
   type StepRecord,
-} from '../../ports/engine-store.ts';
+} from '../../../src/ports/engine-store.ts';
 import { APPROVAL_DATES, INVOICE_DATES, RUN_DATES, reviveDates, STEP_DATES } from '../codec.ts';
-import type { NewEvent } from '../../domain/events.ts';
+import type { NewEvent } from '../../../src/domain/events.ts';
 import { inTransaction, statement } from './database.ts';
 import type { SqliteEventLog } from './event-log.ts';
 

@@ -1,34 +1,18 @@
-// Local sentence embeddings for memory: the Embedder port and its implementation on transformers.js, which runs in
-// a worker (embed-worker.ts: a child process by default, or a worker thread; see embed-runner.ts) so the chat never
+// Local sentence embeddings for memory: the Embedder port (src/ports/embedder.ts) implemented on transformers.js, which runs in
+// a worker (worker.ts: a child process by default, or a worker thread; see runner.ts) so the chat never
 // waits for it. Texts queue up here; 'query' work jumps ahead of 'background' work, and small requests are packed
 // into batches. The worker starts on first use and stops after `idleMs` without work, so an idle bot does not hold
 // the model. A model that is missing (downloads off) or cannot be downloaded makes the embedder 'unavailable' with a
 // one-sentence reason; memory then keeps to keyword recall.
 
-import { SoloError } from '../domain/errors.ts';
-import type { Logger } from '../observability/logger.ts';
-import { missingModelFiles, sessionOptions, startRunner, type FromWorker, type Isolation, type LoadFailure, type Runner, type ToWorker, type WorkerInit } from './embed-runner.ts';
+import { EmbedderError, type Embedder, type EmbedderState, type EmbedderStatus } from '../../../src/ports/embedder.ts';
+import type { Logger } from '../../../src/observability/logger.ts';
+import { missingModelFiles, sessionOptions, startRunner, type FromWorker, type Isolation, type LoadFailure, type Runner, type ToWorker, type WorkerInit } from './runner.ts';
 
-export { DTYPE_FILE_SUFFIX, missingModelFiles, modelFiles, sessionOptions, type Isolation } from './embed-runner.ts';
+export { DTYPE_FILE_SUFFIX, missingModelFiles, modelFiles, sessionOptions, type Isolation } from './runner.ts';
 
-export type EmbedderState = 'off' | 'idle' | 'loading' | 'downloading' | 'ready' | 'unavailable';
-
-export interface EmbedderStatus {
-  state: EmbedderState;
-  model: string;
-  dims?: number;
-  reason?: string;
-  /** Download progress in percent while `downloading`. */
-  progress?: number;
-}
-
-export interface Embedder {
-  readonly model: string;
-  status(): EmbedderStatus;
-  /** Resolves with one L2-normalised vector per text. 'query' jumps ahead of queued 'background' work. Rejects with a clear error when the model is unavailable. */
-  embed(texts: string[], options?: { priority?: 'query' | 'background'; signal?: AbortSignal }): Promise<Float32Array[]>;
-  close(): Promise<void>;
-}
+export type { Embedder, EmbedderState, EmbedderStatus } from '../../../src/ports/embedder.ts';
+export { EmbedderError } from '../../../src/ports/embedder.ts';
 
 export interface EmbedderOptions {
   /** Hub model id, e.g. Xenova/all-MiniLM-L6-v2, or "off". */
@@ -53,12 +37,10 @@ export interface EmbedderOptions {
   threads?: number;
   /** 'process' (default: memory goes back when it stops, a native crash stays contained) or 'thread'. */
   isolation?: Isolation;
-  /** Worker script (tests wrap the real one); default ./embed-worker.ts. */
+  /** Worker script (tests wrap the real one); default ./worker.ts. */
   workerUrl?: URL;
 }
 
-/** An embedding request failed; `code` says why: embedder_off, embedder_unavailable, embedder_crashed, embedder_closed, embed_failed. */
-export class EmbedderError extends SoloError {}
 
 interface Job {
   texts: string[];
@@ -184,7 +166,7 @@ class WorkerEmbedder implements Embedder {
     this.#progress = missing.length > 0 ? 0 : undefined;
     this.#loadStarted = performance.now();
     this.#log.info({ model: this.model, dtype: this.#o.dtype, modelsDir: this.#o.modelsDir, download: missing.length > 0 }, missing.length > 0 ? 'embedding model: downloading' : 'embedding model: loading');
-    const script = this.#o.workerUrl ?? new URL('./embed-worker.ts', import.meta.url);
+    const script = this.#o.workerUrl ?? new URL('./worker.ts', import.meta.url);
     const worker: Runner = startRunner(this.#o.isolation ?? 'process', script, init, {
       message: (msg) => this.#onMessage(worker, msg),
       crash: (err) => this.#onCrash(worker, err),

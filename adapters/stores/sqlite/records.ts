@@ -1,7 +1,7 @@
 // Operator identities and settings on the embedded store.
 
 import type { DatabaseSync } from 'node:sqlite';
-import type { Identity, IdentityStore, SettingsStore } from '../../ports/store.ts';
+import type { Identity, IdentityStore, SettingsStore } from '../../../src/ports/store.ts';
 import { inTransaction, statement } from './database.ts';
 
 interface IdentityRow {

@@ -4,8 +4,8 @@
 // kept as `cause` (its body may echo a masked key); a scrubbed summary is.
 
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { LlmError, scrubSecrets } from './errors.ts';
-import { retryAfterFrom } from './retry.ts';
+import { LlmError, scrubSecrets } from '../../../src/llm/errors.ts';
+import { retryAfterFrom } from '../../../src/llm/retry.ts';
 
 export interface ClassifyContext {
   model: string;

@@ -2,8 +2,8 @@
 // embedding model in their own table (a model change re-embeds without touching the memories).
 
 import type { DatabaseSync } from 'node:sqlite';
-import type { Memory, MemoryKind, MemoryPatch, MemorySource, MemoryStore, NewMemory } from '../../ports/store.ts';
-import { PROFILE_KINDS } from '../../ports/store.ts';
+import type { Memory, MemoryKind, MemoryPatch, MemorySource, MemoryStore, NewMemory } from '../../../src/ports/store.ts';
+import { PROFILE_KINDS } from '../../../src/ports/store.ts';
 import { inTransaction, statement } from './database.ts';
 
 export const MEMORY_SCHEMA = `

@@ -3,9 +3,9 @@
 // (the same rule as SQLite FTS5's "term"*). Vector search runs in-process (src/memory/index) on every store.
 
 import type { Collection, Db, Filter, ObjectId } from 'mongodb';
-import { tokens } from '../../domain/text.ts';
-import type { Memory, MemoryKind, MemoryPatch, MemorySource, MemoryStore, NewMemory } from '../../ports/store.ts';
-import { PROFILE_KINDS } from '../../ports/store.ts';
+import { tokens } from '../../../src/domain/text.ts';
+import type { Memory, MemoryKind, MemoryPatch, MemorySource, MemoryStore, NewMemory } from '../../../src/ports/store.ts';
+import { PROFILE_KINDS } from '../../../src/ports/store.ts';
 import { Counters, keyId } from './counters.ts';
 
 interface MemoryDoc {

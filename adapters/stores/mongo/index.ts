@@ -4,10 +4,10 @@
 // positions or sequence numbers, never a duplicate.
 
 import { MongoClient, type Db } from 'mongodb';
-import { StoreError } from '../../domain/errors.ts';
-import { maskUri } from '../../config.ts';
-import type { Logger } from '../../observability/logger.ts';
-import type { Store } from '../../ports/store.ts';
+import { StoreError } from '../../../src/domain/errors.ts';
+import { maskUri } from '../../../src/config.ts';
+import type { Logger } from '../../../src/observability/logger.ts';
+import type { Store } from '../../../src/ports/store.ts';
 import { MongoApprovalStore, MongoLedgerStore, MongoRunStore } from './engine.ts';
 import { MongoEventLog } from './event-log.ts';
 import { MongoMemoryStore } from './memories.ts';

@@ -1,6 +1,6 @@
 import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
-import { EVENT_VERSIONS, type NewEvent, type StoredEvent } from '../../domain/events.ts';
-import type { AppendResult, EventLog, ReadRangeOptions, ReadStreamOptions } from '../../ports/store.ts';
+import { EVENT_VERSIONS, type NewEvent, type StoredEvent } from '../../../src/domain/events.ts';
+import type { AppendResult, EventLog, ReadRangeOptions, ReadStreamOptions } from '../../../src/ports/store.ts';
 import { Counters, isDuplicateId, keyId } from './counters.ts';
 
 /** `_id` is derived from the dedupe key when there is one (uniqueness by `_id`), a fresh ObjectId otherwise. */

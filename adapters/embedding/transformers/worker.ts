@@ -1,14 +1,14 @@
 // The embedding worker: loads the transformers.js feature-extraction model from MODELS_DIR (downloading it first
 // when allowed), then answers one batch at a time with mean-pooled, L2-normalised vectors. It runs as a child
-// process (forked with the init as argv[2]) or as a worker thread (workerData); see embed-runner.ts.
+// process (forked with the init as argv[2]) or as a worker thread (workerData); see runner.ts.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { LogLevel, env, pipeline } from '@huggingface/transformers';
-import type { FromWorker, LoadFailure, ToWorker, WorkerInit } from './embed-runner.ts';
+import type { FromWorker, LoadFailure, ToWorker, WorkerInit } from './runner.ts';
 
 const port = parentPort;
 const parentSend = process.send?.bind(process);
-if (!port && !parentSend) throw new Error('embed-worker.ts runs as a child process or worker thread of the embedder (see embed-runner.ts)');
+if (!port && !parentSend) throw new Error('worker.ts runs as a child process or worker thread of the embedder (see runner.ts)');
 const init = (port ? workerData : JSON.parse(process.argv[2] ?? '{}')) as WorkerInit;
 const send = (msg: FromWorker, transfer: ArrayBuffer[] = []) => (port ? port.postMessage(msg, transfer) : parentSend?.(msg));
 const onMessage = (handler: (msg: ToWorker) => void) => (port ? port.on('message', handler) : process.on('message', handler));

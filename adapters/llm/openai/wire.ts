@@ -10,8 +10,8 @@ import type {
   ChatCompletionTool,
   ChatCompletionToolChoiceOption,
 } from 'openai/resources/chat/completions';
-import type { ChatMessage, ToolChoice, ToolSpec } from './port.ts';
-import { safeName, toJsonSchema } from './schema.ts';
+import type { ChatMessage, ToolChoice, ToolSpec } from '../../../src/ports/llm.ts';
+import { safeName, toJsonSchema } from '../../../src/llm/schema.ts';
 
 export interface WireToolCall {
   id: string;

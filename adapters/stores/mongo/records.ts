@@ -1,7 +1,7 @@
 // Operator identities and settings on MongoDB.
 
 import type { Collection, Db, ObjectId } from 'mongodb';
-import type { Identity, IdentityStore, SettingsStore } from '../../ports/store.ts';
+import type { Identity, IdentityStore, SettingsStore } from '../../../src/ports/store.ts';
 import { keyId } from './counters.ts';
 
 interface IdentityDoc {

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { StoreError } from '../../domain/errors.ts';
+import { StoreError } from '../../../src/domain/errors.ts';
 import { AUTO_CHECKPOINT_PAGES } from './checkpointer.ts';
 
 const SCHEMA = `

@@ -1,5 +1,5 @@
 // Where the embedding model runs, and how the embedder talks to it. Two transports for one worker script
-// (embed-worker.ts): a child process (default) or a worker thread. Both keep tokenising and onnxruntime off the
+// (worker.ts): a child process (default) or a worker thread. Both keep tokenising and onnxruntime off the
 // main thread. The child process is the default because it gives memory back: a stopped worker thread leaves
 // onnxruntime, transformers.js and malloc's arenas in the bot's RSS (~110 MB measured for a MiniLM-sized model),
 // while an exited process leaves nothing; and a native crash in onnxruntime ends only that process, not the bot.

@@ -6,16 +6,16 @@
 
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { randomId } from '../domain/ids.ts';
-import type { Logger } from '../observability/logger.ts';
-import { LlmError, scrubSecrets, type LlmErrorCode } from './errors.ts';
-import { classifyOpenAiError } from './openai-errors.ts';
-import { responseFormat, sendOnce, toWireMessages, toWireToolChoice, toWireTools, withSchemaInstruction, type Round } from './openai-wire.ts';
-import type { Llm, LlmCallMeta, LlmCallRecord, LlmEstimate, LlmRequest, LlmResult, ToolCall, ToolSpec } from './port.ts';
-import { costOf, type PriceTable } from './prices.ts';
-import { withRetries } from './retry.ts';
-import { parseStructured, parseToolArgs, toJsonSchema, type JsonSchemaOut } from './schema.ts';
-import { countPrompt, countText } from './tokens.ts';
+import { randomId } from '../../../src/domain/ids.ts';
+import type { Logger } from '../../../src/observability/logger.ts';
+import { LlmError, scrubSecrets, type LlmErrorCode } from '../../../src/llm/errors.ts';
+import { classifyOpenAiError } from './errors.ts';
+import { responseFormat, sendOnce, toWireMessages, toWireToolChoice, toWireTools, withSchemaInstruction, type Round } from './wire.ts';
+import type { Llm, LlmCallMeta, LlmCallRecord, LlmEstimate, LlmRequest, LlmResult, ToolCall, ToolSpec } from '../../../src/ports/llm.ts';
+import { costOf, type PriceTable } from '../../../src/llm/prices.ts';
+import { withRetries } from '../../../src/llm/retry.ts';
+import { parseStructured, parseToolArgs, toJsonSchema, type JsonSchemaOut } from '../../../src/llm/schema.ts';
+import { countPrompt, countText } from '../../../src/llm/tokens.ts';
 
 export interface OpenAiLlmOptions {
   /** Default https://api.openai.com/v1. The OPENAI_* environment variables are never read implicitly. */

@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { EVENT_VERSIONS, type NewEvent, type StoredEvent } from '../../domain/events.ts';
-import type { AppendResult, EventLog, ReadRangeOptions, ReadStreamOptions } from '../../ports/store.ts';
+import { EVENT_VERSIONS, type NewEvent, type StoredEvent } from '../../../src/domain/events.ts';
+import type { AppendResult, EventLog, ReadRangeOptions, ReadStreamOptions } from '../../../src/ports/store.ts';
 import { inTransaction, statement } from './database.ts';
 
 interface EventRow {

@@ -2,9 +2,9 @@
 // status guards ride in the update filter, and uniqueness rests on `_id`s derived from the key (see counters.ts).
 
 import type { Collection, Db, Filter, ObjectId } from 'mongodb';
-import { StoreError } from '../../domain/errors.ts';
-import type { NewEvent } from '../../domain/events.ts';
-import type { EventLog } from '../../ports/store.ts';
+import { StoreError } from '../../../src/domain/errors.ts';
+import type { NewEvent } from '../../../src/domain/events.ts';
+import type { EventLog } from '../../../src/ports/store.ts';
 import type {
   ApprovalDecision,
   ApprovalPatch,
@@ -17,7 +17,7 @@ import type {
   RunStatus,
   RunStore,
   StepRecord,
-} from '../../ports/engine-store.ts';
+} from '../../../src/ports/engine-store.ts';
 import { APPROVAL_DATES, INVOICE_DATES, RUN_DATES, reviveDates, STEP_DATES } from '../codec.ts';
 import { isDuplicateId, keyId } from './counters.ts';
 
