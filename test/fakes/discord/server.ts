@@ -114,10 +114,21 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
 
   async stop(): Promise<void> {
     await this.gateway.close();
+    await this.suspend();
+  }
+
+  /** An outage: the port stops accepting and every connection, the gateway's included, is cut; sessions are kept for RESUME. */
+  async suspend(): Promise<void> {
+    this.gateway.cut();
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
     });
+  }
+
+  /** The end of an outage: listening again on the same port. */
+  async resume(): Promise<void> {
+    await new Promise<void>((resolve) => this.#server.listen(this.#port, '127.0.0.1', resolve));
   }
 
   /** The next call matching method and path (decoded, after /api/v10) is answered 429 with a `retry-after` of `retryAfter` seconds. */

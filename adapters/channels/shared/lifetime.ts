@@ -1,0 +1,45 @@
+// One start-to-stop span of a platform channel. Every API call the channel's SDK makes in that span goes through
+// `fetch`, which ties it to the span: ending the span (stop()) cancels the calls still waiting on the platform, so a
+// platform that accepts connections and never answers cannot hold up a stop.
+
+import { apiFetch } from './fetch.ts';
+
+export class Lifetime {
+  readonly #controller = new AbortController();
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get ended(): boolean {
+    return this.#controller.signal.aborted;
+  }
+
+  /** Cancels the calls in flight, and fails every later one at once. */
+  end(reason = 'the channel stopped'): void {
+    if (!this.ended) this.#controller.abort(new Error(reason));
+  }
+
+  /** Ends the span after `ms`, unless it ended before; for a stop that lets calls in flight finish first. */
+  endAfter(ms: number): void {
+    if (this.ended) return;
+    const timer = setTimeout(() => this.end(), ms);
+    timer.unref();
+    this.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  }
+
+  /** Rejects with the reason once the span ends: to race a wait that has no signal of its own against it. */
+  whenEnded(): Promise<never> {
+    return new Promise<never>((_, reject) => {
+      const fail = (): void => reject(this.signal.reason as Error);
+      if (this.ended) fail();
+      else this.signal.addEventListener('abort', fail, { once: true });
+    });
+  }
+
+  /** apiFetch for this span: the call's own signal (a timeout) and the span's, whichever ends first. */
+  readonly fetch = ((input: Parameters<typeof fetch>[0], init: Parameters<typeof fetch>[1] = {}) => {
+    const own = init.signal;
+    return apiFetch(input, { ...init, signal: own ? AbortSignal.any([own, this.signal]) : this.signal });
+  }) as typeof fetch;
+}
