@@ -29,6 +29,36 @@ function explain(err: unknown, config: Config | undefined): string {
   return `Solo OS could not start: ${e.message ?? String(err)}`;
 }
 
+/**
+ * What a signal does: stop the app (once it has started), then exit 0. The last resort: whatever has not stopped
+ * by the deadline is named in one line on stderr, and the process exits 1 anyway.
+ */
+export function stopOnSignal(
+  signal: string,
+  starting: Promise<Pick<SoloApp, 'stop'> | undefined>,
+  current: () => Pick<SoloApp, 'stillStopping'> | undefined,
+  io: { write(text: string): void; exit(code: number): void },
+  deadlineMs = STOP_DEADLINE_MS,
+): void {
+  const deadline = setTimeout(() => {
+    const app = current();
+    const waiting = app ? app.stillStopping() : ['start-up to finish'];
+    io.write(`Solo OS did not stop within ${deadlineMs / 1000} s of ${signal} (still waiting for ${waiting.join(', ') || 'nothing it knows of'}); exiting anyway.\n`);
+    io.exit(1);
+  }, deadlineMs);
+  void starting
+    .then((started) => started?.stop(signal))
+    .then(() => {
+      clearTimeout(deadline);
+      io.exit(0);
+    })
+    .catch((err: unknown) => {
+      clearTimeout(deadline);
+      io.write(`Solo OS did not stop cleanly: ${(err as Error).message}\n`);
+      io.exit(1);
+    });
+}
+
 export async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(USAGE);
   if (argv.includes('--version')) return void process.stdout.write(`${VERSION}\n`);
@@ -40,21 +70,8 @@ export async function main(argv: string[]): Promise<void> {
   // Signal handlers go in first, so a SIGTERM that arrives while starting still ends in a clean stop.
   let starting: Promise<SoloApp | undefined> = Promise.resolve(undefined);
   let app: SoloApp | undefined;
-  const shutdown = (signal: string) => {
-    // The last resort: whatever has not stopped by the deadline is named, and the process ends anyway.
-    setTimeout(() => {
-      const waiting = app ? app.stillStopping() : ['start-up to finish'];
-      process.stderr.write(`Solo OS did not stop within ${STOP_DEADLINE_MS / 1000} s of ${signal} (still waiting for ${waiting.join(', ') || 'nothing it knows of'}); exiting anyway.\n`);
-      process.exit(1);
-    }, STOP_DEADLINE_MS);
-    void starting
-      .then((started) => started?.stop(signal))
-      .then(() => process.exit(0))
-      .catch((err: unknown) => {
-        process.stderr.write(`Solo OS did not stop cleanly: ${(err as Error).message}\n`);
-        process.exit(1);
-      });
-  };
+  const io = { write: (text: string) => void process.stderr.write(text), exit: (code: number) => process.exit(code) };
+  const shutdown = (signal: string) => stopOnSignal(signal, starting, () => app, io);
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   starting = (async () => {

@@ -24,6 +24,8 @@ const DEFAULT_DEFER_AFTER_MS = 2000;
 const MAX_DESCRIPTION = 100;
 /** stop() lets replies in flight finish this long, then cancels them. */
 const STOP_GRACE_MS = 1500;
+/** The probe at start (GET /gateway/bot) that has no answer by then fails the start. */
+const START_CALL_TIMEOUT_MS = 10_000;
 /** Gateway close codes that mean retrying cannot help (https://discord.com/developers/docs/topics/opcodes-and-status-codes). */
 const CLOSED_FOR_GOOD: Record<number, string> = { 4010: 'discord_sharding', 4011: 'discord_sharding', 4012: 'discord_api_version', 4013: 'discord_intent_invalid' };
 const TOKEN_INVALID = 'discord_token_invalid';
@@ -100,7 +102,7 @@ export class DiscordChannel implements Channel {
     this.#client = client;
     this.#handler = handler;
     try {
-      await Promise.race([client.login(this.#options.token).then(() => ready), life.whenEnded()]);
+      await Promise.race([this.#probe(client).then(() => client.login(this.#options.token)).then(() => ready), life.whenEnded()]);
     } catch (err) {
       this.#client = undefined;
       this.#handler = undefined;
@@ -131,6 +133,22 @@ export class DiscordChannel implements Channel {
     // destroy() waits for the gateway to answer its close frame; one that never answers is not waited for past the grace.
     if (client) await Promise.race([client.destroy(), ended]);
     life.end();
+  }
+
+  /**
+   * GET /gateway/bot with a deadline, as login() is about to: login's own call retries a platform that does not
+   * answer for about a minute (15 s × 4) before it fails, and a wrong token is refused here before any connection.
+   */
+  async #probe(client: Client): Promise<void> {
+    const signal = AbortSignal.timeout(START_CALL_TIMEOUT_MS);
+    client.rest.setToken(this.#options.token);
+    try {
+      await client.rest.get(Routes.gatewayBot(), { signal });
+    } catch (err) {
+      if (!signal.aborted) throw err;
+      const where = this.#options.apiUrl ?? 'discord.com';
+      throw new DiscordChannelError('discord_unreachable', `Could not reach Discord at ${where} (no answer within ${START_CALL_TIMEOUT_MS / 1000} s).`, { cause: err, retryable: true });
+    }
   }
 
   /** The gateway connection's ups and downs, for the monitor: discord.js reconnects and resumes by itself. */
@@ -297,6 +315,7 @@ export class DiscordChannel implements Channel {
   }
 
   #loginError(err: unknown): DiscordChannelError {
+    if (err instanceof DiscordChannelError) return err;
     const tokenRefused =
       (err instanceof DiscordjsError && err.code === DiscordjsErrorCodes.TokenInvalid) ||
       (err instanceof Error && err.message === 'Authentication failed') ||
@@ -309,7 +328,7 @@ export class DiscordChannel implements Channel {
     }
     const where = this.#options.apiUrl ?? 'discord.com';
     const reason = innermostReason(err);
-    return new DiscordChannelError('discord_unreachable', `Could not connect to Discord at ${where} (${reason}).`, { cause: err, retryable: true });
+    return new DiscordChannelError('discord_unreachable', `Could not reach Discord at ${where} (${reason}).`, { cause: err, retryable: true });
   }
 
   #failure(err: unknown, doing: string): DiscordChannelError {

@@ -33,6 +33,8 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const START = { retryConfig: { retries: 0 }, timeout: 10_000 };
 /** stop() lets calls in flight finish this long, then cancels them. */
 const STOP_GRACE_MS = 1500;
+/** WebSocket readyState values (the Socket Mode client's socket). */
+const WebSocketState = { closing: 2 } as const;
 const MAX_HTTP_BODY_BYTES = 1024 * 1024;
 const AUTH_ERRORS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'not_allowed_token_type']);
 const TRANSIENT_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
@@ -92,7 +94,10 @@ function startFailure(method: string, err: unknown, token: Token, apiUrl: string
   const refused = slackError !== undefined && AUTH_ERRORS.has(slackError);
   let sentence: string;
   if (refused) sentence = `Slack rejected the ${token.name} (${slackError}); check ${token.env}.`;
-  else if (err instanceof webApi.WebAPIRequestError) sentence = `Could not reach the Slack API at ${apiUrl} (${innermostReason(err.original)}).`;
+  else if (err instanceof webApi.WebAPIRequestError) {
+    const why = err.original.name === 'TimeoutError' || /due to timeout/.test(err.original.message) ? `no answer within ${START.timeout / 1000} s` : innermostReason(err.original);
+    sentence = `Could not reach the Slack API at ${apiUrl} (${why}).`;
+  }
   else if (err === undefined) sentence = 'Slack closed the Socket Mode connection before it was ready.';
   else sentence = `Slack ${method} failed while starting (${slackError ?? innermostReason(err)}).`;
   return new SlackApiError(method, err, sentence, !refused);
@@ -284,7 +289,8 @@ export class SlackChannel implements Channel {
       const closed = socket.client.disconnect().catch((err: unknown) => this.#log.warn({ err }, 'closing the Slack Socket Mode connection failed'));
       // A peer that never answers the close frame would be waited for 30 s; after the grace the socket is dropped.
       await Promise.race([closed, ended]);
-      socket.client.websocket?.disconnect();
+      // CLOSING: the close frame went out and no answer came; a second disconnect() drops the socket.
+      if (socket.client.websocket?.readyState === WebSocketState.closing) socket.client.websocket.disconnect();
     }
     const server = this.#server;
     this.#server = undefined;

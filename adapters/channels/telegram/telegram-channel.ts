@@ -174,14 +174,14 @@ export class TelegramChannel implements Channel {
 
   async #connect(handler: InboundHandler): Promise<void> {
     // getMe here rather than in bot.init(), which retries a network error silently for ever.
-    this.#bot.botInfo = await this.#call('getMe', () => this.#bot.api.getMe(AbortSignal.timeout(START_CALL_TIMEOUT_MS)), 'debug');
+    this.#bot.botInfo = await this.#startCall('getMe', (signal) => this.#bot.api.getMe(signal));
     await this.#setCommands(handler);
     const hook = this.#webhook;
     if (hook) {
       if (hook.url) {
         const url = hook.url;
         const options = { secret_token: hook.secretToken, allowed_updates: [...ALLOWED_UPDATES] };
-        await this.#call('setWebhook', () => this.#bot.api.setWebhook(url, options, AbortSignal.timeout(START_CALL_TIMEOUT_MS)), 'debug');
+        await this.#startCall('setWebhook', (signal) => this.#bot.api.setWebhook(url, options, signal));
       }
       this.#handler = handler;
       this.#log.info({ path: hook.path, username: this.#bot.botInfo.username }, 'Telegram webhook ready');
@@ -331,7 +331,7 @@ export class TelegramChannel implements Channel {
     const { accepted, skipped } = botCommands(handler.commands());
     if (skipped.length > 0) this.#log.warn({ skipped }, 'some commands cannot appear in Telegram’s menu');
     // The menu is a convenience: a failure is logged, the bot still works.
-    await this.#call('setMyCommands', () => this.#bot.api.setMyCommands(accepted, undefined, AbortSignal.timeout(START_CALL_TIMEOUT_MS)), 'debug').catch(() => undefined);
+    await this.#startCall('setMyCommands', (signal) => this.#bot.api.setMyCommands(accepted, undefined, signal)).catch(() => undefined);
   }
 
   #enqueue(update: Update): void {
@@ -416,6 +416,17 @@ export class TelegramChannel implements Channel {
       return await run();
     } catch (err) {
       throw this.#wrap(method, err, level);
+    }
+  }
+
+  /** A call made while starting: at most START_CALL_TIMEOUT_MS, and a failure logged at debug (see #wrap). */
+  async #startCall<T>(method: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(START_CALL_TIMEOUT_MS);
+    try {
+      return await run(signal);
+    } catch (err) {
+      const timedOut = signal.aborted && err instanceof HttpError;
+      throw this.#wrap(method, timedOut ? new HttpError(`no answer within ${START_CALL_TIMEOUT_MS / 1000} s`, undefined) : err, 'debug');
     }
   }
 
