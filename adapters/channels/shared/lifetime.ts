@@ -6,6 +6,14 @@ import { apiFetch } from './fetch.ts';
 
 export class Lifetime {
   readonly #controller = new AbortController();
+  /** One controller per call in flight: ending the span aborts them all (AbortSignal.any cost 6–9 µs a call, growing). */
+  readonly #calls = new Set<AbortController>();
+
+  constructor() {
+    this.signal.addEventListener('abort', () => {
+      for (const call of this.#calls) call.abort(this.signal.reason);
+    }, { once: true });
+  }
 
   get signal(): AbortSignal {
     return this.#controller.signal;
@@ -37,9 +45,20 @@ export class Lifetime {
     });
   }
 
-  /** apiFetch for this span: the call's own signal (a timeout) and the span's, whichever ends first. */
-  readonly fetch = ((input: Parameters<typeof fetch>[0], init: Parameters<typeof fetch>[1] = {}) => {
-    const own = init.signal;
-    return apiFetch(input, { ...init, signal: own ? AbortSignal.any([own, this.signal]) : this.signal });
+  /** apiFetch for this span: the call ends with its own signal (a timeout) or with the span, whichever comes first. */
+  readonly fetch = (async (input: Parameters<typeof fetch>[0], init: Parameters<typeof fetch>[1] = {}) => {
+    if (this.ended) throw this.signal.reason;
+    const own = init.signal ?? undefined;
+    const call = new AbortController();
+    const abort = (): void => call.abort(own?.reason);
+    if (own?.aborted) abort();
+    own?.addEventListener('abort', abort, { once: true });
+    this.#calls.add(call);
+    try {
+      return await apiFetch(input, { ...init, signal: call.signal });
+    } finally {
+      this.#calls.delete(call);
+      own?.removeEventListener('abort', abort);
+    }
   }) as typeof fetch;
 }
