@@ -68,7 +68,7 @@ export interface SoloApp {
 }
 
 /** How long stop() waits for runs in flight to reach a step boundary (they continue after a restart anyway). */
-const RUNS_STOP_WAIT_MS = 1000;
+const RUNS_STOP_WAIT_MS = 1500;
 
 async function openStore(config: Config, logger: Logger): Promise<Store> {
   if (config.MONGODB_URI) {
@@ -243,10 +243,11 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
       engine.stopTimers();
       quiet.stop();
       await policies.close();
-      // All channels at once: each waits for its platform a bounded time, and a slow one does not hold up the others.
-      await Promise.all(
-        channels.map((channel) => part(`the ${channel.name} channel`, () => channel.stop().catch((err: unknown) => logger.warn({ err }, 'a channel did not stop cleanly')))),
-      );
+      // The platforms at once (each waits for its platform a bounded time, so a slow one holds up no other), then the
+      // web chat, whose server also carries the platforms' webhooks.
+      const stopChannel = (channel: Channel) => part(`the ${channel.name} channel`, () => channel.stop().catch((err: unknown) => logger.warn({ err }, 'a channel did not stop cleanly')));
+      await Promise.all(channels.filter((c) => c !== web).map(stopChannel));
+      await stopChannel(web);
       await part('workflow runs in progress', () => Promise.race([engine.idle(), new Promise((r) => setTimeout(r, RUNS_STOP_WAIT_MS).unref())]));
       await part('the memory index', () => memory.close());
       if (embedder) await part('the embedding worker', () => embedder.close());

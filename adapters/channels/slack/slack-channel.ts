@@ -13,12 +13,14 @@ import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts'
 import type { Logger } from '../../../src/observability/logger.ts';
 import type { Channel, ChannelMonitor, DeliveryRef, InboundHandler } from '../../../src/ports/channel.ts';
 import { Lifetime } from '../shared/lifetime.ts';
-import { innermostReason } from '../shared/reason.ts';
+import { APP_TOKEN, BOT_TOKEN, SlackApiError, startFailure } from './errors.ts';
 import { nextTurn } from '../shared/turn.ts';
 import { readBytes, sendText } from '../shared/http.ts';
 import { boltLogger, guardEnvelopes } from './bolt-glue.ts';
 import { fromSlackText, renderMessages, renderSingle, type SlackMessage } from './render.ts';
 import { checkSlackSignature, sslCheck } from './signature.ts';
+
+export { SlackApiError } from './errors.ts';
 
 export const SLACK_CHANNEL = 'slack';
 export const DEFAULT_API_URL = 'https://slack.com/api/';
@@ -36,8 +38,6 @@ const STOP_GRACE_MS = 1500;
 /** WebSocket readyState values (the Socket Mode client's socket). */
 const WebSocketState = { closing: 2 } as const;
 const MAX_HTTP_BODY_BYTES = 1024 * 1024;
-const AUTH_ERRORS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'not_allowed_token_type']);
-const TRANSIENT_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
 export interface SlackChannelOptions {
   /** Bot User OAuth Token, xoxb-…; every Web API call uses it. */
@@ -56,51 +56,6 @@ export interface SlackChannelOptions {
   /** The slash command configured in the Slack app; `/solo remember x` becomes `/remember x`. */
   command?: string | undefined;
   logger: Logger;
-}
-
-/** A Web API call that failed, with Slack's error code; retryable when waiting could help. */
-export class SlackApiError extends SoloError {
-  readonly method: string;
-  readonly slackError: string | undefined;
-
-  constructor(method: string, cause: unknown, sentence?: string, retryable?: boolean) {
-    const slackError = cause instanceof webApi.WebAPIPlatformError ? cause.data.error : cause instanceof webApi.WebAPIRateLimitedError ? 'ratelimited' : undefined;
-    const why = slackError ?? (cause instanceof Error ? cause.message : String(cause));
-    const unreachable = cause instanceof webApi.WebAPIRequestError;
-    super(slackError && AUTH_ERRORS.has(slackError) ? 'slack_unauthorized' : unreachable ? 'slack_unreachable' : 'slack_api', sentence ?? 'Slack did not accept a request; the details are in the log.', {
-      cause,
-      retryable: retryable ?? (unreachable || (slackError !== undefined && TRANSIENT_ERRORS.has(slackError)) || (cause instanceof webApi.WebAPIHTTPError && cause.statusCode >= 500)),
-      detail: sentence ?? `Slack ${method} failed: ${why}`,
-    });
-    this.method = method;
-    this.slackError = slackError;
-  }
-}
-
-interface Token {
-  name: string;
-  env: string;
-}
-const BOT_TOKEN: Token = { name: 'bot token', env: 'SLACK_BOT_TOKEN (the xoxb- token under OAuth & Permissions)' };
-const APP_TOKEN: Token = { name: 'app-level token', env: 'SLACK_APP_TOKEN (an xapp- token with connections:write)' };
-
-/**
- * One sentence saying why start() failed and what to check. Only a refused token is final; anything else (Slack
- * unreachable, a dropped WebSocket, an error Slack may not repeat) is worth another attempt later.
- */
-function startFailure(method: string, err: unknown, token: Token, apiUrl: string): SlackApiError {
-  if (err instanceof SlackApiError) return err;
-  const slackError = err instanceof webApi.WebAPIPlatformError ? err.data.error : undefined;
-  const refused = slackError !== undefined && AUTH_ERRORS.has(slackError);
-  let sentence: string;
-  if (refused) sentence = `Slack rejected the ${token.name} (${slackError}); check ${token.env}.`;
-  else if (err instanceof webApi.WebAPIRequestError) {
-    const why = err.original.name === 'TimeoutError' || /due to timeout/.test(err.original.message) ? `no answer within ${START.timeout / 1000} s` : innermostReason(err.original);
-    sentence = `Could not reach the Slack API at ${apiUrl} (${why}).`;
-  }
-  else if (err === undefined) sentence = 'Slack closed the Socket Mode connection before it was ready.';
-  else sentence = `Slack ${method} failed while starting (${slackError ?? innermostReason(err)}).`;
-  return new SlackApiError(method, err, sentence, !refused);
 }
 
 // Only the fields the adapter uses are checked; anything else in a payload is Slack's business.
@@ -243,7 +198,7 @@ export class SlackChannel implements Channel {
       await Promise.race([this.#connect(handler, monitor), life.whenEnded()]);
     } catch (err) {
       await this.stop();
-      throw startFailure('start', err, BOT_TOKEN, this.#apiUrl);
+      throw startFailure('start', err, BOT_TOKEN, this.#apiUrl, START.timeout);
     }
     this.#connected = true;
     this.#log.info(`${this.describe()} ready`);
@@ -251,7 +206,7 @@ export class SlackChannel implements Channel {
 
   async #connect(handler: InboundHandler, monitor: ChannelMonitor | undefined): Promise<void> {
     const auth = await this.#probe.auth.test().catch((err: unknown) => {
-      throw startFailure('auth.test', err, BOT_TOKEN, this.#apiUrl);
+      throw startFailure('auth.test', err, BOT_TOKEN, this.#apiUrl, START.timeout);
     });
     if (!auth.user_id || !auth.bot_id) {
       throw new SlackApiError('auth.test', undefined, `The ${BOT_TOKEN.name} is not a bot's token (auth.test names no bot); check ${BOT_TOKEN.env}.`);
@@ -355,7 +310,7 @@ export class SlackChannel implements Channel {
   async #listenOn(receiver: SocketModeReceiver | HTTPReceiver): Promise<void> {
     if (receiver instanceof SocketModeReceiver) {
       await receiver.start().catch((err: unknown) => {
-        throw startFailure('apps.connections.open', err, APP_TOKEN, this.#apiUrl);
+        throw startFailure('apps.connections.open', err, APP_TOKEN, this.#apiUrl, START.timeout);
       });
       return;
     }

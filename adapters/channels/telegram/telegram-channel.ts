@@ -15,8 +15,11 @@ import { Outcome, type Channel, type ChannelMonitor, type DeliveryRef, type Inbo
 import { botCommands, escapeHtml, inlineKeyboard, MAX_TELEGRAM_TEXT, splitText } from './render.ts';
 import { Lifetime } from '../shared/lifetime.ts';
 import { innermostReason } from '../shared/reason.ts';
+import { TelegramApiError } from './errors.ts';
 import { readBody, sendText, tokenMatches } from '../shared/http.ts';
 import { nextTurn } from '../shared/turn.ts';
+
+export { TelegramApiError } from './errors.ts';
 
 export const TELEGRAM_CHANNEL = 'telegram';
 export const DEFAULT_API_ROOT = 'https://api.telegram.org';
@@ -72,31 +75,6 @@ export interface TelegramChannelOptions {
   maxRetryDelaySeconds?: number | undefined;
   /** Show "typing…" when handling an update takes longer than this (default 500 ms). */
   typingAfterMs?: number | undefined;
-}
-
-/** A Bot API call that failed, with Telegram's code and description; retryable when Telegram said so. */
-export class TelegramApiError extends SoloError {
-  readonly method: string;
-  readonly status: number | undefined;
-
-  constructor(method: string, cause: unknown) {
-    const status = cause instanceof GrammyError ? cause.error_code : undefined;
-    const why = cause instanceof GrammyError ? `${cause.error_code} ${cause.description}` : innermostReason(cause);
-    const detail =
-      status === 401
-        ? `Telegram rejected the bot token in ${method} (${why}); check TELEGRAM_BOT_TOKEN`
-        : cause instanceof HttpError
-          ? `Telegram did not answer ${method} (${why})`
-          : `Telegram ${method} failed: ${why}`;
-    // 409: another instance polls, or a webhook is set; that can end, so it is worth trying again later.
-    super(status === 401 ? 'telegram_unauthorized' : 'telegram_api', 'Telegram did not accept a request; the details are in the log.', {
-      cause,
-      retryable: cause instanceof HttpError || status === 429 || status === 409 || (status ?? 0) >= 500,
-      detail,
-    });
-    this.method = method;
-    this.status = status;
-  }
 }
 
 const isNotModified = (err: unknown): boolean => err instanceof GrammyError && err.error_code === 400 && err.description.includes('message is not modified');
