@@ -212,7 +212,7 @@ export class SupervisedChannel implements Channel {
         this.#health = { state: ChannelState.retrying, since: outage.since, reason: why };
         if (outage.warned) return void this.#log.debug(`${this.#label}: still reconnecting (${why})`);
         outage.warned = true;
-        this.#log.warn(`Lost the connection to ${this.#label}: ${why}; reconnecting with backoff while the rest of Solo OS keeps working.`);
+        this.#log.warn(`Lost the connection to ${this.#label}: ${why}; its client keeps reconnecting while the rest of Solo OS keeps working.`);
       },
       connected: () => {
         if (live() && this.#health.state !== ChannelState.connected) this.#connected();

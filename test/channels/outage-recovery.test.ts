@@ -135,3 +135,20 @@ describe('a chat platform that goes away and comes back', { timeout: 60_000 }, (
     });
   }
 });
+
+describe('credentials the gateway refuses', { timeout: 30_000 }, () => {
+  test('discord: the gateway closes with 4004 → "failed", no second IDENTIFY, the web chat works', async () => {
+    const fake = await FakeDiscord.start({ token: 'fake-discord-bot-token-0123456789', gatewayRefusesToken: true });
+    const app = await startTestApp({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, DISCORD_OPERATOR_IDS: fake.addUser('operator').id });
+    try {
+      const health = await until('"failed"', healthIs(app, 'discord', /^failed: /));
+      assert.match(health, /^failed: Discord refused the bot token; set DISCORD_TOKEN/);
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      assert.equal(fake.frames.filter((f) => f.op === 2).length, 1, 'one IDENTIFY, not retried');
+      assert.match((await say(app.url, '/help'))[0]?.text ?? '', /^Commands:/);
+    } finally {
+      await app.stop();
+      await fake.stop();
+    }
+  });
+});

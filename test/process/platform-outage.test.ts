@@ -17,6 +17,8 @@ const DISCORD_OPERATOR = '80351110224678912';
 
 interface Platform {
   name: string;
+  /** How the test names it, when it differs: the mode. */
+  title?: string;
   key: string;
   /** Settings that point the platform's API at `root` (http://host:port). */
   env(root: string): Record<string, string>;
@@ -34,11 +36,20 @@ const PLATFORMS: Platform[] = [
     env: (root) => ({ SLACK_BOT_TOKEN: 'xoxb-1-fake-bot-token', SLACK_APP_TOKEN: 'xapp-1-A0SOLOFAKE-fake-app-token', SLACK_OPERATOR_IDS: 'U0OPERATOR', SLACK_API_URL: `${root}/api/` }),
   },
   {
+    name: 'Slack',
+    title: 'Slack in HTTP mode (auth.test)',
+    key: 'slack',
+    env: (root) => ({ SLACK_BOT_TOKEN: 'xoxb-1-fake-bot-token', SLACK_SIGNING_SECRET: 'fake-signing-secret', SLACK_OPERATOR_IDS: 'U0OPERATOR', SLACK_API_URL: `${root}/api/` }),
+  },
+  {
     name: 'Discord',
     key: 'discord',
     env: (root) => ({ DISCORD_TOKEN: 'fake-discord-bot-token-0123456789', DISCORD_OPERATOR_IDS: DISCORD_OPERATOR, DISCORD_API_URL: `${root}/api` }),
   },
 ];
+
+/** Telegram, Slack in Socket Mode and Discord, all at `root`. */
+const hungEnv = (root: string): Record<string, string> => PLATFORMS.filter((p) => !p.title).reduce((env, p) => ({ ...env, ...p.env(root) }), {});
 
 const about = (p: Platform) => (line: LogLine) => line.component === p.key || line.msg.includes(p.name);
 
@@ -56,7 +67,7 @@ async function assertStopsInTime(app: Started): Promise<void> {
 
 describe('a chat platform that cannot be reached', { timeout: 120_000 }, () => {
   for (const platform of PLATFORMS) {
-    test(`${platform.name} on a closed port: said once with "retrying", shown by /status and /healthz, SIGTERM ends it`, async () => {
+    test(`${platform.title ?? platform.name} on a closed port: said once with "retrying", shown by /status and /healthz, SIGTERM ends it`, async () => {
       const root = `http://127.0.0.1:${await closedPort()}`;
       const app = await startProcess({ DATA_DIR: tempDir(), LOG_LEVEL: 'debug', ...platform.env(root) });
       try {
@@ -85,11 +96,11 @@ describe('a chat platform that cannot be reached', { timeout: 120_000 }, () => {
   test('all three on a server that accepts connections and never answers: ready at once, SIGTERM mid-request ends it', async () => {
     const silent = await SilentServer.start();
     try {
-      const app = await startProcess({ DATA_DIR: tempDir(), ...PLATFORMS.reduce((env, p) => ({ ...env, ...p.env(silent.url) }), {}) });
+      const app = await startProcess({ DATA_DIR: tempDir(), ...hungEnv(silent.url) });
       try {
         await silent.accepted(3);
         const health = await healthz(app.url);
-        for (const p of PLATFORMS) assert.equal(health.body.channels?.[p.key], 'starting', `${p.name} has not answered yet`);
+        for (const key of ['telegram', 'slack', 'discord']) assert.equal(health.body.channels?.[key], 'starting', `${key} has not answered yet`);
         const [status] = await say(app.url, '/status');
         assert.match(status?.text ?? '', /Telegram[^;]*: starting; Slack[^;]*: starting; Discord[^;\n]*: starting/);
         await assertStopsInTime(app);
@@ -104,7 +115,7 @@ describe('a chat platform that cannot be reached', { timeout: 120_000 }, () => {
   test('SIGTERM while the platforms are still being contacted at start-up ends it', async () => {
     const silent = await SilentServer.start();
     try {
-      const spawned = spawnProcess({ DATA_DIR: tempDir(), ...PLATFORMS.reduce((env, p) => ({ ...env, ...p.env(silent.url) }), {}) });
+      const spawned = spawnProcess({ DATA_DIR: tempDir(), ...hungEnv(silent.url) });
       spawned.ready.catch(() => undefined);
       // The first connection: the process is starting, contacting a platform, and may not be ready yet.
       await silent.accepted(1);

@@ -153,17 +153,21 @@ export class DiscordChannel implements Channel {
 
   /** The gateway connection's ups and downs, for the monitor: discord.js reconnects and resumes by itself. */
   #watch(client: Client, life: Lifetime, monitor: ChannelMonitor | undefined): void {
-    let lastError: unknown = 'the gateway connection closed';
+    let lastError: unknown;
     const live = (): boolean => this.#connected && !life.ended && this.#client === client;
     client.on(Events.ShardError, (err) => {
       lastError = err;
       this.#log.debug({ err }, 'Discord gateway connection error; discord.js reconnects');
     });
     client.on(Events.ShardReconnecting, () => {
-      if (live()) monitor?.reconnecting(`the gateway connection dropped (${innermostReason(lastError)})`);
+      if (live()) monitor?.reconnecting(`the gateway connection dropped${lastError === undefined ? '' : ` (${innermostReason(lastError)})`}`);
     });
-    client.on(Events.ShardResume, () => (live() ? monitor?.connected() : undefined));
-    client.on(Events.ShardReady, () => (live() ? monitor?.connected() : undefined));
+    const back = (): void => {
+      lastError = undefined;
+      if (live()) monitor?.connected();
+    };
+    client.on(Events.ShardResume, back);
+    client.on(Events.ShardReady, back);
     client.on(Events.ShardDisconnect, ({ code }) => {
       if (!live()) return;
       const final = CLOSED_FOR_GOOD[code];

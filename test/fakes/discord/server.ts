@@ -32,6 +32,8 @@ export interface FakeDiscordOptions {
   heartbeatIntervalMs?: number;
   /** Whether the Message Content privileged intent is switched on for the application (default yes). */
   messageContentIntent?: boolean;
+  /** The gateway refuses the token (close 4004) though REST takes it: a token reset in the Developer Portal meanwhile. */
+  gatewayRefusesToken?: boolean;
 }
 
 const API_PREFIX = '/api/v10';
@@ -71,7 +73,7 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
     for (const c of [this.guildChannel, this.otherGuildChannel]) this.channels.set(c.id, c);
     this.gateway = new FakeGateway(
       {
-        tokenIsValid: (token) => token === this.token,
+        tokenIsValid: (token) => token === this.token && options.gatewayRefusesToken !== true,
         intentsAllowed: (intents) => options.messageContentIntent !== false || (intents & Intent.messageContent) === 0,
         record: (frame) => {
           this.frames.push(frame);
