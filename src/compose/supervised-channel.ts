@@ -29,7 +29,7 @@ const DEFAULTS = { minDelayMs: 1000, maxDelayMs: 60_000, attemptTimeoutMs: 30_00
 export class ChannelUnavailableError extends SoloError {}
 
 /** The error's message as a phrase: one line, no final period. */
-export function reasonOf(err: unknown): string {
+function reasonOf(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.replace(/\s*\n\s*/g, '; ').replace(/[.\s]+$/, '') || 'unknown error';
 }
@@ -165,7 +165,9 @@ export class SupervisedChannel implements Channel {
       if (!this.#abort.signal.aborted) this.#log.debug({ err, attempt }, `${this.#label}: attempt ${attempt} failed`);
       // Whatever the attempt left behind (a timed-out start still waiting) is stopped before the next one.
       await within(this.inner.stop().catch(() => undefined), this.#options.stopTimeoutMs);
-      throw isPermanent(err) ? new AbortError(err as Error) : err;
+      if (isPermanent(err)) throw new AbortError(err as Error);
+      // p-retry gives up on a TypeError that is not a network error; here only isPermanent() ends the attempts.
+      throw err instanceof TypeError ? new Error(err.message, { cause: err }) : err;
     } finally {
       clearTimeout(timer);
     }
