@@ -2,7 +2,7 @@
 // Every start-up failure ends as one sentence on stderr and a non-zero exit, never a stack trace.
 
 import dotenv from 'dotenv';
-import { loadConfig, SETTINGS } from './config.ts';
+import { loadConfig, SETTINGS, type Config } from './config.ts';
 import { ConfigError, SoloError } from './domain/errors.ts';
 import { startSolo, VERSION, type SoloApp } from './main.ts';
 
@@ -17,13 +17,46 @@ ${Object.entries(SETTINGS)
   .join('\n')}
 `;
 
-function explain(err: unknown): string {
+/** After SIGINT/SIGTERM the process ends within this, cleanly or not: a service manager expects it well within 5 s. */
+const STOP_DEADLINE_MS = 4500;
+
+function explain(err: unknown, config: Config | undefined): string {
   if (err instanceof SoloError) return err.userMessage;
   const e = err as NodeJS.ErrnoException;
-  if (e.code === 'EADDRINUSE') return 'The web chat port is already in use; stop the other program or set PORT to a free port.';
+  if (e.code === 'EADDRINUSE') return `Port ${config?.PORT ?? 'PORT'} is already in use; stop the other program or set PORT to a free port.`;
   if (e.code === 'EACCES') return 'Not allowed to listen on that port; choose a PORT above 1024.';
   if (e.code === 'EADDRNOTAVAIL') return 'HOST is not an address of this machine; use 127.0.0.1 or a local interface address.';
   return `Solo OS could not start: ${e.message ?? String(err)}`;
+}
+
+/**
+ * What a signal does: stop the app (once it has started), then exit 0. The last resort: whatever has not stopped
+ * by the deadline is named in one line on stderr, and the process exits 1 anyway.
+ */
+export function stopOnSignal(
+  signal: string,
+  starting: Promise<Pick<SoloApp, 'stop'> | undefined>,
+  current: () => Pick<SoloApp, 'stillStopping'> | undefined,
+  io: { write(text: string): void; exit(code: number): void },
+  deadlineMs = STOP_DEADLINE_MS,
+): void {
+  const deadline = setTimeout(() => {
+    const app = current();
+    const waiting = app ? app.stillStopping() : ['start-up to finish'];
+    io.write(`Solo OS did not stop within ${deadlineMs / 1000} s of ${signal} (still waiting for ${waiting.join(', ') || 'nothing it knows of'}); exiting anyway.\n`);
+    io.exit(1);
+  }, deadlineMs);
+  void starting
+    .then((started) => started?.stop(signal))
+    .then(() => {
+      clearTimeout(deadline);
+      io.exit(0);
+    })
+    .catch((err: unknown) => {
+      clearTimeout(deadline);
+      io.write(`Solo OS did not stop cleanly: ${(err as Error).message}\n`);
+      io.exit(1);
+    });
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -36,25 +69,22 @@ export async function main(argv: string[]): Promise<void> {
   dotenv.config({ quiet: true });
   // Signal handlers go in first, so a SIGTERM that arrives while starting still ends in a clean stop.
   let starting: Promise<SoloApp | undefined> = Promise.resolve(undefined);
-  const shutdown = (signal: string) => {
-    void starting
-      .then((app) => app?.stop(signal))
-      .then(() => process.exit(0))
-      .catch((err: unknown) => {
-        process.stderr.write(`Solo OS did not stop cleanly: ${(err as Error).message}\n`);
-        process.exit(1);
-      });
-  };
+  let app: SoloApp | undefined;
+  const io = { write: (text: string) => void process.stderr.write(text), exit: (code: number) => process.exit(code) };
+  const shutdown = (signal: string) => stopOnSignal(signal, starting, () => app, io);
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   starting = (async () => {
+    let config: Config | undefined;
     try {
-      return await startSolo(loadConfig());
+      config = loadConfig();
+      app = await startSolo(config);
+      return app;
     } catch (err) {
       if (err instanceof ConfigError) {
         process.stderr.write(`Solo OS cannot start; fix these settings (environment or .env):\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
       } else {
-        process.stderr.write(`${explain(err)}\n`);
+        process.stderr.write(`${explain(err, config)}\n`);
         if (process.env['LOG_LEVEL'] === 'debug' || process.env['LOG_LEVEL'] === 'trace') console.error(err);
       }
       process.exit(1);

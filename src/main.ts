@@ -20,6 +20,8 @@ import { newEvent } from './domain/events.ts';
 import type { Services } from './inbound/context.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { platformChannels, syncOperatorIdentities } from './compose/channels.ts';
+import { ensurePortFree } from './compose/port.ts';
+import { SupervisedChannel } from './compose/supervised-channel.ts';
 import type { Channel, InboundHandler } from './ports/channel.ts';
 import type { Store } from './ports/store.ts';
 import { SqliteStore } from '../adapters/stores/sqlite/index.ts';
@@ -65,8 +67,14 @@ export interface SoloApp {
   url: string;
   /** A proactive message to the operator: preferred chat first, then the others, then the web chat; held during quiet hours. */
   notify(message: OutboundMessage): Promise<SentMessage>;
+  /** Stops everything; each part is waited for a bounded time, so this resolves within about 4 s. */
   stop(reason?: string): Promise<void>;
+  /** While stop() runs: the parts not stopped yet (for the last-resort exit to name them). */
+  stillStopping(): string[];
 }
+
+/** How long stop() waits for runs in flight to reach a step boundary (they continue after a restart anyway). */
+const RUNS_STOP_WAIT_MS = 1500;
 
 async function openStore(config: Config, logger: Logger): Promise<Store> {
   if (config.MONGODB_URI) {
@@ -92,6 +100,8 @@ export interface StartOptions {
 
 export async function startSolo(config: Config, options: StartOptions = {}): Promise<SoloApp> {
   const logger = options.logger ?? (await createLogger(config));
+  // Before anything is created on disk: a busy port ends the start with one sentence and leaves nothing behind.
+  await ensurePortFree(config.HOST, config.PORT);
   const store = await openStore(config, logger);
   // /import reads only from here; made at start so the operator can see where to put files.
   await mkdir(config.IMPORT_DIR, { recursive: true }).catch((err: unknown) => logger.warn({ err, dir: config.IMPORT_DIR }, 'could not create the import folder'));
@@ -209,13 +219,16 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   try {
     await web.start(conductor);
     channels.push(web);
-    for (const { channel, operatorIds } of await platformChannels(config, logger, web)) {
+    // Each platform connects in the background, retrying with backoff: one that cannot be reached holds up
+    // neither start-up nor the others, and /status and /healthz show where each stands.
+    for (const { channel, label, operatorIds } of await platformChannels(config, logger, web)) {
       await syncOperatorIdentities(store, channel.name, operatorIds, startedAt);
-      await channel.start(conductor);
-      channels.push(channel);
+      const supervised = new SupervisedChannel(channel, { label, logger });
+      channels.push(supervised);
+      await supervised.start(conductor);
     }
   } catch (err) {
-    for (const channel of channels.reverse()) await channel.stop().catch(() => undefined);
+    await Promise.all(channels.map((channel) => channel.stop().catch(() => undefined)));
     await policies.close();
     loadedCatalog?.close();
     await embedder?.close();
@@ -237,18 +250,34 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   logger.info({ url: web.url, store: storeDescription, ...recovered }, `Solo OS ready: open ${open}`);
 
   let stopping: Promise<void> | undefined;
+  const pending = new Set<string>();
+  /** Runs one part of the stop, named in stillStopping() until it is done. */
+  const part = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    pending.add(name);
+    try {
+      return await work();
+    } finally {
+      pending.delete(name);
+    }
+  };
   const stop = (reason = 'stopped') =>
     (stopping ??= (async () => {
       timers.stop();
       quiet.stop();
       await policies.close();
       loadedCatalog?.close();
-      for (const channel of channels.reverse()) await channel.stop().catch((err: unknown) => logger.warn({ err }, 'a channel did not stop cleanly'));
-      await Promise.race([engine.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
-      await memory.close();
-      await embedder?.close();
-      await store.events.append(newEvent('system.stopped', 'system', { reason })).catch(() => undefined);
-      await store.close();
+      // The platforms at once (each waits for its platform a bounded time, so a slow one holds up no other), then the
+      // web chat, whose server also carries the platforms' webhooks.
+      const stopChannel = (channel: Channel) => part(`the ${channel.name} channel`, () => channel.stop().catch((err: unknown) => logger.warn({ err }, 'a channel did not stop cleanly')));
+      await Promise.all(channels.filter((c) => c !== web).map(stopChannel));
+      await stopChannel(web);
+      await part('workflow runs in progress', () => Promise.race([engine.idle(), new Promise((r) => setTimeout(r, RUNS_STOP_WAIT_MS).unref())]));
+      await part('the memory index', () => memory.close());
+      if (embedder) await part('the embedding worker', () => embedder.close());
+      await part('the store', async () => {
+        await store.events.append(newEvent('system.stopped', 'system', { reason })).catch(() => undefined);
+        await store.close();
+      });
       logger.info({ reason }, 'Solo OS stopped');
     })());
 
@@ -259,5 +288,5 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   // Operator notices (policy files, violations) are not held by quiet hours: they say something was stopped.
   sink.deliver = async (text) => void (await deliver({ text }));
   for (const text of notices.splice(0)) notice(text);
-  return { config, store, engine, memory, policies, catalog, ...(agents ? { agents } : {}), logger, web, conductor, url: web.url, notify, stop };
+  return { config, store, engine, memory, policies, catalog, ...(agents ? { agents } : {}), logger, web, conductor, url: web.url, notify, stop, stillStopping: () => [...pending] };
 }

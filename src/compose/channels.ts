@@ -11,6 +11,8 @@ export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
 
 export interface PlatformChannel {
   channel: Channel;
+  /** The platform's name in sentences, e.g. "Telegram". */
+  label: string;
   /** Platform user ids that are the operator (the allow-list). */
   operatorIds: string[];
 }
@@ -25,7 +27,7 @@ export async function platformChannels(config: Config, logger: Logger, web: WebC
         : undefined;
     const channel = new TelegramChannel({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, logger, webhook });
     if (webhook) web.mount(webhook.path, channel.webhookCallback());
-    result.push({ channel, operatorIds: config.TELEGRAM_OPERATOR_IDS ?? [] });
+    result.push({ channel, label: 'Telegram', operatorIds: config.TELEGRAM_OPERATOR_IDS ?? [] });
   }
   if (config.SLACK_BOT_TOKEN) {
     const { SlackChannel, DEFAULT_EVENTS_PATH } = await import('../../adapters/channels/slack/index.ts');
@@ -39,12 +41,12 @@ export async function platformChannels(config: Config, logger: Logger, web: WebC
     });
     // HTTP mode: Slack's requests arrive on the web chat's server; each one is signature-checked by the adapter.
     if (!config.SLACK_APP_TOKEN) web.mount(DEFAULT_EVENTS_PATH, channel.eventsCallback());
-    result.push({ channel, operatorIds: config.SLACK_OPERATOR_IDS ?? [] });
+    result.push({ channel, label: 'Slack', operatorIds: config.SLACK_OPERATOR_IDS ?? [] });
   }
   if (config.DISCORD_TOKEN) {
     const { DiscordChannel } = await import('../../adapters/channels/discord/index.ts');
     const channel = new DiscordChannel({ token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, guildChannelId: config.DISCORD_GUILD_CHANNEL_ID, logger });
-    result.push({ channel, operatorIds: config.DISCORD_OPERATOR_IDS ?? [] });
+    result.push({ channel, label: 'Discord', operatorIds: config.DISCORD_OPERATOR_IDS ?? [] });
   }
   return result;
 }

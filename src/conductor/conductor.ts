@@ -9,7 +9,7 @@ import type { InboundEvent, OutboundMessage, SentMessage } from '../domain/messa
 import { llmConfigured } from '../config.ts';
 import { compose, type InboundContext, type Middleware, type Services } from '../inbound/context.ts';
 import { appendBatcher, dedupeAndRecord, operatorOnly, parseCommand, rateLimit } from '../inbound/middleware.ts';
-import { chatStream, Outcome, type Channel, type CommandInfo, type HandleResult, type InboundHandler } from '../ports/channel.ts';
+import { chatStream, describeHealth, Outcome, type Channel, type CommandInfo, type HandleResult, type HealthReport, type InboundHandler } from '../ports/channel.ts';
 import type { Registry } from './registry.ts';
 
 /**
@@ -47,6 +47,12 @@ export class Conductor implements InboundHandler {
 
   commands(): CommandInfo[] {
     return this.#registry.commands().map(({ name, usage, description }) => (usage ? { name, usage, description } : { name, description }));
+  }
+
+  /** Each channel's health; "degraded" while a platform is not connected (the web chat answers all the same). */
+  health(): HealthReport {
+    const channels = Object.fromEntries(this.#services.channels().map((c) => [c.name, c.health ? describeHealth(c.health()) : 'ok']));
+    return { status: Object.values(channels).every((h) => h === 'ok') ? 'ok' : 'degraded', channels };
   }
 
   async handle(event: InboundEvent, channel: Channel): Promise<HandleResult> {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { say, tempDir } from '../support/app.ts';
@@ -56,13 +57,16 @@ describe('process lifecycle', () => {
     assert.doesNotMatch(result.stderr, /\n\s+at /);
   });
 
-  test('a busy port is explained in one sentence', async () => {
+  test('a busy port: exit 1, one sentence naming the port, nothing created', async () => {
     const running = await startProcess({ DATA_DIR: tempDir() });
     try {
       const port = new URL(running.url).port;
-      const result = await runToExit([BIN], { PORT: port, DATA_DIR: tempDir() });
+      const dataDir = join(tempDir(), 'data');
+      const result = await runToExit([BIN], { PORT: port, DATA_DIR: dataDir, EMBEDDING_MODEL: 'off' });
       assert.equal(result.code, 1);
-      assert.equal(result.stderr.trim(), 'The web chat port is already in use; stop the other program or set PORT to a free port.');
+      assert.equal(result.stderr.trim(), `Port ${port} is already in use; stop the other program or set PORT to a free port.`);
+      assert.equal(result.stdout, '');
+      assert.equal(existsSync(dataDir), false, 'DATA_DIR was not created');
     } finally {
       await killHard(running.child);
     }

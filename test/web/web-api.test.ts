@@ -14,8 +14,8 @@ describe('web chat API', () => {
   });
   after(() => app.stop());
 
-  test('GET /healthz answers 200 when ready', async () => {
-    assert.deepEqual(await api(base, 'GET', '/healthz'), { status: 200, body: { status: 'ok' } });
+  test('GET /healthz answers 200 when ready, with each channel\'s health', async () => {
+    assert.deepEqual(await api(base, 'GET', '/healthz'), { status: 200, body: { status: 'ok', channels: { web: 'ok' } } });
   });
 
   test('GET / serves the chat page', async () => {

@@ -11,8 +11,9 @@ import {
 import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts';
 import { SoloError } from '../../../src/domain/errors.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
-import type { Channel, DeliveryRef, InboundHandler } from '../../../src/ports/channel.ts';
-import { apiFetch } from '../shared/fetch.ts';
+import type { Channel, ChannelMonitor, DeliveryRef, InboundHandler } from '../../../src/ports/channel.ts';
+import { Lifetime } from '../shared/lifetime.ts';
+import { innermostReason } from '../shared/reason.ts';
 import { nextTurn } from '../shared/turn.ts';
 import { MAX_CONTENT, render, type DiscordPayload } from './render.ts';
 import { SlashReply } from './slash-reply.ts';
@@ -21,6 +22,16 @@ export const DISCORD_CHANNEL = 'discord';
 /** Discord allows 3 s to answer an interaction; deferring at 2 s leaves room for the round trip. */
 const DEFAULT_DEFER_AFTER_MS = 2000;
 const MAX_DESCRIPTION = 100;
+/** stop() lets replies in flight finish this long, then cancels them. */
+const STOP_GRACE_MS = 1500;
+/** The probe at start (GET /gateway/bot) that has no answer by then fails the start. */
+const START_CALL_TIMEOUT_MS = 10_000;
+/** Gateway close codes that mean retrying cannot help (https://discord.com/developers/docs/topics/opcodes-and-status-codes). */
+const CLOSED_FOR_GOOD: Record<number, string> = { 4010: 'discord_sharding', 4011: 'discord_sharding', 4012: 'discord_api_version', 4013: 'discord_intent_invalid' };
+const TOKEN_INVALID = 'discord_token_invalid';
+const TOKEN_REFUSED = 'Discord refused the bot token; set DISCORD_TOKEN to the token on your application’s Bot page in the Discord Developer Portal.';
+const INTENT_DISABLED = 'discord_intent_disabled';
+const INTENT_REFUSED = 'Discord refused the Message Content intent; switch it on under Privileged Gateway Intents on your application’s Bot page in the Discord Developer Portal.';
 
 export interface DiscordChannelOptions {
   /** The bot token (DISCORD_TOKEN). */
@@ -45,6 +56,10 @@ export class DiscordChannel implements Channel {
   readonly #inFlight = new Set<Promise<void>>();
   #client: Client | undefined;
   #handler: InboundHandler | undefined;
+  /** The current start-to-stop span: every REST call goes through its fetch, and stop() cancels what is in flight. */
+  #life = new Lifetime();
+  /** start() resolved and stop() has not been called since. */
+  #connected = false;
 
   constructor(options: DiscordChannelOptions) {
     this.#options = options;
@@ -57,8 +72,14 @@ export class DiscordChannel implements Channel {
     return `Discord as ${who}, in DMs${this.#options.guildChannelId ? ` and channel ${this.#options.guildChannelId}` : ''}`;
   }
 
-  async start(handler: InboundHandler): Promise<void> {
+  /**
+   * Resolves once the gateway session is ready and the commands are registered. Rejects if Discord cannot be
+   * reached or refuses the token, and promptly when stop() is called meanwhile. Later, discord.js reconnects by
+   * itself; `monitor` hears when it does, and when the gateway closed the session for good.
+   */
+  async start(handler: InboundHandler, monitor?: ChannelMonitor): Promise<void> {
     if (this.#client) throw new Error('the Discord channel is already started');
+    const life = (this.#life = new Lifetime());
     const client = new Client({
       intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent],
       // DM channels are not cached before their first message; without this partial, DMs never arrive.
@@ -67,39 +88,94 @@ export class DiscordChannel implements Channel {
       // Messages are not kept: the adapter edits its cards by id, and discord.js would otherwise hold the last 200
       // messages of every chat (memory that grows with chats, and work for the garbage collector on every message).
       makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
-      // API calls go through the adapters' shared client (shared/fetch.ts) instead of undici's request().
-      rest: { makeRequest: (url: string, init: object) => apiFetch(url, init), ...(this.#options.apiUrl ? { api: this.#options.apiUrl } : {}) },
+      // API calls go through the adapters' shared client (shared/fetch.ts) instead of undici's request(), tied to this span.
+      rest: { makeRequest: (url: string, init: object) => life.fetch(url, init), ...(this.#options.apiUrl ? { api: this.#options.apiUrl } : {}) },
     });
     guardPacketHandling(client, this.#log);
     client.on(Events.MessageCreate, (message) => this.#track(this.#onMessage(message)));
     client.on(Events.InteractionCreate, (interaction) => this.#track(this.#onInteraction(interaction)));
     client.on(Events.Error, (err) => this.#log.error({ err }, 'Discord client error'));
     client.on(Events.Warn, (warning) => this.#log.warn({ warning }, 'Discord client warning'));
-    client.on(Events.ShardError, (err) => this.#log.warn({ err }, 'Discord gateway connection error; discord.js reconnects'));
     client.rest.on(RESTEvents.RateLimited, (info) => this.#log.warn({ route: info.route, retryAfterMs: info.retryAfter }, 'rate limited by Discord; waiting'));
+    this.#watch(client, life, monitor);
     const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
     this.#client = client;
     this.#handler = handler;
     try {
-      await client.login(this.#options.token);
-      await ready;
+      await Promise.race([this.#probe(client).then(() => client.login(this.#options.token)).then(() => ready), life.whenEnded()]);
     } catch (err) {
       this.#client = undefined;
       this.#handler = undefined;
-      await client.destroy();
+      life.end();
+      await Promise.race([client.destroy(), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
       throw this.#loginError(err);
     }
     await this.#registerCommands(client, handler);
+    this.#connected = true;
     this.#log.info({ bot: client.user?.username }, `connected: ${this.describe()}`);
   }
 
+  /**
+   * Lets updates being handled finish their replies (for a short grace), then disconnects. Calls still waiting on
+   * Discord are cancelled after the grace, at once if the channel never connected.
+   */
   async stop(): Promise<void> {
     const client = this.#client;
+    const life = this.#life;
+    const connected = this.#connected;
+    this.#connected = false;
     this.#handler = undefined;
-    // Let updates being handled finish their replies, then disconnect.
-    await Promise.allSettled([...this.#inFlight]);
+    if (connected) life.endAfter(STOP_GRACE_MS);
+    else life.end();
+    const ended = life.whenEnded().catch(() => undefined);
+    await Promise.race([Promise.allSettled([...this.#inFlight]), ended]);
     this.#client = undefined;
-    await client?.destroy();
+    // destroy() waits for the gateway to answer its close frame; one that never answers is not waited for past the grace.
+    if (client) await Promise.race([client.destroy(), ended]);
+    life.end();
+  }
+
+  /**
+   * GET /gateway/bot with a deadline, as login() is about to: login's own call retries a platform that does not
+   * answer for about a minute (15 s × 4) before it fails, and a wrong token is refused here before any connection.
+   */
+  async #probe(client: Client): Promise<void> {
+    const signal = AbortSignal.timeout(START_CALL_TIMEOUT_MS);
+    client.rest.setToken(this.#options.token);
+    try {
+      await client.rest.get(Routes.gatewayBot(), { signal });
+    } catch (err) {
+      if (!signal.aborted) throw err;
+      const where = this.#options.apiUrl ?? 'discord.com';
+      throw new DiscordChannelError('discord_unreachable', `Could not reach Discord at ${where} (no answer within ${START_CALL_TIMEOUT_MS / 1000} s).`, { cause: err, retryable: true });
+    }
+  }
+
+  /** The gateway connection's ups and downs, for the monitor: discord.js reconnects and resumes by itself. */
+  #watch(client: Client, life: Lifetime, monitor: ChannelMonitor | undefined): void {
+    let lastError: unknown;
+    const live = (): boolean => this.#connected && !life.ended && this.#client === client;
+    client.on(Events.ShardError, (err) => {
+      lastError = err;
+      this.#log.debug({ err }, 'Discord gateway connection error; discord.js reconnects');
+    });
+    client.on(Events.ShardReconnecting, () => {
+      if (live()) monitor?.reconnecting(`the gateway connection dropped${lastError === undefined ? '' : ` (${innermostReason(lastError)})`}`);
+    });
+    const back = (): void => {
+      lastError = undefined;
+      if (live()) monitor?.connected();
+    };
+    client.on(Events.ShardResume, back);
+    client.on(Events.ShardReady, back);
+    client.on(Events.ShardDisconnect, ({ code }) => {
+      if (!live()) return;
+      const final = CLOSED_FOR_GOOD[code];
+      const reason = `Discord closed the gateway session for good (close code ${code})`;
+      if (code === 4004) monitor?.lost(new DiscordChannelError(TOKEN_INVALID, `${TOKEN_REFUSED.replace(/;/, ` (gateway close code ${code});`)}`));
+      else if (code === 4014) monitor?.lost(new DiscordChannelError(INTENT_DISABLED, INTENT_REFUSED));
+      else monitor?.lost(final ? new DiscordChannelError(final, `${reason}.`) : new Error(reason));
+    });
   }
 
   // Outbound calls go straight to discord.js's REST client (its rate-limit queues and DiscordAPIError included).
@@ -243,17 +319,20 @@ export class DiscordChannel implements Channel {
   }
 
   #loginError(err: unknown): DiscordChannelError {
+    if (err instanceof DiscordChannelError) return err;
     const tokenRefused =
-      (err instanceof DiscordjsError && err.code === DiscordjsErrorCodes.TokenInvalid) || (err instanceof Error && err.message === 'Authentication failed');
+      (err instanceof DiscordjsError && err.code === DiscordjsErrorCodes.TokenInvalid) ||
+      (err instanceof Error && err.message === 'Authentication failed') ||
+      (err instanceof DiscordAPIError && (err.status === 401 || err.status === 403));
     if (tokenRefused) {
-      return new DiscordChannelError('discord_token_invalid', 'Discord refused the bot token; set DISCORD_TOKEN to the token on your application’s Bot page in the Discord Developer Portal.', { cause: err });
+      return new DiscordChannelError(TOKEN_INVALID, TOKEN_REFUSED, { cause: err });
     }
     if (err instanceof Error && err.message === 'Used disallowed intents') {
-      return new DiscordChannelError('discord_intent_disabled', 'Discord refused the Message Content intent; switch it on under Privileged Gateway Intents on your application’s Bot page in the Discord Developer Portal.', { cause: err });
+      return new DiscordChannelError(INTENT_DISABLED, INTENT_REFUSED, { cause: err });
     }
     const where = this.#options.apiUrl ?? 'discord.com';
-    const reason = err instanceof Error ? err.message.replace(/\.$/, '') : String(err);
-    return new DiscordChannelError('discord_unreachable', `Could not connect to Discord at ${where} (${reason}).`, { cause: err, retryable: true });
+    const reason = innermostReason(err);
+    return new DiscordChannelError('discord_unreachable', `Could not reach Discord at ${where} (${reason}).`, { cause: err, retryable: true });
   }
 
   #failure(err: unknown, doing: string): DiscordChannelError {

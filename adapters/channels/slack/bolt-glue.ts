@@ -5,13 +5,14 @@ import { LogLevel, type Logger as BoltLogger, type SocketModeReceiver } from '@s
 import { z } from 'zod';
 import type { Logger } from '../../../src/observability/logger.ts';
 
-type Level = 'trace' | 'info' | 'warn' | 'error';
+type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 /**
  * Bolt's Logger on top of pino. The SDK's debug output (every frame and request body, user text included) goes to
- * trace, so LOG_LEVEL=debug stays readable. The level is pino's: Bolt's setLevel is ignored.
+ * trace, so LOG_LEVEL=debug stays readable. The level is pino's: Bolt's setLevel is ignored. `quiet`: warnings and
+ * errors go to debug too, for the parts whose failures the adapter reports itself (connecting, reconnecting).
  */
-export function boltLogger(log: Logger): BoltLogger {
+export function boltLogger(log: Logger, { quiet = false }: { quiet?: boolean } = {}): BoltLogger {
   // The SDKs log at debug several times per message (frames, request bodies): with that level off, nothing is
   // formatted at all.
   const write =
@@ -28,9 +29,9 @@ export function boltLogger(log: Logger): BoltLogger {
     };
   return {
     debug: write('trace'),
-    info: write('info'),
-    warn: write('warn'),
-    error: write('error'),
+    info: write(quiet ? 'debug' : 'info'),
+    warn: write(quiet ? 'debug' : 'warn'),
+    error: write(quiet ? 'debug' : 'error'),
     setLevel: () => undefined,
     setName: () => undefined,
     getLevel: () =>

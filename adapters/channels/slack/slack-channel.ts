@@ -11,13 +11,16 @@ import { z } from 'zod';
 import { SoloError } from '../../../src/domain/errors.ts';
 import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
-import type { Channel, DeliveryRef, InboundHandler } from '../../../src/ports/channel.ts';
-import { apiFetch } from '../shared/fetch.ts';
+import type { Channel, ChannelMonitor, DeliveryRef, InboundHandler } from '../../../src/ports/channel.ts';
+import { Lifetime } from '../shared/lifetime.ts';
+import { APP_TOKEN, BOT_TOKEN, SlackApiError, startFailure } from './errors.ts';
 import { nextTurn } from '../shared/turn.ts';
 import { readBytes, sendText } from '../shared/http.ts';
 import { boltLogger, guardEnvelopes } from './bolt-glue.ts';
 import { fromSlackText, renderMessages, renderSingle, type SlackMessage } from './render.ts';
 import { checkSlackSignature, sslCheck } from './signature.ts';
+
+export { SlackApiError } from './errors.ts';
 
 export const SLACK_CHANNEL = 'slack';
 export const DEFAULT_API_URL = 'https://slack.com/api/';
@@ -28,9 +31,13 @@ export const MAX_INBOUND_CHARS = 8000;
 /** The web client's default is ten retries over about 30 minutes; a chat reply that late is worse than a failure. */
 const RETRY = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5000, randomize: true };
 const REQUEST_TIMEOUT_MS = 15_000;
+/** Start-up calls (auth.test, apps.connections.open) are tried once each, this long: whoever started the channel retries. */
+const START = { retryConfig: { retries: 0 }, timeout: 10_000 };
+/** stop() lets calls in flight finish this long, then cancels them. */
+const STOP_GRACE_MS = 1500;
+/** WebSocket readyState values (the Socket Mode client's socket). */
+const WebSocketState = { closing: 2 } as const;
 const MAX_HTTP_BODY_BYTES = 1024 * 1024;
-const AUTH_ERRORS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'not_allowed_token_type']);
-const TRANSIENT_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
 export interface SlackChannelOptions {
   /** Bot User OAuth Token, xoxb-…; every Web API call uses it. */
@@ -49,42 +56,6 @@ export interface SlackChannelOptions {
   /** The slash command configured in the Slack app; `/solo remember x` becomes `/remember x`. */
   command?: string | undefined;
   logger: Logger;
-}
-
-/** A Web API call that failed, with Slack's error code; retryable when waiting could help. */
-export class SlackApiError extends SoloError {
-  readonly method: string;
-  readonly slackError: string | undefined;
-
-  constructor(method: string, cause: unknown, sentence?: string) {
-    const slackError = cause instanceof webApi.WebAPIPlatformError ? cause.data.error : cause instanceof webApi.WebAPIRateLimitedError ? 'ratelimited' : undefined;
-    const why = slackError ?? (cause instanceof Error ? cause.message : String(cause));
-    const unreachable = cause instanceof webApi.WebAPIRequestError;
-    super(slackError && AUTH_ERRORS.has(slackError) ? 'slack_unauthorized' : unreachable ? 'slack_unreachable' : 'slack_api', sentence ?? 'Slack did not accept a request; the details are in the log.', {
-      cause,
-      retryable: unreachable || (slackError !== undefined && TRANSIENT_ERRORS.has(slackError)) || (cause instanceof webApi.WebAPIHTTPError && cause.statusCode >= 500),
-      detail: sentence ?? `Slack ${method} failed: ${why}`,
-    });
-    this.method = method;
-    this.slackError = slackError;
-  }
-}
-
-interface Token {
-  name: string;
-  env: string;
-}
-const BOT_TOKEN: Token = { name: 'bot token', env: 'SLACK_BOT_TOKEN (the xoxb- token under OAuth & Permissions)' };
-const APP_TOKEN: Token = { name: 'app-level token', env: 'SLACK_APP_TOKEN (an xapp- token with connections:write)' };
-
-/** One sentence saying why start() failed and what to check. */
-function startFailure(method: string, err: unknown, token: Token, apiUrl: string): SlackApiError {
-  const slackError = err instanceof webApi.WebAPIPlatformError ? err.data.error : undefined;
-  let sentence: string;
-  if (slackError && AUTH_ERRORS.has(slackError)) sentence = `Slack rejected the ${token.name} (${slackError}); check ${token.env}.`;
-  else if (err instanceof webApi.WebAPIRequestError) sentence = `Could not reach the Slack API at ${apiUrl} (${err.original.message}).`;
-  else sentence = `Slack ${method} failed while starting (${slackError ?? (err instanceof Error ? err.message : String(err))}).`;
-  return new SlackApiError(method, err, sentence);
 }
 
 // Only the fields the adapter uses are checked; anything else in a payload is Slack's business.
@@ -107,7 +78,13 @@ export class SlackChannel implements Channel {
   readonly #command: string;
   readonly #clientOptions: NonNullable<AppOptions['clientOptions']>;
   readonly #client: webApi.WebClient;
+  /** auth.test at start: one try, no SDK retries. */
+  readonly #probe: webApi.WebClient;
   #socket: SocketModeReceiver | undefined;
+  /** The current start-to-stop span: every API call goes through its fetch, and stop() cancels what is in flight. */
+  #life = new Lifetime();
+  /** start() resolved and stop() has not been called since. */
+  #connected = false;
   #http: HTTPReceiver | undefined;
   #handler: InboundHandler | undefined;
   #identity: { user: string; team: string } | undefined;
@@ -133,8 +110,10 @@ export class SlackChannel implements Channel {
     this.#options = options;
     this.#log = options.logger.child({ component: SLACK_CHANNEL });
     this.#apiUrl = options.apiUrl ?? DEFAULT_API_URL;
-    this.#clientOptions = { slackApiUrl: this.#apiUrl, logger: boltLogger(this.#log), retryConfig: RETRY, timeout: REQUEST_TIMEOUT_MS, fetch: apiFetch };
+    const fetch = ((input, init) => this.#life.fetch(input, init)) as typeof globalThis.fetch;
+    this.#clientOptions = { slackApiUrl: this.#apiUrl, logger: boltLogger(this.#log), retryConfig: RETRY, timeout: REQUEST_TIMEOUT_MS, fetch };
     this.#client = new webApi.WebClient(options.botToken, { ...this.#clientOptions });
+    this.#probe = new webApi.WebClient(options.botToken, { ...this.#clientOptions, ...START, logger: boltLogger(this.#log, { quiet: true }) });
   }
 
   /** HTTP mode with a port: where Slack's requests are served, once started (public behind a tunnel or proxy). */
@@ -206,36 +185,68 @@ export class SlackChannel implements Channel {
     return this.#options.eventsPath ?? DEFAULT_EVENTS_PATH;
   }
 
-  /** Resolves once the bot token is verified (auth.test) and Slack can deliver: Socket Mode said hello, or the HTTP server listens. */
-  async start(handler: InboundHandler): Promise<void> {
+  /**
+   * Resolves once the bot token is verified (auth.test) and Slack can deliver: Socket Mode said hello, or the HTTP
+   * server listens. Rejects if Slack cannot be reached or refuses a token, and promptly when stop() is called
+   * meanwhile. A Socket Mode connection that ends later is reported to `monitor` as lost (the SDK's own
+   * reconnection is off: it fails with an unhandled rejection when Slack stays away).
+   */
+  async start(handler: InboundHandler, monitor?: ChannelMonitor): Promise<void> {
     if (this.#handler) throw new Error('the Slack channel is already started');
-    const auth = await this.#client.auth.test().catch((err: unknown) => {
-      throw startFailure('auth.test', err, BOT_TOKEN, this.#apiUrl);
+    const life = (this.#life = new Lifetime());
+    try {
+      await Promise.race([this.#connect(handler, monitor), life.whenEnded()]);
+    } catch (err) {
+      await this.stop();
+      throw startFailure('start', err, BOT_TOKEN, this.#apiUrl, START.timeout);
+    }
+    this.#connected = true;
+    this.#log.info(`${this.describe()} ready`);
+  }
+
+  async #connect(handler: InboundHandler, monitor: ChannelMonitor | undefined): Promise<void> {
+    const auth = await this.#probe.auth.test().catch((err: unknown) => {
+      throw startFailure('auth.test', err, BOT_TOKEN, this.#apiUrl, START.timeout);
     });
     if (!auth.user_id || !auth.bot_id) {
       throw new SlackApiError('auth.test', undefined, `The ${BOT_TOKEN.name} is not a bot's token (auth.test names no bot); check ${BOT_TOKEN.env}.`);
     }
     this.#identity = { user: auth.user ?? auth.user_id, team: auth.team ?? auth.team_id ?? 'Slack' };
     this.#handler = handler;
-    try {
-      const receiver = this.#receiver();
-      // botId and botUserId from our auth.test spare Bolt its own; ignoreSelf uses them to drop the bot's own messages.
-      const app = new App({ token: this.#options.botToken, botId: auth.bot_id, botUserId: auth.user_id, receiver, logger: boltLogger(this.#log), clientOptions: { ...this.#clientOptions }, convoStore: false });
-      this.#listen(app);
-      await this.#listenOn(receiver);
-    } catch (err) {
-      await this.stop();
-      throw err;
+    const receiver = this.#receiver();
+    // botId and botUserId from our auth.test spare Bolt its own; ignoreSelf uses them to drop the bot's own messages.
+    const app = new App({ token: this.#options.botToken, botId: auth.bot_id, botUserId: auth.user_id, receiver, logger: boltLogger(this.#log), clientOptions: { ...this.#clientOptions }, convoStore: false });
+    this.#listen(app);
+    await this.#listenOn(receiver);
+    if (receiver instanceof SocketModeReceiver) {
+      const life = this.#life;
+      receiver.client.once('disconnected', () => {
+        if (this.#connected && !life.ended) monitor?.lost(new Error('Slack closed the Socket Mode connection'));
+      });
     }
-    this.#log.info(`${this.describe()} ready`);
   }
 
-  /** Stops receiving (closing the WebSocket or the HTTP server), then waits for updates still being handled. */
+  /**
+   * Stops receiving (closing the WebSocket or the HTTP server), then waits for updates still being handled. Calls
+   * still waiting on Slack are cancelled after a short grace, at once if the channel never connected.
+   */
   async stop(): Promise<void> {
+    const life = this.#life;
+    const connected = this.#connected;
+    this.#connected = false;
+    if (connected) life.endAfter(STOP_GRACE_MS);
+    else life.end();
+    const ended = life.whenEnded().catch(() => undefined);
     const socket = this.#socket;
     this.#socket = undefined;
     this.#http = undefined;
-    if (socket) await socket.client.disconnect().catch((err: unknown) => this.#log.warn({ err }, 'closing the Slack Socket Mode connection failed'));
+    if (socket) {
+      const closed = socket.client.disconnect().catch((err: unknown) => this.#log.warn({ err }, 'closing the Slack Socket Mode connection failed'));
+      // A peer that never answers the close frame would be waited for 30 s; after the grace the socket is dropped.
+      await Promise.race([closed, ended]);
+      // CLOSING: the close frame went out and no answer came; a second disconnect() drops the socket.
+      if (socket.client.websocket?.readyState === WebSocketState.closing) socket.client.websocket.disconnect();
+    }
     const server = this.#server;
     this.#server = undefined;
     if (server?.listening) {
@@ -243,7 +254,8 @@ export class SlackChannel implements Channel {
       server.closeIdleConnections();
       await closed;
     }
-    await Promise.all(this.#inFlight);
+    await Promise.race([Promise.all(this.#inFlight), ended]);
+    life.end();
     this.#url = '';
     this.#handler = undefined;
   }
@@ -268,8 +280,11 @@ export class SlackChannel implements Channel {
     if (appToken) {
       const socket = new SocketModeReceiver({
         appToken,
-        logger: boltLogger(this.#log),
-        installerOptions: { clientOptions: { ...this.#clientOptions } },
+        // The adapter reports the connection's ups and downs itself (see start()); the client's own account of
+        // each failed attempt goes to the debug log.
+        logger: boltLogger(this.#log, { quiet: true }),
+        autoReconnectEnabled: false,
+        installerOptions: { clientOptions: { ...this.#clientOptions, ...START } },
         // Bolt failed on an envelope (a payload missing what it dereferences): ack it, or Slack sends it again.
         processEventErrorHandler: async ({ error }) => {
           this.#log.error({ err: error }, 'Bolt could not process a Slack envelope; acked and dropped');
@@ -295,7 +310,7 @@ export class SlackChannel implements Channel {
   async #listenOn(receiver: SocketModeReceiver | HTTPReceiver): Promise<void> {
     if (receiver instanceof SocketModeReceiver) {
       await receiver.start().catch((err: unknown) => {
-        throw startFailure('apps.connections.open', err, APP_TOKEN, this.#apiUrl);
+        throw startFailure('apps.connections.open', err, APP_TOKEN, this.#apiUrl, START.timeout);
       });
       return;
     }

@@ -11,11 +11,15 @@ import { z } from 'zod';
 import { SoloError } from '../../../src/domain/errors.ts';
 import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
-import { Outcome, type Channel, type DeliveryRef, type InboundHandler } from '../../../src/ports/channel.ts';
+import { Outcome, type Channel, type ChannelMonitor, type DeliveryRef, type InboundHandler } from '../../../src/ports/channel.ts';
 import { botCommands, escapeHtml, inlineKeyboard, MAX_TELEGRAM_TEXT, splitText } from './render.ts';
-import { apiFetch } from '../shared/fetch.ts';
+import { Lifetime } from '../shared/lifetime.ts';
+import { innermostReason } from '../shared/reason.ts';
+import { TelegramApiError } from './errors.ts';
 import { readBody, sendText, tokenMatches } from '../shared/http.ts';
 import { nextTurn } from '../shared/turn.ts';
+
+export { TelegramApiError } from './errors.ts';
 
 export const TELEGRAM_CHANNEL = 'telegram';
 export const DEFAULT_API_ROOT = 'https://api.telegram.org';
@@ -32,6 +36,12 @@ const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 /** The updates the adapter reads; Telegram then does not send the rest at all. */
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 const SECRET_TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
+/** A call made while starting (getMe, setMyCommands, setWebhook) that has no answer by then fails the start. */
+const START_CALL_TIMEOUT_MS = 10_000;
+/** Any call: long polling holds getUpdates 30 s, so a little more than that (grammY's default is 500 s). */
+const CALL_TIMEOUT_SECONDS = 45;
+/** stop() lets calls in flight (the getUpdates that confirms the last update) finish this long, then cancels them. */
+const STOP_GRACE_MS = 1500;
 
 const CALLBACK_ANSWERS: Partial<Record<Outcome, string>> = {
   [Outcome.unknownAction]: 'That button no longer does anything.',
@@ -67,24 +77,6 @@ export interface TelegramChannelOptions {
   typingAfterMs?: number | undefined;
 }
 
-/** A Bot API call that failed, with Telegram's code and description; retryable when Telegram said so. */
-export class TelegramApiError extends SoloError {
-  readonly method: string;
-  readonly status: number | undefined;
-
-  constructor(method: string, cause: unknown) {
-    const status = cause instanceof GrammyError ? cause.error_code : undefined;
-    const why = cause instanceof GrammyError ? `${cause.error_code} ${cause.description}` : cause instanceof Error ? cause.message : String(cause);
-    super(status === 401 ? 'telegram_unauthorized' : 'telegram_api', 'Telegram did not accept a request; the details are in the log.', {
-      cause,
-      retryable: cause instanceof HttpError || status === 429 || (status ?? 0) >= 500,
-      detail: status === 401 ? `Telegram rejected the bot token in ${method} (${why}); check TELEGRAM_BOT_TOKEN` : `Telegram ${method} failed: ${why}`,
-    });
-    this.method = method;
-    this.status = status;
-  }
-}
-
 const isNotModified = (err: unknown): boolean => err instanceof GrammyError && err.error_code === 400 && err.description.includes('message is not modified');
 
 export class TelegramChannel implements Channel {
@@ -95,6 +87,13 @@ export class TelegramChannel implements Channel {
   readonly #typingAfterMs: number;
   #handler: InboundHandler | undefined;
   #polling: Promise<void> | undefined;
+  /** The current start-to-stop span: every API call goes through its fetch, and stop() cancels what is in flight. */
+  #life = new Lifetime();
+  #monitor: ChannelMonitor | undefined;
+  /** start() resolved and stop() has not been called since. */
+  #connected = false;
+  /** getUpdates failed and has not succeeded since (the polling loop keeps trying by itself). */
+  #pollingFails = false;
   /** Webhook requests being handled, so that stop() can wait for them. */
   readonly #inFlight = new Set<Promise<void>>();
   /** Polled updates being handled: chained per chat (a chat's messages stay in order), chats run in parallel. */
@@ -109,14 +108,18 @@ export class TelegramChannel implements Channel {
     this.#log = options.logger.child({ component: TELEGRAM_CHANNEL });
     this.#webhook = options.webhook;
     this.#typingAfterMs = options.typingAfterMs ?? DEFAULT_TYPING_AFTER_MS;
-    this.#bot = new Bot(options.token, { client: { apiRoot: (options.apiRoot ?? DEFAULT_API_ROOT).replace(/\/+$/, ''), fetch: apiFetch } });
+    const client = { apiRoot: (options.apiRoot ?? DEFAULT_API_ROOT).replace(/\/+$/, ''), timeoutSeconds: CALL_TIMEOUT_SECONDS, fetch: ((input, init) => this.#life.fetch(input, init)) as typeof fetch };
+    this.#bot = new Bot(options.token, { client });
     // Network errors fail fast (the polling loop has its own retry); 429 waits as told, 5xx backs off, both capped.
     this.#bot.api.config.use(autoRetry({ maxDelaySeconds: options.maxRetryDelaySeconds ?? 30, maxRetryAttempts: 3, rethrowHttpErrors: true }));
     // The next getUpdates confirms, by its offset, every update read so far. Letting the updates in hand finish
     // first means Telegram never forgets an update this process has not handled yet, even if it dies.
     this.#bot.api.config.use(async (prev, method, payload, signal) => {
-      if (method === 'getUpdates' && this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
-      return prev(method, payload, signal);
+      if (method !== 'getUpdates') return prev(method, payload, signal);
+      if (this.#pending.size > 0) await Promise.race([Promise.allSettled([...this.#pending]), this.#life.whenEnded()]);
+      // After failures, one short poll: Telegram answers it at once, so the way back is known without a 30 s wait.
+      const poll = this.#pollingFails ? { ...payload, timeout: 0 } : payload;
+      return this.#watchPolling(() => prev(method, poll, signal));
     });
     // Webhook updates are answered after handling (the request waits); polled ones are queued per chat.
     this.#bot.use((ctx) => (this.#webhook ? this.#onUpdate(ctx.update) : this.#enqueue(ctx.update)));
@@ -129,16 +132,34 @@ export class TelegramChannel implements Channel {
     return this.#webhook ? `Telegram ${who} (webhook at ${this.#webhook.path})` : `Telegram ${who} (long polling)`;
   }
 
-  /** Resolves once the bot is known (getMe), its command menu is set, and updates can arrive. */
-  async start(handler: InboundHandler): Promise<void> {
+  /**
+   * Resolves once the bot is known (getMe), its command menu is set, and updates can arrive. Rejects if Telegram
+   * cannot be reached or refuses the token, and promptly when stop() is called meanwhile.
+   */
+  async start(handler: InboundHandler, monitor?: ChannelMonitor): Promise<void> {
     if (this.#handler) throw new Error('the Telegram channel is already started');
-    await this.#call('getMe', () => this.#bot.init());
+    const life = (this.#life = new Lifetime());
+    this.#monitor = monitor;
+    this.#pollingFails = false;
+    try {
+      await Promise.race([this.#connect(handler), life.whenEnded()]);
+    } catch (err) {
+      this.#handler = undefined;
+      throw err instanceof TelegramApiError ? err : new TelegramApiError('start', err);
+    }
+    this.#connected = true;
+  }
+
+  async #connect(handler: InboundHandler): Promise<void> {
+    // getMe here rather than in bot.init(), which retries a network error silently for ever.
+    this.#bot.botInfo = await this.#startCall('getMe', (signal) => this.#bot.api.getMe(signal));
     await this.#setCommands(handler);
     const hook = this.#webhook;
     if (hook) {
       if (hook.url) {
         const url = hook.url;
-        await this.#call('setWebhook', () => this.#bot.api.setWebhook(url, { secret_token: hook.secretToken, allowed_updates: [...ALLOWED_UPDATES] }));
+        const options = { secret_token: hook.secretToken, allowed_updates: [...ALLOWED_UPDATES] };
+        await this.#startCall('setWebhook', (signal) => this.#bot.api.setWebhook(url, options, signal));
       }
       this.#handler = handler;
       this.#log.info({ path: hook.path, username: this.#bot.botInfo.username }, 'Telegram webhook ready');
@@ -146,26 +167,72 @@ export class TelegramChannel implements Channel {
     }
     // Set before polling starts: the first getUpdates may already bring updates.
     this.#handler = handler;
+    const life = this.#life;
     await new Promise<void>((resolve, reject) => {
+      let started = false;
       this.#polling = this.#bot
-        .start({ allowed_updates: [...ALLOWED_UPDATES], onStart: () => resolve() })
+        .start({
+          allowed_updates: [...ALLOWED_UPDATES],
+          onStart: () => {
+            started = true;
+            resolve();
+          },
+        })
         .catch((err: unknown) => {
           // Before onStart this fails start(); later (401, or 409: another instance polls) polling has ended.
           this.#handler = undefined;
-          reject(new TelegramApiError('long polling', err));
-          this.#log.error({ err }, 'Telegram long polling stopped');
+          const failure = new TelegramApiError('long polling', err);
+          if (!started) return reject(failure);
+          if (!life.ended) this.#monitor?.lost(failure);
         });
     });
     this.#log.info({ username: this.#bot.botInfo.username }, 'Telegram long polling started');
   }
 
-  /** Stops polling (confirming what was read), then waits for updates still being handled. */
+  /**
+   * Stops polling (confirming what was read), then waits for updates still being handled. Calls still waiting on
+   * Telegram are cancelled after a short grace, at once if the channel never connected.
+   */
   async stop(): Promise<void> {
-    if (this.#bot.isRunning()) await this.#bot.stop().catch((err: unknown) => this.#log.warn({ err }, 'stopping Telegram polling failed'));
-    await this.#polling;
-    await Promise.all([...this.#inFlight, ...this.#pending]);
+    const life = this.#life;
+    const connected = this.#connected;
+    this.#connected = false;
+    if (connected) life.endAfter(STOP_GRACE_MS);
+    else life.end();
+    if (this.#bot.isRunning()) {
+      await this.#bot.stop().catch((err: unknown) => (connected ? this.#log.warn({ err }, 'stopping Telegram polling failed') : undefined));
+    }
+    // The polling loop may be sleeping between failed getUpdates (3 s): it ends by itself, and is not waited for past the grace.
+    await Promise.race([Promise.allSettled([this.#polling, ...this.#inFlight, ...this.#pending]), life.whenEnded().catch(() => undefined)]);
+    life.end();
     this.#polling = undefined;
     this.#handler = undefined;
+  }
+
+  /** Runs a getUpdates call and tells the monitor when polling starts failing and when it works again. */
+  async #watchPolling<T extends { ok: boolean; error_code?: number }>(call: () => Promise<T>): Promise<T> {
+    const life = this.#life;
+    let failure: unknown;
+    try {
+      const answer = await call();
+      if (answer.ok) {
+        if (this.#pollingFails) this.#monitor?.connected();
+        this.#pollingFails = false;
+        return answer;
+      }
+      if (answer.error_code !== 429 && (answer.error_code ?? 0) < 500) return answer;
+      failure = new Error(`Telegram answered getUpdates with ${answer.error_code}`);
+      return answer;
+    } catch (err) {
+      failure = err instanceof HttpError ? `Telegram did not answer getUpdates (${innermostReason(err)})` : err;
+      throw err;
+    } finally {
+      // A getUpdates cancelled by stop() is no outage.
+      if (failure !== undefined && this.#connected && !life.ended) {
+        this.#pollingFails = true;
+        this.#monitor?.reconnecting(failure);
+      }
+    }
   }
 
   async deliver(chatId: string, message: SentMessage): Promise<DeliveryRef> {
@@ -242,7 +309,7 @@ export class TelegramChannel implements Channel {
     const { accepted, skipped } = botCommands(handler.commands());
     if (skipped.length > 0) this.#log.warn({ skipped }, 'some commands cannot appear in Telegram’s menu');
     // The menu is a convenience: a failure is logged, the bot still works.
-    await this.#call('setMyCommands', () => this.#bot.api.setMyCommands(accepted)).catch(() => undefined);
+    await this.#startCall('setMyCommands', (signal) => this.#bot.api.setMyCommands(accepted, undefined, signal)).catch(() => undefined);
   }
 
   #enqueue(update: Update): void {
@@ -322,17 +389,29 @@ export class TelegramChannel implements Channel {
   }
 
   /** Runs a Bot API call; a failure is logged here and rethrown as a TelegramApiError. */
-  async #call<T>(method: string, run: () => Promise<T>): Promise<T> {
+  async #call<T>(method: string, run: () => Promise<T>, level: 'warn' | 'debug' = 'warn'): Promise<T> {
     try {
       return await run();
     } catch (err) {
-      throw this.#wrap(method, err);
+      throw this.#wrap(method, err, level);
     }
   }
 
-  #wrap(method: string, err: unknown): TelegramApiError {
+  /** A call made while starting: at most START_CALL_TIMEOUT_MS, and a failure logged at debug (see #wrap). */
+  async #startCall<T>(method: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(START_CALL_TIMEOUT_MS);
+    try {
+      return await run(signal);
+    } catch (err) {
+      const timedOut = signal.aborted && err instanceof HttpError;
+      throw this.#wrap(method, timedOut ? new HttpError(`no answer within ${START_CALL_TIMEOUT_MS / 1000} s`, undefined) : err, 'debug');
+    }
+  }
+
+  /** Start-up calls log at debug: whoever started the channel reports a failed start once, not every attempt. */
+  #wrap(method: string, err: unknown, level: 'warn' | 'debug' = 'warn'): TelegramApiError {
     const wrapped = new TelegramApiError(method, err);
-    this.#log.warn({ method, status: wrapped.status, reason: wrapped.message }, 'Telegram API call failed');
+    this.#log[level]({ method, status: wrapped.status, reason: wrapped.message }, 'Telegram API call failed');
     return wrapped;
   }
 }

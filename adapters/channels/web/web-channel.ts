@@ -112,7 +112,7 @@ export class WebChannel implements Channel {
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
-    if (path === '/healthz') return sendJson(res, this.#handler ? 200 : 503, { status: this.#handler ? 'ok' : 'starting' });
+    if (path === '/healthz') return sendJson(res, this.#handler ? 200 : 503, this.#handler?.health?.() ?? { status: this.#handler ? 'ok' : 'starting' });
     const mounted = this.#mounts.get(path);
     if (mounted) return mounted(req, res);
     this.#checkAccess(req, path);

@@ -84,6 +84,11 @@ export class FakeGateway {
     for (const c of this.#connections) if (c.session) c.socket.send(text);
   }
 
+  /** Drops every connection without a close frame, as a network failure does; sessions stay resumable. */
+  cut(): void {
+    for (const c of this.#connections) c.socket.terminate();
+  }
+
   async close(): Promise<void> {
     for (const c of this.#connections) c.socket.terminate();
     this.#connections.clear();

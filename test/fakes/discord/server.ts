@@ -32,6 +32,8 @@ export interface FakeDiscordOptions {
   heartbeatIntervalMs?: number;
   /** Whether the Message Content privileged intent is switched on for the application (default yes). */
   messageContentIntent?: boolean;
+  /** The gateway refuses the token (close 4004) though REST takes it: a token reset in the Developer Portal meanwhile. */
+  gatewayRefusesToken?: boolean;
 }
 
 const API_PREFIX = '/api/v10';
@@ -71,7 +73,7 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
     for (const c of [this.guildChannel, this.otherGuildChannel]) this.channels.set(c.id, c);
     this.gateway = new FakeGateway(
       {
-        tokenIsValid: (token) => token === this.token,
+        tokenIsValid: (token) => token === this.token && options.gatewayRefusesToken !== true,
         intentsAllowed: (intents) => options.messageContentIntent !== false || (intents & Intent.messageContent) === 0,
         record: (frame) => {
           this.frames.push(frame);
@@ -114,10 +116,21 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
 
   async stop(): Promise<void> {
     await this.gateway.close();
+    await this.suspend();
+  }
+
+  /** An outage: the port stops accepting and every connection, the gateway's included, is cut; sessions are kept for RESUME. */
+  async suspend(): Promise<void> {
+    this.gateway.cut();
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
     });
+  }
+
+  /** The end of an outage: listening again on the same port. */
+  async resume(): Promise<void> {
+    await new Promise<void>((resolve) => this.#server.listen(this.#port, '127.0.0.1', resolve));
   }
 
   /** The next call matching method and path (decoded, after /api/v10) is answered 429 with a `retry-after` of `retryAfter` seconds. */

@@ -66,10 +66,21 @@ export class FakeSlack {
 
   async stop(): Promise<void> {
     await this.socket.close();
+    await this.suspend();
+  }
+
+  /** An outage: the port stops accepting, the Socket Mode connection and every other one are cut; the workspace is kept. */
+  async suspend(): Promise<void> {
+    this.socket.cut();
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
     });
+  }
+
+  /** The end of an outage: listening again on the same port. */
+  async resume(): Promise<void> {
+    await new Promise<void>((resolve) => this.#server.listen(Number(new URL(this.#base).port), '127.0.0.1', resolve));
   }
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -118,6 +118,11 @@ export class SocketModeServer {
     return this.delivered.filter((id) => !this.acks.has(id));
   }
 
+  /** Drops the connection without a close frame, as a network failure does. */
+  cut(): void {
+    for (const client of this.#wss.clients) client.terminate();
+  }
+
   async close(): Promise<void> {
     for (const { timer } of this.#waiting.values()) clearTimeout(timer);
     this.#waiting.clear();

@@ -51,9 +51,20 @@ export class FakeTelegram {
 
   async stop(): Promise<void> {
     this.api.close();
+    await this.suspend();
+  }
+
+  /** An outage: the port stops accepting and every open connection is cut; chats and updates are kept. */
+  async suspend(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeAllConnections();
     await closed;
+  }
+
+  /** The end of an outage: listening again on the same port. */
+  async resume(): Promise<void> {
+    this.#server.listen(Number(new URL(this.#root).port), '127.0.0.1');
+    await once(this.#server, 'listening');
   }
 
   /** The next call of `method` fails with this error (once). */
