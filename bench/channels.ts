@@ -38,7 +38,7 @@ import { SlackChannel } from '../adapters/channels/slack/index.ts';
 import { TelegramChannel } from '../adapters/channels/telegram/index.ts';
 import { WEB_CHANNEL, WEB_OPERATOR, WebChannel } from '../adapters/channels/web/web-channel.ts';
 import { Conductor } from '../src/conductor/conductor.ts';
-import { Registry } from '../src/conductor/registry.ts';
+import { Registry } from '../src/commands/registry.ts';
 import { loadConfig } from '../src/config.ts';
 import type { StoredEvent } from '../src/domain/events.ts';
 import type { InboundEvent } from '../src/domain/messages.ts';

@@ -10,7 +10,7 @@ import { llmConfigured } from '../config.ts';
 import { compose, type InboundContext, type Middleware, type Services } from '../inbound/context.ts';
 import { appendBatcher, dedupeAndRecord, operatorOnly, parseCommand, rateLimit } from '../inbound/middleware.ts';
 import { chatStream, describeHealth, Outcome, type Channel, type CommandInfo, type HandleResult, type HealthReport, type InboundHandler } from '../ports/channel.ts';
-import type { Registry } from './registry.ts';
+import type { Registry } from '../commands/registry.ts';
 
 /**
  * Records an outbound message in the chat's stream (the outbox), then asks the channel to deliver it. With a

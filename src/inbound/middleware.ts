@@ -8,7 +8,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { newEvent, type NewEvent } from '../domain/events.ts';
 import { chatStream, Outcome } from '../ports/channel.ts';
 import type { AppendResult, EventLog, SettingsStore } from '../ports/store.ts';
-import { redeemLinkCode, rememberChat } from '../conductor/identity.ts';
+import { redeemLinkCode, rememberChat } from '../commands/identity.ts';
 import type { Middleware, Services } from './context.ts';
 
 /**

@@ -8,8 +8,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { Conductor } from '../../src/conductor/conductor.ts';
-import { registerBuiltins } from '../../src/conductor/builtin-commands.ts';
-import { Registry } from '../../src/conductor/registry.ts';
+import { registerBuiltins } from '../../src/commands/builtin.ts';
+import { Registry } from '../../src/commands/registry.ts';
 import type { InboundEvent } from '../../src/domain/messages.ts';
 import { SoloError } from '../../src/domain/errors.ts';
 import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
@@ -17,7 +17,7 @@ import { Engine } from '../../src/engine/engine.ts';
 import { tempDir } from '../support/app.ts';
 import { RecordingChannel } from '../support/recording-channel.ts';
 import { testServices } from '../support/services.ts';
-import { registerMemoryCommands } from '../../src/conductor/memory-commands.ts';
+import { registerMemoryCommands } from '../../src/commands/memory.ts';
 
 describe('conductor', () => {
   const store = new SqliteStore(tempDir());

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeReading, readInvoiceArgs, type InvoiceArgsOptions } from '../../src/conductor/invoice-args.ts';
+import { describeReading, readInvoiceArgs, type InvoiceArgsOptions } from '../../src/commands/invoice-args.ts';
 
 const read = (args: string, options: Partial<InvoiceArgsOptions> = {}): string[] | string => {
   const r = readInvoiceArgs(args, { currency: 'EUR', ...options });

@@ -4,7 +4,7 @@
 import type { OutboundMessage, SentMessage } from '../domain/messages.ts';
 import type { Services } from '../inbound/context.ts';
 import type { RunOrigin } from '../ports/engine-store.ts';
-import { sendMessage } from './conductor.ts';
+import { sendMessage } from '../conductor/conductor.ts';
 
 export async function deliverFirst(
   services: Services,

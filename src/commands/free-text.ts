@@ -7,7 +7,7 @@ import { currencyOf, DOLLAR, DOLLAR_CURRENCIES } from '../domain/money.ts';
 import { graphemeLength } from '../domain/text.ts';
 import { runAgent, type AgentOverBudget } from '../agents/runner.ts';
 import type { InboundContext } from '../inbound/context.ts';
-import { recordUse } from './memory-commands.ts';
+import { recordUse } from './memory.ts';
 import { rememberedReply } from './memory-corrections.ts';
 import type { Registry } from './registry.ts';
 
