@@ -26,7 +26,7 @@
 //        --profile writes CPU profiles of the bot thread and of the platform process during the burst scenario,
 //        one pair of .cpuprofile files per platform and handler, for Chrome DevTools or speedscope.
 
-import { nullDelivery } from '../test/support/delivery.ts';
+import type { InboundContext } from '../src/inbound/context.ts';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,17 +37,13 @@ import { DiscordChannel } from '../adapters/channels/discord/index.ts';
 import { SlackChannel } from '../adapters/channels/slack/index.ts';
 import { TelegramChannel } from '../adapters/channels/telegram/index.ts';
 import { WEB_CHANNEL, WEB_OPERATOR, WebChannel } from '../adapters/channels/web/web-channel.ts';
-import { Conductor } from '../src/conductor/conductor.ts';
-import { Registry } from '../src/commands/registry.ts';
-import { loadConfig } from '../src/config.ts';
 import type { StoredEvent } from '../src/domain/events.ts';
 import type { InboundEvent } from '../src/domain/messages.ts';
-import { Engine } from '../src/engine/engine.ts';
 import type { Channel, InboundHandler } from '../src/ports/channel.ts';
 import type { EventLog } from '../src/ports/store.ts';
 import { SqliteStore } from '../adapters/stores/sqlite/index.ts';
 import { tempDir } from '../test/support/app.ts';
-import { testServices } from '../test/support/services.ts';
+import { testCore } from '../test/support/services.ts';
 import type { LoadOptions, Platform, Result, Scenario } from './channel-load.ts';
 import { BareDiscord } from './bare-discord.ts';
 import { BareSlack } from './bare-slack.ts';
@@ -100,14 +96,12 @@ async function core(channel: string, senders: string[], channels: () => Channel[
   for (const externalId of senders) await store.identities.upsert({ channel, externalId, label: 'operator', linkedAt: new Date(), via: 'config' });
   if (channel === WEB_CHANNEL) await store.identities.upsert({ channel: WEB_CHANNEL, externalId: WEB_OPERATOR, label: 'local web chat', linkedAt: new Date(), via: 'local' });
   // The limit stays on (its middleware is part of the path) but high enough for the bench's pace.
-  const config = loadConfig({ DATA_DIR: store.location, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000' });
-  const engine = new Engine({ store, logger, delivery: nullDelivery });
-  const registry = new Registry().text(async (ctx, text) => {
+  const pong = async (ctx: InboundContext, text: string): Promise<boolean> => {
     if (text !== TEXT) return false;
     await ctx.reply('pong');
     return true;
-  });
-  const handler = new Conductor(testServices({ store, engine, logger, config, startedAt: new Date(), version: 'bench', channels }), registry);
+  };
+  const handler = testCore({ store, logger, channels, ratePerMinute: 100_000, bare: true, registry: (r) => r.text(pong) }).conductor;
   return { handler, events: store.events, close: () => store.close() };
 }
 

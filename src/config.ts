@@ -280,7 +280,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 /** Whether free-text chat can reach a model. */
-export function llmConfigured(config: Config): boolean {
+export function llmConfigured(config: Pick<Config, 'OPENAI_MODEL'>): boolean {
   return config.OPENAI_MODEL !== undefined;
 }
 

@@ -1,49 +1,39 @@
-// Composition root: config → logger → store → conductor → channels. Nothing else wires parts together.
+// Composition root: config → logger → store → engine → delivery → conductor → channels. Nothing else wires parts
+// together; the pieces it calls (src/compose/) each build one part from the settings.
 
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { WebChannel, WEB_CHANNEL, WEB_OPERATOR } from '../adapters/channels/web/web-channel.ts';
+import { createEmbedder } from '../adapters/embedding/transformers/embedder.ts';
+import type { AgentCatalog } from './agents/catalog.ts';
+import type { AgentDeps } from './agents/runner.ts';
+import type { Registry } from './commands/registry.ts';
+import { composeAgents } from './compose/agents.ts';
+import { platformChannels, syncOperatorIdentities } from './compose/channels.ts';
+import { composeCommands } from './compose/commands.ts';
+import { ensurePortFree } from './compose/port.ts';
+import { openStore } from './compose/store.ts';
+import { SupervisedChannel } from './compose/supervised-channel.ts';
+import { Conductor } from './conductor/conductor.ts';
 import { maskUri, type Config } from './config.ts';
-import { Conductor, sendMessage } from './conductor/conductor.ts';
-import { registerRunCommands } from './commands/runs.ts';
-import { deliverFirst } from './delivery/proactive.ts';
-import { PREFERRED_KEY, proactiveTargets, registerIdentityCommands } from './commands/identity.ts';
-import type { RunOrigin } from './ports/engine-store.ts';
+import { Delivery } from './delivery/delivery.ts';
+import { newEvent } from './domain/events.ts';
 import type { OutboundMessage, SentMessage } from './domain/messages.ts';
 import { Engine } from './engine/engine.ts';
-import { startTimers } from './scheduling/timers.ts';
-import type { AnyWorkflow, WorkflowDefinition } from './engine/workflow.ts';
-import { invoiceWorkflow } from './workflows/invoice.ts';
-import { registerBuiltins } from './commands/builtin.ts';
-import { Registry } from './commands/registry.ts';
-import { newEvent } from './domain/events.ts';
-import type { Services } from './inbound/context.ts';
-import { createLogger, type Logger } from './observability/logger.ts';
-import { platformChannels, syncOperatorIdentities } from './compose/channels.ts';
-import { ensurePortFree } from './compose/port.ts';
-import { SupervisedChannel } from './compose/supervised-channel.ts';
-import type { Channel, InboundHandler } from './ports/channel.ts';
-import type { Store } from './ports/store.ts';
-import { SqliteStore } from '../adapters/stores/sqlite/index.ts';
-import { resolve } from 'node:path';
-import { llmConfigured } from './config.ts';
-import { AgentCatalog } from './agents/catalog.ts';
-import type { AgentDeps } from './agents/runner.ts';
-import { registerAgentCommands } from './commands/agents.ts';
-import { registerFreeText } from './commands/free-text.ts';
-import { registerMemoryCommands } from './commands/memory.ts';
-import { llmEvent } from './llm/events.ts';
-import type { Llm } from './ports/llm.ts';
-import { DEFAULT_PRICES, mergePrices } from './llm/prices.ts';
-import { createEmbedder } from '../adapters/embedding/transformers/embedder.ts';
+import { NonRetriableError, type AnyWorkflow, type WorkflowDefinition } from './engine/workflow.ts';
+import { Links } from './identity/links.ts';
 import { MemoryService } from './memory/memory.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
 import { BudgetLedger } from './policy/budgets.ts';
 import { policyGate } from './policy/gate.ts';
 import { PolicyService } from './policy/loader.ts';
 import { RateLimits } from './policy/rate-limits.ts';
-import { QuietHours } from './delivery/quiet.ts';
+import type { Channel, InboundHandler } from './ports/channel.ts';
+import type { Store } from './ports/store.ts';
+import { startTimers } from './scheduling/timers.ts';
 import { draftWorkflow } from './workflows/draft.ts';
-import { NonRetriableError } from './engine/workflow.ts';
+import { invoiceWorkflow } from './workflows/invoice.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -55,6 +45,7 @@ export interface SoloApp {
   engine: Engine;
   memory: MemoryService;
   policies: PolicyService;
+  delivery: Delivery;
   /** The agents and their prompt versions (watched on disk once loaded). */
   catalog: () => Promise<AgentCatalog>;
   /** What agent calls need; present when a model is configured. */
@@ -76,26 +67,13 @@ export interface SoloApp {
 /** How long stop() waits for runs in flight to reach a step boundary (they continue after a restart anyway). */
 const RUNS_STOP_WAIT_MS = 1500;
 
-async function openStore(config: Config, logger: Logger): Promise<Store> {
-  if (config.MONGODB_URI) {
-    // Imported only when used: the embedded default never loads the MongoDB driver.
-    const { MongoStore } = await import('../adapters/stores/mongo/index.ts');
-    const store = new MongoStore(config.MONGODB_URI, { logger: logger.child({ component: 'mongo' }) });
-    await store.init();
-    return store;
-  }
-  const store = new SqliteStore(config.DATA_DIR, { synchronous: config.SQLITE_SYNCHRONOUS, logger: logger.child({ component: 'sqlite' }) });
-  await store.init();
-  return store;
-}
-
 /** Starts Solo OS from a parsed configuration. Tests call this in-process; `bin/solo.js` calls `main()`. */
 export interface StartOptions {
   logger?: Logger;
   /** Extra workflows (tests, plug-ins). */
   workflows?: AnyWorkflow[];
-  /** Extra commands and actions. */
-  extend?: (registry: Registry) => Registry;
+  /** Extra commands and actions (tests, plug-ins); they get the parts they need by closure, like the built-in ones. */
+  extend?: (registry: Registry, parts: { engine: Engine; store: Store; delivery: Delivery }) => Registry;
 }
 
 export async function startSolo(config: Config, options: StartOptions = {}): Promise<SoloApp> {
@@ -107,41 +85,27 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   await mkdir(config.IMPORT_DIR, { recursive: true }).catch((err: unknown) => logger.warn({ err, dir: config.IMPORT_DIR }, 'could not create the import folder'));
   const startedAt = new Date();
   const channels: Channel[] = [];
-  // Policy notices reach the operator once the channels are up (a bad file at start is reported then too).
-  const notices: string[] = [];
-  const sink: { deliver?: (text: string) => Promise<void> } = {};
-  const notice = (text: string): void => {
-    if (sink.deliver) void sink.deliver(text).catch((err: unknown) => logger.warn({ err }, 'could not deliver a notice'));
-    else notices.push(text);
-  };
-  const policies = new PolicyService({
+  // A rejected policy file is reported through delivery, which reads quiet hours from the policies: each refers to
+  // the other only inside callbacks that run once both exist.
+  const policies: PolicyService = new PolicyService({
     dir: resolve(config.POLICIES_DIR),
     events: store.events,
-    onRejected: (r) => notice(`A policy change was not applied: ${r.error}`),
+    onRejected: (r) => delivery.notice(`A policy change was not applied: ${r.error}`),
+  });
+  const delivery = new Delivery({
+    events: store.events,
+    settings: store.settings,
+    channels: () => channels,
+    policy: () => policies.current(),
+    logger,
+    fallback: WEB_TARGET,
   });
   const engine = new Engine({
     store,
     logger,
     approvalExpiryHours: config.APPROVAL_EXPIRY_HOURS,
-    policy: policyGate(policies, store.events, notice),
-    delivery: {
-      // A run's messages go to the chat that started it; when that fails, to the preferred chat, then any other.
-      toRun: async (origin, message, options) => deliverFirst(services, [origin, ...(await proactiveTargets(services))], WEB_TARGET, message, options?.dedupeKey),
-      // New approval cards also go to the preferred chat when the run started elsewhere.
-      copyCard: async (origin, card, dedupeKey) => {
-        const preferred = await store.settings.get<RunOrigin | null>(PREFERRED_KEY);
-        if (!preferred || (preferred.channel === origin.channel && preferred.chatId === origin.chatId)) return [];
-        const channel = channels.find((c) => c.name === preferred.channel);
-        return channel ? [await sendMessage(services, channel, preferred.chatId, card, { dedupeKey: `${dedupeKey}@preferred` })] : [];
-      },
-      // A decision anywhere updates every copy of the card on platforms that can edit messages.
-      cardDecided: async (approval, text) => {
-        for (const ref of approval.deliveries ?? []) {
-          const channel = channels.find((c) => c.name === ref.channel);
-          await channel?.edit?.(ref, { id: ref.messageId, text: text.text, buttons: [] }).catch((err: unknown) => logger.warn({ err, ref }, 'could not update a card'));
-        }
-      },
-    },
+    policy: policyGate(policies, store.events, (text) => delivery.notice(text)),
+    delivery,
   });
   const embedder =
     config.EMBEDDING_MODEL === 'off'
@@ -160,61 +124,36 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   policies.watch();
   const budgets = new BudgetLedger({ events: store.events, policy: policies });
   await budgets.init();
+  const agents = await composeAgents(config, { store, memory, policies, budgets, rateLimits, logger, notice: (text) => delivery.notice(text) });
 
-  // Agents are loaded at start with a model, and on the first /agents or /promote without one (they call none):
-  // loading costs ~80 ms of CPU that a start without a model does not need. A failed load is tried again next time.
-  let catalogLoad: Promise<AgentCatalog> | undefined;
-  let loadedCatalog: AgentCatalog | undefined;
-  const catalog = (): Promise<AgentCatalog> =>
-    (catalogLoad ??= AgentCatalog.load(resolve(config.AGENTS_DIR), resolve(config.PROMPTS_DIR), store).then(
-      (loaded) => {
-        loaded.watch();
-        return (loadedCatalog = loaded);
-      },
-      (err: unknown) => {
-        catalogLoad = undefined;
-        throw err;
-      },
-    ));
-  let llm: Llm | undefined;
-  let agentDeps: AgentDeps | undefined;
-  if (llmConfigured(config)) {
-    // Imported only when a model is configured: the openai client costs ~0.3 s and ~30 MB at start.
-    const { createOpenAiLlm } = await import('../adapters/llm/openai/openai.ts');
-    llm = createOpenAiLlm({
-      baseURL: config.OPENAI_BASE_URL,
-      apiKey: config.OPENAI_API_KEY,
-      model: config.OPENAI_MODEL!,
-      fallbackModel: config.OPENAI_FALLBACK_MODEL,
-      timeoutMs: config.OPENAI_TIMEOUT_MS,
-      maxRetries: config.OPENAI_MAX_RETRIES,
-      prices: mergePrices(DEFAULT_PRICES, config.LLM_PRICES),
-      logger: logger.child({ component: 'llm' }),
-      onCall: async (record) => void (await store.events.append(llmEvent(record))),
-    });
-    agentDeps = { llm, memory, store, catalog: await catalog(), policies, budgets, rateLimits, logger: logger.child({ component: 'agents' }), notice };
-  }
-  const agents = agentDeps ? () => agentDeps : undefined;
   engine.register(invoiceWorkflow(store.ledger));
   engine.register(
     draftWorkflow(() => {
-      if (!agentDeps) throw new NonRetriableError('No model is configured, so the draft agent cannot write; set OPENAI_MODEL and restart.');
-      return agentDeps;
+      const deps = agents.agents();
+      if (!deps) throw new NonRetriableError('No model is configured, so the draft agent cannot write; set OPENAI_MODEL and restart.');
+      return deps;
     }),
   );
   for (const workflow of options.workflows ?? []) engine.register(workflow as WorkflowDefinition<unknown, unknown>);
-  const services: Services = {
-    store, engine, logger, config, startedAt, version: VERSION, channels: () => channels, memory, policies, catalog,
-    ...(llm ? { llm } : {}), ...(agents ? { agents } : {}),
-  };
 
   // The web chat speaks for the operator: it is reachable only on loopback or with WEB_TOKEN.
   await store.identities.upsert({ channel: WEB_CHANNEL, externalId: WEB_OPERATOR, label: 'local web chat', linkedAt: startedAt, via: 'local' });
 
-  const registry = registerAgentCommands(registerMemoryCommands(registerIdentityCommands(registerRunCommands(registerBuiltins(new Registry())))));
-  const extended = options.extend ? options.extend(registry) : registry;
-  // Free text goes to the router last: every other text handler (why?, Edit replies) sees it first.
-  const conductor = new Conductor(services, registerFreeText(extended));
+  const links = new Links({ settings: store.settings, identities: store.identities, events: store.events, logger });
+  const registry = composeCommands(
+    { config, store, engine, memory, policies, delivery, links, agents, status: { version: VERSION, startedAt, channels: () => channels } },
+    options.extend ? (r) => options.extend!(r, { engine, store, delivery }) : undefined,
+  );
+  const conductor = new Conductor({
+    registry,
+    delivery,
+    events: store.events,
+    identities: store.identities,
+    links,
+    logger,
+    ratePerMinute: config.RATE_LIMIT_PER_MINUTE,
+    channels: () => channels,
+  });
   const web = new WebChannel({ host: config.HOST, port: config.PORT, token: config.WEB_TOKEN, events: store.events, logger });
   try {
     await web.start(conductor);
@@ -230,7 +169,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   } catch (err) {
     await Promise.all(channels.map((channel) => channel.stop().catch(() => undefined)));
     await policies.close();
-    loadedCatalog?.close();
+    agents.close();
     await embedder?.close();
     await store.close();
     throw err;
@@ -263,9 +202,9 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const stop = (reason = 'stopped') =>
     (stopping ??= (async () => {
       timers.stop();
-      quiet.stop();
+      await delivery.stop();
       await policies.close();
-      loadedCatalog?.close();
+      agents.close();
       // The platforms at once (each waits for its platform a bounded time, so a slow one holds up no other), then the
       // web chat, whose server also carries the platforms' webhooks.
       const stopChannel = (channel: Channel) => part(`the ${channel.name} channel`, () => channel.stop().catch((err: unknown) => logger.warn({ err }, 'a channel did not stop cleanly')));
@@ -281,12 +220,11 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
       logger.info({ reason }, 'Solo OS stopped');
     })());
 
-  const deliver = async (message: OutboundMessage) => deliverFirst(services, await proactiveTargets(services), WEB_TARGET, message);
-  const quiet = new QuietHours(store, policies, deliver, logger);
-  const notify = (message: OutboundMessage) => quiet.send(message);
-  await quiet.start();
-  // Operator notices (policy files, violations) are not held by quiet hours: they say something was stopped.
-  sink.deliver = async (text) => void (await deliver({ text }));
-  for (const text of notices.splice(0)) notice(text);
-  return { config, store, engine, memory, policies, catalog, ...(agents ? { agents } : {}), logger, web, conductor, url: web.url, notify, stop, stillStopping: () => [...pending] };
+  // Held messages whose quiet hours ended while stopped go out now; notices queued during start-up follow.
+  await delivery.start();
+  const agentDeps = agents.agents;
+  return {
+    config, store, engine, memory, policies, delivery, catalog: agents.catalog, ...(agentDeps() ? { agents: () => agentDeps()! } : {}),
+    logger, web, conductor, url: web.url, notify: (message: OutboundMessage) => delivery.notify(message), stop, stillStopping: () => [...pending],
+  };
 }

@@ -10,29 +10,42 @@ import { AgentError } from '../agents/runner.ts';
 import type { InboundContext } from '../inbound/context.ts';
 import { costReport, formatCostReport, usd } from '../observability/costs.ts';
 import { describePolicy } from '../policy/describe.ts';
-import type { Registry } from './registry.ts';
+import type { AgentDeps } from '../agents/runner.ts';
+import type { PolicyService } from '../policy/loader.ts';
+import type { Store } from '../ports/store.ts';
+import { Registry, type CommandFamily } from './registry.ts';
+
+export interface AgentCommandDeps {
+  /** Everything an agent call needs; undefined without a model. */
+  agents: () => AgentDeps | undefined;
+  /** The agents and their prompt versions, with or without a model (loaded on first use without one). */
+  catalog: () => Promise<AgentCatalog>;
+  policies: Pick<PolicyService, 'current' | 'lastRejection'>;
+  /** Runs for /costs <run id>; events for cost reports and violations. */
+  store: Pick<Store, 'runs' | 'events'>;
+  agentsDir: string;
+}
 
 const show = (v: unknown): string => truncate(typeof v === 'string' ? v : JSON.stringify(v), 400);
 
-function needModel(ctx: InboundContext) {
-  const agents = ctx.services.agents?.();
+function needModel(d: AgentCommandDeps, ctx: InboundContext) {
+  const agents = d.agents();
   if (!agents) void ctx.reply('No model is configured: set OPENAI_BASE_URL, OPENAI_API_KEY and OPENAI_MODEL and restart.');
   return agents;
 }
 
 /** The agents and their prompts, whether or not a model is configured; a broken agent file is one reply. */
-async function catalogOf(ctx: InboundContext): Promise<AgentCatalog | undefined> {
-  if (!ctx.services.catalog) return void (await ctx.reply('No agents are loaded in this process.'));
+async function catalogOf(d: AgentCommandDeps, ctx: InboundContext): Promise<AgentCatalog | undefined> {
   try {
-    return await ctx.services.catalog();
+    return await d.catalog();
   } catch (err) {
     if (err instanceof ConfigError) return void (await ctx.reply(`The agent files have problems:\n${err.problems.map((p) => `- ${p}`).join('\n')}`));
     throw err;
   }
 }
 
-async function promote(ctx: InboundContext, agentName: string, version: string): Promise<void> {
-  const catalog = await catalogOf(ctx);
+async function promote(d: AgentCommandDeps, ctx: InboundContext, agentName: string, version: string): Promise<void> {
+  const catalog = await catalogOf(d, ctx);
   if (!catalog) return;
   if (catalog.get(agentName)?.prompts.has(version) === false) await catalog.reloadPrompts(agentName);
   const agent = catalog.get(agentName);
@@ -42,19 +55,19 @@ async function promote(ctx: InboundContext, agentName: string, version: string):
   await ctx.reply(previous === version ? `${agentName} already uses ${version}.` : `${agentName} now uses prompt ${version} (was ${previous}). /promote ${agentName} ${previous} switches back.`);
 }
 
-export function registerAgentCommands(registry: Registry): Registry {
-  return registry
+export function agentCommands(d: AgentCommandDeps): CommandFamily {
+  return new Registry()
     .command({
       name: 'agents',
       description: 'the specialist agents, their versions and active prompts',
       run: async (ctx) => {
-        const catalog = await catalogOf(ctx);
+        const catalog = await catalogOf(d, ctx);
         if (!catalog) return;
         const lines = await Promise.all(
           catalog.list().map(async (a) => `${a.name} ${a.version} (${a.class}) · prompt ${await catalog.activePrompt(a.name)} of ${[...a.prompts.keys()].join(', ')} — ${a.description}`),
         );
-        if (lines.length === 0) lines.push(`No agents in ${ctx.services.config.AGENTS_DIR}.`);
-        if (!ctx.services.agents) lines.push('No model is configured, so they do not run yet: set OPENAI_MODEL (and OPENAI_BASE_URL or OPENAI_API_KEY) and restart.');
+        if (lines.length === 0) lines.push(`No agents in ${d.agentsDir}.`);
+        if (!d.agents()) lines.push('No model is configured, so they do not run yet: set OPENAI_MODEL (and OPENAI_BASE_URL or OPENAI_API_KEY) and restart.');
         await ctx.reply(lines.join('\n'));
       },
     })
@@ -65,7 +78,7 @@ export function registerAgentCommands(registry: Registry): Registry {
       run: async (ctx, args) => {
         const [agent, version, count] = args.trim().split(/\s+/);
         if (!agent || !version) return void (await ctx.reply('Compare what? Try /compare draft v2 (adds prompts/draft/v2.md first).'));
-        const deps = needModel(ctx);
+        const deps = needModel(d, ctx);
         if (!deps) return;
         const limit = count ? Math.min(20, Math.max(1, Number(count) || 5)) : 5;
         let c;
@@ -101,14 +114,14 @@ export function registerAgentCommands(registry: Registry): Registry {
       run: async (ctx, args) => {
         const [agent, version] = args.trim().split(/\s+/);
         if (!agent || !version) return void (await ctx.reply('Promote what? Try /promote draft v2.'));
-        await promote(ctx, agent, version);
+        await promote(d, ctx, agent, version);
       },
     })
     .action({
       name: 'promote',
       run: async (ctx, arg) => {
         const [agent = '', version = ''] = arg.split(':');
-        await promote(ctx, agent, version);
+        await promote(d, ctx, agent, version);
       },
     })
     .command({
@@ -120,21 +133,21 @@ export function registerAgentCommands(registry: Registry): Registry {
         const inDays = /^(\d+)\s*(?:d|days?)?$/i.exec(a);
         if (a && !inDays) {
           // Not a number of days, so a run id: one that names no run gets the two things /costs understands.
-          const run = /^[\w-]{1,64}$/.test(a) ? await ctx.services.store.runs.get(a) : null;
+          const run = /^[\w-]{1,64}$/.test(a) ? await d.store.runs.get(a) : null;
           if (!run) return void (await ctx.reply(`There is no run ${truncate(a, 40)}. Give a number of days (/costs 7) or a run id from /runs (/costs r2k9x7qm).`));
-          const report = await costReport(ctx.services.store, { runId: a, days: 3650 });
+          const report = await costReport(d.store, { runId: a, days: 3650 });
           return void (await ctx.reply(formatCostReport(report, `Run ${a} (${run.workflow})`)));
         }
         const days = inDays ? Math.min(3650, Math.max(1, Number(inDays[1]))) : 30;
-        await ctx.reply(formatCostReport(await costReport(ctx.services.store, { days }), `Last ${days} day${days === 1 ? '' : 's'}`));
+        await ctx.reply(formatCostReport(await costReport(d.store, { days }), `Last ${days} day${days === 1 ? '' : 's'}`));
       },
     })
     .command({
       name: 'policies',
       description: 'active policies (approvals, limits, redaction, budgets, quiet hours) and recent violations',
       run: async (ctx) => {
-        const policies = ctx.services.policies;
-        const violations = (await ctx.services.store.events.readRange({ types: ['policy.violation'], from: new Date(Date.now() - 7 * 86_400_000) })).slice(-10);
+        const policies = d.policies;
+        const violations = (await d.store.events.readRange({ types: ['policy.violation'], from: new Date(Date.now() - 7 * 86_400_000) })).slice(-10);
         const lines = [describePolicy(policies.current())];
         const problem = policies.lastRejection();
         if (problem) lines.push(`\nNot applied: ${problem.error}`);
@@ -145,5 +158,6 @@ export function registerAgentCommands(registry: Registry): Registry {
         );
         await ctx.reply(lines.join('\n'));
       },
-    });
+    })
+    .family();
 }

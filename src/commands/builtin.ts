@@ -1,8 +1,20 @@
-// The commands every Solo OS has: /help and /status. Memory commands live in memory-commands.ts.
+// The commands every Solo OS has: /help (generated from the registry) and /status.
 
-import { llmConfigured } from '../config.ts';
-import type { InboundContext } from '../inbound/context.ts';
-import type { Registry } from './registry.ts';
+import { llmConfigured, type Config } from '../config.ts';
+import type { MemoryStatus } from '../memory/types.ts';
+import type { Channel } from '../ports/channel.ts';
+import type { CommandFamily, Registry } from './registry.ts';
+
+export interface StatusDeps {
+  version: string;
+  startedAt: Date;
+  store: { kind: string; location: string };
+  memory: { status(): Promise<MemoryStatus> };
+  channels: () => Channel[];
+  config: Pick<Config, 'OPENAI_BASE_URL' | 'OPENAI_API_KEY' | 'OPENAI_MODEL'>;
+  /** More lines: connectors, the scheduler. */
+  extra?: () => Promise<string[]>;
+}
 
 function formatUptime(ms: number): string {
   const s = Math.floor(ms / 1000);
@@ -13,16 +25,16 @@ function formatUptime(ms: number): string {
   return `${s}s`;
 }
 
-function modelLine(ctx: InboundContext): string {
-  const c = ctx.services.config;
+function modelLine(c: StatusDeps['config']): string {
   if (!llmConfigured(c)) return 'not configured (set OPENAI_BASE_URL, OPENAI_API_KEY and OPENAI_MODEL)';
   const where = c.OPENAI_BASE_URL ? new URL(c.OPENAI_BASE_URL).host : 'api.openai.com';
   return `${c.OPENAI_MODEL} at ${where}`;
 }
 
-export function registerBuiltins(registry: Registry): Registry {
-  return registry
-    .command({
+export function helpCommand(registry: Registry): CommandFamily {
+  return {
+    commands: [
+      {
       name: 'help',
       description: 'list the commands',
       run: async (ctx) => {
@@ -31,12 +43,18 @@ export function registerBuiltins(registry: Registry): Registry {
         if (registry.findCommand('recall')) lines.push('why? — right after an answer or a /recall: the memories it used and where each came from');
         await ctx.reply({ text: `Commands:\n${lines.join('\n')}`, buttons: [{ label: 'Status', data: '/status' }] });
       },
-    })
-    .command({
+      },
+    ],
+  };
+}
+
+export function statusCommand(s: StatusDeps): CommandFamily {
+  return {
+    commands: [
+      {
       name: 'status',
       description: 'uptime, store, channels and model',
       run: async (ctx) => {
-        const s = ctx.services;
         const memory = await s.memory.status();
         const e = memory.embedder;
         const recall =
@@ -52,9 +70,12 @@ export function registerBuiltins(registry: Registry): Registry {
             `Store: ${s.store.kind} (${s.store.location})`,
             `Memory: ${memory.memories} item${memory.memories === 1 ? '' : 's'}; recall ${recall}`,
             `Channels: ${s.channels().map((c) => c.describe()).join('; ') || 'none'}`,
-            `Model: ${modelLine(ctx)}`,
+            `Model: ${modelLine(s.config)}`,
+            ...((await s.extra?.()) ?? []),
           ].join('\n'),
         );
       },
-    });
+      },
+    ],
+  };
 }

@@ -9,7 +9,11 @@ import { runAgent, type AgentOverBudget } from '../agents/runner.ts';
 import type { InboundContext } from '../inbound/context.ts';
 import { recordUse } from './memory.ts';
 import { rememberedReply } from './memory-corrections.ts';
-import type { Registry } from './registry.ts';
+import type { AgentDeps } from '../agents/runner.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { SettingsStore } from '../ports/store.ts';
+import { currencySetting, DEFAULT_CURRENCY } from './invoices.ts';
+import type { CommandFamily } from './registry.ts';
 
 const MAX_FREE_TEXT = 4000;
 
@@ -31,15 +35,14 @@ function overBudget(o: AgentOverBudget): string {
   return `I did not ask the model: the ${o.scope} budget ($${o.limitUsd.toFixed(2)}) would be exceeded ($${o.spentUsd.toFixed(2)} spent or reserved). /policies shows the budgets; /costs shows the spending.`;
 }
 
-async function handle(ctx: InboundContext, text: string): Promise<boolean> {
-  const agents = ctx.services.agents;
-  if (!agents) return false;
+async function handle(d: FreeTextDeps, ctx: InboundContext, text: string): Promise<boolean> {
+  const deps = d.agents();
+  if (!deps) return false;
   const length = graphemeLength(text);
   if (length > MAX_FREE_TEXT) {
     await ctx.reply(`That message is ${length} characters; I read at most ${MAX_FREE_TEXT} at once. Shorten it, or /remember the parts to keep.`);
     return true;
   }
-  const deps = agents();
   const clients = deps.memory.knownNames(40).join(', ') || '(none yet)';
   const routed = await runAgent<Route>(deps, { agent: 'router', request: text, values: { clients } });
   if (routed.status === 'over_budget') return void (await ctx.reply(overBudget(routed))), true;
@@ -61,16 +64,16 @@ async function handle(ctx: InboundContext, text: string): Promise<boolean> {
       if (answered.status === 'over_budget') return void (await ctx.reply(overBudget(answered))), true;
       const cited = new Set((answered.output.used ?? []).map((id) => id.replace(/^m/i, '')));
       const used = answered.usedMemories.filter((m) => cited.size === 0 || cited.has(m.id));
-      await recordUse(ctx, question, used);
+      await recordUse(d, ctx, question, used);
       await ctx.reply(used.length > 0 ? `${answered.output.answer}\n(why? shows the ${used.length} memor${used.length === 1 ? 'y' : 'ies'} used)` : answered.output.answer);
       return true;
     }
     case 'workflow':
-      return startWorkflow(ctx, route);
+      return startWorkflow(d, ctx, route);
   }
 }
 
-async function startWorkflow(ctx: InboundContext, route: Route): Promise<boolean> {
+async function startWorkflow(d: FreeTextDeps, ctx: InboundContext, route: Route): Promise<boolean> {
   const origin = { channel: ctx.event.channel, chatId: ctx.event.chatId };
   const id = stableId('r', `${ctx.event.channel}:${ctx.event.chatId}:${ctx.event.id}`);
   if (route.workflow === 'invoice') {
@@ -78,7 +81,7 @@ async function startWorkflow(ctx: InboundContext, route: Route): Promise<boolean
       await ctx.reply(`Understood: ${route.understood}\nI need a client and an amount for an invoice; try /invoice <client> <amount> [description].`);
       return true;
     }
-    const fallback = (await ctx.services.store.settings.get<string>('currency')) ?? 'EUR';
+    const fallback = (await currencySetting(d.settings).get()) ?? DEFAULT_CURRENCY;
     const written = route.currency ? currencyOf(route.currency.trim()) : undefined;
     if (written === DOLLAR && !DOLLAR_CURRENCIES.includes(fallback)) {
       await ctx.reply(`Understood: ${route.understood}\nWhich dollar? Write it with its code, e.g. /invoice ${route.client} ${route.amount} USD (or CAD, AUD).`);
@@ -87,20 +90,27 @@ async function startWorkflow(ctx: InboundContext, route: Route): Promise<boolean
     const currency = written && written !== DOLLAR ? written : fallback;
     await ctx.reply(`Understood: ${route.understood}`);
     const input = { client: route.client, amountMinor: Math.round(route.amount * 100), currency, ...(route.description ? { description: route.description } : {}) };
-    await ctx.services.engine.start('invoice', input, { id, origin, reply: ctx.reply });
+    await d.engine.start('invoice', input, { id, origin, reply: ctx.reply });
     return true;
   }
   if (route.workflow === 'draft') {
     await ctx.reply(`Understood: ${route.understood}\nDrafting it now; you will get it to approve.`);
     const input = { instructions: route.instructions?.trim() || route.understood, ...(route.client ? { client: route.client } : {}) };
-    await ctx.services.engine.start('draft', input, { id, origin, reply: ctx.reply });
+    await d.engine.start('draft', input, { id, origin, reply: ctx.reply });
     return true;
   }
   await ctx.reply(`Understood: ${route.understood}\nI have no workflow for that yet. /help lists what I can do.`);
   return true;
 }
 
+export interface FreeTextDeps {
+  /** Everything an agent call needs; undefined without a model (free text then falls through to the conductor). */
+  agents: () => AgentDeps | undefined;
+  engine: Pick<Engine, 'start'>;
+  settings: SettingsStore;
+}
+
 /** Registered last: every other text handler (why?, Edit replies) gets the message first. */
-export function registerFreeText(registry: Registry): Registry {
-  return registry.text(handle);
+export function freeTextHandler(d: FreeTextDeps): CommandFamily {
+  return { text: [(ctx, text) => handle(d, ctx, text)] };
 }

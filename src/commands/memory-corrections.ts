@@ -3,7 +3,21 @@
 // with buttons ("Replace #12: …" / "Keep as a new memory"), never applied to someone else's memory silently.
 
 import { truncate } from '../domain/text.ts';
+import type { AgentDeps } from '../agents/runner.ts';
 import type { InboundContext } from '../inbound/context.ts';
+import type { MemoryService } from '../memory/memory.ts';
+import type { Store } from '../ports/store.ts';
+import type { ChoiceDeps } from './choices.ts';
+
+/** What the memory commands need. */
+export interface MemoryDeps extends ChoiceDeps {
+  memory: MemoryService;
+  /** Memories and events for compaction and import; settings for "why?" and pending questions. */
+  store: Pick<Store, 'memories' | 'events' | 'settings'>;
+  importDir: string;
+  /** The agents, when a model is configured (the digest agent writes compaction summaries). */
+  agents: () => AgentDeps | undefined;
+}
 import type { OutboundMessage } from '../domain/messages.ts';
 import type { RememberResult } from '../memory/memory.ts';
 import { PROFILE_KINDS, type Memory, type MemorySource } from '../ports/store.ts';
@@ -58,8 +72,8 @@ function whyNot(m: Memory, names: (m: Memory) => string): string {
   return '';
 }
 
-export async function correct(ctx: InboundContext, args: string): Promise<void> {
-  const { memory } = ctx.services;
+export async function correct(d: MemoryDeps, ctx: InboundContext, args: string): Promise<void> {
+  const { memory } = d;
   const [first = '', ...rest] = args.trim().split(/\s+/);
   const id = memoryId(first);
   if (isId(id) && rest.length === 0) return void (await ctx.reply(`What should #${id} say instead? Write the new text after the id, e.g. /correct ${id} Acme pays net 45.`));
@@ -81,7 +95,7 @@ export async function correct(ctx: InboundContext, args: string): Promise<void> 
   const refused = close.slice(0, 1).map((m) => whyNot(m, names)).filter(Boolean);
   const lines = replaceable.map((m, i) => `${i + 1}. #${m.id} ${truncate(m.text, 120)} — about ${names(m)}`);
   const intro = replaceable.length > 0 ? "None of these is plainly the same fact about the same client or person, so I won't replace one without asking:" : '';
-  await ask<CorrectionQuestion>(ctx, CORRECT_CHOICE, {
+  await ask<CorrectionQuestion>(d, ctx, CORRECT_CHOICE, {
     text: [`Which memory does "${truncate(text, 120)}" correct?`, ...refused.map((r) => `${r}.`), intro, ...lines].filter(Boolean).join('\n'),
     options: { text, source: sourceOf(ctx), ids: replaceable.map((m) => m.id) },
     buttons: [...replaceable.map((m, i) => ({ label: `Replace #${m.id}: ${m.text}`, choice: String(i) })), { label: 'Keep as a new memory', choice: KEEP }],
@@ -93,16 +107,16 @@ const correctionChoice: ChoiceRules<CorrectionQuestion> = {
   describe: (choice, q) => (choice === KEEP ? 'kept as a new memory' : `replace #${q.ids[Number(choice)] ?? '?'}`),
 };
 
-export const correctChoiceAction: Action = {
+export const correctChoiceAction = (d: MemoryDeps): Action => ({
   name: CORRECT_CHOICE,
   run: async (ctx, arg) => {
-    const picked = await take(ctx, arg, correctionChoice);
+    const picked = await take(d, ctx, arg, correctionChoice);
     if (!picked) return;
-    const { memory } = ctx.services;
+    const { memory } = d;
     const q = picked.options;
     if (picked.choice === KEEP) return void (await ctx.reply(rememberedReply(await memory.remember({ text: q.text, source: q.source, dedupe: 'none' }))));
     const target = q.ids[Number(picked.choice)]!;
     const result = await memory.correct(target, q.text, q.source);
     await ctx.reply(result ? corrected(result.old, result.replacement) : `Memory #${target} was changed or forgotten since, so nothing was replaced.`);
   },
-};
+});

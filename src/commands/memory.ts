@@ -11,9 +11,10 @@ import { importPath } from '../memory/import.ts';
 import { listImportFolder } from '../memory/import-files.ts';
 import { describeSource, type RecallHit } from '../memory/memory.ts';
 import { chatStream } from '../ports/channel.ts';
-import type { Memory } from '../ports/store.ts';
+import type { Memory, SettingsStore } from '../ports/store.ts';
 import { correct, correctChoiceAction, isId, memoryId, rememberedReply, sourceOf } from './memory-corrections.ts';
-import type { Registry } from './registry.ts';
+import { Registry, type CommandFamily } from './registry.ts';
+import type { MemoryDeps } from './memory-corrections.ts';
 
 /** /forget takes this many ids at once (and its Undo button stays within Telegram's 64 bytes). */
 const MAX_FORGET = 5;
@@ -30,9 +31,9 @@ interface WhyRecord {
 }
 
 /** Remembers which memories an answer in this chat relied on, for "why?". */
-export async function recordUse(ctx: InboundContext, query: string, memories: Memory[]): Promise<void> {
+export async function recordUse(d: { settings: SettingsStore }, ctx: InboundContext, query: string, memories: Memory[]): Promise<void> {
   const record: WhyRecord = { query, ids: memories.map((m) => m.id), at: new Date().toISOString(), ...(ctx.eventPosition !== undefined ? { position: ctx.eventPosition } : {}) };
-  await ctx.services.store.settings.set(whyKey(ctx), record);
+  await d.settings.set(whyKey(ctx), record);
 }
 
 const line = (m: Memory): string => `#${m.id} ${truncate(m.text, 300)}`;
@@ -42,8 +43,8 @@ function recallLine(h: RecallHit): string {
 }
 
 /** Forgets one memory or several (`/forget 12 13`); one Undo brings back all that were forgotten. */
-async function forget(ctx: InboundContext, ids: string[]): Promise<void> {
-  const memory = ctx.services.memory;
+async function forget(d: MemoryDeps, ctx: InboundContext, ids: string[]): Promise<void> {
+  const memory = d.memory;
   const lines: string[] = [];
   const done: string[] = [];
   for (const id of ids) {
@@ -67,40 +68,40 @@ async function forget(ctx: InboundContext, ids: string[]): Promise<void> {
   await ctx.reply({ text: lines.join('\n'), buttons });
 }
 
-async function restoreOne(ctx: InboundContext, id: string): Promise<string> {
-  const existing = await ctx.services.memory.get(id);
+async function restoreOne(d: MemoryDeps, ctx: InboundContext, id: string): Promise<string> {
+  const existing = await d.memory.get(id);
   if (existing?.replacedBy) return `Memory #${id} was corrected by #${existing.replacedBy}; undo that correction instead.`;
-  const restored = existing ? await ctx.services.memory.restore(id) : null;
+  const restored = existing ? await d.memory.restore(id) : null;
   return restored ? `Restored #${id}: ${truncate(restored.text, 200)}` : existing ? `Memory #${id} is not forgotten.` : `There is no memory #${id}.`;
 }
 
-async function restore(ctx: InboundContext, arg: string): Promise<void> {
+async function restore(d: MemoryDeps, ctx: InboundContext, arg: string): Promise<void> {
   const ids = arg.split(',').map(memoryId).filter(isId).slice(0, MAX_FORGET);
   const lines: string[] = [];
-  for (const id of ids) lines.push(await restoreOne(ctx, id));
+  for (const id of ids) lines.push(await restoreOne(d, ctx, id));
   await ctx.reply(lines.join('\n') || 'That button names no memory.');
 }
 
 /** Every version of a memory, oldest first: what it corrected, and what corrected it (at most 20 each way). */
-async function versions(ctx: InboundContext, m: Memory): Promise<Memory[]> {
+async function versions(d: MemoryDeps, ctx: InboundContext, m: Memory): Promise<Memory[]> {
   const chain = [m];
   for (let cur = m, i = 0; cur.replaces && i < 20; i++) {
-    const prev = await ctx.services.memory.get(cur.replaces);
+    const prev = await d.memory.get(cur.replaces);
     if (!prev) break;
     chain.unshift((cur = prev));
   }
   for (let cur = m, i = 0; cur.replacedBy && i < 20; i++) {
-    const next = await ctx.services.memory.get(cur.replacedBy);
+    const next = await d.memory.get(cur.replacedBy);
     if (!next) break;
     chain.push((cur = next));
   }
   return chain;
 }
 
-async function showMemory(ctx: InboundContext, id: string): Promise<void> {
-  const m = await ctx.services.memory.get(id);
+async function showMemory(d: MemoryDeps, ctx: InboundContext, id: string): Promise<void> {
+  const m = await d.memory.get(id);
   if (!m) return void (await ctx.reply(`There is no memory #${id}.`));
-  const names = m.entities.map((e) => ctx.services.memory.entityName(e) ?? e);
+  const names = m.entities.map((e) => d.memory.entityName(e) ?? e);
   const state = m.replacedBy ? `, corrected by #${m.replacedBy}` : m.forgottenAt ? ', forgotten' : '';
   const lines = [
     `#${m.id} (${m.kind}${state}): ${m.text}`,
@@ -111,10 +112,10 @@ async function showMemory(ctx: InboundContext, id: string): Promise<void> {
   if (m.replacedBy) lines.push(`Corrected by #${m.replacedBy}`);
   if (m.digestId) lines.push(`Summarised in digest #${m.digestId}`);
   if (m.digestOf) {
-    const originals = await ctx.services.memory.getMany(m.digestOf);
+    const originals = await d.memory.getMany(m.digestOf);
     lines.push(`Summarises:`, ...originals.map((o) => `  #${o.id} ${truncate(o.text, 120)}`));
   }
-  const chain = await versions(ctx, m);
+  const chain = await versions(d, ctx, m);
   if (chain.length > 1) {
     lines.push('Versions, oldest first:', ...chain.map((v) => `  #${v.id} ${truncate(v.text, 120)}${v.id === m.id ? '  ← this one' : ''}${v.forgottenAt ? '' : ' (current)'}`));
   }
@@ -122,10 +123,10 @@ async function showMemory(ctx: InboundContext, id: string): Promise<void> {
 }
 
 /** True when the operator sent something else in this chat between the answered message and this one. */
-async function spokeSince(ctx: InboundContext, answered: number, now: number): Promise<boolean> {
+async function spokeSince(d: MemoryDeps, ctx: InboundContext, answered: number, now: number): Promise<boolean> {
   const stream = chatStream(ctx.event.channel, ctx.event.chatId);
   for (let after = answered; ; ) {
-    const page = await ctx.services.store.events.readRange({ afterPosition: after, types: ['message.received', 'button.tapped'], limit: 200 });
+    const page = await d.store.events.readRange({ afterPosition: after, types: ['message.received', 'button.tapped'], limit: 200 });
     for (const e of page) {
       if (e.position >= now) return false;
       // Asking why? again does not make the answer older.
@@ -136,9 +137,9 @@ async function spokeSince(ctx: InboundContext, answered: number, now: number): P
   }
 }
 
-async function why(ctx: InboundContext): Promise<boolean> {
-  const record = await ctx.services.store.settings.get<WhyRecord>(whyKey(ctx));
-  const stale = !record || (ctx.eventPosition !== undefined && (record.position === undefined || (await spokeSince(ctx, record.position, ctx.eventPosition))));
+async function why(d: MemoryDeps, ctx: InboundContext): Promise<boolean> {
+  const record = await d.settings.get<WhyRecord>(whyKey(ctx));
+  const stale = !record || (ctx.eventPosition !== undefined && (record.position === undefined || (await spokeSince(d, ctx, record.position, ctx.eventPosition))));
   if (stale) {
     await ctx.reply('My last reply here was not an answer from memory, so there is nothing for why? to explain; ask it right after an answer or a /recall.');
     return true;
@@ -147,21 +148,21 @@ async function why(ctx: InboundContext): Promise<boolean> {
     await ctx.reply('My last answer here did not use any memories.');
     return true;
   }
-  const memories = await ctx.services.memory.getMany(record.ids);
+  const memories = await d.memory.getMany(record.ids);
   const lines = memories.map((m) => `#${m.id} ${truncate(m.text, 160)}\n   ↳ ${describeSource(m.source, m.createdAt)}${m.forgottenAt ? ' (since forgotten)' : ''}`);
   await ctx.reply(`For "${truncate(record.query, 80)}" I used:\n${lines.join('\n')}`);
   return true;
 }
 
-export function registerMemoryCommands(registry: Registry): Registry {
-  return registry
+export function memoryCommands(d: MemoryDeps): CommandFamily {
+  return new Registry()
     .command({
       name: 'remember',
       usage: '<text>',
       description: 'keep a memory ("Acme Corp: pays net 30" files it under Acme Corp)',
       run: async (ctx, args) => {
         if (!args) return void (await ctx.reply('What should I remember? Try: /remember Acme Corp: pays invoices net 30'));
-        await ctx.reply(rememberedReply(await ctx.services.memory.remember({ text: args, source: sourceOf(ctx) })));
+        await ctx.reply(rememberedReply(await d.memory.remember({ text: args, source: sourceOf(ctx) })));
       },
     })
     .command({
@@ -170,8 +171,8 @@ export function registerMemoryCommands(registry: Registry): Registry {
       description: 'find memories, best match first',
       run: async (ctx, args) => {
         if (!args) return void (await ctx.reply('Recall what? Try: /recall Acme budget'));
-        const hits = await ctx.services.memory.recall(args, { k: 5, touch: true });
-        await recordUse(ctx, args, hits.map((h) => h.memory));
+        const hits = await d.memory.recall(args, { k: 5, touch: true });
+        await recordUse(d, ctx, args, hits.map((h) => h.memory));
         if (hits.length === 0) return void (await ctx.reply(`I have no memories matching "${truncate(args, 80)}".`));
         await ctx.reply(hits.map(recallLine).join('\n'));
       },
@@ -180,7 +181,7 @@ export function registerMemoryCommands(registry: Registry): Registry {
       name: 'correct',
       usage: '[id] <new text>',
       description: 'replace a memory (without an id: the same fact about the same client, or I ask which); the old one is kept',
-      run: (ctx, args) => correct(ctx, args),
+      run: (ctx, args) => correct(d, ctx, args),
     })
     .command({
       name: 'forget',
@@ -192,7 +193,7 @@ export function registerMemoryCommands(registry: Registry): Registry {
         if (words.length === 0) return void (await ctx.reply('Forget which memory? Give its id, e.g. /forget 12 (/recall shows ids).'));
         if (bad !== undefined) return void (await ctx.reply(`"${truncate(bad, 30)}" is not a memory id; /forget takes ids such as /forget 12 or /forget 12 13 (/recall shows them).`));
         if (words.length > MAX_FORGET) return void (await ctx.reply(`/forget takes at most ${MAX_FORGET} ids at once; you gave ${words.length}.`));
-        await forget(ctx, [...new Set(words.map(memoryId))]);
+        await forget(d, ctx, [...new Set(words.map(memoryId))]);
       },
     })
     .command({
@@ -202,7 +203,7 @@ export function registerMemoryCommands(registry: Registry): Registry {
       run: async (ctx, args) => {
         const id = memoryId(args);
         if (!isId(id)) return void (await ctx.reply('Show which memory? Give its id, e.g. /memory 12.'));
-        await showMemory(ctx, id);
+        await showMemory(d, ctx, id);
       },
     })
     .command({
@@ -212,7 +213,7 @@ export function registerMemoryCommands(registry: Registry): Registry {
       run: async (ctx, args) => {
         const days = args.trim() === '' ? 90 : Number(args.trim());
         if (!Number.isInteger(days) || days < 0) return void (await ctx.reply('Give the age in whole days, e.g. /compact 90.'));
-        const agents = ctx.services.agents?.();
+        const agents = d.agents();
         // With a model, the digest agent writes the digests (redacted, within budget); otherwise they are extractive.
         const summarise = agents
           ? async (texts: string[], about: string) => {
@@ -221,7 +222,7 @@ export function registerMemoryCommands(registry: Registry): Registry {
               return out.output.summary;
             }
           : undefined;
-        const report = await compactMemories(ctx.services.memory, ctx.services.store, { olderThanDays: days, ...(summarise ? { summarise } : {}) });
+        const report = await compactMemories(d.memory, d.store, { olderThanDays: days, ...(summarise ? { summarise } : {}) });
         await ctx.reply(
           report.digests.length === 0
             ? `Nothing to compact: no group of ${report.minGroup}+ low-importance memories older than ${days} days.`
@@ -234,14 +235,14 @@ export function registerMemoryCommands(registry: Registry): Registry {
       usage: '<name in the import folder>',
       description: 'bring in a CSV of clients/contacts or a folder of .md/.txt notes from the import folder (IMPORT_DIR)',
       run: async (ctx, args) => {
-        const dir = ctx.services.config.IMPORT_DIR;
+        const dir = d.importDir;
         if (!args.trim()) {
           const { root, names, more } = await listImportFolder(dir);
           const inside = names.length === 0 ? 'It is empty.' : `In it now: ${names.join(', ')}${more ? ` and ${more} more` : ''}.`;
           return void (await ctx.reply(`Import what? Put a CSV or a folder of .md/.txt notes in the import folder, ${root}, and give its name, e.g. /import clients.csv or /import notes. ${inside}`));
         }
         try {
-          const report = await importPath(ctx.services.memory, ctx.services.store, dir, args.trim(), { channel: ctx.event.channel });
+          const report = await importPath(d.memory, d.store, dir, args.trim(), { channel: ctx.event.channel });
           await ctx.reply(report.summary);
         } catch (err) {
           // A path that cannot be imported is the operator's typo, not a failure of the bot.
@@ -250,15 +251,16 @@ export function registerMemoryCommands(registry: Registry): Registry {
         }
       },
     })
-    .text(async (ctx, text) => (WHY.test(text) ? why(ctx) : false))
-    .action({ name: 'forget', run: (ctx, arg) => forget(ctx, [memoryId(arg)].filter(isId)) })
-    .action({ name: 'restore', run: (ctx, arg) => restore(ctx, arg) })
-    .action(correctChoiceAction)
+    .text(async (ctx, text) => (WHY.test(text) ? why(d, ctx) : false))
+    .action({ name: 'forget', run: (ctx, arg) => forget(d, ctx, [memoryId(arg)].filter(isId)) })
+    .action({ name: 'restore', run: (ctx, arg) => restore(d, ctx, arg) })
+    .action(correctChoiceAction(d))
     .action({
       name: 'uncorrect',
       run: async (ctx, arg) => {
-        const result = await ctx.services.memory.uncorrect(memoryId(arg));
+        const result = await d.memory.uncorrect(memoryId(arg));
         await ctx.reply(result ? `Undone: #${result.restored.id} is back: ${truncate(result.restored.text, 200)}` : `That correction is already undone.`);
       },
-    });
+    })
+    .family();
 }

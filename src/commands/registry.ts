@@ -1,4 +1,6 @@
-// Slash commands and button actions, registered by name. /help is generated from this registry.
+// Slash commands and button actions, registered by name. /help and every platform's command menu are generated
+// from this registry. Commands come in families (src/commands/<family>.ts), each made by a factory that takes the
+// narrow ports and services the family needs.
 
 import type { InboundContext } from '../inbound/context.ts';
 
@@ -19,10 +21,26 @@ export interface Action {
 /** Gets first look at free text (e.g. the reply to an Edit button); returns true when it took the message. */
 export type TextHandler = (ctx: InboundContext, text: string) => Promise<boolean>;
 
+/** What one file of commands contributes: its commands, the button actions they offer, and text handlers. */
+export interface CommandFamily {
+  commands?: Command[];
+  actions?: Action[];
+  /** Get first look at free text, in registration order. */
+  text?: TextHandler[];
+}
+
 export class Registry {
   readonly #commands = new Map<string, Command>();
   readonly #actions = new Map<string, Action>();
   readonly #textHandlers: TextHandler[] = [];
+
+  /** Registers a family; a name used twice is an error at start, not a silent override. */
+  add(family: CommandFamily): this {
+    for (const c of family.commands ?? []) this.command(c);
+    for (const a of family.actions ?? []) this.action(a);
+    for (const t of family.text ?? []) this.text(t);
+    return this;
+  }
 
   command(command: Command): this {
     if (this.#commands.has(command.name)) throw new Error(`command /${command.name} is registered twice`);
@@ -59,5 +77,10 @@ export class Registry {
 
   commands(): Command[] {
     return [...this.#commands.values()];
+  }
+
+  /** This registry's contents as a family, for a file that builds its commands with the chaining methods. */
+  family(): CommandFamily {
+    return { commands: this.commands(), actions: [...this.#actions.values()], text: [...this.#textHandlers] };
   }
 }

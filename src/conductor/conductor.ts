@@ -1,48 +1,53 @@
 // The conductor: every inbound update from every channel comes through here. It runs the inbound middleware
-// chain, then routes: a slash command to its handler, a button to its action, free text to the model (later
-// issues) — inside one error boundary, so a failure becomes one sentence for the user and a stack in the log.
+// chain, then routes: a slash command to its handler, a button to its action (a run's button becomes a signal to
+// the engine), free text to the text handlers and last to the router agent — inside one error boundary, so a
+// failure becomes one sentence for the user and a stack in the log. Replies go out through delivery.
 
 import { randomUUID } from 'node:crypto';
 import { newEvent } from '../domain/events.ts';
 import { InputError, SoloError } from '../domain/errors.ts';
-import type { InboundEvent, OutboundMessage, SentMessage } from '../domain/messages.ts';
-import { llmConfigured } from '../config.ts';
-import { compose, type InboundContext, type Middleware, type Services } from '../inbound/context.ts';
-import { appendBatcher, dedupeAndRecord, operatorOnly, parseCommand, rateLimit } from '../inbound/middleware.ts';
-import { chatStream, describeHealth, Outcome, type Channel, type CommandInfo, type HandleResult, type HealthReport, type InboundHandler } from '../ports/channel.ts';
+import type { InboundEvent, SentMessage } from '../domain/messages.ts';
+import type { Delivery } from '../delivery/delivery.ts';
+import type { Links } from '../identity/links.ts';
+import { compose, type InboundContext, type Middleware } from '../inbound/context.ts';
+import { dedupeAndRecord, operatorOnly, parseCommand, rateLimit } from '../inbound/middleware.ts';
+import type { Logger } from '../observability/logger.ts';
+import { describeHealth, Outcome, type Channel, type CommandInfo, type HandleResult, type HealthReport, type InboundHandler } from '../ports/channel.ts';
+import type { EventLog, IdentityStore } from '../ports/store.ts';
 import type { Registry } from '../commands/registry.ts';
 
-/**
- * Records an outbound message in the chat's stream (the outbox), then asks the channel to deliver it. With a
- * dedupe key, a message recorded before under that key is returned as it was and not delivered again.
- */
-export async function sendMessage(
-  services: Services,
-  channel: Channel,
-  chatId: string,
-  message: OutboundMessage,
-  options: { inReplyTo?: string; dedupeKey?: string } = {},
-): Promise<SentMessage> {
-  const buttons = message.buttons ?? [];
-  const data = { channel: channel.name, chatId, text: message.text, buttons, ...(options.inReplyTo ? { inReplyTo: options.inReplyTo } : {}) };
-  // Group-committed with the other appends of this event-loop turn; recorded before it is delivered all the same.
-  const { event, duplicate } = await appendBatcher(services.store.events).append(newEvent('message.sent', chatStream(channel.name, chatId), data, options.dedupeKey));
-  const sent: SentMessage = { id: String(event.seq), text: message.text, buttons };
-  if (duplicate) return sent;
-  const ref = await channel.deliver(chatId, sent);
-  return ref ? { ...sent, ref } : sent;
+export interface ConductorDeps {
+  registry: Registry;
+  delivery: Pick<Delivery, 'send' | 'rememberChat'>;
+  events: EventLog;
+  identities: IdentityStore;
+  links: Links;
+  logger: Logger;
+  /** Messages per sender per minute; 0 turns the limit off. */
+  ratePerMinute: number;
+  /** The channels running now (for health). */
+  channels: () => Channel[];
 }
 
+const NO_MODEL =
+  'I can only follow commands until a model is configured: set OPENAI_BASE_URL, OPENAI_API_KEY and OPENAI_MODEL (any OpenAI-compatible server, e.g. Ollama) and restart. /help lists the commands.';
+
 export class Conductor implements InboundHandler {
-  readonly #services: Services;
+  readonly #d: ConductorDeps;
   readonly #registry: Registry;
   readonly #chain: (ctx: InboundContext) => Promise<void>;
 
-  constructor(services: Services, registry: Registry) {
-    this.#services = services;
-    this.#registry = registry;
+  constructor(deps: ConductorDeps) {
+    this.#d = deps;
+    this.#registry = deps.registry;
     const route: Middleware = (ctx) => this.#route(ctx);
-    this.#chain = compose([operatorOnly, dedupeAndRecord, rateLimit(services.config.RATE_LIMIT_PER_MINUTE), parseCommand, route]);
+    this.#chain = compose([
+      operatorOnly({ identities: deps.identities, events: deps.events, links: deps.links, rememberChat: (channel, chatId) => deps.delivery.rememberChat(channel, chatId) }),
+      dedupeAndRecord(deps.events),
+      rateLimit(deps.ratePerMinute, deps.events),
+      parseCommand,
+      route,
+    ]);
   }
 
   commands(): CommandInfo[] {
@@ -51,24 +56,22 @@ export class Conductor implements InboundHandler {
 
   /** Each channel's health; "degraded" while a platform is not connected (the web chat answers all the same). */
   health(): HealthReport {
-    const channels = Object.fromEntries(this.#services.channels().map((c) => [c.name, c.health ? describeHealth(c.health()) : 'ok']));
+    const channels = Object.fromEntries(this.#d.channels().map((c) => [c.name, c.health ? describeHealth(c.health()) : 'ok']));
     return { status: Object.values(channels).every((h) => h === 'ok') ? 'ok' : 'degraded', channels };
   }
 
   async handle(event: InboundEvent, channel: Channel): Promise<HandleResult> {
-    const services = this.#services;
-    const log = services.logger.child({ component: 'conductor', channel: event.channel, update: event.id });
+    const log = this.#d.logger.child({ component: 'conductor', channel: event.channel, update: event.id });
     const replies: SentMessage[] = [];
     const ctx: InboundContext = {
       event,
       channel,
-      services,
       log,
       replies,
       outcome: Outcome.handled,
       reply: async (message, options = {}) => {
         const msg = typeof message === 'string' ? { text: message } : message;
-        const sent = await sendMessage(services, channel, event.chatId, msg, { inReplyTo: event.id, ...options });
+        const sent = await this.#d.delivery.send({ channel: channel.name, chatId: event.chatId }, msg, { inReplyTo: event.id, via: channel, ...options });
         replies.push(sent);
         return sent;
       },
@@ -97,12 +100,8 @@ export class Conductor implements InboundHandler {
     }
     const text = ctx.event.text;
     for (const handler of this.#registry.textHandlers()) if (await handler(ctx, text)) return;
-    if (!llmConfigured(ctx.services.config)) {
-      return void (await ctx.reply(
-        'I can only follow commands until a model is configured: set OPENAI_BASE_URL, OPENAI_API_KEY and OPENAI_MODEL (any OpenAI-compatible server, e.g. Ollama) and restart. /help lists the commands.',
-      ));
-    }
-    await ctx.reply(`Free-text requests are not handled by this version yet, even with ${ctx.services.config.OPENAI_MODEL} configured. /help lists the commands.`);
+    // With a model the router (the last text handler) takes every message; without one, nothing did.
+    await ctx.reply(NO_MODEL);
   }
 
   async #fail(ctx: InboundContext, err: unknown): Promise<void> {
@@ -113,7 +112,7 @@ export class Conductor implements InboundHandler {
     const command = ctx.command?.name ?? ctx.event.kind;
     const code = err instanceof SoloError ? err.code : 'internal';
     try {
-      await this.#services.store.events.append(
+      await this.#d.events.append(
         newEvent('command.failed', 'errors', { command, code, message: err instanceof Error ? err.message : String(err) }),
       );
       const text = err instanceof SoloError ? err.userMessage : `Sorry, that failed on my side (ref ${ref}); the details are in the log.`;

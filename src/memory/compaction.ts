@@ -59,7 +59,7 @@ export function extractiveDigest(texts: string[], maxChars = DIGEST_CHARS): stri
   return truncate(chosen.sort((a, b) => a.i - b.i).map((c) => c.s).join(' '), maxChars);
 }
 
-export async function compactMemories(memory: MemoryService, store: Store, options: CompactionOptions = {}): Promise<CompactionReport> {
+export async function compactMemories(memory: MemoryService, store: Pick<Store, 'memories' | 'events'>, options: CompactionOptions = {}): Promise<CompactionReport> {
   const now = options.now ?? new Date();
   const minGroup = options.minGroup ?? 3;
   const maxGroup = options.maxGroup ?? 20;

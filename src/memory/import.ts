@@ -159,7 +159,7 @@ async function importFile(memory: MemoryService, root: string, file: string, tal
  * Imports a .csv file, a .md/.txt file, or a folder of them, from inside the import folder `importDir`.
  * Throws InputError with one sentence when the path is unusable.
  */
-export async function importPath(memory: MemoryService, store: Store, importDir: string, path: string, _origin: { channel?: string } = {}): Promise<ImportReport> {
+export async function importPath(memory: MemoryService, store: Pick<Store, 'events'>, importDir: string, path: string, _origin: { channel?: string } = {}): Promise<ImportReport> {
   const target = await resolveImportPath(importDir, path);
   const full = target.path;
   const tally = new Tally();

@@ -34,7 +34,7 @@ function add(map: Map<string, CostLine>, key: string, e: Called): void {
 
 const sorted = (map: Map<string, CostLine>): CostLine[] => [...map.values()].sort((a, b) => b.costUsd - a.costUsd || b.calls - a.calls);
 
-export async function costReport(store: Store, options: { days?: number; runId?: string; now?: Date } = {}): Promise<CostReport> {
+export async function costReport(store: Pick<Store, 'events' | 'runs'>, options: { days?: number; runId?: string; now?: Date } = {}): Promise<CostReport> {
   const now = options.now ?? new Date();
   const since = new Date(now.getTime() - (options.days ?? 30) * 86_400_000);
   const events = (await store.events.readRange({ from: since, types: ['llm.called'] })) as Called[];

@@ -1,24 +1,19 @@
 // The Discord channel with the real discord.js client against the fake Discord (REST + gateway on 127.0.0.1),
 // a real SQLite store and the real conductor. Replies are asserted on the REST calls the fake recorded.
 
-import { nullDelivery } from '../support/delivery.ts';
 import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { DiscordChannel, DiscordChannelError } from '../../adapters/channels/discord/index.ts';
-import { loadConfig } from '../../src/config.ts';
-import { registerBuiltins } from '../../src/commands/builtin.ts';
-import { registerMemoryCommands } from '../../src/commands/memory.ts';
 import { Conductor } from '../../src/conductor/conductor.ts';
 import { Registry } from '../../src/commands/registry.ts';
-import { Engine } from '../../src/engine/engine.ts';
 import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import { Intent, type ApiUser } from '../fakes/discord/model.ts';
 import { FakeDiscord, type RecordedCall } from '../fakes/discord/server.ts';
 import { tempDir } from '../support/app.ts';
-import { testServices } from '../support/services.ts';
+import { testCore } from '../support/services.ts';
 
 type LogLine = Record<string, unknown>;
 
@@ -81,7 +76,7 @@ describe('Discord channel', { timeout: 20_000 }, () => {
     await store.init();
     op = fake.addUser('operator');
     await store.identities.upsert({ channel: 'discord', externalId: op.id, label: 'operator', linkedAt: new Date(), via: 'config' });
-    const registry = registerMemoryCommands(registerBuiltins(new Registry()))
+    const extra = (registry: Registry) => registry
       .command({
         name: 'slow',
         description: 'answers only when the test lets it',
@@ -91,10 +86,8 @@ describe('Discord channel', { timeout: 20_000 }, () => {
         },
       })
       .command({ name: 'long', description: 'a long answer', run: async (ctx) => void (await ctx.reply({ text: longText, buttons: [{ label: 'More', data: 'more:1' }] })) });
-    const config = loadConfig({ DATA_DIR: store.location, LOG_LEVEL: 'silent' });
     channel = new DiscordChannel({ token: fake.token, apiUrl: fake.apiUrl, guildChannelId: fake.guildChannel.id, logger: log.logger, deferAfterMs: 1000 });
-    const engine = new Engine({ store, logger: log.logger, delivery: nullDelivery });
-    conductor = new Conductor(testServices({ store, engine, logger: log.logger, config, startedAt: new Date(), version: 'test', channels: () => [channel] }), registry);
+    conductor = testCore({ store, logger: log.logger, channels: () => [channel], registry: extra }).conductor;
     await channel.start(conductor);
   });
 

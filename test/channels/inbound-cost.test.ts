@@ -3,21 +3,18 @@
 // operator's last chat is remembered with no settings read for a chat already remembered. Real conductor, real
 // SQLite store; the store's methods are wrapped only to count calls, their results are the store's own.
 
-import { nullDelivery } from '../support/delivery.ts';
+import type { InboundContext } from '../../src/inbound/context.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
-import { lastChatKey } from '../../src/commands/identity.ts';
+const lastChatKey = (channel: string): string => `last-chat:${channel}`;
 import { Conductor } from '../../src/conductor/conductor.ts';
-import { Registry } from '../../src/commands/registry.ts';
-import { loadConfig } from '../../src/config.ts';
 import type { InboundEvent } from '../../src/domain/messages.ts';
-import { Engine } from '../../src/engine/engine.ts';
-import { AppendBatcher } from '../../src/inbound/middleware.ts';
+import { AppendBatcher } from '../../src/events/append-batcher.ts';
 import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import { tempDir } from '../support/app.ts';
 import { RecordingChannel } from '../support/recording-channel.ts';
-import { testServices } from '../support/services.ts';
+import { testCore } from '../support/services.ts';
 
 const logger = pino({ level: 'silent' });
 
@@ -52,15 +49,13 @@ describe('inbound chain: group commit and the last-chat memo', () => {
       if (key === lastChatKey('testchat')) settingsWrites += 1;
       return set(key, value);
     };
-    const registry = new Registry().text(async (ctx, text) => {
+    const handler = async (ctx: InboundContext, text: string): Promise<boolean> => {
       if (text !== 'ping') return false;
       recordedFirst.push((await store.events.findByDedupeKey(`in:testchat:${ctx.event.id}`)) !== null);
       await ctx.reply('pong');
       return true;
-    });
-    const config = loadConfig({ DATA_DIR: store.location, LOG_LEVEL: 'silent' });
-    const engine = new Engine({ store, logger, delivery: nullDelivery });
-    conductor = new Conductor(testServices({ store, engine, logger, config, startedAt: new Date(), version: 'test', channels: () => [channel] }), registry);
+    };
+    conductor = testCore({ store, logger, channels: () => [channel], bare: true, registry: (r) => r.text(handler) }).conductor;
   });
   after(() => store.close());
 

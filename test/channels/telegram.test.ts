@@ -2,7 +2,6 @@
 // real conductor. Waiting is done on recorded calls, never on the clock. grammY handles polled updates one at a
 // time, in order, so "the operator's next message was answered" proves that everything sent before it was handled.
 
-import { nullDelivery } from '../support/delivery.ts';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
@@ -11,18 +10,13 @@ import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { TelegramChannel } from '../../adapters/channels/telegram/index.ts';
 import { splitText } from '../../adapters/channels/telegram/render.ts';
-import { registerBuiltins } from '../../src/commands/builtin.ts';
-import { registerMemoryCommands } from '../../src/commands/memory.ts';
 import { Conductor } from '../../src/conductor/conductor.ts';
-import { Registry } from '../../src/commands/registry.ts';
-import { loadConfig } from '../../src/config.ts';
 import type { Channel, InboundHandler } from '../../src/ports/channel.ts';
 import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
-import { Engine } from '../../src/engine/engine.ts';
 import type { InlineKeyboard, Message, User } from '../fakes/telegram/bot-api.ts';
 import { FakeTelegram, OPERATOR, STRANGER, type Call } from '../fakes/telegram/server.ts';
 import { tempDir } from '../support/app.ts';
-import { testServices } from '../support/services.ts';
+import { testCore } from '../support/services.ts';
 
 const logger = pino({ level: 'silent' });
 
@@ -30,9 +24,7 @@ async function makeConductor(channels: () => Channel[]): Promise<{ store: Sqlite
   const store = new SqliteStore(tempDir());
   await store.init();
   await store.identities.upsert({ channel: 'telegram', externalId: String(OPERATOR.id), label: 'Olga', linkedAt: new Date(), via: 'config' });
-  const config = loadConfig({ DATA_DIR: store.location, LOG_LEVEL: 'silent' });
-  const engine = new Engine({ store, logger, delivery: nullDelivery });
-  const conductor = new Conductor(testServices({ store, engine, logger, config, startedAt: new Date(), version: 'test', channels }), registerMemoryCommands(registerBuiltins(new Registry())));
+  const conductor = testCore({ store, logger, channels }).conductor;
   return { store, conductor };
 }
 

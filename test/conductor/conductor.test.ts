@@ -1,23 +1,17 @@
 // The conductor with a real store and a small in-memory channel (a real Channel implementation that records
 // what it delivers), for what the web chat cannot show: strangers, failures inside a command.
 
-import { nullDelivery } from '../support/delivery.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { loadConfig } from '../../src/config.ts';
 import { Conductor } from '../../src/conductor/conductor.ts';
-import { registerBuiltins } from '../../src/commands/builtin.ts';
-import { Registry } from '../../src/commands/registry.ts';
 import type { InboundEvent } from '../../src/domain/messages.ts';
 import { SoloError } from '../../src/domain/errors.ts';
 import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
-import { Engine } from '../../src/engine/engine.ts';
 import { tempDir } from '../support/app.ts';
 import { RecordingChannel } from '../support/recording-channel.ts';
-import { testServices } from '../support/services.ts';
-import { registerMemoryCommands } from '../../src/commands/memory.ts';
+import { testCore } from '../support/services.ts';
 
 describe('conductor', () => {
   const store = new SqliteStore(tempDir());
@@ -31,12 +25,15 @@ describe('conductor', () => {
   before(async () => {
     await store.init();
     await store.identities.upsert({ channel: 'testchat', externalId: 'owner', label: 'owner', linkedAt: new Date(), via: 'config' });
-    const registry = registerBuiltins(new Registry())
-      .command({ name: 'boom', description: 'fails', run: async () => { throw new Error('database exploded: secret detail'); } })
-      .command({ name: 'picky', description: 'refuses politely', run: async () => { throw new SoloError('bad_client', 'No client called Foo; /clients lists them.'); } });
-    const config = loadConfig({ DATA_DIR: store.location, LOG_LEVEL: 'silent' });
-    const engine = new Engine({ store, logger, delivery: nullDelivery });
-    conductor = new Conductor(testServices({ store, engine, logger, config, startedAt: new Date(), version: 'test', channels: () => [channel] }), registerMemoryCommands(registry));
+    conductor = testCore({
+      store,
+      logger,
+      channels: () => [channel],
+      registry: (r) =>
+        r
+          .command({ name: 'boom', description: 'fails', run: async () => { throw new Error('database exploded: secret detail'); } })
+          .command({ name: 'picky', description: 'refuses politely', run: async () => { throw new SoloError('bad_client', 'No client called Foo; /clients lists them.'); } }),
+    }).conductor;
   });
   after(() => store.close());
 

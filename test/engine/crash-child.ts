@@ -35,14 +35,14 @@ const crashflow = defineWorkflow({
 
 await startSolo(loadConfig(process.env), {
   workflows: [crashflow],
-  extend: (registry) =>
+  extend: (registry, { engine }) =>
     registry.command({
       name: 'crashflow',
       usage: '<label>',
       description: 'crash test workflow',
       run: async (ctx, args) => {
         const id = stableId('r', `${ctx.event.channel}:${ctx.event.chatId}:${ctx.event.id}`);
-        await ctx.services.engine.start('crashflow', { label: args }, { id, origin: { channel: ctx.event.channel, chatId: ctx.event.chatId }, reply: ctx.reply });
+        await engine.start('crashflow', { label: args }, { id, origin: { channel: ctx.event.channel, chatId: ctx.event.chatId }, reply: ctx.reply });
       },
     }),
 });

@@ -2,25 +2,18 @@
 // an update has been fully handled (its replies posted), so that nothing waits on a clock. Used by
 // test/channels/slack.test.ts (Socket Mode) and slack-http.test.ts (HTTP mode).
 
-import { nullDelivery } from './delivery.ts';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before } from 'node:test';
 import { pino, type Logger } from 'pino';
-import { registerBuiltins } from '../../src/commands/builtin.ts';
-import { Conductor } from '../../src/conductor/conductor.ts';
-import { registerMemoryCommands } from '../../src/commands/memory.ts';
-import { Registry } from '../../src/commands/registry.ts';
-import { loadConfig } from '../../src/config.ts';
 import type { InboundEvent } from '../../src/domain/messages.ts';
-import { Engine } from '../../src/engine/engine.ts';
 import type { Channel, HandleResult, InboundHandler } from '../../src/ports/channel.ts';
 import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import type { SlackChannel } from '../../adapters/channels/slack/index.ts';
 import { FakeSlack } from '../fakes/slack/server.ts';
 import type { StoredMessage } from '../fakes/slack/workspace.ts';
 import { tempDir } from './app.ts';
-import { testServices } from './services.ts';
+import { testCore } from './services.ts';
 
 export const OPERATOR = 'U0OPERATOR';
 export const STRANGER = 'U0STRANGER';
@@ -81,13 +74,11 @@ export async function startCore(current: () => Channel | undefined): Promise<Cor
   await store.identities.upsert({ channel: 'slack', externalId: OPERATOR, label: 'operator', linkedAt: new Date(), via: 'config' });
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, new Writable({ write: (chunk: Buffer, _enc, cb) => (logs.push(chunk.toString()), cb()) }));
-  const config = loadConfig({ DATA_DIR: store.location, LOG_LEVEL: 'silent' });
   const channels = (): Channel[] => {
     const c = current();
     return c ? [c] : [];
   };
-  const engine = new Engine({ store, logger, delivery: nullDelivery });
-  const conductor = new Conductor(testServices({ store, engine, logger, config, startedAt: new Date(), version: 'test', channels }), registerMemoryCommands(registerBuiltins(new Registry())));
+  const conductor = testCore({ store, logger, channels }).conductor;
   return { store, recorder: new Recorder(conductor), logger, logs };
 }
 

@@ -34,7 +34,7 @@ describe('invoice workflow through the web chat', () => {
   before(async () => {
     app = await startTestApp({}, {
       workflows: [draft],
-      extend: (r) => r.command({ name: 'textdraft', description: 'test', run: async (ctx, args) => void (await ctx.services.engine.start('textdraft', { text: args }, { origin: { channel: 'web', chatId: 'operator' }, reply: ctx.reply })) }),
+      extend: (r, { engine }) => r.command({ name: 'textdraft', description: 'test', run: async (ctx, args) => void (await engine.start('textdraft', { text: args }, { origin: { channel: 'web', chatId: 'operator' }, reply: ctx.reply })) }),
     });
     base = app.url;
   });
