@@ -8,7 +8,7 @@ import { documentTerms, queryTerms, TextbookBm25 } from './bm25.ts';
 import { CONVERSATION_TYPES, loadConversationSet, type ConversationSet } from './conversation-set.ts';
 import { embedAll, scoreQuery, type BenchModel, type PerQuery } from './retrieval-score.ts';
 
-export const CONVERSATION_CONFIGS = ['bm25', 'bm25a', 'keyword', 'vector', 'hybrid'] as const;
+export const CONVERSATION_CONFIGS = ['bm25', 'bm25a', 'index', 'keyword', 'vector', 'hybrid'] as const;
 export type ConversationConfig = (typeof CONVERSATION_CONFIGS)[number];
 const K = 10;
 
@@ -41,6 +41,7 @@ export async function runConversationBench(
     const runs: Record<ConversationConfig, number[]> = {
       bm25: plain.search(queryTerms(q.text, 'plain'), K).map((h) => h.id),
       bm25a: analysed.search(queryTerms(q.text, 'analysed'), K).map((h) => h.id),
+      index: index.keyword.search(q.text, K, undefined, now).map((h) => h.id),
       keyword: index.search({ query: q.text, k: K, now }).map((h) => h.id),
       vector: vector ? index.search({ query: '', vector, k: K, now }).map((h) => h.id) : [],
       hybrid: vector ? index.search({ query: q.text, vector, k: K, now }).map((h) => h.id) : [],

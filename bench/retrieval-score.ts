@@ -46,14 +46,14 @@ export function printTable(rows: ReadonlyArray<[string, readonly string[]]>, col
   }
 }
 
-/** keyword ÷ baseline on recall@5 and MRR@10 for the whole set and each half. */
-export function printRatios(label: string, halves: ReadonlyArray<[string, readonly string[]]>, keyword: PerQuery, baseline: PerQuery): void {
+/** A configuration ÷ a baseline on recall@5 and MRR@10, for the whole set and each half. */
+export function printRatios(config: string, label: string, halves: ReadonlyArray<[string, readonly string[]]>, keyword: PerQuery, baseline: PerQuery): void {
   const parts = halves.map(([name, ids]) => {
     const k = mean(ids, keyword);
     const b = mean(ids, baseline);
-    return `${name} ${(k.recall5 / b.recall5).toFixed(3)}× R@5, ${(k.mrr10 / b.mrr10).toFixed(3)}× MRR`;
+    return `${name.trim()} ${(k.recall5 / b.recall5).toFixed(3)}× R@5, ${(k.mrr10 / b.mrr10).toFixed(3)}× MRR`;
   });
-  console.log(`keyword ÷ ${label}: ${parts.join(' | ')}`);
+  console.log(`${`${config} ÷ ${label}:`.padEnd(20)} ${parts.join(' | ')}`);
 }
 
 export interface BenchModel {

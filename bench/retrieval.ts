@@ -5,14 +5,15 @@
 // vector-only, hybrid, and (client set) hybrid + entity routing as MemoryService.recall does it; for the whole set,
 // the tune half and the held-out half (the index's weights were tuned on the tune halves only), and per query type.
 // The keyword, vector and hybrid columns go through RecallIndex.search with the product's weights, so recency and
-// importance move items too (a question naming a time turns recency off). Embeddings: a real model when MODELS_DIR
+// importance move items too (a question naming a time turns recency off); "kw-index" is the keyword index's own
+// BM25F ranking without them (on the client set importance and dates are random, so they only add noise there). Embeddings: a real model when MODELS_DIR
 // holds one (EMBEDDING_MODEL, default Xenova/all-MiniLM-L6-v2), otherwise a GENERATED stand-in, and it says which.
 // Usage: node bench/retrieval.ts [--set=clients|conversations] [--minilm] [--hnsw] [--weights=keyword:0.3,vector:0.7]
 //                                [--keyword=prefixWeight:0.5,speakerWeight:1] [--misses=<config>]
 //   --minilm   the stand-in gets MiniLM's shape (6 layers × 384-d): embedding time like the real model's compute
 //   --hnsw     vector search on the HNSW graph (by default the index is exact below 5000 memories)
 //   --weights  other hybrid weights than DEFAULT_WEIGHTS; --keyword other keyword options than KEYWORD_DEFAULTS
-//   --misses   list the questions a configuration (bm25, bm25a, keyword, vector, hybrid, entity) misses in its top 5
+//   --misses   list the questions a configuration (bm25, bm25a, index, keyword, vector, hybrid, entity) misses in its top 5
 
 import type { QueryOptions } from '../src/memory/index/analyze.ts';
 import { EntityRegistry } from '../src/memory/entities.ts';
@@ -25,9 +26,9 @@ import { loadRetrievalSet, QUERY_TYPES, SET_PATH, type RetrievalSet } from './re
 import { embedAll, openModel, printRatios, printTable, scoreQuery, type BenchModel, type PerQuery } from './retrieval-score.ts';
 import { line, summary } from './stats.ts';
 
-export const CONFIGS = ['bm25', 'bm25a', 'keyword', 'vector', 'hybrid', 'entity'] as const;
+export const CONFIGS = ['bm25', 'bm25a', 'index', 'keyword', 'vector', 'hybrid', 'entity'] as const;
 export type Config = (typeof CONFIGS)[number];
-const LABELS: Record<Config, string> = { bm25: 'BM25', bm25a: 'BM25+an', keyword: 'keyword', vector: 'vector', hybrid: 'hybrid', entity: 'hybrid+entity' };
+const LABELS: Record<Config, string> = { bm25: 'BM25', bm25a: 'BM25+an', index: 'kw-index', keyword: 'keyword', vector: 'vector', hybrid: 'hybrid', entity: 'hybrid+entity' };
 const K = 10;
 
 /** MemoryService.recall's order: hits among the entities the query names, then the whole index for the rest. */
@@ -81,6 +82,7 @@ export async function runRetrievalBench(
     const runs: Record<Config, number[]> = {
       bm25: plain.search(queryTerms(q.text, 'plain'), K).map((h) => h.id),
       bm25a: analysed.search(queryTerms(q.text, 'analysed'), K).map((h) => h.id),
+      index: index.keyword.search(q.text, K, undefined, now).map((h) => h.id),
       keyword: index.search({ query: q.text, k: K, now }).map((h) => h.id),
       vector: index.search({ query: '', vector, k: K, now }).map((h) => h.id),
       hybrid: index.search({ query: q.text, vector, k: K, now }).map((h) => h.id),
@@ -124,6 +126,13 @@ function printMisses(per: PerQuery, queries: ReadonlyArray<{ id: string; text: s
   }
 }
 
+function ratios(halves: ReadonlyArray<[string, readonly string[]]>, per: Record<'bm25' | 'bm25a' | 'index' | 'keyword', PerQuery>): void {
+  printRatios('keyword', 'BM25', halves, per.keyword, per.bm25);
+  printRatios('keyword', 'BM25+an', halves, per.keyword, per.bm25a);
+  printRatios('kw-index', 'BM25', halves, per.index, per.bm25);
+  printRatios('kw-index', 'BM25+an', halves, per.index, per.bm25a);
+}
+
 if (import.meta.main) {
   const args = process.argv.slice(2);
   const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -146,8 +155,7 @@ if (import.meta.main) {
       line('queries routed by a named client', `${r.routedQueries} of ${set.queries.length}`);
       const rows = clientRows(set);
       printTable(rows, CONFIGS.map((c) => [LABELS[c], r.perQuery[c]]));
-      printRatios('BM25', rows.slice(0, 3), r.perQuery.keyword, r.perQuery.bm25);
-      printRatios('BM25+an', rows.slice(0, 3), r.perQuery.keyword, r.perQuery.bm25a);
+      ratios(rows.slice(0, 3), r.perQuery);
       if (misses && CONFIGS.includes(misses)) printMisses(r.perQuery[misses], set.queries, new Map(set.memories.map((m) => [m.id, m.text])), LABELS[misses]);
     }
     if (which !== 'clients') {
@@ -156,10 +164,9 @@ if (import.meta.main) {
       console.log(`\n== long conversations: ${CONVERSATION_SET_PATH.slice(CONVERSATION_SET_PATH.lastIndexOf('/bench/') + 1)} — ${set.histories.length} group chats, ${set.memories.length} turns ("[session:turn] Speaker (date): text"), ${set.queries.length} labelled questions (seed ${set.seed})`);
       line(`embedding the corpus (${set.memories.length} texts)`, `${(r.corpusEmbedMs / 1000).toFixed(2)} s`);
       const rows = conversationRows(set);
-      const configs = ['bm25', 'bm25a', 'keyword', 'vector', 'hybrid'] as const;
+      const configs = ['bm25', 'bm25a', 'index', 'keyword', 'vector', 'hybrid'] as const;
       printTable(rows, configs.map((c) => [LABELS[c], r.perQuery[c]]));
-      printRatios('BM25', rows.slice(0, 3), r.perQuery.keyword, r.perQuery.bm25);
-      printRatios('BM25+an', rows.slice(0, 3), r.perQuery.keyword, r.perQuery.bm25a);
+      ratios(rows.slice(0, 3), r.perQuery);
       if (misses && misses !== 'entity' && CONFIGS.includes(misses)) printMisses(r.perQuery[misses], set.queries, new Map(set.memories.map((m) => [m.id, m.text])), LABELS[misses]);
     }
   } finally {

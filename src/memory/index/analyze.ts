@@ -99,8 +99,10 @@ export function words(normalized: string): string[] {
 const TURN = /^\s*\[\d+:\d+\]\s+([^(\n]{1,80}?)\s+\((\d{4}-\d{2}-\d{2})\):\s*/u;
 
 export interface AnalyzedDocument {
-  /** Body terms (their count is the document length). */
+  /** Body terms. */
   words: string[];
+  /** Body length in tokens, stopwords included (BM25's document length). */
+  length: number;
   /** Field keys: "@speaker" words and "#yyyy-mm-dd" dates. */
   fields: string[];
 }
@@ -110,7 +112,11 @@ export function analyzeDocument(text: string): AnalyzedDocument {
   const body = turn ? text.slice(turn[0].length) : text;
   const fields = turn ? [...words(normalize(turn[1]!)).map((w) => `@${w}`), `#${turn[2]!}`] : [];
   for (const key of explicitDates(body)) fields.push(key);
-  return { words: words(normalize(body)), fields };
+  const plain = normalize(body);
+  const terms = words(plain);
+  let stop = 0;
+  for (const m of plain.matchAll(/[\p{L}\p{N}]+/gu)) if (STOPWORDS.has(m[0])) stop++;
+  return { words: terms, length: terms.length + stop, fields };
 }
 
 /** One query term: the index keys it matches (each with a weight; `prefix` also matches longer keys). */
