@@ -22,8 +22,8 @@ const monthIndex = (word: string): number => {
   const w = word.slice(0, 3);
   return SHORT.findIndex((s) => s.startsWith(w));
 };
-export const dayKey = (y: number, m: number, d: number): string => `#${y}-${pad(m + 1)}-${pad(d)}`;
-export const monthKey = (y: number, m: number): string => `#${y}-${pad(m + 1)}`;
+const dayKey = (y: number, m: number, d: number): string => `#${y}-${pad(m + 1)}-${pad(d)}`;
+const monthKey = (y: number, m: number): string => `#${y}-${pad(m + 1)}`;
 const keyOf = (t: number): string => {
   const d = new Date(t);
   return dayKey(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
