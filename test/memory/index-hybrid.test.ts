@@ -194,3 +194,16 @@ test('RecallIndex on HNSW: an entity filter returns the true top-k among that en
     assert.deepEqual(new Set(hits.map((h) => h.id)), new Set(want), 'same ten, ordered by the hybrid score');
   }
 });
+
+test('RecallIndex: a question naming a time turns recency off, so an old turn from that month beats a fresh one', () => {
+  const index = new RecallIndex({ dims: 8 });
+  const asked = new Date('2025-08-10T12:00:00Z');
+  index.upsert(1, { text: '[3:4] Jane (2024-05-10): Booked a hotel in Porto for the fair', meta: meta({ updatedAt: new Date('2024-05-10T18:00:00Z') }) });
+  index.upsert(2, { text: '[9:1] Jane (2025-08-01): Booked a hotel in Lisbon for the fair', meta: meta({ updatedAt: new Date('2025-08-01T18:00:00Z') }) });
+  const plain = index.search({ query: 'Which hotel did Jane book?', k: 2, now: asked });
+  assert.deepEqual(plain.map((h) => h.id), [2, 1], 'same words: the fresh one first');
+  assert.ok(plain[1]!.components.recency < 0.1);
+  const dated = index.search({ query: 'Which hotel did Jane book in May 2024?', k: 2, now: asked });
+  assert.deepEqual(dated.map((h) => h.id), [1, 2]);
+  assert.ok(dated.every((h) => h.components.recency === 1), 'recency is 1 for every hit of a dated question');
+});

@@ -1,11 +1,14 @@
-// The labelled retrieval set behind bench/retrieval.ts: the committed JSON is exactly what the seeded generator
+// The labelled sets behind bench/retrieval.ts. Client facts: the committed JSON is exactly what the seeded generator
 // makes, it is large enough (≥ 2,000 memories, ≥ 200 queries, ≥ 150 clients), every label points at a memory, and
 // each query type keeps its promise (paraphrases share no keyword with their memory but the client's name; exact
-// details occur in their memory only). Benchmark figures are printed by the bench, never asserted here.
+// details occur in their memory only). Long conversations: the same for bench/conversation-set.ts (≥ 300 questions,
+// turns in the "[session:turn] Speaker (date): text" form, balanced halves, each type keeping its promise).
+// Benchmark figures are printed by the bench, never asserted here.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { CONVERSATION_SET_PATH, CONVERSATION_TYPES, generateConversationSet, loadConversationSet, renderConversationSet, whenPhrases } from '../../bench/conversation-set.ts';
 import { generateRetrievalSet, loadRetrievalSet, QUERY_TYPES, renderRetrievalSet, SET_PATH } from '../../bench/retrieval-set.ts';
 import { keywordTerms, tokens } from '../../src/domain/text.ts';
 import { TINY_VOCAB } from '../support/tiny-vocab.ts';
@@ -89,4 +92,64 @@ test('texts are written mostly with the tiny model vocabulary, client names and 
     }
   }
   assert.ok(covered / all >= 0.75, `${((100 * covered) / all).toFixed(1)}% of words covered`);
+});
+
+const conversations = loadConversationSet();
+const turnById = new Map(conversations.memories.map((m) => [m.id, m]));
+
+test('conversations: the committed set is what the generator makes, byte for byte', () => {
+  const generated = renderConversationSet(generateConversationSet(conversations.seed));
+  assert.equal(readFileSync(CONVERSATION_SET_PATH, 'utf8'), generated, 'bench/data/conversation-set.json is stale: run node bench/conversation-set.ts');
+});
+
+test('conversations: long histories, at least 300 questions, every label a turn of the same history', () => {
+  assert.ok(conversations.queries.length >= 300, `${conversations.queries.length} questions`);
+  for (const h of conversations.histories) {
+    const turns = conversations.memories.filter((m) => m.history === h.id);
+    assert.ok(turns.length >= 300, `history ${h.id}: ${turns.length} turns`);
+    assert.ok(new Set(turns.map((t) => t.speaker)).size >= 3, `history ${h.id}: several speakers`);
+  }
+  for (const m of conversations.memories) {
+    assert.match(m.text, /^\[\d+:\d+\] \S[^(]* \(\d{4}-\d{2}-\d{2}\): \S/u, `turn ${m.id}`);
+    assert.ok(m.text.includes(`${m.speaker} (${m.date}): `), `turn ${m.id} names its speaker and date`);
+  }
+  for (const q of conversations.queries) {
+    assert.ok(q.relevant.length > 0, q.id);
+    for (const id of q.relevant) assert.equal(turnById.get(id)?.history, q.history, `${q.id} points at turn ${id}`);
+    assert.ok(new Date(q.asked) > new Date(turnById.get(q.relevant[0]!)!.updatedAt), `${q.id} is asked after its answer`);
+  }
+});
+
+test('conversations: every type present, halves balanced within each type', () => {
+  for (const type of CONVERSATION_TYPES) {
+    const qs = conversations.queries.filter((q) => q.type === type);
+    assert.ok(qs.length >= 20, `${type}: ${qs.length}`);
+    const tune = qs.filter((q) => q.split === 'tune').length;
+    assert.ok(Math.abs(2 * tune - qs.length) <= 1, `${type}: ${tune} of ${qs.length} in the tune half`);
+  }
+});
+
+test('conversations: question types keep their promise', () => {
+  const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+  for (const q of conversations.queries) {
+    const answer = turnById.get(q.relevant[0]!)!;
+    if (q.type === 'temporal') {
+      // The question names a time that holds for its answer, and says nothing of the answer's own words but one.
+      const when = whenPhrases(new Date(answer.updatedAt), new Date(q.asked));
+      assert.ok(when.some((w) => q.text.includes(w)), `${q.id}: ${q.text} (${answer.date})`);
+      assert.ok(q.text.includes(answer.speaker), q.id);
+      const body = answer.text.slice(answer.text.indexOf('): ') + 3);
+      assert.ok(!months.some((m) => new RegExp(`\\b${m}\\b`).test(body)), `${q.id}: the answer names no month itself`);
+    }
+    if (q.type === 'relational') assert.match(q.text, new RegExp(`${answer.speaker}'s (sister|brother|cousin|neighbour|colleague|daughter|son|husband|wife|boss)`), q.id);
+    if (q.type === 'diacritics') {
+      assert.match(answer.speaker, /[^\x00-\x7f]/, `${q.id}: the speaker's name has diacritics`);
+      assert.ok(!q.text.includes(answer.speaker) && /^[\x00-\x7f]+$/.test(q.text), `${q.id}: asked without them: ${q.text}`);
+    }
+    if (q.type === 'cjk') assert.match(q.text, /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u, q.id);
+    if (q.type === 'number') {
+      const n = q.text.match(/\d+/)![0];
+      assert.ok(answer.text.replace(/,/g, '').includes(n), `${q.id}: ${n} in ${answer.text}`);
+    }
+  }
 });

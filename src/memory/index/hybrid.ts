@@ -9,12 +9,13 @@
 //                / (wK·[query has terms] + wV·[query and item have vectors])
 //                — the weights of the signals that exist for this item, so an item not embedded yet still ranks by
 //                keyword alone rather than being treated as dissimilar;
-//   recency    = 0.5 ^ (days since max(updatedAt, lastUsedAt) / halfLifeDays)
+//   recency    = 0.5 ^ (days since max(updatedAt, lastUsedAt) / halfLifeDays), or 1 when the query names a time
+//                ("last May", "in March 2025"): the operator asked for that time, not for what is fresh
 //   score      = relevance · (1 − wR − wI + wR·recency + wI·importance)
 // Relevance gates: an old, unimportant item keeps (1 − wR − wI) of its relevance, a fresh important one all of it,
 // and nothing irrelevant is lifted by importance alone. Items with relevance ≤ minRelevance are dropped.
 
-import { keywordTerms } from '../../domain/text.ts';
+import type { QueryOptions } from './analyze.ts';
 import { KeywordIndex } from './keyword-index.ts';
 import { checkId, createVectorIndex, normalized, type HnswOptions, type ScoredId, type TieredVectorIndex } from './vector-index.ts';
 
@@ -58,6 +59,8 @@ export interface RankInput {
   meta: (id: number) => { importance: number; updatedAt: Date; lastUsedAt?: Date | undefined } | undefined;
   queryHasTerms: boolean;
   queryHasVector: boolean;
+  /** The query names a time (a date term): recency is left out (1 for every item). */
+  timeScoped?: boolean | undefined;
   now: Date;
   k: number;
   weights?: Partial<HybridWeights> | undefined;
@@ -92,7 +95,7 @@ export function hybridRank(input: RankInput): HybridHit[] {
     if (relevance <= (input.minRelevance ?? 0)) continue;
     const last = Math.max(meta.updatedAt.getTime(), meta.lastUsedAt?.getTime() ?? -Infinity);
     const ageDays = Math.max(0, (now - last) / DAY_MS);
-    const recency = Math.pow(0.5, ageDays / w.halfLifeDays);
+    const recency = input.timeScoped ? 1 : Math.pow(0.5, ageDays / w.halfLifeDays);
     const importance = meta.importance;
     const score = relevance * (1 - w.recency - w.importance + w.recency * recency + w.importance * importance);
     hits.push({ id, score, components: { bm25, keyword, vector: cos ?? null, relevance, recency, ageDays, importance } });
@@ -147,6 +150,8 @@ export interface RecallIndexOptions {
   minPool?: number;
   /** An entity filter keeping at most this many items is searched exactly among them. Default 5000. */
   exactSubsetMax?: number;
+  /** Keyword matching: prefix, speaker and date weights (KEYWORD_DEFAULTS). */
+  keyword?: Partial<QueryOptions>;
 }
 
 function checkMeta(meta: ItemMeta): ItemMeta {
@@ -166,7 +171,7 @@ function checkMeta(meta: ItemMeta): ItemMeta {
 /** Keyword + vector indexes and per-item metadata for hybrid recall; everything in process, rebuilt at start. */
 export class RecallIndex {
   readonly dims: number;
-  readonly keyword = new KeywordIndex();
+  readonly keyword: KeywordIndex;
   readonly vectors: TieredVectorIndex;
   readonly weights: HybridWeights;
   readonly #items = new Map<number, { text: string; meta: ItemMeta }>();
@@ -178,6 +183,7 @@ export class RecallIndex {
 
   constructor(options: RecallIndexOptions) {
     this.dims = options.dims;
+    this.keyword = new KeywordIndex(options.keyword);
     const vectorOptions = { ...(options.exactBelow !== undefined && { exactBelow: options.exactBelow }), ...(options.hnsw && { hnsw: options.hnsw }) };
     this.vectors = createVectorIndex(options.dims, vectorOptions);
     this.weights = { ...DEFAULT_WEIGHTS, ...options.weights };
@@ -274,7 +280,7 @@ export class RecallIndex {
   search(q: RecallQuery): RecallHit[] {
     if (!Number.isInteger(q.k) || q.k <= 0 || q.k > 1000) throw new RangeError(`k must be an integer within 1..1000, got ${q.k}`);
     if (!(q.now instanceof Date) || Number.isNaN(q.now.getTime())) throw new RangeError('now must be a valid Date');
-    const terms = keywordTerms(q.query ?? '');
+    const terms = this.keyword.analyze(q.query ?? '', q.now);
     const unit = q.vector === undefined ? undefined : normalized(q.vector, this.dims);
     const filter = this.#filter(q.entities, q.kinds);
     if (filter === null || (terms.length === 0 && !unit)) return [];
@@ -302,6 +308,7 @@ export class RecallIndex {
       meta: (id) => this.#items.get(id)?.meta,
       queryHasTerms: terms.length > 0,
       queryHasVector: unit !== undefined,
+      timeScoped: terms.some((t) => t.kind === 'date'),
       now: q.now,
       k: q.k,
       weights: this.weights,

@@ -1,17 +1,30 @@
 // In-memory inverted index with BM25 (k1 1.2, b 0.75) for memory recall, kept in step with the store on every write.
-// Same text rules as keywordRecall (src/memory/keyword-recall.ts): query terms from keywordTerms (stopwords dropped),
-// document words from tokens, and a query term matches every word it is a prefix of ("budget" finds "budgets") —
-// except one-character terms, which match only themselves (keywordRecall would expand them too).
-// Prefixes are resolved on a sorted term dictionary by binary search. Scoring accumulates into typed arrays that
-// live across queries (stamped per query), so a query allocates nothing proportional to the corpus.
+// Words come from analyze.ts (folded, stemmed, CJK as character pairs, stopwords dropped); a chat turn's speaker
+// and date are indexed as fields ("@jane", "#2025-05-14"). A query term matches its word at full weight, longer words
+// it is a prefix of at `prefixWeight` ("budget" finds "budgetary"), and a turn's speaker at `speakerWeight`. As in
+// BM25F, each match's count is length-normalised by its own field (body words by b 0.75 against the average body
+// length, stopwords counted as plain BM25 counts them; speaker and date keys not at all) and weighted, the sum
+// saturates once by k1, and document frequency counts every document any of them touches. With body words alone
+// this is exactly BM25. A date phrase ("last May", resolved against the query's `now`) is one more term over the
+// date keys. Prefixes are resolved on a sorted key dictionary by binary search. Scoring accumulates into typed
+// arrays that live across queries (stamped per query), so a query allocates nothing proportional to the corpus.
 
-import { keywordTerms, tokens } from '../../domain/text.ts';
+import { analyzeDocument, analyzeQuery, type QueryOptions, type QueryTerm } from './analyze.ts';
 import { checkId, TopK, type ScoredId } from './vector-core.ts';
+
+export type { QueryTerm } from './analyze.ts';
 
 const K1 = 1.2;
 const B = 0.75;
-/** Shorter query terms match whole words only: a one-letter prefix would touch a 26th of the corpus per query. */
-const MIN_PREFIX = 2;
+/** First characters of field keys: "@speaker", "#2025-05-14" (analysed words never start with either). */
+const AT = 0x40;
+const HASH = 0x23;
+
+/**
+ * Chosen on the tune halves of both sets in bench/retrieval.ts (flat around these: speaker 1.3–2 and date 1–1.3 score
+ * alike; a prefix weight above 0.25 costs MRR on conversations).
+ */
+export const KEYWORD_DEFAULTS: QueryOptions = { prefixWeight: 0.25, minPrefix: 3, speakerWeight: 1.3, dateWeight: 1, maxTerms: 24 };
 
 interface Posting {
   term: string;
@@ -32,6 +45,7 @@ function lowerBound(sorted: readonly string[], key: string): number {
 }
 
 export class KeywordIndex {
+  readonly options: QueryOptions;
   readonly #byTerm = new Map<string, Posting>();
   /** Every term with at least one live posting, in code-unit order (the order `<` compares strings in). */
   readonly #sorted: string[] = [];
@@ -51,6 +65,10 @@ export class KeywordIndex {
   #scored = new Int32Array(1024);
   #epoch = 0;
 
+  constructor(options: Partial<QueryOptions> = {}) {
+    this.options = { ...KEYWORD_DEFAULTS, ...options };
+  }
+
   get size(): number {
     return this.#slotOf.size;
   }
@@ -69,15 +87,16 @@ export class KeywordIndex {
     checkId(id);
     if (typeof text !== 'string') throw new TypeError('text must be a string');
     this.remove(id);
-    const words = tokens(text);
+    const { words, fields, length } = analyzeDocument(text);
     const counts = new Map<string, number>();
     for (const w of words) counts.set(w, (counts.get(w) ?? 0) + 1);
+    for (const f of fields) counts.set(f, (counts.get(f) ?? 0) + 1);
     const slot = this.#freeSlots.pop() ?? this.#slotCount++;
     if (slot >= this.#idOf.length) this.#grow(slot + 1);
     this.#slotOf.set(id, slot);
     this.#idOf[slot] = id;
-    this.#length[slot] = words.length;
-    this.#totalLength += words.length;
+    this.#length[slot] = length;
+    this.#totalLength += length;
     const postings: Posting[] = [];
     for (const [term, tf] of counts) {
       let p = this.#byTerm.get(term);
@@ -126,20 +145,26 @@ export class KeywordIndex {
     this.#freeSlots.push(slot);
   }
 
-  /**
-   * Best `k` ids by BM25, highest first (ties: larger id first). `allow` restricts which ids are returned; corpus
-   * statistics (document frequencies, average length) always cover every indexed document.
-   */
-  search(query: string, k: number, allow?: (id: number) => boolean): ScoredId[] {
-    return this.searchWith(keywordTerms(query), k, allow).hits;
+  /** Query terms of `query` under this index's options; date phrases need `now`. */
+  analyze(query: string, now?: Date): QueryTerm[] {
+    return analyzeQuery(query, now, this.options);
   }
 
   /**
-   * `search` on already extracted terms. `also` asks for the BM25 of specific ids too (0 when they match nothing),
+   * Best `k` ids by BM25, highest first (ties: larger id first). `allow` restricts which ids are returned; corpus
+   * statistics (document frequencies, average length) always cover every indexed document. `now` resolves date
+   * phrases ("last May"); without it they stay plain words.
+   */
+  search(query: string, k: number, allow?: (id: number) => boolean, now?: Date): ScoredId[] {
+    return this.searchWith(this.analyze(query, now), k, allow).hits;
+  }
+
+  /**
+   * `search` on already analysed terms. `also` asks for the BM25 of specific ids too (0 when they match nothing),
    * so hybrid ranking can give vector-only candidates their exact keyword score.
    */
   searchWith(
-    terms: readonly string[],
+    terms: readonly QueryTerm[],
     k: number,
     allow?: (id: number) => boolean,
     also: readonly number[] = [],
@@ -147,41 +172,23 @@ export class KeywordIndex {
     const scoreOf = new Map<number, number>();
     const n = this.#slotOf.size;
     if (terms.length === 0 || n === 0) return { hits: [], scoreOf };
-    const avgLength = this.#totalLength / n || 1;
     const scoreEpoch = this.#nextEpoch();
     let scoredCount = 0;
-    const tf = this.#tf;
-    const tfStamp = this.#tfStamp;
     const score = this.#score;
     const scoreStamp = this.#scoreStamp;
-    const touched = this.#touched;
     const scored = this.#scored;
-    const length = this.#length;
     for (const term of terms) {
-      const termEpoch = this.#nextEpoch();
-      let touchedCount = 0;
-      // Pass 1: term frequency of the prefix per document, summed over every dictionary word it matches.
-      for (let i = lowerBound(this.#sorted, term); i < this.#sorted.length; i++) {
-        const word = this.#sorted[i]!;
-        if (!word.startsWith(term) || (term.length < MIN_PREFIX && word !== term)) break;
-        const p = this.#byTerm.get(word)!;
-        for (let j = 0; j < p.n; j++) {
-          const s = p.slots[j]!;
-          if (tfStamp[s] !== termEpoch) {
-            tfStamp[s] = termEpoch;
-            tf[s] = 0;
-            touched[touchedCount++] = s;
-          }
-          tf[s]! += p.tfs[j]!;
-        }
-      }
+      const touchedCount = this.#gather(term);
       if (touchedCount === 0) continue;
-      // Pass 2: document frequency is the number of documents touched; add each one's BM25 share.
-      const idf = Math.log(1 + (n - touchedCount + 0.5) / (touchedCount + 0.5));
+      // Document frequency is the number of documents touched; #tf holds length-normalised counts, so BM25's
+      // saturation is f·(k1 + 1) / (f + k1).
+      const idf = term.weight * Math.log(1 + (n - touchedCount + 0.5) / (touchedCount + 0.5));
+      const tf = this.#tf;
+      const touched = this.#touched;
       for (let i = 0; i < touchedCount; i++) {
         const s = touched[i]!;
         const f = tf[s]!;
-        const add = (idf * f * (K1 + 1)) / (f + K1 * (1 - B + (B * length[s]!) / avgLength));
+        const add = (idf * f * (K1 + 1)) / (f + K1);
         if (scoreStamp[s] !== scoreEpoch) {
           scoreStamp[s] = scoreEpoch;
           score[s] = 0;
@@ -203,6 +210,46 @@ export class KeywordIndex {
       scoreOf.set(id, s !== undefined && scoreStamp[s] === scoreEpoch ? score[s]! : 0);
     }
     return { hits: top.toArray(), scoreOf };
+  }
+
+  /** Weighted term frequency of `term` per document into #tf (stamped); returns how many documents it touched. */
+  #gather(term: QueryTerm): number {
+    const termEpoch = this.#nextEpoch();
+    const n = this.#slotOf.size;
+    const avgLength = this.#totalLength / n || 1;
+    const length = this.#length;
+    const tf = this.#tf;
+    const tfStamp = this.#tfStamp;
+    const touched = this.#touched;
+    let touchedCount = 0;
+    const add = (p: Posting, weight: number): void => {
+      const field = p.term.charCodeAt(0) === AT || p.term.charCodeAt(0) === HASH;
+      for (let j = 0; j < p.n; j++) {
+        const s = p.slots[j]!;
+        if (tfStamp[s] !== termEpoch) {
+          tfStamp[s] = termEpoch;
+          tf[s] = 0;
+          touched[touchedCount++] = s;
+        }
+        tf[s]! += field ? weight * p.tfs[j]! : (weight * p.tfs[j]!) / (1 - B + (B * length[s]!) / avgLength);
+      }
+    };
+    for (const alt of term.alts) {
+      if (!alt.prefix) {
+        const p = this.#byTerm.get(alt.key);
+        if (p) add(p, alt.weight);
+        continue;
+      }
+      // A prefix alternative next to the same key matched whole only adds the longer keys.
+      const longerOnly = term.alts.some((a) => !a.prefix && a.key === alt.key);
+      for (let i = lowerBound(this.#sorted, alt.key); i < this.#sorted.length; i++) {
+        const key = this.#sorted[i]!;
+        if (!key.startsWith(alt.key)) break;
+        if (longerOnly && key.length === alt.key.length) continue;
+        add(this.#byTerm.get(key)!, alt.weight);
+      }
+    }
+    return touchedCount;
   }
 
   #nextEpoch(): number {
