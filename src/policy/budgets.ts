@@ -1,8 +1,11 @@
 // Budgets stop spending before the call: a model call first reserves its estimated cost against every budget
 // that applies (per run, per agent per day, per day), then settles with the real cost. Reserved-but-unsettled
 // amounts count as spent, and reservations are serialised, so two concurrent calls cannot both squeeze under a
-// limit. The event log is the truth: `budget.reserved`/`budget.settled` events rebuild the totals after a
-// restart (the current day at `init`, a run's whole history the first time that run reserves).
+// limit. The event log in the store is the truth: `budget.reserved`/`budget.settled` events rebuild the totals
+// after a restart (the current day at `init`, a run's whole history the first time that run reserves), and before
+// every reservation the ledger reads the budget events other processes on the same store wrote since it last
+// looked, so their spending counts too. (Two processes reserving in the very same moment can still both pass: the
+// window is one reservation wide.)
 //
 // Overspend: when `reserve` refuses, the engine shows an "approve overspend?" card; on approval it calls
 // `allowOverspend({ runId, amountUsd })`, a one-shot pass: the next reserve for that run whose estimate is within
@@ -85,6 +88,8 @@ export class BudgetLedger {
   readonly #grants = new Map<string, Map<string, number>>();
   readonly #usedGrants = new Set<string>();
   #queue: Promise<unknown> = Promise.resolve();
+  /** The position up to which every budget event in the log has been read (see #catchUp). */
+  #seen = 0;
 
   constructor(options: BudgetLedgerOptions) {
     this.#events = options.events;
@@ -94,7 +99,12 @@ export class BudgetLedger {
 
   /** Rebuilds today's totals from the event log. Call once at start. */
   async init(now = new Date()): Promise<void> {
-    await this.#lock(() => this.#ensureDay(dayIn(now, this.#timeZone())));
+    await this.#lock(async () => {
+      // Everything before the newest budget event now is covered by the loads below; later ones by #catchUp.
+      const [newest] = await this.#events.readRange({ types: ['budget.reserved', 'budget.settled'], limit: 1, newest: true });
+      this.#seen = newest?.position ?? 0;
+      await this.#ensureDay(dayIn(now, this.#timeZone()));
+    });
   }
 
   async reserve(input: ReserveInput): Promise<ReserveResult> {
@@ -105,6 +115,7 @@ export class BudgetLedger {
       const day = dayIn(input.now ?? new Date(), this.#timeZone());
       await this.#ensureDay(day);
       if (input.runId !== undefined) await this.#ensureRun(input.runId);
+      await this.#catchUp();
       const estimate = micro(input.estimateUsd);
       const grant = input.runId === undefined ? undefined : this.#grantFor(input.runId, estimate);
 
@@ -286,6 +297,19 @@ export class BudgetLedger {
     const settled = await this.#events.findByDedupeKey(`budget:settle:${id}`);
     if (settled) this.#apply(settled);
     return this.#reservations.get(id);
+  }
+
+  /**
+   * Reads the budget events written since the last look (by this process, already applied, or by another on the
+   * same store). Only this read moves #seen, and it reads every position after it in order, so none is skipped.
+   */
+  async #catchUp(): Promise<void> {
+    for (;;) {
+      const batch = await this.#events.readRange({ afterPosition: this.#seen, types: ['budget.reserved', 'budget.settled'], limit: 5000 });
+      for (const e of batch) this.#apply(e);
+      this.#seen = batch.at(-1)?.position ?? this.#seen;
+      if (batch.length < 5000) break;
+    }
   }
 
   async #ensureRun(runId: string): Promise<void> {

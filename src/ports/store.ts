@@ -26,6 +26,8 @@ export interface ReadRangeOptions {
   afterPosition?: number;
   limit?: number;
   types?: EventType[];
+  /** The newest `limit` matching events instead of the oldest, still returned in ascending `position` order. */
+  newest?: boolean;
 }
 
 /** Append-only, typed event log: the audit trail. Nothing here updates or deletes an event. */

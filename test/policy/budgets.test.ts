@@ -75,6 +75,24 @@ describe('BudgetLedger', () => {
     await store.close();
   });
 
+  test('two ledgers on one store (two processes) count each other’s spending before they reserve', async () => {
+    const dir = tempDir('solo-budget-');
+    const [one, two] = [await openStore(dir), await openStore(dir)];
+    const policy = holder(parsePolicy({ budgets: { per_day_usd: 1, per_run_usd: 5, ...UTC } }));
+    const a = new BudgetLedger({ events: one.events, policy });
+    const b = new BudgetLedger({ events: two.events, policy });
+    await a.init();
+    await b.init();
+    assert.equal((await a.reserve({ estimateUsd: 0.6, runId: 'ra' })).ok, true);
+    const refused = await b.reserve({ estimateUsd: 0.6, runId: 'rb' });
+    assert.equal(refused.ok, false, 'the other process already spent 0.6 of the 1.0 day budget');
+    assert.equal(refused.ok ? 0 : refused.spentUsd, 0.6);
+    assert.equal((await b.reserve({ estimateUsd: 0.3, runId: 'rb' })).ok, true);
+    assert.equal((await a.reserve({ estimateUsd: 0.3, runId: 'ra' })).ok, false, 'and the first sees the second');
+    await one.close();
+    await two.close();
+  });
+
   test('an approved overspend lets exactly the next call of that run through, and is audited', async () => {
     const store = await openStore();
     const ledger = new BudgetLedger({ events: store.events, policy: holder(parsePolicy({ budgets: { per_run_usd: 0.1, ...UTC } })) });

@@ -118,6 +118,11 @@ export function storeContract(name: string, target: ContractTarget): void {
       assert.deepEqual(after.map((e) => e.type), ['note.forgotten']);
       const positions = (await store.events.readRange({ limit: 50 })).map((e) => e.position);
       assert.deepEqual(positions, [...positions].sort((a, b) => a - b));
+      const last = await store.events.append(received('range', 'last'));
+      const newest = (await store.events.readRange({ limit: 2, newest: true })).map((e) => e.position);
+      assert.equal(newest.length, 2);
+      assert.equal(newest[1], last.event.position, 'the newest events, in ascending order');
+      assert.ok((newest[0] ?? 0) < (newest[1] ?? 0));
     });
 
     it('keeps operator identities', async () => {

@@ -122,10 +122,10 @@ export class MongoEventLog implements EventLog {
     if (options.types?.length) filter.type = { $in: options.types };
     const docs = await this.#events
       .find(filter)
-      .sort({ position: 1 })
+      .sort({ position: options.newest ? -1 : 1 })
       .limit(Math.min(options.limit ?? MAX_READ, MAX_READ))
       .toArray();
-    return docs.map(toEvent);
+    return (options.newest ? docs.reverse() : docs).map(toEvent);
   }
 
   async findByDedupeKey(dedupeKey: string): Promise<StoredEvent | null> {

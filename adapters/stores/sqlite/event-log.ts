@@ -106,8 +106,9 @@ export class SqliteEventLog implements EventLog {
       params.push(...options.types);
     }
     params.push(Math.min(options.limit ?? MAX_READ, MAX_READ));
-    const sql = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY position LIMIT ?`;
-    return (statement(this.#db, sql).all(...params) as unknown as EventRow[]).map(toEvent);
+    const sql = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY position${options.newest ? ' DESC' : ''} LIMIT ?`;
+    const rows = statement(this.#db, sql).all(...params) as unknown as EventRow[];
+    return (options.newest ? rows.reverse() : rows).map(toEvent);
   }
 
   async findByDedupeKey(dedupeKey: string): Promise<StoredEvent | null> {
