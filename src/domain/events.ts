@@ -13,15 +13,17 @@ export interface EventDataMap {
   'sender.refused': { channel: string; senderId: string };
   'rate.limited': { channel: string; senderId: string; retryAfterSeconds: number };
   'command.failed': { command: string; code: string; message: string };
-  'note.remembered': { noteId: string; text: string; channel: string };
-  'note.forgotten': { noteId: string; channel: string };
-  'note.restored': { noteId: string; channel: string };
   'message.handled': { channel: string; chatId: string };
   'identity.linked': { channel: string; externalId: string; via: string };
   'link.requested': { channel: string; expiresAt: string };
   'run.started': { runId: string; workflow: string; version: number };
   'run.resumed': { runId: string; reason: string };
-  'run.suspended': { runId: string; approvalId: string };
+  /** Waiting for an approval (`approvalId`) or for an outside event (`waitingFor`: `wait:<event>:<key>`). */
+  'run.suspended': { runId: string; approvalId?: string; waitingFor?: string };
+  /** A run waits for an outside event; the dedupe key `wait:<event>:<key>` finds the waiter. */
+  'run.waiting': { runId: string; stepId: string; event: string; key: string };
+  /** An outside event arrived (a payment, a reply, a schedule); the dedupe key `signal:<event>:<key>` keeps it once. */
+  'signal.received': { event: string; key: string; payload: unknown };
   'run.finished': { runId: string; workflow: string; status: string; error?: string };
   'run.needs_review': { runId: string; stepId: string; reason: string };
   'step.completed': { runId: string; stepId: string; kind: string; attempts: number; durationMs: number; replayed: boolean };
@@ -88,15 +90,14 @@ export const EVENT_VERSIONS = {
   'sender.refused': 1,
   'rate.limited': 1,
   'command.failed': 1,
-  'note.remembered': 1,
-  'note.forgotten': 1,
-  'note.restored': 1,
   'message.handled': 1,
   'identity.linked': 1,
   'link.requested': 1,
   'run.started': 1,
   'run.resumed': 1,
   'run.suspended': 1,
+  'run.waiting': 1,
+  'signal.received': 1,
   'run.finished': 1,
   'run.needs_review': 1,
   'step.completed': 1,

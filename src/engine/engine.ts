@@ -222,9 +222,14 @@ export class Engine implements EngineInternals {
 
   async #afterThrow(run: RunRecord, workflow: WorkflowDefinition<unknown, unknown>, signal: unknown): Promise<void> {
     if (signal instanceof Suspend) {
-      const data = { runId: run.id, approvalId: signal.approvalId };
-      const patch = { status: RunStatus.suspended, waitingFor: signal.approvalId, updatedAt: this.#now() };
+      const data = signal.waitingFor.startsWith('wait:') ? { runId: run.id, waitingFor: signal.waitingFor } : { runId: run.id, approvalId: signal.waitingFor };
+      const patch = { status: RunStatus.suspended, waitingFor: signal.waitingFor, updatedAt: this.#now() };
       if (await this.store.runs.update(run.id, patch, [RunStatus.running], this.eventFor('run.suspended', data))) this.announce('run.suspended', data);
+      // An event that arrived after the wait looked for it but before the run was marked suspended found the run
+      // still running and could not resume it: resume it now (after this execution, on the run's own chain).
+      if (signal.waitingFor.startsWith('wait:') && (await this.#waitArrived({ ...run, waitingFor: signal.waitingFor }))) {
+        this.resumeAfterEvent(run.id, 'the event arrived while the run was suspending').catch((err: unknown) => this.log.error({ err, runId: run.id }, 'resuming a run failed'));
+      }
       return;
     }
     if (signal instanceof NeedsReview) {
@@ -293,7 +298,11 @@ export class Engine implements EngineInternals {
   async recover(): Promise<{ resumed: number; suspended: number }> {
     let suspended = 0;
     for (const run of await this.store.runs.list({ statuses: [RunStatus.suspended], limit: 100_000 })) {
-      const approval = run.waitingFor ? await this.store.approvals.get(run.waitingFor) : null;
+      if (run.waitingFor?.startsWith('wait:') && !(await this.#waitArrived(run))) {
+        suspended++;
+        continue;
+      }
+      const approval = run.waitingFor && !run.waitingFor.startsWith('wait:') ? await this.store.approvals.get(run.waitingFor) : null;
       if (approval && approval.status === 'pending') suspended++;
       else await this.store.runs.update(run.id, { status: RunStatus.running, updatedAt: this.#now(), unset: ['waitingFor'] }, [RunStatus.suspended]);
     }
@@ -306,6 +315,12 @@ export class Engine implements EngineInternals {
       this.execute(run.id).catch((err: unknown) => this.log.error({ err, runId: run.id }, 'resuming a run failed'));
     }
     return { resumed, suspended };
+  }
+
+  /** Whether the outside event a suspended run waits for has arrived (its wait step completed, or the signal is in). */
+  async #waitArrived(run: RunRecord): Promise<boolean> {
+    const [, event = '', ...rest] = (run.waitingFor ?? '').split(':');
+    return (await this.store.events.findByDedupeKey(`signal:${event}:${rest.join(':')}`)) !== null;
   }
 
   /** Waits until every execution under way has settled (tests, shutdown). */
@@ -338,6 +353,16 @@ export class Engine implements EngineInternals {
    */
   signal(signal: Signal, from: SignalFrom): Promise<SignalResult> {
     return applySignal(this, signal, from);
+  }
+
+  /** Resumes a run suspended on an outside event once the event arrived (the wait step reads it on replay). */
+  async resumeAfterEvent(runId: string, reason: string, reply?: Reply): Promise<void> {
+    const resumed = { runId, reason };
+    const patch = { status: RunStatus.running, updatedAt: this.#now(), unset: ['waitingFor' as const] };
+    if (await this.store.runs.update(runId, patch, [RunStatus.suspended], this.eventFor('run.resumed', resumed))) {
+      this.announce('run.resumed', resumed);
+      await this.execute(runId, reply);
+    }
   }
 
   /** Records a decision's event, updates the cards and resumes the run it suspended. */

@@ -154,6 +154,42 @@ export class RunContext implements WorkflowContext {
     }
   }
 
+  async wait<T = unknown>(id: string, on: { event: string; key: string }): Promise<T> {
+    this.#claim(id);
+    const recorded = this.#journal.get(id);
+    if (recorded?.status === 'completed') return recorded.result as T;
+    if (this.#collecting) throw new Frontier();
+    if (this.#engine.cancelRequested(this.runId)) throw new Unwind('cancel');
+    const engine = this.#engine;
+    const arrived = async (): Promise<T | undefined> => {
+      const signal = await engine.store.events.findByDedupeKey(`signal:${on.event}:${on.key}`);
+      return signal?.type === 'signal.received' ? (signal.data.payload as T) : undefined;
+    };
+    const step: StepRecord = recorded ?? {
+      runId: this.runId, stepId: id, seq: this.#nextSeq++, kind: 'wait', status: 'started', failures: 0, idempotencyKey: `${this.runId}:${id}`, startedAt: engine.now(),
+    };
+    const complete = async (payload: T): Promise<T> => {
+      const finishedAt = engine.now();
+      const done = { ...step, status: 'completed' as const, result: asJournaled(payload), finishedAt, durationMs: finishedAt.getTime() - step.startedAt.getTime() };
+      this.#journal.set(id, done);
+      await engine.store.runs.saveStep(done);
+      return done.result as T;
+    };
+    // Register as the waiter first, then look for the event: a signal that arrives meanwhile either finds the
+    // waiter or is found here, so it can never fall between the two.
+    const early = await arrived();
+    if (early !== undefined) return complete(early);
+    if (!recorded) {
+      await engine.store.runs.saveStep(step);
+      this.#journal.set(id, step);
+    }
+    // One waiter per event and key (an invoice id, a Message-ID): the dedupe key is how a signal finds it.
+    await engine.store.events.append({ ...engine.eventFor('run.waiting', { runId: this.runId, stepId: id, event: on.event, key: on.key }), dedupeKey: `wait:${on.event}:${on.key}` });
+    const late = await arrived();
+    if (late !== undefined) return complete(late);
+    throw new Suspend(`wait:${on.event}:${on.key}`);
+  }
+
   async approval(id: string, request: ApprovalRequest): Promise<ApprovalOutcome> {
     this.#claim(id);
     const recorded = this.#journal.get(id);

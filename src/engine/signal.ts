@@ -3,6 +3,7 @@
 // the run. Tapping twice, late or in another chat is an ordinary case. Later sources (a payment webhook, an email
 // reply, a schedule firing) arrive the same way.
 
+import { newEvent } from '../domain/events.ts';
 import { truncate } from '../domain/text.ts';
 import type { OutboundMessage, SentMessage } from '../domain/messages.ts';
 import { FINISHED, RunStatus, type ApprovalRecord, type RunRecord } from '../ports/engine-store.ts';
@@ -16,7 +17,9 @@ export type Signal =
   | { kind: 'expire'; approvalId: string }
   | { kind: 'edit'; approvalId: string; text: string }
   | { kind: 'remedy'; runId: string; remedy: Remedy }
-  | { kind: 'cancel'; runId: string };
+  | { kind: 'cancel'; runId: string }
+  /** An outside event (a payment, an email reply, a schedule firing) for the run waiting on `event` + `key`. */
+  | { kind: 'event'; event: string; key: string; payload: unknown };
 
 export interface SignalFrom {
   /** Who sent it: `<channel>:<sender>`, or 'system'. */
@@ -41,6 +44,7 @@ export interface SignalTarget {
   cancel(runId: string, reply?: Reply): Promise<RunRecord | null>;
   remedy(runId: string, remedy: Remedy, reply?: Reply): Promise<RunRecord | null>;
   addCardCopy(approvalId: string, ref: SentMessage['ref']): Promise<void>;
+  resumeAfterEvent(runId: string, reason: string, reply?: Reply): Promise<void>;
   send(run: RunRecord, message: OutboundMessage, dedupeKey?: string): Promise<SentMessage | undefined>;
 }
 
@@ -123,6 +127,22 @@ async function cancel(engine: SignalTarget, signal: Extract<Signal, { kind: 'can
   return { status: 'applied', run: after };
 }
 
+/**
+ * Records the event once under its key (a redelivered webhook changes nothing), then resumes the run waiting on it,
+ * if one is. An event nobody waits for yet is kept: the run's wait step finds it when it gets there.
+ */
+async function outsideEvent(engine: SignalTarget, signal: Extract<Signal, { kind: 'event' }>, from: SignalFrom): Promise<SignalResult> {
+  const { events } = engine.store;
+  const recorded = await events.append(
+    newEvent('signal.received', `signals:${signal.event}`, { event: signal.event, key: signal.key, payload: JSON.parse(JSON.stringify(signal.payload ?? null)) as unknown }, `signal:${signal.event}:${signal.key}`),
+  );
+  if (recorded.duplicate) return { status: 'stale' };
+  const waiter = await events.findByDedupeKey(`wait:${signal.event}:${signal.key}`);
+  if (waiter?.type !== 'run.waiting') return { status: 'applied' };
+  await engine.resumeAfterEvent(waiter.data.runId, `${signal.event} ${signal.key} from ${from.via}`, from.reply);
+  return { status: 'applied', run: await engine.store.runs.get(waiter.data.runId) };
+}
+
 export function applySignal(engine: SignalTarget, signal: Signal, from: SignalFrom): Promise<SignalResult> {
   switch (signal.kind) {
     case 'decide':
@@ -134,5 +154,7 @@ export function applySignal(engine: SignalTarget, signal: Signal, from: SignalFr
       return remedy(engine, signal, from);
     case 'cancel':
       return cancel(engine, signal, from);
+    case 'event':
+      return outsideEvent(engine, signal, from);
   }
 }

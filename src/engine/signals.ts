@@ -4,12 +4,12 @@
 
 import type { ErrorInfo } from '../ports/engine-store.ts';
 
-/** The run waits for an approval. */
+/** The run waits: for an approval (its id), or for an outside event (`wait:<event>:<key>`). */
 export class Suspend extends Error {
-  readonly approvalId: string;
-  constructor(approvalId: string) {
-    super(`suspended for approval ${approvalId}`);
-    this.approvalId = approvalId;
+  readonly waitingFor: string;
+  constructor(waitingFor: string) {
+    super(`suspended, waiting for ${waitingFor}`);
+    this.waitingFor = waitingFor;
   }
 }
 

@@ -86,6 +86,12 @@ export interface WorkflowContext {
   approval(id: string, request: ApprovalRequest): Promise<ApprovalOutcome>;
   /** A message to the operator, sent once (a journaled step). */
   say(id: string, message: OutboundMessage | string): Promise<void>;
+  /**
+   * Suspends the run until an outside event arrives: `engine.signal({ kind: 'event', event, key, payload })` from a
+   * payment webhook, an email reply, a schedule. An event that arrived before the run got here is not lost: it is
+   * kept under its key and read at once. Returns the event's payload (JSON); the same on every replay.
+   */
+  wait<T = unknown>(id: string, on: { event: string; key: string }): Promise<T>;
 }
 
 export interface WorkflowDefinition<I = unknown, O = unknown> {

@@ -44,7 +44,7 @@ export interface RunRecord {
   updatedAt: Date;
   result?: unknown;
   error?: ErrorInfo;
-  /** The approval a suspended run waits for. */
+  /** What a suspended run waits for: an approval's id, or `wait:<event>:<key>` for an outside event. */
   waitingFor?: string;
   review?: ReviewInfo;
   /** Why a compensating run unwinds: it is cancelled, or a step failed for good. */
@@ -69,7 +69,7 @@ export interface StepRecord {
   stepId: string;
   /** Order of first execution within the run. */
   seq: number;
-  kind: 'run' | 'approval' | 'compensation';
+  kind: 'run' | 'approval' | 'compensation' | 'wait';
   status: StepStatus;
   /** Failed attempts so far (an attempt cut short by a crash does not count). */
   failures: number;

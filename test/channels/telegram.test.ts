@@ -114,8 +114,10 @@ describe('Telegram channel, long polling', () => {
     fake.api.userSends(STRANGER, '/status');
     await say(OPERATOR, '/help');
     assert.equal(fake.callsOf('sendMessage', STRANGER.id).length, 1);
-    const notes = await store.events.readRange({ types: ['note.remembered'] });
-    assert.ok(!JSON.stringify(notes).includes('I own this bot'));
+    // Nothing a stranger sends is stored: not as a message, not as a memory.
+    const everything = await store.events.readRange({ limit: 10_000 });
+    assert.ok(!JSON.stringify(everything).includes('I own this bot'));
+    assert.equal((await store.memories.candidates(['own', 'bot'], 5)).length, 0);
   });
 
   test('text is escaped for HTML and arrives exactly as written', async () => {

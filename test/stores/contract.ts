@@ -108,14 +108,14 @@ export function storeContract(name: string, target: ContractTarget): void {
       await new Promise((r) => setTimeout(r, 15));
       const from = new Date();
       const inside = await store.events.append(received('range', 'inside'));
-      await store.events.append(newEvent('note.forgotten', 'range', { noteId: '1', channel: 'web' }));
+      await store.events.append(newEvent('message.handled', 'range', { channel: 'web', chatId: 'c' }));
       const byTime = await store.events.readRange({ from });
       assert.ok(byTime.every((e) => e.at.getTime() >= from.getTime()));
       assert.ok(byTime.some((e) => e.position === inside.event.position));
       assert.ok(!byTime.some((e) => e.position === before.event.position));
       assert.equal((await store.events.readRange({ to: from, afterPosition: before.event.position - 1 })).at(0)?.position, before.event.position);
-      const after = await store.events.readRange({ afterPosition: inside.event.position, types: ['note.forgotten'] });
-      assert.deepEqual(after.map((e) => e.type), ['note.forgotten']);
+      const after = await store.events.readRange({ afterPosition: inside.event.position, types: ['message.handled'] });
+      assert.deepEqual(after.map((e) => e.type), ['message.handled']);
       const positions = (await store.events.readRange({ limit: 50 })).map((e) => e.position);
       assert.deepEqual(positions, [...positions].sort((a, b) => a - b));
       const last = await store.events.append(received('range', 'last'));
