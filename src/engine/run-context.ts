@@ -173,7 +173,7 @@ export class RunContext implements WorkflowContext {
       const done = { ...step, status: 'completed' as const, result: asJournaled(payload), finishedAt, durationMs: finishedAt.getTime() - step.startedAt.getTime() };
       this.#journal.set(id, done);
       await engine.store.runs.saveStep(done);
-      return done.result as T;
+      return done.result;
     };
     // Register as the waiter first, then look for the event: a signal that arrives meanwhile either finds the
     // waiter or is found here, so it can never fall between the two.
