@@ -12,8 +12,8 @@ export interface StatusDeps {
   memory: { status(): Promise<MemoryStatus> };
   channels: () => Channel[];
   config: Pick<Config, 'OPENAI_BASE_URL' | 'OPENAI_API_KEY' | 'OPENAI_MODEL'>;
-  /** More lines: connectors, the scheduler. */
-  extra?: () => Promise<string[]>;
+  /** More lines, one provider per part (connectors, the scheduler). */
+  extra?: (() => Promise<string[]>)[];
 }
 
 function formatUptime(ms: number): string {
@@ -71,7 +71,7 @@ export function statusCommand(s: StatusDeps): CommandFamily {
             `Memory: ${memory.memories} item${memory.memories === 1 ? '' : 's'}; recall ${recall}`,
             `Channels: ${s.channels().map((c) => c.describe()).join('; ') || 'none'}`,
             `Model: ${modelLine(s.config)}`,
-            ...((await s.extra?.()) ?? []),
+            ...(await Promise.all((s.extra ?? []).map((lines) => lines()))).flat(),
           ].join('\n'),
         );
       },

@@ -175,8 +175,8 @@ export class RunContext implements WorkflowContext {
       await engine.store.runs.saveStep(done);
       return done.result;
     };
-    // Register as the waiter first, then look for the event: a signal that arrives meanwhile either finds the
-    // waiter or is found here, so it can never fall between the two.
+    // Look for the event, register as the waiter, then look again: a signal appended meanwhile either finds the
+    // waiter or is found by the second look, so it can never fall between the two.
     const early = await arrived();
     if (early !== undefined) return complete(early);
     if (!recorded) {
