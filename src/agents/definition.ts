@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.ts';
+import { missingOutputFields } from './outputs.ts';
 
 export const AGENT_CLASSES = ['read', 'write'] as const;
 export type AgentClass = (typeof AGENT_CLASSES)[number];
@@ -68,6 +69,8 @@ export async function loadAgent(agentsDir: string, promptsDir: string, name: str
   }
   const d = parsed.data;
   if (d.name !== name) throw new ConfigError([`${file}: name is ${d.name} but the folder is ${name}; they must match`]);
+  const missing = missingOutputFields(name, d.output);
+  if (missing.length > 0) throw new ConfigError([`${file}: output: Solo OS reads ${missing.join(', ')} from the ${name} agent's answer; add ${missing.length === 1 ? 'it' : 'them'} to output.properties`]);
   let output: z.ZodType<Record<string, unknown>>;
   try {
     output = z.fromJSONSchema(d.output) as z.ZodType<Record<string, unknown>>;

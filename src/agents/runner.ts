@@ -5,6 +5,7 @@
 // /compare replays against a new prompt version.
 
 import { newEvent } from '../domain/events.ts';
+import { AGENT_OUTPUTS, isKnownAgent, type AgentOutput } from './outputs.ts';
 import { SoloError } from '../domain/errors.ts';
 import type { ChatMessage, Llm, LlmRequest, ToolSpec } from '../ports/llm.ts';
 import type { MemoryService } from '../memory/memory.ts';
@@ -138,7 +139,9 @@ async function prepare(deps: AgentDeps, agent: AgentDefinition, call: AgentCall,
   return { system, user, context: redact(context), usedMemories, mapping: () => mapping, redact, redactor, tainted: () => tainted, wrap };
 }
 
-export async function runAgent<T = Record<string, unknown>>(deps: AgentDeps, call: AgentCall): Promise<AgentOutcome<T>> {
+/** Runs one agent call; the answer is typed by the agent's schema in outputs.ts (checked, never cast). */
+export async function runAgent<K extends string>(deps: AgentDeps, call: AgentCall & { agent: K }): Promise<AgentOutcome<AgentOutput<K>>> {
+  type T = AgentOutput<K>;
   const agent = deps.catalog.get(call.agent);
   if (!agent) throw new AgentError('agent_unknown', `There is no ${call.agent} agent.`);
   const promptVersion = call.promptVersion ?? (await deps.catalog.activePrompt(agent.name));
@@ -214,6 +217,11 @@ export async function runAgent<T = Record<string, unknown>>(deps: AgentDeps, cal
     }
   }
   if (output === undefined) throw new AgentError('bad_output', `The ${agent.name} agent did not produce an answer.`);
+  if (isKnownAgent(agent.name)) {
+    const checked = AGENT_OUTPUTS[agent.name].safeParse(output);
+    if (!checked.success) throw new AgentError('bad_output', `The ${agent.name} agent's answer did not have the shape Solo OS reads (${checked.error.issues[0]?.path.join('.') ?? ''}: ${checked.error.issues[0]?.message ?? 'invalid'}).`);
+    output = checked.data as T;
+  }
   const mapping = p.mapping();
   const refilled = refillStrings(output, (s) => (mapping ? p.redactor.refill(s, mapping) : s)) as T;
   if (call.record !== false) {

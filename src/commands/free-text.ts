@@ -5,6 +5,7 @@
 import { stableId } from '../domain/ids.ts';
 import { currencyOf, DOLLAR, DOLLAR_CURRENCIES } from '../domain/money.ts';
 import { graphemeLength } from '../domain/text.ts';
+import type { AgentOutput } from '../agents/outputs.ts';
 import { runAgent, type AgentOverBudget } from '../agents/runner.ts';
 import type { InboundContext } from '../inbound/context.ts';
 import { recordUse } from './memory.ts';
@@ -17,19 +18,7 @@ import type { CommandFamily } from './registry.ts';
 
 const MAX_FREE_TEXT = 4000;
 
-interface Route {
-  action: 'reply' | 'answer' | 'remember' | 'workflow';
-  understood: string;
-  reply?: string;
-  question?: string;
-  fact?: string;
-  workflow?: 'draft' | 'invoice';
-  client?: string;
-  instructions?: string;
-  amount?: number;
-  currency?: string;
-  description?: string;
-}
+type Route = AgentOutput<'router'>;
 
 function overBudget(o: AgentOverBudget): string {
   return `I did not ask the model: the ${o.scope} budget ($${o.limitUsd.toFixed(2)}) would be exceeded ($${o.spentUsd.toFixed(2)} spent or reserved). /policies shows the budgets; /costs shows the spending.`;
@@ -44,7 +33,7 @@ async function handle(d: FreeTextDeps, ctx: InboundContext, text: string): Promi
     return true;
   }
   const clients = deps.memory.knownNames(40).join(', ') || '(none yet)';
-  const routed = await runAgent<Route>(deps, { agent: 'router', request: text, values: { clients } });
+  const routed = await runAgent(deps, { agent: 'router', request: text, values: { clients } });
   if (routed.status === 'over_budget') return void (await ctx.reply(overBudget(routed))), true;
   const route = routed.output;
   switch (route.action) {
@@ -60,7 +49,7 @@ async function handle(d: FreeTextDeps, ctx: InboundContext, text: string): Promi
     }
     case 'answer': {
       const question = route.question?.trim() || text;
-      const answered = await runAgent<{ answer: string; used?: string[] }>(deps, { agent: 'research', request: question });
+      const answered = await runAgent(deps, { agent: 'research', request: question });
       if (answered.status === 'over_budget') return void (await ctx.reply(overBudget(answered))), true;
       const cited = new Set((answered.output.used ?? []).map((id) => id.replace(/^m/i, '')));
       const used = answered.usedMemories.filter((m) => cited.size === 0 || cited.has(m.id));

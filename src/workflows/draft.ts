@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import { NonRetriableError, defineWorkflow, type WorkflowContext } from '../engine/workflow.ts';
+import type { AgentOutput } from '../agents/outputs.ts';
 import { runAgent, type AgentDeps } from '../agents/runner.ts';
 import { usd as formatUsd } from '../observability/costs.ts';
 
@@ -14,11 +15,7 @@ export const draftInput = z.object({
 });
 export type DraftInput = z.infer<typeof draftInput>;
 
-interface Draft {
-  to?: string;
-  subject: string;
-  body: string;
-}
+type Draft = AgentOutput<'draft'>;
 
 type DraftStep =
   | { status: 'ok'; draft: Draft; costUsd: number; promptVersion: string; memories: string[] }
@@ -34,7 +31,7 @@ async function writeDraft(ctx: WorkflowContext, deps: () => AgentDeps, input: Dr
     async (): Promise<DraftStep> => {
       const d = deps();
       const entities = input.client ? d.memory.entitiesIn(input.client) : [];
-      const outcome = await runAgent<Draft>(d, {
+      const outcome = await runAgent(d, {
         agent: 'draft',
         request: input.instructions,
         runId: ctx.runId,
