@@ -3,6 +3,28 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
+// Module-name regexes, so that a local path (test/fakes/stripe/, adapters/scheduler/agenda/) is not taken for a package.
+const SDKS = {
+  regex: '^(grammy|@slack/[^/]+|discord\\.js|nodemailer|imapflow|mailparser|tsdav|ical\\.js|stripe|agenda|@agendajs/[^/]+)(/.*)?$',
+  message: 'Only adapters/ may import platform SDKs.',
+};
+const IO_LIBRARIES = {
+  regex: '^(node:sqlite|mongodb|openai|@huggingface/transformers|onnxruntime-node|pdfkit)(/.*)?$',
+  message: 'The core talks to ports (src/ports/); stores, the model client, embeddings and documents are adapters.',
+};
+const ADAPTERS = { regex: '(^|/)adapters/', message: 'Only the composition root (src/main.ts, src/compose/) imports adapters; the core uses ports.' };
+const NODE_IO = {
+  regex: '^(node:)?(fs|fs/promises|http|https|net|dgram|child_process|worker_threads|crypto|os|dns|tls|timers|timers/promises)$',
+  message: 'Workflows do no I/O and read no clock or randomness: do it inside ctx.step (or ctx.act), which journals the result.',
+};
+const NONDETERMINISM = [
+  { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Date.now() in a workflow differs on replay: read the time inside ctx.step.' },
+  { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'new Date() in a workflow differs on replay: read the time inside ctx.step.' },
+  { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'Math.random() in a workflow differs on replay: draw inside ctx.step.' },
+  { selector: "CallExpression[callee.object.name='performance'][callee.property.name='now']", message: 'performance.now() in a workflow differs on replay.' },
+  { selector: "CallExpression[callee.name=/^(setTimeout|setInterval|setImmediate|fetch)$/]", message: 'Timers and fetch are I/O: do them inside ctx.step.' },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'test/mongo-emulator/**', '.tmp/**', '**/*.html'] },
   ...tseslint.configs.recommendedTypeChecked,
@@ -26,12 +48,26 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/no-cycle': 'error',
-      'no-restricted-imports': [
-        'error',
-        // A regex on the module name, so that a local path (test/fakes/stripe/, adapters/scheduler/agenda/) is not
-        // taken for the SDK.
-        { patterns: [{ regex: '^(grammy|@slack/[^/]+|discord\\.js|nodemailer|imapflow|mailparser|tsdav|ical\\.js|stripe|agenda|@agendajs/[^/]+)(/.*)?$', message: 'Only adapters/ may import platform SDKs.' }] },
-      ],
+      'no-restricted-imports': ['error', { patterns: [SDKS] }],
+    },
+  },
+  // The core (src/) imports no I/O library at all, and no adapter: it talks to ports. Only the composition root
+  // (main.ts, compose/) wires adapters in.
+  {
+    files: ['src/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [SDKS, IO_LIBRARIES, ADAPTERS] }] },
+  },
+  {
+    files: ['src/main.ts', 'src/compose/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [SDKS, IO_LIBRARIES] }] },
+  },
+  // Workflows are deterministic (Temporal's rule): a replay after a crash must take the same path, so the clock,
+  // randomness and I/O come only through the workflow context (ctx.step records what they returned).
+  {
+    files: ['src/workflows/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [SDKS, IO_LIBRARIES, ADAPTERS, NODE_IO] }],
+      'no-restricted-syntax': ['error', ...NONDETERMINISM],
     },
   },
   {
