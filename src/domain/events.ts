@@ -156,6 +156,3 @@ export function newEvent<K extends EventType>(
   return (dedupeKey === undefined ? { type, stream, data } : { type, stream, data, dedupeKey }) as NewEvent;
 }
 
-export function isEventType(value: string): value is EventType {
-  return Object.hasOwn(EVENT_VERSIONS, value);
-}

@@ -1,7 +1,6 @@
 // Money as integer minor units (cents), and the currencies an amount can be written in. Parsing is strict: what
 // is not clearly an amount is refused. ISO 4217 validity comes from Node's own Intl data, not a list kept here.
 
-import { InputError } from './errors.ts';
 
 const MAX_MINOR = 1_000_000_000_00; // one billion in major units
 
@@ -22,12 +21,6 @@ export function parseAmount(text: string): number | undefined {
   const [whole = '0', fraction = ''] = normalised.split('.');
   const minor = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
   return Number.isSafeInteger(minor) && minor > 0 && minor < MAX_MINOR ? minor : undefined;
-}
-
-export function requireAmount(text: string): number {
-  const minor = parseAmount(text);
-  if (minor === undefined) throw new InputError(`I couldn't read "${text}" as an amount; write it like 1200 or 1,200.50.`);
-  return minor;
 }
 
 export function formatMoney(minor: number, currency: string): string {

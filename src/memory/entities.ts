@@ -20,11 +20,6 @@ export function slug(name: string): string {
 
 export const entityKey = (kind: EntityKind, name: string): string => `${kind}:${slug(name)}`;
 
-export function entityKind(key: string): EntityKind | undefined {
-  const kind = key.slice(0, key.indexOf(':'));
-  return (ENTITY_KINDS as readonly string[]).includes(kind) ? (kind as EntityKind) : undefined;
-}
-
 /** The entity kind a profile memory describes. */
 export function profileEntityKind(kind: MemoryKind): EntityKind | undefined {
   return kind === 'client' || kind === 'contact' || kind === 'project' ? kind : undefined;

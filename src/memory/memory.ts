@@ -1,6 +1,6 @@
 // The memory layer: one canonical record of clients, content and decisions that every agent draws on.
 // Writes go to the store first (durable), then to the event log (audit), then to the in-process recall index.
-// Embeddings are computed in the background (a worker thread): remember() never waits for them, and recall works
+// Embeddings are computed in the background (by the embedder port, a child process): remember() never waits, and recall works
 // on keywords alone until a memory's vector arrives or when no model is available.
 
 import { newEvent } from '../domain/events.ts';

@@ -7,7 +7,7 @@
 // looked, so their spending counts too. (Two processes reserving in the very same moment can still both pass: the
 // window is one reservation wide.)
 //
-// Overspend: when `reserve` refuses, the engine shows an "approve overspend?" card; on approval it calls
+// Overspend: when `reserve` refuses, the workflow shows an "approve overspend?" card; on approval it calls
 // `allowOverspend({ runId, amountUsd })`, a one-shot pass: the next reserve for that run whose estimate is within
 // the amount (plus 10%) passes every limit, and its `budget.reserved` event names the grant (`grant:<id>` in
 // scopes), so the audit trail shows the approved overspend and a rebuilt ledger knows it was used. Grants are
