@@ -41,9 +41,9 @@ describe('process lifecycle', () => {
   });
 
   test('an unreachable MongoDB ends the start within 10 s with one clear sentence', async () => {
-    const result = await runToExit([BIN], { MONGODB_URI: 'mongodb://127.0.0.1:1/solo', PORT: '0' });
-    assert.notEqual(result.code, 0);
-    assert.ok(result.ms < 10_000, `took ${result.ms} ms`);
+    // A start still hanging at 10 s is killed, and then the sentence below is missing.
+    const result = await runToExit([BIN], { MONGODB_URI: 'mongodb://127.0.0.1:1/solo', PORT: '0' }, 10_000);
+    assert.equal(result.code, 1, result.stderr);
     const lines = result.stderr.trim().split('\n');
     assert.equal(lines.length, 1, result.stderr);
     assert.match(lines[0] ?? '', /^Cannot reach MongoDB at mongodb:\/\/127\.0\.0\.1:1\/solo .*check MONGODB_URI/);

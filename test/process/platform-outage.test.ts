@@ -58,11 +58,13 @@ async function healthz(url: string): Promise<{ status: number; body: { status?: 
   return { status: res.status, body: (await res.json()) as { status?: string; channels?: Record<string, string> } };
 }
 
-/** SIGTERM, then the bound every state must meet, and a clean exit. */
+/**
+ * SIGTERM, then a clean exit within the bound every state must meet: a process still running at the bound is
+ * SIGKILLed, and then its exit code is not 0. (A deadline on an outcome, not a measured time.)
+ */
 async function assertStopsInTime(app: Started): Promise<void> {
-  const { code, ms } = await stopWith(app.child, 'SIGTERM');
-  assert.ok(ms < STOP_LIMIT_MS, `SIGTERM took ${ms} ms to end the process:\n${app.output().slice(-3000)}`);
-  assert.equal(code, 0, app.output().slice(-3000));
+  const { code } = await stopWith(app.child, 'SIGTERM', STOP_LIMIT_MS);
+  assert.equal(code, 0, `not a clean exit within ${STOP_LIMIT_MS} ms of SIGTERM:\n${app.output().slice(-3000)}`);
 }
 
 describe('a chat platform that cannot be reached', { timeout: 120_000 }, () => {
