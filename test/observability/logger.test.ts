@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Writable } from 'node:stream';
-import { loadConfig } from '../src/config.ts';
-import { createLogger } from '../src/observability/logger.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 
 test('secrets never reach the log', async () => {
   const lines: string[] = [];
