@@ -90,6 +90,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const policies: PolicyService = new PolicyService({
     dir: resolve(config.POLICIES_DIR),
     events: store.events,
+    timeZone: config.TIMEZONE,
     onRejected: (r) => delivery.notice(`A policy change was not applied: ${r.error}`),
   });
   const delivery = new Delivery({
