@@ -25,7 +25,7 @@ export interface JobUpdate<D> {
 /**
  * Runs a due job. It may run again for the same due time after a crash (at least once): derive everything it
  * starts from the job's data so a second run finds the first one's work. A handler that throws is retried later
- * with the same data.
+ * with the same data. A save of the same job made while the handler ran wins over the handler's answer.
  */
 export type JobHandler<D> = (job: ScheduledJob<D>) => Promise<JobUpdate<D>>;
 

@@ -114,6 +114,22 @@ for (const target of targets) {
       await until(() => runs.length === 1, 'the resumed job to run');
     });
 
+    test("a save of the job made while its handler runs wins over the handler's answer", async () => {
+      const s = scheduler();
+      const runs: string[] = [];
+      s.define<{ step: string }>('wake', async (job) => {
+        runs.push(job.data.step);
+        // e.g. quiet hours still on: the release asks to be woken again while it runs.
+        if (job.data.step === 'first') await s.save('wake', 'w', { due: new Date(Date.now() + 300), data: { step: 'second' } });
+        return { due: null, data: job.data };
+      });
+      await s.start();
+      await s.save('wake', 'w', { due: new Date(Date.now() + 100), data: { step: 'first' } });
+      await until(() => runs.length === 2, 'the job to run again at the time saved during its first run');
+      assert.deepEqual(runs, ['first', 'second']);
+      await until(async () => (await s.get('wake', 'w')) === undefined, 'the job to end after its second run');
+    });
+
     test('a handler that throws is tried again later with the same due time and data', async () => {
       const s = scheduler({ retryMs: 300 });
       const attempts: number[] = [];

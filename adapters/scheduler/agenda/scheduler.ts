@@ -103,6 +103,11 @@ export class AgendaScheduler implements SchedulerPort {
       const update = await handler(toScheduled(kind, current, stored));
       const latest = await agenda.db.getJobById(id);
       if (!latest) return;
+      if (JSON.stringify(latest.data) !== JSON.stringify(current.data)) {
+        // Saved while the handler ran (resumed with a new time, a new wake-up asked for): that save wins.
+        job.attrs.nextRunAt = latest.nextRunAt ?? null;
+        return;
+      }
       job.attrs.data = { key: stored.key, due: update.due?.toISOString() ?? null, value: update.data } satisfies Stored;
       job.attrs.nextRunAt = update.due;
       job.attrs.disabled = latest.disabled ?? false;
@@ -122,6 +127,9 @@ export class AgendaScheduler implements SchedulerPort {
     try {
       const { agenda } = await this.#open();
       await agenda.start();
+      // Agenda's poll interval is not unref'd: a process whose only work left is polling for jobs could not end
+      // (a test that forgot to stop the app). The interval is a field of Agenda's job processor (private in its types).
+      (agenda as unknown as { jobProcessor?: { processInterval?: NodeJS.Timeout } }).jobProcessor?.processInterval?.unref();
       this.#started = true;
       this.#status = 'running';
     } catch (err) {
