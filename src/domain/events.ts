@@ -80,8 +80,8 @@ export interface EventDataMap {
   'action.proposed': { runId?: string; agent: string; action: string; outcome: string; reasons: string[]; untrusted: boolean };
   /** Stream `schedule:<id>`. `by`: operator, system, or run:<id> (a workflow's follow-up). */
   'schedule.created': { scheduleId: string; title: string; workflow: string; when: string; timeZone: string; missed: string; by: string };
-  /** A due time fired: the run it started (an existing run when this fire had happened before), how late. */
-  'schedule.fired': { scheduleId: string; workflow: string; due: string; firedAt: string; latenessMs: number; runId: string; created: boolean; catchUp: boolean };
+  /** A due time fired: the run it started (an existing run when this fire had happened before), how late, by which process. */
+  'schedule.fired': { scheduleId: string; workflow: string; due: string; firedAt: string; latenessMs: number; runId: string; created: boolean; catchUp: boolean; pid?: number };
   /** Due times missed while Solo OS was not running, and what the missed-run policy did about them. */
   'schedule.missed': { scheduleId: string; policy: string; missed: number; ran: number; skipped: number; first: string; last: string };
   'schedule.paused': { scheduleId: string; by: string };

@@ -225,7 +225,7 @@ export class Schedules {
         throw err;
       }
       const latenessMs = now.getTime() - due.getTime();
-      const fired = { scheduleId: s.id, workflow: s.workflow, due: due.toISOString(), firedAt: now.toISOString(), latenessMs, runId, created, catchUp: latenessMs > LATE_AFTER_MS };
+      const fired = { scheduleId: s.id, workflow: s.workflow, due: due.toISOString(), firedAt: now.toISOString(), latenessMs, runId, created, catchUp: latenessMs > LATE_AFTER_MS, pid: process.pid };
       await this.#d.events.append(newEvent('schedule.fired', stream(s.id), fired, `fired:${s.id}@${due.toISOString()}`));
       data = { ...data, last: { due: fired.due, firedAt: fired.firedAt, runId, latenessMs }, fires: data.fires + (created ? 1 : 0) };
     }

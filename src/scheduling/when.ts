@@ -117,9 +117,10 @@ function readCron(input: string, mode: 'whole' | 'prefix'): Read | undefined {
   const tokens = input.split(/\s+/);
   let count = 0;
   while (count < tokens.length && count < 6 && isCronField(tokens[count]!)) count++;
-  // A prefix takes five fields unless the whole text is six (seconds first); a sixth "word" is the reminder's text.
+  // A prefix takes a sixth field (seconds first) only when it is not a plain word: "0 9 * * mon call Bob" is five
+  // fields and a reminder, "*/3 * * * * * tick" is six.
   if (count < 5) return undefined;
-  const fields = mode === 'whole' || tokens.length === 6 ? count : 5;
+  const fields = mode === 'whole' || (count === 6 && !/^[A-Za-z]+$/.test(tokens[5]!)) ? count : 5;
   if (mode === 'whole' && fields !== tokens.length) return undefined;
   const cron = tokens.slice(0, fields).join(' ');
   try {

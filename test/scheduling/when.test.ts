@@ -126,6 +126,8 @@ describe('splitting <when> from <what>', () => {
     assert.deepEqual(split('in 3 days renew the domain'), { kind: 'once', due: '2026-03-31T09:15:00.000Z', rest: 'renew the domain' });
     assert.deepEqual(split('every Monday 9am water the plants'), { kind: 'cron', due: '2026-03-30T07:00:00.000Z', rest: 'water the plants' });
     assert.deepEqual(split('0 9 * * 1 pay the rent'), { kind: 'cron', due: '2026-03-30T07:00:00.000Z', rest: 'pay the rent' });
+    assert.deepEqual(split('0 9 * * mon call Bob'), { kind: 'cron', due: '2026-03-30T07:00:00.000Z', rest: 'call Bob' });
+    assert.deepEqual(split('*/30 * * * * * tick'), { kind: 'cron', due: '2026-03-28T10:15:30.000Z', rest: 'tick' }, 'six fields: seconds first');
   });
 
   test('no time at all is one sentence', () => {
