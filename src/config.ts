@@ -80,6 +80,9 @@ export const SETTINGS = {
   MAIL_SENT_FOLDER: 'IMAP folder for sent copies (default: the folder the server marks as Sent, else "Sent").',
   MAIL_POLL_SECONDS: 'How often the inbox is checked for new mail, in seconds (default 60).',
   MAIL_ALLOW_SELF_SIGNED: 'yes accepts self-signed TLS certificates from the mail servers (default no).',
+  TIMEZONE: 'Your time zone, an IANA name such as Europe/Berlin (default: this computer\'s). Schedules, reminders, the daily digest, quiet hours and budget days use it.',
+  DIGEST_TIME: 'When the daily digest is sent, HH:MM in TIMEZONE (default 08:00); off = no daily digest.',
+  DIGEST_WHEN_EMPTY: 'skip (default): a digest with nothing to say is not sent; send: it is sent anyway.',
 } as const;
 
 /** A mail server URL: smtp(s):// or imap(s)://, host required; user and password percent-encoded. */
@@ -105,6 +108,19 @@ function parseMailFrom(value: string): { name?: string; address: string; domain:
   const name = m[1]?.trim();
   return { ...(name ? { name } : {}), address, domain: address.slice(address.lastIndexOf('@') + 1) };
 }
+
+/** The zone's canonical IANA name ("europe/berlin" → "Europe/Berlin"), or undefined when Intl does not know it. */
+export function canonicalTimeZone(name: string): string | undefined {
+  if (!/^[A-Za-z][\w+-]*(\/[\w+-]+)*$/.test(name)) return undefined;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This machine's time zone (what TIMEZONE defaults to). */
+export const machineTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 const idList = (what: string) =>
   z
@@ -214,9 +230,20 @@ const schema = z
     MAIL_SENT_FOLDER: opt(z.string().min(1)),
     MAIL_POLL_SECONDS: withDefault(count('a whole number of seconds').refine((n) => n >= 5, { error: 'expected at least 5 seconds' }), 60),
     MAIL_ALLOW_SELF_SIGNED: withDefault(z.enum(['yes', 'no'], { error: 'expected yes or no' }), 'no'),
+    TIMEZONE: opt(
+      z.string().transform((v, ctx) => {
+        const zone = canonicalTimeZone(v.trim());
+        if (zone) return zone;
+        ctx.addIssue({ code: 'custom', message: 'expected an IANA time zone such as Europe/Berlin, America/New_York or UTC' });
+        return z.NEVER;
+      }),
+    ),
+    DIGEST_TIME: withDefault(z.string().regex(/^(off|([01]?\d|2[0-3]):[0-5]\d)$/, { error: 'expected a time such as 08:00 (24-hour clock), or off' }), '08:00'),
+    DIGEST_WHEN_EMPTY: withDefault(z.enum(['skip', 'send'], { error: 'expected skip or send' }), 'skip'),
   })
-  // The import folder defaults to one inside DATA_DIR, so a fresh install reads nothing outside its own data.
-  .transform((c) => ({ ...c, IMPORT_DIR: c.IMPORT_DIR ?? join(c.DATA_DIR, 'import') }));
+  // The import folder defaults to one inside DATA_DIR, so a fresh install reads nothing outside its own data; the
+  // operator's time zone to the machine's.
+  .transform((c) => ({ ...c, IMPORT_DIR: c.IMPORT_DIR ?? join(c.DATA_DIR, 'import'), TIMEZONE: c.TIMEZONE ?? machineTimeZone() }));
 
 /** Rules that span settings, checked on the raw values so they are reported alongside every other problem. */
 function crossCheck(source: Record<string, string | undefined>): string[] {

@@ -12,6 +12,7 @@ import type { Registry } from './commands/registry.ts';
 import { composeAgents } from './compose/agents.ts';
 import { platformChannels, syncOperatorIdentities } from './compose/channels.ts';
 import { composeCommands } from './compose/commands.ts';
+import { composeScheduling, type SchedulingPart } from './compose/scheduler.ts';
 import { ensurePortFree } from './compose/port.ts';
 import { openStore } from './compose/store.ts';
 import { SupervisedChannel } from './compose/supervised-channel.ts';
@@ -31,7 +32,6 @@ import { PolicyService } from './policy/loader.ts';
 import { RateLimits } from './policy/rate-limits.ts';
 import type { Channel, InboundHandler } from './ports/channel.ts';
 import type { Store } from './ports/store.ts';
-import { startTimers } from './scheduling/timers.ts';
 import { draftWorkflow } from './workflows/draft.ts';
 import { invoiceWorkflow } from './workflows/invoice.ts';
 
@@ -52,6 +52,8 @@ export interface SoloApp {
   agents?: () => AgentDeps;
   logger: Logger;
   web: WebChannel;
+  /** Schedules, reminders, the digest and the built-in timers (the scheduler starts in the background). */
+  scheduling: SchedulingPart;
   /** Where every channel hands its updates (tests hand it updates a platform could send). */
   conductor: InboundHandler;
   /** Base URL of the web chat. */
@@ -90,6 +92,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const policies: PolicyService = new PolicyService({
     dir: resolve(config.POLICIES_DIR),
     events: store.events,
+    timeZone: config.TIMEZONE,
     onRejected: (r) => delivery.notice(`A policy change was not applied: ${r.error}`),
   });
   const delivery = new Delivery({
@@ -134,14 +137,15 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
       return deps;
     }),
   );
-  for (const workflow of options.workflows ?? []) engine.register(workflow as WorkflowDefinition<unknown, unknown>);
+  const scheduling = composeScheduling({ config, store, engine, delivery, memory, agents, logger });
+  for (const workflow of [...scheduling.workflows, ...(options.workflows ?? [])]) engine.register(workflow as WorkflowDefinition<unknown, unknown>);
 
   // The web chat speaks for the operator: it is reachable only on loopback or with WEB_TOKEN.
   await store.identities.upsert({ channel: WEB_CHANNEL, externalId: WEB_OPERATOR, label: 'local web chat', linkedAt: startedAt, via: 'local' });
 
   const links = new Links({ settings: store.settings, identities: store.identities, events: store.events, logger });
   const registry = composeCommands(
-    { config, store, engine, memory, policies, delivery, links, agents, status: { version: VERSION, startedAt, channels: () => channels } },
+    { config, store, engine, memory, policies, delivery, links, agents, scheduling, status: { version: VERSION, startedAt, channels: () => channels } },
     options.extend ? (r) => options.extend!(r, { engine, store, delivery }) : undefined,
   );
   const conductor = new Conductor({
@@ -181,7 +185,8 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   await store.events.append(newEvent('system.started', 'system', { version: VERSION, store: storeDescription, channels: channels.map((c) => c.name) }));
   // Runs cut short by the last stop continue in the background; the chat is usable meanwhile.
   const recovered = await engine.recover();
-  const timers = startTimers(engine.timers(), logger);
+  // Timers, schedules and the digest: Agenda and the date libraries load after the chat is up.
+  scheduling.start();
   // With a token, the page is opened once as <url>/#token=<token> (the browser keeps it). The token itself is shown
   // only on an interactive terminal, never in a log that may be collected.
   const token = config.WEB_TOKEN ? (process.stdout.isTTY ? encodeURIComponent(config.WEB_TOKEN) : '<WEB_TOKEN>') : undefined;
@@ -201,7 +206,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   };
   const stop = (reason = 'stopped') =>
     (stopping ??= (async () => {
-      timers.stop();
+      await part('the scheduler', () => scheduling.stop());
       await delivery.stop();
       await policies.close();
       agents.close();
@@ -224,7 +229,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   await delivery.start();
   const agentDeps = agents.agents;
   return {
-    config, store, engine, memory, policies, delivery, catalog: agents.catalog, ...(agentDeps() ? { agents: () => agentDeps()! } : {}),
+    config, store, engine, memory, policies, delivery, catalog: agents.catalog, ...(agentDeps() ? { agents: () => agentDeps()! } : {}), scheduling,
     logger, web, conductor, url: web.url, notify: (message: OutboundMessage) => delivery.notify(message), stop, stillStopping: () => [...pending],
   };
 }

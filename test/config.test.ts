@@ -81,3 +81,21 @@ test('Stripe settings: the key and webhook secret are checked and never echoed; 
   assert.ok(!lines.some((l) => l.includes('pk_test_publishable123') || l.includes('secret-1234567')), 'secrets are never echoed');
   assert.match(problems({ STRIPE_API_URL: 'https://proxy.example.com/stripe' })[0] ?? '', /^STRIPE_API_URL: expected only a scheme, host and port/);
 });
+
+test('TIMEZONE: an IANA zone, canonicalised; the machine zone by default; anything else is one line', () => {
+  assert.equal(loadConfig({}).TIMEZONE, Intl.DateTimeFormat().resolvedOptions().timeZone);
+  assert.equal(loadConfig({ TIMEZONE: 'Europe/Berlin' }).TIMEZONE, 'Europe/Berlin');
+  assert.equal(loadConfig({ TIMEZONE: 'america/new_york' }).TIMEZONE, 'America/New_York');
+  assert.equal(loadConfig({ TIMEZONE: 'UTC' }).TIMEZONE, 'UTC');
+  for (const bad of ['Mars/Olympus', 'GMT+2 hours', '../etc/passwd']) {
+    assert.deepEqual(problems({ TIMEZONE: bad }), [`TIMEZONE: expected an IANA time zone such as Europe/Berlin, America/New_York or UTC (got "${bad}")`], bad);
+  }
+});
+
+test('DIGEST_TIME and DIGEST_WHEN_EMPTY: 08:00 and skip by default; off turns the digest off', () => {
+  const c = loadConfig({});
+  assert.deepEqual([c.DIGEST_TIME, c.DIGEST_WHEN_EMPTY], ['08:00', 'skip']);
+  assert.equal(loadConfig({ DIGEST_TIME: 'off' }).DIGEST_TIME, 'off');
+  assert.equal(loadConfig({ DIGEST_TIME: '7:30', DIGEST_WHEN_EMPTY: 'send' }).DIGEST_WHEN_EMPTY, 'send');
+  assert.deepEqual(problems({ DIGEST_TIME: '25:00', DIGEST_WHEN_EMPTY: 'maybe' }).map((l) => l.split(':')[0]), ['DIGEST_TIME', 'DIGEST_WHEN_EMPTY']);
+});

@@ -10,6 +10,7 @@ import { invoiceCommands, knownClient } from '../commands/invoices.ts';
 import { memoryCommands } from '../commands/memory.ts';
 import { Registry } from '../commands/registry.ts';
 import { runCommands } from '../commands/runs.ts';
+import { scheduleCommands } from '../commands/schedules.ts';
 import type { Config } from '../config.ts';
 import type { Delivery } from '../delivery/delivery.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -18,6 +19,7 @@ import type { MemoryService } from '../memory/memory.ts';
 import type { PolicyService } from '../policy/loader.ts';
 import type { Store } from '../ports/store.ts';
 import type { AgentsPart } from './agents.ts';
+import type { SchedulingPart } from './scheduler.ts';
 
 export interface CommandParts {
   config: Config;
@@ -28,6 +30,7 @@ export interface CommandParts {
   delivery: Delivery;
   links: Links;
   agents: AgentsPart;
+  scheduling: SchedulingPart;
   status: Omit<StatusDeps, 'memory' | 'store' | 'config'>;
 }
 
@@ -36,12 +39,13 @@ export function composeCommands(p: CommandParts, extend?: (registry: Registry) =
   const registry = new Registry();
   registry
     .add(helpCommand(registry))
-    .add(statusCommand({ ...p.status, memory: p.memory, store: p.store, config: p.config }))
+    .add(statusCommand({ ...p.status, extra: [...(p.status.extra ?? []), () => p.scheduling.status()], memory: p.memory, store: p.store, config: p.config }))
     .add(invoiceCommands({ engine: p.engine, ledger: p.store.ledger, settings: p.store.settings, now, isKnownClient: knownClient(p.memory) }))
     .add(runCommands({ engine: p.engine, runs: p.store.runs, approvals: p.store.approvals, settings: p.store.settings }))
     .add(identityCommands({ links: p.links, delivery: p.delivery }))
     .add(memoryCommands({ memory: p.memory, store: p.store, settings: p.store.settings, now, importDir: p.config.IMPORT_DIR, agents: p.agents.agents }))
-    .add(agentCommands({ agents: p.agents.agents, catalog: p.agents.catalog, policies: p.policies, store: p.store, agentsDir: p.config.AGENTS_DIR }));
+    .add(agentCommands({ agents: p.agents.agents, catalog: p.agents.catalog, policies: p.policies, store: p.store, agentsDir: p.config.AGENTS_DIR }))
+    .add(scheduleCommands({ scheduling: () => p.scheduling.ready(), engine: p.engine, runs: p.store.runs }));
   const extended = extend ? extend(registry) : registry;
   return extended.add(freeTextHandler({ agents: p.agents.agents, engine: p.engine, settings: p.store.settings }));
 }

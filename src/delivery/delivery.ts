@@ -16,7 +16,7 @@ import type { ApprovalRecord, RunOrigin } from '../ports/engine-store.ts';
 import type { EventLog, SettingsStore } from '../ports/store.ts';
 import { setting, settingFamily } from '../settings/setting.ts';
 import { LastChats } from './last-chats.ts';
-import { QuietHours } from './quiet.ts';
+import { QuietHours, type Wake } from './quiet.ts';
 
 export type Target = RunOrigin;
 
@@ -59,7 +59,7 @@ export class Delivery implements RunDelivery {
     this.#log = options.logger.child({ component: 'delivery' });
     this.#preferred = setting(options.settings, 'preferred-chat', target, this.#log);
     this.#lastChats = new LastChats(settingFamily(options.settings, 'last-chat', z.string(), this.#log), this.#log);
-    this.#quiet = new QuietHours(options.settings, options.policy, (message) => this.#proactive(message), this.#log);
+    this.#quiet = new QuietHours(options.settings, options.policy, (message, dedupeKey) => this.#proactive(message, dedupeKey), this.#log);
   }
 
   /** Records the message in the chat's stream, then hands it to the channel. */
@@ -136,13 +136,26 @@ export class Delivery implements RunDelivery {
 
   // ---- Proactive messages and notices ----
 
-  #proactive(message: OutboundMessage): Promise<SentMessage> {
-    return this.targets().then((targets) => this.#first(targets, message));
+  #proactive(message: OutboundMessage, dedupeKey?: string): Promise<SentMessage> {
+    return this.targets().then((targets) => this.#first(targets, message, dedupeKey));
   }
 
-  /** A message nobody asked for right now (a digest, a reminder): sent, or held until quiet hours end. */
-  notify(message: OutboundMessage): Promise<SentMessage> {
-    return this.#quiet.send(message);
+  /**
+   * A message nobody asked for right now (a digest, a reminder): sent, or held until quiet hours end. With a dedupe
+   * key it goes out once, however often it is sent, held or released.
+   */
+  notify(message: OutboundMessage, options: { dedupeKey?: string } = {}): Promise<SentMessage> {
+    return this.#quiet.send(message, options.dedupeKey);
+  }
+
+  /** Held messages: the scheduler wakes their release from now on (any process on the store may run it). */
+  releaseWith(wake: Wake): Promise<void> {
+    return this.#quiet.wakeWith(wake);
+  }
+
+  /** Sends the held messages if quiet hours are over (the scheduler's release job). */
+  releaseHeld(): Promise<void> {
+    return this.#quiet.release();
   }
 
   /** An operator notice (a policy file rejected, an action blocked): never held; queued until delivery starts. */

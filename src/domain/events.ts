@@ -78,6 +78,17 @@ export interface EventDataMap {
   };
   'agent.promoted': { agent: string; promptVersion: string; previous: string };
   'action.proposed': { runId?: string; agent: string; action: string; outcome: string; reasons: string[]; untrusted: boolean };
+  /** Stream `schedule:<id>`. `by`: operator, system, or run:<id> (a workflow's follow-up). */
+  'schedule.created': { scheduleId: string; title: string; workflow: string; when: string; timeZone: string; missed: string; by: string };
+  /** A due time fired: the run it started (an existing run when this fire had happened before), how late, by which process. */
+  'schedule.fired': { scheduleId: string; workflow: string; due: string; firedAt: string; latenessMs: number; runId: string; created: boolean; catchUp: boolean; pid?: number };
+  /** Due times missed while Solo OS was not running, and what the missed-run policy did about them. */
+  'schedule.missed': { scheduleId: string; policy: string; missed: number; ran: number; skipped: number; first: string; last: string };
+  'schedule.paused': { scheduleId: string; by: string };
+  'schedule.resumed': { scheduleId: string; by: string; next: string | null };
+  'schedule.removed': { scheduleId: string; by: string };
+  /** A fire could not start its run (the workflow is gone, its input no longer fits): the schedule is paused. */
+  'schedule.failed': { scheduleId: string; due: string; error: string };
 }
 
 /** Current schema version of each event type's data. Bump when a type's data changes shape. */
@@ -124,6 +135,13 @@ export const EVENT_VERSIONS = {
   'agent.ran': 1,
   'agent.promoted': 1,
   'action.proposed': 1,
+  'schedule.created': 1,
+  'schedule.fired': 1,
+  'schedule.missed': 1,
+  'schedule.paused': 1,
+  'schedule.resumed': 1,
+  'schedule.removed': 1,
+  'schedule.failed': 1,
 } as const satisfies Record<keyof EventDataMap, number>;
 
 export type EventType = keyof EventDataMap;

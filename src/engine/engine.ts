@@ -161,6 +161,17 @@ export class Engine implements EngineInternals {
 
   /** Starts a run (idempotent by id: a second start with the same id returns the existing run) and executes it. */
   async start(name: string, input: unknown, options: { id?: string; origin: RunOrigin; reply?: Reply }): Promise<{ run: RunRecord; created: boolean }> {
+    const { run, created, done } = await this.begin(name, input, options);
+    await done;
+    return { run: (await this.store.runs.get(run.id)) ?? run, created };
+  }
+
+  /**
+   * Records a run (idempotent by id, like start) and resolves once it is in the store; `done` settles when this
+   * execution suspends or finishes. A scheduled fire uses it: the run is durable before the schedule moves on, and
+   * the fire does not wait for the work.
+   */
+  async begin(name: string, input: unknown, options: { id?: string; origin: RunOrigin; reply?: Reply }): Promise<{ run: RunRecord; created: boolean; done: Promise<void> }> {
     const workflow = this.#workflows.get(name);
     if (!workflow) throw new InputError(`There is no workflow called ${name}.`);
     const parsed = workflow.input.safeParse(input);
@@ -172,8 +183,7 @@ export class Engine implements EngineInternals {
     };
     const created = await this.store.runs.create(run);
     if (created) await this.emit('run.started', { runId: run.id, workflow: name, version: workflow.version });
-    await this.execute(run.id, options.reply);
-    return { run: (await this.store.runs.get(run.id)) ?? run, created };
+    return { run, created, done: this.execute(run.id, options.reply) };
   }
 
   /**

@@ -40,6 +40,8 @@ export interface PolicyServiceOptions {
   foreignSections?: string[];
   onLoaded?: (loaded: Loaded) => void;
   onRejected?: (rejection: Rejection) => void;
+  /** The operator's zone (TIMEZONE): quiet hours and budget days use it unless a file names another. */
+  timeZone?: string;
 }
 
 interface FileState {
@@ -152,8 +154,20 @@ export class PolicyService {
   constructor(options: PolicyServiceOptions) {
     this.#options = options;
     this.#dir = options.dir;
+    this.#policy = this.#zoned(this.#policy);
     if (options.onLoaded) this.#listeners.loaded.add(options.onLoaded);
     if (options.onRejected) this.#listeners.rejected.add(options.onRejected);
+  }
+
+  /** The policy with the operator's zone wherever a file named none. */
+  #zoned(policy: Policy): Policy {
+    const zone = this.#options.timeZone;
+    if (!zone) return policy;
+    return {
+      ...policy,
+      quiet_hours: { ...policy.quiet_hours, time_zone: policy.quiet_hours.time_zone ?? zone },
+      budgets: { ...policy.budgets, time_zone: policy.budgets.time_zone ?? zone },
+    };
   }
 
   /** The policy in force: never undefined, never half-applied. */
@@ -299,7 +313,7 @@ export class PolicyService {
       used.push(this.#display(name));
     }
 
-    const policy = withDefaults(merged);
+    const policy = this.#zoned(withDefaults(merged));
     const digest = digestOf(policy);
     const changed = digest !== this.#digest;
     this.#policy = policy;

@@ -160,6 +160,17 @@ describe('watching', () => {
     await store.close();
   });
 
+  test("the operator's zone (TIMEZONE) is where quiet hours and budget days fall, unless a file names another", async () => {
+    const dir = folder({ 'q.yaml': 'quiet_hours:\n  hours: 22:00-07:00\n', 'b.yaml': 'budgets:\n  per_day_usd: 3\n  time_zone: Asia/Tokyo\n' });
+    const service = new PolicyService({ dir, timeZone: 'Europe/Berlin' });
+    services.push(service);
+    assert.equal(service.current().quiet_hours.time_zone, 'Europe/Berlin', 'before the files are read');
+    const { policy } = await service.load();
+    assert.equal(policy.quiet_hours.time_zone, 'Europe/Berlin');
+    assert.equal(policy.budgets.time_zone, 'Asia/Tokyo');
+    assert.equal((await checkPolicies(dir)).policy.quiet_hours.time_zone, undefined, 'without one, the machine zone applies as before');
+  });
+
   test('a folder created after start is picked up', async () => {
     const dir = join(tempDir(), 'later');
     const service = new PolicyService({ dir, debounceMs: 50 });

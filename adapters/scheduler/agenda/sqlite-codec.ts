@@ -140,19 +140,23 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 /** `data.a.b` → the JSON path `$."a"."b"` (every segment quoted, so dots and quotes in keys stay literal). */
 const jsonPath = (segments: string[]): string => `$${segments.map((s) => `."${s.replaceAll('"', '\\"')}"`).join('')}`;
 
-/** Equality on one JSON path inside `data`, with MongoDB's rules: types must match, null matches a missing field. */
+/**
+ * Equality on one JSON path inside `data`, with MongoDB's rules: types must match, null matches a missing field. The
+ * path is written into the SQL as a literal (quotes doubled), not bound, so that an index on the same expression
+ * (agenda_jobs_key, on data.key) can serve the lookup.
+ */
 function jsonEquals(segments: string[], value: unknown): Condition {
-  const path = jsonPath(segments);
-  if (value === null || value === undefined) return { sql: `coalesce(json_type(data, ?), 'null') = 'null'`, params: [path] };
-  if (typeof value === 'string') return { sql: `(json_type(data, ?) = 'text' AND json_extract(data, ?) = ?)`, params: [path, path, value] };
+  const path = `'${jsonPath(segments).replaceAll("'", "''")}'`;
+  if (value === null || value === undefined) return { sql: `coalesce(json_type(data, ${path}), 'null') = 'null'`, params: [] };
+  if (typeof value === 'string') return { sql: `(json_extract(data, ${path}) = ? AND json_type(data, ${path}) = 'text')`, params: [value] };
   if (typeof value === 'number' || typeof value === 'bigint') {
-    return { sql: `(json_type(data, ?) IN ('integer', 'real') AND json_extract(data, ?) = ?)`, params: [path, path, value] };
+    return { sql: `(json_extract(data, ${path}) = ? AND json_type(data, ${path}) IN ('integer', 'real'))`, params: [value] };
   }
-  if (typeof value === 'boolean') return { sql: `json_type(data, ?) = ?`, params: [path, value ? 'true' : 'false'] };
+  if (typeof value === 'boolean') return { sql: `json_type(data, ${path}) = ?`, params: [value ? 'true' : 'false'] };
   if (value instanceof Date) return jsonEquals([...segments, '$date'], value.toISOString());
   if (Array.isArray(value) || isPlainObject(value)) {
     if (isPlainObject(value) && Object.keys(value).some((k) => k.startsWith('$'))) throw unsupported(`operator ${Object.keys(value).join(', ')}`);
-    return { sql: `(json_type(data, ?) IN ('array', 'object') AND json_extract(data, ?) = ?)`, params: [path, path, encodeJson(value)] };
+    return { sql: `(json_type(data, ${path}) IN ('array', 'object') AND json_extract(data, ${path}) = ?)`, params: [encodeJson(value)] };
   }
   throw unsupported(`a ${typeof value} value`);
 }

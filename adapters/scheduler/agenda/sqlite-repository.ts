@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS agenda_jobs (
 CREATE INDEX IF NOT EXISTS agenda_jobs_due ON agenda_jobs (name, next_run_at, priority DESC, id);
 CREATE INDEX IF NOT EXISTS agenda_jobs_locked ON agenda_jobs (name, locked_at) WHERE locked_at IS NOT NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS agenda_jobs_single ON agenda_jobs (name) WHERE type = 'single';
+CREATE INDEX IF NOT EXISTS agenda_jobs_key ON agenda_jobs (name, json_extract(data, '$."key"'));
 `;
 
 /** Agenda's lock order (the MongoDB backend's default sort), ties by insertion. */
