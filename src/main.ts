@@ -12,6 +12,7 @@ import type { Registry } from './commands/registry.ts';
 import { composeAgents } from './compose/agents.ts';
 import { platformChannels, syncOperatorIdentities } from './compose/channels.ts';
 import { composeCommands } from './compose/commands.ts';
+import { composeConnectors } from './compose/connectors.ts';
 import { ensurePortFree } from './compose/port.ts';
 import { openStore } from './compose/store.ts';
 import { SupervisedChannel } from './compose/supervised-channel.ts';
@@ -32,6 +33,7 @@ import { RateLimits } from './policy/rate-limits.ts';
 import type { Channel, InboundHandler } from './ports/channel.ts';
 import type { Store } from './ports/store.ts';
 import { startTimers } from './scheduling/timers.ts';
+import { bookingWorkflow } from './workflows/booking.ts';
 import { draftWorkflow } from './workflows/draft.ts';
 import { invoiceWorkflow } from './workflows/invoice.ts';
 
@@ -126,13 +128,15 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   await budgets.init();
   const agents = await composeAgents(config, { store, memory, policies, budgets, rateLimits, logger, notice: (text) => delivery.notice(text) });
 
-  engine.register(invoiceWorkflow(store.ledger));
+  const connectors = await composeConnectors(config, { store, memory, engine, delivery, rateLimits, logger });
+  engine.register(invoiceWorkflow(connectors.invoices));
+  engine.register(bookingWorkflow(connectors.booking));
   engine.register(
     draftWorkflow(() => {
       const deps = agents.agents();
       if (!deps) throw new NonRetriableError('No model is configured, so the draft agent cannot write; set OPENAI_MODEL and restart.');
       return deps;
-    }),
+    }, () => connectors.mail),
   );
   for (const workflow of options.workflows ?? []) engine.register(workflow as WorkflowDefinition<unknown, unknown>);
 
@@ -141,7 +145,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
 
   const links = new Links({ settings: store.settings, identities: store.identities, events: store.events, logger });
   const registry = composeCommands(
-    { config, store, engine, memory, policies, delivery, links, agents, status: { version: VERSION, startedAt, channels: () => channels } },
+    { config, store, engine, memory, policies, delivery, links, agents, connectors, status: { version: VERSION, startedAt, channels: () => channels, extra: [connectors.status] } },
     options.extend ? (r) => options.extend!(r, { engine, store, delivery }) : undefined,
   );
   const conductor = new Conductor({
@@ -158,6 +162,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   try {
     await web.start(conductor);
     channels.push(web);
+    connectors.mount(web);
     // Each platform connects in the background, retrying with backoff: one that cannot be reached holds up
     // neither start-up nor the others, and /status and /healthz show where each stands.
     for (const { channel, label, operatorIds } of await platformChannels(config, logger, web)) {
@@ -170,6 +175,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     await Promise.all(channels.map((channel) => channel.stop().catch(() => undefined)));
     await policies.close();
     agents.close();
+    await connectors.stop();
     await embedder?.close();
     await store.close();
     throw err;
@@ -182,6 +188,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   // Runs cut short by the last stop continue in the background; the chat is usable meanwhile.
   const recovered = await engine.recover();
   const timers = startTimers(engine.timers(), logger);
+  connectors.start();
   // With a token, the page is opened once as <url>/#token=<token> (the browser keeps it). The token itself is shown
   // only on an interactive terminal, never in a log that may be collected.
   const token = config.WEB_TOKEN ? (process.stdout.isTTY ? encodeURIComponent(config.WEB_TOKEN) : '<WEB_TOKEN>') : undefined;
@@ -211,6 +218,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
       await Promise.all(channels.filter((c) => c !== web).map(stopChannel));
       await stopChannel(web);
       await part('workflow runs in progress', () => Promise.race([engine.idle(), new Promise((r) => setTimeout(r, RUNS_STOP_WAIT_MS).unref())]));
+      await part('the connectors', () => connectors.stop());
       await part('the memory index', () => memory.close());
       if (embedder) await part('the embedding worker', () => embedder.close());
       await part('the store', async () => {

@@ -78,6 +78,8 @@ export interface EventDataMap {
   };
   'agent.promoted': { agent: string; promptVersion: string; previous: string };
   'action.proposed': { runId?: string; agent: string; action: string; outcome: string; reasons: string[]; untrusted: boolean };
+  /** A new inbox mail, as triaged (sender and subject only: the body stays in the mailbox). */
+  'mail.received': { mailId: string; messageId?: string; from?: string; subject: string; kind: string; quiet: boolean; reason: string; threadMessageId?: string };
 }
 
 /** Current schema version of each event type's data. Bump when a type's data changes shape. */
@@ -124,6 +126,7 @@ export const EVENT_VERSIONS = {
   'agent.ran': 1,
   'agent.promoted': 1,
   'action.proposed': 1,
+  'mail.received': 1,
 } as const satisfies Record<keyof EventDataMap, number>;
 
 export type EventType = keyof EventDataMap;
