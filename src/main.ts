@@ -12,7 +12,7 @@ import type { Registry } from './commands/registry.ts';
 import { composeAgents } from './compose/agents.ts';
 import { platformChannels, syncOperatorIdentities } from './compose/channels.ts';
 import { composeCommands } from './compose/commands.ts';
-import { composeConnectors } from './compose/connectors.ts';
+import { composeConnectors, type ConnectorsPart } from './compose/connectors.ts';
 import { ensurePortFree } from './compose/port.ts';
 import { openStore } from './compose/store.ts';
 import { SupervisedChannel } from './compose/supervised-channel.ts';
@@ -54,6 +54,8 @@ export interface SoloApp {
   agents?: () => AgentDeps;
   logger: Logger;
   web: WebChannel;
+  /** Mail, calendar and payments as configured, and what the app built on them. */
+  connectors: ConnectorsPart;
   /** Where every channel hands its updates (tests hand it updates a platform could send). */
   conductor: InboundHandler;
   /** Base URL of the web chat. */
@@ -233,6 +235,6 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const agentDeps = agents.agents;
   return {
     config, store, engine, memory, policies, delivery, catalog: agents.catalog, ...(agentDeps() ? { agents: () => agentDeps()! } : {}),
-    logger, web, conductor, url: web.url, notify: (message: OutboundMessage) => delivery.notify(message), stop, stillStopping: () => [...pending],
+    logger, web, connectors, conductor, url: web.url, notify: (message: OutboundMessage) => delivery.notify(message), stop, stillStopping: () => [...pending],
   };
 }

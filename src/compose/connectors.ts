@@ -59,6 +59,8 @@ export interface ConnectorsPart {
   mount(web: Pick<WebChannel, 'mount'>): void;
   /** Starts the inbox poller (when mail is configured). */
   start(): void;
+  /** Reads new inbox mail now; resolves with how many were handled (0 without mail). */
+  pollMail(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -147,6 +149,7 @@ export async function composeConnectors(config: Config, d: ConnectorsDeps): Prom
     start() {
       poller?.start();
     },
+    pollMail: async () => (poller ? poller.pollOnce() : 0),
     async stop() {
       await poller?.stop();
       await Promise.all(
