@@ -16,14 +16,22 @@ export interface ConnectorGateDeps {
   logger: Logger;
 }
 
+const REPORT_EVERY_MS = 60_000;
+
 /** Counts one use of `connector:<name>`; throws when it is over its limit. */
 export function connectorGate(d: ConnectorGateDeps): (connector: string, method: string, key: string | undefined) => Promise<void> {
   const log = d.logger.child({ component: 'connector-limits' });
+  /** When each connector's refusal was last reported: the engine's retries of one step are one violation, not five. */
+  const reported = new Map<string, number>();
   return async (connector, method, key) => {
     log.debug({ connector, method, key }, 'connector call');
     const result = await d.rateLimits.consume(`connector:${connector}`);
     if (result.ok) return;
-    await d.report(violationFromRateLimit(result, {}));
+    const now = Date.now();
+    if (now - (reported.get(connector) ?? 0) > REPORT_EVERY_MS) {
+      reported.set(connector, now);
+      await d.report(violationFromRateLimit(result, {}));
+    }
     throw new ConnectorError(connector, `${connector}_rate_limited`, `The ${connector} connector is over its rate limit (${result.limit}); it can act again in ${Math.ceil(result.retryAfterMs / 1000)} s — tap Retry then, or raise the limit in policies/limits.yaml.`, { retryable: true });
   };
 }
