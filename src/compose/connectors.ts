@@ -38,7 +38,7 @@ const workingHoursSchema = z.object({ days: z.array(z.number().int().min(1).max(
 
 export interface ConnectorsDeps {
   store: Store;
-  memory: Pick<MemoryService, 'entitiesIn' | 'entityName'>;
+  memory: Pick<MemoryService, 'entitiesIn' | 'entityName' | 'start'>;
   engine: Pick<Engine, 'signal'>;
   delivery: Pick<Delivery, 'notify' | 'notice'>;
   rateLimits: Pick<RateLimits, 'consume'>;
@@ -97,7 +97,7 @@ export async function composeConnectors(config: Config, d: ConnectorsDeps): Prom
   const business = businessSetting(d.store.settings);
   const invoices: InvoiceServices = {
     ledger: d.store.ledger,
-    clients: { entitiesIn: (t) => d.memory.entitiesIn(t), entityName: (k) => d.memory.entityName(k), byEntity: (k, n) => d.store.memories.byEntity(k, n) },
+    clients: { ready: () => d.memory.start(), entitiesIn: (t) => d.memory.entitiesIn(t), entityName: (k) => d.memory.entityName(k), byEntity: (k, n) => d.store.memories.byEntity(k, n) },
     business: () => business.get(),
     documents,
     payments: () => payments,

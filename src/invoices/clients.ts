@@ -6,6 +6,8 @@ import { entityKey } from '../memory/entities.ts';
 import type { Memory } from '../ports/store.ts';
 
 export interface ClientDirectory {
+  /** Resolves once the names memory knows are loaded (they are rebuilt in the background after a start). */
+  ready?: () => Promise<void>;
   entitiesIn(text: string): string[];
   entityName(key: string): string | undefined;
   byEntity(key: string, limit: number): Promise<Memory[]>;
@@ -37,6 +39,7 @@ export function clientKeyFor(dir: Pick<ClientDirectory, 'entitiesIn' | 'entityNa
 }
 
 export async function resolveClient(dir: ClientDirectory, written: string): Promise<ClientProfile> {
+  await dir.ready?.();
   const { key, known } = clientKeyFor(dir, written);
   const name = dir.entityName(key) ?? written.trim();
   const profile: ClientProfile = { name, key, known };

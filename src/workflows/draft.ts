@@ -98,7 +98,7 @@ export function draftWorkflow(deps: () => AgentDeps, mail: () => MailPort | unde
         const written = ADDRESS.exec(to)?.[0];
         if (written) return { via: 'mail', to: written };
         const { memory, store } = deps();
-        const directory = { entitiesIn: (t: string) => memory.entitiesIn(t), entityName: (k: string) => memory.entityName(k), byEntity: (k: string, n: number) => store.memories.byEntity(k, n) };
+        const directory = { ready: () => memory.start(), entitiesIn: (t: string) => memory.entitiesIn(t), entityName: (k: string) => memory.entityName(k), byEntity: (k: string, n: number) => store.memories.byEntity(k, n) };
         const client = await resolveClient(directory, input.client ?? to);
         return client.email ? { via: 'mail', to: client.email } : { via: 'journal', reason: `memory has no email address for ${to}` };
       });
