@@ -19,6 +19,7 @@ import type { Links } from '../identity/links.ts';
 import type { MemoryService } from '../memory/memory.ts';
 import type { PolicyService } from '../policy/loader.ts';
 import type { Store } from '../ports/store.ts';
+import { workingHoursSetting } from '../workflows/booking.ts';
 import type { AgentsPart } from './agents.ts';
 import type { ConnectorsPart } from './connectors.ts';
 
@@ -43,7 +44,7 @@ export function composeCommands(p: CommandParts, extend?: (registry: Registry) =
     .add(statusCommand({ ...p.status, memory: p.memory, store: p.store, config: p.config }))
     .add(invoiceCommands({ engine: p.engine, ledger: p.store.ledger, settings: p.store.settings, now, isKnownClient: knownClient(p.memory), markPaid: p.connectors.markPaid }))
     .add(businessCommands({ settings: p.store.settings }))
-    .add(bookingCommands({ engine: p.engine, runs: p.store.runs, calendarConfigured: () => p.connectors.calendar !== undefined }))
+    .add(bookingCommands({ engine: p.engine, runs: p.store.runs, calendarConfigured: () => p.connectors.calendar !== undefined, hours: workingHoursSetting(p.store.settings) }))
     .add(runCommands({ engine: p.engine, runs: p.store.runs, approvals: p.store.approvals, settings: p.store.settings }))
     .add(identityCommands({ links: p.links, delivery: p.delivery }))
     .add(memoryCommands({ memory: p.memory, store: p.store, settings: p.store.settings, now, importDir: p.config.IMPORT_DIR, agents: p.agents.agents }))

@@ -22,19 +22,15 @@ import type { Logger } from '../observability/logger.ts';
 import { connectorGate, limited } from '../policy/connector-limits.ts';
 import type { RateLimits } from '../policy/rate-limits.ts';
 import type { ViolationReport } from '../policy/violations.ts';
-import type { CalendarPort, WorkingHours } from '../ports/calendar.ts';
+import type { CalendarPort } from '../ports/calendar.ts';
 import type { Connector, ConnectorHealth } from '../ports/connector.ts';
 import type { MailPort } from '../ports/mail.ts';
 import type { PaymentsConnector } from '../ports/payments.ts';
 import type { Store } from '../ports/store.ts';
-import { setting } from '../settings/setting.ts';
-import type { BookingServices } from '../workflows/booking.ts';
-import { z } from 'zod';
+import { DEFAULT_HOURS, workingHoursSetting, type BookingServices } from '../workflows/booking.ts';
 
 export const STRIPE_WEBHOOK_PATH = '/stripe/webhook';
 const HEALTH_TIMEOUT_MS = 6000;
-const DEFAULT_HOURS: WorkingHours = { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' };
-const workingHoursSchema = z.object({ days: z.array(z.number().int().min(1).max(7)).min(1), start: z.string(), end: z.string() });
 
 export interface ConnectorsDeps {
   store: Store;
@@ -104,7 +100,7 @@ export async function composeConnectors(config: Config, d: ConnectorsDeps): Prom
     mail: () => mail,
     timeZone,
   };
-  const hours = setting(d.store.settings, 'booking.hours', workingHoursSchema);
+  const hours = workingHoursSetting(d.store.settings);
   const booking: BookingServices = { calendar: () => calendar, workingHours: async () => (await hours.get()) ?? DEFAULT_HOURS, timeZone };
   const paymentDeps = { ledger: d.store.ledger, signal: d.engine.signal.bind(d.engine), notify: (m: { text: string }) => d.delivery.notify(m), logger: log };
 

@@ -34,7 +34,13 @@ const TERMS = /\bnet[\s-]*(\d{1,3})\b|\b(\d{1,3})\s*days?\s*(?:to pay|payment te
 export function clientKeyFor(dir: Pick<ClientDirectory, 'entitiesIn' | 'entityName'>, written: string): { key: string; known: boolean } {
   const exact = entityKey('client', written);
   if (dir.entityName(exact) !== undefined) return { key: exact, known: true };
-  const found = dir.entitiesIn(written).find((k) => k.startsWith('client:') || k.startsWith('contact:'));
+  // "Acme" is Acme Corp; "Acme Labs" is not (a word memory's name lacks): a new client, not a near miss.
+  const words = (s: string): string[] => s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const found = dir.entitiesIn(written).find((k) => {
+    if (!k.startsWith('client:') && !k.startsWith('contact:')) return false;
+    const name = new Set(words(dir.entityName(k) ?? ''));
+    return words(written).every((w) => name.has(w));
+  });
   return found ? { key: found, known: true } : { key: exact, known: false };
 }
 

@@ -8,11 +8,18 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { defineWorkflow, NonRetriableError, type WorkflowContext } from '../engine/workflow.ts';
 import type { CalendarPort, Slot, WorkingHours } from '../ports/calendar.ts';
+import type { SettingsStore } from '../ports/store.ts';
+import { setting } from '../settings/setting.ts';
 
 export const BOOKING_ACTION = 'bk';
 export const BOOKING_EVENT = 'booking.pick';
 /** The choice that declines every slot. */
 export const DECLINE = 'x';
+export const DEFAULT_HOURS: WorkingHours = { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' };
+
+/** Where the operator's working hours are kept (/book hours). */
+export const workingHoursSetting = (settings: SettingsStore) =>
+  setting(settings, 'booking.hours', z.object({ days: z.array(z.number().int().min(1).max(7)).min(1), start: z.string(), end: z.string() }));
 
 export interface BookingServices {
   calendar: () => CalendarPort | undefined;

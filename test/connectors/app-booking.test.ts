@@ -39,7 +39,9 @@ describe('booking through the app on Radicale', { skip: radicaleMissing }, () =>
     app = await startTestApp({ CALDAV_URL: url, CALDAV_USERNAME: USER, CALDAV_PASSWORD: PASSWORD });
     base = app.url;
     // Every hour of every day is working time, so the test does not depend on when it runs.
-    await app.store.settings.set('booking.hours', { days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '24:00' });
+    assert.equal((await say(base, '/book hours'))[0]?.text, 'Slots are offered mon, tue, wed, thu, fri 09:00-17:00.');
+    assert.equal((await say(base, '/book hours weekends 9-5'))[0]?.text, 'Write working hours like /book hours mon-fri 09:00-17:00 (days: mon … sun, ranges or lists).');
+    assert.equal((await say(base, '/book hours mon-sun 00:00-24:00'))[0]?.text, 'Slots will be offered mon, tue, wed, thu, fri, sat, sun 00:00-24:00.');
   });
   after(async () => {
     await app?.stop();
