@@ -19,7 +19,7 @@ export interface BookingDeps {
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
 /** `mon-fri 09:00-17:00`, `mon,wed,fri 10:00-16:00` → working hours, or an error sentence. */
-export function parseHours(text: string): WorkingHours | { error: string } {
+function parseHours(text: string): WorkingHours | { error: string } {
   const m = /^\s*([a-z,\s-]+?)\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$/i.exec(text);
   const usage = { error: 'Write working hours like /book hours mon-fri 09:00-17:00 (days: mon … sun, ranges or lists).' };
   if (!m?.[1] || !m[2] || !m[3]) return usage;

@@ -29,7 +29,7 @@ import type { PaymentsConnector } from '../ports/payments.ts';
 import type { Store } from '../ports/store.ts';
 import { DEFAULT_HOURS, workingHoursSetting, type BookingServices } from '../workflows/booking.ts';
 
-export const STRIPE_WEBHOOK_PATH = '/stripe/webhook';
+const STRIPE_WEBHOOK_PATH = '/stripe/webhook';
 const HEALTH_TIMEOUT_MS = 6000;
 
 export interface ConnectorsDeps {

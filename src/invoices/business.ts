@@ -41,7 +41,6 @@ export const FIELDS = {
   bank: 'bank details for transfers (e.g. IBAN DE89 3704 0044 0532 0130 00, BIC COBADEFFXXX)',
   terms: `days clients have to pay (default ${DEFAULT_TERMS_DAYS}); a client's memory ("pays net 30") wins`,
 } as const;
-export type BusinessField = keyof typeof FIELDS;
 
 /** Applies `/business <field> <value>` (an empty value clears it); returns the new details or an error sentence. */
 export function applyField(current: BusinessDetails, field: string, value: string): { details: BusinessDetails } | { error: string } {

@@ -31,7 +31,7 @@ const BILLING = /\b(billing|invoices?|invoicing|accounts?|payables?|finance|book
 const TERMS = /\bnet[\s-]*(\d{1,3})\b|\b(\d{1,3})\s*days?\s*(?:to pay|payment terms?|terms)\b|\bpayment terms?\s*(?:of|:)?\s*(\d{1,3})\s*days?\b/i;
 
 /** The client key a written name stands for: an exact name first, then a known name or alias inside it. */
-export function clientKeyFor(dir: Pick<ClientDirectory, 'entitiesIn' | 'entityName'>, written: string): { key: string; known: boolean } {
+function clientKeyFor(dir: Pick<ClientDirectory, 'entitiesIn' | 'entityName'>, written: string): { key: string; known: boolean } {
   const exact = entityKey('client', written);
   if (dir.entityName(exact) !== undefined) return { key: exact, known: true };
   // "Acme" is Acme Corp; "Acme Labs" is not (a word memory's name lacks): a new client, not a near miss.

@@ -18,7 +18,7 @@ export interface PaymentDeps {
   now?: () => Date;
 }
 
-export const formatNumber = (n: number): string => `INV-${String(n).padStart(4, '0')}`;
+const formatNumber = (n: number): string => `INV-${String(n).padStart(4, '0')}`;
 
 /** `INV-0007`, `inv-7`, `#7` or `7` → 7. */
 export function parseInvoiceNumber(text: string): number | undefined {

@@ -12,7 +12,7 @@ import type { InboundMail } from '../ports/mail.ts';
 import type { EventLog } from '../ports/store.ts';
 import { mailForModel, triageMail, type MailTriage } from './triage.ts';
 
-export const MAIL_STREAM = 'mail:inbox';
+const MAIL_STREAM = 'mail:inbox';
 
 export interface InboundMailDeps {
   ourAddress: string;

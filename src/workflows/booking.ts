@@ -27,7 +27,7 @@ export interface BookingServices {
   timeZone: string;
 }
 
-export const bookingInput = z.object({
+const bookingInput = z.object({
   title: z.string().trim().min(1).max(200),
   durationMinutes: z.number().int().min(5).max(600).default(60),
   /** How many days ahead to look. */
@@ -42,14 +42,14 @@ export type BookingResult =
   | { status: 'no_slots' | 'declined' | 'denied' | 'rejected' | 'expired' };
 
 /** "Mon 30 Mar 09:00–10:00" in the slot's own zone. */
-export function slotLabel(slot: Slot): string {
+function slotLabel(slot: Slot): string {
   const start = DateTime.fromISO(slot.start, { setZone: true });
   const end = DateTime.fromISO(slot.end, { setZone: true });
   return `${start.toFormat('ccc d LLL HH:mm')}–${end.toFormat('HH:mm')}`;
 }
 
 /** The key a booking's tap is signalled under; also what its buttons carry (`bk:<key>:<choice>`, ≤ 64 bytes). */
-export const bookingKey = (runId: string, prefix: string): string => (prefix ? `${runId}.${prefix}` : runId);
+const bookingKey = (runId: string, prefix: string): string => (prefix ? `${runId}.${prefix}` : runId);
 
 /**
  * Offers free slots and books the one the operator taps. Step ids start with `prefix` so a workflow can book more

@@ -4,7 +4,7 @@
 import { inflateSync } from 'node:zlib';
 
 /** The text runs of every page, in drawing order (one entry per text operation). */
-export function pdfTextRuns(pdf: Buffer): string[] {
+function pdfTextRuns(pdf: Buffer): string[] {
   const raw = pdf.toString('latin1');
   const runs: string[] = [];
   const streamRe = /<<([^]*?)>>\s*stream\r?\n/g;
