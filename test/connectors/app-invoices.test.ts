@@ -161,4 +161,22 @@ describe('invoices with real mail, Stripe and the webhook', { skip }, () => {
     assert.match(summary, /^Recorded INV-0003: Globex, 99\.00 EUR\.\nIssued in Stripe as [\w-]+: \S+\.\nPDF: invoices\/INV-0003\.pdf\.\nNot mailed: The mail server refused nobody@example\.net; check the address in Globex's memory\.$/);
     assert.equal((await app.store.ledger.getInvoice(3))?.status, 'issued');
   });
+
+  test('the mail server keeps deferring: the run waits for review; Cancel voids the invoice in Stripe and in the ledger', async () => {
+    servers.failData = 451;
+    try {
+      const [card] = await say(base, '/invoice Acme 450');
+      const replies = await tap(base, card, 'Approve');
+      const review = replies.find((m) => m.text.includes('needs your review'));
+      assert.match(review?.text ?? '', /What happened: step "mail" failed 5 times: .*(SMTP|mail server)/i);
+      const invoice = await app.store.ledger.getInvoice(4);
+      assert.equal(invoice?.status, 'issued');
+      const cancelled = await tap(base, review, 'Cancel and compensate');
+      assert.match(cancelled.map((m) => m.text).join('\n'), /\(invoice\) was cancelled\. Undid 2 completed steps\./);
+      assert.equal((await app.store.ledger.getInvoice(4))?.status, 'void');
+      assert.equal(stripe.state.invoices.get(invoice?.stripeInvoiceId ?? '')?.['status'], 'void', 'voided in Stripe too');
+    } finally {
+      servers.failData = undefined;
+    }
+  });
 });
