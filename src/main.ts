@@ -13,6 +13,7 @@ import { composeAgents } from './compose/agents.ts';
 import { platformChannels, syncOperatorIdentities } from './compose/channels.ts';
 import { composeCommands } from './compose/commands.ts';
 import { composeScheduling, type SchedulingPart } from './compose/scheduler.ts';
+import { composeConnectors, type ConnectorsPart } from './compose/connectors.ts';
 import { ensurePortFree } from './compose/port.ts';
 import { openStore } from './compose/store.ts';
 import { SupervisedChannel } from './compose/supervised-channel.ts';
@@ -32,6 +33,7 @@ import { PolicyService } from './policy/loader.ts';
 import { RateLimits } from './policy/rate-limits.ts';
 import type { Channel, InboundHandler } from './ports/channel.ts';
 import type { Store } from './ports/store.ts';
+import { bookingWorkflow } from './workflows/booking.ts';
 import { draftWorkflow } from './workflows/draft.ts';
 import { invoiceWorkflow } from './workflows/invoice.ts';
 
@@ -54,6 +56,8 @@ export interface SoloApp {
   web: WebChannel;
   /** Schedules, reminders, the digest and the built-in timers (the scheduler starts in the background). */
   scheduling: SchedulingPart;
+  /** Mail, calendar and payments as configured, and what the app built on them. */
+  connectors: ConnectorsPart;
   /** Where every channel hands its updates (tests hand it updates a platform could send). */
   conductor: InboundHandler;
   /** Base URL of the web chat. */
@@ -129,13 +133,15 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   await budgets.init();
   const agents = await composeAgents(config, { store, memory, policies, budgets, rateLimits, logger, notice: (text) => delivery.notice(text) });
 
-  engine.register(invoiceWorkflow(store.ledger));
+  const connectors = await composeConnectors(config, { store, memory, engine, delivery, rateLimits, logger });
+  engine.register(invoiceWorkflow(connectors.invoices));
+  engine.register(bookingWorkflow(connectors.booking));
   engine.register(
     draftWorkflow(() => {
       const deps = agents.agents();
       if (!deps) throw new NonRetriableError('No model is configured, so the draft agent cannot write; set OPENAI_MODEL and restart.');
       return deps;
-    }),
+    }, () => connectors.mail),
   );
   const scheduling = composeScheduling({ config, store, engine, delivery, memory, agents, logger });
   for (const workflow of [...scheduling.workflows, ...(options.workflows ?? [])]) engine.register(workflow as WorkflowDefinition<unknown, unknown>);
@@ -145,7 +151,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
 
   const links = new Links({ settings: store.settings, identities: store.identities, events: store.events, logger });
   const registry = composeCommands(
-    { config, store, engine, memory, policies, delivery, links, agents, scheduling, status: { version: VERSION, startedAt, channels: () => channels } },
+    { config, store, engine, memory, policies, delivery, links, agents, scheduling, connectors, status: { version: VERSION, startedAt, channels: () => channels, extra: [connectors.status] } },
     options.extend ? (r) => options.extend!(r, { engine, store, delivery }) : undefined,
   );
   const conductor = new Conductor({
@@ -162,6 +168,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   try {
     await web.start(conductor);
     channels.push(web);
+    connectors.mount(web);
     // Each platform connects in the background, retrying with backoff: one that cannot be reached holds up
     // neither start-up nor the others, and /status and /healthz show where each stands.
     for (const { channel, label, operatorIds } of await platformChannels(config, logger, web)) {
@@ -174,6 +181,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     await Promise.all(channels.map((channel) => channel.stop().catch(() => undefined)));
     await policies.close();
     agents.close();
+    await connectors.stop();
     await embedder?.close();
     await store.close();
     throw err;
@@ -187,6 +195,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const recovered = await engine.recover();
   // Timers, schedules and the digest: Agenda and the date libraries load after the chat is up.
   scheduling.start();
+  connectors.start();
   // With a token, the page is opened once as <url>/#token=<token> (the browser keeps it). The token itself is shown
   // only on an interactive terminal, never in a log that may be collected.
   const token = config.WEB_TOKEN ? (process.stdout.isTTY ? encodeURIComponent(config.WEB_TOKEN) : '<WEB_TOKEN>') : undefined;
@@ -216,6 +225,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
       await Promise.all(channels.filter((c) => c !== web).map(stopChannel));
       await stopChannel(web);
       await part('workflow runs in progress', () => Promise.race([engine.idle(), new Promise((r) => setTimeout(r, RUNS_STOP_WAIT_MS).unref())]));
+      await part('the connectors', () => connectors.stop());
       await part('the memory index', () => memory.close());
       if (embedder) await part('the embedding worker', () => embedder.close());
       await part('the store', async () => {
@@ -230,6 +240,6 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const agentDeps = agents.agents;
   return {
     config, store, engine, memory, policies, delivery, catalog: agents.catalog, ...(agentDeps() ? { agents: () => agentDeps()! } : {}), scheduling,
-    logger, web, conductor, url: web.url, notify: (message: OutboundMessage) => delivery.notify(message), stop, stillStopping: () => [...pending],
+    logger, web, connectors, conductor, url: web.url, notify: (message: OutboundMessage) => delivery.notify(message), stop, stillStopping: () => [...pending],
   };
 }

@@ -17,7 +17,7 @@ export function reviveDates<T>(json: string, fields: ReadonlySet<string>): T {
 export const RUN_DATES = new Set(['createdAt', 'updatedAt']);
 export const STEP_DATES = new Set(['startedAt', 'finishedAt']);
 export const APPROVAL_DATES = new Set(['createdAt', 'expiresAt', 'deliveredAt', 'decidedAt']);
-export const INVOICE_DATES = new Set(['createdAt']);
+export const INVOICE_DATES = new Set(['createdAt', 'mailedAt', 'paidAt']);
 
 /** A copy without the keys whose value is undefined (exactOptionalPropertyTypes-friendly). */
 export function compact<T extends object>(value: T): T {

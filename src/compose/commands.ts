@@ -3,6 +3,8 @@
 // sees it first.
 
 import { agentCommands } from '../commands/agents.ts';
+import { bookingCommands } from '../commands/booking.ts';
+import { businessCommands } from '../commands/business.ts';
 import { helpCommand, statusCommand, type StatusDeps } from '../commands/builtin.ts';
 import { freeTextHandler } from '../commands/free-text.ts';
 import { identityCommands } from '../commands/identity.ts';
@@ -18,8 +20,10 @@ import type { Links } from '../identity/links.ts';
 import type { MemoryService } from '../memory/memory.ts';
 import type { PolicyService } from '../policy/loader.ts';
 import type { Store } from '../ports/store.ts';
+import { workingHoursSetting } from '../workflows/booking.ts';
 import type { AgentsPart } from './agents.ts';
 import type { SchedulingPart } from './scheduler.ts';
+import type { ConnectorsPart } from './connectors.ts';
 
 export interface CommandParts {
   config: Config;
@@ -31,6 +35,7 @@ export interface CommandParts {
   links: Links;
   agents: AgentsPart;
   scheduling: SchedulingPart;
+  connectors: ConnectorsPart;
   status: Omit<StatusDeps, 'memory' | 'store' | 'config'>;
 }
 
@@ -40,7 +45,9 @@ export function composeCommands(p: CommandParts, extend?: (registry: Registry) =
   registry
     .add(helpCommand(registry))
     .add(statusCommand({ ...p.status, extra: [...(p.status.extra ?? []), () => p.scheduling.status()], memory: p.memory, store: p.store, config: p.config }))
-    .add(invoiceCommands({ engine: p.engine, ledger: p.store.ledger, settings: p.store.settings, now, isKnownClient: knownClient(p.memory) }))
+    .add(invoiceCommands({ engine: p.engine, ledger: p.store.ledger, settings: p.store.settings, now, isKnownClient: knownClient(p.memory), markPaid: p.connectors.markPaid }))
+    .add(businessCommands({ settings: p.store.settings }))
+    .add(bookingCommands({ engine: p.engine, runs: p.store.runs, calendarConfigured: () => p.connectors.calendar !== undefined, hours: workingHoursSetting(p.store.settings) }))
     .add(runCommands({ engine: p.engine, runs: p.store.runs, approvals: p.store.approvals, settings: p.store.settings }))
     .add(identityCommands({ links: p.links, delivery: p.delivery }))
     .add(memoryCommands({ memory: p.memory, store: p.store, settings: p.store.settings, now, importDir: p.config.IMPORT_DIR, agents: p.agents.agents }))

@@ -96,7 +96,7 @@ export function composeScheduling(p: SchedulingParts): SchedulingPart {
       // With a model, the digest agent writes the summaries (redacted, within budget); otherwise they are extractive.
       const summarise = agents
         ? async (texts: string[], about: string) => {
-            const out = await runAgent<{ summary: string }>(agents, { agent: 'digest', request: texts.map((t) => `- ${t}`).join('\n'), values: { about } });
+            const out = await runAgent(agents, { agent: 'digest', request: texts.map((t) => `- ${t}`).join('\n'), values: { about } });
             if (out.status !== 'ok') throw new Error('over budget');
             return out.output.summary;
           }

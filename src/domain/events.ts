@@ -89,6 +89,8 @@ export interface EventDataMap {
   'schedule.removed': { scheduleId: string; by: string };
   /** A fire could not start its run (the workflow is gone, its input no longer fits): the schedule is paused. */
   'schedule.failed': { scheduleId: string; due: string; error: string };
+  /** A new inbox mail, as triaged (sender and subject only: the body stays in the mailbox). */
+  'mail.received': { mailId: string; messageId?: string; from?: string; subject: string; kind: string; quiet: boolean; reason: string; threadMessageId?: string };
 }
 
 /** Current schema version of each event type's data. Bump when a type's data changes shape. */
@@ -142,6 +144,7 @@ export const EVENT_VERSIONS = {
   'schedule.resumed': 1,
   'schedule.removed': 1,
   'schedule.failed': 1,
+  'mail.received': 1,
 } as const satisfies Record<keyof EventDataMap, number>;
 
 export type EventType = keyof EventDataMap;

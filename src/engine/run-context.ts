@@ -71,8 +71,8 @@ export class RunContext implements WorkflowContext {
     });
   }
 
-  #info(stepId: string, attempt: number, signal: AbortSignal): StepInfo {
-    return { runId: this.runId, stepId, idempotencyKey: `${this.runId}:${stepId}`, attempt, signal };
+  #info(stepId: string, attempt: number, signal: AbortSignal, startedAt: Date): StepInfo {
+    return { runId: this.runId, stepId, idempotencyKey: `${this.runId}:${stepId}`, attempt, signal, startedAt };
   }
 
   async #compensate(stepId: string, undo: (info: StepInfo) => Promise<void>): Promise<void> {
@@ -108,7 +108,7 @@ export class RunContext implements WorkflowContext {
           const controller = new AbortController();
           const timer = setTimeout(() => controller.abort(new Error(`step "${id}" timed out after ${timeoutMs} ms`)), timeoutMs);
           try {
-            const work = fn(this.#info(id, attempt, controller.signal));
+            const work = fn(this.#info(id, attempt, controller.signal, step.startedAt));
             const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true }));
             return await Promise.race([work, aborted]);
           } catch (err) {

@@ -2,6 +2,7 @@
 // caught by the engine; they are not failures and never reach a user as such. They extend Error only so that
 // anything in between that inspects thrown values (and the linter) sees an Error.
 
+import { SoloError } from '../domain/errors.ts';
 import type { ErrorInfo } from '../ports/engine-store.ts';
 
 /** The run waits: for an approval (its id), or for an outside event (`wait:<event>:<key>`). */
@@ -41,6 +42,8 @@ export class NeedsReview extends Error {
 export class Frontier extends Error {}
 
 export function errorInfo(err: unknown): ErrorInfo {
+  // A SoloError's one sentence for the operator (a connector's "Stripe refused the API key; check …"), not its detail.
+  if (err instanceof SoloError) return { message: err.userMessage, code: err.code };
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
     return typeof code === 'string' ? { message: err.message, code } : { message: err.message };

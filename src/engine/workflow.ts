@@ -18,6 +18,8 @@ export interface StepInfo {
   attempt: number;
   /** Aborted when the step's timeout elapses. */
   signal: AbortSignal;
+  /** When the step first started, from the journal: the same on every attempt and after a restart. */
+  startedAt: Date;
 }
 
 export interface StepOptions<T> {

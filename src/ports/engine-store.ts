@@ -170,6 +170,14 @@ export interface ApprovalStore {
   listPending(limit?: number): Promise<ApprovalRecord[]>;
 }
 
+/** recorded → issued (in Stripe) → paid; void from recorded or issued (the number stays used). */
+export type InvoiceStatus = 'recorded' | 'issued' | 'paid' | 'void';
+
+export interface InvoiceLine {
+  description: string;
+  amountMinor: number;
+}
+
 export interface Invoice {
   /** Gap-free: 1, 2, 3, … in the order invoices were recorded. Shown as INV-0001. */
   number: number;
@@ -179,9 +187,34 @@ export interface Invoice {
   description?: string;
   runId: string;
   idempotencyKey: string;
-  status: 'recorded' | 'void';
+  status: InvoiceStatus;
   createdAt: Date;
+  // Everything below came with real invoice documents: optional, so invoices recorded before read as they were.
+  /** The client's memory entity (`client:acme-corp`), when memory knows the client. */
+  clientKey?: string;
+  /** Where the invoice goes by mail (from the client's memory). */
+  email?: string;
+  lines?: InvoiceLine[];
+  /** Invoice date and due date, YYYY-MM-DD in the operator's time zone. */
+  issueDate?: string;
+  dueDate?: string;
+  /** The PDF, relative to DATA_DIR (`invoices/INV-0001.pdf`), and the SHA-256 of its bytes. */
+  pdfFile?: string;
+  pdfSha256?: string;
+  stripeInvoiceId?: string;
+  /** Stripe's own number and the page where the client pays. */
+  stripeNumber?: string;
+  hostedUrl?: string;
+  /** The mail that carried the PDF to the client. */
+  mailMessageId?: string;
+  mailedTo?: string;
+  mailedAt?: Date;
+  paidAt?: Date;
+  paidVia?: 'stripe' | 'manual';
 }
+
+/** Fields an invoice gains after it was recorded (documents, Stripe, mail, payment) and its status. */
+export type InvoicePatch = Partial<Omit<Invoice, 'number' | 'runId' | 'idempotencyKey' | 'createdAt' | 'client' | 'amountMinor' | 'currency'>>;
 
 export interface LedgerStore {
   /**
@@ -189,8 +222,16 @@ export interface LedgerStore {
    * the first time (`replayed: true`) and takes no number.
    */
   recordInvoice(input: Omit<Invoice, 'number' | 'status' | 'createdAt'>): Promise<{ invoice: Invoice; replayed: boolean }>;
-  /** Compensation: marks an invoice void (the number stays used). False when it was not recorded or already void. */
+  /** Compensation: marks a recorded or issued invoice void (the number stays used). False when it was not (missing, paid or already void). */
   voidInvoice(number: number): Promise<boolean>;
+  getInvoice(number: number): Promise<Invoice | null>;
+  /** The invoice issued as this Stripe invoice (`in_…`). */
+  findByStripeId(stripeInvoiceId: string): Promise<Invoice | null>;
+  /**
+   * Applies the patch; with `expected`, only while the invoice is in one of those statuses (a compare-and-set: of
+   * two callers marking it paid, one wins). Returns the invoice after the change, or null when it did not apply.
+   */
+  updateInvoice(number: number, patch: InvoicePatch, expected?: InvoiceStatus[]): Promise<Invoice | null>;
   /** Newest first. */
   listInvoices(limit?: number): Promise<Invoice[]>;
 }

@@ -46,7 +46,7 @@ async function write(d: DigestDeps, facts: DigestFacts, now: Date, runId: string
   const byTemplate = (why?: string): Written => ({ message: d.message(template, facts), by: 'template', costUsd: 0, ...(why ? { why } : {}) });
   if (!agents) return byTemplate();
   try {
-    const outcome = await runAgent<{ text: string }>(agents, { agent: 'daily-digest', request: "Write today's digest from the facts.", runId, values: { activity: template } });
+    const outcome = await runAgent(agents, { agent: 'daily-digest', request: "Write today's digest from the facts.", runId, values: { activity: template } });
     if (outcome.status === 'over_budget') return byTemplate(`the ${outcome.scope} budget would be exceeded`);
     const text = outcome.output.text.trim();
     return text ? { message: d.message(text, facts), by: 'agent', costUsd: outcome.costUsd } : byTemplate('the model gave an empty answer');

@@ -67,6 +67,34 @@ describe('durable workflow engine', () => {
     await h.close();
   });
 
+  test("every attempt, also after a restart, sees the step's first start time from the journal", async () => {
+    const seen: number[] = [];
+    let crash = true;
+    const flow = defineWorkflow({
+      name: 'started', version: 1, description: 'reads startedAt', input: noInput,
+      async run(ctx) {
+        return ctx.step('call', async ({ startedAt, attempt }) => {
+          seen.push(startedAt.getTime());
+          if (attempt === 1) throw new Error('transient');
+          if (crash) throw new NonRetriableError('never mind');
+          return 'ok';
+        }, { maxAttempts: 5, ...fast });
+      },
+    });
+    const h = await harness([flow]);
+    // Journal the step as started long ago, as a process killed in it would have left it.
+    const long = new Date(Date.now() - 30 * 3_600_000);
+    await h.store.runs.create({ id: 'r-started', workflow: 'started', version: 1, status: 'running', input: {}, origin, createdAt: long, updatedAt: long });
+    await h.store.runs.saveStep({ runId: 'r-started', stepId: 'call', seq: 1, kind: 'run', status: 'started', failures: 0, idempotencyKey: 'r-started:call', startedAt: long });
+    crash = false;
+    const engine = await h.restart();
+    await engine.recover();
+    await engine.idle();
+    assert.equal((await h.store.runs.get('r-started'))?.status, 'completed');
+    assert.deepEqual(seen, [long.getTime(), long.getTime()], 'both attempts got the journaled start, not the time of the attempt');
+    await h.close();
+  });
+
   test('a step over its timeout is aborted and, when attempts run out, the run waits for review', async () => {
     let aborted = 0;
     const flow = defineWorkflow({

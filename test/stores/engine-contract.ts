@@ -129,6 +129,41 @@ export function engineContract(getStore: () => Store, it: (title: string, fn: ()
     assert.ok(list[0]?.createdAt instanceof Date);
   });
 
+  it('invoices gain documents, a Stripe id and payment; status changes are compare-and-set', async () => {
+    const store = getStore();
+    const { invoice } = await store.ledger.recordInvoice({
+      client: 'Acme Corp', amountMinor: 50_000, currency: 'EUR', runId: 'run-life', idempotencyKey: 'run-life:record',
+      clientKey: 'client:acme-corp', email: 'billing@acme.example', lines: [{ description: 'Workshop', amountMinor: 50_000 }], issueDate: '2026-03-02', dueDate: '2026-03-16',
+    });
+    const n = invoice.number;
+    assert.deepEqual((await store.ledger.getInvoice(n))?.lines, [{ description: 'Workshop', amountMinor: 50_000 }]);
+    assert.equal((await store.ledger.getInvoice(n))?.dueDate, '2026-03-16');
+    assert.equal(await store.ledger.getInvoice(99_998), null);
+    const pdf = await store.ledger.updateInvoice(n, { pdfFile: `invoices/INV-${n}.pdf`, pdfSha256: 'ab'.repeat(32) });
+    assert.equal(pdf?.status, 'recorded');
+    assert.equal(pdf?.pdfFile, `invoices/INV-${n}.pdf`);
+    const issued = await store.ledger.updateInvoice(n, { status: 'issued', stripeInvoiceId: 'in_life1', hostedUrl: 'https://pay.example/1' }, ['recorded']);
+    assert.equal(issued?.status, 'issued');
+    assert.equal(await store.ledger.updateInvoice(n, { status: 'issued' }, ['recorded']), null, 'no longer recorded');
+    assert.equal((await store.ledger.findByStripeId('in_life1'))?.number, n);
+    assert.equal(await store.ledger.findByStripeId('in_nobody'), null);
+    const mailedAt = new Date('2026-03-02T10:00:00Z');
+    await store.ledger.updateInvoice(n, { mailMessageId: '<solo-1@example.com>', mailedTo: 'billing@acme.example', mailedAt });
+    const paidAt = new Date('2026-03-05T09:30:00Z');
+    const marks = await Promise.all([1, 2, 3].map(() => store.ledger.updateInvoice(n, { status: 'paid', paidAt, paidVia: 'stripe' }, ['recorded', 'issued'])));
+    assert.equal(marks.filter((m) => m !== null).length, 1, 'exactly one of three concurrent marks wins');
+    const paid = await store.ledger.getInvoice(n);
+    assert.equal(paid?.status, 'paid');
+    assert.ok(paid?.paidAt instanceof Date && paid.paidAt.getTime() === paidAt.getTime());
+    assert.ok(paid?.mailedAt instanceof Date && paid.mailedAt.getTime() === mailedAt.getTime());
+    assert.equal(paid?.stripeInvoiceId, 'in_life1', 'earlier fields are kept');
+    assert.equal(await store.ledger.voidInvoice(n), false, 'a paid invoice is not voided');
+    const issuedOnly = await store.ledger.recordInvoice({ client: 'Globex', amountMinor: 100, currency: 'EUR', runId: 'run-life2', idempotencyKey: 'run-life2:record' });
+    await store.ledger.updateInvoice(issuedOnly.invoice.number, { status: 'issued' });
+    assert.equal(await store.ledger.voidInvoice(issuedOnly.invoice.number), true, 'an issued invoice can be voided');
+    assert.equal((await store.ledger.getInvoice(issuedOnly.invoice.number))?.status, 'void');
+  });
+
   it('leases a run to one owner at a time; expiry, renewal, release and take-over', async () => {
     const store = getStore();
     const t0 = new Date('2030-01-01T00:00:00Z');

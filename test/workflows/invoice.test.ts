@@ -45,7 +45,7 @@ describe('invoice workflow through the web chat', () => {
     assert.match(card?.text ?? '', /^Approval needed: Invoice to Acme Corp for 1,200\.50 EUR\nTo: Acme Corp\nAmount: 1,200\.50 EUR\nFor: March workshop/);
     assert.deepEqual(card?.buttons.map((b) => b.label), ['Approve', 'Reject']);
     const replies = await tap(base, button(card, 'Approve'));
-    assert.deepEqual(replies.map((m) => m.text), ['Approved: Invoice to Acme Corp for 1,200.50 EUR.', 'Recorded INV-0001: Acme Corp, 1,200.50 EUR.']);
+    assert.deepEqual(replies.map((m) => m.text), ['Approved: Invoice to Acme Corp for 1,200.50 EUR.', 'Recorded INV-0001: Acme Corp, 1,200.50 EUR.\nNo PDF: set your business name and address (/business name …) first.']);
     const again = await tap(base, button(card, 'Approve'));
     assert.match(again[0]?.text ?? '', /^Already decided — .*approved by web:operator via web.* Nothing more to do\.$/);
     assert.equal(again.length, 1);

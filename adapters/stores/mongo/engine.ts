@@ -11,6 +11,8 @@ import type {
   ApprovalRecord,
   ApprovalStore,
   Invoice,
+  InvoicePatch,
+  InvoiceStatus,
   LedgerStore,
   RunPatch,
   RunRecord,
@@ -18,7 +20,7 @@ import type {
   RunStore,
   StepRecord,
 } from '../../../src/ports/engine-store.ts';
-import { APPROVAL_DATES, INVOICE_DATES, RUN_DATES, reviveDates, STEP_DATES } from '../codec.ts';
+import { APPROVAL_DATES, compact, INVOICE_DATES, RUN_DATES, reviveDates, STEP_DATES } from '../codec.ts';
 import { isDuplicateId, keyId } from './counters.ts';
 
 type Doc<T> = T & { _id: ObjectId };
@@ -257,6 +259,7 @@ export class MongoLedgerStore implements LedgerStore {
   async init(): Promise<void> {
     await this.#invoices.createIndex({ number: 1 }, { unique: true });
     await this.#invoices.createIndex({ idempotencyKey: 1 }, { unique: true });
+    await this.#invoices.createIndex({ stripeInvoiceId: 1 }, { sparse: true });
   }
 
   async #byKey(idempotencyKey: string): Promise<Invoice | null> {
@@ -295,7 +298,26 @@ export class MongoLedgerStore implements LedgerStore {
   }
 
   async voidInvoice(number: number): Promise<boolean> {
-    return (await this.#invoices.updateOne({ number, status: 'recorded' }, { $set: { status: 'void' } })).modifiedCount === 1;
+    return (await this.updateInvoice(number, { status: 'void' }, ['recorded', 'issued'])) !== null;
+  }
+
+  async getInvoice(number: number): Promise<Invoice | null> {
+    const doc = await this.#invoices.findOne({ _id: invoiceId(number) });
+    return doc ? strip(doc) : null;
+  }
+
+  async findByStripeId(stripeInvoiceId: string): Promise<Invoice | null> {
+    const doc = await this.#invoices.find({ stripeInvoiceId }).sort({ number: 1 }).limit(1).next();
+    return doc ? strip(doc) : null;
+  }
+
+  /** One document, the status guard in the filter: of two callers expecting the same status, one wins. */
+  async updateInvoice(number: number, patch: InvoicePatch, expected?: InvoiceStatus[]): Promise<Invoice | null> {
+    const filter: Filter<Doc<Invoice>> = expected ? { _id: invoiceId(number), status: { $in: expected } } : { _id: invoiceId(number) };
+    const update = changes(compact(patch), INVOICE_DATES);
+    if (!update) return this.getInvoice(number).then((found) => (found && (!expected || expected.includes(found.status)) ? found : null));
+    const doc = await this.#invoices.findOneAndUpdate(filter, { $set: update.$set ?? {} }, { returnDocument: 'after' });
+    return doc ? strip(doc) : null;
   }
 
   async listInvoices(limit = 50): Promise<Invoice[]> {

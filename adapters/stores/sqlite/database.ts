@@ -71,6 +71,8 @@ CREATE TABLE IF NOT EXISTS invoices (
   idempotency_key TEXT NOT NULL UNIQUE,
   doc             TEXT NOT NULL
 );
+-- Stripe's webhooks name the invoice by its Stripe id (a field of the JSON doc, absent on older invoices).
+CREATE INDEX IF NOT EXISTS invoices_stripe ON invoices (json_extract(doc, '$.stripeInvoiceId'));
 
 CREATE TABLE IF NOT EXISTS settings (
   key   TEXT PRIMARY KEY,

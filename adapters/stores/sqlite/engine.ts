@@ -8,6 +8,8 @@ import {
   type ApprovalRecord,
   type ApprovalStore,
   type Invoice,
+  type InvoicePatch,
+  type InvoiceStatus,
   type LedgerStore,
   type RunPatch,
   type RunRecord,
@@ -15,7 +17,7 @@ import {
   type RunStore,
   type StepRecord,
 } from '../../../src/ports/engine-store.ts';
-import { APPROVAL_DATES, INVOICE_DATES, RUN_DATES, reviveDates, STEP_DATES } from '../codec.ts';
+import { APPROVAL_DATES, compact, INVOICE_DATES, RUN_DATES, reviveDates, STEP_DATES } from '../codec.ts';
 import type { NewEvent } from '../../../src/domain/events.ts';
 import { inTransaction, statement } from './database.ts';
 import type { SqliteEventLog } from './event-log.ts';
@@ -184,13 +186,31 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   async voidInvoice(number: number): Promise<boolean> {
+    return (await this.updateInvoice(number, { status: 'void' }, ['recorded', 'issued'])) !== null;
+  }
+
+  #get(number: number): Invoice | null {
+    const row = statement(this.#db, 'SELECT doc FROM invoices WHERE number = ?').get(number) as DocRow | undefined;
+    return row ? reviveDates<Invoice>(row.doc, INVOICE_DATES) : null;
+  }
+
+  async getInvoice(number: number): Promise<Invoice | null> {
+    return this.#get(number);
+  }
+
+  async findByStripeId(stripeInvoiceId: string): Promise<Invoice | null> {
+    const row = statement(this.#db, "SELECT doc FROM invoices WHERE json_extract(doc, '$.stripeInvoiceId') = ? ORDER BY number LIMIT 1").get(stripeInvoiceId) as DocRow | undefined;
+    return row ? reviveDates<Invoice>(row.doc, INVOICE_DATES) : null;
+  }
+
+  async updateInvoice(number: number, patch: InvoicePatch, expected?: InvoiceStatus[]): Promise<Invoice | null> {
     return inTransaction(this.#db, () => {
-      const row = statement(this.#db, 'SELECT doc FROM invoices WHERE number = ?').get(number) as DocRow | undefined;
-      if (!row) return false;
-      const invoice = reviveDates<Invoice>(row.doc, INVOICE_DATES);
-      if (invoice.status === 'void') return false;
-      statement(this.#db, 'UPDATE invoices SET doc = ? WHERE number = ?').run(JSON.stringify({ ...invoice, status: 'void' }), number);
-      return true;
+      const invoice = this.#get(number);
+      if (!invoice || (expected && !expected.includes(invoice.status))) return null;
+      // Through JSON, as the row will be read back: an undefined field in the patch leaves the stored one as it was.
+      const next = reviveDates<Invoice>(JSON.stringify({ ...invoice, ...compact(patch) }), INVOICE_DATES);
+      statement(this.#db, 'UPDATE invoices SET doc = ? WHERE number = ?').run(JSON.stringify(next), number);
+      return next;
     });
   }
 
