@@ -80,6 +80,9 @@ export const SETTINGS = {
   MAIL_SENT_FOLDER: 'IMAP folder for sent copies (default: the folder the server marks as Sent, else "Sent").',
   MAIL_POLL_SECONDS: 'How often the inbox is checked for new mail, in seconds (default 60).',
   MAIL_ALLOW_SELF_SIGNED: 'yes accepts self-signed TLS certificates from the mail servers (default no).',
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'OpenTelemetry collector base URL, e.g. http://127.0.0.1:4318: every finished run is sent as a trace (OTLP/HTTP JSON to <url>/v1/traces). Unset: no tracing code is loaded.',
+  OTEL_EXPORTER_OTLP_HEADERS: 'Headers for the collector, key=value pairs separated by commas (e.g. authorization=Bearer%20abc); never logged.',
+  OTEL_SERVICE_NAME: 'service.name of the traces (default solo-os).',
 } as const;
 
 /** A mail server URL: smtp(s):// or imap(s)://, host required; user and password percent-encoded. */
@@ -105,6 +108,15 @@ function parseMailFrom(value: string): { name?: string; address: string; domain:
   const name = m[1]?.trim();
   return { ...(name ? { name } : {}), address, domain: address.slice(address.lastIndexOf('@') + 1) };
 }
+
+/** Percent-decoded, or as written when it is not valid percent-encoding. */
+const decodeOr = (v: string): string => {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+};
 
 const idList = (what: string) =>
   z
@@ -214,6 +226,14 @@ const schema = z
     MAIL_SENT_FOLDER: opt(z.string().min(1)),
     MAIL_POLL_SECONDS: withDefault(count('a whole number of seconds').refine((n) => n >= 5, { error: 'expected at least 5 seconds' }), 60),
     MAIL_ALLOW_SELF_SIGNED: withDefault(z.enum(['yes', 'no'], { error: 'expected yes or no' }), 'no'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: opt(z.url({ protocol: /^https?$/, error: 'expected the collector\'s http(s) base URL, e.g. http://127.0.0.1:4318' })),
+    OTEL_EXPORTER_OTLP_HEADERS: opt(
+      z
+        .string()
+        .regex(/^\s*[^=,\s]+\s*=[^,]*(,\s*[^=,\s]+\s*=[^,]*)*$/, { error: 'expected key=value pairs separated by commas, e.g. authorization=Bearer%20abc' })
+        .transform((v) => Object.fromEntries(v.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), decodeOr(pair.slice(pair.indexOf('=') + 1).trim())]))),
+    ),
+    OTEL_SERVICE_NAME: withDefault(z.string().min(1).max(100), 'solo-os'),
   })
   // The import folder defaults to one inside DATA_DIR, so a fresh install reads nothing outside its own data.
   .transform((c) => ({ ...c, IMPORT_DIR: c.IMPORT_DIR ?? join(c.DATA_DIR, 'import') }));
@@ -260,7 +280,7 @@ function crossCheck(source: Record<string, string | undefined>): string[] {
 
 export type Config = z.infer<typeof schema>;
 
-const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'CALDAV_URL', 'CALDAV_PASSWORD', 'SMTP_URL', 'IMAP_URL']);
+const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'CALDAV_URL', 'CALDAV_PASSWORD', 'SMTP_URL', 'IMAP_URL', 'OTEL_EXPORTER_OTLP_HEADERS']);
 
 /** Parses the environment. Throws ConfigError with one readable line per problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

@@ -12,6 +12,7 @@ import type { Registry } from './commands/registry.ts';
 import { composeAgents } from './compose/agents.ts';
 import { platformChannels, syncOperatorIdentities } from './compose/channels.ts';
 import { composeCommands } from './compose/commands.ts';
+import { composeDashboard } from './compose/dashboard.ts';
 import { ensurePortFree } from './compose/port.ts';
 import { openStore } from './compose/store.ts';
 import { SupervisedChannel } from './compose/supervised-channel.ts';
@@ -155,6 +156,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     channels: () => channels,
   });
   const web = new WebChannel({ host: config.HOST, port: config.PORT, token: config.WEB_TOKEN, events: store.events, logger });
+  const dashboard = await composeDashboard({ config, store, engine, memory, policies, delivery, web, logger, version: VERSION });
   try {
     await web.start(conductor);
     channels.push(web);
@@ -211,6 +213,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
       await Promise.all(channels.filter((c) => c !== web).map(stopChannel));
       await stopChannel(web);
       await part('workflow runs in progress', () => Promise.race([engine.idle(), new Promise((r) => setTimeout(r, RUNS_STOP_WAIT_MS).unref())]));
+      await part('the trace export', () => dashboard.stop());
       await part('the memory index', () => memory.close());
       if (embedder) await part('the embedding worker', () => embedder.close());
       await part('the store', async () => {

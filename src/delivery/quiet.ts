@@ -39,6 +39,11 @@ export class QuietHours {
     return { ...message, id: 'held', buttons: message.buttons ?? [] };
   }
 
+  /** How many messages are held now (for /metrics). */
+  async held(): Promise<number> {
+    return ((await this.#held.get()) ?? []).length;
+  }
+
   async start(): Promise<void> {
     const held = (await this.#held.get()) ?? [];
     if (held.length > 0) this.#schedule(new Date());
