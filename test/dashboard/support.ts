@@ -65,7 +65,8 @@ export async function seededApp(env: Record<string, string> = {}): Promise<Seede
       draft: () => ({ json: { to: 'Acme Corp', subject: 'Following up on our proposal', body: 'Hi Jane,\n\nFollowing up on the proposal. Happy to talk.\n\nBest' } }),
     },
     {
-      budgets: 'budgets:\n  per_run_usd: 0.50\n  per_day_usd: 5\n  per_agent_usd_per_day:\n    draft: 0.5\n',
+      // Budgets near what the fake model costs, so the charts show spending against them.
+      budgets: 'budgets:\n  per_run_usd: 0.003\n  per_day_usd: 0.005\n  per_agent_usd_per_day:\n    draft: 0.003\n',
       env,
       start: {
         workflows: [flaky],

@@ -22,21 +22,32 @@ function loadUplot() {
 const pending = [];
 const live = [];
 
+/** Keeps a reference line (a budget) only when it is within sight of the data; otherwise says so in words. */
+function withinSight(series, format) {
+  const max = Math.max(0, ...series.filter((s) => !s.reference).flatMap((s) => s.values.filter((v) => typeof v === 'number')));
+  const far = series.filter((s) => s.reference && max > 0 && Math.max(...s.values) > 20 * max);
+  const notes = far.map((s) => `${s.label}: ${format(Math.max(...s.values))}, far above what is spent here, so not drawn.`);
+  return { drawn: series.filter((s) => !far.includes(s)), notes };
+}
+
 /**
- * A chart over categories (days, agents, workflows): `labels` along x, each series { label, values, kind: 'bar' |
- * 'line', dash? } over them, `format` for the y values.
+ * A chart over categories (days, agents, workflows): `labels` along x (named `x`), each series { label, values,
+ * kind: 'bar' | 'line', dash?, reference? } over them, `format` for the y values. A `reference` series (a budget)
+ * is drawn only when the data comes within a twentieth of it.
  */
-export function chart({ title, labels, series, format = String, height = 240 }) {
+export function chart({ title, x = '', labels, series: all, format = String, axis = format, height = 240 }) {
   const box = h('div', { class: 'chart', role: 'img', 'aria-label': `${title} (chart; the numbers are in the table below)` });
-  pending.push({ box, labels, series, format, height });
-  const rows = labels.map((l, i) => [l, ...series.map((s) => (s.values[i] === null || s.values[i] === undefined ? '—' : format(s.values[i])))]);
+  const { drawn: series, notes } = withinSight(all, format);
+  pending.push({ box, x, labels, series, axis, height });
+  const rows = labels.map((l, i) => [l, ...all.map((s) => (s.values[i] === null || s.values[i] === undefined ? '—' : format(s.values[i])))]);
   return h('figure', {},
     h('figcaption', {}, title),
     box,
-    h('details', {}, h('summary', {}, 'Numbers'), table([{ label: '' }, ...series.map((s) => ({ label: s.label, num: true }))], rows)));
+    notes.map((n) => h('p', { class: 'muted' }, n)),
+    h('details', {}, h('summary', {}, 'Numbers'), table([{ label: x }, ...all.map((s) => ({ label: s.label, num: true }))], rows)));
 }
 
-function draw(uPlot, { box, labels, series, format, height }) {
+function draw(uPlot, { box, x, labels, series, axis, height }) {
   const css = getComputedStyle(document.documentElement);
   const fg = css.getPropertyValue('--muted').trim() || '#555';
   const grid = css.getPropertyValue('--line').trim() || '#ddd';
@@ -49,12 +60,12 @@ function draw(uPlot, { box, labels, series, format, height }) {
     scales: { x: { time: false, range: [-0.5, n - 0.5] }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
     axes: [
       { stroke: fg, grid: { show: false }, ticks: { stroke: grid }, splits: () => ticks, values: (u, splits) => splits.map((i) => labels[i] ?? '') },
-      { stroke: fg, grid: { stroke: grid }, ticks: { stroke: grid }, size: 64, values: (u, splits) => splits.map(format) },
+      { stroke: fg, grid: { stroke: grid }, ticks: { stroke: grid }, size: 70, values: (u, splits) => splits.map(axis) },
     ],
     legend: { show: series.length > 1 || series[0]?.kind !== 'bar' },
     cursor: { drag: { x: false, y: false } },
     series: [
-      { label: '', value: (u, i) => (i === null ? '' : (labels[i] ?? '')) },
+      { label: x, value: (u, i) => (i === null ? '' : (labels[i] ?? '')) },
       ...series.map((s, i) => ({
         label: s.label,
         stroke: s.color ?? color(i),
@@ -64,7 +75,7 @@ function draw(uPlot, { box, labels, series, format, height }) {
         spanGaps: true,
         paths: s.kind === 'bar' ? uPlot.paths.bars({ size: [0.6, 80] }) : undefined,
         points: { show: s.kind !== 'bar' && n <= 31 && !s.dash },
-        value: (u, v) => (v === null || v === undefined ? '—' : format(v)),
+        value: (u, v) => (v === null || v === undefined ? '—' : axis(v)),
       })),
     ],
   };

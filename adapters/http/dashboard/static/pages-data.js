@@ -4,6 +4,8 @@ import { chart, color } from './charts.js';
 import { actionButton, api, h, link, ms, navigate, num, pct, say, table, time, usd } from './ui.js';
 
 const dayLabel = (d) => d.slice(5);
+/** Dollars on an axis: small amounts keep two significant digits ($0.00012). */
+const usdAxis = (n) => (n === 0 ? '$0' : n < 0.01 ? `$${Number(n.toPrecision(2))}` : `$${n.toFixed(2)}`);
 
 function daysPicker(params, base) {
   const days = params.get('days') ?? '30';
@@ -15,22 +17,23 @@ export async function costsPage({ params }) {
   const c = await api(`costs?days=${encodeURIComponent(days)}`);
   const labels = c.days.map(dayLabel);
   const perDay = [{ label: 'cost', kind: 'bar', values: c.byDay.map((d) => d.costUsd) }];
-  if (c.budgets.perDayUsd !== null) perDay.push({ label: 'daily budget', kind: 'line', dash: [6, 4], color: '#b42318', values: c.days.map(() => c.budgets.perDayUsd) });
+  if (c.budgets.perDayUsd !== null) perDay.push({ label: 'daily budget', kind: 'line', dash: [6, 4], reference: true, color: '#b42318', values: c.days.map(() => c.budgets.perDayUsd) });
   const agentSeries = c.byAgent.flatMap((a, i) => [
     { label: a.key, kind: 'line', color: color(i), values: a.perDay },
-    ...(a.budgetPerDayUsd === null ? [] : [{ label: `${a.key} budget`, kind: 'line', dash: [6, 4], color: color(i), values: c.days.map(() => a.budgetPerDayUsd) }]),
+    ...(a.budgetPerDayUsd === null ? [] : [{ label: `${a.key} daily budget`, kind: 'line', dash: [6, 4], reference: true, color: color(i), values: c.days.map(() => a.budgetPerDayUsd) }]),
   ]);
-  const workflowSeries = [{ label: 'most expensive run', kind: 'bar', values: c.byWorkflow.map((w) => w.maxRunUsd) }];
-  if (c.budgets.perRunUsd !== null) workflowSeries.push({ label: 'per-run budget', kind: 'line', dash: [6, 4], color: '#b42318', values: c.byWorkflow.map(() => c.budgets.perRunUsd) });
+  const workflows = c.byWorkflow.filter((w) => w.runs > 0);
+  const workflowSeries = [{ label: 'most expensive run', kind: 'bar', values: workflows.map((w) => w.maxRunUsd) }];
+  if (c.budgets.perRunUsd !== null) workflowSeries.push({ label: 'per-run budget', kind: 'line', dash: [6, 4], reference: true, color: '#b42318', values: workflows.map(() => c.budgets.perRunUsd) });
   const empty = c.total.calls === 0;
   return [
     h('h1', {}, 'Costs'),
     daysPicker(params, '/dashboard/costs'),
     h('p', {}, `${usd(c.total.costUsd)} in ${num(c.total.calls)} model calls (${num(c.total.promptTokens)} tokens in, ${num(c.total.completionTokens)} out); today ${usd(c.todayUsd)}${c.budgets.perDayUsd === null ? '' : ` of ${usd(c.budgets.perDayUsd)}`}. Days in ${c.timeZone}.`),
     empty ? h('p', { class: 'muted' }, 'No model calls in this window.') : [
-      chart({ title: 'Per day, against the daily budget', labels, series: perDay, format: usd }),
-      agentSeries.length ? chart({ title: 'Per agent per day, against each agent’s daily budget', labels, series: agentSeries, format: usd }) : null,
-      c.byWorkflow.length ? chart({ title: 'Per workflow: the most expensive run, against the per-run budget', labels: c.byWorkflow.map((w) => w.key), series: workflowSeries, format: usd }) : null,
+      chart({ title: 'Per day, against the daily budget', x: 'Day', labels, series: perDay, format: usd, axis: usdAxis }),
+      agentSeries.length ? chart({ title: 'Per agent per day, against each agent’s daily budget', x: 'Day', labels, series: agentSeries, format: usd, axis: usdAxis }) : null,
+      workflows.length ? chart({ title: 'Per workflow: the most expensive run, against the per-run budget', x: 'Workflow', labels: workflows.map((w) => w.key), series: workflowSeries, format: usd, axis: usdAxis }) : null,
     ],
     h('h2', {}, 'Per workflow'),
     table([{ label: 'Workflow' }, { label: 'Calls', num: true }, { label: 'Runs', num: true }, { label: 'Cost', num: true }, { label: 'Avg per run', num: true }, { label: 'Max per run', num: true }],
@@ -53,10 +56,10 @@ export async function qualityPage({ params }) {
     q.versions.length === 0 ? h('p', { class: 'muted' }, 'No agent ran in this window.') : [
       table([{ label: 'Version' }, { label: 'Calls', num: true }, { label: 'Runs', num: true }, { label: 'Success', num: true }, { label: 'Approved', num: true }, { label: 'Edited before approval', num: true }, { label: 'Tokens / run', num: true }, { label: 'Cost / run', num: true }, { label: 'Latency p50', num: true }, { label: 'p95', num: true }],
         q.versions.map((v) => [v.label, num(v.calls), num(v.runs), pct(v.successRate), pct(v.approvalRate), pct(v.editRate), num(v.tokensPerRun), usd(v.costPerRunUsd), ms(v.latencyP50Ms), ms(v.latencyP95Ms)])),
-      chart({ title: 'Success rate per day', labels, series: series((d) => d.successRate), format: pct }),
-      chart({ title: 'Cost per run per day', labels, series: series((d) => d.costPerRunUsd), format: usd }),
-      chart({ title: 'Latency (p50) per day', labels, series: series((d) => d.latencyP50Ms), format: ms }),
-      chart({ title: 'Approval and edit rates per day', labels, series: [...series((d) => d.approvalRate), ...series((d) => d.editRate).map((s) => ({ ...s, label: `${s.label} edited`, dash: [4, 3] }))], format: pct }),
+      chart({ title: 'Success rate per day', x: 'Day', labels, series: series((d) => d.successRate), format: pct }),
+      chart({ title: 'Cost per run per day', x: 'Day', labels, series: series((d) => d.costPerRunUsd), format: usd, axis: usdAxis }),
+      chart({ title: 'Latency (p50) per day', x: 'Day', labels, series: series((d) => d.latencyP50Ms), format: ms }),
+      chart({ title: 'Approval and edit rates per day', x: 'Day', labels, series: [...series((d) => d.approvalRate), ...series((d) => d.editRate).map((s) => ({ ...s, label: `${s.label} edited`, dash: [4, 3] }))], format: pct }),
     ],
     h('h2', {}, 'Promotions'),
     q.promotions.length === 0 ? h('p', { class: 'muted' }, 'No prompt was promoted in this window.') :
