@@ -40,7 +40,7 @@ function build(prom: PromClient, register: InstanceType<PromClient['Registry']>)
     runsFinished: c('solo_runs_finished_total', 'Workflow runs finished, by final status', ['workflow', 'status']),
     runs: g('solo_runs', 'Workflow runs not finished, by status', ['status']),
     steps: new prom.Histogram({
-      name: 'solo_step_duration_seconds', help: 'Duration of completed workflow steps (approval steps include the wait for the operator)', labelNames: ['workflow', 'kind'],
+      name: 'solo_step_duration_seconds', help: 'Duration of completed workflow steps (the operator\'s approvals are counted in solo_approvals_decided_total)', labelNames: ['workflow', 'kind'],
       buckets: [0.005, 0.02, 0.1, 0.5, 2, 10, 60, 600, 3600, 86_400], registers: [register],
     }),
     stepRetries: c('solo_step_retries_total', 'Failed step attempts that were retried', ['workflow']),
