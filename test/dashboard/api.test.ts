@@ -5,10 +5,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'node:http';
+import { z } from 'zod';
+import { defineWorkflow } from '../../src/engine/workflow.ts';
 import type { SoloApp } from '../../src/main.ts';
 import { api, say, startTestApp } from '../support/app.ts';
 
 const TOKEN = 'dashboard-token-0123456789';
+
+/** A card with a text payload, to edit from the dashboard. */
+const note = defineWorkflow({
+  name: 'note', version: 1, description: 'send a note after approval', input: z.object({ text: z.string() }),
+  async run(ctx, input) {
+    const outcome = await ctx.approval('approve', { card: { title: 'Send a note to Acme', details: ['To: Acme'], text: input.text } });
+    if (outcome.decision === 'approved') await ctx.say('send', `Sending: ${outcome.text ?? ''}`);
+    return outcome.decision;
+  },
+});
 
 /** A raw GET with any headers (fetch cannot set Host or Sec-Fetch-Site). */
 function raw(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
@@ -25,7 +37,10 @@ function raw(base: string, path: string, headers: Record<string, string> = {}): 
 describe('dashboard API on loopback', () => {
   let app: SoloApp;
   before(async () => {
-    app = await startTestApp();
+    app = await startTestApp({}, {
+      workflows: [note],
+      extend: (r, { engine }) => r.command({ name: 'note', description: 'test', run: async (ctx, args) => void (await engine.start('note', { text: args }, { origin: { channel: 'web', chatId: 'operator' }, reply: ctx.reply })) }),
+    });
   });
   after(() => app.stop());
 
@@ -100,6 +115,21 @@ describe('dashboard API on loopback', () => {
     assert.deepEqual(await app.store.ledger.listInvoices(), [], 'a rejected invoice takes no number');
     const transcript = (await api(app.url, 'GET', '/api/messages?tail=3')).body.messages?.map((m) => m.text).join('\n') ?? '';
     assert.match(transcript, /was not recorded \(rejected\)/, 'the chat that started the run hears the outcome');
+  });
+
+  test('a card’s text edited from the dashboard is what goes out once approved', async () => {
+    await say(app.url, '/note Hi Acme, see you monday');
+    const pending = () => api(app.url, 'GET', '/api/dashboard/approvals').then((r) => (r.body as unknown as { pending: { id: string; title: string; text: string }[] }).pending);
+    const card = (await pending()).find((c) => c.title === 'Send a note to Acme');
+    assert.ok(card);
+    const edited = await api(app.url, 'POST', `/api/dashboard/approvals/${card.id}/edit`, { text: 'Hi Acme, see you tuesday' });
+    assert.equal((edited.body as unknown as { status: string }).status, 'applied');
+    assert.equal((await pending()).find((c) => c.id === card.id)?.text, 'Hi Acme, see you tuesday');
+    await api(app.url, 'POST', `/api/dashboard/approvals/${card.id}/decide`, { decision: 'approved' });
+    const transcript = (await api(app.url, 'GET', '/api/messages?tail=3')).body.messages?.map((m) => m.text) ?? [];
+    assert.ok(transcript.includes('Sending: Hi Acme, see you tuesday'), transcript.join('\n'));
+    const late = await api(app.url, 'POST', `/api/dashboard/approvals/${card.id}/edit`, { text: 'too late' });
+    assert.equal((late.body as unknown as { status: string }).status, 'stale');
   });
 
   test('memory through the API: correct, undo, forget, restore', async () => {

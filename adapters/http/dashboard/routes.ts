@@ -3,7 +3,8 @@
 // only translates: queries and bodies are validated here, the read models and actions live in src/dashboard/.
 //   GET  /api/dashboard/summary | runs?workflow&status&from&to | runs/:id | approvals | costs?days | quality?days
 //        | violations?days | memory?q | memory/:id | ops
-//   POST /api/dashboard/approvals/:id/decide {decision} | runs/:id/remedy {remedy} | runs/:id/cancel
+//   POST /api/dashboard/approvals/:id/decide {decision} | approvals/:id/edit {text} | runs/:id/remedy {remedy}
+//        | runs/:id/cancel
 //        | memory/:id/{correct {text} | forget | restore | uncorrect}
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -36,6 +37,7 @@ const runQuery = z.object({
 const daysQuery = z.object({ days: z.coerce.number({ error: 'days is a number' }).int().min(1, { error: 'days is 1 to 365' }).max(365, { error: 'days is 1 to 365' }).default(30) });
 const decideBody = z.object({ decision: z.enum(['approved', 'rejected'], { error: 'decision is "approved" or "rejected"' }) });
 const textBody = z.object({ text: z.string({ error: 'text must be a string' }).trim().min(1, { error: 'write the corrected text' }).max(4000, { error: 'a memory is at most 4,000 characters' }) });
+const editBody = z.object({ text: z.string({ error: 'text must be a string' }).trim().min(1, { error: 'write the new text' }).max(8000, { error: 'the text is at most 8,000 characters' }) });
 const ID = /^[\w-]{1,64}$/;
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -101,6 +103,12 @@ export function dashboardApi(s: DashboardSources): (req: IncomingMessage, res: S
       if (result.status === 'unknown' || !approval) return notFound('That approval is not known here.');
       const message = result.status === 'applied' ? `${approval.status === 'approved' ? 'Approved' : approval.status === 'rejected' ? 'Rejected' : `Ended as ${approval.status}`}: ${approval.card.title}.` : `Already decided (${approval.status}${approval.decidedBy ? ` by ${approval.decidedBy} via ${approval.decidedVia ?? '?'}` : ''}); nothing more to do.`;
       return { status: result.status, approval: { id, status: approval.status, decidedBy: approval.decidedBy ?? null, decidedVia: approval.decidedVia ?? null }, message };
+    }
+    if (what === 'approvals' && action === 'edit') {
+      const { text } = parse(editBody, body);
+      const result = await s.engine.signal({ kind: 'edit', approvalId: id, text }, DASHBOARD_ACTOR);
+      if (result.status === 'unknown') return notFound('That approval is not known here.');
+      return { status: result.status, message: result.status === 'applied' ? 'The draft on this card now reads as you wrote it; approve or reject it.' : 'That card was decided in the meantime, so the edit was not applied.' };
     }
     if (what === 'runs' && (action === 'remedy' || action === 'cancel')) {
       const remedy = action === 'cancel' ? 'cancel' : (body as { remedy?: unknown }).remedy;

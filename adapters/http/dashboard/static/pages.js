@@ -144,14 +144,19 @@ function approvalCard(a) {
     h('h2', { id: `ap-${a.id}` }, a.title),
     h('p', { class: 'muted' }, `Run `, link(`/dashboard/runs/${encodeURIComponent(a.runId)}`, a.runId), `${a.workflow ? ` · ${a.workflow}` : ''} · asked ${time(a.createdAt)} · expires ${time(a.expiresAt)}`),
     h('ul', {}, a.details.map((d) => h('li', {}, d))),
-    a.diff.length ? h('pre', {}, a.diff.join('\n')) : null,
-    a.text ? h('pre', {}, a.text) : null);
+    a.diff.length ? h('pre', {}, a.diff.join('\n')) : null);
+  const text = a.text === null ? null : h('textarea', { 'aria-label': `Text of “${a.title}”` }, a.text);
+  if (text) box.append(text);
   const decide = (decision) => async () => {
     const result = await api(`approvals/${encodeURIComponent(a.id)}/decide`, { decision });
     box.replaceChildren(h('h2', {}, a.title), h('p', { class: result.status === 'applied' ? 'ok' : 'warn' }, result.message));
     say(result.message);
   };
-  box.append(h('div', { class: 'actions' }, actionButton('Approve', decide('approved'), { class: 'primary' }), actionButton('Reject', decide('rejected'), { class: 'danger' })));
+  const edit = text ? actionButton('Save edit', async () => {
+    const result = await api(`approvals/${encodeURIComponent(a.id)}/edit`, { text: text.value });
+    say(result.message);
+  }) : null;
+  box.append(h('div', { class: 'actions' }, actionButton('Approve', decide('approved'), { class: 'primary' }), actionButton('Reject', decide('rejected'), { class: 'danger' }), edit));
   return box;
 }
 
