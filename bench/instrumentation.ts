@@ -60,7 +60,7 @@ async function start(watched: boolean): Promise<{ child: ChildProcess; url: stri
   });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /"url":"(http:[^"]+)"/.exec(out);
       if (m?.[1]) resolve(m[1]);
@@ -146,7 +146,7 @@ collector.close();
 const COLLECTOR = `require('node:http').createServer((q, s) => { q.resume().on('end', () => s.writeHead(200, { 'content-type': 'application/json' }).end('{}')); })
   .listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
 const child = spawn(process.execPath, ['-e', COLLECTOR], { stdio: ['ignore', 'pipe', 'inherit'] });
-const [port] = (await once(child.stdout!, 'data')) as [Buffer];
+const [port] = (await once(child.stdout, 'data')) as [Buffer];
 const policies = tempDir('solo-bench-policies-');
 writeFileSync(join(policies, 'budgets.yaml'), 'budgets:\n  per_day_usd: 1000\n');
 const app = await startTestApp({ OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: KEY, OPENAI_MODEL: 'gpt-4o-mini', RATE_LIMIT_PER_MINUTE: '0', POLICIES_DIR: policies });
