@@ -83,6 +83,9 @@ export const SETTINGS = {
   TIMEZONE: 'Your time zone, an IANA name such as Europe/Berlin (default: this computer\'s). Schedules, reminders, the daily digest, quiet hours and budget days use it.',
   DIGEST_TIME: 'When the daily digest is sent, HH:MM in TIMEZONE (default 08:00); off = no daily digest.',
   DIGEST_WHEN_EMPTY: 'skip (default): a digest with nothing to say is not sent; send: it is sent anyway.',
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'OpenTelemetry collector base URL, e.g. http://127.0.0.1:4318: every finished run is sent as a trace (OTLP/HTTP JSON to <url>/v1/traces). Unset: no tracing code is loaded.',
+  OTEL_EXPORTER_OTLP_HEADERS: 'Headers for the collector, key=value pairs separated by commas (e.g. authorization=Bearer%20abc); never logged.',
+  OTEL_SERVICE_NAME: 'service.name of the traces (default solo-os).',
 } as const;
 
 /** A mail server URL: smtp(s):// or imap(s)://, host required; user and password percent-encoded. */
@@ -121,6 +124,14 @@ export function canonicalTimeZone(name: string): string | undefined {
 
 /** This machine's time zone (what TIMEZONE defaults to). */
 export const machineTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
+/** Percent-decoded, or as written when it is not valid percent-encoding. */
+const decodeOr = (v: string): string => {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+};
 
 const idList = (what: string) =>
   z
@@ -240,6 +251,14 @@ const schema = z
     ),
     DIGEST_TIME: withDefault(z.string().regex(/^(off|([01]?\d|2[0-3]):[0-5]\d)$/, { error: 'expected a time such as 08:00 (24-hour clock), or off' }), '08:00'),
     DIGEST_WHEN_EMPTY: withDefault(z.enum(['skip', 'send'], { error: 'expected skip or send' }), 'skip'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: opt(z.url({ protocol: /^https?$/, error: 'expected the collector\'s http(s) base URL, e.g. http://127.0.0.1:4318' })),
+    OTEL_EXPORTER_OTLP_HEADERS: opt(
+      z
+        .string()
+        .regex(/^\s*[^=,\s]+\s*=[^,]*(,\s*[^=,\s]+\s*=[^,]*)*$/, { error: 'expected key=value pairs separated by commas, e.g. authorization=Bearer%20abc' })
+        .transform((v) => Object.fromEntries(v.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), decodeOr(pair.slice(pair.indexOf('=') + 1).trim())]))),
+    ),
+    OTEL_SERVICE_NAME: withDefault(z.string().min(1).max(100), 'solo-os'),
   })
   // The import folder defaults to one inside DATA_DIR, so a fresh install reads nothing outside its own data; the
   // operator's time zone to the machine's.
@@ -287,7 +306,7 @@ function crossCheck(source: Record<string, string | undefined>): string[] {
 
 export type Config = z.infer<typeof schema>;
 
-const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'CALDAV_URL', 'CALDAV_PASSWORD', 'SMTP_URL', 'IMAP_URL']);
+const SECRET = new Set(['WEB_TOKEN', 'OPENAI_API_KEY', 'MONGODB_URI', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'CALDAV_URL', 'CALDAV_PASSWORD', 'SMTP_URL', 'IMAP_URL', 'OTEL_EXPORTER_OTLP_HEADERS']);
 
 /** Parses the environment. Throws ConfigError with one readable line per problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

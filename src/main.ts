@@ -14,6 +14,7 @@ import { platformChannels, syncOperatorIdentities } from './compose/channels.ts'
 import { composeCommands } from './compose/commands.ts';
 import { composeScheduling, type SchedulingPart } from './compose/scheduler.ts';
 import { composeConnectors, type ConnectorsPart } from './compose/connectors.ts';
+import { composeDashboard } from './compose/dashboard.ts';
 import { ensurePortFree } from './compose/port.ts';
 import { openStore } from './compose/store.ts';
 import { SupervisedChannel } from './compose/supervised-channel.ts';
@@ -165,6 +166,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     channels: () => channels,
   });
   const web = new WebChannel({ host: config.HOST, port: config.PORT, token: config.WEB_TOKEN, events: store.events, logger });
+  const dashboard = await composeDashboard({ config, store, engine, memory, policies, delivery, web, logger, version: VERSION });
   try {
     await web.start(conductor);
     channels.push(web);
@@ -226,6 +228,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
       await stopChannel(web);
       await part('workflow runs in progress', () => Promise.race([engine.idle(), new Promise((r) => setTimeout(r, RUNS_STOP_WAIT_MS).unref())]));
       await part('the connectors', () => connectors.stop());
+      await part('the trace export', () => dashboard.stop());
       await part('the memory index', () => memory.close());
       if (embedder) await part('the embedding worker', () => embedder.close());
       await part('the store', async () => {

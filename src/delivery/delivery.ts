@@ -158,6 +158,11 @@ export class Delivery implements RunDelivery {
     return this.#quiet.release();
   }
 
+  /** How many proactive messages are held until quiet hours end. */
+  held(): Promise<number> {
+    return this.#quiet.held();
+  }
+
   /** An operator notice (a policy file rejected, an action blocked): never held; queued until delivery starts. */
   notice(text: string): void {
     if (this.#notices) return void this.#notices.push(text);

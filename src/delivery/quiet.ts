@@ -52,6 +52,11 @@ export class QuietHours {
     return { ...message, id: 'held', buttons: message.buttons ?? [] };
   }
 
+  /** How many messages are held now (for /metrics). */
+  async held(): Promise<number> {
+    return ((await this.#held.get()) ?? []).length;
+  }
+
   async start(): Promise<void> {
     const held = (await this.#held.get()) ?? [];
     if (held.length > 0) await this.#schedule(new Date());

@@ -100,6 +100,18 @@ function lineOf(doc: Document, counter: LineCounter, path: PropertyKey[]): numbe
   return undefined;
 }
 
+/** The YAML path of a rule as violations name it. */
+function rulePath(section: string, rule: string, policy: Policy): PropertyKey[] {
+  if (section === 'approvals') {
+    const indexed = /^approvals\.rules\[(\d+)\]$/.exec(rule);
+    if (indexed) return ['approvals', 'rules', Number(indexed[1])];
+    if (rule.startsWith('approvals.')) return ['approvals', rule.slice('approvals.'.length)];
+    const named = policy.approvals.rules.findIndex((r) => r.name === rule);
+    return named >= 0 ? ['approvals', 'rules', named] : ['approvals', 'default_for_writes'];
+  }
+  return [section, rule];
+}
+
 /** Parses and validates one file's text. Returns the sections or one sentence saying what is wrong. */
 export function parsePolicyFile(text: string, display: string, foreign: readonly string[] = ['prices']): { ok: true; sections: PolicyFile } | { ok: false; error: string } {
   const counter = new LineCounter();
@@ -150,6 +162,8 @@ export class PolicyService {
   #running: Promise<unknown> = Promise.resolve();
   #closed = false;
   #lastRejection: Rejection | undefined;
+  /** Which file each section in force comes from. */
+  #owners = new Map<Section, string>();
 
   constructor(options: PolicyServiceOptions) {
     this.#options = options;
@@ -312,6 +326,7 @@ export class PolicyService {
       else state.conflict = conflict;
       used.push(this.#display(name));
     }
+    this.#owners = owners;
 
     const policy = this.#zoned(withDefaults(merged));
     const digest = digestOf(policy);
@@ -330,6 +345,25 @@ export class PolicyService {
       for (const l of this.#listeners.rejected) l(r);
     }
     return { ...loaded, rejected };
+  }
+
+  /**
+   * Where a rule named in a violation is written now: the file whose section is in force and the line of the rule
+   * (`approvals.rules[2]` or a rule's name, a budget such as `per_run_usd`, a rate-limit scope such as
+   * `agent:research`). Undefined when the section is a built-in default that no file defines.
+   */
+  async locate(section: string, rule: string): Promise<{ file: string; line?: number } | undefined> {
+    const name = this.#owners.get(section as Section);
+    if (name === undefined) return undefined;
+    let text: string;
+    try {
+      text = await readFile(join(this.#dir, name), 'utf8');
+    } catch {
+      return { file: this.#display(name) };
+    }
+    const counter = new LineCounter();
+    const line = lineOf(parseDocument(text, { lineCounter: counter }), counter, rulePath(section, rule, this.#policy));
+    return { file: this.#display(name), ...(line === undefined ? {} : { line }) };
   }
 
   /** Files whose sections are in force. */

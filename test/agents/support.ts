@@ -3,7 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SoloApp } from '../../src/main.ts';
+import type { SoloApp, StartOptions } from '../../src/main.ts';
 import { FakeOpenAI, type Body, type FakeReply, type FakeRequest } from '../fakes/openai.ts';
 import { startTestApp, tempDir } from '../support/app.ts';
 
@@ -34,7 +34,7 @@ export interface AgentApp {
 }
 
 /** Starts the fake and the app; `scripts` answers per agent (key: agent name). */
-export async function startAgentApp(scripts: Record<string, AgentScript>, options: { budgets?: string; env?: Record<string, string> } = {}): Promise<AgentApp> {
+export async function startAgentApp(scripts: Record<string, AgentScript>, options: { budgets?: string; env?: Record<string, string>; start?: StartOptions } = {}): Promise<AgentApp> {
   const fake = await new FakeOpenAI({ apiKey: API_KEY }).start();
   fake.handle((req) => {
     const agent = schemaName(req.body).replace(/_output$/, '');
@@ -52,6 +52,6 @@ export async function startAgentApp(scripts: Record<string, AgentScript>, option
     RATE_LIMIT_PER_MINUTE: '0',
     POLICIES_DIR: policiesDir,
     ...options.env,
-  });
+  }, options.start);
   return { app, fake, policiesDir, stop: async () => (await app.stop(), await fake.stop()) };
 }

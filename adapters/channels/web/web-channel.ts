@@ -3,6 +3,7 @@
 //   POST /api/messages {text, id?}   → {messages:[{id,text,buttons:[{id,label}]}]} — the replies to that message
 //   POST /api/buttons/:id            → same shape, for a tap on a button the bot sent here (`<message id>.<index>`)
 //   GET  /api/messages?after=<id>    → bot messages after that id (proactive ones included); ?tail=N → the last N
+//   …and whatever `route()` adds (the dashboard, /metrics), behind the same checks.
 // The transcript is the event log stream chat:web:operator, so it survives restarts. Every /api/ request must come
 // from this page or a non-browser client: cross-site requests are refused, and every POST must be JSON.
 
@@ -19,6 +20,8 @@ import { graphemeLength } from '../../../src/domain/text.ts';
 import { bearer, clientGone, crossSite, HttpError, readJson, sendJson, tokenMatches } from '../shared/http.ts';
 
 export const WEB_CHANNEL = 'web';
+/** A handler for a routed prefix; `url` is the parsed request URL. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 /** The web chat has one chat and one sender: the operator, authenticated by loopback or WEB_TOKEN. */
 export const WEB_OPERATOR = 'operator';
 export const MAX_MESSAGE_CHARS = 8000;
@@ -54,6 +57,8 @@ export class WebChannel implements Channel {
   #url = '';
   /** Other channels' HTTP endpoints (webhooks) served on this server; they authenticate their own callers. */
   readonly #mounts = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
+  /** Handlers for paths under a prefix, served after this chat's own access checks (see `route`). */
+  readonly #routes: { prefix: string; api: boolean; handler: RouteHandler }[] = [];
 
   constructor(options: WebChannelOptions) {
     this.#options = options;
@@ -72,6 +77,16 @@ export class WebChannel implements Channel {
   /** Serves `path` with another channel's handler (e.g. Telegram's webhook), before this chat's own checks. */
   mount(path: string, handler: (req: IncomingMessage, res: ServerResponse) => void): void {
     this.#mounts.set(path, handler);
+  }
+
+  /**
+   * Serves `prefix` and every path under it (`/dashboard`, `/dashboard/runs`) with `handler`, after the same checks
+   * as the chat: the host check on loopback, and with `api` (JSON data, /metrics) also the bearer token and the
+   * refusal of cross-site requests, exactly as for /api/. Paths under /api/ are always checked as API paths.
+   * The handler may throw `HttpError` for a one-sentence JSON error.
+   */
+  route(prefix: string, handler: RouteHandler, options: { api: boolean }): void {
+    this.#routes.push({ prefix, api: options.api || prefix.startsWith('/api/'), handler });
   }
 
   async start(handler: InboundHandler): Promise<void> {
@@ -115,7 +130,9 @@ export class WebChannel implements Channel {
     if (path === '/healthz') return sendJson(res, this.#handler ? 200 : 503, this.#handler?.health?.() ?? { status: this.#handler ? 'ok' : 'starting' });
     const mounted = this.#mounts.get(path);
     if (mounted) return mounted(req, res);
-    this.#checkAccess(req, path);
+    const routed = this.#routes.find((r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`));
+    this.#checkAccess(req, path, routed?.api ?? false);
+    if (routed) return routed.handler(req, res, url);
     if (req.method === 'GET' && (path === '/' || path === '/index.html')) {
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
@@ -143,11 +160,12 @@ export class WebChannel implements Channel {
    * the bot). With a token, every API call must carry it. Without one (loopback only), foreign Host headers are
    * refused (DNS rebinding).
    */
-  #checkAccess(req: IncomingMessage, path: string): void {
-    if (path.startsWith('/api/') && crossSite(req)) throw new HttpError(403, 'cross-site requests are refused; use the chat page itself');
+  #checkAccess(req: IncomingMessage, path: string, routedApi: boolean): void {
+    const api = routedApi || path.startsWith('/api/');
+    if (api && crossSite(req)) throw new HttpError(403, 'cross-site requests are refused; use the chat page itself');
     const { token } = this.#options;
     if (token !== undefined) {
-      if (path.startsWith('/api/') && !tokenMatches(bearer(req), token)) throw new HttpError(401, 'missing or wrong bearer token (WEB_TOKEN)');
+      if (api && !tokenMatches(bearer(req), token)) throw new HttpError(401, 'missing or wrong bearer token (WEB_TOKEN)');
       return;
     }
     const host = (req.headers.host ?? '').replace(/:\d+$/, '');
