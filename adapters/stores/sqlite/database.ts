@@ -1,4 +1,4 @@
-// Opens the embedded SQLite file (Node's built-in node:sqlite) and applies the schema.
+// Opens the embedded SQLite file (Node's built-in node:sqlite); the schema is schema.ts's job.
 // WAL + synchronous=NORMAL: a committed transaction survives the process being killed (kill -9); only an OS crash
 // or power loss can drop the last transactions, and SQLITE_SYNCHRONOUS=full closes that gap at some write cost.
 
@@ -7,76 +7,6 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { StoreError } from '../../../src/domain/errors.ts';
 import { AUTO_CHECKPOINT_PAGES } from './checkpointer.ts';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
-  position   INTEGER PRIMARY KEY AUTOINCREMENT,
-  stream     TEXT    NOT NULL,
-  seq        INTEGER NOT NULL,
-  type       TEXT    NOT NULL,
-  v          INTEGER NOT NULL,
-  at         INTEGER NOT NULL,
-  data       TEXT    NOT NULL,
-  dedupe_key TEXT    UNIQUE,
-  UNIQUE (stream, seq)
-);
-CREATE INDEX IF NOT EXISTS events_at ON events (at);
-CREATE INDEX IF NOT EXISTS events_type ON events (type, position);
-
-CREATE TABLE IF NOT EXISTS identities (
-  channel     TEXT NOT NULL,
-  external_id TEXT NOT NULL,
-  label       TEXT NOT NULL,
-  linked_at   INTEGER NOT NULL,
-  via         TEXT NOT NULL,
-  PRIMARY KEY (channel, external_id)
-);
-
-CREATE TABLE IF NOT EXISTS runs (
-  id         TEXT PRIMARY KEY,
-  status     TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  doc        TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS runs_status ON runs (status, created_at);
-CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at);
-
-CREATE TABLE IF NOT EXISTS run_leases (
-  run_id TEXT PRIMARY KEY,
-  owner  TEXT NOT NULL,
-  until  INTEGER NOT NULL
-);
-
-CREATE TABLE IF NOT EXISTS steps (
-  run_id  TEXT NOT NULL,
-  step_id TEXT NOT NULL,
-  seq     INTEGER NOT NULL,
-  doc     TEXT NOT NULL,
-  PRIMARY KEY (run_id, step_id)
-);
-
-CREATE TABLE IF NOT EXISTS approvals (
-  id         TEXT PRIMARY KEY,
-  run_id     TEXT NOT NULL,
-  step_id    TEXT NOT NULL,
-  status     TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  doc        TEXT NOT NULL,
-  UNIQUE (run_id, step_id)
-);
-CREATE INDEX IF NOT EXISTS approvals_status ON approvals (status, created_at);
-
-CREATE TABLE IF NOT EXISTS invoices (
-  number          INTEGER PRIMARY KEY,
-  idempotency_key TEXT NOT NULL UNIQUE,
-  doc             TEXT NOT NULL
-);
-
-CREATE TABLE IF NOT EXISTS settings (
-  key   TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
-`;
 
 export type Synchronous = 'normal' | 'full';
 
@@ -94,7 +24,6 @@ export function openDatabase(file: string, synchronous: Synchronous = 'normal'):
     throw err;
   }
   db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY;`);
-  db.exec(SCHEMA);
   return db;
 }
 
