@@ -12,6 +12,7 @@ import type { Registry } from './commands/registry.ts';
 import { composeAgents } from './compose/agents.ts';
 import { platformChannels, syncOperatorIdentities } from './compose/channels.ts';
 import { composeCommands } from './compose/commands.ts';
+import { claimInstance } from './compose/instance.ts';
 import { ensurePortFree } from './compose/port.ts';
 import { openStore } from './compose/store.ts';
 import { SupervisedChannel } from './compose/supervised-channel.ts';
@@ -179,6 +180,8 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
 
   const storeDescription = store.kind === 'mongodb' ? `mongodb (${maskUri(store.location)})` : `sqlite (${store.location})`;
   await store.events.append(newEvent('system.started', 'system', { version: VERSION, store: storeDescription, channels: channels.map((c) => c.name) }));
+  // Tells `solo restore` and `solo migrate` that this process has the store open.
+  const releaseInstance = await claimInstance(config.DATA_DIR, web.url);
   // Runs cut short by the last stop continue in the background; the chat is usable meanwhile.
   const recovered = await engine.recover();
   const timers = startTimers(engine.timers(), logger);
@@ -217,6 +220,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
         await store.events.append(newEvent('system.stopped', 'system', { reason })).catch(() => undefined);
         await store.close();
       });
+      await releaseInstance().catch(() => undefined);
       logger.info({ reason }, 'Solo OS stopped');
     })());
 

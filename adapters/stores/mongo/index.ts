@@ -12,6 +12,7 @@ import { MongoApprovalStore, MongoLedgerStore, MongoRunStore } from './engine.ts
 import { MongoEventLog } from './event-log.ts';
 import { MongoMemoryStore } from './memories.ts';
 import { MongoIdentityStore, MongoSettingsStore } from './records.ts';
+import { MongoStoreCopy } from './copy.ts';
 import { reportLine, type SchemaReport } from '../schema.ts';
 import { migrateMongo } from './schema.ts';
 
@@ -40,6 +41,7 @@ export class MongoStore implements Store {
         runs: MongoRunStore;
         approvals: MongoApprovalStore;
         ledger: MongoLedgerStore;
+        copy: MongoStoreCopy;
       }
     | undefined;
 
@@ -93,6 +95,7 @@ export class MongoStore implements Store {
       runs: new MongoRunStore(db, events),
       approvals: new MongoApprovalStore(db),
       ledger: new MongoLedgerStore(db),
+      copy: new MongoStoreCopy(db),
     };
     await Promise.all([parts.events.init(), parts.memories.init(), parts.runs.init(), parts.approvals.init(), parts.ledger.init()]);
     this.#parts = parts;
@@ -123,6 +126,9 @@ export class MongoStore implements Store {
   }
   get ledger() {
     return this.#ready().ledger;
+  }
+  get copy() {
+    return this.#ready().copy;
   }
 
   async close(): Promise<void> {

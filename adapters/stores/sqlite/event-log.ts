@@ -3,7 +3,7 @@ import { EVENT_VERSIONS, type NewEvent, type StoredEvent } from '../../../src/do
 import type { AppendResult, EventLog, ReadRangeOptions, ReadStreamOptions } from '../../../src/ports/store.ts';
 import { inTransaction, statement } from './database.ts';
 
-interface EventRow {
+export interface EventRow {
   position: number;
   stream: string;
   seq: number;
@@ -14,7 +14,7 @@ interface EventRow {
   dedupe_key: string | null;
 }
 
-function toEvent(row: EventRow): StoredEvent {
+export function toEvent(row: EventRow): StoredEvent {
   const event = {
     type: row.type,
     v: row.v,

@@ -9,6 +9,8 @@ import { openDatabase, type Synchronous } from './database.ts';
 import { SqliteApprovalStore, SqliteLedgerStore, SqliteRunStore } from './engine.ts';
 import { SqliteEventLog } from './event-log.ts';
 import { SqliteMemoryStore } from './memories.ts';
+import { SqliteStoreCopy } from './copy.ts';
+import type { StoreCopy } from '../../../src/ports/store-copy.ts';
 import { SqliteIdentityStore, SqliteSettingsStore } from './records.ts';
 import { reportLine, type SchemaReport } from '../schema.ts';
 import { migrateSqlite } from './schema.ts';
@@ -106,6 +108,9 @@ export class SqliteStore implements Store {
   }
   get ledger(): LedgerStore {
     return this.#ready(this.#ledger);
+  }
+  get copy(): StoreCopy {
+    return new SqliteStoreCopy(this.#ready(this.#db));
   }
 
   #ready<T>(part: T | undefined): T {

@@ -6,7 +6,7 @@ import type { Memory, MemoryKind, MemoryPatch, MemorySource, MemoryStore, NewMem
 import { PROFILE_KINDS } from '../../../src/ports/store.ts';
 import { inTransaction, statement } from './database.ts';
 
-interface MemoryRow {
+export interface MemoryRow {
   id: number;
   text: string;
   kind: string;
@@ -24,7 +24,7 @@ interface MemoryRow {
   digest_id: number | null;
 }
 
-function toMemory(row: MemoryRow): Memory {
+export function toMemory(row: MemoryRow): Memory {
   const m: Memory = {
     id: String(row.id),
     text: row.text,
