@@ -14,7 +14,7 @@ import { platformChannels, syncOperatorIdentities } from './compose/channels.ts'
 import { composeCommands } from './compose/commands.ts';
 import { claimInstance } from './compose/instance.ts';
 import { ensurePortFree } from './compose/port.ts';
-import { openStore } from './compose/store.ts';
+import { checkRestOfStore, openStore } from './compose/store.ts';
 import { SupervisedChannel } from './compose/supervised-channel.ts';
 import { Conductor } from './conductor/conductor.ts';
 import { maskUri, type Config } from './config.ts';
@@ -175,9 +175,6 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     await store.close();
     throw err;
   }
-  // The recall index is rebuilt in the background: recall uses the store's keyword search until it is ready.
-  void memory.start();
-
   const storeDescription = store.kind === 'mongodb' ? `mongodb (${maskUri(store.location)})` : `sqlite (${store.location})`;
   await store.events.append(newEvent('system.started', 'system', { version: VERSION, store: storeDescription, channels: channels.map((c) => c.name) }));
   // Tells `solo restore` and `solo migrate` that this process has the store open.
@@ -190,6 +187,10 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const token = config.WEB_TOKEN ? (process.stdout.isTTY ? encodeURIComponent(config.WEB_TOKEN) : '<WEB_TOKEN>') : undefined;
   const open = token ? `${web.url}/#token=${token}` : web.url;
   logger.info({ url: web.url, store: storeDescription, ...recovered }, `Solo OS ready: open ${open}`);
+  // The recall index is rebuilt in the background, once ready (with a long history it takes seconds): recall uses
+  // the store's keyword search until it is built.
+  void memory.start();
+  checkRestOfStore(store, logger, (text) => delivery.notice(text));
 
   let stopping: Promise<void> | undefined;
   const pending = new Set<string>();

@@ -170,6 +170,11 @@ export interface Store {
   readonly ledger: LedgerStore;
   /** Every record of every table, for moving to another store (`solo migrate`). */
   readonly copy: StoreCopy;
+  /**
+   * What init() left unchecked (a large embedded store is checked whole after start, in another process): resolves
+   * to the problem found, or undefined when sound. Stores that check nothing need not have it.
+   */
+  checkRest?(): Promise<string | undefined>;
   /** Connects, brings an older schema forward (or refuses a newer one), creates tables/collections and indexes. */
   init(): Promise<void>;
   close(): Promise<void>;

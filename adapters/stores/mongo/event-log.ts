@@ -42,6 +42,7 @@ export class MongoEventLog implements EventLog {
     await this.#events.createIndex({ dedupeKey: 1 }, { unique: true, partialFilterExpression: { dedupeKey: { $exists: true } } });
     await this.#events.createIndex({ at: 1 });
     await this.#events.createIndex({ type: 1, position: 1 });
+    await this.#events.createIndex({ type: 1, at: 1 });
   }
 
   async append(event: NewEvent): Promise<AppendResult> {

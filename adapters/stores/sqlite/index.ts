@@ -14,6 +14,7 @@ import type { StoreCopy } from '../../../src/ports/store-copy.ts';
 import { SqliteIdentityStore, SqliteSettingsStore } from './records.ts';
 import { reportLine, type SchemaReport } from '../schema.ts';
 import { migrateSqlite } from './schema.ts';
+import { checkInBackground, type BackgroundCheck } from './check.ts';
 
 export const SQLITE_FILE = 'solo.db';
 
@@ -35,6 +36,8 @@ export class SqliteStore implements Store {
   readonly #logger: Pick<Logger, 'warn' | 'info'> | undefined;
   #checkpointer: IdleCheckpointer | undefined;
   #schema: SchemaReport | undefined;
+  #checkedWhole = true;
+  #check: BackgroundCheck | undefined;
 
   /**
    * `idleCheckpoints` (default on for a file): the WAL is checkpointed when nothing is being written, instead of only
@@ -53,6 +56,19 @@ export class SqliteStore implements Store {
     return this.#schema;
   }
 
+  /**
+   * The check of every page that a large store did not get before start, run now in another process: resolves to
+   * the problem SQLite found, or undefined when the store is sound (or was checked whole already).
+   */
+  async checkRest(): Promise<string | undefined> {
+    if (this.#checkedWhole) return undefined;
+    this.#checkedWhole = true;
+    this.#check = checkInBackground(this.location);
+    const problem = await this.#check.result;
+    this.#check = undefined;
+    return problem;
+  }
+
   /** How many idle checkpoints ran since init() (tests, diagnostics). */
   get idleCheckpoints(): number {
     return this.#checkpointer?.checkpoints ?? 0;
@@ -60,7 +76,9 @@ export class SqliteStore implements Store {
 
   async init(): Promise<void> {
     try {
-      this.#db = openDatabase(this.location, this.#synchronous);
+      const opened = openDatabase(this.location, this.#synchronous);
+      this.#db = opened.db;
+      this.#checkedWhole = opened.checkedWhole;
       try {
         this.#schema = migrateSqlite(this.#db, this.location);
       } catch (err) {
@@ -119,6 +137,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.#check?.stop();
     this.#checkpointer?.stop();
     this.#checkpointer = undefined;
     this.#db?.close();
