@@ -17,10 +17,12 @@ const NODE_IO = {
   regex: '^(node:)?(fs|fs/promises|http|https|net|dgram|child_process|worker_threads|crypto|os|dns|tls|timers|timers/promises)$',
   message: 'Workflows do no I/O and read no clock or randomness: do it inside ctx.step (or ctx.act), which journals the result.',
 };
+// Inside a step's or an effect's function (ctx.step / ctx.act) the value is journaled, so the clock is fine there.
+const IN_STEP = "CallExpression[callee.property.name=/^(step|act)$/] :function *";
 const NONDETERMINISM = [
-  { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Date.now() in a workflow differs on replay: read the time inside ctx.step.' },
-  { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'new Date() in a workflow differs on replay: read the time inside ctx.step.' },
-  { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'Math.random() in a workflow differs on replay: draw inside ctx.step.' },
+  { selector: `CallExpression[callee.object.name='Date'][callee.property.name='now']:not(${IN_STEP})`, message: 'Date.now() in a workflow differs on replay: read the time inside ctx.step.' },
+  { selector: `NewExpression[callee.name='Date'][arguments.length=0]:not(${IN_STEP})`, message: 'new Date() in a workflow differs on replay: read the time inside ctx.step.' },
+  { selector: `CallExpression[callee.object.name='Math'][callee.property.name='random']:not(${IN_STEP})`, message: 'Math.random() in a workflow differs on replay: draw inside ctx.step.' },
   { selector: "CallExpression[callee.object.name='performance'][callee.property.name='now']", message: 'performance.now() in a workflow differs on replay.' },
   { selector: "CallExpression[callee.name=/^(setTimeout|setInterval|setImmediate|fetch)$/]", message: 'Timers and fetch are I/O: do them inside ctx.step.' },
 ];

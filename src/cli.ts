@@ -3,13 +3,15 @@
 
 import dotenv from 'dotenv';
 import { loadConfig, SETTINGS, type Config } from './config.ts';
-import { ConfigError, SoloError } from './domain/errors.ts';
+import { ConfigError, InputError, SoloError } from './domain/errors.ts';
 import { startSolo, VERSION, type SoloApp } from './main.ts';
+import { maintenance, MAINTENANCE_COMMANDS, MAINTENANCE_USAGE } from './maintenance/commands.ts';
 
 const USAGE = `Solo OS ${VERSION}: an AI workflow OS for one-person companies.
 
 Usage: npm start            (or: node bin/solo.js)
        node bin/solo.js --help | --version
+${MAINTENANCE_USAGE}
 
 Settings come from the environment or a .env file in the working directory:
 ${Object.entries(SETTINGS)
@@ -62,6 +64,7 @@ export function stopOnSignal(
 export async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(USAGE);
   if (argv.includes('--version')) return void process.stdout.write(`${VERSION}\n`);
+  if (argv[0] !== undefined && MAINTENANCE_COMMANDS.includes(argv[0])) return runMaintenance(argv[0], argv.slice(1));
   if (argv.length > 0) {
     process.stderr.write(`Unknown argument ${argv[0]}; run with --help to see the options.\n`);
     process.exit(2);
@@ -91,4 +94,22 @@ export async function main(argv: string[]): Promise<void> {
     }
   })();
   await starting;
+}
+
+/** backup, restore, migrate: one line of result on stdout, or one sentence on stderr and exit 1 (2 for usage). */
+async function runMaintenance(command: string, args: string[]): Promise<void> {
+  dotenv.config({ quiet: true });
+  let config: Config | undefined;
+  try {
+    config = loadConfig();
+    await maintenance(command, args, config, (line) => void process.stdout.write(`${line}\n`));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Solo OS cannot ${command}; fix these settings (environment or .env):\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+    } else {
+      process.stderr.write(`${err instanceof SoloError ? err.userMessage : `The ${command} failed: ${(err as Error).message}`}\n`);
+      if (process.env['LOG_LEVEL'] === 'debug' || process.env['LOG_LEVEL'] === 'trace') console.error(err);
+    }
+    process.exit(err instanceof InputError ? 2 : 1);
+  }
 }

@@ -15,8 +15,9 @@ import { composeCommands } from './compose/commands.ts';
 import { composeScheduling, type SchedulingPart } from './compose/scheduler.ts';
 import { composeConnectors, type ConnectorsPart } from './compose/connectors.ts';
 import { composeDashboard } from './compose/dashboard.ts';
+import { claimInstance } from './compose/instance.ts';
 import { ensurePortFree } from './compose/port.ts';
-import { openStore } from './compose/store.ts';
+import { checkRestOfStore, openStore } from './compose/store.ts';
 import { SupervisedChannel } from './compose/supervised-channel.ts';
 import { Conductor } from './conductor/conductor.ts';
 import { maskUri, type Config } from './config.ts';
@@ -188,11 +189,10 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     await store.close();
     throw err;
   }
-  // The recall index is rebuilt in the background: recall uses the store's keyword search until it is ready.
-  void memory.start();
-
   const storeDescription = store.kind === 'mongodb' ? `mongodb (${maskUri(store.location)})` : `sqlite (${store.location})`;
   await store.events.append(newEvent('system.started', 'system', { version: VERSION, store: storeDescription, channels: channels.map((c) => c.name) }));
+  // Tells `solo restore` and `solo migrate` that this process has the store open.
+  const releaseInstance = await claimInstance(config.DATA_DIR, web.url);
   // Runs cut short by the last stop continue in the background; the chat is usable meanwhile.
   const recovered = await engine.recover();
   // Timers, schedules and the digest: Agenda and the date libraries load after the chat is up.
@@ -203,6 +203,10 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   const token = config.WEB_TOKEN ? (process.stdout.isTTY ? encodeURIComponent(config.WEB_TOKEN) : '<WEB_TOKEN>') : undefined;
   const open = token ? `${web.url}/#token=${token}` : web.url;
   logger.info({ url: web.url, store: storeDescription, ...recovered }, `Solo OS ready: open ${open}`);
+  // The recall index is rebuilt in the background, once ready (with a long history it takes seconds): recall uses
+  // the store's keyword search until it is built.
+  void memory.start();
+  checkRestOfStore(store, logger, (text) => delivery.notice(text));
 
   let stopping: Promise<void> | undefined;
   const pending = new Set<string>();
@@ -235,6 +239,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
         await store.events.append(newEvent('system.stopped', 'system', { reason })).catch(() => undefined);
         await store.close();
       });
+      await releaseInstance().catch(() => undefined);
       logger.info({ reason }, 'Solo OS stopped');
     })());
 

@@ -17,3 +17,17 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
   await store.init();
   return store;
 }
+
+/**
+ * A large embedded store was checked before start only where the bot reads first; the rest is checked now, in
+ * another process. Damage found there is logged and told to the operator in one sentence (the bot keeps running:
+ * what is readable stays usable until the store is restored).
+ */
+export function checkRestOfStore(store: Store, logger: Logger, notice: (text: string) => void): void {
+  void store.checkRest?.().then((problem) => {
+    if (problem === undefined) return;
+    const text = `The store ${store.location} is damaged (SQLite's quick check: ${problem}); stop Solo OS and restore it from a backup (node bin/solo.js restore <file>).`;
+    logger.error({ problem }, text);
+    notice(text);
+  });
+}

@@ -21,12 +21,16 @@ import { describeSource } from './source.ts';
 
 export const MEMORY_STREAM = 'memory';
 const MAX_TEXT = 4000;
-const REBUILD_PAGE = 2000;
+/** Memories indexed between two turns of the event loop during the rebuild (~20 ms of work). */
+const REBUILD_PAGE = 500;
 const QUERY_EMBED_TIMEOUT_MS = 400;
 /** all-MiniLM-L6-v2's width; another model's first vector re-creates the index at its width. */
 const DEFAULT_DIMS = 384;
 
 export type { MemoryStatus, RecallHit, RecallOptions, RememberInput, RememberResult } from './types.ts';
+
+/** Lets timers, I/O and requests run before going on. */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 export { describeSource };
 
 export class MemoryService {
@@ -67,6 +71,9 @@ export class MemoryService {
       for (const m of page) this.#indexMemory(m);
       if (page.length < REBUILD_PAGE) break;
       after = page.at(-1)!.id;
+      // A page at a time, between the process's other work: the embedded store answers synchronously, so without
+      // this a large history (100k memories: ~4 s) would hold up start-up and every request until it was done.
+      await turn();
     }
     if (model) {
       after = undefined;
@@ -79,6 +86,7 @@ export class MemoryService {
         );
         if (page.length < REBUILD_PAGE) break;
         after = page.at(-1)!.id;
+        await turn();
       }
       const index = this.#index;
       void index.catchUp().catch((err: unknown) => this.#log.warn({ err }, 'building the vector graph failed; vectors are searched exactly'));

@@ -34,11 +34,30 @@ function add(map: Map<string, CostLine>, key: string, e: Called): void {
 
 const sorted = (map: Map<string, CostLine>): CostLine[] => [...map.values()].sort((a, b) => b.costUsd - a.costUsd || b.calls - a.calls);
 
+const PAGE = 5000;
+
+/**
+ * The model calls to count: a run's from its own stream (where they are written, see src/llm/events.ts), otherwise
+ * every call since `since`, page by page, so a busy month is counted whole and a year of history is never read.
+ */
+async function calls(store: Pick<Store, 'events'>, since: Date, runId: string | undefined): Promise<Called[]> {
+  const out: Called[] = [];
+  for (let after = 0; ; ) {
+    const page = (
+      runId === undefined
+        ? await store.events.readRange({ from: since, afterPosition: after, types: ['llm.called'], limit: PAGE })
+        : await store.events.readStream(`run:${runId}`, { afterSeq: after, types: ['llm.called'], limit: PAGE })
+    ) as Called[];
+    out.push(...page.filter((e) => e.at.getTime() >= since.getTime() && (runId === undefined || e.data.runId === runId)));
+    if (page.length < PAGE) return out;
+    after = runId === undefined ? page.at(-1)!.position : page.at(-1)!.seq;
+  }
+}
+
 export async function costReport(store: Pick<Store, 'events' | 'runs'>, options: { days?: number; runId?: string; now?: Date } = {}): Promise<CostReport> {
   const now = options.now ?? new Date();
   const since = new Date(now.getTime() - (options.days ?? 30) * 86_400_000);
-  const events = (await store.events.readRange({ from: since, types: ['llm.called'] })) as Called[];
-  const relevant = options.runId ? events.filter((e) => e.data.runId === options.runId) : events;
+  const relevant = await calls(store, since, options.runId);
   const workflows = new Map<string, string>();
   for (const runId of new Set(relevant.flatMap((e) => (e.data.runId ? [e.data.runId] : [])))) {
     workflows.set(runId, (await store.runs.get(runId))?.workflow ?? 'unknown run');

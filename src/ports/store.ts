@@ -3,6 +3,7 @@
 
 import type { EventType, NewEvent, StoredEvent } from '../domain/events.ts';
 import type { ApprovalStore, LedgerStore, RunStore } from './engine-store.ts';
+import type { StoreCopy } from './store-copy.ts';
 
 export interface AppendResult {
   event: StoredEvent;
@@ -167,7 +168,14 @@ export interface Store {
   readonly runs: RunStore;
   readonly approvals: ApprovalStore;
   readonly ledger: LedgerStore;
-  /** Connects, creates tables/collections and indexes. */
+  /** Every record of every table, for moving to another store (`solo migrate`). */
+  readonly copy: StoreCopy;
+  /**
+   * What init() left unchecked (a large embedded store is checked whole after start, in another process): resolves
+   * to the problem found, or undefined when sound. Stores that check nothing need not have it.
+   */
+  checkRest?(): Promise<string | undefined>;
+  /** Connects, brings an older schema forward (or refuses a newer one), creates tables/collections and indexes. */
   init(): Promise<void>;
   close(): Promise<void>;
 }

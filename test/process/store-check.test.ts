@@ -9,6 +9,8 @@ import { test } from 'node:test';
 import { say, tempDir } from '../support/app.ts';
 import { BIN, runToExit, startProcess } from '../support/process.ts';
 import { SQLITE_FILE, SqliteStore } from '../../adapters/stores/sqlite/index.ts';
+import { checkDatabase } from '../../adapters/stores/sqlite/database.ts';
+import { checkInBackground } from '../../adapters/stores/sqlite/check.ts';
 
 const ADVICE = 'restore it from a backup or move it away (with its -wal and -shm files) to start with an empty store, then start again.';
 
@@ -60,4 +62,17 @@ test('a file that is not a SQLite database gets one sentence too', async () => {
   const result = await runToExit([BIN], { DATA_DIR: dir, PORT: '0', EMBEDDING_MODEL: 'off' });
   assert.equal(result.code, 1);
   assert.equal(result.stderr.trim(), `${file} is not a SQLite database; ${ADVICE}`);
+});
+
+test('a large store is checked where the bot reads first before start, and whole in another process after it', async () => {
+  const { file } = await filledStore();
+  assert.equal(await checkInBackground(file).result, undefined, 'a sound store has nothing to report');
+  damagePage(file, 'events');
+  // The check before start skips the tables that grow with history (events among them) ...
+  const db = new DatabaseSync(file);
+  assert.doesNotThrow(() => checkDatabase(db, file, 'start'));
+  assert.throws(() => checkDatabase(db, file, 'full'), /is damaged/);
+  db.close();
+  // ... and the check after start finds the damage there, in a phrase for the operator's notice.
+  assert.match((await checkInBackground(file).result) ?? '', /\S/);
 });

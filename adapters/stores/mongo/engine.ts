@@ -23,17 +23,17 @@ import type {
 import { APPROVAL_DATES, compact, INVOICE_DATES, RUN_DATES, reviveDates, STEP_DATES } from '../codec.ts';
 import { isDuplicateId, keyId } from './counters.ts';
 
-type Doc<T> = T & { _id: ObjectId };
+export type Doc<T> = T & { _id: ObjectId };
 
 /**
  * The record as the SQLite store keeps it: a JSON round trip with the top-level date fields revived. Inputs
  * and results come back exactly as JSON would give them (a Date inside a result becomes its ISO string, an
  * undefined property disappears instead of turning into BSON null), so both stores return the same values.
  */
-const asJson = <T>(value: T, dates: ReadonlySet<string>): T => reviveDates<T>(JSON.stringify(value), dates);
+export const asJson = <T>(value: T, dates: ReadonlySet<string>): T => reviveDates<T>(JSON.stringify(value), dates);
 
 /** The record without `_id`: exactly the fields that were stored. */
-function strip<T>(doc: Doc<T>): T {
+export function strip<T>(doc: Doc<T>): T {
   const { _id, ...record } = doc;
   return record as T;
 }
@@ -66,11 +66,11 @@ function isDuplicateOn(err: unknown, field: string): boolean {
 /** Mongo reads `limit(0)` as "no limit"; SQLite's LIMIT 0 returns nothing. */
 const none = (limit: number): boolean => limit <= 0;
 
-const runId = (id: string): ObjectId => keyId(`run:${id}`);
-const stepKey = (step: { runId: string; stepId: string }): ObjectId => keyId(`step:${step.runId}:${step.stepId}`);
-const approvalId = (id: string): ObjectId => keyId(`approval:${id}`);
-const leaseId = (id: string): ObjectId => keyId(`lease:${id}`);
-const invoiceId = (number: number): ObjectId => keyId(`invoice:${number}`);
+export const runId = (id: string): ObjectId => keyId(`run:${id}`);
+export const stepKey = (step: { runId: string; stepId: string }): ObjectId => keyId(`step:${step.runId}:${step.stepId}`);
+export const approvalId = (id: string): ObjectId => keyId(`approval:${id}`);
+export const leaseId = (id: string): ObjectId => keyId(`lease:${id}`);
+export const invoiceId = (number: number): ObjectId => keyId(`invoice:${number}`);
 
 interface LeaseDoc {
   _id: ObjectId;

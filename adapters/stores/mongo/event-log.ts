@@ -4,7 +4,7 @@ import type { AppendResult, EventLog, ReadRangeOptions, ReadStreamOptions } from
 import { Counters, isDuplicateId, keyId } from './counters.ts';
 
 /** `_id` is derived from the dedupe key when there is one (uniqueness by `_id`), a fresh ObjectId otherwise. */
-interface EventDoc {
+export interface EventDoc {
   _id: ObjectId;
   position: number;
   stream: string;
@@ -18,13 +18,13 @@ interface EventDoc {
 
 const MAX_READ = 10_000;
 
-function toEvent(doc: EventDoc): StoredEvent {
+export function toEvent(doc: EventDoc): StoredEvent {
   const event = { type: doc.type, v: doc.v, stream: doc.stream, seq: doc.seq, position: doc.position, at: doc.at, data: doc.data } as StoredEvent;
   if (doc.dedupeKey !== undefined) event.dedupeKey = doc.dedupeKey;
   return event;
 }
 
-const dedupeId = (key: string): ObjectId => keyId(`dedupe:${key}`);
+export const dedupeId = (key: string): ObjectId => keyId(`dedupe:${key}`);
 const idFor = (event: NewEvent): ObjectId => (event.dedupeKey !== undefined ? dedupeId(event.dedupeKey) : new ObjectId());
 
 export class MongoEventLog implements EventLog {
@@ -42,6 +42,7 @@ export class MongoEventLog implements EventLog {
     await this.#events.createIndex({ dedupeKey: 1 }, { unique: true, partialFilterExpression: { dedupeKey: { $exists: true } } });
     await this.#events.createIndex({ at: 1 });
     await this.#events.createIndex({ type: 1, position: 1 });
+    await this.#events.createIndex({ type: 1, at: 1 });
   }
 
   async append(event: NewEvent): Promise<AppendResult> {

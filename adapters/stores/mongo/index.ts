@@ -12,6 +12,9 @@ import { MongoApprovalStore, MongoLedgerStore, MongoRunStore } from './engine.ts
 import { MongoEventLog } from './event-log.ts';
 import { MongoMemoryStore } from './memories.ts';
 import { MongoIdentityStore, MongoSettingsStore } from './records.ts';
+import { MongoStoreCopy } from './copy.ts';
+import { reportLine, type SchemaReport } from '../schema.ts';
+import { migrateMongo } from './schema.ts';
 
 const DEFAULT_DB = 'solo';
 export const CONNECT_TIMEOUT_MS = 5000;
@@ -26,8 +29,9 @@ export class MongoStore implements Store {
   readonly kind = 'mongodb';
   readonly location: string;
   readonly #uri: string;
-  readonly #log: Logger | undefined;
+  readonly #log: Pick<Logger, 'info'> | undefined;
   #client: MongoClient | undefined;
+  #schema: SchemaReport | undefined;
   #parts:
     | {
         events: MongoEventLog;
@@ -37,13 +41,19 @@ export class MongoStore implements Store {
         runs: MongoRunStore;
         approvals: MongoApprovalStore;
         ledger: MongoLedgerStore;
+        copy: MongoStoreCopy;
       }
     | undefined;
 
-  constructor(uri: string, options: { logger?: Logger } = {}) {
+  constructor(uri: string, options: { logger?: Pick<Logger, 'info'> } = {}) {
     this.#uri = uri;
     this.location = maskUri(uri);
     this.#log = options.logger;
+  }
+
+  /** What init() found and did to the schema. */
+  get schema(): SchemaReport | undefined {
+    return this.#schema;
   }
 
   async init(): Promise<void> {
@@ -66,6 +76,15 @@ export class MongoStore implements Store {
         { cause: err, retryable: true },
       );
     }
+    try {
+      // Before any collection or index is created, so that the collections say what an older database holds.
+      this.#schema = await migrateMongo(db, this.location);
+    } catch (err) {
+      await client.close().catch(() => undefined);
+      throw err;
+    }
+    const line = reportLine(this.#schema, this.location);
+    if (line) this.#log?.info({ migrations: this.#schema.applied }, line);
     this.#client = client;
     const events = new MongoEventLog(db);
     const parts = {
@@ -76,6 +95,7 @@ export class MongoStore implements Store {
       runs: new MongoRunStore(db, events),
       approvals: new MongoApprovalStore(db),
       ledger: new MongoLedgerStore(db),
+      copy: new MongoStoreCopy(db),
     };
     await Promise.all([parts.events.init(), parts.memories.init(), parts.runs.init(), parts.approvals.init(), parts.ledger.init()]);
     this.#parts = parts;
@@ -106,6 +126,9 @@ export class MongoStore implements Store {
   }
   get ledger() {
     return this.#ready().ledger;
+  }
+  get copy() {
+    return this.#ready().copy;
   }
 
   async close(): Promise<void> {

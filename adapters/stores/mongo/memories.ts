@@ -8,7 +8,7 @@ import type { Memory, MemoryKind, MemoryPatch, MemorySource, MemoryStore, NewMem
 import { PROFILE_KINDS } from '../../../src/ports/store.ts';
 import { Counters, keyId } from './counters.ts';
 
-interface MemoryDoc {
+export interface MemoryDoc {
   _id: ObjectId;
   memoryId: number;
   text: string;
@@ -27,14 +27,14 @@ interface MemoryDoc {
   digestId: number | null;
 }
 
-interface VectorDoc {
+export interface VectorDoc {
   _id: ObjectId;
   model: string;
   memoryId: number;
   vector: number[];
 }
 
-function toMemory(d: MemoryDoc): Memory {
+export function toMemory(d: MemoryDoc): Memory {
   const m: Memory = {
     id: String(d.memoryId),
     text: d.text,
@@ -56,8 +56,8 @@ function toMemory(d: MemoryDoc): Memory {
 }
 
 const num = (id: string | undefined | null): number | null => (id != null && /^\d{1,15}$/.test(id) ? Number(id) : null);
-const memoryKey = (n: number): ObjectId => keyId(`memory:${n}`);
-const vectorKey = (model: string, n: number): ObjectId => keyId(`memory-vector:${model}:${n}`);
+export const memoryKey = (n: number): ObjectId => keyId(`memory:${n}`);
+export const vectorKey = (model: string, n: number): ObjectId => keyId(`memory-vector:${model}:${n}`);
 
 export class MongoMemoryStore implements MemoryStore {
   readonly #memories: Collection<MemoryDoc>;

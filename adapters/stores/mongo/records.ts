@@ -4,7 +4,7 @@ import type { Collection, Db, ObjectId } from 'mongodb';
 import type { Identity, IdentityStore, SettingsStore } from '../../../src/ports/store.ts';
 import { keyId } from './counters.ts';
 
-interface IdentityDoc {
+export interface IdentityDoc {
   _id: ObjectId;
   channel: string;
   externalId: string;
@@ -13,7 +13,7 @@ interface IdentityDoc {
   via: string;
 }
 
-const identityId = (channel: string, externalId: string): ObjectId => keyId(`identity:${channel}:${externalId}`);
+export const identityId = (channel: string, externalId: string): ObjectId => keyId(`identity:${channel}:${externalId}`);
 
 export class MongoIdentityStore implements IdentityStore {
   readonly #identities: Collection<IdentityDoc>;
@@ -48,7 +48,7 @@ export class MongoIdentityStore implements IdentityStore {
   }
 }
 
-interface SettingDoc {
+export interface SettingDoc {
   _id: ObjectId;
   key: string;
   value: unknown;

@@ -1,84 +1,12 @@
-// Opens the embedded SQLite file (Node's built-in node:sqlite) and applies the schema.
+// Opens the embedded SQLite file (Node's built-in node:sqlite); the schema is schema.ts's job.
 // WAL + synchronous=NORMAL: a committed transaction survives the process being killed (kill -9); only an OS crash
 // or power loss can drop the last transactions, and SQLITE_SYNCHRONOUS=full closes that gap at some write cost.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { StoreError } from '../../../src/domain/errors.ts';
 import { AUTO_CHECKPOINT_PAGES } from './checkpointer.ts';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
-  position   INTEGER PRIMARY KEY AUTOINCREMENT,
-  stream     TEXT    NOT NULL,
-  seq        INTEGER NOT NULL,
-  type       TEXT    NOT NULL,
-  v          INTEGER NOT NULL,
-  at         INTEGER NOT NULL,
-  data       TEXT    NOT NULL,
-  dedupe_key TEXT    UNIQUE,
-  UNIQUE (stream, seq)
-);
-CREATE INDEX IF NOT EXISTS events_at ON events (at);
-CREATE INDEX IF NOT EXISTS events_type ON events (type, position);
-
-CREATE TABLE IF NOT EXISTS identities (
-  channel     TEXT NOT NULL,
-  external_id TEXT NOT NULL,
-  label       TEXT NOT NULL,
-  linked_at   INTEGER NOT NULL,
-  via         TEXT NOT NULL,
-  PRIMARY KEY (channel, external_id)
-);
-
-CREATE TABLE IF NOT EXISTS runs (
-  id         TEXT PRIMARY KEY,
-  status     TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  doc        TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS runs_status ON runs (status, created_at);
-CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at);
-
-CREATE TABLE IF NOT EXISTS run_leases (
-  run_id TEXT PRIMARY KEY,
-  owner  TEXT NOT NULL,
-  until  INTEGER NOT NULL
-);
-
-CREATE TABLE IF NOT EXISTS steps (
-  run_id  TEXT NOT NULL,
-  step_id TEXT NOT NULL,
-  seq     INTEGER NOT NULL,
-  doc     TEXT NOT NULL,
-  PRIMARY KEY (run_id, step_id)
-);
-
-CREATE TABLE IF NOT EXISTS approvals (
-  id         TEXT PRIMARY KEY,
-  run_id     TEXT NOT NULL,
-  step_id    TEXT NOT NULL,
-  status     TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  doc        TEXT NOT NULL,
-  UNIQUE (run_id, step_id)
-);
-CREATE INDEX IF NOT EXISTS approvals_status ON approvals (status, created_at);
-
-CREATE TABLE IF NOT EXISTS invoices (
-  number          INTEGER PRIMARY KEY,
-  idempotency_key TEXT NOT NULL UNIQUE,
-  doc             TEXT NOT NULL
-);
--- Stripe's webhooks name the invoice by its Stripe id (a field of the JSON doc, absent on older invoices).
-CREATE INDEX IF NOT EXISTS invoices_stripe ON invoices (json_extract(doc, '$.stripeInvoiceId'));
-
-CREATE TABLE IF NOT EXISTS settings (
-  key   TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
-`;
 
 export type Synchronous = 'normal' | 'full';
 
@@ -86,18 +14,21 @@ export type Synchronous = 'normal' | 'full';
 // value appended 10000 events ~25% faster one by one, but each automatic checkpoint then blocked the event loop for
 // 120-140 ms. The store also checkpoints whenever writing pauses (checkpointer.ts). journal_size_limit trims the
 // WAL file after a checkpoint let it restart, so a burst of writes does not leave it large.
-export function openDatabase(file: string, synchronous: Synchronous = 'normal'): DatabaseSync {
+/** Up to this size the whole file is checked before start (~0.2 s); a larger one is checked whole after start. */
+export const CHECK_WHOLE_BYTES = 64 * 1024 * 1024;
+
+export function openDatabase(file: string, synchronous: Synchronous = 'normal'): { db: DatabaseSync; checkedWhole: boolean } {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const checkedWhole = file === ':memory:' || (statSync(file, { throwIfNoEntry: false })?.size ?? 0) <= CHECK_WHOLE_BYTES;
   const db = new DatabaseSync(file);
   try {
-    checkDatabase(db, file);
+    checkDatabase(db, file, checkedWhole ? 'full' : 'start');
   } catch (err) {
     db.close();
     throw err;
   }
   db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY;`);
-  db.exec(SCHEMA);
-  return db;
+  return { db, checkedWhole };
 }
 
 const SQLITE_CORRUPT = 11;
@@ -105,19 +36,39 @@ const SQLITE_NOTADB = 26;
 const MOVE_AWAY = 'or move it away (with its -wal and -shm files) to start with an empty store, then start again';
 
 /**
- * SQLite's quick check (every page and index entry is well-formed; it skips the slower index-content comparison of
- * integrity_check) before anything else touches the file, so a damaged store stops the start with one sentence
- * instead of starting as healthy and failing every later call. A 100 MB store took 0.3 s with the file in the page
- * cache (0.18 s of CPU) and 4.3 s when it had to be read from this machine's busy disk (bench/store-check.ts).
+ * The tables that grow with history: checked after start-up, in another process (check.ts), not before it. After a
+ * year (1M events, 100k memories) they are 90% of the file, and checking them took ~1.2 s of the start.
  */
-export function checkDatabase(db: DatabaseSync, file: string): void {
+const LARGE = /^(events|memory_vectors|memories_fts.*|agenda_logs)$/;
+
+/**
+ * SQLite's quick check (every page and index entry is well-formed; it skips the slower index-content comparison of
+ * integrity_check), so a damaged store stops with one sentence instead of starting as healthy and failing every
+ * later call. `start`: before anything else touches the file, the file's header and schema and every table except
+ * the LARGE ones (runs, approvals, invoices, settings, memories: what the bot reads first); `full`: every page (a
+ * backup, the check after start). A 100 MB store took 0.3 s for a full check with the file in the page cache and
+ * 4.3 s when it had to be read from this machine's busy disk (bench/store-check.ts).
+ */
+export function checkDatabase(db: DatabaseSync, file: string, scope: 'start' | 'full' = 'full'): void {
   let problems: string[];
   try {
-    problems = (db.prepare('PRAGMA quick_check(3)').all() as { quick_check: string }[]).map((r) => r.quick_check);
+    if (scope === 'full') {
+      problems = (db.prepare('PRAGMA quick_check(3)').all() as { quick_check: string }[]).map((r) => r.quick_check);
+    } else {
+      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name).filter((t) => !LARGE.test(t));
+      problems = ['ok'];
+      for (const table of tables) {
+        const found = (db.prepare(`PRAGMA quick_check("${table.replaceAll('"', '""')}")`).all() as { quick_check: string }[]).map((r) => r.quick_check);
+        if (found.length !== 1 || found[0] !== 'ok') {
+          problems = found;
+          break;
+        }
+      }
+    }
   } catch (err) {
     const code = (err as { errcode?: number }).errcode;
     if (code === SQLITE_NOTADB) throw new StoreError('store_not_sqlite', `${file} is not a SQLite database; restore it from a backup ${MOVE_AWAY}.`, { cause: err });
-    if (code === SQLITE_CORRUPT) throw new StoreError('store_damaged', `The store ${file} is damaged (${(err as Error).message}); restore it from a backup ${MOVE_AWAY}.`, { cause: err });
+    if (code === SQLITE_CORRUPT) throw new StoreError('store_damaged', `The store ${file} is damaged (SQLite's quick check: ${(err as Error).message}); restore it from a backup ${MOVE_AWAY}.`, { cause: err });
     throw err;
   }
   if (problems.length === 1 && problems[0] === 'ok') return;

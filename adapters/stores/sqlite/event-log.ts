@@ -3,7 +3,7 @@ import { EVENT_VERSIONS, type NewEvent, type StoredEvent } from '../../../src/do
 import type { AppendResult, EventLog, ReadRangeOptions, ReadStreamOptions } from '../../../src/ports/store.ts';
 import { inTransaction, statement } from './database.ts';
 
-interface EventRow {
+export interface EventRow {
   position: number;
   stream: string;
   seq: number;
@@ -14,7 +14,7 @@ interface EventRow {
   dedupe_key: string | null;
 }
 
-function toEvent(row: EventRow): StoredEvent {
+export function toEvent(row: EventRow): StoredEvent {
   const event = {
     type: row.type,
     v: row.v,
@@ -91,19 +91,28 @@ export class SqliteEventLog implements EventLog {
   }
 
   async readRange(options: ReadRangeOptions = {}): Promise<StoredEvent[]> {
-    const where: string[] = ['position > ?'];
-    const params: (string | number)[] = [options.afterPosition ?? 0];
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    const types = options.types?.length ? options.types : undefined;
+    const typeIn = types ? `type IN (${types.map(() => '?').join(', ')})` : undefined;
     if (options.from) {
+      // Where the time range begins, from the (type, at) or (at) index alone: the scan in position order then
+      // starts there instead of walking every older event of those types (a year of budget events took 0.5 s).
+      where.push(`position > MAX(?, (SELECT COALESCE(MIN(position + 0), ${Number.MAX_SAFE_INTEGER}) FROM events WHERE ${typeIn ? `${typeIn} AND ` : ''}at >= ?) - 1)`);
+      params.push(options.afterPosition ?? 0, ...(types ?? []), options.from.getTime());
       where.push('at >= ?');
       params.push(options.from.getTime());
+    } else {
+      where.push('position > ?');
+      params.push(options.afterPosition ?? 0);
     }
     if (options.to) {
       where.push('at < ?');
       params.push(options.to.getTime());
     }
-    if (options.types?.length) {
-      where.push(`type IN (${options.types.map(() => '?').join(', ')})`);
-      params.push(...options.types);
+    if (typeIn) {
+      where.push(typeIn);
+      params.push(...types!);
     }
     params.push(Math.min(options.limit ?? MAX_READ, MAX_READ));
     const sql = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY position${options.newest ? ' DESC' : ''} LIMIT ?`;

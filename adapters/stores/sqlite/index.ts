@@ -8,8 +8,13 @@ import { IdleCheckpointer } from './checkpointer.ts';
 import { openDatabase, type Synchronous } from './database.ts';
 import { SqliteApprovalStore, SqliteLedgerStore, SqliteRunStore } from './engine.ts';
 import { SqliteEventLog } from './event-log.ts';
-import { MEMORY_SCHEMA, migrateNotes, SqliteMemoryStore } from './memories.ts';
+import { SqliteMemoryStore } from './memories.ts';
+import { SqliteStoreCopy } from './copy.ts';
+import type { StoreCopy } from '../../../src/ports/store-copy.ts';
 import { SqliteIdentityStore, SqliteSettingsStore } from './records.ts';
+import { reportLine, type SchemaReport } from '../schema.ts';
+import { migrateSqlite } from './schema.ts';
+import { checkInBackground, type BackgroundCheck } from './check.ts';
 
 export const SQLITE_FILE = 'solo.db';
 
@@ -28,18 +33,40 @@ export class SqliteStore implements Store {
   #ledger: LedgerStore | undefined;
 
   readonly #idleCheckpoints: boolean;
-  readonly #logger: Pick<Logger, 'warn'> | undefined;
+  readonly #logger: Pick<Logger, 'warn' | 'info'> | undefined;
   #checkpointer: IdleCheckpointer | undefined;
+  #schema: SchemaReport | undefined;
+  #checkedWhole = true;
+  #check: BackgroundCheck | undefined;
 
   /**
    * `idleCheckpoints` (default on for a file): the WAL is checkpointed when nothing is being written, instead of only
-   * inside a commit in the middle of traffic (checkpointer.ts). `logger` hears when such a checkpoint fails.
+   * inside a commit in the middle of traffic (checkpointer.ts). `logger` hears what a migration did at start, and
+   * when an idle checkpoint fails.
    */
-  constructor(dataDir: string, options: { synchronous?: Synchronous; idleCheckpoints?: boolean; logger?: Pick<Logger, 'warn'> } = {}) {
+  constructor(dataDir: string, options: { synchronous?: Synchronous; idleCheckpoints?: boolean; logger?: Pick<Logger, 'warn' | 'info'> } = {}) {
     this.location = dataDir === ':memory:' ? ':memory:' : join(resolve(dataDir), SQLITE_FILE);
     this.#synchronous = options.synchronous ?? 'normal';
     this.#idleCheckpoints = (options.idleCheckpoints ?? true) && this.location !== ':memory:';
     this.#logger = options.logger;
+  }
+
+  /** What init() found and did to the schema. */
+  get schema(): SchemaReport | undefined {
+    return this.#schema;
+  }
+
+  /**
+   * The check of every page that a large store did not get before start, run now in another process: resolves to
+   * the problem SQLite found, or undefined when the store is sound (or was checked whole already).
+   */
+  async checkRest(): Promise<string | undefined> {
+    if (this.#checkedWhole) return undefined;
+    this.#checkedWhole = true;
+    this.#check = checkInBackground(this.location);
+    const problem = await this.#check.result;
+    this.#check = undefined;
+    return problem;
   }
 
   /** How many idle checkpoints ran since init() (tests, diagnostics). */
@@ -49,9 +76,18 @@ export class SqliteStore implements Store {
 
   async init(): Promise<void> {
     try {
-      this.#db = openDatabase(this.location, this.#synchronous);
-      this.#db.exec(MEMORY_SCHEMA);
-      migrateNotes(this.#db);
+      const opened = openDatabase(this.location, this.#synchronous);
+      this.#db = opened.db;
+      this.#checkedWhole = opened.checkedWhole;
+      try {
+        this.#schema = migrateSqlite(this.#db, this.location);
+      } catch (err) {
+        this.#db.close();
+        this.#db = undefined;
+        throw err;
+      }
+      const line = reportLine(this.#schema, this.location);
+      if (line) this.#logger?.info({ migrations: this.#schema.applied }, line);
       if (this.#idleCheckpoints) {
         // A failed idle checkpoint loses nothing: the automatic one still runs at commit time.
         this.#checkpointer = new IdleCheckpointer(this.#db, this.location, (err) => this.#logger?.warn({ err }, 'an idle WAL checkpoint failed'));
@@ -91,6 +127,9 @@ export class SqliteStore implements Store {
   get ledger(): LedgerStore {
     return this.#ready(this.#ledger);
   }
+  get copy(): StoreCopy {
+    return new SqliteStoreCopy(this.#ready(this.#db));
+  }
 
   #ready<T>(part: T | undefined): T {
     if (part === undefined) throw new StoreError('store_not_ready', 'The store is not open yet.');
@@ -98,6 +137,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.#check?.stop();
     this.#checkpointer?.stop();
     this.#checkpointer = undefined;
     this.#db?.close();

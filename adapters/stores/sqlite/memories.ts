@@ -1,40 +1,12 @@
 // Memories on the embedded store: one row per memory, an FTS5 table for keyword candidates, and vectors per
-// embedding model in their own table (a model change re-embeds without touching the memories).
+// embedding model in their own table (a model change re-embeds without touching the memories). Tables: schema.ts.
 
 import type { DatabaseSync } from 'node:sqlite';
 import type { Memory, MemoryKind, MemoryPatch, MemorySource, MemoryStore, NewMemory } from '../../../src/ports/store.ts';
 import { PROFILE_KINDS } from '../../../src/ports/store.ts';
 import { inTransaction, statement } from './database.ts';
 
-export const MEMORY_SCHEMA = `
-CREATE TABLE IF NOT EXISTS memories (
-  id           INTEGER PRIMARY KEY AUTOINCREMENT,
-  text         TEXT    NOT NULL,
-  kind         TEXT    NOT NULL,
-  entities     TEXT    NOT NULL,
-  subject      TEXT,
-  importance   REAL    NOT NULL,
-  created_at   INTEGER NOT NULL,
-  updated_at   INTEGER NOT NULL,
-  last_used_at INTEGER,
-  source       TEXT    NOT NULL,
-  forgotten_at INTEGER,
-  replaced_by  INTEGER,
-  replaces     INTEGER,
-  digest_of    TEXT,
-  digest_id    INTEGER
-);
-CREATE INDEX IF NOT EXISTS memories_live ON memories (forgotten_at, id);
-CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 0');
-CREATE TABLE IF NOT EXISTS memory_vectors (
-  model  TEXT    NOT NULL,
-  id     INTEGER NOT NULL,
-  vector BLOB    NOT NULL,
-  PRIMARY KEY (model, id)
-);
-`;
-
-interface MemoryRow {
+export interface MemoryRow {
   id: number;
   text: string;
   kind: string;
@@ -52,7 +24,7 @@ interface MemoryRow {
   digest_id: number | null;
 }
 
-function toMemory(row: MemoryRow): Memory {
+export function toMemory(row: MemoryRow): Memory {
   const m: Memory = {
     id: String(row.id),
     text: row.text,
@@ -80,22 +52,6 @@ export function rowId(id: string | undefined): number | null {
 
 const toBlob = (v: Float32Array): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 const fromBlob = (b: Uint8Array): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-
-/** Brings notes from before memories existed (0.1) across once, keeping their ids. */
-export function migrateNotes(db: DatabaseSync): void {
-  const hasNotes = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'notes'").get();
-  if (!hasNotes) return;
-  inTransaction(db, () => {
-    const empty = !db.prepare('SELECT 1 FROM memories LIMIT 1').get();
-    if (empty) {
-      db.exec(`INSERT INTO memories (id, text, kind, entities, importance, created_at, updated_at, source, forgotten_at)
-        SELECT id, text, 'note', '[]', 0.5, created_at, created_at,
-               json_object('channel', source_channel, 'eventPosition', source_position), forgotten_at FROM notes`);
-      db.exec('INSERT INTO memories_fts (rowid, text) SELECT id, text FROM memories');
-    }
-    db.exec('DROP TABLE IF EXISTS notes_fts; DROP TABLE notes;');
-  });
-}
 
 export class SqliteMemoryStore implements MemoryStore {
   readonly #db: DatabaseSync;

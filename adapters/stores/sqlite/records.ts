@@ -4,7 +4,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { Identity, IdentityStore, SettingsStore } from '../../../src/ports/store.ts';
 import { inTransaction, statement } from './database.ts';
 
-interface IdentityRow {
+export interface IdentityRow {
   channel: string;
   external_id: string;
   label: string;
@@ -12,7 +12,7 @@ interface IdentityRow {
   via: string;
 }
 
-function toIdentity(row: IdentityRow): Identity {
+export function toIdentity(row: IdentityRow): Identity {
   return { channel: row.channel, externalId: row.external_id, label: row.label, linkedAt: new Date(row.linked_at), via: row.via };
 }
 
