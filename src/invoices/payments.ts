@@ -9,6 +9,7 @@ import type { Signal, SignalFrom } from '../engine/signal.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Invoice, LedgerStore } from '../ports/engine-store.ts';
 import type { PaymentEvent } from '../ports/payments.ts';
+import { invoiceNumber as formatNumber, parseInvoiceNumber } from './number.ts';
 
 export interface PaymentDeps {
   ledger: Pick<LedgerStore, 'getInvoice' | 'findByStripeId' | 'updateInvoice'>;
@@ -16,15 +17,6 @@ export interface PaymentDeps {
   notify: (message: OutboundMessage) => Promise<unknown>;
   logger: Logger;
   now?: () => Date;
-}
-
-const formatNumber = (n: number): string => `INV-${String(n).padStart(4, '0')}`;
-
-/** `INV-0007`, `inv-7`, `#7` or `7` → 7. */
-export function parseInvoiceNumber(text: string): number | undefined {
-  const m = /^\s*(?:INV-?|#)?0*(\d{1,7})\s*$/i.exec(text);
-  const n = m ? Number(m[1]) : NaN;
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
 const describe = (i: Invoice): string => `${formatNumber(i.number)} · ${i.client} · ${formatMoney(i.amountMinor, i.currency)}`;

@@ -13,13 +13,12 @@ import { z } from 'zod';
 import { formatMoney } from '../domain/money.ts';
 import { defineWorkflow, type WorkflowContext } from '../engine/workflow.ts';
 import type { ClientProfile } from '../invoices/clients.ts';
+import { invoiceNumber } from '../invoices/number.ts';
 import { invoiceDocument, invoiceMailText, planInvoice, type InvoiceServices, type InvoicePlan } from '../invoices/plan.ts';
 import { ConnectorError } from '../ports/connector.ts';
 import { MailError, MailErrorCode } from '../ports/mail.ts';
 import type { InvoiceDocument, SavedDocument } from '../ports/documents.ts';
 import type { Invoice } from '../ports/engine-store.ts';
-
-export const invoiceNumber = (n: number): string => `INV-${String(n).padStart(4, '0')}`;
 
 export const invoiceInput = z.object({
   client: z.string().trim().min(1).max(120),

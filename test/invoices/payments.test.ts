@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { defineWorkflow } from '../../src/engine/workflow.ts';
-import { markPaid, parseInvoiceNumber, paymentEvents, type PaymentDeps } from '../../src/invoices/payments.ts';
+import { parseInvoiceNumber } from '../../src/invoices/number.ts';
+import { markPaid, paymentEvents, type PaymentDeps } from '../../src/invoices/payments.ts';
 import type { PaymentEvent } from '../../src/ports/payments.ts';
 import { harness, origin } from '../engine/harness.ts';
 
