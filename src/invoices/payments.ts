@@ -64,7 +64,13 @@ export function paymentEvents(d: PaymentDeps): (event: PaymentEvent) => Promise<
       }
       const outcome = await markPaid(d, invoice.number, 'stripe', { stripeInvoiceId: event.stripeInvoiceId, eventId: event.eventId });
       if (outcome.status === 'paid') await d.notify({ text: `Paid: ${describe(outcome.invoice)} (Stripe).` });
-      if (outcome.status === 'void') log.warn({ number: invoice.number }, 'Stripe says a voided invoice was paid');
+      if (outcome.status === 'void') {
+        // Money for an invoice the ledger voided (e.g. cancelled after Stripe had taken the payment): the operator
+        // decides (refund or re-record); told once per Stripe event, however often it is redelivered.
+        log.warn({ number: invoice.number }, 'Stripe says a voided invoice was paid');
+        const told = await d.signal({ kind: 'event', event: 'invoice.paid_void', key: `${formatNumber(invoice.number)}:${event.eventId}`, payload: { stripeInvoiceId: event.stripeInvoiceId, eventId: event.eventId } }, { by: 'stripe', via: 'stripe-webhook' });
+        if (told.status !== 'stale') await d.notify({ text: `Stripe says ${describe(invoice)} was paid, but it is void in the ledger: refund it in Stripe, or record it again with /invoice.` });
+      }
       return;
     }
     // Every failed attempt is its own event: the key carries Stripe's event id, so only a redelivery is dropped.
