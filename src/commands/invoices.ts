@@ -80,9 +80,10 @@ async function paid(d: InvoiceDeps, ctx: InboundContext, args: string): Promise<
 }
 
 async function invoice(d: InvoiceDeps, ctx: InboundContext, args: string): Promise<void> {
-  // `/invoice INV-0007` (or #7, or a bare number) shows one; anything else drafts a new one.
+  // `/invoice INV-0007` (or #7, or a bare number: a draft needs a client and an amount) shows one; anything else
+  // drafts a new one.
   const number = /^\s*(INV-?\d+|#\d+|\d+)\s*$/i.test(args) ? parseInvoiceNumber(args) : undefined;
-  if (number !== undefined && (/\D/.test(args.trim()) || (await d.ledger.getInvoice(number)))) return showInvoice(d, ctx, number);
+  if (number !== undefined) return showInvoice(d, ctx, number);
   const currency = (await currencySetting(d.settings).get()) ?? DEFAULT_CURRENCY;
   const parsed = readInvoiceArgs(args, { currency, isKnownClient: d.isKnownClient });
   if ('error' in parsed) return void (await ctx.reply(parsed.error));
