@@ -42,7 +42,7 @@ async function startInvoice(d: InvoiceDeps, ctx: InboundContext, input: InvoiceI
 const day = (d: Date | undefined): string => (d ? d.toISOString().slice(0, 10) : '?');
 
 /** One invoice in full: dates, lines, where its PDF is, Stripe, the mail, payment. */
-export function describeInvoice(i: Invoice): OutboundMessage {
+function describeInvoice(i: Invoice): OutboundMessage {
   const lines = [`${invoiceNumber(i.number)} · ${i.client} · ${formatMoney(i.amountMinor, i.currency)} · ${i.status}`];
   lines.push(`Date ${i.issueDate ?? day(i.createdAt)}${i.dueDate ? ` · due ${i.dueDate}` : ''}${i.email ? ` · ${i.email}` : ''}`);
   for (const l of i.lines ?? (i.description ? [{ description: i.description, amountMinor: i.amountMinor }] : [])) lines.push(`- ${l.description}: ${formatMoney(l.amountMinor, i.currency)}`);
