@@ -10,11 +10,12 @@ import type { Engine } from '../engine/engine.ts';
 import type { InboundContext } from '../inbound/context.ts';
 import { entityKey } from '../memory/entities.ts';
 import type { OutboundMessage } from '../domain/messages.ts';
-import { parseInvoiceNumber, type PaidOutcome } from '../invoices/payments.ts';
+import { invoiceNumber, parseInvoiceNumber } from '../invoices/number.ts';
+import type { PaidOutcome } from '../invoices/payments.ts';
 import type { Invoice, LedgerStore } from '../ports/engine-store.ts';
 import type { SettingsStore } from '../ports/store.ts';
 import { setting } from '../settings/setting.ts';
-import { invoiceNumber, type InvoiceInput } from '../workflows/invoice.ts';
+import type { InvoiceInput } from '../workflows/invoice.ts';
 import { ask, take, type ChoiceDeps, type ChoiceRules } from './choices.ts';
 import { describeReading, readInvoiceArgs } from './invoice-args.ts';
 import { Registry, type CommandFamily } from './registry.ts';
@@ -41,7 +42,7 @@ async function startInvoice(d: InvoiceDeps, ctx: InboundContext, input: InvoiceI
 const day = (d: Date | undefined): string => (d ? d.toISOString().slice(0, 10) : '?');
 
 /** One invoice in full: dates, lines, where its PDF is, Stripe, the mail, payment. */
-export function describeInvoice(i: Invoice): OutboundMessage {
+function describeInvoice(i: Invoice): OutboundMessage {
   const lines = [`${invoiceNumber(i.number)} · ${i.client} · ${formatMoney(i.amountMinor, i.currency)} · ${i.status}`];
   lines.push(`Date ${i.issueDate ?? day(i.createdAt)}${i.dueDate ? ` · due ${i.dueDate}` : ''}${i.email ? ` · ${i.email}` : ''}`);
   for (const l of i.lines ?? (i.description ? [{ description: i.description, amountMinor: i.amountMinor }] : [])) lines.push(`- ${l.description}: ${formatMoney(l.amountMinor, i.currency)}`);
@@ -79,9 +80,10 @@ async function paid(d: InvoiceDeps, ctx: InboundContext, args: string): Promise<
 }
 
 async function invoice(d: InvoiceDeps, ctx: InboundContext, args: string): Promise<void> {
-  // `/invoice INV-0007` (or #7, or a bare number) shows one; anything else drafts a new one.
+  // `/invoice INV-0007` (or #7, or a bare number: a draft needs a client and an amount) shows one; anything else
+  // drafts a new one.
   const number = /^\s*(INV-?\d+|#\d+|\d+)\s*$/i.test(args) ? parseInvoiceNumber(args) : undefined;
-  if (number !== undefined && (/\D/.test(args.trim()) || (await d.ledger.getInvoice(number)))) return showInvoice(d, ctx, number);
+  if (number !== undefined) return showInvoice(d, ctx, number);
   const currency = (await currencySetting(d.settings).get()) ?? DEFAULT_CURRENCY;
   const parsed = readInvoiceArgs(args, { currency, isKnownClient: d.isKnownClient });
   if ('error' in parsed) return void (await ctx.reply(parsed.error));

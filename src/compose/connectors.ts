@@ -69,7 +69,7 @@ async function healthLine(label: string, connector: Connector | undefined, uncon
   });
   const health = await Promise.race([connector.health().catch((err: unknown): ConnectorHealth => ({ connector: connector.name, state: 'down', detail: err instanceof Error ? err.message.slice(0, 120) : 'failing' })), late]);
   clearTimeout(timer);
-  return `${label}: ${health.state === 'ok' ? '' : `${health.state} — `}${health.detail}${extra}`;
+  return `${label}: ${health.state === 'ok' ? '' : `${health.state} — `}${extra ? health.detail.replace(/\.$/, '') : health.detail}${extra}`;
 }
 
 export async function composeConnectors(config: Config, d: ConnectorsDeps): Promise<ConnectorsPart> {

@@ -9,6 +9,7 @@ import type { Signal, SignalFrom } from '../engine/signal.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Invoice, LedgerStore } from '../ports/engine-store.ts';
 import type { PaymentEvent } from '../ports/payments.ts';
+import { invoiceNumber as formatNumber, parseInvoiceNumber } from './number.ts';
 
 export interface PaymentDeps {
   ledger: Pick<LedgerStore, 'getInvoice' | 'findByStripeId' | 'updateInvoice'>;
@@ -16,15 +17,6 @@ export interface PaymentDeps {
   notify: (message: OutboundMessage) => Promise<unknown>;
   logger: Logger;
   now?: () => Date;
-}
-
-const formatNumber = (n: number): string => `INV-${String(n).padStart(4, '0')}`;
-
-/** `INV-0007`, `inv-7`, `#7` or `7` → 7. */
-export function parseInvoiceNumber(text: string): number | undefined {
-  const m = /^\s*(?:INV-?|#)?0*(\d{1,7})\s*$/i.exec(text);
-  const n = m ? Number(m[1]) : NaN;
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
 const describe = (i: Invoice): string => `${formatNumber(i.number)} · ${i.client} · ${formatMoney(i.amountMinor, i.currency)}`;
@@ -72,7 +64,13 @@ export function paymentEvents(d: PaymentDeps): (event: PaymentEvent) => Promise<
       }
       const outcome = await markPaid(d, invoice.number, 'stripe', { stripeInvoiceId: event.stripeInvoiceId, eventId: event.eventId });
       if (outcome.status === 'paid') await d.notify({ text: `Paid: ${describe(outcome.invoice)} (Stripe).` });
-      if (outcome.status === 'void') log.warn({ number: invoice.number }, 'Stripe says a voided invoice was paid');
+      if (outcome.status === 'void') {
+        // Money for an invoice the ledger voided (e.g. cancelled after Stripe had taken the payment): the operator
+        // decides (refund or re-record); told once per Stripe event, however often it is redelivered.
+        log.warn({ number: invoice.number }, 'Stripe says a voided invoice was paid');
+        const told = await d.signal({ kind: 'event', event: 'invoice.paid_void', key: `${formatNumber(invoice.number)}:${event.eventId}`, payload: { stripeInvoiceId: event.stripeInvoiceId, eventId: event.eventId } }, { by: 'stripe', via: 'stripe-webhook' });
+        if (told.status !== 'stale') await d.notify({ text: `Stripe says ${describe(invoice)} was paid, but it is void in the ledger: refund it in Stripe, or record it again with /invoice.` });
+      }
       return;
     }
     // Every failed attempt is its own event: the key carries Stripe's event id, so only a redelivery is dropped.

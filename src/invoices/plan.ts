@@ -9,6 +9,7 @@ import type { Invoice, LedgerStore } from '../ports/engine-store.ts';
 import type { InvoiceDocument, InvoiceDocuments } from '../ports/documents.ts';
 import { DEFAULT_TERMS_DAYS, isComplete, missingForPdf, type BusinessDetails, type CompleteBusiness } from './business.ts';
 import { resolveClient, type ClientDirectory, type ClientProfile } from './clients.ts';
+import { invoiceNumber } from './number.ts';
 
 /** What the invoice workflow works with; connectors are read when used, so one configured later is picked up. */
 export interface InvoiceServices {
@@ -58,15 +59,13 @@ export async function planInvoice(s: InvoiceServices, written: string): Promise<
   };
 }
 
-const number = (n: number): string => `INV-${String(n).padStart(4, '0')}`;
-
 /** The PDF's content, from journaled values only; undefined when the business details are not complete. */
 export function invoiceDocument(invoice: Invoice, plan: InvoicePlan, stripe?: { number: string | null; hostedUrl: string | null }): InvoiceDocument | undefined {
   const b = plan.business;
   if (!b) return undefined;
   const created = typeof invoice.createdAt === 'string' ? invoice.createdAt : invoice.createdAt.toISOString();
   return {
-    number: number(invoice.number),
+    number: invoiceNumber(invoice.number),
     issueDate: invoice.issueDate ?? created.slice(0, 10),
     dueDate: invoice.dueDate ?? created.slice(0, 10),
     currency: invoice.currency,

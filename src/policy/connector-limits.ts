@@ -1,8 +1,9 @@
 // The policy's `connector:<name>` rate limits on what a connector does (a mail sent, an invoice issued, an event
-// created): each effectful call counts one; over the limit the call is refused with a retryable ConnectorError the
-// operator can read (the engine retries, then asks for review with a Retry button), recorded as a policy violation.
-// Reads (the inbox poll, free slots, health) and compensations (void, cancel, refund) are never limited: undoing
-// must always be possible. Every call is logged at debug level with its step key (how attempts are counted).
+// created): each effect counts once (a retry of a step that was let through, same key, is the same effect); over the
+// limit the call is refused with a retryable ConnectorError the operator can read (the engine retries, then asks for
+// review with a Retry button), recorded as a policy violation. Reads (the inbox poll, free slots, health) and
+// compensations (void, cancel, refund) are never limited: undoing must always be possible. Every call is logged at
+// debug level with its step key (how attempts are counted).
 
 import { ConnectorError } from '../ports/connector.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -17,16 +18,27 @@ export interface ConnectorGateDeps {
 }
 
 const REPORT_EVERY_MS = 60_000;
+/** Step keys remembered as already admitted (oldest forgotten first): enough for hours of effects. */
+const ADMITTED_KEYS = 5000;
 
 /** Counts one use of `connector:<name>`; throws when it is over its limit. */
 export function connectorGate(d: ConnectorGateDeps): (connector: string, method: string, key: string | undefined) => Promise<void> {
   const log = d.logger.child({ component: 'connector-limits' });
   /** When each connector's refusal was last reported: the engine's retries of one step are one violation, not five. */
   const reported = new Map<string, number>();
+  /** Keys that passed: a retry of the same step is the same effect (the key makes it one), so it counts once. */
+  const admitted = new Set<string>();
   return async (connector, method, key) => {
     log.debug({ connector, method, key }, 'connector call');
+    const id = key === undefined ? undefined : `${connector}:${method}:${key}`;
+    if (id !== undefined && admitted.has(id)) return;
     const result = await d.rateLimits.consume(`connector:${connector}`);
-    if (result.ok) return;
+    if (result.ok) {
+      if (id === undefined) return;
+      admitted.add(id);
+      if (admitted.size > ADMITTED_KEYS) admitted.delete(admitted.values().next().value ?? '');
+      return;
+    }
     const now = Date.now();
     if (now - (reported.get(connector) ?? 0) > REPORT_EVERY_MS) {
       reported.set(connector, now);

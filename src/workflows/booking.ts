@@ -4,7 +4,7 @@
 // compensation cancels it. `bookMeeting` is the reusable part a larger workflow (the consultant story) composes;
 // the `booking` workflow is it on its own, behind /book.
 
-import { DateTime } from 'luxon';
+import type { DateTime as LuxonDateTime } from 'luxon';
 import { z } from 'zod';
 import { defineWorkflow, NonRetriableError, type WorkflowContext } from '../engine/workflow.ts';
 import type { CalendarPort, Slot, WorkingHours } from '../ports/calendar.ts';
@@ -42,7 +42,7 @@ export type BookingResult =
   | { status: 'no_slots' | 'declined' | 'denied' | 'rejected' | 'expired' };
 
 /** "Mon 30 Mar 09:00–10:00" in the slot's own zone. */
-function slotLabel(slot: Slot): string {
+function label(DateTime: typeof LuxonDateTime, slot: Slot): string {
   const start = DateTime.fromISO(slot.start, { setZone: true });
   const end = DateTime.fromISO(slot.end, { setZone: true });
   return `${start.toFormat('ccc d LLL HH:mm')}–${end.toFormat('HH:mm')}`;
@@ -58,6 +58,9 @@ const bookingKey = (runId: string, prefix: string): string => (prefix ? `${runId
  */
 export async function bookMeeting(ctx: WorkflowContext, s: BookingServices, raw: BookingInput, prefix = ''): Promise<BookingResult> {
   const input = bookingInput.parse(raw);
+  // luxon is loaded on first use, not at start-up.
+  const { DateTime } = await import('luxon');
+  const slotLabel = (slot: Slot): string => label(DateTime, slot);
   const id = (name: string): string => (prefix ? `${prefix}-${name}` : name);
   const key = bookingKey(ctx.runId, prefix);
   const offer = await ctx.step(id('slots'), async ({ signal }) => {

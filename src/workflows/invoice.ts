@@ -8,18 +8,16 @@
 // Payment is not awaited here: the Stripe webhook and /paid mark the ledger (src/invoices/payments.ts), so a run
 // ends when the invoice went out instead of waiting weeks for money that may come another way.
 
-import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { formatMoney } from '../domain/money.ts';
 import { defineWorkflow, type WorkflowContext } from '../engine/workflow.ts';
 import type { ClientProfile } from '../invoices/clients.ts';
+import { invoiceNumber } from '../invoices/number.ts';
 import { invoiceDocument, invoiceMailText, planInvoice, type InvoiceServices, type InvoicePlan } from '../invoices/plan.ts';
 import { ConnectorError } from '../ports/connector.ts';
 import { MailError, MailErrorCode } from '../ports/mail.ts';
 import type { InvoiceDocument, SavedDocument } from '../ports/documents.ts';
 import type { Invoice } from '../ports/engine-store.ts';
-
-export const invoiceNumber = (n: number): string => `INV-${String(n).padStart(4, '0')}`;
 
 export const invoiceInput = z.object({
   client: z.string().trim().min(1).max(120),
@@ -139,6 +137,7 @@ export function invoiceWorkflow(s: InvoiceServices) {
         action: { kind: 'invoice.send', amount: { minor: input.amountMinor, currency: input.currency } },
         card: { title: `Invoice to ${plan.client.name} for ${amount}`, details: cardDetails(input, plan, amount) },
         run: async ({ idempotencyKey }): Promise<Invoice> => {
+          const { DateTime } = await import('luxon'); // loaded on first use: start-up stays lean
           const today = DateTime.now().setZone(plan.timeZone);
           const lines = [{ description: input.description ?? 'Professional services', amountMinor: input.amountMinor }];
           const { invoice } = await s.ledger.recordInvoice({

@@ -151,6 +151,9 @@ describe('invoices with real mail, Stripe and the webhook', { skip }, () => {
     assert.equal(stripe.invoices().filter((i) => (i['metadata'] as Record<string, string>)['ledger_invoice'] === 'INV-0002').length, 0);
     assert.equal((await say(base, '/paid 2'))[0]?.text, 'Marked INV-0002 paid: Initech, 300.00 EUR.');
     assert.equal((await say(base, '/paid INV-0099'))[0]?.text, 'There is no INV-0099. /invoices lists them.');
+    assert.equal((await say(base, '/invoice 99'))[0]?.text, 'There is no INV-0099. /invoices lists them.');
+    assert.match((await say(base, '/invoice #2'))[0]?.text ?? '', /^INV-0002 · Initech · 300\.00 EUR · paid\n[^]*\nPaid on \d{4}-\d{2}-\d{2} \(marked by hand\)$/);
+    assert.equal((await say(base, '/paid'))[0]?.text, 'Usage: /paid <invoice number>, e.g. /paid INV-0001');
     assert.match((await say(base, '/invoices'))[0]?.text ?? '', /^INV-0002 · Initech · 300\.00 EUR · paid · .*\nINV-0001 · Acme Corp · 1,200\.00 EUR · paid/);
   });
 

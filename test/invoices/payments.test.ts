@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { defineWorkflow } from '../../src/engine/workflow.ts';
-import { markPaid, parseInvoiceNumber, paymentEvents, type PaymentDeps } from '../../src/invoices/payments.ts';
+import { parseInvoiceNumber } from '../../src/invoices/number.ts';
+import { markPaid, paymentEvents, type PaymentDeps } from '../../src/invoices/payments.ts';
 import type { PaymentEvent } from '../../src/ports/payments.ts';
 import { harness, origin } from '../engine/harness.ts';
 
@@ -68,8 +69,15 @@ test('paid once, told once; failures told per event; not ours is left alone; a w
   assert.equal((await h.store.ledger.getInvoice(2))?.status, 'paid');
   assert.deepEqual(notices, ['Paid: INV-0002 · Client 2 · 20.00 EUR (Stripe).']);
 
+  await h.store.ledger.updateInvoice(3, { status: 'issued', stripeInvoiceId: 'in_three' });
   await h.store.ledger.voidInvoice(3);
   assert.equal((await markPaid(d, 3, 'manual')).status, 'void');
+  // Paid in Stripe although void in the ledger: not marked paid; the operator is told once, redeliveries or not.
+  notices.length = 0;
+  await onEvent(event('invoice.paid', 'evt_p3', 'in_three', 'INV-0003'));
+  await onEvent(event('invoice.paid', 'evt_p3', 'in_three', 'INV-0003'));
+  assert.equal((await h.store.ledger.getInvoice(3))?.status, 'void');
+  assert.deepEqual(notices, ['Stripe says INV-0003 · Client 3 · 30.00 EUR was paid, but it is void in the ledger: refund it in Stripe, or record it again with /invoice.']);
   assert.equal((await markPaid(d, 99, 'manual')).status, 'unknown');
   assert.equal((await markPaid(d, 2, 'manual')).status, 'already');
   await h.close();

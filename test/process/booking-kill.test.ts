@@ -1,6 +1,7 @@
 // kill -9 while a booking creates its calendar event: the real process offers slots (Radicale), the operator taps
 // one, and the process is SIGKILLed at a random moment after the tap; after a restart the run finishes (or the
 // operator taps again, when the kill came before the tap was recorded). Every booking ends with exactly one event.
+// Prints event creations attempted (connector calls, from the debug log of every life) against performed.
 // BOOKING_KILL_SEED replays a sequence.
 
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import { eventUidFor } from '../../src/calendar/uid.ts';
 import { api, tempDir, type ApiMessage } from '../support/app.ts';
 import { OtherApp } from '../support/calendar.ts';
-import { killHard, startProcess, type Started } from '../support/process.ts';
+import { killHard, logLines, startProcess, type Started } from '../support/process.ts';
 import { prng } from '../support/prng.ts';
 import { makeCalendarFor, radicaleMissing, startRadicale } from '../support/radicale.ts';
 
@@ -24,10 +25,12 @@ test(`${N} bookings, each tap followed by kill -9: exactly ${N} calendar events`
   const server = await startRadicale({ [USER]: PASSWORD });
   const url = await makeCalendarFor(server, USER, PASSWORD);
   const other = new OtherApp(url, USER, PASSWORD);
-  const env = { DATA_DIR: tempDir('solo-booking-kill-'), POLICIES_DIR: tempDir('solo-policies-'), CALDAV_URL: url, CALDAV_USERNAME: USER, CALDAV_PASSWORD: PASSWORD, RATE_LIMIT_PER_MINUTE: '0' };
+  const env = { DATA_DIR: tempDir('solo-booking-kill-'), POLICIES_DIR: tempDir('solo-policies-'), CALDAV_URL: url, CALDAV_USERNAME: USER, CALDAV_PASSWORD: PASSWORD, RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'debug' };
   let proc: Started = await startProcess(env, 30_000);
+  const outputs: string[] = [];
   const restart = async () => {
     await killHard(proc.child);
+    outputs.push(proc.output());
     proc = await startProcess(env, 30_000);
   };
   /** The last offer for a booking, as the web chat shows it (only buttons the bot sent can be tapped). */
@@ -68,7 +71,11 @@ test(`${N} bookings, each tap followed by kill -9: exactly ${N} calendar events`
     for (const run of runs) assert.deepEqual([run.status, (run.result as { status?: string } | undefined)?.status], ['completed', 'booked'], `${run.id}: ${JSON.stringify(run.review ?? run.error ?? '')}`);
     const events = (await other.resources()).filter((r) => r.startsWith('solo-'));
     assert.deepEqual(events.sort(), runs.map((r) => `${eventUidFor(`${r.id}:event`)}.ics`).sort(), `exactly one event per booking (${kills} kills)`);
-    t.diagnostic(`kills ${kills}, events ${events.length}`);
+    outputs.push(proc.output());
+    const creates = outputs.flatMap((o) => logLines(o)).filter((l) => l.msg === 'connector call' && l['connector'] === 'calendar' && l['method'] === 'create');
+    t.diagnostic(`kills ${kills}; calendar create: attempted ${creates.length} calls (${new Set(creates.map((l) => l['key'])).size} unique keys) → performed ${events.length} events`);
+    assert.equal(new Set(creates.map((l) => l['key'])).size, N, 'one key per booking');
+    assert.ok(!outputs.some((o) => o.includes(PASSWORD)), 'the CalDAV password is in no log line');
   } finally {
     await killHard(proc.child);
     await server.stop();

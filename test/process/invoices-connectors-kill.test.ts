@@ -1,8 +1,9 @@
 // Acceptance of issue 16: 10 invoices approved through the web API of the real process, which is SIGKILLed after
 // every approval at a random moment while the run is issuing in Stripe (the stripe SDK against the Stripe fake, with
 // latency) and mailing the PDF (real SMTP + Dovecot), then restarted — and more kills until every run is done.
-// Exactly 10 invoices in Stripe, 10 mails in the client's mailbox, no effect twice. Prints effects attempted (connector
-// calls, from the process's debug log; HTTP requests) against performed (what the servers did) and the unique keys.
+// Exactly 10 invoices in Stripe, 10 mails in the client's mailbox, no effect twice, no credential in the logs. Prints
+// effects attempted (connector calls, from the process's debug log; HTTP requests) against performed (what the servers
+// did) and the unique keys.
 // INVOICE_KILL_SEED replays a sequence.
 
 import assert from 'node:assert/strict';
@@ -136,6 +137,11 @@ test(`${N} invoices approved with kill -9s in between: ${N} in Stripe, ${N} mail
       assert.equal(new Set(mailCalls.map((l) => l['key'])).size, N);
       assert.ok(issueCalls.length >= N && mailCalls.length >= N);
       assert.ok(kills >= N, `at least one kill per approval (${kills})`);
+
+      // Every life logged at debug level, connector calls and failures included: no credential in any line.
+      const secrets = [stripe.apiKey, SECRET, ops.password, encodeURIComponent(ops.password)];
+      const leaked = secrets.filter((s) => outputs.some((o) => o.includes(s)));
+      assert.deepEqual(leaked.map((s) => `${s.slice(0, 4)}…`), [], 'no Stripe key, webhook secret or mail password in the logs');
     } finally {
       await final.close();
     }
