@@ -6,6 +6,7 @@ import { agentCommands } from '../commands/agents.ts';
 import { bookingCommands } from '../commands/booking.ts';
 import { businessCommands } from '../commands/business.ts';
 import { helpCommand, statusCommand, type StatusDeps } from '../commands/builtin.ts';
+import { exportCommands } from '../commands/export.ts';
 import { freeTextHandler } from '../commands/free-text.ts';
 import { identityCommands } from '../commands/identity.ts';
 import { invoiceCommands, knownClient } from '../commands/invoices.ts';
@@ -52,6 +53,7 @@ export function composeCommands(p: CommandParts, extend?: (registry: Registry) =
     .add(identityCommands({ links: p.links, delivery: p.delivery }))
     .add(memoryCommands({ memory: p.memory, store: p.store, settings: p.store.settings, now, importDir: p.config.IMPORT_DIR, agents: p.agents.agents }))
     .add(agentCommands({ agents: p.agents.agents, catalog: p.agents.catalog, policies: p.policies, store: p.store, agentsDir: p.config.AGENTS_DIR }))
+    .add(exportCommands({ memories: p.store.memories, copy: p.store.copy, now }))
     .add(scheduleCommands({ scheduling: () => p.scheduling.ready(), engine: p.engine, runs: p.store.runs }));
   const extended = extend ? extend(registry) : registry;
   return extended.add(freeTextHandler({ agents: p.agents.agents, engine: p.engine, settings: p.store.settings }));

@@ -8,7 +8,7 @@ import pRetry, { AbortError } from 'p-retry';
 import type { SentMessage } from '../domain/messages.ts';
 import { SoloError } from '../domain/errors.ts';
 import type { Logger } from '../observability/logger.ts';
-import { ChannelState, describeHealth, type Channel, type ChannelHealth, type ChannelMonitor, type DeliveryRef, type InboundHandler } from '../ports/channel.ts';
+import { ChannelState, describeHealth, type Channel, type ChannelHealth, type ChannelMonitor, type DeliveryRef, type FileDelivery, type InboundHandler, type OutboundFile } from '../ports/channel.ts';
 
 export interface SupervisorOptions {
   /** The platform's name in sentences, e.g. "Telegram". */
@@ -106,6 +106,10 @@ export class SupervisedChannel implements Channel {
 
   async typing(chatId: string): Promise<void> {
     if (this.#running) await this.inner.typing?.(chatId);
+  }
+
+  async deliverFile(chatId: string, file: OutboundFile): Promise<FileDelivery | undefined> {
+    return this.inner.deliverFile?.(chatId, file);
   }
 
   /** Ends the attempts and stops the channel, waiting for it at most stopTimeoutMs. */

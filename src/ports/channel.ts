@@ -118,10 +118,27 @@ export interface Channel {
   edit?(ref: DeliveryRef, message: SentMessage): Promise<void>;
   /** Shows "typing…" while work is under way, where the platform has it. */
   typing?(chatId: string): Promise<void>;
+  /**
+   * Gives the chat a file (an /export): sent as a document where the platform takes files, or kept for download
+   * (`link`, behind the channel's own auth) by the web chat. Undefined when this channel cannot: send text instead.
+   */
+  deliverFile?(chatId: string, file: OutboundFile): Promise<FileDelivery | undefined>;
   /** One line for /status, e.g. "web chat at http://127.0.0.1:3000". */
   describe(): string;
   /** Where the connection to the platform stands; a channel without one (the web chat) is always connected. */
   health?(): ChannelHealth;
+}
+
+export interface OutboundFile {
+  /** A plain file name, e.g. `memories-2026-12-05.md`. */
+  name: string;
+  contentType: string;
+  data: Buffer;
+}
+
+export interface FileDelivery {
+  /** Where the operator downloads it (web chat), when the file was not put in the chat itself. */
+  link?: string;
 }
 
 export const chatStream = (channel: string, chatId: string): string => `chat:${channel}:${chatId}`;

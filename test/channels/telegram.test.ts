@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { TelegramChannel } from '../../adapters/channels/telegram/index.ts';
 import { splitText } from '../../adapters/channels/telegram/render.ts';
+import { exportCommands } from '../../src/commands/export.ts';
 import { Conductor } from '../../src/conductor/conductor.ts';
 import type { Channel, InboundHandler } from '../../src/ports/channel.ts';
 import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
@@ -24,7 +25,8 @@ async function makeConductor(channels: () => Channel[]): Promise<{ store: Sqlite
   const store = new SqliteStore(tempDir());
   await store.init();
   await store.identities.upsert({ channel: 'telegram', externalId: String(OPERATOR.id), label: 'Olga', linkedAt: new Date(), via: 'config' });
-  const conductor = testCore({ store, logger, channels }).conductor;
+  // With /export, whose files go out as documents.
+  const conductor = testCore({ store, logger, channels, registry: (r) => r.add(exportCommands({ memories: store.memories, copy: store.copy, now: () => new Date() })) }).conductor;
   return { store, conductor };
 }
 
@@ -99,6 +101,19 @@ describe('Telegram channel, long polling', () => {
     assert.equal(answered.status, 200);
     assert.equal(answered.params.text, undefined, 'a tap that worked needs no toast');
     assert.ok((await store.memories.get(noteId))?.forgottenAt, 'the note is forgotten in the store');
+  });
+
+  test('/export sends the file as a document (sendDocument, multipart), then says what it sent', async () => {
+    await store.ledger.recordInvoice({ client: 'Acme Corp', amountMinor: 50_000, currency: 'EUR', runId: 'r-tg', idempotencyKey: 'r-tg:record' });
+    const from = fake.calls.length;
+    const said = await say(OPERATOR, '/export invoices');
+    const sent = fake.calls.findIndex((c, i) => i >= from && c.method === 'sendDocument');
+    assert.ok(sent !== -1 && sent < fake.calls.indexOf(said), 'the document goes out before the message saying so');
+    const doc = fake.api.documents.at(-1);
+    assert.equal(doc?.chatId, OPERATOR.id);
+    assert.match(doc?.filename ?? '', /^invoices-\d{4}-\d\d-\d\d\.csv$/);
+    assert.match(doc?.data.toString('utf8') ?? '', /^number,date,client,description,amount,currency,status,run\r\nINV-0001,[\d-]+,Acme Corp,,500.00,EUR,recorded,r-tg\r\n$/);
+    assert.match(resultOf(said).text, /^Sent invoices-.*\.csv \(1 invoice, \d+ bytes\)\.$/);
   });
 
   test('a tap on a button that does nothing is answered with a short text', async () => {

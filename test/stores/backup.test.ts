@@ -18,6 +18,8 @@ import { COPY_TABLES, type StoreCopy } from '../../src/ports/store-copy.ts';
 import { mongoServer, realMongoUri, type MongoServer } from '../support/mongo.ts';
 import { storeContract } from './contract.ts';
 import { populate } from './populate.ts';
+import { pino } from 'pino';
+import { MemoryService } from '../../src/memory/memory.ts';
 
 const dir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 
@@ -56,6 +58,24 @@ describe('SQLite backup and restore', () => {
     assert.deepEqual(info.counts, { events: 300, memories: 40, runs: 12, invoices: 8 });
     assert.deepEqual(info.versions, { events: 2, settings: 1, memories: 2, runs: 2, ledger: 1 });
     assert.equal(existsSync(`${file}-wal`), false, 'a backup is one file');
+    await original.close();
+    await restored.close();
+  });
+
+  test('the restored store answers recall exactly as the original did', async () => {
+    const { original, restored } = await restoredSqlite();
+    const answers = async (store: SqliteStore): Promise<string[][]> => {
+      const memory = new MemoryService({ store, logger: pino({ level: 'silent' }) });
+      await memory.start();
+      const out: string[][] = [];
+      for (const q of ['invoices', 'Client 1 projects', 'meetings n12', 'fact corrected', 'digest', 'nothing like this']) {
+        out.push((await memory.recall(q, { k: 8 })).map((h) => `#${h.memory.id} ${h.memory.text} ${h.score.toFixed(4)}`));
+      }
+      return out;
+    };
+    const before = await answers(original);
+    assert.ok(before.filter((hits) => hits.length > 0).length >= 4, JSON.stringify(before));
+    assert.deepEqual(await answers(restored), before);
     await original.close();
     await restored.close();
   });

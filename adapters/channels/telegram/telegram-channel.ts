@@ -5,13 +5,13 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { autoRetry } from '@grammyjs/auto-retry';
-import { Bot, GrammyError, HttpError } from 'grammy';
+import { Bot, GrammyError, HttpError, InputFile } from 'grammy';
 import type { Update } from 'grammy/types';
 import { z } from 'zod';
 import { SoloError } from '../../../src/domain/errors.ts';
 import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
-import { Outcome, type Channel, type ChannelMonitor, type DeliveryRef, type InboundHandler } from '../../../src/ports/channel.ts';
+import { Outcome, type Channel, type ChannelMonitor, type DeliveryRef, type FileDelivery, type InboundHandler, type OutboundFile } from '../../../src/ports/channel.ts';
 import { botCommands, escapeHtml, inlineKeyboard, MAX_TELEGRAM_TEXT, splitText } from './render.ts';
 import { Lifetime } from '../shared/lifetime.ts';
 import { innermostReason } from '../shared/reason.ts';
@@ -259,6 +259,12 @@ export class TelegramChannel implements Channel {
       if (isNotModified(err)) return;
       throw this.#wrap('editMessageText', err);
     }
+  }
+
+  /** A document in the chat (Telegram takes up to 50 MB from a bot). */
+  async deliverFile(chatId: string, file: OutboundFile): Promise<FileDelivery> {
+    await this.#call('sendDocument', () => this.#bot.api.sendDocument(chatId, new InputFile(file.data, file.name)));
+    return {};
   }
 
   async typing(chatId: string): Promise<void> {

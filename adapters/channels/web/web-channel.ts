@@ -3,6 +3,7 @@
 //   POST /api/messages {text, id?}   → {messages:[{id,text,buttons:[{id,label}]}]} — the replies to that message
 //   POST /api/buttons/:id            → same shape, for a tap on a button the bot sent here (`<message id>.<index>`)
 //   GET  /api/messages?after=<id>    → bot messages after that id (proactive ones included); ?tail=N → the last N
+//   GET  /api/files/<id>/<name>      → a file the bot gave the chat (an /export), for an hour
 //   …and whatever `route()` adds (the dashboard, /metrics), behind the same checks.
 // The transcript is the event log stream chat:web:operator, so it survives restarts. Every /api/ request must come
 // from this page or a non-browser client: cross-site requests are refused, and every POST must be JSON.
@@ -14,9 +15,10 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { SentMessage } from '../../../src/domain/messages.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
-import { chatStream, Outcome, type Channel, type HandleResult, type InboundHandler } from '../../../src/ports/channel.ts';
+import { chatStream, Outcome, type Channel, type FileDelivery, type HandleResult, type InboundHandler, type OutboundFile } from '../../../src/ports/channel.ts';
 import type { EventLog } from '../../../src/ports/store.ts';
 import { graphemeLength } from '../../../src/domain/text.ts';
+import { Downloads, FILES_PATH } from './downloads.ts';
 import { bearer, clientGone, crossSite, HttpError, readJson, sendJson, tokenMatches } from '../shared/http.ts';
 
 export const WEB_CHANNEL = 'web';
@@ -59,6 +61,7 @@ export class WebChannel implements Channel {
   readonly #mounts = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
   /** Handlers for paths under a prefix, served after this chat's own access checks (see `route`). */
   readonly #routes: { prefix: string; api: boolean; handler: RouteHandler }[] = [];
+  readonly #downloads = new Downloads();
 
   constructor(options: WebChannelOptions) {
     this.#options = options;
@@ -124,6 +127,11 @@ export class WebChannel implements Channel {
     return undefined;
   }
 
+  /** Kept for download from this server; the reply that announces it carries the link. */
+  async deliverFile(_chatId: string, file: OutboundFile): Promise<FileDelivery> {
+    return { link: `${this.#url}${this.#downloads.keep(file)}` };
+  }
+
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
@@ -146,6 +154,12 @@ export class WebChannel implements Channel {
       if (req.method === 'GET') return this.#list(res, url.searchParams);
       if (req.method === 'POST') return this.#post(req, res);
       throw new HttpError(405, 'use GET or POST on /api/messages');
+    }
+    const file = FILES_PATH.exec(path);
+    if (file?.[1]) {
+      if (req.method !== 'GET') throw new HttpError(405, 'use GET to download a file');
+      if (!this.#downloads.serve(file[1], res)) throw new HttpError(404, 'no such file: downloads are kept for an hour and until the bot restarts; ask /export again');
+      return;
     }
     const tap = /^\/api\/buttons\/([^/]+)$/.exec(path);
     if (tap?.[1]) {

@@ -32,7 +32,7 @@ export function checkInBackground(file: string): BackgroundCheck {
   } catch {
     // Not allowed to lower it: it runs at normal priority, on the other core when there is one.
   }
-  child.unref();
+  // Kept referenced: whoever awaits the result waits for it; store.close() ends the check (stop()).
   let out = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   const result = new Promise<string | undefined>((resolve) => {

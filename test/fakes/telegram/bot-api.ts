@@ -34,6 +34,9 @@ export interface Message {
   text: string;
   entities?: MessageEntity[];
   reply_markup?: InlineKeyboard;
+  /** A sent document (its `text` is then empty here; Telegram leaves it out). */
+  document?: { file_id: string; file_name: string; file_size: number };
+  caption?: string;
 }
 export type Update = { update_id: number } & Record<string, unknown>;
 
@@ -80,6 +83,8 @@ export class BotApi {
   readonly me: User;
   /** Bot messages by `${chatId}:${messageId}`, as the chat shows them now. */
   readonly messages = new Map<string, Message>();
+  /** Documents the bot sent (sendDocument), in order. */
+  readonly documents: { chatId: number; filename: string; data: Buffer; caption?: string }[] = [];
   commands: { command: string; description: string }[] = [];
   webhook: { url: string; secretToken?: string } | undefined;
   readonly answeredCallbacks: { id: string; text?: string }[] = [];
@@ -193,6 +198,18 @@ export class BotApi {
       if (text !== undefined && text.length > 200) throw bad('MESSAGE_TOO_LONG');
       this.answeredCallbacks.push(text === undefined ? { id } : { id, text });
       return true;
+    },
+    sendDocument: (p) => {
+      const chatId = this.#knownChat(p);
+      const file = p['document'] as { filename?: unknown; data?: unknown } | undefined;
+      if (!file || typeof file.filename !== 'string' || !Buffer.isBuffer(file.data)) throw bad('there is no document in the request');
+      if (file.data.length === 0) throw bad('file must be non-empty');
+      const caption = str(p, 'caption');
+      if (caption !== undefined && caption.length > 1024) throw bad('message caption is too long');
+      const message: Message = { message_id: this.#messageId(chatId), date: now(), chat: { id: chatId, type: 'private' }, from: this.me, text: '', document: { file_id: `doc${this.documents.length + 1}`, file_name: file.filename, file_size: file.data.length }, ...(caption === undefined ? {} : { caption }) };
+      this.documents.push({ chatId, filename: file.filename, data: file.data, ...(caption === undefined ? {} : { caption }) });
+      this.messages.set(`${chatId}:${message.message_id}`, message);
+      return message;
     },
     sendChatAction: (p) => {
       this.#knownChat(p);

@@ -156,9 +156,11 @@ function reply(res: ServerResponse, outcome: { result: unknown } | ApiError): vo
 async function readParams(req: IncomingMessage): Promise<Params> {
   const chunks: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
-  const body = Buffer.concat(chunks).toString('utf8');
+  const raw = Buffer.concat(chunks);
+  const body = raw.toString('utf8');
   const type = (req.headers['content-type'] ?? '').toLowerCase();
   if (body === '') return {};
+  if (type.startsWith('multipart/form-data')) return multipart(raw, /boundary=("?)([^";]+)\1/i.exec(req.headers['content-type'] ?? '')?.[2]);
   if (type.startsWith('application/json')) {
     try {
       const parsed = JSON.parse(body) as unknown;
@@ -170,4 +172,42 @@ async function readParams(req: IncomingMessage): Promise<Params> {
   }
   if (type.startsWith('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(body));
   throw new ApiError(400, `Bad Request: unsupported content type ${type || '(none)'}`);
+}
+
+/** A file sent with a method (sendDocument): its name as grammY gave it and its bytes. */
+export interface UploadedFile {
+  filename: string;
+  data: Buffer;
+}
+
+/**
+ * multipart/form-data as the Bot API takes it (how grammY uploads an InputFile): plain fields become strings; a
+ * field holding `attach://<id>` is replaced by the file part named <id>.
+ */
+function multipart(raw: Buffer, boundary: string | undefined): Params {
+  if (!boundary) throw new ApiError(400, 'Bad Request: multipart body without a boundary');
+  const fields: Params = {};
+  const files = new Map<string, UploadedFile>();
+  const delimiter = Buffer.from(`--${boundary}`);
+  let at = raw.indexOf(delimiter);
+  while (at !== -1) {
+    const start = at + delimiter.length;
+    if (raw.subarray(start, start + 2).toString() === '--') break;
+    const next = raw.indexOf(delimiter, start);
+    if (next === -1) break;
+    const part = raw.subarray(start + 2, next - 2); // after CRLF, before the CRLF that precedes the delimiter
+    const split = part.indexOf('\r\n\r\n');
+    const headers = part.subarray(0, split).toString('utf8');
+    const data = part.subarray(split + 4);
+    const name = /name="([^"]*)"/i.exec(headers)?.[1] ?? '';
+    const filename = /filename=(?:"([^"]*)"|([^;\r\n]+))/i.exec(headers);
+    if (filename) files.set(name, { filename: filename[1] ?? filename[2] ?? '', data: Buffer.from(data) });
+    else fields[name] = data.toString('utf8');
+    at = next;
+  }
+  for (const [key, value] of Object.entries(fields)) {
+    const id = typeof value === 'string' ? /^attach:\/\/(.+)$/.exec(value)?.[1] : undefined;
+    if (id !== undefined) fields[key] = files.get(id) ?? value;
+  }
+  return fields;
 }
