@@ -16,6 +16,7 @@ import type { MemoryService } from '../memory/memory.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { CalendarPort } from '../ports/calendar.ts';
 import type { Store } from '../ports/store.ts';
+import type { FollowUps } from '../scheduling/follow-ups.ts';
 import type { Schedules } from '../scheduling/schedules.ts';
 import type { Timers } from '../scheduling/timers.ts';
 import type { When } from '../scheduling/when.ts';
@@ -41,6 +42,8 @@ export interface SchedulingPart {
   start(): void;
   /** The running scheduler, once it runs; rejects with one sentence when it could not start. */
   ready(): Promise<SchedulingApi>;
+  /** For workflows that set follow-ups: `followUp(ctx, step, scheduling.followUps, spec)` (src/scheduling/follow-ups.ts). */
+  followUps: FollowUps;
   /** /status lines. */
   status(): Promise<string[]>;
   stop(): Promise<void>;
@@ -133,10 +136,20 @@ export function composeScheduling(p: SchedulingParts): SchedulingPart {
     return booting;
   };
 
+  // A run recovered before the scheduler starts waits for it. Loaded on first use, like the rest of the scheduler.
+  let begun: (running: Promise<Running>) => void = () => undefined;
+  const started = new Promise<Running>((resolve) => (begun = resolve));
+  const followUps = async (): Promise<FollowUps> => (await import('../scheduling/follow-ups.ts')).followUps(async () => (await started).schedules);
+
   return {
     workflows,
+    followUps: {
+      schedule: async (key, spec, from) => (await followUps()).schedule(key, spec, from),
+      cancel: async (id, by) => (await followUps()).cancel(id, by),
+    },
     start() {
       booting ??= boot();
+      begun(booting);
       booting.catch((err: unknown) => {
         failure = (err as Error).message;
         log.error({ err }, 'the scheduler could not start: schedules, reminders and the digest do not run until a restart');

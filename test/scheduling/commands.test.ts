@@ -5,7 +5,10 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { z } from 'zod';
+import { defineWorkflow } from '../../src/engine/workflow.ts';
 import type { SoloApp } from '../../src/main.ts';
+import { followUp, type FollowUps } from '../../src/scheduling/follow-ups.ts';
 import { api, say, startTestApp, tempDir, type ApiMessage } from '../support/app.ts';
 import { until } from '../scheduler/helpers.ts';
 
@@ -123,6 +126,27 @@ describe('schedules from chat', () => {
     const status = (await one(app, '/status')).text;
     assert.match(status, /^Scheduler: running on SQLite, polls every 0\.5 s, times in Europe\/Berlin; 2 schedules; next: (Daily digest|Memory compaction), /m);
     assert.match(status, /^Built-in jobs: approval expiry every 30 s, orphaned runs every 30 s, quiet-hours release when needed$/m);
+  });
+});
+
+describe('follow-ups a workflow sets, in the app', () => {
+  test('a run sets a follow-up through app.scheduling.followUps: it is listed, said once at its time, then gone', async () => {
+    const slot: { followUps?: FollowUps } = {};
+    const chase = defineWorkflow({
+      name: 'chase', version: 1, description: 'sets a follow-up', input: z.object({ at: z.string() }),
+      run: (ctx, input) => followUp(ctx, 'polite', slot.followUps!, { at: input.at, title: 'Has Acme paid INV-0042?' }),
+    });
+    const app = await startTestApp({ TIMEZONE: ZONE }, { workflows: [chase] });
+    apps.push(app);
+    slot.followUps = app.scheduling.followUps;
+    const at = new Date(Date.now() + 2000).toISOString();
+    await app.engine.start('chase', { at }, { id: 'chase-1', origin: { channel: 'web', chatId: 'operator' } });
+    const made = (await app.store.runs.get('chase-1'))?.result as { id: string; due: string };
+    assert.equal(made.due, at);
+    assert.match((await one(app, '/schedules')).text, new RegExp(`^${made.id} Has Acme paid INV-0042\\?: once, `, 'm'));
+    await until(async () => (await transcript(app)).includes('Reminder: Has Acme paid INV-0042?'), 'the follow-up to be said');
+    await until(async () => (await app.scheduling.ready()).schedules.get(made.id).then((s) => s === undefined), 'the one-off to be removed');
+    assert.equal((await transcript(app)).filter((t) => t === 'Reminder: Has Acme paid INV-0042?').length, 1);
   });
 });
 
