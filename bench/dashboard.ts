@@ -62,4 +62,4 @@ for (const [path, charts] of PAGES) {
   line(`${label} transferred`, `cold ${kb(cold[0]!.bytes)}, warm ${kb(warm[0]!.bytes)}`);
 }
 await browser.close();
-await s.h.stop();
+await s.stop();

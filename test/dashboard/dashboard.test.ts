@@ -61,7 +61,7 @@ describe('dashboard in Chromium', { skip }, () => {
   });
   after(async () => {
     await browser?.close();
-    await s?.h.stop();
+    await s?.stop();
   });
 
   test('the overview counts what the API made', async () => {
@@ -182,9 +182,13 @@ describe('dashboard in Chromium', { skip }, () => {
     assert.equal((await s.h.app.memory.get(s.memoryId))?.forgottenAt, undefined);
   });
 
-  test('schedules and connectors say "not configured" until they are wired', async () => {
+  test('schedules: next and last runs, lateness; connectors: their health', async () => {
     await open('/dashboard/ops');
-    assert.equal(await page.getByText('Not configured.').count(), 2);
+    const [jobs, connectors] = await Promise.all([0, 1].map((i) => page.locator('main table').nth(i).locator('tbody tr').allInnerTexts()));
+    assert.match(jobs?.[0] ?? '', /^morning digest\s+0 8 \* \* 1-5\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+ok\s+3 min$/, 'the late job says how late');
+    assert.match(jobs?.[1] ?? '', /invoice follow-ups.*failed: IMAP login refused\s+on time/);
+    assert.match(connectors?.[0] ?? '', /^payments\s+ok\s+Stripe \(test mode\) at 127\.0\.0\.1:\d+: ok/);
+    assert.match(connectors?.[1] ?? '', /^payments\s+misconfigured\s+.*check STRIPE_SECRET_KEY/);
     await shot('ops');
   });
 
