@@ -64,8 +64,11 @@ describe('dashboard in Chromium', { skip }, () => {
     await s?.stop();
   });
 
-  test('the overview counts what the API made', async () => {
-    await open('/dashboard');
+  test('the overview, opened from the chat page, counts what the API made', async () => {
+    await page.goto(`${s.base}/`);
+    await page.getByRole('link', { name: 'dashboard' }).click();
+    await page.waitForURL(`${s.base}/dashboard`);
+    await page.locator('main[aria-busy="false"]').waitFor({ timeout: 15_000 });
     const text = await page.locator('main').innerText();
     assert.match(text, /Approvals waiting\s+1/);
     assert.match(text, /Runs waiting for review\s+1/);
