@@ -1,6 +1,7 @@
 // Cold start stays as it was when nobody watches: the real process (bin/solo.js) loads neither the OpenTelemetry SDK
-// nor prom-client until they are needed. A module hook in the child writes every module it loads to a file; the
-// test reads that list at start, after the first /metrics scrape, and with OTEL_EXPORTER_OTLP_ENDPOINT set.
+// nor prom-client, nor the dashboard's own code, until they are needed. A module hook in the child writes every
+// module it loads to a file; the test reads that list at start, after the first requests, and with
+// OTEL_EXPORTER_OTLP_ENDPOINT set.
 
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -31,18 +32,22 @@ async function start(env: Record<string, string> = {}) {
 const matching = (urls: string[], pattern: RegExp) => urls.filter((u) => pattern.test(u));
 const OTEL = /@opentelemetry\/|adapters\/telemetry\//;
 const OTEL_SDK = /@opentelemetry\/(?!api\/)|adapters\/telemetry\//;
+const OWN = /\/src\/dashboard\/|\/adapters\/http\/|\/src\/observability\/(metrics|tracing|spans)\.ts/;
 const PROM = /\/prom-client\//;
 
 describe('cold start with the dashboard, /metrics and tracing', () => {
-  test('without OTEL_EXPORTER_OTLP_ENDPOINT: no tracing code and no prom-client at start; prom-client on the first scrape', async () => {
+  test('without OTEL_EXPORTER_OTLP_ENDPOINT: no tracing, metrics or dashboard code at start; each on its first request', async () => {
     const p = await start();
     try {
       const atStart = p.loaded();
       assert.ok(atStart.some((u) => u.endsWith('/src/main.ts')), 'the hook sees the app’s own modules');
       assert.ok(atStart.some((u) => u.endsWith('/src/compose/dashboard.ts')), 'the dashboard is wired');
+      assert.deepEqual(matching(atStart, OWN), [], 'the dashboard’s and the metrics’ own code waits for its first request');
       assert.deepEqual(matching(atStart, OTEL), []);
       assert.deepEqual(matching(atStart, PROM), []);
       assert.deepEqual(matching(atStart, /\/uplot\//), [], 'the chart library is a file the page loads, not a module of the server');
+      assert.equal((await fetch(`${p.url}/dashboard`)).status, 200);
+      assert.ok(p.loaded().some((u) => u.endsWith('/adapters/http/dashboard/routes.ts')), 'the first page request loaded the dashboard');
       const res = await fetch(`${p.url}/metrics`);
       assert.equal(res.status, 200);
       assert.match(await res.text(), /^# TYPE solo_messages_total counter$/m);

@@ -16,7 +16,7 @@ import { connectorFor } from '../connectors/payments-support.ts';
 import { StripeFake } from '../fakes/stripe/server.ts';
 import type { ScheduleStatus } from '../../src/dashboard/sources.ts';
 
-export const APPROVALS_YAML = `approvals:
+const APPROVALS_YAML = `approvals:
   default_for_writes: approve
   rules:
     - name: invoices over 100000 EUR are refused
@@ -51,7 +51,7 @@ export interface Seeded {
 }
 
 /** Two jobs as a scheduler would report them: one late, one whose last run failed. */
-export const SCHEDULES = (now: number): ScheduleStatus[] => [
+const SCHEDULES = (now: number): ScheduleStatus[] => [
   { name: 'morning digest', schedule: '0 8 * * 1-5', nextRunAt: new Date(now - 3 * 60_000), lastRunAt: new Date(now - 24 * 3600_000), lastOutcome: 'ok' },
   { name: 'invoice follow-ups', schedule: 'every 1 h', nextRunAt: new Date(now + 40 * 60_000), lastRunAt: new Date(now - 20 * 60_000), lastOutcome: 'failed', lastError: 'IMAP login refused', lateMs: 0 },
 ];
