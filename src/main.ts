@@ -14,7 +14,7 @@ import { platformChannels, syncOperatorIdentities } from './compose/channels.ts'
 import { composeCommands } from './compose/commands.ts';
 import { composeScheduling, type SchedulingPart } from './compose/scheduler.ts';
 import { composeConnectors, type ConnectorsPart } from './compose/connectors.ts';
-import { composeDashboard } from './compose/dashboard.ts';
+import { composeDashboard, type DashboardParts } from './compose/dashboard.ts';
 import { claimInstance } from './compose/instance.ts';
 import { ensurePortFree } from './compose/port.ts';
 import { checkRestOfStore, openStore } from './compose/store.ts';
@@ -82,6 +82,8 @@ export interface StartOptions {
   workflows?: AnyWorkflow[];
   /** Extra commands and actions (tests, plug-ins); they get the parts they need by closure, like the built-in ones. */
   extend?: (registry: Registry, parts: { engine: Engine; store: Store; delivery: Delivery }) => Registry;
+  /** Scheduled jobs and connector health for the dashboard and /metrics (tests; the scheduler and connectors). */
+  watch?: Pick<DashboardParts, 'schedules' | 'connectors'>;
 }
 
 export async function startSolo(config: Config, options: StartOptions = {}): Promise<SoloApp> {
@@ -167,7 +169,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     channels: () => channels,
   });
   const web = new WebChannel({ host: config.HOST, port: config.PORT, token: config.WEB_TOKEN, events: store.events, logger });
-  const dashboard = await composeDashboard({ config, store, engine, memory, policies, delivery, web, logger, version: VERSION });
+  const dashboard = await composeDashboard({ config, store, engine, memory, policies, delivery, web, logger, version: VERSION, schedules: () => scheduling.jobs(), connectors: () => connectors.health(), ...options.watch });
   try {
     await web.start(conductor);
     channels.push(web);

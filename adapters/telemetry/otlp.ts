@@ -17,7 +17,7 @@ export interface OtlpOptions {
 }
 
 /** The signal path joined to the base endpoint, as the OTLP spec says for OTEL_EXPORTER_OTLP_ENDPOINT. */
-export const tracesUrl = (endpoint: string): string => `${endpoint.replace(/\/+$/, '')}/v1/traces`;
+const tracesUrl = (endpoint: string): string => `${endpoint.replace(/\/+$/, '')}/v1/traces`;
 
 export async function createOtlpSink(options: OtlpOptions): Promise<SpanSink> {
   const [api, sdk, { OTLPTraceExporter }, { resourceFromAttributes }] = await Promise.all([

@@ -51,6 +51,8 @@ export interface ConnectorsPart {
   markPaid: (number: number) => Promise<PaidOutcome>;
   /** The /status lines: one per connector. */
   status: () => Promise<string[]>;
+  /** Each configured connector's health (the dashboard, /metrics). */
+  health: () => Promise<ConnectorHealth[]>;
   /** Mounts the Stripe webhook on the web server (when STRIPE_WEBHOOK_SECRET is set). */
   mount(web: Pick<WebChannel, 'mount'>): void;
   /** Starts the inbox poller (when mail is configured). */
@@ -60,15 +62,21 @@ export interface ConnectorsPart {
   stop(): Promise<void>;
 }
 
-/** One /status line, never slower than HEALTH_TIMEOUT_MS and never throwing. */
-async function healthLine(label: string, connector: Connector | undefined, unconfigured: string, extra = ''): Promise<string> {
-  if (!connector) return `${label}: not configured (${unconfigured})`;
+/** A connector's health, never slower than HEALTH_TIMEOUT_MS and never throwing. */
+async function timedHealth(connector: Connector): Promise<ConnectorHealth> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<ConnectorHealth>((r) => {
     timer = setTimeout(() => r({ connector: connector.name, state: 'down', detail: `no answer within ${HEALTH_TIMEOUT_MS / 1000} s` }), HEALTH_TIMEOUT_MS);
   });
   const health = await Promise.race([connector.health().catch((err: unknown): ConnectorHealth => ({ connector: connector.name, state: 'down', detail: err instanceof Error ? err.message.slice(0, 120) : 'failing' })), late]);
   clearTimeout(timer);
+  return health;
+}
+
+/** One /status line. */
+async function healthLine(label: string, connector: Connector | undefined, unconfigured: string, extra = ''): Promise<string> {
+  if (!connector) return `${label}: not configured (${unconfigured})`;
+  const health = await timedHealth(connector);
   return `${label}: ${health.state === 'ok' ? '' : `${health.state} — `}${extra ? health.detail.replace(/\.$/, '') : health.detail}${extra}`;
 }
 
@@ -137,6 +145,7 @@ export async function composeConnectors(config: Config, d: ConnectorsDeps): Prom
         healthLine('Calendar', rawCalendar, 'set CALDAV_URL, CALDAV_USERNAME and CALDAV_PASSWORD'),
         healthLine('Payments', rawPayments, 'set STRIPE_SECRET_KEY', webhook),
       ]),
+    health: async () => Promise.all([rawMail, rawCalendar, rawPayments].filter((c): c is NonNullable<typeof c> => c !== undefined).map(timedHealth)),
     mount(web) {
       const secret = config.STRIPE_WEBHOOK_SECRET;
       if (!secret) return;

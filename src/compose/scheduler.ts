@@ -21,6 +21,7 @@ import type { Schedules } from '../scheduling/schedules.ts';
 import type { Timers } from '../scheduling/timers.ts';
 import type { When } from '../scheduling/when.ts';
 import { compactionWorkflow } from '../workflows/compaction.ts';
+import type { ScheduleStatus } from '../dashboard/sources.ts';
 import { digestWorkflow, type DigestDeps } from '../workflows/digest.ts';
 import { reminderWorkflow } from '../workflows/reminder.ts';
 import type { AgendaScheduler } from '../../adapters/scheduler/agenda/scheduler.ts';
@@ -46,6 +47,8 @@ export interface SchedulingPart {
   followUps: FollowUps;
   /** /status lines. */
   status(): Promise<string[]>;
+  /** The schedules as the dashboard and /metrics show them (none until the scheduler runs). */
+  jobs(): Promise<ScheduleStatus[]>;
   stop(): Promise<void>;
 }
 
@@ -56,6 +59,7 @@ interface Running extends SchedulingApi {
 
 const QUIET_RELEASE = 'quiet-hours release';
 const STOP_WAIT_MS = 1500;
+const JOBS_LIMIT = 200;
 export const DIGEST_SCHEDULE = 'digest';
 export const COMPACTION_SCHEDULE = 'compaction';
 
@@ -167,6 +171,16 @@ export function composeScheduling(p: SchedulingParts): SchedulingPart {
       const running = await Promise.race([booting, after(200)]);
       if (!running) return ['Scheduler: starting'];
       return statusLines(running);
+    },
+    async jobs() {
+      const running = booting && !failure ? await Promise.race([booting.catch(() => undefined), after(200)]) : undefined;
+      if (!running) return [];
+      return (await running.schedules.list(JOBS_LIMIT)).map(({ schedule: s, next, paused }) => ({
+        name: paused ? `${s.title} (paused)` : s.title,
+        schedule: s.when.text,
+        ...(next ? { nextRunAt: next } : {}),
+        ...(s.last ? { lastRunAt: new Date(s.last.firedAt), lateMs: s.last.latenessMs } : {}),
+      }));
     },
     async stop() {
       if (!booting) return;

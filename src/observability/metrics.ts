@@ -77,6 +77,11 @@ export class Metrics {
     return new Metrics(sources, await EventTail.newestPosition(sources.events));
   }
 
+  /** Counts from the event after `position` (the newest when the process started, for a module loaded later). */
+  static from(sources: MetricsSources, position: number): Metrics {
+    return new Metrics(sources, position);
+  }
+
   #load() {
     return (this.#built ??= import('prom-client').then((prom) => {
       const register = new prom.Registry();

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { StoredEvent } from '../domain/events.ts';
 import type { ApprovalRecord, RunRecord, StepRecord } from '../ports/engine-store.ts';
 
-export type SpanAttributes = Record<string, string | number | boolean>;
+type SpanAttributes = Record<string, string | number | boolean>;
 
 export interface SpanSpec {
   traceId: string;
@@ -23,14 +23,14 @@ export interface SpanSpec {
 }
 
 const hex = (text: string, length: number): string => createHash('sha256').update(text).digest('hex').slice(0, length);
-export const traceIdOf = (runId: string): string => hex(`trace:${runId}`, 32);
+const traceIdOf = (runId: string): string => hex(`trace:${runId}`, 32);
 const spanIdOf = (key: string): string => hex(`span:${key}`, 16);
 
 type Called = Extract<StoredEvent, { type: 'llm.called' }>;
 type Failed = Extract<StoredEvent, { type: 'llm.failed' }>;
 
 /** A model call's span: it ends when it was recorded and lasted its latency. */
-export function llmSpan(e: Called | Failed, traceId: string, parentId: string | undefined): SpanSpec {
+function llmSpan(e: Called | Failed, traceId: string, parentId: string | undefined): SpanSpec {
   const end = e.at;
   const attributes: SpanAttributes = { 'gen_ai.request.model': e.data.model, 'gen_ai.operation.name': 'chat', 'llm.attempts': e.data.attempts };
   if (e.data.agent) attributes['solo.agent'] = e.data.agent;

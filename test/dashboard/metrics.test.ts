@@ -1,6 +1,6 @@
 // /metrics scraped over HTTP after real traffic through the web API, parsed as Prometheus text: messages, runs by
 // status, step latency, model tokens and cost (equal to what the event log recorded), queue depths, violations and
-// event-loop lag; a second scrape does not count the same events twice, and new traffic shows up.
+// event-loop lag, scheduler lateness and connector health; a second scrape does not count the same events twice, and new traffic shows up.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -22,7 +22,7 @@ describe('/metrics', () => {
     s = await seededApp();
     m = await scrape();
   });
-  after(() => s?.h.stop());
+  after(() => s?.stop());
 
   test('messages in and out, by channel', async () => {
     const received = (await s.h.app.store.events.readRange({ types: ['message.received'] })).length;
@@ -69,6 +69,15 @@ describe('/metrics', () => {
     assert.ok(m.has('nodejs_eventloop_lag_seconds'), 'event-loop lag');
     assert.ok(m.has('process_cpu_seconds_total'));
     assert.equal(m.get('solo_step_duration_seconds')?.type, 'histogram');
+  });
+
+  test('scheduler lateness and connector health, from the providers the app was given', () => {
+    const late = valueOf(m, 'solo_schedule_lateness_seconds', { schedule: 'morning digest' }) ?? 0;
+    assert.ok(late >= 180 && late < 600, `the digest is about 3 minutes late: ${late} s`);
+    assert.equal(valueOf(m, 'solo_schedule_lateness_seconds', { schedule: 'invoice follow-ups' }), 0);
+    assert.ok((valueOf(m, 'solo_schedule_next_run_timestamp_seconds', { schedule: 'invoice follow-ups' }) ?? 0) > Date.now() / 1000);
+    assert.equal(valueOf(m, 'solo_connector_up', { connector: 'payments', state: 'ok' }), 1, 'the Stripe connector with a good key');
+    assert.equal(valueOf(m, 'solo_connector_up', { connector: 'payments', state: 'misconfigured' }), 0, 'the one with a refused key');
   });
 
   test('a second scrape counts nothing twice; new traffic shows up', async () => {

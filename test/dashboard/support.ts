@@ -1,6 +1,8 @@
 // A Solo OS with real data for the dashboard tests, all made through the web API: memories, invoices (one approved,
 // one waiting, one denied by a policy rule), a draft run whose model calls go to the OpenAI-compatible fake and
-// whose card the operator edits before approving, router calls from chat, and a run stuck in review.
+// whose card the operator edits before approving, router calls from chat, and a run stuck in review. Connector
+// health comes from real payments connectors (the Stripe SDK against the Stripe fake: one with a good key, one with a
+// refused key); the scheduled jobs are a stand-in list until the scheduler is wired (issue 15).
 
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -10,8 +12,11 @@ import { defineWorkflow } from '../../src/engine/workflow.ts';
 import type { ApiMessage } from '../support/app.ts';
 import { api, say } from '../support/app.ts';
 import { startAgentApp, userText, type AgentApp } from '../agents/support.ts';
+import { connectorFor } from '../connectors/payments-support.ts';
+import { StripeFake } from '../fakes/stripe/server.ts';
+import type { ScheduleStatus } from '../../src/dashboard/sources.ts';
 
-export const APPROVALS_YAML = `approvals:
+const APPROVALS_YAML = `approvals:
   default_for_writes: approve
   rules:
     - name: invoices over 100000 EUR are refused
@@ -41,7 +46,15 @@ export interface Seeded {
   pendingTitle: string;
   flakyRunId: string;
   memoryId: string;
+  /** Stops the app and the fakes. */
+  stop(): Promise<void>;
 }
+
+/** Two jobs as a scheduler would report them: one late, one whose last run failed. */
+const SCHEDULES = (now: number): ScheduleStatus[] => [
+  { name: 'morning digest', schedule: '0 8 * * 1-5', nextRunAt: new Date(now - 3 * 60_000), lastRunAt: new Date(now - 24 * 3600_000), lastOutcome: 'ok' },
+  { name: 'invoice follow-ups', schedule: 'every 1 h', nextRunAt: new Date(now + 40 * 60_000), lastRunAt: new Date(now - 20 * 60_000), lastOutcome: 'failed', lastError: 'IMAP login refused', lateMs: 0 },
+];
 
 const button = (m: ApiMessage | undefined, label: string) => {
   const b = m?.buttons.find((x) => x.label === label);
@@ -55,6 +68,9 @@ const tap = async (base: string, b: { id: string }) => {
 };
 
 export async function seededApp(env: Record<string, string> = {}): Promise<Seeded> {
+  const stripe = await new StripeFake().start();
+  const payments = await connectorFor(stripe);
+  const refused = await connectorFor(stripe, { apiKey: 'sk_test_refusedrefusedrefused' });
   const h = await startAgentApp(
     {
       router: (body) => {
@@ -70,6 +86,7 @@ export async function seededApp(env: Record<string, string> = {}): Promise<Seede
       env,
       start: {
         workflows: [flaky],
+        watch: { schedules: async () => SCHEDULES(Date.now()), connectors: () => Promise.all([payments.health(), refused.health()]) },
         extend: (r, { engine }) =>
           r.command({ name: 'flaky', description: 'test', run: async (ctx) => void (await engine.start('flaky', {}, { origin: { channel: 'web', chatId: 'operator' }, reply: ctx.reply })) }),
       },
@@ -105,5 +122,10 @@ export async function seededApp(env: Record<string, string> = {}): Promise<Seede
   const flakyRunId = /Run (r\w+)/.exec(flakyReplies.map((m) => m.text).join('\n'))?.[1] ?? '';
   assert.ok(flakyRunId, JSON.stringify(flakyReplies));
   await h.app.engine.idle();
-  return { h, base, draftRunId: draftRun.id, pendingTitle: 'Invoice to Globex for 450.00 EUR', flakyRunId, memoryId };
+  const stop = async () => {
+    await h.stop();
+    await Promise.all([payments.close(), refused.close()]);
+    await stripe.close();
+  };
+  return { h, base, draftRunId: draftRun.id, pendingTitle: 'Invoice to Globex for 450.00 EUR', flakyRunId, memoryId, stop };
 }

@@ -4,7 +4,7 @@
 // throws, so a malformed exposition fails the test. (The npm parser parse-prometheus-text-format merges a labelled
 // histogram's series into one, which hides exactly what these tests look at.)
 
-export interface Sample {
+interface Sample {
   name: string;
   labels: Record<string, string>;
   value: number;

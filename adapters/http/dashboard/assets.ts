@@ -54,7 +54,7 @@ function load(name: string): Asset | undefined {
 }
 
 /** The page may load only its own scripts and styles and talk only to this server; no frames, no inline script. */
-export const PAGE_HEADERS = {
+const PAGE_HEADERS = {
   'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',

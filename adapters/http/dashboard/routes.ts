@@ -21,8 +21,7 @@ import { RunStatus } from '../../../src/ports/engine-store.ts';
 import { HttpError, readJson, sendJson } from '../../channels/shared/http.ts';
 import { serveAsset } from './assets.ts';
 
-export const DASHBOARD_PATH = '/dashboard';
-export const DASHBOARD_API = '/api/dashboard';
+const DASHBOARD_API = '/api/dashboard';
 const MAX_BODY = 64 * 1024;
 const DAY_MS = 86_400_000;
 

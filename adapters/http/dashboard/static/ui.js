@@ -41,7 +41,7 @@ export const time = (t) => {
 };
 export const usd = (n) => (n === null || n === undefined ? '—' : n === 0 ? '$0' : n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`);
 export const pct = (n) => (n === null || n === undefined ? '—' : `${Math.round(n * 100)}%`);
-export const ms = (n) => (n === null || n === undefined ? '—' : n >= 1000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`);
+export const ms = (n) => (n === null || n === undefined ? '—' : n >= 3_600_000 ? `${(n / 3_600_000).toFixed(1)} h` : n >= 60_000 ? `${Math.round(n / 60_000)} min` : n >= 1000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`);
 export const num = (n) => (n === null || n === undefined ? '—' : Math.round(n).toLocaleString('en-US'));
 
 /** A table: columns [{ label, num? }], rows of cells (text or nodes). */
