@@ -24,6 +24,7 @@ import { workingHoursSetting } from '../workflows/booking.ts';
 import type { AgentsPart } from './agents.ts';
 import type { SchedulingPart } from './scheduler.ts';
 import type { ConnectorsPart } from './connectors.ts';
+import { contentCommandFamily } from './content.ts';
 
 export interface CommandParts {
   config: Config;
@@ -52,7 +53,8 @@ export function composeCommands(p: CommandParts, extend?: (registry: Registry) =
     .add(identityCommands({ links: p.links, delivery: p.delivery }))
     .add(memoryCommands({ memory: p.memory, store: p.store, settings: p.store.settings, now, importDir: p.config.IMPORT_DIR, agents: p.agents.agents }))
     .add(agentCommands({ agents: p.agents.agents, catalog: p.agents.catalog, policies: p.policies, store: p.store, agentsDir: p.config.AGENTS_DIR }))
-    .add(scheduleCommands({ scheduling: () => p.scheduling.ready(), engine: p.engine, runs: p.store.runs }));
+    .add(scheduleCommands({ scheduling: () => p.scheduling.ready(), engine: p.engine, runs: p.store.runs }))
+    .add(contentCommandFamily(p));
   const extended = extend ? extend(registry) : registry;
   return extended.add(freeTextHandler({ agents: p.agents.agents, engine: p.engine, settings: p.store.settings }));
 }
