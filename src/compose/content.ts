@@ -2,7 +2,7 @@
 // memory, the calendar and mail connectors, follow-ups through the scheduler; its workflows, its commands, and the
 // inbox hook that turns audience mail into questions linked to pieces.
 
-import { AudienceQuestions, isAudienceQuestion } from '../content/audience.ts';
+import { AudienceQuestions, isAudienceQuestion, pieceNamed } from '../content/audience.ts';
 import { ContentStore } from '../content/pieces.ts';
 import { importStats } from '../content/stats.ts';
 import { contentCommands } from '../commands/content.ts';
@@ -64,7 +64,8 @@ export function composeContent(p: ContentParts): ContentPart {
     services,
     workflows: [contentBriefWorkflow(services), contentDraftWorkflow(services), contentScheduleWorkflow(services), contentReviewWorkflow(services), contentRepliesWorkflow(services)] as AnyWorkflow[],
     async onMail(mail, triage) {
-      if (!isAudienceQuestion(mail, triage) || !mail.from) return;
+      const named = pieceNamed(await pieces.list(), `${mail.subject}\n${mail.text}`) !== undefined;
+      if (!isAudienceQuestion(mail, triage, named) || !mail.from) return;
       const q = await questions.add({ key: mail.messageId ?? `mail:${mail.id}`, from: mail.from.address.toLowerCase(), subject: mail.subject, text: mail.text, at: new Date(mail.date), channel: 'mail' });
       if (q) log.info({ question: q.id, piece: q.pieceId }, 'audience question kept for /replies');
     },

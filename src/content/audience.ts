@@ -32,7 +32,13 @@ const norm = (s: string): string => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, 
 export function pieceMentioned(pieces: Piece[], text: string): Piece | undefined {
   const words = ` ${norm(text)} `;
   const ordered = [...pieces].sort((a, b) => Number(a.stage === 'published') - Number(b.stage === 'published'));
-  return ordered.find((p) => words.includes(` ${norm(p.title)} `)) ?? [...pieces].reverse().find((p) => p.stage === 'published' && words.includes(` ${p.topic} `)) ?? ordered.find((p) => words.includes(` ${p.topic} `));
+  return pieceNamed(ordered, text) ?? [...pieces].reverse().find((p) => p.stage === 'published' && words.includes(` ${p.topic} `)) ?? ordered.find((p) => words.includes(` ${p.topic} `));
+}
+
+/** The piece whose full title a text names, planned pieces first. */
+export function pieceNamed(pieces: Piece[], text: string): Piece | undefined {
+  const words = ` ${norm(text)} `;
+  return [...pieces].sort((a, b) => Number(a.stage === 'published') - Number(b.stage === 'published')).find((p) => words.includes(` ${norm(p.title)} `));
 }
 
 export class AudienceQuestions {
@@ -99,7 +105,12 @@ export class AudienceQuestions {
 
 const AUTOMATED = new Set(['our own mail', 'delivery failure', 'auto-submitted', 'auto-reply', 'bulk', 'newsletter', 'no-reply sender']);
 
-/** Whether new mail is an audience question: not a lead, reply, invoice or machine mail, and it asks something. */
-export function isAudienceQuestion(mail: InboundMail, triage: MailTriage): boolean {
-  return triage.kind === 'other' && !AUTOMATED.has(triage.reason) && mail.from !== undefined && /\?/.test(`${mail.subject}\n${mail.text}`);
+/**
+ * Whether new mail is an audience question: it asks something, and it is neither a reply, an invoice question nor
+ * machine mail. Triage calls a stranger's mail with words like "rate" or "project" a lead; one that names a piece
+ * by its title is about the content, so it counts as a question too (the lead line is still shown).
+ */
+export function isAudienceQuestion(mail: InboundMail, triage: MailTriage, namesPiece: boolean): boolean {
+  if (mail.from === undefined || !/\?/.test(`${mail.subject}\n${mail.text}`)) return false;
+  return (triage.kind === 'other' && !AUTOMATED.has(triage.reason)) || (triage.kind === 'lead' && namesPiece);
 }
