@@ -72,17 +72,21 @@ export function detectPatterns(pieces: Piece[]): { findings: Finding[]; unclear:
       const t = welchT(mine, others);
       if (Math.abs(lift) < MIN_LIFT) unclear.push({ topic, metric, reason: `${pct(m)} vs ${pct(o)}: within ${Math.round(MIN_LIFT * 100)} %` });
       else if (Math.abs(t) < MIN_T) unclear.push({ topic, metric, reason: `${pct(m)} vs ${pct(o)} but too scattered (t = ${t.toFixed(1)})` });
-      else findings.push({ topic, metric, direction: lift > 0 ? 'over' : 'under', mean: m, othersMean: o, n: mine.length, othersN: others.length, lift, t });
+      // Journaled as JSON, where Infinity would become null: a certain difference is kept as ±999.
+      else findings.push({ topic, metric, direction: lift > 0 ? 'over' : 'under', mean: m, othersMean: o, n: mine.length, othersN: others.length, lift: cap(lift), t: cap(t) });
     }
   }
   return { findings, unclear };
 }
 
+const cap = (x: number): number => Math.max(-CAP, Math.min(CAP, x));
+const CAP = 999;
+
 export const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
 
 export function describeFinding(f: Finding): string {
   const metric = f.metric.replace('_', ' ');
-  const t = Number.isFinite(f.t) ? f.t.toFixed(1) : '∞';
+  const t = Math.abs(f.t) >= CAP ? (f.t > 0 ? '∞' : '-∞') : f.t.toFixed(1);
   return `${f.topic} ${f.direction === 'over' ? 'over' : 'under'}-performs: ${metric} ${pct(f.mean)} over ${f.n} pieces vs ${pct(f.othersMean)} over ${f.othersN} others (${f.lift > 0 ? '+' : ''}${Math.round(f.lift * 100)} %, Welch t = ${t})`;
 }
 
