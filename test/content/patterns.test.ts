@@ -48,7 +48,7 @@ test("Welch's t: constant samples that differ are infinitely clear, equal ones n
   assert.equal(welchT([1, 1, 1], [0, 0, 0]), Infinity);
   assert.equal(welchT([1, 1, 1], [1, 1, 1]), 0);
   const { findings } = detectPatterns([piece('a', 0.6), piece('a', 0.6), piece('a', 0.6), piece('b', 0.3), piece('b', 0.3), piece('b', 0.3)]);
-  assert.equal(JSON.parse(JSON.stringify(findings))[0].t, 999, 'journaled as a number, not null');
+  assert.equal((JSON.parse(JSON.stringify(findings)) as Array<{ t: number }>)[0]?.t, 999, 'journaled as a number, not null');
 });
 
 test('the revised plan gives the earliest dates to high priority and keeps undated and published pieces out of it', () => {
