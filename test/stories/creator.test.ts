@@ -120,6 +120,8 @@ describe('story 2: the creator runs their content loop', { skip }, () => {
     const again = await say(base, '/stats newsletter.csv');
     assert.equal(again[0]?.text, 'Imported newsletter.csv: 10 rows — 0 linked to pieces you have, 0 added as past pieces, 9 already imported, 1 skipped (row 11: no opens/recipients or views/impressions).');
     assert.equal(again.length, 1, 'nothing new, no review');
+    const outside = await api(base, 'POST', '/api/messages', { text: '/stats /etc/passwd' });
+    assert.deepEqual([outside.status, /^I only import from the import folder, /.test(outside.body.error ?? '')], [400, true], 'a file outside the import folder is refused in one sentence');
     const signals = await h.app.store.memories.byEntity(pieceEntity('p1'), 10);
     assert.deepEqual(signals.map((m) => m.text), ['Audience signal for "What I charge and why" (pricing, newsletter, 2026-07-02): open rate 59.0 % of 2000 recipients, 140 clicks.']);
   });
@@ -198,6 +200,9 @@ describe('story 2: the creator runs their content loop', { skip }, () => {
     const linked = await h.app.store.memories.byEntity(pieceEntity('p11'), 20);
     assert.ok(linked.some((m) => m.text.startsWith(`Audience question from ${READER_1} about "How I set my day rate": Your day rate piece`)), linked.map((m) => m.text).join('\n'));
 
+    // A comment heard in chat is a signal too, linked to the piece it is about; without a question it waits for nothing.
+    assert.equal((await say(base, '/audience Someone at the meetup said Notion vs paper changed how they plan'))[0]?.text, 'Noted (about p6).');
+    assert.match((await h.app.store.memories.byEntity(pieceEntity('p6'), 10)).map((m) => m.text).join('\n'), /Audience comment about "Notion vs paper": Someone at the meetup/);
     const replies = await say(base, '/replies');
     const card = replies.find((m) => m.text.startsWith('Approval needed'));
     assert.match(card?.text ?? '', /^Approval needed: Replies to 2 audience questions\nq1: client@example\.net — Your day rate piece \(about "How I set my day rate"\)\nq2: other@example\.net — Tools \(about "[^"]+"\)\n/);
