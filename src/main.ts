@@ -14,6 +14,7 @@ import { platformChannels, syncOperatorIdentities } from './compose/channels.ts'
 import { composeCommands } from './compose/commands.ts';
 import { composeScheduling, type SchedulingPart } from './compose/scheduler.ts';
 import { composeConnectors, type ConnectorsPart } from './compose/connectors.ts';
+import { composeContent } from './compose/content.ts';
 import { composeDashboard, type DashboardParts } from './compose/dashboard.ts';
 import { claimInstance } from './compose/instance.ts';
 import { ensurePortFree } from './compose/port.ts';
@@ -137,7 +138,9 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   await budgets.init();
   const agents = await composeAgents(config, { store, memory, policies, budgets, rateLimits, logger, notice: (text) => delivery.notice(text) });
 
-  const connectors = await composeConnectors(config, { store, memory, engine, delivery, rateLimits, logger });
+  // The content loop is made first: the inbox hands it audience mail; it reaches the connectors and scheduler late.
+  const content = composeContent({ config, store, memory, agents, connectors: () => connectors, scheduling: () => scheduling, logger });
+  const connectors = await composeConnectors(config, { store, memory, engine, delivery, rateLimits, logger, onMail: (m, t) => content.onMail(m, t) });
   engine.register(invoiceWorkflow(connectors.invoices));
   engine.register(bookingWorkflow(connectors.booking));
   engine.register(
@@ -148,7 +151,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     }, () => connectors.mail),
   );
   const scheduling = composeScheduling({ config, store, engine, delivery, memory, agents, logger });
-  for (const workflow of [...scheduling.workflows, ...(options.workflows ?? [])]) engine.register(workflow as WorkflowDefinition<unknown, unknown>);
+  for (const workflow of [...scheduling.workflows, ...content.workflows, ...(options.workflows ?? [])]) engine.register(workflow as WorkflowDefinition<unknown, unknown>);
 
   // The web chat speaks for the operator: it is reachable only on loopback or with WEB_TOKEN.
   await store.identities.upsert({ channel: WEB_CHANNEL, externalId: WEB_OPERATOR, label: 'local web chat', linkedAt: startedAt, via: 'local' });

@@ -24,6 +24,7 @@ export const AGENT_OUTPUTS = {
   research: z.object({ answer: z.string(), used: maybe(z.array(z.string())) }),
   draft: z.object({ to: maybe(z.string()), subject: z.string(), body: z.string() }),
   digest: z.object({ summary: z.string() }),
+  monitoring: z.object({ summary: z.string(), attention: maybe(z.array(z.string())) }),
   'daily-digest': z.object({ text: z.string() }),
 } as const;
 

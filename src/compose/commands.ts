@@ -25,6 +25,7 @@ import { workingHoursSetting } from '../workflows/booking.ts';
 import type { AgentsPart } from './agents.ts';
 import type { SchedulingPart } from './scheduler.ts';
 import type { ConnectorsPart } from './connectors.ts';
+import { contentCommandFamily } from './content.ts';
 
 export interface CommandParts {
   config: Config;
@@ -54,7 +55,8 @@ export function composeCommands(p: CommandParts, extend?: (registry: Registry) =
     .add(memoryCommands({ memory: p.memory, store: p.store, settings: p.store.settings, now, importDir: p.config.IMPORT_DIR, agents: p.agents.agents }))
     .add(agentCommands({ agents: p.agents.agents, catalog: p.agents.catalog, policies: p.policies, store: p.store, agentsDir: p.config.AGENTS_DIR }))
     .add(exportCommands({ memories: p.store.memories, copy: p.store.copy, now }))
-    .add(scheduleCommands({ scheduling: () => p.scheduling.ready(), engine: p.engine, runs: p.store.runs }));
+    .add(scheduleCommands({ scheduling: () => p.scheduling.ready(), engine: p.engine, runs: p.store.runs }))
+    .add(contentCommandFamily(p));
   const extended = extend ? extend(registry) : registry;
   return extended.add(freeTextHandler({ agents: p.agents.agents, engine: p.engine, settings: p.store.settings }));
 }

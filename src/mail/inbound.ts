@@ -25,6 +25,8 @@ export interface InboundMailDeps {
   logger: Logger;
   /** Called for a new lead after it is announced (issue 17 starts a workflow here). */
   onLead?: (mail: InboundMail, triage: MailTriage) => Promise<void>;
+  /** Called for every new mail after triage (the content loop keeps audience questions). */
+  onMail?: (mail: InboundMail, triage: MailTriage) => Promise<void>;
 }
 
 /** What a run waiting on `mail.reply` gets. `text` is the untrusted-marked form a model may be shown. */
@@ -59,5 +61,6 @@ export function inboundMail(d: InboundMailDeps): (mail: InboundMail) => Promise<
     }
     if (triage.line) await d.notify({ text: triage.line });
     if (triage.kind === 'lead' && d.onLead) await d.onLead(mail, triage);
+    if (d.onMail) await d.onMail(mail, triage);
   };
 }
