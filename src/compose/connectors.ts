@@ -99,7 +99,8 @@ export async function composeConnectors(config: Config, d: ConnectorsDeps): Prom
   const calendar = rawCalendar && limited(rawCalendar, 'calendar', ['create', 'update'], gate);
   const payments = rawPayments && limited<PaymentsConnector>(rawPayments, 'payments', ['issueInvoice', 'ensureCustomer', 'paymentLink'], gate);
 
-  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // Due dates and free slots are in the operator's zone (TIMEZONE, default this machine's).
+  const timeZone = config.TIMEZONE;
   const documents = new PdfInvoiceDocuments(resolve(config.DATA_DIR));
   const business = businessSetting(d.store.settings);
   const invoices: InvoiceServices = {
