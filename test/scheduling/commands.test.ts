@@ -98,7 +98,7 @@ describe('schedules from chat', () => {
     const app = await start();
     const answers: Record<string, RegExp> = {
       '/schedule digest whenever': /^I could not read a time in "whenever"\. Try "in 3 days", /,
-      '/schedule invoice every day': /^I cannot schedule invoice: it is not a workflow that runs without input\. Workflows that can be scheduled: digest, compaction\. For a reminder: \/remind <when> <what>\.$/,
+      '/schedule invoice every day': /^I cannot schedule invoice: it is not a workflow that runs without input\. Workflows that can be scheduled: digest, compaction(, [a-z-]+)*\. For a reminder: \/remind <when> <what>\.$/,
       '/schedule': /^Schedule which workflow, when\? e\.g\. \/schedule digest every weekday at 8:00\./,
       '/schedule reminder daily': /^For a reminder use \/remind <when> <what>/,
       '/schedule digest every 7 minutes': /does not divide the hour evenly/,

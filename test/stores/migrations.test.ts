@@ -42,7 +42,7 @@ function shape(file: string): Record<string, unknown> {
   }
 }
 
-const CURRENT = { events: 2, settings: 1, memories: 2, runs: 2, ledger: 1 };
+const CURRENT = { events: 2, settings: 1, memories: 2, runs: 2, ledger: 2 };
 
 const freshShape = async (): Promise<Record<string, unknown>> => {
   const store = new SqliteStore(mkdtempSync(join(tmpdir(), 'solo-fresh-')), { idleCheckpoints: false });
@@ -58,8 +58,10 @@ describe('SQLite schema migrations', () => {
       const { lines, logger } = capture();
       const store = new SqliteStore(sqliteFixture(era.name), { idleCheckpoints: false, logger });
       await store.init();
-      // The events index by type and time came after every fixture (SQLite only: MongoDB creates indexes at init).
-      const steps = ['events 1→2', ...era.steps];
+      // The events index by type and time and the invoices' Stripe-id index came after every fixture (SQLite only:
+      // MongoDB creates indexes at init). A store without a ledger gets the current one at once.
+      const ledger = era.found.ledger === 1 ? ['ledger 1→2'] : [];
+      const steps = ['events 1→2', ...era.steps.map((s) => (s === 'ledger 0→1' ? 'ledger 0→2' : s)), ...ledger];
       assert.deepEqual(store.schema?.found, era.found);
       assert.deepEqual(store.schema?.applied.map((s) => `${s.domain} ${s.from}→${s.to}`), steps);
       assert.equal(store.schema?.created, false);
@@ -131,7 +133,7 @@ describe('SQLite schema migrations', () => {
     const file = join(dir, 'solo.db');
     const before = shape(file);
     const db = new DatabaseSync(file);
-    const failing = [...SQLITE_MIGRATIONS, { domain: 'ledger' as const, to: 2, what: 'a step that breaks', up: () => { throw new Error('disk on fire'); } }];
+    const failing = [...SQLITE_MIGRATIONS, { domain: 'ledger' as const, to: 3, what: 'a step that breaks', up: () => { throw new Error('disk on fire'); } }];
     assert.throws(() => migrateSqlite(db, file, failing), /disk on fire/);
     assert.equal(db.isTransaction, false);
     db.close();
