@@ -25,6 +25,7 @@ export const AGENT_OUTPUTS = {
   draft: z.object({ to: maybe(z.string()), subject: z.string(), body: z.string() }),
   digest: z.object({ summary: z.string() }),
   'daily-digest': z.object({ text: z.string() }),
+  qualify: z.object({ qualified: z.boolean(), package: maybe(z.string()), reason: z.string(), used: maybe(z.array(z.string())) }),
 } as const;
 
 export type KnownAgent = keyof typeof AGENT_OUTPUTS;
