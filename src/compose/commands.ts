@@ -10,7 +10,7 @@ import { freeTextHandler } from '../commands/free-text.ts';
 import { identityCommands } from '../commands/identity.ts';
 import { invoiceCommands, knownClient } from '../commands/invoices.ts';
 import { memoryCommands } from '../commands/memory.ts';
-import { Registry } from '../commands/registry.ts';
+import { Registry, type CommandFamily } from '../commands/registry.ts';
 import { runCommands } from '../commands/runs.ts';
 import { scheduleCommands } from '../commands/schedules.ts';
 import type { Config } from '../config.ts';
@@ -37,6 +37,8 @@ export interface CommandParts {
   scheduling: SchedulingPart;
   connectors: ConnectorsPart;
   status: Omit<StatusDeps, 'memory' | 'store' | 'config'>;
+  /** /lead, /pipeline, /packages (src/compose/consultant.ts). */
+  pipeline?: CommandFamily;
 }
 
 export function composeCommands(p: CommandParts, extend?: (registry: Registry) => Registry): Registry {
@@ -52,7 +54,8 @@ export function composeCommands(p: CommandParts, extend?: (registry: Registry) =
     .add(identityCommands({ links: p.links, delivery: p.delivery }))
     .add(memoryCommands({ memory: p.memory, store: p.store, settings: p.store.settings, now, importDir: p.config.IMPORT_DIR, agents: p.agents.agents }))
     .add(agentCommands({ agents: p.agents.agents, catalog: p.agents.catalog, policies: p.policies, store: p.store, agentsDir: p.config.AGENTS_DIR }))
-    .add(scheduleCommands({ scheduling: () => p.scheduling.ready(), engine: p.engine, runs: p.store.runs }));
+    .add(scheduleCommands({ scheduling: () => p.scheduling.ready(), engine: p.engine, runs: p.store.runs }))
+    .add(p.pipeline ?? {});
   const extended = extend ? extend(registry) : registry;
   return extended.add(freeTextHandler({ agents: p.agents.agents, engine: p.engine, settings: p.store.settings }));
 }

@@ -24,7 +24,7 @@ import type { RateLimits } from '../policy/rate-limits.ts';
 import type { ViolationReport } from '../policy/violations.ts';
 import type { CalendarPort } from '../ports/calendar.ts';
 import type { Connector, ConnectorHealth } from '../ports/connector.ts';
-import type { MailPort } from '../ports/mail.ts';
+import type { InboundMail, MailPort } from '../ports/mail.ts';
 import type { PaymentsConnector } from '../ports/payments.ts';
 import type { Store } from '../ports/store.ts';
 import { DEFAULT_HOURS, workingHoursSetting, type BookingServices } from '../workflows/booking.ts';
@@ -39,6 +39,8 @@ export interface ConnectorsDeps {
   delivery: Pick<Delivery, 'notify' | 'notice'>;
   rateLimits: Pick<RateLimits, 'consume'>;
   logger: Logger;
+  /** A mail triaged as a lead (the consultant's pipeline starts a run for it). */
+  onLead?: (mail: InboundMail) => Promise<void>;
 }
 
 export interface ConnectorsPart {
@@ -119,6 +121,7 @@ export async function composeConnectors(config: Config, d: ConnectorsDeps): Prom
           signal: d.engine.signal.bind(d.engine),
           notify: (m) => d.delivery.notify(m),
           logger: log,
+          ...(d.onLead ? { onLead: d.onLead } : {}),
         }),
       })
     : undefined;
