@@ -80,9 +80,9 @@ async function qualify(ctx: WorkflowContext, s: ConsultantServices, input: z.out
       ...(input.via === 'mail' ? { untrusted: [{ source: `email from ${client.email ?? client.name}`, text: words }] } : {}),
     });
     if (outcome.status === 'over_budget') return { status: 'over_budget' };
-    const cited = new Set(outcome.output.used ?? []);
+    const cited = new Set((outcome.output.used ?? []).map((id) => id.replace(/^m/i, '')));
     // Only memories the agent really had: a cited id it was not shown is dropped, not trusted.
-    const used = outcome.usedMemories.filter((m) => cited.has(m.id)).map((m) => ({ id: m.id, text: oneLine(m.text, 80) }));
+    const used = outcome.usedMemories.filter((m) => cited.has(m.id)).map((m) => ({ id: `m${m.id}`, text: oneLine(m.text, 80) }));
     const packageId = outcome.output.package && s.catalog.package(outcome.output.package)?.id;
     return { status: 'ok', qualified: outcome.output.qualified && packageId !== undefined, ...(packageId ? { packageId } : {}), reason: outcome.output.reason, used };
   }, { maxAttempts: 3, timeoutMs: 180_000 });
@@ -179,7 +179,7 @@ export function consultantWorkflow(s: ConsultantServices) {
         return { status: 'proposal_not_sent' };
       }
       await ctx.step('remember-proposal', async () => {
-        await s.memory.remember({ text: `${client.name}: proposal "${draft.subject}" for the ${pkg.name} (${priceOf(pkg)}) sent on ${sent.result.date}.`, kind: 'fact', entities: [client.key], source: { runId: ctx.runId } });
+        await s.memory.remember({ text: `${client.name}: proposal "${draft.subject}" for the ${pkg.name} (${priceOf(pkg)}) sent on ${sent.result.date}.`, kind: 'fact', entities: [client.key], dedupe: 'none', source: { runId: ctx.runId } });
         return true;
       });
       await ctx.say('offer', {
@@ -222,14 +222,14 @@ export function consultantWorkflow(s: ConsultantServices) {
       const ends = DateTime.fromISO(slot.start).plus({ days: pkg.durationDays + pkg.followUpDays });
       const summary = await ctx.step('summary', async () => {
         const text = `${client.name}: ${pkg.name} engagement (${priceOf(pkg)}): proposal "${draft.subject}" accepted, kick-off ${slotLabel(slot)}, ${number} paid${paid.via === 'stripe' ? ' through Stripe' : ''} on ${new Date().toISOString().slice(0, 10)}.`;
-        return (await s.memory.remember({ text, kind: 'fact', entities: [client.key], importance: 0.7, source: { runId: ctx.runId } })).memory.id;
+        return (await s.memory.remember({ text, kind: 'fact', entities: [client.key], importance: 0.7, dedupe: 'none', source: { runId: ctx.runId } })).memory.id;
       });
       const next = await followUp(ctx, 'follow-up', s.followUps, {
         at: ends.toUTC().toISO() ?? slot.start,
         title: `Follow up with ${client.name} after the ${pkg.name}`,
         text: `Follow up with ${client.name} <${email}> on the ${pkg.name}: how did it go? /remember ${client.name}: … keeps it for the next proposal.`,
       });
-      await ctx.say('tell-paid', `Paid: ${number} from ${client.name}. Written to their memory (${summary}); follow-up set for ${next.due.slice(0, 10)}.`);
+      await ctx.say('tell-paid', `Paid: ${number} from ${client.name}. Written to their memory (m${summary}); follow-up set for ${next.due.slice(0, 10)}.`);
       return { status: 'complete', invoice: number };
     },
   });
