@@ -20,7 +20,7 @@ import { StripeFake } from '../fakes/stripe/server.ts';
 import type { InlineKeyboard, Message } from '../fakes/telegram/bot-api.ts';
 import { FakeTelegram, OPERATOR, type Call } from '../fakes/telegram/server.ts';
 import { schemaName, systemText, userText } from '../agents/support.ts';
-import { say, startTestApp, tempDir } from '../support/app.ts';
+import { api, say, startTestApp, tempDir } from '../support/app.ts';
 import { OtherApp } from '../support/calendar.ts';
 import { mailServerSkipReason, startMailServers, type MailServers } from '../support/mail-server.ts';
 import { pdfText } from '../support/pdf-text.ts';
@@ -209,6 +209,20 @@ describe('story: the consultant sells a packaged engagement', { skip }, () => {
     const reminder = (await schedules.list(50)).find((s) => s.schedule.workflow === 'consultant-reminder');
     assert.equal(reminder?.schedule.title, 'If INV-0001 (Acme Corp) is unpaid: a polite reminder');
     assert.ok(reminder?.next && reminder.next.toISOString().slice(0, 10) > (invoice?.dueDate ?? ''), 'after the due date');
+
+    // When it fires (started here as the schedule would, with its input), the reminder asks before it mails.
+    await app.engine.start('consultant-reminder', reminder?.schedule.input, { id: 'r-overdue-test', origin: { channel: 'web', chatId: 'operator' } });
+    await app.engine.idle();
+    const asks = (await api(base, 'GET', '/api/messages?after=0&limit=500')).body.messages?.filter((m) => m.text.startsWith('Approval needed: Reminder: INV-0001')).at(-1);
+    assert.match(asks?.text ?? '', /^Approval needed: Reminder: INV-0001 to Acme Corp is overdue\nTo: client@example\.net\nAmount: 4,000\.00 EUR, due \d{4}-\d{2}-\d{2}\n/);
+    assert.equal(servers.messageIds(CLIENT).length, 2, 'nothing is mailed before approval');
+    const approved = await api(base, 'POST', `/api/buttons/${encodeURIComponent(asks?.buttons.find((b) => b.label === 'Approve')?.id ?? '')}`);
+    assert.equal(approved.body.messages?.at(-1)?.text, 'Reminder for INV-0001 sent to client@example.net.');
+    const ids = servers.messageIds(CLIENT);
+    assert.equal(ids.length, 3);
+    const nudge = await landed(CLIENT, ids[2]!);
+    assert.equal(nudge.subject, 'Reminder: invoice INV-0001');
+    assert.equal(nudge.inReplyTo, invoice?.mailMessageId, 'in the invoice mail\'s thread');
   });
 
   test('a mail lead from a student is declined; /pipeline shows who waits on whom', async () => {
