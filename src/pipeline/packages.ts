@@ -55,7 +55,7 @@ export interface ConsultingPackage {
   followUpDays: number;
 }
 
-export type Criteria = z.output<typeof criteriaSchema>['qualification'];
+type Criteria = z.output<typeof criteriaSchema>['qualification'];
 
 export interface PipelineFiles {
   packages: ConsultingPackage[];
@@ -81,7 +81,7 @@ function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[
 }
 
 /** Parses one YAML file against a schema: the value, or one sentence with file, line and field. */
-export function parseFile<T>(text: string, display: string, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; error: string } {
+function parseFile<T>(text: string, display: string, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; error: string } {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true });
   const yamlError = doc.errors[0];
@@ -100,7 +100,7 @@ export function parseFile<T>(text: string, display: string, schema: z.ZodType<T>
 }
 
 /** A template's unknown placeholders, as one sentence, or undefined when it is fine. */
-export function checkTemplate(text: string, display: string): string | undefined {
+function checkTemplate(text: string, display: string): string | undefined {
   const lines = text.split('\n');
   for (const [i, line] of lines.entries()) {
     for (const m of line.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {

@@ -30,14 +30,13 @@ export const SLOT_ACTION = 'cs';
 export const SLOT_EVENT = 'consultant.slot';
 export const REMINDER_WORKFLOW = 'consultant-reminder';
 
-export const consultantInput = z.object({
+const consultantInput = z.object({
   name: z.string().trim().min(1).max(120),
   email: z.string().trim().max(200).optional(),
   notes: z.string().trim().max(4000).optional(),
   /** A lead from a mail: its words are untrusted data, shown to the model only inside markers. */
   via: z.enum(['command', 'mail']).default('command'),
 });
-export type ConsultantInput = z.input<typeof consultantInput>;
 
 export interface ConsultantServices {
   agents: () => AgentDeps;
