@@ -5,7 +5,8 @@
 // it is qualified against policies/qualification.yaml, the proposal is approved on Telegram and mailed with a PDF
 // and three kick-off times, the client answers "option 2" by mail, the kick-off is booked once, the invoice from the
 // package is approved, issued in Stripe and mailed, Stripe's webhook says paid, and the client's memory holds the
-// engagement for the next proposal. A student's mail lead is declined; /pipeline shows every lead by stage.
+// engagement for the next proposal. A student's mail lead is declined; /pipeline shows every lead by stage; a reply
+// that names no time is settled by the operator's tap, and a rejected proposal or invoice leaves nothing behind.
 
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
@@ -285,5 +286,31 @@ describe('story: the consultant sells a packaged engagement', { skip }, () => {
     tap(card, 'Reject');
     await nextMessage(/^The proposal to Acme Corp was not sent \(rejected\)\.$/, from);
     assert.equal(servers.messageIds(CLIENT).length, mailsBefore);
+  });
+  test('a reply that names no time: the operator taps the one the client meant; a rejected invoice records nothing', async () => {
+    const from = telegram.calls.length;
+    telegram.api.userSends(OPERATOR, '/lead Acme Corp client@example.net Jane wants a second sprint for their new product line');
+    const card = await nextMessage(/^Approval needed: Proposal to Acme Corp/, from);
+    const run = /Run (r\w+)/.exec(plain(card.params.text))?.[1] ?? '';
+    tap(card, 'Approve');
+    await nextMessage(/^Proposal sent to Acme Corp/, from);
+    const proposal = servers.messageIds(CLIENT).at(-1) ?? '';
+    await servers.deliver(rawMail({ From: `Jane Doe <${CLIENT}>`, To: OPS, Subject: 'Re: Proposal: Brand sprint for Acme Corp', 'Message-ID': '<jane-2@example.net>', 'In-Reply-To': proposal, References: proposal }, 'Sounds good! Whatever suits you best.'), [OPS], CLIENT);
+    assert.equal(await app.connectors.pollMail(), 1);
+    const ask = await nextMessage(/^Acme Corp replied but named no kick-off time/, from);
+    assert.equal(plain(ask.params.text).split('\n')[0], 'Acme Corp replied but named no kick-off time ("Re: Proposal: Brand sprint for Acme Corp"). Tap the one they want:');
+    const eventsBefore = (await ourEvents()).length;
+    tap(ask, '3.');
+    const invoiceCard = await nextMessage(/^Approval needed: Invoice to Acme Corp/, from);
+    const slots = ((await app.store.runs.steps(run)).find((st) => st.stepId === 'slots')?.result as { slots: { start: string }[] }).slots;
+    const events = await ourEvents();
+    assert.equal(events.length, eventsBefore + 1);
+    const starts = await Promise.all(events.map(async (e) => (await app.connectors.calendar?.get(e.replace(/\.ics$/, '')))?.start));
+    assert.ok(starts.includes(new Date(slots[2]!.start).toISOString()), 'booked at the third slot, as tapped');
+    tap(invoiceCard, 'Reject');
+    await nextMessage(/^The invoice to Acme Corp for 4,000\.00 EUR was not recorded \(rejected\)\.$/, from);
+    await app.engine.idle();
+    assert.deepEqual((await app.store.runs.get(run))?.result, { status: 'not_invoiced' });
+    assert.equal(await app.store.ledger.getInvoice(2), null, 'no number taken');
   });
 });
