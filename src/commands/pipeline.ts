@@ -16,6 +16,8 @@ export interface PipelineDeps {
   runs: Pick<RunStore, 'get' | 'list' | 'steps'>;
   approvals: Pick<ApprovalStore, 'get'>;
   catalog: Pick<PipelineCatalog, 'current' | 'load'>;
+  /** Clients memory knows: key and name (the ones without a lead's run are listed as well). */
+  clients: () => Promise<Array<{ key: string; name: string }>>;
   /** Why a lead cannot be worked on now (no model, no mail, no calendar), or undefined when it can. */
   missing: () => string | undefined;
 }
@@ -78,13 +80,17 @@ export function pipelineCommands(d: PipelineDeps): CommandFamily {
       description: 'every lead and client by stage, with what waits on whom',
       run: async (ctx) => {
         const runs = (await d.runs.list({ limit: 500 })).filter((r) => r.workflow === CONSULTANT_WORKFLOW);
-        if (runs.length === 0) return void (await ctx.reply('The pipeline is empty. /lead <name> <email> [notes] adds a lead.'));
-        const entries = await Promise.all(runs.map(async (r) => describeRun(d, r, await d.runs.steps(r.id))));
+        const journals = await Promise.all(runs.map(async (r) => ({ run: r, steps: await d.runs.steps(r.id) })));
+        const inRuns = new Set(journals.map((j) => (j.steps.find((st) => st.stepId === 'client')?.result as { key?: string } | undefined)?.key));
+        const others = (await d.clients()).filter((c) => !inRuns.has(c.key)).map((c) => c.name);
+        const rest = others.length > 0 ? ['', 'Other clients (nothing open):', ...others.map((n) => `• ${n}`)] : [];
+        if (runs.length === 0) return void (await ctx.reply(['The pipeline is empty. /lead <name> <email> [notes] adds a lead.', ...rest].join('\n')));
+        const entries = await Promise.all(journals.map(async (j) => describeRun(d, j.run, j.steps)));
         const order = [...STAGES.map((s) => s.name), 'Client (engagement paid)', 'Not qualified'];
         const stages = [...new Set(entries.map((e) => e.stage))].sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
         const lines = [`Pipeline: ${runs.length} lead${runs.length === 1 ? '' : 's'}`];
         for (const stage of stages) lines.push('', `${stage}:`, ...entries.filter((e) => e.stage === stage).map((e) => e.line));
-        await ctx.reply(lines.join('\n'));
+        await ctx.reply([...lines, ...rest].join('\n'));
       },
     })
     .command({

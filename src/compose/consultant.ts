@@ -10,6 +10,7 @@ import type { Config } from '../config.ts';
 import { stableId } from '../domain/ids.ts';
 import type { Engine } from '../engine/engine.ts';
 import { NonRetriableError, type AnyWorkflow } from '../engine/workflow.ts';
+import { entityKey } from '../memory/entities.ts';
 import type { MemoryService } from '../memory/memory.ts';
 import type { Logger } from '../observability/logger.ts';
 import { PipelineCatalog } from '../pipeline/packages.ts';
@@ -72,7 +73,14 @@ export async function composeConsultant(p: ConsultantParts): Promise<ConsultantP
     const lacking = [p.agents.agents() ? '' : 'a model (OPENAI_MODEL)', p.connectors.mail ? '' : 'mail (SMTP_URL, IMAP_URL, MAIL_FROM)', p.connectors.calendar ? '' : 'a calendar (CALDAV_URL)'].filter(Boolean);
     return lacking.length > 0 ? `The pipeline needs ${lacking.join(', ')}; set ${lacking.length === 1 ? 'it' : 'them'} and restart.` : undefined;
   };
-  const commands = pipelineCommands({ engine: p.engine, runs: p.store.runs, approvals: p.store.approvals, catalog, missing });
+  const clients = async () => {
+    await p.memory.start();
+    return p.memory.knownNames(500).flatMap((name) => {
+      const key = entityKey('client', name);
+      return p.memory.entityName(key) === undefined ? [] : [{ key, name }];
+    });
+  };
+  const commands = pipelineCommands({ engine: p.engine, runs: p.store.runs, approvals: p.store.approvals, catalog, clients, missing });
   const onLead = async (mail: InboundMail): Promise<void> => {
     const from = mail.from;
     if (!from || missing()) return;

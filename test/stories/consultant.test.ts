@@ -312,5 +312,9 @@ describe('story: the consultant sells a packaged engagement', { skip }, () => {
     await app.engine.idle();
     assert.deepEqual((await app.store.runs.get(run))?.result, { status: 'not_invoiced' });
     assert.equal(await app.store.ledger.getInvoice(2), null, 'no number taken');
+
+    // Clients memory knows without a lead of their own are listed too.
+    await say(base, '/remember Initech: client since 2024, quarterly workshops');
+    assert.match((await say(base, '/pipeline'))[0]?.text ?? '', /\n\nOther clients \(nothing open\):\n• Initech$/);
   });
 });
