@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import { MemoryService } from '../../src/memory/memory.ts';
 import { canonicalClient, parseLead } from '../../src/pipeline/lead.ts';
-import { readPipelineFiles, type PipelineDirs } from '../../src/pipeline/packages.ts';
+import { PipelineCatalog, readPipelineFiles, type PipelineDirs } from '../../src/pipeline/packages.ts';
 import { slotChoice } from '../../src/pipeline/proposal.ts';
 import { tempDir } from '../support/app.ts';
 
@@ -70,6 +70,30 @@ describe('packages, templates and criteria', () => {
     assert.equal(second.templates.get('proposal'), 'Hello {{client}}\n');
     assert.equal(second.packages[0]?.amountMinor, 120_000, 'the last good price stays in force');
   });
+});
+
+test('watched: a saved edit applies; a bad one is reported once and the last good version stays', async () => {
+  const dirs = folder({ 'templates/proposal.md': 'For {{client}}\n', 'packages/good.yaml': GOOD });
+  const rejected: string[] = [];
+  let heard: (() => void) | undefined;
+  const catalog = new PipelineCatalog(dirs, (error) => {
+    rejected.push(error);
+    heard?.();
+  });
+  try {
+    await catalog.load();
+    catalog.watch(20);
+    const reported = new Promise<void>((r) => (heard = r));
+    writeFileSync(join(dirs.packages, 'good.yaml'), GOOD.replace('duration_days: 5', 'duration_days: soon'));
+    await reported;
+    assert.deepEqual(rejected, ['packages/good.yaml line 4 (duration_days): Invalid input: expected number, received string.']);
+    assert.equal(catalog.package('good')?.durationDays, 5, 'the last good version');
+    assert.equal(catalog.package('Sprint')?.id, 'good', 'found by name too');
+    await catalog.load();
+    assert.equal(rejected.length, 1, 'reported once, not on every reload');
+  } finally {
+    catalog.close();
+  }
 });
 
 describe('reading leads and replies', () => {
