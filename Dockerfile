@@ -23,6 +23,9 @@ COPY adapters adapters
 COPY agents agents
 COPY prompts prompts
 COPY policies policies
+# The consultant's packages and proposal templates (PACKAGES_DIR, TEMPLATES_DIR).
+COPY packages packages
+COPY templates templates
 # scripts/models.ts: `docker compose run --rm bot npm run models` downloads the embedding model into MODELS_DIR.
 COPY scripts scripts
 

@@ -14,6 +14,7 @@ import { platformChannels, syncOperatorIdentities } from './compose/channels.ts'
 import { composeCommands } from './compose/commands.ts';
 import { composeScheduling, type SchedulingPart } from './compose/scheduler.ts';
 import { composeConnectors, type ConnectorsPart } from './compose/connectors.ts';
+import { composeConsultant, type ConsultantPart } from './compose/consultant.ts';
 import { composeContent } from './compose/content.ts';
 import { composeDashboard, type DashboardParts } from './compose/dashboard.ts';
 import { claimInstance } from './compose/instance.ts';
@@ -138,9 +139,14 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   await budgets.init();
   const agents = await composeAgents(config, { store, memory, policies, budgets, rateLimits, logger, notice: (text) => delivery.notice(text) });
 
-  // The content loop is made first: the inbox hands it audience mail; it reaches the connectors and scheduler late.
+  // The content loop and the consultant's pipeline are made around the connectors: the inbox hands them audience
+  // mail and leads, and they reach the connectors and the scheduler once those exist.
   const content = composeContent({ config, store, memory, agents, connectors: () => connectors, scheduling: () => scheduling, logger });
-  const connectors = await composeConnectors(config, { store, memory, engine, delivery, rateLimits, logger, onMail: (m, t) => content.onMail(m, t) });
+  // eslint-disable-next-line prefer-const
+  let consultant: ConsultantPart | undefined;
+  const connectors = await composeConnectors(config, {
+    store, memory, engine, delivery, rateLimits, logger, onMail: (m, t) => content.onMail(m, t), onLead: async (mail) => consultant?.onLead(mail),
+  });
   engine.register(invoiceWorkflow(connectors.invoices));
   engine.register(bookingWorkflow(connectors.booking));
   engine.register(
@@ -151,14 +157,15 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     }, () => connectors.mail),
   );
   const scheduling = composeScheduling({ config, store, engine, delivery, memory, agents, logger });
-  for (const workflow of [...scheduling.workflows, ...content.workflows, ...(options.workflows ?? [])]) engine.register(workflow as WorkflowDefinition<unknown, unknown>);
+  consultant = await composeConsultant({ config, store, engine, memory, agents, connectors, scheduling, logger, notice: (text) => delivery.notice(text) });
+  for (const workflow of [...scheduling.workflows, ...content.workflows, ...consultant.workflows, ...(options.workflows ?? [])]) engine.register(workflow as WorkflowDefinition<unknown, unknown>);
 
   // The web chat speaks for the operator: it is reachable only on loopback or with WEB_TOKEN.
   await store.identities.upsert({ channel: WEB_CHANNEL, externalId: WEB_OPERATOR, label: 'local web chat', linkedAt: startedAt, via: 'local' });
 
   const links = new Links({ settings: store.settings, identities: store.identities, events: store.events, logger });
   const registry = composeCommands(
-    { config, store, engine, memory, policies, delivery, links, agents, scheduling, connectors, status: { version: VERSION, startedAt, channels: () => channels, extra: [connectors.status] } },
+    { config, store, engine, memory, policies, delivery, links, agents, scheduling, connectors, status: { version: VERSION, startedAt, channels: () => channels, extra: [connectors.status] }, pipeline: consultant.commands },
     options.extend ? (r) => options.extend!(r, { engine, store, delivery }) : undefined,
   );
   const conductor = new Conductor({
@@ -189,6 +196,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     await Promise.all(channels.map((channel) => channel.stop().catch(() => undefined)));
     await policies.close();
     agents.close();
+    consultant.close();
     await connectors.stop();
     await embedder?.close();
     await store.close();
@@ -230,6 +238,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
       await delivery.stop();
       await policies.close();
       agents.close();
+      consultant?.close();
       // The platforms at once (each waits for its platform a bounded time, so a slow one holds up no other), then the
       // web chat, whose server also carries the platforms' webhooks.
       const stopChannel = (channel: Channel) => part(`the ${channel.name} channel`, () => channel.stop().catch((err: unknown) => logger.warn({ err }, 'a channel did not stop cleanly')));

@@ -11,7 +11,7 @@ import { freeTextHandler } from '../commands/free-text.ts';
 import { identityCommands } from '../commands/identity.ts';
 import { invoiceCommands, knownClient } from '../commands/invoices.ts';
 import { memoryCommands } from '../commands/memory.ts';
-import { Registry } from '../commands/registry.ts';
+import { Registry, type CommandFamily } from '../commands/registry.ts';
 import { runCommands } from '../commands/runs.ts';
 import { scheduleCommands } from '../commands/schedules.ts';
 import type { Config } from '../config.ts';
@@ -39,6 +39,8 @@ export interface CommandParts {
   scheduling: SchedulingPart;
   connectors: ConnectorsPart;
   status: Omit<StatusDeps, 'memory' | 'store' | 'config'>;
+  /** /lead, /pipeline, /packages (src/compose/consultant.ts). */
+  pipeline?: CommandFamily;
 }
 
 export function composeCommands(p: CommandParts, extend?: (registry: Registry) => Registry): Registry {
@@ -56,7 +58,8 @@ export function composeCommands(p: CommandParts, extend?: (registry: Registry) =
     .add(agentCommands({ agents: p.agents.agents, catalog: p.agents.catalog, policies: p.policies, store: p.store, agentsDir: p.config.AGENTS_DIR }))
     .add(exportCommands({ memories: p.store.memories, copy: p.store.copy, now }))
     .add(scheduleCommands({ scheduling: () => p.scheduling.ready(), engine: p.engine, runs: p.store.runs }))
-    .add(contentCommandFamily(p));
+    .add(contentCommandFamily(p))
+    .add(p.pipeline ?? {});
   const extended = extend ? extend(registry) : registry;
   return extended.add(freeTextHandler({ agents: p.agents.agents, engine: p.engine, settings: p.store.settings }));
 }

@@ -42,6 +42,8 @@ export interface ConnectorsDeps {
   logger: Logger;
   /** Every new inbox mail after triage (the content loop's audience questions). */
   onMail?: (mail: InboundMail, triage: MailTriage) => Promise<void>;
+  /** A mail triaged as a lead (the consultant's pipeline starts a run for it). */
+  onLead?: (mail: InboundMail) => Promise<void>;
 }
 
 export interface ConnectorsPart {
@@ -132,6 +134,7 @@ export async function composeConnectors(config: Config, d: ConnectorsDeps): Prom
           notify: (m) => d.delivery.notify(m),
           logger: log,
           ...(d.onMail ? { onMail: d.onMail } : {}),
+          ...(d.onLead ? { onLead: d.onLead } : {}),
         }),
       })
     : undefined;

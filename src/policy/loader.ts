@@ -113,7 +113,8 @@ function rulePath(section: string, rule: string, policy: Policy): PropertyKey[] 
 }
 
 /** Parses and validates one file's text. Returns the sections or one sentence saying what is wrong. */
-export function parsePolicyFile(text: string, display: string, foreign: readonly string[] = ['prices']): { ok: true; sections: PolicyFile } | { ok: false; error: string } {
+// `qualification` belongs to the consultant's pipeline (src/pipeline/packages.ts validates it).
+export function parsePolicyFile(text: string, display: string, foreign: readonly string[] = ['prices', 'qualification']): { ok: true; sections: PolicyFile } | { ok: false; error: string } {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true });
   const yamlError = doc.errors[0];

@@ -8,6 +8,7 @@
 // Payment is not awaited here: the Stripe webhook and /paid mark the ledger (src/invoices/payments.ts), so a run
 // ends when the invoice went out instead of waiting weeks for money that may come another way.
 
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { formatMoney } from '../domain/money.ts';
 import { defineWorkflow, type WorkflowContext } from '../engine/workflow.ts';
@@ -123,72 +124,77 @@ async function mailToClient(ctx: WorkflowContext, s: InvoiceServices, plan: Invo
   });
 }
 
+/**
+ * The invoice saga on its own: a larger workflow (the consultant's pipeline) runs it inside its own run; its step
+ * ids (plan, record, issue, pdf, mail, tell-*) must not clash with the caller's.
+ */
+export async function runInvoice(ctx: WorkflowContext, s: InvoiceServices, input: InvoiceInput): Promise<InvoiceResult> {
+  const amount = formatMoney(input.amountMinor, input.currency);
+  // Who the client is, the business details and which connectors are set up, fixed once for this run.
+  const plan = await ctx.step('plan', () => planInvoice(s, input.client));
+  const outcome = await ctx.act('record', {
+    action: { kind: 'invoice.send', amount: { minor: input.amountMinor, currency: input.currency } },
+    card: { title: `Invoice to ${plan.client.name} for ${amount}`, details: cardDetails(input, plan, amount) },
+    run: async ({ idempotencyKey }): Promise<Invoice> => {
+      const today = DateTime.now().setZone(plan.timeZone);
+      const lines = [{ description: input.description ?? 'Professional services', amountMinor: input.amountMinor }];
+      const { invoice } = await s.ledger.recordInvoice({
+        client: plan.client.name, amountMinor: input.amountMinor, currency: input.currency, ...(input.description ? { description: input.description } : {}),
+        runId: ctx.runId, idempotencyKey, clientKey: plan.client.key, ...(plan.client.email ? { email: plan.client.email } : {}), lines,
+        issueDate: today.toISODate() ?? '', dueDate: today.plus({ days: plan.termsDays }).toISODate() ?? '',
+      });
+      return invoice;
+    },
+    compensate: async (recorded) => void (await s.ledger.voidInvoice(recorded.number)),
+    // The step ids runs of this workflow have journaled since before effect steps existed.
+    steps: { policy: 'policy', approval: 'approve' },
+  });
+  if (outcome.status === 'denied') {
+    await ctx.say('tell-denied', `The invoice to ${plan.client.name} for ${amount} is not allowed by policy: ${outcome.reasons.join('; ')}.`);
+    return { status: 'denied' };
+  }
+  if (outcome.status !== 'done') {
+    await ctx.say('tell-not-recorded', `The invoice to ${plan.client.name} for ${amount} was not recorded (${outcome.status}).`);
+    return { status: outcome.status };
+  }
+  const invoice = outcome.result;
+  const number = invoiceNumber(invoice.number);
+  // The operator approved a card that named the Stripe issue and the mail: that approval is theirs too.
+  const approved = outcome.approval?.decision === 'approved';
+  const notes: string[] = [];
+
+  const issued = plan.issue ? await issueInStripe(ctx, s, plan, invoice, approved) : undefined;
+  const stripe = issued?.status === 'done' ? issued.result : undefined;
+  if (stripe?.status === 'done') notes.push(`Issued in Stripe${stripe.number ? ` as ${stripe.number}` : ''}${stripe.hostedUrl ? `: ${stripe.hostedUrl}` : ''}.`);
+  else if (stripe) notes.push(`Not issued in Stripe: ${stripe.reason}.`);
+  else if (issued) notes.push(`Not issued in Stripe (${issued.status}).`);
+
+  const document = invoiceDocument(invoice, plan, stripe?.status === 'done' ? stripe : undefined);
+  const pdf = document ? await ctx.step('pdf', async () => {
+    const saved = await s.documents.save(document);
+    await s.ledger.updateInvoice(invoice.number, { pdfFile: saved.file, pdfSha256: saved.sha256 });
+    return saved;
+  }) : undefined;
+  notes.push(pdf ? `PDF: ${pdf.file}.` : `No PDF: set ${plan.missing ?? 'your business details'} first.`);
+
+  if (plan.mailTo && pdf && document) {
+    const mailed = await mailToClient(ctx, s, plan, invoice, pdf, document, approved);
+    const result = mailed.status === 'done' ? mailed.result : undefined;
+    if (result?.status === 'done') notes.push(`Mailed to ${plan.mailTo}.`);
+    else notes.push(`Not mailed: ${result?.status === 'failed' ? result.reason : mailed.status === 'denied' ? mailed.reasons.join('; ') : mailed.status}.`);
+  } else if (plan.mail) {
+    notes.push(`Not mailed: ${plan.mailTo ? 'there is no PDF to attach' : `memory has no email for ${plan.client.name}`}.`);
+  }
+  await ctx.say('tell-recorded', `Recorded ${number}: ${plan.client.name}, ${amount}.\n${notes.join('\n')}`);
+  return { status: 'recorded', number: invoice.number };
+}
+
 export function invoiceWorkflow(s: InvoiceServices) {
   return defineWorkflow({
     name: 'invoice',
     version: 1,
     description: 'drafts an invoice, asks for approval, records it, issues it in Stripe, makes the PDF and mails it',
     input: invoiceInput,
-    async run(ctx, input): Promise<InvoiceResult> {
-      const amount = formatMoney(input.amountMinor, input.currency);
-      // Who the client is, the business details and which connectors are set up, fixed once for this run.
-      const plan = await ctx.step('plan', () => planInvoice(s, input.client));
-      const outcome = await ctx.act('record', {
-        action: { kind: 'invoice.send', amount: { minor: input.amountMinor, currency: input.currency } },
-        card: { title: `Invoice to ${plan.client.name} for ${amount}`, details: cardDetails(input, plan, amount) },
-        run: async ({ idempotencyKey }): Promise<Invoice> => {
-          const { DateTime } = await import('luxon'); // loaded on first use: start-up stays lean
-          const today = DateTime.now().setZone(plan.timeZone);
-          const lines = [{ description: input.description ?? 'Professional services', amountMinor: input.amountMinor }];
-          const { invoice } = await s.ledger.recordInvoice({
-            client: plan.client.name, amountMinor: input.amountMinor, currency: input.currency, ...(input.description ? { description: input.description } : {}),
-            runId: ctx.runId, idempotencyKey, clientKey: plan.client.key, ...(plan.client.email ? { email: plan.client.email } : {}), lines,
-            issueDate: today.toISODate() ?? '', dueDate: today.plus({ days: plan.termsDays }).toISODate() ?? '',
-          });
-          return invoice;
-        },
-        compensate: async (recorded) => void (await s.ledger.voidInvoice(recorded.number)),
-        // The step ids runs of this workflow have journaled since before effect steps existed.
-        steps: { policy: 'policy', approval: 'approve' },
-      });
-      if (outcome.status === 'denied') {
-        await ctx.say('tell-denied', `The invoice to ${plan.client.name} for ${amount} is not allowed by policy: ${outcome.reasons.join('; ')}.`);
-        return { status: 'denied' };
-      }
-      if (outcome.status !== 'done') {
-        await ctx.say('tell-not-recorded', `The invoice to ${plan.client.name} for ${amount} was not recorded (${outcome.status}).`);
-        return { status: outcome.status };
-      }
-      const invoice = outcome.result;
-      const number = invoiceNumber(invoice.number);
-      // The operator approved a card that named the Stripe issue and the mail: that approval is theirs too.
-      const approved = outcome.approval?.decision === 'approved';
-      const notes: string[] = [];
-
-      const issued = plan.issue ? await issueInStripe(ctx, s, plan, invoice, approved) : undefined;
-      const stripe = issued?.status === 'done' ? issued.result : undefined;
-      if (stripe?.status === 'done') notes.push(`Issued in Stripe${stripe.number ? ` as ${stripe.number}` : ''}${stripe.hostedUrl ? `: ${stripe.hostedUrl}` : ''}.`);
-      else if (stripe) notes.push(`Not issued in Stripe: ${stripe.reason}.`);
-      else if (issued) notes.push(`Not issued in Stripe (${issued.status}).`);
-
-      const document = invoiceDocument(invoice, plan, stripe?.status === 'done' ? stripe : undefined);
-      const pdf = document ? await ctx.step('pdf', async () => {
-        const saved = await s.documents.save(document);
-        await s.ledger.updateInvoice(invoice.number, { pdfFile: saved.file, pdfSha256: saved.sha256 });
-        return saved;
-      }) : undefined;
-      notes.push(pdf ? `PDF: ${pdf.file}.` : `No PDF: set ${plan.missing ?? 'your business details'} first.`);
-
-      if (plan.mailTo && pdf && document) {
-        const mailed = await mailToClient(ctx, s, plan, invoice, pdf, document, approved);
-        const result = mailed.status === 'done' ? mailed.result : undefined;
-        if (result?.status === 'done') notes.push(`Mailed to ${plan.mailTo}.`);
-        else notes.push(`Not mailed: ${result?.status === 'failed' ? result.reason : mailed.status === 'denied' ? mailed.reasons.join('; ') : mailed.status}.`);
-      } else if (plan.mail) {
-        notes.push(`Not mailed: ${plan.mailTo ? 'there is no PDF to attach' : `memory has no email for ${plan.client.name}`}.`);
-      }
-      await ctx.say('tell-recorded', `Recorded ${number}: ${plan.client.name}, ${amount}.\n${notes.join('\n')}`);
-      return { status: 'recorded', number: invoice.number };
-    },
+    run: (ctx, input): Promise<InvoiceResult> => runInvoice(ctx, s, input),
   });
 }

@@ -117,9 +117,9 @@ test('every file CMD and the npm scripts used in the image reach is COPYd to the
   };
   // `docker compose run --rm bot npm run models` is how the README downloads the model inside the container.
   const entries = [cmd[1] as string, scriptFile('start'), scriptFile('models')];
-  // Read at run time by path, not imported: the default AGENTS_DIR, PROMPTS_DIR, POLICIES_DIR.
+  // Read at run time by path, not imported: the default AGENTS_DIR, PROMPTS_DIR, POLICIES_DIR, PACKAGES_DIR, TEMPLATES_DIR.
   const defaults = loadConfig({});
-  const needed = [...reachable(entries), defaults.AGENTS_DIR, defaults.PROMPTS_DIR, defaults.POLICIES_DIR].map((f) => posix.normalize(f));
+  const needed = [...reachable(entries), defaults.AGENTS_DIR, defaults.PROMPTS_DIR, defaults.POLICIES_DIR, defaults.PACKAGES_DIR, defaults.TEMPLATES_DIR].map((f) => posix.normalize(f));
   const missing = needed.filter((f) => !imagePathsOf(f).some((c) => c.path === posix.join(workdir, f)));
   assert.deepEqual(missing, [], 'not copied into the image');
   assert.deepEqual(needed.filter(dockerignored), [], 'excluded by .dockerignore');

@@ -43,7 +43,7 @@ describe('loading', () => {
   test('the shipped policies/ folder loads without a problem', async () => {
     const report = await checkPolicies(join(import.meta.dirname, '../../policies'));
     assert.deepEqual(report.rejected, []);
-    assert.equal(report.files.length, 5);
+    assert.equal(report.files.length, 6, 'five policy files and qualification.yaml (the consultant pipeline reads it)');
     assert.equal(report.policy.budgets.per_run_usd, 0.5);
     assert.equal(report.policy.rate_limits['connector:mail']?.points, 20);
     assert.equal(report.policy.quiet_hours.hours[0]?.text, '22:00-07:00');
