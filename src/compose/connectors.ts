@@ -41,7 +41,7 @@ export interface ConnectorsDeps {
   rateLimits: Pick<RateLimits, 'consume'>;
   logger: Logger;
   /** Every new inbox mail after triage (the content loop's audience questions). */
-  onMail?: (mail: InboundMail, triage: MailTriage) => Promise<void>;
+  onMail?: (mail: InboundMail, triage: MailTriage) => Promise<boolean>;
   /** A mail triaged as a lead (the consultant's pipeline starts a run for it). */
   onLead?: (mail: InboundMail) => Promise<void>;
 }

@@ -37,7 +37,8 @@ export interface ContentPart {
   services: ContentServices;
   workflows: AnyWorkflow[];
   /** The inbox hook: an audience question becomes a memory linked to its piece and waits for /replies. */
-  onMail(mail: InboundMail, triage: MailTriage): Promise<void>;
+  /** Keeps an audience question; true when the mail was one (it is then not also a lead). */
+  onMail(mail: InboundMail, triage: MailTriage): Promise<boolean>;
 }
 
 export function composeContent(p: ContentParts): ContentPart {
@@ -65,9 +66,10 @@ export function composeContent(p: ContentParts): ContentPart {
     workflows: [contentBriefWorkflow(services), contentDraftWorkflow(services), contentScheduleWorkflow(services), contentReviewWorkflow(services), contentRepliesWorkflow(services)] as AnyWorkflow[],
     async onMail(mail, triage) {
       const named = pieceNamed(await pieces.list(), `${mail.subject}\n${mail.text}`) !== undefined;
-      if (!isAudienceQuestion(mail, triage, named) || !mail.from) return;
+      if (!isAudienceQuestion(mail, triage, named) || !mail.from) return false;
       const q = await questions.add({ key: mail.messageId ?? `mail:${mail.id}`, from: mail.from.address.toLowerCase(), subject: mail.subject, text: mail.text, at: new Date(mail.date), channel: 'mail' });
       if (q) log.info({ question: q.id, piece: q.pieceId }, 'audience question kept for /replies');
+      return true;
     },
   };
 }

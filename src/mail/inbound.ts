@@ -23,10 +23,10 @@ export interface InboundMailDeps {
   signal: (signal: Signal, from: SignalFrom) => Promise<unknown>;
   notify: (message: OutboundMessage) => Promise<unknown>;
   logger: Logger;
-  /** Called for a new lead after it is announced (issue 17 starts a workflow here). */
+  /** Called for a new lead after it is announced, unless onMail claimed the mail (the consultant's pipeline). */
   onLead?: (mail: InboundMail, triage: MailTriage) => Promise<void>;
-  /** Called for every new mail after triage (the content loop keeps audience questions). */
-  onMail?: (mail: InboundMail, triage: MailTriage) => Promise<void>;
+  /** Called for every new mail after triage; true claims it (the content loop keeps audience questions). */
+  onMail?: (mail: InboundMail, triage: MailTriage) => Promise<boolean>;
 }
 
 /** What a run waiting on `mail.reply` gets. `text` is the untrusted-marked form a model may be shown. */
@@ -60,7 +60,8 @@ export function inboundMail(d: InboundMailDeps): (mail: InboundMail) => Promise<
       await d.signal({ kind: 'event', event: 'mail.reply', key: triage.threadMessageId, payload }, { by: sender ? `mail:${sender}` : 'mail', via: 'mail' });
     }
     if (triage.line) await d.notify({ text: triage.line });
-    if (triage.kind === 'lead' && d.onLead) await d.onLead(mail, triage);
-    if (d.onMail) await d.onMail(mail, triage);
+    // An audience question that names a piece may read like a lead; it starts no sales pipeline.
+    const claimed = d.onMail ? await d.onMail(mail, triage) : false;
+    if (triage.kind === 'lead' && d.onLead && !claimed) await d.onLead(mail, triage);
   };
 }
