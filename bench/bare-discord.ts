@@ -68,14 +68,35 @@ export class BareDiscord implements Channel {
         if (frame.op === Op.hello) {
           const { heartbeat_interval: every } = frame.d as { heartbeat_interval: number };
           this.#heartbeat = setInterval(() => socket.send(JSON.stringify({ op: Op.heartbeat, d: this.#seq })), every);
-          socket.send(JSON.stringify({ op: Op.identify, d: { token: this.#token, intents: INTENTS, properties: { os: process.platform, browser: 'bench', device: 'bench' } } }));
+          socket.send(
+            JSON.stringify({
+              op: Op.identify,
+              d: {
+                token: this.#token,
+                intents: INTENTS,
+                properties: { os: process.platform, browser: 'bench', device: 'bench' },
+              },
+            }),
+          );
         } else if (frame.op === Op.dispatch && frame.t === 'READY') {
           resolve();
         } else if (frame.op === Op.dispatch && frame.t === 'MESSAGE_CREATE') {
           const m = frame.d as MessageCreate;
           if (m.author.bot || m.guild_id !== undefined) return;
           void nextTurn()
-            .then(() => handler.handle({ kind: 'message', id: m.id, channel: 'discord', chatId: m.channel_id, senderId: m.author.id, text: m.content }, this))
+            .then(() =>
+              handler.handle(
+                {
+                  kind: 'message',
+                  id: m.id,
+                  channel: 'discord',
+                  chatId: m.channel_id,
+                  senderId: m.author.id,
+                  text: m.content,
+                },
+                this,
+              ),
+            )
             .catch((err: unknown) => console.error('bare Discord: handling a message failed', err));
         }
       });
@@ -96,13 +117,19 @@ export class BareDiscord implements Channel {
   }
 
   async deliver(chatId: string, message: SentMessage): Promise<DeliveryRef> {
-    const sent = (await this.#call('POST', `/channels/${chatId}/messages`, { content: message.text, allowed_mentions: { parse: [] } })) as { id: string };
+    const sent = (await this.#call('POST', `/channels/${chatId}/messages`, {
+      content: message.text,
+      allowed_mentions: { parse: [] },
+    })) as { id: string };
     return { channel: 'discord', chatId, messageId: sent.id };
   }
 
   #call(method: string, path: string, params?: object): Promise<unknown> {
     const body = params === undefined ? undefined : JSON.stringify(params);
-    const headers = { authorization: `Bot ${this.#token}`, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) };
+    const headers = {
+      authorization: `Bot ${this.#token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
+    };
     return new Promise((resolve, reject) => {
       const req = request(`${this.#api}${path}`, { method, agent: this.#agent, headers }, (res) => {
         const chunks: Buffer[] = [];

@@ -16,7 +16,18 @@ import { nextTurn } from '../adapters/channels/shared/turn.ts';
 interface Frame {
   type?: string;
   envelope_id?: string;
-  payload?: { event_id?: string; event?: { type?: string; channel_type?: string; subtype?: string; bot_id?: string; channel: string; user: string; text: string } };
+  payload?: {
+    event_id?: string;
+    event?: {
+      type?: string;
+      channel_type?: string;
+      subtype?: string;
+      bot_id?: string;
+      channel: string;
+      user: string;
+      text: string;
+    };
+  };
 }
 type Answer = { ok: boolean; error?: string } & Record<string, unknown>;
 
@@ -61,8 +72,22 @@ export class BareSlack implements Channel {
         if (typeof frame.envelope_id !== 'string') return;
         socket.send(JSON.stringify({ envelope_id: frame.envelope_id }));
         const event = frame.payload?.event;
-        if (frame.type !== 'events_api' || event?.type !== 'message' || event.channel_type !== 'im' || event.subtype || event.bot_id) return;
-        const inbound = { kind: 'message', id: String(frame.payload?.event_id), channel: 'slack', chatId: event.channel, senderId: event.user, text: event.text } as const;
+        if (
+          frame.type !== 'events_api' ||
+          event?.type !== 'message' ||
+          event.channel_type !== 'im' ||
+          event.subtype ||
+          event.bot_id
+        )
+          return;
+        const inbound = {
+          kind: 'message',
+          id: String(frame.payload?.event_id),
+          channel: 'slack',
+          chatId: event.channel,
+          senderId: event.user,
+          text: event.text,
+        } as const;
         void nextTurn()
           .then(() => handler.handle(inbound, this))
           .catch((err: unknown) => console.error('bare Slack: handling an event failed', err));
@@ -87,7 +112,11 @@ export class BareSlack implements Channel {
 
   #call(method: string, args: object, token: string): Promise<Answer> {
     const body = JSON.stringify(args);
-    const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` };
+    const headers = {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      authorization: `Bearer ${token}`,
+    };
     return new Promise((resolve, reject) => {
       const req = request(`${this.#apiUrl}${method}`, { method: 'POST', agent: this.#agent, headers }, (res) => {
         const chunks: Buffer[] = [];

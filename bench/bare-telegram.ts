@@ -42,7 +42,19 @@ export class BareTelegram implements Channel {
           const m = u.message;
           if (!m) continue;
           void nextTurn()
-            .then(() => handler.handle({ kind: 'message', id: String(u.update_id), channel: 'telegram', chatId: String(m.chat.id), senderId: String(m.from.id), text: m.text }, this))
+            .then(() =>
+              handler.handle(
+                {
+                  kind: 'message',
+                  id: String(u.update_id),
+                  channel: 'telegram',
+                  chatId: String(m.chat.id),
+                  senderId: String(m.from.id),
+                  text: m.text,
+                },
+                this,
+              ),
+            )
             .catch((err: unknown) => console.error('bare Telegram: handling an update failed', err));
         }
       }
@@ -64,15 +76,27 @@ export class BareTelegram implements Channel {
   #call(method: string, params: object): Promise<unknown> {
     const body = JSON.stringify(params);
     return new Promise((resolve, reject) => {
-      const req = request(`${this.#base}${method}`, { method: 'POST', agent: this.#agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { ok: boolean; result?: unknown; description?: string };
-          if (answer.ok) resolve(answer.result);
-          else reject(new Error(`${method}: ${answer.description ?? res.statusCode}`));
-        });
-      });
+      const req = request(
+        `${this.#base}${method}`,
+        {
+          method: 'POST',
+          agent: this.#agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+              ok: boolean;
+              result?: unknown;
+              description?: string;
+            };
+            if (answer.ok) resolve(answer.result);
+            else reject(new Error(`${method}: ${answer.description ?? res.statusCode}`));
+          });
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

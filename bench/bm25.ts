@@ -12,8 +12,10 @@ export const BM25_B = 0.75;
 
 export type Tokenisation = 'plain' | 'analysed';
 
-export const documentTerms = (text: string, t: Tokenisation): string[] => (t === 'plain' ? tokens(text) : words(normalize(text)));
-export const queryTerms = (text: string, t: Tokenisation): string[] => (t === 'plain' ? keywordTerms(text) : [...new Set(words(normalize(text)))]);
+export const documentTerms = (text: string, t: Tokenisation): string[] =>
+  t === 'plain' ? tokens(text) : words(normalize(text));
+export const queryTerms = (text: string, t: Tokenisation): string[] =>
+  t === 'plain' ? keywordTerms(text) : [...new Set(words(normalize(text)))];
 
 export class TextbookBm25 {
   readonly #ids: number[] = [];

@@ -14,7 +14,8 @@ import { postSigned } from '../test/fakes/slack/http-mode.ts';
 import { FakeSlack } from '../test/fakes/slack/server.ts';
 import { FakeTelegram } from '../test/fakes/telegram/server.ts';
 
-export type Platform = 'web' | 'telegram' | 'telegram-bare' | 'slack' | 'slack-bare' | 'slack-http' | 'discord' | 'discord-bare';
+export type Platform =
+  'web' | 'telegram' | 'telegram-bare' | 'slack' | 'slack-bare' | 'slack-http' | 'discord' | 'discord-bare';
 /** idle: no message (what the connection costs by itself); serial: one message at a time, `gapMs` apart (no queueing: the bare overhead); burst: every chat at once; spread: every chat within `spreadMs`. */
 export type Scenario =
   | { kind: 'idle'; ms: number }
@@ -99,7 +100,12 @@ async function setUp(): Promise<Setup> {
     const ims = users.map((u) => fake.workspace.openIm(u));
     const { workspace } = fake;
     return {
-      info: { botToken: workspace.botToken, appToken: workspace.appToken, apiUrl: fake.apiUrl, signingSecret: SLACK_SIGNING_SECRET },
+      info: {
+        botToken: workspace.botToken,
+        appToken: workspace.appToken,
+        apiUrl: fake.apiUrl,
+        signingSecret: SLACK_SIGNING_SECRET,
+      },
       senders: users,
       roundTrip: (info) => (chat) => {
         const i = chat % users.length;
@@ -110,7 +116,10 @@ async function setUp(): Promise<Setup> {
           return answered;
         }
         const url = info['eventsUrl'] ?? '';
-        return Promise.all([answered, postSigned(url, SLACK_SIGNING_SECRET, { kind: 'event', payload }, undefined, apiFetch)]).then(([, res]) => {
+        return Promise.all([
+          answered,
+          postSigned(url, SLACK_SIGNING_SECRET, { kind: 'event', payload }, undefined, apiFetch),
+        ]).then(([, res]) => {
           if (res.status !== 200) throw new Error(`the Slack events endpoint answered ${res.status}`);
         });
       },
@@ -144,7 +153,11 @@ async function setUp(): Promise<Setup> {
     info: {},
     senders: ['operator'],
     roundTrip: (info) => async () => {
-      const res = await apiFetch(`${info['url'] ?? ''}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
+      const res = await apiFetch(`${info['url'] ?? ''}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text }),
+      });
       if (res.status !== 200) throw new Error(`web answered ${res.status}: ${await res.text()}`);
       await res.arrayBuffer();
     },
@@ -192,25 +205,28 @@ async function run(roundTrip: RoundTrip, scenario: Scenario): Promise<Result> {
 const setup = await setUp();
 port.postMessage({ info: setup.info, senders: setup.senders });
 let roundTrip: RoundTrip | undefined;
-process.on('message', (msg: { connect: Record<string, string> } | { scenario: Scenario; profile?: string } | { stop: true }) => {
-  void (async () => {
-    if ('connect' in msg) {
-      roundTrip = setup.roundTrip({ ...setup.info, ...msg.connect });
-      // Warm-up, not timed: every chat once, one after another, then bursts (JIT, connection pools, caches).
-      const rt = roundTrip;
-      for (let i = 0; i < chats; i++) await rt(i);
-      for (let r = 0; r < warmBursts; r++) await Promise.all(Array.from({ length: chats }, (_, i) => rt(i)));
-      return port.postMessage({ connected: true });
-    }
-    if ('stop' in msg) {
-      await setup.stop();
-      port.postMessage({ stopped: true });
-      return process.disconnect();
-    }
-    if (!roundTrip) throw new Error('connect first');
-    const stop = msg.profile ? await startProfile() : undefined;
-    const result = await run(roundTrip, msg.scenario);
-    if (stop && msg.profile) await stop(msg.profile);
-    port.postMessage({ result });
-  })();
-});
+process.on(
+  'message',
+  (msg: { connect: Record<string, string> } | { scenario: Scenario; profile?: string } | { stop: true }) => {
+    void (async () => {
+      if ('connect' in msg) {
+        roundTrip = setup.roundTrip({ ...setup.info, ...msg.connect });
+        // Warm-up, not timed: every chat once, one after another, then bursts (JIT, connection pools, caches).
+        const rt = roundTrip;
+        for (let i = 0; i < chats; i++) await rt(i);
+        for (let r = 0; r < warmBursts; r++) await Promise.all(Array.from({ length: chats }, (_, i) => rt(i)));
+        return port.postMessage({ connected: true });
+      }
+      if ('stop' in msg) {
+        await setup.stop();
+        port.postMessage({ stopped: true });
+        return process.disconnect();
+      }
+      if (!roundTrip) throw new Error('connect first');
+      const stop = msg.profile ? await startProfile() : undefined;
+      const result = await run(roundTrip, msg.scenario);
+      if (stop && msg.profile) await stop(msg.profile);
+      port.postMessage({ result });
+    })();
+  },
+);

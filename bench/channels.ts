@@ -75,7 +75,8 @@ const TARGET_MS = 25;
 const WARM_BURSTS = Number(args.warm);
 const CORES = availableParallelism();
 /** Core 0 for the bot (this process, every thread), core 1 for the platform; undefined when not pinned. */
-const PINNED = !args['no-pin'] && CORES >= 2 && spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)]).status === 0;
+const PINNED =
+  !args['no-pin'] && CORES >= 2 && spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)]).status === 0;
 const TEXT = 'ping';
 const logger = pino({ level: 'silent' });
 
@@ -90,18 +91,37 @@ const instant: InboundHandler = {
 };
 
 /** The real conductor and middleware on a fresh SQLite store; "ping" is answered at once by a text handler. */
-async function core(channel: string, senders: string[], channels: () => Channel[]): Promise<{ handler: InboundHandler; events: EventLog; close: () => Promise<void> }> {
+async function core(
+  channel: string,
+  senders: string[],
+  channels: () => Channel[],
+): Promise<{ handler: InboundHandler; events: EventLog; close: () => Promise<void> }> {
   const store = new SqliteStore(tempDir('solo-bench-'));
   await store.init();
-  for (const externalId of senders) await store.identities.upsert({ channel, externalId, label: 'operator', linkedAt: new Date(), via: 'config' });
-  if (channel === WEB_CHANNEL) await store.identities.upsert({ channel: WEB_CHANNEL, externalId: WEB_OPERATOR, label: 'local web chat', linkedAt: new Date(), via: 'local' });
+  for (const externalId of senders)
+    await store.identities.upsert({ channel, externalId, label: 'operator', linkedAt: new Date(), via: 'config' });
+  if (channel === WEB_CHANNEL)
+    await store.identities.upsert({
+      channel: WEB_CHANNEL,
+      externalId: WEB_OPERATOR,
+      label: 'local web chat',
+      linkedAt: new Date(),
+      via: 'local',
+    });
   // The limit stays on (its middleware is part of the path) but high enough for the bench's pace.
   const pong = async (ctx: InboundContext, text: string): Promise<boolean> => {
     if (text !== TEXT) return false;
     await ctx.reply('pong');
     return true;
   };
-  const handler = testCore({ store, logger, channels, ratePerMinute: 100_000, bare: true, registry: (r) => r.text(pong) }).conductor;
+  const handler = testCore({
+    store,
+    logger,
+    channels,
+    ratePerMinute: 100_000,
+    bare: true,
+    registry: (r) => r.text(pong),
+  }).conductor;
   return { handler, events: store.events, close: () => store.close() };
 }
 
@@ -116,11 +136,22 @@ function makeChannel(platform: Platform, info: Record<string, string>, events: E
     case 'telegram-bare':
       return new BareTelegram(info['token'] ?? '', info['apiRoot'] ?? '');
     case 'slack':
-      return new SlackChannel({ botToken: info['botToken'] ?? '', appToken: info['appToken'], apiUrl: info['apiUrl'], logger });
+      return new SlackChannel({
+        botToken: info['botToken'] ?? '',
+        appToken: info['appToken'],
+        apiUrl: info['apiUrl'],
+        logger,
+      });
     case 'slack-bare':
       return new BareSlack(info['botToken'] ?? '', info['appToken'] ?? '', info['apiUrl'] ?? '');
     case 'slack-http':
-      return new SlackChannel({ botToken: info['botToken'] ?? '', signingSecret: info['signingSecret'], apiUrl: info['apiUrl'], port: 0, logger });
+      return new SlackChannel({
+        botToken: info['botToken'] ?? '',
+        signingSecret: info['signingSecret'],
+        apiUrl: info['apiUrl'],
+        port: 0,
+        logger,
+      });
     case 'discord':
       return new DiscordChannel({ token: info['token'] ?? '', apiUrl: info['apiUrl'], logger });
     case 'discord-bare':
@@ -141,7 +172,14 @@ const LABELS: Record<Platform, string> = {
 
 /** The channel name a platform's messages carry (the bare floors and Slack's HTTP mode stand in for a real one). */
 const CHANNEL_OF: Record<Platform, string> = {
-  web: WEB_CHANNEL, telegram: 'telegram', 'telegram-bare': 'telegram', slack: 'slack', 'slack-bare': 'slack', 'slack-http': 'slack', discord: 'discord', 'discord-bare': 'discord',
+  web: WEB_CHANNEL,
+  telegram: 'telegram',
+  'telegram-bare': 'telegram',
+  slack: 'slack',
+  'slack-bare': 'slack',
+  'slack-http': 'slack',
+  discord: 'discord',
+  'discord-bare': 'discord',
 };
 
 interface Row {
@@ -159,7 +197,10 @@ async function bench(platform: Platform, handlerKind: 'instant' | 'core'): Promi
   const load: LoadOptions = { platform, chats: CHATS, text: TEXT, warmBursts: WARM_BURSTS };
   const script = fileURLToPath(new URL('./channel-load.ts', import.meta.url));
   const [command, argv] = PINNED ? ['taskset', ['-c', '1', process.execPath, script]] : [process.execPath, [script]];
-  const child = spawn(command, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, CHANNEL_LOAD: JSON.stringify(load) } });
+  const child = spawn(command, argv, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, CHANNEL_LOAD: JSON.stringify(load) },
+  });
   child.on('exit', (code, signal) => {
     if (code === 0) return;
     console.error(`the ${platform} platform process ended (${code ?? signal})`);
@@ -169,7 +210,10 @@ async function bench(platform: Platform, handlerKind: 'instant' | 'core'): Promi
   const post = (msg: unknown): void => void child.send(msg as object);
   const { info, senders } = await next<{ info: Record<string, string>; senders: string[] }>();
   const running: Channel[] = [];
-  const made = handlerKind === 'core' ? await core(CHANNEL_OF[platform], senders, () => running) : { handler: instant, events: noEvents, close: async () => {} };
+  const made =
+    handlerKind === 'core'
+      ? await core(CHANNEL_OF[platform], senders, () => running)
+      : { handler: instant, events: noEvents, close: async () => {} };
   const channel = makeChannel(platform, info, made.events);
   running.push(channel);
   await channel.start(made.handler);
@@ -191,8 +235,10 @@ async function bench(platform: Platform, handlerKind: 'instant' | 'core'): Promi
   const rows: Row[] = [];
   for (const [name, scenario] of scenarios) {
     // Rounds start from quiet: the previous scenario's requests no longer count against a rate-limit window.
-    if (scenario.kind === 'burst' || scenario.kind === 'spread') await new Promise((resolve) => setTimeout(resolve, scenario.minRoundMs));
-    const profile = args.profile && name === 'burst' ? join(args.profile, `${platform}-${handlerKind}-burst`) : undefined;
+    if (scenario.kind === 'burst' || scenario.kind === 'spread')
+      await new Promise((resolve) => setTimeout(resolve, scenario.minRoundMs));
+    const profile =
+      args.profile && name === 'burst' ? join(args.profile, `${platform}-${handlerKind}-burst`) : undefined;
     const profiling = profile ? await startProfile() : undefined;
     const bot = process.threadCpuUsage();
     const all = process.cpuUsage();
@@ -203,7 +249,15 @@ async function bench(platform: Platform, handlerKind: 'instant' | 'core'): Promi
     const allUsed = process.cpuUsage(all);
     const botMs = (botUsed.user + botUsed.system) / 1000;
     const allMs = (allUsed.user + allUsed.system) / 1000;
-    rows.push({ scenario: name, samples: result.samples, seconds: result.seconds, botMs, botSysMs: botUsed.system / 1000, platformMs: result.cpuMs, otherMs: Math.max(0, allMs - botMs) });
+    rows.push({
+      scenario: name,
+      samples: result.samples,
+      seconds: result.seconds,
+      botMs,
+      botSysMs: botUsed.system / 1000,
+      platformMs: result.cpuMs,
+      otherMs: Math.max(0, allMs - botMs),
+    });
   }
   await channel.stop();
   post({ stop: true });
@@ -217,16 +271,22 @@ const ms = (n: number): string => n.toFixed(1).padStart(6);
 const cpu = (n: number): string => n.toFixed(2).padStart(5);
 
 function print(platform: Platform, handlerKind: string, rows: Row[]): void {
-  console.log(`\n${LABELS[platform]}, ${handlerKind} handler, ${CHATS} chats   (load average ${loadavg()[0]?.toFixed(1)} on ${CORES} cores)`);
-  console.log('  scenario        p50 ms  p95 ms  p99 ms    n  msg/s | CPU ms per message: bot thread (kernel)  bot, other threads  platform process');
+  console.log(
+    `\n${LABELS[platform]}, ${handlerKind} handler, ${CHATS} chats   (load average ${loadavg()[0]?.toFixed(1)} on ${CORES} cores)`,
+  );
+  console.log(
+    '  scenario        p50 ms  p95 ms  p99 ms    n  msg/s | CPU ms per message: bot thread (kernel)  bot, other threads  platform process',
+  );
   for (const r of rows) {
     if (r.scenario === 'idle') {
-      console.log(`  idle ${r.seconds.toFixed(0)} s, no message: the bot thread used ${r.botMs.toFixed(1)} ms of CPU (${((100 * r.botMs) / (r.seconds * 1000)).toFixed(2)}% of a core)`);
+      console.log(
+        `  idle ${r.seconds.toFixed(0)} s, no message: the bot thread used ${r.botMs.toFixed(1)} ms of CPU (${((100 * r.botMs) / (r.seconds * 1000)).toFixed(2)}% of a core)`,
+      );
       continue;
     }
     const s = [...r.samples].sort((a, b) => a - b);
     const n = s.length;
-    const verdict = r.scenario === 'serial' ? '' : (percentile(s, 99) <= TARGET_MS ? '  ✓ p99 ≤ 25' : '  ✗ p99 > 25');
+    const verdict = r.scenario === 'serial' ? '' : percentile(s, 99) <= TARGET_MS ? '  ✓ p99 ≤ 25' : '  ✗ p99 > 25';
     console.log(
       `  ${r.scenario.padEnd(14)} ${ms(percentile(s, 50))}  ${ms(percentile(s, 95))}  ${ms(percentile(s, 99))} ${String(n).padStart(4)} ${String(Math.round(n / r.seconds)).padStart(6)} |` +
         `                    ${cpu(r.botMs / n)} (${cpu(r.botSysMs / n)})               ${cpu(r.otherMs / n)}             ${cpu(r.platformMs / n)}${verdict}`,
@@ -235,7 +295,9 @@ function print(platform: Platform, handlerKind: string, rows: Row[]): void {
   const burst = rows.find((r) => r.scenario === 'burst');
   if (burst) {
     const perMessage = burst.botMs / burst.samples.length;
-    console.log(`  burst floor: the bot thread works through ${CHATS} messages one at a time: ${CHATS} × ${perMessage.toFixed(2)} ms = ${(CHATS * perMessage).toFixed(1)} ms for the last one, before any wait for the platform`);
+    console.log(
+      `  burst floor: the bot thread works through ${CHATS} messages one at a time: ${CHATS} × ${perMessage.toFixed(2)} ms = ${(CHATS * perMessage).toFixed(1)} ms for the last one, before any wait for the platform`,
+    );
   }
 }
 
@@ -244,12 +306,25 @@ function print(platform: Platform, handlerKind: string, rows: Row[]): void {
  * channel whose deliver does nothing. What the middleware, the event log and the conductor cost per message.
  */
 async function coreAlone(): Promise<void> {
-  const channel: Channel = { name: 'bench', start: async () => {}, stop: async () => {}, deliver: async () => undefined, describe: () => 'bench' };
+  const channel: Channel = {
+    name: 'bench',
+    start: async () => {},
+    stop: async () => {},
+    deliver: async () => undefined,
+    describe: () => 'bench',
+  };
   const senders = Array.from({ length: CHATS }, (_, i) => `user${i}`);
   const made = await core('bench', senders, () => [channel]);
   let n = 0;
   const burst = (): Promise<unknown> =>
-    Promise.all(senders.map((s) => made.handler.handle({ kind: 'message', id: String(++n), channel: 'bench', chatId: s, senderId: s, text: TEXT }, channel)));
+    Promise.all(
+      senders.map((s) =>
+        made.handler.handle(
+          { kind: 'message', id: String(++n), channel: 'bench', chatId: s, senderId: s, text: TEXT },
+          channel,
+        ),
+      ),
+    );
   for (let r = 0; r < 5; r++) await burst();
   const walls: number[] = [];
   const bot = process.threadCpuUsage();
@@ -262,22 +337,44 @@ async function coreAlone(): Promise<void> {
   await made.close();
   const s = walls.sort((a, b) => a - b);
   const messages = ROUNDS * 5 * CHATS;
-  console.log(`\nCore alone (conductor + middleware + SQLite event log, no adapter), bursts of ${CHATS}   (load average ${loadavg()[0]?.toFixed(1)} on 2 cores)`);
-  console.log(`  CPU per message ${((used.user + used.system) / 1000 / messages).toFixed(3)} ms (kernel ${(used.system / 1000 / messages).toFixed(3)} ms); a burst of ${CHATS} takes p50 ${s[Math.floor(s.length / 2)]?.toFixed(1)} ms, p99 ${percentile(s, 99).toFixed(1)} ms`);
+  console.log(
+    `\nCore alone (conductor + middleware + SQLite event log, no adapter), bursts of ${CHATS}   (load average ${loadavg()[0]?.toFixed(1)} on 2 cores)`,
+  );
+  console.log(
+    `  CPU per message ${((used.user + used.system) / 1000 / messages).toFixed(3)} ms (kernel ${(used.system / 1000 / messages).toFixed(3)} ms); a burst of ${CHATS} takes p50 ${s[Math.floor(s.length / 2)]?.toFixed(1)} ms, p99 ${percentile(s, 99).toFixed(1)} ms`,
+  );
 }
 
-console.log(`Chat adapter round trips: platform hands over a message → the bot's answer reaches the platform API. Target: p99 ≤ ${TARGET_MS} ms at ${CHATS} concurrent chats.`);
-console.log(PINNED ? 'The bot is pinned to core 0, the platform simulation to core 1.' : 'Not pinned: the bot and the platform simulation share the cores.');
+console.log(
+  `Chat adapter round trips: platform hands over a message → the bot's answer reaches the platform API. Target: p99 ≤ ${TARGET_MS} ms at ${CHATS} concurrent chats.`,
+);
+console.log(
+  PINNED
+    ? 'The bot is pinned to core 0, the platform simulation to core 1.'
+    : 'Not pinned: the bot and the platform simulation share the cores.',
+);
 console.log(`Timed after a warm-up of ${CHATS} serial messages and ${WARM_BURSTS} bursts.`);
 if (HANDLERS.includes('core')) await coreAlone();
 /** Each SDK row's floor: the same exchange with no SDK and no adapter. */
-const FLOOR_OF: Partial<Record<Platform, Platform>> = { telegram: 'telegram-bare', slack: 'slack-bare', discord: 'discord-bare' };
+const FLOOR_OF: Partial<Record<Platform, Platform>> = {
+  telegram: 'telegram-bare',
+  slack: 'slack-bare',
+  discord: 'discord-bare',
+};
 
 /** SDK rows next to their floors, so that what the SDK and the adapter add is read off one line. */
 function printFloors(handlerKind: string, results: Map<Platform, Row[]>): void {
   const burst = (p: Platform): { p99: number; cpu: number } | undefined => {
     const row = results.get(p)?.find((r) => r.scenario === 'burst');
-    return row && { p99: percentile([...row.samples].sort((a, b) => a - b), 99), cpu: row.botMs / row.samples.length };
+    return (
+      row && {
+        p99: percentile(
+          [...row.samples].sort((a, b) => a - b),
+          99,
+        ),
+        cpu: row.botMs / row.samples.length,
+      }
+    );
   };
   const lines: string[] = [];
   for (const [platform, floor] of Object.entries(FLOOR_OF) as [Platform, Platform][]) {

@@ -21,19 +21,46 @@ const WARMUP = 20;
 const server = await startRadicale({ bench: 'bench-pw' });
 const url = await makeCalendarFor(server, 'bench', 'bench-pw');
 const headers = { authorization: `Basic ${Buffer.from('bench:bench-pw').toString('base64')}` };
-const logger = await createLogger({ LOG_LEVEL: 'info', LOG_FORMAT: 'json' }, new Writable({ write: (_c, _e, done) => done() }));
-const calendar = await createCalendarConnector({ CALDAV_URL: url, CALDAV_USERNAME: 'bench', CALDAV_PASSWORD: 'bench-pw', CALDAV_CALENDAR: undefined }, logger, { timeZone: 'Europe/Berlin' });
+const logger = await createLogger(
+  { LOG_LEVEL: 'info', LOG_FORMAT: 'json' },
+  new Writable({ write: (_c, _e, done) => done() }),
+);
+const calendar = await createCalendarConnector(
+  { CALDAV_URL: url, CALDAV_USERNAME: 'bench', CALDAV_PASSWORD: 'bench-pw', CALDAV_CALENDAR: undefined },
+  logger,
+  { timeZone: 'Europe/Berlin' },
+);
 if (!calendar) throw new Error('connector not configured');
 
 const at = (i: number) => {
   const day = 1 + (i % 28);
   const hour = 8 + (i % 9);
-  return { start: `2026-06-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00+02:00`, end: `2026-06-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:45:00+02:00` };
+  return {
+    start: `2026-06-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00+02:00`,
+    end: `2026-06-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:45:00+02:00`,
+  };
 };
-const stamp = (iso: string) => new Date(iso).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const stamp = (iso: string) =>
+  new Date(iso)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 /** What a careful hand-written raw client would send: the same fields, no library. */
 const rawIcs = (uid: string, i: number, title: string) =>
-  ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//bench//raw//EN', 'BEGIN:VEVENT', `UID:${uid}`, `DTSTAMP:${stamp(new Date().toISOString())}`, `DTSTART:${stamp(at(i).start)}`, `DTEND:${stamp(at(i).end)}`, `SUMMARY:${title}`, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+  [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//bench//raw//EN',
+    'BEGIN:VEVENT',
+    `UID:${uid}`,
+    `DTSTAMP:${stamp(new Date().toISOString())}`,
+    `DTSTART:${stamp(at(i).start)}`,
+    `DTEND:${stamp(at(i).end)}`,
+    `SUMMARY:${title}`,
+    'END:VEVENT',
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n');
 
 interface Sample {
   wall: number[];
@@ -58,7 +85,12 @@ const uids = new Map<number, string>();
 for (let i = 0; i < WARMUP + N; i++) {
   const record = i >= WARMUP;
   await measure('create: raw tsdav', record, async () => {
-    const res = await createCalendarObject({ calendar: { url }, filename: `raw-${i}.ics`, iCalString: rawIcs(`raw-${i}`, i, `Raw ${i}`), headers });
+    const res = await createCalendarObject({
+      calendar: { url },
+      filename: `raw-${i}.ics`,
+      iCalString: rawIcs(`raw-${i}`, i, `Raw ${i}`),
+      headers,
+    });
     if (res.status !== 201) throw new Error(`raw create answered ${res.status}`);
     rawEtags.set(i, { url: new URL(`raw-${i}.ics`, url).href, etag: res.headers.get('etag') ?? '', i });
   });
@@ -72,10 +104,15 @@ for (let i = 0; i < WARMUP + N; i++) {
   const raw = rawEtags.get(i);
   await measure('update: raw tsdav (If-Match)', record, async () => {
     if (!raw) return;
-    const res = await updateCalendarObject({ calendarObject: { url: raw.url, etag: raw.etag, data: rawIcs(`raw-${i}`, i, `Raw ${i} renamed`) }, headers });
+    const res = await updateCalendarObject({
+      calendarObject: { url: raw.url, etag: raw.etag, data: rawIcs(`raw-${i}`, i, `Raw ${i} renamed`) },
+      headers,
+    });
     if (res.status >= 300) throw new Error(`raw update answered ${res.status}`);
   });
-  await measure('update: connector', record, () => calendar.update(uids.get(i) ?? '', { title: `Booked ${i} renamed` }, { idempotencyKey: `bench:rename-${i}` }));
+  await measure('update: connector', record, () =>
+    calendar.update(uids.get(i) ?? '', { title: `Booked ${i} renamed` }, { idempotencyKey: `bench:rename-${i}` }),
+  );
 }
 const week = { from: '2026-06-08T00:00:00+02:00', to: '2026-06-15T00:00:00+02:00' };
 for (let i = 0; i < WARMUP + Math.min(N, 100); i++) {
@@ -84,7 +121,15 @@ for (let i = 0; i < WARMUP + Math.min(N, 100); i++) {
     calendarQuery({
       url,
       props: { 'd:getetag': {}, 'c:calendar-data': {} },
-      filters: { 'comp-filter': { _attributes: { name: 'VCALENDAR' }, 'comp-filter': { _attributes: { name: 'VEVENT' }, 'time-range': { _attributes: { start: stamp(week.from), end: stamp(week.to) } } } } },
+      filters: {
+        'comp-filter': {
+          _attributes: { name: 'VCALENDAR' },
+          'comp-filter': {
+            _attributes: { name: 'VEVENT' },
+            'time-range': { _attributes: { start: stamp(week.from), end: stamp(week.to) } },
+          },
+        },
+      },
       depth: '1',
       headers,
     }),
@@ -97,7 +142,11 @@ for (const [label, s] of samples) {
   line(`${label} wall`, summary(s.wall, 'ms', 2));
   line(`${label} cpu`, summary(s.cpu, 'ms', 2));
 }
-const p = (label: string, kind: keyof Sample, q: number) => percentile([...(samples.get(label)?.[kind] ?? [])].sort((a, b) => a - b), q);
+const p = (label: string, kind: keyof Sample, q: number) =>
+  percentile(
+    [...(samples.get(label)?.[kind] ?? [])].sort((a, b) => a - b),
+    q,
+  );
 console.log('');
 for (const [op, raw, ours] of [
   ['create', 'create: raw tsdav', 'create: connector'],
@@ -105,7 +154,10 @@ for (const [op, raw, ours] of [
   ['busy (one week)', 'busy week: raw calendar-query', 'busy week: connector'],
 ] as const) {
   const diff = (kind: keyof Sample, q: number) => (p(ours, kind, q) - p(raw, kind, q)).toFixed(2);
-  line(`${op}: connector overhead`, `wall p50 ${diff('wall', 50)} / p95 ${diff('wall', 95)} / p99 ${diff('wall', 99)} ms; cpu p50 ${diff('cpu', 50)} ms`);
+  line(
+    `${op}: connector overhead`,
+    `wall p50 ${diff('wall', 50)} / p95 ${diff('wall', 95)} / p99 ${diff('wall', 99)} ms; cpu p50 ${diff('cpu', 50)} ms`,
+  );
 }
 await calendar.close();
 await server.stop();

@@ -10,8 +10,13 @@ import { line, summary } from './stats.ts';
 
 const N = Number(process.env['BENCH_N'] ?? 20_000);
 const BATCH = 100;
-const logger = await createLogger({ LOG_LEVEL: 'info', LOG_FORMAT: 'json' }, new Writable({ write: (_c, _e, done) => done() }));
-const rateLimits = new RateLimits({ 'connector:*': { points: 1_000_000_000, durationSeconds: 60, text: '1000000000/minute' } });
+const logger = await createLogger(
+  { LOG_LEVEL: 'info', LOG_FORMAT: 'json' },
+  new Writable({ write: (_c, _e, done) => done() }),
+);
+const rateLimits = new RateLimits({
+  'connector:*': { points: 1_000_000_000, durationSeconds: 60, text: '1000000000/minute' },
+});
 const gate = connectorGate({ rateLimits, report: async () => undefined, logger });
 
 class Target {

@@ -36,24 +36,69 @@ if (skip) {
 
 const servers = await startMailServers();
 const ops = servers.users[0] as MailUser;
-const config = loadConfig({ SMTP_URL: servers.url('smtp', ops), IMAP_URL: servers.url('imap', ops), MAIL_FROM: `Solo Ops <${ops.address}>` });
+const config = loadConfig({
+  SMTP_URL: servers.url('smtp', ops),
+  IMAP_URL: servers.url('imap', ops),
+  MAIL_FROM: `Solo Ops <${ops.address}>`,
+});
 const silent = pino({ level: 'silent' }, new Writable({ write: (_c, _e, done) => done() }));
 const mail = await createMailConnector(config, silent);
 if (!mail) throw new Error('mail connector not configured');
-const smtp = createTransport({ pool: true, maxConnections: 2, host: '127.0.0.1', port: servers.smtpPort, secure: false, auth: { user: ops.address, pass: ops.password }, logger: false });
-const imap = new ImapFlow({ host: '127.0.0.1', port: servers.imapPort, secure: false, auth: { user: ops.address, pass: ops.password }, logger: false, disableAutoIdle: true });
+const smtp = createTransport({
+  pool: true,
+  maxConnections: 2,
+  host: '127.0.0.1',
+  port: servers.smtpPort,
+  secure: false,
+  auth: { user: ops.address, pass: ops.password },
+  logger: false,
+});
+const imap = new ImapFlow({
+  host: '127.0.0.1',
+  port: servers.imapPort,
+  secure: false,
+  auth: { user: ops.address, pass: ops.password },
+  logger: false,
+  disableAutoIdle: true,
+});
 await imap.connect();
 // The raw search row gets a connection of its own that keeps Sent selected: SEARCH + FETCH and nothing else.
-const searcher = new ImapFlow({ host: '127.0.0.1', port: servers.imapPort, secure: false, auth: { user: ops.address, pass: ops.password }, logger: false, disableAutoIdle: true });
+const searcher = new ImapFlow({
+  host: '127.0.0.1',
+  port: servers.imapPort,
+  secure: false,
+  auth: { user: ops.address, pass: ops.password },
+  logger: false,
+  disableAutoIdle: true,
+});
 await searcher.connect();
 
 const body = { subject: 'Invoice INV-0042', text: 'Hello, please find invoice INV-0042 attached.\n\nBest, Solo Ops' };
 const attachment = { filename: 'INV-0042.pdf', contentType: 'application/pdf', content: Buffer.alloc(20_000, 7) };
 let seq = 0;
 const composed = (id: string): Promise<Buffer> =>
-  new MailComposer({ from: { name: 'Solo Ops', address: ops.address }, to: 'client@example.net', ...body, messageId: id, attachments: [attachment] }).compile().build();
+  new MailComposer({
+    from: { name: 'Solo Ops', address: ops.address },
+    to: 'client@example.net',
+    ...body,
+    messageId: id,
+    attachments: [attachment],
+  })
+    .compile()
+    .build();
 const raw = (id: string): string =>
-  [`From: Solo Ops <${ops.address}>`, 'To: client@example.net', `Subject: ${body.subject}`, `Message-ID: ${id}`, `Date: ${new Date().toUTCString()}`, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', body.text, ''].join('\r\n');
+  [
+    `From: Solo Ops <${ops.address}>`,
+    'To: client@example.net',
+    `Subject: ${body.subject}`,
+    `Message-ID: ${id}`,
+    `Date: ${new Date().toUTCString()}`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    body.text,
+    '',
+  ].join('\r\n');
 
 // Sent grows with every send; fill it first so the search rows see a realistic folder.
 await mail.search({ folder: 'sent', limit: 1 }); // creates the folders
@@ -62,7 +107,10 @@ const probeId = messageIdForKey('bench-probe', 'example.com');
 await mail.send({ to: 'client@example.net', ...body }, { idempotencyKey: 'bench-probe' });
 
 const variants: Array<[string, () => Promise<unknown>]> = [
-  ['send: raw nodemailer (floor)', () => smtp.sendMail({ from: ops.address, to: 'client@example.net', ...body, attachments: [attachment] })],
+  [
+    'send: raw nodemailer (floor)',
+    () => smtp.sendMail({ from: ops.address, to: 'client@example.net', ...body, attachments: [attachment] }),
+  ],
   [
     'send: raw nodemailer + APPEND to Sent',
     async () => {
@@ -93,8 +141,15 @@ const variants: Array<[string, () => Promise<unknown>]> = [
       }
     },
   ],
-  ['send: connector (new key)', () => mail.send({ to: 'client@example.net', ...body, attachments: [attachment] }, { idempotencyKey: `bench-${++seq}` })],
-  ['send: connector (key already sent)', () => mail.send({ to: 'client@example.net', ...body }, { idempotencyKey: 'bench-probe' })],
+  [
+    'send: connector (new key)',
+    () =>
+      mail.send({ to: 'client@example.net', ...body, attachments: [attachment] }, { idempotencyKey: `bench-${++seq}` }),
+  ],
+  [
+    'send: connector (key already sent)',
+    () => mail.send({ to: 'client@example.net', ...body }, { idempotencyKey: 'bench-probe' }),
+  ],
   [
     'search: raw imapflow HEADER + FETCH',
     async () => {
@@ -123,11 +178,26 @@ for (const [label, values] of times) line(label, summary(values, 'ms', 2));
 const sorted = (label: string) => [...(times.get(label) ?? [])].sort((a, b) => a - b);
 const diff = (a: string, b: string, p: number) => (percentile(sorted(a), p) - percentile(sorted(b), p)).toFixed(2);
 console.log('');
-line('connector send over raw nodemailer', `p50 +${diff('send: connector (new key)', 'send: raw nodemailer (floor)', 50)} ms  p99 +${diff('send: connector (new key)', 'send: raw nodemailer (floor)', 99)} ms`);
-line('connector send over raw + APPEND', `p50 +${diff('send: connector (new key)', 'send: raw nodemailer + APPEND to Sent', 50)} ms  p99 +${diff('send: connector (new key)', 'send: raw nodemailer + APPEND to Sent', 99)} ms`);
-line("  of which the design's protocol", `p50 +${diff("send: raw, the connector's protocol", 'send: raw nodemailer + APPEND to Sent', 50)} ms  p99 +${diff("send: raw, the connector's protocol", 'send: raw nodemailer + APPEND to Sent', 99)} ms`);
-line('connector send over its raw protocol', `p50 +${diff('send: connector (new key)', "send: raw, the connector's protocol", 50)} ms  p99 +${diff('send: connector (new key)', "send: raw, the connector's protocol", 99)} ms`);
-line('connector search over raw imapflow', `p50 +${diff('search: connector by Message-ID', 'search: raw imapflow HEADER + FETCH', 50)} ms  p99 +${diff('search: connector by Message-ID', 'search: raw imapflow HEADER + FETCH', 99)} ms`);
+line(
+  'connector send over raw nodemailer',
+  `p50 +${diff('send: connector (new key)', 'send: raw nodemailer (floor)', 50)} ms  p99 +${diff('send: connector (new key)', 'send: raw nodemailer (floor)', 99)} ms`,
+);
+line(
+  'connector send over raw + APPEND',
+  `p50 +${diff('send: connector (new key)', 'send: raw nodemailer + APPEND to Sent', 50)} ms  p99 +${diff('send: connector (new key)', 'send: raw nodemailer + APPEND to Sent', 99)} ms`,
+);
+line(
+  "  of which the design's protocol",
+  `p50 +${diff("send: raw, the connector's protocol", 'send: raw nodemailer + APPEND to Sent', 50)} ms  p99 +${diff("send: raw, the connector's protocol", 'send: raw nodemailer + APPEND to Sent', 99)} ms`,
+);
+line(
+  'connector send over its raw protocol',
+  `p50 +${diff('send: connector (new key)', "send: raw, the connector's protocol", 50)} ms  p99 +${diff('send: connector (new key)', "send: raw, the connector's protocol", 99)} ms`,
+);
+line(
+  'connector search over raw imapflow',
+  `p50 +${diff('search: connector by Message-ID', 'search: raw imapflow HEADER + FETCH', 50)} ms  p99 +${diff('search: connector by Message-ID', 'search: raw imapflow HEADER + FETCH', 99)} ms`,
+);
 line('RSS', `${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB`);
 
 smtp.close();

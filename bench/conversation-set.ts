@@ -14,11 +14,34 @@ import { fileURLToPath } from 'node:url';
 import { prng } from '../test/support/prng.ts';
 import * as T from './conversation-templates.ts';
 
-export const CONVERSATION_TYPES = ['temporal', 'relational', 'number', 'diacritics', 'cjk', 'paraphrase', 'anchor'] as const;
+export const CONVERSATION_TYPES = [
+  'temporal',
+  'relational',
+  'number',
+  'diacritics',
+  'cjk',
+  'paraphrase',
+  'anchor',
+] as const;
 export type ConversationType = (typeof CONVERSATION_TYPES)[number];
 
-export interface ConvMemory { id: number; text: string; history: number; speaker: string; date: string; updatedAt: string }
-export interface ConvQuery { id: string; type: ConversationType; text: string; asked: string; relevant: number[]; split: 'tune' | 'held-out'; history: number }
+export interface ConvMemory {
+  id: number;
+  text: string;
+  history: number;
+  speaker: string;
+  date: string;
+  updatedAt: string;
+}
+export interface ConvQuery {
+  id: string;
+  type: ConversationType;
+  text: string;
+  asked: string;
+  relevant: number[];
+  split: 'tune' | 'held-out';
+  history: number;
+}
 export interface ConversationSet {
   version: 1;
   seed: number;
@@ -31,7 +54,20 @@ export interface ConversationSet {
 export const CONVERSATION_SET_PATH = fileURLToPath(new URL('./data/conversation-set.json', import.meta.url));
 const SEED = 20261219;
 const DAY = 86_400_000;
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 const NUMBER_WORDS = ['', 'one', 'two', 'three', 'four', 'five', 'six'];
 
 type Rng = () => number;
@@ -52,9 +88,21 @@ const fill = (text: string, v: Record<string, string>): string =>
     return v[k];
   });
 
-interface Turn { speaker: string; text: string; key?: string }
-interface Session { date: Date; turns: Turn[] }
-interface Pending { type: ConversationType; text: string; keys: string[]; asked: Date }
+interface Turn {
+  speaker: string;
+  text: string;
+  key?: string;
+}
+interface Session {
+  date: Date;
+  turns: Turn[];
+}
+interface Pending {
+  type: ConversationType;
+  text: string;
+  keys: string[];
+  asked: Date;
+}
 
 /** How someone asked on `asked` can name the month or day of `d`: only phrasings that mean exactly that date. */
 export function whenPhrases(d: Date, asked: Date): string[] {
@@ -72,7 +120,8 @@ export function whenPhrases(d: Date, asked: Date): string[] {
   if (monthsBack >= 0 && monthsBack <= 11) out.push(`in ${month}`, `on ${month} ${day}`);
   if (monthsBack === 1) out.push('last month');
   const weeks = Math.round(daysBack / 7);
-  if (weeks >= 1 && weeks <= 6 && Math.abs(daysBack - 7 * weeks) <= 2) out.push(weeks === 1 ? 'a week ago' : `${NUMBER_WORDS[weeks]} weeks ago`);
+  if (weeks >= 1 && weeks <= 6 && Math.abs(daysBack - 7 * weeks) <= 2)
+    out.push(weeks === 1 ? 'a week ago' : `${NUMBER_WORDS[weeks]} weeks ago`);
   return out;
 }
 
@@ -108,7 +157,11 @@ function history(r: Rng, hi: number, cast: T.Cast, add: (q: Pending) => void): S
   const say = (s: number, speaker: T.CastMember, text: string, key?: string): void => {
     sessions[s]!.turns.push({ speaker: speaker.name, text, ...(key && { key }) });
   };
-  const other = (p: T.CastMember): T.CastMember => pick(r, english.filter((o) => o !== p));
+  const other = (p: T.CastMember): T.CastMember =>
+    pick(
+      r,
+      english.filter((o) => o !== p),
+    );
   const weekday = (): string => pick(r, T.WEEKDAYS);
   let keyN = 0;
   const key = (): string => `h${hi}k${keyN++}`;
@@ -117,7 +170,11 @@ function history(r: Rng, hi: number, cast: T.Cast, add: (q: Pending) => void): S
 
   // The big day and the preparations for it; the same preparations before a smaller event earlier on.
   const bigDay = sessions[anchorAt + 1]!.date;
-  say(anchorAt - 1, owner, `The ${cast.anchor} is on ${MONTHS[bigDay.getUTCMonth()]} ${bigDay.getUTCDate()}, fingers crossed`);
+  say(
+    anchorAt - 1,
+    owner,
+    `The ${cast.anchor} is on ${MONTHS[bigDay.getUTCMonth()]} ${bigDay.getUTCDate()}, fingers crossed`,
+  );
   say(anchorAt + 1, owner, `${cast.anchor} day!! we did it, thank you all`);
   const early = int(r, 3, 8);
   say(early + 1, owner, `The Christmas market stall went well, sold out by four`);
@@ -126,14 +183,26 @@ function history(r: Rng, hi: number, cast: T.Cast, add: (q: Pending) => void): S
     const k = key();
     say(anchorAt, who, fill(prep.turn, { count: String(int(r, 40, 600)) }), k);
     say(early, who, fill(prep.turn, { count: String(int(r, 40, 600)) }));
-    add({ type: 'anchor', text: fill(prep.ask, { S: who.name, anchor: cast.anchor }), keys: [k], asked: askAfterEnd() });
+    add({
+      type: 'anchor',
+      text: fill(prep.ask, { S: who.name, anchor: cast.anchor }),
+      keys: [k],
+      asked: askAfterEnd(),
+    });
   }
 
   // Recurring things: three times each for two people, in different months (one a year after another).
   for (const p of english.slice(0, 2)) {
     for (const act of shuffled(r, T.RECURRING).slice(0, 2)) {
       const first = int(r, 1, 10);
-      const yearLater = sessions.reduce((best, s, i) => (Math.abs(s.date.getTime() - sessions[first]!.date.getTime() - 365 * DAY) < Math.abs(sessions[best]!.date.getTime() - sessions[first]!.date.getTime() - 365 * DAY) ? i : best), first);
+      const yearLater = sessions.reduce(
+        (best, s, i) =>
+          Math.abs(s.date.getTime() - sessions[first]!.date.getTime() - 365 * DAY) <
+          Math.abs(sessions[best]!.date.getTime() - sessions[first]!.date.getTime() - 365 * DAY)
+            ? i
+            : best,
+        first,
+      );
       const chosen = [first, yearLater];
       const month = (i: number) => iso(sessions[i]!.date).slice(0, 7);
       while (chosen.length < 3) {
@@ -144,11 +213,30 @@ function history(r: Rng, hi: number, cast: T.Cast, add: (q: Pending) => void): S
       for (const s of chosen) {
         const k = key();
         const rel = pick(r, [...family.get(p)!.keys()]);
-        const v = { hotel: pick(r, T.HOTELS), city: pick(r, T.CITIES), n: String(int(r, 1, 2)), mm: String(int(r, 10, 59)), restaurant: pick(r, T.RESTAURANTS), rel, R: family.get(p)!.get(rel)!, band: pick(r, T.BANDS), weekday: weekday(), book: pick(r, T.BOOKS), item: pick(r, T.ITEMS), shop: pick(r, T.SHOPS), race: pick(r, T.RACES) };
+        const v = {
+          hotel: pick(r, T.HOTELS),
+          city: pick(r, T.CITIES),
+          n: String(int(r, 1, 2)),
+          mm: String(int(r, 10, 59)),
+          restaurant: pick(r, T.RESTAURANTS),
+          rel,
+          R: family.get(p)!.get(rel)!,
+          band: pick(r, T.BANDS),
+          weekday: weekday(),
+          book: pick(r, T.BOOKS),
+          item: pick(r, T.ITEMS),
+          shop: pick(r, T.SHOPS),
+          race: pick(r, T.RACES),
+        };
         if (act.id === 'hotel') v.n = String(int(r, 2, 6));
         say(s, p, fill(pick(r, act.turn), v), k);
         const asked = askAfterEnd();
-        add({ type: 'temporal', text: fill(pick(r, act.ask), { S: p.name, when: pick(r, whenPhrases(sessions[s]!.date, asked)) }), keys: [k], asked });
+        add({
+          type: 'temporal',
+          text: fill(pick(r, act.ask), { S: p.name, when: pick(r, whenPhrases(sessions[s]!.date, asked)) }),
+          keys: [k],
+          asked,
+        });
       }
     }
   }
@@ -158,7 +246,15 @@ function history(r: Rng, hi: number, cast: T.Cast, add: (q: Pending) => void): S
     const rels = [...family.get(p)!.keys()];
     for (const news of shuffled(r, T.RELATIVE_NEWS).slice(0, 3)) {
       const rel = pick(r, rels);
-      const v = { rel, R: family.get(p)!.get(rel)!, city: pick(r, T.CITIES), baby: pick(r, T.WOMEN), partner: pick(r, [...T.WOMEN, ...T.MEN]), weekday: weekday(), age: String(int(r, 7, 70)) };
+      const v = {
+        rel,
+        R: family.get(p)!.get(rel)!,
+        city: pick(r, T.CITIES),
+        baby: pick(r, T.WOMEN),
+        partner: pick(r, [...T.WOMEN, ...T.MEN]),
+        weekday: weekday(),
+        age: String(int(r, 7, 70)),
+      };
       const k = key();
       say(int(r, 0, sessions.length - 1), p, fill(pick(r, news.turn), v), k);
       say(int(r, 0, sessions.length - 1), p, fill(news.near, v));
@@ -171,10 +267,21 @@ function history(r: Rng, hi: number, cast: T.Cast, add: (q: Pending) => void): S
     const p = pick(r, english);
     const amount = int(r, 1100, 9900);
     const v = {
-      vendor: pick(r, T.VENDORS), vendor2: pick(r, T.VENDORS), amount: amount.toLocaleString('en'), amount2: int(r, 1100, 9900).toLocaleString('en'), plain: String(amount),
-      fix: pick(r, ['roof', 'boiler', 'van gearbox', 'shop sign', 'kiln']), fix2: pick(r, ['front door', 'fridge', 'floor']),
-      count: String(int(r, 12, 95)), count2: String(int(r, 3, 11)), event: pick(r, T.EVENTS), event2: pick(r, T.EVENTS),
-      order: String(int(r, 10000, 99999)), order2: String(int(r, 10000, 99999)), supplier: pick(r, T.SUPPLIERS), weekday: weekday(),
+      vendor: pick(r, T.VENDORS),
+      vendor2: pick(r, T.VENDORS),
+      amount: amount.toLocaleString('en'),
+      amount2: int(r, 1100, 9900).toLocaleString('en'),
+      plain: String(amount),
+      fix: pick(r, ['roof', 'boiler', 'van gearbox', 'shop sign', 'kiln']),
+      fix2: pick(r, ['front door', 'fridge', 'floor']),
+      count: String(int(r, 12, 95)),
+      count2: String(int(r, 3, 11)),
+      event: pick(r, T.EVENTS),
+      event2: pick(r, T.EVENTS),
+      order: String(int(r, 10000, 99999)),
+      order2: String(int(r, 10000, 99999)),
+      supplier: pick(r, T.SUPPLIERS),
+      weekday: weekday(),
     };
     const k = key();
     say(int(r, 0, sessions.length - 1), p, fill(pick(r, n.turn), v), k);
@@ -217,7 +324,10 @@ function history(r: Rng, hi: number, cast: T.Cast, add: (q: Pending) => void): S
     while (s.turns.length < want) {
       const p = r() < 0.45 ? owner : pick(r, people);
       const pool = p.lang === 'zh' ? T.FILLER_ZH : p.lang === 'ja' ? T.FILLER_JA : T.FILLER_EN;
-      s.turns.push({ speaker: p.name, text: fill(pick(r, pool), { anchor: cast.anchor, trade: cast.trade, weekday: weekday() }) });
+      s.turns.push({
+        speaker: p.name,
+        text: fill(pick(r, pool), { anchor: cast.anchor, trade: cast.trade, weekday: weekday() }),
+      });
     }
     s.turns = shuffled(r, s.turns);
   }
@@ -232,13 +342,26 @@ export function generateConversationSet(seed = SEED): ConversationSet {
   const idOfKey = new Map<string, number>();
   T.CASTS.forEach((cast, hi) => {
     const sessions = history(r, hi, cast, (q) => pending.push({ ...q, history: hi + 1 }));
-    histories.push({ id: hi + 1, trade: cast.trade, people: cast.people.map((p) => p.name), from: iso(sessions[0]!.date), to: iso(sessions.at(-1)!.date) });
+    histories.push({
+      id: hi + 1,
+      trade: cast.trade,
+      people: cast.people.map((p) => p.name),
+      from: iso(sessions[0]!.date),
+      to: iso(sessions.at(-1)!.date),
+    });
     sessions.forEach((s, si) =>
       s.turns.forEach((turn, ti) => {
         const id = memories.length + 1;
         if (turn.key) idOfKey.set(turn.key, id);
         const at = new Date(s.date.getTime() + ti * 120_000);
-        memories.push({ id, text: `[${si + 1}:${ti + 1}] ${turn.speaker} (${iso(s.date)}): ${turn.text}`, history: hi + 1, speaker: turn.speaker, date: iso(s.date), updatedAt: at.toISOString() });
+        memories.push({
+          id,
+          text: `[${si + 1}:${ti + 1}] ${turn.speaker} (${iso(s.date)}): ${turn.text}`,
+          history: hi + 1,
+          speaker: turn.speaker,
+          date: iso(s.date),
+          updatedAt: at.toISOString(),
+        });
       }),
     );
   });
@@ -246,19 +369,30 @@ export function generateConversationSet(seed = SEED): ConversationSet {
   const queries: ConvQuery[] = [];
   for (const type of CONVERSATION_TYPES) {
     const ofType = pending.filter((q) => q.type === type);
-    const order = shuffled(r, ofType.map((_, i) => i));
+    const order = shuffled(
+      r,
+      ofType.map((_, i) => i),
+    );
     const tune = new Set(order.slice(0, Math.ceil(ofType.length / 2)));
     ofType.forEach((q, i) =>
       queries.push({
-        id: `${type}-${String(i + 1).padStart(3, '0')}`, type, text: q.text, asked: q.asked.toISOString(),
-        relevant: q.keys.map((k) => idOfKey.get(k)!), split: tune.has(i) ? 'tune' : 'held-out', history: q.history,
+        id: `${type}-${String(i + 1).padStart(3, '0')}`,
+        type,
+        text: q.text,
+        asked: q.asked.toISOString(),
+        relevant: q.keys.map((k) => idOfKey.get(k)!),
+        split: tune.has(i) ? 'tune' : 'held-out',
+        history: q.history,
       }),
     );
   }
   return {
-    version: 1, seed,
+    version: 1,
+    seed,
     note: 'Generated by bench/conversation-set.ts (fictional people; eight group chats). Do not edit by hand.',
-    histories, memories, queries,
+    histories,
+    memories,
+    queries,
   };
 }
 
@@ -278,11 +412,17 @@ if (import.meta.main) {
   const text = renderConversationSet(generateConversationSet());
   if (process.argv.includes('--check')) {
     const same = readFileSync(CONVERSATION_SET_PATH, 'utf8') === text;
-    console.log(same ? 'conversation set is up to date' : 'conversation set differs from the generator: run node bench/conversation-set.ts');
+    console.log(
+      same
+        ? 'conversation set is up to date'
+        : 'conversation set differs from the generator: run node bench/conversation-set.ts',
+    );
     process.exit(same ? 0 : 1);
   }
   writeFileSync(CONVERSATION_SET_PATH, text);
   const set = JSON.parse(text) as ConversationSet;
   const byType = CONVERSATION_TYPES.map((t) => `${t} ${set.queries.filter((q) => q.type === t).length}`).join(', ');
-  console.log(`wrote ${CONVERSATION_SET_PATH}: ${set.histories.length} histories, ${set.memories.length} turns, ${set.queries.length} questions (${byType})`);
+  console.log(
+    `wrote ${CONVERSATION_SET_PATH}: ${set.histories.length} histories, ${set.memories.length} turns, ${set.queries.length} questions (${byType})`,
+  );
 }

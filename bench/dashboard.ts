@@ -21,9 +21,31 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 for (const [name, s] of Object.entries(sizes)) line(`asset ${name}`, `${kb(s.gzip)} gzipped (${kb(s.raw)} raw)`);
 
 const s = await seededApp();
-const browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'] });
+const browser = await chromium.launch({
+  executablePath,
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--no-first-run',
+    '--disable-sync',
+  ],
+});
 // The chat page first: a baseline for what this browser on this machine needs to paint any small page.
-const PAGES: [string, number][] = [['/', 0], ['/dashboard', 0], ['/dashboard/runs', 0], [`/dashboard/runs/${s.draftRunId}`, 0], ['/dashboard/approvals', 0], ['/dashboard/costs', 3], ['/dashboard/quality', 4], ['/dashboard/violations', 0], ['/dashboard/memory', 0], ['/dashboard/ops', 0]];
+const PAGES: [string, number][] = [
+  ['/', 0],
+  ['/dashboard', 0],
+  ['/dashboard/runs', 0],
+  [`/dashboard/runs/${s.draftRunId}`, 0],
+  ['/dashboard/approvals', 0],
+  ['/dashboard/costs', 3],
+  ['/dashboard/quality', 4],
+  ['/dashboard/violations', 0],
+  ['/dashboard/memory', 0],
+  ['/dashboard/ops', 0],
+];
 
 interface Load {
   fcp: number;
@@ -58,9 +80,31 @@ for (const [path, charts] of PAGES) {
     await context.close();
   }
   const label = path === '/' ? '/ (the chat, baseline)' : path.replace(s.draftRunId, '<id>');
-  line(`${label} first paint, cold`, summary(cold.map((l) => l.fcp), 'ms', 0), '< 300 ms');
-  line(`${label} data shown, cold`, summary(cold.map((l) => l.ready), 'ms', 0));
-  line(`${label} first paint, warm`, summary(warm.map((l) => l.fcp), 'ms', 0));
+  line(
+    `${label} first paint, cold`,
+    summary(
+      cold.map((l) => l.fcp),
+      'ms',
+      0,
+    ),
+    '< 300 ms',
+  );
+  line(
+    `${label} data shown, cold`,
+    summary(
+      cold.map((l) => l.ready),
+      'ms',
+      0,
+    ),
+  );
+  line(
+    `${label} first paint, warm`,
+    summary(
+      warm.map((l) => l.fcp),
+      'ms',
+      0,
+    ),
+  );
   line(`${label} transferred`, `cold ${kb(cold[0]!.bytes)}, warm ${kb(warm[0]!.bytes)}`);
 }
 await browser.close();

@@ -14,7 +14,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { createEmbedder, DTYPE_FILE_SUFFIX, sessionOptions, type Isolation } from '../adapters/embedding/transformers/embedder.ts';
+import {
+  createEmbedder,
+  DTYPE_FILE_SUFFIX,
+  sessionOptions,
+  type Isolation,
+} from '../adapters/embedding/transformers/embedder.ts';
 import { generateTinyModel, SYNONYM_GROUPS, STOPWORDS, TINY_MODEL_ID } from '../test/support/tiny-model.ts';
 import { line, percentile, summary } from './stats.ts';
 
@@ -29,7 +34,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Deterministic sentences from the model's vocabulary, all the same token length (no padding in either path). */
 export function benchSentences(count: number, words = WORDS_PER_SENTENCE): string[] {
   const pool = [...SYNONYM_GROUPS.flat(), ...STOPWORDS];
-  return Array.from({ length: count }, (_, i) => Array.from({ length: words }, (_, j) => pool[(i * 31 + j * 17 + j * j) % pool.length]).join(' '));
+  return Array.from({ length: count }, (_, i) =>
+    Array.from({ length: words }, (_, j) => pool[(i * 31 + j * 17 + j * j) % pool.length]).join(' '),
+  );
 }
 
 export interface EmbeddingBenchResult {
@@ -40,7 +47,13 @@ export interface EmbeddingBenchResult {
   rss: Record<Isolation, RssFigures>;
 }
 
-interface RssFigures { baseline: number; bot: number; worker: number; botAfterStop: number; workerAfterStop: number }
+interface RssFigures {
+  baseline: number;
+  bot: number;
+  worker: number;
+  botAfterStop: number;
+  workerAfterStop: number;
+}
 
 /** RSS of this process's children (the embedding process, when there is one). */
 function childrenRssMb(): number {
@@ -73,12 +86,18 @@ async function rssChild(modelsDir: string, model: string, dtype: string, isolati
 }
 
 function measureRss(modelsDir: string, model: string, dtype: string, isolation: Isolation): RssFigures {
-  const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--rss-child', modelsDir, model, dtype, isolation], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', fileURLToPath(import.meta.url), '--rss-child', modelsDir, model, dtype, isolation],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`RSS child failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as RssFigures;
 }
 
-export async function benchEmbedding(options: { rounds?: number; dtype?: 'q8' | 'fp32' } = {}): Promise<EmbeddingBenchResult> {
+export async function benchEmbedding(
+  options: { rounds?: number; dtype?: 'q8' | 'fp32' } = {},
+): Promise<EmbeddingBenchResult> {
   const rounds = options.rounds ?? 30;
   const dtype = options.dtype ?? 'q8';
   const modelsDir = mkdtempSync(join(tmpdir(), 'solo-bench-embed-'));
@@ -87,7 +106,9 @@ export async function benchEmbedding(options: { rounds?: number; dtype?: 'q8' | 
     let t = performance.now();
     await generateTinyModel(join(modelsDir, model), { ...MINILM_LIKE, dtypes: [dtype] });
     await generateTinyModel(join(modelsDir, TINY_MODEL_ID), { dtypes: [dtype] });
-    console.log(`generated a MiniLM-like model (${MINILM_LIKE.layers} × ${MINILM_LIKE.hidden}-d, ${dtype}) in ${((performance.now() - t) / 1000).toFixed(1)} s; batch ${BATCH} × ${WORDS_PER_SENTENCE + 2} tokens`);
+    console.log(
+      `generated a MiniLM-like model (${MINILM_LIKE.layers} × ${MINILM_LIKE.hidden}-d, ${dtype}) in ${((performance.now() - t) / 1000).toFixed(1)} s; batch ${BATCH} × ${WORDS_PER_SENTENCE + 2} tokens`,
+    );
     const sentences = benchSentences(BATCH);
 
     // Cold start: worker thread, transformers.js import, session creation, warm-up.
@@ -102,14 +123,22 @@ export async function benchEmbedding(options: { rounds?: number; dtype?: 'q8' | 
     env.localModelPath = modelsDir;
     env.allowRemoteModels = false;
     const ort = await import('onnxruntime-node');
-    const session = await ort.InferenceSession.create(join(modelsDir, model, 'onnx', `model${DTYPE_FILE_SUFFIX[dtype]}.onnx`), { executionProviders: ['cpu'], ...sessionOptions() });
+    const session = await ort.InferenceSession.create(
+      join(modelsDir, model, 'onnx', `model${DTYPE_FILE_SUFFIX[dtype]}.onnx`),
+      { executionProviders: ['cpu'], ...sessionOptions() },
+    );
     const tokenizer = await AutoTokenizer.from_pretrained(model);
-    const encoded = tokenizer(sentences, { padding: true, truncation: true }) as Record<string, { data: BigInt64Array; dims: number[] }>;
-    const feeds = Object.fromEntries(['input_ids', 'attention_mask', 'token_type_ids'].map((k) => {
-      const v = encoded[k];
-      if (!v) throw new Error(`tokenizer gave no ${k}`);
-      return [k, new ort.Tensor('int64', v.data, v.dims)];
-    }));
+    const encoded = tokenizer(sentences, { padding: true, truncation: true }) as Record<
+      string,
+      { data: BigInt64Array; dims: number[] }
+    >;
+    const feeds = Object.fromEntries(
+      ['input_ids', 'attention_mask', 'token_type_ids'].map((k) => {
+        const v = encoded[k];
+        if (!v) throw new Error(`tokenizer gave no ${k}`);
+        return [k, new ort.Tensor('int64', v.data, v.dims)];
+      }),
+    );
     const shape = feeds['input_ids']?.dims.join('×') ?? '?';
 
     // Same model, same answer: raw output mean-pooled and normalised equals the embedder's vector.
@@ -119,7 +148,8 @@ export async function benchEmbedding(options: { rounds?: number; dtype?: 'q8' | 
       const [, seq = 0, dim = 0] = rawOut.dims;
       const data = rawOut.data as Float32Array;
       const pooled = new Float32Array(dim);
-      for (let s = 0; s < seq; s++) for (let d = 0; d < dim; d++) pooled[d] = (pooled[d] ?? 0) + (data[s * dim + d] ?? 0) / seq;
+      for (let s = 0; s < seq; s++)
+        for (let d = 0; d < dim; d++) pooled[d] = (pooled[d] ?? 0) + (data[s * dim + d] ?? 0) / seq;
       const norm = Math.hypot(...pooled);
       const cos = pooled.reduce((sum, x, i) => sum + (x / norm) * (first[i] ?? 0), 0);
       if (cos < 0.999) throw new Error(`embedder and raw onnxruntime disagree (cosine ${cos.toFixed(4)})`);
@@ -141,7 +171,12 @@ export async function benchEmbedding(options: { rounds?: number; dtype?: 'q8' | 
       emb.push(performance.now() - t);
     }
     // From the median batch: other programs on a small machine make the mean swing.
-    const perSec = (times: number[]) => (BATCH * 1000) / (percentile([...times].sort((a, b) => a - b), 50) || NaN);
+    const perSec = (times: number[]) =>
+      (BATCH * 1000) /
+      (percentile(
+        [...times].sort((a, b) => a - b),
+        50,
+      ) || NaN);
     const rawPerSec = perSec(raw);
     const embedderPerSec = perSec(emb);
     await session.release();
@@ -175,21 +210,36 @@ export async function benchEmbedding(options: { rounds?: number; dtype?: 'q8' | 
     }
     await lean.close();
 
-    const rss = { process: measureRss(modelsDir, model, dtype, 'process'), thread: measureRss(modelsDir, model, dtype, 'thread') };
+    const rss = {
+      process: measureRss(modelsDir, model, dtype, 'process'),
+      thread: measureRss(modelsDir, model, dtype, 'thread'),
+    };
     const tinyRss = measureRss(modelsDir, TINY_MODEL_ID, dtype, 'process');
 
     const ratio = embedderPerSec / rawPerSec;
     line(`raw onnxruntime (${shape} int64)`, `${rawPerSec.toFixed(0)} sentences/s   batch ${summary(raw, 'ms')}`);
-    line('Embedder (worker + transformers.js)', `${embedderPerSec.toFixed(0)} sentences/s   batch ${summary(emb, 'ms')}`);
+    line(
+      'Embedder (worker + transformers.js)',
+      `${embedderPerSec.toFixed(0)} sentences/s   batch ${summary(emb, 'ms')}`,
+    );
     line('Embedder / raw onnxruntime', `${(ratio * 100).toFixed(1)} %`, '≥ 90 %');
     line('default batch (8): 10 × 32 texts queued', `${queuedPerSec.toFixed(0)} sentences/s`);
-    line('main-thread event-loop delay meanwhile', `p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms  max ${(delay.max / 1e6).toFixed(1)} ms`);
+    line(
+      'main-thread event-loop delay meanwhile',
+      `p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms  max ${(delay.max / 1e6).toFixed(1)} ms`,
+    );
     line('query behind a background backlog', summary(queryMs, 'ms'));
     line('query with nothing queued', summary(idleQuery, 'ms'));
     line('cold load (worker + import + session)', `${coldLoadMs.toFixed(0)} ms`);
     line('RSS of the bot-like process, no worker', `${rss.process.baseline.toFixed(0)} MB`);
-    line('child process: bot + worker, loaded', `+${rss.process.bot.toFixed(0)} MB + ${rss.process.worker.toFixed(0)} MB (worker process; tiny model ${tinyRss.worker.toFixed(0)} MB)`);
-    line('child process: after the idle stop', `+${rss.process.botAfterStop.toFixed(0)} MB + ${rss.process.workerAfterStop.toFixed(0)} MB`);
+    line(
+      'child process: bot + worker, loaded',
+      `+${rss.process.bot.toFixed(0)} MB + ${rss.process.worker.toFixed(0)} MB (worker process; tiny model ${tinyRss.worker.toFixed(0)} MB)`,
+    );
+    line(
+      'child process: after the idle stop',
+      `+${rss.process.botAfterStop.toFixed(0)} MB + ${rss.process.workerAfterStop.toFixed(0)} MB`,
+    );
     line('worker thread: bot, loaded', `+${rss.thread.bot.toFixed(0)} MB`);
     line('worker thread: after the idle stop', `+${rss.thread.botAfterStop.toFixed(0)} MB (not given back)`);
     return { embedderPerSec, rawPerSec, ratio, coldLoadMs, rss };
@@ -200,7 +250,12 @@ export async function benchEmbedding(options: { rounds?: number; dtype?: 'q8' | 
 
 if (import.meta.main) {
   if (process.argv[2] === '--rss-child') {
-    await rssChild(process.argv[3] ?? '', process.argv[4] ?? '', process.argv[5] ?? 'q8', process.argv[6] === 'thread' ? 'thread' : 'process');
+    await rssChild(
+      process.argv[3] ?? '',
+      process.argv[4] ?? '',
+      process.argv[5] ?? 'q8',
+      process.argv[6] === 'thread' ? 'thread' : 'process',
+    );
   } else {
     const dtype = process.argv[3] === 'fp32' ? 'fp32' : 'q8';
     await benchEmbedding({ rounds: Number(process.argv[2] ?? 30), dtype });

@@ -17,7 +17,10 @@ const SUSPENDED = Number(process.argv[3] ?? 1000);
 const origin = { channel: 'bench', chatId: 'bench' };
 
 const many = defineWorkflow({
-  name: 'many', version: 1, description: 'n trivial steps', input: z.object({ n: z.number() }),
+  name: 'many',
+  version: 1,
+  description: 'n trivial steps',
+  input: z.object({ n: z.number() }),
   async run(ctx, input) {
     let sum = 0;
     for (let i = 0; i < input.n; i++) sum += await ctx.step(`s${i}`, async () => i);
@@ -25,7 +28,10 @@ const many = defineWorkflow({
   },
 });
 const gated = defineWorkflow({
-  name: 'gated', version: 1, description: 'approval then two steps', input: z.object({ i: z.number() }),
+  name: 'gated',
+  version: 1,
+  description: 'approval then two steps',
+  input: z.object({ i: z.number() }),
   async run(ctx, input) {
     const outcome = await ctx.approval('approve', { card: { title: `bench ${input.i}`, details: [] } });
     const a = await ctx.step('a', async () => input.i);
@@ -78,6 +84,10 @@ async function open(): Promise<{ store: SqliteStore; engine: Engine }> {
   const resumeMs = performance.now() - t;
   const done = (await store.runs.list({ statuses: ['completed'], limit: SUSPENDED + 1 })).length;
   line(`start-up recovery with ${recovered.suspended} suspended runs`, `${recoverMs.toFixed(0)} ms`);
-  line(`resume ${SUSPENDED} suspended runs to completion`, `${resumeMs.toFixed(0)} ms (${done} completed)`, '≤ 2000 ms');
+  line(
+    `resume ${SUSPENDED} suspended runs to completion`,
+    `${resumeMs.toFixed(0)} ms (${done} completed)`,
+    '≤ 2000 ms',
+  );
   await store.close();
 }

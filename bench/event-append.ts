@@ -14,7 +14,12 @@ const store = new SqliteStore(mkdtempSync(join(tmpdir(), 'solo-bench-')));
 await store.init();
 
 const event = (i: number): NewEvent =>
-  newEvent('message.received', `chat:bench:${i % 50}`, { channel: 'bench', chatId: String(i % 50), senderId: 'op', text: `message number ${i} with some text` });
+  newEvent('message.received', `chat:bench:${i % 50}`, {
+    channel: 'bench',
+    chatId: String(i % 50),
+    senderId: 'op',
+    text: `message number ${i} with some text`,
+  });
 
 let t = performance.now();
 const batchMs: number[] = [];

@@ -27,7 +27,9 @@ if (process.argv[2] === 'server') {
     req.on('end', () => {
       calls++;
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { chat_id: number };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, result: { message_id: calls, chat: { id: body.chat_id } } }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ok: true, result: { message_id: calls, chat: { id: body.chat_id } } }));
     });
   });
   server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as { port: number }).port }));
@@ -48,20 +50,29 @@ if (process.argv[2] === 'server') {
       only: { type: 'string', default: 'node-http,undici,fetch,apiFetch' },
     },
   });
-  console.log(`${args.concurrency} concurrent JSON POSTs per round, ${args.rounds} rounds, 100 ms apart; each client in a fresh process.`);
-  console.log('  client      p50 ms  p95 ms  p99 ms | CPU ms per call: this thread  other threads  server | minor GCs  p50 ms  max ms | page faults');
+  console.log(
+    `${args.concurrency} concurrent JSON POSTs per round, ${args.rounds} rounds, 100 ms apart; each client in a fresh process.`,
+  );
+  console.log(
+    '  client      p50 ms  p95 ms  p99 ms | CPU ms per call: this thread  other threads  server | minor GCs  p50 ms  max ms | page faults',
+  );
   for (const name of args.only.split(',')) {
-    const run = spawnSync(process.execPath, [SCRIPT, 'client', name, args.concurrency, args.rounds], { stdio: 'inherit' });
+    const run = spawnSync(process.execPath, [SCRIPT, 'client', name, args.concurrency, args.rounds], {
+      stdio: 'inherit',
+    });
     if (run.status !== 0) process.exit(run.status ?? 1);
   }
 }
 
 /** One client, in this process: warm-up, then the timed rounds; prints one line. */
 async function measure(name: string, N: number, ROUNDS: number): Promise<void> {
-  const pinned = availableParallelism() >= 2 && spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)]).status === 0;
+  const pinned =
+    availableParallelism() >= 2 && spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)]).status === 0;
   const script = SCRIPT;
   const child = pinned
-    ? spawn('taskset', ['-c', '1', process.execPath, script, 'server'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    ? spawn('taskset', ['-c', '1', process.execPath, script, 'server'], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      })
     : spawn(process.execPath, [script, 'server'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = <T>(): Promise<T> => new Promise((resolve) => child.once('message', (m) => resolve(m as T)));
   const { port } = await next<{ port: number }>();
@@ -75,22 +86,29 @@ async function measure(name: string, N: number, ROUNDS: number): Promise<void> {
     'node-http': (i) =>
       new Promise((resolve, reject) => {
         const b = body(i);
-        const req = httpRequest(url, { method: 'POST', agent: httpAgent, headers: { ...headers, 'content-length': Buffer.byteLength(b) } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
-        });
+        const req = httpRequest(
+          url,
+          { method: 'POST', agent: httpAgent, headers: { ...headers, 'content-length': Buffer.byteLength(b) } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+          },
+        );
         req.on('error', reject);
         req.end(b);
       }),
-    undici: async (i) => (await undiciRequest(url, { method: 'POST', dispatcher: undiciAgent, headers, body: body(i) })).body.json(),
+    undici: async (i) =>
+      (await undiciRequest(url, { method: 'POST', dispatcher: undiciAgent, headers, body: body(i) })).body.json(),
     fetch: async (i) => (await fetch(url, { method: 'POST', headers, body: body(i) })).json(),
     apiFetch: async (i) => (await apiFetch(url, { method: 'POST', headers, body: body(i) })).json(),
   };
 
   const pauses: number[] = [];
   const observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if (((e as { detail?: { kind?: number } }).detail)?.kind === constants.NODE_PERFORMANCE_GC_MINOR) pauses.push(e.duration);
+    for (const e of list.getEntries())
+      if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR)
+        pauses.push(e.duration);
   });
   observer.observe({ entryTypes: ['gc'] });
 

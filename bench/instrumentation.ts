@@ -42,23 +42,38 @@ fake.handle(() => ({ json: { action: 'reply', understood: 'A greeting.', reply: 
 let spans = 0;
 const collector = createServer((req, res) => {
   const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
-    spans += body.resourceSpans.reduce((n, r) => n + r.scopeSpans.reduce((m, s) => m + s.spans.length, 0), 0);
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-  });
+  req
+    .on('data', (c: Buffer) => chunks.push(c))
+    .on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        resourceSpans: { scopeSpans: { spans: unknown[] }[] }[];
+      };
+      spans += body.resourceSpans.reduce((n, r) => n + r.scopeSpans.reduce((m, s) => m + s.spans.length, 0), 0);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
 });
 collector.listen(0, '127.0.0.1');
 await once(collector, 'listening');
 const collectorUrl = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
 
-async function start(watched: boolean, inspect = false): Promise<{ child: ChildProcess; url: string; inspector: string }> {
+async function start(
+  watched: boolean,
+  inspect = false,
+): Promise<{ child: ChildProcess; url: string; inspector: string }> {
   const policies = tempDir('solo-bench-policies-');
   writeFileSync(join(policies, 'budgets.yaml'), 'budgets:\n  per_day_usd: 1000\n');
   const child = spawn(process.execPath, [...(inspect ? ['--inspect=127.0.0.1:0'] : []), BIN], {
     env: {
-      PATH: process.env['PATH'] ?? '', PORT: '0', LOG_FORMAT: 'json', DATA_DIR: tempDir('solo-bench-'), POLICIES_DIR: policies,
-      EMBEDDING_MODEL: 'off', RATE_LIMIT_PER_MINUTE: '0', OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: KEY, OPENAI_MODEL: 'gpt-4o-mini',
+      PATH: process.env['PATH'] ?? '',
+      PORT: '0',
+      LOG_FORMAT: 'json',
+      DATA_DIR: tempDir('solo-bench-'),
+      POLICIES_DIR: policies,
+      EMBEDDING_MODEL: 'off',
+      RATE_LIMIT_PER_MINUTE: '0',
+      OPENAI_BASE_URL: fake.baseURL,
+      OPENAI_API_KEY: KEY,
+      OPENAI_MODEL: 'gpt-4o-mini',
       ...(watched ? { OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl } : {}),
     },
     stdio: ['ignore', 'pipe', inspect ? 'pipe' : 'inherit'],
@@ -66,11 +81,13 @@ async function start(watched: boolean, inspect = false): Promise<{ child: ChildP
   let out = '';
   let err = '';
   const inspector = inspect
-    ? new Promise<string>((resolve) => child.stderr?.on('data', (c: Buffer) => {
-      err += c.toString();
-      const m = /Debugger listening on (ws:\S+)/.exec(err);
-      if (m?.[1]) resolve(m[1]);
-    }))
+    ? new Promise<string>((resolve) =>
+        child.stderr?.on('data', (c: Buffer) => {
+          err += c.toString();
+          const m = /Debugger listening on (ws:\S+)/.exec(err);
+          if (m?.[1]) resolve(m[1]);
+        }),
+      )
     : Promise.resolve('');
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout?.on('data', (c: Buffer) => {
@@ -84,7 +101,11 @@ async function start(watched: boolean, inspect = false): Promise<{ child: ChildP
 }
 
 const post = async (url: string, path: string, body: unknown) => {
-  const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return (await res.json()) as { messages?: { text: string; buttons: { id: string; label: string }[] }[] };
 };
 
@@ -162,10 +183,20 @@ const idle = median(watched.map((r) => r.idleScrapeMs));
 line('turns per round (mix)', `${TURNS} (2/5 /remember, 2/5 router, 1/5 invoice + tap)`);
 line('CPU per turn, nothing watching', `${a.toFixed(2)} ms ${rounds(bare, (r) => r.perTurnMs)}`);
 line('CPU per turn, runs exported over OTLP', `${b.toFixed(2)} ms ${rounds(watched, (r) => r.perTurnMs)}`);
-line('one scrape reading the whole burst', `${median(watched.map((r) => r.burstScrapeMs)).toFixed(0)} ms CPU = ${scrapePerTurn.toFixed(3)} ms per turn`);
+line(
+  'one scrape reading the whole burst',
+  `${median(watched.map((r) => r.burstScrapeMs)).toFixed(0)} ms CPU = ${scrapePerTurn.toFixed(3)} ms per turn`,
+);
 const diffs = bare.map((r, i) => watched[i]!.perTurnMs - r.perTurnMs);
-line('difference, side by side + scrape', `${(median(diffs) + scrapePerTurn).toFixed(3)} ms = ${(((median(diffs) + scrapePerTurn) / a) * 100).toFixed(1)}% of turn CPU (per round: ${diffs.map((d) => d.toFixed(2)).join(', ')} ms)`, '< 5%');
-line('a scrape with nothing new', `${idle.toFixed(2)} ms CPU (every 15 s: ${((idle / 15_000) * 100).toFixed(3)}% of a core)`);
+line(
+  'difference, side by side + scrape',
+  `${(median(diffs) + scrapePerTurn).toFixed(3)} ms = ${(((median(diffs) + scrapePerTurn) / a) * 100).toFixed(1)}% of turn CPU (per round: ${diffs.map((d) => d.toFixed(2)).join(', ')} ms)`,
+  '< 5%',
+);
+line(
+  'a scrape with nothing new',
+  `${idle.toFixed(2)} ms CPU (every 15 s: ${((idle / 15_000) * 100).toFixed(3)}% of a core)`,
+);
 line('first scrape (loads prom-client), once', `${median(watched.map((r) => r.firstScrapeMs)).toFixed(0)} ms CPU`);
 line('spans exported', `${spans} (${ROUNDS} rounds)`);
 
@@ -178,7 +209,8 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string };
   children?: number[];
 }
-const INSTRUMENTATION = /@opentelemetry\/|\/prom-client\/|\/adapters\/telemetry\/|\/src\/observability\/(tracing|spans|metrics|tail)\.ts|\/adapters\/http\/metrics\.ts/;
+const INSTRUMENTATION =
+  /@opentelemetry\/|\/prom-client\/|\/adapters\/telemetry\/|\/src\/observability\/(tracing|spans|metrics|tail)\.ts|\/adapters\/http\/metrics\.ts/;
 async function profileShares(): Promise<{ instrumentation: number; gc: number; program: number; busy: number }> {
   const { child, url, inspector } = await start(true, true);
   const ws = new WebSocket(inspector);
@@ -189,10 +221,11 @@ async function profileShares(): Promise<{ instrumentation: number; gc: number; p
     const msg = JSON.parse(String(m.data)) as { id?: number; result?: unknown };
     if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
   });
-  const call = <T>(method: string, params: object = {}) => new Promise<T>((resolve) => {
-    pending.set(++seq, resolve as (r: unknown) => void);
-    ws.send(JSON.stringify({ id: seq, method, params }));
-  });
+  const call = <T>(method: string, params: object = {}) =>
+    new Promise<T>((resolve) => {
+      pending.set(++seq, resolve as (r: unknown) => void);
+      ws.send(JSON.stringify({ id: seq, method, params }));
+    });
   for (let i = 0; i < 30; i++) await turn(url, i);
   await new Promise((r) => setTimeout(r, 3000));
   await fetch(`${url}/metrics`).then((r) => r.text());
@@ -231,7 +264,11 @@ async function profileShares(): Promise<{ instrumentation: number; gc: number; p
 }
 const shares = await profileShares();
 const share = (n: number) => `${((n / shares.busy) * 100).toFixed(1)}%`;
-line('profile: instrumentation code', `${share(shares.instrumentation)} of busy samples (${shares.instrumentation} of ${shares.busy})`, '< 5%');
+line(
+  'profile: instrumentation code',
+  `${share(shares.instrumentation)} of busy samples (${shares.instrumentation} of ${shares.busy})`,
+  '< 5%',
+);
 line('profile: GC / native, not attributed', `${share(shares.gc)} / ${share(shares.program)}`);
 collector.close();
 
@@ -243,12 +280,26 @@ const child = spawn(process.execPath, ['-e', COLLECTOR], { stdio: ['ignore', 'pi
 const [port] = (await once(child.stdout, 'data')) as [Buffer];
 const policies = tempDir('solo-bench-policies-');
 writeFileSync(join(policies, 'budgets.yaml'), 'budgets:\n  per_day_usd: 1000\n');
-const app = await startTestApp({ OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: KEY, OPENAI_MODEL: 'gpt-4o-mini', RATE_LIMIT_PER_MINUTE: '0', POLICIES_DIR: policies });
+const app = await startTestApp({
+  OPENAI_BASE_URL: fake.baseURL,
+  OPENAI_API_KEY: KEY,
+  OPENAI_MODEL: 'gpt-4o-mini',
+  RATE_LIMIT_PER_MINUTE: '0',
+  POLICIES_DIR: policies,
+});
 for (let i = 0; i < TURNS; i++) await turn(app.url, i);
-const sink = await createOtlpSink({ endpoint: `http://127.0.0.1:${String(port).trim()}`, serviceName: 'bench', serviceVersion: '0' });
+const sink = await createOtlpSink({
+  endpoint: `http://127.0.0.1:${String(port).trim()}`,
+  serviceName: 'bench',
+  serviceVersion: '0',
+});
 const exportAll = async () => {
   await app.store.settings.set('otel.position', 0);
-  const tracer = new RunTracer({ store: app.store, sink: { export: (s) => sink.export(s), close: async () => undefined }, logger: pino({ level: 'silent' }) });
+  const tracer = new RunTracer({
+    store: app.store,
+    sink: { export: (s) => sink.export(s), close: async () => undefined },
+    logger: pino({ level: 'silent' }),
+  });
   await tracer.start();
   const cpu = process.cpuUsage();
   const exported = await tracer.flush();
@@ -261,8 +312,15 @@ const runs: { exported: number; ms: number }[] = [];
 for (let r = 0; r < ROUNDS; r++) runs.push(await exportAll());
 const exportMs = median(runs.map((r) => r.ms));
 const traceShare = exportMs / TURNS;
-line('exporting the burst’s traces', `${exportMs.toFixed(0)} ms CPU for ${runs[0]!.exported} spans = ${traceShare.toFixed(3)} ms per turn`);
-line('metrics + traces per turn (direct)', `${(scrapePerTurn + traceShare).toFixed(3)} ms = ${(((scrapePerTurn + traceShare) / a) * 100).toFixed(1)}% of turn CPU`, '< 5%');
+line(
+  'exporting the burst’s traces',
+  `${exportMs.toFixed(0)} ms CPU for ${runs[0]!.exported} spans = ${traceShare.toFixed(3)} ms per turn`,
+);
+line(
+  'metrics + traces per turn (direct)',
+  `${(scrapePerTurn + traceShare).toFixed(3)} ms = ${(((scrapePerTurn + traceShare) / a) * 100).toFixed(1)}% of turn CPU`,
+  '< 5%',
+);
 await sink.close();
 await app.stop();
 child.kill();

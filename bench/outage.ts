@@ -18,9 +18,16 @@ const DISCORD_TOKEN = 'fake-discord-bot-token-0123456789';
 
 function platformsAt(root: string, slackRoot = `${root}/api/`, discordRoot = `${root}/api`): Record<string, string> {
   return {
-    TELEGRAM_BOT_TOKEN: '123456:TEST-token_abc', TELEGRAM_OPERATOR_IDS: String(OPERATOR.id), TELEGRAM_API_ROOT: root,
-    SLACK_BOT_TOKEN: 'xoxb-1-fake-bot-token', SLACK_APP_TOKEN: 'xapp-1-A0SOLOFAKE-fake-app-token', SLACK_OPERATOR_IDS: 'U0OPERATOR', SLACK_API_URL: slackRoot,
-    DISCORD_TOKEN, DISCORD_OPERATOR_IDS: '80351110224678912', DISCORD_API_URL: discordRoot,
+    TELEGRAM_BOT_TOKEN: '123456:TEST-token_abc',
+    TELEGRAM_OPERATOR_IDS: String(OPERATOR.id),
+    TELEGRAM_API_ROOT: root,
+    SLACK_BOT_TOKEN: 'xoxb-1-fake-bot-token',
+    SLACK_APP_TOKEN: 'xapp-1-A0SOLOFAKE-fake-app-token',
+    SLACK_OPERATOR_IDS: 'U0OPERATOR',
+    SLACK_API_URL: slackRoot,
+    DISCORD_TOKEN,
+    DISCORD_OPERATOR_IDS: '80351110224678912',
+    DISCORD_API_URL: discordRoot,
   };
 }
 
@@ -63,10 +70,25 @@ async function once(env: Record<string, string>, until: (output: string) => bool
 }
 
 function report(label: string, results: Run[]): void {
-  line(`${label}: spawn to ready`, summary(results.map((r) => r.readyMs), 'ms', 0));
+  line(
+    `${label}: spawn to ready`,
+    summary(
+      results.map((r) => r.readyMs),
+      'ms',
+      0,
+    ),
+  );
   const warned = results.flatMap((r) => r.warnedMs);
   if (warned.length > 0) line(`${label}: spawn to each warning`, summary(warned, 'ms', 0));
-  line(`${label}: SIGTERM to exit`, summary(results.map((r) => r.stopMs), 'ms', 0), '< 5000 ms');
+  line(
+    `${label}: SIGTERM to exit`,
+    summary(
+      results.map((r) => r.stopMs),
+      'ms',
+      0,
+    ),
+    '< 5000 ms',
+  );
   const unclean = results.filter((r) => r.code !== 0).length;
   if (unclean > 0) line(`${label}: exits other than 0`, String(unclean));
 }
@@ -99,8 +121,19 @@ const slack = await FakeSlack.start();
 const discord = await FakeDiscord.start({ token: DISCORD_TOKEN });
 const connected: Run[] = [];
 for (let i = 0; i < runs; i++) {
-  const env = { ...platformsAt(telegram.apiRoot, slack.apiUrl, discord.apiUrl), TELEGRAM_BOT_TOKEN: telegram.token, SLACK_BOT_TOKEN: slack.workspace.botToken, SLACK_APP_TOKEN: slack.workspace.appToken };
-  connected.push(await once(env, (out) => /long polling started/.test(out) && /Socket Mode\) ready/.test(out) && /connected: Discord/.test(out), 200));
+  const env = {
+    ...platformsAt(telegram.apiRoot, slack.apiUrl, discord.apiUrl),
+    TELEGRAM_BOT_TOKEN: telegram.token,
+    SLACK_BOT_TOKEN: slack.workspace.botToken,
+    SLACK_APP_TOKEN: slack.workspace.appToken,
+  };
+  connected.push(
+    await once(
+      env,
+      (out) => /long polling started/.test(out) && /Socket Mode\) ready/.test(out) && /connected: Discord/.test(out),
+      200,
+    ),
+  );
 }
 await Promise.all([telegram.stop(), slack.stop(), discord.stop()]);
 report('connected', connected);

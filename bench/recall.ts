@@ -13,25 +13,93 @@ import { prng as rng } from '../test/support/prng.ts';
 
 const DIMS = 384;
 
-const SYL = ['ac', 'me', 'bo', 'ra', 'vin', 'tel', 'lu', 'mo', 'ka', 'zen', 'fi', 'no', 'sa', 'dor', 'pe', 'qui', 'ran', 'so', 'tha', 'wel'];
+const SYL = [
+  'ac',
+  'me',
+  'bo',
+  'ra',
+  'vin',
+  'tel',
+  'lu',
+  'mo',
+  'ka',
+  'zen',
+  'fi',
+  'no',
+  'sa',
+  'dor',
+  'pe',
+  'qui',
+  'ran',
+  'so',
+  'tha',
+  'wel',
+];
 const SUFFIX = ['Corp', 'Studio', 'Labs', 'GmbH', 'Bakery', 'Partners', 'Design', 'Media', 'Dental', 'Logistics'];
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 const PEOPLE = ['Jane', 'Omar', 'Lena', 'Kofi', 'Maria', 'Tom', 'Yuki', 'Ravi', 'Ana', 'Piotr'];
 
 /** Topic → templates; {c} client, {p} person, {m} month, {n} number. */
 const TOPICS: Array<[string, string[]]> = [
-  ['payment terms', ['{c} pays invoices on net-{n} terms', '{c} asked to move payment terms to net-{n}', '{c} always pays late, usually {n} days after the due date']],
+  [
+    'payment terms',
+    [
+      '{c} pays invoices on net-{n} terms',
+      '{c} asked to move payment terms to net-{n}',
+      '{c} always pays late, usually {n} days after the due date',
+    ],
+  ],
   ['discount', ['{c} asked for a {n}% discount on the {m} invoice', 'Agreed a {n}% loyalty discount with {c}']],
   ['budget', ['{c} budget for the {m} campaign is {n}k', '{c} said the budget is capped at {n}k this year']],
   ['meeting', ['Weekly call with {p} from {c} on Tuesdays at {n}:00', '{p} at {c} prefers meetings before noon']],
   ['contact', ['{p} is the main contact at {c}', '{p} replaced the previous account manager at {c} in {m}']],
-  ['preference', ['{c} wants reports as PDF, not spreadsheets', '{c} prefers email over phone calls', '{p} from {c} likes short summaries']],
-  ['project', ['Rebrand project for {c} starts in {m}', 'Website redesign for {c} is {n}% done', '{c} approved the {m} roadmap']],
-  ['contract', ['Contract with {c} renews every {m}', '{c} signed a {n}-month retainer', 'NDA with {c} expires in {m}']],
-  ['invoice', ['Invoice INV-{n} for {c} was sent in {m}', '{c} disputed invoice INV-{n}', 'Sent a reminder to {c} for invoice INV-{n}']],
+  [
+    'preference',
+    [
+      '{c} wants reports as PDF, not spreadsheets',
+      '{c} prefers email over phone calls',
+      '{p} from {c} likes short summaries',
+    ],
+  ],
+  [
+    'project',
+    ['Rebrand project for {c} starts in {m}', 'Website redesign for {c} is {n}% done', '{c} approved the {m} roadmap'],
+  ],
+  [
+    'contract',
+    ['Contract with {c} renews every {m}', '{c} signed a {n}-month retainer', 'NDA with {c} expires in {m}'],
+  ],
+  [
+    'invoice',
+    [
+      'Invoice INV-{n} for {c} was sent in {m}',
+      '{c} disputed invoice INV-{n}',
+      'Sent a reminder to {c} for invoice INV-{n}',
+    ],
+  ],
   ['tax', ['{c} needs VAT number on every invoice', '{c} is tax exempt; keep the certificate from {m}']],
   ['shipping', ['{c} ships orders on {m} {n}', 'Deliveries to {c} go to the warehouse, dock {n}']],
-  ['feedback', ['{c} was unhappy with the {m} delivery', '{p} at {c} praised the last design round', '{c} rated the onboarding {n} out of 10']],
+  [
+    'feedback',
+    [
+      '{c} was unhappy with the {m} delivery',
+      '{p} at {c} praised the last design round',
+      '{c} rated the onboarding {n} out of 10',
+    ],
+  ],
   ['holiday', ['{p} from {c} is on holiday in {m}', '{c} office closes for {n} days in {m}']],
   ['pricing', ['Hourly rate for {c} is {n} euros', '{c} accepted the new price list in {m}']],
   ['lead', ['{c} came in as a referral from {p}', 'Follow up with {c} about the proposal in {m}']],
@@ -96,11 +164,17 @@ export function makeCorpus(size: number, seed = 42): Corpus {
     const client = Math.min(clientCount - 1, Math.floor(clientCount * Math.pow(r(), 2)));
     const topic = Math.floor(r() * TOPICS.length);
     const templates = TOPICS[topic]![1];
-    const f = { topic, template: Math.floor(r() * templates.length), client, month: Math.floor(r() * 12), person: Math.floor(r() * PEOPLE.length), num: Math.floor(r() * 90) };
+    const f = {
+      topic,
+      template: Math.floor(r() * templates.length),
+      client,
+      month: Math.floor(r() * 12),
+      person: Math.floor(r() * PEOPLE.length),
+      num: Math.floor(r() * 90),
+    };
     const used = (key: string): number => (templates[f.template]!.includes(key) ? 0.4 : 0);
     texts.push(
-      templates[f.template]!
-        .replace('{c}', clients[client]!)
+      templates[f.template]!.replace('{c}', clients[client]!)
         .replace('{p}', PEOPLE[f.person]!)
         .replace('{m}', MONTHS[f.month]!)
         .replace('{n}', String(1 + f.num)),
@@ -135,7 +209,10 @@ function timeEach(n: number, fn: (i: number) => void): number[] {
 
 export async function benchRecall(sizes = [10_000, 100_000], queries = 1000, hnsw: HnswOptions = {}): Promise<void> {
   const options = { ...HNSW_DEFAULTS, ...hnsw };
-  line('HNSW parameters', `M ${options.connectivity}, ef_add ${options.expansionAdd}, ef_search ${options.expansionSearch}, ${options.quantization}`);
+  line(
+    'HNSW parameters',
+    `M ${options.connectivity}, ef_add ${options.expansionAdd}, ef_search ${options.expansionSearch}, ${options.quantization}`,
+  );
   line('', 'exact below 5000 vectors; graph hits rescored exactly (top 4k, ≥ 40)');
   for (const size of sizes) {
     console.log(`\n-- ${size.toLocaleString('en')} memories`);
@@ -162,9 +239,18 @@ export async function benchRecall(sizes = [10_000, 100_000], queries = 1000, hns
     t = performance.now();
     await index.catchUp();
     const graphMs = performance.now() - t;
-    line('start-up: searchable (keyword + exact)', `${(readyMs / 1000).toFixed(2)} s  (upsertMany, ${size.toLocaleString('en')} items)`);
-    line('start-up: HNSW graph caught up', `${(graphMs / 1000).toFixed(1)} s more  (${Math.round(size / (graphMs / 1000)).toLocaleString('en')} vectors/s, batches of 64)`);
-    line('RSS after build', `${mb()}  (+${Math.round((process.memoryUsage().rss - rssBefore) / 1e6)} MB over the generated corpus; ${index.keyword.terms.toLocaleString('en')} distinct words)`);
+    line(
+      'start-up: searchable (keyword + exact)',
+      `${(readyMs / 1000).toFixed(2)} s  (upsertMany, ${size.toLocaleString('en')} items)`,
+    );
+    line(
+      'start-up: HNSW graph caught up',
+      `${(graphMs / 1000).toFixed(1)} s more  (${Math.round(size / (graphMs / 1000)).toLocaleString('en')} vectors/s, batches of 64)`,
+    );
+    line(
+      'RSS after build',
+      `${mb()}  (+${Math.round((process.memoryUsage().rss - rssBefore) / 1e6)} MB over the generated corpus; ${index.keyword.terms.toLocaleString('en')} distinct words)`,
+    );
     line('vector search mode', index.vectors.mode);
 
     const qr = rng(1234);
@@ -174,7 +260,9 @@ export async function benchRecall(sizes = [10_000, 100_000], queries = 1000, hns
     // Query vectors are precomputed: embedding the question is not part of recall latency.
     const hybrid = timeEach(queries, (i) => index.search({ query: qs[i]!.text, vector: qs[i]!.vector, k: 10, now }));
     line('hybrid top-10 (query vector precomputed)', summary(hybrid, 'ms', 2), 'p95 ≤ 10 ms');
-    const filtered = timeEach(queries, (i) => index.search({ query: qs[i]!.text, vector: qs[i]!.vector, k: 10, now, entities: [entityKey(qs[i]!.client)] }));
+    const filtered = timeEach(queries, (i) =>
+      index.search({ query: qs[i]!.text, vector: qs[i]!.vector, k: 10, now, entities: [entityKey(qs[i]!.client)] }),
+    );
     line('hybrid top-10, entity filter', summary(filtered, 'ms', 2));
     const keyword = timeEach(queries, (i) => index.keyword.search(qs[i]!.text, 10));
     line('keyword-only BM25 top-10', summary(keyword, 'ms', 2));
@@ -204,10 +292,26 @@ export async function benchRecall(sizes = [10_000, 100_000], queries = 1000, hns
 
     // Keeping the index in step with writes: one upsert with its vector, then one removal.
     const base = size + 1;
-    const upserts = timeEach(1000, (i) => index.upsert(base + i, { text: corpus.texts[i]!, vector: corpus.vectors[i]!, meta: items[i]!.meta }));
-    line('upsert one (text + vector)', summary(upserts.map((ms) => ms * 1000), 'µs', 0));
+    const upserts = timeEach(1000, (i) =>
+      index.upsert(base + i, { text: corpus.texts[i]!, vector: corpus.vectors[i]!, meta: items[i]!.meta }),
+    );
+    line(
+      'upsert one (text + vector)',
+      summary(
+        upserts.map((ms) => ms * 1000),
+        'µs',
+        0,
+      ),
+    );
     const removals = timeEach(1000, (i) => index.remove(base + i));
-    line('remove one', summary(removals.map((ms) => ms * 1000), 'µs', 0));
+    line(
+      'remove one',
+      summary(
+        removals.map((ms) => ms * 1000),
+        'µs',
+        0,
+      ),
+    );
   }
 }
 
@@ -222,6 +326,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (m !== undefined) hnsw.connectivity = m;
   if (efAdd !== undefined) hnsw.expansionAdd = efAdd;
   if (ef !== undefined) hnsw.expansionSearch = ef;
-  if (process.env.HNSW_Q === 'f32' || process.env.HNSW_Q === 'f16' || process.env.HNSW_Q === 'i8') hnsw.quantization = process.env.HNSW_Q;
+  if (process.env.HNSW_Q === 'f32' || process.env.HNSW_Q === 'f16' || process.env.HNSW_Q === 'i8')
+    hnsw.quantization = process.env.HNSW_Q;
   await benchRecall(sizes, queries, hnsw);
 }

@@ -23,18 +23,32 @@ export async function runConversationBench(
   options: { weights?: Partial<HybridWeights>; keyword?: Partial<QueryOptions> } = {},
 ): Promise<ConversationBenchResult> {
   const set = loadConversationSet();
-  const embedded = model ? await embedAll(model, set.memories.map((m) => m.text), set.queries.map((q) => q.text)) : undefined;
+  const embedded = model
+    ? await embedAll(
+        model,
+        set.memories.map((m) => m.text),
+        set.queries.map((q) => q.text),
+      )
+    : undefined;
   const dims = embedded?.corpus[0]?.length ?? 8;
-  const index = new RecallIndex({ dims, ...(options.weights && { weights: options.weights }), ...(options.keyword && { keyword: options.keyword }) });
-  index.upsertMany(set.memories.map((m, i) => ({
-    id: m.id,
-    text: m.text,
-    ...(embedded && { vector: embedded.corpus[i]! }),
-    meta: { kind: 'note', entities: [], importance: 0.5, updatedAt: new Date(m.updatedAt) },
-  })));
+  const index = new RecallIndex({
+    dims,
+    ...(options.weights && { weights: options.weights }),
+    ...(options.keyword && { keyword: options.keyword }),
+  });
+  index.upsertMany(
+    set.memories.map((m, i) => ({
+      id: m.id,
+      text: m.text,
+      ...(embedded && { vector: embedded.corpus[i]! }),
+      meta: { kind: 'note', entities: [], importance: 0.5, updatedAt: new Date(m.updatedAt) },
+    })),
+  );
   const plain = new TextbookBm25(set.memories.map((m) => ({ id: m.id, terms: documentTerms(m.text, 'plain') })));
   const analysed = new TextbookBm25(set.memories.map((m) => ({ id: m.id, terms: documentTerms(m.text, 'analysed') })));
-  const perQuery = Object.fromEntries(CONVERSATION_CONFIGS.map((c) => [c, new Map()])) as ConversationBenchResult['perQuery'];
+  const perQuery = Object.fromEntries(
+    CONVERSATION_CONFIGS.map((c) => [c, new Map()]),
+  ) as ConversationBenchResult['perQuery'];
   set.queries.forEach((q, i) => {
     const now = new Date(q.asked);
     const vector = embedded?.queries[i];

@@ -8,9 +8,17 @@ import { pino } from 'pino';
 import { createEmbedder, type Embedder } from '../adapters/embedding/transformers/embedder.ts';
 import { generateTinyModel, TINY_MODEL_ID } from '../test/support/tiny-model.ts';
 
-export interface QueryScore { recall5: number; rr10: number; top: number[] }
+export interface QueryScore {
+  recall5: number;
+  rr10: number;
+  top: number[];
+}
 export type PerQuery = Map<string, QueryScore>;
-export interface Score { recall5: number; mrr10: number; n: number }
+export interface Score {
+  recall5: number;
+  mrr10: number;
+  n: number;
+}
 
 /** recall@5: share of a query's relevant memories in its top 5; MRR@10: 1 / rank of the first relevant in the top 10. */
 export function scoreQuery(ranked: readonly number[], relevant: readonly number[]): QueryScore {
@@ -32,7 +40,10 @@ export function mean(ids: readonly string[], per: PerQuery): Score {
 }
 
 /** One row per subset of query ids, one `R@5 MRR@10` cell per configuration. */
-export function printTable(rows: ReadonlyArray<[string, readonly string[]]>, columns: ReadonlyArray<[string, PerQuery]>): void {
+export function printTable(
+  rows: ReadonlyArray<[string, readonly string[]]>,
+  columns: ReadonlyArray<[string, PerQuery]>,
+): void {
   const cell = (s: string) => s.padEnd(15);
   console.log(`${'query type (n)'.padEnd(28)}${columns.map(([label]) => cell(label)).join('')}`);
   console.log(`${''.padEnd(28)}${columns.map(() => cell('R@5   MRR@10')).join('')}`);
@@ -47,7 +58,13 @@ export function printTable(rows: ReadonlyArray<[string, readonly string[]]>, col
 }
 
 /** A configuration ÷ a baseline on recall@5 and MRR@10, for the whole set and each half. */
-export function printRatios(config: string, label: string, halves: ReadonlyArray<[string, readonly string[]]>, keyword: PerQuery, baseline: PerQuery): void {
+export function printRatios(
+  config: string,
+  label: string,
+  halves: ReadonlyArray<[string, readonly string[]]>,
+  keyword: PerQuery,
+  baseline: PerQuery,
+): void {
   const parts = halves.map(([name, ids]) => {
     const k = mean(ids, keyword);
     const b = mean(ids, baseline);
@@ -75,10 +92,18 @@ export async function openModel(options: { minilm?: boolean } = {}): Promise<Ben
   const dir = process.env.MODELS_DIR ? resolve(process.env.MODELS_DIR) : undefined;
   if (dir && existsSync(join(dir, model, 'config.json'))) {
     const embedder = createEmbedder({ model, dtype, modelsDir: dir, allowDownload: false, logger });
-    return { embedder, real: true, about: [`MODEL: ${model} (${dtype}) from MODELS_DIR=${dir} — a real sentence model.`], close: () => embedder.close() };
+    return {
+      embedder,
+      real: true,
+      about: [`MODEL: ${model} (${dtype}) from MODELS_DIR=${dir} — a real sentence model.`],
+      close: () => embedder.close(),
+    };
   }
   const tmp = mkdtempSync(join(tmpdir(), 'solo-retrieval-'));
-  await generateTinyModel(join(tmp, TINY_MODEL_ID), { dtypes: ['q8'], ...(options.minilm && { hidden: 384, layers: 6, heads: 12, intermediate: 1536 }) });
+  await generateTinyModel(join(tmp, TINY_MODEL_ID), {
+    dtypes: ['q8'],
+    ...(options.minilm && { hidden: 384, layers: 6, heads: 12, intermediate: 1536 }),
+  });
   const embedder = createEmbedder({ model: TINY_MODEL_ID, dtype: 'q8', modelsDir: tmp, allowDownload: false, logger });
   const why = dir ? `MODELS_DIR=${dir} holds no ${model}` : 'MODELS_DIR is not set';
   return {
@@ -87,7 +112,7 @@ export async function openModel(options: { minilm?: boolean } = {}): Promise<Ben
     about: [
       `MODEL: no real model (${why}; the model hub is out of reach here). Vector figures come from a GENERATED stand-in`,
       `       (${TINY_MODEL_ID}, ${options.minilm ? '6 layers, MiniLM-shaped' : 'embeddings only'}, q8, random weights; words of one synonym group share a row):`,
-      '       it knows the client set\'s vocabulary and spells everything else in letter pieces, so on the conversation set',
+      "       it knows the client set's vocabulary and spells everything else in letter pieces, so on the conversation set",
       '       (other words, CJK) its vector and hybrid figures say little. Real-model figures: rerun with MODELS_DIR set.',
     ],
     close: async () => {
@@ -98,7 +123,11 @@ export async function openModel(options: { minilm?: boolean } = {}): Promise<Ben
 }
 
 /** Embeds the corpus in one call and each query on its own (as recall does), timing both. */
-export async function embedAll(model: BenchModel, corpus: readonly string[], queries: readonly string[]): Promise<{ corpus: Float32Array[]; queries: Float32Array[]; corpusMs: number; queryMs: number[] }> {
+export async function embedAll(
+  model: BenchModel,
+  corpus: readonly string[],
+  queries: readonly string[],
+): Promise<{ corpus: Float32Array[]; queries: Float32Array[]; corpusMs: number; queryMs: number[] }> {
   let t = performance.now();
   const vectors = await model.embedder.embed([...corpus], { priority: 'background' });
   const corpusMs = performance.now() - t;

@@ -12,15 +12,47 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { keywordTerms, tokens } from '../src/domain/text.ts';
 import { STOPWORDS, SYNONYM_GROUPS, TINY_VOCAB } from '../test/support/tiny-vocab.ts';
-import { CITIES, COLOURS, FIRST_NAMES, GENERAL, INVOICE, LAST_NAMES, MEETING, NAME_SUFFIXES, SINGLE, SYLLABLES, TOOLS, TOPIC_WORDS, type Template } from './retrieval-templates.ts';
+import {
+  CITIES,
+  COLOURS,
+  FIRST_NAMES,
+  GENERAL,
+  INVOICE,
+  LAST_NAMES,
+  MEETING,
+  NAME_SUFFIXES,
+  SINGLE,
+  SYLLABLES,
+  TOOLS,
+  TOPIC_WORDS,
+  type Template,
+} from './retrieval-templates.ts';
 import { prng as rng } from '../test/support/prng.ts';
 
 export const QUERY_TYPES = ['paraphrase', 'name_attribute', 'exact_detail', 'distractor'] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
 
-export interface SetClient { key: string; name: string }
-export interface SetMemory { id: number; text: string; kind: string; entities: string[]; importance: number; updatedAt: string; template: string }
-export interface SetQuery { id: string; type: QueryType; text: string; relevant: number[]; named: boolean; template: string }
+export interface SetClient {
+  key: string;
+  name: string;
+}
+export interface SetMemory {
+  id: number;
+  text: string;
+  kind: string;
+  entities: string[];
+  importance: number;
+  updatedAt: string;
+  template: string;
+}
+export interface SetQuery {
+  id: string;
+  type: QueryType;
+  text: string;
+  relevant: number[];
+  named: boolean;
+  template: string;
+}
 export interface RetrievalSet {
   version: 1;
   seed: number;
@@ -31,7 +63,12 @@ export interface RetrievalSet {
   queries: SetQuery[];
 }
 
-export interface SetOptions { seed?: number; clients?: number; general?: number; perType?: number }
+export interface SetOptions {
+  seed?: number;
+  clients?: number;
+  general?: number;
+  perType?: number;
+}
 
 export const SET_PATH = fileURLToPath(new URL('./data/retrieval-set.json', import.meta.url));
 const DEFAULTS = { seed: 20261201, clients: 160, general: 240, perType: 60 };
@@ -43,10 +80,16 @@ SYNONYM_GROUPS.forEach((g, i) => g.forEach((w) => GROUP_OF.set(w, i)));
 const TOPIC_OF_GROUP = new Map<number, readonly string[]>();
 for (const [head, words] of Object.entries(TOPIC_WORDS)) {
   TOPIC_OF_GROUP.set(GROUP_OF.get(head)!, words);
-  for (const w of words) if (GROUP_OF.get(w) !== GROUP_OF.get(head)) throw new Error(`TOPIC_WORDS.${head}: "${w}" is not in ${head}'s synonym group`);
+  for (const w of words)
+    if (GROUP_OF.get(w) !== GROUP_OF.get(head))
+      throw new Error(`TOPIC_WORDS.${head}: "${w}" is not in ${head}'s synonym group`);
 }
 const FUNCTION_WORDS = new Set(STOPWORDS);
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 function groupOf(word: string, where: string): number {
   const g = GROUP_OF.get(word);
@@ -54,7 +97,12 @@ function groupOf(word: string, where: string): number {
   return g;
 }
 
-interface Client { key: string; name: string; short: string; person: string }
+interface Client {
+  key: string;
+  name: string;
+  short: string;
+  person: string;
+}
 
 /** One generated memory before ids are given: the template, the values its slots got, and its text. */
 interface Draft {
@@ -98,7 +146,11 @@ function makeClients(r: () => number, count: number): Client[] {
 
 const SLOT = /\{([^}]+)\}/g;
 
-function instantiate(r: () => number, t: Template, client: Client | undefined): Omit<Draft, 'id' | 'importance' | 'updatedAt'> {
+function instantiate(
+  r: () => number,
+  t: Template,
+  client: Client | undefined,
+): Omit<Draft, 'id' | 'importance' | 'updatedAt'> {
   const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
   const values = new Map<string, string>();
   const words = new Map<number, string>();
@@ -125,22 +177,40 @@ function instantiate(r: () => number, t: Template, client: Client | undefined): 
   return { template: t, client, values, words, text, tokens: toks, groups };
 }
 
-function slotValue(r: () => number, slot: string, client: Client | undefined, values: Map<string, string>, used: Set<number>): string {
+function slotValue(
+  r: () => number,
+  slot: string,
+  client: Client | undefined,
+  values: Map<string, string>,
+  used: Set<number>,
+): string {
   const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
   const months = SYNONYM_GROUPS[groupOf('january', 'month')]!;
   switch (slot) {
-    case 'C': return client!.name;
-    case 'c': return r() < 0.5 ? client!.name : client!.short;
-    case 'P': return client!.person;
-    case 'month': return pick(months);
-    case 'day': return pick(['monday', 'tuesday', 'wednesday', 'thursday', 'friday']);
-    case 'amount': return String(1000 + Math.floor(r() * 9000));
-    case 'date': return String(1 + Math.floor(r() * 28));
-    case 'num': return String(2 + Math.floor(r() * 58));
-    case 'inv': return String(10000 + Math.floor(r() * 90000));
-    case 'city': return pick(CITIES);
-    case 'tool': return pick(TOOLS.filter((x) => x !== values.get('tool')));
-    case 'colour': return pick(COLOURS.filter((x) => x !== values.get('colour')));
+    case 'C':
+      return client!.name;
+    case 'c':
+      return r() < 0.5 ? client!.name : client!.short;
+    case 'P':
+      return client!.person;
+    case 'month':
+      return pick(months);
+    case 'day':
+      return pick(['monday', 'tuesday', 'wednesday', 'thursday', 'friday']);
+    case 'amount':
+      return String(1000 + Math.floor(r() * 9000));
+    case 'date':
+      return String(1 + Math.floor(r() * 28));
+    case 'num':
+      return String(2 + Math.floor(r() * 58));
+    case 'inv':
+      return String(10000 + Math.floor(r() * 90000));
+    case 'city':
+      return pick(CITIES);
+    case 'tool':
+      return pick(TOOLS.filter((x) => x !== values.get('tool')));
+    case 'colour':
+      return pick(COLOURS.filter((x) => x !== values.get('colour')));
     case 'X':
     case 'Y': {
       const free = Object.keys(TOPIC_WORDS).filter((head) => !used.has(groupOf(head, slot)));
@@ -148,7 +218,8 @@ function slotValue(r: () => number, slot: string, client: Client | undefined, va
       used.add(groupOf(head, slot));
       return pick(TOPIC_WORDS[head]!);
     }
-    default: throw new Error(`unknown slot {${slot}}`);
+    default:
+      throw new Error(`unknown slot {${slot}}`);
   }
 }
 
@@ -167,7 +238,13 @@ function features(question: string, target: Draft, nameTerms: Set<string>): Arra
   return out;
 }
 
-interface Candidate { type: QueryType; text: string; relevant: Draft[]; named: boolean; target: Draft }
+interface Candidate {
+  type: QueryType;
+  text: string;
+  relevant: Draft[];
+  named: boolean;
+  target: Draft;
+}
 
 /**
  * Fills a question pattern from a memory; undefined when no synonym avoids the memory's own words. `{~a/b/c}` takes
@@ -182,11 +259,14 @@ function ask(r: () => number, pattern: string, d: Draft): string | undefined {
       const xy = key === 'X' || key === 'Y';
       const g = xy ? GROUP_OF.get(d.values.get(key)!)! : groupOf(key.split('/')[0]!, d.template.id);
       const options = xy ? TOPIC_OF_GROUP.get(g) : key.split('/');
-      for (const o of options ?? []) if (groupOf(o, d.template.id) !== g) throw new Error(`${d.template.id}: {${slot}} mixes synonym groups`);
+      for (const o of options ?? [])
+        if (groupOf(o, d.template.id) !== g) throw new Error(`${d.template.id}: {${slot}} mixes synonym groups`);
       const word = d.words.get(g);
       if (word === undefined) throw new Error(`${d.template.id}: question slot {${slot}} has no group in the memory`);
       if (mode === '=' || (mode === '?' && r() < 0.5)) return word;
-      const others = (options && options.length > 1 ? options : SYNONYM_GROUPS[g]!).filter((w) => !d.tokens.some((t) => t.startsWith(w) || w.startsWith(t)));
+      const others = (options && options.length > 1 ? options : SYNONYM_GROUPS[g]!).filter(
+        (w) => !d.tokens.some((t) => t.startsWith(w) || w.startsWith(t)),
+      );
       if (others.length === 0) {
         if (mode === '?') return word;
         failed = true;
@@ -214,26 +294,32 @@ function candidates(r: () => number, drafts: Draft[], byClient: Map<string, Draf
     for (const pattern of t.ask ?? []) {
       const q = ask(r, pattern, d);
       // A paraphrase shares no keyword with its memory, except the client's name.
-      if (!q || keywordTerms(q).some((term) => !nameTerms.has(term) && prefixHit(term, d.tokens)) || !unique(q)) continue;
+      if (!q || keywordTerms(q).some((term) => !nameTerms.has(term) && prefixHit(term, d.tokens)) || !unique(q))
+        continue;
       out.push({ type: 'paraphrase', text: q, relevant: [d], named: d.client !== undefined, target: d });
     }
     if (t.attr && d.client) {
       const attrGroup = GROUP_OF.get(t.attr);
       const word = attrGroup === undefined ? t.attr : d.words.get(attrGroup)!;
       const q = ask(r, r() < 0.7 ? `{c} ${word}` : `${word} {c}`, d)!;
-      if (own.filter((o) => prefixHit(word, o.tokens)).length === 1) out.push({ type: 'name_attribute', text: q, relevant: [d], named: true, target: d });
+      if (own.filter((o) => prefixHit(word, o.tokens)).length === 1)
+        out.push({ type: 'name_attribute', text: q, relevant: [d], named: true, target: d });
     }
     for (const pattern of t.detail ?? []) {
       const q = ask(r, pattern, d)!;
-      const detail = [...pattern.matchAll(SLOT)].map((m) => m[1]!).filter((s) => ['amount', 'inv', 'city', 'P'].includes(s));
+      const detail = [...pattern.matchAll(SLOT)]
+        .map((m) => m[1]!)
+        .filter((s) => ['amount', 'inv', 'city', 'P'].includes(s));
       const terms = detail.flatMap((s) => tokens(d.values.get(s)!));
       // The detail names this memory only (an amount that is also another client's invoice total would be ambiguous).
-      if (drafts.filter((o) => terms.every((x) => o.tokens.includes(x))).length === 1) out.push({ type: 'exact_detail', text: q, relevant: [d], named: false, target: d });
+      if (drafts.filter((o) => terms.every((x) => o.tokens.includes(x))).length === 1)
+        out.push({ type: 'exact_detail', text: q, relevant: [d], named: false, target: d });
     }
     for (const pattern of t.tell ?? []) {
       const q = ask(r, pattern, d);
       const sameTopic = own.filter((o) => o.template.topic === t.topic).length;
-      if (q && sameTopic >= 2 && unique(q)) out.push({ type: 'distractor', text: q, relevant: [d], named: true, target: d });
+      if (q && sameTopic >= 2 && unique(q))
+        out.push({ type: 'distractor', text: q, relevant: [d], named: true, target: d });
     }
   }
   return out;
@@ -266,7 +352,8 @@ function pickMix(r: () => number, pool: Candidate[], count: number, taken: Set<D
       out.push(c);
     }
   }
-  if (out.length < count) throw new Error(`only ${out.length} of ${count} ${pool[0]?.type ?? ''} queries could be made`);
+  if (out.length < count)
+    throw new Error(`only ${out.length} of ${count} ${pool[0]?.type ?? ''} queries could be made`);
   return out;
 }
 
@@ -284,7 +371,12 @@ export function generateRetrievalSet(options: SetOptions = {}): RetrievalSet {
   for (let i = 0; i < o.general; i++) parts.push(instantiate(r, GENERAL[i % GENERAL.length]!, undefined));
   // Memories arrive over a year; ids follow arrival order as a store's would.
   const drafts: Draft[] = parts
-    .map((p) => ({ ...p, id: 0, importance: (3 + Math.floor(r() * 6)) / 10, updatedAt: new Date(NOW.getTime() - Math.floor(r() * 365 * 24 * 60) * 60_000 - DAY_MS / 24) }))
+    .map((p) => ({
+      ...p,
+      id: 0,
+      importance: (3 + Math.floor(r() * 6)) / 10,
+      updatedAt: new Date(NOW.getTime() - Math.floor(r() * 365 * 24 * 60) * 60_000 - DAY_MS / 24),
+    }))
     .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime());
   drafts.forEach((d, i) => (d.id = i + 1));
   const byClient = new Map<string, Draft[]>();
@@ -294,17 +386,49 @@ export function generateRetrievalSet(options: SetOptions = {}): RetrievalSet {
   const taken = new Set<Draft>();
   const half = Math.floor(o.perType / 2);
   const chosen = [
-    ...pickMix(r, pool.filter((c) => c.type === 'paraphrase' && c.named), half, taken),
-    ...pickMix(r, pool.filter((c) => c.type === 'paraphrase' && !c.named), o.perType - half, taken),
-    ...pickMix(r, pool.filter((c) => c.type === 'name_attribute'), o.perType, taken),
-    ...pickMix(r, pool.filter((c) => c.type === 'exact_detail'), o.perType, taken),
-    ...pickMix(r, pool.filter((c) => c.type === 'distractor'), o.perType, taken),
+    ...pickMix(
+      r,
+      pool.filter((c) => c.type === 'paraphrase' && c.named),
+      half,
+      taken,
+    ),
+    ...pickMix(
+      r,
+      pool.filter((c) => c.type === 'paraphrase' && !c.named),
+      o.perType - half,
+      taken,
+    ),
+    ...pickMix(
+      r,
+      pool.filter((c) => c.type === 'name_attribute'),
+      o.perType,
+      taken,
+    ),
+    ...pickMix(
+      r,
+      pool.filter((c) => c.type === 'exact_detail'),
+      o.perType,
+      taken,
+    ),
+    ...pickMix(
+      r,
+      pool.filter((c) => c.type === 'distractor'),
+      o.perType,
+      taken,
+    ),
   ];
   const counters = new Map<QueryType, number>();
   const queries = chosen.map((c): SetQuery => {
     const n = (counters.get(c.type) ?? 0) + 1;
     counters.set(c.type, n);
-    return { id: `${c.type}-${String(n).padStart(3, '0')}`, type: c.type, text: c.text, relevant: c.relevant.map((d) => d.id).sort((a, b) => a - b), named: c.named, template: c.target.template.id };
+    return {
+      id: `${c.type}-${String(n).padStart(3, '0')}`,
+      type: c.type,
+      text: c.text,
+      relevant: c.relevant.map((d) => d.id).sort((a, b) => a - b),
+      named: c.named,
+      template: c.target.template.id,
+    };
   });
   return {
     version: 1,
@@ -312,7 +436,15 @@ export function generateRetrievalSet(options: SetOptions = {}): RetrievalSet {
     now: NOW.toISOString(),
     note: 'Generated by bench/retrieval-set.ts (fictional clients; words mostly from the tiny test model vocabulary). Do not edit by hand.',
     clients: clients.map((c) => ({ key: c.key, name: c.name })),
-    memories: drafts.map((d) => ({ id: d.id, text: d.text, kind: d.template.kind, entities: d.client ? [d.client.key] : [], importance: d.importance, updatedAt: d.updatedAt.toISOString(), template: d.template.id })),
+    memories: drafts.map((d) => ({
+      id: d.id,
+      text: d.text,
+      kind: d.template.kind,
+      entities: d.client ? [d.client.key] : [],
+      importance: d.importance,
+      updatedAt: d.updatedAt.toISOString(),
+      template: d.template.id,
+    })),
     queries,
   };
 }
@@ -333,10 +465,16 @@ if (import.meta.main) {
   const text = renderRetrievalSet(generateRetrievalSet());
   if (process.argv.includes('--check')) {
     const same = readFileSync(SET_PATH, 'utf8') === text;
-    console.log(same ? 'retrieval set is up to date' : 'retrieval set differs from the generator: run node bench/retrieval-set.ts');
+    console.log(
+      same
+        ? 'retrieval set is up to date'
+        : 'retrieval set differs from the generator: run node bench/retrieval-set.ts',
+    );
     process.exit(same ? 0 : 1);
   }
   writeFileSync(SET_PATH, text);
   const set = JSON.parse(text) as RetrievalSet;
-  console.log(`wrote ${SET_PATH}: ${set.clients.length} clients, ${set.memories.length} memories, ${set.queries.length} queries`);
+  console.log(
+    `wrote ${SET_PATH}: ${set.clients.length} clients, ${set.memories.length} memories, ${set.queries.length} queries`,
+  );
 }

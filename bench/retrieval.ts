@@ -23,16 +23,36 @@ import { documentTerms, queryTerms, TextbookBm25 } from './bm25.ts';
 import { CONVERSATION_SET_PATH } from './conversation-set.ts';
 import { conversationRows, runConversationBench } from './retrieval-conversations.ts';
 import { loadRetrievalSet, QUERY_TYPES, SET_PATH, type RetrievalSet } from './retrieval-set.ts';
-import { embedAll, openModel, printRatios, printTable, scoreQuery, type BenchModel, type PerQuery } from './retrieval-score.ts';
+import {
+  embedAll,
+  openModel,
+  printRatios,
+  printTable,
+  scoreQuery,
+  type BenchModel,
+  type PerQuery,
+} from './retrieval-score.ts';
 import { line, summary } from './stats.ts';
 
 export const CONFIGS = ['bm25', 'bm25a', 'index', 'keyword', 'vector', 'hybrid', 'entity'] as const;
 export type Config = (typeof CONFIGS)[number];
-const LABELS: Record<Config, string> = { bm25: 'BM25', bm25a: 'BM25+an', index: 'kw-index', keyword: 'keyword', vector: 'vector', hybrid: 'hybrid', entity: 'hybrid+entity' };
+const LABELS: Record<Config, string> = {
+  bm25: 'BM25',
+  bm25a: 'BM25+an',
+  index: 'kw-index',
+  keyword: 'keyword',
+  vector: 'vector',
+  hybrid: 'hybrid',
+  entity: 'hybrid+entity',
+};
 const K = 10;
 
 /** MemoryService.recall's order: hits among the entities the query names, then the whole index for the rest. */
-function routed(index: RecallIndex, registry: EntityRegistry, base: { query: string; vector: Float32Array; k: number; now: Date }): RecallHit[] {
+function routed(
+  index: RecallIndex,
+  registry: EntityRegistry,
+  base: { query: string; vector: Float32Array; k: number; now: Date },
+): RecallHit[] {
   const named = registry.detect(base.query);
   let ranked = named.length > 0 ? index.search({ ...base, entities: named }) : [];
   if (ranked.length < base.k) {
@@ -60,15 +80,26 @@ export async function runRetrievalBench(
   options: { hnsw?: boolean; weights?: Partial<HybridWeights>; keyword?: Partial<QueryOptions> } = {},
 ): Promise<RetrievalBenchResult> {
   const set = loadRetrievalSet();
-  const embedded = await embedAll(model, set.memories.map((m) => m.text), set.queries.map((q) => q.text));
+  const embedded = await embedAll(
+    model,
+    set.memories.map((m) => m.text),
+    set.queries.map((q) => q.text),
+  );
   const dims = embedded.corpus[0]!.length;
-  const index = new RecallIndex({ dims, ...(options.hnsw && { exactBelow: 1 }), ...(options.weights && { weights: options.weights }), ...(options.keyword && { keyword: options.keyword }) });
-  index.upsertMany(set.memories.map((m, i) => ({
-    id: m.id,
-    text: m.text,
-    vector: embedded.corpus[i]!,
-    meta: { kind: m.kind, entities: m.entities, importance: m.importance, updatedAt: new Date(m.updatedAt) },
-  })));
+  const index = new RecallIndex({
+    dims,
+    ...(options.hnsw && { exactBelow: 1 }),
+    ...(options.weights && { weights: options.weights }),
+    ...(options.keyword && { keyword: options.keyword }),
+  });
+  index.upsertMany(
+    set.memories.map((m, i) => ({
+      id: m.id,
+      text: m.text,
+      vector: embedded.corpus[i]!,
+      meta: { kind: m.kind, entities: m.entities, importance: m.importance, updatedAt: new Date(m.updatedAt) },
+    })),
+  );
   const plain = new TextbookBm25(set.memories.map((m) => ({ id: m.id, terms: documentTerms(m.text, 'plain') })));
   const analysed = new TextbookBm25(set.memories.map((m) => ({ id: m.id, terms: documentTerms(m.text, 'analysed') })));
   const registry = new EntityRegistry();
@@ -95,7 +126,11 @@ export async function runRetrievalBench(
 
 function clientRows(set: RetrievalSet): Array<[string, string[]]> {
   const ids = (f: (q: RetrievalSet['queries'][number], i: number) => boolean) => set.queries.filter(f).map((q) => q.id);
-  const rows: Array<[string, string[]]> = [['all', ids(() => true)], ['  tune half', ids((_, i) => clientHalf(i) === 'tune')], ['  held-out half', ids((_, i) => clientHalf(i) === 'held-out')]];
+  const rows: Array<[string, string[]]> = [
+    ['all', ids(() => true)],
+    ['  tune half', ids((_, i) => clientHalf(i) === 'tune')],
+    ['  held-out half', ids((_, i) => clientHalf(i) === 'held-out')],
+  ];
   for (const type of QUERY_TYPES) {
     rows.push([type, ids((q) => q.type === type)]);
     if (type === 'paraphrase') {
@@ -111,22 +146,33 @@ function parseSpec<T extends object>(flag: string, spec: string | undefined, def
   const out: Record<string, number> = {};
   for (const part of spec.split(',')) {
     const [key, value] = part.split(':');
-    if (!key || !(key in defaults) || !Number.isFinite(Number(value))) throw new Error(`${flag}: "${part}" is not name:number with a name of ${Object.keys(defaults).join(', ')}`);
+    if (!key || !(key in defaults) || !Number.isFinite(Number(value)))
+      throw new Error(`${flag}: "${part}" is not name:number with a name of ${Object.keys(defaults).join(', ')}`);
     out[key] = Number(value);
   }
   return out as Partial<T>;
 }
 
-function printMisses(per: PerQuery, queries: ReadonlyArray<{ id: string; text: string; relevant: number[]; type: string }>, textOf: Map<number, string>, label: string): void {
+function printMisses(
+  per: PerQuery,
+  queries: ReadonlyArray<{ id: string; text: string; relevant: number[]; type: string }>,
+  textOf: Map<number, string>,
+  label: string,
+): void {
   console.log(`\nmissed in the top 5 by ${label}:`);
   for (const q of queries) {
     const s = per.get(q.id)!;
     if (s.recall5 === 1) continue;
-    console.log(`  [${q.type}] ${q.text}\n    want: ${q.relevant.map((id) => textOf.get(id)).join(' | ')}\n    got:  ${textOf.get(s.top[0] ?? -1) ?? '(nothing)'}`);
+    console.log(
+      `  [${q.type}] ${q.text}\n    want: ${q.relevant.map((id) => textOf.get(id)).join(' | ')}\n    got:  ${textOf.get(s.top[0] ?? -1) ?? '(nothing)'}`,
+    );
   }
 }
 
-function ratios(halves: ReadonlyArray<[string, readonly string[]]>, per: Record<'bm25' | 'bm25a' | 'index' | 'keyword', PerQuery>): void {
+function ratios(
+  halves: ReadonlyArray<[string, readonly string[]]>,
+  per: Record<'bm25' | 'bm25a' | 'index' | 'keyword', PerQuery>,
+): void {
   printRatios('keyword', 'BM25', halves, per.keyword, per.bm25);
   printRatios('keyword', 'BM25+an', halves, per.keyword, per.bm25a);
   printRatios('kw-index', 'BM25', halves, per.index, per.bm25);
@@ -144,30 +190,46 @@ if (import.meta.main) {
   const model = await openModel({ minilm: args.includes('--minilm') });
   try {
     for (const l of model.about) console.log(l);
-    console.log(`ranking: RecallIndex, weights ${JSON.stringify({ ...DEFAULT_WEIGHTS, ...weights })}; keyword ${JSON.stringify({ ...KEYWORD_DEFAULTS, ...keyword })}`);
-    console.log(`vector search: ${hnsw ? 'HNSW graph (forced)' : 'exact (the index builds HNSW from 5000 vectors)'}; BM25: k1 1.2, b 0.75, idf log(1 + (N − df + 0.5)/(df + 0.5))`);
+    console.log(
+      `ranking: RecallIndex, weights ${JSON.stringify({ ...DEFAULT_WEIGHTS, ...weights })}; keyword ${JSON.stringify({ ...KEYWORD_DEFAULTS, ...keyword })}`,
+    );
+    console.log(
+      `vector search: ${hnsw ? 'HNSW graph (forced)' : 'exact (the index builds HNSW from 5000 vectors)'}; BM25: k1 1.2, b 0.75, idf log(1 + (N − df + 0.5)/(df + 0.5))`,
+    );
     if (which !== 'conversations') {
       const r = await runRetrievalBench(model, { hnsw, ...(weights && { weights }), ...(keyword && { keyword }) });
       const { set } = r;
-      console.log(`\n== client facts: ${SET_PATH.slice(SET_PATH.lastIndexOf('/bench/') + 1)} — ${set.memories.length} memories about ${set.clients.length} fictional clients and the business's own notes, ${set.queries.length} labelled queries (seed ${set.seed})`);
+      console.log(
+        `\n== client facts: ${SET_PATH.slice(SET_PATH.lastIndexOf('/bench/') + 1)} — ${set.memories.length} memories about ${set.clients.length} fictional clients and the business's own notes, ${set.queries.length} labelled queries (seed ${set.seed})`,
+      );
       line(`embedding the corpus (${set.memories.length} texts)`, `${(r.corpusEmbedMs / 1000).toFixed(2)} s`);
       line('embedding one query', summary(r.queryEmbedMs, 'ms'));
       line('queries routed by a named client', `${r.routedQueries} of ${set.queries.length}`);
       const rows = clientRows(set);
-      printTable(rows, CONFIGS.map((c) => [LABELS[c], r.perQuery[c]]));
+      printTable(
+        rows,
+        CONFIGS.map((c) => [LABELS[c], r.perQuery[c]]),
+      );
       ratios(rows.slice(0, 3), r.perQuery);
-      if (misses && CONFIGS.includes(misses)) printMisses(r.perQuery[misses], set.queries, new Map(set.memories.map((m) => [m.id, m.text])), LABELS[misses]);
+      if (misses && CONFIGS.includes(misses))
+        printMisses(r.perQuery[misses], set.queries, new Map(set.memories.map((m) => [m.id, m.text])), LABELS[misses]);
     }
     if (which !== 'clients') {
       const r = await runConversationBench(model, { ...(weights && { weights }), ...(keyword && { keyword }) });
       const { set } = r;
-      console.log(`\n== long conversations: ${CONVERSATION_SET_PATH.slice(CONVERSATION_SET_PATH.lastIndexOf('/bench/') + 1)} — ${set.histories.length} group chats, ${set.memories.length} turns ("[session:turn] Speaker (date): text"), ${set.queries.length} labelled questions (seed ${set.seed})`);
+      console.log(
+        `\n== long conversations: ${CONVERSATION_SET_PATH.slice(CONVERSATION_SET_PATH.lastIndexOf('/bench/') + 1)} — ${set.histories.length} group chats, ${set.memories.length} turns ("[session:turn] Speaker (date): text"), ${set.queries.length} labelled questions (seed ${set.seed})`,
+      );
       line(`embedding the corpus (${set.memories.length} texts)`, `${(r.corpusEmbedMs / 1000).toFixed(2)} s`);
       const rows = conversationRows(set);
       const configs = ['bm25', 'bm25a', 'index', 'keyword', 'vector', 'hybrid'] as const;
-      printTable(rows, configs.map((c) => [LABELS[c], r.perQuery[c]]));
+      printTable(
+        rows,
+        configs.map((c) => [LABELS[c], r.perQuery[c]]),
+      );
       ratios(rows.slice(0, 3), r.perQuery);
-      if (misses && misses !== 'entity' && CONFIGS.includes(misses)) printMisses(r.perQuery[misses], set.queries, new Map(set.memories.map((m) => [m.id, m.text])), LABELS[misses]);
+      if (misses && misses !== 'entity' && CONFIGS.includes(misses))
+        printMisses(r.perQuery[misses], set.queries, new Map(set.memories.map((m) => [m.id, m.text])), LABELS[misses]);
     }
   } finally {
     await model.close();

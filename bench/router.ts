@@ -27,13 +27,24 @@ fake.handle((req) => {
 const policies = tempDir('solo-policies-');
 writeFileSync(join(policies, 'limits.yaml'), 'rate_limits:\n  agent:*: 1000000/minute\n');
 const config = loadConfig({
-  DATA_DIR: tempDir('solo-bench-'), PORT: '0', LOG_LEVEL: 'silent', POLICIES_DIR: policies, EMBEDDING_MODEL: 'off',
-  RATE_LIMIT_PER_MINUTE: '0', OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: 'sk-bench', OPENAI_MODEL: 'gpt-4o-mini',
+  DATA_DIR: tempDir('solo-bench-'),
+  PORT: '0',
+  LOG_LEVEL: 'silent',
+  POLICIES_DIR: policies,
+  EMBEDDING_MODEL: 'off',
+  RATE_LIMIT_PER_MINUTE: '0',
+  OPENAI_BASE_URL: fake.baseURL,
+  OPENAI_API_KEY: 'sk-bench',
+  OPENAI_MODEL: 'gpt-4o-mini',
 });
 const app = await startSolo(config, { logger: pino({ level: 'silent' }) });
 
 async function post(text: string, id: string): Promise<void> {
-  const res = await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, id }) });
+  const res = await fetch(`${app.url}/api/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text, id }),
+  });
   if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
   await res.json();
 }
@@ -41,7 +52,11 @@ async function post(text: string, id: string): Promise<void> {
 // The floor: the same-sized request straight to the fake, as the model's "time".
 let lastBody = '';
 const rawFetch = async () => {
-  const res = await fetch(`${fake.baseURL}/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer sk-bench', 'content-type': 'application/json' }, body: lastBody });
+  const res = await fetch(`${fake.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer sk-bench', 'content-type': 'application/json' },
+    body: lastBody,
+  });
   await res.json();
 };
 
@@ -72,8 +87,15 @@ console.log('Free-text turn through the web API, router agent, fake model answer
 line('"hello" turn (web API → reply)', summary(turns['hello']!, 'ms'));
 line('"Acme: fact" turn (router + remember)', summary(turns['remember']!, 'ms'));
 line('model round trip (raw fetch to fake)', summary(turns['model']!, 'ms'));
-line('router overhead excl. model, p50', `${(p50(turns['hello']!) - p50(turns['model']!)).toFixed(2)} ms ("hello"), ${(p50(turns['remember']!) - p50(turns['model']!)).toFixed(2)} ms (remember)`);
-line('prompt tokens for "hello"', `${helloTokens && 'promptTokens' in helloTokens ? helloTokens.promptTokens : '?'} (fake counts ~4 chars/token)`, 'a few thousand at most');
+line(
+  'router overhead excl. model, p50',
+  `${(p50(turns['hello']!) - p50(turns['model']!)).toFixed(2)} ms ("hello"), ${(p50(turns['remember']!) - p50(turns['model']!)).toFixed(2)} ms (remember)`,
+);
+line(
+  'prompt tokens for "hello"',
+  `${helloTokens && 'promptTokens' in helloTokens ? helloTokens.promptTokens : '?'} (fake counts ~4 chars/token)`,
+  'a few thousand at most',
+);
 line('RSS after the run', `${Math.round(process.memoryUsage().rss / 1024 / 1024)} MB (bot and fake in one process)`);
 await app.stop();
 await fake.stop();

@@ -8,7 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAgenda, openBackend, PROCESS_EVERY_MS, type Agenda, type AgendaBackend, type Job } from '../adapters/scheduler/agenda/index.ts';
+import {
+  createAgenda,
+  openBackend,
+  PROCESS_EVERY_MS,
+  type Agenda,
+  type AgendaBackend,
+  type Job,
+} from '../adapters/scheduler/agenda/index.ts';
 import { line, percentile, summary } from './stats.ts';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -27,7 +34,16 @@ async function seeded(file: string, background: number): Promise<{ backend: Agen
   await backend.connect();
   const started = performance.now();
   for (let i = 0; i < background; i++) {
-    await backend.repository.saveJob({ name: 'remind', priority: 0, nextRunAt: new Date(Date.now() + DAY + (i / background) * 30 * DAY), type: 'normal', data: { i } }, undefined);
+    await backend.repository.saveJob(
+      {
+        name: 'remind',
+        priority: 0,
+        nextRunAt: new Date(Date.now() + DAY + (i / background) * 30 * DAY),
+        type: 'normal',
+        data: { i },
+      },
+      undefined,
+    );
   }
   return { backend, seedMs: performance.now() - started };
 }
@@ -41,7 +57,10 @@ async function fire(file: string, count: number, spreadMs: number): Promise<void
   const start = Date.now() + 3000;
   for (let i = 0; i < count; i++) {
     const due = start + Math.floor((i / count) * spreadMs);
-    await backend.repository.saveJob({ name: 'remind', priority: 0, nextRunAt: new Date(due), type: 'normal', data: { due } }, undefined);
+    await backend.repository.saveJob(
+      { name: 'remind', priority: 0, nextRunAt: new Date(due), type: 'normal', data: { due } },
+      undefined,
+    );
   }
   await agenda.start();
   const deadline = Date.now() + spreadMs + 60_000;
@@ -65,7 +84,12 @@ async function idle(file: string, processEvery: number, names: number): Promise<
   await sleep(10_000);
   const used = process.cpuUsage(cpu);
   const wall = performance.now() - t0;
-  report({ processEvery, cpuPct: ((used.user + used.system) / 1000 / wall) * 100, rssMb: rssMb(), rssBeforeMb: rssBefore });
+  report({
+    processEvery,
+    cpuPct: ((used.user + used.system) / 1000 / wall) * 100,
+    rssMb: rssMb(),
+    rssBeforeMb: rssBefore,
+  });
   await agenda.stop();
 }
 
@@ -89,7 +113,13 @@ async function startup(file: string): Promise<void> {
   await agenda.start();
   const polled = await firstPoll;
   await sleep(2000);
-  report({ importMs: imported - t0, toFirstPollMs: polled - t0, startMs: polled - imported, rssBeforeMb: rssBefore, rssAfterMb: rssMb() });
+  report({
+    importMs: imported - t0,
+    toFirstPollMs: polled - t0,
+    startMs: polled - imported,
+    rssBeforeMb: rssBefore,
+    rssAfterMb: rssMb(),
+  });
   await agenda.stop();
 }
 
@@ -114,7 +144,10 @@ async function crossWriter(file: string): Promise<void> {
   const backend = await openBackend({ kind: 'sqlite', database: file });
   for (let i = 0; i < 200; i++) {
     const due = Date.now();
-    await backend.repository.saveJob({ name: 'remind', priority: 0, nextRunAt: new Date(due), type: 'normal', data: { due } }, undefined);
+    await backend.repository.saveJob(
+      { name: 'remind', priority: 0, nextRunAt: new Date(due), type: 'normal', data: { due } },
+      undefined,
+    );
     await sleep(20 + Math.random() * 30);
   }
   await backend.disconnect();
@@ -126,14 +159,19 @@ function importCost(): void {
     const t1 = performance.now(); await import('agenda'); const t2 = performance.now();
     await import('@agendajs/mongo-backend'); const t3 = performance.now();
     console.log('RESULT ' + JSON.stringify({ agendaMs: t2 - t1, mongoBackendMs: t3 - t2, rssMb: process.memoryUsage().rss / 1048576 }));`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+  });
   process.stdout.write(r.stdout);
 }
 
 function child(phase: string, extra: string[] = []): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), 'solo-bench-scheduler-'));
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [SELF, phase, join(dir, 'solo.db'), ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [SELF, phase, join(dir, 'solo.db'), ...extra], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
     proc.once('exit', (code) => {
@@ -148,39 +186,75 @@ function child(phase: string, extra: string[] = []): Promise<Result> {
 const ms = (v: number) => `${v.toFixed(0)} ms`;
 const lateness = (label: string, r: Result) => {
   const late = r['late'] as number[];
-  line(label, `${summary(late, 'ms', 0)}  max ${ms(Math.max(...late))}  missing ${r['missing'] as number}`, 'p99 ≤ 1000 ms');
+  line(
+    label,
+    `${summary(late, 'ms', 0)}  max ${ms(Math.max(...late))}  missing ${r['missing'] as number}`,
+    'p99 ≤ 1000 ms',
+  );
 };
 
 async function main(): Promise<void> {
   const wanted = (p: string) => !mode || mode === p;
-  console.log(`scheduler bench: SQLite backend, ${SCHEDULES} schedules, PROCESS_EVERY_MS ${PROCESS_EVERY_MS}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on this machine`);
+  console.log(
+    `scheduler bench: SQLite backend, ${SCHEDULES} schedules, PROCESS_EVERY_MS ${PROCESS_EVERY_MS}; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on this machine`,
+  );
   if (wanted('import')) {
     const runs: Result[] = [];
-    for (let i = 0; i < 5; i++) runs.push(await new Promise<Result>((resolve) => {
-      const r = spawnSync(process.execPath, [SELF, 'import-child'], { encoding: 'utf8' });
-      resolve(JSON.parse(/RESULT (.*)/.exec(r.stdout)?.[1] ?? '{}') as Result);
-    }));
-    const med = (k: string) => percentile(runs.map((r) => r[k] as number).sort((a, b) => a - b), 50);
+    for (let i = 0; i < 5; i++)
+      runs.push(
+        await new Promise<Result>((resolve) => {
+          const r = spawnSync(process.execPath, [SELF, 'import-child'], { encoding: 'utf8' });
+          resolve(JSON.parse(/RESULT (.*)/.exec(r.stdout)?.[1] ?? '{}') as Result);
+        }),
+      );
+    const med = (k: string) =>
+      percentile(
+        runs.map((r) => r[k] as number).sort((a, b) => a - b),
+        50,
+      );
     line("await import('agenda')", `${ms(med('agendaMs'))} median of 5 fresh processes`);
     line("then import('@agendajs/mongo-backend')", ms(med('mongoBackendMs')));
   }
   if (wanted('fire')) {
     const steady = await child('fire-child', ['2000', '20000']);
-    line(`saving ${SCHEDULES} schedules one by one`, `${ms(steady['seedMs'] as number)} for ${SCHEDULES - 2000} (${((steady['seedMs'] as number) / (SCHEDULES - 2000) * 1000).toFixed(0)} µs each)`);
+    line(
+      `saving ${SCHEDULES} schedules one by one`,
+      `${ms(steady['seedMs'] as number)} for ${SCHEDULES - 2000} (${(((steady['seedMs'] as number) / (SCHEDULES - 2000)) * 1000).toFixed(0)} µs each)`,
+    );
     lateness('lateness, 2000 due over 20 s (of 10k)', steady);
     lateness('lateness, 500 due at the same ms (of 10k)', await child('fire-child', ['500', '0']));
   }
   if (wanted('startup')) {
     const runs: Result[] = [];
     for (let i = 0; i < 3; i++) runs.push(await child('startup-child'));
-    const med = (k: string) => percentile(runs.map((r) => r[k] as number).sort((a, b) => a - b), 50);
-    line('start-up with 10k schedules', `import ${ms(med('importMs'))} + start to first poll ${ms(med('startMs'))} = ${ms(med('toFirstPollMs'))} (median of 3)`);
-    line('RSS added by starting the scheduler', `${(med('rssAfterMb') - med('rssBeforeMb')).toFixed(0)} MB (${med('rssBeforeMb').toFixed(0)} → ${med('rssAfterMb').toFixed(0)} MB, 10k schedules in the file)`);
+    const med = (k: string) =>
+      percentile(
+        runs.map((r) => r[k] as number).sort((a, b) => a - b),
+        50,
+      );
+    line(
+      'start-up with 10k schedules',
+      `import ${ms(med('importMs'))} + start to first poll ${ms(med('startMs'))} = ${ms(med('toFirstPollMs'))} (median of 3)`,
+    );
+    line(
+      'RSS added by starting the scheduler',
+      `${(med('rssAfterMb') - med('rssBeforeMb')).toFixed(0)} MB (${med('rssBeforeMb').toFixed(0)} → ${med('rssAfterMb').toFixed(0)} MB, 10k schedules in the file)`,
+    );
   }
   if (wanted('idle')) {
-    for (const [every, names] of [[PROCESS_EVERY_MS, 1], [PROCESS_EVERY_MS, 10], [1000, 10], [5000, 10]] as const) {
+    for (const [every, names] of [
+      [PROCESS_EVERY_MS, 1],
+      [PROCESS_EVERY_MS, 10],
+      [1000, 10],
+      [5000, 10],
+    ] as const) {
       const r = await child('idle-child', [String(every), String(names)]);
-      line(`idle, 10k schedules, ${names} job name${names > 1 ? 's' : ''}, processEvery ${every} ms`, `CPU ${(r['cpuPct'] as number).toFixed(2)} %  RSS ${(r['rssMb'] as number).toFixed(0)} MB (${(r['rssBeforeMb'] as number).toFixed(0)} MB before the scheduler)`);
+      line(
+        `idle, 10k schedules, ${names} job name${names > 1 ? 's' : ''}, processEvery ${every} ms`,
+        `CPU ${(r['cpuPct'] as number).toFixed(2)} %  RSS ${(r['rssMb'] as number).toFixed(0)} MB (${(r['rssBeforeMb'] as number).toFixed(0)} MB before the scheduler)`,
+      );
     }
   }
   if (wanted('cross')) lateness(`lateness, saved due-now by another process`, await child('cross-child'));
@@ -188,9 +262,15 @@ async function main(): Promise<void> {
 
 const file = args[0] ?? '';
 switch (mode) {
-  case 'import-child': importCost(); break;
-  case 'fire-child': await fire(file, Number(args[1]), Number(args[2])); break;
-  case 'idle-child': await idle(file, Number(args[1]), Number(args[2] ?? 1)); break;
+  case 'import-child':
+    importCost();
+    break;
+  case 'fire-child':
+    await fire(file, Number(args[1]), Number(args[2]));
+    break;
+  case 'idle-child':
+    await idle(file, Number(args[1]), Number(args[2] ?? 1));
+    break;
   case 'seed-child': {
     const { backend } = await seeded(file, SCHEDULES);
     await backend.disconnect();
@@ -198,13 +278,19 @@ switch (mode) {
   }
   case 'startup-child': {
     // Seeded by another process, so this one starts the way the bot does: nothing of agenda loaded yet.
-    if (spawnSync(process.execPath, [SELF, 'seed-child', file], { stdio: 'inherit' }).status !== 0) throw new Error('seeding failed');
+    if (spawnSync(process.execPath, [SELF, 'seed-child', file], { stdio: 'inherit' }).status !== 0)
+      throw new Error('seeding failed');
     await startup(file);
     break;
   }
-  case 'cross-child': await cross(file); break;
-  case 'cross-writer': await crossWriter(file); break;
-  default: await main();
+  case 'cross-child':
+    await cross(file);
+    break;
+  case 'cross-writer':
+    await crossWriter(file);
+    break;
+  default:
+    await main();
 }
 // Agenda leaves a lockLifetime/2 timer (5 min by default) behind every job run; a finished phase exits at once.
 process.exit(0);

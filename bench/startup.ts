@@ -19,7 +19,12 @@ const rssMb = (pid: number): number => {
 async function startOnce(): Promise<{ ms: number; pid: number; url: string; stop: () => Promise<void> }> {
   const started = performance.now();
   const child = spawn(process.execPath, [BIN], {
-    env: { PATH: process.env['PATH'] ?? '', PORT: '0', LOG_FORMAT: 'json', DATA_DIR: mkdtempSync(join(tmpdir(), 'solo-bench-')) },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      PORT: '0',
+      LOG_FORMAT: 'json',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'solo-bench-')),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -51,7 +56,11 @@ for (let i = 0; i < runs; i++) {
     await new Promise((r) => setTimeout(r, 3000));
     const idle = rssMb(run.pid);
     for (let j = 0; j < 200; j++) {
-      await fetch(`${run.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: j % 2 ? `/remember bench note ${j}` : '/recall bench' }) });
+      await fetch(`${run.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: j % 2 ? `/remember bench note ${j}` : '/recall bench' }),
+      });
     }
     await new Promise((r) => setTimeout(r, 2000));
     const afterUse = rssMb(run.pid);

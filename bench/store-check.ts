@@ -18,17 +18,31 @@ const file = join(dir, SQLITE_FILE);
 const store = new SqliteStore(dir);
 await store.init();
 
-const words = 'client invoice meeting budget proposal website follow-up quote renewal contract design review call notes'.split(' ');
-const text = (i: number, n: number): string => Array.from({ length: n }, (_, j) => words[(i * 7 + j * 3) % words.length]).join(' ');
+const words =
+  'client invoice meeting budget proposal website follow-up quote renewal contract design review call notes'.split(' ');
+const text = (i: number, n: number): string =>
+  Array.from({ length: n }, (_, j) => words[(i * 7 + j * 3) % words.length]).join(' ');
 let i = 0;
 while (statSync(file).size / 1048576 < targetMb) {
   await store.events.appendMany(
     Array.from({ length: 2000 }, () => {
       i++;
-      return newEvent('message.received', `chat:bench:${i % 50}`, { channel: 'bench', chatId: String(i % 50), senderId: 'op', text: `message ${i}: ${text(i, 60)}` });
+      return newEvent('message.received', `chat:bench:${i % 50}`, {
+        channel: 'bench',
+        chatId: String(i % 50),
+        senderId: 'op',
+        text: `message ${i}: ${text(i, 60)}`,
+      });
     }),
   );
-  for (let m = 0; m < 100; m++) await store.memories.add({ text: `Client ${i + m}: ${text(i + m, 40)}`, kind: 'fact', entities: [`client:c${(i + m) % 500}`], importance: 0.5, source: { channel: 'bench' } });
+  for (let m = 0; m < 100; m++)
+    await store.memories.add({
+      text: `Client ${i + m}: ${text(i + m, 40)}`,
+      kind: 'fact',
+      entities: [`client:c${(i + m) % 500}`],
+      importance: 0.5,
+      source: { channel: 'bench' },
+    });
 }
 await store.close();
 const mb = statSync(file).size / 1048576;
@@ -53,11 +67,21 @@ function time(pragma: string, cold: boolean): number {
 const runs = 5;
 const results: [string, number[]][] = [];
 for (const pragma of ['quick_check', 'integrity_check']) {
-  for (const cold of [false, true]) results.push([`${pragma}${cold ? ' (file dropped from cache)' : ' (file in cache)'}`, Array.from({ length: runs }, () => time(pragma, cold))]);
+  for (const cold of [false, true])
+    results.push([
+      `${pragma}${cold ? ' (file dropped from cache)' : ' (file in cache)'}`,
+      Array.from({ length: runs }, () => time(pragma, cold)),
+    ]);
 }
-line(`store`, `${mb.toFixed(0)} MB: ${i.toLocaleString('en')} events, ${((i / 2000) * 100).toLocaleString('en')} memories`);
+line(
+  `store`,
+  `${mb.toFixed(0)} MB: ${i.toLocaleString('en')} events, ${((i / 2000) * 100).toLocaleString('en')} memories`,
+);
 for (const [name, ms] of results) line(name, summary(ms, 'ms', 0));
 for (const [name, ms] of Object.entries(cpu)) line(`  CPU time, ${name}`, summary(ms, 'ms', 0));
 line('load average (1 min) while measuring', (await import('node:os')).loadavg()[0]?.toFixed(1) ?? '?');
 const median = (ms: number[] | undefined): number => [...(ms ?? [])].sort((a, b) => a - b)[Math.floor(runs / 2)] ?? NaN;
-line('quick_check per MB (median)', `${(median(results[0]?.[1]) / mb).toFixed(2)} ms cached, ${(median(results[1]?.[1]) / mb).toFixed(2)} ms uncached`);
+line(
+  'quick_check per MB (median)',
+  `${(median(results[0]?.[1]) / mb).toFixed(2)} ms cached, ${(median(results[1]?.[1]) / mb).toFixed(2)} ms uncached`,
+);

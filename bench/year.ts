@@ -24,8 +24,14 @@ const BIN = fileURLToPath(new URL('../bin/solo.js', import.meta.url));
 const MODEL = 'Xenova/all-MiniLM-L6-v2';
 const DAY = 86_400_000;
 
-const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
-const N = { events: Number(arg('events', '1000000')), memories: Number(arg('memories', '100000')), runs: Number(arg('runs', '10000')), invoices: Number(arg('invoices', '5000')) };
+const arg = (name: string, fallback: string): string =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const N = {
+  events: Number(arg('events', '1000000')),
+  memories: Number(arg('memories', '100000')),
+  runs: Number(arg('runs', '10000')),
+  invoices: Number(arg('invoices', '5000')),
+};
 const STARTS = Number(arg('starts', '5'));
 const EMBEDDING = arg('embedding', 'both');
 
@@ -45,11 +51,26 @@ class Writer {
     buffer.push(record);
     if (buffer.length >= 10_000) await this.flush(table);
   }
-  async event(stream: string, type: StoredEvent['type'], at: number, data: unknown, dedupeKey?: string): Promise<number> {
+  async event(
+    stream: string,
+    type: StoredEvent['type'],
+    at: number,
+    data: unknown,
+    dedupeKey?: string,
+  ): Promise<number> {
     const seq = (this.#seq.get(stream) ?? 0) + 1;
     this.#seq.set(stream, seq);
     const position = ++this.position;
-    await this.add('events', { type, v: 1, stream, seq, position, at: new Date(at), data, ...(dedupeKey ? { dedupeKey } : {}) } as StoredEvent);
+    await this.add('events', {
+      type,
+      v: 1,
+      stream,
+      seq,
+      position,
+      at: new Date(at),
+      data,
+      ...(dedupeKey ? { dedupeKey } : {}),
+    } as StoredEvent);
     return position;
   }
   async flush(table?: CopyTable): Promise<void> {
@@ -91,14 +112,28 @@ async function writeYear(dir: string): Promise<void> {
         const k = memoryNo++;
         const client = corpus.clients[corpus.clientOf[k]!]!;
         const entity = `client:${client.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
-        const position = await w.event('memory', 'memory.added', at, { memoryId: String(k + 1), kind: 'fact', text: corpus.texts[k], entities: [entity], channel: 'web' });
+        const position = await w.event('memory', 'memory.added', at, {
+          memoryId: String(k + 1),
+          kind: 'fact',
+          text: corpus.texts[k],
+          entities: [entity],
+          channel: 'web',
+        });
         const memory: Memory = {
-          id: String(k + 1), text: corpus.texts[k]!, kind: k % 50 === 0 ? 'client' : 'fact', entities: [entity], importance: Math.round(r() * 10) / 10,
-          createdAt: new Date(at), updatedAt: new Date(at), source: { channel: 'web', eventPosition: position },
-          ...(k % 50 === 0 ? { subject: client } : {}), ...(k % 97 === 0 ? { forgottenAt: new Date(at + DAY) } : {}),
+          id: String(k + 1),
+          text: corpus.texts[k]!,
+          kind: k % 50 === 0 ? 'client' : 'fact',
+          entities: [entity],
+          importance: Math.round(r() * 10) / 10,
+          createdAt: new Date(at),
+          updatedAt: new Date(at),
+          source: { channel: 'web', eventPosition: position },
+          ...(k % 50 === 0 ? { subject: client } : {}),
+          ...(k % 97 === 0 ? { forgottenAt: new Date(at + DAY) } : {}),
         };
         await w.add('memories', memory);
-        if (EMBEDDING !== 'off') await w.add('memory_vectors', { model: MODEL, id: memory.id, vector: Array.from(corpus.vectors[k]!) });
+        if (EMBEDDING !== 'off')
+          await w.add('memory_vectors', { model: MODEL, id: memory.id, vector: Array.from(corpus.vectors[k]!) });
       });
     }
     for (let i = due(N.runs, runNo); i > 0; i--) {
@@ -109,28 +144,123 @@ async function writeYear(dir: string): Promise<void> {
         const status = k % 20 === 1 ? 'failed' : k % 20 === 3 ? 'cancelled' : 'completed';
         const stream = `run:${id}`;
         const run: RunRecord = {
-          id, workflow: invoice ? 'invoice' : 'draft', version: 1, status, input: invoice ? { client: corpus.clients[k % 500], amountMinor: 10_000 + k, currency: 'EUR' } : { request: `Follow up with ${corpus.clients[k % 500]}` },
-          origin: { channel: 'web', chatId: 'operator' }, createdAt: new Date(at), updatedAt: new Date(at + 60_000), ...(status === 'failed' ? { error: { message: 'the mail server refused the message' } } : {}),
+          id,
+          workflow: invoice ? 'invoice' : 'draft',
+          version: 1,
+          status,
+          input: invoice
+            ? { client: corpus.clients[k % 500], amountMinor: 10_000 + k, currency: 'EUR' }
+            : { request: `Follow up with ${corpus.clients[k % 500]}` },
+          origin: { channel: 'web', chatId: 'operator' },
+          createdAt: new Date(at),
+          updatedAt: new Date(at + 60_000),
+          ...(status === 'failed' ? { error: { message: 'the mail server refused the message' } } : {}),
         };
         await w.add('runs', run);
         await w.event(stream, 'run.started', at, { runId: id, workflow: run.workflow, version: 1 });
         for (const [s, stepId] of ['draft', 'approve', 'record'].entries()) {
-          const step: StepRecord = { runId: id, stepId, seq: s + 1, kind: stepId === 'approve' ? 'approval' : 'run', status: 'completed', failures: 0, idempotencyKey: `${id}:${stepId}`, startedAt: new Date(at + s * 1000), finishedAt: new Date(at + s * 1000 + 500), durationMs: 500, result: { ok: true } };
+          const step: StepRecord = {
+            runId: id,
+            stepId,
+            seq: s + 1,
+            kind: stepId === 'approve' ? 'approval' : 'run',
+            status: 'completed',
+            failures: 0,
+            idempotencyKey: `${id}:${stepId}`,
+            startedAt: new Date(at + s * 1000),
+            finishedAt: new Date(at + s * 1000 + 500),
+            durationMs: 500,
+            result: { ok: true },
+          };
           await w.add('steps', step);
-          await w.event(stream, 'step.completed', at + s * 1000 + 500, { runId: id, stepId, kind: step.kind, attempts: 1, durationMs: 500, replayed: false });
+          await w.event(stream, 'step.completed', at + s * 1000 + 500, {
+            runId: id,
+            stepId,
+            kind: step.kind,
+            attempts: 1,
+            durationMs: 500,
+            replayed: false,
+          });
         }
-        const approval: ApprovalRecord = { id: `a${id}`, runId: id, stepId: 'approve', status: status === 'cancelled' ? 'cancelled' : 'approved', card: { title: run.workflow === 'invoice' ? 'Invoice' : 'Send draft', details: [] }, createdAt: new Date(at + 1000), expiresAt: new Date(at + 3 * DAY), decidedAt: new Date(at + 1500), decidedBy: 'operator', decidedVia: 'web' };
+        const approval: ApprovalRecord = {
+          id: `a${id}`,
+          runId: id,
+          stepId: 'approve',
+          status: status === 'cancelled' ? 'cancelled' : 'approved',
+          card: { title: run.workflow === 'invoice' ? 'Invoice' : 'Send draft', details: [] },
+          createdAt: new Date(at + 1000),
+          expiresAt: new Date(at + 3 * DAY),
+          decidedAt: new Date(at + 1500),
+          decidedBy: 'operator',
+          decidedVia: 'web',
+        };
         await w.add('approvals', approval);
-        await w.event(stream, 'approval.requested', at + 1000, { runId: id, approvalId: approval.id, stepId: 'approve', title: approval.card.title, expiresAt: approval.expiresAt.toISOString() });
-        await w.event(stream, 'approval.decided', at + 1500, { runId: id, approvalId: approval.id, decision: approval.status, by: 'operator', via: 'web' });
+        await w.event(stream, 'approval.requested', at + 1000, {
+          runId: id,
+          approvalId: approval.id,
+          stepId: 'approve',
+          title: approval.card.title,
+          expiresAt: approval.expiresAt.toISOString(),
+        });
+        await w.event(stream, 'approval.decided', at + 1500, {
+          runId: id,
+          approvalId: approval.id,
+          decision: approval.status,
+          by: 'operator',
+          via: 'web',
+        });
         const call = `c${callNo++}`;
-        await w.event(stream, 'llm.called', at + 200, { callId: call, model: 'gpt-4o-mini', agent: 'draft', runId: id, promptTokens: 900, completionTokens: 300, costUsd: 0.0003, latencyMs: 1200, attempts: 1, fallback: false }, `llm:${call}`);
-        await w.event(`budget:run:${id}`, 'budget.reserved', at + 100, { reservationId: call, scopes: [`run:${id}`, `agent:draft:${dayOf(at)}`, `day:${dayOf(at)}`], estimateUsd: 0.0005, runId: id, agent: 'draft' }, `budget:reserve:${call}`);
-        await w.event(`budget:run:${id}`, 'budget.settled', at + 300, { reservationId: call, actualUsd: 0.0003 }, `budget:settle:${call}`);
+        await w.event(
+          stream,
+          'llm.called',
+          at + 200,
+          {
+            callId: call,
+            model: 'gpt-4o-mini',
+            agent: 'draft',
+            runId: id,
+            promptTokens: 900,
+            completionTokens: 300,
+            costUsd: 0.0003,
+            latencyMs: 1200,
+            attempts: 1,
+            fallback: false,
+          },
+          `llm:${call}`,
+        );
+        await w.event(
+          `budget:run:${id}`,
+          'budget.reserved',
+          at + 100,
+          {
+            reservationId: call,
+            scopes: [`run:${id}`, `agent:draft:${dayOf(at)}`, `day:${dayOf(at)}`],
+            estimateUsd: 0.0005,
+            runId: id,
+            agent: 'draft',
+          },
+          `budget:reserve:${call}`,
+        );
+        await w.event(
+          `budget:run:${id}`,
+          'budget.settled',
+          at + 300,
+          { reservationId: call, actualUsd: 0.0003 },
+          `budget:settle:${call}`,
+        );
         await w.event(stream, 'run.finished', at + 3000, { runId: id, workflow: run.workflow, status });
         if (invoice && status === 'completed') {
           const number = ++invoiceNo;
-          const record: Invoice = { number, client: corpus.clients[k % 500]!, amountMinor: 10_000 + k, currency: 'EUR', runId: id, idempotencyKey: `${id}:record`, status: number % 40 === 0 ? 'void' : 'recorded', createdAt: new Date(at + 2500) };
+          const record: Invoice = {
+            number,
+            client: corpus.clients[k % 500]!,
+            amountMinor: 10_000 + k,
+            currency: 'EUR',
+            runId: id,
+            idempotencyKey: `${id}:record`,
+            status: number % 40 === 0 ? 'void' : 'recorded',
+            createdAt: new Date(at + 2500),
+          };
           await w.add('invoices', record);
         }
       });
@@ -138,9 +268,42 @@ async function writeYear(dir: string): Promise<void> {
     for (let i = due(chatCalls, callNo - runNo); i > 0; i--) {
       slots.push(async (at) => {
         const call = `c${callNo++}`;
-        await w.event('budget', 'budget.reserved', at, { reservationId: call, scopes: [`agent:router:${dayOf(at)}`, `day:${dayOf(at)}`], estimateUsd: 0.0002, agent: 'router' }, `budget:reserve:${call}`);
-        await w.event('llm', 'llm.called', at + 100, { callId: call, model: 'gpt-4o-mini', agent: 'router', promptTokens: 531, completionTokens: 40, costUsd: 0.0001, latencyMs: 600, attempts: 1, fallback: false }, `llm:${call}`);
-        await w.event('budget', 'budget.settled', at + 150, { reservationId: call, actualUsd: 0.0001 }, `budget:settle:${call}`);
+        await w.event(
+          'budget',
+          'budget.reserved',
+          at,
+          {
+            reservationId: call,
+            scopes: [`agent:router:${dayOf(at)}`, `day:${dayOf(at)}`],
+            estimateUsd: 0.0002,
+            agent: 'router',
+          },
+          `budget:reserve:${call}`,
+        );
+        await w.event(
+          'llm',
+          'llm.called',
+          at + 100,
+          {
+            callId: call,
+            model: 'gpt-4o-mini',
+            agent: 'router',
+            promptTokens: 531,
+            completionTokens: 40,
+            costUsd: 0.0001,
+            latencyMs: 600,
+            attempts: 1,
+            fallback: false,
+          },
+          `llm:${call}`,
+        );
+        await w.event(
+          'budget',
+          'budget.settled',
+          at + 150,
+          { reservationId: call, actualUsd: 0.0001 },
+          `budget:settle:${call}`,
+        );
       });
     }
     for (let i = due(chatMessages, messageNo); i > 0; i -= 2) {
@@ -149,8 +312,19 @@ async function writeYear(dir: string): Promise<void> {
         messageNo += 2;
         const [channel, chat] = k % 5 === 0 ? ['telegram', '4242'] : ['web', 'operator'];
         const stream = `chat:${channel}:${chat}`;
-        await w.event(stream, 'message.received', at, { channel, chatId: chat, senderId: chat, text: `message ${k}: ${corpus.texts[k % corpus.texts.length]}` }, `in:${channel}:m${k}`);
-        await w.event(stream, 'message.sent', at + 800, { channel, chatId: chat, text: `Noted: ${corpus.texts[(k + 1) % corpus.texts.length]}`, buttons: [] });
+        await w.event(
+          stream,
+          'message.received',
+          at,
+          { channel, chatId: chat, senderId: chat, text: `message ${k}: ${corpus.texts[k % corpus.texts.length]}` },
+          `in:${channel}:m${k}`,
+        );
+        await w.event(stream, 'message.sent', at + 800, {
+          channel,
+          chatId: chat,
+          text: `Noted: ${corpus.texts[(k + 1) % corpus.texts.length]}`,
+          buttons: [],
+        });
       });
     }
     // The day's events in a shuffled order; positions and times rise together as in a real log.
@@ -166,16 +340,25 @@ async function writeYear(dir: string): Promise<void> {
   await store.settings.set('currency', 'EUR');
   await store.close();
   const size = statSync(join(dir, 'solo.db')).size;
-  line('written', `${w.position.toLocaleString('en')} events, ${memoryNo.toLocaleString('en')} memories, ${runNo.toLocaleString('en')} runs, ${invoiceNo.toLocaleString('en')} invoices`);
-  line('store size', `${(size / 1e6).toFixed(0)} MB, written in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  line(
+    'written',
+    `${w.position.toLocaleString('en')} events, ${memoryNo.toLocaleString('en')} memories, ${runNo.toLocaleString('en')} runs, ${invoiceNo.toLocaleString('en')} invoices`,
+  );
+  line(
+    'store size',
+    `${(size / 1e6).toFixed(0)} MB, written in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
 }
 
 // ---- Measuring the process ----------------------------------------------------------------------------------
 
-const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+const rssMb = (pid: number): number =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 /** CPU time (user + system) the process has used, in ms: what a start costs whatever else the machine is doing. */
 const cpuMs = (pid: number): number => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -194,9 +377,16 @@ async function start(dir: string, embedding: 'off' | 'vectors'): Promise<Running
   const t0 = performance.now();
   const child = spawn(process.execPath, [BIN], {
     env: {
-      PATH: process.env['PATH'] ?? '', DATA_DIR: dir, PORT: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'debug', RATE_LIMIT_PER_MINUTE: '0',
-      POLICIES_DIR: join(scratch, 'policies'), MODELS_DIR: join(scratch, 'models'),
-      EMBEDDING_DOWNLOAD: 'no', EMBEDDING_MODEL: embedding === 'off' ? 'off' : MODEL,
+      PATH: process.env['PATH'] ?? '',
+      DATA_DIR: dir,
+      PORT: '0',
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'debug',
+      RATE_LIMIT_PER_MINUTE: '0',
+      POLICIES_DIR: join(scratch, 'policies'),
+      MODELS_DIR: join(scratch, 'models'),
+      EMBEDDING_DOWNLOAD: 'no',
+      EMBEDDING_MODEL: embedding === 'off' ? 'off' : MODEL,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -215,24 +405,35 @@ async function start(dir: string, embedding: 'off' | 'vectors'): Promise<Running
   const readyMs = performance.now() - t0;
   const readyCpuMs = cpuMs(child.pid ?? 0);
   return {
-    pid: child.pid ?? 0, url, readyMs, readyCpuMs, output: () => out,
-    stop: () => new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+    pid: child.pid ?? 0,
+    url,
+    readyMs,
+    readyCpuMs,
+    output: () => out,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }
 
 async function timed(url: string, text: string): Promise<{ ms: number; reply: string }> {
   const t = performance.now();
-  const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
+  const res = await fetch(`${url}/api/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text }),
+  });
   const body = (await res.json()) as { messages?: { text: string }[] };
   if (res.status !== 200) throw new Error(`${text} answered ${res.status}: ${JSON.stringify(body)}`);
   return { ms: performance.now() - t, reply: body.messages?.[0]?.text ?? '' };
 }
 
 async function measure(dir: string, embedding: 'off' | 'vectors'): Promise<void> {
-  console.log(`\n-- recall ${embedding === 'off' ? 'on keywords (EMBEDDING_MODEL=off)' : `with ${N.memories.toLocaleString('en')} stored 384-d vectors loaded into the index`}`);
+  console.log(
+    `\n-- recall ${embedding === 'off' ? 'on keywords (EMBEDDING_MODEL=off)' : `with ${N.memories.toLocaleString('en')} stored 384-d vectors loaded into the index`}`,
+  );
   const starts: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < STARTS - 1; i++) {
@@ -244,12 +445,26 @@ async function measure(dir: string, embedding: 'off' | 'vectors'): Promise<void>
   const run = await start(dir, embedding);
   starts.push(run.readyMs);
   cpu.push(run.readyCpuMs);
-  line('cold start to /healthz 200', `${summary(starts, 'ms', 0)}  max ${Math.max(...starts).toFixed(0)} ms`, '≤ 1500 ms');
-  line('CPU used by then (user + system)', `${summary(cpu, 'ms', 0)}  (load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores)`);
+  line(
+    'cold start to /healthz 200',
+    `${summary(starts, 'ms', 0)}  max ${Math.max(...starts).toFixed(0)} ms`,
+    '≤ 1500 ms',
+  );
+  line(
+    'CPU used by then (user + system)',
+    `${summary(cpu, 'ms', 0)}  (load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores)`,
+  );
   line('RSS at ready', `${rssMb(run.pid).toFixed(0)} MB`);
   const built = await waitFor(run, /recall index built/, 120_000);
-  const builtLine = run.output().split('\n').find((l) => l.includes('recall index built')) ?? '';
-  line('recall index built in background', `${built ? `${/"ms":(\d+)/.exec(builtLine)?.[1] ?? '?'} ms after start-up work began` : 'not within 120 s'}; RSS ${rssMb(run.pid).toFixed(0)} MB`);
+  const builtLine =
+    run
+      .output()
+      .split('\n')
+      .find((l) => l.includes('recall index built')) ?? '';
+  line(
+    'recall index built in background',
+    `${built ? `${/"ms":(\d+)/.exec(builtLine)?.[1] ?? '?'} ms after start-up work began` : 'not within 120 s'}; RSS ${rssMb(run.pid).toFixed(0)} MB`,
+  );
   await sleep(15_000);
   line('idle RSS (index loaded, 15 s later)', `${rssMb(run.pid).toFixed(0)} MB`, '≤ 200 MB');
 
@@ -272,7 +487,8 @@ async function measure(dir: string, embedding: 'off' | 'vectors'): Promise<void>
   line('/costs 365', summary(year, 'ms'));
   line('', costsReply.split('\n')[0]?.slice(0, 110) ?? '');
   const one: number[] = [];
-  for (let i = 0; i < 20; i++) ({ ms: one[i] = 0, reply: costsReply } = await timed(run.url, `/costs r${(i * 37).toString(36).padStart(6, '0')}`));
+  for (let i = 0; i < 20; i++)
+    ({ ms: one[i] = 0, reply: costsReply } = await timed(run.url, `/costs r${(i * 37).toString(36).padStart(6, '0')}`));
   line('/costs <run id>', summary(one, 'ms'));
   line('', costsReply.split('\n')[0]?.slice(0, 110) ?? '');
   line('RSS after these requests', `${rssMb(run.pid).toFixed(0)} MB`);

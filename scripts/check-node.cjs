@@ -3,6 +3,10 @@
 'use strict';
 var major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
-  console.error('Solo OS needs Node.js 24 or newer (this is Node ' + process.versions.node + '); install Node 24 LTS and run the command again.');
+  console.error(
+    'Solo OS needs Node.js 24 or newer (this is Node ' +
+      process.versions.node +
+      '); install Node 24 LTS and run the command again.',
+  );
   process.exit(1);
 }

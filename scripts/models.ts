@@ -20,10 +20,22 @@ const fail = (sentence: string): never => {
   process.exit(1);
 };
 
-let args: { model?: string | undefined; dtype?: string | undefined; dir?: string | undefined; hub?: string | undefined; help?: boolean | undefined };
+let args: {
+  model?: string | undefined;
+  dtype?: string | undefined;
+  dir?: string | undefined;
+  hub?: string | undefined;
+  help?: boolean | undefined;
+};
 try {
   args = parseArgs({
-    options: { model: { type: 'string' }, dtype: { type: 'string' }, dir: { type: 'string' }, hub: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      model: { type: 'string' },
+      dtype: { type: 'string' },
+      dir: { type: 'string' },
+      hub: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   }).values;
 } catch (err) {
   fail(`${(err as Error).message}; run with --help to see the options.`);
@@ -38,21 +50,33 @@ dotenv.config({ quiet: true });
 let settings: { model: string; dtype: string; dir: string };
 try {
   const config = loadConfig();
-  settings = { model: args.model ?? config.EMBEDDING_MODEL, dtype: args.dtype ?? config.EMBEDDING_DTYPE, dir: resolve(args.dir ?? config.MODELS_DIR) };
+  settings = {
+    model: args.model ?? config.EMBEDDING_MODEL,
+    dtype: args.dtype ?? config.EMBEDDING_DTYPE,
+    dir: resolve(args.dir ?? config.MODELS_DIR),
+  };
 } catch (err) {
   if (err instanceof ConfigError) fail(`Fix these settings first:\n${err.problems.map((p) => `  ${p}`).join('\n')}`);
   throw err;
 }
 const { model, dtype, dir } = settings;
 if (model === 'off') fail('EMBEDDING_MODEL is off; pass --model <hub id> to download a model anyway.');
-if (!(dtype in DTYPE_FILE_SUFFIX)) fail(`Unknown dtype ${dtype}; expected one of ${Object.keys(DTYPE_FILE_SUFFIX).join(', ')}.`);
+if (!(dtype in DTYPE_FILE_SUFFIX))
+  fail(`Unknown dtype ${dtype}; expected one of ${Object.keys(DTYPE_FILE_SUFFIX).join(', ')}.`);
 
 // The embedder logs through pino; this stream turns its records into a progress line and plain sentences.
 const tty = process.stderr.isTTY === true;
 let failure: { kind?: string; detail?: string } = {};
 const stream = {
   write(line: string) {
-    const rec = JSON.parse(line) as { msg: string; progress?: number; loadedMb?: number; totalMb?: number; kind?: string; detail?: string };
+    const rec = JSON.parse(line) as {
+      msg: string;
+      progress?: number;
+      loadedMb?: number;
+      totalMb?: number;
+      kind?: string;
+      detail?: string;
+    };
     if (rec.msg.startsWith('embedding model: downloading') && rec.progress !== undefined) {
       const text = `Downloading ${model} (${dtype}) into ${dir}: ${rec.progress.toFixed(0)}% (${rec.loadedMb ?? 0} of ${rec.totalMb ?? '?'} MB)`;
       process.stderr.write(tty ? `\r${text}` : `${text}\n`);
@@ -74,13 +98,21 @@ if (missingModelFiles(dir, model, dtype).length === 0) {
   } catch (err) {
     if (tty) process.stderr.write('\n');
     await downloader.close();
-    if (failure.kind === 'network') fail(`Could not download ${model}: the model hub is unreachable from here (${failure.detail ?? 'no network'}); check the network and run this again.`);
-    if (failure.kind === 'not_on_hub') fail(`Could not download ${model}: the model hub has no ${failure.detail ?? 'such file'} for it; check --model and --dtype.`);
+    if (failure.kind === 'network')
+      fail(
+        `Could not download ${model}: the model hub is unreachable from here (${failure.detail ?? 'no network'}); check the network and run this again.`,
+      );
+    if (failure.kind === 'not_on_hub')
+      fail(
+        `Could not download ${model}: the model hub has no ${failure.detail ?? 'such file'} for it; check --model and --dtype.`,
+      );
     fail(`Could not download ${model}: ${describeError(err)}`);
   }
   await downloader.close();
   if (tty) process.stderr.write('\n');
-  process.stdout.write(`Downloaded ${model} (${dtype}) into ${dir} in ${((performance.now() - started) / 1000).toFixed(1)} s.\n`);
+  process.stdout.write(
+    `Downloaded ${model} (${dtype}) into ${dir} in ${((performance.now() - started) / 1000).toFixed(1)} s.\n`,
+  );
 }
 
 // Verify exactly as the bot runs it: worker thread, downloads off.
@@ -88,7 +120,9 @@ const offline = createEmbedder({ ...common, allowDownload: false });
 try {
   const started = performance.now();
   const [vector] = await offline.embed(['Solo OS keeps its memory on this machine.']);
-  process.stdout.write(`Verified offline: one sentence → ${vector?.length ?? 0}-d vector in ${Math.round(performance.now() - started)} ms (including the model load).\n`);
+  process.stdout.write(
+    `Verified offline: one sentence → ${vector?.length ?? 0}-d vector in ${Math.round(performance.now() - started)} ms (including the model load).\n`,
+  );
 } catch (err) {
   fail(`The model is in ${dir} but does not load: ${describeError(err)}`);
 } finally {

@@ -86,7 +86,11 @@ function extract(commit: string): string {
   const dir = join(ROOT, '.fixture-build', commit);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const tar = execFileSync('git', ['-C', ROOT, 'archive', commit, 'src', ...(hasPath(commit, 'adapters') ? ['adapters'] : [])], { maxBuffer: 1 << 30 });
+  const tar = execFileSync(
+    'git',
+    ['-C', ROOT, 'archive', commit, 'src', ...(hasPath(commit, 'adapters') ? ['adapters'] : [])],
+    { maxBuffer: 1 << 30 },
+  );
   execFileSync('tar', ['-x', '-C', dir], { input: tar });
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
   writeFileSync(join(dir, 'write-fixture.mjs'), WRITER);
@@ -99,7 +103,10 @@ function hasPath(commit: string, path: string): boolean {
 
 /** Runs the writer in a child process (not spawnSync: the emulator answering it lives in this process). */
 async function write(dir: string, kind: 'sqlite' | 'mongo', target: string): Promise<void> {
-  const child = spawn(process.execPath, [join(dir, 'write-fixture.mjs'), kind, target], { cwd: dir, stdio: ['ignore', 'inherit', 'pipe'] });
+  const child = spawn(process.execPath, [join(dir, 'write-fixture.mjs'), kind, target], {
+    cwd: dir,
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -116,11 +123,18 @@ async function mongoFixture(dir: string, uri: string, name: string): Promise<voi
     // be the first to build a unique index over them.
     const collections: Record<string, unknown[]> = {};
     const indexes: Record<string, unknown[]> = {};
-    for (const { name: c } of (await client.db(db).listCollections({}, { nameOnly: true }).toArray()).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const { name: c } of (await client.db(db).listCollections({}, { nameOnly: true }).toArray()).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       collections[c] = await client.db(db).collection(c).find({}).sort({ _id: 1 }).toArray();
-      indexes[c] = ((await client.db(db).collection(c).listIndexes().toArray()) as { name: string }[]).filter((i) => i.name !== '_id_');
+      indexes[c] = ((await client.db(db).collection(c).listIndexes().toArray()) as { name: string }[]).filter(
+        (i) => i.name !== '_id_',
+      );
     }
-    writeFileSync(join(OUT, `mongo-${name}.json`), `${BSON.EJSON.stringify({ collections, indexes }, undefined, 1, { relaxed: false })}\n`);
+    writeFileSync(
+      join(OUT, `mongo-${name}.json`),
+      `${BSON.EJSON.stringify({ collections, indexes }, undefined, 1, { relaxed: false })}\n`,
+    );
   } finally {
     await client.close();
   }
@@ -129,7 +143,9 @@ async function mongoFixture(dir: string, uri: string, name: string): Promise<voi
 const wanted = process.argv.slice(2);
 mkdirSync(OUT, { recursive: true });
 const emulatorModule = '../test/mongo-emulator/start.mjs';
-const { startEmulator } = (await import(emulatorModule)) as { startEmulator: () => Promise<{ uri: string; stop: () => Promise<void> }> };
+const { startEmulator } = (await import(emulatorModule)) as {
+  startEmulator: () => Promise<{ uri: string; stop: () => Promise<void> }>;
+};
 const emulator = await startEmulator();
 try {
   for (const era of ERAS.filter((e) => wanted.length === 0 || wanted.includes(e.name))) {
@@ -141,7 +157,11 @@ try {
     db.exec('PRAGMA journal_mode = DELETE; VACUUM;');
     db.close();
     writeFileSync(join(OUT, `sqlite-${era.name}.db.gz`), gzipSync(readFileSync(file), { level: 9 }));
-    await mongoFixture(era.mongo === era.commit ? join(ROOT, '.fixture-build', era.commit) : extract(era.mongo), emulator.uri, era.name);
+    await mongoFixture(
+      era.mongo === era.commit ? join(ROOT, '.fixture-build', era.commit) : extract(era.mongo),
+      emulator.uri,
+      era.name,
+    );
     console.log(`${era.name}: ${era.what} (sqlite from ${era.commit}, mongo from ${era.mongo})`);
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -23,8 +23,19 @@ run('lint', bin('eslint'), ['.']);
 
 // The MongoDB contract run needs either MONGODB_URI (a real server) or the test-only emulator package.
 if (!process.env.MONGODB_URI && !existsSync('test/mongo-emulator/node_modules/@push.rocks/smartmongo')) {
-  run('install the test-only MongoDB emulator', 'npm', ['ci', '--prefix', 'test/mongo-emulator', '--no-audit', '--no-fund']);
+  run('install the test-only MongoDB emulator', 'npm', [
+    'ci',
+    '--prefix',
+    'test/mongo-emulator',
+    '--no-audit',
+    '--no-fund',
+  ]);
 }
 
 const files = process.argv.slice(2);
-run('tests', process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=120000', ...(files.length ? files : ['test/**/*.test.ts'])]);
+run('tests', process.execPath, [
+  '--test',
+  '--test-concurrency=2',
+  '--test-timeout=120000',
+  ...(files.length ? files : ['test/**/*.test.ts']),
+]);

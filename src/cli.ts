@@ -26,9 +26,11 @@ const STOP_DEADLINE_MS = 4500;
 function explain(err: unknown, config: Config | undefined): string {
   if (err instanceof SoloError) return err.userMessage;
   const e = err as NodeJS.ErrnoException;
-  if (e.code === 'EADDRINUSE') return `Port ${config?.PORT ?? 'PORT'} is already in use; stop the other program or set PORT to a free port.`;
+  if (e.code === 'EADDRINUSE')
+    return `Port ${config?.PORT ?? 'PORT'} is already in use; stop the other program or set PORT to a free port.`;
   if (e.code === 'EACCES') return 'Not allowed to listen on that port; choose a PORT above 1024.';
-  if (e.code === 'EADDRNOTAVAIL') return 'HOST is not an address of this machine; use 127.0.0.1 or a local interface address.';
+  if (e.code === 'EADDRNOTAVAIL')
+    return 'HOST is not an address of this machine; use 127.0.0.1 or a local interface address.';
   return `Solo OS could not start: ${e.message ?? String(err)}`;
 }
 
@@ -46,7 +48,9 @@ export function stopOnSignal(
   const deadline = setTimeout(() => {
     const app = current();
     const waiting = app ? app.stillStopping() : ['start-up to finish'];
-    io.write(`Solo OS did not stop within ${deadlineMs / 1000} s of ${signal} (still waiting for ${waiting.join(', ') || 'nothing it knows of'}); exiting anyway.\n`);
+    io.write(
+      `Solo OS did not stop within ${deadlineMs / 1000} s of ${signal} (still waiting for ${waiting.join(', ') || 'nothing it knows of'}); exiting anyway.\n`,
+    );
     io.exit(1);
   }, deadlineMs);
   void starting
@@ -90,7 +94,9 @@ export async function main(argv: string[]): Promise<void> {
       return app;
     } catch (err) {
       if (err instanceof ConfigError) {
-        process.stderr.write(`Solo OS cannot start; fix these settings (environment or .env):\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+        process.stderr.write(
+          `Solo OS cannot start; fix these settings (environment or .env):\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`,
+        );
       } else {
         process.stderr.write(`${explain(err, config)}\n`);
         if (process.env['LOG_LEVEL'] === 'debug' || process.env['LOG_LEVEL'] === 'trace') console.error(err);
@@ -110,9 +116,13 @@ async function runMaintenance(command: string, args: string[]): Promise<void> {
     await maintenance(command, args, config, (line) => void process.stdout.write(`${line}\n`));
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`Solo OS cannot ${command}; fix these settings (environment or .env):\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+      process.stderr.write(
+        `Solo OS cannot ${command}; fix these settings (environment or .env):\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`,
+      );
     } else {
-      process.stderr.write(`${err instanceof SoloError ? err.userMessage : `The ${command} failed: ${(err as Error).message}`}\n`);
+      process.stderr.write(
+        `${err instanceof SoloError ? err.userMessage : `The ${command} failed: ${(err as Error).message}`}\n`,
+      );
       if (process.env['LOG_LEVEL'] === 'debug' || process.env['LOG_LEVEL'] === 'trace') console.error(err);
     }
     process.exit(err instanceof InputError ? 2 : 1);

@@ -41,7 +41,9 @@ import { bookingWorkflow } from './workflows/booking.ts';
 import { draftWorkflow } from './workflows/draft.ts';
 import { invoiceWorkflow } from './workflows/invoice.ts';
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 const WEB_TARGET = { channel: WEB_CHANNEL, chatId: WEB_OPERATOR };
 
@@ -94,7 +96,9 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   await ensurePortFree(config.HOST, config.PORT);
   const store = await openStore(config, logger);
   // /import reads only from here; made at start so the operator can see where to put files.
-  await mkdir(config.IMPORT_DIR, { recursive: true }).catch((err: unknown) => logger.warn({ err, dir: config.IMPORT_DIR }, 'could not create the import folder'));
+  await mkdir(config.IMPORT_DIR, { recursive: true }).catch((err: unknown) =>
+    logger.warn({ err, dir: config.IMPORT_DIR }, 'could not create the import folder'),
+  );
   const startedAt = new Date();
   const channels: Channel[] = [];
   // A rejected policy file is reported through delivery, which reads quiet hours from the policies: each refers to
@@ -137,35 +141,99 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   policies.watch();
   const budgets = new BudgetLedger({ events: store.events, policy: policies });
   await budgets.init();
-  const agents = await composeAgents(config, { store, memory, policies, budgets, rateLimits, logger, notice: (text) => delivery.notice(text) });
+  const agents = await composeAgents(config, {
+    store,
+    memory,
+    policies,
+    budgets,
+    rateLimits,
+    logger,
+    notice: (text) => delivery.notice(text),
+  });
 
   // The content loop and the consultant's pipeline are made around the connectors: the inbox hands them audience
   // mail and leads, and they reach the connectors and the scheduler once those exist.
-  const content = composeContent({ config, store, memory, agents, connectors: () => connectors, scheduling: () => scheduling, logger });
+  const content = composeContent({
+    config,
+    store,
+    memory,
+    agents,
+    connectors: () => connectors,
+    scheduling: () => scheduling,
+    logger,
+  });
   // eslint-disable-next-line prefer-const
   let consultant: ConsultantPart | undefined;
   const connectors = await composeConnectors(config, {
-    store, memory, engine, delivery, rateLimits, logger, onMail: (m, t) => content.onMail(m, t), onLead: async (mail) => consultant?.onLead(mail),
+    store,
+    memory,
+    engine,
+    delivery,
+    rateLimits,
+    logger,
+    onMail: (m, t) => content.onMail(m, t),
+    onLead: async (mail) => consultant?.onLead(mail),
   });
   engine.register(invoiceWorkflow(connectors.invoices));
   engine.register(bookingWorkflow(connectors.booking));
   engine.register(
-    draftWorkflow(() => {
-      const deps = agents.agents();
-      if (!deps) throw new NonRetriableError('No model is configured, so the draft agent cannot write; set OPENAI_MODEL and restart.');
-      return deps;
-    }, () => connectors.mail),
+    draftWorkflow(
+      () => {
+        const deps = agents.agents();
+        if (!deps)
+          throw new NonRetriableError(
+            'No model is configured, so the draft agent cannot write; set OPENAI_MODEL and restart.',
+          );
+        return deps;
+      },
+      () => connectors.mail,
+    ),
   );
   const scheduling = composeScheduling({ config, store, engine, delivery, memory, agents, logger });
-  consultant = await composeConsultant({ config, store, engine, memory, agents, connectors, scheduling, logger, notice: (text) => delivery.notice(text) });
-  for (const workflow of [...scheduling.workflows, ...content.workflows, ...consultant.workflows, ...(options.workflows ?? [])]) engine.register(workflow as WorkflowDefinition<unknown, unknown>);
+  consultant = await composeConsultant({
+    config,
+    store,
+    engine,
+    memory,
+    agents,
+    connectors,
+    scheduling,
+    logger,
+    notice: (text) => delivery.notice(text),
+  });
+  for (const workflow of [
+    ...scheduling.workflows,
+    ...content.workflows,
+    ...consultant.workflows,
+    ...(options.workflows ?? []),
+  ])
+    engine.register(workflow as WorkflowDefinition<unknown, unknown>);
 
   // The web chat speaks for the operator: it is reachable only on loopback or with WEB_TOKEN.
-  await store.identities.upsert({ channel: WEB_CHANNEL, externalId: WEB_OPERATOR, label: 'local web chat', linkedAt: startedAt, via: 'local' });
+  await store.identities.upsert({
+    channel: WEB_CHANNEL,
+    externalId: WEB_OPERATOR,
+    label: 'local web chat',
+    linkedAt: startedAt,
+    via: 'local',
+  });
 
   const links = new Links({ settings: store.settings, identities: store.identities, events: store.events, logger });
   const registry = composeCommands(
-    { config, store, engine, memory, policies, delivery, links, agents, scheduling, connectors, status: { version: VERSION, startedAt, channels: () => channels, extra: [connectors.status] }, pipeline: consultant.commands },
+    {
+      config,
+      store,
+      engine,
+      memory,
+      policies,
+      delivery,
+      links,
+      agents,
+      scheduling,
+      connectors,
+      status: { version: VERSION, startedAt, channels: () => channels, extra: [connectors.status] },
+      pipeline: consultant.commands,
+    },
     options.extend ? (r) => options.extend!(r, { engine, store, delivery }) : undefined,
   );
   const conductor = new Conductor({
@@ -178,8 +246,27 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     ratePerMinute: config.RATE_LIMIT_PER_MINUTE,
     channels: () => channels,
   });
-  const web = new WebChannel({ host: config.HOST, port: config.PORT, token: config.WEB_TOKEN, events: store.events, logger });
-  const dashboard = await composeDashboard({ config, store, engine, memory, policies, delivery, web, logger, version: VERSION, schedules: () => scheduling.jobs(), connectors: () => connectors.health(), ...options.watch });
+  const web = new WebChannel({
+    host: config.HOST,
+    port: config.PORT,
+    token: config.WEB_TOKEN,
+    events: store.events,
+    logger,
+  });
+  const dashboard = await composeDashboard({
+    config,
+    store,
+    engine,
+    memory,
+    policies,
+    delivery,
+    web,
+    logger,
+    version: VERSION,
+    schedules: () => scheduling.jobs(),
+    connectors: () => connectors.health(),
+    ...options.watch,
+  });
   try {
     await web.start(conductor);
     channels.push(web);
@@ -202,8 +289,15 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
     await store.close();
     throw err;
   }
-  const storeDescription = store.kind === 'mongodb' ? `mongodb (${maskUri(store.location)})` : `sqlite (${store.location})`;
-  await store.events.append(newEvent('system.started', 'system', { version: VERSION, store: storeDescription, channels: channels.map((c) => c.name) }));
+  const storeDescription =
+    store.kind === 'mongodb' ? `mongodb (${maskUri(store.location)})` : `sqlite (${store.location})`;
+  await store.events.append(
+    newEvent('system.started', 'system', {
+      version: VERSION,
+      store: storeDescription,
+      channels: channels.map((c) => c.name),
+    }),
+  );
   // Tells `solo restore` and `solo migrate` that this process has the store open.
   const releaseInstance = await claimInstance(config.DATA_DIR, web.url);
   // Runs cut short by the last stop continue in the background; the chat is usable meanwhile.
@@ -213,7 +307,11 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   connectors.start();
   // With a token, the page is opened once as <url>/#token=<token> (the browser keeps it). The token itself is shown
   // only on an interactive terminal, never in a log that may be collected.
-  const token = config.WEB_TOKEN ? (process.stdout.isTTY ? encodeURIComponent(config.WEB_TOKEN) : '<WEB_TOKEN>') : undefined;
+  const token = config.WEB_TOKEN
+    ? process.stdout.isTTY
+      ? encodeURIComponent(config.WEB_TOKEN)
+      : '<WEB_TOKEN>'
+    : undefined;
   const open = token ? `${web.url}/#token=${token}` : web.url;
   logger.info({ url: web.url, store: storeDescription, ...recovered }, `Solo OS ready: open ${open}`);
   // The recall index is rebuilt in the background, once ready (with a long history it takes seconds): recall uses
@@ -241,10 +339,15 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
       consultant?.close();
       // The platforms at once (each waits for its platform a bounded time, so a slow one holds up no other), then the
       // web chat, whose server also carries the platforms' webhooks.
-      const stopChannel = (channel: Channel) => part(`the ${channel.name} channel`, () => channel.stop().catch((err: unknown) => logger.warn({ err }, 'a channel did not stop cleanly')));
+      const stopChannel = (channel: Channel) =>
+        part(`the ${channel.name} channel`, () =>
+          channel.stop().catch((err: unknown) => logger.warn({ err }, 'a channel did not stop cleanly')),
+        );
       await Promise.all(channels.filter((c) => c !== web).map(stopChannel));
       await stopChannel(web);
-      await part('workflow runs in progress', () => Promise.race([engine.idle(), new Promise((r) => setTimeout(r, RUNS_STOP_WAIT_MS).unref())]));
+      await part('workflow runs in progress', () =>
+        Promise.race([engine.idle(), new Promise((r) => setTimeout(r, RUNS_STOP_WAIT_MS).unref())]),
+      );
       await part('the connectors', () => connectors.stop());
       await part('the trace export', () => dashboard.stop());
       await part('the memory index', () => memory.close());
@@ -261,7 +364,22 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
   await delivery.start();
   const agentDeps = agents.agents;
   return {
-    config, store, engine, memory, policies, delivery, catalog: agents.catalog, ...(agentDeps() ? { agents: () => agentDeps()! } : {}), scheduling,
-    logger, web, connectors, conductor, url: web.url, notify: (message: OutboundMessage) => delivery.notify(message), stop, stillStopping: () => [...pending],
+    config,
+    store,
+    engine,
+    memory,
+    policies,
+    delivery,
+    catalog: agents.catalog,
+    ...(agentDeps() ? { agents: () => agentDeps()! } : {}),
+    scheduling,
+    logger,
+    web,
+    connectors,
+    conductor,
+    url: web.url,
+    notify: (message: OutboundMessage) => delivery.notify(message),
+    stop,
+    stillStopping: () => [...pending],
   };
 }

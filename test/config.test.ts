@@ -30,22 +30,42 @@ test('empty values count as unset', () => {
 });
 
 test('each bad value gets one line naming the variable and what it expects', () => {
-  const lines = problems({ PORT: '70000', LOG_LEVEL: 'loud', MONGODB_URI: 'postgres://x', RATE_LIMIT_PER_MINUTE: '-1', OPENAI_BASE_URL: 'not a url' });
-  assert.deepEqual(lines.map((l) => l.split(':')[0]), ['PORT', 'MONGODB_URI', 'LOG_LEVEL', 'RATE_LIMIT_PER_MINUTE', 'OPENAI_BASE_URL', 'OPENAI_MODEL']);
+  const lines = problems({
+    PORT: '70000',
+    LOG_LEVEL: 'loud',
+    MONGODB_URI: 'postgres://x',
+    RATE_LIMIT_PER_MINUTE: '-1',
+    OPENAI_BASE_URL: 'not a url',
+  });
+  assert.deepEqual(
+    lines.map((l) => l.split(':')[0]),
+    ['PORT', 'MONGODB_URI', 'LOG_LEVEL', 'RATE_LIMIT_PER_MINUTE', 'OPENAI_BASE_URL', 'OPENAI_MODEL'],
+  );
   assert.match(lines[0] ?? '', /^PORT: expected a port number from 1 to 65535.*\(got "70000"\)$/);
   assert.ok(!lines.some((l) => l.includes('postgres://x')), 'a connection string is never echoed');
 });
 
 test('binding beyond loopback needs WEB_TOKEN, reported with the other problems', () => {
-  assert.deepEqual(problems({ HOST: '0.0.0.0', PORT: 'x' }).map((l) => l.split(':')[0]), ['PORT', 'WEB_TOKEN']);
-  assert.match(problems({ HOST: '0.0.0.0', WEB_TOKEN: 'short' })[0] ?? '', /WEB_TOKEN: expected a token of at least 16 characters$/);
+  assert.deepEqual(
+    problems({ HOST: '0.0.0.0', PORT: 'x' }).map((l) => l.split(':')[0]),
+    ['PORT', 'WEB_TOKEN'],
+  );
+  assert.match(
+    problems({ HOST: '0.0.0.0', WEB_TOKEN: 'short' })[0] ?? '',
+    /WEB_TOKEN: expected a token of at least 16 characters$/,
+  );
   assert.equal(loadConfig({ HOST: '0.0.0.0', WEB_TOKEN: 'sixteen-chars-ok' }).HOST, '0.0.0.0');
   assert.equal(loadConfig({ HOST: '127.0.0.2' }).HOST, '127.0.0.2');
 });
 
 test('a model endpoint needs a model name', () => {
-  assert.deepEqual(problems({ OPENAI_API_KEY: 'sk-test' }), ['OPENAI_MODEL: required when OPENAI_BASE_URL or OPENAI_API_KEY is set']);
-  assert.equal(loadConfig({ OPENAI_BASE_URL: 'http://localhost:11434/v1', OPENAI_MODEL: 'llama3.1' }).OPENAI_MODEL, 'llama3.1');
+  assert.deepEqual(problems({ OPENAI_API_KEY: 'sk-test' }), [
+    'OPENAI_MODEL: required when OPENAI_BASE_URL or OPENAI_API_KEY is set',
+  ]);
+  assert.equal(
+    loadConfig({ OPENAI_BASE_URL: 'http://localhost:11434/v1', OPENAI_MODEL: 'llama3.1' }).OPENAI_MODEL,
+    'llama3.1',
+  );
 });
 
 test('MongoDB passwords are masked for display', () => {
@@ -65,7 +85,13 @@ test('APPROVAL_EXPIRY_HOURS: hours above 0 up to a year, fractions allowed; anyt
   assert.equal(loadConfig({ APPROVAL_EXPIRY_HOURS: '0.5' }).APPROVAL_EXPIRY_HOURS, 0.5);
   assert.equal(loadConfig({ APPROVAL_EXPIRY_HOURS: '168' }).APPROVAL_EXPIRY_HOURS, 168);
   for (const bad of ['abc', '0', '-3', '9000', 'Infinity']) {
-    assert.deepEqual(problems({ APPROVAL_EXPIRY_HOURS: bad }), [`APPROVAL_EXPIRY_HOURS: expected a number of hours above 0 and at most 8760 (a year), e.g. 72 or 0.5 (got "${bad}")`], bad);
+    assert.deepEqual(
+      problems({ APPROVAL_EXPIRY_HOURS: bad }),
+      [
+        `APPROVAL_EXPIRY_HOURS: expected a number of hours above 0 and at most 8760 (a year), e.g. 72 or 0.5 (got "${bad}")`,
+      ],
+      bad,
+    );
   }
 });
 
@@ -74,12 +100,25 @@ test('Stripe settings: the key and webhook secret are checked and never echoed; 
   assert.equal(c.STRIPE_API_URL, 'https://api.stripe.com');
   assert.equal(loadConfig({}).STRIPE_SECRET_KEY, undefined);
   assert.equal(loadConfig({ STRIPE_API_URL: 'http://127.0.0.1:12111' }).STRIPE_API_URL, 'http://127.0.0.1:12111');
-  const lines = problems({ STRIPE_SECRET_KEY: 'pk_test_publishable123', STRIPE_WEBHOOK_SECRET: 'secret-1234567', STRIPE_API_URL: 'http://stripe.example.com' });
-  assert.deepEqual(lines.map((l) => l.split(':')[0]), ['STRIPE_SECRET_KEY', 'STRIPE_API_URL', 'STRIPE_WEBHOOK_SECRET']);
+  const lines = problems({
+    STRIPE_SECRET_KEY: 'pk_test_publishable123',
+    STRIPE_WEBHOOK_SECRET: 'secret-1234567',
+    STRIPE_API_URL: 'http://stripe.example.com',
+  });
+  assert.deepEqual(
+    lines.map((l) => l.split(':')[0]),
+    ['STRIPE_SECRET_KEY', 'STRIPE_API_URL', 'STRIPE_WEBHOOK_SECRET'],
+  );
   assert.match(lines[0] ?? '', /expected a secret key starting with sk_test_ or sk_live_/);
   assert.match(lines[1] ?? '', /plain http is only allowed on loopback/);
-  assert.ok(!lines.some((l) => l.includes('pk_test_publishable123') || l.includes('secret-1234567')), 'secrets are never echoed');
-  assert.match(problems({ STRIPE_API_URL: 'https://proxy.example.com/stripe' })[0] ?? '', /^STRIPE_API_URL: expected only a scheme, host and port/);
+  assert.ok(
+    !lines.some((l) => l.includes('pk_test_publishable123') || l.includes('secret-1234567')),
+    'secrets are never echoed',
+  );
+  assert.match(
+    problems({ STRIPE_API_URL: 'https://proxy.example.com/stripe' })[0] ?? '',
+    /^STRIPE_API_URL: expected only a scheme, host and port/,
+  );
 });
 
 test('TIMEZONE: an IANA zone, canonicalised; the machine zone by default; anything else is one line', () => {
@@ -88,7 +127,11 @@ test('TIMEZONE: an IANA zone, canonicalised; the machine zone by default; anythi
   assert.equal(loadConfig({ TIMEZONE: 'america/new_york' }).TIMEZONE, 'America/New_York');
   assert.equal(loadConfig({ TIMEZONE: 'UTC' }).TIMEZONE, 'UTC');
   for (const bad of ['Mars/Olympus', 'GMT+2 hours', '../etc/passwd']) {
-    assert.deepEqual(problems({ TIMEZONE: bad }), [`TIMEZONE: expected an IANA time zone such as Europe/Berlin, America/New_York or UTC (got "${bad}")`], bad);
+    assert.deepEqual(
+      problems({ TIMEZONE: bad }),
+      [`TIMEZONE: expected an IANA time zone such as Europe/Berlin, America/New_York or UTC (got "${bad}")`],
+      bad,
+    );
   }
 });
 
@@ -97,5 +140,8 @@ test('DIGEST_TIME and DIGEST_WHEN_EMPTY: 08:00 and skip by default; off turns th
   assert.deepEqual([c.DIGEST_TIME, c.DIGEST_WHEN_EMPTY], ['08:00', 'skip']);
   assert.equal(loadConfig({ DIGEST_TIME: 'off' }).DIGEST_TIME, 'off');
   assert.equal(loadConfig({ DIGEST_TIME: '7:30', DIGEST_WHEN_EMPTY: 'send' }).DIGEST_WHEN_EMPTY, 'send');
-  assert.deepEqual(problems({ DIGEST_TIME: '25:00', DIGEST_WHEN_EMPTY: 'maybe' }).map((l) => l.split(':')[0]), ['DIGEST_TIME', 'DIGEST_WHEN_EMPTY']);
+  assert.deepEqual(
+    problems({ DIGEST_TIME: '25:00', DIGEST_WHEN_EMPTY: 'maybe' }).map((l) => l.split(':')[0]),
+    ['DIGEST_TIME', 'DIGEST_WHEN_EMPTY'],
+  );
 });

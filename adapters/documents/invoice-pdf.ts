@@ -32,7 +32,13 @@ export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Buffer> {
   const pdf = new PDFDocument({
     size: 'A4',
     margin: MARGIN,
-    info: { Title: `Invoice ${doc.number}`, Author: doc.seller.name, Subject: `Invoice ${doc.number} to ${doc.buyer.name}`, Creator: 'Solo OS', CreationDate: new Date(`${doc.issueDate}T00:00:00Z`) },
+    info: {
+      Title: `Invoice ${doc.number}`,
+      Author: doc.seller.name,
+      Subject: `Invoice ${doc.number} to ${doc.buyer.name}`,
+      Creator: 'Solo OS',
+      CreationDate: new Date(`${doc.issueDate}T00:00:00Z`),
+    },
   });
   const done = new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -44,7 +50,11 @@ export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Buffer> {
   const right = MARGIN + width;
 
   // The seller, top left; the invoice's identity, top right.
-  pdf.font('Helvetica-Bold').fontSize(18).fillColor('black').text(doc.seller.name, MARGIN, MARGIN, { width: width * 0.6 });
+  pdf
+    .font('Helvetica-Bold')
+    .fontSize(18)
+    .fillColor('black')
+    .text(doc.seller.name, MARGIN, MARGIN, { width: width * 0.6 });
   pdf.font('Helvetica').fontSize(10).fillColor(GREY);
   for (const line of doc.seller.address) pdf.text(line, { width: width * 0.6 });
   if (doc.seller.taxId) pdf.text(`VAT / tax ID: ${doc.seller.taxId}`, { width: width * 0.6 });
@@ -66,7 +76,10 @@ export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Buffer> {
   // Line items and the total.
   y = pdf.y + 24;
   const amountWidth = 130;
-  pdf.font('Helvetica-Bold').fillColor('black').text('Description', MARGIN, y, { width: width - amountWidth });
+  pdf
+    .font('Helvetica-Bold')
+    .fillColor('black')
+    .text('Description', MARGIN, y, { width: width - amountWidth });
   pdf.text(`Amount (${doc.currency})`, right - amountWidth, y, { width: amountWidth, align: 'right' });
   y = pdf.y + 4;
   pdf.moveTo(MARGIN, y).lineTo(right, y).lineWidth(0.7).strokeColor('#999999').stroke();
@@ -75,21 +88,37 @@ export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Buffer> {
     y += 8;
     pdf.fillColor('black').text(line.description, MARGIN, y, { width: width - amountWidth - 12 });
     const bottom = pdf.y;
-    pdf.text(formatMoney(line.amountMinor, doc.currency), right - amountWidth, y, { width: amountWidth, align: 'right' });
+    pdf.text(formatMoney(line.amountMinor, doc.currency), right - amountWidth, y, {
+      width: amountWidth,
+      align: 'right',
+    });
     y = Math.max(bottom, pdf.y);
   }
   y += 6;
   pdf.moveTo(MARGIN, y).lineTo(right, y).stroke();
   y += 8;
-  pdf.font('Helvetica-Bold').fontSize(12).text('Total due', MARGIN, y, { width: width - amountWidth });
+  pdf
+    .font('Helvetica-Bold')
+    .fontSize(12)
+    .text('Total due', MARGIN, y, { width: width - amountWidth });
   pdf.text(formatMoney(total, doc.currency), right - amountWidth, y, { width: amountWidth, align: 'right' });
 
   // How to pay.
-  pdf.font('Helvetica').fontSize(10).fillColor('black').text(`Please pay by ${longDate(doc.dueDate)}, quoting ${doc.number}.`, MARGIN, pdf.y + 28, { width });
+  pdf
+    .font('Helvetica')
+    .fontSize(10)
+    .fillColor('black')
+    .text(`Please pay by ${longDate(doc.dueDate)}, quoting ${doc.number}.`, MARGIN, pdf.y + 28, { width });
   if (doc.seller.bank) pdf.text(`Bank: ${doc.seller.bank}`, { width });
-  if (doc.payUrl) pdf.fillColor('#1a4fb4').text(`Pay online: ${doc.payUrl}`, { width, link: doc.payUrl, underline: false });
+  if (doc.payUrl)
+    pdf.fillColor('#1a4fb4').text(`Pay online: ${doc.payUrl}`, { width, link: doc.payUrl, underline: false });
   pdf.font('Helvetica').fontSize(8).fillColor(GREY);
-  pdf.text([doc.seller.name, doc.seller.taxId ? `VAT / tax ID ${doc.seller.taxId}` : undefined].filter(Boolean).join(' · '), MARGIN, pdf.page.height - MARGIN - 10, { width, align: 'center', lineBreak: false });
+  pdf.text(
+    [doc.seller.name, doc.seller.taxId ? `VAT / tax ID ${doc.seller.taxId}` : undefined].filter(Boolean).join(' · '),
+    MARGIN,
+    pdf.page.height - MARGIN - 10,
+    { width, align: 'center', lineBreak: false },
+  );
   pdf.end();
   return done;
 }

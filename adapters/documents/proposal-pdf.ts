@@ -11,7 +11,13 @@ export async function renderProposalPdf(doc: ProposalDocument): Promise<Buffer> 
   const pdf = new PDFDocument({
     size: 'A4',
     margin: MARGIN,
-    info: { Title: doc.title, Author: doc.from, Subject: `Proposal to ${doc.client}`, Creator: 'Solo OS', CreationDate: new Date(`${doc.date}T00:00:00Z`) },
+    info: {
+      Title: doc.title,
+      Author: doc.from,
+      Subject: `Proposal to ${doc.client}`,
+      Creator: 'Solo OS',
+      CreationDate: new Date(`${doc.date}T00:00:00Z`),
+    },
   });
   const done = new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -21,7 +27,12 @@ export async function renderProposalPdf(doc: ProposalDocument): Promise<Buffer> 
   });
   const width = pdf.page.width - 2 * MARGIN;
   pdf.font('Helvetica-Bold').fontSize(18).fillColor('black').text(doc.title, { width });
-  pdf.moveDown(0.3).font('Helvetica').fontSize(10).fillColor('#555555').text(`${doc.from} · for ${doc.client} · ${doc.date}`, { width });
+  pdf
+    .moveDown(0.3)
+    .font('Helvetica')
+    .fontSize(10)
+    .fillColor('#555555')
+    .text(`${doc.from} · for ${doc.client} · ${doc.date}`, { width });
   pdf.moveDown(1).fillColor('black').fontSize(11);
   for (const paragraph of doc.body.split(/\n{2,}/)) pdf.text(paragraph.trim(), { width }).moveDown(0.6);
   pdf.end();

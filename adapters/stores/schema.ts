@@ -60,7 +60,10 @@ export function plan<M extends { domain: Domain; to: number }>(
   for (const [domain, version] of Object.entries(found)) {
     const known = (DOMAINS as readonly string[]).includes(domain) ? latest[domain as Domain] : undefined;
     if (known === undefined || (version ?? 0) > known) {
-      const what = known === undefined ? `a part this version does not know ("${domain}")` : `${domain} schema ${version}; this version knows up to ${known}`;
+      const what =
+        known === undefined
+          ? `a part this version does not know ("${domain}")`
+          : `${domain} schema ${version}; this version knows up to ${known}`;
       throw new StoreError(
         'store_too_new',
         `The store ${where} was written by a newer version of Solo OS (${what}); run that version again, or restore a backup made by this one.`,

@@ -29,8 +29,15 @@ export async function createOtlpSink(options: OtlpOptions): Promise<SpanSink> {
   /** Hands out the ids set for the span being started (spans.ts derives them), random ones otherwise. */
   const random = new sdk.RandomIdGenerator();
   let next: { traceId: string; spanId: string } | undefined;
-  const ids = { generateTraceId: () => next?.traceId ?? random.generateTraceId(), generateSpanId: () => next?.spanId ?? random.generateSpanId() };
-  const otlp = new OTLPTraceExporter({ url: tracesUrl(options.endpoint), ...(options.headers ? { headers: options.headers } : {}), timeoutMillis: options.timeoutMs ?? 10_000 });
+  const ids = {
+    generateTraceId: () => next?.traceId ?? random.generateTraceId(),
+    generateSpanId: () => next?.spanId ?? random.generateSpanId(),
+  };
+  const otlp = new OTLPTraceExporter({
+    url: tracesUrl(options.endpoint),
+    ...(options.headers ? { headers: options.headers } : {}),
+    timeoutMillis: options.timeoutMs ?? 10_000,
+  });
   // Remembers a failed export, so the tracer keeps its position and sends those traces again at the next tick.
   const last: { failure?: Error } = {};
   const takeFailure = (): Error | undefined => {
@@ -48,10 +55,15 @@ export async function createOtlpSink(options: OtlpOptions): Promise<SpanSink> {
     forceFlush: () => otlp.forceFlush(),
   };
   const provider = new sdk.TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': options.serviceName, 'service.version': options.serviceVersion }),
+    resource: resourceFromAttributes({
+      'service.name': options.serviceName,
+      'service.version': options.serviceVersion,
+    }),
     idGenerator: ids,
     sampler: new sdk.AlwaysOnSampler(),
-    spanProcessors: [new sdk.BatchSpanProcessor({ exporter, maxExportBatchSize: 512, maxQueueSize: 8192, scheduledDelayMillis: 1000 })],
+    spanProcessors: [
+      new sdk.BatchSpanProcessor({ exporter, maxExportBatchSize: 512, maxQueueSize: 8192, scheduledDelayMillis: 1000 }),
+    ],
   });
   const tracer = provider.getTracer('solo-os', options.serviceVersion);
   const code = { ok: api.SpanStatusCode.OK, error: api.SpanStatusCode.ERROR } as const;
@@ -61,17 +73,31 @@ export async function createOtlpSink(options: OtlpOptions): Promise<SpanSink> {
       takeFailure();
       for (const spec of spans) {
         const parent = spec.parentId
-          ? api.trace.setSpanContext(api.ROOT_CONTEXT, { traceId: spec.traceId, spanId: spec.parentId, traceFlags: api.TraceFlags.SAMPLED })
+          ? api.trace.setSpanContext(api.ROOT_CONTEXT, {
+              traceId: spec.traceId,
+              spanId: spec.parentId,
+              traceFlags: api.TraceFlags.SAMPLED,
+            })
           : api.ROOT_CONTEXT;
         next = { traceId: spec.traceId, spanId: spec.spanId };
-        const span = tracer.startSpan(spec.name, { startTime: spec.start, attributes: { ...spec.attributes, 'solo.span_kind': spec.kind }, kind: api.SpanKind.INTERNAL }, parent);
+        const span = tracer.startSpan(
+          spec.name,
+          {
+            startTime: spec.start,
+            attributes: { ...spec.attributes, 'solo.span_kind': spec.kind },
+            kind: api.SpanKind.INTERNAL,
+          },
+          parent,
+        );
         next = undefined;
-        if (spec.status !== 'unset') span.setStatus({ code: code[spec.status], ...(spec.message ? { message: spec.message } : {}) });
+        if (spec.status !== 'unset')
+          span.setStatus({ code: code[spec.status], ...(spec.message ? { message: spec.message } : {}) });
         span.end(spec.end);
       }
       await provider.forceFlush();
       const failure = takeFailure();
-      if (failure) throw new Error(`OTLP export to ${tracesUrl(options.endpoint)} failed: ${failure.message}`, { cause: failure });
+      if (failure)
+        throw new Error(`OTLP export to ${tracesUrl(options.endpoint)} failed: ${failure.message}`, { cause: failure });
     },
     close: () => provider.shutdown(),
   };

@@ -23,9 +23,13 @@ export class AgentCatalog {
   constructor(agents: Map<string, AgentDefinition>, store: Store, promptsDir?: string) {
     for (const agent of agents.values()) {
       const unknown = agent.tools.filter((t) => !TOOLS.has(t));
-      if (unknown.length > 0) throw new Error(`agents/${agent.name}/agent.yaml: unknown tool ${unknown.join(', ')} (known: ${[...TOOLS.keys()].join(', ')})`);
+      if (unknown.length > 0)
+        throw new Error(
+          `agents/${agent.name}/agent.yaml: unknown tool ${unknown.join(', ')} (known: ${[...TOOLS.keys()].join(', ')})`,
+        );
       const writes = agent.tools.filter((t) => TOOLS.get(t)?.kind === 'write');
-      if (writes.length > 0 && agent.class !== 'write') throw new Error(`agents/${agent.name}/agent.yaml: class read cannot use write tools (${writes.join(', ')})`);
+      if (writes.length > 0 && agent.class !== 'write')
+        throw new Error(`agents/${agent.name}/agent.yaml: class read cannot use write tools (${writes.join(', ')})`);
     }
     this.#agents = agents;
     this.#store = store;
@@ -39,7 +43,8 @@ export class AgentCatalog {
   /** Re-reads the prompt versions of one agent (or of all) from disk. The version agent.yaml names stays usable. */
   async reloadPrompts(name?: string): Promise<void> {
     if (this.#promptsDir === undefined) return;
-    const agents = name === undefined ? [...this.#agents.values()] : [this.#agents.get(name)].filter((a) => a !== undefined);
+    const agents =
+      name === undefined ? [...this.#agents.values()] : [this.#agents.get(name)].filter((a) => a !== undefined);
     for (const agent of agents) {
       const prompts = await loadPrompts(this.#promptsDir, agent.name);
       const fallback = agent.prompts.get(agent.prompt);
@@ -91,7 +96,9 @@ export class AgentCatalog {
   async promote(name: string, version: string): Promise<{ previous: string }> {
     const previous = await this.activePrompt(name);
     await this.#store.settings.set(promotedKey(name), version);
-    await this.#store.events.append(newEvent('agent.promoted', `agent:${name}`, { agent: name, promptVersion: version, previous }));
+    await this.#store.events.append(
+      newEvent('agent.promoted', `agent:${name}`, { agent: name, promptVersion: version, previous }),
+    );
     return { previous };
   }
 }

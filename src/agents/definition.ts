@@ -15,12 +15,21 @@ export type AgentClass = (typeof AGENT_CLASSES)[number];
 const fileSchema = z.object({
   name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { error: 'expected a lower-case name such as draft' }),
   version: z.string().regex(/^\d+\.\d+\.\d+$/, { error: 'expected a semantic version such as 1.0.0' }),
-  class: z.enum(AGENT_CLASSES, { error: 'expected read (inference only) or write (acts through approved workflow steps)' }),
+  class: z.enum(AGENT_CLASSES, {
+    error: 'expected read (inference only) or write (acts through approved workflow steps)',
+  }),
   description: z.string().min(1),
-  prompt: z.string().regex(/^v\d+[a-z0-9.-]*$/, { error: 'expected a prompt version such as v1 (prompts/<agent>/v1.md)' }),
+  prompt: z
+    .string()
+    .regex(/^v\d+[a-z0-9.-]*$/, { error: 'expected a prompt version such as v1 (prompts/<agent>/v1.md)' }),
   max_tokens: z.number().int().min(16).max(32_000).default(800),
   temperature: z.number().min(0).max(2).default(0.3),
-  memory: z.object({ max_tokens: z.number().int().min(0).max(16_000).default(1200), k: z.number().int().min(0).max(50).default(10) }).default({ max_tokens: 1200, k: 10 }),
+  memory: z
+    .object({
+      max_tokens: z.number().int().min(0).max(16_000).default(1200),
+      k: z.number().int().min(0).max(50).default(10),
+    })
+    .default({ max_tokens: 1200, k: 10 }),
   tools: z.array(z.string().regex(/^[a-z_]{1,64}$/)).default([]),
   output: z.record(z.string(), z.unknown()),
 });
@@ -51,7 +60,8 @@ export async function loadPrompts(promptsDir: string, agent: string): Promise<Ma
   const dir = join(promptsDir, agent);
   const files = await readdir(dir).catch(() => [] as string[]);
   const prompts = new Map<string, string>();
-  for (const file of files.filter((f) => f.endsWith('.md')).sort()) prompts.set(file.slice(0, -3), await readFile(join(dir, file), 'utf8'));
+  for (const file of files.filter((f) => f.endsWith('.md')).sort())
+    prompts.set(file.slice(0, -3), await readFile(join(dir, file), 'utf8'));
   return prompts;
 }
 
@@ -70,7 +80,10 @@ export async function loadAgent(agentsDir: string, promptsDir: string, name: str
   const d = parsed.data;
   if (d.name !== name) throw new ConfigError([`${file}: name is ${d.name} but the folder is ${name}; they must match`]);
   const missing = missingOutputFields(name, d.output);
-  if (missing.length > 0) throw new ConfigError([`${file}: output: Solo OS reads ${missing.join(', ')} from the ${name} agent's answer; add ${missing.length === 1 ? 'it' : 'them'} to output.properties`]);
+  if (missing.length > 0)
+    throw new ConfigError([
+      `${file}: output: Solo OS reads ${missing.join(', ')} from the ${name} agent's answer; add ${missing.length === 1 ? 'it' : 'them'} to output.properties`,
+    ]);
   let output: z.ZodType<Record<string, unknown>>;
   try {
     output = z.fromJSONSchema(d.output) as z.ZodType<Record<string, unknown>>;
@@ -78,7 +91,10 @@ export async function loadAgent(agentsDir: string, promptsDir: string, name: str
     throw new ConfigError([`${file}: output: not a usable JSON schema (${(err as Error).message})`]);
   }
   const prompts = await loadPrompts(promptsDir, name);
-  if (!prompts.has(d.prompt)) throw new ConfigError([`${file}: prompt ${d.prompt} not found: expected ${join(promptsDir, name, `${d.prompt}.md`)}`]);
+  if (!prompts.has(d.prompt))
+    throw new ConfigError([
+      `${file}: prompt ${d.prompt} not found: expected ${join(promptsDir, name, `${d.prompt}.md`)}`,
+    ]);
   return {
     name: d.name,
     version: d.version,
@@ -101,7 +117,10 @@ export async function loadAgents(agentsDir: string, promptsDir: string): Promise
   const problems: string[] = [];
   for (const entry of entries) {
     if (!entry.isDirectory()) continue;
-    const has = await readFile(join(agentsDir, entry.name, 'agent.yaml')).then(() => true, () => false);
+    const has = await readFile(join(agentsDir, entry.name, 'agent.yaml')).then(
+      () => true,
+      () => false,
+    );
     if (!has) continue;
     try {
       agents.set(entry.name, await loadAgent(agentsDir, promptsDir, entry.name));

@@ -26,11 +26,18 @@ export const AGENT_OUTPUTS = {
   digest: z.object({ summary: z.string() }),
   monitoring: z.object({ summary: z.string(), attention: maybe(z.array(z.string())) }),
   'daily-digest': z.object({ text: z.string() }),
-  qualify: z.object({ qualified: z.boolean(), package: maybe(z.string()), reason: z.string(), used: maybe(z.array(z.string())) }),
+  qualify: z.object({
+    qualified: z.boolean(),
+    package: maybe(z.string()),
+    reason: z.string(),
+    used: maybe(z.array(z.string())),
+  }),
 } as const;
 
 export type KnownAgent = keyof typeof AGENT_OUTPUTS;
-export type AgentOutput<K extends string> = K extends KnownAgent ? z.output<(typeof AGENT_OUTPUTS)[K]> : Record<string, unknown>;
+export type AgentOutput<K extends string> = K extends KnownAgent
+  ? z.output<(typeof AGENT_OUTPUTS)[K]>
+  : Record<string, unknown>;
 
 export const isKnownAgent = (name: string): name is KnownAgent => Object.hasOwn(AGENT_OUTPUTS, name);
 

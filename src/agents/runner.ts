@@ -130,17 +130,35 @@ async function prepare(deps: AgentDeps, agent: AgentDefinition, call: AgentCall,
     usedMemories = built.used;
   }
   const template = agent.prompts.get(promptVersion);
-  if (template === undefined) throw new AgentError('prompt_missing', `The ${agent.name} agent has no prompt ${promptVersion}.`);
-  const rendered = renderPrompt(template, { memory: context || '(nothing relevant in memory yet)', today: todayLine(), ...call.values });
+  if (template === undefined)
+    throw new AgentError('prompt_missing', `The ${agent.name} agent has no prompt ${promptVersion}.`);
+  const rendered = renderPrompt(template, {
+    memory: context || '(nothing relevant in memory yet)',
+    today: todayLine(),
+    ...call.values,
+  });
   const system = redact(tainted ? `${rendered}\n\n${UNTRUSTED_SYSTEM_NOTE}` : rendered);
   const outside = (call.untrusted ?? []).map((u) => markUntrusted(u.text, u.source)).join('\n\n');
   const user = redact(outside ? `${call.request}\n\n${outside}` : call.request);
   // `mapping` grows as tool results are redacted later in the call, so it is read through a function.
-  return { system, user, context: redact(context), usedMemories, mapping: () => mapping, redact, redactor, tainted: () => tainted, wrap };
+  return {
+    system,
+    user,
+    context: redact(context),
+    usedMemories,
+    mapping: () => mapping,
+    redact,
+    redactor,
+    tainted: () => tainted,
+    wrap,
+  };
 }
 
 /** Runs one agent call; the answer is typed by the agent's schema in outputs.ts (checked, never cast). */
-export async function runAgent<K extends string>(deps: AgentDeps, call: AgentCall & { agent: K }): Promise<AgentOutcome<AgentOutput<K>>> {
+export async function runAgent<K extends string>(
+  deps: AgentDeps,
+  call: AgentCall & { agent: K },
+): Promise<AgentOutcome<AgentOutput<K>>> {
   type T = AgentOutput<K>;
   const agent = deps.catalog.get(call.agent);
   if (!agent) throw new AgentError('agent_unknown', `There is no ${call.agent} agent.`);
@@ -156,8 +174,15 @@ export async function runAgent<K extends string>(deps: AgentDeps, call: AgentCal
   ];
   const limited = await deps.rateLimits.consume(`agent:${agent.name}`);
   if (!limited.ok) {
-    await report(deps, violationFromRateLimit(limited, { agent: agent.name, ...(call.runId ? { runId: call.runId } : {}) }));
-    throw new AgentError('rate_limited', `The ${agent.name} agent hit its rate limit; try again in ${Math.ceil(limited.retryAfterMs / 1000)} s.`, { retryable: true });
+    await report(
+      deps,
+      violationFromRateLimit(limited, { agent: agent.name, ...(call.runId ? { runId: call.runId } : {}) }),
+    );
+    throw new AgentError(
+      'rate_limited',
+      `The ${agent.name} agent hit its rate limit; try again in ${Math.ceil(limited.retryAfterMs / 1000)} s.`,
+      { retryable: true },
+    );
   }
   const proposals: ProposedAction[] = [];
   let totalCost = 0;
@@ -174,15 +199,33 @@ export async function runAgent<K extends string>(deps: AgentDeps, call: AgentCal
       schemaName: `${agent.name}_output`,
       maxTokens: agent.maxTokens,
       temperature: agent.temperature,
-      meta: { agent: agent.name, promptVersion, ...(call.runId ? { runId: call.runId } : {}), purpose: `agent ${agent.name}` },
+      meta: {
+        agent: agent.name,
+        promptVersion,
+        ...(call.runId ? { runId: call.runId } : {}),
+        purpose: `agent ${agent.name}`,
+      },
       ...(tools.length > 0 && !lastRound ? { tools, toolChoice: 'auto' as const } : {}),
       ...(call.onDelta ? { onDelta: call.onDelta } : {}),
     };
     const estimate = deps.llm.estimate(request);
-    const reservation = await deps.budgets.reserve({ estimateUsd: estimate.costUsd, agent: agent.name, ...(call.runId ? { runId: call.runId } : {}) });
+    const reservation = await deps.budgets.reserve({
+      estimateUsd: estimate.costUsd,
+      agent: agent.name,
+      ...(call.runId ? { runId: call.runId } : {}),
+    });
     if (!reservation.ok) {
-      await report(deps, violationFromBudget(reservation, { agent: agent.name, ...(call.runId ? { runId: call.runId } : {}) }));
-      return { status: 'over_budget', scope: reservation.scope, limitUsd: reservation.limitUsd, spentUsd: reservation.spentUsd, estimateUsd: estimate.costUsd };
+      await report(
+        deps,
+        violationFromBudget(reservation, { agent: agent.name, ...(call.runId ? { runId: call.runId } : {}) }),
+      );
+      return {
+        status: 'over_budget',
+        scope: reservation.scope,
+        limitUsd: reservation.limitUsd,
+        spentUsd: reservation.spentUsd,
+        estimateUsd: estimate.costUsd,
+      };
     }
     let result;
     try {
@@ -208,7 +251,13 @@ export async function runAgent<K extends string>(deps: AgentDeps, call: AgentCal
       if (tool?.kind === 'read') {
         answer = p.redact(await tool.run(tc.args, { memory: deps.memory, wrap: p.wrap }));
       } else if (tool?.kind === 'write') {
-        proposals.push({ tool: tc.name, action: tool.action, args: tc.args, description: tool.describe(tc.args), untrusted: p.tainted() });
+        proposals.push({
+          tool: tc.name,
+          action: tool.action,
+          args: tc.args,
+          description: tool.describe(tc.args),
+          untrusted: p.tainted(),
+        });
         answer = 'Proposed. It will run only if policy and the operator approve it; do not retry.';
       } else {
         answer = `Unknown tool ${tc.name}.`;
@@ -219,7 +268,11 @@ export async function runAgent<K extends string>(deps: AgentDeps, call: AgentCal
   if (output === undefined) throw new AgentError('bad_output', `The ${agent.name} agent did not produce an answer.`);
   if (isKnownAgent(agent.name)) {
     const checked = AGENT_OUTPUTS[agent.name].safeParse(output);
-    if (!checked.success) throw new AgentError('bad_output', `The ${agent.name} agent's answer did not have the shape Solo OS reads (${checked.error.issues[0]?.path.join('.') ?? ''}: ${checked.error.issues[0]?.message ?? 'invalid'}).`);
+    if (!checked.success)
+      throw new AgentError(
+        'bad_output',
+        `The ${agent.name} agent's answer did not have the shape Solo OS reads (${checked.error.issues[0]?.path.join('.') ?? ''}: ${checked.error.issues[0]?.message ?? 'invalid'}).`,
+      );
     output = checked.data as T;
   }
   const mapping = p.mapping();
@@ -234,7 +287,9 @@ export async function runAgent<K extends string>(deps: AgentDeps, call: AgentCal
         ...(call.runId ? { runId: call.runId } : {}),
         request: p.user,
         context: p.context,
-        ...(call.values ? { values: Object.fromEntries(Object.entries(call.values).map(([k, v]) => [k, p.redact(v)])) } : {}),
+        ...(call.values
+          ? { values: Object.fromEntries(Object.entries(call.values).map(([k, v]) => [k, p.redact(v)])) }
+          : {}),
         output,
         costUsd: totalCost,
         latencyMs: latency,
@@ -262,6 +317,7 @@ export async function runAgent<K extends string>(deps: AgentDeps, call: AgentCal
 function refillStrings(value: unknown, fn: (s: string) => string): unknown {
   if (typeof value === 'string') return fn(value);
   if (Array.isArray(value)) return value.map((v) => refillStrings(v, fn));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, refillStrings(v, fn)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, refillStrings(v, fn)]));
   return value;
 }

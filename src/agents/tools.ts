@@ -31,7 +31,9 @@ const memorySearch: ReadTool<{ query: string }> = {
   async run(args, { memory, wrap }) {
     const hits = await memory.recall(args.query, { k: 5, touch: true });
     if (hits.length === 0) return 'No memories match.';
-    return hits.map((h) => `[m${h.memory.id}] ${wrap(h.memory.text, Boolean(h.memory.source.importedFrom))}`).join('\n');
+    return hits
+      .map((h) => `[m${h.memory.id}] ${wrap(h.memory.text, Boolean(h.memory.source.importedFrom))}`)
+      .join('\n');
   },
 };
 
@@ -41,18 +43,35 @@ const emailSend: WriteTool<{ to: string; subject: string; body: string }> = {
   spec: {
     name: 'email_send',
     description: 'Propose sending an email. It is sent only after policy and, where required, the operator approve.',
-    parameters: z.object({ to: z.string().min(1).max(320), subject: z.string().max(300), body: z.string().max(20_000) }),
+    parameters: z.object({
+      to: z.string().min(1).max(320),
+      subject: z.string().max(300),
+      body: z.string().max(20_000),
+    }),
   },
   describe: (a) => `email to ${a.to}: ${a.subject}`,
 };
 
-const invoiceCreate: WriteTool<{ client: string; amount: number; currency?: string | undefined; description?: string | undefined }> = {
+const invoiceCreate: WriteTool<{
+  client: string;
+  amount: number;
+  currency?: string | undefined;
+  description?: string | undefined;
+}> = {
   kind: 'write',
   action: 'invoice.send',
   spec: {
     name: 'invoice_create',
     description: 'Propose an invoice. It is recorded only after the operator approves it.',
-    parameters: z.object({ client: z.string().min(1).max(120), amount: z.number().positive(), currency: z.string().regex(/^[A-Za-z]{3}$/).optional(), description: z.string().max(500).optional() }),
+    parameters: z.object({
+      client: z.string().min(1).max(120),
+      amount: z.number().positive(),
+      currency: z
+        .string()
+        .regex(/^[A-Za-z]{3}$/)
+        .optional(),
+      description: z.string().max(500).optional(),
+    }),
   },
   describe: (a) => `invoice to ${a.client} for ${a.amount}${a.currency ? ` ${a.currency.toUpperCase()}` : ''}`,
 };

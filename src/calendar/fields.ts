@@ -25,13 +25,17 @@ function cleanText(value: string | undefined, field: keyof typeof LIMITS, label:
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new InputError(`The event's ${label} must be text.`);
   const cleaned = value.replace(/\r\n?/g, '\n').replace(CONTROL, '');
-  if (cleaned.length > LIMITS[field]) throw new InputError(`The event's ${label} is longer than ${LIMITS[field]} characters.`);
+  if (cleaned.length > LIMITS[field])
+    throw new InputError(`The event's ${label} is longer than ${LIMITS[field]} characters.`);
   return cleaned;
 }
 
 function date(value: string, label: string): DateTime {
   const parsed = /^\d{4}-\d{2}-\d{2}$/.test(value) ? DateTime.fromISO(value, { zone: 'UTC' }) : undefined;
-  if (!parsed?.isValid) throw new InputError(`The event's ${label} "${value}" is not a date such as 2026-03-30 (all-day events take dates).`);
+  if (!parsed?.isValid)
+    throw new InputError(
+      `The event's ${label} "${value}" is not a date such as 2026-03-30 (all-day events take dates).`,
+    );
   return parsed;
 }
 
@@ -45,7 +49,10 @@ export function normalizeInput(input: EventInput): EventFields {
   if (allDay) {
     const s = date(input.start, 'start');
     const e = date(input.end, 'end');
-    if (e <= s) throw new InputError('An all-day event must end after the day it starts (the end date is exclusive: one day on the 30th ends on the 31st).');
+    if (e <= s)
+      throw new InputError(
+        'An all-day event must end after the day it starts (the end date is exclusive: one day on the 30th ends on the 31st).',
+      );
     start = s.toISODate() as string;
     end = e.toISODate() as string;
   } else {
@@ -55,14 +62,26 @@ export function normalizeInput(input: EventInput): EventFields {
     start = s.toUTC().toISO() as string;
     end = e.toUTC().toISO() as string;
   }
-  return { title, allDay, start, end, description: cleanText(input.description, 'description', 'description'), location: cleanText(input.location, 'location', 'location') };
+  return {
+    title,
+    allDay,
+    start,
+    end,
+    description: cleanText(input.description, 'description', 'description'),
+    location: cleanText(input.location, 'location', 'location'),
+  };
 }
 
 /** The event after `patch`: fields not named stay as they are; a new start alone keeps the event's length. */
 export function mergePatch(current: EventFields & { recurring: boolean }, patch: EventPatch): EventFields {
-  const movesTime = patch.start !== undefined || patch.end !== undefined || (patch.allDay !== undefined && patch.allDay !== current.allDay);
+  const movesTime =
+    patch.start !== undefined ||
+    patch.end !== undefined ||
+    (patch.allDay !== undefined && patch.allDay !== current.allDay);
   if (movesTime && current.recurring) {
-    throw new InputError('This is a recurring event; change its times in your calendar app (only single events can be moved here).');
+    throw new InputError(
+      'This is a recurring event; change its times in your calendar app (only single events can be moved here).',
+    );
   }
   const allDay = patch.allDay ?? current.allDay;
   if (allDay !== current.allDay && (patch.start === undefined || patch.end === undefined)) {

@@ -18,7 +18,9 @@ interface Interval {
 export function parseInstant(value: string, field: string): DateTime {
   const parsed = DateTime.fromISO(value, { setZone: true });
   if (!parsed.isValid || !/(Z|[+-]\d{2}(:?\d{2})?)$/i.test(value.trim())) {
-    throw new InputError(`${field} "${value}" is not a date and time with an offset, such as 2026-03-30T09:00:00+02:00.`);
+    throw new InputError(
+      `${field} "${value}" is not a date and time with an offset, such as 2026-03-30T09:00:00+02:00.`,
+    );
   }
   return parsed;
 }
@@ -35,7 +37,8 @@ function clock(value: string, field: string): { hour: number; minute: number } {
 
 function positive(value: number | undefined, fallback: number, field: string, max: number): number {
   const n = value ?? fallback;
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new InputError(`${field} must be a whole number from 0 to ${max} (got ${String(value)}).`);
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw new InputError(`${field} must be a whole number from 0 to ${max} (got ${String(value)}).`);
   return n;
 }
 
@@ -63,7 +66,8 @@ export function findFreeSlots(busy: Iterable<{ start: string; end: string }>, qu
   const from = parseInstant(query.from, 'The start of the search').toMillis();
   const to = parseInstant(query.to, 'The end of the search').toMillis();
   if (to <= from) throw new InputError('The end of the search must be after its start.');
-  if (to - from > MAX_RANGE_DAYS * 24 * 60 * MINUTE) throw new InputError(`Free slots can be searched at most ${MAX_RANGE_DAYS} days ahead at once.`);
+  if (to - from > MAX_RANGE_DAYS * 24 * 60 * MINUTE)
+    throw new InputError(`Free slots can be searched at most ${MAX_RANGE_DAYS} days ahead at once.`);
   const duration = positive(query.durationMinutes, 0, 'The duration in minutes', 24 * 60) * MINUTE;
   if (duration === 0) throw new InputError('The duration must be at least one minute.');
   const step = positive(query.stepMinutes, 30, 'The step in minutes', 24 * 60) * MINUTE || MINUTE;
@@ -71,19 +75,27 @@ export function findFreeSlots(busy: Iterable<{ start: string; end: string }>, qu
   const count = positive(query.count, 0, 'The number of slots', MAX_COUNT);
   const open = clock(query.workingHours.start, 'start');
   const close = clock(query.workingHours.end, 'end');
-  if (open.hour * 60 + open.minute >= close.hour * 60 + close.minute) throw new InputError('Working hours must end after they start on the same day.');
+  if (open.hour * 60 + open.minute >= close.hour * 60 + close.minute)
+    throw new InputError('Working hours must end after they start on the same day.');
   const days = new Set(query.workingHours.days);
   if (days.size === 0 || [...days].some((d) => !Number.isInteger(d) || d < 1 || d > 7)) {
     throw new InputError('Working days must be ISO weekdays from 1 (Monday) to 7 (Sunday).');
   }
 
   const taken = mergeIntervals(
-    [...busy].map((b) => ({ start: parseInstant(b.start, 'A busy start').toMillis(), end: parseInstant(b.end, 'A busy end').toMillis() })),
+    [...busy].map((b) => ({
+      start: parseInstant(b.start, 'A busy start').toMillis(),
+      end: parseInstant(b.end, 'A busy end').toMillis(),
+    })),
     pad,
   );
   const slots: Slot[] = [];
   let next = 0; // index of the first busy interval that may still matter
-  for (let day = DateTime.fromMillis(from, { zone }).startOf('day'); day.toMillis() < to && slots.length < count; day = day.plus({ days: 1 })) {
+  for (
+    let day = DateTime.fromMillis(from, { zone }).startOf('day');
+    day.toMillis() < to && slots.length < count;
+    day = day.plus({ days: 1 })
+  ) {
     if (!days.has(day.weekday)) continue;
     // Wall-clock times of this very day: luxon gives 09:00 the day's own offset (a time in a DST gap moves forward).
     const windowStart = day.set(open).toMillis();
@@ -105,4 +117,5 @@ export function findFreeSlots(busy: Iterable<{ start: string; end: string }>, qu
   return slots;
 }
 
-const iso = (ms: number, zone: string): string => DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? new Date(ms).toISOString();
+const iso = (ms: number, zone: string): string =>
+  DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? new Date(ms).toISOString();

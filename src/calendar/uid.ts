@@ -3,7 +3,8 @@
 
 import { createHash } from 'node:crypto';
 
-const digest = (text: string, length: number): string => createHash('sha256').update(text).digest('hex').slice(0, length);
+const digest = (text: string, length: number): string =>
+  createHash('sha256').update(text).digest('hex').slice(0, length);
 
 /** `solo-` + 32 hex digits of SHA-256(key): URL-safe, unique per key, no run ids leaked to other calendar apps. */
 export const eventUidFor = (idempotencyKey: string): string => `solo-${digest(idempotencyKey, 32)}`;

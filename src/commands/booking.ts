@@ -21,7 +21,9 @@ const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 /** `mon-fri 09:00-17:00`, `mon,wed,fri 10:00-16:00` → working hours, or an error sentence. */
 function parseHours(text: string): WorkingHours | { error: string } {
   const m = /^\s*([a-z,\s-]+?)\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$/i.exec(text);
-  const usage = { error: 'Write working hours like /book hours mon-fri 09:00-17:00 (days: mon … sun, ranges or lists).' };
+  const usage = {
+    error: 'Write working hours like /book hours mon-fri 09:00-17:00 (days: mon … sun, ranges or lists).',
+  };
   if (!m?.[1] || !m[2] || !m[3]) return usage;
   const days = new Set<number>();
   for (const part of m[1].toLowerCase().split(/\s*,\s*/)) {
@@ -31,7 +33,13 @@ function parseHours(text: string): WorkingHours | { error: string } {
   }
   const minutes = (t: string) => Number(t.split(':')[0]) * 60 + Number(t.split(':')[1]);
   const [start, end] = [m[2].padStart(5, '0'), m[3].padStart(5, '0')];
-  if (minutes(start) >= minutes(end) || minutes(end) > 24 * 60 || Number(start.slice(3)) > 59 || Number(end.slice(3)) > 59) return { error: `${start}-${end} is not a window within one day.` };
+  if (
+    minutes(start) >= minutes(end) ||
+    minutes(end) > 24 * 60 ||
+    Number(start.slice(3)) > 59 ||
+    Number(end.slice(3)) > 59
+  )
+    return { error: `${start}-${end} is not a window within one day.` };
   return { days: [...days].sort(), start, end };
 }
 
@@ -42,25 +50,36 @@ export function bookingCommands(d: BookingDeps): CommandFamily {
     .command({
       name: 'book',
       usage: '[minutes] <title> | hours [<days> <from>-<to>]',
-      description: 'offer free calendar slots as buttons and book the one you tap (e.g. /book 45 Intro call with Acme); /book hours sets when',
+      description:
+        'offer free calendar slots as buttons and book the one you tap (e.g. /book 45 Intro call with Acme); /book hours sets when',
       run: async (ctx, args) => {
         const hours = /^\s*hours\b(.*)$/is.exec(args);
         if (hours) {
           const written = hours[1]?.trim() ?? '';
-          if (!written) return void (await ctx.reply(`Slots are offered ${describeHours((await d.hours.get()) ?? DEFAULT_HOURS)}.`));
+          if (!written)
+            return void (await ctx.reply(
+              `Slots are offered ${describeHours((await d.hours.get()) ?? DEFAULT_HOURS)}.`,
+            ));
           const parsed = parseHours(written);
           if ('error' in parsed) return void (await ctx.reply(parsed.error));
           await d.hours.set(parsed);
           return void (await ctx.reply(`Slots will be offered ${describeHours(parsed)}.`));
         }
-        if (!d.calendarConfigured()) return void (await ctx.reply('No calendar is configured; set CALDAV_URL, CALDAV_USERNAME and CALDAV_PASSWORD, then restart.'));
+        if (!d.calendarConfigured())
+          return void (await ctx.reply(
+            'No calendar is configured; set CALDAV_URL, CALDAV_USERNAME and CALDAV_PASSWORD, then restart.',
+          ));
         const m = /^\s*(?:(\d{1,3})\s*(?:min(?:utes?)?)?\s+)?(\S.*)$/s.exec(args);
         const minutes = m?.[1] === undefined ? 60 : Number(m[1]);
         const title = m?.[2]?.trim() ?? '';
         if (!title) return void (await ctx.reply('Usage: /book [minutes] <title>, e.g. /book 45 Intro call with Acme'));
         if (minutes < 5 || minutes > 600) return void (await ctx.reply('A meeting lasts 5 to 600 minutes.'));
         const id = stableId('r', `${ctx.event.channel}:${ctx.event.chatId}:${ctx.event.id}`);
-        await d.engine.start('booking', { title, durationMinutes: minutes }, { id, origin: { channel: ctx.event.channel, chatId: ctx.event.chatId }, reply: ctx.reply });
+        await d.engine.start(
+          'booking',
+          { title, durationMinutes: minutes },
+          { id, origin: { channel: ctx.event.channel, chatId: ctx.event.chatId }, reply: ctx.reply },
+        );
       },
     })
     .action({
@@ -71,9 +90,13 @@ export function bookingCommands(d: BookingDeps): CommandFamily {
         const choice = arg.slice(at + 1);
         const runId = key.split('.')[0] ?? '';
         const run = at > 0 && (/^\d$/.test(choice) || choice === DECLINE) ? await d.runs.get(runId) : null;
-        if (!run || run.waitingFor !== `wait:${BOOKING_EVENT}:${key}`) return void (await ctx.reply('That choice is no longer open.'));
+        if (!run || run.waitingFor !== `wait:${BOOKING_EVENT}:${key}`)
+          return void (await ctx.reply('That choice is no longer open.'));
         const by = `${ctx.event.channel}:${ctx.event.senderId}`;
-        const result = await d.engine.signal({ kind: 'event', event: BOOKING_EVENT, key, payload: { choice } }, { by, via: ctx.event.channel, reply: ctx.reply });
+        const result = await d.engine.signal(
+          { kind: 'event', event: BOOKING_EVENT, key, payload: { choice } },
+          { by, via: ctx.event.channel, reply: ctx.reply },
+        );
         if (result.status === 'stale') await ctx.reply('A time was already chosen for that meeting.');
       },
     })

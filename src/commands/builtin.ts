@@ -35,14 +35,15 @@ export function helpCommand(registry: Registry): CommandFamily {
   return {
     commands: [
       {
-      name: 'help',
-      description: 'list the commands',
-      run: async (ctx) => {
-        const lines = registry.commands().map((c) => `/${c.name}${c.usage ? ` ${c.usage}` : ''} — ${c.description}`);
-        // Words that are not commands but do something.
-        if (registry.findCommand('recall')) lines.push('why? — right after an answer or a /recall: the memories it used and where each came from');
-        await ctx.reply({ text: `Commands:\n${lines.join('\n')}`, buttons: [{ label: 'Status', data: '/status' }] });
-      },
+        name: 'help',
+        description: 'list the commands',
+        run: async (ctx) => {
+          const lines = registry.commands().map((c) => `/${c.name}${c.usage ? ` ${c.usage}` : ''} — ${c.description}`);
+          // Words that are not commands but do something.
+          if (registry.findCommand('recall'))
+            lines.push('why? — right after an answer or a /recall: the memories it used and where each came from');
+          await ctx.reply({ text: `Commands:\n${lines.join('\n')}`, buttons: [{ label: 'Status', data: '/status' }] });
+        },
       },
     ],
   };
@@ -52,29 +53,34 @@ export function statusCommand(s: StatusDeps): CommandFamily {
   return {
     commands: [
       {
-      name: 'status',
-      description: 'uptime, store, channels and model',
-      run: async (ctx) => {
-        const memory = await s.memory.status();
-        const e = memory.embedder;
-        const recall =
-          e.state === 'ready' || e.state === 'idle'
-            ? `hybrid (keywords + ${e.model}${e.state === 'idle' ? ', loads on use' : ''}), ${memory.vectors} embedded`
-            : e.state === 'loading' || e.state === 'downloading'
-              ? `keywords while ${e.model} is ${e.state}${e.progress !== undefined ? ` (${Math.round(e.progress)}%)` : ''}`
-              : `keywords only: ${e.reason ?? `embeddings ${e.state}`}`;
-        const rssMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
-        await ctx.reply(
-          [
-            `Solo OS ${s.version}, up ${formatUptime(Date.now() - s.startedAt.getTime())}, ${rssMb} MB`,
-            `Store: ${s.store.kind} (${s.store.location})`,
-            `Memory: ${memory.memories} item${memory.memories === 1 ? '' : 's'}; recall ${recall}`,
-            `Channels: ${s.channels().map((c) => c.describe()).join('; ') || 'none'}`,
-            `Model: ${modelLine(s.config)}`,
-            ...(await Promise.all((s.extra ?? []).map((lines) => lines()))).flat(),
-          ].join('\n'),
-        );
-      },
+        name: 'status',
+        description: 'uptime, store, channels and model',
+        run: async (ctx) => {
+          const memory = await s.memory.status();
+          const e = memory.embedder;
+          const recall =
+            e.state === 'ready' || e.state === 'idle'
+              ? `hybrid (keywords + ${e.model}${e.state === 'idle' ? ', loads on use' : ''}), ${memory.vectors} embedded`
+              : e.state === 'loading' || e.state === 'downloading'
+                ? `keywords while ${e.model} is ${e.state}${e.progress !== undefined ? ` (${Math.round(e.progress)}%)` : ''}`
+                : `keywords only: ${e.reason ?? `embeddings ${e.state}`}`;
+          const rssMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
+          await ctx.reply(
+            [
+              `Solo OS ${s.version}, up ${formatUptime(Date.now() - s.startedAt.getTime())}, ${rssMb} MB`,
+              `Store: ${s.store.kind} (${s.store.location})`,
+              `Memory: ${memory.memories} item${memory.memories === 1 ? '' : 's'}; recall ${recall}`,
+              `Channels: ${
+                s
+                  .channels()
+                  .map((c) => c.describe())
+                  .join('; ') || 'none'
+              }`,
+              `Model: ${modelLine(s.config)}`,
+              ...(await Promise.all((s.extra ?? []).map((lines) => lines()))).flat(),
+            ].join('\n'),
+          );
+        },
       },
     ],
   };

@@ -17,15 +17,21 @@ export function businessCommands(deps: { settings: SettingsStore }): CommandFami
           const text = args.trim();
           if (text === '') {
             const missing = missingForPdf(current);
-            const help = Object.entries(FIELDS).map(([f, what]) => `/business ${f} — ${what}`).join('\n');
-            return void (await ctx.reply(`Business details on your invoices:\n${describeBusiness(current)}\n${missing ? `Invoices get no PDF until you set ${missing}.\n` : ''}\n${help}`));
+            const help = Object.entries(FIELDS)
+              .map(([f, what]) => `/business ${f} — ${what}`)
+              .join('\n');
+            return void (await ctx.reply(
+              `Business details on your invoices:\n${describeBusiness(current)}\n${missing ? `Invoices get no PDF until you set ${missing}.\n` : ''}\n${help}`,
+            ));
           }
           const [field = '', ...rest] = text.split(/\s+/);
           const applied = applyField(current, field.toLowerCase(), text.slice(field.length));
           if ('error' in applied) return void (await ctx.reply(applied.error));
           await business.set(applied.details);
           const missing = missingForPdf(applied.details);
-          await ctx.reply(`${rest.length === 0 ? `Cleared the business ${field.toLowerCase()}.` : 'Saved.'} ${missing ? `Invoices still need ${missing} for a PDF.` : 'New invoices carry these details.'}\n${describeBusiness(applied.details)}`);
+          await ctx.reply(
+            `${rest.length === 0 ? `Cleared the business ${field.toLowerCase()}.` : 'Saved.'} ${missing ? `Invoices still need ${missing} for a PDF.` : 'New invoices carry these details.'}\n${describeBusiness(applied.details)}`,
+          );
         },
       },
     ],

@@ -30,7 +30,12 @@ const key = (id: string): string => `choice:${id}`;
  * Asks a question with buttons. The id comes from the update, so a redelivered command asks the same question.
  * `options` is whatever the action needs to carry out a choice later.
  */
-export async function ask<T>(d: ChoiceDeps, ctx: InboundContext, action: string, question: { text: string; options: T; buttons: { label: string; choice: string }[] }): Promise<void> {
+export async function ask<T>(
+  d: ChoiceDeps,
+  ctx: InboundContext,
+  action: string,
+  question: { text: string; options: T; buttons: { label: string; choice: string }[] },
+): Promise<void> {
   const id = stableId('q', `${action}:${ctx.event.channel}:${ctx.event.chatId}:${ctx.event.id}`);
   const { settings } = d;
   // A redelivered command asks again with the same buttons, and does not undo an answer already given.
@@ -38,7 +43,13 @@ export async function ask<T>(d: ChoiceDeps, ctx: InboundContext, action: string,
     const pending: PendingChoice<T> = { options: question.options, at: d.now().toISOString() };
     await settings.set(key(id), pending);
   }
-  await ctx.reply({ text: question.text, buttons: question.buttons.map((b) => ({ label: truncate(b.label, LABEL_MAX), data: `${action}:${id}:${b.choice}` })) });
+  await ctx.reply({
+    text: question.text,
+    buttons: question.buttons.map((b) => ({
+      label: truncate(b.label, LABEL_MAX),
+      data: `${action}:${id}:${b.choice}`,
+    })),
+  });
 }
 
 export interface ChoiceRules<T> {
@@ -52,14 +63,22 @@ export interface ChoiceRules<T> {
  * The options behind a tapped button, marked as chosen; undefined (after saying why in one sentence) when the
  * question is unknown, expired or already answered, or the choice is not one it offered (that decides nothing).
  */
-export async function take<T>(d: ChoiceDeps, ctx: InboundContext, arg: string, rules: ChoiceRules<T>): Promise<{ id: string; choice: string; options: T } | undefined> {
+export async function take<T>(
+  d: ChoiceDeps,
+  ctx: InboundContext,
+  arg: string,
+  rules: ChoiceRules<T>,
+): Promise<{ id: string; choice: string; options: T } | undefined> {
   const [id = '', choice = ''] = arg.split(':');
   const { settings } = d;
   const pending = id ? await settings.get<PendingChoice<T>>(key(id)) : undefined;
   if (!pending) return void (await ctx.reply('That question is not known here any more; send the command again.'));
-  if (!rules.valid(choice, pending.options)) return void (await ctx.reply('That button is not one of the choices I offered, so nothing was done.'));
+  if (!rules.valid(choice, pending.options))
+    return void (await ctx.reply('That button is not one of the choices I offered, so nothing was done.'));
   if (pending.chosen !== undefined) {
-    return void (await ctx.reply(`Already answered: ${rules.describe(pending.chosen, pending.options)}. Nothing more to do.`));
+    return void (await ctx.reply(
+      `Already answered: ${rules.describe(pending.chosen, pending.options)}. Nothing more to do.`,
+    ));
   }
   if (d.now().getTime() - new Date(pending.at).getTime() > CHOICE_TTL_MS) {
     await settings.set(key(id), null);

@@ -21,11 +21,13 @@ export interface ContentDeps {
   now: () => Date;
 }
 
-const NO_MODEL = 'No model is configured, so nothing can be written; set OPENAI_MODEL (and OPENAI_BASE_URL/OPENAI_API_KEY) and restart.';
+const NO_MODEL =
+  'No model is configured, so nothing can be written; set OPENAI_MODEL (and OPENAI_BASE_URL/OPENAI_API_KEY) and restart.';
 const PIECE_REF = /^#?p\d+$/i;
 const ADDRESS = /^\s*([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})\s*:\s*/;
 
-const runId = (ctx: InboundContext, suffix = ''): string => stableId('r', `${ctx.event.channel}:${ctx.event.chatId}:${ctx.event.id}${suffix}`);
+const runId = (ctx: InboundContext, suffix = ''): string =>
+  stableId('r', `${ctx.event.channel}:${ctx.event.chatId}:${ctx.event.id}${suffix}`);
 const origin = (ctx: InboundContext) => ({ channel: ctx.event.channel, chatId: ctx.event.chatId });
 
 /** `pricing: How I set my day rate` → topic and title; without a colon the text is both. */
@@ -49,7 +51,8 @@ export function contentCommands(d: ContentDeps): CommandFamily {
       description: 'notes a content idea (e.g. /idea pricing: How I set my day rate)',
       run: async (ctx, args) => {
         const parsed = topicAndTitle(args);
-        if (!parsed) return void (await ctx.reply('Usage: /idea <topic>: <title>, e.g. /idea pricing: How I set my day rate'));
+        if (!parsed)
+          return void (await ctx.reply('Usage: /idea <topic>: <title>, e.g. /idea pricing: How I set my day rate'));
         const piece = await d.pieces.create({ ...parsed, at: d.now() }, `cmd:${runId(ctx)}`);
         await ctx.reply(`Idea ${piece.id}: "${piece.title}" (${piece.topic}). /brief ${piece.id} writes its brief.`);
       },
@@ -64,7 +67,10 @@ export function contentCommands(d: ContentDeps): CommandFamily {
         if (PIECE_REF.test(typed)) piece = await d.pieces.find(typed);
         else {
           const parsed = topicAndTitle(typed);
-          if (!parsed) return void (await ctx.reply('Usage: /brief <topic>[: <title>], e.g. /brief pricing: How I set my day rate; or /brief p3 for an idea you noted.'));
+          if (!parsed)
+            return void (await ctx.reply(
+              'Usage: /brief <topic>[: <title>], e.g. /brief pricing: How I set my day rate; or /brief p3 for an idea you noted.',
+            ));
           piece = await d.pieces.create({ ...parsed, at: d.now() }, `cmd:${runId(ctx)}`);
         }
         if (!d.modelConfigured()) return void (await ctx.reply(`${NO_MODEL} The idea is kept as ${piece.id}.`));
@@ -74,9 +80,10 @@ export function contentCommands(d: ContentDeps): CommandFamily {
     .command({
       name: 'draft',
       usage: '<piece>',
-      description: "writes the next draft version of a piece in your voice (/draft p3; again for v2, v3 …)",
+      description: 'writes the next draft version of a piece in your voice (/draft p3; again for v2, v3 …)',
       run: async (ctx, args) => {
-        if (!args.trim()) return void (await ctx.reply('Usage: /draft <piece>, e.g. /draft p3 (/calendar lists the pieces).'));
+        if (!args.trim())
+          return void (await ctx.reply('Usage: /draft <piece>, e.g. /draft p3 (/calendar lists the pieces).'));
         const piece = await d.pieces.find(args);
         if (!d.modelConfigured()) return void (await ctx.reply(NO_MODEL));
         await start(ctx, 'content-draft', { pieceId: piece.id });
@@ -90,21 +97,38 @@ export function contentCommands(d: ContentDeps): CommandFamily {
         const typed = args.trim();
         if (typed) {
           const m = /^(.+?)\s+(\d{4}-\d{2}-\d{2})$/.exec(typed);
-          if (!m?.[1] || !m[2] || Number.isNaN(Date.parse(`${m[2]}T00:00:00Z`))) return void (await ctx.reply('Usage: /calendar <piece> <YYYY-MM-DD>, e.g. /calendar p3 2026-12-08'));
+          if (!m?.[1] || !m[2] || Number.isNaN(Date.parse(`${m[2]}T00:00:00Z`)))
+            return void (await ctx.reply('Usage: /calendar <piece> <YYYY-MM-DD>, e.g. /calendar p3 2026-12-08'));
           const piece = await d.pieces.find(m[1]);
           if (piece.stage === 'published') return void (await ctx.reply(`${piece.id} is already published.`));
           return void (await start(ctx, 'content-schedule', { pieceId: piece.id, date: m[2] }));
         }
         const all = await d.pieces.list();
-        const planned = all.filter((p) => p.stage !== 'published').sort((a, b) => (a.publishOn ?? '9999').localeCompare(b.publishOn ?? '9999') || a.id.localeCompare(b.id, 'en', { numeric: true }));
+        const planned = all
+          .filter((p) => p.stage !== 'published')
+          .sort(
+            (a, b) =>
+              (a.publishOn ?? '9999').localeCompare(b.publishOn ?? '9999') ||
+              a.id.localeCompare(b.id, 'en', { numeric: true }),
+          );
         const published = all.filter((p) => p.stage === 'published');
         const waiting = (await d.questions.pending()).length;
-        if (all.length === 0) return void (await ctx.reply('The content calendar is empty: /idea or /brief starts a piece, /stats imports past statistics.'));
+        if (all.length === 0)
+          return void (await ctx.reply(
+            'The content calendar is empty: /idea or /brief starts a piece, /stats imports past statistics.',
+          ));
         await ctx.reply(
           [
             `Content calendar: ${planned.length} planned, ${published.length} published.`,
             ...planned.map((p) => pieceLine(p, label)),
-            ...(published.length ? [`Last published: ${published.slice(-3).map((p) => `${p.id} ${p.title}`).join('; ')}`] : []),
+            ...(published.length
+              ? [
+                  `Last published: ${published
+                    .slice(-3)
+                    .map((p) => `${p.id} ${p.title}`)
+                    .join('; ')}`,
+                ]
+              : []),
             ...(waiting ? [`Audience questions waiting: ${waiting} (/replies drafts the answers)`] : []),
           ].join('\n'),
         );
@@ -120,8 +144,12 @@ export function contentCommands(d: ContentDeps): CommandFamily {
           [
             pieceLine(p, label),
             p.brief ? `Brief: memory #${p.brief.memoryId}` : 'No brief yet',
-            ...(p.drafts.length ? p.drafts.map((v) => `Draft v${v.version}: memory #${v.memoryId}, ${v.words} words (run ${v.runId})`) : ['No draft yet']),
-            ...p.metrics.map((m) => `${m.metric.replace('_', ' ')}: ${(m.value * 100).toFixed(1)} % of ${m.base} (${m.source})`),
+            ...(p.drafts.length
+              ? p.drafts.map((v) => `Draft v${v.version}: memory #${v.memoryId}, ${v.words} words (run ${v.runId})`)
+              : ['No draft yet']),
+            ...p.metrics.map(
+              (m) => `${m.metric.replace('_', ' ')}: ${(m.value * 100).toFixed(1)} % of ${m.base} (${m.source})`,
+            ),
           ].join('\n'),
         );
       },
@@ -133,15 +161,21 @@ export function contentCommands(d: ContentDeps): CommandFamily {
       run: async (ctx, args) => {
         const piece = await d.pieces.find(args);
         await d.pieces.update(piece.id, (p) => ({ ...p, stage: 'published' }));
-        await ctx.reply(`${piece.id} "${piece.title}" is published. Its statistics, once imported with /stats, count for the next review.`);
+        await ctx.reply(
+          `${piece.id} "${piece.title}" is published. Its statistics, once imported with /stats, count for the next review.`,
+        );
       },
     })
     .command({
       name: 'stats',
       usage: '<file.csv>',
-      description: 'imports an analytics export (newsletter or video statistics) from the import folder and reviews the patterns',
+      description:
+        'imports an analytics export (newsletter or video statistics) from the import folder and reviews the patterns',
       run: async (ctx, args) => {
-        if (!args.trim()) return void (await ctx.reply('Usage: /stats <file.csv>, a newsletter or video statistics export in the import folder.'));
+        if (!args.trim())
+          return void (await ctx.reply(
+            'Usage: /stats <file.csv>, a newsletter or video statistics export in the import folder.',
+          ));
         const report = await d.importStats(args);
         await ctx.reply(describeStats(report));
         if (report.linked.length + report.added.length === 0) return;
@@ -165,10 +199,25 @@ export function contentCommands(d: ContentDeps): CommandFamily {
       run: async (ctx, args) => {
         const from = ADDRESS.exec(args);
         const text = (from ? args.slice(from[0].length) : args).trim();
-        if (!text) return void (await ctx.reply('Usage: /audience [<email>:] <what they said>, e.g. /audience jo@example.org: Do you have a template?'));
+        if (!text)
+          return void (await ctx.reply(
+            'Usage: /audience [<email>:] <what they said>, e.g. /audience jo@example.org: Do you have a template?',
+          ));
         const asked = /\?/.test(text);
-        const q = await d.questions.add({ key: `chat:${runId(ctx)}`, ...(from?.[1] ? { from: from[1] } : {}), subject: text.slice(0, 80), text, at: d.now(), channel: ctx.event.channel, asks: asked });
-        await ctx.reply(q ? `Noted${q.pieceId ? ` (about ${q.pieceId})` : ''}${asked ? `; it waits for /replies as ${q.id}.` : '.'}` : 'Already noted.');
+        const q = await d.questions.add({
+          key: `chat:${runId(ctx)}`,
+          ...(from?.[1] ? { from: from[1] } : {}),
+          subject: text.slice(0, 80),
+          text,
+          at: d.now(),
+          channel: ctx.event.channel,
+          asks: asked,
+        });
+        await ctx.reply(
+          q
+            ? `Noted${q.pieceId ? ` (about ${q.pieceId})` : ''}${asked ? `; it waits for /replies as ${q.id}.` : '.'}`
+            : 'Already noted.',
+        );
       },
     })
     .command({

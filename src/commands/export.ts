@@ -12,7 +12,8 @@ import { Registry, type CommandFamily } from './registry.ts';
 /** How much of an export goes into a chat that cannot take files (the rest is named, not sent). */
 export const TEXT_FALLBACK_CHARS = 12_000;
 const PAGE = 500;
-const USAGE = 'Use /export, /export memories [md|json] or /export invoices: memories as Markdown (or JSON), invoices as CSV.';
+const USAGE =
+  'Use /export, /export memories [md|json] or /export invoices: memories as Markdown (or JSON), invoices as CSV.';
 
 export interface ExportDeps {
   memories: Pick<MemoryStore, 'scan'>;
@@ -23,7 +24,7 @@ export interface ExportDeps {
 
 async function allMemories(memories: ExportDeps['memories']): Promise<Memory[]> {
   const out: Memory[] = [];
-  for (let after: string | undefined; ; ) {
+  for (let after: string | undefined; ;) {
     const page = await memories.scan(after, PAGE);
     out.push(...page);
     if (page.length < PAGE) return out;
@@ -33,7 +34,7 @@ async function allMemories(memories: ExportDeps['memories']): Promise<Memory[]> 
 
 async function allInvoices(copy: ExportDeps['copy']): Promise<Invoice[]> {
   const out: Invoice[] = [];
-  for (let after: string | undefined; ; ) {
+  for (let after: string | undefined; ;) {
     const page = await copy.read('invoices', after, PAGE);
     out.push(...page.records);
     if (!page.next) return out;
@@ -47,7 +48,12 @@ interface Export {
   what: string;
 }
 
-const size = (bytes: number) => (bytes < 1024 ? `${bytes} bytes` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
+const size = (bytes: number) =>
+  bytes < 1024
+    ? `${bytes} bytes`
+    : bytes < 1024 * 1024
+      ? `${(bytes / 1024).toFixed(1)} KB`
+      : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 async function give(ctx: InboundContext, e: Export): Promise<void> {
   const delivered = await ctx.channel.deliverFile?.(ctx.event.chatId, e.file);
@@ -58,7 +64,9 @@ async function give(ctx: InboundContext, e: Export): Promise<void> {
   const text = e.file.data.toString('utf8');
   const cut = text.length > TEXT_FALLBACK_CHARS;
   const shown = cut ? text.slice(0, text.lastIndexOf('\n', TEXT_FALLBACK_CHARS) + 1 || TEXT_FALLBACK_CHARS) : text;
-  await ctx.reply(`${label}; this chat cannot take files, so here it is as text${cut ? ` (the first ${size(Buffer.byteLength(shown))}; the web chat gives the whole file)` : ''}:\n\n${shown}`);
+  await ctx.reply(
+    `${label}; this chat cannot take files, so here it is as text${cut ? ` (the first ${size(Buffer.byteLength(shown))}; the web chat gives the whole file)` : ''}:\n\n${shown}`,
+  );
 }
 
 async function exportMemories(d: ExportDeps, format: 'md' | 'json'): Promise<Export> {
@@ -66,13 +74,23 @@ async function exportMemories(d: ExportDeps, format: 'md' | 'json'): Promise<Exp
   const at = d.now();
   const text = format === 'json' ? memoriesJson(memories, at) : memoriesMarkdown(memories, at);
   const name = `memories-${at.toISOString().slice(0, 10)}.${format}`;
-  return { file: { name, contentType: format === 'json' ? 'application/json; charset=utf-8' : 'text/markdown; charset=utf-8', data: Buffer.from(text) }, what: memories.length === 1 ? '1 memory' : `${memories.length} memories` };
+  return {
+    file: {
+      name,
+      contentType: format === 'json' ? 'application/json; charset=utf-8' : 'text/markdown; charset=utf-8',
+      data: Buffer.from(text),
+    },
+    what: memories.length === 1 ? '1 memory' : `${memories.length} memories`,
+  };
 }
 
 async function exportInvoices(d: ExportDeps): Promise<Export> {
   const invoices = await allInvoices(d.copy);
   const name = `invoices-${d.now().toISOString().slice(0, 10)}.csv`;
-  return { file: { name, contentType: 'text/csv; charset=utf-8', data: Buffer.from(invoicesCsv(invoices)) }, what: invoices.length === 1 ? '1 invoice' : `${invoices.length} invoices` };
+  return {
+    file: { name, contentType: 'text/csv; charset=utf-8', data: Buffer.from(invoicesCsv(invoices)) },
+    what: invoices.length === 1 ? '1 invoice' : `${invoices.length} invoices`,
+  };
 }
 
 export function exportCommands(d: ExportDeps): CommandFamily {
@@ -88,7 +106,8 @@ export function exportCommands(d: ExportDeps): CommandFamily {
           await give(ctx, await exportMemories(d, 'md'));
           return give(ctx, await exportInvoices(d));
         }
-        if (what === 'memories' && ['', 'md', 'markdown', 'json'].includes(format)) return give(ctx, await exportMemories(d, format === 'json' ? 'json' : 'md'));
+        if (what === 'memories' && ['', 'md', 'markdown', 'json'].includes(format))
+          return give(ctx, await exportMemories(d, format === 'json' ? 'json' : 'md'));
         if (what === 'invoices' && ['', 'csv'].includes(format)) return give(ctx, await exportInvoices(d));
         await ctx.reply(USAGE);
       },

@@ -29,12 +29,14 @@ async function handle(d: FreeTextDeps, ctx: InboundContext, text: string): Promi
   if (!deps) return false;
   const length = graphemeLength(text);
   if (length > MAX_FREE_TEXT) {
-    await ctx.reply(`That message is ${length} characters; I read at most ${MAX_FREE_TEXT} at once. Shorten it, or /remember the parts to keep.`);
+    await ctx.reply(
+      `That message is ${length} characters; I read at most ${MAX_FREE_TEXT} at once. Shorten it, or /remember the parts to keep.`,
+    );
     return true;
   }
   const clients = deps.memory.knownNames(40).join(', ') || '(none yet)';
   const routed = await runAgent(deps, { agent: 'router', request: text, values: { clients } });
-  if (routed.status === 'over_budget') return void (await ctx.reply(overBudget(routed))), true;
+  if (routed.status === 'over_budget') return (void (await ctx.reply(overBudget(routed))), true);
   const route = routed.output;
   switch (route.action) {
     case 'reply':
@@ -42,7 +44,10 @@ async function handle(d: FreeTextDeps, ctx: InboundContext, text: string): Promi
       return true;
     case 'remember': {
       const fact = route.fact?.trim() || text;
-      const source = ctx.eventPosition === undefined ? { channel: ctx.event.channel } : { channel: ctx.event.channel, eventPosition: ctx.eventPosition };
+      const source =
+        ctx.eventPosition === undefined
+          ? { channel: ctx.event.channel }
+          : { channel: ctx.event.channel, eventPosition: ctx.eventPosition };
       const result = await deps.memory.remember({ text: fact, source });
       await ctx.reply(rememberedReply(result, `Understood: ${route.understood}\n`));
       return true;
@@ -50,11 +55,15 @@ async function handle(d: FreeTextDeps, ctx: InboundContext, text: string): Promi
     case 'answer': {
       const question = route.question?.trim() || text;
       const answered = await runAgent(deps, { agent: 'research', request: question });
-      if (answered.status === 'over_budget') return void (await ctx.reply(overBudget(answered))), true;
+      if (answered.status === 'over_budget') return (void (await ctx.reply(overBudget(answered))), true);
       const cited = new Set((answered.output.used ?? []).map((id) => id.replace(/^m/i, '')));
       const used = answered.usedMemories.filter((m) => cited.size === 0 || cited.has(m.id));
       await recordUse(d, ctx, question, used);
-      await ctx.reply(used.length > 0 ? `${answered.output.answer}\n(why? shows the ${used.length} memor${used.length === 1 ? 'y' : 'ies'} used)` : answered.output.answer);
+      await ctx.reply(
+        used.length > 0
+          ? `${answered.output.answer}\n(why? shows the ${used.length} memor${used.length === 1 ? 'y' : 'ies'} used)`
+          : answered.output.answer,
+      );
       return true;
     }
     case 'workflow':
@@ -67,24 +76,36 @@ async function startWorkflow(d: FreeTextDeps, ctx: InboundContext, route: Route)
   const id = stableId('r', `${ctx.event.channel}:${ctx.event.chatId}:${ctx.event.id}`);
   if (route.workflow === 'invoice') {
     if (!route.client || !route.amount || !(route.amount > 0)) {
-      await ctx.reply(`Understood: ${route.understood}\nI need a client and an amount for an invoice; try /invoice <client> <amount> [description].`);
+      await ctx.reply(
+        `Understood: ${route.understood}\nI need a client and an amount for an invoice; try /invoice <client> <amount> [description].`,
+      );
       return true;
     }
     const fallback = (await currencySetting(d.settings).get()) ?? DEFAULT_CURRENCY;
     const written = route.currency ? currencyOf(route.currency.trim()) : undefined;
     if (written === DOLLAR && !DOLLAR_CURRENCIES.includes(fallback)) {
-      await ctx.reply(`Understood: ${route.understood}\nWhich dollar? Write it with its code, e.g. /invoice ${route.client} ${route.amount} USD (or CAD, AUD).`);
+      await ctx.reply(
+        `Understood: ${route.understood}\nWhich dollar? Write it with its code, e.g. /invoice ${route.client} ${route.amount} USD (or CAD, AUD).`,
+      );
       return true;
     }
     const currency = written && written !== DOLLAR ? written : fallback;
     await ctx.reply(`Understood: ${route.understood}`);
-    const input = { client: route.client, amountMinor: Math.round(route.amount * 100), currency, ...(route.description ? { description: route.description } : {}) };
+    const input = {
+      client: route.client,
+      amountMinor: Math.round(route.amount * 100),
+      currency,
+      ...(route.description ? { description: route.description } : {}),
+    };
     await d.engine.start('invoice', input, { id, origin, reply: ctx.reply });
     return true;
   }
   if (route.workflow === 'draft') {
     await ctx.reply(`Understood: ${route.understood}\nDrafting it now; you will get it to approve.`);
-    const input = { instructions: route.instructions?.trim() || route.understood, ...(route.client ? { client: route.client } : {}) };
+    const input = {
+      instructions: route.instructions?.trim() || route.understood,
+      ...(route.client ? { client: route.client } : {}),
+    };
     await d.engine.start('draft', input, { id, origin, reply: ctx.reply });
     return true;
   }

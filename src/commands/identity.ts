@@ -18,9 +18,14 @@ export function identityCommands(deps: IdentityDeps): CommandFamily {
         usage: '[code]',
         description: 'link another chat account to you: get a code here, send /link <code> from the new account',
         run: async (ctx, args) => {
-          if (args) return void (await ctx.reply('This account is already yours. Send /link <code> from the account you want to add.'));
+          if (args)
+            return void (await ctx.reply(
+              'This account is already yours. Send /link <code> from the account you want to add.',
+            ));
           const { code } = await deps.links.create(`${ctx.event.channel}:${ctx.event.senderId}`, ctx.event.channel);
-          await ctx.reply(`From the account you want to add, send: /link ${code}\nThe code works once, for 10 minutes.`);
+          await ctx.reply(
+            `From the account you want to add, send: /link ${code}\nThe code works once, for 10 minutes.`,
+          );
         },
       },
       {

@@ -6,7 +6,8 @@ import { currencyOf, DOLLAR, DOLLAR_CURRENCIES, formatMoney, parseMoney, type Wr
 import { truncate } from '../domain/text.ts';
 import type { InvoiceInput } from '../workflows/invoice.ts';
 
-export const INVOICE_USAGE = 'Usage: /invoice <client> <amount> [description], e.g. /invoice Acme Corp 1200 March workshop; /invoice INV-0001 shows one';
+export const INVOICE_USAGE =
+  'Usage: /invoice <client> <amount> [description], e.g. /invoice Acme Corp 1200 March workshop; /invoice INV-0001 shows one';
 /** More readings than this are not worth a row of buttons: the operator is asked to write it more clearly. */
 export const MAX_READINGS = 4;
 /** The dollars offered when a bare `$` is not the operator's own currency. */
@@ -33,12 +34,69 @@ interface Candidate {
 }
 
 /** Legal forms and name endings: a description does not start with them, so the number before is in the name. */
-const NAME_ENDINGS = new Set(['gmbh', 'mbh', 'ltd', 'limited', 'inc', 'llc', 'llp', 'plc', 'ag', 'sa', 'sas', 'sarl', 'srl', 'spa', 'bv', 'nv', 'kg', 'ohg', 'ug', 'oy', 'ab', 'aps', 'pty', 'co', 'corp', 'corporation', 'company', 'labs', 'lab', 'group', 'partners', 'holding', 'holdings', 'kk', 'se']);
+const NAME_ENDINGS = new Set([
+  'gmbh',
+  'mbh',
+  'ltd',
+  'limited',
+  'inc',
+  'llc',
+  'llp',
+  'plc',
+  'ag',
+  'sa',
+  'sas',
+  'sarl',
+  'srl',
+  'spa',
+  'bv',
+  'nv',
+  'kg',
+  'ohg',
+  'ug',
+  'oy',
+  'ab',
+  'aps',
+  'pty',
+  'co',
+  'corp',
+  'corporation',
+  'company',
+  'labs',
+  'lab',
+  'group',
+  'partners',
+  'holding',
+  'holdings',
+  'kk',
+  'se',
+]);
 /** Words that join a name ("Bank of America 2", "Müller und Söhne 7"). */
-const NAME_JOINERS = new Set(['&', '+', 'and', 'of', 'und', 'de', 'du', 'des', 'van', 'von', 'der', 'den', 'la', 'le', 'y', 'e', 'et', 'the']);
+const NAME_JOINERS = new Set([
+  '&',
+  '+',
+  'and',
+  'of',
+  'und',
+  'de',
+  'du',
+  'des',
+  'van',
+  'von',
+  'der',
+  'den',
+  'la',
+  'le',
+  'y',
+  'e',
+  'et',
+  'the',
+]);
 /** Months and weekdays: after a number they start a date in the description, not the rest of a name. */
 const DATE_WORDS = new Set(
-  'jan january feb february mar march apr april may jun june jul july aug august sep sept september oct october nov november dec december mon monday tue tuesday wed wednesday thu thursday fri friday sat saturday sun sunday'.split(' '),
+  'jan january feb february mar march apr april may jun june jul july aug august sep sept september oct october nov november dec december mon monday tue tuesday wed wednesday thu thursday fri friday sat saturday sun sunday'.split(
+    ' ',
+  ),
 );
 
 const bare = (w: string): string => w.toLowerCase().replace(/[.,:;]+$/, '');
@@ -56,7 +114,14 @@ function candidates(words: string[]): Candidate[] {
       }
       const money = parseMoney(words.slice(i, i + len).join(' '));
       if (!money) continue;
-      const c: Candidate = { amountStart: i, amountEnd: i + len, clientEnd: i, descStart: i + len, money, currency: money.currency };
+      const c: Candidate = {
+        amountStart: i,
+        amountEnd: i + len,
+        clientEnd: i,
+        descStart: i + len,
+        money,
+        currency: money.currency,
+      };
       const before = !c.currency && i >= 2 ? currencyOf(words[i - 1]!, true) : undefined;
       if (before) {
         c.currency = before;
@@ -105,11 +170,15 @@ const overlaps = (a: Candidate, b: Candidate): boolean => a.amountStart < b.amou
  */
 function keepGroupsWhole(candidates: Candidate[], words: string[]): Candidate[] {
   const whole: Candidate[] = [];
-  const strong = candidates.filter((c) => strongGroup(c, words)).sort((a, b) => a.amountStart - b.amountStart || b.amountEnd - a.amountEnd);
+  const strong = candidates
+    .filter((c) => strongGroup(c, words))
+    .sort((a, b) => a.amountStart - b.amountStart || b.amountEnd - a.amountEnd);
   for (const s of strong) if (!whole.some((w) => overlaps(w, s))) whole.push(s);
   const groups = candidates.filter((c) => c.amountEnd - c.amountStart > 1);
   return candidates.filter(
-    (c) => whole.includes(c) || (!whole.some((w) => overlaps(w, c)) && !groups.some((g) => g !== c && g.amountStart === c.amountStart)),
+    (c) =>
+      whole.includes(c) ||
+      (!whole.some((w) => overlaps(w, c)) && !groups.some((g) => g !== c && g.amountStart === c.amountStart)),
   );
 }
 
@@ -120,9 +189,11 @@ export function readInvoiceArgs(args: string, options: InvoiceArgsOptions): Invo
   const usable = all.filter((c) => !c.conflict);
   if (usable.length === 0) {
     const conflict = all.find((c) => c.conflict)?.conflict;
-    if (conflict) return { error: `I see two currencies there (${conflict[0]} and ${conflict[1]}); write the amount with one.` };
+    if (conflict)
+      return { error: `I see two currencies there (${conflict[0]} and ${conflict[1]}); write the amount with one.` };
     const unreadable = words.slice(1).find((w) => /^[^\s\d]{0,3}\d/u.test(w));
-    if (unreadable) return { error: `I couldn't read "${truncate(unreadable, 40)}" as an amount; write it like 1200 or 1,200.50.` };
+    if (unreadable)
+      return { error: `I couldn't read "${truncate(unreadable, 40)}" as an amount; write it like 1200 or 1,200.50.` };
     return { error: `I couldn't find an amount in that. ${INVOICE_USAGE}` };
   }
   let pool = keepGroupsWhole(usable, words);
@@ -135,7 +206,9 @@ export function readInvoiceArgs(args: string, options: InvoiceArgsOptions): Invo
   }
   if (pool.length > 1) {
     // A currency or separators ("1,200.50") mark the amount; a bare number may as well be part of a name.
-    const marked = pool.filter((c) => c.currency !== undefined || /[.,']/.test(words.slice(c.amountStart, c.amountEnd).join('')));
+    const marked = pool.filter(
+      (c) => c.currency !== undefined || /[.,']/.test(words.slice(c.amountStart, c.amountEnd).join('')),
+    );
     if (marked.length > 0) pool = marked;
   }
   const readings: InvoiceInput[] = [];
@@ -143,17 +216,27 @@ export function readInvoiceArgs(args: string, options: InvoiceArgsOptions): Invo
   for (const c of pool) {
     for (const currency of currenciesFor(c.currency, options.currency)) {
       const description = words.slice(c.descStart).join(' ');
-      const reading: InvoiceInput = { client: clientOf(c), amountMinor: c.money.minor, currency, ...(description ? { description } : {}) };
+      const reading: InvoiceInput = {
+        client: clientOf(c),
+        amountMinor: c.money.minor,
+        currency,
+        ...(description ? { description } : {}),
+      };
       const key = JSON.stringify(reading);
       if (!seen.has(key)) readings.push(reading);
       seen.add(key);
     }
   }
   // The invoice workflow's own limits, said as a sentence rather than met as a refused input.
-  if (readings.some((r) => r.client.length > 120)) return { error: 'A client name can be at most 120 characters; write a shorter one.' };
-  if (readings.some((r) => (r.description?.length ?? 0) > 500)) return { error: 'The description can be at most 500 characters; shorten it.' };
+  if (readings.some((r) => r.client.length > 120))
+    return { error: 'A client name can be at most 120 characters; write a shorter one.' };
+  if (readings.some((r) => (r.description?.length ?? 0) > 500))
+    return { error: 'The description can be at most 500 characters; shorten it.' };
   if (readings.length > MAX_READINGS) {
-    return { error: 'I can read that too many ways; write the currency code right after the amount, e.g. /invoice Studio 54 GmbH 1200 EUR design.' };
+    return {
+      error:
+        'I can read that too many ways; write the currency code right after the amount, e.g. /invoice Studio 54 GmbH 1200 EUR design.',
+    };
   }
   return { readings };
 }

@@ -24,7 +24,8 @@ export const DEFAULT_CURRENCY = 'EUR';
 const INVOICE_CHOICE = 'iv';
 
 /** The currency of new invoices (/currency); the free-text invoice reads it too. */
-export const currencySetting = (settings: SettingsStore) => setting(settings, 'currency', z.string().regex(/^[A-Z]{3}$/));
+export const currencySetting = (settings: SettingsStore) =>
+  setting(settings, 'currency', z.string().regex(/^[A-Z]{3}$/));
 
 export interface InvoiceDeps extends ChoiceDeps {
   engine: Pick<Engine, 'start'>;
@@ -36,7 +37,11 @@ export interface InvoiceDeps extends ChoiceDeps {
 }
 
 async function startInvoice(d: InvoiceDeps, ctx: InboundContext, input: InvoiceInput, runId: string): Promise<void> {
-  await d.engine.start('invoice', input, { id: runId, origin: { channel: ctx.event.channel, chatId: ctx.event.chatId }, reply: ctx.reply });
+  await d.engine.start('invoice', input, {
+    id: runId,
+    origin: { channel: ctx.event.channel, chatId: ctx.event.chatId },
+    reply: ctx.reply,
+  });
 }
 
 const day = (d: Date | undefined): string => (d ? d.toISOString().slice(0, 10) : '?');
@@ -44,14 +49,22 @@ const day = (d: Date | undefined): string => (d ? d.toISOString().slice(0, 10) :
 /** One invoice in full: dates, lines, where its PDF is, Stripe, the mail, payment. */
 function describeInvoice(i: Invoice): OutboundMessage {
   const lines = [`${invoiceNumber(i.number)} · ${i.client} · ${formatMoney(i.amountMinor, i.currency)} · ${i.status}`];
-  lines.push(`Date ${i.issueDate ?? day(i.createdAt)}${i.dueDate ? ` · due ${i.dueDate}` : ''}${i.email ? ` · ${i.email}` : ''}`);
-  for (const l of i.lines ?? (i.description ? [{ description: i.description, amountMinor: i.amountMinor }] : [])) lines.push(`- ${l.description}: ${formatMoney(l.amountMinor, i.currency)}`);
+  lines.push(
+    `Date ${i.issueDate ?? day(i.createdAt)}${i.dueDate ? ` · due ${i.dueDate}` : ''}${i.email ? ` · ${i.email}` : ''}`,
+  );
+  for (const l of i.lines ?? (i.description ? [{ description: i.description, amountMinor: i.amountMinor }] : []))
+    lines.push(`- ${l.description}: ${formatMoney(l.amountMinor, i.currency)}`);
   if (i.pdfFile) lines.push(`PDF: ${i.pdfFile}`);
-  if (i.stripeInvoiceId) lines.push(`Stripe: ${i.stripeNumber ?? i.stripeInvoiceId}${i.hostedUrl ? ` · ${i.hostedUrl}` : ''}`);
+  if (i.stripeInvoiceId)
+    lines.push(`Stripe: ${i.stripeNumber ?? i.stripeInvoiceId}${i.hostedUrl ? ` · ${i.hostedUrl}` : ''}`);
   if (i.mailedTo) lines.push(`Mailed to ${i.mailedTo} on ${day(i.mailedAt)}`);
-  if (i.status === 'paid') lines.push(`Paid on ${day(i.paidAt)} (${i.paidVia === 'manual' ? 'marked by hand' : 'Stripe'})`);
+  if (i.status === 'paid')
+    lines.push(`Paid on ${day(i.paidAt)} (${i.paidVia === 'manual' ? 'marked by hand' : 'Stripe'})`);
   const open = i.status === 'recorded' || i.status === 'issued';
-  return { text: lines.join('\n'), ...(open ? { buttons: [{ label: 'Mark paid', data: `/paid ${invoiceNumber(i.number)}` }] } : {}) };
+  return {
+    text: lines.join('\n'),
+    ...(open ? { buttons: [{ label: 'Mark paid', data: `/paid ${invoiceNumber(i.number)}` }] } : {}),
+  };
 }
 
 async function showInvoice(d: InvoiceDeps, ctx: InboundContext, number: number): Promise<void> {
@@ -70,11 +83,17 @@ async function paid(d: InvoiceDeps, ctx: InboundContext, args: string): Promise<
     case 'void':
       return void (await ctx.reply(`${name} is void, so it cannot be paid.`));
     case 'already':
-      return void (await ctx.reply(`${name} was already paid on ${day(outcome.invoice.paidAt)}${outcome.invoice.paidVia === 'stripe' ? ' (Stripe)' : ''}. Nothing changed.`));
+      return void (await ctx.reply(
+        `${name} was already paid on ${day(outcome.invoice.paidAt)}${outcome.invoice.paidVia === 'stripe' ? ' (Stripe)' : ''}. Nothing changed.`,
+      ));
     case 'paid': {
       const i = outcome.invoice;
-      const stripe = i.stripeInvoiceId ? ' It is still open in Stripe: mark it paid there too (Invoices → Change status → Paid), or Stripe keeps reminding the client.' : '';
-      return void (await ctx.reply(`Marked ${name} paid: ${i.client}, ${formatMoney(i.amountMinor, i.currency)}.${stripe}`));
+      const stripe = i.stripeInvoiceId
+        ? ' It is still open in Stripe: mark it paid there too (Invoices → Change status → Paid), or Stripe keeps reminding the client.'
+        : '';
+      return void (await ctx.reply(
+        `Marked ${name} paid: ${i.client}, ${formatMoney(i.amountMinor, i.currency)}.${stripe}`,
+      ));
     }
   }
 }
@@ -90,7 +109,12 @@ async function invoice(d: InvoiceDeps, ctx: InboundContext, args: string): Promi
   const { readings } = parsed;
   if (readings.length === 1) {
     // The run id comes from the update: a redelivered /invoice finds its run instead of starting a second.
-    return startInvoice(d, ctx, readings[0]!, stableId('r', `${ctx.event.channel}:${ctx.event.chatId}:${ctx.event.id}`));
+    return startInvoice(
+      d,
+      ctx,
+      readings[0]!,
+      stableId('r', `${ctx.event.channel}:${ctx.event.chatId}:${ctx.event.id}`),
+    );
   }
   await ask(d, ctx, INVOICE_CHOICE, {
     text: `I can read that ${readings.length} ways. Which invoice did you mean?\n${readings.map((r, i) => `${i + 1}. ${describeReading(r)}`).join('\n')}`,
@@ -108,7 +132,8 @@ const invoiceChoice: ChoiceRules<InvoiceInput[]> = {
 };
 
 /** Whether memory knows a client by this name. */
-export const knownClient = (memory: { entityName(key: string): string | undefined }) => (name: string) => memory.entityName(entityKey('client', name)) !== undefined;
+export const knownClient = (memory: { entityName(key: string): string | undefined }) => (name: string) =>
+  memory.entityName(entityKey('client', name)) !== undefined;
 
 export function invoiceCommands(d: InvoiceDeps): CommandFamily {
   const currency = currencySetting(d.settings);
@@ -116,7 +141,8 @@ export function invoiceCommands(d: InvoiceDeps): CommandFamily {
     .command({
       name: 'invoice',
       usage: '<client> <amount> [description] | <number>',
-      description: 'draft an invoice for approval (1200, 1,200.50, 1 200,5; a currency as $100, 100 USD or EUR 100); /invoice INV-0001 shows one',
+      description:
+        'draft an invoice for approval (1200, 1,200.50, 1 200,5; a currency as $100, 100 USD or EUR 100); /invoice INV-0001 shows one',
       run: (ctx, args) => invoice(d, ctx, args),
     })
     .command({
@@ -125,7 +151,10 @@ export function invoiceCommands(d: InvoiceDeps): CommandFamily {
       run: async (ctx) => {
         const invoices = await d.ledger.listInvoices(50);
         if (invoices.length === 0) return void (await ctx.reply('No invoices recorded yet. /invoice drafts one.'));
-        const lines = invoices.map((i) => `${invoiceNumber(i.number)} · ${i.client} · ${formatMoney(i.amountMinor, i.currency)} · ${i.status} · ${i.createdAt.toISOString().slice(0, 10)}`);
+        const lines = invoices.map(
+          (i) =>
+            `${invoiceNumber(i.number)} · ${i.client} · ${formatMoney(i.amountMinor, i.currency)} · ${i.status} · ${i.createdAt.toISOString().slice(0, 10)}`,
+        );
         await ctx.reply(lines.join('\n'));
       },
     })
@@ -143,8 +172,12 @@ export function invoiceCommands(d: InvoiceDeps): CommandFamily {
         const written = args.trim();
         if (!written) return void (await ctx.reply(`New invoices use ${(await currency.get()) ?? DEFAULT_CURRENCY}.`));
         const code = currencyOf(written);
-        if (code === DOLLAR) return void (await ctx.reply('A bare $ could be USD, CAD, AUD and more; give the code, e.g. /currency USD.'));
-        if (!code) return void (await ctx.reply(`"${truncate(written, 20)}" is not an ISO 4217 currency code; give one such as USD, EUR or GBP.`));
+        if (code === DOLLAR)
+          return void (await ctx.reply('A bare $ could be USD, CAD, AUD and more; give the code, e.g. /currency USD.'));
+        if (!code)
+          return void (await ctx.reply(
+            `"${truncate(written, 20)}" is not an ISO 4217 currency code; give one such as USD, EUR or GBP.`,
+          ));
         await currency.set(code);
         await ctx.reply(`New invoices will use ${code}.`);
       },
@@ -154,7 +187,8 @@ export function invoiceCommands(d: InvoiceDeps): CommandFamily {
       run: async (ctx, arg) => {
         const picked = await take(d, ctx, arg, invoiceChoice);
         // One run per question: a second tap (even of another reading) finds it instead of starting another.
-        if (picked) await startInvoice(d, ctx, picked.options[Number(picked.choice)]!, stableId('r', `choice:${picked.id}`));
+        if (picked)
+          await startInvoice(d, ctx, picked.options[Number(picked.choice)]!, stableId('r', `choice:${picked.id}`));
       },
     })
     .family();

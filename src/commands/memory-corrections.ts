@@ -34,7 +34,9 @@ export const memoryId = (arg: string): string => arg.trim().replace(/^#|^m(?=\d)
 export const isId = (s: string): boolean => /^\d{1,15}$/.test(s);
 
 export function sourceOf(ctx: InboundContext): MemorySource {
-  return ctx.eventPosition === undefined ? { channel: ctx.event.channel } : { channel: ctx.event.channel, eventPosition: ctx.eventPosition };
+  return ctx.eventPosition === undefined
+    ? { channel: ctx.event.channel }
+    : { channel: ctx.event.channel, eventPosition: ctx.eventPosition };
 }
 
 const about = (m: Memory): string => (m.subject ? ` (about ${m.subject})` : '');
@@ -56,7 +58,10 @@ export function rememberedReply(result: RememberResult, prefix = ''): OutboundMe
       buttons: [{ label: 'Undo', data: `uncorrect:${m.id}` }],
     };
   }
-  return { text: `${prefix}Remembered #${m.id}${about(m)}: ${truncate(m.text, 200)}`, buttons: [{ label: 'Undo', data: `forget:${m.id}` }] };
+  return {
+    text: `${prefix}Remembered #${m.id}${about(m)}: ${truncate(m.text, 200)}`,
+    buttons: [{ label: 'Undo', data: `forget:${m.id}` }],
+  };
 }
 
 interface CorrectionQuestion {
@@ -67,7 +72,8 @@ interface CorrectionQuestion {
 
 /** Why a memory is not replaced without asking. */
 function whyNot(m: Memory, names: (m: Memory) => string): string {
-  if (PROFILE_KINDS.has(m.kind)) return `#${m.id} is the ${m.kind} profile of ${m.subject ?? names(m)}; I won't replace a whole profile with one line`;
+  if (PROFILE_KINDS.has(m.kind))
+    return `#${m.id} is the ${m.kind} profile of ${m.subject ?? names(m)}; I won't replace a whole profile with one line`;
   if (m.kind === 'digest') return `#${m.id} is a digest of several memories; I won't replace it with one line`;
   return '';
 }
@@ -76,29 +82,52 @@ export async function correct(d: MemoryDeps, ctx: InboundContext, args: string):
   const { memory } = d;
   const [first = '', ...rest] = args.trim().split(/\s+/);
   const id = memoryId(first);
-  if (isId(id) && rest.length === 0) return void (await ctx.reply(`What should #${id} say instead? Write the new text after the id, e.g. /correct ${id} Acme pays net 45.`));
+  if (isId(id) && rest.length === 0)
+    return void (await ctx.reply(
+      `What should #${id} say instead? Write the new text after the id, e.g. /correct ${id} Acme pays net 45.`,
+    ));
   const targeted = isId(id);
   const text = targeted ? rest.join(' ') : args.trim();
-  if (!text) return void (await ctx.reply('Correct what? Try /correct 12 Acme pays net 45, or /correct Acme pays net 45 to replace the matching memory.'));
+  if (!text)
+    return void (await ctx.reply(
+      'Correct what? Try /correct 12 Acme pays net 45, or /correct Acme pays net 45 to replace the matching memory.',
+    ));
   if (targeted) {
     const result = await memory.correct(id, text, sourceOf(ctx));
-    return void (await ctx.reply(result ? corrected(result.old, result.replacement) : `There is no live memory #${id}. /recall shows ids.`));
+    return void (await ctx.reply(
+      result ? corrected(result.old, result.replacement) : `There is no live memory #${id}. /recall shows ids.`,
+    ));
   }
   const { clear, close } = await memory.correctionCandidates(text);
   if (clear) {
     const result = await memory.correct(clear.id, text, sourceOf(ctx));
     if (result) return void (await ctx.reply(corrected(result.old, result.replacement)));
   }
-  if (close.length === 0) return void (await ctx.reply(`I have no memory close enough to "${truncate(text, 80)}" to correct; /remember it instead.`));
-  const names = (m: Memory): string => m.entities.map((e) => memory.entityName(e) ?? e).join(', ') || 'nothing in particular';
+  if (close.length === 0)
+    return void (await ctx.reply(
+      `I have no memory close enough to "${truncate(text, 80)}" to correct; /remember it instead.`,
+    ));
+  const names = (m: Memory): string =>
+    m.entities.map((e) => memory.entityName(e) ?? e).join(', ') || 'nothing in particular';
   const replaceable = close.filter((m) => !whyNot(m, names)).slice(0, MAX_CANDIDATES);
-  const refused = close.slice(0, 1).map((m) => whyNot(m, names)).filter(Boolean);
+  const refused = close
+    .slice(0, 1)
+    .map((m) => whyNot(m, names))
+    .filter(Boolean);
   const lines = replaceable.map((m, i) => `${i + 1}. #${m.id} ${truncate(m.text, 120)} — about ${names(m)}`);
-  const intro = replaceable.length > 0 ? "None of these is plainly the same fact about the same client or person, so I won't replace one without asking:" : '';
+  const intro =
+    replaceable.length > 0
+      ? "None of these is plainly the same fact about the same client or person, so I won't replace one without asking:"
+      : '';
   await ask<CorrectionQuestion>(d, ctx, CORRECT_CHOICE, {
-    text: [`Which memory does "${truncate(text, 120)}" correct?`, ...refused.map((r) => `${r}.`), intro, ...lines].filter(Boolean).join('\n'),
+    text: [`Which memory does "${truncate(text, 120)}" correct?`, ...refused.map((r) => `${r}.`), intro, ...lines]
+      .filter(Boolean)
+      .join('\n'),
     options: { text, source: sourceOf(ctx), ids: replaceable.map((m) => m.id) },
-    buttons: [...replaceable.map((m, i) => ({ label: `Replace #${m.id}: ${m.text}`, choice: String(i) })), { label: 'Keep as a new memory', choice: KEEP }],
+    buttons: [
+      ...replaceable.map((m, i) => ({ label: `Replace #${m.id}: ${m.text}`, choice: String(i) })),
+      { label: 'Keep as a new memory', choice: KEEP },
+    ],
   });
 }
 
@@ -114,9 +143,16 @@ export const correctChoiceAction = (d: MemoryDeps): Action => ({
     if (!picked) return;
     const { memory } = d;
     const q = picked.options;
-    if (picked.choice === KEEP) return void (await ctx.reply(rememberedReply(await memory.remember({ text: q.text, source: q.source, dedupe: 'none' }))));
+    if (picked.choice === KEEP)
+      return void (await ctx.reply(
+        rememberedReply(await memory.remember({ text: q.text, source: q.source, dedupe: 'none' })),
+      ));
     const target = q.ids[Number(picked.choice)]!;
     const result = await memory.correct(target, q.text, q.source);
-    await ctx.reply(result ? corrected(result.old, result.replacement) : `Memory #${target} was changed or forgotten since, so nothing was replaced.`);
+    await ctx.reply(
+      result
+        ? corrected(result.old, result.replacement)
+        : `Memory #${target} was changed or forgotten since, so nothing was replaced.`,
+    );
   },
 });

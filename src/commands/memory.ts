@@ -31,8 +31,18 @@ interface WhyRecord {
 }
 
 /** Remembers which memories an answer in this chat relied on, for "why?". */
-export async function recordUse(d: { settings: SettingsStore }, ctx: InboundContext, query: string, memories: Memory[]): Promise<void> {
-  const record: WhyRecord = { query, ids: memories.map((m) => m.id), at: new Date().toISOString(), ...(ctx.eventPosition !== undefined ? { position: ctx.eventPosition } : {}) };
+export async function recordUse(
+  d: { settings: SettingsStore },
+  ctx: InboundContext,
+  query: string,
+  memories: Memory[],
+): Promise<void> {
+  const record: WhyRecord = {
+    query,
+    ids: memories.map((m) => m.id),
+    at: new Date().toISOString(),
+    ...(ctx.eventPosition !== undefined ? { position: ctx.eventPosition } : {}),
+  };
   await d.settings.set(whyKey(ctx), record);
 }
 
@@ -64,15 +74,25 @@ async function forget(d: MemoryDeps, ctx: InboundContext, ids: string[]): Promis
   if (lines.length === 0) return void (await ctx.reply('That button names no memory.'));
   // One Undo for all when its data fits Telegram's 64 bytes; otherwise one per memory.
   const all = `restore:${done.join(',')}`;
-  const buttons = done.length === 0 ? [] : Buffer.byteLength(all) <= 64 ? [{ label: 'Undo', data: all }] : done.map((id) => ({ label: `Undo #${id}`, data: `restore:${id}` }));
+  const buttons =
+    done.length === 0
+      ? []
+      : Buffer.byteLength(all) <= 64
+        ? [{ label: 'Undo', data: all }]
+        : done.map((id) => ({ label: `Undo #${id}`, data: `restore:${id}` }));
   await ctx.reply({ text: lines.join('\n'), buttons });
 }
 
 async function restoreOne(d: MemoryDeps, ctx: InboundContext, id: string): Promise<string> {
   const existing = await d.memory.get(id);
-  if (existing?.replacedBy) return `Memory #${id} was corrected by #${existing.replacedBy}; undo that correction instead.`;
+  if (existing?.replacedBy)
+    return `Memory #${id} was corrected by #${existing.replacedBy}; undo that correction instead.`;
   const restored = existing ? await d.memory.restore(id) : null;
-  return restored ? `Restored #${id}: ${truncate(restored.text, 200)}` : existing ? `Memory #${id} is not forgotten.` : `There is no memory #${id}.`;
+  return restored
+    ? `Restored #${id}: ${truncate(restored.text, 200)}`
+    : existing
+      ? `Memory #${id} is not forgotten.`
+      : `There is no memory #${id}.`;
 }
 
 async function restore(d: MemoryDeps, ctx: InboundContext, arg: string): Promise<void> {
@@ -117,7 +137,13 @@ async function showMemory(d: MemoryDeps, ctx: InboundContext, id: string): Promi
   }
   const chain = await versions(d, ctx, m);
   if (chain.length > 1) {
-    lines.push('Versions, oldest first:', ...chain.map((v) => `  #${v.id} ${truncate(v.text, 120)}${v.id === m.id ? '  ← this one' : ''}${v.forgottenAt ? '' : ' (current)'}`));
+    lines.push(
+      'Versions, oldest first:',
+      ...chain.map(
+        (v) =>
+          `  #${v.id} ${truncate(v.text, 120)}${v.id === m.id ? '  ← this one' : ''}${v.forgottenAt ? '' : ' (current)'}`,
+      ),
+    );
   }
   await ctx.reply(lines.join('\n'));
 }
@@ -125,8 +151,12 @@ async function showMemory(d: MemoryDeps, ctx: InboundContext, id: string): Promi
 /** True when the operator sent something else in this chat between the answered message and this one. */
 async function spokeSince(d: MemoryDeps, ctx: InboundContext, answered: number, now: number): Promise<boolean> {
   const stream = chatStream(ctx.event.channel, ctx.event.chatId);
-  for (let after = answered; ; ) {
-    const page = await d.store.events.readRange({ afterPosition: after, types: ['message.received', 'button.tapped'], limit: 200 });
+  for (let after = answered; ;) {
+    const page = await d.store.events.readRange({
+      afterPosition: after,
+      types: ['message.received', 'button.tapped'],
+      limit: 200,
+    });
     for (const e of page) {
       if (e.position >= now) return false;
       // Asking why? again does not make the answer older.
@@ -139,9 +169,14 @@ async function spokeSince(d: MemoryDeps, ctx: InboundContext, answered: number, 
 
 async function why(d: MemoryDeps, ctx: InboundContext): Promise<boolean> {
   const record = await d.settings.get<WhyRecord>(whyKey(ctx));
-  const stale = !record || (ctx.eventPosition !== undefined && (record.position === undefined || (await spokeSince(d, ctx, record.position, ctx.eventPosition))));
+  const stale =
+    !record ||
+    (ctx.eventPosition !== undefined &&
+      (record.position === undefined || (await spokeSince(d, ctx, record.position, ctx.eventPosition))));
   if (stale) {
-    await ctx.reply('My last reply here was not an answer from memory, so there is nothing for why? to explain; ask it right after an answer or a /recall.');
+    await ctx.reply(
+      'My last reply here was not an answer from memory, so there is nothing for why? to explain; ask it right after an answer or a /recall.',
+    );
     return true;
   }
   if (record.ids.length === 0) {
@@ -149,7 +184,10 @@ async function why(d: MemoryDeps, ctx: InboundContext): Promise<boolean> {
     return true;
   }
   const memories = await d.memory.getMany(record.ids);
-  const lines = memories.map((m) => `#${m.id} ${truncate(m.text, 160)}\n   ↳ ${describeSource(m.source, m.createdAt)}${m.forgottenAt ? ' (since forgotten)' : ''}`);
+  const lines = memories.map(
+    (m) =>
+      `#${m.id} ${truncate(m.text, 160)}\n   ↳ ${describeSource(m.source, m.createdAt)}${m.forgottenAt ? ' (since forgotten)' : ''}`,
+  );
   await ctx.reply(`For "${truncate(record.query, 80)}" I used:\n${lines.join('\n')}`);
   return true;
 }
@@ -161,7 +199,8 @@ export function memoryCommands(d: MemoryDeps): CommandFamily {
       usage: '<text>',
       description: 'keep a memory ("Acme Corp: pays net 30" files it under Acme Corp)',
       run: async (ctx, args) => {
-        if (!args) return void (await ctx.reply('What should I remember? Try: /remember Acme Corp: pays invoices net 30'));
+        if (!args)
+          return void (await ctx.reply('What should I remember? Try: /remember Acme Corp: pays invoices net 30'));
         await ctx.reply(rememberedReply(await d.memory.remember({ text: args, source: sourceOf(ctx) })));
       },
     })
@@ -172,7 +211,12 @@ export function memoryCommands(d: MemoryDeps): CommandFamily {
       run: async (ctx, args) => {
         if (!args) return void (await ctx.reply('Recall what? Try: /recall Acme budget'));
         const hits = await d.memory.recall(args, { k: 5, touch: true });
-        await recordUse(d, ctx, args, hits.map((h) => h.memory));
+        await recordUse(
+          d,
+          ctx,
+          args,
+          hits.map((h) => h.memory),
+        );
         if (hits.length === 0) return void (await ctx.reply(`I have no memories matching "${truncate(args, 80)}".`));
         await ctx.reply(hits.map(recallLine).join('\n'));
       },
@@ -180,7 +224,8 @@ export function memoryCommands(d: MemoryDeps): CommandFamily {
     .command({
       name: 'correct',
       usage: '[id] <new text>',
-      description: 'replace a memory (without an id: the same fact about the same client, or I ask which); the old one is kept',
+      description:
+        'replace a memory (without an id: the same fact about the same client, or I ask which); the old one is kept',
       run: (ctx, args) => correct(d, ctx, args),
     })
     .command({
@@ -190,9 +235,14 @@ export function memoryCommands(d: MemoryDeps): CommandFamily {
       run: async (ctx, args) => {
         const words = args.split(/[\s,]+/).filter(Boolean);
         const bad = words.find((w) => !isId(memoryId(w)));
-        if (words.length === 0) return void (await ctx.reply('Forget which memory? Give its id, e.g. /forget 12 (/recall shows ids).'));
-        if (bad !== undefined) return void (await ctx.reply(`"${truncate(bad, 30)}" is not a memory id; /forget takes ids such as /forget 12 or /forget 12 13 (/recall shows them).`));
-        if (words.length > MAX_FORGET) return void (await ctx.reply(`/forget takes at most ${MAX_FORGET} ids at once; you gave ${words.length}.`));
+        if (words.length === 0)
+          return void (await ctx.reply('Forget which memory? Give its id, e.g. /forget 12 (/recall shows ids).'));
+        if (bad !== undefined)
+          return void (await ctx.reply(
+            `"${truncate(bad, 30)}" is not a memory id; /forget takes ids such as /forget 12 or /forget 12 13 (/recall shows them).`,
+          ));
+        if (words.length > MAX_FORGET)
+          return void (await ctx.reply(`/forget takes at most ${MAX_FORGET} ids at once; you gave ${words.length}.`));
         await forget(d, ctx, [...new Set(words.map(memoryId))]);
       },
     })
@@ -212,17 +262,25 @@ export function memoryCommands(d: MemoryDeps): CommandFamily {
       description: 'summarise old, unimportant memories into digests (default: older than 90 days)',
       run: async (ctx, args) => {
         const days = args.trim() === '' ? 90 : Number(args.trim());
-        if (!Number.isInteger(days) || days < 0) return void (await ctx.reply('Give the age in whole days, e.g. /compact 90.'));
+        if (!Number.isInteger(days) || days < 0)
+          return void (await ctx.reply('Give the age in whole days, e.g. /compact 90.'));
         const agents = d.agents();
         // With a model, the digest agent writes the digests (redacted, within budget); otherwise they are extractive.
         const summarise = agents
           ? async (texts: string[], about: string) => {
-              const out = await runAgent(agents, { agent: 'digest', request: texts.map((t) => `- ${t}`).join('\n'), values: { about } });
+              const out = await runAgent(agents, {
+                agent: 'digest',
+                request: texts.map((t) => `- ${t}`).join('\n'),
+                values: { about },
+              });
               if (out.status !== 'ok') throw new Error('over budget');
               return out.output.summary;
             }
           : undefined;
-        const report = await compactMemories(d.memory, d.store, { olderThanDays: days, ...(summarise ? { summarise } : {}) });
+        const report = await compactMemories(d.memory, d.store, {
+          olderThanDays: days,
+          ...(summarise ? { summarise } : {}),
+        });
         await ctx.reply(
           report.digests.length === 0
             ? `Nothing to compact: no group of ${report.minGroup}+ low-importance memories older than ${days} days.`
@@ -233,13 +291,17 @@ export function memoryCommands(d: MemoryDeps): CommandFamily {
     .command({
       name: 'import',
       usage: '<name in the import folder>',
-      description: 'bring in a CSV of clients/contacts or a folder of .md/.txt notes from the import folder (IMPORT_DIR)',
+      description:
+        'bring in a CSV of clients/contacts or a folder of .md/.txt notes from the import folder (IMPORT_DIR)',
       run: async (ctx, args) => {
         const dir = d.importDir;
         if (!args.trim()) {
           const { root, names, more } = await listImportFolder(dir);
-          const inside = names.length === 0 ? 'It is empty.' : `In it now: ${names.join(', ')}${more ? ` and ${more} more` : ''}.`;
-          return void (await ctx.reply(`Import what? Put a CSV or a folder of .md/.txt notes in the import folder, ${root}, and give its name, e.g. /import clients.csv or /import notes. ${inside}`));
+          const inside =
+            names.length === 0 ? 'It is empty.' : `In it now: ${names.join(', ')}${more ? ` and ${more} more` : ''}.`;
+          return void (await ctx.reply(
+            `Import what? Put a CSV or a folder of .md/.txt notes in the import folder, ${root}, and give its name, e.g. /import clients.csv or /import notes. ${inside}`,
+          ));
         }
         try {
           const report = await importPath(d.memory, d.store, dir, args.trim(), { channel: ctx.event.channel });
@@ -259,7 +321,11 @@ export function memoryCommands(d: MemoryDeps): CommandFamily {
       name: 'uncorrect',
       run: async (ctx, arg) => {
         const result = await d.memory.uncorrect(memoryId(arg));
-        await ctx.reply(result ? `Undone: #${result.restored.id} is back: ${truncate(result.restored.text, 200)}` : `That correction is already undone.`);
+        await ctx.reply(
+          result
+            ? `Undone: #${result.restored.id} is back: ${truncate(result.restored.text, 200)}`
+            : `That correction is already undone.`,
+        );
       },
     })
     .family();

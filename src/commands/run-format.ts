@@ -11,7 +11,6 @@ export function ago(then: Date, now: Date): string {
   return `${Math.round(s / 86_400)} d ago`;
 }
 
-
 const MARK: Record<StepRecord['status'], string> = { completed: '✓', failed: '✗', skipped: '↷', started: '…' };
 
 function stepLine(step: StepRecord, approvals: ApprovalRecord[]): string {
@@ -19,7 +18,11 @@ function stepLine(step: StepRecord, approvals: ApprovalRecord[]): string {
   const parts = [`${MARK[step.status]} ${step.stepId}`];
   if (step.kind === 'approval') {
     const a = approvals.find((x) => x.stepId === step.stepId);
-    parts.push(a && a.status !== 'pending' ? `${a.status} by ${a.decidedBy ?? '?'} via ${a.decidedVia ?? '?'}` : 'waiting for approval');
+    parts.push(
+      a && a.status !== 'pending'
+        ? `${a.status} by ${a.decidedBy ?? '?'} via ${a.decidedVia ?? '?'}`
+        : 'waiting for approval',
+    );
   } else {
     if (step.kind === 'compensation') parts.push('(undo)');
     if (attempts > 0) parts.push(`${attempts} attempt${attempts === 1 ? '' : 's'}`);

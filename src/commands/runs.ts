@@ -43,15 +43,21 @@ export function runCommands(d: RunDeps): CommandFamily {
 
   const tapped = async (ctx: InboundContext, data: string): Promise<void> => {
     const button = decodeButton(data);
-    if (!button) return void (await ctx.reply('That button is not one I know (Approve, Reject, Edit or a review remedy), so nothing was decided.'));
-    if (button.kind === 'remedy') return void (await d.engine.signal({ kind: 'remedy', runId: button.runId, remedy: button.remedy }, from(ctx)));
+    if (!button)
+      return void (await ctx.reply(
+        'That button is not one I know (Approve, Reject, Edit or a review remedy), so nothing was decided.',
+      ));
+    if (button.kind === 'remedy')
+      return void (await d.engine.signal({ kind: 'remedy', runId: button.runId, remedy: button.remedy }, from(ctx)));
     if (button.choice !== 'edit') {
       const decision = button.choice === 'approve' ? 'approved' : 'rejected';
       return void (await d.engine.signal({ kind: 'decide', approvalId: button.approvalId, decision }, from(ctx)));
     }
     const approval = await d.approvals.get(button.approvalId);
-    if (!approval) return void (await ctx.reply('That approval is not known here any more; /approvals lists what is waiting.'));
-    if (approval.status !== 'pending') return void (await ctx.reply(`Already decided — ${decidedCard(approval).text} Nothing more to do.`));
+    if (!approval)
+      return void (await ctx.reply('That approval is not known here any more; /approvals lists what is waiting.'));
+    if (approval.status !== 'pending')
+      return void (await ctx.reply(`Already decided — ${decidedCard(approval).text} Nothing more to do.`));
     if (approval.card.text === undefined) return void (await ctx.reply('This card has no text to edit.'));
     await pendingEdit(chatOf(ctx)).set(approval.id);
     await ctx.reply('Send the new text as your next message; it replaces the draft on this card.');
@@ -65,7 +71,9 @@ export function runCommands(d: RunDeps): CommandFamily {
         const runs = await d.runs.list({ limit: 15 });
         if (runs.length === 0) return void (await ctx.reply('No runs yet.'));
         const now = d.engine.now();
-        await ctx.reply(runs.map((r) => `${r.id} ${r.workflow} · ${describeStatus(r)} · ${ago(r.createdAt, now)}`).join('\n'));
+        await ctx.reply(
+          runs.map((r) => `${r.id} ${r.workflow} · ${describeStatus(r)} · ${ago(r.createdAt, now)}`).join('\n'),
+        );
       },
     })
     .command({
@@ -76,8 +84,16 @@ export function runCommands(d: RunDeps): CommandFamily {
         const run = await findRun(d, ctx, args);
         if (!run) return;
         const steps = await d.runs.steps(run.id);
-        const approvals = await Promise.all(steps.filter((s) => s.kind === 'approval').map((s) => d.approvals.findByStep(run.id, s.stepId)));
-        await ctx.reply(formatTimeline(run, steps, approvals.filter((a) => a !== null)));
+        const approvals = await Promise.all(
+          steps.filter((s) => s.kind === 'approval').map((s) => d.approvals.findByStep(run.id, s.stepId)),
+        );
+        await ctx.reply(
+          formatTimeline(
+            run,
+            steps,
+            approvals.filter((a) => a !== null),
+          ),
+        );
       },
     })
     .command({
@@ -87,7 +103,8 @@ export function runCommands(d: RunDeps): CommandFamily {
         await d.engine.expireDue();
         const pending = await d.approvals.listPending(50);
         if (pending.length === 0) return void (await ctx.reply('Nothing is waiting for your approval.'));
-        for (const approval of pending) await d.engine.addCardCopy(approval.id, (await ctx.reply(approvalCard(approval))).ref);
+        for (const approval of pending)
+          await d.engine.addCardCopy(approval.id, (await ctx.reply(approvalCard(approval))).ref);
       },
     })
     .command({

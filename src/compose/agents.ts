@@ -25,7 +25,15 @@ export interface AgentsPart {
 
 export async function composeAgents(
   config: Config,
-  deps: { store: Store; memory: MemoryService; policies: PolicyService; budgets: BudgetLedger; rateLimits: RateLimits; logger: Logger; notice: (text: string) => void },
+  deps: {
+    store: Store;
+    memory: MemoryService;
+    policies: PolicyService;
+    budgets: BudgetLedger;
+    rateLimits: RateLimits;
+    logger: Logger;
+    notice: (text: string) => void;
+  },
 ): Promise<AgentsPart> {
   let load: Promise<AgentCatalog> | undefined;
   let loaded: AgentCatalog | undefined;
@@ -55,7 +63,17 @@ export async function composeAgents(
       onCall: async (record) => void (await deps.store.events.append(llmEvent(record))),
     });
     const { store, memory, policies, budgets, rateLimits, notice } = deps;
-    agentDeps = { llm, memory, store, catalog: await catalog(), policies, budgets, rateLimits, logger: deps.logger.child({ component: 'agents' }), notice };
+    agentDeps = {
+      llm,
+      memory,
+      store,
+      catalog: await catalog(),
+      policies,
+      budgets,
+      rateLimits,
+      logger: deps.logger.child({ component: 'agents' }),
+      notice,
+    };
   }
   return { catalog, agents: () => agentDeps, close: () => loaded?.close() };
 }

@@ -25,7 +25,12 @@ export async function platformChannels(config: Config, logger: Logger, web: WebC
       config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET
         ? { path: TELEGRAM_WEBHOOK_PATH, secretToken: config.TELEGRAM_WEBHOOK_SECRET, url: config.TELEGRAM_WEBHOOK_URL }
         : undefined;
-    const channel = new TelegramChannel({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, logger, webhook });
+    const channel = new TelegramChannel({
+      token: config.TELEGRAM_BOT_TOKEN,
+      apiRoot: config.TELEGRAM_API_ROOT,
+      logger,
+      webhook,
+    });
     if (webhook) web.mount(webhook.path, channel.webhookCallback());
     result.push({ channel, label: 'Telegram', operatorIds: config.TELEGRAM_OPERATOR_IDS ?? [] });
   }
@@ -45,7 +50,12 @@ export async function platformChannels(config: Config, logger: Logger, web: WebC
   }
   if (config.DISCORD_TOKEN) {
     const { DiscordChannel } = await import('../../adapters/channels/discord/index.ts');
-    const channel = new DiscordChannel({ token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, guildChannelId: config.DISCORD_GUILD_CHANNEL_ID, logger });
+    const channel = new DiscordChannel({
+      token: config.DISCORD_TOKEN,
+      apiUrl: config.DISCORD_API_URL,
+      guildChannelId: config.DISCORD_GUILD_CHANNEL_ID,
+      logger,
+    });
     result.push({ channel, label: 'Discord', operatorIds: config.DISCORD_OPERATOR_IDS ?? [] });
   }
   return result;
@@ -56,8 +66,16 @@ export async function platformChannels(config: Config, logger: Logger, web: WebC
  * a config identity no longer listed stops being trusted. Identities linked by other means stay.
  */
 export async function syncOperatorIdentities(store: Store, channel: string, ids: string[], now: Date): Promise<void> {
-  for (const id of ids) await store.identities.upsert({ channel, externalId: id, label: `${channel} operator`, linkedAt: now, via: 'config' });
+  for (const id of ids)
+    await store.identities.upsert({
+      channel,
+      externalId: id,
+      label: `${channel} operator`,
+      linkedAt: now,
+      via: 'config',
+    });
   for (const identity of await store.identities.list()) {
-    if (identity.channel === channel && identity.via === 'config' && !ids.includes(identity.externalId)) await store.identities.remove(channel, identity.externalId);
+    if (identity.channel === channel && identity.via === 'config' && !ids.includes(identity.externalId))
+      await store.identities.remove(channel, identity.externalId);
   }
 }

@@ -48,14 +48,57 @@ export function composeCommands(p: CommandParts, extend?: (registry: Registry) =
   const registry = new Registry();
   registry
     .add(helpCommand(registry))
-    .add(statusCommand({ ...p.status, extra: [...(p.status.extra ?? []), () => p.scheduling.status()], memory: p.memory, store: p.store, config: p.config }))
-    .add(invoiceCommands({ engine: p.engine, ledger: p.store.ledger, settings: p.store.settings, now, isKnownClient: knownClient(p.memory), markPaid: p.connectors.markPaid }))
+    .add(
+      statusCommand({
+        ...p.status,
+        extra: [...(p.status.extra ?? []), () => p.scheduling.status()],
+        memory: p.memory,
+        store: p.store,
+        config: p.config,
+      }),
+    )
+    .add(
+      invoiceCommands({
+        engine: p.engine,
+        ledger: p.store.ledger,
+        settings: p.store.settings,
+        now,
+        isKnownClient: knownClient(p.memory),
+        markPaid: p.connectors.markPaid,
+      }),
+    )
     .add(businessCommands({ settings: p.store.settings }))
-    .add(bookingCommands({ engine: p.engine, runs: p.store.runs, calendarConfigured: () => p.connectors.calendar !== undefined, hours: workingHoursSetting(p.store.settings) }))
-    .add(runCommands({ engine: p.engine, runs: p.store.runs, approvals: p.store.approvals, settings: p.store.settings }))
+    .add(
+      bookingCommands({
+        engine: p.engine,
+        runs: p.store.runs,
+        calendarConfigured: () => p.connectors.calendar !== undefined,
+        hours: workingHoursSetting(p.store.settings),
+      }),
+    )
+    .add(
+      runCommands({ engine: p.engine, runs: p.store.runs, approvals: p.store.approvals, settings: p.store.settings }),
+    )
     .add(identityCommands({ links: p.links, delivery: p.delivery }))
-    .add(memoryCommands({ memory: p.memory, store: p.store, settings: p.store.settings, now, importDir: p.config.IMPORT_DIR, agents: p.agents.agents }))
-    .add(agentCommands({ agents: p.agents.agents, catalog: p.agents.catalog, policies: p.policies, store: p.store, agentsDir: p.config.AGENTS_DIR }))
+    .add(
+      memoryCommands({
+        memory: p.memory,
+        store: p.store,
+        settings: p.store.settings,
+        now,
+        importDir: p.config.IMPORT_DIR,
+        agents: p.agents.agents,
+      }),
+    )
+    .add(
+      agentCommands({
+        agents: p.agents.agents,
+        catalog: p.agents.catalog,
+        policies: p.policies,
+        store: p.store,
+        agentsDir: p.config.AGENTS_DIR,
+      }),
+    )
     .add(exportCommands({ memories: p.store.memories, copy: p.store.copy, now }))
     .add(scheduleCommands({ scheduling: () => p.scheduling.ready(), engine: p.engine, runs: p.store.runs }))
     .add(contentCommandFamily(p))

@@ -71,15 +71,32 @@ export interface ConnectorsPart {
 async function timedHealth(connector: Connector): Promise<ConnectorHealth> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<ConnectorHealth>((r) => {
-    timer = setTimeout(() => r({ connector: connector.name, state: 'down', detail: `no answer within ${HEALTH_TIMEOUT_MS / 1000} s` }), HEALTH_TIMEOUT_MS);
+    timer = setTimeout(
+      () => r({ connector: connector.name, state: 'down', detail: `no answer within ${HEALTH_TIMEOUT_MS / 1000} s` }),
+      HEALTH_TIMEOUT_MS,
+    );
   });
-  const health = await Promise.race([connector.health().catch((err: unknown): ConnectorHealth => ({ connector: connector.name, state: 'down', detail: err instanceof Error ? err.message.slice(0, 120) : 'failing' })), late]);
+  const health = await Promise.race([
+    connector
+      .health()
+      .catch((err: unknown): ConnectorHealth => ({
+        connector: connector.name,
+        state: 'down',
+        detail: err instanceof Error ? err.message.slice(0, 120) : 'failing',
+      })),
+    late,
+  ]);
   clearTimeout(timer);
   return health;
 }
 
 /** One /status line. */
-async function healthLine(label: string, connector: Connector | undefined, unconfigured: string, extra = ''): Promise<string> {
+async function healthLine(
+  label: string,
+  connector: Connector | undefined,
+  unconfigured: string,
+  extra = '',
+): Promise<string> {
   if (!connector) return `${label}: not configured (${unconfigured})`;
   const health = await timedHealth(connector);
   return `${label}: ${health.state === 'ok' ? '' : `${health.state} — `}${extra ? health.detail.replace(/\.$/, '') : health.detail}${extra}`;
@@ -99,7 +116,9 @@ export async function composeConnectors(config: Config, d: ConnectorsDeps): Prom
   // Effects pass the rate limits; reads and compensations (void, cancel, refund, deactivate) never wait on them.
   const mail = rawMail && limited(rawMail, 'mail', ['send'], gate);
   const calendar = rawCalendar && limited(rawCalendar, 'calendar', ['create', 'update'], gate);
-  const payments = rawPayments && limited<PaymentsConnector>(rawPayments, 'payments', ['issueInvoice', 'ensureCustomer', 'paymentLink'], gate);
+  const payments =
+    rawPayments &&
+    limited<PaymentsConnector>(rawPayments, 'payments', ['issueInvoice', 'ensureCustomer', 'paymentLink'], gate);
 
   // Due dates and free slots are in the operator's zone (TIMEZONE, default this machine's).
   const timeZone = config.TIMEZONE;
@@ -107,7 +126,12 @@ export async function composeConnectors(config: Config, d: ConnectorsDeps): Prom
   const business = businessSetting(d.store.settings);
   const invoices: InvoiceServices = {
     ledger: d.store.ledger,
-    clients: { ready: () => d.memory.start(), entitiesIn: (t) => d.memory.entitiesIn(t), entityName: (k) => d.memory.entityName(k), byEntity: (k, n) => d.store.memories.byEntity(k, n) },
+    clients: {
+      ready: () => d.memory.start(),
+      entitiesIn: (t) => d.memory.entitiesIn(t),
+      entityName: (k) => d.memory.entityName(k),
+      byEntity: (k, n) => d.store.memories.byEntity(k, n),
+    },
     business: () => business.get(),
     documents,
     payments: () => payments,
@@ -115,8 +139,17 @@ export async function composeConnectors(config: Config, d: ConnectorsDeps): Prom
     timeZone,
   };
   const hours = workingHoursSetting(d.store.settings);
-  const booking: BookingServices = { calendar: () => calendar, workingHours: async () => (await hours.get()) ?? DEFAULT_HOURS, timeZone };
-  const paymentDeps = { ledger: d.store.ledger, signal: d.engine.signal.bind(d.engine), notify: (m: { text: string }) => d.delivery.notify(m), logger: log };
+  const booking: BookingServices = {
+    calendar: () => calendar,
+    workingHours: async () => (await hours.get()) ?? DEFAULT_HOURS,
+    timeZone,
+  };
+  const paymentDeps = {
+    ledger: d.store.ledger,
+    signal: d.engine.signal.bind(d.engine),
+    notify: (m: { text: string }) => d.delivery.notify(m),
+    logger: log,
+  };
 
   const poller = mail
     ? new MailPoller({
@@ -128,7 +161,8 @@ export async function composeConnectors(config: Config, d: ConnectorsDeps): Prom
           ourAddress: mail.address,
           ourDomain: mail.domain,
           // A sender memory knows: an address that appears in a memory (a client's or contact's profile).
-          knownSender: async (address) => (await d.store.memories.candidates([address], 5)).some((m) => m.text.toLowerCase().includes(address)),
+          knownSender: async (address) =>
+            (await d.store.memories.candidates([address], 5)).some((m) => m.text.toLowerCase().includes(address)),
           events: d.store.events,
           signal: d.engine.signal.bind(d.engine),
           notify: (m) => d.delivery.notify(m),
@@ -138,7 +172,9 @@ export async function composeConnectors(config: Config, d: ConnectorsDeps): Prom
         }),
       })
     : undefined;
-  const webhook = config.STRIPE_WEBHOOK_SECRET ? `; webhook at ${STRIPE_WEBHOOK_PATH}` : '; webhook off (set STRIPE_WEBHOOK_SECRET)';
+  const webhook = config.STRIPE_WEBHOOK_SECRET
+    ? `; webhook at ${STRIPE_WEBHOOK_PATH}`
+    : '; webhook off (set STRIPE_WEBHOOK_SECRET)';
 
   return {
     ...(mail ? { mail } : {}),
@@ -149,11 +185,19 @@ export async function composeConnectors(config: Config, d: ConnectorsDeps): Prom
     markPaid: (number) => markPaid(paymentDeps, number, 'manual'),
     status: async () =>
       Promise.all([
-        healthLine('Mail', rawMail, 'set SMTP_URL, IMAP_URL and MAIL_FROM', poller ? `; inbox checked every ${config.MAIL_POLL_SECONDS} s` : ''),
+        healthLine(
+          'Mail',
+          rawMail,
+          'set SMTP_URL, IMAP_URL and MAIL_FROM',
+          poller ? `; inbox checked every ${config.MAIL_POLL_SECONDS} s` : '',
+        ),
         healthLine('Calendar', rawCalendar, 'set CALDAV_URL, CALDAV_USERNAME and CALDAV_PASSWORD'),
         healthLine('Payments', rawPayments, 'set STRIPE_SECRET_KEY', webhook),
       ]),
-    health: async () => Promise.all([rawMail, rawCalendar, rawPayments].filter((c): c is NonNullable<typeof c> => c !== undefined).map(timedHealth)),
+    health: async () =>
+      Promise.all(
+        [rawMail, rawCalendar, rawPayments].filter((c): c is NonNullable<typeof c> => c !== undefined).map(timedHealth),
+      ),
     mount(web) {
       const secret = config.STRIPE_WEBHOOK_SECRET;
       if (!secret) return;
@@ -166,7 +210,9 @@ export async function composeConnectors(config: Config, d: ConnectorsDeps): Prom
     async stop() {
       await poller?.stop();
       await Promise.all(
-        [rawMail, rawCalendar, rawPayments].map(async (c) => c?.close().catch((err: unknown) => log.warn({ err, connector: c.name }, 'a connector did not close cleanly'))),
+        [rawMail, rawCalendar, rawPayments].map(async (c) =>
+          c?.close().catch((err: unknown) => log.warn({ err, connector: c.name }, 'a connector did not close cleanly')),
+        ),
       );
     },
   };

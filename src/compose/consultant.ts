@@ -45,14 +45,21 @@ export interface ConsultantPart {
 
 export async function composeConsultant(p: ConsultantParts): Promise<ConsultantPart> {
   const catalog = new PipelineCatalog(
-    { packages: resolve(p.config.PACKAGES_DIR), templates: resolve(p.config.TEMPLATES_DIR), policies: resolve(p.config.POLICIES_DIR) },
+    {
+      packages: resolve(p.config.PACKAGES_DIR),
+      templates: resolve(p.config.TEMPLATES_DIR),
+      policies: resolve(p.config.POLICIES_DIR),
+    },
     (error) => p.notice(`A package or template change was not applied: ${error}`),
   );
   await catalog.load();
   catalog.watch();
   const agents = () => {
     const deps = p.agents.agents();
-    if (!deps) throw new NonRetriableError('No model is configured, so leads cannot be qualified or proposals written; set OPENAI_MODEL and restart.');
+    if (!deps)
+      throw new NonRetriableError(
+        'No model is configured, so leads cannot be qualified or proposals written; set OPENAI_MODEL and restart.',
+      );
     return deps;
   };
   const workflows: AnyWorkflow[] = [
@@ -70,8 +77,14 @@ export async function composeConsultant(p: ConsultantParts): Promise<ConsultantP
     overdueReminderWorkflow({ ledger: p.store.ledger, mail: () => p.connectors.mail }),
   ];
   const missing = (): string | undefined => {
-    const lacking = [p.agents.agents() ? '' : 'a model (OPENAI_MODEL)', p.connectors.mail ? '' : 'mail (SMTP_URL, IMAP_URL, MAIL_FROM)', p.connectors.calendar ? '' : 'a calendar (CALDAV_URL)'].filter(Boolean);
-    return lacking.length > 0 ? `The pipeline needs ${lacking.join(', ')}; set ${lacking.length === 1 ? 'it' : 'them'} and restart.` : undefined;
+    const lacking = [
+      p.agents.agents() ? '' : 'a model (OPENAI_MODEL)',
+      p.connectors.mail ? '' : 'mail (SMTP_URL, IMAP_URL, MAIL_FROM)',
+      p.connectors.calendar ? '' : 'a calendar (CALDAV_URL)',
+    ].filter(Boolean);
+    return lacking.length > 0
+      ? `The pipeline needs ${lacking.join(', ')}; set ${lacking.length === 1 ? 'it' : 'them'} and restart.`
+      : undefined;
   };
   const clients = async () => {
     await p.memory.start();
@@ -80,7 +93,14 @@ export async function composeConsultant(p: ConsultantParts): Promise<ConsultantP
       return p.memory.entityName(key) === undefined ? [] : [{ key, name }];
     });
   };
-  const commands = pipelineCommands({ engine: p.engine, runs: p.store.runs, approvals: p.store.approvals, catalog, clients, missing });
+  const commands = pipelineCommands({
+    engine: p.engine,
+    runs: p.store.runs,
+    approvals: p.store.approvals,
+    catalog,
+    clients,
+    missing,
+  });
   const onLead = async (mail: InboundMail): Promise<void> => {
     const from = mail.from;
     if (!from || missing()) return;
@@ -88,7 +108,11 @@ export async function composeConsultant(p: ConsultantParts): Promise<ConsultantP
     const name = from.name?.replace(/[<>"]/g, '').trim() || from.address;
     // One run per mail, whatever the poller reads twice.
     const id = stableId('r', `lead:${mail.messageId ?? mail.id}`);
-    await p.engine.start(CONSULTANT_WORKFLOW, { name, email: from.address.toLowerCase(), notes, via: 'mail' }, { id, origin: { channel: 'web', chatId: 'operator' } });
+    await p.engine.start(
+      CONSULTANT_WORKFLOW,
+      { name, email: from.address.toLowerCase(), notes, via: 'mail' },
+      { id, origin: { channel: 'web', chatId: 'operator' } },
+    );
   };
   return { workflows, commands, onLead, close: () => catalog.close() };
 }

@@ -16,7 +16,12 @@ import type { Logger } from '../observability/logger.ts';
 import type { InboundMail } from '../ports/mail.ts';
 import type { Store } from '../ports/store.ts';
 import { followUps } from '../scheduling/follow-ups.ts';
-import { contentBriefWorkflow, contentDraftWorkflow, contentScheduleWorkflow, type ContentServices } from '../workflows/content.ts';
+import {
+  contentBriefWorkflow,
+  contentDraftWorkflow,
+  contentScheduleWorkflow,
+  type ContentServices,
+} from '../workflows/content.ts';
 import { contentRepliesWorkflow, contentReviewWorkflow } from '../workflows/content-review.ts';
 import type { AgentsPart } from './agents.ts';
 import type { ConnectorsPart } from './connectors.ts';
@@ -50,7 +55,8 @@ export function composeContent(p: ContentParts): ContentPart {
     questions,
     agents: () => {
       const deps = p.agents.agents();
-      if (!deps) throw new NonRetriableError('No model is configured, so nothing can be written; set OPENAI_MODEL and restart.');
+      if (!deps)
+        throw new NonRetriableError('No model is configured, so nothing can be written; set OPENAI_MODEL and restart.');
       return deps;
     },
     remember,
@@ -63,11 +69,24 @@ export function composeContent(p: ContentParts): ContentPart {
   const log = p.logger.child({ component: 'content' });
   return {
     services,
-    workflows: [contentBriefWorkflow(services), contentDraftWorkflow(services), contentScheduleWorkflow(services), contentReviewWorkflow(services), contentRepliesWorkflow(services)] as AnyWorkflow[],
+    workflows: [
+      contentBriefWorkflow(services),
+      contentDraftWorkflow(services),
+      contentScheduleWorkflow(services),
+      contentReviewWorkflow(services),
+      contentRepliesWorkflow(services),
+    ] as AnyWorkflow[],
     async onMail(mail, triage) {
       const named = pieceNamed(await pieces.list(), `${mail.subject}\n${mail.text}`) !== undefined;
       if (!isAudienceQuestion(mail, triage, named) || !mail.from) return false;
-      const q = await questions.add({ key: mail.messageId ?? `mail:${mail.id}`, from: mail.from.address.toLowerCase(), subject: mail.subject, text: mail.text, at: new Date(mail.date), channel: 'mail' });
+      const q = await questions.add({
+        key: mail.messageId ?? `mail:${mail.id}`,
+        from: mail.from.address.toLowerCase(),
+        subject: mail.subject,
+        text: mail.text,
+        at: new Date(mail.date),
+        channel: 'mail',
+      });
       if (q) log.info({ question: q.id, piece: q.pieceId }, 'audience question kept for /replies');
       return true;
     },
@@ -75,7 +94,13 @@ export function composeContent(p: ContentParts): ContentPart {
 }
 
 /** The /idea, /brief, /draft, /calendar … family, from the parts the command registry has. */
-export function contentCommandFamily(p: { config: Config; store: Store; engine: Engine; memory: MemoryService; agents: AgentsPart }): CommandFamily {
+export function contentCommandFamily(p: {
+  config: Config;
+  store: Store;
+  engine: Engine;
+  memory: MemoryService;
+  agents: AgentsPart;
+}): CommandFamily {
   const pieces = new ContentStore(p.store.settings);
   const remember = (input: Parameters<MemoryService['remember']>[0]) => p.memory.remember(input);
   return contentCommands({

@@ -40,34 +40,72 @@ function lazy(load: () => Promise<RouteHandler>): RouteHandler {
       loaded = undefined;
       throw err;
     });
-    await (await loaded)(req, res, url);
+    await (
+      await loaded
+    )(req, res, url);
   };
 }
 
 export async function composeDashboard(p: DashboardParts): Promise<DashboardPart> {
   const { store, engine, memory, policies, schedules, connectors } = p;
-  const sources: DashboardSources = { store, engine, memory, policies, ...(schedules ? { schedules } : {}), ...(connectors ? { connectors } : {}) };
+  const sources: DashboardSources = {
+    store,
+    engine,
+    memory,
+    policies,
+    ...(schedules ? { schedules } : {}),
+    ...(connectors ? { connectors } : {}),
+  };
   const routes = () => import('../../adapters/http/dashboard/routes.ts');
-  p.web.route('/dashboard', lazy(async () => (await routes()).dashboardPages()), { api: false });
-  p.web.route('/api/dashboard', lazy(async () => (await routes()).dashboardApi(sources)), { api: true });
+  p.web.route(
+    '/dashboard',
+    lazy(async () => (await routes()).dashboardPages()),
+    { api: false },
+  );
+  p.web.route(
+    '/api/dashboard',
+    lazy(async () => (await routes()).dashboardApi(sources)),
+    { api: true },
+  );
   // Metrics count from the newest event at start; prom-client and the reader load on the first scrape.
   const position = await EventTail.newestPosition(store.events);
   let metrics: Metrics | undefined;
-  p.web.route('/metrics', lazy(async () => {
-    const [{ Metrics }, { metricsHandler }] = await Promise.all([import('../observability/metrics.ts'), import('../../adapters/http/metrics.ts')]);
-    metrics ??= Metrics.from({
-      events: store.events, runs: store.runs, approvals: store.approvals, held: () => p.delivery.held(),
-      ...(schedules ? { schedules } : {}), ...(connectors ? { connectors } : {}), now: () => engine.now(),
-    }, position);
-    const m = metrics;
-    return metricsHandler(() => m.scrape());
-  }), { api: true });
+  p.web.route(
+    '/metrics',
+    lazy(async () => {
+      const [{ Metrics }, { metricsHandler }] = await Promise.all([
+        import('../observability/metrics.ts'),
+        import('../../adapters/http/metrics.ts'),
+      ]);
+      metrics ??= Metrics.from(
+        {
+          events: store.events,
+          runs: store.runs,
+          approvals: store.approvals,
+          held: () => p.delivery.held(),
+          ...(schedules ? { schedules } : {}),
+          ...(connectors ? { connectors } : {}),
+          now: () => engine.now(),
+        },
+        position,
+      );
+      const m = metrics;
+      return metricsHandler(() => m.scrape());
+    }),
+    { api: true },
+  );
 
   const endpoint = p.config.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!endpoint) return { stop: async () => undefined };
-  const [{ createOtlpSink }, { RunTracer }] = await Promise.all([import('../../adapters/telemetry/otlp.ts'), import('../observability/tracing.ts')]);
+  const [{ createOtlpSink }, { RunTracer }] = await Promise.all([
+    import('../../adapters/telemetry/otlp.ts'),
+    import('../observability/tracing.ts'),
+  ]);
   const sink = await createOtlpSink({
-    endpoint, serviceName: p.config.OTEL_SERVICE_NAME, serviceVersion: p.version, ...(p.config.OTEL_EXPORTER_OTLP_HEADERS ? { headers: p.config.OTEL_EXPORTER_OTLP_HEADERS } : {}),
+    endpoint,
+    serviceName: p.config.OTEL_SERVICE_NAME,
+    serviceVersion: p.version,
+    ...(p.config.OTEL_EXPORTER_OTLP_HEADERS ? { headers: p.config.OTEL_EXPORTER_OTLP_HEADERS } : {}),
   });
   const tracer = new RunTracer({ store, sink, logger: p.logger, now: () => engine.now() });
   await tracer.start();

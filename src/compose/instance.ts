@@ -27,7 +27,9 @@ export async function claimInstance(dataDir: string, url: string): Promise<() =>
 async function readInstance(file: string): Promise<Instance | undefined> {
   try {
     const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<Instance>;
-    return typeof parsed.pid === 'number' ? { pid: parsed.pid, url: String(parsed.url ?? ''), startedAt: String(parsed.startedAt ?? '') } : undefined;
+    return typeof parsed.pid === 'number'
+      ? { pid: parsed.pid, url: String(parsed.url ?? ''), startedAt: String(parsed.startedAt ?? '') }
+      : undefined;
   } catch {
     return undefined;
   }

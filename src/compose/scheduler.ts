@@ -79,7 +79,11 @@ export function composeScheduling(p: SchedulingParts): SchedulingPart {
             events: p.store.events,
             followUps: async (until) => {
               const { schedules } = await ready();
-              return (await schedules.list(200)).flatMap((s) => (s.schedule.by.startsWith('run:') && !s.paused && s.next && s.next < until ? [{ id: s.schedule.id, title: s.schedule.title, due: s.next }] : []));
+              return (await schedules.list(200)).flatMap((s) =>
+                s.schedule.by.startsWith('run:') && !s.paused && s.next && s.next < until
+                  ? [{ id: s.schedule.id, title: s.schedule.title, due: s.next }]
+                  : [],
+              );
             },
             ...(p.config.CALDAV_URL ? { calendar: () => (calendar ??= connectCalendar(p)) } : {}),
             timeZone: p.config.TIMEZONE,
@@ -103,7 +107,11 @@ export function composeScheduling(p: SchedulingParts): SchedulingPart {
       // With a model, the digest agent writes the summaries (redacted, within budget); otherwise they are extractive.
       const summarise = agents
         ? async (texts: string[], about: string) => {
-            const out = await runAgent(agents, { agent: 'digest', request: texts.map((t) => `- ${t}`).join('\n'), values: { about } });
+            const out = await runAgent(agents, {
+              agent: 'digest',
+              request: texts.map((t) => `- ${t}`).join('\n'),
+              values: { about },
+            });
             if (out.status !== 'ok') throw new Error('over budget');
             return out.output.summary;
           }
@@ -120,13 +128,24 @@ export function composeScheduling(p: SchedulingParts): SchedulingPart {
       import('../scheduling/timers.ts'),
       import('../scheduling/when.ts'),
     ]);
-    const store = p.config.MONGODB_URI ? { kind: 'mongodb' as const, uri: p.config.MONGODB_URI } : { kind: 'sqlite' as const, database: p.store.location };
+    const store = p.config.MONGODB_URI
+      ? { kind: 'mongodb' as const, uri: p.config.MONGODB_URI }
+      : { kind: 'sqlite' as const, database: p.store.location };
     const port = new AgendaScheduler({ store, logger: p.logger });
     const schedules = new Schedules({
-      port, engine: p.engine, events: p.store.events, settings: p.store.settings, timeZone: p.config.TIMEZONE, logger: p.logger,
+      port,
+      engine: p.engine,
+      events: p.store.events,
+      settings: p.store.settings,
+      timeZone: p.config.TIMEZONE,
+      logger: p.logger,
       notify: (message, options) => p.delivery.notify(message, options),
     });
-    const timers = new Timers(port, [...p.engine.timers(), { name: QUIET_RELEASE, run: () => p.delivery.releaseHeld() }], p.logger);
+    const timers = new Timers(
+      port,
+      [...p.engine.timers(), { name: QUIET_RELEASE, run: () => p.delivery.releaseHeld() }],
+      p.logger,
+    );
     await port.start();
     await timers.install();
     await p.delivery.releaseWith((at) => timers.wake(QUIET_RELEASE, at));
@@ -143,7 +162,8 @@ export function composeScheduling(p: SchedulingParts): SchedulingPart {
   // A run recovered before the scheduler starts waits for it. Loaded on first use, like the rest of the scheduler.
   let begun: (running: Promise<Running>) => void = () => undefined;
   const started = new Promise<Running>((resolve) => (begun = resolve));
-  const followUps = async (): Promise<FollowUps> => (await import('../scheduling/follow-ups.ts')).followUps(async () => (await started).schedules);
+  const followUps = async (): Promise<FollowUps> =>
+    (await import('../scheduling/follow-ups.ts')).followUps(async () => (await started).schedules);
 
   return {
     workflows,
@@ -156,14 +176,19 @@ export function composeScheduling(p: SchedulingParts): SchedulingPart {
       begun(booting);
       booting.catch((err: unknown) => {
         failure = (err as Error).message;
-        log.error({ err }, 'the scheduler could not start: schedules, reminders and the digest do not run until a restart');
+        log.error(
+          { err },
+          'the scheduler could not start: schedules, reminders and the digest do not run until a restart',
+        );
       });
     },
     ready: async () => {
       try {
         return await ready();
       } catch (err) {
-        throw new Error(`the scheduler could not start (${(err as Error).message.replace(/\.$/, '')}); see the log.`, { cause: err });
+        throw new Error(`the scheduler could not start (${(err as Error).message.replace(/\.$/, '')}); see the log.`, {
+          cause: err,
+        });
       }
     },
     async status() {
@@ -173,7 +198,8 @@ export function composeScheduling(p: SchedulingParts): SchedulingPart {
       return statusLines(running);
     },
     async jobs() {
-      const running = booting && !failure ? await Promise.race([booting.catch(() => undefined), after(200)]) : undefined;
+      const running =
+        booting && !failure ? await Promise.race([booting.catch(() => undefined), after(200)]) : undefined;
       if (!running) return [];
       return (await running.schedules.list(JOBS_LIMIT)).map(({ schedule: s, next, paused }) => ({
         name: paused ? `${s.title} (paused)` : s.title,
@@ -190,17 +216,40 @@ export function composeScheduling(p: SchedulingParts): SchedulingPart {
   };
 }
 
-const after = (ms: number): Promise<undefined> => new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+const after = (ms: number): Promise<undefined> =>
+  new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
 
-async function builtins(config: Config, schedules: Schedules, origin: { channel: string; chatId: string }): Promise<void> {
+async function builtins(
+  config: Config,
+  schedules: Schedules,
+  origin: { channel: string; chatId: string },
+): Promise<void> {
   if (config.DIGEST_TIME === 'off') await schedules.dropBuiltin(DIGEST_SCHEDULE);
   else {
     const [hour = '8', minute = '0'] = config.DIGEST_TIME.split(':');
-    const when: When = { kind: 'cron', cron: `${Number(minute)} ${Number(hour)} * * *`, text: `every day at ${config.DIGEST_TIME}` };
-    await schedules.ensureBuiltin({ id: DIGEST_SCHEDULE, title: 'Daily digest', workflow: 'digest', when, origin, by: 'system' });
+    const when: When = {
+      kind: 'cron',
+      cron: `${Number(minute)} ${Number(hour)} * * *`,
+      text: `every day at ${config.DIGEST_TIME}`,
+    };
+    await schedules.ensureBuiltin({
+      id: DIGEST_SCHEDULE,
+      title: 'Daily digest',
+      workflow: 'digest',
+      when,
+      origin,
+      by: 'system',
+    });
   }
   const weekly: When = { kind: 'cron', cron: '0 3 * * 0', text: 'every Sunday at 03:00' };
-  await schedules.ensureBuiltin({ id: COMPACTION_SCHEDULE, title: 'Memory compaction', workflow: 'compaction', when: weekly, origin, by: 'system' });
+  await schedules.ensureBuiltin({
+    id: COMPACTION_SCHEDULE,
+    title: 'Memory compaction',
+    workflow: 'compaction',
+    when: weekly,
+    origin,
+    by: 'system',
+  });
 }
 
 async function statusLines(r: Running): Promise<string[]> {
@@ -209,9 +258,14 @@ async function statusLines(r: Running): Promise<string[]> {
   const now = r.schedules.now();
   const zone = r.schedules.timeZone;
   const soonest = next?.next ? `; next: ${next.schedule.title}, ${r.when.formatInstant(next.next, zone, now)}` : '';
-  const lines = [`Scheduler: ${state.status} on ${state.backend}, polls every ${state.pollMs / 1000} s, times in ${zone}; ${count.total} schedule${count.total === 1 ? '' : 's'}${count.paused ? ` (${count.paused} paused)` : ''}${soonest}`];
+  const lines = [
+    `Scheduler: ${state.status} on ${state.backend}, polls every ${state.pollMs / 1000} s, times in ${zone}; ${count.total} schedule${count.total === 1 ? '' : 's'}${count.paused ? ` (${count.paused} paused)` : ''}${soonest}`,
+  ];
   const [fired] = await r.schedules.lastFired();
-  if (fired) lines.push(`Last fire: ${fired.scheduleId} at ${r.when.formatInstant(new Date(fired.firedAt), zone, now)}, ${(fired.latenessMs / 1000).toFixed(2)} s after due${fired.catchUp ? ' (catch-up)' : ''}`);
+  if (fired)
+    lines.push(
+      `Last fire: ${fired.scheduleId} at ${r.when.formatInstant(new Date(fired.firedAt), zone, now)}, ${(fired.latenessMs / 1000).toFixed(2)} s after due${fired.catchUp ? ' (catch-up)' : ''}`,
+    );
   lines.push(`Built-in jobs: ${r.timers.describe()}`);
   return lines;
 }

@@ -13,7 +13,10 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
     return store;
   }
   const { SqliteStore } = await import('../../adapters/stores/sqlite/index.ts');
-  const store = new SqliteStore(config.DATA_DIR, { synchronous: config.SQLITE_SYNCHRONOUS, logger: logger.child({ component: 'sqlite' }) });
+  const store = new SqliteStore(config.DATA_DIR, {
+    synchronous: config.SQLITE_SYNCHRONOUS,
+    logger: logger.child({ component: 'sqlite' }),
+  });
   await store.init();
   return store;
 }

@@ -8,7 +8,17 @@ import pRetry, { AbortError } from 'p-retry';
 import type { SentMessage } from '../domain/messages.ts';
 import { SoloError } from '../domain/errors.ts';
 import type { Logger } from '../observability/logger.ts';
-import { ChannelState, describeHealth, type Channel, type ChannelHealth, type ChannelMonitor, type DeliveryRef, type FileDelivery, type InboundHandler, type OutboundFile } from '../ports/channel.ts';
+import {
+  ChannelState,
+  describeHealth,
+  type Channel,
+  type ChannelHealth,
+  type ChannelMonitor,
+  type DeliveryRef,
+  type FileDelivery,
+  type InboundHandler,
+  type OutboundFile,
+} from '../ports/channel.ts';
 
 export interface SupervisorOptions {
   /** The platform's name in sentences, e.g. "Telegram". */
@@ -42,7 +52,13 @@ async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   try {
-    return await Promise.race([work.then(() => true, () => true), late]);
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -118,7 +134,9 @@ export class SupervisedChannel implements Channel {
       this.#generation += 1;
       this.#abort.abort(new Error('stopped'));
       // The attempt under way ends with the inner stop(); the loop then sees the abort.
-      const stopped = this.inner.stop().catch((err: unknown) => this.#log.warn({ err }, `${this.#label} did not stop cleanly`));
+      const stopped = this.inner
+        .stop()
+        .catch((err: unknown) => this.#log.warn({ err }, `${this.#label} did not stop cleanly`));
       if (!(await within(Promise.all([stopped, this.#loop]), this.#options.stopTimeoutMs))) {
         this.#log.warn(`${this.#label} did not stop within ${this.#options.stopTimeoutMs / 1000} s; leaving it behind`);
       }
@@ -130,7 +148,11 @@ export class SupervisedChannel implements Channel {
 
   #available<T>(value: T): T {
     if (this.#running) return value;
-    throw new ChannelUnavailableError('channel_unavailable', `${this.#label} is not connected (${describeHealth(this.#health)}).`, { retryable: true });
+    throw new ChannelUnavailableError(
+      'channel_unavailable',
+      `${this.#label} is not connected (${describeHealth(this.#health)}).`,
+      { retryable: true },
+    );
   }
 
   /** Attempts start() until it resolves, with backoff; the first attempt right away. */
@@ -160,7 +182,13 @@ export class SupervisedChannel implements Channel {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       const seconds = this.#options.attemptTimeoutMs / 1000;
-      timer = setTimeout(() => reject(new SoloError('channel_timeout', `${this.#label} did not connect within ${seconds} s`, { retryable: true })), this.#options.attemptTimeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new SoloError('channel_timeout', `${this.#label} did not connect within ${seconds} s`, { retryable: true }),
+          ),
+        this.#options.attemptTimeoutMs,
+      );
     });
     try {
       await Promise.race([started, timeout]);
@@ -168,7 +196,10 @@ export class SupervisedChannel implements Channel {
       started.catch(() => undefined);
       if (!this.#abort.signal.aborted) this.#log.debug({ err, attempt }, `${this.#label}: attempt ${attempt} failed`);
       // Whatever the attempt left behind (a timed-out start still waiting) is stopped before the next one.
-      await within(this.inner.stop().catch(() => undefined), this.#options.stopTimeoutMs);
+      await within(
+        this.inner.stop().catch(() => undefined),
+        this.#options.stopTimeoutMs,
+      );
       if (isPermanent(err)) throw new AbortError(err as Error);
       // p-retry gives up on a TypeError that is not a network error; here only isPermanent() ends the attempts.
       throw err instanceof TypeError ? new Error(err.message, { cause: err }) : err;
@@ -180,9 +211,18 @@ export class SupervisedChannel implements Channel {
   #failed(error: Error, attempt: number, delayMs: number): void {
     const reason = reasonOf(error);
     const outage = (this.#outage ??= { since: new Date(), warned: false });
-    this.#health = { state: ChannelState.retrying, since: outage.since, reason, nextAttemptAt: new Date(Date.now() + delayMs) };
+    this.#health = {
+      state: ChannelState.retrying,
+      since: outage.since,
+      reason,
+      nextAttemptAt: new Date(Date.now() + delayMs),
+    };
     const next = `${Math.ceil(delayMs / 1000)} s`;
-    if (outage.warned) return void this.#log.debug({ attempt, retryInMs: delayMs }, `${this.#label}: attempt ${attempt} failed (${reason}); next attempt in ${next}`);
+    if (outage.warned)
+      return void this.#log.debug(
+        { attempt, retryInMs: delayMs },
+        `${this.#label}: attempt ${attempt} failed (${reason}); next attempt in ${next}`,
+      );
     outage.warned = true;
     this.#log.warn(
       { attempt, retryInMs: delayMs },
@@ -196,7 +236,11 @@ export class SupervisedChannel implements Channel {
     const outage = this.#outage;
     this.#outage = undefined;
     this.#health = { state: ChannelState.connected, since: new Date() };
-    if (outage?.warned) this.#log.info({ downForMs: Date.now() - outage.since.getTime() }, `${this.#label} connected again after ${Math.round((Date.now() - outage.since.getTime()) / 1000)} s`);
+    if (outage?.warned)
+      this.#log.info(
+        { downForMs: Date.now() - outage.since.getTime() },
+        `${this.#label} connected again after ${Math.round((Date.now() - outage.since.getTime()) / 1000)} s`,
+      );
   }
 
   #gaveUp(err: unknown): void {
@@ -204,7 +248,10 @@ export class SupervisedChannel implements Channel {
     if (this.#abort.signal.aborted) return;
     const reason = reasonOf(err);
     this.#health = { state: ChannelState.failed, since: new Date(), reason };
-    this.#log.error({ err }, `${this.#label} is off: ${reason}; not retrying until Solo OS restarts (the other channels keep working).`);
+    this.#log.error(
+      { err },
+      `${this.#label} is off: ${reason}; not retrying until Solo OS restarts (the other channels keep working).`,
+    );
   }
 
   /** What the inner channel reports once connected; calls from an earlier run, or before start() resolved, are ignored. */
@@ -218,7 +265,9 @@ export class SupervisedChannel implements Channel {
         this.#health = { state: ChannelState.retrying, since: outage.since, reason: why };
         if (outage.warned) return void this.#log.debug(`${this.#label}: still reconnecting (${why})`);
         outage.warned = true;
-        this.#log.warn(`Lost the connection to ${this.#label}: ${why}; its client keeps reconnecting while the rest of Solo OS keeps working.`);
+        this.#log.warn(
+          `Lost the connection to ${this.#label}: ${why}; its client keeps reconnecting while the rest of Solo OS keeps working.`,
+        );
       },
       connected: () => {
         if (live() && this.#health.state !== ChannelState.connected) this.#connected();
@@ -230,7 +279,10 @@ export class SupervisedChannel implements Channel {
         const why = reasonOf(reason);
         this.#outage ??= { since: new Date(), warned: false };
         this.#log.debug({ err: reason }, `${this.#label}: the connection ended (${why}); connecting again`);
-        void within(this.inner.stop().catch(() => undefined), this.#options.stopTimeoutMs).then(() => {
+        void within(
+          this.inner.stop().catch(() => undefined),
+          this.#options.stopTimeoutMs,
+        ).then(() => {
           if (this.#abort.signal.aborted) return;
           if (isPermanent(reason)) return this.#gaveUp(reason);
           this.#health = { state: ChannelState.retrying, since: this.#outage?.since ?? new Date(), reason: why };

@@ -12,7 +12,15 @@ import type { Links } from '../identity/links.ts';
 import { compose, type InboundContext, type Middleware } from '../inbound/context.ts';
 import { dedupeAndRecord, operatorOnly, parseCommand, rateLimit } from '../inbound/middleware.ts';
 import type { Logger } from '../observability/logger.ts';
-import { describeHealth, Outcome, type Channel, type CommandInfo, type HandleResult, type HealthReport, type InboundHandler } from '../ports/channel.ts';
+import {
+  describeHealth,
+  Outcome,
+  type Channel,
+  type CommandInfo,
+  type HandleResult,
+  type HealthReport,
+  type InboundHandler,
+} from '../ports/channel.ts';
 import type { EventLog, IdentityStore } from '../ports/store.ts';
 import type { Registry } from '../commands/registry.ts';
 
@@ -42,7 +50,12 @@ export class Conductor implements InboundHandler {
     this.#registry = deps.registry;
     const route: Middleware = (ctx) => this.#route(ctx);
     this.#chain = compose([
-      operatorOnly({ identities: deps.identities, events: deps.events, links: deps.links, rememberChat: (channel, chatId) => deps.delivery.rememberChat(channel, chatId) }),
+      operatorOnly({
+        identities: deps.identities,
+        events: deps.events,
+        links: deps.links,
+        rememberChat: (channel, chatId) => deps.delivery.rememberChat(channel, chatId),
+      }),
       dedupeAndRecord(deps.events),
       rateLimit(deps.ratePerMinute, deps.events),
       parseCommand,
@@ -51,12 +64,16 @@ export class Conductor implements InboundHandler {
   }
 
   commands(): CommandInfo[] {
-    return this.#registry.commands().map(({ name, usage, description }) => (usage ? { name, usage, description } : { name, description }));
+    return this.#registry
+      .commands()
+      .map(({ name, usage, description }) => (usage ? { name, usage, description } : { name, description }));
   }
 
   /** Each channel's health; "degraded" while a platform is not connected (the web chat answers all the same). */
   health(): HealthReport {
-    const channels = Object.fromEntries(this.#d.channels().map((c) => [c.name, c.health ? describeHealth(c.health()) : 'ok']));
+    const channels = Object.fromEntries(
+      this.#d.channels().map((c) => [c.name, c.health ? describeHealth(c.health()) : 'ok']),
+    );
     return { status: Object.values(channels).every((h) => h === 'ok') ? 'ok' : 'degraded', channels };
   }
 
@@ -71,7 +88,11 @@ export class Conductor implements InboundHandler {
       outcome: Outcome.handled,
       reply: async (message, options = {}) => {
         const msg = typeof message === 'string' ? { text: message } : message;
-        const sent = await this.#d.delivery.send({ channel: channel.name, chatId: event.chatId }, msg, { inReplyTo: event.id, via: channel, ...options });
+        const sent = await this.#d.delivery.send({ channel: channel.name, chatId: event.chatId }, msg, {
+          inReplyTo: event.id,
+          via: channel,
+          ...options,
+        });
         replies.push(sent);
         return sent;
       },
@@ -113,9 +134,16 @@ export class Conductor implements InboundHandler {
     const code = err instanceof SoloError ? err.code : 'internal';
     try {
       await this.#d.events.append(
-        newEvent('command.failed', 'errors', { command, code, message: err instanceof Error ? err.message : String(err) }),
+        newEvent('command.failed', 'errors', {
+          command,
+          code,
+          message: err instanceof Error ? err.message : String(err),
+        }),
       );
-      const text = err instanceof SoloError ? err.userMessage : `Sorry, that failed on my side (ref ${ref}); the details are in the log.`;
+      const text =
+        err instanceof SoloError
+          ? err.userMessage
+          : `Sorry, that failed on my side (ref ${ref}); the details are in the log.`;
       await ctx.reply(text);
     } catch (inner) {
       ctx.log.error({ err: inner, ref }, 'could not report the failure to the user');

@@ -26,19 +26,29 @@ const questionSchema = z.object({
 export type Question = z.infer<typeof questionSchema>;
 
 const MAX_TEXT = 1500;
-const norm = (s: string): string => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+const norm = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
 
 /** The piece a text is about: one whose title it names, else one whose topic it names (planned pieces first). */
 export function pieceMentioned(pieces: Piece[], text: string): Piece | undefined {
   const words = ` ${norm(text)} `;
   const ordered = [...pieces].sort((a, b) => Number(a.stage === 'published') - Number(b.stage === 'published'));
-  return pieceNamed(ordered, text) ?? [...pieces].reverse().find((p) => p.stage === 'published' && words.includes(` ${p.topic} `)) ?? ordered.find((p) => words.includes(` ${p.topic} `));
+  return (
+    pieceNamed(ordered, text) ??
+    [...pieces].reverse().find((p) => p.stage === 'published' && words.includes(` ${p.topic} `)) ??
+    ordered.find((p) => words.includes(` ${p.topic} `))
+  );
 }
 
 /** The piece whose full title a text names, planned pieces first. */
 export function pieceNamed(pieces: Piece[], text: string): Piece | undefined {
   const words = ` ${norm(text)} `;
-  return [...pieces].sort((a, b) => Number(a.stage === 'published') - Number(b.stage === 'published')).find((p) => words.includes(` ${norm(p.title)} `));
+  return [...pieces]
+    .sort((a, b) => Number(a.stage === 'published') - Number(b.stage === 'published'))
+    .find((p) => words.includes(` ${norm(p.title)} `));
 }
 
 export class AudienceQuestions {
@@ -61,14 +71,28 @@ export class AudienceQuestions {
   }
 
   /** Keeps a question once per dedupe key (a mail's Message-ID); returns it, or undefined when seen before. */
-  async add(q: { key: string; from?: string; subject: string; text: string; at: Date; channel: string; asks?: boolean }): Promise<Question | undefined> {
+  async add(q: {
+    key: string;
+    from?: string;
+    subject: string;
+    text: string;
+    at: Date;
+    channel: string;
+    asks?: boolean;
+  }): Promise<Question | undefined> {
     const all = await this.all();
     const id = `q${all.length + 1}`;
     if (all.some((x) => x.messageId !== undefined && x.messageId === q.key)) return undefined;
     const piece = pieceMentioned(await this.#pieces.list(), `${q.subject}\n${q.text}`);
     const question: Question = {
-      id, subject: q.subject.slice(0, 200), text: q.text.slice(0, MAX_TEXT), messageId: q.key, status: q.asks === false ? 'noted' : 'pending', at: q.at.toISOString(),
-      ...(q.from ? { from: q.from } : {}), ...(piece ? { pieceId: piece.id } : {}),
+      id,
+      subject: q.subject.slice(0, 200),
+      text: q.text.slice(0, MAX_TEXT),
+      messageId: q.key,
+      status: q.asks === false ? 'noted' : 'pending',
+      at: q.at.toISOString(),
+      ...(q.from ? { from: q.from } : {}),
+      ...(piece ? { pieceId: piece.id } : {}),
     };
     await this.#list.set([...all, question]);
     await this.#remember({
@@ -103,7 +127,15 @@ export class AudienceQuestions {
   }
 }
 
-const AUTOMATED = new Set(['our own mail', 'delivery failure', 'auto-submitted', 'auto-reply', 'bulk', 'newsletter', 'no-reply sender']);
+const AUTOMATED = new Set([
+  'our own mail',
+  'delivery failure',
+  'auto-submitted',
+  'auto-reply',
+  'bulk',
+  'newsletter',
+  'no-reply sender',
+]);
 
 /**
  * Whether new mail is an audience question: it asks something, and it is neither a reply, an invoice question nor

@@ -63,17 +63,34 @@ export function detectPatterns(pieces: Piece[]): { findings: Finding[]; unclear:
       const mine = rows.filter((r) => r.topic === topic).map((r) => r.value);
       const others = rows.filter((r) => r.topic !== topic).map((r) => r.value);
       if (mine.length < MIN_N || others.length < MIN_N) {
-        unclear.push({ topic, metric, reason: `${mine.length} vs ${others.length} pieces measured, ${MIN_N} each needed` });
+        unclear.push({
+          topic,
+          metric,
+          reason: `${mine.length} vs ${others.length} pieces measured, ${MIN_N} each needed`,
+        });
         continue;
       }
       const m = mean(mine);
       const o = mean(others);
       const lift = o === 0 ? (m === 0 ? 0 : Infinity) : (m - o) / o;
       const t = welchT(mine, others);
-      if (Math.abs(lift) < MIN_LIFT) unclear.push({ topic, metric, reason: `${pct(m)} vs ${pct(o)}: within ${Math.round(MIN_LIFT * 100)} %` });
-      else if (Math.abs(t) < MIN_T) unclear.push({ topic, metric, reason: `${pct(m)} vs ${pct(o)} but too scattered (t = ${t.toFixed(1)})` });
+      if (Math.abs(lift) < MIN_LIFT)
+        unclear.push({ topic, metric, reason: `${pct(m)} vs ${pct(o)}: within ${Math.round(MIN_LIFT * 100)} %` });
+      else if (Math.abs(t) < MIN_T)
+        unclear.push({ topic, metric, reason: `${pct(m)} vs ${pct(o)} but too scattered (t = ${t.toFixed(1)})` });
       // Journaled as JSON, where Infinity would become null: a certain difference is kept as ±999.
-      else findings.push({ topic, metric, direction: lift > 0 ? 'over' : 'under', mean: m, othersMean: o, n: mine.length, othersN: others.length, lift: cap(lift), t: cap(t) });
+      else
+        findings.push({
+          topic,
+          metric,
+          direction: lift > 0 ? 'over' : 'under',
+          mean: m,
+          othersMean: o,
+          n: mine.length,
+          othersN: others.length,
+          lift: cap(lift),
+          t: cap(t),
+        });
     }
   }
   return { findings, unclear };
@@ -106,7 +123,8 @@ export interface Plan {
 }
 
 const RANK: Record<Priority, number> = { high: 0, normal: 1, low: 2 };
-const byDate = (a: PlanRow, b: PlanRow): number => (a.publishOn ?? '9999').localeCompare(b.publishOn ?? '9999') || a.id.localeCompare(b.id, 'en', { numeric: true });
+const byDate = (a: PlanRow, b: PlanRow): number =>
+  (a.publishOn ?? '9999').localeCompare(b.publishOn ?? '9999') || a.id.localeCompare(b.id, 'en', { numeric: true });
 
 /**
  * The revised calendar: planned pieces on an over-performing topic get high priority, on an under-performing one
@@ -115,7 +133,15 @@ const byDate = (a: PlanRow, b: PlanRow): number => (a.publishOn ?? '9999').local
  */
 export function revisePlan(pieces: Piece[], findings: Finding[]): Plan {
   const planned = pieces.filter((p) => p.stage !== 'published');
-  const current: PlanRow[] = planned.map((p) => ({ id: p.id, title: p.title, topic: p.topic, priority: p.priority, ...(p.publishOn ? { publishOn: p.publishOn } : {}) })).sort(byDate);
+  const current: PlanRow[] = planned
+    .map((p) => ({
+      id: p.id,
+      title: p.title,
+      topic: p.topic,
+      priority: p.priority,
+      ...(p.publishOn ? { publishOn: p.publishOn } : {}),
+    }))
+    .sort(byDate);
   const verdict = new Map(findings.map((f) => [f.topic, f.direction]));
   const reprioritised = current.map((r): PlanRow => {
     const d = verdict.get(r.topic);
@@ -125,8 +151,12 @@ export function revisePlan(pieces: Piece[], findings: Finding[]): Plan {
   const dates = dated.map((r) => r.publishOn!).sort();
   const order = [...dated].sort((a, b) => RANK[a.priority] - RANK[b.priority] || byDate(a, b));
   const newDate = new Map(order.map((r, i) => [r.id, dates[i]!]));
-  const proposed = reprioritised.map((r) => (newDate.has(r.id) ? { ...r, publishOn: newDate.get(r.id)! } : r)).sort(byDate);
+  const proposed = reprioritised
+    .map((r) => (newDate.has(r.id) ? { ...r, publishOn: newDate.get(r.id)! } : r))
+    .sort(byDate);
   const before = new Map(current.map((r) => [r.id, r]));
-  const changed = proposed.filter((r) => before.get(r.id)?.priority !== r.priority || before.get(r.id)?.publishOn !== r.publishOn).map((r) => r.id);
+  const changed = proposed
+    .filter((r) => before.get(r.id)?.priority !== r.priority || before.get(r.id)?.publishOn !== r.publishOn)
+    .map((r) => r.id);
   return { current, proposed, changed };
 }

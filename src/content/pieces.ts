@@ -55,7 +55,11 @@ export const stageRank = (s: Stage): number => STAGES.indexOf(s);
 /** The later of two stages: a piece never moves back by being briefed or drafted again. */
 export const laterStage = (a: Stage, b: Stage): Stage => (stageRank(a) >= stageRank(b) ? a : b);
 
-const norm = (s: string): string => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+const norm = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
 
 /** The pieces, in the settings store. One operator writes them; each write is one settings write. */
 export class ContentStore {
@@ -81,8 +85,15 @@ export class ContentStore {
     const n = ((await this.#next.get()) ?? 0) + 1;
     await this.#next.set(n);
     const piece: Piece = {
-      id: `p${n}`, title: input.title.trim().slice(0, 200), topic: norm(input.topic).slice(0, 60) || 'general', format: norm(input.format ?? 'newsletter') || 'newsletter',
-      stage: input.stage ?? 'idea', priority: 'normal', drafts: [], metrics: [], createdAt: input.at.toISOString(),
+      id: `p${n}`,
+      title: input.title.trim().slice(0, 200),
+      topic: norm(input.topic).slice(0, 60) || 'general',
+      format: norm(input.format ?? 'newsletter') || 'newsletter',
+      stage: input.stage ?? 'idea',
+      priority: 'normal',
+      drafts: [],
+      metrics: [],
+      createdAt: input.at.toISOString(),
       ...(input.publishOn ? { publishOn: input.publishOn } : {}),
     };
     await this.#piece(piece.id).set(piece);
@@ -125,7 +136,12 @@ export class ContentStore {
     const matches = exact.length > 0 ? exact : all.filter((p) => norm(p.title).includes(words));
     if (matches.length === 1) return matches[0]!;
     if (matches.length === 0) throw new InputError(`No piece's title contains "${typed}"; /calendar lists them.`);
-    throw new InputError(`"${typed}" matches ${matches.length} pieces (${matches.slice(0, 5).map((p) => p.id).join(', ')}); give its number.`);
+    throw new InputError(
+      `"${typed}" matches ${matches.length} pieces (${matches
+        .slice(0, 5)
+        .map((p) => p.id)
+        .join(', ')}); give its number.`,
+    );
   }
 
   /** The piece with this title, if any (analytics rows name pieces by title). */

@@ -14,13 +14,33 @@ const MAX_CSV_BYTES = 20 * 1024 * 1024;
 
 /** Column name → field, lower-cased; the usual names of newsletter and video exports. */
 const COLUMNS: Record<string, string> = {
-  title: 'title', subject: 'title', name: 'title', 'video title': 'title', 'email subject': 'title', piece: 'title',
-  topic: 'topic', tag: 'topic', tags: 'topic', category: 'topic',
-  format: 'format', type: 'format', channel: 'format',
-  date: 'date', 'sent at': 'date', 'send date': 'date', published: 'date', 'publish date': 'date',
-  recipients: 'recipients', sent: 'recipients', delivered: 'recipients', sends: 'recipients',
-  opens: 'opens', 'unique opens': 'opens', opened: 'opens',
-  clicks: 'clicks', 'unique clicks': 'clicks',
+  title: 'title',
+  subject: 'title',
+  name: 'title',
+  'video title': 'title',
+  'email subject': 'title',
+  piece: 'title',
+  topic: 'topic',
+  tag: 'topic',
+  tags: 'topic',
+  category: 'topic',
+  format: 'format',
+  type: 'format',
+  channel: 'format',
+  date: 'date',
+  'sent at': 'date',
+  'send date': 'date',
+  published: 'date',
+  'publish date': 'date',
+  recipients: 'recipients',
+  sent: 'recipients',
+  delivered: 'recipients',
+  sends: 'recipients',
+  opens: 'opens',
+  'unique opens': 'opens',
+  opened: 'opens',
+  clicks: 'clicks',
+  'unique clicks': 'clicks',
   impressions: 'impressions',
   views: 'views',
 };
@@ -52,23 +72,37 @@ function rateOf(f: Record<string, string>): PieceMetric | string {
   const opens = count(f['opens']);
   const impressions = count(f['impressions']);
   const views = count(f['views']);
-  if (recipients && opens !== undefined) return { metric: 'open_rate', value: opens / recipients, base: recipients, source: '' };
-  if (impressions && views !== undefined) return { metric: 'view_rate', value: views / impressions, base: impressions, source: '' };
+  if (recipients && opens !== undefined)
+    return { metric: 'open_rate', value: opens / recipients, base: recipients, source: '' };
+  if (impressions && views !== undefined)
+    return { metric: 'view_rate', value: views / impressions, base: impressions, source: '' };
   return 'no opens/recipients or views/impressions';
 }
 
 const describeRate = (m: PieceMetric, clicks: number | undefined): string => {
-  const what = m.metric === 'open_rate' ? `open rate ${(m.value * 100).toFixed(1)} % of ${m.base} recipients` : `view rate ${(m.value * 100).toFixed(1)} % of ${m.base} impressions`;
+  const what =
+    m.metric === 'open_rate'
+      ? `open rate ${(m.value * 100).toFixed(1)} % of ${m.base} recipients`
+      : `view rate ${(m.value * 100).toFixed(1)} % of ${m.base} impressions`;
   return clicks === undefined ? what : `${what}, ${clicks} clicks`;
 };
 
 export async function importStats(d: StatsDeps, importDir: string, typed: string): Promise<StatsReport> {
   const target = await resolveImportPath(importDir, typed);
-  if (target.kind !== 'file' || !/\.csv$/i.test(target.path)) throw new InputError(`${typed} is not a .csv file; /stats reads an analytics export such as newsletter.csv.`);
+  if (target.kind !== 'file' || !/\.csv$/i.test(target.path))
+    throw new InputError(`${typed} is not a .csv file; /stats reads an analytics export such as newsletter.csv.`);
   const file = basename(target.path);
   const report: StatsReport = { file, rows: 0, linked: [], added: [], unchanged: 0, skipped: [] };
   const input = (await openRegularFile(target.path, MAX_CSV_BYTES)).createReadStream();
-  const parser = input.pipe(parse({ columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true, relax_column_count: true }));
+  const parser = input.pipe(
+    parse({
+      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+      relax_column_count: true,
+    }),
+  );
   let row = 1;
   for await (const record of parser as AsyncIterable<Record<string, string>>) {
     row++;
@@ -94,7 +128,14 @@ export async function importStats(d: StatsDeps, importDir: string, typed: string
     const piece =
       existing ??
       (await d.pieces.create(
-        { title, topic: f['topic'] ?? 'general', format: f['format'] ?? (rate.metric === 'view_rate' ? 'video' : 'newsletter'), stage: 'published', ...(date ? { publishOn: date } : {}), at: d.now() },
+        {
+          title,
+          topic: f['topic'] ?? 'general',
+          format: f['format'] ?? (rate.metric === 'view_rate' ? 'video' : 'newsletter'),
+          stage: 'published',
+          ...(date ? { publishOn: date } : {}),
+          at: d.now(),
+        },
         `stats:${title.toLowerCase()}`,
       ));
     if (piece.metrics.some((m) => m.metric === metric.metric && m.value === metric.value && m.base === metric.base)) {

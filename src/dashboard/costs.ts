@@ -47,11 +47,12 @@ export async function costsView(s: DashboardSources, days: number) {
   const budgets = s.policies.current().budgets;
   const timeZone = budgets.time_zone ?? systemTimeZone();
   const dayKeys = dayRange(now, days, timeZone);
-  const events = (await s.store.events.readRange({ from: new Date(now.getTime() - (days + 1) * DAY_MS), types: ['llm.called'] })).filter(
-    (e): e is Called => e.type === 'llm.called' && dayKeys.includes(dayIn(e.at, timeZone)),
-  );
+  const events = (
+    await s.store.events.readRange({ from: new Date(now.getTime() - (days + 1) * DAY_MS), types: ['llm.called'] })
+  ).filter((e): e is Called => e.type === 'llm.called' && dayKeys.includes(dayIn(e.at, timeZone)));
   const workflowOf = new Map<string, string>();
-  for (const runId of new Set(events.flatMap((e) => (e.data.runId ? [e.data.runId] : [])))) workflowOf.set(runId, (await s.store.runs.get(runId))?.workflow ?? 'unknown run');
+  for (const runId of new Set(events.flatMap((e) => (e.data.runId ? [e.data.runId] : []))))
+    workflowOf.set(runId, (await s.store.runs.get(runId))?.workflow ?? 'unknown run');
 
   const total = line('total');
   const byDay = new Map(dayKeys.map((d) => [d, line(d)]));
@@ -78,18 +79,34 @@ export async function costsView(s: DashboardSources, days: number) {
     agentDays.set(agent, perDay);
   }
   const today = dayKeys.at(-1) ?? dayIn(now, timeZone);
-  const agentBudget = (agent: string): number | null => budgets.per_agent_usd_per_day[agent] ?? budgets.per_agent_usd_per_day['*'] ?? null;
-  const sorted = (map: Map<string, Line>) => [...map.values()].sort((a, b) => b.costUsd - a.costUsd || b.calls - a.calls);
+  const agentBudget = (agent: string): number | null =>
+    budgets.per_agent_usd_per_day[agent] ?? budgets.per_agent_usd_per_day['*'] ?? null;
+  const sorted = (map: Map<string, Line>) =>
+    [...map.values()].sort((a, b) => b.costUsd - a.costUsd || b.calls - a.calls);
   return {
     days: dayKeys,
     timeZone,
     total,
-    budgets: { perRunUsd: budgets.per_run_usd ?? null, perDayUsd: budgets.per_day_usd ?? null, perAgentUsdPerDay: budgets.per_agent_usd_per_day },
+    budgets: {
+      perRunUsd: budgets.per_run_usd ?? null,
+      perDayUsd: budgets.per_day_usd ?? null,
+      perAgentUsdPerDay: budgets.per_agent_usd_per_day,
+    },
     byDay: dayKeys.map((d) => byDay.get(d) ?? line(d)),
-    byAgent: sorted(byAgent).map((l) => ({ ...l, todayUsd: agentDays.get(l.key)?.get(today) ?? 0, budgetPerDayUsd: agentBudget(l.key), perDay: dayKeys.map((d) => agentDays.get(l.key)?.get(d) ?? 0) })),
+    byAgent: sorted(byAgent).map((l) => ({
+      ...l,
+      todayUsd: agentDays.get(l.key)?.get(today) ?? 0,
+      budgetPerDayUsd: agentBudget(l.key),
+      perDay: dayKeys.map((d) => agentDays.get(l.key)?.get(d) ?? 0),
+    })),
     byWorkflow: sorted(byWorkflow).map((l) => {
       const runs = [...perRun.values()].filter((r) => r.workflow === l.key);
-      return { ...l, runs: runs.length, maxRunUsd: runs.reduce((m, r) => Math.max(m, r.costUsd), 0), avgRunUsd: runs.length ? runs.reduce((sum, r) => sum + r.costUsd, 0) / runs.length : 0 };
+      return {
+        ...l,
+        runs: runs.length,
+        maxRunUsd: runs.reduce((m, r) => Math.max(m, r.costUsd), 0),
+        avgRunUsd: runs.length ? runs.reduce((sum, r) => sum + r.costUsd, 0) / runs.length : 0,
+      };
     }),
     todayUsd: byDay.get(today)?.costUsd ?? 0,
   };

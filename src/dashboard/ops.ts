@@ -17,7 +17,10 @@ export async function opsView(s: DashboardSources) {
   const now = s.engine.now();
   const [schedules, connectors] = await Promise.all([read(s.schedules), read(s.connectors)]);
   if (schedules && 'items' in schedules) {
-    schedules.items = schedules.items.map((j) => ({ ...j, lateMs: j.lateMs ?? (j.nextRunAt && j.nextRunAt < now ? now.getTime() - j.nextRunAt.getTime() : 0) }));
+    schedules.items = schedules.items.map((j) => ({
+      ...j,
+      lateMs: j.lateMs ?? (j.nextRunAt && j.nextRunAt < now ? now.getTime() - j.nextRunAt.getTime() : 0),
+    }));
   }
   return { now, schedules, connectors };
 }

@@ -47,18 +47,25 @@ export async function qualityView(s: DashboardSources, days: number) {
   const decided = new Map<string, string>();
   for (const e of events) {
     if (e.type === 'run.finished') finished.set(e.data.runId, e.data.status);
-    if (e.type === 'approval.requested') approvalsOfRun.set(e.data.runId, [...(approvalsOfRun.get(e.data.runId) ?? []), e.data.approvalId]);
+    if (e.type === 'approval.requested')
+      approvalsOfRun.set(e.data.runId, [...(approvalsOfRun.get(e.data.runId) ?? []), e.data.approvalId]);
     if (e.type === 'approval.decided') decided.set(e.data.approvalId, e.data.decision);
   }
   // A run's approvals that were approved after an edit (the edited text lives on the approval record).
-  const approvedIds = [...decided.entries()].filter(([, d]) => d === 'approved').map(([id]) => id).slice(0, MAX_APPROVALS);
+  const approvedIds = [...decided.entries()]
+    .filter(([, d]) => d === 'approved')
+    .map(([id]) => id)
+    .slice(0, MAX_APPROVALS);
   const records = new Map<string, ApprovalRecord>();
   for (const id of approvedIds) {
     const a = await s.store.approvals.get(id);
     if (a) records.set(id, a);
   }
 
-  const versions = new Map<string, { agent: string; version: string; promptVersion: string; all: Bucket; perDay: Map<string, Bucket> }>();
+  const versions = new Map<
+    string,
+    { agent: string; version: string; promptVersion: string; all: Bucket; perDay: Map<string, Bucket> }
+  >();
   const entry = (agent: string, version: string, promptVersion: string) => {
     const key = `${agent}\0${promptVersion}`;
     let v = versions.get(key);
@@ -106,7 +113,10 @@ export async function qualityView(s: DashboardSources, days: number) {
       calls: b.calls,
       failures: b.failures,
       runs: runs.length,
-      successRate: done.length > 0 ? ratio(done.filter((r) => finished.get(r) === 'completed').length, done.length) : ratio(b.calls, b.calls + b.failures),
+      successRate:
+        done.length > 0
+          ? ratio(done.filter((r) => finished.get(r) === 'completed').length, done.length)
+          : ratio(b.calls, b.calls + b.failures),
       approvalRate: ratio(approved.length, approvals.length),
       editRate: ratio(edited.length, approved.length),
       tokensPerRun: per ? b.tokens / per : null,
@@ -131,6 +141,10 @@ export async function qualityView(s: DashboardSources, days: number) {
           return b ? { day: d, ...rates(b) } : { day: d, calls: 0 };
         }),
       })),
-    promotions: inWindow.flatMap((e) => (e.type === 'agent.promoted' ? [{ at: e.at, agent: e.data.agent, promptVersion: e.data.promptVersion, previous: e.data.previous }] : [])),
+    promotions: inWindow.flatMap((e) =>
+      e.type === 'agent.promoted'
+        ? [{ at: e.at, agent: e.data.agent, promptVersion: e.data.promptVersion, previous: e.data.previous }]
+        : [],
+    ),
   };
 }

@@ -25,7 +25,10 @@ export interface ScheduleStatus {
 export interface DashboardSources {
   store: Pick<Store, 'events' | 'runs' | 'approvals'>;
   engine: Pick<Engine, 'signal' | 'now' | 'expireDue' | 'workflows'>;
-  memory: Pick<MemoryService, 'recall' | 'get' | 'getMany' | 'correct' | 'forget' | 'restore' | 'uncorrect' | 'entityName'>;
+  memory: Pick<
+    MemoryService,
+    'recall' | 'get' | 'getMany' | 'correct' | 'forget' | 'restore' | 'uncorrect' | 'entityName'
+  >;
   policies: Pick<PolicyService, 'current' | 'locate'>;
   /** The scheduler's jobs; absent until a scheduler is wired. */
   schedules?: () => Promise<ScheduleStatus[]>;

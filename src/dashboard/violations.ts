@@ -9,9 +9,14 @@ const DAY_MS = 86_400_000;
 
 export async function violationsView(s: DashboardSources, days: number) {
   const now = s.engine.now();
-  const events = (await s.store.events.readRange({ from: new Date(now.getTime() - days * DAY_MS), types: ['policy.violation'], newest: true, limit: 500 })).filter(
-    (e): e is Violation => e.type === 'policy.violation',
-  );
+  const events = (
+    await s.store.events.readRange({
+      from: new Date(now.getTime() - days * DAY_MS),
+      types: ['policy.violation'],
+      newest: true,
+      limit: 500,
+    })
+  ).filter((e): e is Violation => e.type === 'policy.violation');
   const places = new Map<string, Promise<{ file: string; line?: number } | undefined>>();
   const where = (policy: string, rule: string) => {
     const key = `${policy}\0${rule}`;

@@ -59,7 +59,12 @@ export class Delivery implements RunDelivery {
     this.#log = options.logger.child({ component: 'delivery' });
     this.#preferred = setting(options.settings, 'preferred-chat', target, this.#log);
     this.#lastChats = new LastChats(settingFamily(options.settings, 'last-chat', z.string(), this.#log), this.#log);
-    this.#quiet = new QuietHours(options.settings, options.policy, (message, dedupeKey) => this.#proactive(message, dedupeKey), this.#log);
+    this.#quiet = new QuietHours(
+      options.settings,
+      options.policy,
+      (message, dedupeKey) => this.#proactive(message, dedupeKey),
+      this.#log,
+    );
   }
 
   /** Records the message in the chat's stream, then hands it to the channel. */
@@ -67,9 +72,17 @@ export class Delivery implements RunDelivery {
     const channel = options.via ?? this.#o.channels().find((c) => c.name === to.channel);
     if (!channel) throw new Error(`no ${to.channel} channel is running`);
     const buttons = message.buttons ?? [];
-    const data = { channel: to.channel, chatId: to.chatId, text: message.text, buttons, ...(options.inReplyTo ? { inReplyTo: options.inReplyTo } : {}) };
+    const data = {
+      channel: to.channel,
+      chatId: to.chatId,
+      text: message.text,
+      buttons,
+      ...(options.inReplyTo ? { inReplyTo: options.inReplyTo } : {}),
+    };
     // Group-committed with the other appends of this event-loop turn; recorded before it is delivered all the same.
-    const { event, duplicate } = await appendBatcher(this.#o.events).append(newEvent('message.sent', chatStream(to.channel, to.chatId), data, options.dedupeKey));
+    const { event, duplicate } = await appendBatcher(this.#o.events).append(
+      newEvent('message.sent', chatStream(to.channel, to.chatId), data, options.dedupeKey),
+    );
     const sent: SentMessage = { id: String(event.seq), text: message.text, buttons };
     if (duplicate) return sent;
     const ref = await channel.deliver(to.chatId, sent);
@@ -82,7 +95,8 @@ export class Delivery implements RunDelivery {
     for (const [i, to] of all.entries()) {
       if (!this.#o.channels().some((c) => c.name === to.channel)) continue;
       // Each target has its own dedupe key: a copy recorded for a target that failed must not block the next one.
-      const key = dedupeKey === undefined ? {} : { dedupeKey: i === 0 ? dedupeKey : `${dedupeKey}@${to.channel}:${to.chatId}` };
+      const key =
+        dedupeKey === undefined ? {} : { dedupeKey: i === 0 ? dedupeKey : `${dedupeKey}@${to.channel}:${to.chatId}` };
       try {
         return await this.send(to, message, key);
       } catch (err) {
@@ -99,7 +113,8 @@ export class Delivery implements RunDelivery {
     if (preferred) targets.push(preferred);
     for (const channel of this.#o.channels()) {
       const chatId = await this.#lastChats.get(channel.name);
-      if (chatId && !targets.some((t) => t.channel === channel.name && t.chatId === chatId)) targets.push({ channel: channel.name, chatId });
+      if (chatId && !targets.some((t) => t.channel === channel.name && t.chatId === chatId))
+        targets.push({ channel: channel.name, chatId });
     }
     return targets;
   }
@@ -130,7 +145,9 @@ export class Delivery implements RunDelivery {
   async cardDecided(approval: ApprovalRecord, text: OutboundMessage): Promise<void> {
     for (const ref of approval.deliveries ?? []) {
       const channel = this.#o.channels().find((c) => c.name === ref.channel);
-      await channel?.edit?.(ref, { id: ref.messageId, text: text.text, buttons: [] }).catch((err: unknown) => this.#log.warn({ err, ref }, 'could not update a card'));
+      await channel
+        ?.edit?.(ref, { id: ref.messageId, text: text.text, buttons: [] })
+        .catch((err: unknown) => this.#log.warn({ err, ref }, 'could not update a card'));
     }
   }
 

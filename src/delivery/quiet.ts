@@ -18,7 +18,11 @@ interface Held extends OutboundMessage {
   key?: string;
 }
 const heldMessages: z.ZodType<Held[]> = z.array(
-  z.object({ text: z.string(), buttons: z.array(z.object({ label: z.string(), data: z.string() })).optional(), key: z.string().optional() }),
+  z.object({
+    text: z.string(),
+    buttons: z.array(z.object({ label: z.string(), data: z.string() })).optional(),
+    key: z.string().optional(),
+  }),
 ) as z.ZodType<Held[]>;
 /** Wakes the release at a time, from any process on the store. */
 export type Wake = (at: Date) => Promise<void>;
@@ -32,7 +36,12 @@ export class QuietHours {
   #wake: Wake | undefined;
   #chain: Promise<unknown> = Promise.resolve();
 
-  constructor(settings: SettingsStore, policy: () => Policy, deliver: (message: OutboundMessage, dedupeKey: string | undefined) => Promise<SentMessage>, logger: Logger) {
+  constructor(
+    settings: SettingsStore,
+    policy: () => Policy,
+    deliver: (message: OutboundMessage, dedupeKey: string | undefined) => Promise<SentMessage>,
+    logger: Logger,
+  ) {
     this.#log = logger.child({ component: 'quiet-hours' });
     this.#held = setting(settings, 'quiet.held', heldMessages, this.#log);
     this.#policy = policy;
@@ -89,14 +98,21 @@ export class QuietHours {
   async #schedule(now: Date): Promise<void> {
     const at = nextAllowed(now, this.#policy(), 'proactive');
     if (this.#wake) {
-      await this.#wake(at).catch((err: unknown) => this.#log.warn({ err }, 'could not schedule the release of held messages; it happens at the next start'));
+      await this.#wake(at).catch((err: unknown) =>
+        this.#log.warn({ err }, 'could not schedule the release of held messages; it happens at the next start'),
+      );
       return;
     }
     if (this.#timer) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.#release().catch((err: unknown) => this.#log.warn({ err }, 'releasing held messages failed; retrying at the next start'));
-    }, Math.min(MAX_WAIT_MS, Math.max(0, at.getTime() - now.getTime())));
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        void this.#release().catch((err: unknown) =>
+          this.#log.warn({ err }, 'releasing held messages failed; retrying at the next start'),
+        );
+      },
+      Math.min(MAX_WAIT_MS, Math.max(0, at.getTime() - now.getTime())),
+    );
     this.#timer.unref();
   }
 

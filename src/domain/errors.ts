@@ -6,7 +6,11 @@ export class SoloError extends Error {
   readonly retryable: boolean;
   readonly userMessage: string;
 
-  constructor(code: string, userMessage: string, options: { cause?: unknown; retryable?: boolean; detail?: string } = {}) {
+  constructor(
+    code: string,
+    userMessage: string,
+    options: { cause?: unknown; retryable?: boolean; detail?: string } = {},
+  ) {
     super(options.detail ?? userMessage, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;

@@ -26,13 +26,28 @@ export interface EventDataMap {
   'signal.received': { event: string; key: string; payload: unknown };
   'run.finished': { runId: string; workflow: string; status: string; error?: string };
   'run.needs_review': { runId: string; stepId: string; reason: string };
-  'step.completed': { runId: string; stepId: string; kind: string; attempts: number; durationMs: number; replayed: boolean };
+  'step.completed': {
+    runId: string;
+    stepId: string;
+    kind: string;
+    attempts: number;
+    durationMs: number;
+    replayed: boolean;
+  };
   'step.retried': { runId: string; stepId: string; attempt: number; error: string; delayMs: number };
   'step.failed': { runId: string; stepId: string; attempts: number; error: string; retriable: boolean };
   'step.compensated': { runId: string; stepId: string };
   'approval.requested': { runId: string; approvalId: string; stepId: string; title: string; expiresAt: string };
   'approval.decided': { runId: string; approvalId: string; decision: string; by: string; via: string };
-  'memory.added': { memoryId: string; kind: string; text: string; entities: string[]; channel?: string; runId?: string; importedFrom?: string };
+  'memory.added': {
+    memoryId: string;
+    kind: string;
+    text: string;
+    entities: string[];
+    channel?: string;
+    runId?: string;
+    importedFrom?: string;
+  };
   'memory.updated': { memoryId: string; text: string; previousText: string; reason: string };
   'memory.corrected': { memoryId: string; replacedBy: string; text: string; previousText: string; reason?: string };
   'memory.forgotten': { memoryId: string; reason: string };
@@ -58,7 +73,14 @@ export interface EventDataMap {
   'policy.violation': { policy: string; rule: string; detail: string; runId?: string; agent?: string };
   'budget.reserved': { reservationId: string; scopes: string[]; estimateUsd: number; runId?: string; agent?: string };
   'budget.settled': { reservationId: string; actualUsd: number };
-  'budget.exceeded': { scope: string; limitUsd: number; spentUsd: number; estimateUsd: number; runId?: string; agent?: string };
+  'budget.exceeded': {
+    scope: string;
+    limitUsd: number;
+    spentUsd: number;
+    estimateUsd: number;
+    runId?: string;
+    agent?: string;
+  };
   /** One agent invocation: its input as sent (redacted) so a new version can be replayed against it. */
   'agent.ran': {
     agent: string;
@@ -77,20 +99,62 @@ export interface EventDataMap {
     completionTokens: number;
   };
   'agent.promoted': { agent: string; promptVersion: string; previous: string };
-  'action.proposed': { runId?: string; agent: string; action: string; outcome: string; reasons: string[]; untrusted: boolean };
+  'action.proposed': {
+    runId?: string;
+    agent: string;
+    action: string;
+    outcome: string;
+    reasons: string[];
+    untrusted: boolean;
+  };
   /** Stream `schedule:<id>`. `by`: operator, system, or run:<id> (a workflow's follow-up). */
-  'schedule.created': { scheduleId: string; title: string; workflow: string; when: string; timeZone: string; missed: string; by: string };
+  'schedule.created': {
+    scheduleId: string;
+    title: string;
+    workflow: string;
+    when: string;
+    timeZone: string;
+    missed: string;
+    by: string;
+  };
   /** A due time fired: the run it started (an existing run when this fire had happened before), how late, by which process. */
-  'schedule.fired': { scheduleId: string; workflow: string; due: string; firedAt: string; latenessMs: number; runId: string; created: boolean; catchUp: boolean; pid?: number };
+  'schedule.fired': {
+    scheduleId: string;
+    workflow: string;
+    due: string;
+    firedAt: string;
+    latenessMs: number;
+    runId: string;
+    created: boolean;
+    catchUp: boolean;
+    pid?: number;
+  };
   /** Due times missed while Solo OS was not running, and what the missed-run policy did about them. */
-  'schedule.missed': { scheduleId: string; policy: string; missed: number; ran: number; skipped: number; first: string; last: string };
+  'schedule.missed': {
+    scheduleId: string;
+    policy: string;
+    missed: number;
+    ran: number;
+    skipped: number;
+    first: string;
+    last: string;
+  };
   'schedule.paused': { scheduleId: string; by: string };
   'schedule.resumed': { scheduleId: string; by: string; next: string | null };
   'schedule.removed': { scheduleId: string; by: string };
   /** A fire could not start its run (the workflow is gone, its input no longer fits): the schedule is paused. */
   'schedule.failed': { scheduleId: string; due: string; error: string };
   /** A new inbox mail, as triaged (sender and subject only: the body stays in the mailbox). */
-  'mail.received': { mailId: string; messageId?: string; from?: string; subject: string; kind: string; quiet: boolean; reason: string; threadMessageId?: string };
+  'mail.received': {
+    mailId: string;
+    messageId?: string;
+    from?: string;
+    subject: string;
+    kind: string;
+    quiet: boolean;
+    reason: string;
+    threadMessageId?: string;
+  };
 }
 
 /** Current schema version of each event type's data. Bump when a type's data changes shape. */
@@ -176,4 +240,3 @@ export function newEvent<K extends EventType>(
 ): NewEvent {
   return (dedupeKey === undefined ? { type, stream, data } : { type, stream, data, dedupeKey }) as NewEvent;
 }
-

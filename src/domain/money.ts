@@ -1,7 +1,6 @@
 // Money as integer minor units (cents), and the currencies an amount can be written in. Parsing is strict: what
 // is not clearly an amount is refused. ISO 4217 validity comes from Node's own Intl data, not a list kept here.
 
-
 const MAX_MINOR = 1_000_000_000_00; // one billion in major units
 
 /**
@@ -16,7 +15,8 @@ export function parseAmount(text: string): number | undefined {
     .replace(/^[€$£]/, '');
   let normalised: string;
   if (/^\d{1,3}([,' ]\d{3})*(\.\d{1,2})?$/.test(t) || /^\d+(\.\d{1,2})?$/.test(t)) normalised = t.replace(/[,' ]/g, '');
-  else if (/^\d{1,3}([.' ]\d{3})*,\d{1,2}$/.test(t) || /^\d+,\d{1,2}$/.test(t)) normalised = t.replace(/[.' ]/g, '').replace(',', '.');
+  else if (/^\d{1,3}([.' ]\d{3})*,\d{1,2}$/.test(t) || /^\d+,\d{1,2}$/.test(t))
+    normalised = t.replace(/[.' ]/g, '').replace(',', '.');
   else return undefined;
   const [whole = '0', fraction = ''] = normalised.split('.');
   const minor = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
@@ -37,18 +37,86 @@ export const isCurrency = (code: string): boolean => ISO_CODES.has(code);
 export const DOLLAR = '$';
 
 /** Currencies written with a bare `$`, most used first; the first three are offered when `$` is unclear. */
-export const DOLLAR_CURRENCIES: readonly string[] = ['USD', 'CAD', 'AUD', 'NZD', 'SGD', 'HKD', 'MXN', 'TWD', 'BSD', 'BBD', 'BZD', 'BMD', 'FJD', 'JMD', 'KYD', 'LRD', 'NAD', 'SBD', 'SRD', 'TTD', 'XCD', 'ARS', 'CLP', 'COP', 'CUP', 'DOP', 'UYU'];
+export const DOLLAR_CURRENCIES: readonly string[] = [
+  'USD',
+  'CAD',
+  'AUD',
+  'NZD',
+  'SGD',
+  'HKD',
+  'MXN',
+  'TWD',
+  'BSD',
+  'BBD',
+  'BZD',
+  'BMD',
+  'FJD',
+  'JMD',
+  'KYD',
+  'LRD',
+  'NAD',
+  'SBD',
+  'SRD',
+  'TTD',
+  'XCD',
+  'ARS',
+  'CLP',
+  'COP',
+  'CUP',
+  'DOP',
+  'UYU',
+];
 
 /** Symbols that name exactly one currency. `¥` is the yen (write CNY for the yuan); `$` alone is DOLLAR; "kr" (SEK, NOK, DKK, ISK) is left out. */
 export const CURRENCY_SYMBOLS: Readonly<Record<string, string>> = {
-  '€': 'EUR', '£': 'GBP', '¥': 'JPY', '₹': 'INR', '₩': 'KRW', '₺': 'TRY', '₪': 'ILS', '₴': 'UAH', '₱': 'PHP', '฿': 'THB',
-  '₫': 'VND', '₦': 'NGN', '₽': 'RUB', 'zł': 'PLN', 'Kč': 'CZK', 'Fr.': 'CHF',
-  'US$': 'USD', 'C$': 'CAD', 'CA$': 'CAD', 'A$': 'AUD', 'AU$': 'AUD', 'NZ$': 'NZD', 'HK$': 'HKD', 'S$': 'SGD',
-  'R$': 'BRL', 'MX$': 'MXN', 'NT$': 'TWD', 'CN¥': 'CNY', 'JP¥': 'JPY',
+  '€': 'EUR',
+  '£': 'GBP',
+  '¥': 'JPY',
+  '₹': 'INR',
+  '₩': 'KRW',
+  '₺': 'TRY',
+  '₪': 'ILS',
+  '₴': 'UAH',
+  '₱': 'PHP',
+  '฿': 'THB',
+  '₫': 'VND',
+  '₦': 'NGN',
+  '₽': 'RUB',
+  zł: 'PLN',
+  Kč: 'CZK',
+  'Fr.': 'CHF',
+  US$: 'USD',
+  C$: 'CAD',
+  CA$: 'CAD',
+  A$: 'AUD',
+  AU$: 'AUD',
+  NZ$: 'NZD',
+  HK$: 'HKD',
+  S$: 'SGD',
+  R$: 'BRL',
+  MX$: 'MXN',
+  NT$: 'TWD',
+  'CN¥': 'CNY',
+  'JP¥': 'JPY',
 };
 
 /** ISO codes that are also everyday English words: as a separate word they count only in upper case ("100 TOP"). */
-const WORD_CODES = new Set(['all', 'bam', 'bob', 'cad', 'cup', 'dop', 'gel', 'mad', 'mop', 'pen', 'rub', 'sos', 'top', 'try']);
+const WORD_CODES = new Set([
+  'all',
+  'bam',
+  'bob',
+  'cad',
+  'cup',
+  'dop',
+  'gel',
+  'mad',
+  'mop',
+  'pen',
+  'rub',
+  'sos',
+  'top',
+  'try',
+]);
 
 /**
  * The currency a word names: an ISO code in any case ("usd", "EUR"), or a symbol ("€", "US$"); DOLLAR for a

@@ -1,6 +1,26 @@
 // Plain text helpers shared by commands and stores. No I/O.
 
-const STOPWORDS = new Set(['a', 'an', 'and', 'are', 'as', 'at', 'be', 'by', 'for', 'from', 'in', 'is', 'it', 'of', 'on', 'or', 'the', 'to', 'with']);
+const STOPWORDS = new Set([
+  'a',
+  'an',
+  'and',
+  'are',
+  'as',
+  'at',
+  'be',
+  'by',
+  'for',
+  'from',
+  'in',
+  'is',
+  'it',
+  'of',
+  'on',
+  'or',
+  'the',
+  'to',
+  'with',
+]);
 
 /** Lower-cased word tokens (letters and digits in any script), stopwords dropped, each once, in order of first use. */
 export function keywordTerms(text: string, max = 16): string[] {

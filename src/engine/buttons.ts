@@ -11,7 +11,8 @@ export const REVIEW_ACTION = 'rv';
 export type ApprovalChoice = 'approve' | 'reject' | 'edit';
 export type Remedy = 'retry' | 'skip' | 'cancel';
 
-export type RunButton = { kind: 'approval'; approvalId: string; choice: ApprovalChoice } | { kind: 'remedy'; runId: string; remedy: Remedy };
+export type RunButton =
+  { kind: 'approval'; approvalId: string; choice: ApprovalChoice } | { kind: 'remedy'; runId: string; remedy: Remedy };
 
 const CHOICE_CODES = { approve: 'y', reject: 'n', edit: 'e' } as const satisfies Record<ApprovalChoice, string>;
 const CHOICES = { y: 'approve', n: 'reject', e: 'edit' } as const;
@@ -21,7 +22,9 @@ const approvalData = z.tuple([z.literal(APPROVAL_ACTION), id, z.enum(['y', 'n', 
 const reviewData = z.tuple([z.literal(REVIEW_ACTION), id, z.enum(['retry', 'skip', 'cancel'])]);
 
 export function encodeButton(button: RunButton): string {
-  return button.kind === 'approval' ? `${APPROVAL_ACTION}:${button.approvalId}:${CHOICE_CODES[button.choice]}` : `${REVIEW_ACTION}:${button.runId}:${button.remedy}`;
+  return button.kind === 'approval'
+    ? `${APPROVAL_ACTION}:${button.approvalId}:${CHOICE_CODES[button.choice]}`
+    : `${REVIEW_ACTION}:${button.runId}:${button.remedy}`;
 }
 
 /** The button a run's message carried, or undefined for data no run button has (an unknown choice included). */

@@ -4,7 +4,8 @@ import type { OutboundMessage } from '../domain/messages.ts';
 import type { ApprovalRecord, RunRecord } from '../ports/engine-store.ts';
 import { encodeButton, type ApprovalChoice, type Remedy } from './buttons.ts';
 
-const approvalData = (approvalId: string, choice: ApprovalChoice): string => encodeButton({ kind: 'approval', approvalId, choice });
+const approvalData = (approvalId: string, choice: ApprovalChoice): string =>
+  encodeButton({ kind: 'approval', approvalId, choice });
 const reviewData = (runId: string, remedy: Remedy): string => encodeButton({ kind: 'remedy', runId, remedy });
 
 const time = (d: Date): string => d.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
@@ -25,7 +26,10 @@ export function approvalCard(approval: ApprovalRecord): OutboundMessage {
 }
 
 export function decidedCard(approval: ApprovalRecord): OutboundMessage {
-  const who = approval.decidedVia === 'expiry' ? 'expired' : `${approval.status} by ${approval.decidedBy ?? 'operator'} via ${approval.decidedVia ?? '?'}`;
+  const who =
+    approval.decidedVia === 'expiry'
+      ? 'expired'
+      : `${approval.status} by ${approval.decidedBy ?? 'operator'} via ${approval.decidedVia ?? '?'}`;
   return { text: `${approval.card.title}: ${who} at ${time(approval.decidedAt ?? approval.createdAt)}.` };
 }
 

@@ -27,7 +27,11 @@ export type EngineHook = (event: { type: EventType; runId: string; data: unknown
 /** How runs reach the operator: implemented by src/delivery, the one way out. */
 export interface RunDelivery {
   /** A run's message when no reply is at hand: to the chat that started it, else the operator's other chats. */
-  toRun(origin: RunOrigin, message: OutboundMessage, options?: { dedupeKey?: string }): Promise<SentMessage | undefined>;
+  toRun(
+    origin: RunOrigin,
+    message: OutboundMessage,
+    options?: { dedupeKey?: string },
+  ): Promise<SentMessage | undefined>;
   /** Extra copies of a new approval card (the operator's preferred chat); returns what was sent. */
   copyCard(origin: RunOrigin, card: OutboundMessage, dedupeKey: string): Promise<SentMessage[]>;
   /** After a decision, expiry or withdrawal: every copy of the card on platforms that can edit shows it. */
@@ -104,7 +108,8 @@ export class Engine implements EngineInternals {
     return this.#expiryHours * 3_600_000;
   }
   async decideEffect(action: ProposedAction, runId: string): Promise<PolicyVerdict> {
-    if (!this.#policy) return { outcome: 'approve', reasons: ['no approvals policy is configured, so the operator decides'] };
+    if (!this.#policy)
+      return { outcome: 'approve', reasons: ['no approvals policy is configured, so the operator decides'] };
     return this.#policy.decide(action, runId);
   }
   cancelRequested(runId: string): boolean {
@@ -138,9 +143,14 @@ export class Engine implements EngineInternals {
   async sendCard(run: RunRecord, approval: ApprovalRecord): Promise<void> {
     const card = approvalCard(approval);
     const sent = await this.send(run, card, `card:${approval.id}`);
-    const copies = await this.delivery.copyCard(run.origin, card, `card:${approval.id}`).catch((err: unknown) => (this.log.warn({ err }, 'could not copy an approval card'), []));
+    const copies = await this.delivery
+      .copyCard(run.origin, card, `card:${approval.id}`)
+      .catch((err: unknown) => (this.log.warn({ err }, 'could not copy an approval card'), []));
     const deliveries = [sent, ...copies].flatMap((m) => (m?.ref ? [m.ref] : []));
-    await this.store.approvals.update(approval.id, { deliveredAt: this.#now(), ...(deliveries.length ? { deliveries } : {}) });
+    await this.store.approvals.update(approval.id, {
+      deliveredAt: this.#now(),
+      ...(deliveries.length ? { deliveries } : {}),
+    });
   }
 
   /** Remembers another copy of a pending card (shown again by /approvals) so a decision updates it too. */
@@ -154,13 +164,19 @@ export class Engine implements EngineInternals {
   async cardsDecided(approvalId: string): Promise<void> {
     const approval = await this.store.approvals.get(approvalId);
     if (!approval?.deliveries?.length) return;
-    await this.delivery.cardDecided(approval, decidedCard(approval)).catch((err: unknown) => this.log.warn({ err, approvalId }, 'updating approval cards failed'));
+    await this.delivery
+      .cardDecided(approval, decidedCard(approval))
+      .catch((err: unknown) => this.log.warn({ err, approvalId }, 'updating approval cards failed'));
   }
 
   // ---- Starting and running ----
 
   /** Starts a run (idempotent by id: a second start with the same id returns the existing run) and executes it. */
-  async start(name: string, input: unknown, options: { id?: string; origin: RunOrigin; reply?: Reply }): Promise<{ run: RunRecord; created: boolean }> {
+  async start(
+    name: string,
+    input: unknown,
+    options: { id?: string; origin: RunOrigin; reply?: Reply },
+  ): Promise<{ run: RunRecord; created: boolean }> {
     const { run, created, done } = await this.begin(name, input, options);
     await done;
     return { run: (await this.store.runs.get(run.id)) ?? run, created };
@@ -171,15 +187,26 @@ export class Engine implements EngineInternals {
    * execution suspends or finishes. A scheduled fire uses it: the run is durable before the schedule moves on, and
    * the fire does not wait for the work.
    */
-  async begin(name: string, input: unknown, options: { id?: string; origin: RunOrigin; reply?: Reply }): Promise<{ run: RunRecord; created: boolean; done: Promise<void> }> {
+  async begin(
+    name: string,
+    input: unknown,
+    options: { id?: string; origin: RunOrigin; reply?: Reply },
+  ): Promise<{ run: RunRecord; created: boolean; done: Promise<void> }> {
     const workflow = this.#workflows.get(name);
     if (!workflow) throw new InputError(`There is no workflow called ${name}.`);
     const parsed = workflow.input.safeParse(input);
-    if (!parsed.success) throw new InputError(`That input does not fit ${name}: ${parsed.error.issues[0]?.message ?? 'invalid'}.`);
+    if (!parsed.success)
+      throw new InputError(`That input does not fit ${name}: ${parsed.error.issues[0]?.message ?? 'invalid'}.`);
     const now = this.#now();
     const run: RunRecord = {
-      id: options.id ?? randomId('r'), workflow: name, version: workflow.version, status: RunStatus.running,
-      input: parsed.data, origin: options.origin, createdAt: now, updatedAt: now,
+      id: options.id ?? randomId('r'),
+      workflow: name,
+      version: workflow.version,
+      status: RunStatus.running,
+      input: parsed.data,
+      origin: options.origin,
+      createdAt: now,
+      updatedAt: now,
     };
     const created = await this.store.runs.create(run);
     if (created) await this.emit('run.started', { runId: run.id, workflow: name, version: workflow.version });
@@ -192,7 +219,9 @@ export class Engine implements EngineInternals {
    */
   execute(runId: string, reply?: Reply): Promise<void> {
     const previous = this.#locks.get(runId) ?? Promise.resolve();
-    const next = previous.then(() => this.#leases.hold(runId, this.#now, () => this.#withReply(runId, reply, () => this.#execute(runId))));
+    const next = previous.then(() =>
+      this.#leases.hold(runId, this.#now, () => this.#withReply(runId, reply, () => this.#execute(runId))),
+    );
     const settled = next.catch(() => undefined);
     this.#locks.set(runId, settled);
     void settled.then(() => {
@@ -216,7 +245,12 @@ export class Engine implements EngineInternals {
     if (run.unwind === 'cancel') this.#cancelling.add(runId);
     const workflow = this.#workflows.get(run.workflow);
     if (!workflow) {
-      await this.#toReview(run, { stepId: '(start)', reason: `workflow ${run.workflow} is not registered in this version`, intended: 'the run continues', actual: 'it cannot be executed' });
+      await this.#toReview(run, {
+        stepId: '(start)',
+        reason: `workflow ${run.workflow} is not registered in this version`,
+        intended: 'the run continues',
+        actual: 'it cannot be executed',
+      });
       return;
     }
     const journal = await this.store.runs.steps(runId);
@@ -232,13 +266,21 @@ export class Engine implements EngineInternals {
 
   async #afterThrow(run: RunRecord, workflow: WorkflowDefinition<unknown, unknown>, signal: unknown): Promise<void> {
     if (signal instanceof Suspend) {
-      const data = signal.waitingFor.startsWith('wait:') ? { runId: run.id, waitingFor: signal.waitingFor } : { runId: run.id, approvalId: signal.waitingFor };
+      const data = signal.waitingFor.startsWith('wait:')
+        ? { runId: run.id, waitingFor: signal.waitingFor }
+        : { runId: run.id, approvalId: signal.waitingFor };
       const patch = { status: RunStatus.suspended, waitingFor: signal.waitingFor, updatedAt: this.#now() };
-      if (await this.store.runs.update(run.id, patch, [RunStatus.running], this.eventFor('run.suspended', data))) this.announce('run.suspended', data);
+      if (await this.store.runs.update(run.id, patch, [RunStatus.running], this.eventFor('run.suspended', data)))
+        this.announce('run.suspended', data);
       // An event that arrived after the wait looked for it but before the run was marked suspended found the run
       // still running and could not resume it: resume it now (after this execution, on the run's own chain).
-      if (signal.waitingFor.startsWith('wait:') && (await this.#waitArrived({ ...run, waitingFor: signal.waitingFor }))) {
-        this.resumeAfterEvent(run.id, 'the event arrived while the run was suspending').catch((err: unknown) => this.log.error({ err, runId: run.id }, 'resuming a run failed'));
+      if (
+        signal.waitingFor.startsWith('wait:') &&
+        (await this.#waitArrived({ ...run, waitingFor: signal.waitingFor }))
+      ) {
+        this.resumeAfterEvent(run.id, 'the event arrived while the run was suspending').catch((err: unknown) =>
+          this.log.error({ err, runId: run.id }, 'resuming a run failed'),
+        );
       }
       return;
     }
@@ -252,19 +294,30 @@ export class Engine implements EngineInternals {
       return;
     }
     const unwind = signal instanceof Unwind ? signal : new Unwind('failure', errorInfo(signal));
-    if (!(signal instanceof Unwind)) this.log.warn({ err: signal, runId: run.id }, 'workflow code threw; unwinding the run');
-    const patch = { status: RunStatus.compensating, unwind: unwind.reason, updatedAt: this.#now(), ...(unwind.error ? { error: unwind.error } : {}) };
+    if (!(signal instanceof Unwind))
+      this.log.warn({ err: signal, runId: run.id }, 'workflow code threw; unwinding the run');
+    const patch = {
+      status: RunStatus.compensating,
+      unwind: unwind.reason,
+      updatedAt: this.#now(),
+      ...(unwind.error ? { error: unwind.error } : {}),
+    };
     await this.store.runs.update(run.id, patch);
     await this.#unwind({ ...run, ...patch }, workflow, await this.store.runs.steps(run.id));
   }
 
   /** Replays the run to collect its compensations, runs them in reverse order, then ends it failed or cancelled. */
-  async #unwind(run: RunRecord, workflow: WorkflowDefinition<unknown, unknown>, journal: Awaited<ReturnType<Store['runs']['steps']>>): Promise<void> {
+  async #unwind(
+    run: RunRecord,
+    workflow: WorkflowDefinition<unknown, unknown>,
+    journal: Awaited<ReturnType<Store['runs']['steps']>>,
+  ): Promise<void> {
     const ctx = new RunContext(this, run, journal, 'collect');
     try {
       await workflow.run(ctx, workflow.input.parse(run.input));
     } catch (signal) {
-      if (!(signal instanceof Frontier || signal instanceof Unwind || signal instanceof Suspend)) this.log.debug({ err: signal }, 'replay for compensation stopped');
+      if (!(signal instanceof Frontier || signal instanceof Unwind || signal instanceof Suspend))
+        this.log.debug({ err: signal }, 'replay for compensation stopped');
     }
     for (const compensation of [...ctx.compensations].reverse()) {
       try {
@@ -284,12 +337,19 @@ export class Engine implements EngineInternals {
     await this.#finish(run, status, {});
     const undone = ctx.compensations.length;
     const why = status === RunStatus.cancelled ? 'was cancelled' : `failed: ${run.error?.message ?? 'unknown error'}`;
-    await this.send(run, { text: `Run ${run.id} (${run.workflow}) ${why}.${undone ? ` Undid ${undone} completed step${undone === 1 ? '' : 's'}.` : ''}` });
+    await this.send(run, {
+      text: `Run ${run.id} (${run.workflow}) ${why}.${undone ? ` Undid ${undone} completed step${undone === 1 ? '' : 's'}.` : ''}`,
+    });
   }
 
   async #finish(run: RunRecord, status: RunStatus, fields: { result?: unknown }): Promise<void> {
     const data = { runId: run.id, workflow: run.workflow, status, ...(run.error ? { error: run.error.message } : {}) };
-    await this.store.runs.update(run.id, { status, updatedAt: this.#now(), ...fields, unset: ['waitingFor', 'review'] }, undefined, this.eventFor('run.finished', data));
+    await this.store.runs.update(
+      run.id,
+      { status, updatedAt: this.#now(), ...fields, unset: ['waitingFor', 'review'] },
+      undefined,
+      this.eventFor('run.finished', data),
+    );
     this.#cancelling.delete(run.id);
     this.announce('run.finished', data);
   }
@@ -312,11 +372,19 @@ export class Engine implements EngineInternals {
         suspended++;
         continue;
       }
-      const approval = run.waitingFor && !run.waitingFor.startsWith('wait:') ? await this.store.approvals.get(run.waitingFor) : null;
+      const approval =
+        run.waitingFor && !run.waitingFor.startsWith('wait:') ? await this.store.approvals.get(run.waitingFor) : null;
       if (approval && approval.status === 'pending') suspended++;
-      else await this.store.runs.update(run.id, { status: RunStatus.running, updatedAt: this.#now(), unset: ['waitingFor'] }, [RunStatus.suspended]);
+      else
+        await this.store.runs.update(
+          run.id,
+          { status: RunStatus.running, updatedAt: this.#now(), unset: ['waitingFor'] },
+          [RunStatus.suspended],
+        );
     }
-    const active = (await this.store.runs.list({ statuses: [RunStatus.running, RunStatus.compensating], limit: 100_000 })).filter((r) => !this.#locks.has(r.id));
+    const active = (
+      await this.store.runs.list({ statuses: [RunStatus.running, RunStatus.compensating], limit: 100_000 })
+    ).filter((r) => !this.#locks.has(r.id));
     let resumed = 0;
     for (const run of active.reverse()) {
       if (!(await this.#leases.free(run.id, this.#now))) continue;
@@ -350,7 +418,11 @@ export class Engine implements EngineInternals {
   async expireDue(): Promise<number> {
     let expired = 0;
     for (const approval of await this.store.approvals.listPending(1000)) {
-      const result = await applySignal(this, { kind: 'expire', approvalId: approval.id }, { by: 'system', via: 'expiry' });
+      const result = await applySignal(
+        this,
+        { kind: 'expire', approvalId: approval.id },
+        { by: 'system', via: 'expiry' },
+      );
       if (result.status === 'applied') expired++;
     }
     return expired;
@@ -376,12 +448,21 @@ export class Engine implements EngineInternals {
   }
 
   /** Records a decision's event, updates the cards and resumes the run it suspended. */
-  async resumeAfterDecision(approval: ApprovalRecord, decision: string, by: string, via: string, reply?: Reply): Promise<void> {
+  async resumeAfterDecision(
+    approval: ApprovalRecord,
+    decision: string,
+    by: string,
+    via: string,
+    reply?: Reply,
+  ): Promise<void> {
     await this.emit('approval.decided', { runId: approval.runId, approvalId: approval.id, decision, by, via });
     await this.cardsDecided(approval.id);
     const resumed = { runId: approval.runId, reason: `approval ${decision}` };
     const patch = { status: RunStatus.running, updatedAt: this.#now(), unset: ['waitingFor' as const] };
-    if (await this.store.runs.update(approval.runId, patch, [RunStatus.suspended], this.eventFor('run.resumed', resumed))) this.announce('run.resumed', resumed);
+    if (
+      await this.store.runs.update(approval.runId, patch, [RunStatus.suspended], this.eventFor('run.resumed', resumed))
+    )
+      this.announce('run.resumed', resumed);
     await this.execute(approval.runId, reply);
   }
 
@@ -390,11 +471,24 @@ export class Engine implements EngineInternals {
     const run = await this.store.runs.get(runId);
     if (!run || FINISHED.includes(run.status)) return run;
     this.#cancelling.add(runId);
-    if (run.waitingFor && (await this.store.approvals.decide(run.waitingFor, { status: 'cancelled', by: 'operator', via: 'cancel', at: this.#now() }))) {
+    if (
+      run.waitingFor &&
+      (await this.store.approvals.decide(run.waitingFor, {
+        status: 'cancelled',
+        by: 'operator',
+        via: 'cancel',
+        at: this.#now(),
+      }))
+    ) {
       await this.cardsDecided(run.waitingFor);
     }
     const status = run.status === RunStatus.running ? RunStatus.running : RunStatus.compensating;
-    await this.store.runs.update(runId, { status, unwind: 'cancel', updatedAt: this.#now(), unset: ['waitingFor', 'review'] });
+    await this.store.runs.update(runId, {
+      status,
+      unwind: 'cancel',
+      updatedAt: this.#now(),
+      unset: ['waitingFor', 'review'],
+    });
     await this.execute(runId, reply);
     return this.store.runs.get(runId);
   }
@@ -408,7 +502,9 @@ export class Engine implements EngineInternals {
     const step = (await this.store.runs.steps(runId)).find((s) => s.stepId === stepId);
     if (step) {
       const { error: _error, ...rest } = step;
-      await this.store.runs.saveStep(remedy === 'retry' ? { ...rest, status: 'started', failures: 0 } : { ...rest, status: 'skipped', result: null });
+      await this.store.runs.saveStep(
+        remedy === 'retry' ? { ...rest, status: 'started', failures: 0 } : { ...rest, status: 'skipped', result: null },
+      );
     }
     const status = stepId.startsWith('undo:') || run.unwind ? RunStatus.compensating : RunStatus.running;
     await this.store.runs.update(runId, { status, updatedAt: this.#now(), unset: ['review'] }, [RunStatus.needsReview]);

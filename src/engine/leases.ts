@@ -60,15 +60,20 @@ export class Leases {
       this.#log.debug({ runId }, 'another process is executing this run');
       return;
     }
-    const renew = setInterval(() => {
-      this.#take(runId, now).catch((err: unknown) => this.#log.warn({ err, runId }, 'could not renew a run lease'));
-    }, Math.max(10, Math.floor(this.periodMs / 3)));
+    const renew = setInterval(
+      () => {
+        this.#take(runId, now).catch((err: unknown) => this.#log.warn({ err, runId }, 'could not renew a run lease'));
+      },
+      Math.max(10, Math.floor(this.periodMs / 3)),
+    );
     renew.unref();
     try {
       await fn();
     } finally {
       clearInterval(renew);
-      await this.#runs.release(runId, this.owner).catch((err: unknown) => this.#log.warn({ err, runId }, 'could not release a run lease'));
+      await this.#runs
+        .release(runId, this.owner)
+        .catch((err: unknown) => this.#log.warn({ err, runId }, 'could not release a run lease'));
     }
   }
 }

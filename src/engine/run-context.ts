@@ -5,7 +5,16 @@ import pRetry, { AbortError } from 'p-retry';
 import type { OutboundMessage } from '../domain/messages.ts';
 import type { ApprovalRecord, RunRecord, StepRecord } from '../ports/engine-store.ts';
 import { errorInfo, Frontier, NeedsReview, Suspend, Unwind } from './signals.ts';
-import { isRetriable, type ActOutcome, type ApprovalOutcome, type ApprovalRequest, type Effect, type StepInfo, type StepOptions, type WorkflowContext } from './workflow.ts';
+import {
+  isRetriable,
+  type ActOutcome,
+  type ApprovalOutcome,
+  type ApprovalRequest,
+  type Effect,
+  type StepInfo,
+  type StepOptions,
+  type WorkflowContext,
+} from './workflow.ts';
 import type { EngineInternals } from './internals.ts';
 
 interface Compensation {
@@ -41,7 +50,11 @@ export class RunContext implements WorkflowContext {
   }
 
   #claim(id: string): void {
-    if (this.#seen.has(id)) throw new Unwind('failure', { message: `step id "${id}" is used twice in one run; step ids must be unique`, code: 'duplicate_step' });
+    if (this.#seen.has(id))
+      throw new Unwind('failure', {
+        message: `step id "${id}" is used twice in one run; step ids must be unique`,
+        code: 'duplicate_step',
+      });
     this.#seen.add(id);
   }
 
@@ -49,24 +62,37 @@ export class RunContext implements WorkflowContext {
     this.#claim(id);
     const result = await this.runStep(id, 'run', fn, options);
     const { compensate } = options;
-    if (compensate) this.compensations.push({ stepId: id, run: () => this.#compensate(id, (info) => compensate(result, info)) });
+    if (compensate)
+      this.compensations.push({ stepId: id, run: () => this.#compensate(id, (info) => compensate(result, info)) });
     return result;
   }
 
   async act<T>(id: string, effect: Effect<T>): Promise<ActOutcome<T>> {
-    const verdict = await this.step(effect.steps?.policy ?? `${id}:policy`, () => this.#engine.decideEffect(effect.action, this.runId));
+    const verdict = await this.step(effect.steps?.policy ?? `${id}:policy`, () =>
+      this.#engine.decideEffect(effect.action, this.runId),
+    );
     if (verdict.outcome === 'deny') return { status: 'denied', reasons: verdict.reasons };
     // "allow" is the operator's standing approval, written in their approvals policy.
-    const approval = verdict.outcome === 'approve' ? await this.approval(effect.steps?.approval ?? `${id}:approval`, { card: effect.card }) : undefined;
+    const approval =
+      verdict.outcome === 'approve'
+        ? await this.approval(effect.steps?.approval ?? `${id}:approval`, { card: effect.card })
+        : undefined;
     if (approval && approval.decision !== 'approved') return { status: approval.decision, approval };
-    const options: StepOptions<T> = { ...effect.options, ...(effect.compensate ? { compensate: effect.compensate } : {}) };
+    const options: StepOptions<T> = {
+      ...effect.options,
+      ...(effect.compensate ? { compensate: effect.compensate } : {}),
+    };
     const result = await this.step(id, (info) => effect.run(approval ? { ...info, approval } : info), options);
     return approval ? { status: 'done', result, approval } : { status: 'done', result };
   }
 
   async say(id: string, message: OutboundMessage | string): Promise<void> {
     await this.step(id, async ({ idempotencyKey }) => {
-      void (await this.#engine.send(this.#run, typeof message === 'string' ? { text: message } : message, `say:${idempotencyKey}`));
+      void (await this.#engine.send(
+        this.#run,
+        typeof message === 'string' ? { text: message } : message,
+        `say:${idempotencyKey}`,
+      ));
       return true;
     });
   }
@@ -76,15 +102,25 @@ export class RunContext implements WorkflowContext {
   }
 
   async #compensate(stepId: string, undo: (info: StepInfo) => Promise<void>): Promise<void> {
-    await this.runStep(`undo:${stepId}`, 'compensation', async (info) => {
-      await undo(info);
-      return true;
-    }, { maxAttempts: 5 });
+    await this.runStep(
+      `undo:${stepId}`,
+      'compensation',
+      async (info) => {
+        await undo(info);
+        return true;
+      },
+      { maxAttempts: 5 },
+    );
     await this.#engine.emit('step.compensated', { runId: this.runId, stepId });
   }
 
   /** Replays the step from the journal, or runs it (intent journaled first: the outbox), then journals the result. */
-  async runStep<T>(id: string, kind: StepRecord['kind'], fn: (info: StepInfo) => Promise<T>, options: StepOptions<T>): Promise<T> {
+  async runStep<T>(
+    id: string,
+    kind: StepRecord['kind'],
+    fn: (info: StepInfo) => Promise<T>,
+    options: StepOptions<T>,
+  ): Promise<T> {
     const recorded = this.#journal.get(id);
     if (recorded?.status === 'completed' || recorded?.status === 'skipped') return recorded.result as T;
     if (this.#collecting && kind !== 'compensation') throw new Frontier();
@@ -93,9 +129,17 @@ export class RunContext implements WorkflowContext {
     const maxAttempts = options.maxAttempts ?? DEFAULTS.maxAttempts;
     const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
     const step: StepRecord = recorded ?? {
-      runId: this.runId, stepId: id, seq: this.#nextSeq++, kind, status: 'started', failures: 0, idempotencyKey: `${this.runId}:${id}`, startedAt: this.#engine.now(),
+      runId: this.runId,
+      stepId: id,
+      seq: this.#nextSeq++,
+      kind,
+      status: 'started',
+      failures: 0,
+      idempotencyKey: `${this.runId}:${id}`,
+      startedAt: this.#engine.now(),
     };
-    if (step.failures >= maxAttempts) throw new NeedsReview(id, step.failures, step.error ?? { message: 'failed before' });
+    if (step.failures >= maxAttempts)
+      throw new NeedsReview(id, step.failures, step.error ?? { message: 'failed before' });
     await this.#engine.store.runs.saveStep(step);
     this.#journal.set(id, step);
 
@@ -106,10 +150,17 @@ export class RunContext implements WorkflowContext {
         async () => {
           attempt++;
           const controller = new AbortController();
-          const timer = setTimeout(() => controller.abort(new Error(`step "${id}" timed out after ${timeoutMs} ms`)), timeoutMs);
+          const timer = setTimeout(
+            () => controller.abort(new Error(`step "${id}" timed out after ${timeoutMs} ms`)),
+            timeoutMs,
+          );
           try {
             const work = fn(this.#info(id, attempt, controller.signal, step.startedAt));
-            const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true }));
+            const aborted = new Promise<never>((_, reject) =>
+              controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), {
+                once: true,
+              }),
+            );
             return await Promise.race([work, aborted]);
           } catch (err) {
             if (!isRetriable(err)) throw new AbortError(err instanceof Error ? err : new Error(String(err)));
@@ -128,13 +179,32 @@ export class RunContext implements WorkflowContext {
             step.failures++;
             step.error = errorInfo(error);
             await this.#engine.store.runs.saveStep(step);
-            if (retriesLeft > 0) await this.#engine.emit('step.retried', { runId: this.runId, stepId: id, attempt: step.failures, error: step.error.message, delayMs: retryDelay });
+            if (retriesLeft > 0)
+              await this.#engine.emit('step.retried', {
+                runId: this.runId,
+                stepId: id,
+                attempt: step.failures,
+                error: step.error.message,
+                delayMs: retryDelay,
+              });
           },
         },
       );
       const result = asJournaled(value);
-      Object.assign(step, { status: 'completed', result, finishedAt: this.#engine.now(), durationMs: Math.round(performance.now() - started) });
-      const completed = { runId: this.runId, stepId: id, kind, attempts: step.failures + 1, durationMs: step.durationMs ?? 0, replayed: false };
+      Object.assign(step, {
+        status: 'completed',
+        result,
+        finishedAt: this.#engine.now(),
+        durationMs: Math.round(performance.now() - started),
+      });
+      const completed = {
+        runId: this.runId,
+        stepId: id,
+        kind,
+        attempts: step.failures + 1,
+        durationMs: step.durationMs ?? 0,
+        replayed: false,
+      };
       await this.#engine.store.runs.saveStep(step, this.#engine.eventFor('step.completed', completed));
       this.#engine.announce('step.completed', completed);
       return result;
@@ -146,10 +216,21 @@ export class RunContext implements WorkflowContext {
         step.failures++;
         step.error = errorInfo(cause);
       }
-      Object.assign(step, { status: 'failed', finishedAt: this.#engine.now(), durationMs: Math.round(performance.now() - started) });
+      Object.assign(step, {
+        status: 'failed',
+        finishedAt: this.#engine.now(),
+        durationMs: Math.round(performance.now() - started),
+      });
       await this.#engine.store.runs.saveStep(step);
-      await this.#engine.emit('step.failed', { runId: this.runId, stepId: id, attempts: step.failures, error: step.error?.message ?? 'failed', retriable });
-      if (retriable || kind === 'compensation') throw new NeedsReview(id, step.failures, step.error ?? errorInfo(cause));
+      await this.#engine.emit('step.failed', {
+        runId: this.runId,
+        stepId: id,
+        attempts: step.failures,
+        error: step.error?.message ?? 'failed',
+        retriable,
+      });
+      if (retriable || kind === 'compensation')
+        throw new NeedsReview(id, step.failures, step.error ?? errorInfo(cause));
       throw new Unwind('failure', { ...errorInfo(cause), message: `step "${id}" failed: ${errorInfo(cause).message}` });
     }
   }
@@ -166,11 +247,24 @@ export class RunContext implements WorkflowContext {
       return signal?.type === 'signal.received' ? (signal.data.payload as T) : undefined;
     };
     const step: StepRecord = recorded ?? {
-      runId: this.runId, stepId: id, seq: this.#nextSeq++, kind: 'wait', status: 'started', failures: 0, idempotencyKey: `${this.runId}:${id}`, startedAt: engine.now(),
+      runId: this.runId,
+      stepId: id,
+      seq: this.#nextSeq++,
+      kind: 'wait',
+      status: 'started',
+      failures: 0,
+      idempotencyKey: `${this.runId}:${id}`,
+      startedAt: engine.now(),
     };
     const complete = async (payload: T): Promise<T> => {
       const finishedAt = engine.now();
-      const done = { ...step, status: 'completed' as const, result: asJournaled(payload), finishedAt, durationMs: finishedAt.getTime() - step.startedAt.getTime() };
+      const done = {
+        ...step,
+        status: 'completed' as const,
+        result: asJournaled(payload),
+        finishedAt,
+        durationMs: finishedAt.getTime() - step.startedAt.getTime(),
+      };
       this.#journal.set(id, done);
       await engine.store.runs.saveStep(done);
       return done.result;
@@ -184,7 +278,10 @@ export class RunContext implements WorkflowContext {
       this.#journal.set(id, step);
     }
     // One waiter per event and key (an invoice id, a Message-ID): the dedupe key is how a signal finds it.
-    await engine.store.events.append({ ...engine.eventFor('run.waiting', { runId: this.runId, stepId: id, event: on.event, key: on.key }), dedupeKey: `wait:${on.event}:${on.key}` });
+    await engine.store.events.append({
+      ...engine.eventFor('run.waiting', { runId: this.runId, stepId: id, event: on.event, key: on.key }),
+      dedupeKey: `wait:${on.event}:${on.key}`,
+    });
     const late = await arrived();
     if (late !== undefined) return complete(late);
     throw new Suspend(`wait:${on.event}:${on.key}`);
@@ -202,12 +299,32 @@ export class RunContext implements WorkflowContext {
     if (!approval) {
       const now = engine.now();
       approval = {
-        id: engine.newApprovalId(), runId: this.runId, stepId: id, status: 'pending', card: request.card,
-        createdAt: now, expiresAt: new Date(now.getTime() + (request.expiresInMs ?? engine.approvalExpiryMs())),
+        id: engine.newApprovalId(),
+        runId: this.runId,
+        stepId: id,
+        status: 'pending',
+        card: request.card,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + (request.expiresInMs ?? engine.approvalExpiryMs())),
       } satisfies ApprovalRecord;
       await engine.store.approvals.create(approval);
-      await engine.store.runs.saveStep({ runId: this.runId, stepId: id, seq: this.#nextSeq++, kind: 'approval', status: 'started', failures: 0, idempotencyKey: `${this.runId}:${id}`, startedAt: now });
-      await engine.emit('approval.requested', { runId: this.runId, approvalId: approval.id, stepId: id, title: request.card.title, expiresAt: approval.expiresAt.toISOString() });
+      await engine.store.runs.saveStep({
+        runId: this.runId,
+        stepId: id,
+        seq: this.#nextSeq++,
+        kind: 'approval',
+        status: 'started',
+        failures: 0,
+        idempotencyKey: `${this.runId}:${id}`,
+        startedAt: now,
+      });
+      await engine.emit('approval.requested', {
+        runId: this.runId,
+        approvalId: approval.id,
+        stepId: id,
+        title: request.card.title,
+        expiresAt: approval.expiresAt.toISOString(),
+      });
     }
     if (approval.status === 'pending') {
       if (!approval.deliveredAt) await engine.sendCard(this.#run, approval);
@@ -219,13 +336,22 @@ export class RunContext implements WorkflowContext {
       by: approval.decidedBy ?? 'system',
       via: approval.decidedVia ?? 'system',
       at: (approval.decidedAt ?? engine.now()).toISOString(),
-      ...(approval.editedText ?? approval.card.text ? { text: approval.editedText ?? approval.card.text } : {}),
+      ...((approval.editedText ?? approval.card.text) ? { text: approval.editedText ?? approval.card.text } : {}),
     };
     const step = this.#journal.get(id);
     const finishedAt = engine.now();
     await engine.store.runs.saveStep({
-      runId: this.runId, stepId: id, seq: step?.seq ?? this.#nextSeq++, kind: 'approval', status: 'completed', failures: 0, idempotencyKey: `${this.runId}:${id}`,
-      startedAt: step?.startedAt ?? approval.createdAt, finishedAt, durationMs: finishedAt.getTime() - approval.createdAt.getTime(), result: outcome,
+      runId: this.runId,
+      stepId: id,
+      seq: step?.seq ?? this.#nextSeq++,
+      kind: 'approval',
+      status: 'completed',
+      failures: 0,
+      idempotencyKey: `${this.runId}:${id}`,
+      startedAt: step?.startedAt ?? approval.createdAt,
+      finishedAt,
+      durationMs: finishedAt.getTime() - approval.createdAt.getTime(),
+      result: outcome,
     });
     return outcome;
   }

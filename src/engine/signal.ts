@@ -40,7 +40,13 @@ export interface SignalResult {
 export interface SignalTarget {
   readonly store: import('../ports/store.ts').Store;
   now(): Date;
-  resumeAfterDecision(approval: ApprovalRecord, decision: string, by: string, via: string, reply?: Reply): Promise<void>;
+  resumeAfterDecision(
+    approval: ApprovalRecord,
+    decision: string,
+    by: string,
+    via: string,
+    reply?: Reply,
+  ): Promise<void>;
   cancel(runId: string, reply?: Reply): Promise<RunRecord | null>;
   remedy(runId: string, remedy: Remedy, reply?: Reply): Promise<RunRecord | null>;
   addCardCopy(approvalId: string, ref: SentMessage['ref']): Promise<void>;
@@ -50,7 +56,12 @@ export interface SignalTarget {
 
 const time = (d: Date): string => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
-async function answer(engine: SignalTarget, from: SignalFrom, runId: string, text: string | OutboundMessage): Promise<SentMessage | undefined> {
+async function answer(
+  engine: SignalTarget,
+  from: SignalFrom,
+  runId: string,
+  text: string | OutboundMessage,
+): Promise<SentMessage | undefined> {
   const message = typeof text === 'string' ? { text } : text;
   if (from.reply) return from.reply(message);
   const run = await engine.store.runs.get(runId);
@@ -58,34 +69,65 @@ async function answer(engine: SignalTarget, from: SignalFrom, runId: string, tex
 }
 
 /** A decision or an expiry. The expiry check is made here and nowhere else. */
-async function settle(engine: SignalTarget, signal: Extract<Signal, { kind: 'decide' | 'expire' }>, from: SignalFrom): Promise<SignalResult> {
+async function settle(
+  engine: SignalTarget,
+  signal: Extract<Signal, { kind: 'decide' | 'expire' }>,
+  from: SignalFrom,
+): Promise<SignalResult> {
   const { store } = engine;
   const quiet = signal.kind === 'expire';
   const approval = await store.approvals.get(signal.approvalId);
   if (!approval) {
-    if (!quiet && from.reply) await from.reply({ text: 'That approval is not known here any more; /approvals lists what is waiting.' });
+    if (!quiet && from.reply)
+      await from.reply({ text: 'That approval is not known here any more; /approvals lists what is waiting.' });
     return { status: 'unknown' };
   }
   if (approval.status !== 'pending') {
-    if (!quiet) await answer(engine, from, approval.runId, `Already decided — ${decidedCard(approval).text} Nothing more to do.`);
+    if (!quiet)
+      await answer(engine, from, approval.runId, `Already decided — ${decidedCard(approval).text} Nothing more to do.`);
     return { status: 'stale' };
   }
   const now = engine.now();
   const due = approval.expiresAt <= now;
   if (quiet && !due) return { status: 'stale' };
-  const decision = due || signal.kind === 'expire' ? { status: 'expired' as const, by: 'system', via: 'expiry' } : { status: signal.decision, by: from.by, via: from.via };
+  const decision =
+    due || signal.kind === 'expire'
+      ? { status: 'expired' as const, by: 'system', via: 'expiry' }
+      : { status: signal.decision, by: from.by, via: from.via };
   if (!(await store.approvals.decide(approval.id, { ...decision, at: now }))) {
     const current = await store.approvals.get(approval.id);
-    if (!quiet) await answer(engine, from, approval.runId, `Already decided — ${current ? decidedCard(current).text : ''} Nothing more to do.`);
+    if (!quiet)
+      await answer(
+        engine,
+        from,
+        approval.runId,
+        `Already decided — ${current ? decidedCard(current).text : ''} Nothing more to do.`,
+      );
     return { status: 'stale' };
   }
-  if (due && !quiet) await answer(engine, from, approval.runId, `This approval expired at ${time(approval.expiresAt)}, so nothing was done.`);
-  if (!due) await answer(engine, from, approval.runId, `${decision.status === 'approved' ? 'Approved' : 'Rejected'}: ${approval.card.title}.`);
+  if (due && !quiet)
+    await answer(
+      engine,
+      from,
+      approval.runId,
+      `This approval expired at ${time(approval.expiresAt)}, so nothing was done.`,
+    );
+  if (!due)
+    await answer(
+      engine,
+      from,
+      approval.runId,
+      `${decision.status === 'approved' ? 'Approved' : 'Rejected'}: ${approval.card.title}.`,
+    );
   await engine.resumeAfterDecision(approval, decision.status, decision.by, decision.via, from.reply);
   return { status: 'applied', run: await store.runs.get(approval.runId) };
 }
 
-async function edit(engine: SignalTarget, signal: Extract<Signal, { kind: 'edit' }>, from: SignalFrom): Promise<SignalResult> {
+async function edit(
+  engine: SignalTarget,
+  signal: Extract<Signal, { kind: 'edit' }>,
+  from: SignalFrom,
+): Promise<SignalResult> {
   const approval = await engine.store.approvals.get(signal.approvalId);
   if (!approval || approval.status !== 'pending') {
     if (from.reply) await from.reply({ text: 'That card was decided in the meantime, so the edit was not applied.' });
@@ -97,25 +139,41 @@ async function edit(engine: SignalTarget, signal: Extract<Signal, { kind: 'edit'
   return { status: 'applied' };
 }
 
-async function remedy(engine: SignalTarget, signal: Extract<Signal, { kind: 'remedy' }>, from: SignalFrom): Promise<SignalResult> {
+async function remedy(
+  engine: SignalTarget,
+  signal: Extract<Signal, { kind: 'remedy' }>,
+  from: SignalFrom,
+): Promise<SignalResult> {
   const run = await engine.store.runs.get(signal.runId);
   if (!run) {
-    if (from.reply) await from.reply({ text: `There is no run ${truncate(signal.runId, 40)}. /runs lists recent runs.` });
+    if (from.reply)
+      await from.reply({ text: `There is no run ${truncate(signal.runId, 40)}. /runs lists recent runs.` });
     return { status: 'unknown' };
   }
   if (run.status !== RunStatus.needsReview) {
-    await answer(engine, from, run.id, `Run ${run.id} is no longer waiting for review (${describeStatus(run)}); nothing to do.`);
+    await answer(
+      engine,
+      from,
+      run.id,
+      `Run ${run.id} is no longer waiting for review (${describeStatus(run)}); nothing to do.`,
+    );
     return { status: 'stale', run };
   }
   const after = await engine.remedy(run.id, signal.remedy, from.reply);
-  if (after && after.status !== RunStatus.needsReview) await answer(engine, from, run.id, `Run ${after.id}: ${describeStatus(after)}.`);
+  if (after && after.status !== RunStatus.needsReview)
+    await answer(engine, from, run.id, `Run ${after.id}: ${describeStatus(after)}.`);
   return { status: 'applied', run: after };
 }
 
-async function cancel(engine: SignalTarget, signal: Extract<Signal, { kind: 'cancel' }>, from: SignalFrom): Promise<SignalResult> {
+async function cancel(
+  engine: SignalTarget,
+  signal: Extract<Signal, { kind: 'cancel' }>,
+  from: SignalFrom,
+): Promise<SignalResult> {
   const run = await engine.store.runs.get(signal.runId);
   if (!run) {
-    if (from.reply) await from.reply({ text: `There is no run ${truncate(signal.runId, 40)}. /runs lists recent runs.` });
+    if (from.reply)
+      await from.reply({ text: `There is no run ${truncate(signal.runId, 40)}. /runs lists recent runs.` });
     return { status: 'unknown' };
   }
   if (FINISHED.includes(run.status)) {
@@ -123,7 +181,8 @@ async function cancel(engine: SignalTarget, signal: Extract<Signal, { kind: 'can
     return { status: 'stale', run };
   }
   const after = await engine.cancel(run.id, from.reply);
-  if (after?.status !== RunStatus.needsReview) await answer(engine, from, run.id, `Run ${run.id}: ${after ? describeStatus(after) : 'gone'}.`);
+  if (after?.status !== RunStatus.needsReview)
+    await answer(engine, from, run.id, `Run ${run.id}: ${after ? describeStatus(after) : 'gone'}.`);
   return { status: 'applied', run: after };
 }
 
@@ -131,10 +190,19 @@ async function cancel(engine: SignalTarget, signal: Extract<Signal, { kind: 'can
  * Records the event once under its key (a redelivered webhook changes nothing), then resumes the run waiting on it,
  * if one is. An event nobody waits for yet is kept: the run's wait step finds it when it gets there.
  */
-async function outsideEvent(engine: SignalTarget, signal: Extract<Signal, { kind: 'event' }>, from: SignalFrom): Promise<SignalResult> {
+async function outsideEvent(
+  engine: SignalTarget,
+  signal: Extract<Signal, { kind: 'event' }>,
+  from: SignalFrom,
+): Promise<SignalResult> {
   const { events } = engine.store;
   const recorded = await events.append(
-    newEvent('signal.received', `signals:${signal.event}`, { event: signal.event, key: signal.key, payload: JSON.parse(JSON.stringify(signal.payload ?? null)) as unknown }, `signal:${signal.event}:${signal.key}`),
+    newEvent(
+      'signal.received',
+      `signals:${signal.event}`,
+      { event: signal.event, key: signal.key, payload: JSON.parse(JSON.stringify(signal.payload ?? null)) as unknown },
+      `signal:${signal.event}:${signal.key}`,
+    ),
   );
   if (recorded.duplicate) return { status: 'stale' };
   const waiter = await events.findByDedupeKey(`wait:${signal.event}:${signal.key}`);

@@ -46,4 +46,3 @@ export const appendBatcher = (events: EventLog): AppendBatcher => {
   if (!batcher) batchers.set(events, (batcher = new AppendBatcher(events)));
   return batcher;
 };
-

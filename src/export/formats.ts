@@ -9,13 +9,19 @@ import { invoiceNumber } from '../invoices/number.ts';
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
 export function memoriesMarkdown(memories: Memory[], at: Date): string {
-  const out = [`# Solo OS memories`, '', `Exported ${at.toISOString()}: ${memories.length} memories (forgotten and replaced ones are left out; the event log keeps them).`];
+  const out = [
+    `# Solo OS memories`,
+    '',
+    `Exported ${at.toISOString()}: ${memories.length} memories (forgotten and replaced ones are left out; the event log keeps them).`,
+  ];
   for (const m of memories) {
     out.push('', `## #${m.id} · ${m.kind}${m.subject ? ` · ${m.subject}` : ''}`, '', m.text, '');
     if (m.entities.length) out.push(`- entities: ${m.entities.join(', ')}`);
     out.push(`- importance: ${m.importance}`);
     out.push(`- source: ${describeSource(m.source)}`);
-    out.push(`- created ${day(m.createdAt)}${m.updatedAt.getTime() !== m.createdAt.getTime() ? `, updated ${day(m.updatedAt)}` : ''}`);
+    out.push(
+      `- created ${day(m.createdAt)}${m.updatedAt.getTime() !== m.createdAt.getTime() ? `, updated ${day(m.updatedAt)}` : ''}`,
+    );
     if (m.replaces) out.push(`- corrects #${m.replaces}`);
     if (m.digestOf?.length) out.push(`- summarises ${m.digestOf.map((id) => `#${id}`).join(', ')}`);
   }
@@ -45,12 +51,29 @@ export function memoriesJson(memories: Memory[], at: Date): string {
 const FORMULA = /^[=+\-@\t\r]/;
 
 function cell(value: unknown, text = false): string {
-  let s = typeof value === 'string' ? value : value === undefined || value === null ? '' : value instanceof Date ? value.toISOString() : JSON.stringify(value);
+  let s =
+    typeof value === 'string'
+      ? value
+      : value === undefined || value === null
+        ? ''
+        : value instanceof Date
+          ? value.toISOString()
+          : JSON.stringify(value);
   if (text && FORMULA.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-const KNOWN = new Set(['number', 'createdAt', 'client', 'description', 'amountMinor', 'currency', 'status', 'runId', 'idempotencyKey']);
+const KNOWN = new Set([
+  'number',
+  'createdAt',
+  'client',
+  'description',
+  'amountMinor',
+  'currency',
+  'status',
+  'runId',
+  'idempotencyKey',
+]);
 
 /**
  * One row per invoice, in number order (RFC 4180, CRLF). Fields the ledger gained later (payment, due dates) follow
@@ -63,7 +86,17 @@ export function invoicesCsv(invoices: Invoice[]): string {
     // As formatMoney writes it (two decimals), without the thousands separators a spreadsheet would misread.
     const amount = (i.amountMinor / 100).toFixed(2);
     const record = i as unknown as Record<string, unknown>;
-    return [invoiceNumber(i.number), day(i.createdAt), cell(i.client, true), cell(i.description, true), amount, i.currency, i.status, cell(i.runId), ...extra.map((k) => cell(record[k], true))].join(',');
+    return [
+      invoiceNumber(i.number),
+      day(i.createdAt),
+      cell(i.client, true),
+      cell(i.description, true),
+      amount,
+      i.currency,
+      i.status,
+      cell(i.runId),
+      ...extra.map((k) => cell(record[k], true)),
+    ].join(',');
   });
   return `${[header.join(','), ...rows].join('\r\n')}\r\n`;
 }

@@ -16,7 +16,12 @@ export class Links {
   readonly #identities: IdentityStore;
   readonly #events: EventLog;
 
-  constructor(deps: { settings: SettingsStore; identities: IdentityStore; events: EventLog; logger?: Pick<Logger, 'warn'> }) {
+  constructor(deps: {
+    settings: SettingsStore;
+    identities: IdentityStore;
+    events: EventLog;
+    logger?: Pick<Logger, 'warn'>;
+  }) {
     this.#codes = settingFamily(deps.settings, 'link-code', linkCode, deps.logger);
     this.#identities = deps.identities;
     this.#events = deps.events;
@@ -27,20 +32,34 @@ export class Links {
     const code = randomId('', 8);
     const expiresAt = new Date(now.getTime() + LINK_TTL_MS);
     await this.#codes(code.toLowerCase()).set({ expiresAt: expiresAt.toISOString(), by });
-    await this.#events.append(newEvent('link.requested', `identities:${channel}`, { channel, expiresAt: expiresAt.toISOString() }));
+    await this.#events.append(
+      newEvent('link.requested', `identities:${channel}`, { channel, expiresAt: expiresAt.toISOString() }),
+    );
     return { code, expiresAt };
   }
 
   /** Redeems a code sent by a not-yet-trusted account: true when the account is now one of the operator's. */
-  async redeem(code: string, account: { channel: string; senderId: string }, log: Pick<Logger, 'info'>): Promise<boolean> {
+  async redeem(
+    code: string,
+    account: { channel: string; senderId: string },
+    log: Pick<Logger, 'info'>,
+  ): Promise<boolean> {
     const stored = this.#codes(code.toLowerCase());
     const entry = await stored.get();
     if (!entry || new Date(entry.expiresAt) <= new Date()) return false;
     await stored.clear();
     const { channel, senderId } = account;
     const via = `link:${entry.by}`;
-    await this.#identities.upsert({ channel, externalId: senderId, label: `${channel} (linked)`, linkedAt: new Date(), via });
-    await this.#events.append(newEvent('identity.linked', `identities:${channel}`, { channel, externalId: senderId, via }));
+    await this.#identities.upsert({
+      channel,
+      externalId: senderId,
+      label: `${channel} (linked)`,
+      linkedAt: new Date(),
+      via,
+    });
+    await this.#events.append(
+      newEvent('identity.linked', `identities:${channel}`, { channel, externalId: senderId, via }),
+    );
     log.info({ channel, senderId, via }, 'linked a new operator identity');
     return true;
   }

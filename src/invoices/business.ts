@@ -25,7 +25,8 @@ export type CompleteBusiness = BusinessDetails & { name: string; address: string
 
 export const businessSetting = (settings: SettingsStore) => setting(settings, 'business', businessSchema);
 
-export const isComplete = (b: BusinessDetails | undefined): b is CompleteBusiness => b?.name !== undefined && (b.address?.length ?? 0) > 0;
+export const isComplete = (b: BusinessDetails | undefined): b is CompleteBusiness =>
+  b?.name !== undefined && (b.address?.length ?? 0) > 0;
 
 /** What is missing before invoices can carry a PDF, in words, or undefined when nothing is. */
 export function missingForPdf(b: BusinessDetails | undefined): string | undefined {
@@ -43,7 +44,11 @@ export const FIELDS = {
 } as const;
 
 /** Applies `/business <field> <value>` (an empty value clears it); returns the new details or an error sentence. */
-export function applyField(current: BusinessDetails, field: string, value: string): { details: BusinessDetails } | { error: string } {
+export function applyField(
+  current: BusinessDetails,
+  field: string,
+  value: string,
+): { details: BusinessDetails } | { error: string } {
   const v = value.trim();
   const next: BusinessDetails = { ...current };
   const clear = v === '' || v === '-';
@@ -56,13 +61,15 @@ export function applyField(current: BusinessDetails, field: string, value: strin
     case 'address': {
       const lines = v.split(/\s*(?:;|\n)\s*/).filter((l) => l !== '');
       if (clear) delete next.address;
-      else if (lines.length > 6 || lines.some((l) => l.length > 120)) return { error: 'An address has at most 6 lines (separated by ;) of 120 characters each.' };
+      else if (lines.length > 6 || lines.some((l) => l.length > 120))
+        return { error: 'An address has at most 6 lines (separated by ;) of 120 characters each.' };
       else next.address = lines;
       break;
     }
     case 'vat':
       if (clear) delete next.taxId;
-      else if (!/^[A-Za-z0-9 .\-/]{2,40}$/.test(v)) return { error: `"${v.slice(0, 40)}" does not look like a VAT or tax id (letters, digits, spaces, . - /).` };
+      else if (!/^[A-Za-z0-9 .\-/]{2,40}$/.test(v))
+        return { error: `"${v.slice(0, 40)}" does not look like a VAT or tax id (letters, digits, spaces, . - /).` };
       else next.taxId = v;
       break;
     case 'email':
@@ -78,12 +85,15 @@ export function applyField(current: BusinessDetails, field: string, value: strin
     case 'terms': {
       const days = Number(v.replace(/\s*days?$/i, ''));
       if (clear) delete next.termsDays;
-      else if (!Number.isInteger(days) || days < 0 || days > 365) return { error: 'Payment terms are a number of days from 0 to 365, e.g. /business terms 30.' };
+      else if (!Number.isInteger(days) || days < 0 || days > 365)
+        return { error: 'Payment terms are a number of days from 0 to 365, e.g. /business terms 30.' };
       else next.termsDays = days;
       break;
     }
     default:
-      return { error: `There is no business field "${field.slice(0, 20)}"; use one of ${Object.keys(FIELDS).join(', ')}.` };
+      return {
+        error: `There is no business field "${field.slice(0, 20)}"; use one of ${Object.keys(FIELDS).join(', ')}.`,
+      };
   }
   return { details: next };
 }

@@ -28,14 +28,22 @@ export interface ClientProfile {
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const BILLING = /\b(billing|invoices?|invoicing|accounts?|payables?|finance|bookkeeping|accounting)\b/i;
-const TERMS = /\bnet[\s-]*(\d{1,3})\b|\b(\d{1,3})\s*days?\s*(?:to pay|payment terms?|terms)\b|\bpayment terms?\s*(?:of|:)?\s*(\d{1,3})\s*days?\b/i;
+const TERMS =
+  /\bnet[\s-]*(\d{1,3})\b|\b(\d{1,3})\s*days?\s*(?:to pay|payment terms?|terms)\b|\bpayment terms?\s*(?:of|:)?\s*(\d{1,3})\s*days?\b/i;
 
 /** The client key a written name stands for: an exact name first, then a known name or alias inside it. */
-function clientKeyFor(dir: Pick<ClientDirectory, 'entitiesIn' | 'entityName'>, written: string): { key: string; known: boolean } {
+function clientKeyFor(
+  dir: Pick<ClientDirectory, 'entitiesIn' | 'entityName'>,
+  written: string,
+): { key: string; known: boolean } {
   const exact = entityKey('client', written);
   if (dir.entityName(exact) !== undefined) return { key: exact, known: true };
   // "Acme" is Acme Corp; "Acme Labs" is not (a word memory's name lacks): a new client, not a near miss.
-  const words = (s: string): string[] => s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const words = (s: string): string[] =>
+    s
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter(Boolean);
   const found = dir.entitiesIn(written).find((k) => {
     if (!k.startsWith('client:') && !k.startsWith('contact:')) return false;
     const name = new Set(words(dir.entityName(k) ?? ''));
@@ -55,7 +63,8 @@ export async function resolveClient(dir: ClientDirectory, written: string): Prom
   let fallback: { email: string; from: string } | undefined;
   for (const m of memories) {
     const emails = [...m.text.matchAll(EMAIL)].map((e) => e[0].replace(/\.$/, ''));
-    if (emails.length > 0 && !profile.email && BILLING.test(m.text)) Object.assign(profile, { email: emails[0], emailFrom: m.id });
+    if (emails.length > 0 && !profile.email && BILLING.test(m.text))
+      Object.assign(profile, { email: emails[0], emailFrom: m.id });
     if (emails.length > 0 && !fallback) fallback = { email: emails[0]!, from: m.id };
     const terms = TERMS.exec(m.text);
     const days = Number(terms?.[1] ?? terms?.[2] ?? terms?.[3]);

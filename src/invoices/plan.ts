@@ -7,7 +7,13 @@ import type { MailPort } from '../ports/mail.ts';
 import type { PaymentsConnector } from '../ports/payments.ts';
 import type { Invoice, LedgerStore } from '../ports/engine-store.ts';
 import type { InvoiceDocument, InvoiceDocuments } from '../ports/documents.ts';
-import { DEFAULT_TERMS_DAYS, isComplete, missingForPdf, type BusinessDetails, type CompleteBusiness } from './business.ts';
+import {
+  DEFAULT_TERMS_DAYS,
+  isComplete,
+  missingForPdf,
+  type BusinessDetails,
+  type CompleteBusiness,
+} from './business.ts';
 import { resolveClient, type ClientDirectory, type ClientProfile } from './clients.ts';
 import { invoiceNumber } from './number.ts';
 
@@ -54,13 +60,19 @@ export async function planInvoice(s: InvoiceServices, written: string): Promise<
     stripe,
     mail,
     issue: stripe && client.email !== undefined,
-    ...(mail && client.email && isComplete(business) ? { mailTo: safeName ? `"${safeName}" <${client.email}>` : client.email } : {}),
+    ...(mail && client.email && isComplete(business)
+      ? { mailTo: safeName ? `"${safeName}" <${client.email}>` : client.email }
+      : {}),
     timeZone: s.timeZone,
   };
 }
 
 /** The PDF's content, from journaled values only; undefined when the business details are not complete. */
-export function invoiceDocument(invoice: Invoice, plan: InvoicePlan, stripe?: { number: string | null; hostedUrl: string | null }): InvoiceDocument | undefined {
+export function invoiceDocument(
+  invoice: Invoice,
+  plan: InvoicePlan,
+  stripe?: { number: string | null; hostedUrl: string | null },
+): InvoiceDocument | undefined {
   const b = plan.business;
   if (!b) return undefined;
   const created = typeof invoice.createdAt === 'string' ? invoice.createdAt : invoice.createdAt.toISOString();
@@ -69,8 +81,16 @@ export function invoiceDocument(invoice: Invoice, plan: InvoicePlan, stripe?: { 
     issueDate: invoice.issueDate ?? created.slice(0, 10),
     dueDate: invoice.dueDate ?? created.slice(0, 10),
     currency: invoice.currency,
-    lines: invoice.lines ?? [{ description: invoice.description ?? 'Professional services', amountMinor: invoice.amountMinor }],
-    seller: { name: b.name, address: b.address, ...(b.taxId ? { taxId: b.taxId } : {}), ...(b.email ? { email: b.email } : {}), ...(b.bank ? { bank: b.bank } : {}) },
+    lines: invoice.lines ?? [
+      { description: invoice.description ?? 'Professional services', amountMinor: invoice.amountMinor },
+    ],
+    seller: {
+      name: b.name,
+      address: b.address,
+      ...(b.taxId ? { taxId: b.taxId } : {}),
+      ...(b.email ? { email: b.email } : {}),
+      ...(b.bank ? { bank: b.bank } : {}),
+    },
     buyer: { name: invoice.client, ...(invoice.email ? { email: invoice.email } : {}) },
     ...(stripe?.hostedUrl ? { payUrl: stripe.hostedUrl } : {}),
     ...(stripe?.number ? { providerNumber: stripe.number } : {}),

@@ -31,7 +31,13 @@ export class LlmError extends SoloError {
   constructor(
     code: LlmErrorCode,
     detail: string,
-    options: { cause?: unknown; retryable?: boolean; retryAfterMs?: number; status?: number; userMessage?: string } = {},
+    options: {
+      cause?: unknown;
+      retryable?: boolean;
+      retryAfterMs?: number;
+      status?: number;
+      userMessage?: string;
+    } = {},
   ) {
     super(code, options.userMessage ?? LLM_ERROR_CODES[code], {
       detail: `${code}: ${detail}`,
@@ -47,5 +53,7 @@ export class LlmError extends SoloError {
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  return out.replace(/\b(sk|rk|pk)-[A-Za-z0-9_*.-]{3,}/g, '$1-[redacted]').replace(/Bearer\s+\S+/gi, 'Bearer [redacted]');
+  return out
+    .replace(/\b(sk|rk|pk)-[A-Za-z0-9_*.-]{3,}/g, '$1-[redacted]')
+    .replace(/Bearer\s+\S+/gi, 'Bearer [redacted]');
 }

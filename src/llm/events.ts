@@ -11,7 +11,12 @@ export function llmEvent(record: LlmCallRecord, stream = record.runId ? `run:${r
     ...(record.runId === undefined ? {} : { runId: record.runId }),
   };
   if (!record.ok) {
-    return newEvent('llm.failed', stream, { callId: record.callId, model: record.model, ...who, error: record.error, attempts: record.attempts }, `llm:${record.callId}`);
+    return newEvent(
+      'llm.failed',
+      stream,
+      { callId: record.callId, model: record.model, ...who, error: record.error, attempts: record.attempts },
+      `llm:${record.callId}`,
+    );
   }
   return newEvent(
     'llm.called',

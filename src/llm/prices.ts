@@ -44,12 +44,22 @@ export function priceOf(model: string, table: PriceTable): ModelPrice | undefine
   if (exact) return exact;
   let best: string | undefined;
   for (const key of Object.keys(table)) {
-    if (model.startsWith(key) && /^[^a-zA-Z0-9]/.test(model.slice(key.length)) && (best === undefined || key.length > best.length)) best = key;
+    if (
+      model.startsWith(key) &&
+      /^[^a-zA-Z0-9]/.test(model.slice(key.length)) &&
+      (best === undefined || key.length > best.length)
+    )
+      best = key;
   }
   return best === undefined ? undefined : table[best];
 }
 
-export function costOf(model: string, promptTokens: number, completionTokens: number, table: PriceTable): { costUsd: number; priced: boolean } {
+export function costOf(
+  model: string,
+  promptTokens: number,
+  completionTokens: number,
+  table: PriceTable,
+): { costUsd: number; priced: boolean } {
   const price = priceOf(model, table);
   if (!price) return { costUsd: 0, priced: false };
   const costUsd = (promptTokens * price.inputPerMillion + completionTokens * price.outputPerMillion) / 1_000_000;

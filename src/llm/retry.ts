@@ -26,7 +26,10 @@ export function backoffMs(retry: number, baseDelayMs: number, maxDelayMs: number
 }
 
 /** Retry-After-Ms (milliseconds), else Retry-After (seconds or an HTTP date), as the official client reads them. */
-export function retryAfterFrom(headers: { get(name: string): string | null } | undefined, now = Date.now()): number | undefined {
+export function retryAfterFrom(
+  headers: { get(name: string): string | null } | undefined,
+  now = Date.now(),
+): number | undefined {
   if (!headers) return undefined;
   const ms = headers.get('retry-after-ms');
   if (ms !== null && ms.trim() !== '' && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
@@ -57,7 +60,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * Runs `attempt` until it succeeds, fails with a non-retryable LlmError, or retries run out. `attempt` must throw
  * LlmError (classify first). `counter.attempts` is increased per try, so callers see the total across requests.
  */
-export async function withRetries<T>(attempt: (n: number) => Promise<T>, options: RetryOptions, counter: { attempts: number }): Promise<T> {
+export async function withRetries<T>(
+  attempt: (n: number) => Promise<T>,
+  options: RetryOptions,
+  counter: { attempts: number },
+): Promise<T> {
   for (let retry = 0; ; retry++) {
     counter.attempts++;
     try {
@@ -67,13 +74,17 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, options
       if (!err.retryable || retry >= options.maxRetries || (options.canRetry && !options.canRetry(err))) throw err;
       if (err.retryAfterMs !== undefined && err.retryAfterMs > options.maxRetryAfterMs) {
         const seconds = Math.ceil(err.retryAfterMs / 1000);
-        throw new LlmError('rate_limited', `the endpoint asked to wait ${seconds} s before retrying, more than the ${Math.round(options.maxRetryAfterMs / 1000)} s we wait`, {
-          retryable: true,
-          retryAfterMs: err.retryAfterMs,
-          ...(err.status === undefined ? {} : { status: err.status }),
-          userMessage: `The model provider asked us to wait ${seconds} seconds before trying again.`,
-          cause: err,
-        });
+        throw new LlmError(
+          'rate_limited',
+          `the endpoint asked to wait ${seconds} s before retrying, more than the ${Math.round(options.maxRetryAfterMs / 1000)} s we wait`,
+          {
+            retryable: true,
+            retryAfterMs: err.retryAfterMs,
+            ...(err.status === undefined ? {} : { status: err.status }),
+            userMessage: `The model provider asked us to wait ${seconds} seconds before trying again.`,
+            cause: err,
+          },
+        );
       }
       const delayMs = err.retryAfterMs ?? backoffMs(retry, options.baseDelayMs, options.maxDelayMs);
       options.onRetry?.({ attempt: retry + 1, delayMs, error: err });

@@ -37,7 +37,8 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 function children(node: Json): unknown[] {
   const out: unknown[] = [];
   for (const key of ['properties', '$defs', 'definitions']) if (isObj(node[key])) out.push(...Object.values(node[key]));
-  for (const key of ['anyOf', 'oneOf', 'allOf', 'prefixItems']) if (Array.isArray(node[key])) out.push(...(node[key] as unknown[]));
+  for (const key of ['anyOf', 'oneOf', 'allOf', 'prefixItems'])
+    if (Array.isArray(node[key])) out.push(...(node[key] as unknown[]));
   if (node['items'] !== undefined) out.push(node['items']);
   return out;
 }
@@ -67,7 +68,10 @@ export function extractJson(text: string): { ok: true; value: unknown } | { ok: 
   candidates.push(trimmed);
   const fence = /```(?:json|JSON)?\s*\n?([\s\S]*?)```/.exec(trimmed);
   if (fence?.[1] !== undefined) candidates.push(fence[1].trim());
-  for (const [open, close] of [['{', '}'], ['[', ']']] as const) {
+  for (const [open, close] of [
+    ['{', '}'],
+    ['[', ']'],
+  ] as const) {
     const start = trimmed.indexOf(open);
     const end = trimmed.lastIndexOf(close);
     if (start >= 0 && end > start) candidates.push(trimmed.slice(start, end + 1));
@@ -79,18 +83,26 @@ export function extractJson(text: string): { ok: true; value: unknown } | { ok: 
       // try the next reading
     }
   }
-  return { ok: false, error: trimmed === '' ? 'the reply was empty, expected a JSON value' : 'the reply is not valid JSON' };
+  return {
+    ok: false,
+    error: trimmed === '' ? 'the reply was empty, expected a JSON value' : 'the reply is not valid JSON',
+  };
 }
 
 /** Short, model-readable list of what is wrong: `path: message` per issue. */
 export function describeIssues(error: z.ZodError, limit = 8): string {
-  const lines = error.issues.slice(0, limit).map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
+  const lines = error.issues
+    .slice(0, limit)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
   if (error.issues.length > limit) lines.push(`… and ${error.issues.length - limit} more`);
   return lines.join('; ');
 }
 
 /** Parses text as JSON and validates it; a failure says what was wrong in words a model can act on. */
-export function parseStructured<T>(text: string, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; error: string } {
+export function parseStructured<T>(
+  text: string,
+  schema: z.ZodType<T>,
+): { ok: true; value: T } | { ok: false; error: string } {
   const json = extractJson(text);
   if (!json.ok) return json;
   const result = schema.safeParse(json.value);
@@ -98,7 +110,10 @@ export function parseStructured<T>(text: string, schema: z.ZodType<T>): { ok: tr
 }
 
 /** Tool arguments arrive as a JSON string; empty means no arguments. */
-export function parseToolArgs<T>(raw: string, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; error: string } {
+export function parseToolArgs<T>(
+  raw: string,
+  schema: z.ZodType<T>,
+): { ok: true; value: T } | { ok: false; error: string } {
   let value: unknown;
   try {
     value = raw.trim() === '' ? {} : (JSON.parse(raw) as unknown);

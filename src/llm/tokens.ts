@@ -23,11 +23,15 @@ export function countText(text: string): number {
 }
 
 /** Prompt tokens of a request: messages (with their tool calls), tool definitions and a response schema. */
-export function countPrompt(messages: readonly ChatMessage[], extras: { toolSchemas?: readonly unknown[]; responseSchema?: unknown } = {}): number {
+export function countPrompt(
+  messages: readonly ChatMessage[],
+  extras: { toolSchemas?: readonly unknown[]; responseSchema?: unknown } = {},
+): number {
   let total = PRIMING;
   for (const m of messages) {
     total += PER_MESSAGE + countText(m.content);
-    for (const call of m.toolCalls ?? []) total += PER_MESSAGE + countText(call.name) + countText(JSON.stringify(call.args ?? {}));
+    for (const call of m.toolCalls ?? [])
+      total += PER_MESSAGE + countText(call.name) + countText(JSON.stringify(call.args ?? {}));
   }
   for (const schema of extras.toolSchemas ?? []) total += PER_TOOL + countText(JSON.stringify(schema));
   if (extras.responseSchema !== undefined) total += PER_TOOL + countText(JSON.stringify(extras.responseSchema));

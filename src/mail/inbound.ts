@@ -46,18 +46,33 @@ export function inboundMail(d: InboundMailDeps): (mail: InboundMail) => Promise<
     const known = sender === undefined ? false : await d.knownSender(sender);
     const triage = triageMail(mail, { ourDomain: d.ourDomain, ourAddress: d.ourAddress, isKnownSender: () => known });
     const data = {
-      mailId: mail.id, ...(mail.messageId ? { messageId: mail.messageId } : {}), ...(sender ? { from: sender } : {}), subject: mail.subject.slice(0, 200),
-      kind: triage.kind, quiet: triage.quiet, reason: triage.reason, ...(triage.threadMessageId ? { threadMessageId: triage.threadMessageId } : {}),
+      mailId: mail.id,
+      ...(mail.messageId ? { messageId: mail.messageId } : {}),
+      ...(sender ? { from: sender } : {}),
+      subject: mail.subject.slice(0, 200),
+      kind: triage.kind,
+      quiet: triage.quiet,
+      reason: triage.reason,
+      ...(triage.threadMessageId ? { threadMessageId: triage.threadMessageId } : {}),
     };
     // Keyed by the Message-ID when there is one: a renumbered mailbox gives mails new ids, not new Message-IDs.
-    const { duplicate } = await d.events.append(newEvent('mail.received', MAIL_STREAM, data, `mail:${mail.messageId ?? mail.id}`));
+    const { duplicate } = await d.events.append(
+      newEvent('mail.received', MAIL_STREAM, data, `mail:${mail.messageId ?? mail.id}`),
+    );
     if (duplicate) return log.debug({ mail: mail.id }, 'mail seen before');
     if (triage.threadMessageId && !triage.quiet) {
       const payload: MailReplyPayload = {
-        mailId: mail.id, ...(mail.messageId ? { messageId: mail.messageId } : {}), ...(sender ? { from: sender } : {}), subject: mail.subject.slice(0, 300), date: mail.date,
+        mailId: mail.id,
+        ...(mail.messageId ? { messageId: mail.messageId } : {}),
+        ...(sender ? { from: sender } : {}),
+        subject: mail.subject.slice(0, 300),
+        date: mail.date,
         untrustedText: mailForModel({ ...mail, text: mail.text.slice(0, 8000) }),
       };
-      await d.signal({ kind: 'event', event: 'mail.reply', key: triage.threadMessageId, payload }, { by: sender ? `mail:${sender}` : 'mail', via: 'mail' });
+      await d.signal(
+        { kind: 'event', event: 'mail.reply', key: triage.threadMessageId, payload },
+        { by: sender ? `mail:${sender}` : 'mail', via: 'mail' },
+      );
     }
     if (triage.line) await d.notify({ text: triage.line });
     // An audience question that names a piece may read like a lead; it starts no sales pipeline.

@@ -57,7 +57,8 @@ export class MailPoller {
     let handled = 0;
     for (;;) {
       const result = await this.#o.mail.fetchSince(cursor, { limit: this.#o.batch ?? 25 });
-      if (result.reset) this.#o.logger.warn('the mail server renumbered the inbox (UIDVALIDITY changed); resuming by arrival time');
+      if (result.reset)
+        this.#o.logger.warn('the mail server renumbered the inbox (UIDVALIDITY changed); resuming by arrival time');
       for (const mail of result.mails) {
         try {
           await this.#o.onMail(mail);
@@ -67,13 +68,20 @@ export class MailPoller {
           const attempts = (this.#failures.get(mail.id) ?? 0) + 1;
           this.#failures.set(mail.id, attempts);
           if (attempts < MAX_ATTEMPTS) {
-            this.#o.logger.warn({ err, mail: mail.id, attempts }, 'handling a new mail failed; it is tried again at the next poll');
+            this.#o.logger.warn(
+              { err, mail: mail.id, attempts },
+              'handling a new mail failed; it is tried again at the next poll',
+            );
             return handled;
           }
           this.#o.logger.error({ err, mail: mail.id, attempts }, 'handling a new mail failed repeatedly; skipping it');
           this.#failures.delete(mail.id);
         }
-        cursor = { uidValidity: result.cursor.uidValidity, uid: mail.uid, ...(cursor?.at === undefined ? {} : { at: cursor.at }) };
+        cursor = {
+          uidValidity: result.cursor.uidValidity,
+          uid: mail.uid,
+          ...(cursor?.at === undefined ? {} : { at: cursor.at }),
+        };
         await this.#o.cursors.set(key, cursor);
       }
       cursor = result.cursor;

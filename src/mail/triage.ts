@@ -34,12 +34,15 @@ export interface MailTriage {
 }
 
 const INVOICE_NUMBER = /\bINV-\d{3,}\b/gi;
-const INVOICE_WORDS = /\b(invoices?|invoiced|payments?|paid|pay|unpaid|receipts?|billing|billed|bill|refunds?|overdue|remittance|credit note|vat)\b/i;
+const INVOICE_WORDS =
+  /\b(invoices?|invoiced|payments?|paid|pay|unpaid|receipts?|billing|billed|bill|refunds?|overdue|remittance|credit note|vat)\b/i;
 const LEAD_WORDS =
   /\b(prices?|pricing|quotes?|quotation|rates?|fees?|costs?|budget|availability|available|hire|hiring|book(ing)?|services?|offer(ing)?s?|proposal|project|workshops?|consult(ation|ing)?|interested|collaborat\w*|work with you|estimate|engagement)\b/i;
-const AUTO_SUBJECT = /^(auto(matic)?[ -]?(reply|response)|out of (the )?office|abwesenheit|absence|autoreply)\b|^auto:/i;
+const AUTO_SUBJECT =
+  /^(auto(matic)?[ -]?(reply|response)|out of (the )?office|abwesenheit|absence|autoreply)\b|^auto:/i;
 const BOUNCE_FROM = /^(mailer-daemon|postmaster)@/i;
-const BOUNCE_SUBJECT = /(undeliver(ed|able)|delivery (status notification|failure|has failed)|mail delivery failed|returned mail|failure notice)/i;
+const BOUNCE_SUBJECT =
+  /(undeliver(ed|able)|delivery (status notification|failure|has failed)|mail delivery failed|returned mail|failure notice)/i;
 const NO_REPLY_FROM = /^(no-?reply|do-?not-?reply|notifications?|newsletter|news|marketing|info-noreply)[@+.-]/i;
 
 const LINE_MAX = 140;
@@ -103,14 +106,18 @@ export function triageMail(mail: InboundMail, ctx: TriageContext): MailTriage {
   }
   const thread = answeredId(mail, ctx.ourDomain);
   const automated = isAutomated(mail);
-  if (automated !== undefined) return result('other', automated, undefined, thread === undefined ? {} : { threadMessageId: thread });
-  if (thread !== undefined) return result('reply', 'answers a mail we sent', `Reply from ${who} — ${subject}`, { threadMessageId: thread });
+  if (automated !== undefined)
+    return result('other', automated, undefined, thread === undefined ? {} : { threadMessageId: thread });
+  if (thread !== undefined)
+    return result('reply', 'answers a mail we sent', `Reply from ${who} — ${subject}`, { threadMessageId: thread });
   if (numbers.length > 0 || INVOICE_WORDS.test(words)) {
-    const also = numbers.length > 0 && !numbers.some((n) => subject.toUpperCase().includes(n)) ? ` (${numbers.join(', ')})` : '';
+    const also =
+      numbers.length > 0 && !numbers.some((n) => subject.toUpperCase().includes(n)) ? ` (${numbers.join(', ')})` : '';
     return result('invoice', 'mentions invoices or payment', `Invoice question from ${who} — ${subject}${also}`);
   }
   const known = sender !== undefined && (ctx.isKnownSender?.(sender) ?? false);
-  if (!known && LEAD_WORDS.test(words)) return result('lead', 'a new sender asking about work', `New lead: ${who} — ${subject}`);
+  if (!known && LEAD_WORDS.test(words))
+    return result('lead', 'a new sender asking about work', `New lead: ${who} — ${subject}`);
   if (known) return result('other', 'from a known contact', `Mail from ${who} — ${subject}`);
   return result('other', 'nothing to act on');
 }

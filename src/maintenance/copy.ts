@@ -26,7 +26,11 @@ export async function holdings(copy: StoreCopy): Promise<Partial<Record<CopyTabl
   return out;
 }
 
-export async function copyStore(from: Store, to: Store, progress: (line: string) => void = () => undefined): Promise<CopyReport> {
+export async function copyStore(
+  from: Store,
+  to: Store,
+  progress: (line: string) => void = () => undefined,
+): Promise<CopyReport> {
   const counts = {} as Record<CopyTable, number>;
   const samples: { [T in CopyTable]?: CopyRecords[T][] } = {};
   for (const table of COPY_TABLES) {
@@ -38,9 +42,11 @@ export async function copyStore(from: Store, to: Store, progress: (line: string)
     for (;;) {
       const page = await from.copy.read(table, after, PAGE);
       await to.copy.write(table, page.records);
-      for (const [i, record] of page.records.entries()) if ((copied + i) % every === 0 || (!page.next && i === page.records.length - 1)) kept.push(record);
+      for (const [i, record] of page.records.entries())
+        if ((copied + i) % every === 0 || (!page.next && i === page.records.length - 1)) kept.push(record);
       copied += page.records.length;
-      if (copied % 100_000 < PAGE && copied >= 100_000) progress(`${table}: ${copied.toLocaleString('en')} of ${total.toLocaleString('en')}`);
+      if (copied % 100_000 < PAGE && copied >= 100_000)
+        progress(`${table}: ${copied.toLocaleString('en')} of ${total.toLocaleString('en')}`);
       if (!page.next) break;
       after = page.next;
     }
@@ -52,7 +58,8 @@ export async function copyStore(from: Store, to: Store, progress: (line: string)
   let sampled = 0;
   for (const table of COPY_TABLES) {
     const there = await to.copy.count(table);
-    if (there !== counts[table]) throw mismatch(`${table} holds ${there} records in the target and ${counts[table]} in the source`);
+    if (there !== counts[table])
+      throw mismatch(`${table} holds ${there} records in the target and ${counts[table]} in the source`);
     for (const record of (samples as Record<string, unknown[]>)[table] ?? []) {
       await checkSample(to, table, record as never);
       sampled++;
@@ -61,13 +68,19 @@ export async function copyStore(from: Store, to: Store, progress: (line: string)
   return { counts, sampled };
 }
 
-const mismatch = (what: string) => new StoreError('copy_mismatch', `The copy does not match its source: ${what}; the source is unchanged, and the target should be emptied before trying again.`);
+const mismatch = (what: string) =>
+  new StoreError(
+    'copy_mismatch',
+    `The copy does not match its source: ${what}; the source is unchanged, and the target should be emptied before trying again.`,
+  );
 
 /** Reads one copied record back through the target's ports and compares it with the source's. */
 async function checkSample<T extends CopyTable>(target: Store, table: T, record: CopyRecords[T]): Promise<void> {
   const got = await readBack(target, table, record);
   if (!isDeepStrictEqual(got, record)) {
-    throw mismatch(`a ${table} record reads back differently (${JSON.stringify(record).slice(0, 120)} became ${JSON.stringify(got ?? null).slice(0, 120)})`);
+    throw mismatch(
+      `a ${table} record reads back differently (${JSON.stringify(record).slice(0, 120)} became ${JSON.stringify(got ?? null).slice(0, 120)})`,
+    );
   }
 }
 

@@ -36,7 +36,12 @@ const DIGEST_CHARS = 1200;
 
 /** Picks the sentences most representative of the group (most shared terms), keeping their order. */
 export function extractiveDigest(texts: string[], maxChars = DIGEST_CHARS): string {
-  const sentences = texts.flatMap((t) => t.split(/(?<=[.!?])\s+|\n+/).map((s) => s.trim()).filter(Boolean));
+  const sentences = texts.flatMap((t) =>
+    t
+      .split(/(?<=[.!?])\s+|\n+/)
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   const df = new Map<string, number>();
   const termsOf = sentences.map((s) => keywordTerms(s, 64));
   for (const terms of termsOf) for (const t of terms) df.set(t, (df.get(t) ?? 0) + 1);
@@ -56,15 +61,29 @@ export function extractiveDigest(texts: string[], maxChars = DIGEST_CHARS): stri
     chosen.push(c);
     length += c.s.length + 2;
   }
-  return truncate(chosen.sort((a, b) => a.i - b.i).map((c) => c.s).join(' '), maxChars);
+  return truncate(
+    chosen
+      .sort((a, b) => a.i - b.i)
+      .map((c) => c.s)
+      .join(' '),
+    maxChars,
+  );
 }
 
-export async function compactMemories(memory: MemoryService, store: Pick<Store, 'memories' | 'events'>, options: CompactionOptions = {}): Promise<CompactionReport> {
+export async function compactMemories(
+  memory: MemoryService,
+  store: Pick<Store, 'memories' | 'events'>,
+  options: CompactionOptions = {},
+): Promise<CompactionReport> {
   const now = options.now ?? new Date();
   const minGroup = options.minGroup ?? 3;
   const maxGroup = options.maxGroup ?? 20;
   const before = new Date(now.getTime() - (options.olderThanDays ?? 90) * 86_400_000);
-  const candidates = await store.memories.compactable({ before, maxImportance: options.maxImportance ?? 0.5, limit: 5000 });
+  const candidates = await store.memories.compactable({
+    before,
+    maxImportance: options.maxImportance ?? 0.5,
+    limit: 5000,
+  });
   const groups = new Map<string, Memory[]>();
   for (const m of candidates) {
     const key = m.entities[0] ?? `kind:${m.kind}`;
@@ -104,7 +123,9 @@ export async function compactMemories(memory: MemoryService, store: Pick<Store, 
         const updated = await store.memories.update(m.id, { digestId: digest.id });
         if (updated) linked.push(updated);
       }
-      await store.events.append(newEvent('memory.compacted', MEMORY_STREAM, { digestId: digest.id, sources: group.map((m) => m.id), method }));
+      await store.events.append(
+        newEvent('memory.compacted', MEMORY_STREAM, { digestId: digest.id, sources: group.map((m) => m.id), method }),
+      );
       memory.reindex([digest, ...linked]);
       report.digests.push(digest);
       report.compacted += group.length;

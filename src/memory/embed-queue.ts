@@ -20,7 +20,12 @@ export class EmbedQueue {
   #chain: Promise<void> = Promise.resolve();
   #closed = false;
 
-  constructor(options: { embedder: Embedder; store: MemoryStore; logger: Logger; onVector: (id: string, vector: Float32Array) => void }) {
+  constructor(options: {
+    embedder: Embedder;
+    store: MemoryStore;
+    logger: Logger;
+    onVector: (id: string, vector: Float32Array) => void;
+  }) {
     this.#embedder = options.embedder;
     this.#store = options.store;
     this.#log = options.logger;

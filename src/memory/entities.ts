@@ -8,14 +8,16 @@ export const ENTITY_KINDS = ['client', 'contact', 'project', 'content'] as const
 export type EntityKind = (typeof ENTITY_KINDS)[number];
 
 export function slug(name: string): string {
-  return name
-    .normalize('NFKD')
-    // Accents go from Latin, Greek and Cyrillic letters only: a kana's voicing mark changes the word (ガ is not カ).
-    .replace(/(?<=[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}]\p{M}*)\p{M}/gu, '')
-    .normalize('NFC')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, '-')
-    .replace(/^-+|-+$/g, '');
+  return (
+    name
+      .normalize('NFKD')
+      // Accents go from Latin, Greek and Cyrillic letters only: a kana's voicing mark changes the word (ガ is not カ).
+      .replace(/(?<=[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}]\p{M}*)\p{M}/gu, '')
+      .normalize('NFC')
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, '-')
+      .replace(/^-+|-+$/g, '')
+  );
 }
 
 export const entityKey = (kind: EntityKind, name: string): string => `${kind}:${slug(name)}`;
@@ -25,7 +27,11 @@ export function profileEntityKind(kind: MemoryKind): EntityKind | undefined {
   return kind === 'client' || kind === 'contact' || kind === 'project' ? kind : undefined;
 }
 
-const norm = (s: string): string => ` ${s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
+const norm = (s: string): string =>
+  ` ${s
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim()} `;
 
 /** Leading words that label a note rather than name what it is about ("Note: call the bank", "Budget: 40k"). */
 const LABELS = new Set(
@@ -46,11 +52,18 @@ const LABELS = new Set(
   ].flatMap((line) => line.split(' ')),
 );
 /** A name made of label words only, numbers aside ("Budget", "Status Update", "Meeting 2"), labels a note. */
-const isLabel = (name: string): boolean => name.toLowerCase().split(/\s+/).every((w) => LABELS.has(w) || /^\d+$/.test(w));
+const isLabel = (name: string): boolean =>
+  name
+    .toLowerCase()
+    .split(/\s+/)
+    .every((w) => LABELS.has(w) || /^\d+$/.test(w));
 
 /** Scripts written without capitals: a name in them starts the text and runs to the colon. */
 const CJK = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}ー々〆';
-const CJK_SUBJECT = new RegExp(`^\\s*([${CJK}][${CJK}\\p{L}\\p{N}・&.'’-]{0,15}(?:\\s[${CJK}\\p{L}\\p{N}・&.'’-]{1,15}){0,3})\\s*[:：]\\s*(\\S.*)$`, 'su');
+const CJK_SUBJECT = new RegExp(
+  `^\\s*([${CJK}][${CJK}\\p{L}\\p{N}・&.'’-]{0,15}(?:\\s[${CJK}\\p{L}\\p{N}・&.'’-]{1,15}){0,3})\\s*[:：]\\s*(\\S.*)$`,
+  'su',
+);
 const HAS_CJK = new RegExp(`[${CJK}]`, 'u');
 
 /**
@@ -61,7 +74,10 @@ const HAS_CJK = new RegExp(`[${CJK}]`, 'u');
 export function leadingSubject(text: string): { name: string; rest: string } | undefined {
   const cjk = CJK_SUBJECT.exec(text);
   if (cjk?.[1] && cjk[2]) return isLabel(cjk[1].trim()) ? undefined : { name: cjk[1].trim(), rest: cjk[2] };
-  const m = /^\s*((?:\p{Lu}[\p{L}\p{N}&.'’-]*|\p{N}+-?\p{Lu}[\p{L}\p{N}&.'’-]*)(?:\s+(?:\p{Lu}[\p{L}\p{N}&.'’-]*|\p{N}[\p{L}\p{N}&.'’-]*|&|of|and|de|van)){0,4})\s*(?::|\s[-–—]\s)\s*(\S.*)$/su.exec(text);
+  const m =
+    /^\s*((?:\p{Lu}[\p{L}\p{N}&.'’-]*|\p{N}+-?\p{Lu}[\p{L}\p{N}&.'’-]*)(?:\s+(?:\p{Lu}[\p{L}\p{N}&.'’-]*|\p{N}[\p{L}\p{N}&.'’-]*|&|of|and|de|van)){0,4})\s*(?::|\s[-–—]\s)\s*(\S.*)$/su.exec(
+      text,
+    );
   if (!m?.[1] || !m[2] || isLabel(m[1].trim())) return undefined;
   return { name: m[1].trim(), rest: m[2] };
 }
@@ -97,7 +113,10 @@ export class EntityRegistry {
 
   /** Display names, most recently added first. */
   names(limit: number): string[] {
-    return [...this.#byKey.values()].reverse().slice(0, limit).map((k) => k.name);
+    return [...this.#byKey.values()]
+      .reverse()
+      .slice(0, limit)
+      .map((k) => k.name);
   }
 
   get size(): number {

@@ -20,7 +20,8 @@ const within = (root: string, path: string): boolean => {
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 };
 
-const describeKind = (s: { isFIFO(): boolean; isSocket(): boolean }): string => (s.isFIFO() ? 'a pipe' : s.isSocket() ? 'a socket' : 'a device');
+const describeKind = (s: { isFIFO(): boolean; isSocket(): boolean }): string =>
+  s.isFIFO() ? 'a pipe' : s.isSocket() ? 'a socket' : 'a device';
 
 /** The real path of the import folder, created when missing. */
 export async function importRoot(dir: string): Promise<string> {
@@ -37,17 +38,27 @@ export async function resolveImportPath(dir: string, typed: string): Promise<Imp
   const root = await importRoot(dir);
   const shownRoot = resolve(dir);
   const arg = typed.trim().replace(/^(["'])(.*)\1$/, '$2');
-  const candidate = arg === '~' || arg.startsWith('~/') ? join(homedir(), arg.slice(1)) : isAbsolute(arg) ? resolve(arg) : resolve(shownRoot, arg);
+  const candidate =
+    arg === '~' || arg.startsWith('~/')
+      ? join(homedir(), arg.slice(1))
+      : isAbsolute(arg)
+        ? resolve(arg)
+        : resolve(shownRoot, arg);
   if (!within(shownRoot, candidate) && !within(root, candidate)) {
-    throw new InputError(`I only import from the import folder, ${shownRoot}: put the file or folder there and give its name, e.g. /import clients.csv.`);
+    throw new InputError(
+      `I only import from the import folder, ${shownRoot}: put the file or folder there and give its name, e.g. /import clients.csv.`,
+    );
   }
   let real: string;
   try {
     real = await realpath(candidate);
   } catch {
-    throw new InputError(`There is no file or folder named ${relative(shownRoot, candidate) || arg} in the import folder (${shownRoot}).`);
+    throw new InputError(
+      `There is no file or folder named ${relative(shownRoot, candidate) || arg} in the import folder (${shownRoot}).`,
+    );
   }
-  if (!within(root, real)) throw new InputError(`${arg} is a link to somewhere outside the import folder (${shownRoot}), so it was not read.`);
+  if (!within(root, real))
+    throw new InputError(`${arg} is a link to somewhere outside the import folder (${shownRoot}), so it was not read.`);
   const info = await lstat(real);
   if (info.isDirectory()) return { path: real, kind: 'folder' };
   if (info.isFile()) return { path: real, kind: 'file' };
@@ -61,7 +72,12 @@ export type WalkEntry = { path: string; skip?: undefined } | { path: string; ski
  * the import folder (each folder and file once, so a link loop ends); links out and special files come back as skips.
  * `wanted` filters files by name; a link out is reported whatever its name.
  */
-export async function* walkImportFolder(root: string, dir: string, wanted: (name: string) => boolean, seen = new Set<string>()): AsyncGenerator<WalkEntry> {
+export async function* walkImportFolder(
+  root: string,
+  dir: string,
+  wanted: (name: string) => boolean,
+  seen = new Set<string>(),
+): AsyncGenerator<WalkEntry> {
   seen.add(dir);
   for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
     if (entry.name.startsWith('.')) continue;
@@ -112,7 +128,8 @@ export async function openRegularFile(path: string, maxBytes: number): Promise<F
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw new NotRead(`${describeKind(info)}, not a regular file`);
-    if (info.size > maxBytes) throw new NotRead(`${(info.size / 1048576).toFixed(1)} MB, over the ${maxBytes / 1048576} MB limit for one file`);
+    if (info.size > maxBytes)
+      throw new NotRead(`${(info.size / 1048576).toFixed(1)} MB, over the ${maxBytes / 1048576} MB limit for one file`);
     return handle;
   } catch (err) {
     await handle.close();
@@ -121,8 +138,17 @@ export async function openRegularFile(path: string, maxBytes: number): Promise<F
 }
 
 /** Up to `max` names at the top of the import folder (folders end in /), for a bare /import. */
-export async function listImportFolder(dir: string, max = 10): Promise<{ root: string; names: string[]; more: number }> {
+export async function listImportFolder(
+  dir: string,
+  max = 10,
+): Promise<{ root: string; names: string[]; more: number }> {
   const root = await importRoot(dir);
-  const entries = (await readdir(root, { withFileTypes: true })).filter((e) => !e.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name));
-  return { root: resolve(dir), names: entries.slice(0, max).map((e) => (e.isDirectory() ? `${e.name}/` : e.name)), more: Math.max(0, entries.length - max) };
+  const entries = (await readdir(root, { withFileTypes: true }))
+    .filter((e) => !e.name.startsWith('.'))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return {
+    root: resolve(dir),
+    names: entries.slice(0, max).map((e) => (e.isDirectory() ? `${e.name}/` : e.name)),
+    more: Math.max(0, entries.length - max),
+  };
 }

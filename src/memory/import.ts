@@ -26,7 +26,8 @@ const TEXT_EXTENSIONS = new Set(['.md', '.markdown', '.txt']);
 /** Per-file limits: a note over 5 MB is not a note; a CSV of 20 MB is ~200k clients. */
 const MAX_NOTE_BYTES = 5 * 1024 * 1024;
 const MAX_CSV_BYTES = 20 * 1024 * 1024;
-const importable = (name: string): boolean => extname(name).toLowerCase() === '.csv' || TEXT_EXTENSIONS.has(extname(name).toLowerCase());
+const importable = (name: string): boolean =>
+  extname(name).toLowerCase() === '.csv' || TEXT_EXTENSIONS.has(extname(name).toLowerCase());
 const MAX_PARAGRAPH = 4000;
 
 class Tally {
@@ -47,17 +48,38 @@ class Tally {
 
 /** Column name → canonical field; anything else is kept as "column: value" in the profile text. */
 const COLUMNS: Record<string, string> = {
-  name: 'name', client: 'name', 'client name': 'name', contact: 'name', 'full name': 'name',
-  company: 'company', organisation: 'company', organization: 'company', account: 'company',
-  kind: 'kind', type: 'kind',
-  email: 'email', 'e-mail': 'email', phone: 'phone', telephone: 'phone',
-  notes: 'notes', note: 'notes', description: 'notes',
+  name: 'name',
+  client: 'name',
+  'client name': 'name',
+  contact: 'name',
+  'full name': 'name',
+  company: 'company',
+  organisation: 'company',
+  organization: 'company',
+  account: 'company',
+  kind: 'kind',
+  type: 'kind',
+  email: 'email',
+  'e-mail': 'email',
+  phone: 'phone',
+  telephone: 'phone',
+  notes: 'notes',
+  note: 'notes',
+  description: 'notes',
   importance: 'importance',
 };
 
 async function importCsv(memory: MemoryService, file: string, tally: Tally): Promise<void> {
   const input = (await openRegularFile(file, MAX_CSV_BYTES)).createReadStream();
-  const parser = input.pipe(parse({ columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true, relax_column_count: true }));
+  const parser = input.pipe(
+    parse({
+      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+      relax_column_count: true,
+    }),
+  );
   try {
     let row = 1;
     for await (const record of parser as AsyncIterable<Record<string, string>>) {
@@ -75,20 +97,43 @@ async function importCsv(memory: MemoryService, file: string, tally: Tally): Pro
         tally.skip(`${basename(file)} row ${row}: no name column value`);
         continue;
       }
-      const kind: MemoryKind = fields['kind']?.toLowerCase() === 'contact' || (fields['company'] && fields['name'] && fields['company'] !== fields['name']) ? 'contact' : 'client';
+      const kind: MemoryKind =
+        fields['kind']?.toLowerCase() === 'contact' ||
+        (fields['company'] && fields['name'] && fields['company'] !== fields['name'])
+          ? 'contact'
+          : 'client';
       const company = kind === 'contact' ? fields['company'] : undefined;
       const entities = [entityKey(kind === 'contact' ? 'contact' : 'client', name)];
       if (company) {
         entities.push(entityKey('client', company));
         // The company gets a profile too when it has none, so "Acme" in later notes links to it.
         if (!memory.entityName(entityKey('client', company))) {
-          const created = await memory.remember({ text: `${company} — client.`, kind: 'client', entities: [entityKey('client', company)], subject: company, source: { importedFrom: `${basename(file)} row ${row}` } }).catch(() => undefined);
+          const created = await memory
+            .remember({
+              text: `${company} — client.`,
+              kind: 'client',
+              entities: [entityKey('client', company)],
+              subject: company,
+              source: { importedFrom: `${basename(file)} row ${row}` },
+            })
+            .catch(() => undefined);
           if (created?.action === 'created') tally.created++;
         }
       }
-      const details = [fields['email'] && `email ${fields['email']}`, fields['phone'] && `phone ${fields['phone']}`, ...extra].filter(Boolean);
-      const text = [`${name} — ${kind}${company ? ` at ${company}` : ''}.`, fields['notes'], details.length ? `${details.join('; ')}.` : undefined].filter(Boolean).join(' ');
-      const importance = fields['importance'] !== undefined ? Math.min(1, Math.max(0, Number(fields['importance']))) : undefined;
+      const details = [
+        fields['email'] && `email ${fields['email']}`,
+        fields['phone'] && `phone ${fields['phone']}`,
+        ...extra,
+      ].filter(Boolean);
+      const text = [
+        `${name} — ${kind}${company ? ` at ${company}` : ''}.`,
+        fields['notes'],
+        details.length ? `${details.join('; ')}.` : undefined,
+      ]
+        .filter(Boolean)
+        .join(' ');
+      const importance =
+        fields['importance'] !== undefined ? Math.min(1, Math.max(0, Number(fields['importance']))) : undefined;
       try {
         const result = await memory.remember({
           text,
@@ -113,10 +158,18 @@ function paragraphs(text: string): string[] {
     .replace(/\r\n/g, '\n')
     .split(/\n\s*\n|\n(?=#{1,6}\s)/)
     .map((p) => p.trim())
-    .filter((p) => p.replace(/^#{1,6}\s+/, '').trim().length > 0 && !/^#{1,6}\s+[^\n]*$/.test(p) && !/^[-*_]{3,}$/.test(p));
+    .filter(
+      (p) => p.replace(/^#{1,6}\s+/, '').trim().length > 0 && !/^#{1,6}\s+[^\n]*$/.test(p) && !/^[-*_]{3,}$/.test(p),
+    );
 }
 
-async function importNote(memory: MemoryService, root: string, file: string, tally: Tally, existing: Map<string, Memory>): Promise<void> {
+async function importNote(
+  memory: MemoryService,
+  root: string,
+  file: string,
+  tally: Tally,
+  existing: Map<string, Memory>,
+): Promise<void> {
   const name = relative(root, file) || basename(file);
   const handle = await openRegularFile(file, MAX_NOTE_BYTES);
   const text = await handle.readFile('utf8').finally(() => handle.close());
@@ -136,7 +189,13 @@ async function importNote(memory: MemoryService, root: string, file: string, tal
         else if (await memory.revise(before.id, paragraph, `re-imported from ${from}`)) tally.count('updated');
         continue;
       }
-      const result = await memory.remember({ text: paragraph, kind: 'note', entities: fileEntities, source: { importedFrom: from }, dedupe: 'none' });
+      const result = await memory.remember({
+        text: paragraph,
+        kind: 'note',
+        entities: fileEntities,
+        source: { importedFrom: from },
+        dedupe: 'none',
+      });
       tally.count(result.action);
     } catch (err) {
       tally.skip(`${name} paragraph ${i + 1}: ${(err as Error).message}`);
@@ -145,7 +204,13 @@ async function importNote(memory: MemoryService, root: string, file: string, tal
 }
 
 /** Imports one file found in a folder walk; a file that cannot be read is a line in the report, not a failure. */
-async function importFile(memory: MemoryService, root: string, file: string, tally: Tally, existing: Map<string, Memory>): Promise<void> {
+async function importFile(
+  memory: MemoryService,
+  root: string,
+  file: string,
+  tally: Tally,
+  existing: Map<string, Memory>,
+): Promise<void> {
   try {
     if (extname(file).toLowerCase() === '.csv') await importCsv(memory, file, tally);
     else await importNote(memory, root, file, tally, existing);
@@ -159,7 +224,13 @@ async function importFile(memory: MemoryService, root: string, file: string, tal
  * Imports a .csv file, a .md/.txt file, or a folder of them, from inside the import folder `importDir`.
  * Throws InputError with one sentence when the path is unusable.
  */
-export async function importPath(memory: MemoryService, store: Pick<Store, 'events'>, importDir: string, path: string, _origin: { channel?: string } = {}): Promise<ImportReport> {
+export async function importPath(
+  memory: MemoryService,
+  store: Pick<Store, 'events'>,
+  importDir: string,
+  path: string,
+  _origin: { channel?: string } = {},
+): Promise<ImportReport> {
   const target = await resolveImportPath(importDir, path);
   const full = target.path;
   const tally = new Tally();
@@ -173,7 +244,8 @@ export async function importPath(memory: MemoryService, store: Pick<Store, 'even
     }
     if (files === 0) throw new InputError(`${basename(full)} has no .csv, .md or .txt files to import.`);
   } else {
-    if (!importable(full)) throw new InputError(`I can import .csv, .md and .txt files or a folder of them, not ${basename(full)}.`);
+    if (!importable(full))
+      throw new InputError(`I can import .csv, .md and .txt files or a folder of them, not ${basename(full)}.`);
     try {
       if (extname(full).toLowerCase() === '.csv') await importCsv(memory, full, tally);
       else await importNote(memory, dirname(full), full, tally, existing);
@@ -182,8 +254,22 @@ export async function importPath(memory: MemoryService, store: Pick<Store, 'even
       throw err;
     }
   }
-  await store.events.append(newEvent('memory.imported', MEMORY_STREAM, { source: full, created: tally.created, updated: tally.updated, skipped: tally.skipped }));
+  await store.events.append(
+    newEvent('memory.imported', MEMORY_STREAM, {
+      source: full,
+      created: tally.created,
+      updated: tally.updated,
+      skipped: tally.skipped,
+    }),
+  );
   const head = `Imported ${basename(full)}: ${tally.created} created, ${tally.updated} updated, ${tally.skipped} skipped.`;
   const summary = tally.problems.length ? `${head}\nSkipped:\n${tally.problems.map((p) => `- ${p}`).join('\n')}` : head;
-  return { source: full, created: tally.created, updated: tally.updated, skipped: tally.skipped, problems: tally.problems, summary };
+  return {
+    source: full,
+    created: tally.created,
+    updated: tally.updated,
+    skipped: tally.skipped,
+    problems: tally.problems,
+    summary,
+  };
 }

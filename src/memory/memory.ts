@@ -48,7 +48,12 @@ export class MemoryService {
     this.#embedder = options.embedder;
     this.#log = options.logger.child({ component: 'memory' });
     this.#embeds = options.embedder
-      ? new EmbedQueue({ embedder: options.embedder, store: this.#store.memories, logger: this.#log, onVector: (id, v) => this.#setVector(id, v) })
+      ? new EmbedQueue({
+          embedder: options.embedder,
+          store: this.#store.memories,
+          logger: this.#log,
+          onVector: (id, v) => this.#setVector(id, v),
+        })
       : undefined;
   }
 
@@ -89,11 +94,18 @@ export class MemoryService {
         await turn();
       }
       const index = this.#index;
-      void index.catchUp().catch((err: unknown) => this.#log.warn({ err }, 'building the vector graph failed; vectors are searched exactly'));
+      void index
+        .catchUp()
+        .catch((err: unknown) =>
+          this.#log.warn({ err }, 'building the vector graph failed; vectors are searched exactly'),
+        );
       void this.#backfill(model);
     }
     this.#indexed = true;
-    this.#log.debug({ memories: this.#index.size, vectors: this.#index.vectors.size, ms: Math.round(performance.now() - started) }, 'recall index built');
+    this.#log.debug(
+      { memories: this.#index.size, vectors: this.#index.vectors.size, ms: Math.round(performance.now() - started) },
+      'recall index built',
+    );
   }
 
   #vectorModel(): string | undefined {
@@ -110,7 +122,13 @@ export class MemoryService {
       this.#index.remove(Number(m.id));
       return;
     }
-    const meta = { kind: m.kind, entities: m.entities, importance: m.importance, updatedAt: m.updatedAt, ...(m.lastUsedAt ? { lastUsedAt: m.lastUsedAt } : {}) };
+    const meta = {
+      kind: m.kind,
+      entities: m.entities,
+      importance: m.importance,
+      updatedAt: m.updatedAt,
+      ...(m.lastUsedAt ? { lastUsedAt: m.lastUsedAt } : {}),
+    };
     this.#index.upsert(Number(m.id), { text: m.text, meta });
     // The first entity of a memory with a subject is the one it is about (see remember()).
     if (m.subject && m.entities[0]) this.#entities.add(m.entities[0], m.subject);
@@ -120,7 +138,9 @@ export class MemoryService {
     if (vector.length !== this.#index.dims) {
       // A model of another width: rebuild at that width from the store (recall uses store search meanwhile).
       this.#indexed = false;
-      this.#ready = this.#rebuild().catch((err: unknown) => this.#log.error({ err }, 'rebuilding the recall index failed'));
+      this.#ready = this.#rebuild().catch((err: unknown) =>
+        this.#log.error({ err }, 'rebuilding the recall index failed'),
+      );
       return;
     }
     this.#index.setVector(Number(id), vector);
@@ -147,7 +167,11 @@ export class MemoryService {
   }
 
   /** What a text is about: a leading "Name:" (a known entity, or a new one of the kind's entity kind) and every known name in it. */
-  #about(text: string, kind: MemoryKind, given: { subject?: string; entities?: string[] } = {}): { entities: string[]; subject?: string } {
+  #about(
+    text: string,
+    kind: MemoryKind,
+    given: { subject?: string; entities?: string[] } = {},
+  ): { entities: string[]; subject?: string } {
     let subject = given.subject;
     const entities = new Set(given.entities ?? []);
     const lead = subject ? undefined : leadingSubject(text);
@@ -165,7 +189,10 @@ export class MemoryService {
     const text = input.text.trim();
     if (text === '') throw new InputError('There is nothing to remember in an empty message.');
     const length = graphemeLength(text);
-    if (length > MAX_TEXT) throw new InputError(`That is ${length} characters; a memory holds at most ${MAX_TEXT}. Split it, or import it as a file.`);
+    if (length > MAX_TEXT)
+      throw new InputError(
+        `That is ${length} characters; a memory holds at most ${MAX_TEXT}. Split it, or import it as a file.`,
+      );
     const kind = input.kind ?? 'fact';
     const { entities, subject } = this.#about(text, kind, input);
     if (subject && entities.length > 0) this.#entities.add(entities[0]!, subject);
@@ -175,7 +202,13 @@ export class MemoryService {
       if (existing.text === text) return { memory: existing, action: 'unchanged' };
       // An update is a correction: the old version stays (retracted, pointing at the new one) and can come back.
       const reason = PROFILE_KINDS.has(kind) ? 'profile' : 'same fact';
-      const updated = await this.#replace(existing, { text, entities: [...new Set([...existing.entities, ...entities])], source: input.source, reason, ...(input.importance !== undefined ? { importance: input.importance } : {}) });
+      const updated = await this.#replace(existing, {
+        text,
+        entities: [...new Set([...existing.entities, ...entities])],
+        source: input.source,
+        reason,
+        ...(input.importance !== undefined ? { importance: input.importance } : {}),
+      });
       return { memory: updated, action: 'updated', previous: existing, previousText: existing.text };
     }
     const memory = await this.#store.memories.add({
@@ -231,7 +264,9 @@ export class MemoryService {
     if (before.text === text) return before;
     const updated = await this.#store.memories.update(id, { text });
     if (!updated) return null;
-    await this.#store.events.append(newEvent('memory.updated', MEMORY_STREAM, { memoryId: id, text, previousText: before.text, reason }));
+    await this.#store.events.append(
+      newEvent('memory.updated', MEMORY_STREAM, { memoryId: id, text, previousText: before.text, reason }),
+    );
     this.#written(updated);
     return updated;
   }
@@ -287,7 +322,10 @@ export class MemoryService {
     if (options.touch && hits.length > 0) {
       const ids = hits.map((h) => h.memory.id);
       await this.#store.memories.touch(ids, now);
-      this.#index.touch(hits.map((h) => Number(h.memory.id)), now);
+      this.#index.touch(
+        hits.map((h) => Number(h.memory.id)),
+        now,
+      );
     }
     return hits;
   }
@@ -297,10 +335,18 @@ export class MemoryService {
     query: string,
     options: { maxTokens: number; k?: number; entities?: string[]; wrap?: (m: Memory) => string },
   ): Promise<{ text: string; used: Memory[] }> {
-    const hits = await this.recall(query, { k: options.k ?? 12, touch: true, ...(options.entities ? { entities: options.entities } : {}) });
+    const hits = await this.recall(query, {
+      k: options.k ?? 12,
+      touch: true,
+      ...(options.entities ? { entities: options.entities } : {}),
+    });
     const wrap = options.wrap ?? ((m: Memory) => m.text);
     const built = buildContext(
-      hits.map((h) => ({ id: Number(h.memory.id), text: wrap(h.memory), source: describeSource(h.memory.source, h.memory.createdAt) })),
+      hits.map((h) => ({
+        id: Number(h.memory.id),
+        text: wrap(h.memory),
+        source: describeSource(h.memory.source, h.memory.createdAt),
+      })),
       { maxTokens: options.maxTokens },
     );
     const used = new Set(built.used.map(String));
@@ -330,12 +376,22 @@ export class MemoryService {
    * keeps its kind, entities and importance. Without an id, only a memory that is plainly the same fact about
    * the same entity is replaced (see correctionCandidates); null when there is none, or the id is not live.
    */
-  async correct(target: string | undefined, text: string, source: MemorySource): Promise<{ old: Memory; replacement: Memory } | null> {
+  async correct(
+    target: string | undefined,
+    text: string,
+    source: MemorySource,
+  ): Promise<{ old: Memory; replacement: Memory } | null> {
     const trimmed = text.trim();
     if (trimmed === '') throw new InputError('What is the corrected text? Try: /correct 12 Acme pays net 45');
-    const old = target !== undefined ? await this.#store.memories.get(target) : (await this.correctionCandidates(trimmed)).clear;
+    const old =
+      target !== undefined ? await this.#store.memories.get(target) : (await this.correctionCandidates(trimmed)).clear;
     if (!old || old.forgottenAt) return null;
-    const replacement = await this.#replace(old, { text: trimmed, entities: [...new Set([...old.entities, ...this.#entities.detect(trimmed)])], source, reason: 'correction' });
+    const replacement = await this.#replace(old, {
+      text: trimmed,
+      entities: [...new Set([...old.entities, ...this.#entities.detect(trimmed)])],
+      source,
+      reason: 'correction',
+    });
     return { old, replacement };
   }
 
@@ -344,11 +400,20 @@ export class MemoryService {
     const about = this.#about(text, 'fact').entities;
     const hits = (await this.recall(text, { k: 5 })).map((h) => h.memory);
     const linked = about[0] ? await this.#store.memories.byEntity(about[0], 50) : [];
-    return correctionTargets(text, about, hits, linked, (e) => this.#entities.name(e) ?? e.slice(e.indexOf(':') + 1).replaceAll('-', ' '));
+    return correctionTargets(
+      text,
+      about,
+      hits,
+      linked,
+      (e) => this.#entities.name(e) ?? e.slice(e.indexOf(':') + 1).replaceAll('-', ' '),
+    );
   }
 
   /** The correction chain: `next` replaces `old`, which is retracted and kept (store and event log). */
-  async #replace(old: Memory, next: { text: string; entities: string[]; source: MemorySource; reason: string; importance?: number }): Promise<Memory> {
+  async #replace(
+    old: Memory,
+    next: { text: string; entities: string[]; source: MemorySource; reason: string; importance?: number },
+  ): Promise<Memory> {
     const replacement = await this.#store.memories.add({
       text: next.text,
       kind: old.kind,
@@ -360,7 +425,13 @@ export class MemoryService {
     });
     await this.#store.memories.forget(old.id, replacement.id);
     await this.#store.events.append(
-      newEvent('memory.corrected', MEMORY_STREAM, { memoryId: old.id, replacedBy: replacement.id, text: next.text, previousText: old.text, reason: next.reason }),
+      newEvent('memory.corrected', MEMORY_STREAM, {
+        memoryId: old.id,
+        replacedBy: replacement.id,
+        text: next.text,
+        previousText: old.text,
+        reason: next.reason,
+      }),
     );
     this.#index.remove(Number(old.id));
     this.#written(replacement);
@@ -378,7 +449,11 @@ export class MemoryService {
 
   async status(): Promise<MemoryStatus> {
     const memories = await this.#store.memories.count();
-    const embedder = this.#embedder?.status() ?? { state: 'off' as const, model: 'none', reason: 'EMBEDDING_MODEL=off' };
+    const embedder = this.#embedder?.status() ?? {
+      state: 'off' as const,
+      model: 'none',
+      reason: 'EMBEDDING_MODEL=off',
+    };
     // Counted by the index: a forgotten memory and a changed text drop their vectors there (a counter here drifted).
     return { memories, indexed: this.#index.size, vectors: this.#index.vectors.size, embedder };
   }

@@ -6,7 +6,24 @@ import { keywordTerms } from '../domain/text.ts';
 import { PROFILE_KINDS, type Memory } from '../ports/store.ts';
 
 /** Words that say little about which fact a memory is (for the near-duplicate test). */
-const FILLER = new Set(['now', 'also', 'still', 'new', 'was', 'were', 'has', 'have', 'had', 'will', 'this', 'that', 'their', 'our', 'per', 'about']);
+const FILLER = new Set([
+  'now',
+  'also',
+  'still',
+  'new',
+  'was',
+  'were',
+  'has',
+  'have',
+  'had',
+  'will',
+  'this',
+  'that',
+  'their',
+  'our',
+  'per',
+  'about',
+]);
 
 export function factTerms(text: string, names: string[]): Set<string> {
   const nameWords = new Set(names.flatMap((n) => keywordTerms(n)));
@@ -39,7 +56,13 @@ export function correctsFact(next: Set<string>, old: Set<string>): boolean {
  * restates the same fact; never a profile, a digest or a compacted original. `close`: the other hits that share
  * a word of the fact (names aside), best first, whoever they are about: to be offered, not replaced.
  */
-export function correctionTargets(text: string, about: string[], hits: Memory[], linked: Memory[], nameOf: (entity: string) => string): { clear?: Memory; close: Memory[] } {
+export function correctionTargets(
+  text: string,
+  about: string[],
+  hits: Memory[],
+  linked: Memory[],
+  nameOf: (entity: string) => string,
+): { clear?: Memory; close: Memory[] } {
   const terms = (m: Memory): [Set<string>, Set<string>] => {
     const names = [...new Set([...about, ...m.entities])].map(nameOf);
     return [factTerms(text, names), factTerms(m.text, names)];

@@ -15,7 +15,15 @@ export async function storeRecall(memories: MemoryStore, query: string, k: numbe
       const words = keywordTerms(memory.text, 256);
       const matched = terms.filter((t) => words.some((w) => w.startsWith(t))).length;
       const relevance = matched / terms.length;
-      const components: HitComponents = { bm25: 0, keyword: relevance, vector: null, relevance, recency: 1, ageDays: 0, importance: memory.importance };
+      const components: HitComponents = {
+        bm25: 0,
+        keyword: relevance,
+        vector: null,
+        relevance,
+        recency: 1,
+        ageDays: 0,
+        importance: memory.importance,
+      };
       return { memory, score: relevance, components };
     })
     .sort((a, b) => b.score - a.score)

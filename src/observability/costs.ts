@@ -32,7 +32,8 @@ function add(map: Map<string, CostLine>, key: string, e: Called): void {
   line.costUsd += e.data.costUsd;
 }
 
-const sorted = (map: Map<string, CostLine>): CostLine[] => [...map.values()].sort((a, b) => b.costUsd - a.costUsd || b.calls - a.calls);
+const sorted = (map: Map<string, CostLine>): CostLine[] =>
+  [...map.values()].sort((a, b) => b.costUsd - a.costUsd || b.calls - a.calls);
 
 const PAGE = 5000;
 
@@ -42,19 +43,24 @@ const PAGE = 5000;
  */
 async function calls(store: Pick<Store, 'events'>, since: Date, runId: string | undefined): Promise<Called[]> {
   const out: Called[] = [];
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = (
       runId === undefined
         ? await store.events.readRange({ from: since, afterPosition: after, types: ['llm.called'], limit: PAGE })
         : await store.events.readStream(`run:${runId}`, { afterSeq: after, types: ['llm.called'], limit: PAGE })
     ) as Called[];
-    out.push(...page.filter((e) => e.at.getTime() >= since.getTime() && (runId === undefined || e.data.runId === runId)));
+    out.push(
+      ...page.filter((e) => e.at.getTime() >= since.getTime() && (runId === undefined || e.data.runId === runId)),
+    );
     if (page.length < PAGE) return out;
     after = runId === undefined ? page.at(-1)!.position : page.at(-1)!.seq;
   }
 }
 
-export async function costReport(store: Pick<Store, 'events' | 'runs'>, options: { days?: number; runId?: string; now?: Date } = {}): Promise<CostReport> {
+export async function costReport(
+  store: Pick<Store, 'events' | 'runs'>,
+  options: { days?: number; runId?: string; now?: Date } = {},
+): Promise<CostReport> {
   const now = options.now ?? new Date();
   const since = new Date(now.getTime() - (options.days ?? 30) * 86_400_000);
   const relevant = await calls(store, since, options.runId);
@@ -86,11 +92,23 @@ export async function costReport(store: Pick<Store, 'events' | 'runs'>, options:
 
 export const usd = (n: number): string => (n === 0 ? '$0' : n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`);
 
-const fmt = (l: CostLine): string => `${l.key}: ${usd(l.costUsd)} · ${l.calls} call${l.calls === 1 ? '' : 's'} · ${l.promptTokens.toLocaleString('en-US')} in / ${l.completionTokens.toLocaleString('en-US')} out tokens`;
+const fmt = (l: CostLine): string =>
+  `${l.key}: ${usd(l.costUsd)} · ${l.calls} call${l.calls === 1 ? '' : 's'} · ${l.promptTokens.toLocaleString('en-US')} in / ${l.completionTokens.toLocaleString('en-US')} out tokens`;
 
 export function formatCostReport(r: CostReport, title: string): string {
   if (r.total.calls === 0) return `${title}: no model calls.`;
-  const lines = [`${title}: ${fmt({ ...r.total, key: 'total' })}`, 'Per workflow:', ...r.byWorkflow.map((l) => `  ${fmt(l)}`), 'Per agent:', ...r.byAgent.map((l) => `  ${fmt(l)}`), 'Per day:', ...r.byDay.slice(0, 7).map((l) => `  ${fmt(l)}`)];
-  if (r.unpriced > 0) lines.push(`${r.unpriced} call${r.unpriced === 1 ? '' : 's'} had no price in the table (LLM_PRICES): counted as $0.`);
+  const lines = [
+    `${title}: ${fmt({ ...r.total, key: 'total' })}`,
+    'Per workflow:',
+    ...r.byWorkflow.map((l) => `  ${fmt(l)}`),
+    'Per agent:',
+    ...r.byAgent.map((l) => `  ${fmt(l)}`),
+    'Per day:',
+    ...r.byDay.slice(0, 7).map((l) => `  ${fmt(l)}`),
+  ];
+  if (r.unpriced > 0)
+    lines.push(
+      `${r.unpriced} call${r.unpriced === 1 ? '' : 's'} had no price in the table (LLM_PRICES): counted as $0.`,
+    );
   return lines.join('\n');
 }

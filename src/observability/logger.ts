@@ -42,7 +42,11 @@ export async function createLogger(
   config: Pick<Config, 'LOG_LEVEL' | 'LOG_FORMAT'>,
   destination?: DestinationStream,
 ): Promise<Logger> {
-  const options = { level: config.LOG_LEVEL, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { app: 'solo-os' } };
+  const options = {
+    level: config.LOG_LEVEL,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: { app: 'solo-os' },
+  };
   if (destination) return pino(options, destination);
   const pretty = config.LOG_FORMAT === 'pretty' || (config.LOG_FORMAT === 'auto' && process.stdout.isTTY === true);
   if (!pretty) return pino(options);

@@ -25,36 +25,63 @@ export interface MetricsSources {
 }
 
 const TYPES = [
-  'message.received', 'button.tapped', 'message.sent', 'run.started', 'run.finished', 'step.completed', 'step.retried', 'step.failed',
-  'llm.called', 'llm.failed', 'approval.decided', 'policy.violation',
+  'message.received',
+  'button.tapped',
+  'message.sent',
+  'run.started',
+  'run.finished',
+  'step.completed',
+  'step.retried',
+  'step.failed',
+  'llm.called',
+  'llm.failed',
+  'approval.decided',
+  'policy.violation',
 ] as const;
 const GAUGED_STATUSES = ['running', 'suspended', 'compensating', 'needs_review'] as const;
 const MAX_RUN_NAMES = 10_000;
 
 function build(prom: PromClient, register: InstanceType<PromClient['Registry']>) {
-  const c = <L extends string>(name: string, help: string, labelNames: L[]) => new prom.Counter<L>({ name, help, labelNames, registers: [register] });
-  const g = <L extends string>(name: string, help: string, labelNames: L[]) => new prom.Gauge<L>({ name, help, labelNames, registers: [register] });
+  const c = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    new prom.Counter<L>({ name, help, labelNames, registers: [register] });
+  const g = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    new prom.Gauge<L>({ name, help, labelNames, registers: [register] });
   return {
-    messages: c('solo_messages_total', 'Chat messages and button taps received, and messages sent', ['channel', 'direction', 'kind']),
+    messages: c('solo_messages_total', 'Chat messages and button taps received, and messages sent', [
+      'channel',
+      'direction',
+      'kind',
+    ]),
     runsStarted: c('solo_runs_started_total', 'Workflow runs started', ['workflow']),
     runsFinished: c('solo_runs_finished_total', 'Workflow runs finished, by final status', ['workflow', 'status']),
     runs: g('solo_runs', 'Workflow runs not finished, by status', ['status']),
     steps: new prom.Histogram({
-      name: 'solo_step_duration_seconds', help: 'Duration of completed workflow steps (the operator\'s approvals are counted in solo_approvals_decided_total)', labelNames: ['workflow', 'kind'],
-      buckets: [0.005, 0.02, 0.1, 0.5, 2, 10, 60, 600, 3600, 86_400], registers: [register],
+      name: 'solo_step_duration_seconds',
+      help: "Duration of completed workflow steps (the operator's approvals are counted in solo_approvals_decided_total)",
+      labelNames: ['workflow', 'kind'],
+      buckets: [0.005, 0.02, 0.1, 0.5, 2, 10, 60, 600, 3600, 86_400],
+      registers: [register],
     }),
     stepRetries: c('solo_step_retries_total', 'Failed step attempts that were retried', ['workflow']),
     stepFailures: c('solo_step_failures_total', 'Steps that failed for good', ['workflow']),
     llmCalls: c('solo_llm_calls_total', 'Model calls, by outcome', ['agent', 'model', 'outcome']),
     llmTokens: c('solo_llm_tokens_total', 'Model tokens', ['agent', 'model', 'type']),
     llmCost: c('solo_llm_cost_usd_total', 'Model cost in US dollars', ['agent', 'model']),
-    llmLatency: new prom.Histogram({ name: 'solo_llm_latency_seconds', help: 'Model call latency, retries included', labelNames: ['agent'], buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60], registers: [register] }),
+    llmLatency: new prom.Histogram({
+      name: 'solo_llm_latency_seconds',
+      help: 'Model call latency, retries included',
+      labelNames: ['agent'],
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers: [register],
+    }),
     approvalsDecided: c('solo_approvals_decided_total', 'Approvals decided, expired or withdrawn', ['decision', 'via']),
     approvalsPending: g('solo_approvals_pending', 'Approval cards waiting for the operator', []),
     held: g('solo_messages_held', 'Proactive messages held until quiet hours end', []),
     violations: c('solo_policy_violations_total', 'Actions, calls and spending stopped by a policy', ['policy']),
     lateness: g('solo_schedule_lateness_seconds', 'How late each scheduled job is (0 when on time)', ['schedule']),
-    nextRun: g('solo_schedule_next_run_timestamp_seconds', 'When each scheduled job runs next (Unix time)', ['schedule']),
+    nextRun: g('solo_schedule_next_run_timestamp_seconds', 'When each scheduled job runs next (Unix time)', [
+      'schedule',
+    ]),
     connectorUp: g('solo_connector_up', '1 when a connector is healthy, 0 otherwise', ['connector', 'state']),
     position: g('solo_event_log_position', 'Position of the newest event read from the log', []),
   };
@@ -135,7 +162,10 @@ export class Metrics {
         return void m.runsFinished.inc({ workflow: e.data.workflow, status: e.data.status });
       case 'step.completed':
         if (e.data.replayed) return;
-        return void m.steps.observe({ workflow: await this.#workflow(e.data.runId), kind: e.data.kind }, e.data.durationMs / 1000);
+        return void m.steps.observe(
+          { workflow: await this.#workflow(e.data.runId), kind: e.data.kind },
+          e.data.durationMs / 1000,
+        );
       case 'step.retried':
         return void m.stepRetries.inc({ workflow: await this.#workflow(e.data.runId) });
       case 'step.failed':
@@ -179,6 +209,7 @@ export class Metrics {
       if (job.nextRunAt) m.nextRun.set({ schedule: job.name }, job.nextRunAt.getTime() / 1000);
     }
     m.connectorUp.reset();
-    for (const c of connectors ?? []) m.connectorUp.set({ connector: c.connector, state: c.state }, c.state === 'ok' ? 1 : 0);
+    for (const c of connectors ?? [])
+      m.connectorUp.set({ connector: c.connector, state: c.state }, c.state === 'ok' ? 1 : 0);
   }
 }

@@ -36,7 +36,11 @@ export class EventTail {
   async read(handle: (event: StoredEvent) => void | Promise<void>, max = 100_000): Promise<number> {
     let seen = 0;
     while (seen < max) {
-      const page = await this.#events.readRange({ afterPosition: this.#position, types: this.#types, limit: Math.min(PAGE, max - seen) });
+      const page = await this.#events.readRange({
+        afterPosition: this.#position,
+        types: this.#types,
+        limit: Math.min(PAGE, max - seen),
+      });
       for (const event of page) {
         await handle(event);
         this.#position = event.position;

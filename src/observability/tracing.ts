@@ -43,7 +43,10 @@ export class RunTracer {
     const saved = await this.#o.store.settings.get<number>(POSITION_KEY);
     const position = typeof saved === 'number' ? saved : await EventTail.newestPosition(this.#o.store.events);
     this.#tail = new EventTail(this.#o.store.events, ['run.finished', 'llm.called', 'llm.failed'], position);
-    this.#timer = setInterval(() => void this.flush().catch((err: unknown) => this.#log.warn({ err }, 'exporting traces failed; trying again')), this.#o.everyMs ?? 2000);
+    this.#timer = setInterval(
+      () => void this.flush().catch((err: unknown) => this.#log.warn({ err }, 'exporting traces failed; trying again')),
+      this.#o.everyMs ?? 2000,
+    );
     this.#timer.unref();
   }
 
@@ -81,9 +84,17 @@ export class RunTracer {
     const run = await runs.get(e.data.runId);
     if (!run) return [];
     const steps = await runs.steps(run.id);
-    const found = await Promise.all(steps.filter((s) => s.kind === 'approval').map((s) => approvals.findByStep(run.id, s.stepId)));
+    const found = await Promise.all(
+      steps.filter((s) => s.kind === 'approval').map((s) => approvals.findByStep(run.id, s.stepId)),
+    );
     const stream = await events.readStream(`run:${run.id}`, { limit: 5000 });
-    return runSpans({ run, steps, events: stream, approvals: found.filter((a) => a !== null), now: (this.#o.now ?? (() => new Date()))() });
+    return runSpans({
+      run,
+      steps,
+      events: stream,
+      approvals: found.filter((a) => a !== null),
+      now: (this.#o.now ?? (() => new Date()))(),
+    });
   }
 
   /** Sends what is left, then closes the sink. */

@@ -30,7 +30,9 @@ const packageSchema = z.strictObject({
   price,
   duration_days: z.number().int().min(1).max(365),
   kickoff_minutes: z.number().int().min(15).max(480).default(60),
-  template: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { error: 'expected a template name such as proposal (templates/proposal.md)' }),
+  template: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { error: 'expected a template name such as proposal (templates/proposal.md)' }),
   follow_up_days: z.number().int().min(1).max(365).default(14),
 });
 
@@ -66,7 +68,11 @@ export interface PipelineFiles {
   rejected: string[];
 }
 
-const pathText = (path: readonly PropertyKey[]): string => path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '');
+const pathText = (path: readonly PropertyKey[]): string =>
+  path
+    .map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`))
+    .join('')
+    .replace(/^\./, '');
 
 function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[]): number | undefined {
   for (let n = path.length; n >= 1; n--) {
@@ -81,22 +87,37 @@ function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[
 }
 
 /** Parses one YAML file against a schema: the value, or one sentence with file, line and field. */
-function parseFile<T>(text: string, display: string, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; error: string } {
+function parseFile<T>(
+  text: string,
+  display: string,
+  schema: z.ZodType<T>,
+): { ok: true; value: T } | { ok: false; error: string } {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true });
   const yamlError = doc.errors[0];
   if (yamlError) {
     const line = yamlError.linePos?.[0]?.line;
-    const what = yamlError.message.replace(/ at line \d+, column \d+[\s\S]*$/, '').replace(/\s+/g, ' ').trim();
+    const what = yamlError.message
+      .replace(/ at line \d+, column \d+[\s\S]*$/, '')
+      .replace(/\s+/g, ' ')
+      .trim();
     return { ok: false, error: `${display}${line === undefined ? '' : ` line ${line}`} is not valid YAML: ${what}.` };
   }
   const parsed = schema.safeParse(doc.toJS({ maxAliasCount: 100 }) ?? {});
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0]!;
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
-  const message = issue.code === 'unrecognized_keys' ? `unknown field "${issue.keys.join('", "')}"` : issue.code === 'invalid_type' && !doc.hasIn(path as unknown[]) ? `${String(path.at(-1))} is missing` : issue.message;
+  const message =
+    issue.code === 'unrecognized_keys'
+      ? `unknown field "${issue.keys.join('", "')}"`
+      : issue.code === 'invalid_type' && !doc.hasIn(path as unknown[])
+        ? `${String(path.at(-1))} is missing`
+        : issue.message;
   const line = lineOf(doc, counter, path);
-  return { ok: false, error: `${display}${line === undefined ? '' : ` line ${line}`}${path.length ? ` (${pathText(path)})` : ''}: ${message.replace(/\.$/, '')}.` };
+  return {
+    ok: false,
+    error: `${display}${line === undefined ? '' : ` line ${line}`}${path.length ? ` (${pathText(path)})` : ''}: ${message.replace(/\.$/, '')}.`,
+  };
 }
 
 /** A template's unknown placeholders, as one sentence, or undefined when it is fine. */
@@ -104,7 +125,8 @@ function checkTemplate(text: string, display: string): string | undefined {
   const lines = text.split('\n');
   for (const [i, line] of lines.entries()) {
     for (const m of line.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
-      if (!(TEMPLATE_FIELDS as readonly string[]).includes(m[1] ?? '')) return `${display} line ${i + 1}: unknown placeholder {{${m[1]}}} (use ${TEMPLATE_FIELDS.map((f) => `{{${f}}}`).join(', ')}).`;
+      if (!(TEMPLATE_FIELDS as readonly string[]).includes(m[1] ?? ''))
+        return `${display} line ${i + 1}: unknown placeholder {{${m[1]}}} (use ${TEMPLATE_FIELDS.map((f) => `{{${f}}}`).join(', ')}).`;
     }
   }
   return undefined;
@@ -131,7 +153,9 @@ async function yamlFiles(dir: string): Promise<string[]> {
 export async function readPipelineFiles(dirs: PipelineDirs, previous?: PipelineFiles): Promise<PipelineFiles> {
   const rejected: string[] = [];
   const templates = new Map<string, string>();
-  for (const file of (await readdir(dirs.templates).catch(() => [] as string[])).filter((f) => f.endsWith('.md')).sort()) {
+  for (const file of (await readdir(dirs.templates).catch(() => [] as string[]))
+    .filter((f) => f.endsWith('.md'))
+    .sort()) {
     const text = await readFile(join(dirs.templates, file), 'utf8');
     const name = file.slice(0, -3);
     const problem = checkTemplate(text, `templates/${file}`);
@@ -157,7 +181,17 @@ export async function readPipelineFiles(dirs: PipelineDirs, previous?: PipelineF
       rejected.push(`${display} (template): there is no templates/${p.template}.md.`);
       continue;
     }
-    packages.push({ id, name: p.name, scope: p.scope, amountMinor: p.price.amountMinor, currency: p.price.currency, durationDays: p.duration_days, kickoffMinutes: p.kickoff_minutes, template: p.template, followUpDays: p.follow_up_days });
+    packages.push({
+      id,
+      name: p.name,
+      scope: p.scope,
+      amountMinor: p.price.amountMinor,
+      currency: p.price.currency,
+      durationDays: p.duration_days,
+      kickoffMinutes: p.kickoff_minutes,
+      template: p.template,
+      followUpDays: p.follow_up_days,
+    });
   }
   let criteria = previous?.criteria;
   const criteriaPath = join(dirs.policies, CRITERIA_FILE);

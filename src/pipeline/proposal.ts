@@ -19,7 +19,12 @@ export interface ProposalDocument {
 export const priceOf = (p: ConsultingPackage): string => formatMoney(p.amountMinor, p.currency);
 
 /** The outline the draft agent turns into the proposal. */
-export function proposalRequest(p: ConsultingPackage, template: string, client: { name: string; notes?: string }, history: string[]): string {
+export function proposalRequest(
+  p: ConsultingPackage,
+  template: string,
+  client: { name: string; notes?: string },
+  history: string[],
+): string {
   const outline = fillTemplate(template, {
     client: client.name,
     package: p.name,

@@ -4,7 +4,14 @@
 // denied, and a write built while untrusted content was in context needs approval at least.
 
 import { formatMoney } from '../domain/money.ts';
-import { DEFAULT_POLICY, STRICTNESS, type ApprovalRule, type ApprovalsPolicy, type Outcome, type Policy } from './schema.ts';
+import {
+  DEFAULT_POLICY,
+  STRICTNESS,
+  type ApprovalRule,
+  type ApprovalsPolicy,
+  type Outcome,
+  type Policy,
+} from './schema.ts';
 
 export interface ProposedAction {
   /** What it does, `<area>.<verb>`: 'invoice.send', 'email.send', 'payment.create', 'calendar.create', 'memory.write'. */
@@ -36,22 +43,47 @@ export interface Decision {
 }
 
 /** Verbs that only read. Anything else is treated as a write: the safe default for an unknown action. */
-const READ_VERBS = new Set(['get', 'list', 'read', 'search', 'find', 'recall', 'lookup', 'view', 'query', 'count', 'summarise', 'summarize']);
+const READ_VERBS = new Set([
+  'get',
+  'list',
+  'read',
+  'search',
+  'find',
+  'recall',
+  'lookup',
+  'view',
+  'query',
+  'count',
+  'summarise',
+  'summarize',
+]);
 
 const globCache = new Map<string, RegExp>();
 function glob(pattern: string): RegExp {
   let re = globCache.get(pattern);
   if (!re) {
-    re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$', 'i');
+    re = new RegExp(
+      '^' +
+        pattern
+          .split('*')
+          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*') +
+        '$',
+      'i',
+    );
     globCache.set(pattern, re);
   }
   return re;
 }
 const matchesAny = (value: string, patterns: readonly string[]): boolean => patterns.some((p) => glob(p).test(value));
 
-const section = (policy: Policy | ApprovalsPolicy): ApprovalsPolicy => ('approvals' in policy ? policy.approvals : policy);
+const section = (policy: Policy | ApprovalsPolicy): ApprovalsPolicy =>
+  'approvals' in policy ? policy.approvals : policy;
 
-export function isWriteAction(action: Pick<ProposedAction, 'kind' | 'write'>, policy: Policy | ApprovalsPolicy = DEFAULT_POLICY): boolean {
+export function isWriteAction(
+  action: Pick<ProposedAction, 'kind' | 'write'>,
+  policy: Policy | ApprovalsPolicy = DEFAULT_POLICY,
+): boolean {
   if (action.write === true) return true;
   const verb = action.kind.split('.').pop()?.toLowerCase() ?? '';
   return !(READ_VERBS.has(verb) || matchesAny(action.kind, section(policy).read_actions));
@@ -80,7 +112,8 @@ function ruleFires(rule: ApprovalRule, action: ProposedAction): string[] | undef
     else {
       const same = rule.amount_over.find((t) => t.currency === amount.currency.toUpperCase());
       if (!same) why.push(`the amount is in ${amount.currency}, which the rule has no threshold for`);
-      else if (amount.minor > same.minor) why.push(`${formatMoney(amount.minor, amount.currency)} is over ${formatMoney(same.minor, same.currency)}`);
+      else if (amount.minor > same.minor)
+        why.push(`${formatMoney(amount.minor, amount.currency)} is over ${formatMoney(same.minor, same.currency)}`);
       else return undefined;
     }
   }
@@ -92,7 +125,8 @@ function ruleFires(rule: ApprovalRule, action: ProposedAction): string[] | undef
       const address = parseAddress(r);
       return address === undefined || !allow.some((p) => recipientMatches(address, p));
     });
-    if (outside.length > 0) why.push(`${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} not on the allowed list`);
+    if (outside.length > 0)
+      why.push(`${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} not on the allowed list`);
     else if (recipients.length > 0) return undefined;
   }
   if (rule.recipients_in) {
@@ -117,7 +151,12 @@ export function decide(action: ProposedAction, policy: Policy | ApprovalsPolicy 
   }
   const write = isWriteAction(action, approvals);
   if (write && action.agent !== undefined && matchesAny(action.agent, approvals.read_only_agents)) {
-    return { outcome: 'deny', reasons: [`${action.agent} is a read-only agent and may not ${action.kind}`], rule: 'approvals.read_only_agents', write };
+    return {
+      outcome: 'deny',
+      reasons: [`${action.agent} is a read-only agent and may not ${action.kind}`],
+      rule: 'approvals.read_only_agents',
+      write,
+    };
   }
 
   let outcome: Outcome | undefined;
@@ -147,7 +186,8 @@ export function decide(action: ProposedAction, policy: Policy | ApprovalsPolicy 
     const from = action.untrustedSources?.length ? ` (${action.untrustedSources.slice(0, 3).join(', ')})` : '';
     const note = `it was proposed while reading untrusted content${from}, so you decide`;
     if (outcome === 'allow') {
-      if (action.approved === true) return { outcome: 'allow', reasons: [note, ...reasons, 'you approved it'], rule: 'untrusted-content', write };
+      if (action.approved === true)
+        return { outcome: 'allow', reasons: [note, ...reasons, 'you approved it'], rule: 'untrusted-content', write };
       return { outcome: 'approve', reasons: [note, ...reasons], rule: 'untrusted-content', write };
     }
     reasons.unshift(note);

@@ -101,16 +101,22 @@ export class BudgetLedger {
   async init(now = new Date()): Promise<void> {
     await this.#lock(async () => {
       // Everything before the newest budget event now is covered by the loads below; later ones by #catchUp.
-      const [newest] = await this.#events.readRange({ types: ['budget.reserved', 'budget.settled'], limit: 1, newest: true });
+      const [newest] = await this.#events.readRange({
+        types: ['budget.reserved', 'budget.settled'],
+        limit: 1,
+        newest: true,
+      });
       this.#seen = newest?.position ?? 0;
       await this.#ensureDay(dayIn(now, this.#timeZone()));
     });
   }
 
   async reserve(input: ReserveInput): Promise<ReserveResult> {
-    if (!Number.isFinite(input.estimateUsd) || input.estimateUsd < 0) throw new InputError(`A cost estimate must be 0 or more dollars, not ${input.estimateUsd}.`);
+    if (!Number.isFinite(input.estimateUsd) || input.estimateUsd < 0)
+      throw new InputError(`A cost estimate must be 0 or more dollars, not ${input.estimateUsd}.`);
     return this.#lock(async () => {
-      if (input.reservationId !== undefined && (await this.#find(input.reservationId))) return { ok: true, reservationId: input.reservationId };
+      if (input.reservationId !== undefined && (await this.#find(input.reservationId)))
+        return { ok: true, reservationId: input.reservationId };
       const budgets = this.#budgets();
       const day = dayIn(input.now ?? new Date(), this.#timeZone());
       await this.#ensureDay(day);
@@ -120,10 +126,16 @@ export class BudgetLedger {
       const grant = input.runId === undefined ? undefined : this.#grantFor(input.runId, estimate);
 
       const checks: { scope: BudgetScope; key: string; limit: number | undefined; what: string }[] = [];
-      if (input.runId !== undefined) checks.push({ scope: 'per_run_usd', key: `run:${input.runId}`, limit: budgets.per_run_usd, what: 'this run' });
+      if (input.runId !== undefined)
+        checks.push({ scope: 'per_run_usd', key: `run:${input.runId}`, limit: budgets.per_run_usd, what: 'this run' });
       if (input.agent !== undefined) {
         const limit = budgets.per_agent_usd_per_day[input.agent] ?? budgets.per_agent_usd_per_day['*'];
-        checks.push({ scope: 'per_agent_usd_per_day', key: `agent:${input.agent}:${day}`, limit, what: `the ${input.agent} agent today` });
+        checks.push({
+          scope: 'per_agent_usd_per_day',
+          key: `agent:${input.agent}:${day}`,
+          limit,
+          what: `the ${input.agent} agent today`,
+        });
       }
       checks.push({ scope: 'per_day_usd', key: `day:${day}`, limit: budgets.per_day_usd, what: 'today' });
 
@@ -182,12 +194,18 @@ export class BudgetLedger {
 
   /** Replaces the reservation's estimate with what the call really cost. Settling twice changes nothing. */
   async settle(reservationId: string, actualUsd: number): Promise<void> {
-    if (!Number.isFinite(actualUsd) || actualUsd < 0) throw new InputError(`An actual cost must be 0 or more dollars, not ${actualUsd}.`);
+    if (!Number.isFinite(actualUsd) || actualUsd < 0)
+      throw new InputError(`An actual cost must be 0 or more dollars, not ${actualUsd}.`);
     await this.#lock(async () => {
       const r = await this.#find(reservationId);
       if (!r) throw new InputError(`There is no budget reservation ${reservationId}.`);
       const { event } = await this.#events.append(
-        newEvent('budget.settled', r.stream, { reservationId, actualUsd: usd(micro(actualUsd)) }, `budget:settle:${reservationId}`),
+        newEvent(
+          'budget.settled',
+          r.stream,
+          { reservationId, actualUsd: usd(micro(actualUsd)) },
+          `budget:settle:${reservationId}`,
+        ),
       );
       this.#apply(event);
     });
@@ -217,7 +235,8 @@ export class BudgetLedger {
    * restart) is not granted again.
    */
   async allowOverspend(grant: { runId: string; amountUsd: number; grantId?: string }): Promise<void> {
-    if (!Number.isFinite(grant.amountUsd) || grant.amountUsd <= 0) throw new InputError(`An overspend must be more than 0 dollars, not ${grant.amountUsd}.`);
+    if (!Number.isFinite(grant.amountUsd) || grant.amountUsd <= 0)
+      throw new InputError(`An overspend must be more than 0 dollars, not ${grant.amountUsd}.`);
     await this.#lock(async () => {
       await this.#ensureRun(grant.runId);
       const id = grant.grantId ?? 'next';
@@ -278,7 +297,8 @@ export class BudgetLedger {
       if (d.agent !== undefined) r.agent = d.agent;
       this.#reservations.set(r.id, r);
       this.#add(r, r.estimate);
-      if (r.runId !== undefined) for (const s of d.scopes) if (s.startsWith('grant:')) this.#usedGrants.add(`${r.runId}\0${s.slice(6)}`);
+      if (r.runId !== undefined)
+        for (const s of d.scopes) if (s.startsWith('grant:')) this.#usedGrants.add(`${r.runId}\0${s.slice(6)}`);
     } else if (event.type === 'budget.settled') {
       const r = this.#reservations.get(event.data.reservationId);
       if (!r || r.actual !== undefined) return;
@@ -305,7 +325,11 @@ export class BudgetLedger {
    */
   async #catchUp(): Promise<void> {
     for (;;) {
-      const batch = await this.#events.readRange({ afterPosition: this.#seen, types: ['budget.reserved', 'budget.settled'], limit: 5000 });
+      const batch = await this.#events.readRange({
+        afterPosition: this.#seen,
+        types: ['budget.reserved', 'budget.settled'],
+        limit: 5000,
+      });
       for (const e of batch) this.#apply(e);
       this.#seen = batch.at(-1)?.position ?? this.#seen;
       if (batch.length < 5000) break;
@@ -316,7 +340,11 @@ export class BudgetLedger {
     if (this.#loadedRuns.has(runId)) return;
     let afterSeq = 0;
     for (;;) {
-      const batch = await this.#events.readStream(this.#streamFor(runId), { afterSeq, types: ['budget.reserved', 'budget.settled'], limit: 5000 });
+      const batch = await this.#events.readStream(this.#streamFor(runId), {
+        afterSeq,
+        types: ['budget.reserved', 'budget.settled'],
+        limit: 5000,
+      });
       for (const e of batch) this.#apply(e);
       if (batch.length < 5000) break;
       afterSeq = batch[batch.length - 1]?.seq ?? afterSeq;
@@ -332,7 +360,13 @@ export class BudgetLedger {
     const to = new Date(midnightUtc + 48 * 3_600_000);
     let afterPosition = 0;
     for (;;) {
-      const batch = await this.#events.readRange({ from, to, afterPosition, types: ['budget.reserved', 'budget.settled'], limit: 5000 });
+      const batch = await this.#events.readRange({
+        from,
+        to,
+        afterPosition,
+        types: ['budget.reserved', 'budget.settled'],
+        limit: 5000,
+      });
       for (const e of batch) {
         if (e.type === 'budget.reserved' && !e.data.scopes.includes(`day:${day}`)) continue;
         this.#apply(e);

@@ -22,7 +22,9 @@ const REPORT_EVERY_MS = 60_000;
 const ADMITTED_KEYS = 5000;
 
 /** Counts one use of `connector:<name>`; throws when it is over its limit. */
-export function connectorGate(d: ConnectorGateDeps): (connector: string, method: string, key: string | undefined) => Promise<void> {
+export function connectorGate(
+  d: ConnectorGateDeps,
+): (connector: string, method: string, key: string | undefined) => Promise<void> {
   const log = d.logger.child({ component: 'connector-limits' });
   /** When each connector's refusal was last reported: the engine's retries of one step are one violation, not five. */
   const reported = new Map<string, number>();
@@ -44,7 +46,12 @@ export function connectorGate(d: ConnectorGateDeps): (connector: string, method:
       reported.set(connector, now);
       await d.report(violationFromRateLimit(result, {}));
     }
-    throw new ConnectorError(connector, `${connector}_rate_limited`, `The ${connector} connector is over its rate limit (${result.limit}); it can act again in ${Math.ceil(result.retryAfterMs / 1000)} s — tap Retry then, or raise the limit in policies/limits.yaml.`, { retryable: true });
+    throw new ConnectorError(
+      connector,
+      `${connector}_rate_limited`,
+      `The ${connector} connector is over its rate limit (${result.limit}); it can act again in ${Math.ceil(result.retryAfterMs / 1000)} s — tap Retry then, or raise the limit in policies/limits.yaml.`,
+      { retryable: true },
+    );
   };
 }
 
@@ -52,7 +59,12 @@ export function connectorGate(d: ConnectorGateDeps): (connector: string, method:
  * The connector with `methods` passing the gate first. A Proxy, so every other member (and private fields, through
  * the real `this`) works as before.
  */
-export function limited<T extends object>(target: T, connector: string, methods: readonly (keyof T & string)[], gate: ReturnType<typeof connectorGate>): T {
+export function limited<T extends object>(
+  target: T,
+  connector: string,
+  methods: readonly (keyof T & string)[],
+  gate: ReturnType<typeof connectorGate>,
+): T {
   const gated = new Set<string | symbol>(methods);
   return new Proxy(target, {
     get(t, property) {
@@ -61,7 +73,12 @@ export function limited<T extends object>(target: T, connector: string, methods:
       const fn = value as (...args: unknown[]) => unknown;
       if (!gated.has(property)) return fn.bind(t);
       return async (...args: unknown[]) => {
-        const effect = args.find((a): a is { idempotencyKey: string } => typeof a === 'object' && a !== null && typeof (a as { idempotencyKey?: unknown }).idempotencyKey === 'string');
+        const effect = args.find(
+          (a): a is { idempotencyKey: string } =>
+            typeof a === 'object' &&
+            a !== null &&
+            typeof (a as { idempotencyKey?: unknown }).idempotencyKey === 'string',
+        );
         await gate(connector, String(property), effect?.idempotencyKey);
         return fn.apply(t, args);
       };

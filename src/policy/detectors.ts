@@ -84,7 +84,8 @@ export function looksLikeSecret(token: string): boolean {
 
 function detectSecrets(text: string, claims: Claims): void {
   for (const re of SECRET_PATTERNS) {
-    for (const m of text.matchAll(re)) claims.add({ start: m.index, end: m.index + m[0].length, kind: 'secret', value: m[0] });
+    for (const m of text.matchAll(re))
+      claims.add({ start: m.index, end: m.index + m[0].length, kind: 'secret', value: m[0] });
   }
   for (const { re, group } of SECRET_VALUE_PATTERNS) {
     for (const m of text.matchAll(re)) {
@@ -108,21 +109,94 @@ function detectHighEntropy(text: string, claims: Claims): void {
 
 // ---- emails ---------------------------------------------------------------------------------------------------
 
-const EMAIL = /(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g;
+const EMAIL =
+  /(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g;
 
 function detectEmails(text: string, claims: Claims): void {
-  for (const m of text.matchAll(EMAIL)) claims.add({ start: m.index, end: m.index + m[0].length, kind: 'email', value: m[0] });
+  for (const m of text.matchAll(EMAIL))
+    claims.add({ start: m.index, end: m.index + m[0].length, kind: 'email', value: m[0] });
 }
 
 // ---- IBANs ----------------------------------------------------------------------------------------------------
 
 const IBAN_LENGTHS: Record<string, number> = {
-  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BR: 29, BY: 28, CH: 21, CR: 22, CY: 28,
-  CZ: 24, DE: 22, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18,
-  GR: 27, GT: 28, HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32,
-  LI: 21, LT: 20, LU: 20, LV: 21, MC: 27, MD: 24, ME: 22, MK: 19, MR: 27, MT: 31, MU: 30, NL: 18, NO: 15, PK: 24,
-  PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, SA: 24, SC: 31, SE: 24, SI: 19, SK: 24, SM: 27, ST: 25, SV: 28,
-  TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20,
+  AD: 24,
+  AE: 23,
+  AL: 28,
+  AT: 20,
+  AZ: 28,
+  BA: 20,
+  BE: 16,
+  BG: 22,
+  BH: 22,
+  BR: 29,
+  BY: 28,
+  CH: 21,
+  CR: 22,
+  CY: 28,
+  CZ: 24,
+  DE: 22,
+  DK: 18,
+  DO: 28,
+  EE: 20,
+  EG: 29,
+  ES: 24,
+  FI: 18,
+  FO: 18,
+  FR: 27,
+  GB: 22,
+  GE: 22,
+  GI: 23,
+  GL: 18,
+  GR: 27,
+  GT: 28,
+  HR: 21,
+  HU: 28,
+  IE: 22,
+  IL: 23,
+  IQ: 23,
+  IS: 26,
+  IT: 27,
+  JO: 30,
+  KW: 30,
+  KZ: 20,
+  LB: 28,
+  LC: 32,
+  LI: 21,
+  LT: 20,
+  LU: 20,
+  LV: 21,
+  MC: 27,
+  MD: 24,
+  ME: 22,
+  MK: 19,
+  MR: 27,
+  MT: 31,
+  MU: 30,
+  NL: 18,
+  NO: 15,
+  PK: 24,
+  PL: 28,
+  PS: 29,
+  PT: 25,
+  QA: 29,
+  RO: 24,
+  RS: 22,
+  SA: 24,
+  SC: 31,
+  SE: 24,
+  SI: 19,
+  SK: 24,
+  SM: 27,
+  ST: 25,
+  SV: 28,
+  TL: 23,
+  TN: 24,
+  TR: 26,
+  UA: 29,
+  VA: 22,
+  VG: 24,
+  XK: 20,
 };
 
 /** ISO 13616 check: move the first four characters to the end, letters to numbers, remainder mod 97 must be 1. */
@@ -172,7 +246,8 @@ export function luhnValid(digits: string): boolean {
 }
 
 /** Issuer prefixes of the card networks people actually paste: Visa, Mastercard, Amex, Discover, Diners, JCB, UnionPay, Maestro. */
-const CARD_PREFIX = /^(4|5[1-5]|2(2[2-9]|[3-6]\d|7[01]|720)|3[47]|3(0[0-5]|[689])|6(011|5|4[4-9]|2)|5[06-9]|35(2[89]|[3-8]\d))/;
+const CARD_PREFIX =
+  /^(4|5[1-5]|2(2[2-9]|[3-6]\d|7[01]|720)|3[47]|3(0[0-5]|[689])|6(011|5|4[4-9]|2)|5[06-9]|35(2[89]|[3-8]\d))/;
 
 function cardShaped(candidate: string): string | undefined {
   const digits = candidate.replace(/\D/g, '');
@@ -223,10 +298,16 @@ const BARRIERS: RegExp[] = [
   /\b\d+\s?%/g,
 ];
 
-const PHONE_CUE = /(?:tel|phone|call|mobile|mob|cell|fax|whatsapp|telefon|handy|sms)\b[.:]?\s*(?:me\s+)?(?:at|on|under|:)?\s*\(?$/i;
+const PHONE_CUE =
+  /(?:tel|phone|call|mobile|mob|cell|fax|whatsapp|telefon|handy|sms)\b[.:]?\s*(?:me\s+)?(?:at|on|under|:)?\s*\(?$/i;
 
 function phoneValid(c: string, before: string): boolean {
-  if (/[ .\-/]{2,}/.test(c) || (c.match(/\(/g)?.length ?? 0) !== (c.match(/\)/g)?.length ?? 0) || (c.match(/\(/g)?.length ?? 0) > 1) return false;
+  if (
+    /[ .\-/]{2,}/.test(c) ||
+    (c.match(/\(/g)?.length ?? 0) !== (c.match(/\)/g)?.length ?? 0) ||
+    (c.match(/\(/g)?.length ?? 0) > 1
+  )
+    return false;
   const digits = c.replace(/\D/g, '');
   if (c.startsWith('+')) return digits.length >= 8 && digits.length <= 15;
   if (c.startsWith('00')) return digits.length >= 10 && digits.length <= 15 && /[ ./-]/.test(c);
@@ -261,12 +342,22 @@ function detectPhones(text: string, claims: Claims): void {
     let accepted = false;
     while (candidate.replace(/\D/g, '').length >= 7) {
       if (phoneValid(candidate, text.slice(Math.max(0, start - 24), start))) {
-        claims.add({ start, end: start + candidate.length, kind: 'phone', value: text.slice(start, start + candidate.length) });
+        claims.add({
+          start,
+          end: start + candidate.length,
+          kind: 'phone',
+          value: text.slice(start, start + candidate.length),
+        });
         re.lastIndex = start + candidate.length;
         accepted = true;
         break;
       }
-      const cut = Math.max(candidate.lastIndexOf(' '), candidate.lastIndexOf('-'), candidate.lastIndexOf('.'), candidate.lastIndexOf('/'));
+      const cut = Math.max(
+        candidate.lastIndexOf(' '),
+        candidate.lastIndexOf('-'),
+        candidate.lastIndexOf('.'),
+        candidate.lastIndexOf('/'),
+      );
       if (cut <= 0) break;
       candidate = candidate.slice(0, cut).replace(/[ .\-/(]+$/, '');
     }

@@ -13,7 +13,11 @@ export interface PolicyGate {
   decide(action: ProposedAction, runId: string): Promise<{ outcome: Outcome; reasons: string[] }>;
 }
 
-export function policyGate(policies: Pick<PolicyService, 'current'>, events: EventLog, notice: (text: string) => void): PolicyGate {
+export function policyGate(
+  policies: Pick<PolicyService, 'current'>,
+  events: EventLog,
+  notice: (text: string) => void,
+): PolicyGate {
   return {
     async decide(action, runId) {
       const decision = decide(action, policies.current());

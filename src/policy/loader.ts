@@ -56,22 +56,32 @@ type Listener<T> = (value: T) => void;
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
 
-export const digestOf = (policy: Policy): string => createHash('sha256').update(stableJson(policy)).digest('hex').slice(0, 16);
+export const digestOf = (policy: Policy): string =>
+  createHash('sha256').update(stableJson(policy)).digest('hex').slice(0, 16);
 
 const pathText = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+  path.reduce<string>(
+    (out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)),
+    '',
+  );
 
 /** The most specific message of a zod issue, in the policy's own words. */
 function issueMessage(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
   if (issue.code === 'unrecognized_keys') {
     const top = issue.path.length === 0;
     const hint = top ? ` (a file may hold ${SECTIONS.join(', ')})` : '';
-    return { path: [...issue.path, ...(issue.keys[0] === undefined ? [] : [issue.keys[0]])], message: `unknown field "${issue.keys.join('", "')}"${hint}` };
+    return {
+      path: [...issue.path, ...(issue.keys[0] === undefined ? [] : [issue.keys[0]])],
+      message: `unknown field "${issue.keys.join('", "')}"${hint}`,
+    };
   }
   if (issue.code === 'invalid_key') return { path: issue.path, message: issue.issues[0]?.message ?? issue.message };
   if (issue.code === 'invalid_union') {
@@ -114,13 +124,20 @@ function rulePath(section: string, rule: string, policy: Policy): PropertyKey[] 
 
 /** Parses and validates one file's text. Returns the sections or one sentence saying what is wrong. */
 // `qualification` belongs to the consultant's pipeline (src/pipeline/packages.ts validates it).
-export function parsePolicyFile(text: string, display: string, foreign: readonly string[] = ['prices', 'qualification']): { ok: true; sections: PolicyFile } | { ok: false; error: string } {
+export function parsePolicyFile(
+  text: string,
+  display: string,
+  foreign: readonly string[] = ['prices', 'qualification'],
+): { ok: true; sections: PolicyFile } | { ok: false; error: string } {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true });
   const yamlError = doc.errors[0];
   if (yamlError) {
     const line = yamlError.linePos?.[0]?.line;
-    const what = yamlError.message.replace(/ at line \d+, column \d+[\s\S]*$/, '').replace(/\s+/g, ' ').trim();
+    const what = yamlError.message
+      .replace(/ at line \d+, column \d+[\s\S]*$/, '')
+      .replace(/\s+/g, ' ')
+      .trim();
     return { ok: false, error: `${display}${line === undefined ? '' : ` line ${line}`} is not valid YAML: ${what}.` };
   }
   let data: unknown;
@@ -131,14 +148,21 @@ export function parsePolicyFile(text: string, display: string, foreign: readonly
   }
   if (data === null || data === undefined) return { ok: true, sections: {} };
   if (typeof data !== 'object' || Array.isArray(data)) {
-    return { ok: false, error: `${display} must hold sections such as "approvals:" or "budgets:" at the top, not a ${Array.isArray(data) ? 'list' : 'single value'}.` };
+    return {
+      ok: false,
+      error: `${display} must hold sections such as "approvals:" or "budgets:" at the top, not a ${Array.isArray(data) ? 'list' : 'single value'}.`,
+    };
   }
   const own = Object.fromEntries(Object.entries(data).filter(([key]) => !foreign.includes(key)));
   const parsed = policyFileSchema.safeParse(own);
   if (parsed.success) return { ok: true, sections: parsed.data };
   const issues = parsed.error.issues;
   const first = issueMessage(issues[0] as z.core.$ZodIssue);
-  if (first.path.length > 0 && !doc.hasIn(first.path as unknown[]) && (issues[0]?.code === 'invalid_type' || issues[0]?.code === 'invalid_union')) {
+  if (
+    first.path.length > 0 &&
+    !doc.hasIn(first.path as unknown[]) &&
+    (issues[0]?.code === 'invalid_type' || issues[0]?.code === 'invalid_union')
+  ) {
     first.message = `${String(first.path[first.path.length - 1])} is missing`;
   } else if (first.message === 'Invalid input') {
     first.message = 'expected one value or a list of values of the kind shown in policies/README.md';
@@ -146,7 +170,10 @@ export function parsePolicyFile(text: string, display: string, foreign: readonly
   const line = lineOf(doc, counter, first.path);
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
   const field = first.path.length ? ` (${pathText(first.path)})` : '';
-  return { ok: false, error: `${display}${line === undefined ? '' : ` line ${line}`}${field}: ${first.message.replace(/\.$/, '')}${more}.` };
+  return {
+    ok: false,
+    error: `${display}${line === undefined ? '' : ` line ${line}`}${field}: ${first.message.replace(/\.$/, '')}${more}.`,
+  };
 }
 
 export class PolicyService {
@@ -299,7 +326,10 @@ export class PolicyService {
         const state: FileState = { hash, error: result.error };
         if (previous?.good) state.good = previous.good;
         this.#files.set(name, state);
-        rejected.push({ file: display, error: previous?.good ? `${result.error.replace(/\.$/, '')}; keeping its last good version.` : result.error });
+        rejected.push({
+          file: display,
+          error: previous?.good ? `${result.error.replace(/\.$/, '')}; keeping its last good version.` : result.error,
+        });
       }
     }
 
@@ -321,8 +351,11 @@ export class PolicyService {
         owners.set(section, name);
         (merged as Record<Section, unknown>)[section] = state.good[section];
       }
-      const conflict = clashes.length ? `${this.#display(name)}: section ${clashes.join(', and ')}; that part of ${name} is ignored.` : undefined;
-      if (conflict !== undefined && conflict !== state.conflict) rejected.push({ file: this.#display(name), error: conflict });
+      const conflict = clashes.length
+        ? `${this.#display(name)}: section ${clashes.join(', and ')}; that part of ${name} is ignored.`
+        : undefined;
+      if (conflict !== undefined && conflict !== state.conflict)
+        rejected.push({ file: this.#display(name), error: conflict });
       if (conflict === undefined) delete state.conflict;
       else state.conflict = conflict;
       used.push(this.#display(name));
@@ -375,7 +408,9 @@ export class PolicyService {
   /** Problems still in effect (a bad file not fixed yet, a section defined twice), in file order. */
   problems(): Rejection[] {
     return [...this.#files.entries()].flatMap(([name, state]) =>
-      [state.error, state.conflict].filter((e): e is string => e !== undefined).map((error) => ({ file: this.#display(name), error })),
+      [state.error, state.conflict]
+        .filter((e): e is string => e !== undefined)
+        .map((error) => ({ file: this.#display(name), error })),
     );
   }
 

@@ -15,7 +15,14 @@ const formats = new Map<string, Intl.DateTimeFormat>();
 function localTime(at: Date, timeZone: string): LocalTime {
   let f = formats.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', weekday: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
     formats.set(timeZone, f);
   }
   const parts = Object.fromEntries(f.formatToParts(at).map((p) => [p.type, p.value]));
@@ -26,7 +33,8 @@ function localTime(at: Date, timeZone: string): LocalTime {
   };
 }
 
-const section = (policy: Policy | QuietHoursPolicy): QuietHoursPolicy => ('quiet_hours' in policy ? policy.quiet_hours : policy);
+const section = (policy: Policy | QuietHoursPolicy): QuietHoursPolicy =>
+  'quiet_hours' in policy ? policy.quiet_hours : policy;
 
 /** Minutes (wall clock) from `t` to the end of the quiet stretch it is in; 0 when it is not in one. */
 function quietFor(t: LocalTime, q: QuietHoursPolicy): number {
@@ -63,6 +71,7 @@ export function nextAllowed(now: Date, policy: Policy | QuietHoursPolicy, what?:
     t = t - (t % 1000) - local.seconds * 1000 + minutes * 60_000;
   }
   // A daylight-saving change can make a wall-clock jump overshoot by up to an hour: step back minute by minute.
-  for (let i = 0; i < 120 && t - 60_000 > now.getTime() && quietFor(localTime(new Date(t - 60_000), tz), q) === 0; i++) t -= 60_000;
+  for (let i = 0; i < 120 && t - 60_000 > now.getTime() && quietFor(localTime(new Date(t - 60_000), tz), q) === 0; i++)
+    t -= 60_000;
   return new Date(t);
 }

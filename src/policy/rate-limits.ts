@@ -16,7 +16,8 @@ interface Limiter {
 // A RateLimitsPolicy's keys all contain ':', so it never has an `approvals` key.
 const isPolicy = (p: Policy | RateLimitsPolicy): p is Policy => 'approvals' in p && 'rate_limits' in p;
 
-const sameSpec = (a: RateSpec, b: RateSpec): boolean => a.points === b.points && a.durationSeconds === b.durationSeconds;
+const sameSpec = (a: RateSpec, b: RateSpec): boolean =>
+  a.points === b.points && a.durationSeconds === b.durationSeconds;
 
 export class RateLimits {
   #limits: RateLimitsPolicy = {};
@@ -50,7 +51,10 @@ export class RateLimits {
     if (line === undefined || spec === undefined) return { ok: true };
     let held = this.#limiters.get(line);
     if (!held) {
-      held = { spec, limiter: new RateLimiterMemory({ points: spec.points, duration: spec.durationSeconds, keyPrefix: line }) };
+      held = {
+        spec,
+        limiter: new RateLimiterMemory({ points: spec.points, duration: spec.durationSeconds, keyPrefix: line }),
+      };
       this.#limiters.set(line, held);
     }
     try {

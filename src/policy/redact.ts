@@ -96,7 +96,10 @@ function redactWith(options: DetectOptions, text: string, previous: RedactionMap
   let out = '';
   let at = 0;
   for (const span of spans) {
-    const hash = createHmac('sha256', HASH_KEY).update(normalise(span.kind, span.value)).digest('base64url').slice(0, 22);
+    const hash = createHmac('sha256', HASH_KEY)
+      .update(normalise(span.kind, span.value))
+      .digest('base64url')
+      .slice(0, 22);
     const key = `${span.kind}\0${hash}`;
     let placeholder = byHash.get(key);
     if (placeholder === undefined) {
@@ -104,7 +107,9 @@ function redactWith(options: DetectOptions, text: string, previous: RedactionMap
       next.set(span.kind, n + 1);
       placeholder = `[${label(span.kind)}_${n}]`;
       byHash.set(key, placeholder);
-      mapping.entries[placeholder] = neverRefilled(span.kind) ? { kind: span.kind, hash } : { kind: span.kind, value: span.value, hash };
+      mapping.entries[placeholder] = neverRefilled(span.kind)
+        ? { kind: span.kind, hash }
+        : { kind: span.kind, value: span.value, hash };
     }
     out += input.slice(at, span.start) + placeholder;
     at = span.end;
@@ -133,7 +138,8 @@ export function createRedactor(policy: Policy | RedactionPolicy = DEFAULT_POLICY
 
 // ---- logs -----------------------------------------------------------------------------------------------------
 
-const SECRET_KEY = /pass(word|wd|phrase)?$|secret|token|api[-_]?key|authorization|cookie|private[-_]?key|credential|signature|^pin$/i;
+const SECRET_KEY =
+  /pass(word|wd|phrase)?$|secret|token|api[-_]?key|authorization|cookie|private[-_]?key|credential|signature|^pin$/i;
 const MAX_DEPTH = 8;
 
 /**
@@ -153,7 +159,8 @@ export function redactForLog(value: unknown, policy: Policy | RedactionPolicy = 
   const seen = new WeakSet<object>();
   const walk = (v: unknown, depth: number): unknown => {
     if (typeof v === 'string') return text(v);
-    if (v === null || typeof v !== 'object') return typeof v === 'function' || typeof v === 'symbol' ? `[${typeof v}]` : v;
+    if (v === null || typeof v !== 'object')
+      return typeof v === 'function' || typeof v === 'symbol' ? `[${typeof v}]` : v;
     if (v instanceof Date) return v;
     if (seen.has(v)) return '[circular]';
     if (depth >= MAX_DEPTH) return '[too deep]';
@@ -170,7 +177,10 @@ export function redactForLog(value: unknown, policy: Policy | RedactionPolicy = 
     if (v instanceof Map) return walk(Object.fromEntries(v), depth);
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(v)) {
-      out[key] = SECRET_KEY.test(key) && item !== null && item !== undefined && item !== '' ? '[redacted]' : walk(item, depth + 1);
+      out[key] =
+        SECRET_KEY.test(key) && item !== null && item !== undefined && item !== ''
+          ? '[redacted]'
+          : walk(item, depth + 1);
     }
     return out;
   };

@@ -18,11 +18,15 @@ const outcome = z.enum(OUTCOMES, { error: 'expected allow, approve or deny' });
 
 /** A string or a list of strings, always read as a list. */
 const listOf = <T extends z.ZodType>(item: T) =>
-  z.union([item, z.array(item)]).transform((v): z.output<T>[] => (Array.isArray(v) ? (v as z.output<T>[]) : [v as z.output<T>]));
+  z
+    .union([item, z.array(item)])
+    .transform((v): z.output<T>[] => (Array.isArray(v) ? (v as z.output<T>[]) : [v as z.output<T>]));
 
 const actionPattern = z
   .string({ error: 'expected an action such as invoice.send or payment.*' })
-  .regex(/^[a-z0-9_*-]+(\.[a-z0-9_*-]+)*$/i, { error: 'expected an action such as invoice.send or payment.* (letters, digits, dots, *)' });
+  .regex(/^[a-z0-9_*-]+(\.[a-z0-9_*-]+)*$/i, {
+    error: 'expected an action such as invoice.send or payment.* (letters, digits, dots, *)',
+  });
 
 const agentName = z.string({ error: 'expected an agent name' }).regex(/^([a-z0-9][a-z0-9_-]{0,39}|\*)$/i, {
   error: 'expected an agent name such as draft or research (letters, digits, - and _)',
@@ -60,7 +64,10 @@ const threshold = z
   .transform((v, ctx) => {
     const parsed = typeof v === 'string' ? parseThreshold(v) : undefined;
     if (!parsed) {
-      ctx.addIssue({ code: 'custom', message: `expected an amount with its currency, e.g. 500 EUR (got ${JSON.stringify(v)})` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected an amount with its currency, e.g. 500 EUR (got ${JSON.stringify(v)})`,
+      });
       return z.NEVER;
     }
     return parsed;
@@ -109,7 +116,9 @@ export function parseRate(text: string): RateSpec | undefined {
   const unit = (m[2] ?? '').toLowerCase();
   const key = unit.startsWith('s') ? 'second' : unit.startsWith('m') ? 'minute' : unit.startsWith('h') ? 'hour' : 'day';
   const points = Number(m[1]);
-  return points >= 1 && points <= 1_000_000 ? { points, durationSeconds: RATE_UNITS[key], text: `${points}/${key}` } : undefined;
+  return points >= 1 && points <= 1_000_000
+    ? { points, durationSeconds: RATE_UNITS[key], text: `${points}/${key}` }
+    : undefined;
 }
 
 const rate = z.string({ error: 'expected a rate such as 20/hour or 30/minute' }).transform((v, ctx) => {
@@ -138,18 +147,31 @@ const customPattern = z
     name: z.string().regex(/^[a-z][a-z0-9_]{1,30}$/, { error: 'expected a lower-case name such as client_code' }),
     pattern: z.string().min(1).max(500),
     /** Regex flags: i (ignore case), m, s, u. */
-    flags: z.string().regex(/^[imsu]*$/, { error: 'expected regex flags from i, m, s, u' }).default(''),
+    flags: z
+      .string()
+      .regex(/^[imsu]*$/, { error: 'expected regex flags from i, m, s, u' })
+      .default(''),
   })
   .superRefine((p, ctx) => {
     let re: RegExp;
     try {
       re = new RegExp(p.pattern, p.flags);
     } catch (err) {
-      ctx.addIssue({ code: 'custom', path: ['pattern'], message: `not a valid regular expression: ${(err as Error).message}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pattern'],
+        message: `not a valid regular expression: ${(err as Error).message}`,
+      });
       return;
     }
-    if (re.test('')) ctx.addIssue({ code: 'custom', path: ['pattern'], message: 'the pattern matches empty text; it must match at least one character' });
-    if ((BUILTIN_KINDS as readonly string[]).includes(p.name)) ctx.addIssue({ code: 'custom', path: ['name'], message: `"${p.name}" is a built-in kind; pick another name` });
+    if (re.test(''))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pattern'],
+        message: 'the pattern matches empty text; it must match at least one character',
+      });
+    if ((BUILTIN_KINDS as readonly string[]).includes(p.name))
+      ctx.addIssue({ code: 'custom', path: ['name'], message: `"${p.name}" is a built-in kind; pick another name` });
   });
 
 export const redactionSchema = z
@@ -167,8 +189,14 @@ export const redactionSchema = z
   .superRefine((r, ctx) => {
     const known = new Set<string>(['email', 'phone', 'iban', ...r.custom.map((c) => c.name)]);
     r.refill.forEach((kind, i) => {
-      if ((NEVER_REFILLED as readonly string[]).includes(kind)) ctx.addIssue({ code: 'custom', path: ['refill', i], message: `${kind} values are never put back into text` });
-      else if (!known.has(kind)) ctx.addIssue({ code: 'custom', path: ['refill', i], message: `unknown kind "${kind}" (expected email, phone, iban or a custom pattern's name)` });
+      if ((NEVER_REFILLED as readonly string[]).includes(kind))
+        ctx.addIssue({ code: 'custom', path: ['refill', i], message: `${kind} values are never put back into text` });
+      else if (!known.has(kind))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['refill', i],
+          message: `unknown kind "${kind}" (expected email, phone, iban or a custom pattern's name)`,
+        });
     });
     const names = r.custom.map((c) => c.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
@@ -184,8 +212,13 @@ export function isTimeZone(tz: string): boolean {
     return false;
   }
 }
-const timeZone = z.string().refine(isTimeZone, { error: 'expected an IANA time zone such as Europe/Berlin or America/New_York' });
-const usd = z.number({ error: 'expected an amount in US dollars, e.g. 0.50' }).min(0, { error: 'expected 0 or more dollars' }).max(1_000_000);
+const timeZone = z
+  .string()
+  .refine(isTimeZone, { error: 'expected an IANA time zone such as Europe/Berlin or America/New_York' });
+const usd = z
+  .number({ error: 'expected an amount in US dollars, e.g. 0.50' })
+  .min(0, { error: 'expected 0 or more dollars' })
+  .max(1_000_000);
 
 export const budgetsSchema = z.strictObject({
   /** Most one run (one workflow execution) may spend on model calls. */
@@ -234,9 +267,13 @@ export const quietHoursSchema = z.strictObject({
   time_zone: timeZone.optional(),
   hours: listOf(window).prefault([]),
   /** Whole days that are quiet, e.g. [sat, sun]. */
-  all_day: listOf(z.string()).pipe(z.array(z.enum(WEEKDAYS, { error: 'expected a weekday: mon, tue, wed, thu, fri, sat or sun' }))).prefault([]),
+  all_day: listOf(z.string())
+    .pipe(z.array(z.enum(WEEKDAYS, { error: 'expected a weekday: mon, tue, wed, thu, fri, sat or sun' })))
+    .prefault([]),
   /** What waits for the quiet hours to end. Replies to the operator and approval cards are never held. */
-  hold: listOf(z.string()).pipe(z.array(z.enum(HOLDABLE, { error: 'expected proactive or notifications' }))).prefault(['proactive', 'notifications']),
+  hold: listOf(z.string())
+    .pipe(z.array(z.enum(HOLDABLE, { error: 'expected proactive or notifications' })))
+    .prefault(['proactive', 'notifications']),
 });
 export type QuietHoursPolicy = z.infer<typeof quietHoursSchema>;
 

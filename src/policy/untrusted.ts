@@ -20,7 +20,8 @@ export const UNTRUSTED_SYSTEM_NOTE =
   'operator for approval.';
 
 // Invisible or direction-changing characters, and Unicode "tag" characters used to smuggle hidden instructions.
-const INVISIBLE = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB]|\uDB40[\uDC00-\uDC7F]/g;
+const INVISIBLE =
+  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB]|\uDB40[\uDC00-\uDC7F]/g;
 // Characters that look like the marker brackets.
 const OPEN_LOOKALIKES = /[⟦〚⁅【〖⟬]/g;
 const CLOSE_LOOKALIKES = /[⟧〛⁆】〗⟭]/g;
@@ -37,7 +38,11 @@ export function neutralise(text: string): string {
 
 /** A short description of where text came from, safe to put inside the marker line. */
 function cleanSource(source: string): string {
-  const s = neutralise(source).replace(/["\n\t\\]/g, ' ').replace(/[\u0000-\u001F\u007F]/g, '').replace(/\s+/g, ' ').trim();
+  const s = neutralise(source)
+    .replace(/["\n\t\\]/g, ' ')
+    .replace(/[\u0000-\u001F\u007F]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return (s.length > 120 ? s.slice(0, 119) + '…' : s) || 'unknown source';
 }
 
@@ -122,11 +127,18 @@ export class Taint {
   apply<A extends { untrusted?: boolean; untrustedSources?: string[]; approved?: boolean }>(action: A): A {
     if (!this.#untrusted) return action;
     const { approved: _dropped, ...rest } = action;
-    return { ...rest, untrusted: true, untrustedSources: [...new Set([...(action.untrustedSources ?? []), ...this.#sources])] } as A;
+    return {
+      ...rest,
+      untrusted: true,
+      untrustedSources: [...new Set([...(action.untrustedSources ?? []), ...this.#sources])],
+    } as A;
   }
 }
 
 /** One-shot form: marks `action` untrusted if any of the context texts carries untrusted content. */
-export function taintAction<A extends { untrusted?: boolean; untrustedSources?: string[]; approved?: boolean }>(action: A, context: readonly string[]): A {
+export function taintAction<A extends { untrusted?: boolean; untrustedSources?: string[]; approved?: boolean }>(
+  action: A,
+  context: readonly string[],
+): A {
   return new Taint().observe(...context).apply(action);
 }

@@ -40,13 +40,26 @@ const sentence = (s: string): string => {
 
 export function reportViolation(v: Violation): ViolationReport {
   const detail = clean(v.detail);
-  const data = { policy: v.policy, rule: v.rule, detail, ...(v.runId === undefined ? {} : { runId: v.runId }), ...(v.agent === undefined ? {} : { agent: v.agent }) };
+  const data = {
+    policy: v.policy,
+    rule: v.rule,
+    detail,
+    ...(v.runId === undefined ? {} : { runId: v.runId }),
+    ...(v.agent === undefined ? {} : { agent: v.agent }),
+  };
   const where = v.runId === undefined ? '' : ` (run ${v.runId})`;
-  return { event: newEvent('policy.violation', VIOLATIONS_STREAM, data), notice: sentence(`Blocked by policy${where}: ${detail}`) };
+  return {
+    event: newEvent('policy.violation', VIOLATIONS_STREAM, data),
+    notice: sentence(`Blocked by policy${where}: ${detail}`),
+  };
 }
 
 /** A denied action. Returns undefined for allow/approve: those are not violations. */
-export function violationFromDecision(action: ProposedAction, decision: Decision, runId?: string): ViolationReport | undefined {
+export function violationFromDecision(
+  action: ProposedAction,
+  decision: Decision,
+  runId?: string,
+): ViolationReport | undefined {
   if (decision.outcome !== 'deny') return undefined;
   const why = decision.reasons.join('; ');
   return reportViolation({
@@ -58,12 +71,23 @@ export function violationFromDecision(action: ProposedAction, decision: Decision
   });
 }
 
-export function violationFromBudget(result: ReserveResult, context: { runId?: string; agent?: string } = {}): ViolationReport | undefined {
+export function violationFromBudget(
+  result: ReserveResult,
+  context: { runId?: string; agent?: string } = {},
+): ViolationReport | undefined {
   if (result.ok) return undefined;
   return reportViolation({ policy: 'budgets', rule: result.scope, detail: result.message, ...context });
 }
 
-export function violationFromRateLimit(result: ConsumeResult, context: { runId?: string; agent?: string } = {}): ViolationReport | undefined {
+export function violationFromRateLimit(
+  result: ConsumeResult,
+  context: { runId?: string; agent?: string } = {},
+): ViolationReport | undefined {
   if (result.ok) return undefined;
-  return reportViolation({ policy: 'rate_limits', rule: result.limit.split(':').slice(0, 2).join(':'), detail: result.message, ...context });
+  return reportViolation({
+    policy: 'rate_limits',
+    rule: result.limit.split(':').slice(0, 2).join(':'),
+    detail: result.message,
+    ...context,
+  });
 }

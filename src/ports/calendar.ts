@@ -128,4 +128,3 @@ export interface CalendarPort extends Connector {
   /** Compensation for `create`: deletes the event. A second cancel, or a missing event, is fine. */
   cancel(uid: string, effect: EffectOptions): Promise<CancelResult>;
 }
-

@@ -73,7 +73,9 @@ export function describeHealth(health: ChannelHealth, now = Date.now()): string 
     case ChannelState.connected:
       return 'ok';
     case ChannelState.retrying: {
-      const next = health.nextAttemptAt ? `; next attempt in ${Math.max(0, Math.ceil((health.nextAttemptAt.getTime() - now) / 1000))} s` : '';
+      const next = health.nextAttemptAt
+        ? `; next attempt in ${Math.max(0, Math.ceil((health.nextAttemptAt.getTime() - now) / 1000))} s`
+        : '';
       return `retrying: ${health.reason ?? 'not connected'}${next}`;
     }
     case ChannelState.failed:

@@ -25,7 +25,12 @@ export interface Connector {
 /** A connector call failed. `retryable` says whether trying again later can help. */
 export class ConnectorError extends SoloError {
   readonly connector: string;
-  constructor(connector: string, code: string, userMessage: string, options: { cause?: unknown; retryable?: boolean; detail?: string } = {}) {
+  constructor(
+    connector: string,
+    code: string,
+    userMessage: string,
+    options: { cause?: unknown; retryable?: boolean; detail?: string } = {},
+  ) {
     super(code, userMessage, options);
     this.connector = connector;
   }

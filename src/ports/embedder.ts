@@ -18,7 +18,10 @@ export interface Embedder {
   readonly model: string;
   status(): EmbedderStatus;
   /** Resolves with one L2-normalised vector per text. 'query' jumps ahead of queued 'background' work. Rejects with a clear error when the model is unavailable. */
-  embed(texts: string[], options?: { priority?: 'query' | 'background'; signal?: AbortSignal }): Promise<Float32Array[]>;
+  embed(
+    texts: string[],
+    options?: { priority?: 'query' | 'background'; signal?: AbortSignal },
+  ): Promise<Float32Array[]>;
   close(): Promise<void>;
 }
 

@@ -102,7 +102,13 @@ export interface RunStore {
    * expired (its `until` is not after `now`), `owner` holds it already, or `takeOver` names the current holder.
    * Atomic: of two owners asking at once, one gets it. When refused, says who holds it.
    */
-  lease(runId: string, owner: string, until: Date, now: Date, takeOver?: string): Promise<{ ok: true } | { ok: false; holder: string }>;
+  lease(
+    runId: string,
+    owner: string,
+    until: Date,
+    now: Date,
+    takeOver?: string,
+  ): Promise<{ ok: true } | { ok: false; holder: string }>;
   /** The owner of an unexpired lease, if any. */
   leaseHolder(runId: string, now: Date): Promise<string | undefined>;
   /** Gives the lease up (only `owner`'s). */
@@ -214,14 +220,18 @@ export interface Invoice {
 }
 
 /** Fields an invoice gains after it was recorded (documents, Stripe, mail, payment) and its status. */
-export type InvoicePatch = Partial<Omit<Invoice, 'number' | 'runId' | 'idempotencyKey' | 'createdAt' | 'client' | 'amountMinor' | 'currency'>>;
+export type InvoicePatch = Partial<
+  Omit<Invoice, 'number' | 'runId' | 'idempotencyKey' | 'createdAt' | 'client' | 'amountMinor' | 'currency'>
+>;
 
 export interface LedgerStore {
   /**
    * Records an invoice under the next number. Idempotent by key: the same key returns the invoice recorded
    * the first time (`replayed: true`) and takes no number.
    */
-  recordInvoice(input: Omit<Invoice, 'number' | 'status' | 'createdAt'>): Promise<{ invoice: Invoice; replayed: boolean }>;
+  recordInvoice(
+    input: Omit<Invoice, 'number' | 'status' | 'createdAt'>,
+  ): Promise<{ invoice: Invoice; replayed: boolean }>;
   /** Compensation: marks a recorded or issued invoice void (the number stays used). False when it was not (missing, paid or already void). */
   voidInvoice(number: number): Promise<boolean>;
   getInvoice(number: number): Promise<Invoice | null>;

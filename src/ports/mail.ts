@@ -146,7 +146,11 @@ export type MailErrorCode = (typeof MailErrorCode)[keyof typeof MailErrorCode];
 /** A mail call failed; `userMessage` is one sentence naming the server and what to do, never a credential. */
 export class MailError extends ConnectorError {
   override readonly code: MailErrorCode;
-  constructor(code: MailErrorCode, userMessage: string, options: { cause?: unknown; retryable?: boolean; detail?: string } = {}) {
+  constructor(
+    code: MailErrorCode,
+    userMessage: string,
+    options: { cause?: unknown; retryable?: boolean; detail?: string } = {},
+  ) {
     super('mail', code, userMessage, options);
     this.code = code;
   }

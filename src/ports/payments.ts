@@ -72,12 +72,18 @@ export interface PaymentsConnector extends Connector {
   /** Customer (if needed) → draft invoice → its items → finalize → send: one invoice per key, whatever crashes happen. */
   issueInvoice(input: IssueInvoiceInput, effect: PaymentEffectOptions): Promise<IssuedInvoice>;
   /** The compensation of issueInvoice: voids an open invoice (deletes a draft). Already void counts as done. */
-  voidInvoice(invoiceId: string, effect: PaymentEffectOptions): Promise<{ invoiceId: string; status: InvoiceStatus | 'deleted' }>;
+  voidInvoice(
+    invoiceId: string,
+    effect: PaymentEffectOptions,
+  ): Promise<{ invoiceId: string; status: InvoiceStatus | 'deleted' }>;
   paymentLink(input: PaymentLinkInput, effect: PaymentEffectOptions): Promise<{ linkId: string; url: string }>;
   /** The compensation of paymentLink: nobody can pay through it any more. */
   deactivatePaymentLink(linkId: string, effect: PaymentEffectOptions): Promise<void>;
   /** The compensation of a payment taken: gives the money back, once per key. */
-  refund(input: RefundInput, effect: PaymentEffectOptions): Promise<{ refundId: string; status: string; amountMinor: number }>;
+  refund(
+    input: RefundInput,
+    effect: PaymentEffectOptions,
+  ): Promise<{ refundId: string; status: string; amountMinor: number }>;
 }
 
 /** What the webhook endpoint hands on; `eventId` lets the caller drop Stripe's redeliveries. */
@@ -91,7 +97,11 @@ export interface PaymentEvent {
 export class PaymentsError extends ConnectorError {
   /** How long Stripe asked us to wait before trying again, when it said. */
   readonly retryAfterMs: number | undefined;
-  constructor(code: string, userMessage: string, options: { cause?: unknown; retryable?: boolean; detail?: string; retryAfterMs?: number } = {}) {
+  constructor(
+    code: string,
+    userMessage: string,
+    options: { cause?: unknown; retryable?: boolean; detail?: string; retryAfterMs?: number } = {},
+  ) {
     super('payments', code, userMessage, options);
     this.retryAfterMs = options.retryAfterMs;
   }

@@ -50,7 +50,12 @@ export interface SchedulerPort {
    * Creates the job of this kind and key, or replaces its due time and data (unless `onlyNew`: then an existing job
    * is left as it is). `paused` is kept as it was unless given. Returns the job as stored and whether it was new.
    */
-  save<D>(kind: string, key: string, job: JobUpdate<D> & { paused?: boolean }, options?: { onlyNew?: boolean }): Promise<{ job: ScheduledJob<D>; created: boolean }>;
+  save<D>(
+    kind: string,
+    key: string,
+    job: JobUpdate<D> & { paused?: boolean },
+    options?: { onlyNew?: boolean },
+  ): Promise<{ job: ScheduledJob<D>; created: boolean }>;
   get<D>(kind: string, key: string): Promise<ScheduledJob<D> | undefined>;
   /** Jobs of a kind, soonest due first. */
   list<D>(kind: string, options?: { limit?: number }): Promise<ScheduledJob<D>[]>;

@@ -23,7 +23,17 @@ export type CopyTable = keyof CopyRecords;
  * In copy order: memories before their vectors, runs before their steps. Run leases are not copied: they only say
  * which running process executes a run, and a store is copied while no process runs.
  */
-export const COPY_TABLES: readonly CopyTable[] = ['events', 'identities', 'settings', 'memories', 'memory_vectors', 'runs', 'steps', 'approvals', 'invoices'];
+export const COPY_TABLES: readonly CopyTable[] = [
+  'events',
+  'identities',
+  'settings',
+  'memories',
+  'memory_vectors',
+  'runs',
+  'steps',
+  'approvals',
+  'invoices',
+];
 
 export interface CopyPage<T extends CopyTable> {
   records: CopyRecords[T][];

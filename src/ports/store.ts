@@ -60,7 +60,17 @@ export interface IdentityStore {
 }
 
 /** What a memory is about. Profiles (client, contact, project) are canonical: one live item per entity. */
-export const MEMORY_KINDS = ['fact', 'preference', 'client', 'contact', 'project', 'content', 'decision', 'note', 'digest'] as const;
+export const MEMORY_KINDS = [
+  'fact',
+  'preference',
+  'client',
+  'contact',
+  'project',
+  'content',
+  'decision',
+  'note',
+  'digest',
+] as const;
 export type MemoryKind = (typeof MEMORY_KINDS)[number];
 export const PROFILE_KINDS: ReadonlySet<MemoryKind> = new Set(['client', 'contact', 'project']);
 
@@ -144,7 +154,11 @@ export interface MemoryStore {
   touch(ids: string[], at: Date): Promise<void>;
   setVector(id: string, model: string, vector: Float32Array): Promise<void>;
   /** Vectors of live memories for a model, in id order after `afterId`. */
-  vectors(model: string, afterId: string | undefined, limit: number): Promise<Array<{ id: string; vector: Float32Array }>>;
+  vectors(
+    model: string,
+    afterId: string | undefined,
+    limit: number,
+  ): Promise<Array<{ id: string; vector: Float32Array }>>;
   /** Live memories without a vector for this model, oldest first. */
   missingVectors(model: string, limit: number): Promise<Memory[]>;
   /** Live, non-profile, non-digest memories not yet compacted, last touched before `before`, importance ≤ max. */

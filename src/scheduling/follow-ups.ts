@@ -23,7 +23,11 @@ export interface FollowUpSpec {
 
 export interface FollowUps {
   /** Makes the follow-up once per key; the same key again returns the one made first. */
-  schedule(key: string, spec: FollowUpSpec, from: { runId: string; origin: RunOrigin }): Promise<{ id: string; due: string }>;
+  schedule(
+    key: string,
+    spec: FollowUpSpec,
+    from: { runId: string; origin: RunOrigin },
+  ): Promise<{ id: string; due: string }>;
   /** Removes a follow-up that is no longer needed (the invoice was paid); false when it was not there. */
   cancel(id: string, by: string): Promise<boolean>;
 }
@@ -33,7 +37,9 @@ export function followUps(schedules: () => Promise<Schedules>): FollowUps {
     async schedule(key, spec, from) {
       const s = await schedules();
       const now = DateTime.fromJSDate(s.now(), { zone: s.timeZone });
-      const at = spec.at ? DateTime.fromISO(spec.at) : now.plus({ days: spec.after?.days ?? 0, hours: spec.after?.hours ?? 0, minutes: spec.after?.minutes ?? 0 });
+      const at = spec.at
+        ? DateTime.fromISO(spec.at)
+        : now.plus({ days: spec.after?.days ?? 0, hours: spec.after?.hours ?? 0, minutes: spec.after?.minutes ?? 0 });
       if (!at.isValid) throw new Error(`a follow-up needs a valid time, got ${spec.at}`);
       const iso = at.toUTC().toISO();
       const { schedule, next } = await s.create({
@@ -54,8 +60,15 @@ export function followUps(schedules: () => Promise<Schedules>): FollowUps {
 }
 
 /** In a workflow: `await followUp(ctx, 'chase', followUps, { after: { days: 7 }, title: 'Has Acme paid INV-0042?' })`. */
-export function followUp(ctx: WorkflowContext, stepId: string, f: FollowUps, spec: FollowUpSpec): Promise<{ id: string; due: string }> {
-  return ctx.step(stepId, ({ idempotencyKey }) => f.schedule(idempotencyKey, spec, { runId: ctx.runId, origin: ctx.origin }));
+export function followUp(
+  ctx: WorkflowContext,
+  stepId: string,
+  f: FollowUps,
+  spec: FollowUpSpec,
+): Promise<{ id: string; due: string }> {
+  return ctx.step(stepId, ({ idempotencyKey }) =>
+    f.schedule(idempotencyKey, spec, { runId: ctx.runId, origin: ctx.origin }),
+  );
 }
 
 /** In a workflow: removes a follow-up it set earlier (a journaled step: done once). */

@@ -33,7 +33,12 @@ export interface FirePlan {
  * What to run when a schedule due at `due` fires at `now`: every due time from `due` up to `now` (`nextDue` gives
  * the one after a time, or null), sorted into on time and missed, and the policy applied to the missed ones.
  */
-export function planFires(input: { due: Date; now: Date; rule: MissedRule; nextDue: (after: Date) => Date | null }): FirePlan {
+export function planFires(input: {
+  due: Date;
+  now: Date;
+  rule: MissedRule;
+  nextDue: (after: Date) => Date | null;
+}): FirePlan {
   const { due, now, rule, nextDue } = input;
   if (due.getTime() > now.getTime()) return { fire: [], missed: { count: 0 }, skipped: 0, next: due };
   const late = (d: Date) => now.getTime() - d.getTime() > LATE_AFTER_MS;
@@ -72,7 +77,10 @@ export function planFires(input: { due: Date; now: Date; rule: MissedRule; nextD
   const ranMissed = fire.filter(late).length;
   return {
     fire,
-    missed: missed.length === 0 ? { count: 0 } : { count: missed.length, first: missed[0]!, last: missed.at(-1)!, ...(uncounted ? { atLeast: true } : {}) },
+    missed:
+      missed.length === 0
+        ? { count: 0 }
+        : { count: missed.length, first: missed[0]!, last: missed.at(-1)!, ...(uncounted ? { atLeast: true } : {}) },
     skipped: missed.length - ranMissed,
     next: nextDue(now),
   };
@@ -88,13 +96,22 @@ export function describeRule(rule: MissedRule): string {
 
 /** `missed: skip|once|all [within 12h]` at the end of a /schedule or /remind; the text before it and the rule. */
 export function readMissedOption(text: string): { text: string; rule?: MissedRule } | { error: string } {
-  const m = /\s+(?:if\s+)?missed[:=]?\s*(\S+)(?:\s+(?:within\s+)?(\d+)\s*(h|hours?|d|days?|m|min|minutes?))?\s*$/i.exec(text);
+  const m = /\s+(?:if\s+)?missed[:=]?\s*(\S+)(?:\s+(?:within\s+)?(\d+)\s*(h|hours?|d|days?|m|min|minutes?))?\s*$/i.exec(
+    text,
+  );
   if (!m) return { text };
   const policy = (m[1] ?? '').toLowerCase();
-  if (!(MISSED_POLICIES as readonly string[]).includes(policy)) return { error: `"missed: ${m[1]}" is not a policy I know; use missed: skip, missed: once or missed: all within 24h.` };
+  if (!(MISSED_POLICIES as readonly string[]).includes(policy))
+    return {
+      error: `"missed: ${m[1]}" is not a policy I know; use missed: skip, missed: once or missed: all within 24h.`,
+    };
   const amount = m[2] ? Number(m[2]) : undefined;
   const unit = (m[3] ?? 'h').toLowerCase();
-  const windowMs = amount === undefined ? DEFAULT_MISSED.windowMs : amount * (unit.startsWith('d') ? 86_400_000 : unit.startsWith('m') ? 60_000 : 3_600_000);
-  if (windowMs <= 0 || windowMs > 366 * 86_400_000) return { error: 'The catch-up window must be more than 0 and at most a year.' };
+  const windowMs =
+    amount === undefined
+      ? DEFAULT_MISSED.windowMs
+      : amount * (unit.startsWith('d') ? 86_400_000 : unit.startsWith('m') ? 60_000 : 3_600_000);
+  if (windowMs <= 0 || windowMs > 366 * 86_400_000)
+    return { error: 'The catch-up window must be more than 0 and at most a year.' };
   return { text: text.slice(0, m.index), rule: { policy: policy as MissedPolicy, windowMs } };
 }

@@ -100,10 +100,19 @@ export class Schedules {
   /** Checks the workflow and its input, then saves the schedule; the same id again returns the one made first. */
   async create(spec: NewSchedule): Promise<ScheduleState & { created: boolean }> {
     const workflow = this.#d.engine.workflows().find((w) => w.name === spec.workflow);
-    if (!workflow) throw new InputError(`There is no workflow called ${spec.workflow}; /schedule takes one of: ${this.#d.engine.workflows().map((w) => w.name).join(', ')}.`);
+    if (!workflow)
+      throw new InputError(
+        `There is no workflow called ${spec.workflow}; /schedule takes one of: ${this.#d.engine
+          .workflows()
+          .map((w) => w.name)
+          .join(', ')}.`,
+      );
     const input = spec.input ?? {};
     const parsed = workflow.input.safeParse(input);
-    if (!parsed.success) throw new InputError(`The ${spec.workflow} workflow needs input (${parsed.error.issues[0]?.message ?? 'invalid'}), so it cannot be scheduled without it.`);
+    if (!parsed.success)
+      throw new InputError(
+        `The ${spec.workflow} workflow needs input (${parsed.error.issues[0]?.message ?? 'invalid'}), so it cannot be scheduled without it.`,
+      );
     const now = this.#now();
     const schedule: Schedule = {
       id: spec.id ?? randomId('s', 6),
@@ -119,9 +128,22 @@ export class Schedules {
       fires: 0,
     };
     const due = spec.when.kind === 'once' ? new Date(spec.when.at) : nextDue(spec.when, now, schedule.timeZone);
-    const { job, created } = await this.#d.port.save(SCHEDULE_KIND, schedule.id, { due, data: schedule }, { onlyNew: true });
+    const { job, created } = await this.#d.port.save(
+      SCHEDULE_KIND,
+      schedule.id,
+      { due, data: schedule },
+      { onlyNew: true },
+    );
     if (created) {
-      const data = { scheduleId: schedule.id, title: schedule.title, workflow: schedule.workflow, when: describeWhen(schedule.when, schedule.timeZone, now), timeZone: schedule.timeZone, missed: describeRule(schedule.missed), by: schedule.by };
+      const data = {
+        scheduleId: schedule.id,
+        title: schedule.title,
+        workflow: schedule.workflow,
+        when: describeWhen(schedule.when, schedule.timeZone, now),
+        timeZone: schedule.timeZone,
+        missed: describeRule(schedule.missed),
+        by: schedule.by,
+      };
       await this.#d.events.append(newEvent('schedule.created', stream(schedule.id), data, `schedule:${schedule.id}`));
     }
     return { schedule: job.data, next: job.due, paused: job.paused, created };
@@ -134,7 +156,11 @@ export class Schedules {
 
   /** Soonest first. */
   async list(limit = 50): Promise<ScheduleState[]> {
-    return (await this.#d.port.list<Schedule>(SCHEDULE_KIND, { limit })).map((job) => ({ schedule: job.data, next: job.due, paused: job.paused }));
+    return (await this.#d.port.list<Schedule>(SCHEDULE_KIND, { limit })).map((job) => ({
+      schedule: job.data,
+      next: job.due,
+      paused: job.paused,
+    }));
   }
 
   count(): Promise<{ total: number; paused: number }> {
@@ -170,15 +196,22 @@ export class Schedules {
     const found = await this.get(spec.id);
     if (!found) return void (await this.create({ ...spec, by: 'system' }));
     const { schedule } = found;
-    const same = JSON.stringify(schedule.when) === JSON.stringify(spec.when) && schedule.timeZone === this.#d.timeZone && schedule.title === spec.title;
+    const same =
+      JSON.stringify(schedule.when) === JSON.stringify(spec.when) &&
+      schedule.timeZone === this.#d.timeZone &&
+      schedule.title === spec.title;
     if (same) return;
     const moved: Schedule = { ...schedule, title: spec.title, when: spec.when, timeZone: this.#d.timeZone };
-    await this.#d.port.save(SCHEDULE_KIND, spec.id, { due: nextDue(spec.when, this.#now(), moved.timeZone), data: moved });
+    await this.#d.port.save(SCHEDULE_KIND, spec.id, {
+      due: nextDue(spec.when, this.#now(), moved.timeZone),
+      data: moved,
+    });
   }
 
   /** Takes a built-in schedule away because the settings turned it off (DIGEST_TIME=off); it comes back when turned on. */
   async dropBuiltin(id: string): Promise<void> {
-    if (await this.#d.port.remove(SCHEDULE_KIND, id)) await this.#d.events.append(newEvent('schedule.removed', stream(id), { scheduleId: id, by: 'system' }));
+    if (await this.#d.port.remove(SCHEDULE_KIND, id))
+      await this.#d.events.append(newEvent('schedule.removed', stream(id), { scheduleId: id, by: 'system' }));
   }
 
   /** Pauses; the due times that pass while paused are not run. */
@@ -198,7 +231,9 @@ export class Schedules {
     const { schedule } = found;
     const next = schedule.when.kind === 'once' ? found.next : nextDue(schedule.when, this.#now(), schedule.timeZone);
     await this.#d.port.save(SCHEDULE_KIND, id, { due: next, data: schedule, paused: false });
-    await this.#d.events.append(newEvent('schedule.resumed', stream(id), { scheduleId: id, by, next: next?.toISOString() ?? null }));
+    await this.#d.events.append(
+      newEvent('schedule.resumed', stream(id), { scheduleId: id, by, next: next?.toISOString() ?? null }),
+    );
     return { state: { schedule, next, paused: false }, changed: true };
   }
 
@@ -207,7 +242,12 @@ export class Schedules {
     const s = job.data;
     if (!job.due) return { due: null, data: s };
     const now = this.#now();
-    const plan = planFires({ due: job.due, now, rule: s.missed, nextDue: (after) => nextDue(s.when, after, s.timeZone) });
+    const plan = planFires({
+      due: job.due,
+      now,
+      rule: s.missed,
+      nextDue: (after) => nextDue(s.when, after, s.timeZone),
+    });
     if (plan.fire.length === 0 && plan.missed.count === 0) return { due: plan.next, data: s };
     // Said before the run's own message, so the operator reads why a digest comes at 10:00 on a Thursday.
     if (plan.missed.count > 0) await this.#missed(s, job.due, plan);
@@ -217,7 +257,9 @@ export class Schedules {
       let created: boolean;
       try {
         const begun = await this.#d.engine.begin(s.workflow, s.input, { id: runId, origin: s.origin });
-        begun.done.catch((err: unknown) => this.#log.error({ err, runId }, 'a scheduled run failed to execute; the orphaned-run sweep picks it up'));
+        begun.done.catch((err: unknown) =>
+          this.#log.error({ err, runId }, 'a scheduled run failed to execute; the orphaned-run sweep picks it up'),
+        );
         created = begun.created;
       } catch (err) {
         // Anything else (the store busy) is thrown: the scheduler tries the same due time again.
@@ -225,9 +267,25 @@ export class Schedules {
         throw err;
       }
       const latenessMs = now.getTime() - due.getTime();
-      const fired = { scheduleId: s.id, workflow: s.workflow, due: due.toISOString(), firedAt: now.toISOString(), latenessMs, runId, created, catchUp: latenessMs > LATE_AFTER_MS, pid: process.pid };
-      await this.#d.events.append(newEvent('schedule.fired', stream(s.id), fired, `fired:${s.id}@${due.toISOString()}`));
-      data = { ...data, last: { due: fired.due, firedAt: fired.firedAt, runId, latenessMs }, fires: data.fires + (created ? 1 : 0) };
+      const fired = {
+        scheduleId: s.id,
+        workflow: s.workflow,
+        due: due.toISOString(),
+        firedAt: now.toISOString(),
+        latenessMs,
+        runId,
+        created,
+        catchUp: latenessMs > LATE_AFTER_MS,
+        pid: process.pid,
+      };
+      await this.#d.events.append(
+        newEvent('schedule.fired', stream(s.id), fired, `fired:${s.id}@${due.toISOString()}`),
+      );
+      data = {
+        ...data,
+        last: { due: fired.due, firedAt: fired.firedAt, runId, latenessMs },
+        fires: data.fires + (created ? 1 : 0),
+      };
     }
     return { due: plan.next, data };
   }
@@ -238,7 +296,15 @@ export class Schedules {
     const last = missed.last ?? due;
     const ran = plan.fire.filter((d) => d.getTime() <= last.getTime()).length;
     const key = `missed:${s.id}@${due.toISOString()}`;
-    const data = { scheduleId: s.id, policy: s.missed.policy, missed: missed.count, ran, skipped: plan.skipped, first: first.toISOString(), last: last.toISOString() };
+    const data = {
+      scheduleId: s.id,
+      policy: s.missed.policy,
+      missed: missed.count,
+      ran,
+      skipped: plan.skipped,
+      first: first.toISOString(),
+      last: last.toISOString(),
+    };
     await this.#d.events.append(newEvent('schedule.missed', stream(s.id), data, key));
     await this.#d.notify({ text: catchUpNote(s, plan, this.#now()) }, { dedupeKey: key });
   }
@@ -246,11 +312,21 @@ export class Schedules {
   /** A fire that can never start its run (the workflow is gone, its input no longer fits): paused and said once. */
   async #failed(s: Schedule, due: Date, plan: FirePlan, err: InputError): Promise<JobUpdate<Schedule>> {
     const key = `failed:${s.id}@${due.toISOString()}`;
-    await this.#d.events.append(newEvent('schedule.failed', stream(s.id), { scheduleId: s.id, due: due.toISOString(), error: err.userMessage }, key));
+    await this.#d.events.append(
+      newEvent(
+        'schedule.failed',
+        stream(s.id),
+        { scheduleId: s.id, due: due.toISOString(), error: err.userMessage },
+        key,
+      ),
+    );
     const recurring = plan.next !== null;
     if (recurring) await this.#d.port.setPaused(SCHEDULE_KIND, s.id, true);
     const what = recurring ? `It is paused: /schedules resumes or removes it.` : 'It will not run again.';
-    await this.#d.notify({ text: `The schedule ${s.id} (${s.title}) could not start ${s.workflow}: ${err.userMessage} ${what}` }, { dedupeKey: key });
+    await this.#d.notify(
+      { text: `The schedule ${s.id} (${s.title}) could not start ${s.workflow}: ${err.userMessage} ${what}` },
+      { dedupeKey: key },
+    );
     this.#log.warn({ scheduleId: s.id, err: err.userMessage }, 'a schedule could not start its run');
     return { due: plan.next, data: s };
   }
@@ -261,7 +337,10 @@ export function catchUpNote(s: Schedule, plan: FirePlan, now: Date): string {
   const at = (d: Date) => formatInstant(d, s.timeZone, now);
   const { missed } = plan;
   const count = `${missed.atLeast ? 'more than ' : ''}${missed.count}`;
-  const span = missed.count === 1 || !missed.first || !missed.last ? `was due ${at(missed.first ?? now)}` : `was due ${count} times, ${at(missed.first)} to ${at(missed.last)}`;
+  const span =
+    missed.count === 1 || !missed.first || !missed.last
+      ? `was due ${at(missed.first ?? now)}`
+      : `was due ${count} times, ${at(missed.first)} to ${at(missed.last)}`;
   const ran = plan.fire.map(at);
   const then =
     s.missed.policy === 'skip'

@@ -49,7 +49,12 @@ export class Timers {
   async install(): Promise<void> {
     for (const timer of this.#timers.values()) {
       if (!timer.everyMs) continue;
-      await this.#port.save(SYSTEM_KIND, timer.name, { due: new Date(this.#now().getTime() + timer.everyMs), data: { everyMs: timer.everyMs } }, { onlyNew: true });
+      await this.#port.save(
+        SYSTEM_KIND,
+        timer.name,
+        { due: new Date(this.#now().getTime() + timer.everyMs), data: { everyMs: timer.everyMs } },
+        { onlyNew: true },
+      );
     }
   }
 
@@ -62,6 +67,8 @@ export class Timers {
   /** For /status: the timers and how often they run. */
   describe(): string {
     const every = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`);
-    return [...this.#timers.values()].map((t) => (t.everyMs ? `${t.name} every ${every(t.everyMs)}` : `${t.name} when needed`)).join(', ');
+    return [...this.#timers.values()]
+      .map((t) => (t.everyMs ? `${t.name} every ${every(t.everyMs)}` : `${t.name} when needed`))
+      .join(', ');
   }
 }

@@ -30,7 +30,10 @@ const FILLER = /^[\s,.;:!]*(?:(?:at|on|by|around|please|to)\b[\s,.;:!]*)*/i;
 
 /** Recurring phrases: each gives the cron fields other than the time of day. Tried in order, at the start. */
 const RECURRING: { re: RegExp; fields: (m: RegExpExecArray) => CronDays | string }[] = [
-  { re: /^(?:every|each)\s+(?:week\s*day|working\s+day|business\s+day)s?\b|^(?:on\s+)?weekdays\b/i, fields: () => ({ dom: '*', dow: '1-5' }) },
+  {
+    re: /^(?:every|each)\s+(?:week\s*day|working\s+day|business\s+day)s?\b|^(?:on\s+)?weekdays\b/i,
+    fields: () => ({ dom: '*', dow: '1-5' }),
+  },
   { re: /^(?:every|each)\s+weekends?\b|^(?:on\s+)?weekends\b/i, fields: () => ({ dom: '*', dow: '0,6' }) },
   { re: /^(?:every|each)\s+day\b|^daily\b/i, fields: () => ({ dom: '*', dow: '*' }) },
   {
@@ -43,13 +46,17 @@ const RECURRING: { re: RegExp; fields: (m: RegExpExecArray) => CronDays | string
     },
   },
   {
-    re: new RegExp(`^(?:on\\s+)?the\\s+(?:${ORDINAL}|(last))(?:\\s+day)?\\s+of\\s+(?:every|each|the)\\s+month\\b|^(?:every|each)\\s+month\\s+on\\s+the\\s+(?:${ORDINAL}|(last))(?:\\s+day)?\\b|^monthly\\s+on\\s+the\\s+(?:${ORDINAL}|(last))\\b`, 'i'),
+    re: new RegExp(
+      `^(?:on\\s+)?the\\s+(?:${ORDINAL}|(last))(?:\\s+day)?\\s+of\\s+(?:every|each|the)\\s+month\\b|^(?:every|each)\\s+month\\s+on\\s+the\\s+(?:${ORDINAL}|(last))(?:\\s+day)?\\b|^monthly\\s+on\\s+the\\s+(?:${ORDINAL}|(last))\\b`,
+      'i',
+    ),
     fields: (m) => {
       if (m[2] || m[4] || m[6]) return { dom: 'L', dow: '*' };
       const day = Number(m[1] ?? m[3] ?? m[5]);
       if (!(day >= 1 && day <= 31)) return `A month has no day ${day}.`;
       // Months without that day are skipped by cron; the 29th-31st would silently miss some months.
-      if (day > 28) return `Not every month has a ${day}th; use "on the last day of every month", or a day up to the 28th.`;
+      if (day > 28)
+        return `Not every month has a ${day}th; use "on the last day of every month", or a day up to the 28th.`;
       return { dom: String(day), dow: '*' };
     },
   },
@@ -68,7 +75,8 @@ const MINUTE_STEPS = new Set([1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30]);
 const HOUR_STEPS = new Set([1, 2, 3, 4, 6, 8, 12]);
 
 /** Five or six cron fields (minute hour day month weekday, seconds first when six). */
-const CRON_FIELD = /^(?:\*|\?|L|[0-9A-Za-z]{1,3}(?:-[0-9A-Za-z]{1,3})?|\d{1,2}[LW]|\d#\d)(?:\/\d{1,2})?(?:,(?:\*|[0-9A-Za-z]{1,3}(?:-[0-9A-Za-z]{1,3})?)(?:\/\d{1,2})?)*$/;
+const CRON_FIELD =
+  /^(?:\*|\?|L|[0-9A-Za-z]{1,3}(?:-[0-9A-Za-z]{1,3})?|\d{1,2}[LW]|\d#\d)(?:\/\d{1,2})?(?:,(?:\*|[0-9A-Za-z]{1,3}(?:-[0-9A-Za-z]{1,3})?)(?:\/\d{1,2})?)*$/;
 const isCronField = (token: string): boolean => CRON_FIELD.test(token) && !/^[A-Za-z]{4,}$/.test(token);
 
 /** Reads a whole `<when>`: recurring or once. The text must be a time and nothing else. */
@@ -82,7 +90,8 @@ export function parseWhen(text: string, context: WhenContext): WhenResult {
     // The time of day first: "at 9am every weekday" is "every weekday at 9am".
     const swapped = `${rest} ${input.slice(0, read.end).trim()}`;
     const recurring = readRecurring(swapped, context);
-    if (recurring && !('error' in recurring) && recurring.end === swapped.length) return { when: { ...recurring.when, text: input } };
+    if (recurring && !('error' in recurring) && recurring.end === swapped.length)
+      return { when: { ...recurring.when, text: input } };
   }
   if (rest) return { error: `I read "${input.slice(0, read.end).trim()}" as the time, but not "${rest}".` };
   return { when: read.when };
@@ -102,7 +111,14 @@ export function splitWhen(text: string, context: WhenContext): { when: When; res
   if (last && last.index > 0 && input.slice(last.index + last.text.length).trim() === '') {
     const once = onceFrom(last, context);
     if ('error' in once) return once;
-    return { when: once.when, rest: input.slice(0, last.index).replace(FILLER, '').trim().replace(/\s+(?:at|on|by)$/i, '') };
+    return {
+      when: once.when,
+      rest: input
+        .slice(0, last.index)
+        .replace(FILLER, '')
+        .trim()
+        .replace(/\s+(?:at|on|by)$/i, ''),
+    };
   }
   return read;
 }
@@ -148,7 +164,9 @@ function readRecurring(input: string, context: WhenContext): Read | undefined {
     const minutes = /^m/i.test(step[2] ?? '');
     const allowed = minutes ? MINUTE_STEPS : HOUR_STEPS;
     if (!allowed.has(n)) {
-      return { error: `Every ${n} ${minutes ? 'minutes' : 'hours'} does not divide the ${minutes ? 'hour' : 'day'} evenly; use one of ${[...allowed].join(', ')}, or a cron expression.` };
+      return {
+        error: `Every ${n} ${minutes ? 'minutes' : 'hours'} does not divide the ${minutes ? 'hour' : 'day'} evenly; use one of ${[...allowed].join(', ')}, or a cron expression.`,
+      };
     }
     const cron = minutes ? `*/${n} * * * *` : `0 */${n} * * *`;
     return { when: { kind: 'cron', cron, text: step[0].trim() }, end: step[0].length };
@@ -167,24 +185,41 @@ function readRecurring(input: string, context: WhenContext): Read | undefined {
 }
 
 /** The time of day right after `from` ("at 8", "9am", "08:00", "at noon"); 09:00 when none is given. */
-function readTimeOfDay(input: string, from: number, context: WhenContext): { hour: number; minute: number; end: number } | { error: string } {
+function readTimeOfDay(
+  input: string,
+  from: number,
+  context: WhenContext,
+): { hour: number; minute: number; end: number } | { error: string } {
   const after = input.slice(from);
   const lead = /^[\s,]*/.exec(after)?.[0].length ?? 0;
   const text = after.slice(lead);
   const [result] = chrono.parse(text, reference(context));
   const starts = result !== undefined && (result.index === 0 || /^at\s+$/i.test(text.slice(0, result.index)));
-  if (!result || !starts || !result.start.isCertain('hour') || result.start.isCertain('day') || result.tags().has('result/relativeDate')) {
-    if (/^at\b/i.test(text)) return { error: `I could not read the time in "${text.trim()}"; write it like 08:00 or 9am.` };
+  if (
+    !result ||
+    !starts ||
+    !result.start.isCertain('hour') ||
+    result.start.isCertain('day') ||
+    result.tags().has('result/relativeDate')
+  ) {
+    if (/^at\b/i.test(text))
+      return { error: `I could not read the time in "${text.trim()}"; write it like 08:00 or 9am.` };
     return { ...DEFAULT_TIME, end: from };
   }
-  return { hour: result.start.get('hour') ?? 0, minute: result.start.get('minute') ?? 0, end: from + lead + result.index + result.text.length };
+  return {
+    hour: result.start.get('hour') ?? 0,
+    minute: result.start.get('minute') ?? 0,
+    end: from + lead + result.index + result.text.length,
+  };
 }
 
 function readOnce(input: string, context: WhenContext): Read {
   const lead = FILLER.exec(input)?.[0].length ?? 0;
   const [result] = chrono.parse(input.slice(lead), reference(context), { forwardDate: true });
   if (!result || result.index !== 0) {
-    return { error: `I could not read a time in "${input}". Try "in 3 days", "tomorrow at 9", "on 12 Jan", "every weekday at 8:00" or a cron expression such as 0 8 * * 1-5.` };
+    return {
+      error: `I could not read a time in "${input}". Try "in 3 days", "tomorrow at 9", "on 12 Jan", "every weekday at 8:00" or a cron expression such as 0 8 * * 1-5.`,
+    };
   }
   const once = onceFrom(result, context);
   return 'error' in once ? once : { when: once.when, end: lead + result.text.length };
@@ -201,18 +236,32 @@ function onceFrom(result: chrono.ParsedResult, context: WhenContext): { when: Wh
     at = DateTime.fromJSDate(result.date(), { zone: context.timeZone });
   } else {
     const c = result.start;
-    const dayOnly = !c.isCertain('hour') && !tags.has('result/relativeDate') && ![...tags].some((t) => TIME_OF_DAY.test(t));
+    const dayOnly =
+      !c.isCertain('hour') && !tags.has('result/relativeDate') && ![...tags].some((t) => TIME_OF_DAY.test(t));
     at = wallClock(
-      { year: c.get('year') ?? 0, month: c.get('month') ?? 1, day: c.get('day') ?? 1, hour: dayOnly ? DEFAULT_TIME.hour : (c.get('hour') ?? 0), minute: dayOnly ? DEFAULT_TIME.minute : (c.get('minute') ?? 0), second: dayOnly ? 0 : (c.get('second') ?? 0) },
+      {
+        year: c.get('year') ?? 0,
+        month: c.get('month') ?? 1,
+        day: c.get('day') ?? 1,
+        hour: dayOnly ? DEFAULT_TIME.hour : (c.get('hour') ?? 0),
+        minute: dayOnly ? DEFAULT_TIME.minute : (c.get('minute') ?? 0),
+        second: dayOnly ? 0 : (c.get('second') ?? 0),
+      },
       context.timeZone,
     );
   }
-  if (at.toMillis() <= context.now.getTime()) return { error: `${formatInstant(at.toJSDate(), context.timeZone, context.now)} has already passed; give a time in the future.` };
+  if (at.toMillis() <= context.now.getTime())
+    return {
+      error: `${formatInstant(at.toJSDate(), context.timeZone, context.now)} has already passed; give a time in the future.`,
+    };
   return { when: { kind: 'once', at: at.toUTC().toISO() ?? at.toJSDate().toISOString(), text: result.text.trim() } };
 }
 
 /** A wall-clock time in a zone: a time skipped by a daylight-saving change moves forward; a repeated one is the first. */
-export function wallClock(fields: { year: number; month: number; day: number; hour: number; minute: number; second?: number }, zone: string): DateTime {
+export function wallClock(
+  fields: { year: number; month: number; day: number; hour: number; minute: number; second?: number },
+  zone: string,
+): DateTime {
   const dt = DateTime.fromObject(fields, { zone });
   const offsets = dt.getPossibleOffsets();
   return offsets.length > 1 ? offsets.reduce((a, b) => (a.toMillis() <= b.toMillis() ? a : b)) : dt;
@@ -230,7 +279,11 @@ export function nextDue(when: When, after: Date, timeZone: string): Date | null 
     return at.getTime() > after.getTime() ? at : null;
   }
   const next = CronExpressionParser.parse(when.cron, { currentDate: after, tz: timeZone }).next().toDate();
-  return next.getTime() > after.getTime() ? next : CronExpressionParser.parse(when.cron, { currentDate: new Date(after.getTime() + 1000), tz: timeZone }).next().toDate();
+  return next.getTime() > after.getTime()
+    ? next
+    : CronExpressionParser.parse(when.cron, { currentDate: new Date(after.getTime() + 1000), tz: timeZone })
+        .next()
+        .toDate();
 }
 
 /** "Tue 31 Mar 08:00" in the zone (with the year when it is not this year's). */

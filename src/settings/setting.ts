@@ -12,14 +12,22 @@ export interface Setting<T> {
   clear(): Promise<void>;
 }
 
-export function setting<T>(settings: SettingsStore, key: string, schema: z.ZodType<T>, logger?: Pick<Logger, 'warn'>): Setting<T> {
+export function setting<T>(
+  settings: SettingsStore,
+  key: string,
+  schema: z.ZodType<T>,
+  logger?: Pick<Logger, 'warn'>,
+): Setting<T> {
   return {
     async get() {
       const raw = await settings.get<unknown>(key);
       if (raw === null || raw === undefined) return undefined;
       const parsed = schema.safeParse(raw);
       if (parsed.success) return parsed.data;
-      logger?.warn({ key, issue: parsed.error.issues[0]?.message }, 'a stored setting does not fit its schema; treating it as unset');
+      logger?.warn(
+        { key, issue: parsed.error.issues[0]?.message },
+        'a stored setting does not fit its schema; treating it as unset',
+      );
       return undefined;
     },
     set: (value) => settings.set(key, value),
@@ -28,6 +36,11 @@ export function setting<T>(settings: SettingsStore, key: string, schema: z.ZodTy
 }
 
 /** Settings that share a schema and differ by a suffix: `link-code:<code>`, `last-chat:<channel>`. */
-export function settingFamily<T>(settings: SettingsStore, prefix: string, schema: z.ZodType<T>, logger?: Pick<Logger, 'warn'>): (id: string) => Setting<T> {
+export function settingFamily<T>(
+  settings: SettingsStore,
+  prefix: string,
+  schema: z.ZodType<T>,
+  logger?: Pick<Logger, 'warn'>,
+): (id: string) => Setting<T> {
   return (id) => setting(settings, `${prefix}:${id}`, schema, logger);
 }

@@ -19,7 +19,11 @@ export const DEFAULT_HOURS: WorkingHours = { days: [1, 2, 3, 4, 5], start: '09:0
 
 /** Where the operator's working hours are kept (/book hours). */
 export const workingHoursSetting = (settings: SettingsStore) =>
-  setting(settings, 'booking.hours', z.object({ days: z.array(z.number().int().min(1).max(7)).min(1), start: z.string(), end: z.string() }));
+  setting(
+    settings,
+    'booking.hours',
+    z.object({ days: z.array(z.number().int().min(1).max(7)).min(1), start: z.string(), end: z.string() }),
+  );
 
 export interface BookingServices {
   calendar: () => CalendarPort | undefined;
@@ -55,25 +59,54 @@ const bookingKey = (runId: string, prefix: string): string => (prefix ? `${runId
 export async function freeSlots(s: BookingServices, raw: BookingInput, signal: AbortSignal): Promise<Slot[]> {
   const input = bookingInput.parse(raw);
   const calendar = s.calendar();
-  if (!calendar) throw new NonRetriableError('No calendar is configured, so there are no free slots to offer; set CALDAV_URL, CALDAV_USERNAME and CALDAV_PASSWORD.');
+  if (!calendar)
+    throw new NonRetriableError(
+      'No calendar is configured, so there are no free slots to offer; set CALDAV_URL, CALDAV_USERNAME and CALDAV_PASSWORD.',
+    );
   const now = DateTime.now().setZone(s.timeZone);
   // From the next full half hour: a slot that starts in two minutes is no offer.
   const from = now.plus({ minutes: 30 - (now.minute % 30) }).startOf('minute');
   return calendar.freeSlots(
-    { from: from.toISO() ?? '', to: from.plus({ days: input.days }).toISO() ?? '', durationMinutes: input.durationMinutes, workingHours: await s.workingHours(), timeZone: s.timeZone, count: input.count, stepMinutes: 30 },
+    {
+      from: from.toISO() ?? '',
+      to: from.plus({ days: input.days }).toISO() ?? '',
+      durationMinutes: input.durationMinutes,
+      workingHours: await s.workingHours(),
+      timeZone: s.timeZone,
+      count: input.count,
+      stepMinutes: 30,
+    },
     { signal },
   );
 }
 
 /** Creates the chosen slot's event: one calendar event per step key, whatever crashes happen; cancelled on unwind. */
-export function createEvent(ctx: WorkflowContext, s: BookingServices, stepId: string, input: { title: string; description?: string }, slot: Slot) {
+export function createEvent(
+  ctx: WorkflowContext,
+  s: BookingServices,
+  stepId: string,
+  input: { title: string; description?: string },
+  slot: Slot,
+) {
   return ctx.act(stepId, {
     action: { kind: 'calendar.create', approved: true },
-    card: { title: `Book "${input.title}" on ${slotLabel(slot)}`, details: [`When: ${slotLabel(slot)} (${s.timeZone})`] },
+    card: {
+      title: `Book "${input.title}" on ${slotLabel(slot)}`,
+      details: [`When: ${slotLabel(slot)} (${s.timeZone})`],
+    },
     run: async ({ idempotencyKey, signal }) => {
       const calendar = s.calendar();
-      if (!calendar) throw new NonRetriableError('The calendar is no longer configured (CALDAV_URL), so the event was not created.');
-      const event = await calendar.create({ title: input.title, start: slot.start, end: slot.end, ...(input.description ? { description: input.description } : {}) }, { idempotencyKey, signal });
+      if (!calendar)
+        throw new NonRetriableError('The calendar is no longer configured (CALDAV_URL), so the event was not created.');
+      const event = await calendar.create(
+        {
+          title: input.title,
+          start: slot.start,
+          end: slot.end,
+          ...(input.description ? { description: input.description } : {}),
+        },
+        { idempotencyKey, signal },
+      );
       return { uid: event.uid, start: slot.start, end: slot.end };
     },
     compensate: async (event, { idempotencyKey, signal }) => {
@@ -89,18 +122,35 @@ export function createEvent(ctx: WorkflowContext, s: BookingServices, stepId: st
  * than once. The tap is the operator's decision on this very event, so the calendar policy's "approve" is met by it
  * (a "deny" still stops it).
  */
-export async function bookMeeting(ctx: WorkflowContext, s: BookingServices, raw: BookingInput, prefix = ''): Promise<BookingResult> {
+export async function bookMeeting(
+  ctx: WorkflowContext,
+  s: BookingServices,
+  raw: BookingInput,
+  prefix = '',
+): Promise<BookingResult> {
   const input = bookingInput.parse(raw);
   const id = (name: string): string => (prefix ? `${prefix}-${name}` : name);
   const key = bookingKey(ctx.runId, prefix);
   const offer = await ctx.step(id('slots'), async ({ signal }) => ({ slots: await freeSlots(s, input, signal) }));
   if (offer.slots.length === 0) {
-    await ctx.say(id('tell-none'), `No free ${input.durationMinutes}-minute slot in the next ${input.days} days for "${input.title}".`);
+    await ctx.say(
+      id('tell-none'),
+      `No free ${input.durationMinutes}-minute slot in the next ${input.days} days for "${input.title}".`,
+    );
     return { status: 'no_slots' };
   }
   await ctx.say(id('offer'), {
-    text: [`Pick a time for "${input.title}" (${input.durationMinutes} min, ${s.timeZone}):`, ...offer.slots.map((slot, i) => `${i + 1}. ${slotLabel(slot)}`)].join('\n'),
-    buttons: [...offer.slots.map((slot, i) => ({ label: `${i + 1}. ${slotLabel(slot)}`, data: `${BOOKING_ACTION}:${key}:${i}` })), { label: 'None of these', data: `${BOOKING_ACTION}:${key}:${DECLINE}` }],
+    text: [
+      `Pick a time for "${input.title}" (${input.durationMinutes} min, ${s.timeZone}):`,
+      ...offer.slots.map((slot, i) => `${i + 1}. ${slotLabel(slot)}`),
+    ].join('\n'),
+    buttons: [
+      ...offer.slots.map((slot, i) => ({
+        label: `${i + 1}. ${slotLabel(slot)}`,
+        data: `${BOOKING_ACTION}:${key}:${i}`,
+      })),
+      { label: 'None of these', data: `${BOOKING_ACTION}:${key}:${DECLINE}` },
+    ],
   });
   const pick = await ctx.wait<{ choice: string }>(id('pick'), { event: BOOKING_EVENT, key });
   const slot = offer.slots[Number(pick.choice)];
@@ -108,7 +158,13 @@ export async function bookMeeting(ctx: WorkflowContext, s: BookingServices, raw:
     await ctx.say(id('tell-declined'), `Nothing booked for "${input.title}".`);
     return { status: 'declined' };
   }
-  const made = await createEvent(ctx, s, id('event'), { title: input.title, ...(input.description ? { description: input.description } : {}) }, slot);
+  const made = await createEvent(
+    ctx,
+    s,
+    id('event'),
+    { title: input.title, ...(input.description ? { description: input.description } : {}) },
+    slot,
+  );
   if (made.status === 'denied') {
     await ctx.say(id('tell-denied'), `Policy does not allow creating calendar events: ${made.reasons.join('; ')}.`);
     return { status: 'denied' };

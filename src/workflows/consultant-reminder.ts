@@ -27,12 +27,23 @@ export function overdueReminderWorkflow(s: ReminderServices) {
       const invoice = await ctx.step('check', async () => {
         const i = await s.ledger.getInvoice(input.number);
         if (!i) throw new NonRetriableError(`There is no invoice ${invoiceNumber(input.number)}.`);
-        return { status: i.status, client: i.client, email: i.email ?? null, amount: formatMoney(i.amountMinor, i.currency), due: i.dueDate ?? '', thread: i.mailMessageId ?? null, url: i.hostedUrl ?? null };
+        return {
+          status: i.status,
+          client: i.client,
+          email: i.email ?? null,
+          amount: formatMoney(i.amountMinor, i.currency),
+          due: i.dueDate ?? '',
+          thread: i.mailMessageId ?? null,
+          url: i.hostedUrl ?? null,
+        };
       });
       const number = invoiceNumber(input.number);
       if (invoice.status === 'paid' || invoice.status === 'void') return { status: invoice.status };
       if (!invoice.email) {
-        await ctx.say('tell-no-email', `${number} (${invoice.client}, ${invoice.amount}) is overdue since ${invoice.due}, and memory has no email to remind them at.`);
+        await ctx.say(
+          'tell-no-email',
+          `${number} (${invoice.client}, ${invoice.amount}) is overdue since ${invoice.due}, and memory has no email to remind them at.`,
+        );
         return { status: 'no_email' };
       }
       const email = invoice.email;
@@ -46,12 +57,26 @@ export function overdueReminderWorkflow(s: ReminderServices) {
       ].join('\n');
       const sent = await ctx.act('remind', {
         action: { kind: 'email.send', recipients: [email] },
-        card: { title: `Reminder: ${number} to ${invoice.client} is overdue`, details: [`To: ${email}`, `Amount: ${invoice.amount}, due ${invoice.due}`, 'A polite reminder, in the invoice mail\'s thread'], text },
+        card: {
+          title: `Reminder: ${number} to ${invoice.client} is overdue`,
+          details: [
+            `To: ${email}`,
+            `Amount: ${invoice.amount}, due ${invoice.due}`,
+            "A polite reminder, in the invoice mail's thread",
+          ],
+          text,
+        },
         run: async ({ approval, idempotencyKey, signal }) => {
           const mail = s.mail();
-          if (!mail) throw new NonRetriableError('Mail is not configured (SMTP_URL, IMAP_URL, MAIL_FROM), so the reminder cannot be sent.');
+          if (!mail)
+            throw new NonRetriableError(
+              'Mail is not configured (SMTP_URL, IMAP_URL, MAIL_FROM), so the reminder cannot be sent.',
+            );
           const thread = invoice.thread ? { inReplyTo: invoice.thread, references: [invoice.thread] } : {};
-          const result = await mail.send({ to: email, subject: `Reminder: invoice ${number}`, text: approval?.text ?? text, ...thread }, { idempotencyKey, signal });
+          const result = await mail.send(
+            { to: email, subject: `Reminder: invoice ${number}`, text: approval?.text ?? text, ...thread },
+            { idempotencyKey, signal },
+          );
           return { messageId: result.messageId };
         },
         options: { maxAttempts: 5, timeoutMs: 60_000 },

@@ -10,7 +10,8 @@ import { pieceEntity } from '../content/pieces.ts';
 import { defineWorkflow, NonRetriableError } from '../engine/workflow.ts';
 import { agentStep, dayLabel, movePiece, type ContentServices } from './content.ts';
 
-const row = (r: PlanRow, zone: string): string => `${r.id} ${r.publishOn ? dayLabel(r.publishOn, zone) : 'no date'}, ${r.priority}: ${r.title} (${r.topic})`;
+const row = (r: PlanRow, zone: string): string =>
+  `${r.id} ${r.publishOn ? dayLabel(r.publishOn, zone) : 'no date'}, ${r.priority}: ${r.title} (${r.topic})`;
 
 export function contentReviewWorkflow(s: ContentServices) {
   return defineWorkflow({
@@ -18,7 +19,12 @@ export function contentReviewWorkflow(s: ContentServices) {
     version: 1,
     description: 'measures topic performance; proposes outreach and a revised calendar on one card',
     input: z.object({ reason: z.string().max(200).optional() }),
-    async run(ctx): Promise<{ status: 'no_pattern' | 'nothing_to_change' | 'applied' | 'rejected' | 'expired' | 'denied'; changed?: number }> {
+    async run(
+      ctx,
+    ): Promise<{
+      status: 'no_pattern' | 'nothing_to_change' | 'applied' | 'rejected' | 'expired' | 'denied';
+      changed?: number;
+    }> {
       const measured = await ctx.step('measure', async () => {
         const pieces = await s.pieces.list();
         const { findings, unclear } = detectPatterns(pieces);
@@ -27,11 +33,17 @@ export function contentReviewWorkflow(s: ContentServices) {
       const { findings, plan } = measured;
       if (findings.length === 0) {
         const why = measured.unclear.slice(0, 5).map((u) => `${u.topic} (${u.metric.replace('_', ' ')}): ${u.reason}`);
-        await ctx.say('tell-none', `No clear pattern in the audience statistics yet${why.length ? `:\n${why.join('\n')}` : ' (nothing measured)'}.`);
+        await ctx.say(
+          'tell-none',
+          `No clear pattern in the audience statistics yet${why.length ? `:\n${why.join('\n')}` : ' (nothing measured)'}.`,
+        );
         return { status: 'no_pattern' };
       }
       if (plan.changed.length === 0) {
-        await ctx.say('tell-same', `${findings.map(describeFinding).join('\n')}\nThe content calendar already reflects this; nothing to change.`);
+        await ctx.say(
+          'tell-same',
+          `${findings.map(describeFinding).join('\n')}\nThe content calendar already reflects this; nothing to change.`,
+        );
         return { status: 'nothing_to_change' };
       }
       const before = new Map(plan.current.map((r) => [r.id, r]));
@@ -54,7 +66,12 @@ export function contentReviewWorkflow(s: ContentServices) {
         action: { kind: 'content.replan' },
         card: {
           title: `Revise the content calendar: ${changes.length} piece${changes.length === 1 ? '' : 's'} change`,
-          details: [...findings.map(describeFinding), `Proposal: ${proposal.output.summary}`, ...outreach.slice(0, 3).map((o) => `Outreach: ${o}`), 'Approve to apply the changes; nothing changes before.'],
+          details: [
+            ...findings.map(describeFinding),
+            `Proposal: ${proposal.output.summary}`,
+            ...outreach.slice(0, 3).map((o) => `Outreach: ${o}`),
+            'Approve to apply the changes; nothing changes before.',
+          ],
           diff: changes.flatMap((r) => [`- ${row(before.get(r.id)!, s.timeZone)}`, `+ ${row(r, s.timeZone)}`]),
         },
         run: async ({ idempotencyKey, signal }) => {
@@ -63,7 +80,14 @@ export function contentReviewWorkflow(s: ContentServices) {
             const piece = await s.pieces.get(next.id);
             if (!piece) continue;
             if (next.publishOn && next.publishOn !== piece.publishOn) {
-              await movePiece(s, piece, next.publishOn, `${idempotencyKey}:${piece.id}`, { runId: ctx.runId, origin: ctx.origin }, signal);
+              await movePiece(
+                s,
+                piece,
+                next.publishOn,
+                `${idempotencyKey}:${piece.id}`,
+                { runId: ctx.runId, origin: ctx.origin },
+                signal,
+              );
               moved++;
             }
             await s.pieces.update(piece.id, (p) => ({ ...p, priority: next.priority }));
@@ -79,7 +103,10 @@ export function contentReviewWorkflow(s: ContentServices) {
         await ctx.say('tell-kept', `The content calendar stays as it was (${applied.status}).`);
         return { status: applied.status };
       }
-      await ctx.say('tell-applied', `Applied the revised calendar: ${applied.result.changed} piece${applied.result.changed === 1 ? '' : 's'} re-prioritised, ${applied.result.moved} publishing date${applied.result.moved === 1 ? '' : 's'} moved (calendar events and reminders follow). /calendar shows it.`);
+      await ctx.say(
+        'tell-applied',
+        `Applied the revised calendar: ${applied.result.changed} piece${applied.result.changed === 1 ? '' : 's'} re-prioritised, ${applied.result.moved} publishing date${applied.result.moved === 1 ? '' : 's'} moved (calendar events and reminders follow). /calendar shows it.`,
+      );
       return { status: 'applied', changed: applied.result.changed };
     },
   });
@@ -112,7 +139,15 @@ export function contentRepliesWorkflow(s: ContentServices) {
         await ctx.say('tell-none', 'No audience questions are waiting.');
         return { status: 'none' };
       }
-      const titles = await ctx.step('pieces', async () => Object.fromEntries(await Promise.all(questions.map(async (q) => [q.id, q.pieceId ? ((await s.pieces.get(q.pieceId))?.title ?? '') : ''] as const))));
+      const titles = await ctx.step('pieces', async () =>
+        Object.fromEntries(
+          await Promise.all(
+            questions.map(
+              async (q) => [q.id, q.pieceId ? ((await s.pieces.get(q.pieceId))?.title ?? '') : ''] as const,
+            ),
+          ),
+        ),
+      );
       const drafts: Array<{ id: string; body: string }> = [];
       for (const q of questions) {
         const about = titles[q.id];
@@ -120,17 +155,26 @@ export function contentRepliesWorkflow(s: ContentServices) {
           agent: 'draft',
           request: `Write a short, friendly reply in my voice to this audience question${about ? ` about my piece "${about}"` : ''}. Answer it plainly; no sales pitch. Put the reply in body.`,
           memoryQuery: `${about} ${q.subject}`,
-          untrusted: [{ source: q.from ? `email from ${q.from}` : 'a chat message', text: `${q.subject}\n\n${q.text}` }],
+          untrusted: [
+            { source: q.from ? `email from ${q.from}` : 'a chat message', text: `${q.subject}\n\n${q.text}` },
+          ],
         });
         drafts.push({ id: q.id, body: answer.output.body });
       }
-      const text = questions.map((q, i) => `=== ${q.id} · ${q.from ?? 'chat (not mailed)'} · Re: ${q.subject}\n${drafts[i]!.body}`).join('\n\n');
+      const text = questions
+        .map((q, i) => `=== ${q.id} · ${q.from ?? 'chat (not mailed)'} · Re: ${q.subject}\n${drafts[i]!.body}`)
+        .join('\n\n');
       const recipients = [...new Set(questions.flatMap((q) => (q.from ? [q.from] : [])))];
       const sent = await ctx.act('send', {
         action: { kind: 'email.send', recipients, agent: 'outreach', untrusted: true },
         card: {
           title: `Replies to ${questions.length} audience question${questions.length === 1 ? '' : 's'}`,
-          details: [...questions.map((q) => `${q.id}: ${q.from ?? 'chat'} — ${q.subject}${titles[q.id] ? ` (about "${titles[q.id]}")` : ''}`), 'One approval sends them all; Edit changes any answer (keep the === lines).'],
+          details: [
+            ...questions.map(
+              (q) => `${q.id}: ${q.from ?? 'chat'} — ${q.subject}${titles[q.id] ? ` (about "${titles[q.id]}")` : ''}`,
+            ),
+            'One approval sends them all; Edit changes any answer (keep the === lines).',
+          ],
           text,
         },
         run: async ({ approval, idempotencyKey, signal }) => {
@@ -140,27 +184,59 @@ export function contentRepliesWorkflow(s: ContentServices) {
           for (const q of questions) {
             const body = edited.get(q.id) ?? drafts.find((d) => d.id === q.id)!.body;
             if (q.from) {
-              if (!mail) throw new NonRetriableError('Mail is no longer configured (SMTP_URL, IMAP_URL, MAIL_FROM), so the replies were not sent.');
-              const threaded = q.messageId && q.messageId.startsWith('<') ? { inReplyTo: q.messageId, references: [q.messageId] } : {};
-              await mail.send({ to: q.from, subject: `Re: ${q.subject}`, text: body, ...threaded }, { idempotencyKey: `${idempotencyKey}:${q.id}`, ...(signal ? { signal } : {}) });
+              if (!mail)
+                throw new NonRetriableError(
+                  'Mail is no longer configured (SMTP_URL, IMAP_URL, MAIL_FROM), so the replies were not sent.',
+                );
+              const threaded =
+                q.messageId && q.messageId.startsWith('<') ? { inReplyTo: q.messageId, references: [q.messageId] } : {};
+              await mail.send(
+                { to: q.from, subject: `Re: ${q.subject}`, text: body, ...threaded },
+                { idempotencyKey: `${idempotencyKey}:${q.id}`, ...(signal ? { signal } : {}) },
+              );
             }
             done.push(q.id);
           }
           await s.questions.finish(ctx.runId, done, 'answered');
           for (const q of questions) {
             const body = edited.get(q.id) ?? drafts.find((d) => d.id === q.id)!.body;
-            await s.remember({ text: `Replied${q.from ? ` to ${q.from}` : ''} about "${q.subject}": ${body.replace(/\s+/g, ' ').slice(0, 300)}`, kind: 'note', entities: q.pieceId ? [pieceEntity(q.pieceId)] : [], importance: 0.3, source: { runId: ctx.runId }, dedupe: 'none' });
+            await s.remember({
+              text: `Replied${q.from ? ` to ${q.from}` : ''} about "${q.subject}": ${body.replace(/\s+/g, ' ').slice(0, 300)}`,
+              kind: 'note',
+              entities: q.pieceId ? [pieceEntity(q.pieceId)] : [],
+              importance: 0.3,
+              source: { runId: ctx.runId },
+              dedupe: 'none',
+            });
           }
           return { mailed: questions.filter((q) => q.from).length, count: done.length };
         },
         options: { maxAttempts: 5, timeoutMs: 120_000 },
       });
       if (sent.status !== 'done') {
-        await ctx.step('release', async () => (await s.questions.finish(ctx.runId, questions.map((q) => q.id), 'pending'), true));
-        await ctx.say('tell-kept', sent.status === 'denied' ? `Policy does not allow these replies: ${sent.reasons.join('; ')}.` : `No replies sent (${sent.status}); the questions wait for the next /replies.`);
+        await ctx.step(
+          'release',
+          async () => (
+            await s.questions.finish(
+              ctx.runId,
+              questions.map((q) => q.id),
+              'pending',
+            ),
+            true
+          ),
+        );
+        await ctx.say(
+          'tell-kept',
+          sent.status === 'denied'
+            ? `Policy does not allow these replies: ${sent.reasons.join('; ')}.`
+            : `No replies sent (${sent.status}); the questions wait for the next /replies.`,
+        );
         return { status: sent.status };
       }
-      await ctx.say('tell-sent', `Sent ${sent.result.mailed} repl${sent.result.mailed === 1 ? 'y' : 'ies'} by mail${sent.result.count > sent.result.mailed ? `; ${sent.result.count - sent.result.mailed} chat question${sent.result.count - sent.result.mailed === 1 ? '' : 's'} answered in the run only` : ''}.`);
+      await ctx.say(
+        'tell-sent',
+        `Sent ${sent.result.mailed} repl${sent.result.mailed === 1 ? 'y' : 'ies'} by mail${sent.result.count > sent.result.mailed ? `; ${sent.result.count - sent.result.mailed} chat question${sent.result.count - sent.result.mailed === 1 ? '' : 's'} answered in the run only` : ''}.`,
+      );
       return { status: 'sent', count: sent.result.count };
     },
   });

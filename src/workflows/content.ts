@@ -30,12 +30,20 @@ export interface ContentServices {
 }
 
 /** An agent call as a journaled step; a budget refusal ends the run with one sentence. */
-export async function agentStep<K extends string>(ctx: WorkflowContext, id: string, s: ContentServices, call: AgentCall & { agent: K }): Promise<{ output: AgentOutput<K>; promptTokens: number }> {
+export async function agentStep<K extends string>(
+  ctx: WorkflowContext,
+  id: string,
+  s: ContentServices,
+  call: AgentCall & { agent: K },
+): Promise<{ output: AgentOutput<K>; promptTokens: number }> {
   return ctx.step(
     id,
     async () => {
       const out = await runAgent(s.agents(), { ...call, runId: ctx.runId });
-      if (out.status === 'over_budget') throw new NonRetriableError(`The ${call.agent} agent would go over the ${out.scope} budget, so nothing was written; /costs shows the spending.`);
+      if (out.status === 'over_budget')
+        throw new NonRetriableError(
+          `The ${call.agent} agent would go over the ${out.scope} budget, so nothing was written; /costs shows the spending.`,
+        );
       return { output: out.output, promptTokens: out.promptTokens };
     },
     { maxAttempts: 3, timeoutMs: 180_000 },
@@ -51,7 +59,8 @@ async function loadPiece(ctx: WorkflowContext, s: ContentServices, id: string): 
 }
 
 const words = (text: string): number => text.split(/\s+/).filter(Boolean).length;
-export const dayLabel = (date: string, zone: string): string => DateTime.fromISO(date, { zone }).toFormat('ccc d LLL yyyy');
+export const dayLabel = (date: string, zone: string): string =>
+  DateTime.fromISO(date, { zone }).toFormat('ccc d LLL yyyy');
 
 const pieceInput = z.object({ pieceId: z.string().regex(/^p\d+$/) });
 
@@ -69,11 +78,25 @@ export function contentBriefWorkflow(s: ContentServices) {
         memoryQuery: `${piece.topic} ${piece.title} brief audience signal open rate`,
       });
       const saved = await ctx.step('save', async () => {
-        const { memory } = await s.remember({ text: `Brief for "${piece.title}" (${piece.topic}): ${brief.output.answer}`, kind: 'content', entities: [pieceEntity(piece.id)], importance: 0.6, source: { runId: ctx.runId }, dedupe: 'none' });
-        await s.pieces.update(piece.id, (p) => ({ ...p, stage: laterStage(p.stage, 'brief'), brief: { memoryId: memory.id, runId: ctx.runId } }));
+        const { memory } = await s.remember({
+          text: `Brief for "${piece.title}" (${piece.topic}): ${brief.output.answer}`,
+          kind: 'content',
+          entities: [pieceEntity(piece.id)],
+          importance: 0.6,
+          source: { runId: ctx.runId },
+          dedupe: 'none',
+        });
+        await s.pieces.update(piece.id, (p) => ({
+          ...p,
+          stage: laterStage(p.stage, 'brief'),
+          brief: { memoryId: memory.id, runId: ctx.runId },
+        }));
         return { memoryId: memory.id };
       });
-      await ctx.say('tell', `Brief for ${piece.id} "${piece.title}" (memory #${saved.memoryId}):\n\n${brief.output.answer}\n\nNext: /draft ${piece.id}`);
+      await ctx.say(
+        'tell',
+        `Brief for ${piece.id} "${piece.title}" (memory #${saved.memoryId}):\n\n${brief.output.answer}\n\nNext: /draft ${piece.id}`,
+      );
       return { status: 'briefed', memoryId: saved.memoryId };
     },
   });
@@ -88,7 +111,9 @@ export function contentDraftWorkflow(s: ContentServices) {
     async run(ctx, input): Promise<{ status: 'drafted'; version: number }> {
       const piece = await loadPiece(ctx, s, input.pieceId);
       const version = piece.drafts.length + 1;
-      const brief = await ctx.step('brief', async () => (piece.brief ? ((await s.memoryText(piece.brief.memoryId)) ?? '') : ''));
+      const brief = await ctx.step('brief', async () =>
+        piece.brief ? ((await s.memoryText(piece.brief.memoryId)) ?? '') : '',
+      );
       const draft = await agentStep(ctx, 'write', s, {
         agent: 'draft',
         request: [
@@ -100,15 +125,27 @@ export function contentDraftWorkflow(s: ContentServices) {
       });
       const { body, subject } = draft.output;
       await ctx.step('save', async () => {
-        const { memory } = await s.remember({ text: `Draft v${version} of "${piece.title}" — ${subject}\n\n${body}`, kind: 'content', entities: [pieceEntity(piece.id)], importance: 0.5, source: { runId: ctx.runId }, dedupe: 'none' });
+        const { memory } = await s.remember({
+          text: `Draft v${version} of "${piece.title}" — ${subject}\n\n${body}`,
+          kind: 'content',
+          entities: [pieceEntity(piece.id)],
+          importance: 0.5,
+          source: { runId: ctx.runId },
+          dedupe: 'none',
+        });
         await s.pieces.update(piece.id, (p) => ({
           ...p,
           stage: laterStage(p.stage, 'draft'),
-          drafts: p.drafts.some((d) => d.runId === ctx.runId) ? p.drafts : [...p.drafts, { version, memoryId: memory.id, runId: ctx.runId, words: words(body) }],
+          drafts: p.drafts.some((d) => d.runId === ctx.runId)
+            ? p.drafts
+            : [...p.drafts, { version, memoryId: memory.id, runId: ctx.runId, words: words(body) }],
         }));
         return memory.id;
       });
-      await ctx.say('tell', `Draft v${version} of ${piece.id} "${piece.title}" (${words(body)} words): ${subject}\n\n${body}\n\nNext: /calendar ${piece.id} <YYYY-MM-DD> to plan it, or /draft ${piece.id} for v${version + 1}.`);
+      await ctx.say(
+        'tell',
+        `Draft v${version} of ${piece.id} "${piece.title}" (${words(body)} words): ${subject}\n\n${body}\n\nNext: /calendar ${piece.id} <YYYY-MM-DD> to plan it, or /draft ${piece.id} for v${version + 1}.`,
+      );
       return { status: 'drafted', version };
     },
   });
@@ -117,17 +154,40 @@ export function contentDraftWorkflow(s: ContentServices) {
 /** The day after, for an all-day event's exclusive end. */
 const nextDay = (date: string): string => DateTime.fromISO(date).plus({ days: 1 }).toISODate() ?? date;
 /** The reminder: 09:00 the day before, in the operator's zone. */
-const reminderAt = (date: string, zone: string): string => DateTime.fromISO(date, { zone }).minus({ days: 1 }).set({ hour: 9 }).toISO() ?? date;
+const reminderAt = (date: string, zone: string): string =>
+  DateTime.fromISO(date, { zone }).minus({ days: 1 }).set({ hour: 9 }).toISO() ?? date;
 
 /**
  * Moves a scheduled piece to another date outside a step of its own (the review's approved change): the calendar
  * event follows (its UID stays), the old reminder is removed and a new one set under `key`.
  */
-export async function movePiece(s: ContentServices, piece: Piece, date: string, key: string, from: { runId: string; origin: RunOrigin }, signal?: AbortSignal): Promise<void> {
+export async function movePiece(
+  s: ContentServices,
+  piece: Piece,
+  date: string,
+  key: string,
+  from: { runId: string; origin: RunOrigin },
+  signal?: AbortSignal,
+): Promise<void> {
   const calendar = s.calendar();
-  if (piece.eventUid && calendar) await calendar.update(piece.eventUid, { start: date, end: nextDay(date), allDay: true }, { idempotencyKey: key, ...(signal ? { signal } : {}) });
+  if (piece.eventUid && calendar)
+    await calendar.update(
+      piece.eventUid,
+      { start: date, end: nextDay(date), allDay: true },
+      { idempotencyKey: key, ...(signal ? { signal } : {}) },
+    );
   if (piece.reminderId) await s.followUps.cancel(piece.reminderId, `run:${from.runId}`);
-  const reminder = piece.reminderId ? await s.followUps.schedule(key, { at: reminderAt(date, s.timeZone), title: `Publish "${piece.title}" tomorrow`, text: `"${piece.title}" (${piece.id}) is due to publish tomorrow, ${dayLabel(date, s.timeZone)}.` }, from) : undefined;
+  const reminder = piece.reminderId
+    ? await s.followUps.schedule(
+        key,
+        {
+          at: reminderAt(date, s.timeZone),
+          title: `Publish "${piece.title}" tomorrow`,
+          text: `"${piece.title}" (${piece.id}) is due to publish tomorrow, ${dayLabel(date, s.timeZone)}.`,
+        },
+        from,
+      )
+    : undefined;
   await s.pieces.update(piece.id, (p) => ({ ...p, publishOn: date, ...(reminder ? { reminderId: reminder.id } : {}) }));
 }
 
@@ -150,9 +210,28 @@ export function contentScheduleWorkflow(s: ContentServices) {
           card: { title: `Put "${piece.title}" on the calendar for ${label}`, details: [`When: ${label}, all day`] },
           run: async ({ idempotencyKey, signal }) => {
             const calendar = s.calendar();
-            if (!calendar) throw new NonRetriableError('The calendar is no longer configured (CALDAV_URL), so no event was made.');
-            if (piece.eventUid) return (await calendar.update(piece.eventUid, { start: input.date, end: nextDay(input.date), allDay: true }, { idempotencyKey, signal })).uid;
-            return (await calendar.create({ title, start: input.date, end: nextDay(input.date), allDay: true, description: `${piece.id}: ${piece.title} (${piece.topic}, ${piece.format})` }, { idempotencyKey, signal })).uid;
+            if (!calendar)
+              throw new NonRetriableError('The calendar is no longer configured (CALDAV_URL), so no event was made.');
+            if (piece.eventUid)
+              return (
+                await calendar.update(
+                  piece.eventUid,
+                  { start: input.date, end: nextDay(input.date), allDay: true },
+                  { idempotencyKey, signal },
+                )
+              ).uid;
+            return (
+              await calendar.create(
+                {
+                  title,
+                  start: input.date,
+                  end: nextDay(input.date),
+                  allDay: true,
+                  description: `${piece.id}: ${piece.title} (${piece.topic}, ${piece.format})`,
+                },
+                { idempotencyKey, signal },
+              )
+            ).uid;
           },
           compensate: async (eventUid, { idempotencyKey, signal }) => {
             if (piece.eventUid) return;
@@ -167,10 +246,24 @@ export function contentScheduleWorkflow(s: ContentServices) {
       }
       if (piece.reminderId) await ctx.step('unremind', () => s.followUps.cancel(piece.reminderId!, `run:${ctx.runId}`));
       const reminder = await ctx.step('reminder', ({ idempotencyKey }) =>
-        s.followUps.schedule(idempotencyKey, { at: reminderAt(input.date, s.timeZone), title: `Publish "${piece.title}" tomorrow`, text: `"${piece.title}" (${piece.id}) is due to publish tomorrow, ${label}.` }, { runId: ctx.runId, origin: ctx.origin }),
+        s.followUps.schedule(
+          idempotencyKey,
+          {
+            at: reminderAt(input.date, s.timeZone),
+            title: `Publish "${piece.title}" tomorrow`,
+            text: `"${piece.title}" (${piece.id}) is due to publish tomorrow, ${label}.`,
+          },
+          { runId: ctx.runId, origin: ctx.origin },
+        ),
       );
       await ctx.step('save', async () => {
-        await s.pieces.update(piece.id, (p) => ({ ...p, stage: laterStage(p.stage, 'scheduled'), publishOn: input.date, reminderId: reminder.id, ...(uid ? { eventUid: uid } : {}) }));
+        await s.pieces.update(piece.id, (p) => ({
+          ...p,
+          stage: laterStage(p.stage, 'scheduled'),
+          publishOn: input.date,
+          reminderId: reminder.id,
+          ...(uid ? { eventUid: uid } : {}),
+        }));
         return true;
       });
       await ctx.say(

@@ -43,13 +43,25 @@ interface Written {
 async function write(d: DigestDeps, facts: DigestFacts, now: Date, runId: string): Promise<Written> {
   const template = d.render(facts, now);
   const agents = d.agents();
-  const byTemplate = (why?: string): Written => ({ message: d.message(template, facts), by: 'template', costUsd: 0, ...(why ? { why } : {}) });
+  const byTemplate = (why?: string): Written => ({
+    message: d.message(template, facts),
+    by: 'template',
+    costUsd: 0,
+    ...(why ? { why } : {}),
+  });
   if (!agents) return byTemplate();
   try {
-    const outcome = await runAgent(agents, { agent: 'daily-digest', request: "Write today's digest from the facts.", runId, values: { activity: template } });
+    const outcome = await runAgent(agents, {
+      agent: 'daily-digest',
+      request: "Write today's digest from the facts.",
+      runId,
+      values: { activity: template },
+    });
     if (outcome.status === 'over_budget') return byTemplate(`the ${outcome.scope} budget would be exceeded`);
     const text = outcome.output.text.trim();
-    return text ? { message: d.message(text, facts), by: 'agent', costUsd: outcome.costUsd } : byTemplate('the model gave an empty answer');
+    return text
+      ? { message: d.message(text, facts), by: 'agent', costUsd: outcome.costUsd }
+      : byTemplate('the model gave an empty answer');
   } catch (err) {
     // The digest still goes out: the template says the same facts.
     return byTemplate((err as Error).message);
@@ -60,7 +72,8 @@ export function digestWorkflow(deps: () => Promise<DigestDeps>) {
   return defineWorkflow({
     name: 'digest',
     version: 1,
-    description: "the daily digest: approvals waiting, invoices due, follow-ups, yesterday's runs and costs, memory changes, today's calendar",
+    description:
+      "the daily digest: approvals waiting, invoices due, follow-ups, yesterday's runs and costs, memory changes, today's calendar",
     input: digestInput,
     async run(ctx, input): Promise<DigestResult> {
       const gathered = await ctx.step('collect', async () => {
@@ -70,12 +83,20 @@ export function digestWorkflow(deps: () => Promise<DigestDeps>) {
         return { facts, at: now.toISOString(), empty: d.isEmpty(facts), sendEmpty: d.sendEmpty };
       });
       if (gathered.empty && !(input.sendEmpty ?? gathered.sendEmpty)) return { status: 'empty' };
-      const written = await ctx.step('write', async ({ runId }) => write(await deps(), gathered.facts, new Date(gathered.at), runId), { timeoutMs: 180_000, maxAttempts: 2 });
+      const written = await ctx.step(
+        'write',
+        async ({ runId }) => write(await deps(), gathered.facts, new Date(gathered.at), runId),
+        { timeoutMs: 180_000, maxAttempts: 2 },
+      );
       if (input.reply) {
         await ctx.say('send', written.message);
         return { status: 'sent', by: written.by };
       }
-      const held = await ctx.step('send', async ({ idempotencyKey }) => (await (await deps()).notify(written.message, { dedupeKey: `digest:${idempotencyKey}` })).id === 'held');
+      const held = await ctx.step(
+        'send',
+        async ({ idempotencyKey }) =>
+          (await (await deps()).notify(written.message, { dedupeKey: `digest:${idempotencyKey}` })).id === 'held',
+      );
       return { status: held ? 'held' : 'sent', by: written.by };
     },
   });

@@ -30,7 +30,12 @@ export type DraftResult = { status: 'approved' | 'rejected' | 'expired' | 'denie
 
 const MAX_OVERSPENDS = 3;
 
-async function writeDraft(ctx: WorkflowContext, deps: () => AgentDeps, input: DraftInput, attempt: number): Promise<DraftStep> {
+async function writeDraft(
+  ctx: WorkflowContext,
+  deps: () => AgentDeps,
+  input: DraftInput,
+  attempt: number,
+): Promise<DraftStep> {
   return ctx.step(
     `draft-${attempt}`,
     async (): Promise<DraftStep> => {
@@ -44,7 +49,13 @@ async function writeDraft(ctx: WorkflowContext, deps: () => AgentDeps, input: Dr
         ...(entities.length > 0 ? { entities } : {}),
       });
       if (outcome.status === 'over_budget') return outcome;
-      return { status: 'ok', draft: outcome.output, costUsd: outcome.costUsd, promptVersion: outcome.promptVersion, memories: outcome.usedMemories.map((m) => m.id) };
+      return {
+        status: 'ok',
+        draft: outcome.output,
+        costUsd: outcome.costUsd,
+        promptVersion: outcome.promptVersion,
+        memories: outcome.usedMemories.map((m) => m.id),
+      };
     },
     { maxAttempts: 3, timeoutMs: 180_000 },
   );
@@ -79,7 +90,10 @@ export function draftWorkflow(deps: () => AgentDeps, mail: () => MailPort | unde
           },
         });
         if (decision.decision !== 'approved') {
-          await ctx.say(`tell-budget-${attempt}`, `The draft was not written: the ${over.scope} budget stays as it is (${decision.decision}).`);
+          await ctx.say(
+            `tell-budget-${attempt}`,
+            `The draft was not written: the ${over.scope} budget stays as it is (${decision.decision}).`,
+          );
           return { status: 'over_budget' };
         }
         await ctx.step(`allow-overspend-${attempt}`, async () => {
@@ -87,7 +101,8 @@ export function draftWorkflow(deps: () => AgentDeps, mail: () => MailPort | unde
           return true;
         });
       }
-      if (!step || step.status !== 'ok') throw new NonRetriableError('The budget kept blocking the draft after three approved overspends.');
+      if (!step || step.status !== 'ok')
+        throw new NonRetriableError('The budget kept blocking the draft after three approved overspends.');
       const { draft } = step;
       const to = draft.to ?? input.client ?? 'recipient to confirm';
       const route = await ctx.step('route', async (): Promise<Route> => {
@@ -95,9 +110,16 @@ export function draftWorkflow(deps: () => AgentDeps, mail: () => MailPort | unde
         const written = ADDRESS.exec(to)?.[0];
         if (written) return { via: 'mail', to: written };
         const { memory, store } = deps();
-        const directory = { ready: () => memory.start(), entitiesIn: (t: string) => memory.entitiesIn(t), entityName: (k: string) => memory.entityName(k), byEntity: (k: string, n: number) => store.memories.byEntity(k, n) };
+        const directory = {
+          ready: () => memory.start(),
+          entitiesIn: (t: string) => memory.entitiesIn(t),
+          entityName: (k: string) => memory.entityName(k),
+          byEntity: (k: string, n: number) => store.memories.byEntity(k, n),
+        };
         const client = await resolveClient(directory, input.client ?? to);
-        return client.email ? { via: 'mail', to: client.email } : { via: 'journal', reason: `memory has no email address for ${to}` };
+        return client.email
+          ? { via: 'mail', to: client.email }
+          : { via: 'journal', reason: `memory has no email address for ${to}` };
       });
       const recipient = route.via === 'mail' ? route.to : to;
       const sent = await ctx.act('deliver', {
@@ -107,7 +129,9 @@ export function draftWorkflow(deps: () => AgentDeps, mail: () => MailPort | unde
           details: [
             `To: ${recipient}`,
             `Subject: ${draft.subject}`,
-            route.via === 'mail' ? 'Sent by mail once you approve' : `Not sent by mail${route.reason ? ` (${route.reason})` : ''}: the approved text stays in the run`,
+            route.via === 'mail'
+              ? 'Sent by mail once you approve'
+              : `Not sent by mail${route.reason ? ` (${route.reason})` : ''}: the approved text stays in the run`,
             `Written by the draft agent (prompt ${step.promptVersion}), cost ${formatUsd(step.costUsd)}`,
           ],
           text: draft.body,
@@ -119,8 +143,12 @@ export function draftWorkflow(deps: () => AgentDeps, mail: () => MailPort | unde
           if (route.via !== 'mail') return { body };
           if (!connector) return { body, failed: 'mail is no longer configured (SMTP_URL, IMAP_URL, MAIL_FROM)' };
           try {
-            const result = await connector.send({ to: route.to, subject: draft.subject, text: body }, { idempotencyKey, signal });
-            if (result.rejected.length > 0) return { body, failed: `the mail server refused ${result.rejected.join(', ')}` };
+            const result = await connector.send(
+              { to: route.to, subject: draft.subject, text: body },
+              { idempotencyKey, signal },
+            );
+            if (result.rejected.length > 0)
+              return { body, failed: `the mail server refused ${result.rejected.join(', ')}` };
             return { body, messageId: result.messageId };
           } catch (err) {
             // A permanent refusal (an address the server rejects) is reported; a transient one is retried.
@@ -133,7 +161,10 @@ export function draftWorkflow(deps: () => AgentDeps, mail: () => MailPort | unde
         steps: { approval: 'send' },
       });
       if (sent.status === 'denied') {
-        await ctx.say('tell-denied', `Policy does not allow this email, so it was not sent: ${sent.reasons.join('; ')}.`);
+        await ctx.say(
+          'tell-denied',
+          `Policy does not allow this email, so it was not sent: ${sent.reasons.join('; ')}.`,
+        );
         return { status: 'denied', subject: draft.subject };
       }
       if (sent.status !== 'done') {

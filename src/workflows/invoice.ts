@@ -14,7 +14,13 @@ import { formatMoney } from '../domain/money.ts';
 import { defineWorkflow, type WorkflowContext } from '../engine/workflow.ts';
 import type { ClientProfile } from '../invoices/clients.ts';
 import { invoiceNumber } from '../invoices/number.ts';
-import { invoiceDocument, invoiceMailText, planInvoice, type InvoiceServices, type InvoicePlan } from '../invoices/plan.ts';
+import {
+  invoiceDocument,
+  invoiceMailText,
+  planInvoice,
+  type InvoiceServices,
+  type InvoicePlan,
+} from '../invoices/plan.ts';
 import { ConnectorError } from '../ports/connector.ts';
 import { MailError, MailErrorCode } from '../ports/mail.ts';
 import type { InvoiceDocument, SavedDocument } from '../ports/documents.ts';
@@ -38,32 +44,68 @@ async function permanent<T>(work: () => Promise<T>): Promise<Outcome<T>> {
   try {
     return { status: 'done', ...(await work()) };
   } catch (err) {
-    if (err instanceof ConnectorError && !err.retryable) return { status: 'failed', reason: err.userMessage.replace(/\.$/, '') };
+    if (err instanceof ConnectorError && !err.retryable)
+      return { status: 'failed', reason: err.userMessage.replace(/\.$/, '') };
     throw err;
   }
 }
 
 function cardDetails(input: InvoiceInput, plan: InvoicePlan, amount: string): string[] {
   const { client } = plan;
-  const lines = [`To: ${client.name}${client.known && client.name.toLowerCase() !== input.client.toLowerCase() ? ` (you wrote "${input.client}")` : ''}`, `Amount: ${amount}`];
+  const lines = [
+    `To: ${client.name}${client.known && client.name.toLowerCase() !== input.client.toLowerCase() ? ` (you wrote "${input.client}")` : ''}`,
+    `Amount: ${amount}`,
+  ];
   if (input.description) lines.push(`For: ${input.description}`);
-  lines.push('Number: the next in the sequence, given when recorded', `Due: ${plan.termsDays} days after the invoice date${client.termsDays !== undefined ? ' (from memory)' : ''}`);
-  lines.push(plan.business ? `PDF: with ${plan.business.name}'s details` : `PDF: none until you set ${plan.missing ?? 'your business details'}`);
-  if (plan.stripe) lines.push(plan.issue ? `Stripe: issued and sent to ${client.email ?? ''}` : `Stripe: not issued — memory has no email for ${client.name}`);
-  if (plan.mail) lines.push(plan.mailTo ? `Mail: the PDF to ${plan.mailTo} once approved` : `Mail: not sent — ${plan.business ? `memory has no email for ${client.name}` : 'there is no PDF to attach'}`);
-  if ((plan.stripe || plan.mail) && !client.email) lines.push(`(/remember ${client.name}: billing email name@example.com adds it)`);
+  lines.push(
+    'Number: the next in the sequence, given when recorded',
+    `Due: ${plan.termsDays} days after the invoice date${client.termsDays !== undefined ? ' (from memory)' : ''}`,
+  );
+  lines.push(
+    plan.business
+      ? `PDF: with ${plan.business.name}'s details`
+      : `PDF: none until you set ${plan.missing ?? 'your business details'}`,
+  );
+  if (plan.stripe)
+    lines.push(
+      plan.issue
+        ? `Stripe: issued and sent to ${client.email ?? ''}`
+        : `Stripe: not issued — memory has no email for ${client.name}`,
+    );
+  if (plan.mail)
+    lines.push(
+      plan.mailTo
+        ? `Mail: the PDF to ${plan.mailTo} once approved`
+        : `Mail: not sent — ${plan.business ? `memory has no email for ${client.name}` : 'there is no PDF to attach'}`,
+    );
+  if ((plan.stripe || plan.mail) && !client.email)
+    lines.push(`(/remember ${client.name}: billing email name@example.com adds it)`);
   return lines;
 }
 
 type Issued = Outcome<{ invoiceId: string; number: string | null; hostedUrl: string | null }>;
 type Mailed = Outcome<{ messageId: string; alreadySent: boolean }>;
 
-async function issueInStripe(ctx: WorkflowContext, s: InvoiceServices, plan: InvoicePlan, invoice: Invoice, approved: boolean) {
+async function issueInStripe(
+  ctx: WorkflowContext,
+  s: InvoiceServices,
+  plan: InvoicePlan,
+  invoice: Invoice,
+  approved: boolean,
+) {
   const number = invoiceNumber(invoice.number);
   const client = plan.client as ClientProfile & { email: string };
   return ctx.act<Issued>('issue', {
-    action: { kind: 'invoice.send', amount: { minor: invoice.amountMinor, currency: invoice.currency }, recipients: [client.email], approved },
-    card: { title: `Issue ${number} in Stripe to ${client.name}`, details: [`To: ${client.email}`, `Amount: ${formatMoney(invoice.amountMinor, invoice.currency)}`] },
+    action: {
+      kind: 'invoice.send',
+      amount: { minor: invoice.amountMinor, currency: invoice.currency },
+      recipients: [client.email],
+      approved,
+    },
+    card: {
+      title: `Issue ${number} in Stripe to ${client.name}`,
+      details: [`To: ${client.email}`, `Amount: ${formatMoney(invoice.amountMinor, invoice.currency)}`],
+    },
     run: async ({ idempotencyKey, signal, startedAt }) => {
       const payments = s.payments();
       if (!payments) return { status: 'failed', reason: 'Stripe is no longer configured (STRIPE_SECRET_KEY)' };
@@ -71,7 +113,9 @@ async function issueInStripe(ctx: WorkflowContext, s: InvoiceServices, plan: Inv
         const issued = await payments.issueInvoice(
           {
             customer: { clientKey: client.key, name: client.name, email: client.email },
-            lines: invoice.lines ?? [{ description: invoice.description ?? 'Professional services', amountMinor: invoice.amountMinor }],
+            lines: invoice.lines ?? [
+              { description: invoice.description ?? 'Professional services', amountMinor: invoice.amountMinor },
+            ],
             currency: invoice.currency,
             dueDays: plan.termsDays,
             description: `${number}${invoice.description ? `: ${invoice.description}` : ''}`,
@@ -79,7 +123,11 @@ async function issueInStripe(ctx: WorkflowContext, s: InvoiceServices, plan: Inv
           },
           { idempotencyKey, signal, startedAt },
         );
-        await s.ledger.updateInvoice(invoice.number, { stripeInvoiceId: issued.invoiceId, ...(issued.number ? { stripeNumber: issued.number } : {}), ...(issued.hostedUrl ? { hostedUrl: issued.hostedUrl } : {}) });
+        await s.ledger.updateInvoice(invoice.number, {
+          stripeInvoiceId: issued.invoiceId,
+          ...(issued.number ? { stripeNumber: issued.number } : {}),
+          ...(issued.hostedUrl ? { hostedUrl: issued.hostedUrl } : {}),
+        });
         await s.ledger.updateInvoice(invoice.number, { status: 'issued' }, ['recorded']);
         return { invoiceId: issued.invoiceId, number: issued.number, hostedUrl: issued.hostedUrl };
       });
@@ -88,21 +136,34 @@ async function issueInStripe(ctx: WorkflowContext, s: InvoiceServices, plan: Inv
     compensate: async (result, { idempotencyKey, signal, startedAt }) => {
       if (result.status !== 'done') return;
       const payments = s.payments();
-      if (!payments) throw new Error(`Stripe is no longer configured, so invoice ${result.invoiceId} cannot be voided there`);
+      if (!payments)
+        throw new Error(`Stripe is no longer configured, so invoice ${result.invoiceId} cannot be voided there`);
       await payments.voidInvoice(result.invoiceId, { idempotencyKey, signal, startedAt });
     },
     options: { maxAttempts: 5, timeoutMs: 60_000 },
   });
 }
 
-async function mailToClient(ctx: WorkflowContext, s: InvoiceServices, plan: InvoicePlan, invoice: Invoice, pdf: SavedDocument, document: InvoiceDocument, approved: boolean) {
+async function mailToClient(
+  ctx: WorkflowContext,
+  s: InvoiceServices,
+  plan: InvoicePlan,
+  invoice: Invoice,
+  pdf: SavedDocument,
+  document: InvoiceDocument,
+  approved: boolean,
+) {
   const number = invoiceNumber(invoice.number);
   const to = plan.mailTo ?? '';
   const text = invoiceMailText(document);
   const subject = `Invoice ${number} from ${plan.business?.name ?? ''}`.trim();
   return ctx.act<Mailed>('mail', {
     action: { kind: 'email.send', recipients: [to], approved },
-    card: { title: `Email ${number} to ${to}`, details: [`To: ${to}`, `Subject: ${subject}`, `Attachment: ${number}.pdf`], text },
+    card: {
+      title: `Email ${number} to ${to}`,
+      details: [`To: ${to}`, `Subject: ${subject}`, `Attachment: ${number}.pdf`],
+      text,
+    },
     run: async ({ idempotencyKey, signal, approval }) => {
       const mail = s.mail();
       if (!mail) return { status: 'failed', reason: 'mail is no longer configured (SMTP_URL, IMAP_URL, MAIL_FROM)' };
@@ -110,12 +171,25 @@ async function mailToClient(ctx: WorkflowContext, s: InvoiceServices, plan: Invo
         // The same document renders the same bytes, so a retry attaches exactly the PDF on disk.
         const content = (await s.documents.read(pdf.file)) ?? (await s.documents.render(document));
         const sent = await mail.send(
-          { to, subject, text: approval?.text ?? text, attachments: [{ filename: `${number}.pdf`, contentType: 'application/pdf', content }] },
+          {
+            to,
+            subject,
+            text: approval?.text ?? text,
+            attachments: [{ filename: `${number}.pdf`, contentType: 'application/pdf', content }],
+          },
           { idempotencyKey, signal },
         );
         // The server took the mail but refused the client's address: it went nowhere but to our own copy.
-        if (sent.rejected.length > 0) throw new MailError(MailErrorCode.rejected, `The mail server refused ${sent.rejected.join(', ')}; check the address in ${plan.client.name}'s memory.`);
-        await s.ledger.updateInvoice(invoice.number, { mailMessageId: sent.messageId, mailedTo: to, mailedAt: new Date() });
+        if (sent.rejected.length > 0)
+          throw new MailError(
+            MailErrorCode.rejected,
+            `The mail server refused ${sent.rejected.join(', ')}; check the address in ${plan.client.name}'s memory.`,
+          );
+        await s.ledger.updateInvoice(invoice.number, {
+          mailMessageId: sent.messageId,
+          mailedTo: to,
+          mailedAt: new Date(),
+        });
         return { messageId: sent.messageId, alreadySent: sent.alreadySent };
       });
     },
@@ -128,7 +202,11 @@ async function mailToClient(ctx: WorkflowContext, s: InvoiceServices, plan: Invo
  * The invoice saga on its own: a larger workflow (the consultant's pipeline) runs it inside its own run; its step
  * ids (plan, record, issue, pdf, mail, tell-*) must not clash with the caller's.
  */
-export async function runInvoice(ctx: WorkflowContext, s: InvoiceServices, input: InvoiceInput): Promise<InvoiceResult> {
+export async function runInvoice(
+  ctx: WorkflowContext,
+  s: InvoiceServices,
+  input: InvoiceInput,
+): Promise<InvoiceResult> {
   const amount = formatMoney(input.amountMinor, input.currency);
   // Who the client is, the business details and which connectors are set up, fixed once for this run.
   const plan = await ctx.step('plan', () => planInvoice(s, input.client));
@@ -139,9 +217,17 @@ export async function runInvoice(ctx: WorkflowContext, s: InvoiceServices, input
       const today = DateTime.now().setZone(plan.timeZone);
       const lines = [{ description: input.description ?? 'Professional services', amountMinor: input.amountMinor }];
       const { invoice } = await s.ledger.recordInvoice({
-        client: plan.client.name, amountMinor: input.amountMinor, currency: input.currency, ...(input.description ? { description: input.description } : {}),
-        runId: ctx.runId, idempotencyKey, clientKey: plan.client.key, ...(plan.client.email ? { email: plan.client.email } : {}), lines,
-        issueDate: today.toISODate() ?? '', dueDate: today.plus({ days: plan.termsDays }).toISODate() ?? '',
+        client: plan.client.name,
+        amountMinor: input.amountMinor,
+        currency: input.currency,
+        ...(input.description ? { description: input.description } : {}),
+        runId: ctx.runId,
+        idempotencyKey,
+        clientKey: plan.client.key,
+        ...(plan.client.email ? { email: plan.client.email } : {}),
+        lines,
+        issueDate: today.toISODate() ?? '',
+        dueDate: today.plus({ days: plan.termsDays }).toISODate() ?? '',
       });
       return invoice;
     },
@@ -150,11 +236,17 @@ export async function runInvoice(ctx: WorkflowContext, s: InvoiceServices, input
     steps: { policy: 'policy', approval: 'approve' },
   });
   if (outcome.status === 'denied') {
-    await ctx.say('tell-denied', `The invoice to ${plan.client.name} for ${amount} is not allowed by policy: ${outcome.reasons.join('; ')}.`);
+    await ctx.say(
+      'tell-denied',
+      `The invoice to ${plan.client.name} for ${amount} is not allowed by policy: ${outcome.reasons.join('; ')}.`,
+    );
     return { status: 'denied' };
   }
   if (outcome.status !== 'done') {
-    await ctx.say('tell-not-recorded', `The invoice to ${plan.client.name} for ${amount} was not recorded (${outcome.status}).`);
+    await ctx.say(
+      'tell-not-recorded',
+      `The invoice to ${plan.client.name} for ${amount} was not recorded (${outcome.status}).`,
+    );
     return { status: outcome.status };
   }
   const invoice = outcome.result;
@@ -165,25 +257,35 @@ export async function runInvoice(ctx: WorkflowContext, s: InvoiceServices, input
 
   const issued = plan.issue ? await issueInStripe(ctx, s, plan, invoice, approved) : undefined;
   const stripe = issued?.status === 'done' ? issued.result : undefined;
-  if (stripe?.status === 'done') notes.push(`Issued in Stripe${stripe.number ? ` as ${stripe.number}` : ''}${stripe.hostedUrl ? `: ${stripe.hostedUrl}` : ''}.`);
+  if (stripe?.status === 'done')
+    notes.push(
+      `Issued in Stripe${stripe.number ? ` as ${stripe.number}` : ''}${stripe.hostedUrl ? `: ${stripe.hostedUrl}` : ''}.`,
+    );
   else if (stripe) notes.push(`Not issued in Stripe: ${stripe.reason}.`);
   else if (issued) notes.push(`Not issued in Stripe (${issued.status}).`);
 
   const document = invoiceDocument(invoice, plan, stripe?.status === 'done' ? stripe : undefined);
-  const pdf = document ? await ctx.step('pdf', async () => {
-    const saved = await s.documents.save(document);
-    await s.ledger.updateInvoice(invoice.number, { pdfFile: saved.file, pdfSha256: saved.sha256 });
-    return saved;
-  }) : undefined;
+  const pdf = document
+    ? await ctx.step('pdf', async () => {
+        const saved = await s.documents.save(document);
+        await s.ledger.updateInvoice(invoice.number, { pdfFile: saved.file, pdfSha256: saved.sha256 });
+        return saved;
+      })
+    : undefined;
   notes.push(pdf ? `PDF: ${pdf.file}.` : `No PDF: set ${plan.missing ?? 'your business details'} first.`);
 
   if (plan.mailTo && pdf && document) {
     const mailed = await mailToClient(ctx, s, plan, invoice, pdf, document, approved);
     const result = mailed.status === 'done' ? mailed.result : undefined;
     if (result?.status === 'done') notes.push(`Mailed to ${plan.mailTo}.`);
-    else notes.push(`Not mailed: ${result?.status === 'failed' ? result.reason : mailed.status === 'denied' ? mailed.reasons.join('; ') : mailed.status}.`);
+    else
+      notes.push(
+        `Not mailed: ${result?.status === 'failed' ? result.reason : mailed.status === 'denied' ? mailed.reasons.join('; ') : mailed.status}.`,
+      );
   } else if (plan.mail) {
-    notes.push(`Not mailed: ${plan.mailTo ? 'there is no PDF to attach' : `memory has no email for ${plan.client.name}`}.`);
+    notes.push(
+      `Not mailed: ${plan.mailTo ? 'there is no PDF to attach' : `memory has no email for ${plan.client.name}`}.`,
+    );
   }
   await ctx.say('tell-recorded', `Recorded ${number}: ${plan.client.name}, ${amount}.\n${notes.join('\n')}`);
   return { status: 'recorded', number: invoice.number };

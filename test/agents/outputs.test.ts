@@ -14,7 +14,8 @@ describe('agent outputs', () => {
   test('the shipped agent files carry every field the code reads', async () => {
     const agentsDir = new URL('../../agents', import.meta.url).pathname;
     const promptsDir = new URL('../../prompts', import.meta.url).pathname;
-    for (const agent of Object.keys(AGENT_OUTPUTS)) assert.equal((await loadAgent(agentsDir, promptsDir, agent)).name, agent);
+    for (const agent of Object.keys(AGENT_OUTPUTS))
+      assert.equal((await loadAgent(agentsDir, promptsDir, agent)).name, agent);
     assert.deepEqual(missingOutputFields('draft', { properties: { subject: {}, body: {} } }), ['to']);
     assert.deepEqual(missingOutputFields('someone-else', {}), [], 'agents the code does not read are free');
   });
@@ -26,7 +27,14 @@ describe('agent outputs', () => {
     cpSync(new URL('../../prompts/draft', import.meta.url), join(prompts, 'draft'), { recursive: true });
     const file = join(agents, 'draft', 'agent.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace(/\n\s+subject: \{ type: string \}/, ''));
-    await assert.rejects(loadAgent(agents, prompts, 'draft'), (err: unknown) => err instanceof ConfigError && /Solo OS reads subject from the draft agent's answer; add it to output\.properties/.test(err.problems.join('\n')));
+    await assert.rejects(
+      loadAgent(agents, prompts, 'draft'),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        /Solo OS reads subject from the draft agent's answer; add it to output\.properties/.test(
+          err.problems.join('\n'),
+        ),
+    );
   });
 
   test('a null for an optional field reads as absent; a missing required field is refused', () => {

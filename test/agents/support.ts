@@ -18,12 +18,18 @@ export function schemaName(body: Body): string {
 
 export function systemText(body: Body): string {
   const messages = (body['messages'] ?? []) as Array<{ role: string; content: string }>;
-  return messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n');
+  return messages
+    .filter((m) => m.role === 'system')
+    .map((m) => m.content)
+    .join('\n');
 }
 
 export function userText(body: Body): string {
   const messages = (body['messages'] ?? []) as Array<{ role: string; content: string }>;
-  return messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
+  return messages
+    .filter((m) => m.role === 'user')
+    .map((m) => m.content)
+    .join('\n');
 }
 
 export interface AgentApp {
@@ -34,7 +40,10 @@ export interface AgentApp {
 }
 
 /** Starts the fake and the app; `scripts` answers per agent (key: agent name). */
-export async function startAgentApp(scripts: Record<string, AgentScript>, options: { budgets?: string; env?: Record<string, string>; start?: StartOptions } = {}): Promise<AgentApp> {
+export async function startAgentApp(
+  scripts: Record<string, AgentScript>,
+  options: { budgets?: string; env?: Record<string, string>; start?: StartOptions } = {},
+): Promise<AgentApp> {
   const fake = await new FakeOpenAI({ apiKey: API_KEY }).start();
   fake.handle((req) => {
     const agent = schemaName(req.body).replace(/_output$/, '');
@@ -44,14 +53,17 @@ export async function startAgentApp(scripts: Record<string, AgentScript>, option
   });
   const policiesDir = tempDir('solo-policies-');
   if (options.budgets) writeFileSync(join(policiesDir, 'budgets.yaml'), options.budgets);
-  const app = await startTestApp({
-    OPENAI_BASE_URL: fake.baseURL,
-    OPENAI_API_KEY: API_KEY,
-    OPENAI_MODEL: 'gpt-4o-mini',
-    OPENAI_MAX_RETRIES: '0',
-    RATE_LIMIT_PER_MINUTE: '0',
-    POLICIES_DIR: policiesDir,
-    ...options.env,
-  }, options.start);
+  const app = await startTestApp(
+    {
+      OPENAI_BASE_URL: fake.baseURL,
+      OPENAI_API_KEY: API_KEY,
+      OPENAI_MODEL: 'gpt-4o-mini',
+      OPENAI_MAX_RETRIES: '0',
+      RATE_LIMIT_PER_MINUTE: '0',
+      POLICIES_DIR: policiesDir,
+      ...options.env,
+    },
+    options.start,
+  );
   return { app, fake, policiesDir, stop: async () => (await app.stop(), await fake.stop()) };
 }

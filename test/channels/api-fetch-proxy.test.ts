@@ -15,7 +15,10 @@ let proxy: Server;
 let targetUrl = '';
 
 before(async () => {
-  target = createServer((req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, path: req.url })));
+  target = createServer(
+    (req, res) =>
+      void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, path: req.url })),
+  );
   target.listen(0, '127.0.0.1');
   await once(target, 'listening');
   targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
@@ -57,7 +60,11 @@ after(() => {
 
 test('with HTTP_PROXY set, API calls go through the proxy', async () => {
   const { apiFetch } = await import('../../adapters/channels/shared/fetch.ts');
-  const res = await apiFetch(`${targetUrl}/bot1/getMe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const res = await apiFetch(`${targetUrl}/bot1/getMe`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), { ok: true, path: '/bot1/getMe' });
   assert.deepEqual(carried, [`forward ${targetUrl}/bot1/getMe`]);

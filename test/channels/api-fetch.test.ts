@@ -7,17 +7,34 @@
 
 import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { apiFetch } from '../../adapters/channels/shared/fetch.ts';
 
-interface Seen { method: string; url: string; headers: IncomingHttpHeaders; rawHeaders: string[]; body: Buffer }
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  rawHeaders: string[];
+  body: Buffer;
+}
 
-const clients = [['fetch', fetch], ['apiFetch', apiFetch]] as const;
+const clients = [
+  ['fetch', fetch],
+  ['apiFetch', apiFetch],
+] as const;
 const REPLY = { ok: true, text: 'héllo ✓' };
 
-async function listen(handler: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void): Promise<{ server: Server; base: string; close: () => Promise<void> }> {
+async function listen(
+  handler: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void,
+): Promise<{ server: Server; base: string; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -36,7 +53,11 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse, body:
 
 /** Calls fn; a synchronous throw becomes the string 'threw', so a test can tell it from a rejected promise. */
 function call<T>(fn: () => Promise<T>): Promise<T> | 'threw' {
-  try { return fn(); } catch { return 'threw'; }
+  try {
+    return fn();
+  } catch {
+    return 'threw';
+  }
 }
 
 describe('apiFetch', () => {
@@ -44,28 +65,51 @@ describe('apiFetch', () => {
   const arrivals = new EventEmitter();
   let base = '';
   let close: () => Promise<void>;
-  const last = (): Seen => { const s = seen.at(-1); assert.ok(s, 'the server saw no request'); return s; };
+  const last = (): Seen => {
+    const s = seen.at(-1);
+    assert.ok(s, 'the server saw no request');
+    return s;
+  };
 
   before(async () => {
     ({ base, close } = await listen((req, res, body) => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body });
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        body,
+      });
       const url = new URL(req.url ?? '/', base);
       switch (url.pathname) {
         case '/echo':
-          res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': ['a=1; Path=/', 'b=2'], 'x-many': ['one', 'two'] });
+          res.writeHead(200, {
+            'content-type': 'application/json',
+            'set-cookie': ['a=1; Path=/', 'b=2'],
+            'x-many': ['one', 'two'],
+          });
           res.end(JSON.stringify(REPLY));
           return;
-        case '/empty': res.writeHead(204).end(); return;
+        case '/empty':
+          res.writeHead(204).end();
+          return;
         case '/status': {
           const code = Number(url.searchParams.get('code'));
           res.writeHead(code, { 'content-type': 'application/json', ...(code === 429 ? { 'retry-after': '3' } : {}) });
           res.end(JSON.stringify({ ok: false, error_code: code }));
           return;
         }
-        case '/hold': arrivals.emit('hold'); return; // never answered
-        case '/redirect': res.writeHead(302, { location: '/target' }).end(); return;
-        case '/target': res.end('target'); return;
-        default: res.writeHead(404).end();
+        case '/hold':
+          arrivals.emit('hold');
+          return; // never answered
+        case '/redirect':
+          res.writeHead(302, { location: '/target' }).end();
+          return;
+        case '/target':
+          res.end('target');
+          return;
+        default:
+          res.writeHead(404).end();
       }
     }));
   });
@@ -76,7 +120,10 @@ describe('apiFetch', () => {
     const forms = {
       record: { 'Content-Type': 'application/json', 'X-Token': 'secret-1' },
       Headers: new Headers({ 'Content-Type': 'application/json', 'X-Token': 'secret-1' }),
-      pairs: [['Content-Type', 'application/json'], ['X-Token', 'secret-1']] as [string, string][],
+      pairs: [
+        ['Content-Type', 'application/json'],
+        ['X-Token', 'secret-1'],
+      ] as [string, string][],
     };
     for (const [form, headers] of Object.entries(forms)) {
       const res = await apiFetch(`${base}/echo?x=1`, { method: 'POST', headers, body });
@@ -96,9 +143,16 @@ describe('apiFetch', () => {
     const read = async (f: typeof fetch) => {
       const res = await f(`${base}/echo`, init);
       return {
-        status: res.status, statusText: res.statusText, ok: res.ok, url: res.url, redirected: res.redirected,
-        type: res.headers.get('content-type'), many: res.headers.get('x-many'),
-        cookie: res.headers.get('set-cookie'), cookies: res.headers.getSetCookie(), json: await res.json(),
+        status: res.status,
+        statusText: res.statusText,
+        ok: res.ok,
+        url: res.url,
+        redirected: res.redirected,
+        type: res.headers.get('content-type'),
+        many: res.headers.get('x-many'),
+        cookie: res.headers.get('set-cookie'),
+        cookies: res.headers.getSetCookie(),
+        json: await res.json(),
         text: await (await f(`${base}/echo`, init)).text(),
         buffer: new Uint8Array(await (await f(`${base}/echo`, init)).arrayBuffer()),
         bytes: await (await f(`${base}/echo`, init)).bytes(),
@@ -123,9 +177,15 @@ describe('apiFetch', () => {
       assert.equal(last().headers['content-type'], 'application/x-www-form-urlencoded;charset=UTF-8', name);
       assert.equal(last().body.toString(), 'a=1&b=%C3%A9+x%26y', name);
     }
-    for (const headers of [{ 'CONTENT-TYPE': 'text/plain' }, { 'Content-type': 'text/plain' }, new Headers({ 'Content-Type': 'text/plain' })]) {
+    for (const headers of [
+      { 'CONTENT-TYPE': 'text/plain' },
+      { 'Content-type': 'text/plain' },
+      new Headers({ 'Content-Type': 'text/plain' }),
+    ]) {
       await (await apiFetch(`${base}/echo`, { method: 'POST', headers, body: params })).text();
-      const types = last().rawHeaders.filter((_, i) => i % 2 === 0 && last().rawHeaders[i]?.toLowerCase() === 'content-type');
+      const types = last().rawHeaders.filter(
+        (_, i) => i % 2 === 0 && last().rawHeaders[i]?.toLowerCase() === 'content-type',
+      );
       assert.equal(types.length, 1, 'exactly one content-type header');
       assert.equal(last().headers['content-type'], 'text/plain');
     }
@@ -173,7 +233,10 @@ describe('apiFetch', () => {
     for (const [name, f] of clients) {
       const res = await f(`${base}/echo`);
       await res.text();
-      for (const [reader, fn] of [['blob', () => res.blob()], ['formData', () => res.formData()]] as const) {
+      for (const [reader, fn] of [
+        ['blob', () => res.blob()],
+        ['formData', () => res.formData()],
+      ] as const) {
         const pending = call<unknown>(fn);
         assert.notEqual(pending, 'threw', `${name}.${reader}() threw synchronously`);
         await assert.rejects(pending as Promise<unknown>, TypeError);
@@ -229,7 +292,10 @@ describe('apiFetch', () => {
     const gone = await listen(() => {});
     await gone.close();
     for (const [name, f] of clients) {
-      const err = await f(`${gone.base}/echo`, { method: 'POST', body: '{}' }).then(() => undefined, (e: unknown) => e);
+      const err = await f(`${gone.base}/echo`, { method: 'POST', body: '{}' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof TypeError, name);
       assert.equal(err.message, 'fetch failed', name);
       assert.equal((err.cause as { code?: string } | undefined)?.code, 'ECONNREFUSED', name);
@@ -247,7 +313,11 @@ describe('apiFetch', () => {
       const followed = await f(`${base}/redirect`, { method: 'POST', body: '{}' });
       assert.equal(followed.status, 200, name);
       // As fetch does: the POST is sent once, and a 302 after a POST continues as a GET.
-      assert.deepEqual(seen.slice(before).map((s) => `${s.method} ${s.url}`), ['POST /redirect', 'GET /target'], name);
+      assert.deepEqual(
+        seen.slice(before).map((s) => `${s.method} ${s.url}`),
+        ['POST /redirect', 'GET /target'],
+        name,
+      );
       assert.equal(followed.url, `${base}/target`, name);
       assert.equal(await followed.text(), 'target', name);
 
@@ -265,14 +335,22 @@ describe('apiFetch', () => {
     assert.equal((await apiFetch(`${base}/echo`, { method: 'POST', body: form })).status, 200);
     const multipart = last();
     assert.match(multipart.headers['content-type'] ?? '', /^multipart\/form-data; boundary=.+/);
-    const parsed = await new Response(multipart.body, { headers: { 'content-type': multipart.headers['content-type'] ?? '' } }).formData();
+    const parsed = await new Response(multipart.body, {
+      headers: { 'content-type': multipart.headers['content-type'] ?? '' },
+    }).formData();
     assert.equal(parsed.get('chat_id'), '42');
     const file = parsed.get('document');
     assert.ok(file instanceof File);
     assert.equal(file.name, 'note.txt');
     assert.equal(await file.text(), 'file body ✓');
 
-    const res = await apiFetch(new Request(`${base}/echo?via=request`, { method: 'PUT', headers: { 'x-from': 'request' }, body: 'request body' }));
+    const res = await apiFetch(
+      new Request(`${base}/echo?via=request`, {
+        method: 'PUT',
+        headers: { 'x-from': 'request' },
+        body: 'request body',
+      }),
+    );
     assert.deepEqual(await res.json(), REPLY);
     assert.equal(last().method, 'PUT');
     assert.equal(last().url, '/echo?via=request');
@@ -281,7 +359,10 @@ describe('apiFetch', () => {
   });
 
   test('header pairs that repeat a name arrive combined, as fetch sends them', async () => {
-    const headers: [string, string][] = [['x-dup', 'one'], ['x-dup', 'two']];
+    const headers: [string, string][] = [
+      ['x-dup', 'one'],
+      ['x-dup', 'two'],
+    ];
     for (const [name, f] of clients) {
       await (await f(`${base}/echo`, { method: 'POST', headers, body: '{}' })).text();
       assert.equal(last().headers['x-dup'], 'one, two', name);
@@ -303,9 +384,15 @@ test('sequential calls to one origin reuse kept-alive connections instead of ope
   const { server, base, close } = await listen((_req, res) => res.end('{"ok":true}'));
   t.after(close);
   let connections = 0;
-  server.on('connection', () => { connections += 1; });
+  server.on('connection', () => {
+    connections += 1;
+  });
   for (let i = 0; i < 10; i += 1) {
-    const res = await apiFetch(`${base}/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"i":${i}}` });
+    const res = await apiFetch(`${base}/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"i":${i}}`,
+    });
     assert.deepEqual(await res.json(), { ok: true });
   }
   assert.ok(connections >= 1 && connections <= 2, `10 calls opened ${connections} connections`);
@@ -326,12 +413,19 @@ test('a call whose reused connection is closed under it is sent once more; a res
   });
   t.after(close);
   let connections = 0;
-  server.on('connection', () => { connections += 1; });
-  const post = (i: number): Promise<Response> => apiFetch(`${base}/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"i":${i}}` });
+  server.on('connection', () => {
+    connections += 1;
+  });
+  const post = (i: number): Promise<Response> =>
+    apiFetch(`${base}/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"i":${i}}` });
   assert.equal((await post(1)).status, 200);
   const res = await post(2);
   assert.deepEqual([res.status, await res.json()], [200, { ok: true }]);
-  assert.deepEqual(bodies, ['{"i":1}', '{"i":2}', '{"i":2}'], 'the second call went twice: on the closed connection, then once more');
+  assert.deepEqual(
+    bodies,
+    ['{"i":1}', '{"i":2}', '{"i":2}'],
+    'the second call went twice: on the closed connection, then once more',
+  );
   assert.equal(connections, 2);
 
   // Another server, so that the call opens a connection of its own.
@@ -341,6 +435,9 @@ test('a call whose reused connection is closed under it is sent once more; a res
     req.socket.destroy();
   });
   t.after(fresh.close);
-  await assert.rejects(apiFetch(`${fresh.base}/reset`, { method: 'POST', body: '{}' }), (err: unknown) => err instanceof TypeError && err.message === 'fetch failed');
+  await assert.rejects(
+    apiFetch(`${fresh.base}/reset`, { method: 'POST', body: '{}' }),
+    (err: unknown) => err instanceof TypeError && err.message === 'fetch failed',
+  );
   assert.equal(resets, 1, 'a reset on a new connection is not sent again');
 });

@@ -33,11 +33,15 @@ test('a getUpdates batch is handled one update per turn: each handler’s queued
   try {
     const from = fake.calls.length;
     // Three users, so that the per-chat ordering does not chain them: only the turns separate the handlers.
-    for (const [i, name] of ['a', 'b', 'c'].entries()) fake.api.userSends({ id: 500 + i, is_bot: false, first_name: name }, name);
-    for (const id of [500, 501, 502]) await fake.waitForCall('sendMessage', (c) => String(c.params.chat_id) === String(id), from);
+    for (const [i, name] of ['a', 'b', 'c'].entries())
+      fake.api.userSends({ id: 500 + i, is_bot: false, first_name: name }, name);
+    for (const id of [500, 501, 502])
+      await fake.waitForCall('sendMessage', (c) => String(c.params.chat_id) === String(id), from);
     assert.deepEqual(order, ['handle a', 'tick a', 'handle b', 'tick b', 'handle c', 'tick c']);
     // They did arrive in one getUpdates answer: one poll answered them all.
-    const polls = fake.calls.slice(from).filter((c) => c.method === 'getUpdates' && Array.isArray(c.result) && c.result.length > 0);
+    const polls = fake.calls
+      .slice(from)
+      .filter((c) => c.method === 'getUpdates' && Array.isArray(c.result) && c.result.length > 0);
     assert.equal(polls.length, 1);
     assert.equal((polls[0]?.result as unknown[]).length, 3);
   } finally {

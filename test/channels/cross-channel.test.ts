@@ -48,13 +48,22 @@ describe('one operator across Telegram, Slack and Discord', () => {
   const telegramReply = async (text: string): Promise<Message> => {
     const from = telegram.calls.length;
     telegram.api.userSends(OPERATOR, text);
-    return (await telegram.waitForCall('sendMessage', (c) => c.params.chat_id === String(OPERATOR.id) || c.params.chat_id === OPERATOR.id, from)).result as Message;
+    return (
+      await telegram.waitForCall(
+        'sendMessage',
+        (c) => c.params.chat_id === String(OPERATOR.id) || c.params.chat_id === OPERATOR.id,
+        from,
+      )
+    ).result as Message;
   };
   const discordReply = async (who: ApiUser, text: string): Promise<ApiMessage> => {
     const since = discord.calls.length;
     discord.userSays(who, text);
     const dm = discord.dmWith(who);
-    await discord.waitForCall((c) => c.method === 'POST' && c.path === `/channels/${dm.id}/messages` && c.status === 200, since);
+    await discord.waitForCall(
+      (c) => c.method === 'POST' && c.path === `/channels/${dm.id}/messages` && c.status === 200,
+      since,
+    );
     return discord.messagesIn(dm.id).at(-1) as ApiMessage;
   };
 
@@ -67,7 +76,10 @@ describe('one operator across Telegram, Slack and Discord', () => {
 
   test('/status lists every channel and /help answers on each platform', async () => {
     const status = await telegramReply('/status');
-    assert.match(status.text ?? '', /Channels: web chat at .*; Telegram @\w+ \(long polling\); Slack @\w+ in .* \(Socket Mode\); Discord as @solo-bot/);
+    assert.match(
+      status.text ?? '',
+      /Channels: web chat at .*; Telegram @\w+ \(long polling\); Slack @\w+ in .* \(Socket Mode\); Discord as @solo-bot/,
+    );
     assert.match((await discordReply(op, '/help')).content, /\/invoice/);
     assert.match(String((await slackReply(SLACK_OPERATOR, '/help')).args['text']), /\/invoice/);
   });
@@ -80,7 +92,9 @@ describe('one operator across Telegram, Slack and Discord', () => {
 
     const copy = await discordReply(op, '/approvals');
     assert.match(copy.content, /Approval needed: Invoice to Acme Corp/);
-    const button = (copy.components?.[0] as { components: { custom_id: string; label: string }[] } | undefined)?.components.find((b) => b.label === 'Approve');
+    const button = (
+      copy.components?.[0] as { components: { custom_id: string; label: string }[] } | undefined
+    )?.components.find((b) => b.label === 'Approve');
     assert.ok(button, 'the Discord copy has its own Approve button');
 
     const slackCopy = await slackReply(SLACK_OPERATOR, '/approvals');
@@ -92,33 +106,62 @@ describe('one operator across Telegram, Slack and Discord', () => {
     const slackFrom = slack.calls.length;
     telegram.api.userTaps(OPERATOR, { chatId: card.chat.id, messageId: card.message_id }, approve.callback_data);
     await telegram.waitForCall('answerCallbackQuery', () => true, from);
-    const edited = await telegram.waitForCall('editMessageText', (c) => Number(c.params.message_id) === card.message_id, from);
-    assert.match(String(edited.params.text), /Invoice to Acme Corp for 500\.00 EUR: approved by telegram:4242 via telegram/);
+    const edited = await telegram.waitForCall(
+      'editMessageText',
+      (c) => Number(c.params.message_id) === card.message_id,
+      from,
+    );
+    assert.match(
+      String(edited.params.text),
+      /Invoice to Acme Corp for 500\.00 EUR: approved by telegram:4242 via telegram/,
+    );
     assert.equal(edited.params.reply_markup, undefined, 'the buttons are gone');
-    const patched = await discord.waitForCall((c) => c.method === 'PATCH' && c.path === `/channels/${copy.channel_id}/messages/${copy.id}`, since);
+    const patched = await discord.waitForCall(
+      (c) => c.method === 'PATCH' && c.path === `/channels/${copy.channel_id}/messages/${copy.id}`,
+      since,
+    );
     assert.match(JSON.stringify(patched.body), /approved by telegram:4242/);
-    const updated = await waitFor(() => slack.calls.slice(slackFrom).find((c) => c.method === 'chat.update' && c.args['ts'] === slackTs));
+    const updated = await waitFor(() =>
+      slack.calls.slice(slackFrom).find((c) => c.method === 'chat.update' && c.args['ts'] === slackTs),
+    );
     assert.match(String(updated.args['text']), /approved by telegram:4242/);
-    const recorded = await telegram.waitForCall('sendMessage', (c) => /^Recorded INV-0001/.test(String(c.params.text)), from);
+    const recorded = await telegram.waitForCall(
+      'sendMessage',
+      (c) => /^Recorded INV-0001/.test(String(c.params.text)),
+      from,
+    );
     assert.ok(recorded);
 
     // The stale copy on Discord, tapped late, is harmless.
     assert.deepEqual(copy.components, [], 'the Discord copy lost its buttons');
     const lateSince = discord.calls.length;
     discord.userClicks(op, copy, button.custom_id);
-    await discord.waitForCall((c) => c.method === 'POST' && c.path === `/channels/${copy.channel_id}/messages` && /Already decided/.test(JSON.stringify(c.body)), lateSince);
+    await discord.waitForCall(
+      (c) =>
+        c.method === 'POST' &&
+        c.path === `/channels/${copy.channel_id}/messages` &&
+        /Already decided/.test(JSON.stringify(c.body)),
+      lateSince,
+    );
     assert.match((await telegramReply('/invoices')).text ?? '', /^INV-0001 · Acme Corp · 500\.00 EUR · recorded/);
   });
 
   test('strangers are refused once on each platform, and nothing of theirs runs', async () => {
     const from = telegram.calls.length;
     telegram.api.userSends(STRANGER, '/invoices');
-    const refusal = await telegram.waitForCall('sendMessage', (c) => String(c.params.chat_id) === String(STRANGER.id), from);
+    const refusal = await telegram.waitForCall(
+      'sendMessage',
+      (c) => String(c.params.chat_id) === String(STRANGER.id),
+      from,
+    );
     assert.match(String(refusal.params.text), /private assistant/);
     const mallory = discord.addUser('mallory');
     assert.match((await discordReply(mallory, '/invoices')).content, /private assistant/);
     const refusals = await app.store.events.readRange({ types: ['sender.refused'] });
-    assert.deepEqual(refusals.map((e) => (e.type === 'sender.refused' ? e.data.channel : '')).sort(), ['discord', 'telegram']);
+    assert.deepEqual(refusals.map((e) => (e.type === 'sender.refused' ? e.data.channel : '')).sort(), [
+      'discord',
+      'telegram',
+    ]);
   });
 
   test('/link adds an account from a trusted one; the code works once', async () => {
@@ -139,7 +182,12 @@ describe('one operator across Telegram, Slack and Discord', () => {
     const before = discord.messagesIn(dm.id).length;
     const card = await telegramReply('/invoice Initech 42');
     assert.match(card.text ?? '', /Approval needed: Invoice to Initech/);
-    await discord.waitForCall((c) => c.method === 'POST' && c.path === `/channels/${dm.id}/messages` && /Invoice to Initech/.test(JSON.stringify(c.body)));
+    await discord.waitForCall(
+      (c) =>
+        c.method === 'POST' &&
+        c.path === `/channels/${dm.id}/messages` &&
+        /Invoice to Initech/.test(JSON.stringify(c.body)),
+    );
     assert.ok(discord.messagesIn(dm.id).length > before, 'a copy of the card reached the preferred Discord chat');
 
     const digest = await app.notify({ text: 'Morning digest: 2 approvals waiting' });
@@ -147,7 +195,10 @@ describe('one operator across Telegram, Slack and Discord', () => {
     assert.match((await telegramReply('/prefer')).text ?? '', /will come here first \(telegram\)/);
     telegram.failNext('sendMessage', new ApiError(403, 'Forbidden: bot was blocked by the user'));
     const fallback = await app.notify({ text: 'Evening digest' });
-    assert.ok(fallback.ref && fallback.ref.channel !== 'telegram', 'Telegram refused, so the next chat the operator used took it');
+    assert.ok(
+      fallback.ref && fallback.ref.channel !== 'telegram',
+      'Telegram refused, so the next chat the operator used took it',
+    );
     assert.ok(['slack', 'discord'].includes(fallback.ref.channel));
   });
 });

@@ -28,11 +28,24 @@ describe('inbound chain: group commit and the last-chat memo', () => {
   let settingsReads = 0;
   let settingsWrites = 0;
   let n = 0;
-  const ping = (chatId: string): InboundEvent => ({ kind: 'message', id: `u${++n}`, channel: 'testchat', chatId, senderId: 'owner', text: 'ping' });
+  const ping = (chatId: string): InboundEvent => ({
+    kind: 'message',
+    id: `u${++n}`,
+    channel: 'testchat',
+    chatId,
+    senderId: 'owner',
+    text: 'ping',
+  });
 
   before(async () => {
     await store.init();
-    await store.identities.upsert({ channel: 'testchat', externalId: 'owner', label: 'owner', linkedAt: new Date(), via: 'config' });
+    await store.identities.upsert({
+      channel: 'testchat',
+      externalId: 'owner',
+      label: 'owner',
+      linkedAt: new Date(),
+      via: 'config',
+    });
     const { events, settings } = store;
     const appendMany = events.appendMany.bind(events);
     events.appendMany = async (list) => {
@@ -55,17 +68,29 @@ describe('inbound chain: group commit and the last-chat memo', () => {
       await ctx.reply('pong');
       return true;
     };
-    conductor = testCore({ store, logger, channels: () => [channel], bare: true, registry: (r) => r.text(handler) }).conductor;
+    conductor = testCore({
+      store,
+      logger,
+      channels: () => [channel],
+      bare: true,
+      registry: (r) => r.text(handler),
+    }).conductor;
   });
   after(() => store.close());
 
   test('twenty updates at once: one group commit, each recorded before its handler runs, each handled once', async () => {
     const updates = Array.from({ length: 20 }, () => ping('chat-a'));
     const results = await Promise.all(updates.map((u) => conductor.handle(u, channel)));
-    assert.deepEqual(results.map((r) => r.outcome), Array(20).fill('handled'));
+    assert.deepEqual(
+      results.map((r) => r.outcome),
+      Array(20).fill('handled'),
+    );
     assert.equal(recordedFirst.length, 20);
     assert.ok(recordedFirst.every(Boolean), 'every message.received was committed before its handler ran');
-    assert.ok(batches.includes(20), `the twenty message.received were written in one batch (batches: ${batches.join(', ')})`);
+    assert.ok(
+      batches.includes(20),
+      `the twenty message.received were written in one batch (batches: ${batches.join(', ')})`,
+    );
     for (const u of updates) {
       assert.ok(await store.events.findByDedupeKey(`done:in:testchat:${u.id}`), `update ${u.id} is marked handled`);
     }
@@ -106,10 +131,19 @@ describe('AppendBatcher', () => {
         throw new Error('batch refused');
       };
       const batcher = new AppendBatcher(events);
-      const good = { type: 'message.handled', stream: 'chat:t:1', data: { channel: 't', chatId: '1' }, dedupeKey: 'done:a' } as const;
+      const good = {
+        type: 'message.handled',
+        stream: 'chat:t:1',
+        data: { channel: 't', chatId: '1' },
+        dedupeKey: 'done:a',
+      } as const;
       // A value JSON cannot hold makes the store's own append throw for this event alone.
       const bad = { ...good, dedupeKey: 'done:b', data: { channel: 't', chatId: 1n as unknown as string } };
-      const [ok, failed, again] = await Promise.allSettled([batcher.append(good), batcher.append(bad), batcher.append({ ...good, dedupeKey: 'done:c' })]);
+      const [ok, failed, again] = await Promise.allSettled([
+        batcher.append(good),
+        batcher.append(bad),
+        batcher.append({ ...good, dedupeKey: 'done:c' }),
+      ]);
       assert.equal(manyCalls, 1);
       assert.equal(ok.status, 'fulfilled');
       assert.equal(failed.status, 'rejected');

@@ -14,7 +14,11 @@ import { say, startTestApp } from '../support/app.ts';
 const SLACK_OPERATOR = 'U0OPERATOR';
 
 /** Polls until `check` returns a value; the limit only turns a hang into a readable failure. */
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, limitMs = 15_000): Promise<T> {
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  limitMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + limitMs;
   for (;;) {
     const value = await check();
@@ -37,7 +41,13 @@ const healthIs = (app: SoloApp, key: string, pattern: RegExp) => async () => {
 interface Rig {
   key: string;
   /** Starts the fake (listening), with what the app needs to know about it. */
-  fake(): Promise<{ env: Record<string, string>; suspend(): Promise<void>; resume(): Promise<void>; stop(): Promise<void>; roundTrip(): Promise<string> }>;
+  fake(): Promise<{
+    env: Record<string, string>;
+    suspend(): Promise<void>;
+    resume(): Promise<void>;
+    stop(): Promise<void>;
+    roundTrip(): Promise<string>;
+  }>;
 }
 
 const RIGS: Rig[] = [
@@ -46,7 +56,11 @@ const RIGS: Rig[] = [
     fake: async () => {
       const fake = await new FakeTelegram().start();
       return {
-        env: { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_OPERATOR_IDS: String(OPERATOR.id) },
+        env: {
+          TELEGRAM_BOT_TOKEN: fake.token,
+          TELEGRAM_API_ROOT: fake.apiRoot,
+          TELEGRAM_OPERATOR_IDS: String(OPERATOR.id),
+        },
         suspend: () => fake.suspend(),
         resume: () => fake.resume(),
         stop: () => fake.stop(),
@@ -63,14 +77,21 @@ const RIGS: Rig[] = [
     fake: async () => {
       const fake = await FakeSlack.start();
       return {
-        env: { SLACK_BOT_TOKEN: fake.workspace.botToken, SLACK_APP_TOKEN: fake.workspace.appToken, SLACK_API_URL: fake.apiUrl, SLACK_OPERATOR_IDS: SLACK_OPERATOR },
+        env: {
+          SLACK_BOT_TOKEN: fake.workspace.botToken,
+          SLACK_APP_TOKEN: fake.workspace.appToken,
+          SLACK_API_URL: fake.apiUrl,
+          SLACK_OPERATOR_IDS: SLACK_OPERATOR,
+        },
         suspend: () => fake.suspend(),
         resume: () => fake.resume(),
         stop: () => fake.stop(),
         roundTrip: async () => {
           const from = fake.calls.length;
           await fake.socket.send('events_api', fake.workspace.directMessage(SLACK_OPERATOR, '/help').payload).acked;
-          const posted = await until('chat.postMessage', () => fake.calls.slice(from).find((c) => c.method === 'chat.postMessage'));
+          const posted = await until('chat.postMessage', () =>
+            fake.calls.slice(from).find((c) => c.method === 'chat.postMessage'),
+          );
           return String(posted.args['text']);
         },
       };
@@ -90,7 +111,10 @@ const RIGS: Rig[] = [
           const since = fake.calls.length;
           const dm = fake.dmWith(op);
           fake.userSays(op, '/help');
-          const sent = await fake.waitForCall((c) => c.method === 'POST' && c.path === `/channels/${dm.id}/messages`, since);
+          const sent = await fake.waitForCall(
+            (c) => c.method === 'POST' && c.path === `/channels/${dm.id}/messages`,
+            since,
+          );
           return String((sent.body as { content?: string }).content);
         },
       };
@@ -139,7 +163,11 @@ describe('a chat platform that goes away and comes back', { timeout: 60_000 }, (
 describe('credentials the gateway refuses', { timeout: 30_000 }, () => {
   test('discord: the gateway closes with 4004 → "failed", no second IDENTIFY, the web chat works', async () => {
     const fake = await FakeDiscord.start({ token: 'fake-discord-bot-token-0123456789', gatewayRefusesToken: true });
-    const app = await startTestApp({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, DISCORD_OPERATOR_IDS: fake.addUser('operator').id });
+    const app = await startTestApp({
+      DISCORD_TOKEN: fake.token,
+      DISCORD_API_URL: fake.apiUrl,
+      DISCORD_OPERATOR_IDS: fake.addUser('operator').id,
+    });
     try {
       const health = await until('"failed"', healthIs(app, 'discord', /^failed: /));
       assert.match(health, /^failed: Discord refused the bot token; set DISCORD_TOKEN/);

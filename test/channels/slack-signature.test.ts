@@ -16,22 +16,44 @@ const headers = (timestamp: number | string, signature: string | undefined): Rec
 });
 
 describe('Slack request signatures', () => {
-  test("a request signed with the secret over the exact body and timestamp passes", () => {
-    assert.deepEqual(checkSlackSignature(SECRET, headers(ts, sign(SECRET, ts, body.toString())), body, NOW), { ok: true });
+  test('a request signed with the secret over the exact body and timestamp passes', () => {
+    assert.deepEqual(checkSlackSignature(SECRET, headers(ts, sign(SECRET, ts, body.toString())), body, NOW), {
+      ok: true,
+    });
   });
 
   test('another secret, another body or another timestamp fails', () => {
-    assert.equal(checkSlackSignature(SECRET, headers(ts, sign('another-secret', ts, body.toString())), body, NOW).ok, false);
-    assert.equal(checkSlackSignature(SECRET, headers(ts, sign(SECRET, ts, body.toString())), Buffer.from(`${body.toString()}&x=1`), NOW).ok, false);
+    assert.equal(
+      checkSlackSignature(SECRET, headers(ts, sign('another-secret', ts, body.toString())), body, NOW).ok,
+      false,
+    );
+    assert.equal(
+      checkSlackSignature(
+        SECRET,
+        headers(ts, sign(SECRET, ts, body.toString())),
+        Buffer.from(`${body.toString()}&x=1`),
+        NOW,
+      ).ok,
+      false,
+    );
     assert.equal(checkSlackSignature(SECRET, headers(ts + 1, sign(SECRET, ts, body.toString())), body, NOW).ok, false);
   });
 
   test('the timestamp must be within five minutes either way', () => {
     for (const skew of [MAX_SKEW_SECONDS, -MAX_SKEW_SECONDS]) {
-      assert.equal(checkSlackSignature(SECRET, headers(ts + skew, sign(SECRET, ts + skew, body.toString())), body, NOW).ok, true, `skew ${skew}`);
+      assert.equal(
+        checkSlackSignature(SECRET, headers(ts + skew, sign(SECRET, ts + skew, body.toString())), body, NOW).ok,
+        true,
+        `skew ${skew}`,
+      );
     }
     for (const skew of [MAX_SKEW_SECONDS + 1, -MAX_SKEW_SECONDS - 1, 86_400]) {
-      const check = checkSlackSignature(SECRET, headers(ts + skew, sign(SECRET, ts + skew, body.toString())), body, NOW);
+      const check = checkSlackSignature(
+        SECRET,
+        headers(ts + skew, sign(SECRET, ts + skew, body.toString())),
+        body,
+        NOW,
+      );
       assert.deepEqual(check, { ok: false, why: 'the timestamp is more than five minutes off' }, `skew ${skew}`);
     }
   });

@@ -14,7 +14,16 @@ describe('Slack channel over Socket Mode', () => {
   let channel: SlackChannel;
   let core: Core;
   let operatorDm: string;
-  useSlack((f, c) => new SlackChannel({ botToken: f.workspace.botToken, appToken: f.workspace.appToken, apiUrl: f.apiUrl, logger: c.logger }), (rig) => ({ fake, channel, core, operatorDm } = rig));
+  useSlack(
+    (f, c) =>
+      new SlackChannel({
+        botToken: f.workspace.botToken,
+        appToken: f.workspace.appToken,
+        apiUrl: f.apiUrl,
+        logger: c.logger,
+      }),
+    (rig) => ({ fake, channel, core, operatorDm } = rig),
+  );
 
   const dm = async (user: string, text: string): Promise<Handled> => {
     const { payload, eventId } = fake.workspace.directMessage(user, text);
@@ -36,7 +45,10 @@ describe('Slack channel over Socket Mode', () => {
 
   test('the operator’s DM "/help" is answered with the command list, its button as Block Kit', async () => {
     const { event, result } = await dm(OPERATOR, '/help');
-    assert.deepEqual({ chatId: event.chatId, senderId: event.senderId, kind: event.kind }, { chatId: operatorDm, senderId: OPERATOR, kind: 'message' });
+    assert.deepEqual(
+      { chatId: event.chatId, senderId: event.senderId, kind: event.kind },
+      { chatId: operatorDm, senderId: OPERATOR, kind: 'message' },
+    );
     assert.equal(result.outcome, 'handled');
     const reply = lastMessage(fake.history(operatorDm));
     assert.equal(reply.bot_id, fake.workspace.bot.botId);
@@ -58,9 +70,19 @@ describe('Slack channel over Socket Mode', () => {
     const ack = await fake.socket.send('interactive', payload).acked;
     assert.ok(ack.envelope_id);
     const { event, result } = await core.recorder.done(`action:${String(payload.trigger_id)}`);
-    assert.deepEqual(event, { kind: 'button', id: `action:${String(payload.trigger_id)}`, channel: 'slack', chatId: operatorDm, senderId: OPERATOR, data: '/status' });
+    assert.deepEqual(event, {
+      kind: 'button',
+      id: `action:${String(payload.trigger_id)}`,
+      channel: 'slack',
+      chatId: operatorDm,
+      senderId: OPERATOR,
+      data: '/status',
+    });
     assert.equal(result.outcome, 'handled');
-    assert.match(lastMessage(fake.history(operatorDm)).text, /^Solo OS test[\s\S]*Channels: Slack @solo in Solo Fake \(Socket Mode\)/);
+    assert.match(
+      lastMessage(fake.history(operatorDm)).text,
+      /^Solo OS test[\s\S]*Channels: Slack @solo in Solo Fake \(Socket Mode\)/,
+    );
   });
 
   test('/solo remember then /solo recall round-trips, each command acked before it is handled', async () => {
@@ -77,7 +99,11 @@ describe('Slack channel over Socket Mode', () => {
 
   test('<, > and & arrive as plain characters and leave escaped', async () => {
     const { event } = await dm(OPERATOR, '/remember 1 < 2 & 3 > 0');
-    assert.equal(event.kind === 'message' ? event.text : '', '/remember 1 < 2 & 3 > 0', 'Slack sent &lt; &amp; &gt;; the core sees the characters');
+    assert.equal(
+      event.kind === 'message' ? event.text : '',
+      '/remember 1 < 2 & 3 > 0',
+      'Slack sent &lt; &amp; &gt;; the core sees the characters',
+    );
     const sent = fake.callsTo('chat.postMessage').at(-1);
     assert.match(String(sent?.args.text), /^Remembered #\d+: 1 &lt; 2 &amp; 3 &gt; 0$/);
   });
@@ -94,11 +120,29 @@ describe('Slack channel over Socket Mode', () => {
   });
 
   test('edit() replaces the card through chat.update and removes its buttons', async () => {
-    const ref = await channel.deliver(operatorDm, { id: 'card-1', text: 'Send invoice #7?', buttons: [{ label: 'Send', data: 'approve:7' }, { label: 'Skip', data: 'reject:7' }] });
-    assert.deepEqual(ref, { channel: 'slack', chatId: operatorDm, messageId: lastMessage(fake.history(operatorDm)).ts });
+    const ref = await channel.deliver(operatorDm, {
+      id: 'card-1',
+      text: 'Send invoice #7?',
+      buttons: [
+        { label: 'Send', data: 'approve:7' },
+        { label: 'Skip', data: 'reject:7' },
+      ],
+    });
+    assert.deepEqual(ref, {
+      channel: 'slack',
+      chatId: operatorDm,
+      messageId: lastMessage(fake.history(operatorDm)).ts,
+    });
     const card = fake.workspace.find(operatorDm, ref.messageId);
-    assert.deepEqual(card?.blocks.flatMap((b) => b.elements?.map((e) => e.value) ?? []), ['approve:7', 'reject:7']);
-    assert.equal(new Set(card?.blocks.flatMap((b) => b.elements?.map((e) => e.action_id) ?? [])).size, 2, 'action_ids are unique');
+    assert.deepEqual(
+      card?.blocks.flatMap((b) => b.elements?.map((e) => e.value) ?? []),
+      ['approve:7', 'reject:7'],
+    );
+    assert.equal(
+      new Set(card?.blocks.flatMap((b) => b.elements?.map((e) => e.action_id) ?? [])).size,
+      2,
+      'action_ids are unique',
+    );
     await channel.edit(ref, { id: 'card-1', text: 'Invoice #7 sent.', buttons: [] });
     const update = fake.callsTo('chat.update').at(-1);
     assert.equal(update?.result.ok, true);
@@ -113,7 +157,10 @@ describe('Slack channel over Socket Mode', () => {
     const before = fake.callsTo('chat.postMessage').length;
     const ref = await channel.deliver(operatorDm, { id: 'r-1', text: 'after the rate limit', buttons: [] });
     const calls = fake.callsTo('chat.postMessage').slice(before);
-    assert.deepEqual(calls.map((c) => c.status), [429, 200]);
+    assert.deepEqual(
+      calls.map((c) => c.status),
+      [429, 200],
+    );
     assert.equal(fake.workspace.find(operatorDm, ref.messageId)?.text, 'after the rate limit');
   });
 
@@ -137,12 +184,32 @@ describe('Slack channel over Socket Mode', () => {
     const frames: Record<string, unknown>[] = [
       { type: 'events_api', payload: {} },
       { type: 'events_api' },
-      { type: 'events_api', payload: ws.eventCallback({ type: 'message', channel: operatorDm, channel_type: 'im', ts: ws.nextTs() }) },
-      { type: 'events_api', payload: ws.eventCallback({ type: 'message', subtype: 'message_changed', channel: operatorDm, channel_type: 'im', ts: ws.nextTs(), message: { user: OPERATOR, text: '/status' } }) },
+      {
+        type: 'events_api',
+        payload: ws.eventCallback({ type: 'message', channel: operatorDm, channel_type: 'im', ts: ws.nextTs() }),
+      },
+      {
+        type: 'events_api',
+        payload: ws.eventCallback({
+          type: 'message',
+          subtype: 'message_changed',
+          channel: operatorDm,
+          channel_type: 'im',
+          ts: ws.nextTs(),
+          message: { user: OPERATOR, text: '/status' },
+        }),
+      },
       { type: 'slash_commands', payload: { text: 'help' } },
       { type: 'slash_commands', payload: { command: '/solo', text: 'status', team_id: ws.team.id } },
       { type: 'interactive', payload: { type: 'block_actions', actions: [] } },
-      { type: 'interactive', payload: { type: 'block_actions', team: { id: ws.team.id }, actions: [{ type: 'button', action_id: 'x', value: '/status' }] } },
+      {
+        type: 'interactive',
+        payload: {
+          type: 'block_actions',
+          team: { id: ws.team.id },
+          actions: [{ type: 'button', action_id: 'x', value: '/status' }],
+        },
+      },
       { type: 'no_such_type', payload: { hello: 'there' } },
     ];
     await Promise.all(frames.map((frame) => fake.socket.sendFrame(frame).acked));
@@ -170,7 +237,12 @@ describe('Slack channel start-up failures', () => {
   after(() => fake.stop());
 
   test('a wrong bot token makes start() reject with one clear sentence, before any connection', async () => {
-    const channel = new SlackChannel({ botToken: 'xoxb-wrong', appToken: fake.workspace.appToken, apiUrl: fake.apiUrl, logger });
+    const channel = new SlackChannel({
+      botToken: 'xoxb-wrong',
+      appToken: fake.workspace.appToken,
+      apiUrl: fake.apiUrl,
+      logger,
+    });
     await assert.rejects(channel.start(recorder), (err: unknown) => {
       assert.ok(err instanceof SlackApiError);
       assert.equal(err.code, 'slack_unauthorized');
@@ -184,12 +256,29 @@ describe('Slack channel start-up failures', () => {
   });
 
   test('a wrong app token makes start() reject by name, and a token of the wrong kind is refused at once', async () => {
-    const channel = new SlackChannel({ botToken: fake.workspace.botToken, appToken: 'xapp-1-wrong', apiUrl: fake.apiUrl, logger });
-    await assert.rejects(channel.start(recorder), /^SlackApiError: Slack rejected the app-level token \(invalid_auth\); check SLACK_APP_TOKEN [^\n]*\.$/);
+    const channel = new SlackChannel({
+      botToken: fake.workspace.botToken,
+      appToken: 'xapp-1-wrong',
+      apiUrl: fake.apiUrl,
+      logger,
+    });
+    await assert.rejects(
+      channel.start(recorder),
+      /^SlackApiError: Slack rejected the app-level token \(invalid_auth\); check SLACK_APP_TOKEN [^\n]*\.$/,
+    );
     assert.equal(fake.socket.connections, 0);
     assert.throws(
-      () => new SlackChannel({ botToken: fake.workspace.botToken, appToken: fake.workspace.botToken, apiUrl: fake.apiUrl, logger }),
-      (err: unknown) => err instanceof SoloError && err.code === 'slack_config' && /^SLACK_APP_TOKEN must be an app-level token/.test(err.message),
+      () =>
+        new SlackChannel({
+          botToken: fake.workspace.botToken,
+          appToken: fake.workspace.botToken,
+          apiUrl: fake.apiUrl,
+          logger,
+        }),
+      (err: unknown) =>
+        err instanceof SoloError &&
+        err.code === 'slack_config' &&
+        /^SLACK_APP_TOKEN must be an app-level token/.test(err.message),
     );
   });
 });

@@ -24,9 +24,20 @@ const logger = pino({ level: 'silent' });
 async function makeConductor(channels: () => Channel[]): Promise<{ store: SqliteStore; conductor: Conductor }> {
   const store = new SqliteStore(tempDir());
   await store.init();
-  await store.identities.upsert({ channel: 'telegram', externalId: String(OPERATOR.id), label: 'Olga', linkedAt: new Date(), via: 'config' });
+  await store.identities.upsert({
+    channel: 'telegram',
+    externalId: String(OPERATOR.id),
+    label: 'Olga',
+    linkedAt: new Date(),
+    via: 'config',
+  });
   // With /export, whose files go out as documents.
-  const conductor = testCore({ store, logger, channels, registry: (r) => r.add(exportCommands({ memories: store.memories, copy: store.copy, now: () => new Date() })) }).conductor;
+  const conductor = testCore({
+    store,
+    logger,
+    channels,
+    registry: (r) => r.add(exportCommands({ memories: store.memories, copy: store.copy, now: () => new Date() })),
+  }).conductor;
   return { store, conductor };
 }
 
@@ -74,8 +85,14 @@ describe('Telegram channel, long polling', () => {
     const reply = await say(OPERATOR, '/help');
     assert.match(String(reply.params.text), /\/remember/);
     assert.equal(reply.params.parse_mode, 'HTML');
-    assert.deepEqual((reply.params.reply_markup as InlineKeyboard).inline_keyboard, [[{ text: 'Status', callback_data: '/status' }]]);
-    assert.equal(fake.calls.slice(from).filter((c) => c.method === 'sendChatAction').length, 0, 'a quick answer needs no chat action');
+    assert.deepEqual((reply.params.reply_markup as InlineKeyboard).inline_keyboard, [
+      [{ text: 'Status', callback_data: '/status' }],
+    ]);
+    assert.equal(
+      fake.calls.slice(from).filter((c) => c.method === 'sendChatAction').length,
+      0,
+      'a quick answer needs no chat action',
+    );
     // The long poll asks Telegram only for the update kinds the adapter reads.
     const poll = fake.callsOf('getUpdates')[0];
     assert.deepEqual(poll?.params.allowed_updates, ['message', 'callback_query']);
@@ -87,7 +104,9 @@ describe('Telegram channel, long polling', () => {
     const noteId = /Remembered #(\d+)/.exec(String(remembered.params.text))?.[1] ?? '';
     assert.ok(noteId, 'the reply names the note');
     const undo = `forget:${noteId}`;
-    assert.deepEqual((remembered.params.reply_markup as InlineKeyboard).inline_keyboard, [[{ text: 'Undo', callback_data: undo }]]);
+    assert.deepEqual((remembered.params.reply_markup as InlineKeyboard).inline_keyboard, [
+      [{ text: 'Undo', callback_data: undo }],
+    ]);
 
     const recalled = await say(OPERATOR, '/recall acme');
     assert.match(String(recalled.params.text), new RegExp(`#${noteId} Acme pays net 30`));
@@ -104,7 +123,13 @@ describe('Telegram channel, long polling', () => {
   });
 
   test('/export sends the file as a document (sendDocument, multipart), then says what it sent', async () => {
-    await store.ledger.recordInvoice({ client: 'Acme Corp', amountMinor: 50_000, currency: 'EUR', runId: 'r-tg', idempotencyKey: 'r-tg:record' });
+    await store.ledger.recordInvoice({
+      client: 'Acme Corp',
+      amountMinor: 50_000,
+      currency: 'EUR',
+      runId: 'r-tg',
+      idempotencyKey: 'r-tg:record',
+    });
     const from = fake.calls.length;
     const said = await say(OPERATOR, '/export invoices');
     const sent = fake.calls.findIndex((c, i) => i >= from && c.method === 'sendDocument');
@@ -112,14 +137,29 @@ describe('Telegram channel, long polling', () => {
     const doc = fake.api.documents.at(-1);
     assert.equal(doc?.chatId, OPERATOR.id);
     assert.match(doc?.filename ?? '', /^invoices-\d{4}-\d\d-\d\d\.csv$/);
-    assert.match(doc?.data.toString('utf8') ?? '', /^number,date,client,description,amount,currency,status,run\r\nINV-0001,[\d-]+,Acme Corp,,500.00,EUR,recorded,r-tg\r\n$/);
+    assert.match(
+      doc?.data.toString('utf8') ?? '',
+      /^number,date,client,description,amount,currency,status,run\r\nINV-0001,[\d-]+,Acme Corp,,500.00,EUR,recorded,r-tg\r\n$/,
+    );
     assert.match(resultOf(said).text, /^Sent invoices-.*\.csv \(1 invoice, \d+ bytes\)\.$/);
   });
 
   test('a tap on a button that does nothing is answered with a short text', async () => {
     const from = fake.calls.length;
-    fake.api.inject({ callback_query: { id: 'stale-1', from: OPERATOR, chat_instance: 'x', data: 'nonsense:1', message: { message_id: 1, date: 0, chat: { id: OPERATOR.id, type: 'private' } } } });
-    const answered = await fake.waitForCall('answerCallbackQuery', (c) => c.params.callback_query_id === 'stale-1', from);
+    fake.api.inject({
+      callback_query: {
+        id: 'stale-1',
+        from: OPERATOR,
+        chat_instance: 'x',
+        data: 'nonsense:1',
+        message: { message_id: 1, date: 0, chat: { id: OPERATOR.id, type: 'private' } },
+      },
+    });
+    const answered = await fake.waitForCall(
+      'answerCallbackQuery',
+      (c) => c.params.callback_query_id === 'stale-1',
+      from,
+    );
     assert.equal(answered.params.text, 'That button no longer does anything.');
   });
 
@@ -147,7 +187,11 @@ describe('Telegram channel, long polling', () => {
     const line = `${'x'.repeat(99)}\n`;
     const text = line.repeat(50).trimEnd(); // 4999 characters
     const from = fake.calls.length;
-    const ref = await channel.deliver(String(OPERATOR.id), { id: 'long', text, buttons: [{ label: 'More', data: 'more:1' }] });
+    const ref = await channel.deliver(String(OPERATOR.id), {
+      id: 'long',
+      text,
+      buttons: [{ label: 'More', data: 'more:1' }],
+    });
     const parts = fake.calls.slice(from).filter((c) => c.method === 'sendMessage');
     assert.equal(parts.length, 2);
     assert.ok(parts.every((p) => p.status === 200 && String(p.params.text).length <= 4096));
@@ -155,12 +199,22 @@ describe('Telegram channel, long polling', () => {
     const [first, last] = parts;
     assert.ok(first && last);
     assert.equal(first.params.reply_markup, undefined);
-    assert.deepEqual((last.params.reply_markup as InlineKeyboard).inline_keyboard, [[{ text: 'More', callback_data: 'more:1' }]]);
-    assert.deepEqual(ref, { channel: 'telegram', chatId: String(OPERATOR.id), messageId: String(resultOf(last).message_id) });
+    assert.deepEqual((last.params.reply_markup as InlineKeyboard).inline_keyboard, [
+      [{ text: 'More', callback_data: 'more:1' }],
+    ]);
+    assert.deepEqual(ref, {
+      channel: 'telegram',
+      chatId: String(OPERATOR.id),
+      messageId: String(resultOf(last).message_id),
+    });
   });
 
   test('edit() replaces text and removes buttons; an identical edit is not an error', async () => {
-    const ref = await channel.deliver(String(OPERATOR.id), { id: 'card', text: 'Pay Acme 120 EUR?', buttons: [{ label: 'Approve', data: 'approve:1' }] });
+    const ref = await channel.deliver(String(OPERATOR.id), {
+      id: 'card',
+      text: 'Pay Acme 120 EUR?',
+      buttons: [{ label: 'Approve', data: 'approve:1' }],
+    });
     await channel.edit(ref, { id: 'card', text: 'Paid Acme 120 EUR', buttons: [] });
     const edit = fake.callsOf('editMessageText').at(-1);
     assert.equal(edit?.status, 200);
@@ -179,7 +233,10 @@ describe('Telegram channel, long polling', () => {
     const delivered = await fake.waitForCall('sendMessage', (c) => sentTo(OPERATOR)(c) && c.status === 200, from);
     assert.match(String(delivered.params.text), /\/remember/);
     assert.deepEqual(
-      fake.calls.slice(from).filter((c) => c.method === 'sendMessage').map((c) => c.status),
+      fake.calls
+        .slice(from)
+        .filter((c) => c.method === 'sendMessage')
+        .map((c) => c.status),
       [429, 200],
     );
   });
@@ -188,9 +245,13 @@ describe('Telegram channel, long polling', () => {
     const received = async () => (await store.events.readRange({ types: ['message.received'] })).length;
     const before = await received();
     const from = fake.calls.length;
-    fake.api.inject({ message: { message_id: 99, date: 0, chat: { id: OPERATOR.id, type: 'private' }, text: '/remember no sender' } });
+    fake.api.inject({
+      message: { message_id: 99, date: 0, chat: { id: OPERATOR.id, type: 'private' }, text: '/remember no sender' },
+    });
     fake.api.inject({ callback_query: { id: 'no-data', from: OPERATOR, chat_instance: 'x' } });
-    fake.api.inject({ message: { message_id: 100, date: 0, from: OPERATOR, chat: { id: OPERATOR.id, type: 'private' } } });
+    fake.api.inject({
+      message: { message_id: 100, date: 0, from: OPERATOR, chat: { id: OPERATOR.id, type: 'private' } },
+    });
     const notice = await say(OPERATOR, 'y'.repeat(8001));
     assert.match(String(notice.params.text), /8001 characters long; I read at most 8000/);
     const help = await say(OPERATOR, '/help');
@@ -209,7 +270,10 @@ describe('Telegram channel, long polling', () => {
       assert.match(err.message, /TELEGRAM_BOT_TOKEN/);
       return true;
     });
-    assert.deepEqual(fake.calls.slice(from).map((c) => `${c.method}→${c.status}`), ['getMe→401']);
+    assert.deepEqual(
+      fake.calls.slice(from).map((c) => `${c.method}→${c.status}`),
+      ['getMe→401'],
+    );
   });
 });
 
@@ -235,7 +299,11 @@ describe('Telegram channel, webhook', () => {
   const post = async (body: unknown, secret: string | undefined, at = path): Promise<number> => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (secret !== undefined) headers['x-telegram-bot-api-secret-token'] = secret;
-    const res = await fetch(base + at, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const res = await fetch(base + at, {
+      method: 'POST',
+      headers,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
     await res.arrayBuffer();
     return res.status;
   };
@@ -244,7 +312,12 @@ describe('Telegram channel, webhook', () => {
     await fake.start();
     let conductor: Conductor;
     ({ store, conductor } = await makeConductor(() => [channel]));
-    channel = new TelegramChannel({ token: fake.token, apiRoot: fake.apiRoot, logger, webhook: { path, secretToken, url: 'https://solo.example/telegram/hook' } });
+    channel = new TelegramChannel({
+      token: fake.token,
+      apiRoot: fake.apiRoot,
+      logger,
+      webhook: { path, secretToken, url: 'https://solo.example/telegram/hook' },
+    });
     await channel.start(conductor);
     server.on('request', channel.webhookCallback());
     server.listen(0, '127.0.0.1');
@@ -285,7 +358,11 @@ describe('Telegram channel, webhook', () => {
     assert.equal(await post({ message: {} }, secretToken), 400);
     assert.equal(await post({ update_id: 1 }, secretToken, '/elsewhere'), 404);
     assert.equal((await fetch(base + path)).status, 405);
-    assert.equal(await post({ update_id: 7, message: { text: 'no chat' } }, secretToken), 200, 'a malformed update is dropped, not retried');
+    assert.equal(
+      await post({ update_id: 7, message: { text: 'no chat' } }, secretToken),
+      200,
+      'a malformed update is dropped, not retried',
+    );
   });
 });
 
@@ -317,7 +394,13 @@ describe('Telegram channel, "typing…" for slow answers only', () => {
     let from = fake.calls.length;
     fake.api.userSends(OPERATOR, 'quick');
     await fake.waitForCall('sendMessage', sentTo(OPERATOR), from);
-    assert.deepEqual(fake.calls.slice(from).map((c) => c.method).filter((m) => m !== 'getUpdates'), ['sendMessage']);
+    assert.deepEqual(
+      fake.calls
+        .slice(from)
+        .map((c) => c.method)
+        .filter((m) => m !== 'getUpdates'),
+      ['sendMessage'],
+    );
 
     from = fake.calls.length;
     fake.api.userSends(OPERATOR, 'slow');

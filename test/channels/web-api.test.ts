@@ -14,8 +14,11 @@ describe('web chat API', () => {
   });
   after(() => app.stop());
 
-  test('GET /healthz answers 200 when ready, with each channel\'s health', async () => {
-    assert.deepEqual(await api(base, 'GET', '/healthz'), { status: 200, body: { status: 'ok', channels: { web: 'ok' } } });
+  test("GET /healthz answers 200 when ready, with each channel's health", async () => {
+    assert.deepEqual(await api(base, 'GET', '/healthz'), {
+      status: 200,
+      body: { status: 'ok', channels: { web: 'ok' } },
+    });
   });
 
   test('GET / serves the chat page', async () => {
@@ -28,7 +31,8 @@ describe('web chat API', () => {
   test('/help lists the commands from the registry, with a Status button that works', async () => {
     const [help] = await say(base, '/help');
     assert.ok(help);
-    for (const c of ['/help', '/status', '/remember', '/recall', '/forget']) assert.match(help.text, new RegExp(`^${c}\\b`, 'm'));
+    for (const c of ['/help', '/status', '/remember', '/recall', '/forget'])
+      assert.match(help.text, new RegExp(`^${c}\\b`, 'm'));
     const button = help.buttons.find((b) => b.label === 'Status');
     assert.ok(button, 'help offers a Status button');
     const tap = await api(base, 'POST', `/api/buttons/${encodeURIComponent(button.id)}`);
@@ -47,7 +51,10 @@ describe('web chat API', () => {
     const [found] = await say(base, '/recall acme budget');
     const lines = (found?.text ?? '').split('\n');
     assert.equal(lines[0], `#${id} Acme Corp budget for 2027 is 40k EUR`);
-    assert.ok(lines.some((l) => l.includes('Jane Doe')), 'a weaker match still appears, lower');
+    assert.ok(
+      lines.some((l) => l.includes('Jane Doe')),
+      'a weaker match still appears, lower',
+    );
     assert.ok(!lines.some((l) => l.includes('Globex')));
   });
 
@@ -74,8 +81,14 @@ describe('web chat API', () => {
   });
 
   test('a redelivered message (same id) is handled once', async () => {
-    const first = await api(base, 'POST', '/api/messages', { text: '/remember dedupe probe zebra', id: 'client-msg-1' });
-    const again = await api(base, 'POST', '/api/messages', { text: '/remember dedupe probe zebra', id: 'client-msg-1' });
+    const first = await api(base, 'POST', '/api/messages', {
+      text: '/remember dedupe probe zebra',
+      id: 'client-msg-1',
+    });
+    const again = await api(base, 'POST', '/api/messages', {
+      text: '/remember dedupe probe zebra',
+      id: 'client-msg-1',
+    });
     assert.equal(first.status, 200);
     assert.equal(first.body.messages?.length, 1);
     assert.deepEqual(again.body, { messages: [], duplicate: true });
@@ -87,16 +100,25 @@ describe('web chat API', () => {
     const [help] = await say(base, '/help');
     const [status] = await say(base, '/status');
     const list = await api(base, 'GET', `/api/messages?after=${Number(help?.id) - 1}`);
-    assert.deepEqual(list.body.messages?.map((m) => m.id), [help?.id, status?.id]);
+    assert.deepEqual(
+      list.body.messages?.map((m) => m.id),
+      [help?.id, status?.id],
+    );
     assert.equal(list.body.messages?.[0]?.buttons[0]?.label, 'Status');
     const tail = await api(base, 'GET', '/api/messages?tail=1');
-    assert.deepEqual(tail.body.messages?.map((m) => m.id), [status?.id]);
+    assert.deepEqual(
+      tail.body.messages?.map((m) => m.id),
+      [status?.id],
+    );
     assert.equal((await api(base, 'GET', '/api/messages?after=abc')).status, 400);
   });
 
   test('bad input gets a 4xx JSON error and the server keeps running', async () => {
     const post = (body: string, type = 'application/json') =>
-      fetch(base + '/api/messages', { method: 'POST', headers: { 'content-type': type }, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as { error?: string } }));
+      fetch(base + '/api/messages', { method: 'POST', headers: { 'content-type': type }, body }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as { error?: string },
+      }));
     const cases = [
       [await post('{"text": '), 400, /not valid JSON/],
       [await post('{"text": "   "}'), 400, /must not be empty/],
@@ -136,8 +158,25 @@ describe('web chat with WEB_TOKEN', () => {
     try {
       assert.equal((await api(app.url, 'GET', '/healthz')).status, 200);
       assert.equal((await api(app.url, 'POST', '/api/messages', { text: '/help' })).status, 401);
-      assert.equal((await api(app.url, 'POST', '/api/messages', { text: '/help' }, { authorization: 'Bearer wrong-token-wrong-token' })).status, 401);
-      const ok = await api(app.url, 'POST', '/api/messages', { text: '/help' }, { authorization: 'Bearer a-long-enough-test-token' });
+      assert.equal(
+        (
+          await api(
+            app.url,
+            'POST',
+            '/api/messages',
+            { text: '/help' },
+            { authorization: 'Bearer wrong-token-wrong-token' },
+          )
+        ).status,
+        401,
+      );
+      const ok = await api(
+        app.url,
+        'POST',
+        '/api/messages',
+        { text: '/help' },
+        { authorization: 'Bearer a-long-enough-test-token' },
+      );
       assert.equal(ok.status, 200);
       assert.match(ok.body.messages?.[0]?.text ?? '', /\/remember/);
     } finally {
@@ -150,7 +189,8 @@ describe('rate limit', () => {
   test('a sender over the limit hears once how long to wait; the rest is dropped', async () => {
     const app = await startTestApp({ RATE_LIMIT_PER_MINUTE: '3' });
     try {
-      for (let i = 0; i < 3; i++) assert.equal((await api(app.url, 'POST', '/api/messages', { text: '/help' })).status, 200);
+      for (let i = 0; i < 3; i++)
+        assert.equal((await api(app.url, 'POST', '/api/messages', { text: '/help' })).status, 200);
       const over = await api(app.url, 'POST', '/api/messages', { text: '/help' });
       assert.equal(over.status, 429);
       assert.match(over.body.messages?.[0]?.text ?? '', /Try again in \d+ s/);

@@ -12,7 +12,9 @@ import type { SoloApp } from '../../src/main.ts';
 import { api, say, startTestApp } from '../support/app.ts';
 
 const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const noChromium = existsSync(executablePath) ? false : `no Chromium at ${executablePath} (apt-get install chromium, or set CHROMIUM_PATH)`;
+const noChromium = existsSync(executablePath)
+  ? false
+  : `no Chromium at ${executablePath} (apt-get install chromium, or set CHROMIUM_PATH)`;
 
 /** What the attacks try: each would change something if it got through. */
 async function snapshot(app: SoloApp) {
@@ -26,7 +28,12 @@ async function snapshot(app: SoloApp) {
 }
 
 /** A request with the headers a browser sends; resolves with the status. */
-function raw(url: string, method: string, headers: Record<string, string>, body = ''): Promise<{ status: number; body: string }> {
+function raw(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body = '',
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers }, (res) => {
       let text = '';
@@ -54,14 +61,34 @@ describe('cross-site requests change nothing', () => {
     const host = new URL(app.url).host;
     const attacks: [string, string, Record<string, string>, string][] = [
       // An HTML form with enctype=text/plain whose body happens to be JSON.
-      ['/api/messages', 'POST', { 'content-type': 'text/plain', origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' }, '{"text":"/remember Initech: new bank account DE00 1234"}'],
+      [
+        '/api/messages',
+        'POST',
+        { 'content-type': 'text/plain', origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' },
+        '{"text":"/remember Initech: new bank account DE00 1234"}',
+      ],
       // A no-cors fetch with an empty body to a button that would run a command.
       ['/api/buttons/%2Fcurrency%20XXX', 'POST', { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' }, ''],
-      [`/api/buttons/%2Fforget%20${memoryId}`, 'POST', { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' }, ''],
+      [
+        `/api/buttons/%2Fforget%20${memoryId}`,
+        'POST',
+        { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' },
+        '',
+      ],
       // A page on another port of localhost is "same-site" to a browser, and still not this page.
-      ['/api/messages', 'POST', { 'content-type': 'application/json', origin: `http://127.0.0.1:1`, 'sec-fetch-site': 'same-site' }, '{"text":"/currency XXX"}'],
+      [
+        '/api/messages',
+        'POST',
+        { 'content-type': 'application/json', origin: `http://127.0.0.1:1`, 'sec-fetch-site': 'same-site' },
+        '{"text":"/currency XXX"}',
+      ],
       // An old browser without Sec-Fetch-*: the Origin alone says it is foreign.
-      ['/api/messages', 'POST', { 'content-type': 'application/json', origin: 'http://evil.example' }, '{"text":"/invoice Initech 9999"}'],
+      [
+        '/api/messages',
+        'POST',
+        { 'content-type': 'application/json', origin: 'http://evil.example' },
+        '{"text":"/invoice Initech 9999"}',
+      ],
       // A sandboxed frame or a file:// page sends Origin: null.
       ['/api/messages', 'POST', { 'content-type': 'application/json', origin: 'null' }, '{"text":"/currency XXX"}'],
       // No browser headers at all but not JSON: a plain form post from an old client.
@@ -72,7 +99,10 @@ describe('cross-site requests change nothing', () => {
     ];
     for (const [path, method, headers, body] of attacks) {
       const res = await raw(app.url + path, method, { host, ...headers }, body);
-      assert.ok([403, 415].includes(res.status), `${method} ${path} ${JSON.stringify(headers)} answered ${res.status}: ${res.body}`);
+      assert.ok(
+        [403, 415].includes(res.status),
+        `${method} ${path} ${JSON.stringify(headers)} answered ${res.status}: ${res.body}`,
+      );
     }
     assert.deepEqual(await snapshot(app), before);
     assert.equal((await app.memory.get(memoryId))?.forgottenAt, undefined, 'the memory is not forgotten');
@@ -90,10 +120,18 @@ describe('cross-site requests change nothing', () => {
 
   test('the page itself still works: same-origin requests with its headers pass', async () => {
     const origin = app.url;
-    const res = await raw(`${app.url}/api/messages`, 'POST', { 'content-type': 'application/json', origin, 'sec-fetch-site': 'same-origin' }, '{"text":"/help"}');
+    const res = await raw(
+      `${app.url}/api/messages`,
+      'POST',
+      { 'content-type': 'application/json', origin, 'sec-fetch-site': 'same-origin' },
+      '{"text":"/help"}',
+    );
     assert.equal(res.status, 200);
     // A top-level navigation from another site may still open the page (it is not an API call).
-    assert.equal((await raw(`${app.url}/`, 'GET', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' })).status, 200);
+    assert.equal(
+      (await raw(`${app.url}/`, 'GET', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' })).status,
+      200,
+    );
   });
 });
 
@@ -125,7 +163,15 @@ setTimeout(() => { window.done = true; }, 1500);
     evilUrl = `http://localhost:${(evil.address() as AddressInfo).port}/`;
     browser = await chromium.launch({
       executablePath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+      ],
     });
   });
   after(async () => {

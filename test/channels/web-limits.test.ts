@@ -62,7 +62,19 @@ describe('web token details', () => {
     const app = await startTestApp({ WEB_TOKEN: 'a-long-enough-test-token' });
     try {
       for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
-        assert.equal((await api(app.url, 'POST', '/api/messages', { text: '/help' }, { authorization: `${scheme} a-long-enough-test-token` })).status, 200, scheme);
+        assert.equal(
+          (
+            await api(
+              app.url,
+              'POST',
+              '/api/messages',
+              { text: '/help' },
+              { authorization: `${scheme} a-long-enough-test-token` },
+            )
+          ).status,
+          200,
+          scheme,
+        );
       }
     } finally {
       await app.stop();
@@ -78,13 +90,18 @@ describe('web token details', () => {
 
   test('a client that goes away mid-request is not logged as an error', async () => {
     const lines: { level: number; msg: string }[] = [];
-    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+    const logger = pino(
+      { level: 'debug' },
+      { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) },
+    );
     const app = await startTestApp({}, { logger });
     try {
       const { port } = new URL(app.url);
       await new Promise<void>((resolve, reject) => {
         const socket = connect(Number(port), '127.0.0.1', () => {
-          socket.write(`POST /api/messages HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"text":`);
+          socket.write(
+            `POST /api/messages HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"text":`,
+          );
           setTimeout(() => {
             socket.destroy();
             resolve();
@@ -94,7 +111,11 @@ describe('web token details', () => {
       });
       await new Promise((r) => setTimeout(r, 100));
       assert.equal((await say(app.url, '/help')).length, 1, 'still answering');
-      assert.deepEqual(lines.filter((l) => l.level >= 50).map((l) => l.msg), [], 'no error lines');
+      assert.deepEqual(
+        lines.filter((l) => l.level >= 50).map((l) => l.msg),
+        [],
+        'no error lines',
+      );
     } finally {
       await app.stop();
     }

@@ -9,7 +9,9 @@ import type { SoloApp } from '../../src/main.ts';
 import { startTestApp } from '../support/app.ts';
 
 const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const skip = existsSync(executablePath) ? false : `no Chromium at ${executablePath} (apt-get install chromium, or set CHROMIUM_PATH)`;
+const skip = existsSync(executablePath)
+  ? false
+  : `no Chromium at ${executablePath} (apt-get install chromium, or set CHROMIUM_PATH)`;
 
 describe('web chat page in Chromium', { skip }, () => {
   let app: SoloApp;
@@ -18,7 +20,15 @@ describe('web chat page in Chromium', { skip }, () => {
     app = await startTestApp();
     browser = await chromium.launch({
       executablePath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+      ],
     });
   });
   after(async () => {
@@ -48,7 +58,11 @@ describe('web chat page in Chromium', { skip }, () => {
     await page.goto(app.url);
     await page.locator('.msg.bot', { hasText: 'Store: sqlite' }).waitFor({ timeout: 10_000 });
     // A message produced outside this page (another client of the API) shows up without a reload.
-    await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: '/remember polled note about Hooli' }) });
+    await fetch(`${app.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: '/remember polled note about Hooli' }),
+    });
     await page.locator('.msg.bot', { hasText: 'polled note about Hooli' }).waitFor({ timeout: 10_000 });
   });
 });

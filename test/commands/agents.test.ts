@@ -43,10 +43,16 @@ describe('agent commands without a model', () => {
 
   test('/promote works without a model, finds a version saved a moment ago, and switches back', async () => {
     writeFileSync(join(prompts, 'research', 'v7.md'), 'You are the research agent, version seven.\n');
-    assert.equal((await say(app.url, '/promote research v7'))[0]?.text, 'research now uses prompt v7 (was v1). /promote research v1 switches back.');
+    assert.equal(
+      (await say(app.url, '/promote research v7'))[0]?.text,
+      'research now uses prompt v7 (was v1). /promote research v1 switches back.',
+    );
     assert.equal(await (await app.catalog()).activePrompt('research'), 'v7');
     assert.equal((await say(app.url, '/promote research v7'))[0]?.text, 'research already uses v7.');
-    assert.equal((await say(app.url, '/promote research v1'))[0]?.text, 'research now uses prompt v1 (was v7). /promote research v7 switches back.');
+    assert.equal(
+      (await say(app.url, '/promote research v1'))[0]?.text,
+      'research now uses prompt v1 (was v7). /promote research v7 switches back.',
+    );
     assert.equal((await say(app.url, '/promote research v8'))[0]?.text, 'There is no prompts/research/v8.md.');
     assert.equal((await say(app.url, '/promote nobody v1'))[0]?.text, 'There is no nobody agent. /agents lists them.');
   });
@@ -56,11 +62,21 @@ describe('agent commands without a model', () => {
   });
 
   test('/costs takes days or a run id; anything else gets one helpful sentence', async () => {
-    assert.equal((await say(app.url, '/costs abc'))[0]?.text, 'There is no run abc. Give a number of days (/costs 7) or a run id from /runs (/costs r2k9x7qm).');
-    assert.equal((await say(app.url, '/costs 7 apples'))[0]?.text, 'There is no run 7 apples. Give a number of days (/costs 7) or a run id from /runs (/costs r2k9x7qm).');
+    assert.equal(
+      (await say(app.url, '/costs abc'))[0]?.text,
+      'There is no run abc. Give a number of days (/costs 7) or a run id from /runs (/costs r2k9x7qm).',
+    );
+    assert.equal(
+      (await say(app.url, '/costs 7 apples'))[0]?.text,
+      'There is no run 7 apples. Give a number of days (/costs 7) or a run id from /runs (/costs r2k9x7qm).',
+    );
     assert.equal((await say(app.url, '/costs 7'))[0]?.text, 'Last 7 days: no model calls.');
     assert.equal((await say(app.url, '/costs 7d'))[0]?.text, 'Last 7 days: no model calls.');
-    assert.equal((await say(app.url, '/costs 99999999999999999999'))[0]?.text, 'Last 3650 days: no model calls.', 'a huge number is capped at ten years');
+    assert.equal(
+      (await say(app.url, '/costs 99999999999999999999'))[0]?.text,
+      'Last 3650 days: no model calls.',
+      'a huge number is capped at ten years',
+    );
     const [card] = await say(app.url, '/invoice Initech 900');
     const runId = /Run (r\w+)/.exec(card?.text ?? '')?.[1];
     assert.ok(runId);
@@ -76,7 +92,10 @@ test('without a model, a broken agent file does not stop the start; /agents name
   writeFileSync(file, good.replace(/^class: \w+$/m, 'class: maybe'));
   const app = await startTestApp({ AGENTS_DIR: agents });
   try {
-    assert.equal((await say(app.url, '/agents'))[0]?.text, `The agent files have problems:\n- ${file}: class: expected read (inference only) or write (acts through approved workflow steps)`);
+    assert.equal(
+      (await say(app.url, '/agents'))[0]?.text,
+      `The agent files have problems:\n- ${file}: class: expected read (inference only) or write (acts through approved workflow steps)`,
+    );
     writeFileSync(file, good);
     assert.match((await say(app.url, '/agents'))[0]?.text ?? '', /^draft /m);
   } finally {

@@ -30,8 +30,21 @@ describe('/export', () => {
     app = await startTestApp({ WEB_TOKEN: TOKEN });
     await say('/remember Acme Corp pays net 30 and wants invoices in EUR');
     await say('/remember Jane Doe at Acme prefers calls before 10am');
-    await app.store.ledger.recordInvoice({ client: 'Acme Corp', amountMinor: 120_050, currency: 'EUR', description: 'Design, phase 1', runId: 'r-one', idempotencyKey: 'r-one:record' });
-    await app.store.ledger.recordInvoice({ client: '=HYPERLINK("http://evil")', amountMinor: 9_900, currency: 'USD', runId: 'r-two', idempotencyKey: 'r-two:record' });
+    await app.store.ledger.recordInvoice({
+      client: 'Acme Corp',
+      amountMinor: 120_050,
+      currency: 'EUR',
+      description: 'Design, phase 1',
+      runId: 'r-one',
+      idempotencyKey: 'r-one:record',
+    });
+    await app.store.ledger.recordInvoice({
+      client: '=HYPERLINK("http://evil")',
+      amountMinor: 9_900,
+      currency: 'USD',
+      runId: 'r-two',
+      idempotencyKey: 'r-two:record',
+    });
   });
   after(async () => {
     await app.stop();
@@ -39,7 +52,10 @@ describe('/export', () => {
 
   test('memories as Markdown: a download link, served only with the token and never cross-site', async () => {
     const [reply] = await say('/export memories');
-    assert.match(reply?.text ?? '', /^memories-\d{4}-\d\d-\d\d\.md \(2 memories, \d+ bytes\): download it within the hour at http:/);
+    assert.match(
+      reply?.text ?? '',
+      /^memories-\d{4}-\d\d-\d\d\.md \(2 memories, \d+ bytes\): download it within the hour at http:/,
+    );
     const { link, res } = await download(reply!.text);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'text/markdown; charset=utf-8');
@@ -50,7 +66,11 @@ describe('/export', () => {
     assert.match(md, /Jane Doe at Acme prefers calls before 10am/);
 
     assert.equal((await fetch(link)).status, 401, 'no token, no file');
-    assert.equal((await fetch(link, { headers: { ...auth, 'sec-fetch-site': 'cross-site' } })).status, 403, 'a foreign page cannot fetch it');
+    assert.equal(
+      (await fetch(link, { headers: { ...auth, 'sec-fetch-site': 'cross-site' } })).status,
+      403,
+      'a foreign page cannot fetch it',
+    );
     const gone = await fetch(link.replace(/files\/[^/]+/, 'files/AAAAAAAAAAAAAAAAAAAAAA'), { headers: auth });
     assert.equal(gone.status, 404);
     assert.match(((await gone.json()) as { error: string }).error, /^no such file: .*ask \/export again$/);
@@ -59,12 +79,18 @@ describe('/export', () => {
   test('memories as JSON carry their provenance: the event that recorded each one', async () => {
     const [reply] = await say('/export memories json');
     const { res } = await download(reply!.text);
-    const body = (await res.json()) as { count: number; memories: { id: string; text: string; source: { channel?: string; eventPosition?: number } }[] };
+    const body = (await res.json()) as {
+      count: number;
+      memories: { id: string; text: string; source: { channel?: string; eventPosition?: number } }[];
+    };
     assert.equal(body.count, 2);
     const acme = body.memories.find((m) => m.text.startsWith('Acme Corp pays'));
     assert.equal(acme?.source.channel, 'web');
     assert.equal(typeof acme?.source.eventPosition, 'number');
-    const [event] = await app.store.events.readRange({ afterPosition: (acme?.source.eventPosition ?? 1) - 1, limit: 1 });
+    const [event] = await app.store.events.readRange({
+      afterPosition: (acme?.source.eventPosition ?? 1) - 1,
+      limit: 1,
+    });
     assert.equal(event?.type, 'message.received');
     assert.match(JSON.stringify(event?.data), /Acme Corp pays net 30/);
   });
@@ -77,28 +103,58 @@ describe('/export', () => {
     const rows = (await res.text()).split('\r\n');
     assert.equal(rows[0], 'number,date,client,description,amount,currency,status,run');
     assert.match(rows[1] ?? '', /^INV-0001,\d{4}-\d\d-\d\d,Acme Corp,"Design, phase 1",1200.50,EUR,recorded,r-one$/);
-    assert.match(rows[2] ?? '', /^INV-0002,\d{4}-\d\d-\d\d,"'=HYPERLINK\(""http:\/\/evil""\)",,99.00,USD,recorded,r-two$/);
+    assert.match(
+      rows[2] ?? '',
+      /^INV-0002,\d{4}-\d\d-\d\d,"'=HYPERLINK\(""http:\/\/evil""\)",,99.00,USD,recorded,r-two$/,
+    );
     assert.equal(rows[3], '');
   });
 
   test('plain /export gives both; anything else gets one sentence', async () => {
     const replies = await say('/export');
-    assert.deepEqual(replies.map((r) => /^(\w+)-/.exec(r.text)?.[1]), ['memories', 'invoices']);
+    assert.deepEqual(
+      replies.map((r) => /^(\w+)-/.exec(r.text)?.[1]),
+      ['memories', 'invoices'],
+    );
     const [wrong] = await say('/export contacts');
-    assert.equal(wrong?.text, 'Use /export, /export memories [md|json] or /export invoices: memories as Markdown (or JSON), invoices as CSV.');
+    assert.equal(
+      wrong?.text,
+      'Use /export, /export memories [md|json] or /export invoices: memories as Markdown (or JSON), invoices as CSV.',
+    );
   });
 
   test('a chat that cannot take files gets the export as text, cut when long', async () => {
     const handle = async (text: string) => {
-      const result = await app.conductor.handle({ kind: 'message', text, id: `fallback-${Math.random()}`, channel: 'web', chatId: 'operator', senderId: 'operator' }, new RecordingChannel());
+      const result = await app.conductor.handle(
+        {
+          kind: 'message',
+          text,
+          id: `fallback-${Math.random()}`,
+          channel: 'web',
+          chatId: 'operator',
+          senderId: 'operator',
+        },
+        new RecordingChannel(),
+      );
       return result.replies.map((r) => r.text);
     };
     const [csv] = await handle('/export invoices');
-    assert.match(csv ?? '', /^invoices-.*\.csv \(2 invoices, \d+ bytes\); this chat cannot take files, so here it is as text:\n\nnumber,date,client/);
+    assert.match(
+      csv ?? '',
+      /^invoices-.*\.csv \(2 invoices, \d+ bytes\); this chat cannot take files, so here it is as text:\n\nnumber,date,client/,
+    );
     assert.match(csv ?? '', /INV-0002,/);
-    for (let i = 0; i < 150; i++) await app.store.memories.add({ text: `Supplier ${i} ships every ${i % 7} days from the warehouse in Porto, invoices monthly.`, kind: 'fact', source: { channel: 'web' } });
+    for (let i = 0; i < 150; i++)
+      await app.store.memories.add({
+        text: `Supplier ${i} ships every ${i % 7} days from the warehouse in Porto, invoices monthly.`,
+        kind: 'fact',
+        source: { channel: 'web' },
+      });
     const [md] = await handle('/export memories');
-    assert.match(md ?? '', /^memories-.*\.md \(152 memories, [\d.]+ KB\); this chat cannot take files, so here it is as text \(the first [\d.]+ KB; the web chat gives the whole file\):\n\n# Solo OS memories/);
+    assert.match(
+      md ?? '',
+      /^memories-.*\.md \(152 memories, [\d.]+ KB\); this chat cannot take files, so here it is as text \(the first [\d.]+ KB; the web chat gives the whole file\):\n\n# Solo OS memories/,
+    );
     assert.ok((md ?? '').length < TEXT_FALLBACK_CHARS + 300, `cut: ${md?.length}`);
   });
 });

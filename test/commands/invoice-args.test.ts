@@ -38,7 +38,11 @@ test('the currency written in the command wins over the default, in any of its f
   assert.deepEqual(read('Acme 100€'), ['Acme · 100.00 EUR']);
   assert.deepEqual(read('Acme US$100'), ['Acme · 100.00 USD']);
   assert.deepEqual(read('Acme 1 200,5 chf'), ['Acme · 1,200.50 CHF']);
-  assert.deepEqual(read('Acme 100 top priority'), ['Acme · 100.00 EUR · top priority'], '"top" in lower case is a word, not the paʻanga');
+  assert.deepEqual(
+    read('Acme 100 top priority'),
+    ['Acme · 100.00 EUR · top priority'],
+    '"top" in lower case is a word, not the paʻanga',
+  );
   assert.deepEqual(read('Acme 100 XYZ'), ['Acme · 100.00 EUR · XYZ'], 'not an ISO 4217 code: part of the description');
   assert.match(read('Acme 100XYZ') as string, /couldn't read "100XYZ" as an amount/);
   assert.match(read('Acme €100 USD') as string, /two currencies there \(EUR and USD\)/);
@@ -60,6 +64,9 @@ test('what is not an invoice gets one sentence', () => {
   assert.match(read('Acme') as string, /^Usage: \/invoice <client> <amount>/);
   assert.match(read('Acme lots') as string, /^I couldn't find an amount in that\./);
   assert.equal(read('Acme 12abc'), 'I couldn\'t read "12abc" as an amount; write it like 1200 or 1,200.50.');
-  assert.equal(read(`${'Verylongname '.repeat(12)}100`), 'A client name can be at most 120 characters; write a shorter one.');
+  assert.equal(
+    read(`${'Verylongname '.repeat(12)}100`),
+    'A client name can be at most 120 characters; write a shorter one.',
+  );
   assert.equal(read(`Acme 100 ${'x'.repeat(501)}`), 'The description can be at most 500 characters; shorten it.');
 });

@@ -14,7 +14,10 @@ const handler: InboundHandler = { handle: () => Promise.reject(new Error('not us
 
 function capture(): { logger: pino.Logger; lines: () => { level: number; msg: string }[] } {
   const out: string[] = [];
-  const logger = pino({ level: 'debug' }, new Writable({ write: (chunk: Buffer, _enc, cb) => (out.push(chunk.toString()), cb()) }));
+  const logger = pino(
+    { level: 'debug' },
+    new Writable({ write: (chunk: Buffer, _enc, cb) => (out.push(chunk.toString()), cb()) }),
+  );
   return { logger, lines: () => out.map((l) => JSON.parse(l) as { level: number; msg: string }) };
 }
 
@@ -52,19 +55,34 @@ describe('SupervisedChannel', () => {
   test('an attempt that never connects is stopped at its timeout and tried again; one warning for the outage', async () => {
     const inner = new Silent();
     const log = capture();
-    const channel = new SupervisedChannel(inner, { label: 'Silent', logger: log.logger, attemptTimeoutMs: 50, minDelayMs: 10, maxDelayMs: 20 });
+    const channel = new SupervisedChannel(inner, {
+      label: 'Silent',
+      logger: log.logger,
+      attemptTimeoutMs: 50,
+      minDelayMs: 10,
+      maxDelayMs: 20,
+    });
     await channel.start(handler);
     assert.equal(channel.health().state, 'starting');
     await until(() => inner.starts >= 3);
     assert.ok(inner.stops >= 2, 'each timed-out attempt was stopped before the next');
     assert.equal(channel.health().state, 'retrying');
     assert.equal(channel.health().reason, 'Silent did not connect within 0.05 s');
-    assert.match(channel.describe(), /^Silent bot: retrying: Silent did not connect within 0\.05 s; next attempt in \d+ s$/);
+    assert.match(
+      channel.describe(),
+      /^Silent bot: retrying: Silent did not connect within 0\.05 s; next attempt in \d+ s$/,
+    );
     await assert.rejects(channel.deliver('chat', { id: '1', text: 'hi', buttons: [] }), ChannelUnavailableError);
     await channel.stop();
     const warnings = log.lines().filter((l) => l.level >= 40);
-    assert.deepEqual(warnings.map((l) => l.msg), [warnings[0]?.msg]);
-    assert.match(warnings[0]?.msg ?? '', /^Could not connect to Silent: Silent did not connect within 0\.05 s; retrying with backoff/);
+    assert.deepEqual(
+      warnings.map((l) => l.msg),
+      [warnings[0]?.msg],
+    );
+    assert.match(
+      warnings[0]?.msg ?? '',
+      /^Could not connect to Silent: Silent did not connect within 0\.05 s; retrying with backoff/,
+    );
   });
 
   test('stop() during an attempt cancels it, and no attempt follows', async () => {
@@ -85,7 +103,9 @@ describe('SupervisedChannel', () => {
     const channel = new SupervisedChannel(inner, { label: 'Silent', logger: log.logger, stopTimeoutMs: 50 });
     await channel.start(handler);
     await channel.stop();
-    assert.ok(log.lines().some((l) => l.level === 40 && l.msg === 'Silent did not stop within 0.05 s; leaving it behind'));
+    assert.ok(
+      log.lines().some((l) => l.level === 40 && l.msg === 'Silent did not stop within 0.05 s; leaving it behind'),
+    );
   });
 
   test('a refusal retrying cannot fix ends the attempts: "failed", one error line', async () => {
@@ -102,8 +122,13 @@ describe('SupervisedChannel', () => {
     assert.equal(inner.starts, 1);
     assert.equal(channel.health().reason, 'Silent refused the token; check SILENT_TOKEN');
     assert.deepEqual(
-      log.lines().filter((l) => l.level >= 40).map((l) => l.msg),
-      ['Silent is off: Silent refused the token; check SILENT_TOKEN; not retrying until Solo OS restarts (the other channels keep working).'],
+      log
+        .lines()
+        .filter((l) => l.level >= 40)
+        .map((l) => l.msg),
+      [
+        'Silent is off: Silent refused the token; check SILENT_TOKEN; not retrying until Solo OS restarts (the other channels keep working).',
+      ],
     );
     await channel.stop();
   });

@@ -17,22 +17,50 @@ describe('conductor', () => {
   const store = new SqliteStore(tempDir());
   const channel = new RecordingChannel();
   const logLines: string[] = [];
-  const logger = pino({ level: 'debug' }, new Writable({ write: (chunk: Buffer, _enc, cb) => (logLines.push(chunk.toString()), cb()) }));
+  const logger = pino(
+    { level: 'debug' },
+    new Writable({ write: (chunk: Buffer, _enc, cb) => (logLines.push(chunk.toString()), cb()) }),
+  );
   let conductor: Conductor;
   let n = 0;
-  const message = (senderId: string, text: string): InboundEvent => ({ kind: 'message', id: `u${++n}`, channel: 'testchat', chatId: `chat-${senderId}`, senderId, text });
+  const message = (senderId: string, text: string): InboundEvent => ({
+    kind: 'message',
+    id: `u${++n}`,
+    channel: 'testchat',
+    chatId: `chat-${senderId}`,
+    senderId,
+    text,
+  });
 
   before(async () => {
     await store.init();
-    await store.identities.upsert({ channel: 'testchat', externalId: 'owner', label: 'owner', linkedAt: new Date(), via: 'config' });
+    await store.identities.upsert({
+      channel: 'testchat',
+      externalId: 'owner',
+      label: 'owner',
+      linkedAt: new Date(),
+      via: 'config',
+    });
     conductor = testCore({
       store,
       logger,
       channels: () => [channel],
       registry: (r) =>
         r
-          .command({ name: 'boom', description: 'fails', run: async () => { throw new Error('database exploded: secret detail'); } })
-          .command({ name: 'picky', description: 'refuses politely', run: async () => { throw new SoloError('bad_client', 'No client called Foo; /clients lists them.'); } }),
+          .command({
+            name: 'boom',
+            description: 'fails',
+            run: async () => {
+              throw new Error('database exploded: secret detail');
+            },
+          })
+          .command({
+            name: 'picky',
+            description: 'refuses politely',
+            run: async () => {
+              throw new SoloError('bad_client', 'No client called Foo; /clients lists them.');
+            },
+          }),
     }).conductor;
   });
   after(() => store.close());
@@ -70,7 +98,9 @@ describe('conductor', () => {
     assert.equal(result.outcome, 'failed');
     assert.match(result.replies[0]?.text ?? '', /^Sorry, that failed on my side \(ref [0-9a-f]{8}\)/);
     assert.ok(!(result.replies[0]?.text ?? '').includes('database exploded'));
-    const logged = logLines.map((l) => JSON.parse(l) as { msg: string; err?: { stack?: string } }).find((l) => l.msg === 'handling an update failed');
+    const logged = logLines
+      .map((l) => JSON.parse(l) as { msg: string; err?: { stack?: string } })
+      .find((l) => l.msg === 'handling an update failed');
     assert.match(logged?.err?.stack ?? '', /database exploded[\s\S]*at /);
     const failed = await store.events.readRange({ types: ['command.failed'] });
     const last = failed.at(-1);

@@ -35,13 +35,30 @@ describe('booking through the app on Radicale', { skip: radicaleMissing }, () =>
     const url = await makeCalendarFor(server, USER, PASSWORD);
     other = new OtherApp(url, USER, PASSWORD);
     // Something already on the calendar from now until two hours past the next full hour.
-    assert.equal(await other.put('existing.ics', vcalendar(['UID:existing-1', `DTSTART:${compact(new Date().toISOString())}`, `DTEND:${compact(busyUntil.toISOString())}`, 'SUMMARY:Deep work'])), 201);
+    assert.equal(
+      await other.put(
+        'existing.ics',
+        vcalendar([
+          'UID:existing-1',
+          `DTSTART:${compact(new Date().toISOString())}`,
+          `DTEND:${compact(busyUntil.toISOString())}`,
+          'SUMMARY:Deep work',
+        ]),
+      ),
+      201,
+    );
     app = await startTestApp({ CALDAV_URL: url, CALDAV_USERNAME: USER, CALDAV_PASSWORD: PASSWORD });
     base = app.url;
     // Every hour of every day is working time, so the test does not depend on when it runs.
     assert.equal((await say(base, '/book hours'))[0]?.text, 'Slots are offered mon, tue, wed, thu, fri 09:00-17:00.');
-    assert.equal((await say(base, '/book hours weekends 9-5'))[0]?.text, 'Write working hours like /book hours mon-fri 09:00-17:00 (days: mon … sun, ranges or lists).');
-    assert.equal((await say(base, '/book hours mon-sun 00:00-24:00'))[0]?.text, 'Slots will be offered mon, tue, wed, thu, fri, sat, sun 00:00-24:00.');
+    assert.equal(
+      (await say(base, '/book hours weekends 9-5'))[0]?.text,
+      'Write working hours like /book hours mon-fri 09:00-17:00 (days: mon … sun, ranges or lists).',
+    );
+    assert.equal(
+      (await say(base, '/book hours mon-sun 00:00-24:00'))[0]?.text,
+      'Slots will be offered mon, tue, wed, thu, fri, sat, sun 00:00-24:00.',
+    );
   });
   after(async () => {
     await app?.stop();
@@ -49,25 +66,45 @@ describe('booking through the app on Radicale', { skip: radicaleMissing }, () =>
   });
 
   test('/status shows the calendar; /book offers free slots after what is already booked', async () => {
-    assert.match((await say(base, '/status'))[0]?.text ?? '', /\nCalendar: CalDAV ops at 127\.0\.0\.1:\d+\/ops\/work\/: ok \(\d+ ms\)/);
+    assert.match(
+      (await say(base, '/status'))[0]?.text ?? '',
+      /\nCalendar: CalDAV ops at 127\.0\.0\.1:\d+\/ops\/work\/: ok \(\d+ ms\)/,
+    );
     const [offer] = await say(base, '/book 45 Intro call with Acme');
     assert.match(offer?.text ?? '', /^Pick a time for "Intro call with Acme" \(45 min, [\w/+-]+\):\n1\. /);
-    assert.deepEqual(offer?.buttons.map((b) => b.label.replace(/^(\d\.).*/, '$1')), ['1.', '2.', '3.', '4.', '5.', 'None of these']);
+    assert.deepEqual(
+      offer?.buttons.map((b) => b.label.replace(/^(\d\.).*/, '$1')),
+      ['1.', '2.', '3.', '4.', '5.', 'None of these'],
+    );
     const run = (await app.store.runs.list({ limit: 1 }))[0];
-    const slots = ((await app.store.runs.steps(run?.id ?? '')).find((s) => s.stepId === 'slots')?.result as { slots: { start: string; end: string }[] }).slots;
+    const slots = (
+      (await app.store.runs.steps(run?.id ?? '')).find((s) => s.stepId === 'slots')?.result as {
+        slots: { start: string; end: string }[];
+      }
+    ).slots;
     assert.equal(slots.length, 5);
-    assert.ok(new Date(slots[0]!.start).getTime() >= busyUntil.getTime(), 'the first slot starts after the existing event');
+    assert.ok(
+      new Date(slots[0]!.start).getTime() >= busyUntil.getTime(),
+      'the first slot starts after the existing event',
+    );
     for (const s of slots) assert.equal(new Date(s.end).getTime() - new Date(s.start).getTime(), 45 * 60_000);
 
     const booked = await tap(offer, '2.');
     assert.equal(booked.status, 200);
-    assert.match(booked.messages.at(-1)?.text ?? '', /^Booked "Intro call with Acme": \w{3} \d+ \w{3} \d{2}:\d{2}–\d{2}:\d{2} \(/);
+    assert.match(
+      booked.messages.at(-1)?.text ?? '',
+      /^Booked "Intro call with Acme": \w{3} \d+ \w{3} \d{2}:\d{2}–\d{2}:\d{2} \(/,
+    );
     const uid = eventUidFor(`${run?.id ?? ''}:event`);
     assert.deepEqual(await mine(), [`${uid}.ics`], 'exactly one event, named by the step key');
     const ics = (await other.get(`${uid}.ics`)).ics;
     assert.match(ics, /SUMMARY:Intro call with Acme/);
     const event = await app.connectors.calendar?.get(uid);
-    assert.deepEqual([event?.start, event?.end], [new Date(slots[1]!.start).toISOString(), new Date(slots[1]!.end).toISOString()], `the event is at the second slot:\n${ics}`);
+    assert.deepEqual(
+      [event?.start, event?.end],
+      [new Date(slots[1]!.start).toISOString(), new Date(slots[1]!.end).toISOString()],
+      `the event is at the second slot:\n${ics}`,
+    );
 
     const late = await tap(offer, '1.');
     assert.equal(late.messages[0]?.text, 'That choice is no longer open.');

@@ -32,11 +32,32 @@ describe('approved drafts go out by mail', { skip }, () => {
       {
         router: (body) => {
           const who = /to (\w+)/.exec(userText(body))?.[1] ?? 'Acme';
-          return { json: { action: 'workflow', workflow: 'draft', understood: `A follow-up to ${who}.`, client: who, instructions: `A follow-up email to ${who}.` } };
+          return {
+            json: {
+              action: 'workflow',
+              workflow: 'draft',
+              understood: `A follow-up to ${who}.`,
+              client: who,
+              instructions: `A follow-up email to ${who}.`,
+            },
+          };
         },
-        draft: (body) => ({ json: { to: /Initech/.test(userText(body)) ? 'Initech' : 'Acme Corp', subject: 'Following up', body: 'Hi,\n\nfollowing up on our proposal.\n\nBest' } }),
+        draft: (body) => ({
+          json: {
+            to: /Initech/.test(userText(body)) ? 'Initech' : 'Acme Corp',
+            subject: 'Following up',
+            body: 'Hi,\n\nfollowing up on our proposal.\n\nBest',
+          },
+        }),
       },
-      { env: { SMTP_URL: servers.url('smtp', ops), IMAP_URL: servers.url('imap', ops), MAIL_FROM: `Solo Ops <${ops.address}>`, MAIL_POLL_SECONDS: '3600' } },
+      {
+        env: {
+          SMTP_URL: servers.url('smtp', ops),
+          IMAP_URL: servers.url('imap', ops),
+          MAIL_FROM: `Solo Ops <${ops.address}>`,
+          MAIL_POLL_SECONDS: '3600',
+        },
+      },
     );
     await say(h.app.url, `/remember Acme Corp: billing email ${CLIENT}`);
   });
@@ -48,17 +69,27 @@ describe('approved drafts go out by mail', { skip }, () => {
   test('edited, approved, mailed once to the address memory has for the client', async () => {
     const replies = await say(h.app.url, 'Draft a follow-up to Acme');
     const card = replies.find((m) => m.text.startsWith('Approval needed'));
-    assert.match(card?.text ?? '', /^Approval needed: Email to client@example\.net: Following up\nTo: client@example\.net\nSubject: Following up\nSent by mail once you approve\n/);
+    assert.match(
+      card?.text ?? '',
+      /^Approval needed: Email to client@example\.net: Following up\nTo: client@example\.net\nSubject: Following up\nSent by mail once you approve\n/,
+    );
     const runId = /Run (r\w+)/.exec(card?.text ?? '')?.[1] ?? '';
     assert.deepEqual(servers.messageIds(CLIENT), [], 'nothing leaves before approval');
     assert.match((await tap(card, 'Edit'))[0]?.text ?? '', /Send the new text/);
-    const [edited] = await say(h.app.url, 'Hi Jane,\n\nfollowing up on the rebrand proposal. Does Tuesday suit you?\n\nBest, Sam');
+    const [edited] = await say(
+      h.app.url,
+      'Hi Jane,\n\nfollowing up on the rebrand proposal. Does Tuesday suit you?\n\nBest, Sam',
+    );
     const sent = await tap(edited, 'Approve');
     assert.match(sent.at(-1)?.text ?? '', /^Sent: "Following up" to client@example\.net \(\d+ characters\)\.$/);
     const id = messageIdForKey(`${runId}:deliver`, 'example.com');
     assert.deepEqual(servers.messageIds(CLIENT), [id], 'exactly one mail, its Message-ID from the step key');
     const body = servers.doveadm(['fetch', '-u', CLIENT, 'body', 'mailbox', 'INBOX', 'header', 'Message-ID', id]);
-    assert.match(body, /following up on the rebrand proposal\. Does Tuesday suit you\?/, 'the edited text, not the draft');
+    assert.match(
+      body,
+      /following up on the rebrand proposal\. Does Tuesday suit you\?/,
+      'the edited text, not the draft',
+    );
     assert.match((await tap(card, 'Approve'))[0]?.text ?? '', /Already decided/);
     assert.equal(servers.messageIds(CLIENT).length, 1);
   });
@@ -69,9 +100,17 @@ describe('approved drafts go out by mail', { skip }, () => {
     assert.match((await tap(card, 'Reject')).at(-1)?.text ?? '', /was not sent \(rejected\)/);
     assert.equal(servers.messageIds(CLIENT).length, before);
 
-    const other = (await say(h.app.url, 'Draft a follow-up to Initech')).find((m) => m.text.startsWith('Approval needed'));
-    assert.match(other?.text ?? '', /\nNot sent by mail \(memory has no email address for Initech\): the approved text stays in the run\n/);
-    assert.match((await tap(other, 'Approve')).at(-1)?.text ?? '', /^Approved: "Following up" to Initech \(\d+ characters\)\. Not mailed: memory has no email address for Initech; the approved text stays in run r\w+\.$/);
+    const other = (await say(h.app.url, 'Draft a follow-up to Initech')).find((m) =>
+      m.text.startsWith('Approval needed'),
+    );
+    assert.match(
+      other?.text ?? '',
+      /\nNot sent by mail \(memory has no email address for Initech\): the approved text stays in the run\n/,
+    );
+    assert.match(
+      (await tap(other, 'Approve')).at(-1)?.text ?? '',
+      /^Approved: "Following up" to Initech \(\d+ characters\)\. Not mailed: memory has no email address for Initech; the approved text stays in run r\w+\.$/,
+    );
     assert.equal(servers.messageIds(CLIENT).length, before);
   });
 });

@@ -44,9 +44,18 @@ describe('connector failures as the operator sees them', () => {
     stripe = await new StripeFake().start();
     port = await closedPort();
     const config = loadConfig({
-      DATA_DIR: tempDir(), PORT: '0', LOG_LEVEL: 'debug', POLICIES_DIR: tempDir('solo-policies-'), EMBEDDING_MODEL: 'off', RATE_LIMIT_PER_MINUTE: '0',
-      STRIPE_SECRET_KEY: WRONG_KEY, STRIPE_API_URL: stripe.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      CALDAV_URL: `http://127.0.0.1:${port}/ops/calendar/`, CALDAV_USERNAME: 'ops', CALDAV_PASSWORD: CAL_PASSWORD,
+      DATA_DIR: tempDir(),
+      PORT: '0',
+      LOG_LEVEL: 'debug',
+      POLICIES_DIR: tempDir('solo-policies-'),
+      EMBEDDING_MODEL: 'off',
+      RATE_LIMIT_PER_MINUTE: '0',
+      STRIPE_SECRET_KEY: WRONG_KEY,
+      STRIPE_API_URL: stripe.url,
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      CALDAV_URL: `http://127.0.0.1:${port}/ops/calendar/`,
+      CALDAV_USERNAME: 'ops',
+      CALDAV_PASSWORD: CAL_PASSWORD,
     });
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => void ((log += chunk.toString()), done()) });
     app = await startSolo(config, { logger: await createLogger(config, sink) });
@@ -59,8 +68,16 @@ describe('connector failures as the operator sees them', () => {
 
   test('/status says which connector is wrong and what to do', async () => {
     const status = (await chat('/status'))[0]?.text ?? '';
-    assert.match(status, /\nPayments: misconfigured — Stripe[^\n]* at 127\.0\.0\.1:\d+: Stripe refused the API key; check STRIPE_SECRET_KEY; webhook at \/stripe\/webhook/);
-    assert.match(status, new RegExp(`\\nCalendar: down — CalDAV ops at 127\\.0\\.0\\.1:${port}[^\\n]*: The calendar server at 127\\.0\\.0\\.1:${port} cannot be reached \\(ECONNREFUSED\\)`));
+    assert.match(
+      status,
+      /\nPayments: misconfigured — Stripe[^\n]* at 127\.0\.0\.1:\d+: Stripe refused the API key; check STRIPE_SECRET_KEY; webhook at \/stripe\/webhook/,
+    );
+    assert.match(
+      status,
+      new RegExp(
+        `\\nCalendar: down — CalDAV ops at 127\\.0\\.0\\.1:${port}[^\\n]*: The calendar server at 127\\.0\\.0\\.1:${port} cannot be reached \\(ECONNREFUSED\\)`,
+      ),
+    );
     assert.match(status, /\nMail: not configured \(set SMTP_URL, IMAP_URL and MAIL_FROM\)/);
   });
 
@@ -74,7 +91,10 @@ describe('connector failures as the operator sees them', () => {
     const res = await api(base, 'POST', `/api/buttons/${encodeURIComponent(approve.id)}`);
     const texts = (res.body.messages ?? []).map((m) => m.text);
     replies.push(...texts);
-    assert.equal(texts.at(-1), 'Recorded INV-0001: Acme Corp, 250.00 EUR.\nNot issued in Stripe: Stripe refused the API key; check STRIPE_SECRET_KEY.\nPDF: invoices/INV-0001.pdf.');
+    assert.equal(
+      texts.at(-1),
+      'Recorded INV-0001: Acme Corp, 250.00 EUR.\nNot issued in Stripe: Stripe refused the API key; check STRIPE_SECRET_KEY.\nPDF: invoices/INV-0001.pdf.',
+    );
     const invoice = await app.store.ledger.getInvoice(1);
     assert.equal(invoice?.status, 'recorded');
     assert.equal(invoice?.stripeInvoiceId, undefined);
@@ -84,13 +104,23 @@ describe('connector failures as the operator sees them', () => {
   test('/book with the calendar down: tried again, then a review that says what is wrong', async () => {
     const messages = await chat('/book 30 Intro call');
     const review = messages.find((m) => m.text.includes('needs your review'));
-    assert.match(review?.text ?? '', new RegExp(`What happened: step "slots" failed 3 times: The calendar server at 127\\.0\\.0\\.1:${port} cannot be reached \\(ECONNREFUSED\\)`));
+    assert.match(
+      review?.text ?? '',
+      new RegExp(
+        `What happened: step "slots" failed 3 times: The calendar server at 127\\.0\\.0\\.1:${port} cannot be reached \\(ECONNREFUSED\\)`,
+      ),
+    );
     assert.ok(!messages.some((m) => /\n\s+at /.test(m.text)), 'no stack trace');
   });
 
   test('no credential in any reply or log line', async () => {
     assert.ok(log.includes('"msg":"connector call"'), 'the connector calls were logged at debug level');
-    for (const secret of [WRONG_KEY, CAL_PASSWORD, WEBHOOK_SECRET, Buffer.from(`ops:${CAL_PASSWORD}`).toString('base64')]) {
+    for (const secret of [
+      WRONG_KEY,
+      CAL_PASSWORD,
+      WEBHOOK_SECRET,
+      Buffer.from(`ops:${CAL_PASSWORD}`).toString('base64'),
+    ]) {
       assert.ok(!log.includes(secret), `a credential (${secret.slice(0, 6)}…) is in the log`);
       assert.ok(!replies.some((r) => r.includes(secret)), `a credential (${secret.slice(0, 6)}…) is in a reply`);
     }

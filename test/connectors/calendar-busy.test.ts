@@ -12,7 +12,8 @@ import { makeCalendarFor, radicaleMissing, startRadicale, type Radicale } from '
 const ZONE = 'Europe/Berlin';
 const FROM = '2026-03-23T00:00:00+01:00';
 const TO = '2026-04-07T00:00:00+02:00';
-const withZone = (...vevents: string[][]) => vcalendar(...vevents).replace('BEGIN:VEVENT', `${BERLIN_VTIMEZONE.join('\r\n')}\r\nBEGIN:VEVENT`);
+const withZone = (...vevents: string[][]) =>
+  vcalendar(...vevents).replace('BEGIN:VEVENT', `${BERLIN_VTIMEZONE.join('\r\n')}\r\nBEGIN:VEVENT`);
 
 describe('busy times and free slots on Radicale', { skip: radicaleMissing }, () => {
   let server: Radicale;
@@ -34,20 +35,75 @@ describe('busy times and free slots on Radicale', { skip: radicaleMissing }, () 
           'RRULE:FREQ=WEEKLY;BYDAY=MO',
           'EXDATE;TZID=Europe/Berlin:20260323T100000',
         ],
-        ['UID:sync-1', 'SUMMARY:Team sync (moved)', 'RECURRENCE-ID;TZID=Europe/Berlin:20260330T100000', 'DTSTART;TZID=Europe/Berlin:20260330T140000', 'DTEND;TZID=Europe/Berlin:20260330T150000'],
+        [
+          'UID:sync-1',
+          'SUMMARY:Team sync (moved)',
+          'RECURRENCE-ID;TZID=Europe/Berlin:20260330T100000',
+          'DTSTART;TZID=Europe/Berlin:20260330T140000',
+          'DTEND;TZID=Europe/Berlin:20260330T150000',
+        ],
       ),
     );
-    await put('lunch.ics', withZone(['UID:lunch-1', 'SUMMARY:Lunch', 'DTSTART;TZID=Europe/Berlin:20260302T120000', 'DTEND;TZID=Europe/Berlin:20260302T130000', 'RRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20260327T235959Z']));
-    await put('offsite.ics', vcalendar(['UID:offsite-1', 'SUMMARY:Offsite', 'DTSTART;VALUE=DATE:20260324', 'DTEND;VALUE=DATE:20260325']));
-    await put('birthday.ics', vcalendar(['UID:bday-1', "SUMMARY:Mum's birthday", 'DTSTART;VALUE=DATE:20260325', 'DTEND;VALUE=DATE:20260326', 'TRANSP:TRANSPARENT', 'RRULE:FREQ=YEARLY']));
-    await put('workshop.ics', withZone(['UID:workshop-1', 'SUMMARY:Workshop', 'DTSTART;TZID=Europe/Berlin:20260326T090000', 'DTEND;TZID=Europe/Berlin:20260326T123000']));
-    await put('standup.ics', vcalendar(['UID:standup-1', 'SUMMARY:Standup call', 'DTSTART:20260327T080000Z', 'DTEND:20260327T090000Z']));
+    await put(
+      'lunch.ics',
+      withZone([
+        'UID:lunch-1',
+        'SUMMARY:Lunch',
+        'DTSTART;TZID=Europe/Berlin:20260302T120000',
+        'DTEND;TZID=Europe/Berlin:20260302T130000',
+        'RRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20260327T235959Z',
+      ]),
+    );
+    await put(
+      'offsite.ics',
+      vcalendar(['UID:offsite-1', 'SUMMARY:Offsite', 'DTSTART;VALUE=DATE:20260324', 'DTEND;VALUE=DATE:20260325']),
+    );
+    await put(
+      'birthday.ics',
+      vcalendar([
+        'UID:bday-1',
+        "SUMMARY:Mum's birthday",
+        'DTSTART;VALUE=DATE:20260325',
+        'DTEND;VALUE=DATE:20260326',
+        'TRANSP:TRANSPARENT',
+        'RRULE:FREQ=YEARLY',
+      ]),
+    );
+    await put(
+      'workshop.ics',
+      withZone([
+        'UID:workshop-1',
+        'SUMMARY:Workshop',
+        'DTSTART;TZID=Europe/Berlin:20260326T090000',
+        'DTEND;TZID=Europe/Berlin:20260326T123000',
+      ]),
+    );
+    await put(
+      'standup.ics',
+      vcalendar(['UID:standup-1', 'SUMMARY:Standup call', 'DTSTART:20260327T080000Z', 'DTEND:20260327T090000Z']),
+    );
     await put('floating.ics', vcalendar(['UID:focus-1', 'SUMMARY:Focus', 'DTSTART:20260327T150000', 'DURATION:PT1H']));
-    await put('cancelled.ics', vcalendar(['UID:allhands-1', 'SUMMARY:All-hands', 'STATUS:CANCELLED', 'DTSTART:20260323T080000Z', 'DTEND:20260323T160000Z']));
-    const made = await createCalendarConnector({ CALDAV_URL: url, CALDAV_USERNAME: 'ops', CALDAV_PASSWORD: 'pw-busy', CALDAV_CALENDAR: undefined }, (await captureLog()).logger, { timeZone: ZONE });
+    await put(
+      'cancelled.ics',
+      vcalendar([
+        'UID:allhands-1',
+        'SUMMARY:All-hands',
+        'STATUS:CANCELLED',
+        'DTSTART:20260323T080000Z',
+        'DTEND:20260323T160000Z',
+      ]),
+    );
+    const made = await createCalendarConnector(
+      { CALDAV_URL: url, CALDAV_USERNAME: 'ops', CALDAV_PASSWORD: 'pw-busy', CALDAV_CALENDAR: undefined },
+      (await captureLog()).logger,
+      { timeZone: ZONE },
+    );
     assert.ok(made);
     calendar = made;
-    await calendar.create({ title: 'Acme call', start: '2026-03-31T13:00:00+02:00', end: '2026-03-31T14:00:00+02:00' }, { idempotencyKey: 'run-busy:book' });
+    await calendar.create(
+      { title: 'Acme call', start: '2026-03-31T13:00:00+02:00', end: '2026-03-31T14:00:00+02:00' },
+      { idempotencyKey: 'run-busy:book' },
+    );
   });
   after(async () => {
     await calendar?.close();
@@ -75,7 +131,11 @@ describe('busy times and free slots on Radicale', { skip: radicaleMissing }, () 
   });
 
   test('list() shows each occurrence of a recurring event with its recurrence id and title', async () => {
-    const list = await calendar.list({ from: '2026-03-30T00:00:00+02:00', to: '2026-04-07T00:00:00+02:00', timeZone: ZONE });
+    const list = await calendar.list({
+      from: '2026-03-30T00:00:00+02:00',
+      to: '2026-04-07T00:00:00+02:00',
+      timeZone: ZONE,
+    });
     const syncs = list.filter((o) => o.uid === 'sync-1');
     assert.deepEqual(
       syncs.map((o) => [o.title, o.start, o.recurrenceId]),
@@ -96,14 +156,31 @@ describe('busy times and free slots on Radicale', { skip: radicaleMissing }, () 
   test('an all-day event just past a range edge in UTC is still found (the query is widened, then cut exactly)', async () => {
     // Up to 00:30 on Tuesday in Berlin, which is still Monday in UTC: the offsite has begun.
     const busy = await calendar.busy({ from: '2026-03-23T20:00:00Z', to: '2026-03-23T23:30:00Z', timeZone: ZONE });
-    assert.deepEqual(busy.map((b) => b.uid), ['offsite-1']);
+    assert.deepEqual(
+      busy.map((b) => b.uid),
+      ['offsite-1'],
+    );
     // In New York the same all-day event is another 24 hours.
-    const ny = await calendar.busy({ from: '2026-03-24T00:00:00Z', to: '2026-03-26T00:00:00Z', timeZone: 'America/New_York' });
-    assert.deepEqual(ny.filter((b) => b.uid === 'offsite-1').map((b) => [b.start, b.end]), [['2026-03-24T04:00:00.000Z', '2026-03-25T04:00:00.000Z']]);
+    const ny = await calendar.busy({
+      from: '2026-03-24T00:00:00Z',
+      to: '2026-03-26T00:00:00Z',
+      timeZone: 'America/New_York',
+    });
+    assert.deepEqual(
+      ny.filter((b) => b.uid === 'offsite-1').map((b) => [b.start, b.end]),
+      [['2026-03-24T04:00:00.000Z', '2026-03-25T04:00:00.000Z']],
+    );
   });
 
   test('free slots: Mon-Fri 09:00-17:00 in Berlin around all of it, DST-correct', async () => {
-    const slots = await calendar.freeSlots({ from: FROM, to: TO, durationMinutes: 60, workingHours: { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }, timeZone: ZONE, count: 100 });
+    const slots = await calendar.freeSlots({
+      from: FROM,
+      to: TO,
+      durationMinutes: 60,
+      workingHours: { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' },
+      timeZone: ZONE,
+      count: 100,
+    });
     const byDay: Record<string, string[]> = {};
     for (const s of slots) (byDay[s.start.slice(0, 10)] ??= []).push(`${s.start.slice(11, 16)}${s.start.slice(19)}`);
     const hours = (offset: string, ...h: number[]) => h.map((x) => `${String(x).padStart(2, '0')}:00${offset}`);
@@ -120,7 +197,14 @@ describe('busy times and free slots on Radicale', { skip: radicaleMissing }, () 
       '2026-04-03': hours('+02:00', 9, 10, 11, 12, 13, 14, 15, 16),
       '2026-04-06': hours('+02:00', 9, 11, 12, 13, 14, 15, 16),
     });
-    const firstThree = await calendar.freeSlots({ from: '2026-03-26T00:00:00+01:00', to: TO, durationMinutes: 90, workingHours: { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }, timeZone: ZONE, count: 3 });
+    const firstThree = await calendar.freeSlots({
+      from: '2026-03-26T00:00:00+01:00',
+      to: TO,
+      durationMinutes: 90,
+      workingHours: { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' },
+      timeZone: ZONE,
+      count: 3,
+    });
     assert.deepEqual(firstThree, [
       { start: '2026-03-26T13:00:00+01:00', end: '2026-03-26T14:30:00+01:00' },
       { start: '2026-03-26T14:30:00+01:00', end: '2026-03-26T16:00:00+01:00' },

@@ -19,17 +19,32 @@ const problems = (env: Record<string, string>): string[] => {
 };
 
 test('CALDAV_URL with a user and password is accepted; CALDAV_CALENDAR is optional', () => {
-  const c = loadConfig({ CALDAV_URL: 'https://caldav.fastmail.com/dav/calendars/user/me@example.com/', CALDAV_USERNAME: 'me@example.com', CALDAV_PASSWORD: 'app-password' });
+  const c = loadConfig({
+    CALDAV_URL: 'https://caldav.fastmail.com/dav/calendars/user/me@example.com/',
+    CALDAV_USERNAME: 'me@example.com',
+    CALDAV_PASSWORD: 'app-password',
+  });
   assert.equal(c.CALDAV_URL, 'https://caldav.fastmail.com/dav/calendars/user/me@example.com/');
   assert.equal(c.CALDAV_CALENDAR, undefined);
   assert.equal(loadConfig({}).CALDAV_URL, undefined, 'unset: no calendar connector');
 });
 
 test('each missing or wrong calendar setting gets one line, and no secret is echoed', () => {
-  assert.deepEqual(problems({ CALDAV_URL: 'https://cal.example.com/' }), ['CALDAV_USERNAME: required when CALDAV_URL is set', 'CALDAV_PASSWORD: required when CALDAV_URL is set']);
-  assert.deepEqual(problems({ CALDAV_USERNAME: 'me', CALDAV_PASSWORD: 'pw' }), ['CALDAV_URL: required when CALDAV_USERNAME, CALDAV_PASSWORD are set (the calendar\'s URL or the CalDAV server\'s)']);
-  const withCredentials = problems({ CALDAV_URL: 'https://me:hunter2@cal.example.com/', CALDAV_USERNAME: 'me', CALDAV_PASSWORD: 'hunter2' });
-  assert.deepEqual(withCredentials, ['CALDAV_URL: expected a URL without user:password@ (put them in CALDAV_USERNAME and CALDAV_PASSWORD)']);
+  assert.deepEqual(problems({ CALDAV_URL: 'https://cal.example.com/' }), [
+    'CALDAV_USERNAME: required when CALDAV_URL is set',
+    'CALDAV_PASSWORD: required when CALDAV_URL is set',
+  ]);
+  assert.deepEqual(problems({ CALDAV_USERNAME: 'me', CALDAV_PASSWORD: 'pw' }), [
+    "CALDAV_URL: required when CALDAV_USERNAME, CALDAV_PASSWORD are set (the calendar's URL or the CalDAV server's)",
+  ]);
+  const withCredentials = problems({
+    CALDAV_URL: 'https://me:hunter2@cal.example.com/',
+    CALDAV_USERNAME: 'me',
+    CALDAV_PASSWORD: 'hunter2',
+  });
+  assert.deepEqual(withCredentials, [
+    'CALDAV_URL: expected a URL without user:password@ (put them in CALDAV_USERNAME and CALDAV_PASSWORD)',
+  ]);
   const notUrl = problems({ CALDAV_URL: 'caldav.example.com', CALDAV_USERNAME: 'me', CALDAV_PASSWORD: 'pw' });
   assert.match(notUrl[0] ?? '', /^CALDAV_URL: expected an http\(s\) URL/);
   assert.ok(!notUrl.join().includes('caldav.example.com'), 'the URL (which may hold a secret) is not echoed');
@@ -47,9 +62,13 @@ test('a plain-http CALDAV_URL off this machine is warned about at start; loopbac
   const { createCalendarConnector } = await import('../../adapters/connectors/calendar/index.ts');
   const log = await captureLog();
   const settings = { CALDAV_USERNAME: 'me', CALDAV_PASSWORD: 'pw-not-logged', CALDAV_CALENDAR: undefined };
-  await (await createCalendarConnector({ ...settings, CALDAV_URL: 'http://127.0.0.1:5232/me/work/' }, log.logger))?.close();
+  await (
+    await createCalendarConnector({ ...settings, CALDAV_URL: 'http://127.0.0.1:5232/me/work/' }, log.logger)
+  )?.close();
   assert.ok(!log.text().includes('plain http'));
-  await (await createCalendarConnector({ ...settings, CALDAV_URL: 'http://nas.local:5232/me/work/' }, log.logger))?.close();
+  await (
+    await createCalendarConnector({ ...settings, CALDAV_URL: 'http://nas.local:5232/me/work/' }, log.logger)
+  )?.close();
   assert.match(log.text(), /CALDAV_URL is plain http: the password crosses the network unencrypted; use https/);
   assert.ok(!log.text().includes('pw-not-logged'));
 });

@@ -14,7 +14,12 @@ import { freePort, makeCalendarFor, radicaleMissing, startRadicale, type Radical
 const USER = 'ops';
 const PASSWORD = 'ops-secret-pw-7f3a';
 const ZONE = 'Europe/Berlin';
-const meeting = (title = 'Call with Acme'): EventInput => ({ title, start: '2026-03-30T09:00:00+02:00', end: '2026-03-30T10:00:00+02:00', location: 'Video' });
+const meeting = (title = 'Call with Acme'): EventInput => ({
+  title,
+  start: '2026-03-30T09:00:00+02:00',
+  end: '2026-03-30T10:00:00+02:00',
+  location: 'Video',
+});
 
 describe('calendar connector on Radicale', { skip: radicaleMissing }, () => {
   let server: Radicale;
@@ -23,7 +28,9 @@ describe('calendar connector on Radicale', { skip: radicaleMissing }, () => {
   let log: CapturedLog;
   let calendar: CalendarPort;
 
-  const connector = async (overrides: Partial<ConstructorParameters<typeof CalDavCalendar>[0]> = {}): Promise<CalDavCalendar> =>
+  const connector = async (
+    overrides: Partial<ConstructorParameters<typeof CalDavCalendar>[0]> = {},
+  ): Promise<CalDavCalendar> =>
     new CalDavCalendar({ url, username: USER, password: PASSWORD, timeZone: ZONE, ...overrides }, log.logger);
 
   before(async () => {
@@ -31,7 +38,11 @@ describe('calendar connector on Radicale', { skip: radicaleMissing }, () => {
     url = await makeCalendarFor(server, USER, PASSWORD);
     other = new OtherApp(url, USER, PASSWORD);
     log = await captureLog();
-    const made = await createCalendarConnector({ CALDAV_URL: url, CALDAV_USERNAME: USER, CALDAV_PASSWORD: PASSWORD, CALDAV_CALENDAR: undefined }, log.logger, { timeZone: ZONE });
+    const made = await createCalendarConnector(
+      { CALDAV_URL: url, CALDAV_USERNAME: USER, CALDAV_PASSWORD: PASSWORD, CALDAV_CALENDAR: undefined },
+      log.logger,
+      { timeZone: ZONE },
+    );
     assert.ok(made);
     calendar = made;
   });
@@ -44,13 +55,18 @@ describe('calendar connector on Radicale', { skip: radicaleMissing }, () => {
     const first = await calendar.create(meeting(), { idempotencyKey: 'run-a:book' });
     assert.equal(first.created, true);
     assert.equal(first.uid, eventUidFor('run-a:book'));
-    assert.deepEqual([first.title, first.start, first.end, first.location], ['Call with Acme', '2026-03-30T07:00:00.000Z', '2026-03-30T08:00:00.000Z', 'Video']);
+    assert.deepEqual(
+      [first.title, first.start, first.end, first.location],
+      ['Call with Acme', '2026-03-30T07:00:00.000Z', '2026-03-30T08:00:00.000Z', 'Video'],
+    );
     assert.ok(first.etag);
 
     // The step runs again: in this process, and in a new one that knows nothing (a restart after a crash).
     const again = await calendar.create(meeting(), { idempotencyKey: 'run-a:book' });
     const fresh = await connector();
-    const afterRestart = await fresh.create(meeting('A different title on the replay'), { idempotencyKey: 'run-a:book' });
+    const afterRestart = await fresh.create(meeting('A different title on the replay'), {
+      idempotencyKey: 'run-a:book',
+    });
     for (const repeat of [again, afterRestart]) {
       assert.equal(repeat.created, false);
       assert.equal(repeat.uid, first.uid);
@@ -70,11 +86,25 @@ describe('calendar connector on Radicale', { skip: radicaleMissing }, () => {
     const event = await calendar.create(meeting(), { idempotencyKey: 'run-c:book' });
     // Another app edits the location after our create, so the connector's ETag is now stale.
     await other.edit(`${event.uid}.ics`, (ics) => ics.replace('LOCATION:Video', 'LOCATION:Acme HQ\\, Room 4'));
-    const before = log.text().split('\n').filter((l) => l.includes('changed meanwhile')).length;
-    const updated = await calendar.update(event.uid, { title: 'Kickoff with Acme' }, { idempotencyKey: 'run-c:rename' });
+    const before = log
+      .text()
+      .split('\n')
+      .filter((l) => l.includes('changed meanwhile')).length;
+    const updated = await calendar.update(
+      event.uid,
+      { title: 'Kickoff with Acme' },
+      { idempotencyKey: 'run-c:rename' },
+    );
     assert.equal(updated.title, 'Kickoff with Acme');
     assert.equal(updated.location, 'Acme HQ, Room 4');
-    assert.equal(log.text().split('\n').filter((l) => l.includes('changed meanwhile')).length, before + 1, 'exactly one 412 and re-read');
+    assert.equal(
+      log
+        .text()
+        .split('\n')
+        .filter((l) => l.includes('changed meanwhile')).length,
+      before + 1,
+      'exactly one 412 and re-read',
+    );
     const onServer = await calendar.get(event.uid);
     assert.deepEqual([onServer?.title, onServer?.location], ['Kickoff with Acme', 'Acme HQ, Room 4']);
   });
@@ -88,14 +118,23 @@ describe('calendar connector on Radicale', { skip: radicaleMissing }, () => {
         const headers = new Headers(init?.headers);
         if (init?.method === 'PUT' && headers.has('if-match') && interleaved < 2) {
           interleaved++;
-          await other.edit(`${event.uid}.ics`, (ics) => ics.replace(/DESCRIPTION:[^\r]*\r\n|(?=SUMMARY:)/, `DESCRIPTION:edited elsewhere ${interleaved}\r\n`));
+          await other.edit(`${event.uid}.ics`, (ics) =>
+            ics.replace(/DESCRIPTION:[^\r]*\r\n|(?=SUMMARY:)/, `DESCRIPTION:edited elsewhere ${interleaved}\r\n`),
+          );
         }
         return fetch(input, init);
       },
     });
-    const updated = await racing.update(event.uid, { start: '2026-03-30T11:00:00+02:00' }, { idempotencyKey: 'run-d:move' });
+    const updated = await racing.update(
+      event.uid,
+      { start: '2026-03-30T11:00:00+02:00' },
+      { idempotencyKey: 'run-d:move' },
+    );
     assert.equal(interleaved, 2);
-    assert.deepEqual([updated.start, updated.end, updated.description], ['2026-03-30T09:00:00.000Z', '2026-03-30T10:00:00.000Z', 'edited elsewhere 2']);
+    assert.deepEqual(
+      [updated.start, updated.end, updated.description],
+      ['2026-03-30T09:00:00.000Z', '2026-03-30T10:00:00.000Z', 'edited elsewhere 2'],
+    );
     assert.equal(updated.sequence, 1, 'moving an event raises SEQUENCE once');
   });
 
@@ -112,13 +151,16 @@ describe('calendar connector on Radicale', { skip: radicaleMissing }, () => {
         return fetch(input, init);
       },
     });
-    await assert.rejects(hopeless.update(event.uid, { location: 'Ours' }, { idempotencyKey: 'run-e:relocate' }), (err: unknown) => {
-      assert.ok(err instanceof CalendarError);
-      assert.equal(err.code, 'calendar_conflict');
-      assert.equal(err.retryable, true);
-      assert.match(err.userMessage, /kept changing/);
-      return true;
-    });
+    await assert.rejects(
+      hopeless.update(event.uid, { location: 'Ours' }, { idempotencyKey: 'run-e:relocate' }),
+      (err: unknown) => {
+        assert.ok(err instanceof CalendarError);
+        assert.equal(err.code, 'calendar_conflict');
+        assert.equal(err.retryable, true);
+        assert.match(err.userMessage, /kept changing/);
+        return true;
+      },
+    );
     assert.equal(edits, 3, 'the first try and two re-reads');
     assert.equal((await calendar.get(event.uid))?.location, 'Video', 'nothing of ours was written over theirs');
   });
@@ -133,50 +175,83 @@ describe('calendar connector on Radicale', { skip: radicaleMissing }, () => {
   });
 
   test('updating an event that is gone is a typed, final error', async () => {
-    await assert.rejects(calendar.update(eventUidFor('never-created'), { title: 'x' }, { idempotencyKey: 'run-g:rename' }), (err: unknown) => {
-      assert.ok(err instanceof CalendarError);
-      assert.equal(err.code, 'calendar_event_not_found');
-      assert.equal(err.retryable, false);
-      return true;
-    });
+    await assert.rejects(
+      calendar.update(eventUidFor('never-created'), { title: 'x' }, { idempotencyKey: 'run-g:rename' }),
+      (err: unknown) => {
+        assert.ok(err instanceof CalendarError);
+        assert.equal(err.code, 'calendar_event_not_found');
+        assert.equal(err.retryable, false);
+        return true;
+      },
+    );
   });
 
   test('cancel is the compensation: the event is gone, and a second cancel (404) is fine', async () => {
     const event = await calendar.create(meeting(), { idempotencyKey: 'run-h:book' });
-    assert.deepEqual(await calendar.cancel(event.uid, { idempotencyKey: 'run-h:undo' }), { uid: event.uid, cancelled: true });
-    assert.deepEqual(await calendar.cancel(event.uid, { idempotencyKey: 'run-h:undo' }), { uid: event.uid, cancelled: false });
-    assert.deepEqual(await (await connector()).cancel(event.uid, { idempotencyKey: 'run-h:undo' }), { uid: event.uid, cancelled: false });
+    assert.deepEqual(await calendar.cancel(event.uid, { idempotencyKey: 'run-h:undo' }), {
+      uid: event.uid,
+      cancelled: true,
+    });
+    assert.deepEqual(await calendar.cancel(event.uid, { idempotencyKey: 'run-h:undo' }), {
+      uid: event.uid,
+      cancelled: false,
+    });
+    assert.deepEqual(await (await connector()).cancel(event.uid, { idempotencyKey: 'run-h:undo' }), {
+      uid: event.uid,
+      cancelled: false,
+    });
     assert.ok(!(await other.resources()).includes(`${event.uid}.ics`));
     assert.equal(await calendar.get(event.uid), undefined);
     // A compensation whose create never reached the server (or was never journaled) can cancel by the key alone.
-    assert.deepEqual(await calendar.cancel(eventUidFor('run-h:never'), { idempotencyKey: 'run-h:undo2' }), { uid: eventUidFor('run-h:never'), cancelled: false });
+    assert.deepEqual(await calendar.cancel(eventUidFor('run-h:never'), { idempotencyKey: 'run-h:undo2' }), {
+      uid: eventUidFor('run-h:never'),
+      cancelled: false,
+    });
   });
 
-  test("events another app stored under its own name are found by UID for get, update and cancel", async () => {
+  test('events another app stored under its own name are found by UID for get, update and cancel', async () => {
     const uid = 'phone-event-1@example.com';
-    assert.equal(await other.put('0E5C-phone.ics', vcalendar([`UID:${uid}`, 'DTSTART:20260331T100000Z', 'DTEND:20260331T110000Z', 'SUMMARY:Dentist'])), 201);
+    assert.equal(
+      await other.put(
+        '0E5C-phone.ics',
+        vcalendar([`UID:${uid}`, 'DTSTART:20260331T100000Z', 'DTEND:20260331T110000Z', 'SUMMARY:Dentist']),
+      ),
+      201,
+    );
     assert.equal((await calendar.get(uid))?.title, 'Dentist');
-    assert.equal((await calendar.update(uid, { title: 'Dentist (moved)' }, { idempotencyKey: 'run-i:rename' })).title, 'Dentist (moved)');
+    assert.equal(
+      (await calendar.update(uid, { title: 'Dentist (moved)' }, { idempotencyKey: 'run-i:rename' })).title,
+      'Dentist (moved)',
+    );
     assert.match((await other.get('0E5C-phone.ics')).ics, /SUMMARY:Dentist \(moved\)/);
     assert.deepEqual(await (await connector()).cancel(uid, { idempotencyKey: 'run-i:undo' }), { uid, cancelled: true });
     assert.equal((await other.get('0E5C-phone.ics')).status, 404);
   });
 
   test('bad input is refused before any request, with one sentence', async () => {
-    await assert.rejects(calendar.create({ title: 'x', start: '2026-03-30T10:00:00Z', end: '2026-03-30T09:00:00Z' }, { idempotencyKey: 'run-j:book' }), (err: unknown) => {
-      assert.ok(err instanceof CalendarError);
-      assert.equal(err.code, 'calendar_bad_input');
-      assert.equal(err.retryable, false);
-      assert.equal(err.userMessage, "The event's end must be after its start.");
-      return true;
-    });
+    await assert.rejects(
+      calendar.create(
+        { title: 'x', start: '2026-03-30T10:00:00Z', end: '2026-03-30T09:00:00Z' },
+        { idempotencyKey: 'run-j:book' },
+      ),
+      (err: unknown) => {
+        assert.ok(err instanceof CalendarError);
+        assert.equal(err.code, 'calendar_bad_input');
+        assert.equal(err.retryable, false);
+        assert.equal(err.userMessage, "The event's end must be after its start.");
+        return true;
+      },
+    );
     assert.ok(!(await other.resources()).includes(`${eventUidFor('run-j:book')}.ics`));
   });
 
   test('health() is one line: who, where, ok and the latency', async () => {
     const health = await calendar.health();
     assert.equal(health.state, 'ok');
-    assert.match(health.detail, new RegExp(`^CalDAV ops at 127\\.0\\.0\\.1:${server.port}/ops/work/: ok \\(\\d+ ms\\)$`));
+    assert.match(
+      health.detail,
+      new RegExp(`^CalDAV ops at 127\\.0\\.0\\.1:${server.port}/ops/work/: ok \\(\\d+ ms\\)$`),
+    );
   });
 
   test('a wrong password is a final, typed error naming the settings; the password is in no message and no log line', async () => {
@@ -186,15 +261,24 @@ describe('calendar connector on Radicale', { skip: radicaleMissing }, () => {
       assert.ok(err instanceof CalendarError);
       assert.equal(err.code, 'calendar_auth');
       assert.equal(err.retryable, false);
-      assert.equal(err.userMessage, `The calendar server at 127.0.0.1:${server.port} refused the login for ops; check CALDAV_USERNAME and CALDAV_PASSWORD.`);
+      assert.equal(
+        err.userMessage,
+        `The calendar server at 127.0.0.1:${server.port} refused the login for ops; check CALDAV_USERNAME and CALDAV_PASSWORD.`,
+      );
       assert.ok(!`${err.message} ${err.userMessage} ${String(err.stack)}`.includes(wrong));
       return true;
     });
     const health = await bad.health();
     assert.equal(health.state, 'misconfigured');
     assert.match(health.detail, /refused the login for ops/);
-    const secrets = [wrong, PASSWORD, Buffer.from(`${USER}:${wrong}`).toString('base64'), Buffer.from(`${USER}:${PASSWORD}`).toString('base64')];
-    for (const secret of secrets) assert.ok(!log.text().includes(secret), 'no password or credentials header in the log');
+    const secrets = [
+      wrong,
+      PASSWORD,
+      Buffer.from(`${USER}:${wrong}`).toString('base64'),
+      Buffer.from(`${USER}:${PASSWORD}`).toString('base64'),
+    ];
+    for (const secret of secrets)
+      assert.ok(!log.text().includes(secret), 'no password or credentials header in the log');
     assert.ok(log.text().includes('calendar_auth'), 'the failure itself is logged');
   });
 
@@ -212,7 +296,10 @@ describe('calendar connector on Radicale', { skip: radicaleMissing }, () => {
       });
       const health = await flaky.health();
       assert.equal(health.state, 'down');
-      assert.match(health.detail, /^CalDAV ops at 127\.0\.0\.1:\d+\/ops\/work\/: The calendar server at .* cannot be reached/);
+      assert.match(
+        health.detail,
+        /^CalDAV ops at 127\.0\.0\.1:\d+\/ops\/work\/: The calendar server at .* cannot be reached/,
+      );
     } finally {
       await server.start();
     }
@@ -223,7 +310,10 @@ describe('calendar connector on Radicale', { skip: radicaleMissing }, () => {
 
   test('nothing listening at all: retryable before the calendar was ever found', async () => {
     const nowhere = await connector({ url: `http://127.0.0.1:${await freePort()}/ops/work/` });
-    await assert.rejects(nowhere.busy({ from: '2026-03-30T00:00:00Z', to: '2026-03-31T00:00:00Z' }), (err: unknown) => err instanceof CalendarError && err.retryable && err.code === 'calendar_unreachable');
+    await assert.rejects(
+      nowhere.busy({ from: '2026-03-30T00:00:00Z', to: '2026-03-31T00:00:00Z' }),
+      (err: unknown) => err instanceof CalendarError && err.retryable && err.code === 'calendar_unreachable',
+    );
   });
 
   test('a wrong collection URL is a final error naming CALDAV_URL', async () => {
@@ -252,7 +342,11 @@ describe('calendar discovery from the server root', { skip: radicaleMissing }, (
   after(async () => server?.stop());
 
   const make = (user: string, password: string, calendar?: string) =>
-    createCalendarConnector({ CALDAV_URL: server.url, CALDAV_USERNAME: user, CALDAV_PASSWORD: password, CALDAV_CALENDAR: calendar }, log.logger, { timeZone: 'Europe/Berlin' });
+    createCalendarConnector(
+      { CALDAV_URL: server.url, CALDAV_USERNAME: user, CALDAV_PASSWORD: password, CALDAV_CALENDAR: calendar },
+      log.logger,
+      { timeZone: 'Europe/Berlin' },
+    );
 
   test("an account with one calendar needs nothing more than the server's URL", async () => {
     const health = await (await make('solo', 'solo-pw'))?.health();
@@ -267,7 +361,10 @@ describe('calendar discovery from the server root', { skip: radicaleMissing }, (
     await assert.rejects(unsure!.busy({ from: '2026-03-30T00:00:00Z', to: '2026-03-31T00:00:00Z' }), (err: unknown) => {
       assert.ok(err instanceof CalendarError);
       assert.equal(err.code, 'calendar_ambiguous');
-      assert.match(err.userMessage, /^The account multi has several calendars \((Work, Home|Home, Work)\); set CALDAV_CALENDAR/);
+      assert.match(
+        err.userMessage,
+        /^The account multi has several calendars \((Work, Home|Home, Work)\); set CALDAV_CALENDAR/,
+      );
       return true;
     });
     const typo = await make('multi', 'multi-pw', 'Holidays');
@@ -275,16 +372,25 @@ describe('calendar discovery from the server root', { skip: radicaleMissing }, (
   });
 
   test('a wrong password during discovery is the same typed error', async () => {
-    await assert.rejects((await make('solo', 'nope'))!.list({ from: '2026-03-30T00:00:00Z', to: '2026-03-31T00:00:00Z' }), (err: unknown) => err instanceof CalendarError && err.code === 'calendar_auth' && !err.retryable);
+    await assert.rejects(
+      (await make('solo', 'nope'))!.list({ from: '2026-03-30T00:00:00Z', to: '2026-03-31T00:00:00Z' }),
+      (err: unknown) => err instanceof CalendarError && err.code === 'calendar_auth' && !err.retryable,
+    );
   });
 
   test('the factory returns undefined when CALDAV_URL is not set', async () => {
-    assert.equal(await createCalendarConnector({ CALDAV_URL: undefined, CALDAV_USERNAME: undefined, CALDAV_PASSWORD: undefined, CALDAV_CALENDAR: undefined }, log.logger), undefined);
+    assert.equal(
+      await createCalendarConnector(
+        { CALDAV_URL: undefined, CALDAV_USERNAME: undefined, CALDAV_PASSWORD: undefined, CALDAV_CALENDAR: undefined },
+        log.logger,
+      ),
+      undefined,
+    );
   });
 });
 
 describe('a CalDAV server that is overloaded', () => {
-  test('503 and 429 are retryable with their Retry-After wait; 400 is final; no answer is a retryable timeout; the caller\'s abort wins', async () => {
+  test("503 and 429 are retryable with their Retry-After wait; 400 is final; no answer is a retryable timeout; the caller's abort wins", async () => {
     const { createServer } = await import('node:http');
     let answer: { status: number; headers: Record<string, string> } = { status: 503, headers: { 'retry-after': '7' } };
     // Answers the lookup as a calendar collection, then every write with the status under test.
@@ -292,7 +398,9 @@ describe('a CalDAV server that is overloaded', () => {
       req.resume();
       if (req.method === 'PROPFIND') {
         res.writeHead(207, { 'content-type': 'application/xml; charset=utf-8' });
-        res.end(`<?xml version="1.0"?><multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><response><href>${req.url}</href><propstat><prop><resourcetype><collection/><C:calendar/></resourcetype></prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>`);
+        res.end(
+          `<?xml version="1.0"?><multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><response><href>${req.url}</href><propstat><prop><resourcetype><collection/><C:calendar/></resourcetype></prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>`,
+        );
         return;
       }
       if (answer.status === 0) return; // hang
@@ -304,17 +412,51 @@ describe('a CalDAV server that is overloaded', () => {
     const port = typeof address === 'object' && address ? address.port : 0;
     try {
       const log = await captureLog();
-      const calendar = new CalDavCalendar({ url: `http://127.0.0.1:${port}/ops/work/`, username: 'ops', password: 'x-secret', timeZone: ZONE }, log.logger);
+      const calendar = new CalDavCalendar(
+        { url: `http://127.0.0.1:${port}/ops/work/`, username: 'ops', password: 'x-secret', timeZone: ZONE },
+        log.logger,
+      );
       const attempt = () => calendar.create(meeting(), { idempotencyKey: 'run-z:book' });
-      await assert.rejects(attempt(), (err: unknown) => err instanceof CalendarError && err.code === 'calendar_server_error' && err.retryable && err.retryAfterMs === 7000 && err.status === 503);
+      await assert.rejects(
+        attempt(),
+        (err: unknown) =>
+          err instanceof CalendarError &&
+          err.code === 'calendar_server_error' &&
+          err.retryable &&
+          err.retryAfterMs === 7000 &&
+          err.status === 503,
+      );
       answer = { status: 429, headers: { 'retry-after': '2' } };
-      await assert.rejects(attempt(), (err: unknown) => err instanceof CalendarError && err.code === 'calendar_rate_limited' && err.retryable && err.retryAfterMs === 2000 && /in 2 s\.$/.test(err.userMessage));
+      await assert.rejects(
+        attempt(),
+        (err: unknown) =>
+          err instanceof CalendarError &&
+          err.code === 'calendar_rate_limited' &&
+          err.retryable &&
+          err.retryAfterMs === 2000 &&
+          /in 2 s\.$/.test(err.userMessage),
+      );
       answer = { status: 400, headers: {} };
-      await assert.rejects(attempt(), (err: unknown) => err instanceof CalendarError && err.code === 'calendar_rejected' && !err.retryable);
+      await assert.rejects(
+        attempt(),
+        (err: unknown) => err instanceof CalendarError && err.code === 'calendar_rejected' && !err.retryable,
+      );
       // A server that takes the request and never answers: a timeout, retryable.
       answer = { status: 0, headers: {} };
-      const slow = new CalDavCalendar({ url: `http://127.0.0.1:${port}/ops/work/`, username: 'ops', password: 'x-secret', timeZone: ZONE, timeoutMs: 300 }, log.logger);
-      await assert.rejects(slow.create(meeting(), { idempotencyKey: 'run-z:book' }), (err: unknown) => err instanceof CalendarError && err.code === 'calendar_timeout' && err.retryable);
+      const slow = new CalDavCalendar(
+        {
+          url: `http://127.0.0.1:${port}/ops/work/`,
+          username: 'ops',
+          password: 'x-secret',
+          timeZone: ZONE,
+          timeoutMs: 300,
+        },
+        log.logger,
+      );
+      await assert.rejects(
+        slow.create(meeting(), { idempotencyKey: 'run-z:book' }),
+        (err: unknown) => err instanceof CalendarError && err.code === 'calendar_timeout' && err.retryable,
+      );
       // The caller's own abort (the engine's step timeout, a shutdown) comes back as the caller's reason.
       const stop = new AbortController();
       const pending = slow.create(meeting(), { idempotencyKey: 'run-z:book', signal: stop.signal });

@@ -26,7 +26,9 @@ for (let i = 1; i <= n; i++) {
       to: 'Client <client@example.net>',
       subject: `Invoice ${number}`,
       text: `Hello, please find invoice ${number} attached.`,
-      attachments: [{ filename: `${number}.pdf`, contentType: 'application/pdf', content: Buffer.from(`%PDF-1.4 ${number}`) }],
+      attachments: [
+        { filename: `${number}.pdf`, contentType: 'application/pdf', content: Buffer.from(`%PDF-1.4 ${number}`) },
+      ],
     },
     { idempotencyKey: `invoice-run-${i}:send` },
   );

@@ -23,7 +23,13 @@ describe('mail connector: reading', { skip }, () => {
   let n = 0;
   const incoming = async (extra: Record<string, string> = {}, body = 'Hello there.'): Promise<string> => {
     const id = `<in-${++n}@example.org>`;
-    await servers.deliver(rawMail({ From: `Sender ${n} <s${n}@example.org>`, To: OPS, Subject: `Mail ${n}`, 'Message-ID': id, ...extra }, body), [OPS]);
+    await servers.deliver(
+      rawMail(
+        { From: `Sender ${n} <s${n}@example.org>`, To: OPS, Subject: `Mail ${n}`, 'Message-ID': id, ...extra },
+        body,
+      ),
+      [OPS],
+    );
     return id;
   };
 
@@ -43,25 +49,47 @@ describe('mail connector: reading', { skip }, () => {
     const ids = [await incoming(), await incoming(), await incoming()];
     const first = await mail.fetchSince(start.cursor, { limit: 2 });
     assert.equal(first.more, true);
-    assert.deepEqual(first.mails.map((m) => m.messageId), ids.slice(0, 2));
+    assert.deepEqual(
+      first.mails.map((m) => m.messageId),
+      ids.slice(0, 2),
+    );
     await mail.close();
     ({ mail } = await connectorFor(servers)); // a restart: a new connection, the cursor from the store
     ids.push(await incoming(), await incoming());
     const rest = await mail.fetchSince(JSON.parse(JSON.stringify(first.cursor)) as typeof first.cursor);
-    assert.deepEqual(rest.mails.map((m) => m.messageId), ids.slice(2), 'none missed, none repeated');
+    assert.deepEqual(
+      rest.mails.map((m) => m.messageId),
+      ids.slice(2),
+      'none missed, none repeated',
+    );
     assert.equal(rest.more, false);
     assert.deepEqual((await mail.fetchSince(rest.cursor)).mails, [], 'nothing new: nothing returned');
     const unseen = servers.flags(OPS).filter(([id]) => ids.includes(id));
     assert.equal(unseen.length, 5);
-    assert.ok(unseen.every(([, flags]) => !flags.includes('\\Seen')), 'reading never marks mail as read');
+    assert.ok(
+      unseen.every(([, flags]) => !flags.includes('\\Seen')),
+      'reading never marks mail as read',
+    );
   });
 
   test('HTML-only mail becomes text; attachments are named; machine headers are reported', async () => {
     const cursor = (await mail.fetchSince(undefined)).cursor;
-    await incoming({ 'Content-Type': 'text/html; charset=utf-8', 'List-Unsubscribe': '<https://news.example.org/u>', Precedence: 'bulk' }, '<h1>News</h1><p>Our <b>spring</b> sale.</p>');
+    await incoming(
+      {
+        'Content-Type': 'text/html; charset=utf-8',
+        'List-Unsubscribe': '<https://news.example.org/u>',
+        Precedence: 'bulk',
+      },
+      '<h1>News</h1><p>Our <b>spring</b> sale.</p>',
+    );
     const boundary = 'b1';
     await incoming(
-      { 'Content-Type': `multipart/mixed; boundary="${boundary}"`, 'Auto-Submitted': 'auto-replied', 'In-Reply-To': '<solo-1@example.com>', References: '<a@x> <solo-1@example.com>' },
+      {
+        'Content-Type': `multipart/mixed; boundary="${boundary}"`,
+        'Auto-Submitted': 'auto-replied',
+        'In-Reply-To': '<solo-1@example.com>',
+        References: '<a@x> <solo-1@example.com>',
+      },
       [
         `--${boundary}`,
         'Content-Type: text/plain; charset=iso-8859-1',
@@ -95,14 +123,25 @@ describe('mail connector: reading', { skip }, () => {
     const sent = await mail.send({ to: CLIENT, subject: 'Hi', text: 'hello' }, { idempotencyKey: 'read-a:send' });
     // A self-copy whose send is still in doubt (no Sent copy yet) must stay: an interrupted send's retry needs it.
     const pendingId = messageIdForKey('read-b:send', 'example.com');
-    await servers.deliver(rawMail({ From: `Solo Ops <${OPS}>`, To: CLIENT, Subject: 'in doubt', 'Message-ID': pendingId }, 'x'), [OPS]);
+    await servers.deliver(
+      rawMail({ From: `Solo Ops <${OPS}>`, To: CLIENT, Subject: 'in doubt', 'Message-ID': pendingId }, 'x'),
+      [OPS],
+    );
     const outside = await incoming();
     assert.equal(servers.messageIds(OPS).filter((id) => id === sent.messageId).length, 1, 'the self-copy arrived');
     const result = await mail.fetchSince(cursor);
-    assert.deepEqual(result.mails.map((m) => m.messageId), [outside], 'only outside mail is returned');
+    assert.deepEqual(
+      result.mails.map((m) => m.messageId),
+      [outside],
+      'only outside mail is returned',
+    );
     const inbox = servers.flags(OPS);
     assert.equal(inbox.filter(([id]) => id === sent.messageId).length, 0, 'the filed self-copy left INBOX');
-    assert.match(inbox.find(([id]) => id === pendingId)?.[1] ?? 'missing', /\\Seen/, 'the in-doubt one stays, marked read');
+    assert.match(
+      inbox.find(([id]) => id === pendingId)?.[1] ?? 'missing',
+      /\\Seen/,
+      'the in-doubt one stays, marked read',
+    );
     assert.equal(servers.messageIds(OPS, 'Sent').filter((id) => id === sent.messageId).length, 1);
   });
 
@@ -115,24 +154,67 @@ describe('mail connector: reading', { skip }, () => {
     await new Promise((r) => setTimeout(r, 1100)); // IMAP arrival times have one-second resolution
     const fresh = await incoming();
     await mail.close();
-    servers.doveadm(['mailbox', 'update', '--uid-validity', String(Number(cursor.uidValidity) + 7), '-u', OPS, 'INBOX']);
+    servers.doveadm([
+      'mailbox',
+      'update',
+      '--uid-validity',
+      String(Number(cursor.uidValidity) + 7),
+      '-u',
+      OPS,
+      'INBOX',
+    ]);
     ({ mail } = await connectorFor(servers));
     const after = await mail.fetchSince(cursor);
     assert.equal(after.reset, true);
-    assert.deepEqual(after.mails.map((m) => m.messageId), [fresh], `not ${seen} again, and ${fresh} not missed`);
+    assert.deepEqual(
+      after.mails.map((m) => m.messageId),
+      [fresh],
+      `not ${seen} again, and ${fresh} not missed`,
+    );
     assert.equal(after.cursor.uidValidity, String(Number(cursor.uidValidity) + 7));
     assert.deepEqual((await mail.fetchSince(after.cursor)).mails, []);
   });
 
   test('search: by sender, subject or words, newest first, limited; Sent by name', async () => {
-    await servers.deliver(rawMail({ From: 'Acme Billing <billing@acme.test>', To: OPS, Subject: 'Question about INV-0007', 'Message-ID': '<acme-1@acme.test>' }, 'When is it due?'), [OPS]);
-    await servers.deliver(rawMail({ From: 'Acme Billing <billing@acme.test>', To: OPS, Subject: 'Second question', 'Message-ID': '<acme-2@acme.test>' }, 'Also the receipt please.'), [OPS]);
+    await servers.deliver(
+      rawMail(
+        {
+          From: 'Acme Billing <billing@acme.test>',
+          To: OPS,
+          Subject: 'Question about INV-0007',
+          'Message-ID': '<acme-1@acme.test>',
+        },
+        'When is it due?',
+      ),
+      [OPS],
+    );
+    await servers.deliver(
+      rawMail(
+        {
+          From: 'Acme Billing <billing@acme.test>',
+          To: OPS,
+          Subject: 'Second question',
+          'Message-ID': '<acme-2@acme.test>',
+        },
+        'Also the receipt please.',
+      ),
+      [OPS],
+    );
     const byFrom = await mail.search({ from: 'billing@acme.test' });
-    assert.deepEqual(byFrom.map((s) => s.messageId), ['<acme-2@acme.test>', '<acme-1@acme.test>']);
+    assert.deepEqual(
+      byFrom.map((s) => s.messageId),
+      ['<acme-2@acme.test>', '<acme-1@acme.test>'],
+    );
     assert.deepEqual(byFrom[0]?.from, { name: 'Acme Billing', address: 'billing@acme.test' });
     assert.equal(byFrom[0]?.seen, false);
-    assert.deepEqual((await mail.search({ subject: 'INV-0007' })).map((s) => s.messageId), ['<acme-1@acme.test>']);
-    assert.deepEqual((await mail.search({ text: 'receipt' })).map((s) => s.messageId), ['<acme-2@acme.test>']);
+    assert.deepEqual(
+      (await mail.search({ subject: 'INV-0007' })).map((s) => s.messageId),
+      ['<acme-1@acme.test>'],
+    );
+    assert.deepEqual(
+      (await mail.search({ text: 'receipt' })).map((s) => s.messageId),
+      ['<acme-2@acme.test>'],
+    );
     assert.equal((await mail.search({ from: 'billing@acme.test', limit: 1 })).length, 1);
     assert.ok((await mail.search({ folder: 'sent' })).every((s) => s.folder === 'Sent' && s.from?.address === OPS));
     assert.deepEqual(await mail.search({ from: 'nobody@nowhere.test' }), []);

@@ -24,11 +24,14 @@ describe('mail connector: sending', { skip }, () => {
   const crash = (point: 'afterOutbox' | 'afterSmtp') => () => {
     if (crashAt === point) throw new Error(`simulated crash ${point}`);
   };
-  const count = (user: string, id: string, folder = 'INBOX') => servers.messageIds(user, folder).filter((m) => m === id).length;
+  const count = (user: string, id: string, folder = 'INBOX') =>
+    servers.messageIds(user, folder).filter((m) => m === id).length;
 
   before(async () => {
     servers = await startMailServers();
-    ({ mail, logs } = await connectorFor(servers, { hooks: { afterOutbox: crash('afterOutbox'), afterSmtp: crash('afterSmtp') } }));
+    ({ mail, logs } = await connectorFor(servers, {
+      hooks: { afterOutbox: crash('afterOutbox'), afterSmtp: crash('afterSmtp') },
+    }));
   });
   after(async () => {
     await mail?.close();
@@ -36,7 +39,10 @@ describe('mail connector: sending', { skip }, () => {
   });
 
   test('a send lands once in each recipient INBOX, a copy in Sent, nothing left in the Outbox', async () => {
-    const r = await mail.send({ to: 'Client <client@example.net>', cc: [OTHER], subject: 'Proposal', text: 'Here it is.' }, { idempotencyKey: 'run-a:send' });
+    const r = await mail.send(
+      { to: 'Client <client@example.net>', cc: [OTHER], subject: 'Proposal', text: 'Here it is.' },
+      { idempotencyKey: 'run-a:send' },
+    );
     assert.equal(r.messageId, messageIdForKey('run-a:send', 'example.com'));
     assert.equal(r.alreadySent, false);
     assert.deepEqual(r.rejected, []);
@@ -48,7 +54,11 @@ describe('mail connector: sending', { skip }, () => {
     assert.match(sentFlags, /\\Seen/);
     assert.doesNotMatch(sentFlags, /\\Draft/, 'a sent copy is not a draft');
     const delivered = servers.delivered.at(-1);
-    assert.deepEqual(delivered?.to.sort(), [CLIENT, OPS, OTHER].sort(), 'the envelope carries the self-copy to MAIL_FROM');
+    assert.deepEqual(
+      delivered?.to.sort(),
+      [CLIENT, OPS, OTHER].sort(),
+      'the envelope carries the self-copy to MAIL_FROM',
+    );
   });
 
   test('the same key twice sends once (also: a crash after filing in Sent, before the journal heard)', async () => {
@@ -58,14 +68,20 @@ describe('mail connector: sending', { skip }, () => {
     assert.equal(again.messageId, first.messageId);
     assert.equal(count(CLIENT, first.messageId), 1);
     assert.equal(count(OPS, first.messageId, 'Sent'), 1);
-    const other = await mail.send({ to: CLIENT, subject: 'Once', text: 'only once' }, { idempotencyKey: 'run-b:send-2' });
+    const other = await mail.send(
+      { to: CLIENT, subject: 'Once', text: 'only once' },
+      { idempotencyKey: 'run-b:send-2' },
+    );
     assert.notEqual(other.messageId, first.messageId);
     assert.equal(other.alreadySent, false, 'another key is another mail');
   });
 
   test('crash after the Outbox copy, before SMTP: the retry finds no self-copy and sends, once', async () => {
     crashAt = 'afterOutbox';
-    await assert.rejects(mail.send({ to: CLIENT, subject: 'Window 1', text: 'x' }, { idempotencyKey: 'run-c:send' }), /simulated crash afterOutbox/);
+    await assert.rejects(
+      mail.send({ to: CLIENT, subject: 'Window 1', text: 'x' }, { idempotencyKey: 'run-c:send' }),
+      /simulated crash afterOutbox/,
+    );
     crashAt = undefined;
     const id = messageIdForKey('run-c:send', 'example.com');
     assert.equal(count(OPS, id, OUTBOX), 1, 'the Outbox holds the intent');
@@ -80,7 +96,10 @@ describe('mail connector: sending', { skip }, () => {
 
   test('crash after SMTP accepted, before filing in Sent: the retry finds the self-copy and sends nothing', async () => {
     crashAt = 'afterSmtp';
-    await assert.rejects(mail.send({ to: CLIENT, subject: 'Window 2', text: 'y' }, { idempotencyKey: 'run-d:send' }), /simulated crash afterSmtp/);
+    await assert.rejects(
+      mail.send({ to: CLIENT, subject: 'Window 2', text: 'y' }, { idempotencyKey: 'run-d:send' }),
+      /simulated crash afterSmtp/,
+    );
     crashAt = undefined;
     const id = messageIdForKey('run-d:send', 'example.com');
     assert.equal(count(CLIENT, id), 1, 'the server took it');
@@ -94,7 +113,10 @@ describe('mail connector: sending', { skip }, () => {
 
   test('a provider that files sent mail in Sent itself: the retry finds that copy and sends nothing', async () => {
     crashAt = 'afterSmtp';
-    await assert.rejects(mail.send({ to: CLIENT, subject: 'Window 2b', text: 'y' }, { idempotencyKey: 'run-d2:send' }), /simulated crash/);
+    await assert.rejects(
+      mail.send({ to: CLIENT, subject: 'Window 2b', text: 'y' }, { idempotencyKey: 'run-d2:send' }),
+      /simulated crash/,
+    );
     crashAt = undefined;
     const id = messageIdForKey('run-d2:send', 'example.com');
     // No self-copy in INBOX this time; the "provider" files its Sent copy while the retry is waiting.
@@ -102,8 +124,19 @@ describe('mail connector: sending', { skip }, () => {
     assert.equal(count(OPS, id), 0);
     const { mail: patient } = await connectorFor(servers, { confirmMs: 15_000 });
     try {
-      const filed = new Promise<void>((resolve) => setTimeout(() => (servers.save(OPS, 'Sent', rawMail({ From: OPS, To: CLIENT, Subject: 'Window 2b', 'Message-ID': id }, 'y')), resolve()), 300));
-      const retry = await patient.send({ to: CLIENT, subject: 'Window 2b', text: 'y' }, { idempotencyKey: 'run-d2:send' });
+      const filed = new Promise<void>((resolve) =>
+        setTimeout(
+          () => (
+            servers.save(OPS, 'Sent', rawMail({ From: OPS, To: CLIENT, Subject: 'Window 2b', 'Message-ID': id }, 'y')),
+            resolve()
+          ),
+          300,
+        ),
+      );
+      const retry = await patient.send(
+        { to: CLIENT, subject: 'Window 2b', text: 'y' },
+        { idempotencyKey: 'run-d2:send' },
+      );
       await filed;
       assert.equal(retry.alreadySent, true);
       assert.equal(count(CLIENT, id), 1);
@@ -116,12 +149,18 @@ describe('mail connector: sending', { skip }, () => {
 
   test('a retry cut short (its signal aborts while it waits for the self-copy) is taken up by the next, which sends once', async () => {
     crashAt = 'afterOutbox';
-    await assert.rejects(mail.send({ to: CLIENT, subject: 'Window 1b', text: 'x' }, { idempotencyKey: 'run-c2:send' }), /simulated crash/);
+    await assert.rejects(
+      mail.send({ to: CLIENT, subject: 'Window 1b', text: 'x' }, { idempotencyKey: 'run-c2:send' }),
+      /simulated crash/,
+    );
     crashAt = undefined;
     const id = messageIdForKey('run-c2:send', 'example.com');
     const { mail: patient } = await connectorFor(servers, { confirmMs: 30_000 });
     const err = await patient
-      .send({ to: CLIENT, subject: 'Window 1b', text: 'x' }, { idempotencyKey: 'run-c2:send', signal: AbortSignal.timeout(300) })
+      .send(
+        { to: CLIENT, subject: 'Window 1b', text: 'x' },
+        { idempotencyKey: 'run-c2:send', signal: AbortSignal.timeout(300) },
+      )
       .catch((e: unknown) => e)
       .finally(() => patient.close());
     assert.ok(err instanceof MailError);
@@ -135,8 +174,15 @@ describe('mail connector: sending', { skip }, () => {
   });
 
   test('two calls with the same key at once (a retry while the first still runs): one delivery', async () => {
-    const results = await Promise.all([1, 2, 3].map(() => mail.send({ to: CLIENT, subject: 'Concurrent', text: 'c' }, { idempotencyKey: 'run-l:send' })));
-    assert.deepEqual(results.map((r) => r.alreadySent), [false, true, true]);
+    const results = await Promise.all(
+      [1, 2, 3].map(() =>
+        mail.send({ to: CLIENT, subject: 'Concurrent', text: 'c' }, { idempotencyKey: 'run-l:send' }),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.alreadySent),
+      [false, true, true],
+    );
     assert.equal(count(CLIENT, results[0]?.messageId ?? ''), 1);
   });
 
@@ -145,21 +191,35 @@ describe('mail connector: sending', { skip }, () => {
     const id = messageIdForKey(key, 'example.com');
     const lookalike = id.replace('<', '<x-'); // <x-solo-…@example.com>: contains ours
     for (const folder of ['Sent', OUTBOX, 'INBOX']) {
-      servers.save(OPS, folder, rawMail({ From: OPS, To: CLIENT, Subject: 'look-alike', 'Message-ID': lookalike }, 'not ours'));
+      servers.save(
+        OPS,
+        folder,
+        rawMail({ From: OPS, To: CLIENT, Subject: 'look-alike', 'Message-ID': lookalike }, 'not ours'),
+      );
     }
-    assert.equal(servers.messageIds(OPS, 'Sent').filter((m) => m.includes(id.slice(1, -1))).length, 1, 'the look-alike is there');
+    assert.equal(
+      servers.messageIds(OPS, 'Sent').filter((m) => m.includes(id.slice(1, -1))).length,
+      1,
+      'the look-alike is there',
+    );
     const r = await mail.send({ to: CLIENT, subject: 'Real one', text: 'z' }, { idempotencyKey: key });
     assert.equal(r.alreadySent, false, 'the look-alike in Sent did not count as sent');
     assert.equal(count(CLIENT, id), 1);
     assert.equal(count(OPS, lookalike, 'Sent'), 1, 'the look-alike was left alone');
     assert.equal(count(OPS, lookalike, OUTBOX), 1);
     const search = await mail.search({ folder: 'sent', messageId: id });
-    assert.deepEqual(search.map((s) => s.messageId), [id], 'search by Message-ID is exact too');
+    assert.deepEqual(
+      search.map((s) => s.messageId),
+      [id],
+      'search by Message-ID is exact too',
+    );
   });
 
   test('a permanent SMTP refusal is not retryable and leaves no Outbox copy; the same key sends once later', async () => {
     servers.failData = 554;
-    const err = await mail.send({ to: CLIENT, subject: 'Refused', text: 'r' }, { idempotencyKey: 'run-f:send' }).catch((e: unknown) => e);
+    const err = await mail
+      .send({ to: CLIENT, subject: 'Refused', text: 'r' }, { idempotencyKey: 'run-f:send' })
+      .catch((e: unknown) => e);
     servers.failData = undefined;
     assert.ok(err instanceof MailError);
     assert.equal(err.code, 'mail_rejected');
@@ -175,7 +235,9 @@ describe('mail connector: sending', { skip }, () => {
 
   test('a temporary SMTP refusal (451) is retryable and the retry sends once', async () => {
     servers.failData = 451;
-    const err = await mail.send({ to: CLIENT, subject: 'Later', text: 'l' }, { idempotencyKey: 'run-g:send' }).catch((e: unknown) => e);
+    const err = await mail
+      .send({ to: CLIENT, subject: 'Later', text: 'l' }, { idempotencyKey: 'run-g:send' })
+      .catch((e: unknown) => e);
     servers.failData = undefined;
     assert.ok(err instanceof MailError);
     assert.equal(err.code, 'mail_deferred');
@@ -187,20 +249,27 @@ describe('mail connector: sending', { skip }, () => {
   });
 
   test('a recipient the server refuses is reported; the others get the mail', async () => {
-    const r = await mail.send({ to: [CLIENT, 'nobody@example.net'], subject: 'Partly', text: 'p' }, { idempotencyKey: 'run-h:send' });
+    const r = await mail.send(
+      { to: [CLIENT, 'nobody@example.net'], subject: 'Partly', text: 'p' },
+      { idempotencyKey: 'run-h:send' },
+    );
     assert.deepEqual(r.rejected, ['nobody@example.net']);
     assert.equal(count(CLIENT, r.messageId), 1);
   });
 
   test('bad input and a cancelled signal send nothing and leave nothing behind', async () => {
-    const bad = await mail.send({ to: 'not an address', subject: 's', text: 't' }, { idempotencyKey: 'run-i:send' }).catch((e: unknown) => e);
+    const bad = await mail
+      .send({ to: 'not an address', subject: 's', text: 't' }, { idempotencyKey: 'run-i:send' })
+      .catch((e: unknown) => e);
     assert.ok(bad instanceof MailError);
     assert.equal(bad.code, 'mail_bad_input');
     assert.equal(bad.retryable, false);
     assert.equal(bad.userMessage, 'The mail\'s recipient "not an address" is not an email address.');
     const controller = new AbortController();
     controller.abort();
-    const aborted = await mail.send({ to: CLIENT, subject: 's', text: 't' }, { idempotencyKey: 'run-j:send', signal: controller.signal }).catch((e: unknown) => e);
+    const aborted = await mail
+      .send({ to: CLIENT, subject: 's', text: 't' }, { idempotencyKey: 'run-j:send', signal: controller.signal })
+      .catch((e: unknown) => e);
     assert.ok(aborted instanceof MailError);
     assert.equal(aborted.code, 'mail_aborted');
     for (const key of ['run-i:send', 'run-j:send']) {
@@ -210,7 +279,10 @@ describe('mail connector: sending', { skip }, () => {
   });
 
   test('html, attachments (bytes and base64) and threading headers arrive intact', async () => {
-    const original = await mail.send({ to: CLIENT, subject: 'Thread start', text: 'first' }, { idempotencyKey: 'run-k:first' });
+    const original = await mail.send(
+      { to: CLIENT, subject: 'Thread start', text: 'first' },
+      { idempotencyKey: 'run-k:first' },
+    );
     const { mail: clientMail } = await connectorFor(servers, { user: servers.users[1] as MailUser });
     try {
       const start = await clientMail.fetchSince(undefined);
@@ -237,8 +309,22 @@ describe('mail connector: sending', { skip }, () => {
       assert.equal(got.inReplyTo, original.messageId);
       assert.deepEqual(got.references, [original.messageId]);
       assert.deepEqual(got.from, { name: 'Solo Ops', address: OPS });
-      const notes = servers.doveadm(['fetch', '-u', CLIENT, 'body', 'mailbox', 'INBOX', 'header', 'Message-ID', r.messageId]);
-      assert.match(notes, new RegExp(Buffer.from('grüße').toString('base64').slice(0, 6)), 'the base64 attachment was sent as its bytes');
+      const notes = servers.doveadm([
+        'fetch',
+        '-u',
+        CLIENT,
+        'body',
+        'mailbox',
+        'INBOX',
+        'header',
+        'Message-ID',
+        r.messageId,
+      ]);
+      assert.match(
+        notes,
+        new RegExp(Buffer.from('grüße').toString('base64').slice(0, 6)),
+        'the base64 attachment was sent as its bytes',
+      );
     } finally {
       await clientMail.close();
     }

@@ -22,7 +22,11 @@ if (existsSync(journal)) {
   }
 }
 
-const payments = createPaymentsConnector({ STRIPE_SECRET_KEY: process.env['STRIPE_SECRET_KEY'] ?? '', STRIPE_API_URL: process.env['STRIPE_API_URL'] ?? '' }, await silentLogger(), { timeoutMs: 2000 });
+const payments = createPaymentsConnector(
+  { STRIPE_SECRET_KEY: process.env['STRIPE_SECRET_KEY'] ?? '', STRIPE_API_URL: process.env['STRIPE_API_URL'] ?? '' },
+  await silentLogger(),
+  { timeoutMs: 2000 },
+);
 if (!payments) throw new Error('Stripe is not configured');
 for (let n = 0; n < count; n++) {
   if (done.has(n)) continue;
@@ -33,7 +37,9 @@ for (let n = 0; n < count; n++) {
   }
   // Even steps hand over the start time (keys trusted); odd ones do not (the invoice is looked up first).
   const effect = { idempotencyKey: `crash-run-${n}:issue`, ...(n % 2 === 0 ? { startedAt: new Date(startedAt) } : {}) };
-  const input = invoiceFor(n, { customer: { clientKey: `client:crash-${n % 3}`, name: `Crash Client ${n % 3}`, email: `ap+${n % 3}@crash.test` } });
+  const input = invoiceFor(n, {
+    customer: { clientKey: `client:crash-${n % 3}`, name: `Crash Client ${n % 3}`, email: `ap+${n % 3}@crash.test` },
+  });
   const { value } = await retrying(() => payments.issueInvoice(input, effect), { attempts: 50, delayMs: 20 });
   appendFileSync(journal, `${JSON.stringify({ n, invoice: value.invoiceId })}\n`);
 }

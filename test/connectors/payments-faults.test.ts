@@ -39,16 +39,37 @@ after(async () => {
 beforeEach(() => fake.clearFaults());
 
 /** Issues one invoice under a fresh key and client with `fault` injected, retrying like the engine. */
-async function issueWith(kind: FaultKind, match: string, options: { times?: number; fresh?: boolean; connector?: StripePayments; delayMs?: number } = {}) {
+async function issueWith(
+  kind: FaultKind,
+  match: string,
+  options: { times?: number; fresh?: boolean; connector?: StripePayments; delayMs?: number } = {},
+) {
   const label = `f${++n}`;
   const key = `run-${label}:issue`;
   fake.inject({ match, kind, times: options.times ?? 1, ...(options.delayMs ? { delayMs: options.delayMs } : {}) });
   const startedAt = new Date(fake.now());
   const connector = options.connector ?? payments;
-  const { value, errors } = await retrying(() => connector.issueInvoice(invoiceFor(label), { idempotencyKey: key, ...(options.fresh === false ? {} : { startedAt }) }), { delayMs: 100 });
+  const { value, errors } = await retrying(
+    () =>
+      connector.issueInvoice(invoiceFor(label), {
+        idempotencyKey: key,
+        ...(options.fresh === false ? {} : { startedAt }),
+      }),
+    { delayMs: 100 },
+  );
   const found = invoicesOf(fake, key);
-  assert.deepEqual(found, [{ id: value.invoiceId, status: 'open', lines: [`${key}:item:0`, `${key}:item:1`], emails: 1 }], `${kind} on ${match}`);
-  assert.equal([...fake.state.customers.values()].filter((c) => (c['metadata'] as Record<string, string>)['solo_client'] === `client:acme-${label}`).length, 1, 'one customer');
+  assert.deepEqual(
+    found,
+    [{ id: value.invoiceId, status: 'open', lines: [`${key}:item:0`, `${key}:item:1`], emails: 1 }],
+    `${kind} on ${match}`,
+  );
+  assert.equal(
+    [...fake.state.customers.values()].filter(
+      (c) => (c['metadata'] as Record<string, string>)['solo_client'] === `client:acme-${label}`,
+    ).length,
+    1,
+    'one customer',
+  );
   const report = fake.report(key);
   assert.deepEqual(report.duplicates, [], 'no key performed twice');
   return { key, errors, report };
@@ -60,7 +81,10 @@ for (const match of SUBSTEPS) {
     test(`connection cut after the commit of ${match}, once: the SDK's re-send replays under our key`, async () => {
       const { errors } = await issueWith('drop', match);
       assert.deepEqual(errors, [], 'the caller never saw the cut');
-      assert.ok(fake.log.some((r) => r.replayed), 'the re-send was answered from the saved response');
+      assert.ok(
+        fake.log.some((r) => r.replayed),
+        'the re-send was answered from the saved response',
+      );
     });
   }
   // The invoice lookup (a GET) runs only when the keys may have expired.
@@ -68,13 +92,19 @@ for (const match of SUBSTEPS) {
   test(`connection cut at ${match} twice, the step retried: one invoice${posts ? '' : ' (a read)'}`, async () => {
     for (const fresh of modes) {
       const { errors } = await issueWith('drop', match, { times: 2, fresh });
-      assert.deepEqual(errors.map((e) => e.code), ['payments_unreachable']);
+      assert.deepEqual(
+        errors.map((e) => e.code),
+        ['payments_unreachable'],
+      );
     }
   });
   test(`500 at ${match} then success: one invoice`, async () => {
     for (const fresh of modes) {
       const { errors } = await issueWith('error500', match, { fresh });
-      assert.deepEqual(errors.map((e) => [e.code, e.retryable]), [['payments_server_error', true]]);
+      assert.deepEqual(
+        errors.map((e) => [e.code, e.retryable]),
+        [['payments_server_error', true]],
+      );
     }
   });
   if (posts) {
@@ -82,7 +112,10 @@ for (const match of SUBSTEPS) {
       const { errors } = await issueWith('slow', match, { connector: quick, delayMs: 700 });
       const codes = errors.map((e) => e.code);
       assert.equal(codes[0], 'payments_unreachable', 'the timeout is a retryable connection error');
-      assert.ok(codes.includes('payments_in_progress'), `the retry met the first request still running: ${codes.join(', ')}`);
+      assert.ok(
+        codes.includes('payments_in_progress'),
+        `the retry met the first request still running: ${codes.join(', ')}`,
+      );
       assert.ok(errors.every((e) => e.retryable));
     });
   }
@@ -90,7 +123,10 @@ for (const match of SUBSTEPS) {
 
 test('429 from the rate limiter is retryable and changes nothing', async () => {
   const { errors } = await issueWith('rateLimit', 'POST /v1/invoices');
-  assert.deepEqual(errors.map((e) => [e.code, e.retryable]), [['payments_rate_limited', true]]);
+  assert.deepEqual(
+    errors.map((e) => [e.code, e.retryable]),
+    [['payments_rate_limited', true]],
+  );
 });
 
 test('a 500 that Stripe saved under the key replays until the key is pruned; then the lookup and the key make one invoice', async () => {
@@ -98,19 +134,28 @@ test('a 500 that Stripe saved under the key replays until the key is pruned; the
   const startedAt = new Date(fake.now());
   fake.inject({ match: 'POST /v1/invoices', kind: 'error500Saved' });
   for (let i = 0; i < 3; i++) {
-    await assert.rejects(payments.issueInvoice(invoiceFor('s500'), { idempotencyKey: key, startedAt }), (err: unknown) => err instanceof PaymentsError && err.code === 'payments_server_error' && err.retryable);
+    await assert.rejects(
+      payments.issueInvoice(invoiceFor('s500'), { idempotencyKey: key, startedAt }),
+      (err: unknown) => err instanceof PaymentsError && err.code === 'payments_server_error' && err.retryable,
+    );
   }
   assert.deepEqual(invoicesOf(fake, key), [], 'the 500 was replayed, nothing was created');
   fake.advance(25 * 3600_000);
   const issued = await payments.issueInvoice(invoiceFor('s500'), { idempotencyKey: key, startedAt });
-  assert.deepEqual(invoicesOf(fake, key), [{ id: issued.invoiceId, status: 'open', lines: [`${key}:item:0`, `${key}:item:1`], emails: 1 }]);
+  assert.deepEqual(invoicesOf(fake, key), [
+    { id: issued.invoiceId, status: 'open', lines: [`${key}:item:0`, `${key}:item:1`], emails: 1 },
+  ]);
 });
 
 test("the trap: the SDK's own per-call key does not survive a restart; the step's key does", async () => {
   const { stripe, agent } = await createStripeClient(fake.apiKey, fake.url);
   try {
     const customer = (await stripe.customers.create({ name: 'Trap', email: 'trap@x.test' })).id;
-    const create = (idempotencyKey?: string) => stripe.invoices.create({ customer, currency: 'eur', metadata: { trap: idempotencyKey ?? 'sdk' } }, idempotencyKey ? { idempotencyKey } : {});
+    const create = (idempotencyKey?: string) =>
+      stripe.invoices.create(
+        { customer, currency: 'eur', metadata: { trap: idempotencyKey ?? 'sdk' } },
+        idempotencyKey ? { idempotencyKey } : {},
+      );
     // Stripe commits, the answer is lost (the SDK's own re-send too), the process "restarts" and asks again.
     fake.inject({ match: 'POST /v1/invoices', kind: 'drop', times: 2 });
     await assert.rejects(create());
@@ -118,7 +163,8 @@ test("the trap: the SDK's own per-call key does not survive a restart; the step'
     fake.inject({ match: 'POST /v1/invoices', kind: 'drop', times: 2 });
     await assert.rejects(create('run-trap:invoice'));
     await create('run-trap:invoice');
-    const byTrap = (t: string) => fake.invoices().filter((i) => (i['metadata'] as Record<string, string>)['trap'] === t).length;
+    const byTrap = (t: string) =>
+      fake.invoices().filter((i) => (i['metadata'] as Record<string, string>)['trap'] === t).length;
     assert.equal(byTrap('sdk'), 2, 'with the SDK-made key (stripe-node-retry-…) the restart created a second invoice');
     assert.equal(byTrap('run-trap:invoice'), 1, 'with the step key it did not');
     assert.ok(fake.log.some((r) => r.key?.startsWith('stripe-node-retry-')));
@@ -129,7 +175,10 @@ test("the trap: the SDK's own per-call key does not survive a restart; the step'
 
 test('report: requests with an effect key vs distinct effects', () => {
   const all = fake.report();
-  assert.deepEqual(all.duplicates.filter((k) => !k.startsWith('stripe-node-retry-')), []);
+  assert.deepEqual(
+    all.duplicates.filter((k) => !k.startsWith('stripe-node-retry-')),
+    [],
+  );
   // Printed for the record: attempts include every retry, re-send and replay; effects happened once per key.
   console.log(`# faults: ${all.attempted} keyed requests under ${all.keys} keys -> ${all.performed} effects performed`);
   assert.ok(all.attempted > all.performed);

@@ -7,9 +7,13 @@ import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { PaymentsError, type IssueInvoiceInput } from '../../src/ports/payments.ts';
 import { StripeFake } from '../fakes/stripe/server.ts';
 
-export const silentLogger = (): Promise<Logger> => createLogger({ LOG_LEVEL: 'silent', LOG_FORMAT: 'json' }, new Writable({ write: (_c, _e, done) => done() }));
+export const silentLogger = (): Promise<Logger> =>
+  createLogger({ LOG_LEVEL: 'silent', LOG_FORMAT: 'json' }, new Writable({ write: (_c, _e, done) => done() }));
 
-export async function connectorFor(fake: StripeFake, options: { apiKey?: string; timeoutMs?: number; now?: () => number } = {}): Promise<StripePayments> {
+export async function connectorFor(
+  fake: StripeFake,
+  options: { apiKey?: string; timeoutMs?: number; now?: () => number } = {},
+): Promise<StripePayments> {
   const connector = createPaymentsConnector(
     { STRIPE_SECRET_KEY: options.apiKey ?? fake.apiKey, STRIPE_API_URL: fake.url },
     await silentLogger(),
@@ -20,7 +24,10 @@ export async function connectorFor(fake: StripeFake, options: { apiKey?: string;
 }
 
 /** Like the engine: try again while the error is retryable (small fixed backoff), give up otherwise. */
-export async function retrying<T>(work: () => Promise<T>, options: { attempts?: number; delayMs?: number } = {}): Promise<{ value: T; errors: PaymentsError[] }> {
+export async function retrying<T>(
+  work: () => Promise<T>,
+  options: { attempts?: number; delayMs?: number } = {},
+): Promise<{ value: T; errors: PaymentsError[] }> {
   const errors: PaymentsError[] = [];
   const attempts = options.attempts ?? 20;
   for (let i = 1; ; i++) {
@@ -48,14 +55,19 @@ export const invoiceFor = (n: number | string, overrides: Partial<IssueInvoiceIn
 });
 
 /** The invoices carrying a step key, with their lines' item keys, and how many emails each got. */
-export function invoicesOf(fake: StripeFake, key: string): { id: string; status: unknown; lines: string[]; emails: number }[] {
+export function invoicesOf(
+  fake: StripeFake,
+  key: string,
+): { id: string; status: unknown; lines: string[]; emails: number }[] {
   return fake
     .invoices()
     .filter((i) => (i['metadata'] as Record<string, string>)['solo_key'] === key)
     .map((i) => ({
       id: i.id,
       status: i['status'],
-      lines: (i['lines'] as { data: { metadata: Record<string, string> }[] }).data.map((l) => l.metadata['solo_key'] ?? '?'),
+      lines: (i['lines'] as { data: { metadata: Record<string, string> }[] }).data.map(
+        (l) => l.metadata['solo_key'] ?? '?',
+      ),
       emails: fake.state.emails.filter((e) => e.invoice === i.id).length,
     }));
 }

@@ -51,7 +51,11 @@ beforeEach(async () => {
 });
 
 const pay = (invoice: string, form: Record<string, string> = {}) =>
-  fetch(`${fake.url}/v1/invoices/${invoice}/pay`, { method: 'POST', headers: { authorization: `Bearer ${fake.apiKey}`, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  fetch(`${fake.url}/v1/invoices/${invoice}/pay`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${fake.apiKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
 const lastEvent = (type: string): Obj => {
   const event = fake.events.filter((e) => e['type'] === type).at(-1);
   assert.ok(event, `no ${type} event`);
@@ -59,22 +63,38 @@ const lastEvent = (type: string): Obj => {
 };
 
 test('invoice.paid reaches onEvent once with the Stripe invoice, its metadata and the event id', async () => {
-  const issued = await payments.issueInvoice(invoiceFor('h1'), { idempotencyKey: 'run-h1:issue', startedAt: new Date(fake.now()) });
+  const issued = await payments.issueInvoice(invoiceFor('h1'), {
+    idempotencyKey: 'run-h1:issue',
+    startedAt: new Date(fake.now()),
+  });
   await fake.settled();
   assert.deepEqual(received, [], 'created, finalized and sent events are acknowledged and ignored');
   assert.ok(fake.deliveries.length > 0 && fake.deliveries.every((d) => d.status === 200));
   assert.equal((await pay(issued.invoiceId)).status, 200);
   await fake.settled();
   const event = lastEvent('invoice.paid');
-  assert.deepEqual(received, [{ type: 'invoice.paid', eventId: event.id, stripeInvoiceId: issued.invoiceId, metadata: { ledger_invoice: 'INV-00h1', solo_key: 'run-h1:issue', solo_sent: 'yes' } }]);
+  assert.deepEqual(received, [
+    {
+      type: 'invoice.paid',
+      eventId: event.id,
+      stripeInvoiceId: issued.invoiceId,
+      metadata: { ledger_invoice: 'INV-00h1', solo_key: 'run-h1:issue', solo_sent: 'yes' },
+    },
+  ]);
   assert.match(event.id, /^evt_\w+$/);
 });
 
 test('invoice.payment_failed reaches onEvent too', async () => {
-  const issued = await payments.issueInvoice(invoiceFor('h2'), { idempotencyKey: 'run-h2:issue', startedAt: new Date(fake.now()) });
+  const issued = await payments.issueInvoice(invoiceFor('h2'), {
+    idempotencyKey: 'run-h2:issue',
+    startedAt: new Date(fake.now()),
+  });
   assert.equal((await pay(issued.invoiceId, { payment_method: 'pm_card_chargeDeclined' })).status, 402);
   await fake.settled();
-  assert.deepEqual(received.map((e) => [e.type, e.stripeInvoiceId, e.eventId]), [['invoice.payment_failed', issued.invoiceId, lastEvent('invoice.payment_failed').id]]);
+  assert.deepEqual(
+    received.map((e) => [e.type, e.stripeInvoiceId, e.eventId]),
+    [['invoice.payment_failed', issued.invoiceId, lastEvent('invoice.payment_failed').id]],
+  );
 });
 
 test('a redelivered event carries the same event id (the caller dedupes)', async () => {
@@ -82,14 +102,25 @@ test('a redelivered event carries the same event id (the caller dedupes)', async
   const [first] = await fake.deliver(event);
   const [second] = await fake.deliver(event);
   assert.deepEqual([first?.status, second?.status], [200, 200]);
-  assert.deepEqual(received.map((e) => e.eventId), [event.id, event.id]);
+  assert.deepEqual(
+    received.map((e) => e.eventId),
+    [event.id, event.id],
+  );
 });
 
 test('a wrong secret, an expired or missing signature, or a tampered body: 400 and nothing happens', async () => {
   const event = lastEvent('invoice.paid');
   assert.equal((await fake.deliver(event, { secret: 'whsec_someone_else_0000' }))[0]?.status, 400);
-  assert.equal((await fake.deliver(event, { timestamp: Math.floor(Date.now() / 1000) - 301 }))[0]?.status, 400, 'older than the 5 min tolerance');
-  assert.equal((await fake.deliver(event, { timestamp: Math.floor(Date.now() / 1000) - 240 }))[0]?.status, 200, 'within the tolerance');
+  assert.equal(
+    (await fake.deliver(event, { timestamp: Math.floor(Date.now() / 1000) - 301 }))[0]?.status,
+    400,
+    'older than the 5 min tolerance',
+  );
+  assert.equal(
+    (await fake.deliver(event, { timestamp: Math.floor(Date.now() / 1000) - 240 }))[0]?.status,
+    200,
+    'within the tolerance',
+  );
   received.length = 0;
   const body = JSON.stringify(event);
   const unsigned = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -97,7 +128,11 @@ test('a wrong secret, an expired or missing signature, or a tampered body: 400 a
   const t = Math.floor(Date.now() / 1000);
   const { createHmac } = await import('node:crypto');
   const signature = `t=${t},v1=${createHmac('sha256', SECRET).update(`${t}.${body}`).digest('hex')}`;
-  const tampered = await fetch(url, { method: 'POST', headers: { 'stripe-signature': signature }, body: body.replace('"paid"', '"void"') });
+  const tampered = await fetch(url, {
+    method: 'POST',
+    headers: { 'stripe-signature': signature },
+    body: body.replace('"paid"', '"void"'),
+  });
   assert.equal(tampered.status, 400);
   const genuine = await fetch(url, { method: 'POST', headers: { 'stripe-signature': signature }, body });
   assert.equal(genuine.status, 200);
@@ -112,6 +147,10 @@ test('onEvent failing answers 500 so Stripe retries; wrong method and oversized 
   assert.equal((await fake.deliver(event))[0]?.status, 200);
   assert.equal(received.length, 1);
   assert.equal((await fetch(url)).status, 405);
-  const big = await fetch(url, { method: 'POST', headers: { 'stripe-signature': 't=1,v1=00' }, body: 'x'.repeat(600 * 1024) }).catch(() => undefined);
+  const big = await fetch(url, {
+    method: 'POST',
+    headers: { 'stripe-signature': 't=1,v1=00' },
+    body: 'x'.repeat(600 * 1024),
+  }).catch(() => undefined);
   assert.ok(big === undefined || big.status === 413);
 });

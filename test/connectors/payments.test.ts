@@ -31,14 +31,22 @@ test('an invoice is issued once: customer, draft, its lines, finalized and sent,
   assert.deepEqual([issued.status, issued.amountDueMinor, issued.currency], ['open', 258_050, 'eur']);
   assert.match(issued.number ?? '', /-\d{4}$/);
   assert.match(issued.hostedUrl ?? '', /^https:\/\/invoice\.stripe\.com\//);
-  assert.deepEqual(invoicesOf(fake, key), [{ id: issued.invoiceId, status: 'open', lines: [`${key}:item:0`, `${key}:item:1`], emails: 1 }]);
+  assert.deepEqual(invoicesOf(fake, key), [
+    { id: issued.invoiceId, status: 'open', lines: [`${key}:item:0`, `${key}:item:1`], emails: 1 },
+  ]);
   const invoice: Record<string, unknown> = fake.state.invoices.get(issued.invoiceId) ?? {};
   assert.deepEqual(invoice['metadata'], { ledger_invoice: 'INV-000a', solo_key: key, solo_sent: 'yes' });
   assert.deepEqual([invoice['collection_method'], invoice['description']], ['send_invoice', 'Invoice a']);
   const customer: Record<string, unknown> = fake.state.customers.get(issued.customerId) ?? {};
-  assert.deepEqual([customer['email'], customer['name'], customer['metadata']], ['billing+a@acme.test', 'Acme a Ltd', { solo_client: 'client:acme-a' }]);
+  assert.deepEqual(
+    [customer['email'], customer['name'], customer['metadata']],
+    ['billing+a@acme.test', 'Acme a Ltd', { solo_client: 'client:acme-a' }],
+  );
   const posts = fake.log.filter((r) => r.method === 'POST');
-  assert.ok(posts.every((r) => r.key !== undefined && (r.key.startsWith(`${key}:`) || r.key.startsWith('customer:'))), 'no SDK-made key, no unkeyed POST');
+  assert.ok(
+    posts.every((r) => r.key !== undefined && (r.key.startsWith(`${key}:`) || r.key.startsWith('customer:'))),
+    'no SDK-made key, no unkeyed POST',
+  );
   assert.equal(fake.unkeyedEffects, 0);
 });
 
@@ -48,7 +56,13 @@ test('the same step again replays (fresh keys) or finds the invoice (keys maybe 
   const before = fake.log.length;
   const replayed = await payments.issueInvoice(invoiceFor('b'), { idempotencyKey: key, startedAt: now() });
   assert.deepEqual(replayed, first);
-  assert.ok(fake.log.slice(before).filter((r) => r.method === 'POST').every((r) => r.replayed), 'every POST of the second call was a replay');
+  assert.ok(
+    fake.log
+      .slice(before)
+      .filter((r) => r.method === 'POST')
+      .every((r) => r.replayed),
+    'every POST of the second call was a replay',
+  );
   const looked = fake.log.length;
   const found = await payments.issueInvoice(invoiceFor('b'), { idempotencyKey: key });
   assert.deepEqual(found, first);
@@ -63,12 +77,20 @@ test('a step resumed after Stripe forgot its keys (25 h) finds the draft by meta
   // The first attempt dies after adding line 1 of 2 (both the send and the SDK's one re-send are cut).
   fake.inject({ match: 'POST /v1/invoiceitems', kind: 'drop', times: 1 });
   fake.inject({ match: 'POST /v1/invoiceitems', kind: 'error500', times: 1 });
-  await assert.rejects(payments.issueInvoice(invoiceFor('c'), { idempotencyKey: key, startedAt }), (err: unknown) => err instanceof PaymentsError && err.retryable);
-  assert.deepEqual(invoicesOf(fake, key).map((i) => [i.status, i.lines]), [['draft', [`${key}:item:0`]]]);
+  await assert.rejects(
+    payments.issueInvoice(invoiceFor('c'), { idempotencyKey: key, startedAt }),
+    (err: unknown) => err instanceof PaymentsError && err.retryable,
+  );
+  assert.deepEqual(
+    invoicesOf(fake, key).map((i) => [i.status, i.lines]),
+    [['draft', [`${key}:item:0`]]],
+  );
   fake.advance(25 * HOUR);
   const issued = await payments.issueInvoice(invoiceFor('c'), { idempotencyKey: key, startedAt });
   assert.equal(issued.status, 'open');
-  assert.deepEqual(invoicesOf(fake, key), [{ id: issued.invoiceId, status: 'open', lines: [`${key}:item:0`, `${key}:item:1`], emails: 1 }]);
+  assert.deepEqual(invoicesOf(fake, key), [
+    { id: issued.invoiceId, status: 'open', lines: [`${key}:item:0`, `${key}:item:1`], emails: 1 },
+  ]);
   assert.equal(fake.effects.get(`${key}:invoice`), 1, 'the expired invoice key was not used again');
 
   // Days later again, the invoice is found sent: no second email, no second anything.
@@ -82,10 +104,16 @@ test('a customer belongs to a client: found again by email and client key, whate
   const input = { clientKey: 'client:globex', name: 'Globex', email: 'ap@globex.test' };
   const a = await payments.ensureCustomer(input, { idempotencyKey: 'run-d:customer' });
   const b = await payments.ensureCustomer(input, { idempotencyKey: 'run-e:customer' });
-  const c = await payments.ensureCustomer({ ...input, clientKey: 'client:globex-eu' }, { idempotencyKey: 'run-f:customer' });
+  const c = await payments.ensureCustomer(
+    { ...input, clientKey: 'client:globex-eu' },
+    { idempotencyKey: 'run-f:customer' },
+  );
   assert.equal(a.customerId, b.customerId);
   assert.notEqual(a.customerId, c.customerId);
-  const issued = await payments.issueInvoice(invoiceFor('d', { customer: a.customerId }), { idempotencyKey: 'run-d:issue', startedAt: now() });
+  const issued = await payments.issueInvoice(invoiceFor('d', { customer: a.customerId }), {
+    idempotencyKey: 'run-d:issue',
+    startedAt: now(),
+  });
   assert.equal(issued.customerId, a.customerId);
   assert.equal([...fake.state.customers.values()].filter((x) => x['email'] === 'ap@globex.test').length, 2);
 });
@@ -124,9 +152,18 @@ test('a very long step key is hashed into keys Stripe accepts (255 characters)',
 
 test('void is the compensation: idempotent, a draft is deleted, a paid invoice is refused with a clear sentence', async () => {
   const issued = await payments.issueInvoice(invoiceFor('v'), { idempotencyKey: 'run-v:issue', startedAt: now() });
-  assert.deepEqual(await payments.voidInvoice(issued.invoiceId, { idempotencyKey: 'run-v:undo:issue' }), { invoiceId: issued.invoiceId, status: 'void' });
-  assert.deepEqual(await payments.voidInvoice(issued.invoiceId, { idempotencyKey: 'run-v:undo:issue' }), { invoiceId: issued.invoiceId, status: 'void' });
-  assert.deepEqual(await payments.voidInvoice(issued.invoiceId, { idempotencyKey: 'run-v2:undo:issue' }), { invoiceId: issued.invoiceId, status: 'void' });
+  assert.deepEqual(await payments.voidInvoice(issued.invoiceId, { idempotencyKey: 'run-v:undo:issue' }), {
+    invoiceId: issued.invoiceId,
+    status: 'void',
+  });
+  assert.deepEqual(await payments.voidInvoice(issued.invoiceId, { idempotencyKey: 'run-v:undo:issue' }), {
+    invoiceId: issued.invoiceId,
+    status: 'void',
+  });
+  assert.deepEqual(await payments.voidInvoice(issued.invoiceId, { idempotencyKey: 'run-v2:undo:issue' }), {
+    invoiceId: issued.invoiceId,
+    status: 'void',
+  });
   assert.equal(fake.state.invoices.get(issued.invoiceId)?.['status'], 'void');
   assert.equal(fake.effects.get('run-v:undo:issue'), 1);
 
@@ -134,12 +171,21 @@ test('void is the compensation: idempotent, a draft is deleted, a paid invoice i
   await assert.rejects(payments.issueInvoice(invoiceFor('w'), { idempotencyKey: 'run-w:issue', startedAt: now() }));
   const [draft] = invoicesOf(fake, 'run-w:issue');
   assert.equal(draft?.status, 'draft');
-  assert.deepEqual(await payments.voidInvoice(draft.id, { idempotencyKey: 'run-w:undo' }), { invoiceId: draft.id, status: 'deleted' });
-  assert.deepEqual(await payments.voidInvoice(draft.id, { idempotencyKey: 'run-w:undo' }), { invoiceId: draft.id, status: 'deleted' });
+  assert.deepEqual(await payments.voidInvoice(draft.id, { idempotencyKey: 'run-w:undo' }), {
+    invoiceId: draft.id,
+    status: 'deleted',
+  });
+  assert.deepEqual(await payments.voidInvoice(draft.id, { idempotencyKey: 'run-w:undo' }), {
+    invoiceId: draft.id,
+    status: 'deleted',
+  });
   assert.equal(fake.state.invoices.has(draft.id), false);
 
   const paid = await payments.issueInvoice(invoiceFor('p'), { idempotencyKey: 'run-p:issue', startedAt: now() });
-  await fetch(`${fake.url}/v1/invoices/${paid.invoiceId}/pay`, { method: 'POST', headers: { authorization: `Bearer ${fake.apiKey}` } });
+  await fetch(`${fake.url}/v1/invoices/${paid.invoiceId}/pay`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${fake.apiKey}` },
+  });
   await assert.rejects(payments.voidInvoice(paid.invoiceId, { idempotencyKey: 'run-p:undo' }), (err: unknown) => {
     assert.ok(err instanceof PaymentsError);
     assert.deepEqual([err.code, err.retryable], ['payments_invoice_paid', false]);
@@ -148,14 +194,29 @@ test('void is the compensation: idempotent, a draft is deleted, a paid invoice i
   });
 
   // The compensation of a paid invoice: a refund, once per key, found again after the key expired.
-  const refund = await payments.refund({ invoiceId: paid.invoiceId, amountMinor: 50_000 }, { idempotencyKey: 'run-p:refund', startedAt: now() });
+  const refund = await payments.refund(
+    { invoiceId: paid.invoiceId, amountMinor: 50_000 },
+    { idempotencyKey: 'run-p:refund', startedAt: now() },
+  );
   assert.match(refund.refundId, /^re_\w+$/);
   assert.deepEqual([refund.status, refund.amountMinor], ['succeeded', 50_000]);
-  assert.deepEqual(await payments.refund({ invoiceId: paid.invoiceId, amountMinor: 50_000 }, { idempotencyKey: 'run-p:refund', startedAt: now() }), refund);
+  assert.deepEqual(
+    await payments.refund(
+      { invoiceId: paid.invoiceId, amountMinor: 50_000 },
+      { idempotencyKey: 'run-p:refund', startedAt: now() },
+    ),
+    refund,
+  );
   fake.advance(30 * HOUR);
-  assert.deepEqual(await payments.refund({ invoiceId: paid.invoiceId, amountMinor: 50_000 }, { idempotencyKey: 'run-p:refund' }), refund);
+  assert.deepEqual(
+    await payments.refund({ invoiceId: paid.invoiceId, amountMinor: 50_000 }, { idempotencyKey: 'run-p:refund' }),
+    refund,
+  );
   assert.equal(fake.state.refunds.size, 1);
-  await assert.rejects(payments.refund({ invoiceId: issued.invoiceId }, { idempotencyKey: 'run-v:refund' }), (err: unknown) => err instanceof PaymentsError && err.code === 'payments_not_paid');
+  await assert.rejects(
+    payments.refund({ invoiceId: issued.invoiceId }, { idempotencyKey: 'run-v:refund' }),
+    (err: unknown) => err instanceof PaymentsError && err.code === 'payments_not_paid',
+  );
 });
 
 test('payment links: created once per key, found after the key expired, deactivated idempotently', async () => {
@@ -181,7 +242,10 @@ test('health: one line with mode, host and latency; a refused key is misconfigur
   assert.equal(refused.state, 'misconfigured');
   assert.match(refused.detail, /check STRIPE_SECRET_KEY/);
   assert.ok(!refused.detail.includes('wrongwrong'), 'the key never appears');
-  await assert.rejects(wrong.issueInvoice(invoiceFor('z'), { idempotencyKey: 'run-z:issue' }), (err: unknown) => err instanceof PaymentsError && err.code === 'payments_auth' && !err.retryable);
+  await assert.rejects(
+    wrong.issueInvoice(invoiceFor('z'), { idempotencyKey: 'run-z:issue' }),
+    (err: unknown) => err instanceof PaymentsError && err.code === 'payments_auth' && !err.retryable,
+  );
   await wrong.close();
 
   const gone = await new StripeFake().start();

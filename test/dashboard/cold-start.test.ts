@@ -24,7 +24,12 @@ async function start(env: Record<string, string> = {}) {
   const list = join(dir, 'loaded.txt');
   writeFileSync(hook, HOOK);
   writeFileSync(list, '');
-  const started = await startProcess({ DATA_DIR: join(dir, 'data'), NODE_OPTIONS: `--import=${pathToFileURL(hook).href}`, LOADED_MODULES_FILE: list, ...env });
+  const started = await startProcess({
+    DATA_DIR: join(dir, 'data'),
+    NODE_OPTIONS: `--import=${pathToFileURL(hook).href}`,
+    LOADED_MODULES_FILE: list,
+    ...env,
+  });
   const loaded = () => readFileSync(list, 'utf8').split('\n').filter(Boolean);
   return { ...started, loaded, stop: () => killHard(started.child) };
 }
@@ -40,14 +45,31 @@ describe('cold start with the dashboard, /metrics and tracing', () => {
     const p = await start();
     try {
       const atStart = p.loaded();
-      assert.ok(atStart.some((u) => u.endsWith('/src/main.ts')), 'the hook sees the app’s own modules');
-      assert.ok(atStart.some((u) => u.endsWith('/src/compose/dashboard.ts')), 'the dashboard is wired');
-      assert.deepEqual(matching(atStart, OWN), [], 'the dashboard’s and the metrics’ own code waits for its first request');
+      assert.ok(
+        atStart.some((u) => u.endsWith('/src/main.ts')),
+        'the hook sees the app’s own modules',
+      );
+      assert.ok(
+        atStart.some((u) => u.endsWith('/src/compose/dashboard.ts')),
+        'the dashboard is wired',
+      );
+      assert.deepEqual(
+        matching(atStart, OWN),
+        [],
+        'the dashboard’s and the metrics’ own code waits for its first request',
+      );
       assert.deepEqual(matching(atStart, OTEL), []);
       assert.deepEqual(matching(atStart, PROM), []);
-      assert.deepEqual(matching(atStart, /\/uplot\//), [], 'the chart library is a file the page loads, not a module of the server');
+      assert.deepEqual(
+        matching(atStart, /\/uplot\//),
+        [],
+        'the chart library is a file the page loads, not a module of the server',
+      );
       assert.equal((await fetch(`${p.url}/dashboard`)).status, 200);
-      assert.ok(p.loaded().some((u) => u.endsWith('/adapters/http/dashboard/routes.ts')), 'the first page request loaded the dashboard');
+      assert.ok(
+        p.loaded().some((u) => u.endsWith('/adapters/http/dashboard/routes.ts')),
+        'the first page request loaded the dashboard',
+      );
       const res = await fetch(`${p.url}/metrics`);
       assert.equal(res.status, 200);
       assert.match(await res.text(), /^# TYPE solo_messages_total counter$/m);
@@ -63,7 +85,10 @@ describe('cold start with the dashboard, /metrics and tracing', () => {
     const p = await start({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
     try {
       const otel = matching(p.loaded(), OTEL);
-      assert.ok(otel.some((u) => u.includes('@opentelemetry/exporter-trace-otlp-http')), otel.join('\n'));
+      assert.ok(
+        otel.some((u) => u.includes('@opentelemetry/exporter-trace-otlp-http')),
+        otel.join('\n'),
+      );
       assert.match(p.output(), /exporting run traces over OTLP/);
     } finally {
       await p.stop();

@@ -12,7 +12,9 @@ import { say } from '../support/app.ts';
 import { seededApp, type Seeded } from './support.ts';
 
 const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const skip = existsSync(executablePath) ? false : `no Chromium at ${executablePath} (apt-get install chromium, or set CHROMIUM_PATH)`;
+const skip = existsSync(executablePath)
+  ? false
+  : `no Chromium at ${executablePath} (apt-get install chromium, or set CHROMIUM_PATH)`;
 const ARTIFACTS = new URL('../artifacts/', import.meta.url);
 
 /**
@@ -32,17 +34,21 @@ async function seriesPixels(page: Page): Promise<number[]> {
 
 /** The focused element: its text and the heading of the approval card it is in. */
 const focus = (page: Page): Promise<[string, string]> =>
-  page.evaluate<[string, string]>(`[document.activeElement?.textContent ?? '', document.activeElement?.closest('section.approval')?.querySelector('h2')?.textContent ?? '']`);
+  page.evaluate<[string, string]>(
+    `[document.activeElement?.textContent ?? '', document.activeElement?.closest('section.approval')?.querySelector('h2')?.textContent ?? '']`,
+  );
 
 /** Waits until the page shows `n` drawn charts. */
-const charts = (page: Page, n: number) => page.waitForFunction(`document.querySelectorAll('.uplot canvas').length === ${n}`);
+const charts = (page: Page, n: number) =>
+  page.waitForFunction(`document.querySelectorAll('.uplot canvas').length === ${n}`);
 
 describe('dashboard in Chromium', { skip }, () => {
   let s: Seeded;
   let browser: Browser;
   let page: Page;
   const errors: string[] = [];
-  const shot = (name: string) => page.screenshot({ path: new URL(`dashboard-${name}.png`, ARTIFACTS).pathname, fullPage: true });
+  const shot = (name: string) =>
+    page.screenshot({ path: new URL(`dashboard-${name}.png`, ARTIFACTS).pathname, fullPage: true });
   const open = async (path: string) => {
     await page.goto(`${s.base}${path}`);
     await page.locator('main[aria-busy="false"]').waitFor({ timeout: 15_000 });
@@ -53,13 +59,24 @@ describe('dashboard in Chromium', { skip }, () => {
     s = await seededApp();
     browser = await chromium.launch({
       executablePath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     // Errors on dashboard pages (the chat page, opened once to follow its link, asks for a favicon it has not got).
     const onDashboard = () => new URL(page.url()).pathname.startsWith('/dashboard');
     page.on('pageerror', (err) => void (onDashboard() && errors.push(err.message)));
-    page.on('console', (m) => void (m.type() === 'error' && onDashboard() && errors.push(`${page.url()}: ${m.text()}`)));
+    page.on(
+      'console',
+      (m) => void (m.type() === 'error' && onDashboard() && errors.push(`${page.url()}: ${m.text()}`)),
+    );
   });
   after(async () => {
     await browser?.close();
@@ -86,7 +103,9 @@ describe('dashboard in Chromium', { skip }, () => {
     await page.getByRole('heading', { name: `Run ${s.draftRunId}` }).waitFor();
     const names = await page.locator('.waterfall li .name').allInnerTexts();
     const items = page.locator('.waterfall li');
-    const rows = await Promise.all(names.map(async (name, i) => ({ name, depth: (await items.nth(i).getAttribute('class')) ?? '' })));
+    const rows = await Promise.all(
+      names.map(async (name, i) => ({ name, depth: (await items.nth(i).getAttribute('class')) ?? '' })),
+    );
     const at = (name: string) => rows.findIndex((r) => r.name === name);
     assert.equal(rows[0]?.name, 'run draft');
     assert.ok(at('step draft-1') > 0 && rows[at('step draft-1')]!.depth.includes('depth-1'), JSON.stringify(rows));
@@ -94,8 +113,16 @@ describe('dashboard in Chromium', { skip }, () => {
     assert.ok(rows[at('llm draft')]!.depth.includes('depth-2'));
     assert.ok(rows.some((r) => r.name === 'approval send'));
     const main = await page.locator('main').innerText();
-    assert.match(main, /approved by web:operator via web \(edited\)/, 'the approval step says who decided where, and that the draft was edited');
-    assert.match(main, /draft\s+v1\s+gpt-4o-mini\s+257\s+34\s+\$0\.0001\s+\d+ ms/, 'the model call with agent, prompt version, tokens, cost and latency');
+    assert.match(
+      main,
+      /approved by web:operator via web \(edited\)/,
+      'the approval step says who decided where, and that the draft was edited',
+    );
+    assert.match(
+      main,
+      /draft\s+v1\s+gpt-4o-mini\s+257\s+34\s+\$0\.0001\s+\d+ ms/,
+      'the model call with agent, prompt version, tokens, cost and latency',
+    );
     assert.match(main, /policy: email\.send \(outreach\)\s+approve/);
     await shot('run-trace');
   });
@@ -108,7 +135,11 @@ describe('dashboard in Chromium', { skip }, () => {
     await open('/dashboard/runs');
     const queue = page.locator('.approval', { hasText: s.flakyRunId });
     assert.match(await queue.innerText(), /step "call-partner" failed 2 times: partner API answered 503/);
-    assert.deepEqual(await queue.getByRole('button').allInnerTexts(), ['Retry step', 'Skip step', 'Cancel and compensate']);
+    assert.deepEqual(await queue.getByRole('button').allInnerTexts(), [
+      'Retry step',
+      'Skip step',
+      'Cancel and compensate',
+    ]);
     await shot('runs');
     await queue.getByRole('button', { name: 'Skip step' }).click();
     await page.locator('main', { hasText: 'No run is waiting for review.' }).waitFor({ timeout: 15_000 });
@@ -132,7 +163,10 @@ describe('dashboard in Chromium', { skip }, () => {
     assert.equal(pending.length, 0);
     const decided = (await s.h.app.store.events.readRange({ types: ['approval.decided'] })).at(-1);
     assert.ok(decided?.type === 'approval.decided');
-    assert.deepEqual({ decision: decided.data.decision, by: decided.data.by, via: decided.data.via }, { decision: 'approved', by: 'web:operator', via: 'dashboard' });
+    assert.deepEqual(
+      { decision: decided.data.decision, by: decided.data.by, via: decided.data.via },
+      { decision: 'approved', by: 'web:operator', via: 'dashboard' },
+    );
     const invoices = await s.h.app.store.ledger.listInvoices();
     assert.equal(invoices[0]?.client, 'Globex', 'the run went on and recorded the invoice');
   });
@@ -142,7 +176,10 @@ describe('dashboard in Chromium', { skip }, () => {
     await charts(page, 3);
     const costs = await seriesPixels(page);
     assert.equal(costs.length, 3);
-    assert.ok(costs.every((n) => n > 20), `every chart shows its first series: ${costs.join(', ')} pixels`);
+    assert.ok(
+      costs.every((n) => n > 20),
+      `every chart shows its first series: ${costs.join(', ')} pixels`,
+    );
     const main = await page.locator('main').innerText();
     assert.match(main, /daily budget/);
     assert.match(main, /per-run budget: \$0\.0030, far above what is spent here, so not drawn\./);
@@ -150,9 +187,16 @@ describe('dashboard in Chromium', { skip }, () => {
     await open('/dashboard/quality');
     await charts(page, 4);
     const quality = await seriesPixels(page);
-    assert.ok(quality.every((n) => n > 3), `quality charts show their points: ${quality.join(', ')} pixels`);
+    assert.ok(
+      quality.every((n) => n > 3),
+      `quality charts show their points: ${quality.join(', ')} pixels`,
+    );
     const table = await page.locator('main table').first().innerText();
-    assert.match(table, /draft v1\s+1\s+1\s+100%\s+100%\s+100%/, 'the draft version: one run, completed, approved, edited before approval');
+    assert.match(
+      table,
+      /draft v1\s+1\s+1\s+100%\s+100%\s+100%/,
+      'the draft version: one run, completed, approved, edited before approval',
+    );
     assert.match(table, /router v1\s+2\s+0\s+100%/);
     await shot('quality');
   });
@@ -160,7 +204,10 @@ describe('dashboard in Chromium', { skip }, () => {
   test('violations: the rule, its file and line, what was stopped', async () => {
     await open('/dashboard/violations');
     const row = await page.locator('main table tbody tr').first().innerText();
-    assert.match(row, /approvals\s+invoices over 100000 EUR are refused\s+solo-policies-\w+\/approvals\.yaml:4\s+invoice\.send was refused/);
+    assert.match(
+      row,
+      /approvals\s+invoices over 100000 EUR are refused\s+solo-policies-\w+\/approvals\.yaml:4\s+invoice\.send was refused/,
+    );
     await shot('violations');
   });
 
@@ -168,11 +215,17 @@ describe('dashboard in Chromium', { skip }, () => {
     await open('/dashboard/memory?q=Acme%20invoices');
     await page.getByRole('link', { name: `#${s.memoryId}` }).click();
     await page.getByRole('heading', { name: `Memory #${s.memoryId}` }).waitFor();
-    assert.match(await page.locator('main').innerText(), /Message\s+“\/remember Acme Corp: prefers invoices in EUR, net 30” \(web,/);
+    assert.match(
+      await page.locator('main').innerText(),
+      /Message\s+“\/remember Acme Corp: prefers invoices in EUR, net 30” \(web,/,
+    );
     await shot('memory');
     await page.locator('#correct-text').fill('Acme Corp: prefers invoices in EUR, net 45');
     await page.getByRole('button', { name: 'Save correction' }).click();
-    await page.locator('main').getByText(new RegExp(`^Corrected #${s.memoryId} → #\\d+\\.$`)).waitFor();
+    await page
+      .locator('main')
+      .getByText(new RegExp(`^Corrected #${s.memoryId} → #\\d+\\.$`))
+      .waitFor();
     assert.ok((await s.h.app.memory.get(s.memoryId))?.replacedBy);
     await page.getByRole('button', { name: 'Undo' }).click();
     await page.getByRole('heading', { name: `Memory #${s.memoryId}` }).waitFor();
@@ -189,8 +242,14 @@ describe('dashboard in Chromium', { skip }, () => {
 
   test('schedules: next and last runs, lateness; connectors: their health', async () => {
     await open('/dashboard/ops');
-    const [jobs, connectors] = await Promise.all([0, 1].map((i) => page.locator('main table').nth(i).locator('tbody tr').allInnerTexts()));
-    assert.match(jobs?.[0] ?? '', /^morning digest\s+0 8 \* \* 1-5\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+ok\s+3 min$/, 'the late job says how late');
+    const [jobs, connectors] = await Promise.all(
+      [0, 1].map((i) => page.locator('main table').nth(i).locator('tbody tr').allInnerTexts()),
+    );
+    assert.match(
+      jobs?.[0] ?? '',
+      /^morning digest\s+0 8 \* \* 1-5\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+ok\s+3 min$/,
+      'the late job says how late',
+    );
     assert.match(jobs?.[1] ?? '', /invoice follow-ups.*failed: IMAP login refused\s+on time/);
     assert.match(connectors?.[0] ?? '', /^payments\s+ok\s+Stripe \(test mode\) at 127\.0\.0\.1:\d+: ok/);
     assert.match(connectors?.[1] ?? '', /^payments\s+misconfigured\s+.*check STRIPE_SECRET_KEY/);
@@ -204,9 +263,14 @@ describe('dashboard in Chromium', { skip }, () => {
         await phone.goto(`${s.base}${path}`);
         await phone.locator('main[aria-busy="false"]').waitFor();
         if (path.endsWith('costs')) await charts(phone, 3);
-        const [scroll, width] = await phone.evaluate<[number, number]>('[document.documentElement.scrollWidth, window.innerWidth]');
+        const [scroll, width] = await phone.evaluate<[number, number]>(
+          '[document.documentElement.scrollWidth, window.innerWidth]',
+        );
         assert.ok(scroll <= width, `${path}: page is ${scroll}px wide on a ${width}px screen`);
-        await phone.screenshot({ path: new URL(`dashboard-phone-${path.split('/')[2] ?? 'overview'}.png`, ARTIFACTS).pathname, fullPage: true });
+        await phone.screenshot({
+          path: new URL(`dashboard-phone-${path.split('/')[2] ?? 'overview'}.png`, ARTIFACTS).pathname,
+          fullPage: true,
+        });
       }
     } finally {
       await phone.close();

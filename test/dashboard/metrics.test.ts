@@ -27,12 +27,19 @@ describe('/metrics', () => {
   test('messages in and out, by channel', async () => {
     const received = (await s.h.app.store.events.readRange({ types: ['message.received'] })).length;
     assert.equal(valueOf(m, 'solo_messages_total', { channel: 'web', direction: 'in', kind: 'message' }), received);
-    assert.ok((valueOf(m, 'solo_messages_total', { channel: 'web', direction: 'in', kind: 'button' }) ?? 0) >= 3, 'taps');
+    assert.ok(
+      (valueOf(m, 'solo_messages_total', { channel: 'web', direction: 'in', kind: 'button' }) ?? 0) >= 3,
+      'taps',
+    );
     assert.ok((valueOf(m, 'solo_messages_total', { channel: 'web', direction: 'out' }) ?? 0) > received);
   });
 
   test('runs by status, finished and current', () => {
-    assert.equal(valueOf(m, 'solo_runs_finished_total', { workflow: 'invoice', status: 'completed' }), 2, 'the approved and the refused invoice');
+    assert.equal(
+      valueOf(m, 'solo_runs_finished_total', { workflow: 'invoice', status: 'completed' }),
+      2,
+      'the approved and the refused invoice',
+    );
     assert.equal(valueOf(m, 'solo_runs_finished_total', { workflow: 'draft', status: 'completed' }), 1);
     assert.equal(valueOf(m, 'solo_runs', { status: 'needs_review' }), 1);
     assert.equal(valueOf(m, 'solo_runs', { status: 'suspended' }), 1, 'the invoice waiting for approval');
@@ -44,16 +51,29 @@ describe('/metrics', () => {
     const draftSteps = valueOf(m, 'solo_step_duration_seconds_count', { workflow: 'draft', kind: 'run' });
     assert.ok(draftSteps !== undefined && draftSteps >= 3, `draft steps counted: ${draftSteps}`);
     assert.ok((valueOf(m, 'solo_step_duration_seconds_sum', { workflow: 'draft', kind: 'run' }) ?? -1) >= 0);
-    assert.equal(valueOf(m, 'solo_step_duration_seconds_bucket', { workflow: 'draft', kind: 'run', le: '+Inf' }), draftSteps);
+    assert.equal(
+      valueOf(m, 'solo_step_duration_seconds_bucket', { workflow: 'draft', kind: 'run', le: '+Inf' }),
+      draftSteps,
+    );
   });
 
   test('model tokens and cost equal what the event log recorded', async () => {
     const calls = await s.h.app.store.events.readRange({ types: ['llm.called'] });
-    const sum = (agent: string, pick: (d: { promptTokens: number; completionTokens: number; costUsd: number }) => number) =>
-      calls.reduce((n, e) => n + (e.type === 'llm.called' && e.data.agent === agent ? pick(e.data) : 0), 0);
+    const sum = (
+      agent: string,
+      pick: (d: { promptTokens: number; completionTokens: number; costUsd: number }) => number,
+    ) => calls.reduce((n, e) => n + (e.type === 'llm.called' && e.data.agent === agent ? pick(e.data) : 0), 0);
     for (const agent of ['router', 'draft']) {
-      assert.equal(valueOf(m, 'solo_llm_tokens_total', { agent, model: 'gpt-4o-mini', type: 'prompt' }), sum(agent, (d) => d.promptTokens), agent);
-      assert.equal(valueOf(m, 'solo_llm_tokens_total', { agent, type: 'completion' }), sum(agent, (d) => d.completionTokens), agent);
+      assert.equal(
+        valueOf(m, 'solo_llm_tokens_total', { agent, model: 'gpt-4o-mini', type: 'prompt' }),
+        sum(agent, (d) => d.promptTokens),
+        agent,
+      );
+      assert.equal(
+        valueOf(m, 'solo_llm_tokens_total', { agent, type: 'completion' }),
+        sum(agent, (d) => d.completionTokens),
+        agent,
+      );
       const cost = valueOf(m, 'solo_llm_cost_usd_total', { agent }) ?? -1;
       assert.ok(Math.abs(cost - sum(agent, (d) => d.costUsd)) < 1e-12, `${agent}: ${cost}`);
     }
@@ -75,9 +95,20 @@ describe('/metrics', () => {
     const late = valueOf(m, 'solo_schedule_lateness_seconds', { schedule: 'morning digest' }) ?? 0;
     assert.ok(late >= 170 && late < 600, `the digest is about 3 minutes late: ${late} s`);
     assert.equal(valueOf(m, 'solo_schedule_lateness_seconds', { schedule: 'invoice follow-ups' }), 0);
-    assert.ok((valueOf(m, 'solo_schedule_next_run_timestamp_seconds', { schedule: 'invoice follow-ups' }) ?? 0) > Date.now() / 1000);
-    assert.equal(valueOf(m, 'solo_connector_up', { connector: 'payments', state: 'ok' }), 1, 'the Stripe connector with a good key');
-    assert.equal(valueOf(m, 'solo_connector_up', { connector: 'payments', state: 'misconfigured' }), 0, 'the one with a refused key');
+    assert.ok(
+      (valueOf(m, 'solo_schedule_next_run_timestamp_seconds', { schedule: 'invoice follow-ups' }) ?? 0) >
+        Date.now() / 1000,
+    );
+    assert.equal(
+      valueOf(m, 'solo_connector_up', { connector: 'payments', state: 'ok' }),
+      1,
+      'the Stripe connector with a good key',
+    );
+    assert.equal(
+      valueOf(m, 'solo_connector_up', { connector: 'payments', state: 'misconfigured' }),
+      0,
+      'the one with a refused key',
+    );
   });
 
   test('a second scrape counts nothing twice; new traffic shows up', async () => {
@@ -88,13 +119,19 @@ describe('/metrics', () => {
     await say(s.base, '/remember Hooli: a new client');
     await say(s.base, 'hello again');
     const after = await scrape();
-    assert.equal(valueOf(after, 'solo_messages_total', { channel: 'web', direction: 'in', kind: 'message' }), before + 2);
+    assert.equal(
+      valueOf(after, 'solo_messages_total', { channel: 'web', direction: 'in', kind: 'message' }),
+      before + 2,
+    );
     assert.equal(valueOf(after, 'solo_llm_calls_total', { agent: 'router', outcome: 'ok' }), 3);
   });
 
   test('the parser rejects what Prometheus would', () => {
     assert.throws(() => parsePrometheusText('# TYPE a counter\na{x="1" 2\n'), /bad labels|not a sample/);
     assert.throws(() => parsePrometheusText('b 1\n'), /undeclared family/);
-    assert.throws(() => parsePrometheusText('# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_count 1\n'), /not cumulative/);
+    assert.throws(
+      () => parsePrometheusText('# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_count 1\n'),
+      /not cumulative/,
+    );
   });
 });

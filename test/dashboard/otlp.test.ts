@@ -28,7 +28,10 @@ interface OtlpSpan {
   status?: { code?: number; message?: string };
 }
 interface Export {
-  resourceSpans: { resource: { attributes: { key: string; value: OtlpValue }[] }; scopeSpans: { spans: OtlpSpan[] }[] }[];
+  resourceSpans: {
+    resource: { attributes: { key: string; value: OtlpValue }[] };
+    scopeSpans: { spans: OtlpSpan[] }[];
+  }[];
 }
 
 /** An OTLP/HTTP collector: takes POST /v1/traces JSON; refuses the first `refuse` batches with 400. */
@@ -38,15 +41,24 @@ class Collector {
   refuse = 0;
   readonly #server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/v1/traces' || !/^application\/json/.test(req.headers['content-type'] ?? '')) return void res.writeHead(404).end();
-      if (this.refused < this.refuse) {
-        this.refused++;
-        return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"code":3,"message":"refused for the test"}');
-      }
-      this.exports.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Export);
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
+    req
+      .on('data', (c: Buffer) => chunks.push(c))
+      .on('end', () => {
+        if (
+          req.method !== 'POST' ||
+          req.url !== '/v1/traces' ||
+          !/^application\/json/.test(req.headers['content-type'] ?? '')
+        )
+          return void res.writeHead(404).end();
+        if (this.refused < this.refuse) {
+          this.refused++;
+          return void res
+            .writeHead(400, { 'content-type': 'application/json' })
+            .end('{"code":3,"message":"refused for the test"}');
+        }
+        this.exports.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Export);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
   });
 
   async start(): Promise<string> {
@@ -65,7 +77,11 @@ class Collector {
       if (check(this.spans())) return this.spans();
       await new Promise((r) => setTimeout(r, 50));
     }
-    assert.fail(`the collector never received ${what}; it has: ${this.spans().map((s) => s.name).join(', ')}`);
+    assert.fail(
+      `the collector never received ${what}; it has: ${this.spans()
+        .map((s) => s.name)
+        .join(', ')}`,
+    );
   }
 }
 
@@ -86,7 +102,15 @@ describe('OTLP traces', () => {
         router: (body) => {
           const text = JSON.stringify(body['messages']);
           return /Draft/.test(text)
-            ? { json: { action: 'workflow', workflow: 'draft', understood: 'Draft an email to Acme.', client: 'Acme', instructions: 'A follow-up email to Acme.' } }
+            ? {
+                json: {
+                  action: 'workflow',
+                  workflow: 'draft',
+                  understood: 'Draft an email to Acme.',
+                  client: 'Acme',
+                  instructions: 'A follow-up email to Acme.',
+                },
+              }
             : { json: { action: 'reply', understood: 'A greeting.', reply: 'Hello!' } };
         },
         draft: () => ({ json: { to: 'Acme Corp', subject: 'Following up', body: 'Hi Jane, following up. Best' } }),
@@ -118,7 +142,9 @@ describe('OTLP traces', () => {
     assert.equal(step?.parentSpanId, root.spanId, 'a step is a child of the run');
     const llm = trace.find((s) => s.name === 'llm draft');
     assert.equal(llm?.parentSpanId, step.spanId, 'the model call is a child of the step that made it');
-    const called = (await h.app.store.events.readRange({ types: ['llm.called'] })).find((e) => e.type === 'llm.called' && e.data.agent === 'draft');
+    const called = (await h.app.store.events.readRange({ types: ['llm.called'] })).find(
+      (e) => e.type === 'llm.called' && e.data.agent === 'draft',
+    );
     assert.ok(called?.type === 'llm.called');
     assert.equal(attr(llm, 'gen_ai.usage.input_tokens'), called.data.promptTokens);
     assert.equal(attr(llm, 'gen_ai.usage.output_tokens'), called.data.completionTokens);
@@ -129,10 +155,17 @@ describe('OTLP traces', () => {
     assert.equal(approval?.parentSpanId, root.spanId);
     assert.equal(attr(approval, 'solo.approval.decided_by'), 'web:operator');
     assert.equal(attr(approval, 'solo.approval.decided_via'), 'web');
-    assert.equal(attr(trace.find((s) => s.name === 'step deliver:policy'), 'solo.policy.outcome'), 'approve');
+    assert.equal(
+      attr(
+        trace.find((s) => s.name === 'step deliver:policy'),
+        'solo.policy.outcome',
+      ),
+      'approve',
+    );
     for (const s of trace) {
       assert.ok(BigInt(s.startTimeUnixNano) <= BigInt(s.endTimeUnixNano), `${s.name} ends after it starts`);
-      if (s !== root) assert.ok(BigInt(s.startTimeUnixNano) >= BigInt(root.startTimeUnixNano), `${s.name} starts inside the run`);
+      if (s !== root)
+        assert.ok(BigInt(s.startTimeUnixNano) >= BigInt(root.startTimeUnixNano), `${s.name} starts inside the run`);
     }
     const resource = collector.exports[0]!.resourceSpans[0]!.resource.attributes;
     assert.equal(resource.find((a) => a.key === 'service.name')?.value.stringValue, 'solo-test');
@@ -141,7 +174,10 @@ describe('OTLP traces', () => {
   test('a chat turn’s model call outside any run is a trace of its own', async () => {
     const before = collector.spans().filter((s) => s.name === 'llm router').length;
     await say(h.app.url, 'hello there');
-    const spans = await collector.waitFor((all) => all.filter((s) => s.name === 'llm router').length > before, 'the router call');
+    const spans = await collector.waitFor(
+      (all) => all.filter((s) => s.name === 'llm router').length > before,
+      'the router call',
+    );
     const router = spans.filter((s) => s.name === 'llm router').at(-1);
     assert.ok(!router?.parentSpanId);
     assert.ok(Number(attr(router, 'gen_ai.usage.input_tokens')) > 0);
@@ -151,7 +187,10 @@ describe('OTLP traces', () => {
     collector.refuse = collector.refused + 1;
     const before = collector.spans().filter((s) => s.name === 'llm router').length;
     await say(h.app.url, 'hello once more');
-    await collector.waitFor((all) => all.filter((s) => s.name === 'llm router').length > before, 'the refused batch again');
+    await collector.waitFor(
+      (all) => all.filter((s) => s.name === 'llm router').length > before,
+      'the refused batch again',
+    );
     assert.equal(collector.refused, collector.refuse, 'the first attempt was refused');
   });
 });

@@ -27,12 +27,19 @@ const APPROVALS_YAML = `approvals:
 
 /** A step that always fails, so its run ends in the review queue. */
 const flaky = defineWorkflow({
-  name: 'flaky', version: 1, description: 'a step that cannot succeed', input: z.object({}),
+  name: 'flaky',
+  version: 1,
+  description: 'a step that cannot succeed',
+  input: z.object({}),
   async run(ctx) {
     await ctx.step('prepare', async () => 'ready');
-    await ctx.step('call-partner', async () => {
-      throw new Error('partner API answered 503');
-    }, { maxAttempts: 2, backoff: { minMs: 1, maxMs: 1 } });
+    await ctx.step(
+      'call-partner',
+      async () => {
+        throw new Error('partner API answered 503');
+      },
+      { maxAttempts: 2, backoff: { minMs: 1, maxMs: 1 } },
+    );
     return 'done';
   },
 });
@@ -52,8 +59,22 @@ export interface Seeded {
 
 /** Two jobs as a scheduler would report them: one late, one whose last run failed. */
 const SCHEDULES = (now: number): ScheduleStatus[] => [
-  { name: 'morning digest', schedule: '0 8 * * 1-5', nextRunAt: new Date(now - 3 * 60_000), lastRunAt: new Date(now - 24 * 3600_000), lastOutcome: 'ok' },
-  { name: 'invoice follow-ups', schedule: 'every 1 h', nextRunAt: new Date(now + 40 * 60_000), lastRunAt: new Date(now - 20 * 60_000), lastOutcome: 'failed', lastError: 'IMAP login refused', lateMs: 0 },
+  {
+    name: 'morning digest',
+    schedule: '0 8 * * 1-5',
+    nextRunAt: new Date(now - 3 * 60_000),
+    lastRunAt: new Date(now - 24 * 3600_000),
+    lastOutcome: 'ok',
+  },
+  {
+    name: 'invoice follow-ups',
+    schedule: 'every 1 h',
+    nextRunAt: new Date(now + 40 * 60_000),
+    lastRunAt: new Date(now - 20 * 60_000),
+    lastOutcome: 'failed',
+    lastError: 'IMAP login refused',
+    lateMs: 0,
+  },
 ];
 
 const button = (m: ApiMessage | undefined, label: string) => {
@@ -75,10 +96,25 @@ export async function seededApp(env: Record<string, string> = {}): Promise<Seede
     {
       router: (body) => {
         const text = userText(body);
-        if (/draft/i.test(text)) return { json: { action: 'workflow', workflow: 'draft', understood: 'Draft a follow-up email to Acme.', client: 'Acme', instructions: 'A follow-up email to Acme about the proposal.' } };
+        if (/draft/i.test(text))
+          return {
+            json: {
+              action: 'workflow',
+              workflow: 'draft',
+              understood: 'Draft a follow-up email to Acme.',
+              client: 'Acme',
+              instructions: 'A follow-up email to Acme about the proposal.',
+            },
+          };
         return { json: { action: 'reply', understood: 'A greeting.', reply: 'Hello! How can I help today?' } };
       },
-      draft: () => ({ json: { to: 'Acme Corp', subject: 'Following up on our proposal', body: 'Hi Jane,\n\nFollowing up on the proposal. Happy to talk.\n\nBest' } }),
+      draft: () => ({
+        json: {
+          to: 'Acme Corp',
+          subject: 'Following up on our proposal',
+          body: 'Hi Jane,\n\nFollowing up on the proposal. Happy to talk.\n\nBest',
+        },
+      }),
     },
     {
       // Budgets near what the fake model costs, so the charts show spending against them.
@@ -86,9 +122,21 @@ export async function seededApp(env: Record<string, string> = {}): Promise<Seede
       env,
       start: {
         workflows: [flaky],
-        watch: { schedules: async () => SCHEDULES(Date.now()), connectors: () => Promise.all([payments.health(), refused.health()]) },
+        watch: {
+          schedules: async () => SCHEDULES(Date.now()),
+          connectors: () => Promise.all([payments.health(), refused.health()]),
+        },
         extend: (r, { engine }) =>
-          r.command({ name: 'flaky', description: 'test', run: async (ctx) => void (await engine.start('flaky', {}, { origin: { channel: 'web', chatId: 'operator' }, reply: ctx.reply })) }),
+          r.command({
+            name: 'flaky',
+            description: 'test',
+            run: async (ctx) =>
+              void (await engine.start(
+                'flaky',
+                {},
+                { origin: { channel: 'web', chatId: 'operator' }, reply: ctx.reply },
+              )),
+          }),
       },
     },
   );
@@ -113,7 +161,9 @@ export async function seededApp(env: Record<string, string> = {}): Promise<Seede
   const replies = await say(base, 'Draft a follow-up email to Acme about the proposal');
   const draftCard = replies.find((m) => m.text.startsWith('Approval needed:'));
   await tap(base, button(draftCard, 'Edit'));
-  const edited = (await say(base, 'Hi Jane, following up on the proposal from monday. Best, Sam')).find((m) => m.text.startsWith('Approval needed:'));
+  const edited = (await say(base, 'Hi Jane, following up on the proposal from monday. Best, Sam')).find((m) =>
+    m.text.startsWith('Approval needed:'),
+  );
   await tap(base, button(edited, 'Approve'));
   const draftRun = (await h.app.store.runs.list({ limit: 50 })).find((r) => r.workflow === 'draft');
   assert.ok(draftRun);
@@ -127,5 +177,13 @@ export async function seededApp(env: Record<string, string> = {}): Promise<Seede
     await Promise.all([payments.close(), refused.close()]);
     await stripe.close();
   };
-  return { h, base, draftRunId: draftRun.id, pendingTitle: 'Invoice to Globex for 450.00 EUR', flakyRunId, memoryId, stop };
+  return {
+    h,
+    base,
+    draftRunId: draftRun.id,
+    pendingTitle: 'Invoice to Globex for 450.00 EUR',
+    flakyRunId,
+    memoryId,
+    stop,
+  };
 }

@@ -19,7 +19,13 @@ const invoice: InvoiceDocument = {
     { description: 'Strategy workshop, 2 days', amountMinor: 240_000 },
     { description: 'Travel', amountMinor: 18_050 },
   ],
-  seller: { name: 'Müller Consulting GmbH', address: ['Hauptstraße 1', '10115 Berlin', 'Germany'], taxId: 'DE123456789', email: 'jane@muller.example', bank: 'IBAN DE89 3704 0044 0532 0130 00' },
+  seller: {
+    name: 'Müller Consulting GmbH',
+    address: ['Hauptstraße 1', '10115 Berlin', 'Germany'],
+    taxId: 'DE123456789',
+    email: 'jane@muller.example',
+    bank: 'IBAN DE89 3704 0044 0532 0130 00',
+  },
   buyer: { name: 'Acme Corp', email: 'billing@acme.example' },
   payUrl: 'https://invoice.stripe.com/i/acct_x/test_abc',
 };
@@ -29,9 +35,26 @@ test('the PDF carries the seller, the client, the lines, the total, the dates an
   assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
   const text = pdfText(pdf);
   for (const expected of [
-    'Müller Consulting GmbH', 'Hauptstraße 1', '10115 Berlin', 'VAT / tax ID: DE123456789', 'INVOICE', 'Number: INV-0007', 'Date: 2 March 2026', 'Due: 1 April 2026',
-    'Bill to', 'Acme Corp', 'billing@acme.example', 'Strategy workshop, 2 days', '2,400.00 EUR', 'Travel', '180.50 EUR', 'Total due', '2,580.50 EUR',
-    'Please pay by 1 April 2026, quoting INV-0007.', 'Bank: IBAN DE89 3704 0044 0532 0130 00', 'Pay online: https://invoice.stripe.com/i/acct_x/test_abc',
+    'Müller Consulting GmbH',
+    'Hauptstraße 1',
+    '10115 Berlin',
+    'VAT / tax ID: DE123456789',
+    'INVOICE',
+    'Number: INV-0007',
+    'Date: 2 March 2026',
+    'Due: 1 April 2026',
+    'Bill to',
+    'Acme Corp',
+    'billing@acme.example',
+    'Strategy workshop, 2 days',
+    '2,400.00 EUR',
+    'Travel',
+    '180.50 EUR',
+    'Total due',
+    '2,580.50 EUR',
+    'Please pay by 1 April 2026, quoting INV-0007.',
+    'Bank: IBAN DE89 3704 0044 0532 0130 00',
+    'Pay online: https://invoice.stripe.com/i/acct_x/test_abc',
   ]) {
     assert.ok(text.includes(expected), `the PDF says "${expected}":\n${text}`);
   }

@@ -43,7 +43,8 @@ describe('graphemes', () => {
     const whole = new Set([family, flag, thumbs]);
     for (const part of parts) {
       assert.ok(part.length <= 30);
-      for (const { segment } of new Intl.Segmenter().segment(part)) assert.ok(whole.has(segment), `a cut character: ${JSON.stringify(segment)}`);
+      for (const { segment } of new Intl.Segmenter().segment(part))
+        assert.ok(whole.has(segment), `a cut character: ${JSON.stringify(segment)}`);
     }
   });
 });

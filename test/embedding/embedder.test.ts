@@ -7,7 +7,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createEmbedder, EmbedderError, type Embedder, type EmbedderOptions } from '../../adapters/embedding/transformers/embedder.ts';
+import {
+  createEmbedder,
+  EmbedderError,
+  type Embedder,
+  type EmbedderOptions,
+} from '../../adapters/embedding/transformers/embedder.ts';
 import { generateTinyModel, TINY_MODEL_ID } from '../support/tiny-model.ts';
 import { startFakeHub } from './fake-hub.ts';
 
@@ -46,16 +51,31 @@ describe('embedder on the generated model', () => {
   test('related texts rank above unrelated ones; vectors are unit length', async () => {
     const e = embedder();
     const cases: [query: string, related: string, unrelated: string[]][] = [
-      ['what is our marketing budget', 'spending on advertising campaigns', ['meeting with the client tomorrow', 'reset my password login']],
-      ['pay the invoice from acme', 'the bill payment is overdue', ['write a blog post about seo', 'book a flight to the conference']],
-      ['schedule a call with the customer', 'appointment with the client on friday', ['vat taxes for the accountant', 'the logo design mockups']],
+      [
+        'what is our marketing budget',
+        'spending on advertising campaigns',
+        ['meeting with the client tomorrow', 'reset my password login'],
+      ],
+      [
+        'pay the invoice from acme',
+        'the bill payment is overdue',
+        ['write a blog post about seo', 'book a flight to the conference'],
+      ],
+      [
+        'schedule a call with the customer',
+        'appointment with the client on friday',
+        ['vat taxes for the accountant', 'the logo design mockups'],
+      ],
     ];
     for (const [query, related, unrelated] of cases) {
       const [q, r, ...u] = await e.embed([query, related, ...unrelated]);
       assert.ok(q && r);
       for (const v of [q, r, ...u]) assert.ok(Math.abs(Math.sqrt(dot(v, v)) - 1) < 1e-4, 'L2-normalised');
       for (const [i, v] of u.entries()) {
-        assert.ok(dot(q, r) > dot(q, v) + 0.2, `"${related}" (${dot(q, r).toFixed(2)}) should beat "${unrelated[i]}" (${dot(q, v).toFixed(2)}) for "${query}"`);
+        assert.ok(
+          dot(q, r) > dot(q, v) + 0.2,
+          `"${related}" (${dot(q, r).toFixed(2)}) should beat "${unrelated[i]}" (${dot(q, v).toFixed(2)}) for "${query}"`,
+        );
       }
     }
     assert.deepEqual(e.status(), { state: 'ready', model: TINY_MODEL_ID, dims: 64 });
@@ -66,7 +86,12 @@ describe('embedder on the generated model', () => {
     env.localModelPath = modelsDir;
     env.allowRemoteModels = false;
     const reference = await pipeline('feature-extraction', TINY_MODEL_ID, { dtype: 'q8' });
-    const texts = ['budget', 'the overdue invoice from acme for the website redesign project', '', 'Zürich café, 2024!'];
+    const texts = [
+      'budget',
+      'the overdue invoice from acme for the website redesign project',
+      '',
+      'Zürich café, 2024!',
+    ];
     const expected = (await reference(texts, { pooling: 'mean', normalize: true })).tolist() as number[][];
     const got = await embedder().embed(texts);
     for (const [i, v] of got.entries()) {
@@ -80,7 +105,9 @@ describe('embedder on the generated model', () => {
   test('a batch of many texts of mixed lengths comes back in order, equal to one-by-one results', async () => {
     const e = embedder({ batchSize: 16 });
     const words = ['budget', 'invoice', 'meeting', 'client', 'deadline', 'email', 'contract', 'project'];
-    const texts = Array.from({ length: 300 }, (_, i) => Array.from({ length: 1 + (i * 7) % 23 }, (_, j) => words[(i + j * 3) % words.length]).join(' '));
+    const texts = Array.from({ length: 300 }, (_, i) =>
+      Array.from({ length: 1 + ((i * 7) % 23) }, (_, j) => words[(i + j * 3) % words.length]).join(' '),
+    );
     const vectors = await e.embed(texts);
     assert.equal(vectors.length, 300);
     for (const i of [0, 17, 150, 299]) {
@@ -95,7 +122,12 @@ describe('embedder on the generated model', () => {
     const e = embedder({ batchSize: 2 });
     await e.embed(['warm']);
     const done: string[] = [];
-    const background = e.embed(Array.from({ length: 200 }, (_, i) => `client invoice ${i}`), { priority: 'background' }).then(() => done.push('background'));
+    const background = e
+      .embed(
+        Array.from({ length: 200 }, (_, i) => `client invoice ${i}`),
+        { priority: 'background' },
+      )
+      .then(() => done.push('background'));
     const query = e.embed(['marketing budget'], { priority: 'query' }).then(() => done.push('query'));
     await Promise.all([background, query]);
     assert.deepEqual(done, ['query', 'background']);
@@ -122,7 +154,10 @@ describe('when there is no model', () => {
   test('missing with downloads off → unavailable, naming `npm run models` and MODELS_DIR; found once it appears', async () => {
     const dir = join(root, 'empty-models');
     const e = embedder({ modelsDir: dir });
-    const err = await e.embed(['budget']).then(() => assert.fail('should reject'), (x: unknown) => x);
+    const err = await e.embed(['budget']).then(
+      () => assert.fail('should reject'),
+      (x: unknown) => x,
+    );
     assert.ok(err instanceof EmbedderError);
     assert.equal(err.code, 'embedder_unavailable');
     const status = e.status();
@@ -142,7 +177,10 @@ describe('when there is no model', () => {
     writeFileSync(join(dir, TINY_MODEL_ID, 'onnx/model_quantized.onnx'), 'not an onnx file');
     const e = embedder({ modelsDir: dir, retryMs: 60_000 });
     const loads = () => logs.filter((l) => l.includes('embedding model: loading') && l.includes(dir)).length;
-    await assert.rejects(e.embed(['budget']), (x: unknown) => x instanceof EmbedderError && x.code === 'embedder_unavailable');
+    await assert.rejects(
+      e.embed(['budget']),
+      (x: unknown) => x instanceof EmbedderError && x.code === 'embedder_unavailable',
+    );
     assert.match(e.status().reason ?? '', /failed to load: .*tries again in 1 min/);
     const before = loads();
     for (let i = 0; i < 3; i++) await assert.rejects(e.embed(['budget']), /failed to load/);
@@ -167,8 +205,14 @@ describe('when there is no model', () => {
       assert.equal(v?.length, 64);
       assert.ok(existsSync(join(dir, 'acme/tiny-hub/onnx/model_quantized.onnx')), 'weights kept in MODELS_DIR');
       assert.ok(hub.requests.some((r) => r.includes('/acme/tiny-hub/resolve/main/onnx/model_quantized.onnx')));
-      const progress = logs.slice(from).map((l) => JSON.parse(l) as { msg: string; progress?: number }).filter((l) => l.msg.startsWith('embedding model: downloading'));
-      assert.ok(progress.some((l) => l.progress === 100), 'a progress line reaching 100 %');
+      const progress = logs
+        .slice(from)
+        .map((l) => JSON.parse(l) as { msg: string; progress?: number })
+        .filter((l) => l.msg.startsWith('embedding model: downloading'));
+      assert.ok(
+        progress.some((l) => l.progress === 100),
+        'a progress line reaching 100 %',
+      );
     } finally {
       await hub.close();
     }
@@ -180,8 +224,17 @@ describe('when there is no model', () => {
     const hub = await startFakeHub(hubRoot);
     try {
       hub.down = true;
-      const e = embedder({ model: 'acme/tiny-flaky', modelsDir: join(root, 'flaky-models'), allowDownload: true, remoteHost: hub.url, retryMs: 400 });
-      await assert.rejects(e.embed(['invoice']), (x: unknown) => x instanceof EmbedderError && x.code === 'embedder_unavailable');
+      const e = embedder({
+        model: 'acme/tiny-flaky',
+        modelsDir: join(root, 'flaky-models'),
+        allowDownload: true,
+        remoteHost: hub.url,
+        retryMs: 400,
+      });
+      await assert.rejects(
+        e.embed(['invoice']),
+        (x: unknown) => x instanceof EmbedderError && x.code === 'embedder_unavailable',
+      );
       assert.equal(e.status().state, 'unavailable');
       assert.match(e.status().reason ?? '', /unreachable/);
       const seen = hub.requests.length;
@@ -203,7 +256,8 @@ for (const isolation of ['process', 'thread'] as const) {
       await e.embed(['warm']);
       const crashing = e.embed(['budget', '__crash__']);
       const queued = e.embed(Array.from({ length: 20 }, (_, i) => `meeting ${i}`));
-      const crashed = (x: unknown) => x instanceof EmbedderError && x.code === 'embedder_crashed' && /stopped unexpectedly.*code 70/.test(x.message);
+      const crashed = (x: unknown) =>
+        x instanceof EmbedderError && x.code === 'embedder_crashed' && /stopped unexpectedly.*code 70/.test(x.message);
       await Promise.all([assert.rejects(crashing, crashed), assert.rejects(queued, crashed)]);
       assert.equal(e.status().state, 'idle');
       const [v] = await e.embed(['budget']);
@@ -227,7 +281,10 @@ for (const isolation of ['process', 'thread'] as const) {
 describe('closing', () => {
   test('close rejects pending work and refuses new work', async () => {
     const e = embedder();
-    const pending = assert.rejects(e.embed(Array.from({ length: 50 }, (_, i) => `task ${i}`)), (x: unknown) => x instanceof EmbedderError && x.code === 'embedder_closed');
+    const pending = assert.rejects(
+      e.embed(Array.from({ length: 50 }, (_, i) => `task ${i}`)),
+      (x: unknown) => x instanceof EmbedderError && x.code === 'embedder_closed',
+    );
     await e.close();
     await pending;
     await assert.rejects(e.embed(['x']), /closed/);

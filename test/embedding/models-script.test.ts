@@ -19,8 +19,12 @@ let hub: FakeHub;
 /** Runs the script as a child process (asynchronously: the fake hub lives in this process). */
 const run = (...args: string[]) =>
   new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [SCRIPT, ...args], { cwd: root, env: { PATH: process.env['PATH'] ?? '' }, timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [SCRIPT, ...args],
+      { cwd: root, env: { PATH: process.env['PATH'] ?? '' }, timeout: 60_000 },
+      (err, stdout, stderr) =>
+        resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
     );
   });
 
@@ -59,13 +63,19 @@ test('downloads with a progress line, verifies offline, then knows it is there',
 test('an unreachable hub is one sentence and exit 1', async () => {
   const r = await run('--model', 'acme/other', '--dir', 'models2', '--hub', `http://127.0.0.1:${await closedPort()}/`);
   assert.equal(r.status, 1);
-  assert.match(r.stderr.trim(), /^Could not download acme\/other: the model hub is unreachable from here \(.*ECONNREFUSED.*\); check the network and run this again\.$/);
+  assert.match(
+    r.stderr.trim(),
+    /^Could not download acme\/other: the model hub is unreachable from here \(.*ECONNREFUSED.*\); check the network and run this again\.$/,
+  );
 });
 
 test('a model the hub does not have, and bad flags, are one sentence each', async () => {
   const missing = await run('--model', 'acme/nothing', '--dir', 'models3', '--hub', hub.url);
   assert.equal(missing.status, 1);
-  assert.match(missing.stderr.trim(), /^Could not download acme\/nothing: the model hub has no config.json for it; check --model and --dtype\.$/);
+  assert.match(
+    missing.stderr.trim(),
+    /^Could not download acme\/nothing: the model hub has no config.json for it; check --model and --dtype\.$/,
+  );
   assert.equal(missing.stderr.trim().split('\n').length, 1);
   const bad = await run('--dtype', 'q9');
   assert.equal(bad.status, 1);

@@ -26,7 +26,10 @@ function amountPolicy(): EnginePolicy & { asked: ProposedAction[] } {
 
 function payFlow(calls: string[], undone: string[]) {
   return defineWorkflow({
-    name: 'pay', version: 1, description: 'one effect', input: z.object({ minor: z.number() }),
+    name: 'pay',
+    version: 1,
+    description: 'one effect',
+    input: z.object({ minor: z.number() }),
     async run(ctx, input) {
       const outcome = await ctx.act('pay', {
         action: { kind: 'payment.create', amount: { minor: input.minor, currency: 'EUR' } },
@@ -53,7 +56,10 @@ describe('ctx.act effect steps', () => {
     assert.equal((await h.store.runs.get('big'))?.status, 'completed');
     assert.deepEqual((await h.store.runs.get('big'))?.result, { status: 'denied' });
     const steps = await h.store.runs.steps('big');
-    assert.deepEqual(steps.map((s) => [s.stepId, s.status]), [['pay:policy', 'completed']]);
+    assert.deepEqual(
+      steps.map((s) => [s.stepId, s.status]),
+      [['pay:policy', 'completed']],
+    );
     assert.deepEqual(steps[0]?.result, { outcome: 'deny', reasons: ['too big'] });
     await h.close();
   });
@@ -98,11 +104,27 @@ describe('ctx.act effect steps', () => {
     const h = await harness([payFlow(calls, [])], undefined, amountPolicy());
     const replies: string[] = [];
     const reply = async (m: { text: string }) => (replies.push(m.text), { id: '0', text: m.text, buttons: [] });
-    assert.equal((await h.engine.signal({ kind: 'decide', approvalId: 'a-none', decision: 'approved' }, { by: 'x', via: 'web', reply })).status, 'unknown');
+    assert.equal(
+      (
+        await h.engine.signal(
+          { kind: 'decide', approvalId: 'a-none', decision: 'approved' },
+          { by: 'x', via: 'web', reply },
+        )
+      ).status,
+      'unknown',
+    );
     await h.engine.start('pay', { minor: 700 }, { id: 'twice', origin });
     const approvalId = lastCardButtons(h.sent)['Approve']?.split(':')[1] ?? '';
-    assert.equal((await h.engine.signal({ kind: 'decide', approvalId, decision: 'rejected' }, { by: 'x', via: 'web', reply })).status, 'applied');
-    assert.equal((await h.engine.signal({ kind: 'decide', approvalId, decision: 'approved' }, { by: 'x', via: 'web', reply })).status, 'stale');
+    assert.equal(
+      (await h.engine.signal({ kind: 'decide', approvalId, decision: 'rejected' }, { by: 'x', via: 'web', reply }))
+        .status,
+      'applied',
+    );
+    assert.equal(
+      (await h.engine.signal({ kind: 'decide', approvalId, decision: 'approved' }, { by: 'x', via: 'web', reply }))
+        .status,
+      'stale',
+    );
     assert.match(replies.at(-1) ?? '', /^Already decided — .*rejected/);
     assert.deepEqual(calls, []);
     await h.close();

@@ -9,7 +9,12 @@ import { startSolo } from '../../src/main.ts';
 
 const connector = process.env['CONNECTOR_URL'] ?? '';
 
-async function effect(kind: string, label: string, idempotencyKey: string, signal: AbortSignal): Promise<{ effectId: string }> {
+async function effect(
+  kind: string,
+  label: string,
+  idempotencyKey: string,
+  signal: AbortSignal,
+): Promise<{ effectId: string }> {
   const res = await fetch(`${connector}/effects`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
@@ -21,13 +26,24 @@ async function effect(kind: string, label: string, idempotencyKey: string, signa
 }
 
 const crashflow = defineWorkflow({
-  name: 'crashflow', version: 1, description: 'prepare, approve, two effects, report', input: z.object({ label: z.string() }),
+  name: 'crashflow',
+  version: 1,
+  description: 'prepare, approve, two effects, report',
+  input: z.object({ label: z.string() }),
   async run(ctx, input) {
     const prepared = await ctx.step('prepare', async () => ({ label: input.label.toUpperCase() }));
     const outcome = await ctx.approval('approve', { card: { title: `Crash test ${prepared.label}`, details: [] } });
     if (outcome.decision !== 'approved') return { status: outcome.decision };
-    const charge = await ctx.step('charge', ({ idempotencyKey, signal }) => effect('charge', input.label, idempotencyKey, signal), { backoff: { minMs: 10, maxMs: 50 }, maxAttempts: 10 });
-    const record = await ctx.step('record', ({ idempotencyKey, signal }) => effect('record', input.label, idempotencyKey, signal), { backoff: { minMs: 10, maxMs: 50 }, maxAttempts: 10 });
+    const charge = await ctx.step(
+      'charge',
+      ({ idempotencyKey, signal }) => effect('charge', input.label, idempotencyKey, signal),
+      { backoff: { minMs: 10, maxMs: 50 }, maxAttempts: 10 },
+    );
+    const record = await ctx.step(
+      'record',
+      ({ idempotencyKey, signal }) => effect('record', input.label, idempotencyKey, signal),
+      { backoff: { minMs: 10, maxMs: 50 }, maxAttempts: 10 },
+    );
     await ctx.say('report', `Done ${input.label}: ${charge.effectId} ${record.effectId}`);
     return { status: 'done', charge: charge.effectId, record: record.effectId };
   },
@@ -42,7 +58,11 @@ await startSolo(loadConfig(process.env), {
       description: 'crash test workflow',
       run: async (ctx, args) => {
         const id = stableId('r', `${ctx.event.channel}:${ctx.event.chatId}:${ctx.event.id}`);
-        await engine.start('crashflow', { label: args }, { id, origin: { channel: ctx.event.channel, chatId: ctx.event.chatId }, reply: ctx.reply });
+        await engine.start(
+          'crashflow',
+          { label: args },
+          { id, origin: { channel: ctx.event.channel, chatId: ctx.event.chatId }, reply: ctx.reply },
+        );
       },
     }),
 });

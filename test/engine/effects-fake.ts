@@ -24,7 +24,9 @@ export async function startEffectsFake(): Promise<EffectsFake> {
     req.resume();
     req.on('end', () => {
       if (req.method !== 'POST' || req.url !== '/effects' || typeof key !== 'string' || key === '') {
-        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"POST /effects with an Idempotency-Key"}');
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end('{"error":"POST /effects with an Idempotency-Key"}');
         return;
       }
       requests.set(key, (requests.get(key) ?? 0) + 1);
@@ -36,7 +38,13 @@ export async function startEffectsFake(): Promise<EffectsFake> {
         answers.set(key, body);
       }
       const answer = body;
-      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json', 'idempotent-replayed': String(replayed) }).end(answer), Math.random() * 15);
+      setTimeout(
+        () =>
+          res
+            .writeHead(200, { 'content-type': 'application/json', 'idempotent-replayed': String(replayed) })
+            .end(answer),
+        Math.random() * 15,
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -45,9 +53,10 @@ export async function startEffectsFake(): Promise<EffectsFake> {
     url: `http://127.0.0.1:${port}`,
     effects,
     requests,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -25,7 +25,13 @@ export async function harness(workflows: AnyWorkflow[], now?: () => Date, policy
   await store.init();
   const sent: OutboundMessage[] = [];
   const make = () => {
-    const engine = new Engine({ store, logger: pino({ level: 'silent' }), delivery: recordingDelivery(sent), ...(now ? { now } : {}), ...(policy ? { policy } : {}) });
+    const engine = new Engine({
+      store,
+      logger: pino({ level: 'silent' }),
+      delivery: recordingDelivery(sent),
+      ...(now ? { now } : {}),
+      ...(policy ? { policy } : {}),
+    });
     for (const w of workflows) engine.register(w as WorkflowDefinition<unknown, unknown>);
     return engine;
   };

@@ -11,7 +11,10 @@ import { nullDelivery } from '../support/delivery.ts';
 
 const [dataDir = '', logFile = ''] = process.argv.slice(2);
 const leased = defineWorkflow({
-  name: 'leased', version: 1, description: 'one slow step', input: z.object({}),
+  name: 'leased',
+  version: 1,
+  description: 'one slow step',
+  input: z.object({}),
   async run(ctx) {
     await ctx.step('work', async () => {
       appendFileSync(logFile, `${ctx.runId} ${process.pid}\n`);

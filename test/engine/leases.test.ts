@@ -22,7 +22,17 @@ describe('run leases across processes', () => {
     const store = new SqliteStore(dir);
     await store.init();
     const now = new Date();
-    for (let i = 0; i < RUNS; i++) await store.runs.create({ id: `r${i}`, workflow: 'leased', version: 1, status: 'running', input: {}, origin, createdAt: now, updatedAt: now });
+    for (let i = 0; i < RUNS; i++)
+      await store.runs.create({
+        id: `r${i}`,
+        workflow: 'leased',
+        version: 1,
+        status: 'running',
+        input: {},
+        origin,
+        createdAt: now,
+        updatedAt: now,
+      });
     await store.close();
 
     const children = [0, 1].map(() => fork(CHILD, [dir, log], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] }));
@@ -34,18 +44,31 @@ describe('run leases across processes', () => {
           new Promise<number>((resolve, reject) => {
             let out = '';
             c.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-            c.once('exit', (code) => (code === 0 ? resolve(Number(out.trim())) : reject(new Error(`child exited with ${code}`))));
+            c.once('exit', (code) =>
+              code === 0 ? resolve(Number(out.trim())) : reject(new Error(`child exited with ${code}`)),
+            );
           }),
       ),
     );
 
-    const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' '));
+    const lines = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '));
     const executions = lines.map(([id]) => id);
     const counts = new Map<string, number>();
     for (const id of executions) counts.set(id ?? '', (counts.get(id ?? '') ?? 0) + 1);
-    assert.deepEqual([...counts.entries()].filter(([, n]) => n > 1), [], 'no run executed twice');
+    assert.deepEqual(
+      [...counts.entries()].filter(([, n]) => n > 1),
+      [],
+      'no run executed twice',
+    );
     assert.equal(counts.size, RUNS, 'every run executed');
-    assert.equal(new Set(lines.map(([, pid]) => pid)).size, 2, `both processes executed runs (each found ${resumed.join(' and ')} free)`);
+    assert.equal(
+      new Set(lines.map(([, pid]) => pid)).size,
+      2,
+      `both processes executed runs (each found ${resumed.join(' and ')} free)`,
+    );
 
     const check = new SqliteStore(dir);
     await check.init();

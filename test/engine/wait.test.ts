@@ -10,7 +10,10 @@ import { harness, origin } from './harness.ts';
 
 const paidFlow = (calls: string[]) =>
   defineWorkflow({
-    name: 'paid', version: 1, description: 'waits for a payment', input: z.object({ invoice: z.string() }),
+    name: 'paid',
+    version: 1,
+    description: 'waits for a payment',
+    input: z.object({ invoice: z.string() }),
     async run(ctx, input) {
       await ctx.step('issue', async () => (calls.push(`issue ${input.invoice}`), true));
       const payment = await ctx.wait<{ amount: number }>('payment', { event: 'invoice.paid', key: input.invoice });
@@ -28,10 +31,23 @@ describe('ctx.wait and event signals', () => {
     await h.engine.start('paid', { invoice: 'in_1' }, { id: 'w1', origin });
     assert.equal((await h.store.runs.get('w1'))?.status, 'suspended');
     assert.equal((await h.store.runs.get('w1'))?.waitingFor, 'wait:invoice.paid:in_1');
-    assert.deepEqual((await h.engine.signal({ kind: 'event', event: 'invoice.paid', key: 'in_2', payload: { amount: 1 } }, from)).status, 'applied', 'kept for later');
+    assert.deepEqual(
+      (await h.engine.signal({ kind: 'event', event: 'invoice.paid', key: 'in_2', payload: { amount: 1 } }, from))
+        .status,
+      'applied',
+      'kept for later',
+    );
     assert.equal((await h.store.runs.get('w1'))?.status, 'suspended', 'another key does not wake it');
-    assert.equal((await h.engine.signal({ kind: 'event', event: 'invoice.paid', key: 'in_1', payload: { amount: 120 } }, from)).status, 'applied');
-    assert.equal((await h.engine.signal({ kind: 'event', event: 'invoice.paid', key: 'in_1', payload: { amount: 999 } }, from)).status, 'stale');
+    assert.equal(
+      (await h.engine.signal({ kind: 'event', event: 'invoice.paid', key: 'in_1', payload: { amount: 120 } }, from))
+        .status,
+      'applied',
+    );
+    assert.equal(
+      (await h.engine.signal({ kind: 'event', event: 'invoice.paid', key: 'in_1', payload: { amount: 999 } }, from))
+        .status,
+      'stale',
+    );
     await h.engine.idle();
     const run = await h.store.runs.get('w1');
     assert.equal(run?.status, 'completed');
@@ -53,7 +69,11 @@ describe('ctx.wait and event signals', () => {
     await engine.signal({ kind: 'event', event: 'invoice.paid', key: 'later', payload: { amount: 7 } }, from);
     await engine.idle();
     assert.deepEqual((await h.store.runs.get('w3'))?.result, { paid: 7 });
-    assert.deepEqual(calls.filter((c) => c.startsWith('issue later')), ['issue later'], 'the issue step ran once');
+    assert.deepEqual(
+      calls.filter((c) => c.startsWith('issue later')),
+      ['issue later'],
+      'the issue step ran once',
+    );
     await h.close();
   });
 });

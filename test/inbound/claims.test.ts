@@ -12,16 +12,27 @@ describe('one update id, many deliveries', () => {
   test('ten simultaneous POSTs with one id run the command once', async () => {
     const app = await startTestApp();
     try {
-      const remembers = await Promise.all(Array.from({ length: 10 }, () => post(app, '/remember Zeta Inc: prefers invoices by post', 'same-id-1')));
-      assert.deepEqual(remembers.map((r) => r.status), Array(10).fill(200));
-      assert.equal(remembers.filter((r) => !r.body.duplicate).length, 1, 'one answer is the real one, nine are duplicates');
+      const remembers = await Promise.all(
+        Array.from({ length: 10 }, () => post(app, '/remember Zeta Inc: prefers invoices by post', 'same-id-1')),
+      );
+      assert.deepEqual(
+        remembers.map((r) => r.status),
+        Array(10).fill(200),
+      );
+      assert.equal(
+        remembers.filter((r) => !r.body.duplicate).length,
+        1,
+        'one answer is the real one, nine are duplicates',
+      );
       const hits = await app.memory.recall('Zeta invoices by post', { k: 10 });
       assert.equal(hits.length, 1, 'one memory');
       const remembered = await app.store.events.readRange({ types: ['memory.added', 'memory.updated'] });
       assert.equal(remembered.length, 1, 'one memory event');
 
       const links = await Promise.all(Array.from({ length: 10 }, () => post(app, '/link', 'same-id-2')));
-      const codes = links.flatMap((r) => (r.body.messages ?? []).map((m) => /\b([a-z0-9]{8})\b/.exec(m.text)?.[1])).filter(Boolean);
+      const codes = links
+        .flatMap((r) => (r.body.messages ?? []).map((m) => /\b([a-z0-9]{8})\b/.exec(m.text)?.[1]))
+        .filter(Boolean);
       assert.equal(codes.length, 1, `one link code, got ${codes.join(', ')}`);
     } finally {
       await app.stop();

@@ -19,7 +19,12 @@ before(async () => {
   await store.init();
   memory = new MemoryService({ store, logger: pino({ level: 'silent' }) });
   await memory.start();
-  dir = { ready: () => memory.start(), entitiesIn: (t) => memory.entitiesIn(t), entityName: (k) => memory.entityName(k), byEntity: (k, n) => store.memories.byEntity(k, n) };
+  dir = {
+    ready: () => memory.start(),
+    entitiesIn: (t) => memory.entitiesIn(t),
+    entityName: (k) => memory.entityName(k),
+    byEntity: (k, n) => store.memories.byEntity(k, n),
+  };
   await memory.remember({ text: 'Acme Corp: CEO is Jane Roe, jane@acme.example', source });
   await memory.remember({ text: 'Acme Corp: invoices go to billing@acme.example and they pay net 30', source });
   await memory.remember({ text: 'Globex Inc: contact hank@globex.example', source });
@@ -33,7 +38,18 @@ after(async () => {
 test('"Acme" and "ACME CORP" are Acme Corp, with its billing address and term', async () => {
   for (const written of ['Acme', 'ACME CORP', 'Acme Corp']) {
     const client = await resolveClient(dir, written);
-    assert.deepEqual({ ...client, emailFrom: undefined }, { name: 'Acme Corp', key: 'client:acme-corp', known: true, email: 'billing@acme.example', termsDays: 30, emailFrom: undefined }, written);
+    assert.deepEqual(
+      { ...client, emailFrom: undefined },
+      {
+        name: 'Acme Corp',
+        key: 'client:acme-corp',
+        known: true,
+        email: 'billing@acme.example',
+        termsDays: 30,
+        emailFrom: undefined,
+      },
+      written,
+    );
   }
 });
 

@@ -13,7 +13,10 @@ import type { PaymentEvent } from '../../src/ports/payments.ts';
 import { harness, origin } from '../engine/harness.ts';
 
 const waitForPay = defineWorkflow({
-  name: 'thanks', version: 1, description: 'waits for a payment', input: z.object({ number: z.string() }),
+  name: 'thanks',
+  version: 1,
+  description: 'waits for a payment',
+  input: z.object({ number: z.string() }),
   async run(ctx, input) {
     const paid = await ctx.wait<{ via: string }>('paid', { event: 'invoice.paid', key: input.number });
     await ctx.say('thank', `Thanks for paying ${input.number} (${paid.via}).`);
@@ -21,19 +24,43 @@ const waitForPay = defineWorkflow({
   },
 });
 
-const event = (type: PaymentEvent['type'], eventId: string, stripeInvoiceId: string, ledger?: string): PaymentEvent => ({ type, eventId, stripeInvoiceId, metadata: ledger ? { ledger_invoice: ledger } : {} });
+const event = (
+  type: PaymentEvent['type'],
+  eventId: string,
+  stripeInvoiceId: string,
+  ledger?: string,
+): PaymentEvent => ({ type, eventId, stripeInvoiceId, metadata: ledger ? { ledger_invoice: ledger } : {} });
 
 test('invoice numbers are read as INV-0007, inv-7, #7 or 7', () => {
   assert.deepEqual(['INV-0007', 'inv-7', '#7', '7', ' INV7 '].map(parseInvoiceNumber), [7, 7, 7, 7, 7]);
-  assert.deepEqual(['', 'INV-', 'seven', '7.5', '-3', '0'].map(parseInvoiceNumber), [undefined, undefined, undefined, undefined, undefined, undefined]);
+  assert.deepEqual(['', 'INV-', 'seven', '7.5', '-3', '0'].map(parseInvoiceNumber), [
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ]);
 });
 
 test('paid once, told once; failures told per event; not ours is left alone; a waiting run resumes', async () => {
   const h = await harness([waitForPay]);
   const notices: string[] = [];
-  const d: PaymentDeps = { ledger: h.store.ledger, signal: (s, f) => h.engine.signal(s, f), notify: async (m) => void notices.push(m.text), logger: pino({ level: 'silent' }) };
+  const d: PaymentDeps = {
+    ledger: h.store.ledger,
+    signal: (s, f) => h.engine.signal(s, f),
+    notify: async (m) => void notices.push(m.text),
+    logger: pino({ level: 'silent' }),
+  };
   const onEvent = paymentEvents(d);
-  const record = (n: number) => h.store.ledger.recordInvoice({ client: `Client ${n}`, amountMinor: n * 1000, currency: 'EUR', runId: `r${n}`, idempotencyKey: `r${n}:record` });
+  const record = (n: number) =>
+    h.store.ledger.recordInvoice({
+      client: `Client ${n}`,
+      amountMinor: n * 1000,
+      currency: 'EUR',
+      runId: `r${n}`,
+      idempotencyKey: `r${n}:record`,
+    });
   await record(1);
   await record(2);
   await record(3);
@@ -45,10 +72,21 @@ test('paid once, told once; failures told per event; not ours is left alone; a w
   await onEvent(event('invoice.payment_failed', 'evt_f1', 'in_one', 'INV-0001'));
   await onEvent(event('invoice.payment_failed', 'evt_f1', 'in_one', 'INV-0001'));
   await onEvent(event('invoice.payment_failed', 'evt_f2', 'in_one', 'INV-0001'));
-  assert.deepEqual(notices, ['A payment of INV-0001 · Client 1 · 10.00 EUR failed in Stripe.', 'A payment of INV-0001 · Client 1 · 10.00 EUR failed in Stripe.'], 'two failures, one redelivery');
+  assert.deepEqual(
+    notices,
+    [
+      'A payment of INV-0001 · Client 1 · 10.00 EUR failed in Stripe.',
+      'A payment of INV-0001 · Client 1 · 10.00 EUR failed in Stripe.',
+    ],
+    'two failures, one redelivery',
+  );
 
   notices.length = 0;
-  await Promise.all([onEvent(event('invoice.paid', 'evt_p1', 'in_one', 'INV-0001')), onEvent(event('invoice.paid', 'evt_p1', 'in_one', 'INV-0001')), markPaid(d, 1, 'manual')]);
+  await Promise.all([
+    onEvent(event('invoice.paid', 'evt_p1', 'in_one', 'INV-0001')),
+    onEvent(event('invoice.paid', 'evt_p1', 'in_one', 'INV-0001')),
+    markPaid(d, 1, 'manual'),
+  ]);
   await onEvent(event('invoice.paid', 'evt_p1', 'in_one', 'INV-0001'));
   await h.engine.idle();
   const one = await h.store.ledger.getInvoice(1);
@@ -77,7 +115,9 @@ test('paid once, told once; failures told per event; not ours is left alone; a w
   await onEvent(event('invoice.paid', 'evt_p3', 'in_three', 'INV-0003'));
   await onEvent(event('invoice.paid', 'evt_p3', 'in_three', 'INV-0003'));
   assert.equal((await h.store.ledger.getInvoice(3))?.status, 'void');
-  assert.deepEqual(notices, ['Stripe says INV-0003 · Client 3 · 30.00 EUR was paid, but it is void in the ledger: refund it in Stripe, or record it again with /invoice.']);
+  assert.deepEqual(notices, [
+    'Stripe says INV-0003 · Client 3 · 30.00 EUR was paid, but it is void in the ledger: refund it in Stripe, or record it again with /invoice.',
+  ]);
   assert.equal((await markPaid(d, 99, 'manual')).status, 'unknown');
   assert.equal((await markPaid(d, 2, 'manual')).status, 'already');
   await h.close();

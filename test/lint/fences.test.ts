@@ -33,8 +33,21 @@ describe('lint fences', () => {
     ]) {
       assert.deepEqual(await ruleIds('src/memory/lint-probe.ts', code), ['no-restricted-imports'], code);
     }
-    assert.deepEqual(await ruleIds('adapters/stores/sqlite/lint-probe.ts', "import { DatabaseSync } from 'node:sqlite';\nexport const d = DatabaseSync;\n"), []);
-    assert.deepEqual(await ruleIds('src/compose/lint-probe.ts', "import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';\nexport const s = SqliteStore;\n"), [], 'the composition root may wire adapters');
+    assert.deepEqual(
+      await ruleIds(
+        'adapters/stores/sqlite/lint-probe.ts',
+        "import { DatabaseSync } from 'node:sqlite';\nexport const d = DatabaseSync;\n",
+      ),
+      [],
+    );
+    assert.deepEqual(
+      await ruleIds(
+        'src/compose/lint-probe.ts',
+        "import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';\nexport const s = SqliteStore;\n",
+      ),
+      [],
+      'the composition root may wire adapters',
+    );
   });
 
   test('the clock, randomness, timers and I/O in a workflow fail; elsewhere in src they are fine', async () => {
@@ -47,14 +60,27 @@ describe('lint fences', () => {
       "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n",
     ]) {
       const ids = await ruleIds('src/workflows/lint-probe.ts', code);
-      assert.ok(ids.length > 0 && ids.every((id) => id === 'no-restricted-syntax' || id === 'no-restricted-imports'), `${code}: ${ids.join(', ')}`);
+      assert.ok(
+        ids.length > 0 && ids.every((id) => id === 'no-restricted-syntax' || id === 'no-restricted-imports'),
+        `${code}: ${ids.join(', ')}`,
+      );
     }
     // A step's function is journaled: the clock is read once and replayed from the journal.
-    const inStep = 'export async function run(ctx: { step: (id: string, f: () => Promise<number>) => Promise<number> }) {\n  return ctx.step("at", async () => Date.now());\n}\n';
+    const inStep =
+      'export async function run(ctx: { step: (id: string, f: () => Promise<number>) => Promise<number> }) {\n  return ctx.step("at", async () => Date.now());\n}\n';
     assert.deepEqual(await ruleIds('src/workflows/lint-probe.ts', inStep), [], 'the clock inside ctx.step is fine');
-    const outside = 'export async function run(ctx: { step: (id: string, f: () => Promise<number>) => Promise<number> }) {\n  const t = Date.now();\n  return ctx.step("at", async () => t);\n}\n';
-    assert.deepEqual(await ruleIds('src/workflows/lint-probe.ts', outside), ['no-restricted-syntax'], 'the clock beside ctx.step is not');
-    assert.deepEqual(await ruleIds('src/workflows/lint-probe.ts', "export const fixed = new Date('2026-01-01T00:00:00Z');\n"), [], 'a fixed date is deterministic');
+    const outside =
+      'export async function run(ctx: { step: (id: string, f: () => Promise<number>) => Promise<number> }) {\n  const t = Date.now();\n  return ctx.step("at", async () => t);\n}\n';
+    assert.deepEqual(
+      await ruleIds('src/workflows/lint-probe.ts', outside),
+      ['no-restricted-syntax'],
+      'the clock beside ctx.step is not',
+    );
+    assert.deepEqual(
+      await ruleIds('src/workflows/lint-probe.ts', "export const fixed = new Date('2026-01-01T00:00:00Z');\n"),
+      [],
+      'a fixed date is deterministic',
+    );
     assert.deepEqual(await ruleIds('src/engine/lint-probe.ts', 'export const t = Date.now();\n'), []);
   });
 });

@@ -14,12 +14,20 @@ const h = useHarness();
 const weather = {
   name: 'get_weather',
   description: 'Current weather for a city',
-  parameters: z.object({ city: z.string().min(2), unit: z.enum(['c', 'f']).transform((u) => (u === 'c' ? 'celsius' : 'fahrenheit')) }),
+  parameters: z.object({
+    city: z.string().min(2),
+    unit: z.enum(['c', 'f']).transform((u) => (u === 'c' ? 'celsius' : 'fahrenheit')),
+  }),
 };
 
 test('plain completion returns text, the endpoint’s usage and the priced cost; the key travels only in the header', async () => {
   h.fake.reply({ text: 'Hello there, operator.', usage: { prompt_tokens: 1200, completion_tokens: 300 } });
-  const r = await h.llm.complete({ messages: [system('Be brief.'), user('Say hello')], maxTokens: 64, temperature: 0.2, meta: { agent: 'draft', runId: 'r1' } });
+  const r = await h.llm.complete({
+    messages: [system('Be brief.'), user('Say hello')],
+    maxTokens: 64,
+    temperature: 0.2,
+    meta: { agent: 'draft', runId: 'r1' },
+  });
   assert.equal(r.text, 'Hello there, operator.');
   assert.deepEqual(r.usage, { promptTokens: 1200, completionTokens: 300, estimated: false });
   assert.equal(r.model, 'gpt-4o-mini');
@@ -36,7 +44,10 @@ test('plain completion returns text, the endpoint’s usage and the priced cost;
   assert.equal(sent.body['max_tokens'], 64);
   assert.equal(sent.body['temperature'], 0.2);
   assert.equal(sent.body['stream'], undefined);
-  assert.deepEqual(sent.body['messages'], [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello' }]);
+  assert.deepEqual(sent.body['messages'], [
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: 'Say hello' },
+  ]);
   assert.ok(!JSON.stringify(sent.body).includes(API_KEY));
 });
 
@@ -66,7 +77,11 @@ test('the conversation goes on with the tool result: assistant tool_calls and to
   const r = await h.llm.complete({
     messages: [
       user('Weather in Lisbon?'),
-      { role: 'assistant', content: '', toolCalls: [{ id: 'call_1', name: 'get_weather', args: { city: 'Lisbon', unit: 'c' } }] },
+      {
+        role: 'assistant',
+        content: '',
+        toolCalls: [{ id: 'call_1', name: 'get_weather', args: { city: 'Lisbon', unit: 'c' } }],
+      },
       { role: 'tool', toolCallId: 'call_1', content: '{"tempC":21}' },
     ],
     tools: [weather],
@@ -75,7 +90,9 @@ test('the conversation goes on with the tool result: assistant tool_calls and to
   assert.equal(r.text, 'It is 21 °C in Lisbon.');
   const body = h.fake.completions[0]?.body;
   assert.deepEqual(body?.['tool_choice'], { type: 'function', function: { name: 'get_weather' } });
-  assert.deepEqual(dig(body, 'messages', 1, 'tool_calls'), [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lisbon","unit":"c"}' } }]);
+  assert.deepEqual(dig(body, 'messages', 1, 'tool_calls'), [
+    { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lisbon","unit":"c"}' } },
+  ]);
 });
 
 test('invalid tool arguments get one repair round trip that tells the model what was wrong', async () => {
@@ -97,7 +114,10 @@ test('invalid tool arguments get one repair round trip that tells the model what
 });
 
 test('tool arguments still invalid after the repair → bad_output, recorded as a failure', async () => {
-  h.fake.reply({ toolCalls: [{ name: 'get_weather', arguments: '{"city": "Lis' }] }, { toolCalls: [{ name: 'no_such_tool', arguments: {} }] });
+  h.fake.reply(
+    { toolCalls: [{ name: 'get_weather', arguments: '{"city": "Lis' }] },
+    { toolCalls: [{ name: 'no_such_tool', arguments: {} }] },
+  );
   const err = await h.llm.complete({ messages: [user('Weather?')], tools: [weather] }).catch((e: unknown) => e);
   assert.ok(err instanceof LlmError);
   assert.equal(err.code, 'bad_output');
@@ -110,12 +130,20 @@ test('tool arguments still invalid after the repair → bad_output, recorded as 
   assert.ok((h.records[0]?.promptTokens ?? 0) > 0, 'tokens spent on failed rounds are still recorded');
 });
 
-const invoice = z.object({ client: z.string(), amount: z.number().positive(), lines: z.array(z.object({ item: z.string(), qty: z.number().int() })) });
+const invoice = z.object({
+  client: z.string(),
+  amount: z.number().positive(),
+  lines: z.array(z.object({ item: z.string(), qty: z.number().int() })),
+});
 
 test('structured output: response_format json_schema from zod, reply parsed and validated', async () => {
   const value = { client: 'ACME', amount: 1200, lines: [{ item: 'design', qty: 3 }] };
   h.fake.reply({ json: value });
-  const r = await h.llm.complete({ messages: [user('Invoice ACME 1200 for 3 design')], schema: invoice, schemaName: 'invoice draft' });
+  const r = await h.llm.complete({
+    messages: [user('Invoice ACME 1200 for 3 design')],
+    schema: invoice,
+    schemaName: 'invoice draft',
+  });
   assert.deepEqual(r.parsed, value);
   const format = dig(h.fake.completions[0]?.body, 'response_format');
   assert.equal(dig(format, 'type'), 'json_schema');
@@ -126,7 +154,10 @@ test('structured output: response_format json_schema from zod, reply parsed and 
 
 test('structured output with optional fields is sent non-strict (OpenAI strict mode needs every field required)', async () => {
   h.fake.reply({ json: { title: 'x' } });
-  const r = await h.llm.complete({ messages: [user('t')], schema: z.object({ title: z.string(), note: z.string().optional() }) });
+  const r = await h.llm.complete({
+    messages: [user('t')],
+    schema: z.object({ title: z.string(), note: z.string().optional() }),
+  });
   assert.deepEqual(r.parsed, { title: 'x' });
   assert.equal(dig(h.fake.completions[0]?.body, 'response_format', 'json_schema', 'strict'), false);
 });
@@ -150,7 +181,10 @@ test('structured output still wrong after the repair → bad_output', async () =
 
 test('a model that ignores response_format but answers JSON in fences or prose still parses', async () => {
   const value = { client: 'ACME', amount: 7, lines: [] };
-  h.fake.reply({ text: '```json\n' + JSON.stringify(value, null, 2) + '\n```' }, { text: `Here you go: ${JSON.stringify(value)} — anything else?` });
+  h.fake.reply(
+    { text: '```json\n' + JSON.stringify(value, null, 2) + '\n```' },
+    { text: `Here you go: ${JSON.stringify(value)} — anything else?` },
+  );
   assert.deepEqual((await h.llm.complete({ messages: [user('a')], schema: invoice })).parsed, value);
   assert.deepEqual((await h.llm.complete({ messages: [user('b')], schema: invoice })).parsed, value);
   assert.equal(h.fake.completions.length, 2, 'no repair needed');
@@ -182,15 +216,27 @@ test('an endpoint that reports no usage gets a local token count, marked estimat
 
 test('an endpoint that rejects response_format gets the schema in the system prompt from then on', async () => {
   h.fake.handle((req) =>
-    req.body['response_format'] ? { status: 400, error: { message: "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model." } } : { json: { ok: true } },
+    req.body['response_format']
+      ? {
+          status: 400,
+          error: {
+            message: "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.",
+          },
+        }
+      : { json: { ok: true } },
   );
   const llm = await h.make({ model: 'gpt-4.1-nano' });
   const schema = z.object({ ok: z.boolean() });
-  assert.deepEqual((await llm.complete({ messages: [system('You check things.'), user('ok?')], schema })).parsed, { ok: true });
+  assert.deepEqual((await llm.complete({ messages: [system('You check things.'), user('ok?')], schema })).parsed, {
+    ok: true,
+  });
   assert.deepEqual((await llm.complete({ messages: [user('again?')], schema })).parsed, { ok: true });
   const [first, second, third] = h.fake.completions;
   assert.ok(first?.body['response_format'] && !second?.body['response_format'] && !third?.body['response_format']);
-  assert.match(String((second?.body['messages'] as Body[])[0]?.['content']), /^You check things\.\n\nReply with only a JSON value/);
+  assert.match(
+    String((second?.body['messages'] as Body[])[0]?.['content']),
+    /^You check things\.\n\nReply with only a JSON value/,
+  );
   assert.match(String((third?.body['messages'] as Body[])[0]?.['content']), /JSON Schema/);
 });
 
@@ -199,7 +245,12 @@ test('a keyless local server (Ollama, llama.cpp) works; OPENAI_* variables in th
   const saved = process.env['OPENAI_API_KEY'];
   process.env['OPENAI_API_KEY'] = 'sk-from-env-should-not-be-sent';
   try {
-    const llm = await h.make({ baseURL: local.baseURL, apiKey: undefined, model: 'llama3.1:8b', maxTokensParam: 'max_completion_tokens' });
+    const llm = await h.make({
+      baseURL: local.baseURL,
+      apiKey: undefined,
+      model: 'llama3.1:8b',
+      maxTokensParam: 'max_completion_tokens',
+    });
     const r = await llm.complete({ messages: [user('hi')], maxTokens: 50 });
     assert.equal(r.text, 'echo: hi');
     assert.equal(r.priced, false);

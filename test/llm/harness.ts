@@ -74,7 +74,13 @@ export function useHarness(overrides: Partial<OpenAiLlmOptions> = {}): Harness {
  * records, error texts given. Empty is good. */
 export function leaks(h: Harness, extra: unknown[] = []): string[] {
   const places = [...h.logs, ...h.records.map((r) => JSON.stringify(r)), ...extra.map(describeDeep)];
-  return places.filter((text) => text.includes(API_KEY) || text.includes(SECRET_PART) || text.includes(API_KEY.slice(0, 9)) || text.includes(`${API_KEY.slice(0, 5)}*`));
+  return places.filter(
+    (text) =>
+      text.includes(API_KEY) ||
+      text.includes(SECRET_PART) ||
+      text.includes(API_KEY.slice(0, 9)) ||
+      text.includes(`${API_KEY.slice(0, 5)}*`),
+  );
 }
 
 /** An error's message, stack, userMessage and its causes, as text. */

@@ -22,19 +22,35 @@ test('validation failures name the path and the problem, in words a model can ac
   const schema = z.object({ amount: z.number().positive(), lines: z.array(z.object({ qty: z.number().int() })) });
   const r = parseStructured('{"amount": 0, "lines": [{"qty": 1.5}]}', schema);
   assert.equal(r.ok, false);
-  assert.match(r.ok ? '' : r.error, /^amount: Too small: expected number to be >0; lines\.0\.qty: Invalid input: expected int, received number$/);
+  assert.match(
+    r.ok ? '' : r.error,
+    /^amount: Too small: expected number to be >0; lines\.0\.qty: Invalid input: expected int, received number$/,
+  );
   assert.deepEqual(parseToolArgs('', z.object({})), { ok: true, value: {} });
-  assert.deepEqual(parseToolArgs('{"q":', z.object({ q: z.string() })), { ok: false, error: 'the arguments are not valid JSON' });
+  assert.deepEqual(parseToolArgs('{"q":', z.object({ q: z.string() })), {
+    ok: false,
+    error: 'the arguments are not valid JSON',
+  });
 });
 
 test('zod → JSON Schema: strict only when every property is required; nested objects closed', () => {
-  const strict = toJsonSchema(z.object({ a: z.string(), b: z.array(z.object({ c: z.number() })), d: z.enum(['x', 'y']).nullable() }));
+  const strict = toJsonSchema(
+    z.object({ a: z.string(), b: z.array(z.object({ c: z.number() })), d: z.enum(['x', 'y']).nullable() }),
+  );
   assert.equal(strict.strict, true);
   assert.equal(strict.schema['$schema'], undefined);
   assert.equal(strict.schema['additionalProperties'], false);
-  assert.equal((strict.schema as { properties: { b: { items: { additionalProperties: unknown } } } }).properties.b.items.additionalProperties, false);
+  assert.equal(
+    (strict.schema as { properties: { b: { items: { additionalProperties: unknown } } } }).properties.b.items
+      .additionalProperties,
+    false,
+  );
   assert.equal(toJsonSchema(z.object({ a: z.string().optional() })).strict, false);
-  assert.equal(toJsonSchema(z.object({ a: z.string().default('x') })).strict, false, 'a default makes the input optional');
+  assert.equal(
+    toJsonSchema(z.object({ a: z.string().default('x') })).strict,
+    false,
+    'a default makes the input optional',
+  );
   assert.equal(toJsonSchema(z.record(z.string(), z.number())).strict, false);
   assert.equal(toJsonSchema(z.object({})).strict, false);
   // Transforms cannot be described, but the input side can: no throw.
@@ -68,7 +84,10 @@ test('backoff doubles from the base with at most 25 % jitter and stops at the ce
 test('secrets are scrubbed: the key itself, key-shaped tokens and bearer headers', () => {
   const key = 'sk-proj-AbCdEf123456';
   assert.equal(scrubSecrets(`bad key ${key} here`, [key]), 'bad key [redacted] here');
-  assert.equal(scrubSecrets('Incorrect API key provided: sk-pr**********3456.', []), 'Incorrect API key provided: sk-[redacted]');
+  assert.equal(
+    scrubSecrets('Incorrect API key provided: sk-pr**********3456.', []),
+    'Incorrect API key provided: sk-[redacted]',
+  );
   assert.equal(scrubSecrets('Authorization: Bearer abc.def', []), 'Authorization: Bearer [redacted]');
   assert.equal(scrubSecrets('a task-list and desk-top', []), 'a task-list and desk-top');
 });

@@ -13,37 +13,52 @@ const h = useHarness();
 
 test('a success gives one record with tokens, cost, latency, attempts and the caller’s meta, and maps to llm.called', async () => {
   h.fake.reply({ status: 500 }, { text: 'fine', usage: { prompt_tokens: 2000, completion_tokens: 500 } });
-  const r = await h.llm.complete({ messages: [user('hi')], meta: { agent: 'draft', runId: 'run42', promptVersion: 'v3', purpose: 'reply' } });
+  const r = await h.llm.complete({
+    messages: [user('hi')],
+    meta: { agent: 'draft', runId: 'run42', promptVersion: 'v3', purpose: 'reply' },
+  });
   assert.equal(h.records.length, 1);
   const rec = h.records[0];
   assert.ok(rec?.ok);
-  assert.deepEqual({ ...rec, latencyMs: 0 }, {
-    ok: true,
-    callId: r.callId,
-    model: 'gpt-4o-mini',
-    agent: 'draft',
-    runId: 'run42',
-    promptVersion: 'v3',
-    purpose: 'reply',
-    promptTokens: 2000,
-    completionTokens: 500,
-    usageEstimated: false,
-    costUsd: (2000 * 0.15 + 500 * 0.6) / 1e6,
-    priced: true,
-    latencyMs: 0,
-    attempts: 2,
-    fallback: false,
-    streamed: false,
-    finishReason: 'stop',
-  });
+  assert.deepEqual(
+    { ...rec, latencyMs: 0 },
+    {
+      ok: true,
+      callId: r.callId,
+      model: 'gpt-4o-mini',
+      agent: 'draft',
+      runId: 'run42',
+      promptVersion: 'v3',
+      purpose: 'reply',
+      promptTokens: 2000,
+      completionTokens: 500,
+      usageEstimated: false,
+      costUsd: (2000 * 0.15 + 500 * 0.6) / 1e6,
+      priced: true,
+      latencyMs: 0,
+      attempts: 2,
+      fallback: false,
+      streamed: false,
+      finishReason: 'stop',
+    },
+  );
   assert.ok(rec.latencyMs >= 10, 'latency includes the retry wait');
   const event = llmEvent(rec);
   assert.equal(event.type, 'llm.called');
   assert.equal(event.stream, 'run:run42');
   assert.equal(event.dedupeKey, `llm:${r.callId}`);
   assert.deepEqual(event.data, {
-    callId: r.callId, model: 'gpt-4o-mini', agent: 'draft', runId: 'run42', promptTokens: 2000, completionTokens: 500,
-    costUsd: rec.costUsd, latencyMs: rec.latencyMs, attempts: 2, fallback: false, promptVersion: 'v3',
+    callId: r.callId,
+    model: 'gpt-4o-mini',
+    agent: 'draft',
+    runId: 'run42',
+    promptTokens: 2000,
+    completionTokens: 500,
+    costUsd: rec.costUsd,
+    latencyMs: rec.latencyMs,
+    attempts: 2,
+    fallback: false,
+    promptVersion: 'v3',
   });
 });
 
@@ -76,7 +91,10 @@ test('an onCall that throws is logged and does not fail the call', async () => {
 });
 
 test('the estimate counts prompt tokens with the tokenizer and bounds the actual cost', async () => {
-  const messages = [system('You are a careful bookkeeper.'), user('Draft a friendly reminder to ACME about invoice INV-0042, due last Friday, for 1,200.00 EUR.')];
+  const messages = [
+    system('You are a careful bookkeeper.'),
+    user('Draft a friendly reminder to ACME about invoice INV-0042, due last Friday, for 1,200.00 EUR.'),
+  ];
   const est = h.llm.estimate({ messages, maxTokens: 200 });
   assert.equal(est.model, 'gpt-4o-mini');
   assert.equal(est.maxCompletionTokens, 200);
@@ -108,7 +126,10 @@ test('prices: exact, dated and tagged names, operator overrides, unknown models'
   assert.deepEqual(priceOf('gpt-4o-2024-08-06', DEFAULT_PRICES), DEFAULT_PRICES['gpt-4o']);
   assert.deepEqual(priceOf('gpt-4o-mini-2024-07-18', DEFAULT_PRICES), DEFAULT_PRICES['gpt-4o-mini']);
   assert.equal(priceOf('gpt-4oo', DEFAULT_PRICES), undefined);
-  const table = mergePrices(DEFAULT_PRICES, { 'llama3.1': { inputPerMillion: 0, outputPerMillion: 0 }, 'gpt-4o-mini': { inputPerMillion: 1, outputPerMillion: 2 } });
+  const table = mergePrices(DEFAULT_PRICES, {
+    'llama3.1': { inputPerMillion: 0, outputPerMillion: 0 },
+    'gpt-4o-mini': { inputPerMillion: 1, outputPerMillion: 2 },
+  });
   assert.deepEqual(costOf('llama3.1:8b', 1000, 1000, table), { costUsd: 0, priced: true });
   assert.deepEqual(costOf('gpt-4o-mini', 1_000_000, 500_000, table), { costUsd: 2, priced: true });
   assert.deepEqual(costOf('mistral', 1000, 1000, table), { costUsd: 0, priced: false });

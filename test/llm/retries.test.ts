@@ -10,7 +10,11 @@ import { dig, leaks, useHarness, user } from './harness.ts';
 const h = useHarness();
 
 const gap = (i: number) => (h.fake.completions[i + 1]?.at ?? NaN) - (h.fake.completions[i]?.at ?? NaN);
-const failure = (p: Promise<unknown>) => p.then(() => assert.fail('expected a failure'), (e: unknown) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => assert.fail('expected a failure'),
+    (e: unknown) => e,
+  );
 
 test('429 with Retry-After: 1 waits about a second, then the retry succeeds', async () => {
   h.fake.reply({ status: 429, headers: { 'retry-after': '1' } }, { text: 'after the pause' });
@@ -19,7 +23,10 @@ test('429 with Retry-After: 1 waits about a second, then the retry succeeds', as
   assert.equal(r.attempts, 2);
   assert.equal(h.fake.completions.length, 2);
   assert.ok(gap(0) >= 980, `waited ${gap(0).toFixed(0)} ms: at least the second the server asked for`);
-  assert.ok(h.logs.some((l) => l.includes('"code":"rate_limited"') && l.includes('"delayMs":1000')), 'the retry is logged with its delay');
+  assert.ok(
+    h.logs.some((l) => l.includes('"code":"rate_limited"') && l.includes('"delayMs":1000')),
+    'the retry is logged with its delay',
+  );
 });
 
 test('Retry-After-Ms wins over Retry-After, as the official client reads them', async () => {
@@ -74,7 +81,11 @@ test('a Retry-After beyond the cap fails at once with rate_limited and the asked
 });
 
 test('persistent failure of the primary → the fallback model answers, and the record says so', async () => {
-  h.fake.handle((req) => (req.body['model'] === 'gpt-4o-mini' ? { status: 500 } : { text: `fallback here (${String(req.body['model'])})`, usage: { prompt_tokens: 100, completion_tokens: 10 } }));
+  h.fake.handle((req) =>
+    req.body['model'] === 'gpt-4o-mini'
+      ? { status: 500 }
+      : { text: `fallback here (${String(req.body['model'])})`, usage: { prompt_tokens: 100, completion_tokens: 10 } },
+  );
   const llm = await h.make({ fallbackModel: 'gpt-4.1-nano' });
   const r = await llm.complete({ messages: [user('hi')], meta: { agent: 'router' } });
   assert.equal(r.text, 'fallback here (gpt-4.1-nano)');
@@ -82,7 +93,10 @@ test('persistent failure of the primary → the fallback model answers, and the 
   assert.equal(r.fallback, true);
   assert.equal(r.attempts, 4, '3 on the primary + 1 on the fallback');
   assert.equal(r.costUsd, (100 * 0.1 + 10 * 0.4) / 1e6);
-  assert.deepEqual(h.fake.completions.map((c) => dig(c.body, 'model')), ['gpt-4o-mini', 'gpt-4o-mini', 'gpt-4o-mini', 'gpt-4.1-nano']);
+  assert.deepEqual(
+    h.fake.completions.map((c) => dig(c.body, 'model')),
+    ['gpt-4o-mini', 'gpt-4o-mini', 'gpt-4o-mini', 'gpt-4.1-nano'],
+  );
   const rec = h.records[0];
   assert.ok(rec?.ok);
   assert.equal(rec.fallback, true);
@@ -149,7 +163,10 @@ test('a wrong key is not retried, and the endpoint’s masked echo of it never r
 });
 
 test('insufficient_quota (a 429 that waiting will not fix) is not retried', async () => {
-  h.fake.reply({ status: 429, error: { message: 'You exceeded your current quota.', code: 'insufficient_quota', type: 'insufficient_quota' } });
+  h.fake.reply({
+    status: 429,
+    error: { message: 'You exceeded your current quota.', code: 'insufficient_quota', type: 'insufficient_quota' },
+  });
   const err = await failure(h.llm.complete({ messages: [user('hi')] }));
   assert.ok(err instanceof LlmError && err.code === 'quota' && !err.retryable);
   assert.equal(h.fake.completions.length, 1);
@@ -163,7 +180,10 @@ test('x-should-retry: false from the endpoint is obeyed', async () => {
 });
 
 test('a context-length 400 is typed context_too_long, not retried', async () => {
-  h.fake.reply({ status: 400, error: { message: "This model's maximum context length is 128000 tokens.", code: 'context_length_exceeded' } });
+  h.fake.reply({
+    status: 400,
+    error: { message: "This model's maximum context length is 128000 tokens.", code: 'context_length_exceeded' },
+  });
   const err = await failure(h.llm.complete({ messages: [user('hi')] }));
   assert.ok(err instanceof LlmError && err.code === 'context_too_long');
   assert.equal(h.fake.completions.length, 1);

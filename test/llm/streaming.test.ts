@@ -15,11 +15,17 @@ const TEXT = 'Streaming lets the chat show the reply while the model is still wr
 test('deltas arrive in order, join to the text, and usage comes from the final chunk', async () => {
   h.fake.reply({ text: TEXT, chunkDelayMs: 5, usage: { prompt_tokens: 40, completion_tokens: 15 } });
   const deltas: Array<{ text: string; at: number }> = [];
-  const r = await h.llm.complete({ messages: [user('Explain streaming')], onDelta: (text) => deltas.push({ text, at: performance.now() }) });
+  const r = await h.llm.complete({
+    messages: [user('Explain streaming')],
+    onDelta: (text) => deltas.push({ text, at: performance.now() }),
+  });
   assert.equal(r.text, TEXT);
   assert.equal(deltas.map((d) => d.text).join(''), TEXT);
   assert.equal(deltas.length, TEXT.split(' ').length, 'one delta per word the fake sent');
-  assert.ok((deltas.at(-1)?.at ?? 0) - (deltas[0]?.at ?? 0) >= 40, 'deltas were delivered as they came, not at the end');
+  assert.ok(
+    (deltas.at(-1)?.at ?? 0) - (deltas[0]?.at ?? 0) >= 40,
+    'deltas were delivered as they came, not at the end',
+  );
   assert.deepEqual(r.usage, { promptTokens: 40, completionTokens: 15, estimated: false });
   assert.equal(r.costUsd, (40 * 0.15 + 15 * 0.6) / 1e6);
   const sent = h.fake.completions[0]?.body;
@@ -32,11 +38,20 @@ test('a stream without a usage chunk gets counted usage, marked estimated', asyn
   h.fake.reply({ text: TEXT, usage: 'omit' });
   const r = await h.llm.complete({ messages: [user('Explain streaming')], onDelta: () => {} });
   assert.equal(r.usage.estimated, true);
-  assert.ok(r.usage.completionTokens >= 12 && r.usage.completionTokens <= 20, `completion tokens ${r.usage.completionTokens}`);
+  assert.ok(
+    r.usage.completionTokens >= 12 && r.usage.completionTokens <= 20,
+    `completion tokens ${r.usage.completionTokens}`,
+  );
 });
 
 test('tool calls streamed in pieces are assembled and validated', async () => {
-  h.fake.reply({ text: 'Let me check. ', toolCalls: [{ id: 'c1', name: 'lookup', arguments: { query: 'ACME invoices from last month' } }, { id: 'c2', name: 'lookup', arguments: { query: 'Bob' } }] });
+  h.fake.reply({
+    text: 'Let me check. ',
+    toolCalls: [
+      { id: 'c1', name: 'lookup', arguments: { query: 'ACME invoices from last month' } },
+      { id: 'c2', name: 'lookup', arguments: { query: 'Bob' } },
+    ],
+  });
   const deltas: string[] = [];
   const r = await h.llm.complete({
     messages: [user('What did ACME pay?')],
@@ -99,7 +114,11 @@ test('an onDelta that throws does not break the call', async () => {
 test('structured output can stream; the parsed value is validated at the end', async () => {
   h.fake.reply({ json: { title: 'Quarterly report', done: false } });
   const deltas: string[] = [];
-  const r = await h.llm.complete({ messages: [user('t')], schema: z.object({ title: z.string(), done: z.boolean() }), onDelta: (t) => deltas.push(t) });
+  const r = await h.llm.complete({
+    messages: [user('t')],
+    schema: z.object({ title: z.string(), done: z.boolean() }),
+    onDelta: (t) => deltas.push(t),
+  });
   assert.deepEqual(r.parsed, { title: 'Quarterly report', done: false });
   assert.equal(deltas.join(''), '{"title":"Quarterly report","done":false}');
 });

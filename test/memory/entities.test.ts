@@ -21,7 +21,11 @@ test('known names are found as whole words; a first word counts only when it nam
   r.add('client:pied-piper', 'Pied Piper');
   r.add('client:pied-noir', 'Pied Noir');
   assert.deepEqual(r.detect('Call Acme about the Globex deal'), ['client:acme-corp', 'client:globex']);
-  assert.deepEqual(r.detect('Globexx is not Globex-like'), ['client:globex'], 'punctuation separates words, "Globexx" does not match');
+  assert.deepEqual(
+    r.detect('Globexx is not Globex-like'),
+    ['client:globex'],
+    'punctuation separates words, "Globexx" does not match',
+  );
   assert.deepEqual(r.detect('lunch with Pied Piper'), ['client:pied-piper']);
   assert.deepEqual(r.detect('something pied'), [], '"Pied" alone is ambiguous');
   assert.equal(r.name('client:globex'), 'Globex');
@@ -29,10 +33,24 @@ test('known names are found as whole words; a first word counts only when it nam
 });
 
 test('labels that start a note are not subjects, whatever the label', () => {
-  for (const text of ['Budget: 40k for the redesign', 'Status: waiting on legal', 'Next Steps: send the quote', 'Action Items: call back', 'Meeting 2: went well', 'Q: who pays?', 'Deadline: friday', 'Monday: call the bank', '备注：下周开会']) {
+  for (const text of [
+    'Budget: 40k for the redesign',
+    'Status: waiting on legal',
+    'Next Steps: send the quote',
+    'Action Items: call back',
+    'Meeting 2: went well',
+    'Q: who pays?',
+    'Deadline: friday',
+    'Monday: call the bank',
+    '备注：下周开会',
+  ]) {
     assert.equal(leadingSubject(text), undefined, text);
   }
-  assert.deepEqual(leadingSubject('Budget Airlines: pays net 30'), { name: 'Budget Airlines', rest: 'pays net 30' }, 'a name that only starts like a label');
+  assert.deepEqual(
+    leadingSubject('Budget Airlines: pays net 30'),
+    { name: 'Budget Airlines', rest: 'pays net 30' },
+    'a name that only starts like a label',
+  );
   assert.deepEqual(leadingSubject('Studio 54: pays by card'), { name: 'Studio 54', rest: 'pays by card' });
   assert.deepEqual(leadingSubject('3M: prefers email'), { name: '3M', rest: 'prefers email' });
   assert.equal(leadingSubject('10am: standup'), undefined);

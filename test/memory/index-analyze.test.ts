@@ -8,7 +8,16 @@ import { explicitDates, findDates } from '../../src/memory/index/dates.ts';
 import { KEYWORD_DEFAULTS } from '../../src/memory/index/keyword-index.ts';
 
 test('words: folded, possessives cut, digit groups joined, stopwords dropped, CJK in pairs', () => {
-  assert.deepEqual(words(normalize("Jane's deposit: €9,767 on the 14th, don't forget Łukasz & Zoë & Søren")), ['jane', 'deposit', '9767', '14', 'forget', 'lukasz', 'zoe', 'soren']);
+  assert.deepEqual(words(normalize("Jane's deposit: €9,767 on the 14th, don't forget Łukasz & Zoë & Søren")), [
+    'jane',
+    'deposit',
+    '9767',
+    '14',
+    'forget',
+    'lukasz',
+    'zoe',
+    'soren',
+  ]);
   assert.deepEqual(words(normalize('王芳的妹妹')), ['王芳', '芳的', '的妹', '妹妹']);
   assert.deepEqual(words(normalize('妹')), ['妹']);
   // Japanese voiced kana keep their marks (only Latin letters are folded).
@@ -16,7 +25,16 @@ test('words: folded, possessives cut, digit groups joined, stopwords dropped, CJ
 });
 
 test('stem: plurals, -ed, -ing and common irregular verbs meet', () => {
-  const same = [['booked', 'booking', 'book'], ['bought', 'buy', 'buying'], ['moved', 'moving', 'move'], ['schedule', 'scheduling'], ['taxes', 'tax'], ['parties', 'party'], ['planned', 'plan'], ['ran', 'run', 'running']];
+  const same = [
+    ['booked', 'booking', 'book'],
+    ['bought', 'buy', 'buying'],
+    ['moved', 'moving', 'move'],
+    ['schedule', 'scheduling'],
+    ['taxes', 'tax'],
+    ['parties', 'party'],
+    ['planned', 'plan'],
+    ['ran', 'run', 'running'],
+  ];
   for (const group of same) assert.equal(new Set(group.map(stem)).size, 1, group.join(' '));
   assert.equal(stem('jane'), 'jane');
   assert.equal(stem('news'), 'new');
@@ -46,7 +64,15 @@ test('date phrases resolve against the day they are asked', () => {
   assert.deepEqual(keys('yesterday'), ['#2025-08-12']);
   assert.deepEqual(keys('last month'), ['#2025-07']);
   assert.deepEqual(keys('in 2024'), ['#2024']);
-  assert.deepEqual(keys('last week'), ['#2025-08-04', '#2025-08-05', '#2025-08-06', '#2025-08-07', '#2025-08-08', '#2025-08-09', '#2025-08-10']);
+  assert.deepEqual(keys('last week'), [
+    '#2025-08-04',
+    '#2025-08-05',
+    '#2025-08-06',
+    '#2025-08-07',
+    '#2025-08-08',
+    '#2025-08-09',
+    '#2025-08-10',
+  ]);
   assert.equal(keys('two weeks ago').length, 7);
   assert.deepEqual(keys('may I ask about the budget'), [], '"may" alone is a verb');
   assert.deepEqual(keys('the week before the launch'), [], 'an event is not a date');
@@ -54,11 +80,25 @@ test('date phrases resolve against the day they are asked', () => {
 });
 
 test('query terms: words with prefix and speaker alternatives, a date phrase as one weighted term', () => {
-  const terms = analyzeQuery("Which hotel did Jane's sister book last May?", new Date('2025-08-10T00:00:00Z'), KEYWORD_DEFAULTS);
-  assert.deepEqual(terms.map((t) => t.text), ['hotel', 'jane', 'sister', 'book', 'may', 'last may']);
+  const terms = analyzeQuery(
+    "Which hotel did Jane's sister book last May?",
+    new Date('2025-08-10T00:00:00Z'),
+    KEYWORD_DEFAULTS,
+  );
+  assert.deepEqual(
+    terms.map((t) => t.text),
+    ['hotel', 'jane', 'sister', 'book', 'may', 'last may'],
+  );
   const date = terms.at(-1)!;
   assert.equal(date.kind, 'date');
   assert.deepEqual(date.alts, [{ key: '#2025-05', prefix: true, weight: 1 }]);
-  assert.deepEqual(terms[1]!.alts.map((a) => a.key), ['jane', 'jane', '@jane']);
-  assert.deepEqual(analyzeQuery('Jane last May', undefined, KEYWORD_DEFAULTS).map((t) => t.text), ['jane', 'last', 'may'], 'no date without now');
+  assert.deepEqual(
+    terms[1]!.alts.map((a) => a.key),
+    ['jane', 'jane', '@jane'],
+  );
+  assert.deepEqual(
+    analyzeQuery('Jane last May', undefined, KEYWORD_DEFAULTS).map((t) => t.text),
+    ['jane', 'last', 'may'],
+    'no date without now',
+  );
 });

@@ -12,7 +12,11 @@ const ITEMS: ContextItem[] = [
   { id: 12, text: 'Acme pays invoices on net-30 terms.', source: 'chat 2026-11-02' },
   { id: 7, text: 'Jane at Acme prefers\nshort   summaries.', meta: { source: 'import clients.csv' } },
   { id: 31, text: 'Borova budget for 2027 is 40k, approved by Omar.' },
-  { id: 4, text: 'Zenith wants reports as PDF every Friday before noon, with the invoice list attached.', source: 'email' },
+  {
+    id: 4,
+    text: 'Zenith wants reports as PDF every Friday before noon, with the invoice list attached.',
+    source: 'email',
+  },
 ];
 
 test('lines are [m<id>] text (source: …), most relevant first, whitespace collapsed', () => {

@@ -51,11 +51,23 @@ function indexOf(texts: readonly string[], options = {}): KeywordIndex {
 
 test('BM25 parity: with whole words only, scores are exactly textbook BM25 on a fixed corpus', () => {
   const index = indexOf(CORPUS, WHOLE_WORDS);
-  for (const query of ['budget', 'client budgets', 'invoice acme', 'zenith pdf', 'kappa', 'tuesday rebrand', 'Acme client budget for spring']) {
+  for (const query of [
+    'budget',
+    'client budgets',
+    'invoice acme',
+    'zenith pdf',
+    'kappa',
+    'tuesday rebrand',
+    'Acme client budget for spring',
+  ]) {
     const got = index.search(query, 20);
     const want = referenceBm25(CORPUS, query);
     assert.ok(want.length > 0, query);
-    assert.deepEqual(got.map((h) => h.id), want.map((h) => h.id), query);
+    assert.deepEqual(
+      got.map((h) => h.id),
+      want.map((h) => h.id),
+      query,
+    );
     got.forEach((h, i) => assert.ok(Math.abs(h.score - want[i]!.score) < 1e-9, `${query}: score of ${h.id}`));
   }
   assert.deepEqual(index.search('the a of what did', 5), [], 'stopwords alone match nothing');
@@ -69,12 +81,27 @@ test('stems and prefixes: "budgets" finds budget, "budget" also finds budgeting,
   assert.equal(ids.has(3), false);
   const small = indexOf(['budgetary review', 'budget review', 'booked the venue', 'plan b ready', 'b2b sales']);
   const hits = small.search('budget', 5);
-  assert.deepEqual(hits.map((h) => h.id), [2, 1], 'the whole word first, the longer one after');
-  assert.deepEqual(small.search('booking', 5).map((h) => h.id), [3], 'booking and booked share a stem');
+  assert.deepEqual(
+    hits.map((h) => h.id),
+    [2, 1],
+    'the whole word first, the longer one after',
+  );
+  assert.deepEqual(
+    small.search('booking', 5).map((h) => h.id),
+    [3],
+    'booking and booked share a stem',
+  );
   // One- and two-character terms match whole words only.
-  assert.deepEqual(small.search('b', 5).map((h) => h.id), [4]);
+  assert.deepEqual(
+    small.search('b', 5).map((h) => h.id),
+    [4],
+  );
   assert.deepEqual(small.search('b2', 5), []);
-  assert.deepEqual(indexOf(['budgetary review'], WHOLE_WORDS).search('budget', 5), [], 'prefixWeight 0: whole words only');
+  assert.deepEqual(
+    indexOf(['budgetary review'], WHOLE_WORDS).search('budget', 5),
+    [],
+    'prefixWeight 0: whole words only',
+  );
 });
 
 test('removal and replacement keep statistics and postings exact', () => {
@@ -96,7 +123,11 @@ test('removal and replacement keep statistics and postings exact', () => {
     const want = referenceBm25(values, query).map((h) => ({ id: ids[h.id - 1]!, score: h.score }));
     want.sort((a, b) => b.score - a.score || b.id - a.id);
     const got = index.search(query, 20);
-    assert.deepEqual(got.map((h) => h.id), want.map((h) => h.id), query);
+    assert.deepEqual(
+      got.map((h) => h.id),
+      want.map((h) => h.id),
+      query,
+    );
     got.forEach((h, i) => assert.ok(Math.abs(h.score - want[i]!.score) < 1e-9, query));
   }
   assert.deepEqual(index.search('rebrand', 5), [], 'the only rebrand memory was removed');
@@ -110,7 +141,10 @@ test('allow filters results but not corpus statistics; also reports scores of na
   const index = indexOf(CORPUS);
   const all = index.search('budget', 20);
   const odd = index.search('budget', 20, (id) => id % 2 === 1);
-  assert.deepEqual(odd, all.filter((h) => h.id % 2 === 1));
+  assert.deepEqual(
+    odd,
+    all.filter((h) => h.id % 2 === 1),
+  );
   const { hits, scoreOf } = index.searchWith(index.analyze('invoice'), 1, undefined, [3, 1, 999]);
   assert.equal(hits.length, 1);
   assert.ok(scoreOf.get(3)! > 0);
@@ -130,7 +164,10 @@ test('scratch arrays grow past their first size', () => {
   for (let i = 1; i <= 3000; i++) index.add(i, `memory ${i} about client${i % 10} budget ${i % 3 === 0 ? 'fizz' : ''}`);
   const hits = index.search('fizz client3', 5);
   assert.equal(hits.length, 5);
-  assert.ok(hits.every((h) => h.id % 3 === 0 && h.id % 10 === 3), 'both terms beat one');
+  assert.ok(
+    hits.every((h) => h.id % 3 === 0 && h.id % 10 === 3),
+    'both terms beat one',
+  );
   assert.equal(index.search('budget', 5000).length, 3000);
 });
 
@@ -152,13 +189,18 @@ const TURNS = [
   '[9:3] 田中 (2025-07-02): 妹が大阪に引っ越すことになりました',
   '[9:4] 田中 (2025-07-02): 来週の会議は東京で行います',
 ];
-const top = (index: KeywordIndex, query: string, now?: Date): number | undefined => index.search(query, 5, undefined, now)[0]?.id;
+const top = (index: KeywordIndex, query: string, now?: Date): number | undefined =>
+  index.search(query, 5, undefined, now)[0]?.id;
 
 test('"last May" finds the May turn, relative to when the question is asked', () => {
   const index = indexOf(TURNS);
   // The same words match all three of Jane's hotel turns; only the date tells them apart.
   assert.equal(top(index, 'Which hotel did Jane book last May?', new Date('2025-08-10T12:00:00Z')), 3);
-  assert.equal(top(index, 'Which hotel did Jane book last May?', new Date('2025-05-25T12:00:00Z')), 1, 'in May, "last May" is a year back');
+  assert.equal(
+    top(index, 'Which hotel did Jane book last May?', new Date('2025-05-25T12:00:00Z')),
+    1,
+    'in May, "last May" is a year back',
+  );
   assert.equal(top(index, 'Which hotel did Jane book in May 2024?', new Date('2025-08-10T12:00:00Z')), 1);
   assert.equal(top(index, 'Which hotel did Jane book in March?', new Date('2025-08-10T12:00:00Z')), 2);
   assert.equal(top(index, 'Which hotel did Jane book on 8 March 2025?', new Date('2025-08-10T12:00:00Z')), 2);
@@ -166,7 +208,9 @@ test('"last May" finds the May turn, relative to when the question is asked', ()
   // Without date terms the words alone pick the same turn whatever the date asked about.
   const wordsOnly = indexOf(TURNS, { dateWeight: 0 });
   const asked = new Date('2025-08-10T12:00:00Z');
-  const picks = ['last May', 'in May 2024', 'in March'].map((when) => top(wordsOnly, `Which hotel did Jane book ${when}?`, asked));
+  const picks = ['last May', 'in May 2024', 'in March'].map((when) =>
+    top(wordsOnly, `Which hotel did Jane book ${when}?`, asked),
+  );
   assert.equal(new Set(picks).size, 1, `words alone: ${picks.join(', ')}`);
 });
 
@@ -190,9 +234,16 @@ test('CJK questions find CJK turns (character pairs, no spaces needed)', () => {
 
 test('diacritics fold, digit groups join, session and turn numbers are not words', () => {
   const index = indexOf(TURNS);
-  assert.equal(top(index, 'What did Zoe say about the mic?'), 10, 'Zoe = Zoë, and the speaker outweighs the other mic turn');
+  assert.equal(
+    top(index, 'What did Zoe say about the mic?'),
+    10,
+    'Zoe = Zoë, and the speaker outweighs the other mic turn',
+  );
   assert.equal(top(index, 'Soren deposit'), 9);
   assert.equal(top(index, 'What was the 1200 euro payment for?'), 9, '1200 = €1,200');
-  assert.deepEqual(index.search('Søren 1,200', 5).map((h) => h.id), [9]);
+  assert.deepEqual(
+    index.search('Søren 1,200', 5).map((h) => h.id),
+    [9],
+  );
   assert.deepEqual(index.search('8', 5), [], '"[8:1]" is an address, not content');
 });

@@ -38,7 +38,12 @@ function cosine(a: Float32Array, b: Float32Array): number {
 }
 
 /** The reference: every vector scored, sorted, best k (ties: larger id first). */
-function bruteForce(vectors: Map<number, Float32Array>, q: Float32Array, k: number, allow?: (id: number) => boolean): number[] {
+function bruteForce(
+  vectors: Map<number, Float32Array>,
+  q: Float32Array,
+  k: number,
+  allow?: (id: number) => boolean,
+): number[] {
   return [...vectors]
     .filter(([id]) => !allow || allow(id))
     .map(([id, v]) => ({ id, s: cosine(q, v) }))
@@ -49,8 +54,20 @@ function bruteForce(vectors: Map<number, Float32Array>, q: Float32Array, k: numb
 
 test('TopK keeps the best k, best first, ties to the larger id', () => {
   const top = new TopK(3);
-  for (const [id, s] of [[1, 0.5], [2, 0.9], [3, 0.1], [4, 0.9], [5, 0.7], [6, 0.2]] as const) top.push(id, s);
-  assert.deepEqual(top.toArray(), [{ id: 4, score: 0.9 }, { id: 2, score: 0.9 }, { id: 5, score: 0.7 }]);
+  for (const [id, s] of [
+    [1, 0.5],
+    [2, 0.9],
+    [3, 0.1],
+    [4, 0.9],
+    [5, 0.7],
+    [6, 0.2],
+  ] as const)
+    top.push(id, s);
+  assert.deepEqual(top.toArray(), [
+    { id: 4, score: 0.9 },
+    { id: 2, score: 0.9 },
+    { id: 5, score: 0.7 },
+  ]);
   assert.deepEqual(new TopK(0).toArray(), []);
 });
 
@@ -77,9 +94,15 @@ test('ExactIndex returns the brute-force top-k, through replacements and removal
   assert.equal(index.size, truth.size);
   for (let i = 0; i < 20; i++) {
     const q = data[i * 7]!.map((x) => x + 0.1 * (r() - 0.5));
-    assert.deepEqual(index.search(q, 10).map((h) => h.id), bruteForce(truth, q, 10));
+    assert.deepEqual(
+      index.search(q, 10).map((h) => h.id),
+      bruteForce(truth, q, 10),
+    );
     const even = (id: number): boolean => id % 2 === 0;
-    assert.deepEqual(index.search(q, 10, even).map((h) => h.id), bruteForce(truth, q, 10, even));
+    assert.deepEqual(
+      index.search(q, 10, even).map((h) => h.id),
+      bruteForce(truth, q, 10, even),
+    );
   }
   const [first] = index.search(data[0]!, 1);
   assert.ok(first && Math.abs(first.score - cosine(data[0]!, truth.get(first.id)!)) < 1e-5, 'score is the cosine');
@@ -111,7 +134,10 @@ test('HnswIndex: recall against exact, replace, remove and re-add of a removed k
       const rows = new Float32Array(2000 * DIMS);
       data.slice(1000).forEach((v, i) => {
         const n = Math.hypot(...v);
-        rows.set(v.map((x) => x / n), i * DIMS);
+        rows.set(
+          v.map((x) => x / n),
+          i * DIMS,
+        );
         exact.add(1001 + i, v);
       });
       return rows;
@@ -134,10 +160,19 @@ test('HnswIndex: recall against exact, replace, remove and re-add of a removed k
   for (let i = 0; i < 20; i++) assert.ok(hnsw.search(data[i]!, 20).every((h) => h.id > 100));
   const far = Float32Array.from({ length: DIMS }, (_, i) => (i % 2 ? 3 : -3));
   hnsw.add(5, far);
-  hnsw.add(2000, far.map((x) => -x));
+  hnsw.add(
+    2000,
+    far.map((x) => -x),
+  );
   assert.equal(hnsw.size, 2901);
   assert.equal(hnsw.search(far, 1)[0]?.id, 5);
-  assert.equal(hnsw.search(far.map((x) => -x), 1)[0]?.id, 2000);
+  assert.equal(
+    hnsw.search(
+      far.map((x) => -x),
+      1,
+    )[0]?.id,
+    2000,
+  );
   assert.ok(Math.abs(hnsw.search(far, 1)[0]!.score - 1) < 1e-3);
 
   // Churn reuses freed slots instead of growing without end.
@@ -162,13 +197,17 @@ test('tiered index: exact below the threshold, HNSW from it, back to exact well 
   assert.equal(index.size, 400);
   const truth = new Map(data.map((v, i) => [i + 1, v]));
   const hits = index.search(data[10]!, 5);
-  for (const h of hits) assert.ok(Math.abs(h.score - cosine(data[10]!, truth.get(h.id)!)) < 1e-5, 'HNSW hits carry exact cosines');
+  for (const h of hits)
+    assert.ok(Math.abs(h.score - cosine(data[10]!, truth.get(h.id)!)) < 1e-5, 'HNSW hits carry exact cosines');
   for (let id = 1; id <= 160; id++) index.remove(id);
   assert.equal(index.mode, 'exact'); // 240 < 250
   for (let id = 161; id <= 280; id++) index.remove(id);
   assert.equal(index.size, 120);
   truth.forEach((_, id) => id <= 280 && truth.delete(id));
-  assert.deepEqual(index.search(data[300]!, 10).map((h) => h.id), bruteForce(truth, data[300]!, 10));
+  assert.deepEqual(
+    index.search(data[300]!, 10).map((h) => h.id),
+    bruteForce(truth, data[300]!, 10),
+  );
 });
 
 test('tiered index: a filter that keeps a small subset still gets the true top-k', () => {
@@ -187,7 +226,11 @@ test('tiered index: a filter that keeps a small subset still gets the true top-k
       const want = bruteForce(truth, q, 10, allow);
       assert.equal(got.length, want.length, `filter keeping ${keep}`);
       if (keep < 0.1) assert.deepEqual(got, want, `filter keeping ${keep}`);
-      else assert.ok(got.filter((id) => want.includes(id)).length >= 9, `filter keeping ${keep}: ${got.join()} vs ${want.join()}`);
+      else
+        assert.ok(
+          got.filter((id) => want.includes(id)).length >= 9,
+          `filter keeping ${keep}: ${got.join()} vs ${want.join()}`,
+        );
       assert.ok(got.every(allow));
     }
   }
@@ -196,12 +239,18 @@ test('tiered index: a filter that keeps a small subset still gets the true top-k
 test('tiered index: a deferred graph build answers exactly meanwhile and catches up in batches', async () => {
   const data = dataset(1500, 6);
   const index = createVectorIndex(DIMS, { exactBelow: 300, hnsw: { expansionAdd: 64, expansionSearch: 64 } });
-  index.addMany(data.map((vector, i) => ({ id: i + 1, vector })), { deferGraph: true });
+  index.addMany(
+    data.map((vector, i) => ({ id: i + 1, vector })),
+    { deferGraph: true },
+  );
   assert.equal(index.pending, 1500);
   assert.equal(index.mode, 'exact');
   const truth = new Map(data.map((v, i) => [i + 1, v]));
   const q = data[77]!;
-  assert.deepEqual(index.search(q, 10).map((h) => h.id), bruteForce(truth, q, 10));
+  assert.deepEqual(
+    index.search(q, 10).map((h) => h.id),
+    bruteForce(truth, q, 10),
+  );
   // Writes while pending: a replaced vector and a removal are honoured by the catch-up.
   const moved = Float32Array.from({ length: DIMS }, (_, i) => (i % 3 ? 2 : -2));
   index.add(10, moved);

@@ -11,17 +11,119 @@ import { killHard, startProcess } from '../support/process.ts';
 import { generateTinyModel, TINY_MODEL_ID } from '../support/tiny-model.ts';
 
 const FIRST = [
-  'Acme', 'Apex', 'Arbor', 'Argent', 'Aurora', 'Beacon', 'Birch', 'Bluebird', 'Boulder', 'Bramble', 'Cedar', 'Cobalt',
-  'Comet', 'Copper', 'Coral', 'Crescent', 'Delta', 'Dune', 'Ember', 'Falcon', 'Fern', 'Fjord', 'Flint', 'Garnet',
-  'Glacier', 'Granite', 'Harbor', 'Hazel', 'Heron', 'Horizon', 'Indigo', 'Iris', 'Ivory', 'Jasper', 'Juniper', 'Kestrel',
-  'Lagoon', 'Lantern', 'Lark', 'Laurel', 'Lumen', 'Magnolia', 'Maple', 'Marble', 'Meadow', 'Meridian', 'Mesa', 'Nimbus',
-  'Nova', 'Oak', 'Obsidian', 'Onyx', 'Orbit', 'Orchid', 'Osprey', 'Pebble', 'Pine', 'Pinnacle', 'Polar', 'Prairie',
-  'Quartz', 'Quill', 'Raven', 'Redwood', 'Reef', 'Ridge', 'River', 'Saffron', 'Sage', 'Sequoia', 'Sierra', 'Silver',
-  'Slate', 'Sparrow', 'Spruce', 'Summit', 'Sycamore', 'Tango', 'Thistle', 'Tidal', 'Timber', 'Topaz', 'Tundra', 'Umber',
-  'Valley', 'Velvet', 'Vertex', 'Violet', 'Vista', 'Willow', 'Wren', 'Zenith', 'Zephyr', 'Alder', 'Basalt', 'Canyon',
-  'Dawn', 'Elm', 'Gale', 'Haven',
+  'Acme',
+  'Apex',
+  'Arbor',
+  'Argent',
+  'Aurora',
+  'Beacon',
+  'Birch',
+  'Bluebird',
+  'Boulder',
+  'Bramble',
+  'Cedar',
+  'Cobalt',
+  'Comet',
+  'Copper',
+  'Coral',
+  'Crescent',
+  'Delta',
+  'Dune',
+  'Ember',
+  'Falcon',
+  'Fern',
+  'Fjord',
+  'Flint',
+  'Garnet',
+  'Glacier',
+  'Granite',
+  'Harbor',
+  'Hazel',
+  'Heron',
+  'Horizon',
+  'Indigo',
+  'Iris',
+  'Ivory',
+  'Jasper',
+  'Juniper',
+  'Kestrel',
+  'Lagoon',
+  'Lantern',
+  'Lark',
+  'Laurel',
+  'Lumen',
+  'Magnolia',
+  'Maple',
+  'Marble',
+  'Meadow',
+  'Meridian',
+  'Mesa',
+  'Nimbus',
+  'Nova',
+  'Oak',
+  'Obsidian',
+  'Onyx',
+  'Orbit',
+  'Orchid',
+  'Osprey',
+  'Pebble',
+  'Pine',
+  'Pinnacle',
+  'Polar',
+  'Prairie',
+  'Quartz',
+  'Quill',
+  'Raven',
+  'Redwood',
+  'Reef',
+  'Ridge',
+  'River',
+  'Saffron',
+  'Sage',
+  'Sequoia',
+  'Sierra',
+  'Silver',
+  'Slate',
+  'Sparrow',
+  'Spruce',
+  'Summit',
+  'Sycamore',
+  'Tango',
+  'Thistle',
+  'Tidal',
+  'Timber',
+  'Topaz',
+  'Tundra',
+  'Umber',
+  'Valley',
+  'Velvet',
+  'Vertex',
+  'Violet',
+  'Vista',
+  'Willow',
+  'Wren',
+  'Zenith',
+  'Zephyr',
+  'Alder',
+  'Basalt',
+  'Canyon',
+  'Dawn',
+  'Elm',
+  'Gale',
+  'Haven',
 ];
-const SECOND = ['Labs', 'Studio', 'Partners', 'Group', 'Works', 'Collective', 'Digital', 'Consulting', 'Media', 'Foods'];
+const SECOND = [
+  'Labs',
+  'Studio',
+  'Partners',
+  'Group',
+  'Works',
+  'Collective',
+  'Digital',
+  'Consulting',
+  'Media',
+  'Foods',
+];
 const PROJECTS = ['website', 'rebrand', 'app', 'campaign', 'podcast', 'newsletter', 'logo', 'report'];
 const OTHER = [
   (n: string) => `${n}: weekly meeting is on tuesday morning`,
@@ -36,7 +138,12 @@ describe('memory acceptance (web API, tiny model)', () => {
 
   before(async () => {
     await generateTinyModel(join(modelsDir, TINY_MODEL_ID));
-    app = await startTestApp({ EMBEDDING_MODEL: TINY_MODEL_ID, MODELS_DIR: modelsDir, EMBEDDING_DOWNLOAD: 'no', RATE_LIMIT_PER_MINUTE: '0' });
+    app = await startTestApp({
+      EMBEDDING_MODEL: TINY_MODEL_ID,
+      MODELS_DIR: modelsDir,
+      EMBEDDING_DOWNLOAD: 'no',
+      RATE_LIMIT_PER_MINUTE: '0',
+    });
   });
   after(() => app.stop());
 
@@ -44,7 +151,10 @@ describe('memory acceptance (web API, tiny model)', () => {
     const clients = FIRST.map((f, i) => `${f} ${SECOND[i % SECOND.length]}`);
     for (const [i, name] of clients.entries()) {
       const amount = 5000 + ((i * 7919) % 90) * 1000;
-      const budget = await say(app.url, `/remember ${name}: budget for the ${PROJECTS[i % PROJECTS.length]} is ${amount} EUR`);
+      const budget = await say(
+        app.url,
+        `/remember ${name}: budget for the ${PROJECTS[i % PROJECTS.length]} is ${amount} EUR`,
+      );
       assert.match(budget[0]?.text ?? '', /^Remembered #\d+ \(about /);
       const other = await say(app.url, `/remember ${OTHER[i % OTHER.length]!(name)}`);
       assert.match(other[0]?.text ?? '', /^Remembered/);
@@ -81,21 +191,36 @@ describe('memory acceptance (web API, tiny model)', () => {
 
   test('import: a CSV of clients and contacts, then a folder of notes; a second import updates or skips', async () => {
     const dir = app.config.IMPORT_DIR;
-    writeFileSync(join(dir, 'clients.csv'), 'Name,Company,Email,Phone,Notes,Industry\nInitrode,,ap@initrode.example,,Pays net 30,Manufacturing\nJane Roe,Initrode,jane@initrode.example,+44 20 7946 0000,Decision maker,\n,,x@y.example,,,\n');
+    writeFileSync(
+      join(dir, 'clients.csv'),
+      'Name,Company,Email,Phone,Notes,Industry\nInitrode,,ap@initrode.example,,Pays net 30,Manufacturing\nJane Roe,Initrode,jane@initrode.example,+44 20 7946 0000,Decision maker,\n,,x@y.example,,,\n',
+    );
     const notes = join(dir, 'notes');
     mkdirSync(join(notes, 'meetings'), { recursive: true });
-    writeFileSync(join(notes, 'initrode.md'), '# Initrode\n\nThey want a quote for the website in june.\n\nBudget is tight this year.\n');
+    writeFileSync(
+      join(notes, 'initrode.md'),
+      '# Initrode\n\nThey want a quote for the website in june.\n\nBudget is tight this year.\n',
+    );
     writeFileSync(join(notes, 'meetings', 'kickoff.txt'), 'Kickoff with Initrode went well; next meeting on friday.');
     writeFileSync(join(notes, 'photo.png'), 'not text');
     const [csv] = await say(app.url, '/import clients.csv');
-    assert.match(csv?.text ?? '', /^Imported clients\.csv: 2 created, 0 updated, 1 skipped\.\nSkipped:\n- clients\.csv row 4: no name/);
+    assert.match(
+      csv?.text ?? '',
+      /^Imported clients\.csv: 2 created, 0 updated, 1 skipped\.\nSkipped:\n- clients\.csv row 4: no name/,
+    );
     const [folder] = await say(app.url, '/import notes/');
     assert.match(folder?.text ?? '', /^Imported notes: 3 created, 0 updated, 0 skipped\./);
     const [recall] = await say(app.url, '/recall Initrode website quote');
     assert.match(recall?.text.split('\n')[0] ?? '', /quote for the website/);
     const initrodeNotes = await app.store.memories.byEntity('client:initrode', 50);
-    assert.ok(initrodeNotes.some((m) => m.text.includes('Budget is tight')), 'a note file named after a client links to it');
-    writeFileSync(join(dir, 'clients.csv'), 'Name,Company,Email\nInitrode,,billing@initrode.example\nJane Roe,Initrode,jane@initrode.example\n');
+    assert.ok(
+      initrodeNotes.some((m) => m.text.includes('Budget is tight')),
+      'a note file named after a client links to it',
+    );
+    writeFileSync(
+      join(dir, 'clients.csv'),
+      'Name,Company,Email\nInitrode,,billing@initrode.example\nJane Roe,Initrode,jane@initrode.example\n',
+    );
     // An absolute path inside the import folder is accepted too.
     const [again] = await say(app.url, `/import ${join(dir, 'clients.csv')}`);
     assert.match(again?.text ?? '', /^Imported clients\.csv: 0 created, 2 updated, 0 skipped\./);
@@ -126,7 +251,11 @@ test('a /correct survives kill -9: after the restart the corrected text is recal
 });
 
 test('/status says how recall works: hybrid with a model, keywords only and why without one', async () => {
-  const missing = await startTestApp({ EMBEDDING_MODEL: 'nobody/absent-model', MODELS_DIR: tempDir('solo-models-'), EMBEDDING_DOWNLOAD: 'no' });
+  const missing = await startTestApp({
+    EMBEDDING_MODEL: 'nobody/absent-model',
+    MODELS_DIR: tempDir('solo-models-'),
+    EMBEDDING_DOWNLOAD: 'no',
+  });
   try {
     await say(missing.url, '/remember Acme Corp: budget is 40000 EUR');
     await missing.memory.settled();

@@ -37,14 +37,20 @@ describe('memory service with embeddings', () => {
 
   test('remember never waits for the embedding; vectors arrive in the background and are stored', async () => {
     const started = performance.now();
-    const r = await memory.remember({ text: 'Northwind: the website budget is 12000 for the redesign', source: { channel: 'web', eventPosition: 3 } });
+    const r = await memory.remember({
+      text: 'Northwind: the website budget is 12000 for the redesign',
+      source: { channel: 'web', eventPosition: 3 },
+    });
     assert.ok(performance.now() - started < 200, 'remember returns before the model loads');
     assert.equal(r.action, 'created');
     assert.equal(r.memory.subject, 'Northwind');
     assert.deepEqual(r.memory.entities, ['client:northwind']);
     await memory.settled();
     const vectors = await store.memories.vectors(TINY_MODEL_ID, undefined, 100);
-    assert.ok(vectors.some((v) => v.id === r.memory.id), 'the vector is stored under the model name');
+    assert.ok(
+      vectors.some((v) => v.id === r.memory.id),
+      'the vector is stored under the model name',
+    );
     const events = await store.events.readStream('memory');
     assert.ok(events.some((e) => e.type === 'memory.added' && e.data.memoryId === r.memory.id));
   });
@@ -74,12 +80,24 @@ describe('memory service with embeddings', () => {
     assert.deepEqual(second.memory.entities, ['client:umbrella-corp']);
     const events = await store.events.readStream('memory', { types: ['memory.corrected'] });
     const logged = events.find((e) => e.type === 'memory.corrected' && e.data.memoryId === first.memory.id);
-    assert.deepEqual(logged?.data, { memoryId: first.memory.id, replacedBy: second.memory.id, text: 'Umbrella Corp: now pays invoices net 45', previousText: 'Umbrella Corp: pays invoices net 30', reason: 'same fact' });
+    assert.deepEqual(logged?.data, {
+      memoryId: first.memory.id,
+      replacedBy: second.memory.id,
+      text: 'Umbrella Corp: now pays invoices net 45',
+      previousText: 'Umbrella Corp: pays invoices net 30',
+      reason: 'same fact',
+    });
     assert.equal((await memory.uncorrect(second.memory.id))?.restored.id, first.memory.id, 'and can be undone');
-    assert.equal((await memory.remember({ text: 'Umbrella Corp: now pays invoices net 45', source: {} })).action, 'updated');
+    assert.equal(
+      (await memory.remember({ text: 'Umbrella Corp: now pays invoices net 45', source: {} })).action,
+      'updated',
+    );
     const other = await memory.remember({ text: 'Umbrella Corp: contact is the head of design', source: {} });
     assert.equal(other.action, 'created', 'a different fact about the same client is its own memory');
-    assert.equal((await memory.remember({ text: 'Umbrella Corp: contact is the head of design', source: {} })).action, 'unchanged');
+    assert.equal(
+      (await memory.remember({ text: 'Umbrella Corp: contact is the head of design', source: {} })).action,
+      'unchanged',
+    );
     // Without the "Name:" prefix the known name still links it.
     const linked = await memory.remember({ text: 'Send Umbrella Corp the contract draft on monday', source: {} });
     assert.deepEqual(linked.memory.entities, ['client:umbrella-corp']);
@@ -110,7 +128,10 @@ describe('memory service with embeddings', () => {
     const undone = await memory.uncorrect(best.replacement.id);
     assert.equal(undone?.restored.id, byId.replacement.id);
     const events = await store.events.readStream('memory', { types: ['memory.corrected'] });
-    assert.ok(events.some((e) => e.type === 'memory.corrected' && e.data.previousText === 'Soylent: prefers calls on tuesday'), 'the old text stays in the event log');
+    assert.ok(
+      events.some((e) => e.type === 'memory.corrected' && e.data.previousText === 'Soylent: prefers calls on tuesday'),
+      'the old text stays in the event log',
+    );
   });
 
   test('the context builder stays within its token budget and names its sources', async () => {
@@ -152,7 +173,13 @@ describe('memory service without a model', () => {
   test('missing model: recall works on keywords, and status says why', async () => {
     const store = new SqliteStore(tempDir());
     await store.init();
-    const embedder = createEmbedder({ model: 'nobody/missing-model', dtype: 'q8', modelsDir: tempDir(), allowDownload: false, logger });
+    const embedder = createEmbedder({
+      model: 'nobody/missing-model',
+      dtype: 'q8',
+      modelsDir: tempDir(),
+      allowDownload: false,
+      logger,
+    });
     const memory = new MemoryService({ store, embedder, logger });
     await memory.start();
     await memory.remember({ text: 'Acme: budget approved in march', source: {} });
@@ -186,7 +213,10 @@ describe('memory service without a model', () => {
     assert.equal(early[0]?.memory.id, kept.memory.id, 'store search before the index is built');
     await memory.start();
     const hits = await memory.recall('vandelay');
-    assert.deepEqual(hits.map((h) => h.memory.id), [kept.memory.id]);
+    assert.deepEqual(
+      hits.map((h) => h.memory.id),
+      [kept.memory.id],
+    );
     await memory.close();
     await store.close();
   });
@@ -206,11 +236,23 @@ describe('compaction', () => {
       'Wayne Enterprises: the logo refresh was postponed.',
     ];
     const originals: Memory[] = [];
-    for (const text of texts) originals.push((await memory.remember({ text, importance: 0.2, source: {}, at: old, dedupe: 'none' })).memory);
-    const keep = await memory.remember({ text: 'Wayne Enterprises: the board approved the annual retainer.', importance: 0.9, source: {}, at: old, dedupe: 'none' });
+    for (const text of texts)
+      originals.push((await memory.remember({ text, importance: 0.2, source: {}, at: old, dedupe: 'none' })).memory);
+    const keep = await memory.remember({
+      text: 'Wayne Enterprises: the board approved the annual retainer.',
+      importance: 0.9,
+      source: {},
+      at: old,
+      dedupe: 'none',
+    });
     // Last used long ago (compaction looks at the later of last use and last update).
     for (const m of [...originals, keep.memory]) await store.memories.touch([m.id], old);
-    const fresh = await memory.remember({ text: 'Wayne Enterprises: logo refresh is back on.', importance: 0.2, source: {}, dedupe: 'none' });
+    const fresh = await memory.remember({
+      text: 'Wayne Enterprises: logo refresh is back on.',
+      importance: 0.2,
+      source: {},
+      dedupe: 'none',
+    });
     const report = await compactMemories(memory, store, { olderThanDays: 90 });
     assert.equal(report.digests.length, 1, JSON.stringify(report));
     const digest = report.digests[0]!;
@@ -235,8 +277,18 @@ describe('compaction', () => {
     await store.init();
     const memory = new MemoryService({ store, logger });
     await memory.start();
-    for (let i = 0; i < 3; i++) await memory.remember({ text: `Stark: note number ${i} about the invoice`, importance: 0.1, source: {}, dedupe: 'none' });
-    const report = await compactMemories(memory, store, { olderThanDays: 0, now: new Date(Date.now() + 1000), summarise: async (t, about) => `${about}: ${t.length} notes about invoices.` });
+    for (let i = 0; i < 3; i++)
+      await memory.remember({
+        text: `Stark: note number ${i} about the invoice`,
+        importance: 0.1,
+        source: {},
+        dedupe: 'none',
+      });
+    const report = await compactMemories(memory, store, {
+      olderThanDays: 0,
+      now: new Date(Date.now() + 1000),
+      summarise: async (t, about) => `${about}: ${t.length} notes about invoices.`,
+    });
     assert.equal(report.method, 'llm');
     assert.match(report.digests[0]?.text ?? '', /Stark: 3 notes about invoices/);
     await memory.close();

@@ -8,8 +8,21 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { CONVERSATION_SET_PATH, CONVERSATION_TYPES, generateConversationSet, loadConversationSet, renderConversationSet, whenPhrases } from '../../bench/conversation-set.ts';
-import { generateRetrievalSet, loadRetrievalSet, QUERY_TYPES, renderRetrievalSet, SET_PATH } from '../../bench/retrieval-set.ts';
+import {
+  CONVERSATION_SET_PATH,
+  CONVERSATION_TYPES,
+  generateConversationSet,
+  loadConversationSet,
+  renderConversationSet,
+  whenPhrases,
+} from '../../bench/conversation-set.ts';
+import {
+  generateRetrievalSet,
+  loadRetrievalSet,
+  QUERY_TYPES,
+  renderRetrievalSet,
+  SET_PATH,
+} from '../../bench/retrieval-set.ts';
 import { keywordTerms, tokens } from '../../src/domain/text.ts';
 import { TINY_VOCAB } from '../support/tiny-vocab.ts';
 
@@ -18,13 +31,20 @@ const memoryById = new Map(committed.memories.map((m) => [m.id, m]));
 
 test('the committed set is what the generator makes, byte for byte', () => {
   const generated = renderRetrievalSet(generateRetrievalSet({ seed: committed.seed }));
-  assert.equal(readFileSync(SET_PATH, 'utf8'), generated, 'bench/data/retrieval-set.json is stale: run node bench/retrieval-set.ts');
+  assert.equal(
+    readFileSync(SET_PATH, 'utf8'),
+    generated,
+    'bench/data/retrieval-set.json is stale: run node bench/retrieval-set.ts',
+  );
   assert.deepEqual(JSON.parse(generated), committed);
 });
 
 test('the seed decides the set', () => {
   const other = generateRetrievalSet({ seed: committed.seed + 1 });
-  assert.notDeepEqual(other.memories.map((m) => m.text), committed.memories.map((m) => m.text));
+  assert.notDeepEqual(
+    other.memories.map((m) => m.text),
+    committed.memories.map((m) => m.text),
+  );
 });
 
 test('size: at least 2,000 memories, 200 queries and 150 clients, ids unique', () => {
@@ -42,7 +62,8 @@ test('every label points at an existing memory and every memory entity at a clie
     assert.ok(q.relevant.length > 0, `${q.id} has no label`);
     for (const id of q.relevant) assert.ok(memoryById.has(id), `${q.id} points at missing memory ${id}`);
   }
-  for (const m of committed.memories) for (const e of m.entities) assert.ok(clients.has(e), `memory ${m.id}: unknown entity ${e}`);
+  for (const m of committed.memories)
+    for (const e of m.entities) assert.ok(clients.has(e), `memory ${m.id}: unknown entity ${e}`);
 });
 
 test('every query type is present, with a real share of the queries', () => {
@@ -51,7 +72,10 @@ test('every query type is present, with a real share of the queries', () => {
     assert.ok(n >= 40, `${type}: ${n} queries`);
   }
   const paraphrases = committed.queries.filter((q) => q.type === 'paraphrase');
-  assert.ok(paraphrases.some((q) => q.named) && paraphrases.some((q) => !q.named), 'paraphrases both with and without a client name');
+  assert.ok(
+    paraphrases.some((q) => q.named) && paraphrases.some((q) => !q.named),
+    'paraphrases both with and without a client name',
+  );
 });
 
 test('query types keep their promise', () => {
@@ -76,7 +100,11 @@ test('query types keep their promise', () => {
         assert.ok(words.includes(t), `${q.id}: "${t}" is not in its memory`);
       }
       const holders = committed.memories.filter((m) => details.every((t) => tokens(m.text).includes(t)));
-      assert.deepEqual(holders.map((m) => m.id), q.relevant, `${q.id}: its detail is in other memories too`);
+      assert.deepEqual(
+        holders.map((m) => m.id),
+        q.relevant,
+        `${q.id}: its detail is in other memories too`,
+      );
     }
   }
 });
@@ -99,7 +127,11 @@ const turnById = new Map(conversations.memories.map((m) => [m.id, m]));
 
 test('conversations: the committed set is what the generator makes, byte for byte', () => {
   const generated = renderConversationSet(generateConversationSet(conversations.seed));
-  assert.equal(readFileSync(CONVERSATION_SET_PATH, 'utf8'), generated, 'bench/data/conversation-set.json is stale: run node bench/conversation-set.ts');
+  assert.equal(
+    readFileSync(CONVERSATION_SET_PATH, 'utf8'),
+    generated,
+    'bench/data/conversation-set.json is stale: run node bench/conversation-set.ts',
+  );
 });
 
 test('conversations: long histories, at least 300 questions, every label a turn of the same history', () => {
@@ -116,7 +148,10 @@ test('conversations: long histories, at least 300 questions, every label a turn 
   for (const q of conversations.queries) {
     assert.ok(q.relevant.length > 0, q.id);
     for (const id of q.relevant) assert.equal(turnById.get(id)?.history, q.history, `${q.id} points at turn ${id}`);
-    assert.ok(new Date(q.asked) > new Date(turnById.get(q.relevant[0]!)!.updatedAt), `${q.id} is asked after its answer`);
+    assert.ok(
+      new Date(q.asked) > new Date(turnById.get(q.relevant[0]!)!.updatedAt),
+      `${q.id} is asked after its answer`,
+    );
   }
 });
 
@@ -130,21 +165,45 @@ test('conversations: every type present, halves balanced within each type', () =
 });
 
 test('conversations: question types keep their promise', () => {
-  const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+  const months = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December',
+  ];
   for (const q of conversations.queries) {
     const answer = turnById.get(q.relevant[0]!)!;
     if (q.type === 'temporal') {
       // The question names a time that holds for its answer, and says nothing of the answer's own words but one.
       const when = whenPhrases(new Date(answer.updatedAt), new Date(q.asked));
-      assert.ok(when.some((w) => q.text.includes(w)), `${q.id}: ${q.text} (${answer.date})`);
+      assert.ok(
+        when.some((w) => q.text.includes(w)),
+        `${q.id}: ${q.text} (${answer.date})`,
+      );
       assert.ok(q.text.includes(answer.speaker), q.id);
       const body = answer.text.slice(answer.text.indexOf('): ') + 3);
       assert.ok(!months.some((m) => new RegExp(`\\b${m}\\b`).test(body)), `${q.id}: the answer names no month itself`);
     }
-    if (q.type === 'relational') assert.match(q.text, new RegExp(`${answer.speaker}'s (sister|brother|cousin|neighbour|colleague|daughter|son|husband|wife|boss)`), q.id);
+    if (q.type === 'relational')
+      assert.match(
+        q.text,
+        new RegExp(`${answer.speaker}'s (sister|brother|cousin|neighbour|colleague|daughter|son|husband|wife|boss)`),
+        q.id,
+      );
     if (q.type === 'diacritics') {
       assert.match(answer.speaker, /[^\x00-\x7f]/, `${q.id}: the speaker's name has diacritics`);
-      assert.ok(!q.text.includes(answer.speaker) && /^[\x00-\x7f]+$/.test(q.text), `${q.id}: asked without them: ${q.text}`);
+      assert.ok(
+        !q.text.includes(answer.speaker) && /^[\x00-\x7f]+$/.test(q.text),
+        `${q.id}: asked without them: ${q.text}`,
+      );
     }
     if (q.type === 'cjk') assert.match(q.text, /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u, q.id);
     if (q.type === 'number') {

@@ -14,13 +14,21 @@ async function openStore(dir = tempDir('solo-budget-')): Promise<SqliteStore> {
   return store;
 }
 
-const holder = (policy: Policy) => ({ policy, current() { return this.policy; } });
+const holder = (policy: Policy) => ({
+  policy,
+  current() {
+    return this.policy;
+  },
+});
 const UTC = { time_zone: 'UTC' };
 
 describe('BudgetLedger', () => {
   test('reserve counts the estimate, settle replaces it with the actual cost, release drops it', async () => {
     const store = await openStore();
-    const ledger = new BudgetLedger({ events: store.events, policy: holder(parsePolicy({ budgets: { per_day_usd: 1, ...UTC } })) });
+    const ledger = new BudgetLedger({
+      events: store.events,
+      policy: holder(parsePolicy({ budgets: { per_day_usd: 1, ...UTC } })),
+    });
     await ledger.init();
     const a = await ledger.reserve({ estimateUsd: 0.2, runId: 'r1', agent: 'draft' });
     assert.ok(a.ok);
@@ -43,7 +51,9 @@ describe('BudgetLedger', () => {
 
   test('each scope stops the call before it is made, with a sentence and a budget.exceeded event', async () => {
     const store = await openStore();
-    const policy = parsePolicy({ budgets: { per_run_usd: 0.5, per_day_usd: 2, per_agent_usd_per_day: { draft: 0.3, '*': 1 }, ...UTC } });
+    const policy = parsePolicy({
+      budgets: { per_run_usd: 0.5, per_day_usd: 2, per_agent_usd_per_day: { draft: 0.3, '*': 1 }, ...UTC },
+    });
     const ledger = new BudgetLedger({ events: store.events, policy: holder(policy) });
     assert.ok((await ledger.reserve({ estimateUsd: 0.45, runId: 'r1' })).ok);
     const run = await ledger.reserve({ estimateUsd: 0.1, runId: 'r1' });
@@ -61,15 +71,22 @@ describe('BudgetLedger', () => {
     assert.ok((await ledger.reserve({ estimateUsd: 0.9 })).ok);
     const day = await ledger.reserve({ estimateUsd: 0.5 });
     assert.equal(day.ok ? undefined : day.scope, 'per_day_usd');
-    const exceeded = (await store.events.readRange({ types: ['budget.exceeded'] })).map((e) => (e.type === 'budget.exceeded' ? e.data.scope : ''));
+    const exceeded = (await store.events.readRange({ types: ['budget.exceeded'] })).map((e) =>
+      e.type === 'budget.exceeded' ? e.data.scope : '',
+    );
     assert.deepEqual(exceeded, ['per_run_usd', 'per_agent_usd_per_day', 'per_day_usd']);
     await store.close();
   });
 
   test('concurrent reserves cannot both pass the last dollar', async () => {
     const store = await openStore();
-    const ledger = new BudgetLedger({ events: store.events, policy: holder(parsePolicy({ budgets: { per_day_usd: 1, ...UTC } })) });
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => ledger.reserve({ estimateUsd: 0.3, runId: `r${i}` })));
+    const ledger = new BudgetLedger({
+      events: store.events,
+      policy: holder(parsePolicy({ budgets: { per_day_usd: 1, ...UTC } })),
+    });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => ledger.reserve({ estimateUsd: 0.3, runId: `r${i}` })),
+    );
     assert.equal(results.filter((r) => r.ok).length, 3);
     assert.ok((await ledger.spent({})) <= 1);
     await store.close();
@@ -95,13 +112,20 @@ describe('BudgetLedger', () => {
 
   test('an approved overspend lets exactly the next call of that run through, and is audited', async () => {
     const store = await openStore();
-    const ledger = new BudgetLedger({ events: store.events, policy: holder(parsePolicy({ budgets: { per_run_usd: 0.1, ...UTC } })) });
+    const ledger = new BudgetLedger({
+      events: store.events,
+      policy: holder(parsePolicy({ budgets: { per_run_usd: 0.1, ...UTC } })),
+    });
     assert.ok((await ledger.reserve({ estimateUsd: 0.08, runId: 'r1' })).ok);
     const refused = await ledger.reserve({ estimateUsd: 0.05, runId: 'r1' });
     assert.equal(refused.ok, false);
     await ledger.allowOverspend({ runId: 'r1', amountUsd: 0.05 });
     assert.equal((await ledger.reserve({ estimateUsd: 0.05, runId: 'r2' })).ok, true, 'r2 has its own budget');
-    assert.equal((await ledger.reserve({ estimateUsd: 0.2, runId: 'r1' })).ok, false, 'a much bigger call is not covered');
+    assert.equal(
+      (await ledger.reserve({ estimateUsd: 0.2, runId: 'r1' })).ok,
+      false,
+      'a much bigger call is not covered',
+    );
     const passed = await ledger.reserve({ estimateUsd: 0.05, runId: 'r1' });
     assert.ok(passed.ok);
     assert.equal((await ledger.reserve({ estimateUsd: 0.01, runId: 'r1' })).ok, false, 'the grant was one call');

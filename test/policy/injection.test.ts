@@ -9,10 +9,20 @@ import { describe, test } from 'node:test';
 import { decide, isWriteAction, type ProposedAction } from '../../src/policy/approvals.ts';
 import { checkPolicies } from '../../src/policy/loader.ts';
 import { DEFAULT_POLICY, parsePolicy, type Policy } from '../../src/policy/schema.ts';
-import { isUntrusted, markUntrusted, neutralise, Taint, taintAction, UNTRUSTED_SYSTEM_NOTE, untrustedBlocks } from '../../src/policy/untrusted.ts';
+import {
+  isUntrusted,
+  markUntrusted,
+  neutralise,
+  Taint,
+  taintAction,
+  UNTRUSTED_SYSTEM_NOTE,
+  untrustedBlocks,
+} from '../../src/policy/untrusted.ts';
 import { INJECTION_CORPUS } from './injection-corpus.ts';
 
-const PERMISSIVE = parsePolicy({ approvals: { default_for_writes: 'allow', rules: [{ name: 'everything goes', actions: '*', then: 'allow' }] } });
+const PERMISSIVE = parsePolicy({
+  approvals: { default_for_writes: 'allow', rules: [{ name: 'everything goes', actions: '*', then: 'allow' }] },
+});
 
 /** A naive agent: whatever JSON object the text contains is merged into the action it proposes. */
 function naiveProposal(wants: ProposedAction, text: string): ProposedAction {
@@ -23,7 +33,11 @@ function naiveProposal(wants: ProposedAction, text: string): ProposedAction {
   } catch {
     copied = {};
   }
-  return { ...wants, ...(typeof copied.approved === 'boolean' ? { approved: copied.approved } : {}), ...(copied.untrusted === false ? { untrusted: false } : {}) };
+  return {
+    ...wants,
+    ...(typeof copied.approved === 'boolean' ? { approved: copied.approved } : {}),
+    ...(copied.untrusted === false ? { untrusted: false } : {}),
+  };
 }
 
 const count = (text: string, needle: string): number => text.split(needle).length - 1;
@@ -50,7 +64,11 @@ describe('injection corpus', async () => {
       const blocks = untrustedBlocks(`${UNTRUSTED_SYSTEM_NOTE}\n\nOperator: summarise this.\n\n${wrapped}`);
       assert.equal(blocks.length, 1);
       assert.equal(blocks[0]?.content, neutralise(c.text));
-      assert.doesNotMatch(blocks[0]?.content ?? '', /[\u200B-\u200F\u202A-\u202E\u2060]|\uDB40[\uDC00-\uDC7F]/, 'invisible characters are gone');
+      assert.doesNotMatch(
+        blocks[0]?.content ?? '',
+        /[\u200B-\u200F\u202A-\u202E\u2060]|\uDB40[\uDC00-\uDC7F]/,
+        'invisible characters are gone',
+      );
       assert.ok(isUntrusted(wrapped));
 
       // The naive agent's proposal, tainted by the context it was built in.

@@ -26,7 +26,9 @@ describe('rate limits', () => {
   });
 
   test('a policy change applies; unchanged lines keep their counters', async () => {
-    const limits = new RateLimits(parsePolicy({ rate_limits: { 'connector:mail': '1/hour', 'agent:draft': '1/hour' } }));
+    const limits = new RateLimits(
+      parsePolicy({ rate_limits: { 'connector:mail': '1/hour', 'agent:draft': '1/hour' } }),
+    );
     await limits.consume('connector:mail');
     await limits.consume('agent:draft');
     limits.update(parsePolicy({ rate_limits: { 'connector:mail': '1/hour', 'agent:draft': '5/hour' } }));
@@ -39,7 +41,9 @@ describe('rate limits', () => {
 });
 
 describe('quiet hours', () => {
-  const berlin = parsePolicy({ quiet_hours: { time_zone: 'Europe/Berlin', hours: '22:00-07:00', all_day: ['sun'], hold: ['proactive'] } }).quiet_hours;
+  const berlin = parsePolicy({
+    quiet_hours: { time_zone: 'Europe/Berlin', hours: '22:00-07:00', all_day: ['sun'], hold: ['proactive'] },
+  }).quiet_hours;
 
   test('a window crossing midnight, in the policy time zone', () => {
     // 2026-11-27 is a Friday; Berlin is UTC+1 in November.
@@ -73,7 +77,9 @@ describe('quiet hours', () => {
     assert.equal(nextAllowed(new Date('2026-03-28T23:30:00Z'), q).toISOString(), '2026-03-29T05:00:00.000Z');
     // 2026-10-25: clocks go from 03:00 back to 02:00. 07:00 CET is 06:00 UTC.
     assert.equal(nextAllowed(new Date('2026-10-24T23:30:00Z'), q).toISOString(), '2026-10-25T06:00:00.000Z');
-    const ny = parsePolicy({ quiet_hours: { time_zone: 'America/New_York', hours: ['12:00-13:00', '22:00-07:00'] } }).quiet_hours;
+    const ny = parsePolicy({
+      quiet_hours: { time_zone: 'America/New_York', hours: ['12:00-13:00', '22:00-07:00'] },
+    }).quiet_hours;
     assert.equal(isQuiet(new Date('2026-07-01T16:30:00Z'), ny), true); // 12:30 EDT
     assert.equal(nextAllowed(new Date('2026-07-01T16:30:00Z'), ny).toISOString(), '2026-07-01T17:00:00.000Z');
   });

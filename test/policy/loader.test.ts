@@ -7,7 +7,14 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
-import { checkPolicies, digestOf, parsePolicyFile, PolicyService, type Loaded, type Rejection } from '../../src/policy/loader.ts';
+import {
+  checkPolicies,
+  digestOf,
+  parsePolicyFile,
+  PolicyService,
+  type Loaded,
+  type Rejection,
+} from '../../src/policy/loader.ts';
 import { decide } from '../../src/policy/approvals.ts';
 import { DEFAULT_POLICY, withDefaults } from '../../src/policy/schema.ts';
 import { tempDir } from '../support/app.ts';
@@ -19,7 +26,11 @@ const folder = (files: Record<string, string>): string => {
   return dir;
 };
 
-function next<T extends 'loaded' | 'rejected'>(service: PolicyService, event: T, ms = 5000): Promise<T extends 'loaded' ? Loaded : Rejection> {
+function next<T extends 'loaded' | 'rejected'>(
+  service: PolicyService,
+  event: T,
+  ms = 5000,
+): Promise<T extends 'loaded' ? Loaded : Rejection> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${event} within ${ms} ms`)), ms);
     const off = service.on(event as 'loaded', (value: Loaded) => {
@@ -58,24 +69,45 @@ describe('loading', () => {
     const report = await checkPolicies(dir);
     assert.equal(report.rejected.length, 1);
     assert.equal(report.rejected[0]?.file, 'policies/approvals.yaml');
-    assert.equal(report.rejected[0]?.error, 'policies/approvals.yaml line 4 (approvals.rules[0].then): expected allow, approve or deny.');
+    assert.equal(
+      report.rejected[0]?.error,
+      'policies/approvals.yaml line 4 (approvals.rules[0].then): expected allow, approve or deny.',
+    );
     assert.deepEqual(report.policy.approvals, DEFAULT_POLICY.approvals);
     assert.equal(report.policy.budgets.per_day_usd, 3);
   });
 
   test('errors name what was expected for typos, syntax, thresholds, rates, time zones and regexes', () => {
     const cases: [string, RegExp][] = [
-      ['aprovals:\n  rules: []\n', /^x\.yaml line 1 \(aprovals\): unknown field "aprovals" \(a file may hold approvals, rate_limits/],
+      [
+        'aprovals:\n  rules: []\n',
+        /^x\.yaml line 1 \(aprovals\): unknown field "aprovals" \(a file may hold approvals, rate_limits/,
+      ],
       ['approvals:\n  rules: [\n', /^x\.yaml line \d is not valid YAML/],
       ['budgets:\n  per_run_usd: 1\n  per_run_usd: 2\n', /^x\.yaml line 3 is not valid YAML: Map keys must be unique/],
-      ['approvals:\n  rules:\n    - actions: invoice.send\n      amount_over: 500\n      then: approve\n', /line 4 \(approvals\.rules\[0\]\.amount_over\): expected an amount with its currency, e\.g\. 500 EUR/],
-      ['rate_limits:\n  connector:mail: lots\n', /line 2 \(rate_limits\.connector:mail\): expected a rate such as 20\/hour/],
+      [
+        'approvals:\n  rules:\n    - actions: invoice.send\n      amount_over: 500\n      then: approve\n',
+        /line 4 \(approvals\.rules\[0\]\.amount_over\): expected an amount with its currency, e\.g\. 500 EUR/,
+      ],
+      [
+        'rate_limits:\n  connector:mail: lots\n',
+        /line 2 \(rate_limits\.connector:mail\): expected a rate such as 20\/hour/,
+      ],
       ['rate_limits:\n  mail: 20/hour\n', /line 2 \(rate_limits\.mail\): expected a scope such as connector:mail/],
       ['quiet_hours:\n  time_zone: Mars/Olympus\n', /line 2 \(quiet_hours\.time_zone\): expected an IANA time zone/],
       ['quiet_hours:\n  hours: 25:00-07:00\n', /expected a time range such as 22:00-07:00/],
-      ['redaction:\n  custom:\n    - name: code\n      pattern: "([a-z"\n', /line 4 \(redaction\.custom\[0\]\.pattern\): not a valid regular expression/],
-      ['redaction:\n  refill: [email, card]\n', /line 2 \(redaction\.refill\[1\]\): card values are never put back into text/],
-      ['budgets:\n  per_run_usd: -1\n  per_day_usd: lots\n', /line 2 \(budgets\.per_run_usd\): expected 0 or more dollars \(and 1 more problem\)\./],
+      [
+        'redaction:\n  custom:\n    - name: code\n      pattern: "([a-z"\n',
+        /line 4 \(redaction\.custom\[0\]\.pattern\): not a valid regular expression/,
+      ],
+      [
+        'redaction:\n  refill: [email, card]\n',
+        /line 2 \(redaction\.refill\[1\]\): card values are never put back into text/,
+      ],
+      [
+        'budgets:\n  per_run_usd: -1\n  per_day_usd: lots\n',
+        /line 2 \(budgets\.per_run_usd\): expected 0 or more dollars \(and 1 more problem\)\./,
+      ],
       ['- just\n- a list\n', /must hold sections such as "approvals:"/],
     ];
     for (const [text, expected] of cases) {
@@ -94,7 +126,10 @@ describe('loading', () => {
     });
     const report = await checkPolicies(dir);
     assert.equal(report.rejected.length, 1);
-    assert.match(report.rejected[0]?.error ?? '', /policies\/b\.yaml: section "budgets" is already defined in policies\/a\.yaml/);
+    assert.match(
+      report.rejected[0]?.error ?? '',
+      /policies\/b\.yaml: section "budgets" is already defined in policies\/a\.yaml/,
+    );
     assert.equal(report.policy.budgets.per_day_usd, 1);
     assert.equal(report.policy.quiet_hours.hours.length, 1, 'the rest of b.yaml applies');
   });
@@ -126,7 +161,10 @@ describe('watching', () => {
     const rejected = next(service, 'rejected');
     writeFileSync(join(dir, 'budgets.yaml'), 'budgets:\n  per_run_usd: "cheap"\n');
     const why = await rejected;
-    assert.match(why.error, /^policies\/budgets\.yaml line 2 \(budgets\.per_run_usd\): expected an amount in US dollars, e\.g\. 0\.50; keeping its last good version\.$/);
+    assert.match(
+      why.error,
+      /^policies\/budgets\.yaml line 2 \(budgets\.per_run_usd\): expected an amount in US dollars, e\.g\. 0\.50; keeping its last good version\.$/,
+    );
     assert.equal(service.current().budgets.per_run_usd, 0.75, 'last good stays in force');
     assert.equal(service.lastRejection()?.file, 'policies/budgets.yaml');
 
@@ -161,14 +199,21 @@ describe('watching', () => {
   });
 
   test("the operator's zone (TIMEZONE) is where quiet hours and budget days fall, unless a file names another", async () => {
-    const dir = folder({ 'q.yaml': 'quiet_hours:\n  hours: 22:00-07:00\n', 'b.yaml': 'budgets:\n  per_day_usd: 3\n  time_zone: Asia/Tokyo\n' });
+    const dir = folder({
+      'q.yaml': 'quiet_hours:\n  hours: 22:00-07:00\n',
+      'b.yaml': 'budgets:\n  per_day_usd: 3\n  time_zone: Asia/Tokyo\n',
+    });
     const service = new PolicyService({ dir, timeZone: 'Europe/Berlin' });
     services.push(service);
     assert.equal(service.current().quiet_hours.time_zone, 'Europe/Berlin', 'before the files are read');
     const { policy } = await service.load();
     assert.equal(policy.quiet_hours.time_zone, 'Europe/Berlin');
     assert.equal(policy.budgets.time_zone, 'Asia/Tokyo');
-    assert.equal((await checkPolicies(dir)).policy.quiet_hours.time_zone, undefined, 'without one, the machine zone applies as before');
+    assert.equal(
+      (await checkPolicies(dir)).policy.quiet_hours.time_zone,
+      undefined,
+      'without one, the machine zone applies as before',
+    );
   });
 
   test('a folder created after start is picked up', async () => {
@@ -189,7 +234,12 @@ describe('the shipped approvals.yaml', () => {
 
   test('trusts no recipient: every email waits for the operator, whatever the domain', async () => {
     const { policy } = await checkPolicies(join(import.meta.dirname, '../../policies'));
-    for (const to of ['anna@consulting.example', 'me@your-company.example', 'bob@team.your-client.example', 'someone@gmail.com']) {
+    for (const to of [
+      'anna@consulting.example',
+      'me@your-company.example',
+      'bob@team.your-client.example',
+      'someone@gmail.com',
+    ]) {
       assert.equal(decide({ kind: 'email.send', recipients: [to] }, policy).outcome, 'approve', to);
     }
   });
@@ -204,8 +254,15 @@ describe('the shipped approvals.yaml', () => {
     assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
     const policy = withDefaults(parsed.sections);
     assert.equal(decide({ kind: 'email.send', recipients: ['me@your-company.example'] }, policy).outcome, 'allow');
-    assert.equal(decide({ kind: 'email.send', recipients: ['x@team.your-client.example', 'anna@another-client.example'] }, policy).outcome, 'allow');
+    assert.equal(
+      decide({ kind: 'email.send', recipients: ['x@team.your-client.example', 'anna@another-client.example'] }, policy)
+        .outcome,
+      'allow',
+    );
     assert.equal(decide({ kind: 'email.send', recipients: ['someone@gmail.com'] }, policy).outcome, 'approve');
-    assert.equal(decide({ kind: 'email.send', recipients: ['ceo@domain-you-never-write-to.example'] }, policy).outcome, 'deny');
+    assert.equal(
+      decide({ kind: 'email.send', recipients: ['ceo@domain-you-never-write-to.example'] }, policy).outcome,
+      'deny',
+    );
   });
 });

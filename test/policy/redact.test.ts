@@ -37,10 +37,22 @@ const POSITIVES: [string, string, string][] = [
   ['key sk-proj-abcdefghijklmnopqrstuvwxyz123456', 'sk-proj-abcdefghijklmnopqrstuvwxyz123456', 'SECRET'],
   ['OPENAI_API_KEY=sk-abcdefghijklmnopqrstu1234567890', 'sk-abcdefghijklmnopqrstu1234567890', 'SECRET'],
   ['anthropic sk-ant-api03-abcdefghijklmnopqrstuvwxyz', 'sk-ant-api03-abcdefghijklmnopqrstuvwxyz', 'SECRET'],
-  ['slack xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx', 'xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx', 'SECRET'],
-  ['app token xapp-1-A0123456789-1234567890123-abcdef0123456789', 'xapp-1-A0123456789-1234567890123-abcdef0123456789', 'SECRET'],
+  [
+    'slack xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx',
+    'xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx',
+    'SECRET',
+  ],
+  [
+    'app token xapp-1-A0123456789-1234567890123-abcdef0123456789',
+    'xapp-1-A0123456789-1234567890123-abcdef0123456789',
+    'SECRET',
+  ],
   ['gh ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'SECRET'],
-  ['github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ', 'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ', 'SECRET'],
+  [
+    'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ',
+    'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ',
+    'SECRET',
+  ],
   ['aws AKIAIOSFODNN7EXAMPLE', 'AKIAIOSFODNN7EXAMPLE', 'SECRET'],
   ['stripe sk_live_51HxYzAbCdEfGhIjKlMn', 'sk_live_51HxYzAbCdEfGhIjKlMn', 'SECRET'],
   ['Authorization: Bearer abc.DEF-123_ghi456jkl789', 'abc.DEF-123_ghi456jkl789', 'SECRET'],
@@ -48,8 +60,16 @@ const POSITIVES: [string, string, string][] = [
   ['api_key: "q9w8e7r6t5"', 'q9w8e7r6t5', 'SECRET'],
   ['my password is Tr0ub4dor&3', 'Tr0ub4dor&3', 'SECRET'],
   ['db postgres://app:s3cr3tPass@db.internal:5432/x', 's3cr3tPass', 'SECRET'],
-  ['token 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1 bot', '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1', 'SECRET'],
-  ['jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U', 'SECRET'],
+  [
+    'token 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1 bot',
+    '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1',
+    'SECRET',
+  ],
+  [
+    'jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+    'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+    'SECRET',
+  ],
   ['unlabelled aK8s9DfJ2mQpL5vX7zR3tY6wB1nC4eH0 here', 'aK8s9DfJ2mQpL5vX7zR3tY6wB1nC4eH0', 'SECRET'],
   [
     '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\nabc\n-----END RSA PRIVATE KEY-----',
@@ -117,10 +137,18 @@ describe('mappings', () => {
   });
 
   test('refill puts back only allowed kinds; cards and secrets are not even kept', () => {
-    const r = redactor.redact('Mail anna@example.com, card 4111 1111 1111 1111, key sk-abcdefghijklmnopqrstu1234567890, IBAN DE89370400440532013000');
+    const r = redactor.redact(
+      'Mail anna@example.com, card 4111 1111 1111 1111, key sk-abcdefghijklmnopqrstu1234567890, IBAN DE89370400440532013000',
+    );
     const draft = `Dear [EMAIL_1], we charged [CARD_1] with [SECRET_1] to [IBAN_1].`;
-    assert.equal(redactor.refill(draft, r.mapping), 'Dear anna@example.com, we charged [CARD_1] with [SECRET_1] to [IBAN_1].');
-    assert.equal(refill(draft, r.mapping, { allow: ['email', 'card', 'secret', 'iban'] }), 'Dear anna@example.com, we charged [CARD_1] with [SECRET_1] to DE89370400440532013000.');
+    assert.equal(
+      redactor.refill(draft, r.mapping),
+      'Dear anna@example.com, we charged [CARD_1] with [SECRET_1] to [IBAN_1].',
+    );
+    assert.equal(
+      refill(draft, r.mapping, { allow: ['email', 'card', 'secret', 'iban'] }),
+      'Dear anna@example.com, we charged [CARD_1] with [SECRET_1] to DE89370400440532013000.',
+    );
     const stored = JSON.stringify(r.mapping);
     assert.ok(!stored.includes('4111') && !stored.includes('sk-abc'), stored);
   });
@@ -133,7 +161,13 @@ describe('mappings', () => {
   });
 
   test('custom patterns and per-kind switches from the policy', () => {
-    const policy = parsePolicy({ redaction: { phones: false, custom: [{ name: 'client_code', pattern: 'CL-\\d{5}' }], refill: ['email', 'client_code'] } });
+    const policy = parsePolicy({
+      redaction: {
+        phones: false,
+        custom: [{ name: 'client_code', pattern: 'CL-\\d{5}' }],
+        refill: ['email', 'client_code'],
+      },
+    });
     const r = createRedactor(policy).redact('CL-12345 at +49 30 1234567, a@b.example');
     assert.equal(r.text, '[CLIENT_CODE_1] at +49 30 1234567, [EMAIL_1]');
     assert.equal(createRedactor(policy).refill('[CLIENT_CODE_1]!', r.mapping), 'CL-12345!');
@@ -144,12 +178,22 @@ describe('mappings', () => {
 
 describe('redactForLog', () => {
   test('masks strings deep inside, whole values under secret-looking keys, survives cycles and errors', () => {
-    const cyclic: Record<string, unknown> = { note: 'from anna@example.com', nested: { list: ['card 4111111111111111'], apiKey: 'plain' } };
+    const cyclic: Record<string, unknown> = {
+      note: 'from anna@example.com',
+      nested: { list: ['card 4111111111111111'], apiKey: 'plain' },
+    };
     cyclic.self = cyclic;
     const err = new Error('failed for sk-abcdefghijklmnopqrstu1234567890');
-    const out = redactForLog({ cyclic, err, password: 'x', headers: { Authorization: 'Bearer abcdefghijklmnop1234' }, n: 3 }) as Record<string, unknown>;
+    const out = redactForLog({
+      cyclic,
+      err,
+      password: 'x',
+      headers: { Authorization: 'Bearer abcdefghijklmnop1234' },
+      n: 3,
+    }) as Record<string, unknown>;
     const text = JSON.stringify(out);
-    for (const leaked of ['anna@example.com', '4111111111111111', 'plain', 'sk-abc', 'abcdefghijklmnop1234']) assert.ok(!text.includes(leaked), `${leaked} leaked: ${text}`);
+    for (const leaked of ['anna@example.com', '4111111111111111', 'plain', 'sk-abc', 'abcdefghijklmnop1234'])
+      assert.ok(!text.includes(leaked), `${leaked} leaked: ${text}`);
     assert.equal(out.password, '[redacted]');
     assert.equal(out.n, 3);
     assert.match(text, /\[circular\]/);
@@ -157,6 +201,9 @@ describe('redactForLog', () => {
 
   test('secrets and cards are masked in logs even when the policy turns redaction off', () => {
     const off = parsePolicy({ redaction: { enabled: false } });
-    assert.equal(redactForLog('key sk-abcdefghijklmnopqrstu1234567890 card 4111 1111 1111 1111', off), 'key [SECRET_1] card [CARD_1]');
+    assert.equal(
+      redactForLog('key sk-abcdefghijklmnopqrstu1234567890 card 4111 1111 1111 1111', off),
+      'key [SECRET_1] card [CARD_1]',
+    );
   });
 });

@@ -43,7 +43,8 @@ function writers(url: string, lanes: number) {
       });
       const body = (await res.json()) as { messages?: { text: string }[] };
       const memoryId = /^Remembered #(\d+)/.exec(body.messages?.[0]?.text ?? '')?.[1];
-      if (res.status !== 200 || !memoryId) throw new Error(`write ${n} was not acknowledged: ${res.status} ${JSON.stringify(body)}`);
+      if (res.status !== 200 || !memoryId)
+        throw new Error(`write ${n} was not acknowledged: ${res.status} ${JSON.stringify(body)}`);
       acked.push({ n, memoryId });
     }
   };
@@ -61,7 +62,14 @@ const until = async (check: () => boolean) => {
   while (!check()) await new Promise((r) => setTimeout(r, 20));
 };
 
-async function backupUnderLoad(t: TestContext, env: Record<string, string>, open: () => Promise<Store>, restoreEnv: Record<string, string>, backupPath: string, warmup: number) {
+async function backupUnderLoad(
+  t: TestContext,
+  env: Record<string, string>,
+  open: () => Promise<Store>,
+  restoreEnv: Record<string, string>,
+  backupPath: string,
+  warmup: number,
+) {
   const bot = await startProcess({ ...env, RATE_LIMIT_PER_MINUTE: '0' }, 30_000);
   const load = writers(bot.url, 3);
   let result: Awaited<ReturnType<typeof runToExit>>;
@@ -79,8 +87,14 @@ async function backupUnderLoad(t: TestContext, env: Record<string, string>, open
 
     const refused = await runToExit([BIN, 'restore', backupPath], { ...env, PORT: '0' });
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /^Solo OS is running \(process \d+, http:\/\/127\.0\.0\.1:\d+\) with this store; stop it first, then restore\.\n$/);
-    const refusedMigrate = await runToExit([BIN, 'migrate', '--to', join(tempDir(), 'elsewhere')], { ...env, PORT: '0' });
+    assert.match(
+      refused.stderr,
+      /^Solo OS is running \(process \d+, http:\/\/127\.0\.0\.1:\d+\) with this store; stop it first, then restore\.\n$/,
+    );
+    const refusedMigrate = await runToExit([BIN, 'migrate', '--to', join(tempDir(), 'elsewhere')], {
+      ...env,
+      PORT: '0',
+    });
     assert.equal(refusedMigrate.code, 1);
     assert.match(refusedMigrate.stderr, /stop it first, then migrate\.\n$/);
   } finally {
@@ -96,11 +110,17 @@ async function backupUnderLoad(t: TestContext, env: Record<string, string>, open
     const missing: number[] = [];
     for (const a of before) {
       const memory = await store.memories.get(a.memoryId);
-      if (memory?.text !== `Loadtest item q${a.n} was stored` || !(await store.events.findByDedupeKey(`in:web:w-${a.n}`))) missing.push(a.n);
+      if (
+        memory?.text !== `Loadtest item q${a.n} was stored` ||
+        !(await store.events.findByDedupeKey(`in:web:w-${a.n}`))
+      )
+        missing.push(a.n);
     }
     assert.deepEqual(missing, [], 'every write acknowledged before the backup began is in it');
     const held = (await store.memories.candidates(['loadtest'], 100_000)).length;
-    t.diagnostic(`${before.length} writes acknowledged before the backup began, ${during} while it ran; the backup holds ${held}`);
+    t.diagnostic(
+      `${before.length} writes acknowledged before the backup began, ${during} while it ran; the backup holds ${held}`,
+    );
     assert.ok(held >= before.length);
   } finally {
     await store.close();
@@ -160,23 +180,39 @@ describe('backup, restore and migrate from the command line', () => {
     const there = await runToExit([BIN, 'migrate', '--to', uri], { DATA_DIR: dataDir, PORT: '0' }, 60_000);
     assert.equal(there.code, 0, there.stderr);
     assert.match(there.stdout, /^events: 300 copied\n/);
-    assert.match(there.stdout, /Copied .*solo\.db into mongodb:\/\/.* in [\d.]+ s: 300 events, 42 memories, 12 runs, 8 invoices; every table's count and \d+ sample records read back the same\.\nTo use it, set MONGODB_URI to that address and start Solo OS; .*solo\.db was not changed\.\n$/);
+    assert.match(
+      there.stdout,
+      /Copied .*solo\.db into mongodb:\/\/.* in [\d.]+ s: 300 events, 42 memories, 12 runs, 8 invoices; every table's count and \d+ sample records read back the same\.\nTo use it, set MONGODB_URI to that address and start Solo OS; .*solo\.db was not changed\.\n$/,
+    );
 
     const again = await runToExit([BIN, 'migrate', `--to=${uri}`], { DATA_DIR: dataDir, PORT: '0' }, 60_000);
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /^mongodb:\/\/.* already holds data \(events: 300, identities: 1, settings: 2, memories: 42, memory_vectors: 40, runs: 12, steps: 12, approvals: 12, invoices: 8\); move into an empty store, or empty it first\.\n$/);
+    assert.match(
+      again.stderr,
+      /^mongodb:\/\/.* already holds data \(events: 300, identities: 1, settings: 2, memories: 42, memory_vectors: 40, runs: 12, steps: 12, approvals: 12, invoices: 8\); move into an empty store, or empty it first\.\n$/,
+    );
 
     const backDir = tempDir('solo-migrate-back-');
-    const back = await runToExit([BIN, 'migrate', '--to', backDir], { DATA_DIR: tempDir('solo-unused-'), MONGODB_URI: uri, PORT: '0' }, 60_000);
+    const back = await runToExit(
+      [BIN, 'migrate', '--to', backDir],
+      { DATA_DIR: tempDir('solo-unused-'), MONGODB_URI: uri, PORT: '0' },
+      60_000,
+    );
     assert.equal(back.code, 0, back.stderr);
-    assert.match(back.stdout, /To use it, unset MONGODB_URI and set DATA_DIR=.*, then start Solo OS; mongodb:\/\/.* was not changed\.\n$/);
+    assert.match(
+      back.stdout,
+      /To use it, unset MONGODB_URI and set DATA_DIR=.*, then start Solo OS; mongodb:\/\/.* was not changed\.\n$/,
+    );
 
     const a = new SqliteStore(dataDir, { idleCheckpoints: false });
     const b = new SqliteStore(backDir, { idleCheckpoints: false });
     await a.init();
     await b.init();
     for (const table of COPY_TABLES) assert.equal(await b.copy.count(table), await a.copy.count(table), table);
-    assert.deepEqual(await b.memories.getMany(['1', '2', '41', '42']), await a.memories.getMany(['1', '2', '41', '42']));
+    assert.deepEqual(
+      await b.memories.getMany(['1', '2', '41', '42']),
+      await a.memories.getMany(['1', '2', '41', '42']),
+    );
     assert.deepEqual(await b.ledger.listInvoices(), await a.ledger.listInvoices());
     await a.close();
     await b.close();
@@ -187,7 +223,11 @@ describe('backup, restore and migrate from the command line', () => {
     const cases: [string[], number, RegExp][] = [
       [['restore'], 2, /^Name the backup to restore: node bin\/solo\.js restore <path>\.\n$/],
       [['restore', '/no/such/backup.db'], 2, /^There is no backup at \/no\/such\/backup\.db\.\n$/],
-      [['migrate'], 2, /^Say where to move the store: node bin\/solo\.js migrate --to mongodb:\/\/host\/db \(or --to <folder> for an embedded store\)\.\n$/],
+      [
+        ['migrate'],
+        2,
+        /^Say where to move the store: node bin\/solo\.js migrate --to mongodb:\/\/host\/db \(or --to <folder> for an embedded store\)\.\n$/,
+      ],
       [['migrate', '--to', 'x', 'y'], 2, /^migrate takes only --to <uri>, not "y"\.\n$/],
       [['backup'], 1, /^There is no store at .*solo\.db to back up; check DATA_DIR\.\n$/],
     ];

@@ -15,7 +15,10 @@ test('20 invoices survive two kill -9s and are numbered INV-0001..INV-0020', asy
       proc = await startProcess({ DATA_DIR });
     }
     // A stable id per request: were a reply lost to the kill, resending the same id would not start a second run.
-    const { status } = await api(proc.url, 'POST', '/api/messages', { text: `/invoice Client${i} ${i * 100}`, id: `invoice-${i}` });
+    const { status } = await api(proc.url, 'POST', '/api/messages', {
+      text: `/invoice Client${i} ${i * 100}`,
+      id: `invoice-${i}`,
+    });
     assert.equal(status, 200);
   }
   await killHard(proc.child);
@@ -36,9 +39,16 @@ test('20 invoices survive two kill -9s and are numbered INV-0001..INV-0020', asy
     assert.match(second.body.messages?.[0]?.text ?? '', /Already decided/);
     const list = (await say(proc.url, '/invoices'))[0]?.text.split('\n') ?? [];
     const numbers = list.map((line) => line.slice(0, 8)).sort();
-    assert.deepEqual(numbers, Array.from({ length: 20 }, (_, i) => `INV-${String(i + 1).padStart(4, '0')}`));
+    assert.deepEqual(
+      numbers,
+      Array.from({ length: 20 }, (_, i) => `INV-${String(i + 1).padStart(4, '0')}`),
+    );
     const clients = list.map((line) => line.split(' · ')[1]).sort();
-    assert.deepEqual(clients, Array.from({ length: 20 }, (_, i) => `Client${i + 1}`).sort(), 'each draft recorded once');
+    assert.deepEqual(
+      clients,
+      Array.from({ length: 20 }, (_, i) => `Client${i + 1}`).sort(),
+      'each draft recorded once',
+    );
   } finally {
     await killHard(proc.child);
   }

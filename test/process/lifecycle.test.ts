@@ -64,7 +64,10 @@ describe('process lifecycle', () => {
       const dataDir = join(tempDir(), 'data');
       const result = await runToExit([BIN], { PORT: port, DATA_DIR: dataDir, EMBEDDING_MODEL: 'off' });
       assert.equal(result.code, 1);
-      assert.equal(result.stderr.trim(), `Port ${port} is already in use; stop the other program or set PORT to a free port.`);
+      assert.equal(
+        result.stderr.trim(),
+        `Port ${port} is already in use; stop the other program or set PORT to a free port.`,
+      );
       assert.equal(result.stdout, '');
       assert.equal(existsSync(dataDir), false, 'DATA_DIR was not created');
     } finally {
@@ -75,17 +78,37 @@ describe('process lifecycle', () => {
   test('--help lists every setting', async () => {
     const result = await runToExit([BIN, '--help'], {});
     assert.equal(result.code, 0);
-    for (const name of ['PORT', 'HOST', 'WEB_TOKEN', 'DATA_DIR', 'IMPORT_DIR', 'APPROVAL_EXPIRY_HOURS', 'MONGODB_URI', 'LOG_LEVEL', 'OPENAI_MODEL']) assert.match(result.stdout, new RegExp(`^  ${name} `, 'm'));
+    for (const name of [
+      'PORT',
+      'HOST',
+      'WEB_TOKEN',
+      'DATA_DIR',
+      'IMPORT_DIR',
+      'APPROVAL_EXPIRY_HOURS',
+      'MONGODB_URI',
+      'LOG_LEVEL',
+      'OPENAI_MODEL',
+    ])
+      assert.match(result.stdout, new RegExp(`^  ${name} `, 'm'));
   });
 
   const oldNode = ['/usr/bin/node', '/usr/local/bin/node'].find(
-    (p) => existsSync(p) && Number(execFileSync(p, ['-p', 'process.versions.node'], { encoding: 'utf8' }).split('.')[0]) < 24,
+    (p) =>
+      existsSync(p) &&
+      Number(execFileSync(p, ['-p', 'process.versions.node'], { encoding: 'utf8' }).split('.')[0]) < 24,
   );
-  test('an older Node stops with one sentence saying Node 24 is needed', { skip: oldNode ? false : 'no Node older than 24 on this machine' }, async () => {
-    for (const script of [BIN, fileURLToPath(new URL('../../scripts/check-node.cjs', import.meta.url))]) {
-      const result = await runToExit([script], {}, 10_000, oldNode);
-      assert.equal(result.code, 1);
-      assert.match(result.stderr.trim(), /^Solo OS needs Node\.js 24 or newer \(this is Node \d+\.[\d.]+\); install Node 24 LTS and run the command again\.$/);
-    }
-  });
+  test(
+    'an older Node stops with one sentence saying Node 24 is needed',
+    { skip: oldNode ? false : 'no Node older than 24 on this machine' },
+    async () => {
+      for (const script of [BIN, fileURLToPath(new URL('../../scripts/check-node.cjs', import.meta.url))]) {
+        const result = await runToExit([script], {}, 10_000, oldNode);
+        assert.equal(result.code, 1);
+        assert.match(
+          result.stderr.trim(),
+          /^Solo OS needs Node\.js 24 or newer \(this is Node \d+\.[\d.]+\); install Node 24 LTS and run the command again\.$/,
+        );
+      }
+    },
+  );
 });

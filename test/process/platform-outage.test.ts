@@ -9,7 +9,16 @@ import { FakeSlack } from '../fakes/slack/server.ts';
 import { FakeTelegram, OPERATOR } from '../fakes/telegram/server.ts';
 import { say, tempDir } from '../support/app.ts';
 import { closedPort, SilentServer } from '../support/dead-ends.ts';
-import { killHard, logLines, spawnProcess, startProcess, stopWith, waitForLog, type LogLine, type Started } from '../support/process.ts';
+import {
+  killHard,
+  logLines,
+  spawnProcess,
+  startProcess,
+  stopWith,
+  waitForLog,
+  type LogLine,
+  type Started,
+} from '../support/process.ts';
 
 /** The stated requirement: SIGTERM ends the process within 5 s. A generous bound, not a speed figure. */
 const STOP_LIMIT_MS = 5000;
@@ -28,32 +37,53 @@ const PLATFORMS: Platform[] = [
   {
     name: 'Telegram',
     key: 'telegram',
-    env: (root) => ({ TELEGRAM_BOT_TOKEN: '123456:TEST-token_abc', TELEGRAM_OPERATOR_IDS: String(OPERATOR.id), TELEGRAM_API_ROOT: root }),
+    env: (root) => ({
+      TELEGRAM_BOT_TOKEN: '123456:TEST-token_abc',
+      TELEGRAM_OPERATOR_IDS: String(OPERATOR.id),
+      TELEGRAM_API_ROOT: root,
+    }),
   },
   {
     name: 'Slack',
     key: 'slack',
-    env: (root) => ({ SLACK_BOT_TOKEN: 'xoxb-1-fake-bot-token', SLACK_APP_TOKEN: 'xapp-1-A0SOLOFAKE-fake-app-token', SLACK_OPERATOR_IDS: 'U0OPERATOR', SLACK_API_URL: `${root}/api/` }),
+    env: (root) => ({
+      SLACK_BOT_TOKEN: 'xoxb-1-fake-bot-token',
+      SLACK_APP_TOKEN: 'xapp-1-A0SOLOFAKE-fake-app-token',
+      SLACK_OPERATOR_IDS: 'U0OPERATOR',
+      SLACK_API_URL: `${root}/api/`,
+    }),
   },
   {
     name: 'Slack',
     title: 'Slack in HTTP mode (auth.test)',
     key: 'slack',
-    env: (root) => ({ SLACK_BOT_TOKEN: 'xoxb-1-fake-bot-token', SLACK_SIGNING_SECRET: 'fake-signing-secret', SLACK_OPERATOR_IDS: 'U0OPERATOR', SLACK_API_URL: `${root}/api/` }),
+    env: (root) => ({
+      SLACK_BOT_TOKEN: 'xoxb-1-fake-bot-token',
+      SLACK_SIGNING_SECRET: 'fake-signing-secret',
+      SLACK_OPERATOR_IDS: 'U0OPERATOR',
+      SLACK_API_URL: `${root}/api/`,
+    }),
   },
   {
     name: 'Discord',
     key: 'discord',
-    env: (root) => ({ DISCORD_TOKEN: 'fake-discord-bot-token-0123456789', DISCORD_OPERATOR_IDS: DISCORD_OPERATOR, DISCORD_API_URL: `${root}/api` }),
+    env: (root) => ({
+      DISCORD_TOKEN: 'fake-discord-bot-token-0123456789',
+      DISCORD_OPERATOR_IDS: DISCORD_OPERATOR,
+      DISCORD_API_URL: `${root}/api`,
+    }),
   },
 ];
 
 /** Telegram, Slack in Socket Mode and Discord, all at `root`. */
-const hungEnv = (root: string): Record<string, string> => PLATFORMS.filter((p) => !p.title).reduce((env, p) => ({ ...env, ...p.env(root) }), {});
+const hungEnv = (root: string): Record<string, string> =>
+  PLATFORMS.filter((p) => !p.title).reduce((env, p) => ({ ...env, ...p.env(root) }), {});
 
 const about = (p: Platform) => (line: LogLine) => line.component === p.key || line.msg.includes(p.name);
 
-async function healthz(url: string): Promise<{ status: number; body: { status?: string; channels?: Record<string, string> } }> {
+async function healthz(
+  url: string,
+): Promise<{ status: number; body: { status?: string; channels?: Record<string, string> } }> {
   const res = await fetch(`${url}/healthz`);
   return { status: res.status, body: (await res.json()) as { status?: string; channels?: Record<string, string> } };
 }
@@ -78,7 +108,10 @@ describe('a chat platform that cannot be reached', { timeout: 120_000 }, () => {
         assert.equal(warning.msg.split(/[.;]\s+[A-Z]/).length, 1, `one sentence: ${warning.msg}`);
 
         const [status] = await say(app.url, '/status');
-        assert.match(status?.text ?? '', new RegExp(`Channels: web chat at [^\\n]*; ${platform.name}[^\\n]*: retrying`));
+        assert.match(
+          status?.text ?? '',
+          new RegExp(`Channels: web chat at [^\\n]*; ${platform.name}[^\\n]*: retrying`),
+        );
         const health = await healthz(app.url);
         assert.equal(health.status, 200, 'the web chat and the store work');
         assert.equal(health.body.status, 'degraded');
@@ -87,7 +120,12 @@ describe('a chat platform that cannot be reached', { timeout: 120_000 }, () => {
 
         // A second attempt has failed by now: it went to the debug log, and the warning was not repeated.
         await waitForLog(app, (l) => l.level === 20 && about(platform)(l) && /attempt 2 failed/.test(l.msg), 10_000);
-        assert.deepEqual(logLines(app.output()).filter((l) => l.level >= 40).map((l) => l.msg), [warning.msg]);
+        assert.deepEqual(
+          logLines(app.output())
+            .filter((l) => l.level >= 40)
+            .map((l) => l.msg),
+          [warning.msg],
+        );
         await assertStopsInTime(app);
       } finally {
         if (app.child.exitCode === null) await killHard(app.child);
@@ -102,7 +140,8 @@ describe('a chat platform that cannot be reached', { timeout: 120_000 }, () => {
       try {
         await silent.accepted(3);
         const health = await healthz(app.url);
-        for (const key of ['telegram', 'slack', 'discord']) assert.equal(health.body.channels?.[key], 'starting', `${key} has not answered yet`);
+        for (const key of ['telegram', 'slack', 'discord'])
+          assert.equal(health.body.channels?.[key], 'starting', `${key} has not answered yet`);
         const [status] = await say(app.url, '/status');
         assert.match(status?.text ?? '', /Telegram[^;]*: starting; Slack[^;]*: starting; Discord[^;\n]*: starting/);
         await assertStopsInTime(app);
@@ -159,7 +198,10 @@ describe('wrong credentials', { timeout: 60_000 }, () => {
       const dm = discord.dmWith(op);
       const since = discord.calls.length;
       discord.userSays(op, '/status');
-      const reply = await discord.waitForCall((c) => c.method === 'POST' && c.path === `/channels/${dm.id}/messages`, since);
+      const reply = await discord.waitForCall(
+        (c) => c.method === 'POST' && c.path === `/channels/${dm.id}/messages`,
+        since,
+      );
       const text = String((reply.body as { content?: string }).content);
       assert.match(text, /Telegram[^;]*: failed: /);
       assert.match(text, /Slack[^;]*: failed: /);
@@ -175,7 +217,9 @@ describe('wrong credentials', { timeout: 60_000 }, () => {
       await new Promise((resolve) => setTimeout(resolve, 2500));
       assert.equal(telegram.callsOf('getMe').length, 1);
       assert.equal(slack.callsTo('auth.test').length, 1);
-      const loud = logLines(app.output()).filter((l) => l.level >= 40).map((l) => l.msg);
+      const loud = logLines(app.output())
+        .filter((l) => l.level >= 40)
+        .map((l) => l.msg);
       assert.deepEqual(loud.sort(), [refusedTelegram.msg, refusedSlack.msg].sort());
       await assertStopsInTime(app);
     } finally {

@@ -12,7 +12,13 @@ import { killHard, startProcess, stopWith, type Started } from '../support/proce
 import { delay, until } from '../scheduler/helpers.ts';
 
 /** Quiet hours off (an empty policies folder), no built-in digest, and a digest that is sent even when empty. */
-const env = (DATA_DIR: string) => ({ DATA_DIR, POLICIES_DIR: tempDir('solo-policies-'), DIGEST_TIME: 'off', DIGEST_WHEN_EMPTY: 'send', TIMEZONE: 'Europe/Berlin' });
+const env = (DATA_DIR: string) => ({
+  DATA_DIR,
+  POLICIES_DIR: tempDir('solo-policies-'),
+  DIGEST_TIME: 'off',
+  DIGEST_WHEN_EMPTY: 'send',
+  TIMEZONE: 'Europe/Berlin',
+});
 
 interface Fired {
   scheduleId: string;
@@ -26,8 +32,14 @@ interface Fired {
 function read(DATA_DIR: string, scheduleId: string, prefix: string): { fired: Fired[]; sentAt: number[] } {
   const db = new DatabaseSync(join(DATA_DIR, 'solo.db'), { readOnly: true });
   try {
-    const fired = (db.prepare(`SELECT data FROM events WHERE type = 'schedule.fired' AND stream = ?`).all(`schedule:${scheduleId}`) as { data: string }[]).map((r) => JSON.parse(r.data) as Fired);
-    const sent = (db.prepare(`SELECT at, data FROM events WHERE type = 'message.sent'`).all() as { at: number; data: string }[])
+    const fired = (
+      db
+        .prepare(`SELECT data FROM events WHERE type = 'schedule.fired' AND stream = ?`)
+        .all(`schedule:${scheduleId}`) as { data: string }[]
+    ).map((r) => JSON.parse(r.data) as Fired);
+    const sent = (
+      db.prepare(`SELECT at, data FROM events WHERE type = 'message.sent'`).all() as { at: number; data: string }[]
+    )
       .filter((r) => (JSON.parse(r.data) as { text: string }).text.startsWith(prefix))
       .map((r) => r.at);
     return { fired, sentAt: sent };
@@ -37,7 +49,8 @@ function read(DATA_DIR: string, scheduleId: string, prefix: string): { fired: Fi
 }
 
 const messages = async (proc: Started, prefix: string): Promise<number> =>
-  ((await api(proc.url, 'GET', '/api/messages?tail=200')).body.messages ?? []).filter((m) => m.text.startsWith(prefix)).length;
+  ((await api(proc.url, 'GET', '/api/messages?tail=200')).body.messages ?? []).filter((m) => m.text.startsWith(prefix))
+    .length;
 
 async function schedule(proc: Started, text: string): Promise<string> {
   const [reply] = await say(proc.url, text);
@@ -62,7 +75,9 @@ test('a digest scheduled 20 s ahead arrives once after kill -9 and a restart bef
     assert.equal(sentAt.length, 1);
     const due = new Date(fired[0]!.due).getTime();
     assert.ok(sentAt[0]! >= due, 'not before it was due');
-    t.diagnostic(`fired ${fired[0]!.latenessMs} ms after due; the message was recorded ${sentAt[0]! - due} ms after due`);
+    t.diagnostic(
+      `fired ${fired[0]!.latenessMs} ms after due; the message was recorded ${sentAt[0]! - due} ms after due`,
+    );
 
     const stopped = await stopWith(proc.child, 'SIGTERM');
     assert.equal(stopped.code, 0, `a clean stop (the last-resort exit is code 1):\n${proc.output().slice(-2000)}`);
@@ -85,7 +100,11 @@ test('killed a moment before its due time (the job may be locked ahead by the de
     await delay(Math.max(0, due - Date.now() - 300));
     await killHard(proc.child);
     proc = await startProcess(env(DATA_DIR));
-    await until(async () => (await messages(proc, 'Reminder: water the plants')) >= 1, 'the reminder after the restart', 40_000);
+    await until(
+      async () => (await messages(proc, 'Reminder: water the plants')) >= 1,
+      'the reminder after the restart',
+      40_000,
+    );
     await delay(2000);
     assert.equal(await messages(proc, 'Reminder: water the plants'), 1);
     const { fired } = read(DATA_DIR, id, 'Reminder: water the plants');

@@ -6,7 +6,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { stopOnSignal } from '../../src/cli.ts';
 
-function recorder(): { lines: string[]; exits: number[]; exited: Promise<number>; io: { write(text: string): void; exit(code: number): void } } {
+function recorder(): {
+  lines: string[];
+  exits: number[];
+  exited: Promise<number>;
+  io: { write(text: string): void; exit(code: number): void };
+} {
   const lines: string[] = [];
   const exits: number[] = [];
   let done: (code: number) => void = () => undefined;
@@ -28,17 +33,24 @@ function recorder(): { lines: string[]; exits: number[]; exited: Promise<number>
 describe('stopping on a signal', () => {
   test('a stop that never ends: exit 1 at the deadline, naming what did not stop', async () => {
     const out = recorder();
-    const app = { stop: () => new Promise<void>(() => undefined), stillStopping: () => ['the telegram channel', 'the store'] };
+    const app = {
+      stop: () => new Promise<void>(() => undefined),
+      stillStopping: () => ['the telegram channel', 'the store'],
+    };
     stopOnSignal('SIGTERM', Promise.resolve(app), () => app, out.io, 50);
     assert.equal(await out.exited, 1);
-    assert.deepEqual(out.lines, ['Solo OS did not stop within 0.05 s of SIGTERM (still waiting for the telegram channel, the store); exiting anyway.\n']);
+    assert.deepEqual(out.lines, [
+      'Solo OS did not stop within 0.05 s of SIGTERM (still waiting for the telegram channel, the store); exiting anyway.\n',
+    ]);
   });
 
   test('a start that never ends: exit 1 at the deadline, saying so', async () => {
     const out = recorder();
     stopOnSignal('SIGINT', new Promise(() => undefined), () => undefined, out.io, 50);
     assert.equal(await out.exited, 1);
-    assert.deepEqual(out.lines, ['Solo OS did not stop within 0.05 s of SIGINT (still waiting for start-up to finish); exiting anyway.\n']);
+    assert.deepEqual(out.lines, [
+      'Solo OS did not stop within 0.05 s of SIGINT (still waiting for start-up to finish); exiting anyway.\n',
+    ]);
   });
 
   test('a stop that ends: exit 0, nothing written, and the deadline does not fire later', async () => {

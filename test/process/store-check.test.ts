@@ -12,14 +12,20 @@ import { SQLITE_FILE, SqliteStore } from '../../adapters/stores/sqlite/index.ts'
 import { checkDatabase } from '../../adapters/stores/sqlite/database.ts';
 import { checkInBackground } from '../../adapters/stores/sqlite/check.ts';
 
-const ADVICE = 'restore it from a backup or move it away (with its -wal and -shm files) to start with an empty store, then start again.';
+const ADVICE =
+  'restore it from a backup or move it away (with its -wal and -shm files) to start with an empty store, then start again.';
 
 /** A real store with enough memories that their table spans several pages. */
 async function filledStore(): Promise<{ dir: string; file: string }> {
   const dir = tempDir();
   const store = new SqliteStore(dir, { idleCheckpoints: false });
   await store.init();
-  for (let i = 0; i < 300; i++) await store.memories.add({ text: `Client ${i} pays net ${i % 60} days and prefers email.`, kind: 'fact', source: { channel: 'web' } });
+  for (let i = 0; i < 300; i++)
+    await store.memories.add({
+      text: `Client ${i} pays net ${i % 60} days and prefers email.`,
+      kind: 'fact',
+      source: { channel: 'web' },
+    });
   await store.close(); // the last connection to close checkpoints the WAL into the file
   return { dir, file: join(dir, SQLITE_FILE) };
 }
@@ -28,7 +34,9 @@ async function filledStore(): Promise<{ dir: string; file: string }> {
 function damagePage(file: string, table: string): number {
   const db = new DatabaseSync(file, { readOnly: true });
   const { page_size: pageSize } = db.prepare('PRAGMA page_size').get() as { page_size: number };
-  const { rootpage } = db.prepare('SELECT rootpage FROM sqlite_master WHERE name = ?').get(table) as { rootpage: number };
+  const { rootpage } = db.prepare('SELECT rootpage FROM sqlite_master WHERE name = ?').get(table) as {
+    rootpage: number;
+  };
   db.close();
   const fd = openSync(file, 'r+');
   writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (rootpage - 1) * pageSize);
@@ -50,7 +58,12 @@ test('a store with a damaged page stops the start: one sentence naming the file 
   assert.equal(result.code, 1);
   const lines = result.stderr.trim().split('\n');
   assert.equal(lines.length, 1, result.stderr);
-  assert.match(lines[0] ?? '', new RegExp(`^The store ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is damaged \\(SQLite's quick check: .+\\); ${ADVICE.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`));
+  assert.match(
+    lines[0] ?? '',
+    new RegExp(
+      `^The store ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is damaged \\(SQLite's quick check: .+\\); ${ADVICE.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`,
+    ),
+  );
   assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
   assert.doesNotMatch(result.stdout, /Solo OS ready/);
 });
@@ -58,7 +71,10 @@ test('a store with a damaged page stops the start: one sentence naming the file 
 test('a file that is not a SQLite database gets one sentence too', async () => {
   const dir = tempDir();
   const file = join(dir, SQLITE_FILE);
-  writeFileSync(file, Buffer.from('PK\u0003\u0004 this is a zip file someone saved over the store, not SQLite '.repeat(200)));
+  writeFileSync(
+    file,
+    Buffer.from('PK\u0003\u0004 this is a zip file someone saved over the store, not SQLite '.repeat(200)),
+  );
   const result = await runToExit([BIN], { DATA_DIR: dir, PORT: '0', EMBEDDING_MODEL: 'off' });
   assert.equal(result.code, 1);
   assert.equal(result.stderr.trim(), `${file} is not a SQLite database; ${ADVICE}`);

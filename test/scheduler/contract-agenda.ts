@@ -16,10 +16,13 @@ export function agendaContract(ctx: ContractContext): void {
     await agenda.every('5 minutes', 'interval-job');
     await agenda.every('0 6 * * *', 'cron-job');
     const jobs = await agenda.queryJobs({ names: ['interval-job', 'cron-job'], sort: { name: 'desc' } });
-    assert.deepEqual(jobs.jobs.map((j) => [j.name, j.type, j.repeatInterval, j.state]), [
-      ['interval-job', 'single', '5 minutes', 'repeating'],
-      ['cron-job', 'single', '0 6 * * *', 'repeating'],
-    ]);
+    assert.deepEqual(
+      jobs.jobs.map((j) => [j.name, j.type, j.repeatInterval, j.state]),
+      [
+        ['interval-job', 'single', '5 minutes', 'repeating'],
+        ['cron-job', 'single', '0 6 * * *', 'repeating'],
+      ],
+    );
   });
 
   it('every() again (as at each start-up) keeps an already-due nextRunAt and re-enables a disabled job', async () => {
@@ -67,7 +70,10 @@ export function agendaContract(ctx: ContractContext): void {
   it('queryJobs() through Agenda limits, skips and sorts, and finds nothing for an unknown name', async () => {
     const agenda = await make();
     for (const p of [3, 1, 2]) await agenda.create('q', { p }).priority(p).schedule('in 1 hour').save();
-    assert.deepEqual((await agenda.queryJobs({ name: 'q', sort: { priority: 'desc' } })).jobs.map((j) => j.priority), [3, 2, 1]);
+    assert.deepEqual(
+      (await agenda.queryJobs({ name: 'q', sort: { priority: 'desc' } })).jobs.map((j) => j.priority),
+      [3, 2, 1],
+    );
     const page = await agenda.queryJobs({ name: 'q', limit: 2, skip: 2 });
     assert.deepEqual([page.jobs.length, page.total], [1, 3]);
     assert.deepEqual((await agenda.queryJobs({ name: 'unknown' })).jobs, []);
@@ -79,7 +85,10 @@ export function agendaContract(ctx: ContractContext): void {
     await agenda.now('cancel-me');
     await agenda.now('keep-me');
     assert.equal(await agenda.cancel({ name: 'cancel-me' }), 2);
-    assert.deepEqual((await agenda.queryJobs({})).jobs.map((j) => j.name), ['keep-me']);
+    assert.deepEqual(
+      (await agenda.queryJobs({})).jobs.map((j) => j.name),
+      ['keep-me'],
+    );
   });
 
   it('Job.disable()/enable() and agenda.disable()/enable() set the flag and count what changed', async () => {
@@ -103,22 +112,36 @@ export function agendaContract(ctx: ContractContext): void {
     delete agenda.definitions['orphan-1'];
     delete agenda.definitions['orphan-2'];
     assert.equal(await agenda.purge(), 2);
-    assert.deepEqual((await agenda.queryJobs({})).jobs.map((j) => j.name), ['defined']);
+    assert.deepEqual(
+      (await agenda.queryJobs({})).jobs.map((j) => j.name),
+      ['defined'],
+    );
   });
 
   it('unique(): the same key updates one job, insertOnly keeps the first, another key makes a second job', async () => {
     const agenda = await make();
     const save = (data: Record<string, unknown>, opts?: { insertOnly: boolean }) =>
-      agenda.create('uniq', data).unique({ 'data.type': data['type'], 'data.userId': data['userId'] }, opts).schedule('in 1 hour').save();
+      agenda
+        .create('uniq', data)
+        .unique({ 'data.type': data['type'], 'data.userId': data['userId'] }, opts)
+        .schedule('in 1 hour')
+        .save();
     const a = await save({ type: 'active', userId: '123', other: true });
     const b = await save({ type: 'active', userId: '123', other: false });
     assert.equal(String(b.attrs._id), String(a.attrs._id));
-    assert.deepEqual((await agenda.queryJobs({ name: 'uniq' })).jobs.map((j) => j.data), [{ type: 'active', userId: '123', other: false }]);
+    assert.deepEqual(
+      (await agenda.queryJobs({ name: 'uniq' })).jobs.map((j) => j.data),
+      [{ type: 'active', userId: '123', other: false }],
+    );
     const c = await save({ type: 'active', userId: '123', other: 'ignored' }, { insertOnly: true });
     assert.equal(String(c.attrs._id), String(a.attrs._id));
     assert.equal(((await agenda.queryJobs({ name: 'uniq' })).jobs[0]?.data as { other: unknown }).other, false);
     await save({ type: 'active', userId: 123 });
-    assert.equal((await agenda.queryJobs({ name: 'uniq' })).total, 2, 'userId 123 (a number) is another key than "123"');
+    assert.equal(
+      (await agenda.queryJobs({ name: 'uniq' })).total,
+      2,
+      'userId 123 (a number) is another key than "123"',
+    );
   });
 
   it('unique() refuses a query that would run code on the server ($where)', async () => {
@@ -152,7 +175,10 @@ export function agendaContract(ctx: ContractContext): void {
     await job.save();
     assert.equal((await agenda.queryJobs({ name: 'repeat-clear' })).jobs[0]?.repeatInterval, '');
     const at = agenda.create('other').repeatAt('3:30pm').schedule('in 5 minutes').priority(-5);
-    assert.deepEqual([at.attrs.repeatAt, at.attrs.priority, (at.attrs.nextRunAt?.getTime() ?? 0) > Date.now()], ['3:30pm', -5, true]);
+    assert.deepEqual(
+      [at.attrs.repeatAt, at.attrs.priority, (at.attrs.nextRunAt?.getTime() ?? 0) > Date.now()],
+      ['3:30pm', -5, true],
+    );
     at.fail(new Error('first'));
     at.fail(new Error('second'));
     assert.deepEqual([at.attrs.failCount, at.attrs.failReason, at.attrs.failedAt instanceof Date], [2, 'second', true]);
@@ -171,10 +197,21 @@ export function agendaContract(ctx: ContractContext): void {
       assert.equal(seen.length, 1, `one outcome for ${name}: ${seen.join(', ')}`);
       return seen[0] ?? '';
     };
-    assert.equal(await outcome('run-async', async (job) => assert.deepEqual(job.attrs.data, { foo: 'bar' })), 'success');
-    assert.equal(await outcome('run-throws', async () => { throw new Error('async failure'); }), 'fail:async failure');
+    assert.equal(
+      await outcome('run-async', async (job) => assert.deepEqual(job.attrs.data, { foo: 'bar' })),
+      'success',
+    );
+    assert.equal(
+      await outcome('run-throws', async () => {
+        throw new Error('async failure');
+      }),
+      'fail:async failure',
+    );
     assert.equal(await outcome('run-cb', (_job, done) => void setTimeout(() => done(), 5)), 'success');
-    assert.equal(await outcome('run-cb-error', (_job, done) => void setTimeout(() => done(new Error('callback failure')), 5)), 'fail:callback failure');
+    assert.equal(
+      await outcome('run-cb-error', (_job, done) => void setTimeout(() => done(new Error('callback failure')), 5)),
+      'fail:callback failure',
+    );
     assert.equal(
       await outcome('run-cb-first', async (_job, done) => {
         done(new Error('callbackFailure'));

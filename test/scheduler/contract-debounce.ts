@@ -7,7 +7,12 @@ import { agendaMaker, delay, waitFor, type ContractContext } from './helpers.ts'
 export function debounceContract(ctx: ContractContext): void {
   const { it } = ctx;
   const make = agendaMaker(ctx);
-  const debounced = async (name: string, data: Record<string, unknown>, ms: number, opts?: { maxWait?: number; strategy?: 'leading' | 'trailing' }) => {
+  const debounced = async (
+    name: string,
+    data: Record<string, unknown>,
+    ms: number,
+    opts?: { maxWait?: number; strategy?: 'leading' | 'trailing' },
+  ) => {
     const agenda = await make({ processEvery: 50 });
     return agenda.create(name, data).unique({ 'data.key': data['key'] }).debounce(ms, opts).save();
   };
@@ -91,7 +96,12 @@ function loggerContract({ it, shared }: ContractContext): void {
   const logger = (): JobLogger => shared().logger as JobLogger;
   const base = Date.parse('2025-06-01T12:00:00Z');
   const entry = (over: Partial<Omit<JobLogEntry, '_id'>> = {}): Omit<JobLogEntry, '_id'> => ({
-    timestamp: new Date(), level: 'info', event: 'start', jobName: 'test-job', message: 'Job started', ...over,
+    timestamp: new Date(),
+    level: 'info',
+    event: 'start',
+    jobName: 'test-job',
+    message: 'Job started',
+    ...over,
   });
   const seed = async () => {
     await logger().clearLogs();
@@ -100,21 +110,66 @@ function loggerContract({ it, shared }: ContractContext): void {
       { event: 'success', level: 'info', jobName: 'job-a', jobId: 'id-1', message: 'A succeeded', duration: 1000 },
       { event: 'start', level: 'info', jobName: 'job-b', jobId: 'id-2', message: 'B started' },
       { event: 'fail', level: 'error', jobName: 'job-b', jobId: 'id-2', message: 'B failed', error: 'timeout' },
-      { event: 'retry', level: 'warn', jobName: 'job-b', jobId: 'id-2', message: 'B retrying', retryAttempt: 1, retryDelay: 5000 },
+      {
+        event: 'retry',
+        level: 'warn',
+        jobName: 'job-b',
+        jobId: 'id-2',
+        message: 'B retrying',
+        retryAttempt: 1,
+        retryDelay: 5000,
+      },
     ];
     for (const [i, row] of rows.entries()) await logger().log(entry({ ...row, timestamp: new Date(base + i * 1000) }));
   };
 
   it('job logger: stores an entry with every optional field', async () => {
     await logger().clearLogs();
-    await logger().log(entry({ jobId: 'job-123', duration: 1500, error: 'Something went wrong', failCount: 3, retryDelay: 5000, retryAttempt: 2, agendaName: 'worker-1', meta: { customKey: 'customValue' } }));
+    await logger().log(
+      entry({
+        jobId: 'job-123',
+        duration: 1500,
+        error: 'Something went wrong',
+        failCount: 3,
+        retryDelay: 5000,
+        retryAttempt: 2,
+        agendaName: 'worker-1',
+        meta: { customKey: 'customValue' },
+      }),
+    );
     const { total, entries } = await logger().getLogs();
     const e = entries[0]!;
     assert.equal(total, 1);
     assert.ok(e._id);
     assert.deepEqual(
-      [e.level, e.event, e.jobName, e.message, e.jobId, e.duration, e.error, e.failCount, e.retryDelay, e.retryAttempt, e.agendaName, e.meta],
-      ['info', 'start', 'test-job', 'Job started', 'job-123', 1500, 'Something went wrong', 3, 5000, 2, 'worker-1', { customKey: 'customValue' }],
+      [
+        e.level,
+        e.event,
+        e.jobName,
+        e.message,
+        e.jobId,
+        e.duration,
+        e.error,
+        e.failCount,
+        e.retryDelay,
+        e.retryAttempt,
+        e.agendaName,
+        e.meta,
+      ],
+      [
+        'info',
+        'start',
+        'test-job',
+        'Job started',
+        'job-123',
+        1500,
+        'Something went wrong',
+        3,
+        5000,
+        2,
+        'worker-1',
+        { customKey: 'customValue' },
+      ],
     );
     assert.ok(e.timestamp instanceof Date);
   });
@@ -141,8 +196,14 @@ function loggerContract({ it, shared }: ContractContext): void {
     assert.deepEqual([limited.entries.length, limited.total], [2, 5]);
     const page1 = await logger().getLogs({ limit: 2, offset: 0, sort: 'asc' });
     const page2 = await logger().getLogs({ limit: 2, offset: 2, sort: 'asc' });
-    assert.deepEqual([...page1.entries, ...page2.entries].map((e) => e.message), ['A started', 'A succeeded', 'B started', 'B failed']);
-    assert.deepEqual((await logger().getLogs()).entries.map((e) => e.timestamp.getTime() - base), [4000, 3000, 2000, 1000, 0]);
+    assert.deepEqual(
+      [...page1.entries, ...page2.entries].map((e) => e.message),
+      ['A started', 'A succeeded', 'B started', 'B failed'],
+    );
+    assert.deepEqual(
+      (await logger().getLogs()).entries.map((e) => e.timestamp.getTime() - base),
+      [4000, 3000, 2000, 1000, 0],
+    );
     assert.equal(await logger().clearLogs({ jobName: 'nonexistent' }), 0);
     assert.equal(await logger().clearLogs({ jobName: 'job-a' }), 2);
     assert.equal(await logger().clearLogs(), 3);

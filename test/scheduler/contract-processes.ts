@@ -56,7 +56,10 @@ export function processContract(ctx: ContractContext): void {
   });
 
   it('two Agendas in one process on one store run each job exactly once', async () => {
-    const [a, b] = [await make({ processEvery: 50 }), await make({ processEvery: 50, backend: await target.backend() })] as Agenda[];
+    const [a, b] = [
+      await make({ processEvery: 50 }),
+      await make({ processEvery: 50, backend: await target.backend() }),
+    ] as Agenda[];
     const runs: string[] = [];
     for (const agenda of [a!, b!]) agenda.define('shared', async (job: Job) => void runs.push(String(job.attrs._id)));
     await a!.start();
@@ -69,7 +72,10 @@ export function processContract(ctx: ContractContext): void {
   });
 
   it('two real processes on one store run each job exactly once', async () => {
-    const ws = await Promise.all([worker('w1', { WORKER_PROCESS_EVERY: '50' }), worker('w2', { WORKER_PROCESS_EVERY: '50' })]);
+    const ws = await Promise.all([
+      worker('w1', { WORKER_PROCESS_EVERY: '50' }),
+      worker('w2', { WORKER_PROCESS_EVERY: '50' }),
+    ]);
     for (let i = 0; i < 40; i++) await save({ i }, new Date(Date.now() + 200 + i * 25));
     await until(() => runsOf(ws).length >= 40, '40 runs across both workers');
     await delay(500);
@@ -77,21 +83,30 @@ export function processContract(ctx: ContractContext): void {
     assert.equal(ids.length, 40);
     assert.equal(new Set(ids).size, 40);
     await Promise.all(ws.map((w) => w.stop()));
-    assert.ok(ws.every((w) => w.child.exitCode === 0), 'SIGTERM stops a worker cleanly');
+    assert.ok(
+      ws.every((w) => w.child.exitCode === 0),
+      'SIGTERM stops a worker cleanly',
+    );
   });
 
   it('a job locked ahead by a process killed with kill -9 runs once, in the next process', async (t) => {
     // Saved before the first process starts, so its first poll (processEvery 60 s) locks it well ahead of time.
     const job = await save({ kind: 'locked-ahead' }, new Date(Date.now() + LOCKED_AHEAD_MS));
     const first = await worker('doomed', { WORKER_PROCESS_EVERY: '60000' });
-    await until(async () => (await ctx.shared().repository.getJobById(String(job._id)))?.lockedAt, 'the first process to lock the job');
+    await until(
+      async () => (await ctx.shared().repository.getJobById(String(job._id)))?.lockedAt,
+      'the first process to lock the job',
+    );
     await first.kill();
     const next = await worker('restarted', { WORKER_PROCESS_EVERY: '100', WORKER_LOCK_LIFETIME: '1000' });
     await until(() => runsOf([next]).length >= 1, 'the restarted process to run it', LOCKED_AHEAD_MS + 15_000);
     await delay(300);
     assert.deepEqual(runsOf([first]), [], 'the killed process never ran it');
     const runs = runsOf([next]);
-    assert.deepEqual(runs.map((r) => r.id), [String(job._id)]);
+    assert.deepEqual(
+      runs.map((r) => r.id),
+      [String(job._id)],
+    );
     assert.ok(runs[0]!.at! >= job.nextRunAt!.getTime(), 'not before it was due');
     t.diagnostic(`ran ${runs[0]!.at! - job.nextRunAt!.getTime()} ms after due`);
   });
@@ -103,7 +118,10 @@ export function processContract(ctx: ContractContext): void {
     await first.kill();
     const next = await worker('takes-over', { WORKER_PROCESS_EVERY: '100', WORKER_LOCK_LIFETIME: '1000' });
     await until(() => runsOf([next]).length >= 1, 'the second process to run it');
-    assert.deepEqual(runsOf([next]).map((r) => r.id), [String(job._id)]);
+    assert.deepEqual(
+      runsOf([next]).map((r) => r.id),
+      [String(job._id)],
+    );
   });
 
   it('a lock held by a live Agenda is taken over by another only once it is older than the lock lifetime', async () => {
@@ -123,5 +141,4 @@ export function processContract(ctx: ContractContext): void {
     assert.equal(takenAt.length, 1);
     assert.ok(takenAt[0]! >= lockedAt + 800, 'not before the lock expired');
   });
-
 }

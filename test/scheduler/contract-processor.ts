@@ -13,7 +13,13 @@ export function processorContract(ctx: ContractContext): void {
   const gate = gateMaker();
 
   it('getRunningStats: refused before start; then version, queue name, queue size and per-job status', async () => {
-    const agenda = await make({ name: 'agendaTest', maxConcurrency: 4, defaultConcurrency: 1, lockLimit: 15, defaultLockLimit: 6 });
+    const agenda = await make({
+      name: 'agendaTest',
+      maxConcurrency: 4,
+      defaultConcurrency: 1,
+      lockLimit: 15,
+      defaultLockLimit: 6,
+    });
     await assert.rejects(agenda.getRunningStats(), /agenda not running/);
     agenda.define('stat', () => gate.wait());
     await agenda.start();
@@ -25,7 +31,10 @@ export function processorContract(ctx: ContractContext): void {
     await started;
     const busy = await agenda.getRunningStats();
     const status = busy.jobStatus?.['stat'];
-    assert.deepEqual([status?.locked, status?.running, status?.config.concurrency, status?.config.lockLimit, status?.config.priority], [1, 1, 1, 6, 0]);
+    assert.deepEqual(
+      [status?.locked, status?.running, status?.config.concurrency, status?.config.lockLimit, status?.config.priority],
+      [1, 1, 1, 6, 0],
+    );
     assert.equal(status?.config.lockLifetime, 2000);
     assert.equal(busy.backend.name, ctx.shared().name);
   });
@@ -33,14 +42,18 @@ export function processorContract(ctx: ContractContext): void {
   it('touch() renews the lock of a long job, stores its progress, and keeps it from timing out', async () => {
     const agenda = await make();
     const locks: number[] = [];
-    agenda.define('touchy', async (job: Job) => {
-      locks.push(job.attrs.lockedAt?.getTime() ?? 0);
-      for (let i = 0; i < 6; i++) {
-        await delay(100);
-        await job.touch(50);
+    agenda.define(
+      'touchy',
+      async (job: Job) => {
         locks.push(job.attrs.lockedAt?.getTime() ?? 0);
-      }
-    }, { lockLifetime: 400 });
+        for (let i = 0; i < 6; i++) {
+          await delay(100);
+          await job.touch(50);
+          locks.push(job.attrs.lockedAt?.getTime() ?? 0);
+        }
+      },
+      { lockLifetime: 400 },
+    );
     const errors: Error[] = [];
     agenda.on('error', (err: Error) => errors.push(err));
     await agenda.start();
@@ -68,7 +81,8 @@ export function processorContract(ctx: ContractContext): void {
   it('concurrency fills up: with 10 names x 25 due jobs, at least 90 run at once', async () => {
     const agenda = await make({ maxConcurrency: 300, lockLimit: 150, defaultLockLimit: 20, defaultConcurrency: 10 });
     for (let n = 0; n < 10; n++) agenda.define(`fill-${n}`, () => gate.wait(), { lockLifetime: 4000 });
-    for (let n = 0; n < 10; n++) for (let j = 0; j < 25; j++) await agenda.create(`fill-${n}`).schedule(new Date()).save();
+    for (let n = 0; n < 10; n++)
+      for (let j = 0; j < 25; j++) await agenda.create(`fill-${n}`).schedule(new Date()).save();
     await agenda.start();
     const running = await until(async () => {
       const stats = await agenda.getRunningStats();
@@ -99,18 +113,26 @@ export function processorContract(ctx: ContractContext): void {
     const agenda = await make({ processEvery: 50 });
     let attempts = 0;
     const delays: number[] = [];
-    agenda.define('auto-retry', async () => {
-      if (++attempts < 3) throw new Error(`Attempt ${attempts} failed`);
-    }, { backoff: constant({ delay: 100, maxRetries: 5 }) });
+    agenda.define(
+      'auto-retry',
+      async () => {
+        if (++attempts < 3) throw new Error(`Attempt ${attempts} failed`);
+      },
+      { backoff: constant({ delay: 100, maxRetries: 5 }) },
+    );
     agenda.on('retry:auto-retry', (_job: Job, details: RetryDetails) => delays.push(details.delay));
     await agenda.now('auto-retry');
     await agenda.start();
     await waitFor(agenda, 'success:auto-retry');
     assert.deepEqual([attempts, delays], [3, [100, 100]]);
     let repeats = 0;
-    agenda.define('repeat-retry', async () => {
-      if (++repeats === 1) throw new Error('First attempt fails');
-    }, { backoff: constant({ delay: 50, maxRetries: 3 }) });
+    agenda.define(
+      'repeat-retry',
+      async () => {
+        if (++repeats === 1) throw new Error('First attempt fails');
+      },
+      { backoff: constant({ delay: 50, maxRetries: 3 }) },
+    );
     const retried = waitFor(agenda, 'retry:repeat-retry');
     const recovered = waitFor(agenda, 'success:repeat-retry');
     await agenda.every('1 hour', 'repeat-retry');
@@ -123,27 +145,44 @@ export function processorContract(ctx: ContractContext): void {
     const { constant, exponential } = await loadAgenda();
     const agenda = await make({ processEvery: 50 });
     let attempts = 0;
-    agenda.define('exhausted', async () => {
-      attempts++;
-      throw new Error('Always fails');
-    }, { backoff: constant({ delay: 50, maxRetries: 2 }) });
+    agenda.define(
+      'exhausted',
+      async () => {
+        attempts++;
+        throw new Error('Always fails');
+      },
+      { backoff: constant({ delay: 50, maxRetries: 2 }) },
+    );
     const exhausted = waitFor(agenda, 'retry exhausted:exhausted');
     await agenda.now('exhausted');
     await agenda.start();
     const [error, job] = (await exhausted) as [Error, Job];
     assert.deepEqual([attempts, error.message, job.attrs.failCount], [3, 'Always fails', 3]);
     let details: RetryDetails | undefined;
-    agenda.define('details', async () => { throw new Error('test error'); }, { backoff: exponential({ delay: 100, maxRetries: 1 }) });
+    agenda.define(
+      'details',
+      async () => {
+        throw new Error('test error');
+      },
+      { backoff: exponential({ delay: 100, maxRetries: 1 }) },
+    );
     agenda.on('retry:details', (_j: Job, d: RetryDetails) => (details = d));
     const gaveUp = waitFor(agenda, 'retry exhausted:details');
     await agenda.now('details');
     await gaveUp;
-    assert.deepEqual([details?.attempt, details?.delay, details?.error.message, details?.nextRunAt instanceof Date], [1, 100, 'test error', true]);
+    assert.deepEqual(
+      [details?.attempt, details?.delay, details?.error.message, details?.nextRunAt instanceof Date],
+      [1, 100, 'test error', true],
+    );
     let customAttempts = 0;
     const customDelays: number[] = [];
-    agenda.define('custom', async () => {
-      if (++customAttempts < 4) throw new Error('Failing');
-    }, { backoff: (c) => (c.attempt > 3 ? null : ([100, 100, 200][c.attempt - 1] ?? null)) });
+    agenda.define(
+      'custom',
+      async () => {
+        if (++customAttempts < 4) throw new Error('Failing');
+      },
+      { backoff: (c) => (c.attempt > 3 ? null : ([100, 100, 200][c.attempt - 1] ?? null)) },
+    );
     agenda.on('retry:custom', (_j: Job, d: RetryDetails) => customDelays.push(d.delay));
     const customDone = waitFor(agenda, 'success:custom');
     await agenda.now('custom');
@@ -171,9 +210,15 @@ export function processorContract(ctx: ContractContext): void {
     const agenda = await make({ removeOnComplete: true });
     agenda.define('removed', async () => undefined);
     agenda.define('kept-by-definition', async () => undefined, { removeOnComplete: false });
-    agenda.define('failed-kept', async () => { throw new Error('intentional failure'); });
+    agenda.define('failed-kept', async () => {
+      throw new Error('intentional failure');
+    });
     agenda.define('repeating-kept', async () => undefined);
-    const completed = Promise.all(['removed', 'kept-by-definition', 'failed-kept', 'repeating-kept'].map((name) => waitFor(agenda, `complete:${name}`)));
+    const completed = Promise.all(
+      ['removed', 'kept-by-definition', 'failed-kept', 'repeating-kept'].map((name) =>
+        waitFor(agenda, `complete:${name}`),
+      ),
+    );
     await agenda.start();
     for (const name of ['removed', 'kept-by-definition', 'failed-kept']) await agenda.now(name);
     await agenda.every('1 hour', 'repeating-kept');
@@ -189,7 +234,10 @@ export function processorContract(ctx: ContractContext): void {
     await keeping.now('removed-by-definition');
     await keeping.now('kept-by-default');
     await keptDone;
-    await until(async () => (await keeping.queryJobs({ name: 'removed-by-definition' })).total === 0, 'the per-definition removal');
+    await until(
+      async () => (await keeping.queryJobs({ name: 'removed-by-definition' })).total === 0,
+      'the per-definition removal',
+    );
     assert.equal((await keeping.queryJobs({ name: 'kept-by-default' })).total, 1);
   });
 
@@ -206,7 +254,10 @@ export function processorContract(ctx: ContractContext): void {
       const r = await agenda.getLogs({ jobName: 'log-me', sort: 'asc' });
       return r.entries.some((e) => e.event === 'complete') ? r : false;
     }, 'the complete log entry');
-    assert.deepEqual(entries.map((e) => e.event).filter((e) => e !== 'locked'), ['start', 'success', 'complete']);
+    assert.deepEqual(
+      entries.map((e) => e.event).filter((e) => e !== 'locked'),
+      ['start', 'success', 'complete'],
+    );
     assert.deepEqual([entries[0]?.jobId, entries[0]?.agendaName], [String(job.attrs._id), 'logged']);
     assert.ok((await agenda.clearLogs({ jobName: 'log-me' })) >= 3);
   });

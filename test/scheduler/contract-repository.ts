@@ -7,7 +7,12 @@ import type { ContractContext } from './helpers.ts';
 
 const MINUTE = 60_000;
 const job = (name: string, extra: Partial<JobParameters> = {}): JobParameters => ({
-  name, priority: 0, nextRunAt: new Date(Date.now() - 1000), type: 'normal', data: {}, ...extra,
+  name,
+  priority: 0,
+  nextRunAt: new Date(Date.now() - 1000),
+  type: 'normal',
+  data: {},
+  ...extra,
 });
 const id = (j: JobParameters): string => String(j._id);
 const scanWindow = () => {
@@ -21,9 +26,15 @@ export function repositoryContract({ it, shared, target }: ContractContext): voi
 
   it('saveJob inserts a new job with an id and keeps its fields, Dates inside data too', async () => {
     const when = new Date('2027-03-01T10:00:00.000Z');
-    const saved = await save(job('save-new', { priority: 10, data: { foo: 'bar', nested: { n: 1 }, when, list: [1, 'a'] } }), 'tester');
+    const saved = await save(
+      job('save-new', { priority: 10, data: { foo: 'bar', nested: { n: 1 }, when, list: [1, 'a'] } }),
+      'tester',
+    );
     assert.ok(saved._id);
-    assert.deepEqual([saved.name, saved.priority, saved.type, saved.lastModifiedBy], ['save-new', 10, 'normal', 'tester']);
+    assert.deepEqual(
+      [saved.name, saved.priority, saved.type, saved.lastModifiedBy],
+      ['save-new', 10, 'normal', 'tester'],
+    );
     const back = await repo().getJobById(id(saved));
     assert.deepEqual(back?.data, { foo: 'bar', nested: { n: 1 }, when, list: [1, 'a'] });
     assert.ok((back?.data as { when: unknown }).when instanceof Date);
@@ -46,8 +57,17 @@ export function repositoryContract({ it, shared, target }: ContractContext): voi
   });
 
   it("saveJob of a 'single' job upserts by name", async () => {
-    const first = await save(job('single-job', { type: 'single', priority: 5, nextRunAt: new Date(Date.now() + MINUTE), data: { run: 1 } }));
-    const second = await save(job('single-job', { type: 'single', priority: 10, nextRunAt: new Date(Date.now() + 2 * MINUTE), data: { run: 2 } }));
+    const first = await save(
+      job('single-job', { type: 'single', priority: 5, nextRunAt: new Date(Date.now() + MINUTE), data: { run: 1 } }),
+    );
+    const second = await save(
+      job('single-job', {
+        type: 'single',
+        priority: 10,
+        nextRunAt: new Date(Date.now() + 2 * MINUTE),
+        data: { run: 2 },
+      }),
+    );
     assert.equal(id(second), id(first));
     assert.deepEqual([second.priority, second.data], [10, { run: 2 }]);
     assert.equal((await repo().queryJobs({ name: 'single-job' })).total, 1);
@@ -56,7 +76,9 @@ export function repositoryContract({ it, shared, target }: ContractContext): voi
   it("saveJob of a 'single' job keeps the stored nextRunAt when the new one is already due", async () => {
     const stored = new Date(Date.now() + 5 * MINUTE);
     await save(job('single-protect', { type: 'single', nextRunAt: stored }));
-    const again = await save(job('single-protect', { type: 'single', nextRunAt: new Date(Date.now() - 1000), data: { again: true } }));
+    const again = await save(
+      job('single-protect', { type: 'single', nextRunAt: new Date(Date.now() - 1000), data: { again: true } }),
+    );
     assert.equal(again.nextRunAt?.getTime(), stored.getTime());
     assert.deepEqual(again.data, { again: true });
   });
@@ -84,18 +106,37 @@ export function repositoryContract({ it, shared, target }: ContractContext): voi
   });
 
   it('queryJobs filters by name, names, search, id, ids, data and disabled, with skip/limit and a total', async () => {
-    const a1 = await save(job('job-a', { priority: 10, nextRunAt: new Date(Date.now() + MINUTE), data: { type: 'alpha', count: 1, tags: { x: 'y' } } }));
-    const b = await save(job('job-b', { priority: 5, nextRunAt: new Date(Date.now() + 2 * MINUTE), data: { type: 'beta', count: 2 } }));
-    await save(job('job-a', { priority: 15, nextRunAt: new Date(Date.now() + 3 * MINUTE), data: { type: 'alpha', count: 3 } }));
+    const a1 = await save(
+      job('job-a', {
+        priority: 10,
+        nextRunAt: new Date(Date.now() + MINUTE),
+        data: { type: 'alpha', count: 1, tags: { x: 'y' } },
+      }),
+    );
+    const b = await save(
+      job('job-b', { priority: 5, nextRunAt: new Date(Date.now() + 2 * MINUTE), data: { type: 'beta', count: 2 } }),
+    );
+    await save(
+      job('job-a', { priority: 15, nextRunAt: new Date(Date.now() + 3 * MINUTE), data: { type: 'alpha', count: 3 } }),
+    );
     await save(job('Other-JOB', { disabled: true, data: { type: 'alpha', count: '1' } }));
-    const names = async (o: Parameters<JobRepository['queryJobs']>[0]) => (await repo().queryJobs(o)).jobs.map((j) => j.name).sort();
+    const names = async (o: Parameters<JobRepository['queryJobs']>[0]) =>
+      (await repo().queryJobs(o)).jobs.map((j) => j.name).sort();
     assert.equal((await repo().queryJobs()).total, 4);
     assert.deepEqual(await names({ name: 'job-a' }), ['job-a', 'job-a']);
     assert.deepEqual(await names({ names: ['job-a', 'job-b'] }), ['job-a', 'job-a', 'job-b']);
-    assert.deepEqual(await names({ search: 'other-j' }), ['Other-JOB'], 'search is a case-insensitive substring of the name');
+    assert.deepEqual(
+      await names({ search: 'other-j' }),
+      ['Other-JOB'],
+      'search is a case-insensitive substring of the name',
+    );
     assert.deepEqual(await names({ id: id(b) }), ['job-b']);
     assert.deepEqual(await names({ ids: [id(a1), id(b)] }), ['job-a', 'job-b']);
-    assert.deepEqual(await names({ data: { type: 'alpha', count: 1 } }), ['job-a'], 'data is a partial, type-exact match');
+    assert.deepEqual(
+      await names({ data: { type: 'alpha', count: 1 } }),
+      ['job-a'],
+      'data is a partial, type-exact match',
+    );
     assert.deepEqual(await names({ data: { tags: { x: 'y' } } }), ['job-a'], 'nested objects match field by field');
     assert.deepEqual(await names({ includeDisabled: false }), ['job-a', 'job-a', 'job-b']);
     const page = await repo().queryJobs({ skip: 1, limit: 2 });
@@ -106,14 +147,21 @@ export function repositoryContract({ it, shared, target }: ContractContext): voi
     await save(job('state', { nextRunAt: new Date(Date.now() + MINUTE), priority: 1 }));
     await save(job('state', { nextRunAt: new Date(Date.now() - MINUTE), priority: 3 }));
     await save(job('state', { nextRunAt: new Date(Date.now() + 2 * MINUTE), priority: 2, disabled: true }));
-    const order = async (sort?: Record<string, 'asc' | 'desc'>) => (await repo().queryJobs({ name: 'state', ...(sort ? { sort } : {}) })).jobs.map((j) => j.priority);
+    const order = async (sort?: Record<string, 'asc' | 'desc'>) =>
+      (await repo().queryJobs({ name: 'state', ...(sort ? { sort } : {}) })).jobs.map((j) => j.priority);
     assert.deepEqual(await order(), [2, 1, 3]);
     assert.deepEqual(await order({ priority: 'desc' }), [3, 2, 1]);
     assert.deepEqual(await order({ nextRunAt: 'asc' }), [3, 1, 2]);
     const scheduled = await repo().queryJobs({ name: 'state', state: 'scheduled', limit: 1 });
     assert.deepEqual([scheduled.total, scheduled.jobs.length, scheduled.jobs[0]?.state], [2, 1, 'scheduled']);
-    assert.deepEqual((await repo().queryJobs({ name: 'state', state: 'queued' })).jobs.map((j) => j.priority), [3]);
-    assert.deepEqual((await repo().queryJobs({ name: 'state', state: 'paused' })).jobs.map((j) => j.priority), [2]);
+    assert.deepEqual(
+      (await repo().queryJobs({ name: 'state', state: 'queued' })).jobs.map((j) => j.priority),
+      [3],
+    );
+    assert.deepEqual(
+      (await repo().queryJobs({ name: 'state', state: 'paused' })).jobs.map((j) => j.priority),
+      [2],
+    );
   });
 
   it('removeJobs removes by name, id, ids, notNames and data, counts them, and removes nothing without criteria', async () => {
@@ -129,7 +177,10 @@ export function repositoryContract({ it, shared, target }: ContractContext): voi
     assert.equal(await repo().getJobById(id(other)), null);
     const more = [await save(job('m1')), await save(job('m2'))];
     assert.equal(await repo().removeJobs({ ids: more.map(id) }), 2);
-    assert.deepEqual((await repo().queryJobs()).jobs.map((j) => j._id), [keep._id]);
+    assert.deepEqual(
+      (await repo().queryJobs()).jobs.map((j) => j._id),
+      [keep._id],
+    );
   });
 
   it('getDistinctJobNames lists each name once, and nothing for an empty store', async () => {
@@ -202,7 +253,11 @@ export function repositoryContract({ it, shared, target }: ContractContext): voi
     await repo().lockJob(fresh, undefined);
     const taken = await repo().getNextJobToRun('stale', scan, deadline, now, undefined);
     assert.equal(taken?._id, stale._id, 'an expired lock is taken over, even of a job whose nextRunAt was cleared');
-    assert.equal(await repo().getNextJobToRun('stale', scan, deadline, now, undefined), undefined, 'the fresh lock holds');
+    assert.equal(
+      await repo().getNextJobToRun('stale', scan, deadline, now, undefined),
+      undefined,
+      'the fresh lock holds',
+    );
   });
 
   it('saveJobState writes the run fields, clears the lock, and fails for a job that no longer exists', async () => {
@@ -211,10 +266,29 @@ export function repositoryContract({ it, shared, target }: ContractContext): voi
     assert.ok(locked);
     const at = new Date();
     const { lockedAt: _held, ...unlocked } = locked;
-    await repo().saveJobState({ ...unlocked, lastRunAt: at, lastFinishedAt: at, progress: 50, failCount: 1, failReason: 'Test error', failedAt: at }, undefined);
+    await repo().saveJobState(
+      {
+        ...unlocked,
+        lastRunAt: at,
+        lastFinishedAt: at,
+        progress: 50,
+        failCount: 1,
+        failReason: 'Test error',
+        failedAt: at,
+      },
+      undefined,
+    );
     const back = await repo().getJobById(id(saved));
     assert.deepEqual(
-      [back?.lockedAt, back?.lastRunAt?.getTime(), back?.lastFinishedAt?.getTime(), back?.progress, back?.failCount, back?.failReason, back?.failedAt?.getTime()],
+      [
+        back?.lockedAt,
+        back?.lastRunAt?.getTime(),
+        back?.lastFinishedAt?.getTime(),
+        back?.progress,
+        back?.failCount,
+        back?.failReason,
+        back?.failedAt?.getTime(),
+      ],
       [undefined, at.getTime(), at.getTime(), 50, 1, 'Test error', at.getTime()],
     );
     await repo().removeJobs({ id: id(saved) });
@@ -228,7 +302,10 @@ export function repositoryContract({ it, shared, target }: ContractContext): voi
     assert.equal(await repo().disableJobs({ name: 'flag' }), 1);
     assert.equal(await repo().disableJobs({ name: 'flag' }), 0);
     assert.equal(await repo().enableJobs({ name: 'flag' }), 2);
-    assert.deepEqual((await repo().queryJobs({ name: 'flag' })).jobs.map((j) => j.disabled), [false, false]);
+    assert.deepEqual(
+      (await repo().queryJobs({ name: 'flag' })).jobs.map((j) => j.disabled),
+      [false, false],
+    );
   });
 
   it('purgeAllJobs removes every job and counts them', async () => {
@@ -255,7 +332,9 @@ export function repositoryContract({ it, shared, target }: ContractContext): voi
     const other = await target.backend();
     await other.connect();
     const racers = [repo(), other.repository];
-    const got = await Promise.all(Array.from({ length: 30 }, (_, i) => racers[i % 2]!.getNextJobToRun('race', scan, deadline, now, undefined)));
+    const got = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => racers[i % 2]!.getNextJobToRun('race', scan, deadline, now, undefined)),
+    );
     await other.disconnect();
     const ids = got.filter((j) => j !== undefined).map(id);
     assert.equal(ids.length, 10);

@@ -16,7 +16,8 @@ export function runningContract(ctx: ContractContext): void {
     const runs: unknown[] = [];
     const events: string[] = [];
     agenda.define('process-me', async (job: Job) => void runs.push(job.attrs.data));
-    for (const e of ['start', 'start:process-me', 'success:process-me', 'complete:process-me']) (agenda as EventEmitter).on(e, () => events.push(e));
+    for (const e of ['start', 'start:process-me', 'success:process-me', 'complete:process-me'])
+      (agenda as EventEmitter).on(e, () => events.push(e));
     await agenda.start();
     const polls = pollCounter(agenda);
     const completed = waitFor(agenda, 'complete:process-me');
@@ -61,7 +62,10 @@ export function runningContract(ctx: ContractContext): void {
     await pollCounter(agenda)(3);
     assert.equal(runs, 1);
     const [stored] = (await agenda.queryJobs({ name: 'fails' })).jobs;
-    assert.deepEqual([stored?.failReason, stored?.failCount, stored?.nextRunAt, stored?.state], ['Intentional failure', 1, null, 'failed']);
+    assert.deepEqual(
+      [stored?.failReason, stored?.failCount, stored?.nextRunAt, stored?.state],
+      ['Intentional failure', 1, null, 'failed'],
+    );
     assert.ok(stored?.failedAt instanceof Date);
   });
 
@@ -96,7 +100,10 @@ export function runningContract(ctx: ContractContext): void {
     const first = await agenda.now('hold', { n: 1 });
     await started;
     const second = await agenda.now('hold', { n: 2 });
-    await until(async () => (await agenda.getRunningStats()).lockedJobs === 2, 'the second job locked behind the first');
+    await until(
+      async () => (await agenda.getRunningStats()).lockedJobs === 2,
+      'the second job locked behind the first',
+    );
     await agenda.stop();
     const lockedAt = async (j: Job) => (await ctx.shared().repository.getJobById(String(j.attrs._id)))?.lockedAt;
     assert.equal(await lockedAt(second), undefined, 'the queued job was released');
@@ -164,20 +171,41 @@ export function runningContract(ctx: ContractContext): void {
   });
 
   for (const [title, setup] of [
-    ['lockLimit bounds the jobs one Agenda holds locked', { lockLimit: 1, names: ['limited'], defineLimit: 0, ahead: false }],
-    ['lockLimit bounds locked jobs across names', { lockLimit: 1, names: ['mixed-1', 'mixed-2', 'mixed-3'], defineLimit: 0, ahead: false }],
-    ["a definition's lockLimit bounds its locked jobs", { lockLimit: 0, names: ['def-limited'], defineLimit: 1, ahead: false }],
-    ['lockLimit also bounds jobs locked ahead of their time', { lockLimit: 1, names: ['ahead'], defineLimit: 0, ahead: true }],
-    ["a definition's lockLimit also bounds jobs locked ahead of their time", { lockLimit: 0, names: ['def-ahead'], defineLimit: 1, ahead: true }],
+    [
+      'lockLimit bounds the jobs one Agenda holds locked',
+      { lockLimit: 1, names: ['limited'], defineLimit: 0, ahead: false },
+    ],
+    [
+      'lockLimit bounds locked jobs across names',
+      { lockLimit: 1, names: ['mixed-1', 'mixed-2', 'mixed-3'], defineLimit: 0, ahead: false },
+    ],
+    [
+      "a definition's lockLimit bounds its locked jobs",
+      { lockLimit: 0, names: ['def-limited'], defineLimit: 1, ahead: false },
+    ],
+    [
+      'lockLimit also bounds jobs locked ahead of their time',
+      { lockLimit: 1, names: ['ahead'], defineLimit: 0, ahead: true },
+    ],
+    [
+      "a definition's lockLimit also bounds jobs locked ahead of their time",
+      { lockLimit: 0, names: ['def-ahead'], defineLimit: 1, ahead: true },
+    ],
   ] as const) {
     it(title, async () => {
-      const agenda = await make({ processEvery: setup.ahead ? 200 : 100, ...(setup.lockLimit ? { lockLimit: setup.lockLimit } : {}) });
-      for (const name of setup.names) agenda.define(name, () => gate.wait(), setup.defineLimit ? { lockLimit: setup.defineLimit } : {});
+      const agenda = await make({
+        processEvery: setup.ahead ? 200 : 100,
+        ...(setup.lockLimit ? { lockLimit: setup.lockLimit } : {}),
+      });
+      for (const name of setup.names)
+        agenda.define(name, () => gate.wait(), setup.defineLimit ? { lockLimit: setup.defineLimit } : {});
       await agenda.start();
       const polls = pollCounter(agenda);
       const when = new Date(Date.now() + 300);
       const all = setup.names.length === 1 ? [setup.names[0], setup.names[0]] : setup.names;
-      await Promise.all(all.map((name, i) => (setup.ahead ? agenda.schedule(when, name, { i }) : agenda.now(name, { i }))));
+      await Promise.all(
+        all.map((name, i) => (setup.ahead ? agenda.schedule(when, name, { i }) : agenda.now(name, { i }))),
+      );
       await polls(setup.ahead ? 4 : 5);
       assert.equal((await agenda.getRunningStats()).lockedJobs, 1);
     });

@@ -46,4 +46,3 @@ export function schedulerContract(name: string, target: SchedulerTarget): void {
     describe('several instances and processes', () => processContract(ctx));
   });
 }
-

@@ -33,22 +33,28 @@ const BACKEND_DIFFERENCES = {
     "@agendajs/mongo-backend 4.0.3 moves nextRunAt to now + delay even past the maxWait deadline; Agenda's newer shared debounce suite expects the cap, which the SQLite backend applies",
 };
 
-schedulerContract(realUri ? 'mongodb (MONGODB_URI)' : 'mongodb wire protocol via the CongoDB emulator (test-only, not MongoDB)', {
-  setup: async () => {
-    if (!realUri) {
-      const emulatorModule = '../mongo-emulator/start.mjs';
-      const { startEmulator } = (await import(emulatorModule)) as { startEmulator: () => Promise<Emulator> };
-      emulator = await startEmulator();
-    }
-    uri = withDatabase(realUri ?? emulator!.uri, dbName);
-    client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 5000 });
+schedulerContract(
+  realUri ? 'mongodb (MONGODB_URI)' : 'mongodb wire protocol via the CongoDB emulator (test-only, not MongoDB)',
+  {
+    setup: async () => {
+      if (!realUri) {
+        const emulatorModule = '../mongo-emulator/start.mjs';
+        const { startEmulator } = (await import(emulatorModule)) as { startEmulator: () => Promise<Emulator> };
+        emulator = await startEmulator();
+      }
+      uri = withDatabase(realUri ?? emulator!.uri, dbName);
+      client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 5000 });
+    },
+    teardown: async () => {
+      await client
+        ?.db(dbName)
+        .dropDatabase()
+        .catch(() => undefined);
+      await client?.close();
+      await emulator?.stop();
+    },
+    backend: () => openBackend({ kind: 'mongodb', db: client!.db(dbName) }),
+    workerEnv: () => ({ SCHEDULER_STORE: 'mongodb', SCHEDULER_LOCATION: uri }),
+    skip: { ...BACKEND_DIFFERENCES },
   },
-  teardown: async () => {
-    await client?.db(dbName).dropDatabase().catch(() => undefined);
-    await client?.close();
-    await emulator?.stop();
-  },
-  backend: () => openBackend({ kind: 'mongodb', db: client!.db(dbName) }),
-  workerEnv: () => ({ SCHEDULER_STORE: 'mongodb', SCHEDULER_LOCATION: uri }),
-  skip: { ...BACKEND_DIFFERENCES },
-});
+);

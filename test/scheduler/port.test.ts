@@ -24,7 +24,9 @@ const targets: { name: string; store: () => Promise<SchedulerStore>; teardown?: 
 ];
 let emulator: Emulator | undefined;
 targets.push({
-  name: process.env['MONGODB_URI'] ? 'mongodb (MONGODB_URI)' : 'mongodb wire protocol via the CongoDB emulator (test-only, not MongoDB)',
+  name: process.env['MONGODB_URI']
+    ? 'mongodb (MONGODB_URI)'
+    : 'mongodb wire protocol via the CongoDB emulator (test-only, not MongoDB)',
   store: async () => {
     let base = process.env['MONGODB_URI'];
     if (!base) {
@@ -65,11 +67,20 @@ for (const target of targets) {
       const later = new Date(Date.now() + 7_200_000);
       assert.equal((await s.save('note', 'b', { due: later, data: { n: 2 } })).created, true);
       assert.equal((await s.save('note', 'a', { due: soon, data: { n: 1 } })).created, true);
-      assert.deepEqual((await s.list<{ n: number }>('note')).map((j) => [j.key, j.data.n, j.due?.getTime()]), [['a', 1, soon.getTime()], ['b', 2, later.getTime()]]);
+      assert.deepEqual(
+        (await s.list<{ n: number }>('note')).map((j) => [j.key, j.data.n, j.due?.getTime()]),
+        [
+          ['a', 1, soon.getTime()],
+          ['b', 2, later.getTime()],
+        ],
+      );
       assert.equal(await s.setPaused('note', 'a', true), true);
       assert.equal(await s.setPaused('note', 'a', true), false, 'already paused');
       const again = await s.save('note', 'a', { due: later, data: { n: 3 } });
-      assert.deepEqual([again.created, again.job.paused, again.job.data, again.job.due?.getTime()], [false, true, { n: 3 }, later.getTime()]);
+      assert.deepEqual(
+        [again.created, again.job.paused, again.job.data, again.job.due?.getTime()],
+        [false, true, { n: 3 }, later.getTime()],
+      );
       const kept = await s.save('note', 'a', { due: soon, data: { n: 4 } }, { onlyNew: true });
       assert.deepEqual([kept.created, kept.job.data], [false, { n: 3 }]);
       assert.deepEqual(await s.count('note'), { total: 2, paused: 1 });
@@ -84,14 +95,25 @@ for (const target of targets) {
       const seen: ScheduledJob<{ round: number }>[] = [];
       s.define<{ round: number }>('tick', async (job) => {
         seen.push(job);
-        return job.data.round < 2 ? { due: new Date(Date.now() + 200), data: { round: job.data.round + 1 } } : { due: null, data: job.data };
+        return job.data.round < 2
+          ? { due: new Date(Date.now() + 200), data: { round: job.data.round + 1 } }
+          : { due: null, data: job.data };
       });
       await s.start();
       const due = new Date(Date.now() + 300);
       await s.save('tick', 'only', { due, data: { round: 1 } });
-      await until(async () => seen.length === 2 && (await s.get('tick', 'only')) === undefined, 'two rounds, then the job removed');
+      await until(
+        async () => seen.length === 2 && (await s.get('tick', 'only')) === undefined,
+        'two rounds, then the job removed',
+      );
       await delay(400);
-      assert.deepEqual(seen.map((j) => [j.key, j.data.round]), [['only', 1], ['only', 2]]);
+      assert.deepEqual(
+        seen.map((j) => [j.key, j.data.round]),
+        [
+          ['only', 1],
+          ['only', 2],
+        ],
+      );
       assert.equal(seen[0]?.due?.getTime(), due.getTime(), 'the handler sees the due time it fires for');
     });
 
@@ -120,7 +142,8 @@ for (const target of targets) {
       s.define<{ step: string }>('wake', async (job) => {
         runs.push(job.data.step);
         // e.g. quiet hours still on: the release asks to be woken again while it runs.
-        if (job.data.step === 'first') await s.save('wake', 'w', { due: new Date(Date.now() + 300), data: { step: 'second' } });
+        if (job.data.step === 'first')
+          await s.save('wake', 'w', { due: new Date(Date.now() + 300), data: { step: 'second' } });
         return { due: null, data: job.data };
       });
       await s.start();

@@ -22,7 +22,14 @@ import { runsOf, startWorker, type Worker } from './workers.ts';
 const MINUTE = 60_000;
 const dir = mkdtempSync(join(tmpdir(), 'solo-sqlite-backend-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const job = (name: string, extra: Partial<JobParameters> = {}): JobParameters => ({ name, priority: 0, nextRunAt: new Date(Date.now() - 1000), type: 'normal', data: {}, ...extra });
+const job = (name: string, extra: Partial<JobParameters> = {}): JobParameters => ({
+  name,
+  priority: 0,
+  nextRunAt: new Date(Date.now() - 1000),
+  type: 'normal',
+  data: {},
+  ...extra,
+});
 const window = () => [new Date(Date.now() + 5000), new Date(Date.now() - 10 * MINUTE), new Date()] as const;
 
 describe('SQLite Agenda backend specifics', () => {
@@ -42,8 +49,13 @@ describe('SQLite Agenda backend specifics', () => {
   test('its tables live in the store file beside the store, created idempotently, and the store keeps working', async () => {
     await backend.connect();
     await backend.connect();
-    const tables = (backend.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((t) => t.name);
-    for (const name of ['agenda_jobs', 'events', 'runs']) assert.ok(tables.includes(name), `${name} in ${tables.join(', ')}`);
+    const tables = (
+      backend.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as {
+        name: string;
+      }[]
+    ).map((t) => t.name);
+    for (const name of ['agenda_jobs', 'events', 'runs'])
+      assert.ok(tables.includes(name), `${name} in ${tables.join(', ')}`);
     const saved = await backend.repository.saveJob(job('beside-store'), undefined);
     const { event } = await store.events.append(newEvent('system.stopped', 'scheduler-probe', { reason: 'probe' }));
     assert.equal(event.seq, 1);
@@ -63,7 +75,10 @@ describe('SQLite Agenda backend specifics', () => {
     await shared.disconnect();
     assert.equal(handle.isOpen, true, 'a handle passed in is never closed by the backend');
     handle.close();
-    await assert.rejects(shared.repository.getDistinctJobNames(), (err: unknown) => err instanceof SchedulerError && err.code === 'scheduler_store_closed');
+    await assert.rejects(
+      shared.repository.getDistinctJobNames(),
+      (err: unknown) => err instanceof SchedulerError && err.code === 'scheduler_store_closed',
+    );
   });
 
   test('a lock whose owner process is gone is taken over at once; a live owner keeps it until it expires', async () => {
@@ -71,14 +86,21 @@ describe('SQLite Agenda backend specifics', () => {
     const dead = await repo.saveJob(job('owners', { data: { who: 'dead' } }), undefined);
     const alive = await repo.saveJob(job('owners', { data: { who: 'alive' } }), undefined);
     const host = LOCK_OWNER.replace(/:\d+:[0-9a-f]+$/, '');
-    const lockAs = (id: unknown, owner: string) => backend.db.prepare('UPDATE agenda_jobs SET locked_at = ?, locked_by = ? WHERE id = ?').run(Date.now(), owner, Number(id));
+    const lockAs = (id: unknown, owner: string) =>
+      backend.db
+        .prepare('UPDATE agenda_jobs SET locked_at = ?, locked_by = ? WHERE id = ?')
+        .run(Date.now(), owner, Number(id));
     lockAs(dead._id, `${host}:${process.pid}:00000000`);
     lockAs(alive._id, `${host}:${process.ppid}:12345678`);
     const [scan, deadline, now] = window();
     const fresh = new SqliteBackend(store.location);
     const taken = await fresh.repository.getNextJobToRun('owners', scan, deadline, now, undefined);
     assert.deepEqual(taken?.data, { who: 'dead' }, 'an earlier life of this pid (another nonce) is gone');
-    assert.equal(await fresh.repository.getNextJobToRun('owners', scan, deadline, now, undefined), undefined, 'the parent process is alive');
+    assert.equal(
+      await fresh.repository.getNextJobToRun('owners', scan, deadline, now, undefined),
+      undefined,
+      'the parent process is alive',
+    );
     assert.equal(isDeadOwner(LOCK_OWNER), false);
     assert.equal(isDeadOwner(`${host}:2147483646:abcdef01`), true);
     assert.equal(isDeadOwner(`elsewhere:1:abcdef01`), false, 'a pid on another host cannot be checked');
@@ -97,7 +119,8 @@ describe('SQLite Agenda backend specifics', () => {
       assert.equal(await polling.repository.getNextJobToRun('idle', scan, deadline, now, undefined), undefined);
       await polling.repository.saveJob(job('idle-due'), undefined).then(
         () => assert.fail('a write while another holds the lock should be busy'),
-        (err: unknown) => assert.ok(err instanceof SchedulerError && err.retryable, 'SQLITE_BUSY is a retryable SchedulerError'),
+        (err: unknown) =>
+          assert.ok(err instanceof SchedulerError && err.retryable, 'SQLITE_BUSY is a retryable SchedulerError'),
       );
     } finally {
       other.exec('ROLLBACK');
@@ -108,11 +131,25 @@ describe('SQLite Agenda backend specifics', () => {
 
   test('unique() and data filters match by equality only; an operator is a SchedulerError, not a silent match', async () => {
     const repo = backend.repository;
-    const unique = { name: 'ops', priority: 0, nextRunAt: new Date(), type: 'normal', data: { n: 5 }, unique: { 'data.n': { $gt: 1 } } } as JobParameters;
-    await assert.rejects(repo.saveJob(unique, undefined), (err: unknown) => err instanceof SchedulerError && err.code === 'scheduler_filter_unsupported');
+    const unique = {
+      name: 'ops',
+      priority: 0,
+      nextRunAt: new Date(),
+      type: 'normal',
+      data: { n: 5 },
+      unique: { 'data.n': { $gt: 1 } },
+    } as JobParameters;
+    await assert.rejects(
+      repo.saveJob(unique, undefined),
+      (err: unknown) => err instanceof SchedulerError && err.code === 'scheduler_filter_unsupported',
+    );
     await assert.rejects(repo.queryJobs({ data: { n: { $gt: 1 } } }), SchedulerError);
     await repo.saveJob(job('quoted', { data: { 'a.b': { 'c"d': true } } }), undefined);
-    assert.equal((await repo.queryJobs({ data: { 'a.b': { 'c"d': true } } })).total, 1, 'dots and quotes in keys are literal');
+    assert.equal(
+      (await repo.queryJobs({ data: { 'a.b': { 'c"d': true } } })).total,
+      1,
+      'dots and quotes in keys are literal',
+    );
   });
 
   test('importing the scheduler adapter loads neither agenda nor the MongoDB backend until it is used', () => {
@@ -140,12 +177,18 @@ describe('SQLite: kill -9 and restart', () => {
 
   test('a job locked ahead by a killed process fires on time after a restart, without waiting out the 10-minute lock lifetime', async (t) => {
     const backend = new SqliteBackend(file);
-    const saved = await backend.repository.saveJob(job('shared', { nextRunAt: new Date(Date.now() + 8000) }), undefined);
+    const saved = await backend.repository.saveJob(
+      job('shared', { nextRunAt: new Date(Date.now() + 8000) }),
+      undefined,
+    );
     const env = { SCHEDULER_STORE: 'sqlite', SCHEDULER_LOCATION: file, WORKER_JOBS: 'shared' };
     const first = startWorker({ ...env, WORKER_NAME: 'doomed', WORKER_PROCESS_EVERY: '60000' });
     workers.push(first);
     await first.ready;
-    await until(async () => (await backend.repository.getJobById(String(saved._id)))?.lockedAt, 'the first process to lock it ahead');
+    await until(
+      async () => (await backend.repository.getJobById(String(saved._id)))?.lockedAt,
+      'the first process to lock it ahead',
+    );
     await first.kill();
     const next = startWorker({ ...env, WORKER_NAME: 'restarted', WORKER_PROCESS_EVERY: '500' });
     workers.push(next);

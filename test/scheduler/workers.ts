@@ -23,7 +23,10 @@ export interface Worker {
 }
 
 export function startWorker(env: Record<string, string>): Worker {
-  const child = spawn(process.execPath, [WORKER], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [WORKER], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: Run[] = [];
   let stderr = '';
   let buffer = '';
@@ -42,7 +45,9 @@ export function startWorker(env: Record<string, string>): Worker {
     void exited.then(() => reject(new Error(`worker exited before ready: ${stderr}`)));
   });
   return {
-    child, lines, ready,
+    child,
+    lines,
+    ready,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
@@ -53,6 +58,5 @@ export function startWorker(env: Record<string, string>): Worker {
     },
   };
 }
-
 
 export const runsOf = (workers: Worker[]): Run[] => workers.flatMap((w) => w.lines.filter((l) => l.event === 'run'));

@@ -24,7 +24,13 @@ const ZONE = 'Europe/Berlin';
 const HOUR = 3_600_000;
 const logger = pino({ level: 'silent' });
 const pings: string[] = [];
-const ping = defineWorkflow({ name: 'ping', version: 1, description: 'records that it ran', input: z.object({}), run: async (ctx) => void (await ctx.step('ping', async () => (pings.push(ctx.runId), true))) });
+const ping = defineWorkflow({
+  name: 'ping',
+  version: 1,
+  description: 'records that it ran',
+  input: z.object({}),
+  run: async (ctx) => void (await ctx.step('ping', async () => (pings.push(ctx.runId), true))),
+});
 
 interface Rig {
   h: Harness;
@@ -45,13 +51,34 @@ afterEach(async () => {
 });
 
 /** Engine, scheduler and schedules on one SQLite file; `clock.at` is the schedules' clock (the scheduler's is real). */
-async function rig(workflows: AnyWorkflow[] = [ping], existing?: { h: Harness; clock: Rig['clock'] }, engine?: Engine): Promise<Rig> {
-  const h = existing?.h ?? (await harness([...workflows, reminderWorkflow(async (message) => ({ ...message, id: 'sent', buttons: [] }))]));
+async function rig(
+  workflows: AnyWorkflow[] = [ping],
+  existing?: { h: Harness; clock: Rig['clock'] },
+  engine?: Engine,
+): Promise<Rig> {
+  const h =
+    existing?.h ??
+    (await harness([...workflows, reminderWorkflow(async (message) => ({ ...message, id: 'sent', buttons: [] }))]));
   const clock: Rig['clock'] = existing?.clock ?? {};
   const notes: Rig['notes'] = [];
-  const port = new AgendaScheduler({ store: { kind: 'sqlite', database: h.store.location }, logger, pollMs: 100, lockLifetimeMs: 2000 });
-  const notify = async (message: OutboundMessage, options: { dedupeKey: string }) => void notes.push({ text: message.text, key: options.dedupeKey });
-  const schedules = new Schedules({ port, engine: engine ?? h.engine, events: h.store.events, settings: h.store.settings, notify, timeZone: ZONE, logger, now: () => clock.at ?? new Date() });
+  const port = new AgendaScheduler({
+    store: { kind: 'sqlite', database: h.store.location },
+    logger,
+    pollMs: 100,
+    lockLifetimeMs: 2000,
+  });
+  const notify = async (message: OutboundMessage, options: { dedupeKey: string }) =>
+    void notes.push({ text: message.text, key: options.dedupeKey });
+  const schedules = new Schedules({
+    port,
+    engine: engine ?? h.engine,
+    events: h.store.events,
+    settings: h.store.settings,
+    notify,
+    timeZone: ZONE,
+    logger,
+    now: () => clock.at ?? new Date(),
+  });
   const r = { h, port, schedules, notes, clock };
   rigs.push(r);
   return r;
@@ -60,42 +87,73 @@ async function rig(workflows: AnyWorkflow[] = [ping], existing?: { h: Harness; c
 const daily: When = { kind: 'cron', cron: '0 8 * * *', text: 'every day at 08:00' };
 const origin = { channel: 'web', chatId: 'operator' };
 
-const firedEvents = async (r: Rig, id: string) => (await r.h.store.events.readStream(`schedule:${id}`)).filter((e) => e.type === 'schedule.fired');
+const firedEvents = async (r: Rig, id: string) =>
+  (await r.h.store.events.readStream(`schedule:${id}`)).filter((e) => e.type === 'schedule.fired');
 
 describe('downtime across due times', () => {
   test('each missed-run policy is applied, said once before the runs, and the schedule moves to its next due time', async () => {
     const r = await rig();
     const now = new Date();
     // Due every day at the minute an hour ago (Berlin time): the last three due times are 49, 25 and 1 h ago.
-    const hourAgo = new Intl.DateTimeFormat('en-GB', { timeZone: ZONE, hour: 'numeric', minute: 'numeric', hourCycle: 'h23' }).formatToParts(new Date(now.getTime() - HOUR));
+    const hourAgo = new Intl.DateTimeFormat('en-GB', {
+      timeZone: ZONE,
+      hour: 'numeric',
+      minute: 'numeric',
+      hourCycle: 'h23',
+    }).formatToParts(new Date(now.getTime() - HOUR));
     const part = (type: string) => Number(hourAgo.find((p) => p.type === type)?.value);
     const when: When = { kind: 'cron', cron: `${part('minute')} ${part('hour')} * * *`, text: 'every day an hour ago' };
     r.clock.at = new Date(now.getTime() - 50 * HOUR);
-    const made = async (id: string, missed: Schedule['missed']) => r.schedules.create({ id, title: id, workflow: 'ping', when, missed, origin, by: 'operator' });
+    const made = async (id: string, missed: Schedule['missed']) =>
+      r.schedules.create({ id, title: id, workflow: 'ping', when, missed, origin, by: 'operator' });
     await made('skip', { policy: 'skip', windowMs: 24 * HOUR });
     await made('once', { policy: 'once', windowMs: 24 * HOUR });
     await made('all', { policy: 'all', windowMs: 30 * HOUR });
     // Solo OS comes back two days later.
     r.clock.at = undefined;
     await r.port.start();
-    await until(async () => (await r.h.store.events.readRange({ types: ['schedule.missed'] })).length === 3, 'the three schedules to fire');
+    await until(
+      async () => (await r.h.store.events.readRange({ types: ['schedule.missed'] })).length === 3,
+      'the three schedules to fire',
+    );
     await r.h.engine.idle();
-    const runs = async (id: string) => (await firedEvents(r, id)).map((e) => (e.type === 'schedule.fired' ? e.data.due : ''));
+    const runs = async (id: string) =>
+      (await firedEvents(r, id)).map((e) => (e.type === 'schedule.fired' ? e.data.due : ''));
     assert.deepEqual(await runs('skip'), []);
     assert.equal((await runs('once')).length, 1);
     assert.equal((await runs('all')).length, 2, 'the due times within 30 h');
     assert.equal(pings.length, 3, 'once: one run; all: two runs');
     for (const id of ['skip', 'once', 'all']) {
       const state = await r.schedules.get(id);
-      assert.ok(state?.next && state.next > now && state.next.getTime() - now.getTime() < 25 * HOUR, `${id} is due next in about 23 h`);
+      assert.ok(
+        state?.next && state.next > now && state.next.getTime() - now.getTime() < 25 * HOUR,
+        `${id} is due next in about 23 h`,
+      );
     }
     const text = (id: string) => r.notes.find((n) => n.key.startsWith(`missed:${id}@`))?.text ?? '';
-    assert.match(text('skip'), /^While Solo OS was not running, "skip" was due 3 times, .* Its missed-run policy is skip, so nothing was run for them\. Next: /);
+    assert.match(
+      text('skip'),
+      /^While Solo OS was not running, "skip" was due 3 times, .* Its missed-run policy is skip, so nothing was run for them\. Next: /,
+    );
     assert.match(text('once'), /Its missed-run policy is run once: running it now, once \(for .*\)\./);
-    assert.match(text('all'), /Its missed-run policy is run each within 30 h: running 2 now \(.*, .*\); 1 older skipped\./);
+    assert.match(
+      text('all'),
+      /Its missed-run policy is run each within 30 h: running 2 now \(.*, .*\); 1 older skipped\./,
+    );
     assert.equal(r.notes.length, 3);
     const missed = await r.h.store.events.readRange({ types: ['schedule.missed'] });
-    assert.deepEqual(missed.map((e) => (e.type === 'schedule.missed' ? [e.data.scheduleId, e.data.missed, e.data.ran, e.data.skipped] : [])).sort(), [['all', 3, 2, 1], ['once', 3, 1, 2], ['skip', 3, 0, 3]]);
+    assert.deepEqual(
+      missed
+        .map((e) =>
+          e.type === 'schedule.missed' ? [e.data.scheduleId, e.data.missed, e.data.ran, e.data.skipped] : [],
+        )
+        .sort(),
+      [
+        ['all', 3, 2, 1],
+        ['once', 3, 1, 2],
+        ['skip', 3, 0, 3],
+      ],
+    );
   });
 });
 
@@ -104,7 +162,14 @@ describe('firing', () => {
     const r = await rig();
     const now = new Date();
     r.clock.at = new Date(now.getTime() - 26 * HOUR);
-    const { schedule, next } = await r.schedules.create({ id: 'twice', title: 'twice', workflow: 'ping', when: daily, origin, by: 'operator' });
+    const { schedule, next } = await r.schedules.create({
+      id: 'twice',
+      title: 'twice',
+      workflow: 'ping',
+      when: daily,
+      origin,
+      by: 'operator',
+    });
     r.clock.at = now;
     const job = { kind: SCHEDULE_KIND, key: 'twice', due: next, data: schedule, paused: false };
     const first = await r.schedules.fire(job);
@@ -124,7 +189,14 @@ describe('firing', () => {
     const r = await rig();
     await r.port.start();
     const at = new Date(Date.now() + 600);
-    await r.schedules.create({ id: 'soon', title: 'soon', workflow: 'ping', when: { kind: 'once', at: at.toISOString(), text: 'soon' }, origin, by: 'operator' });
+    await r.schedules.create({
+      id: 'soon',
+      title: 'soon',
+      workflow: 'ping',
+      when: { kind: 'once', at: at.toISOString(), text: 'soon' },
+      origin,
+      by: 'operator',
+    });
     await until(async () => (await r.schedules.get('soon')) === undefined, 'the one-off to fire and go');
     const [fired] = await firedEvents(r, 'soon');
     assert.ok(fired?.type === 'schedule.fired');
@@ -138,7 +210,14 @@ describe('firing', () => {
     const first = await rig();
     await first.port.start();
     const soon: When = { kind: 'cron', cron: '* * * * * *', text: 'every second' };
-    await first.schedules.create({ id: 'paused', title: 'paused', workflow: 'ping', when: soon, origin, by: 'operator' });
+    await first.schedules.create({
+      id: 'paused',
+      title: 'paused',
+      workflow: 'ping',
+      when: soon,
+      origin,
+      by: 'operator',
+    });
     await first.schedules.pause('paused', 'operator');
     await first.port.stop();
     const second = await rig([ping], first);
@@ -155,7 +234,14 @@ describe('firing', () => {
 
   test('a fire whose workflow is gone pauses the schedule and says so once', async () => {
     const first = await rig();
-    await first.schedules.create({ id: 'orphan', title: 'orphan', workflow: 'ping', when: daily, origin, by: 'operator' });
+    await first.schedules.create({
+      id: 'orphan',
+      title: 'orphan',
+      workflow: 'ping',
+      when: daily,
+      origin,
+      by: 'operator',
+    });
     const job = (await first.port.get<Schedule>(SCHEDULE_KIND, 'orphan'))!;
     // The next version no longer has the workflow: an engine without it, on the same store.
     const bare = new Engine({ store: first.h.store, logger, delivery: nullDelivery });
@@ -164,7 +250,10 @@ describe('firing', () => {
     const update = await later.schedules.fire(job);
     assert.equal(update.due?.getTime(), job.due!.getTime() + 24 * HOUR, 'moved on to the next day');
     assert.equal((await later.schedules.get('orphan'))?.paused, true);
-    assert.match(later.notes[0]?.text ?? '', /^The schedule orphan \(orphan\) could not start ping: There is no workflow called ping\. It is paused: \/schedules resumes or removes it\.$/);
+    assert.match(
+      later.notes[0]?.text ?? '',
+      /^The schedule orphan \(orphan\) could not start ping: There is no workflow called ping\. It is paused: \/schedules resumes or removes it\.$/,
+    );
     assert.equal((await later.h.store.events.readRange({ types: ['schedule.failed'] })).length, 1);
   });
 });
@@ -174,10 +263,18 @@ describe('follow-ups set by a workflow', () => {
     const slot: { schedules?: Schedules } = {};
     const f: FollowUps = followUps(async () => slot.schedules!);
     const chase = defineWorkflow({
-      name: 'chase', version: 1, description: 'sets two follow-ups and cancels one', input: z.object({}),
+      name: 'chase',
+      version: 1,
+      description: 'sets two follow-ups and cancels one',
+      input: z.object({}),
       async run(ctx) {
         const polite = await followUp(ctx, 'polite', f, { after: { days: 7 }, title: 'Has Acme paid INV-0042?' });
-        const other = await followUp(ctx, 'other', f, { after: { hours: 2 }, title: 'Call Acme', workflow: 'ping', input: {} });
+        const other = await followUp(ctx, 'other', f, {
+          after: { hours: 2 },
+          title: 'Call Acme',
+          workflow: 'ping',
+          input: {},
+        });
         await cancelFollowUp(ctx, 'paid', f, other.id);
         return polite;
       },
@@ -190,8 +287,15 @@ describe('follow-ups set by a workflow', () => {
     const polite = run?.result as { id: string; due: string };
     assert.equal(polite.due, '2026-04-03T08:00:00.000Z', '10:00 Berlin stays 10:00 across the change to summer time');
     const state = await r.schedules.get(polite.id);
-    assert.deepEqual([state?.schedule.workflow, state?.schedule.input, state?.schedule.by], ['reminder', { text: 'Has Acme paid INV-0042?', hold: true }, 'run:c1']);
-    assert.deepEqual((await r.schedules.list()).map((s) => s.schedule.id), [polite.id], 'the cancelled one is gone');
+    assert.deepEqual(
+      [state?.schedule.workflow, state?.schedule.input, state?.schedule.by],
+      ['reminder', { text: 'Has Acme paid INV-0042?', hold: true }, 'run:c1'],
+    );
+    assert.deepEqual(
+      (await r.schedules.list()).map((s) => s.schedule.id),
+      [polite.id],
+      'the cancelled one is gone',
+    );
     // Started again with the same id (a redelivery): nothing new is made.
     await r.h.engine.start('chase', {}, { id: 'c1', origin });
     assert.equal((await r.schedules.count()).total, 1);

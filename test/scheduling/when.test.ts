@@ -4,7 +4,16 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { describeWhen, formatInstant, nextDue, parseWhen, splitWhen, wallClock, type When, type WhenContext } from '../../src/scheduling/when.ts';
+import {
+  describeWhen,
+  formatInstant,
+  nextDue,
+  parseWhen,
+  splitWhen,
+  wallClock,
+  type When,
+  type WhenContext,
+} from '../../src/scheduling/when.ts';
 
 const BERLIN = 'Europe/Berlin';
 /** Saturday 28 March 2026, 11:15 in Berlin (CET, +01:00), the day before the clocks go forward. */
@@ -76,8 +85,14 @@ describe('recurring phrases become cron', () => {
   });
 
   test('what cannot be read gets one sentence saying what to write instead', () => {
-    assert.match(error('every 7 minutes'), /does not divide the hour evenly; use one of 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30/);
-    assert.match(error('on the 31st of every month'), /Not every month has a 31th; use "on the last day of every month"/);
+    assert.match(
+      error('every 7 minutes'),
+      /does not divide the hour evenly; use one of 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30/,
+    );
+    assert.match(
+      error('on the 31st of every month'),
+      /Not every month has a 31th; use "on the last day of every month"/,
+    );
     assert.match(error('every day at half past something'), /I could not read the time in "at half past something"/);
     assert.match(error('whenever you like'), /^I could not read a time in "whenever you like"\. Try /);
     assert.match(error('tomorrow at 9 or so'), /^I read "tomorrow at 9" as the time, but not "or so"\.$/);
@@ -108,8 +123,16 @@ describe('one-off times', () => {
   });
 
   test('a wall-clock time skipped by the change moves forward; a repeated one is the first', () => {
-    assert.equal(wallClock({ year: 2026, month: 3, day: 29, hour: 2, minute: 30 }, BERLIN).toUTC().toISO(), '2026-03-29T01:30:00.000Z', '03:30 CEST');
-    assert.equal(wallClock({ year: 2026, month: 10, day: 25, hour: 2, minute: 30 }, BERLIN).toUTC().toISO(), '2026-10-25T00:30:00.000Z', 'the first 02:30 (CEST)');
+    assert.equal(
+      wallClock({ year: 2026, month: 3, day: 29, hour: 2, minute: 30 }, BERLIN).toUTC().toISO(),
+      '2026-03-29T01:30:00.000Z',
+      '03:30 CEST',
+    );
+    assert.equal(
+      wallClock({ year: 2026, month: 10, day: 25, hour: 2, minute: 30 }, BERLIN).toUTC().toISO(),
+      '2026-10-25T00:30:00.000Z',
+      'the first 02:30 (CEST)',
+    );
   });
 });
 
@@ -117,17 +140,49 @@ describe('splitting <when> from <what>', () => {
   const split = (text: string) => {
     const result = splitWhen(text, SATURDAY);
     if ('error' in result) assert.fail(`${text}: ${result.error}`);
-    return { kind: result.when.kind, due: nextDue(result.when, SATURDAY.now, BERLIN)?.toISOString(), rest: result.rest };
+    return {
+      kind: result.when.kind,
+      due: nextDue(result.when, SATURDAY.now, BERLIN)?.toISOString(),
+      rest: result.rest,
+    };
   };
 
   test('time first or (for one-offs) last', () => {
-    assert.deepEqual(split('tomorrow at 9 to call Bob'), { kind: 'once', due: '2026-03-29T07:00:00.000Z', rest: 'call Bob' });
-    assert.deepEqual(split('call Bob tomorrow at 9'), { kind: 'once', due: '2026-03-29T07:00:00.000Z', rest: 'call Bob' });
-    assert.deepEqual(split('in 3 days renew the domain'), { kind: 'once', due: '2026-03-31T09:15:00.000Z', rest: 'renew the domain' });
-    assert.deepEqual(split('every Monday 9am water the plants'), { kind: 'cron', due: '2026-03-30T07:00:00.000Z', rest: 'water the plants' });
-    assert.deepEqual(split('0 9 * * 1 pay the rent'), { kind: 'cron', due: '2026-03-30T07:00:00.000Z', rest: 'pay the rent' });
-    assert.deepEqual(split('0 9 * * mon call Bob'), { kind: 'cron', due: '2026-03-30T07:00:00.000Z', rest: 'call Bob' });
-    assert.deepEqual(split('*/30 * * * * * tick'), { kind: 'cron', due: '2026-03-28T10:15:30.000Z', rest: 'tick' }, 'six fields: seconds first');
+    assert.deepEqual(split('tomorrow at 9 to call Bob'), {
+      kind: 'once',
+      due: '2026-03-29T07:00:00.000Z',
+      rest: 'call Bob',
+    });
+    assert.deepEqual(split('call Bob tomorrow at 9'), {
+      kind: 'once',
+      due: '2026-03-29T07:00:00.000Z',
+      rest: 'call Bob',
+    });
+    assert.deepEqual(split('in 3 days renew the domain'), {
+      kind: 'once',
+      due: '2026-03-31T09:15:00.000Z',
+      rest: 'renew the domain',
+    });
+    assert.deepEqual(split('every Monday 9am water the plants'), {
+      kind: 'cron',
+      due: '2026-03-30T07:00:00.000Z',
+      rest: 'water the plants',
+    });
+    assert.deepEqual(split('0 9 * * 1 pay the rent'), {
+      kind: 'cron',
+      due: '2026-03-30T07:00:00.000Z',
+      rest: 'pay the rent',
+    });
+    assert.deepEqual(split('0 9 * * mon call Bob'), {
+      kind: 'cron',
+      due: '2026-03-30T07:00:00.000Z',
+      rest: 'call Bob',
+    });
+    assert.deepEqual(
+      split('*/30 * * * * * tick'),
+      { kind: 'cron', due: '2026-03-28T10:15:30.000Z', rest: 'tick' },
+      'six fields: seconds first',
+    );
   });
 
   test('no time at all is one sentence', () => {
@@ -148,20 +203,41 @@ describe('due times across daylight-saving changes', () => {
   });
 
   test('a daily time inside the skipped hour fires once that day, at the first time that exists', () => {
-    assert.deepEqual(dues(when('every day at 2:30'), '2026-03-27T12:00:00Z', 3), ['2026-03-28T01:30:00.000Z', '2026-03-29T01:30:00.000Z', '2026-03-30T00:30:00.000Z']);
+    assert.deepEqual(dues(when('every day at 2:30'), '2026-03-27T12:00:00Z', 3), [
+      '2026-03-28T01:30:00.000Z',
+      '2026-03-29T01:30:00.000Z',
+      '2026-03-30T00:30:00.000Z',
+    ]);
   });
 
   test('a daily time inside the repeated hour fires once that day, not twice', () => {
-    assert.deepEqual(dues(when('every day at 2:30'), '2026-10-23T12:00:00Z', 3), ['2026-10-24T00:30:00.000Z', '2026-10-25T00:30:00.000Z', '2026-10-26T01:30:00.000Z']);
+    assert.deepEqual(dues(when('every day at 2:30'), '2026-10-23T12:00:00Z', 3), [
+      '2026-10-24T00:30:00.000Z',
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-26T01:30:00.000Z',
+    ]);
   });
 
   test('hourly counts real hours through the repeated hour', () => {
-    assert.deepEqual(dues(when('every hour'), '2026-10-24T23:30:00Z', 4), ['2026-10-25T00:00:00.000Z', '2026-10-25T01:00:00.000Z', '2026-10-25T02:00:00.000Z', '2026-10-25T03:00:00.000Z']);
+    assert.deepEqual(dues(when('every hour'), '2026-10-24T23:30:00Z', 4), [
+      '2026-10-25T00:00:00.000Z',
+      '2026-10-25T01:00:00.000Z',
+      '2026-10-25T02:00:00.000Z',
+      '2026-10-25T03:00:00.000Z',
+    ]);
   });
 
   test('every Monday 9am in New York, either side of 1 November', () => {
     const zone = 'America/New_York';
-    assert.deepEqual(dues(when('every Monday 9am', { now: new Date('2026-10-20T12:00:00Z'), timeZone: zone }), '2026-10-20T12:00:00Z', 2, zone), ['2026-10-26T13:00:00.000Z', '2026-11-02T14:00:00.000Z']);
+    assert.deepEqual(
+      dues(
+        when('every Monday 9am', { now: new Date('2026-10-20T12:00:00Z'), timeZone: zone }),
+        '2026-10-20T12:00:00Z',
+        2,
+        zone,
+      ),
+      ['2026-10-26T13:00:00.000Z', '2026-11-02T14:00:00.000Z'],
+    );
   });
 
   test('a one-off is due once, and not after its time', () => {

@@ -68,8 +68,17 @@ describe('SQLite backup and restore', () => {
       const memory = new MemoryService({ store, logger: pino({ level: 'silent' }) });
       await memory.start();
       const out: string[][] = [];
-      for (const q of ['invoices', 'Client 1 projects', 'meetings n12', 'fact corrected', 'digest', 'nothing like this']) {
-        out.push((await memory.recall(q, { k: 8 })).map((h) => `#${h.memory.id} ${h.memory.text} ${h.score.toFixed(4)}`));
+      for (const q of [
+        'invoices',
+        'Client 1 projects',
+        'meetings n12',
+        'fact corrected',
+        'digest',
+        'nothing like this',
+      ]) {
+        out.push(
+          (await memory.recall(q, { k: 8 })).map((h) => `#${h.memory.id} ${h.memory.text} ${h.score.toFixed(4)}`),
+        );
       }
       return out;
     };
@@ -91,7 +100,11 @@ describe('SQLite backup and restore', () => {
     await restored.close();
     const kept = new SqliteStore(join(target, 'kept-2'), { idleCheckpoints: false });
     await kept.init();
-    assert.equal((await kept.memories.candidates(['restore'], 5))[0]?.text, 'written after the restore', 'nothing of the replaced store is lost');
+    assert.equal(
+      (await kept.memories.candidates(['restore'], 5))[0]?.text,
+      'written after the restore',
+      'nothing of the replaced store is lost',
+    );
     await kept.close();
     await original.close();
   });
@@ -99,15 +112,29 @@ describe('SQLite backup and restore', () => {
   test('a damaged, foreign or newer backup is refused with one sentence', async () => {
     const folder = dir('solo-bad-backups-');
     const garbage = join(folder, 'garbage.db');
-    writeFileSync(garbage, 'this is not a database, just text long enough to have a header of sorts................................');
-    assert.throws(() => inspectSqliteBackup(garbage), (err: unknown) => err instanceof StoreError && /garbage\.db is not a usable backup: .*is not a SQLite database\.$/.test(err.userMessage));
+    writeFileSync(
+      garbage,
+      'this is not a database, just text long enough to have a header of sorts................................',
+    );
+    assert.throws(
+      () => inspectSqliteBackup(garbage),
+      (err: unknown) =>
+        err instanceof StoreError &&
+        /garbage\.db is not a usable backup: .*is not a SQLite database\.$/.test(err.userMessage),
+    );
     const { original, file } = await restoredSqlite();
     const db = new DatabaseSync(file);
     db.exec("UPDATE schema_versions SET version = 9 WHERE domain = 'runs'");
     db.close();
-    assert.throws(() => restoreSqlite(file, join(folder, 'solo.db'), join(folder, 'kept')), /written by a newer version of Solo OS \(runs schema 9; this version knows up to 2\)/);
+    assert.throws(
+      () => restoreSqlite(file, join(folder, 'solo.db'), join(folder, 'kept')),
+      /written by a newer version of Solo OS \(runs schema 9; this version knows up to 2\)/,
+    );
     assert.equal(existsSync(join(folder, 'solo.db')), false, 'nothing was put in place');
-    await assert.rejects(backupSqlite(join(folder, 'nothing', 'solo.db'), join(folder, 'x.db')), /There is no store at .*nothing.solo\.db to back up; check DATA_DIR\./);
+    await assert.rejects(
+      backupSqlite(join(folder, 'nothing', 'solo.db'), join(folder, 'x.db')),
+      /There is no store at .*nothing.solo\.db to back up; check DATA_DIR\./,
+    );
     await assert.rejects(backupSqlite(original.location, file), /already exists; name another file for the backup\./);
     await original.close();
   });
@@ -137,7 +164,12 @@ describe(`MongoDB backup and restore (${realMongoUri ? 'MONGODB_URI' : 'CongoDB 
     await server?.stop();
   });
 
-  async function restoredMongo(): Promise<{ original: MongoStore; restored: MongoStore; backup: string; restoredUri: string }> {
+  async function restoredMongo(): Promise<{
+    original: MongoStore;
+    restored: MongoStore;
+    backup: string;
+    restoredUri: string;
+  }> {
     const sourceUri = server.database('solo_dump_src');
     const original = new MongoStore(sourceUri);
     await original.init();
@@ -158,12 +190,17 @@ describe(`MongoDB backup and restore (${realMongoUri ? 'MONGODB_URI' : 'CongoDB 
     assert.deepEqual(info.versions, { events: 1, settings: 1, memories: 2, runs: 2, ledger: 1 });
     const database = join(backup, info.database);
     const files = readdirSync(database).sort();
-    assert.ok(files.includes('events.bson') && files.includes('events.metadata.json') && files.includes('counters.bson'));
+    assert.ok(
+      files.includes('events.bson') && files.includes('events.metadata.json') && files.includes('counters.bson'),
+    );
     // mongorestore reads one BSON document after another, and metadata as canonical Extended JSON.
     const bson = readFileSync(join(database, 'memories.bson'));
     const first = BSON.deserialize(bson.subarray(0, bson.readInt32LE(0)));
     assert.equal(typeof first['memoryId'], 'number');
-    const metadata = BSON.EJSON.parse(readFileSync(join(database, 'events.metadata.json'), 'utf8')) as { collectionName: string; indexes: { name: string }[] };
+    const metadata = BSON.EJSON.parse(readFileSync(join(database, 'events.metadata.json'), 'utf8')) as {
+      collectionName: string;
+      indexes: { name: string }[];
+    };
     assert.equal(metadata.collectionName, 'events');
     assert.ok(metadata.indexes.some((i) => i.name === 'stream_1_seq_1'));
     assert.deepEqual(await everything(restored.copy), await everything(original.copy));
@@ -175,12 +212,20 @@ describe(`MongoDB backup and restore (${realMongoUri ? 'MONGODB_URI' : 'CongoDB 
 
   test('a folder that is not a backup, or one from a newer version, is refused with one sentence', async () => {
     const folder = dir('solo-not-a-dump-');
-    assert.throws(() => inspectMongoBackup(folder), (err: unknown) => err instanceof StoreError && err.userMessage === `${folder} is not a Solo OS MongoDB backup (it has no ${MANIFEST}).`);
+    assert.throws(
+      () => inspectMongoBackup(folder),
+      (err: unknown) =>
+        err instanceof StoreError &&
+        err.userMessage === `${folder} is not a Solo OS MongoDB backup (it has no ${MANIFEST}).`,
+    );
     const { original, restored, backup } = await restoredMongo();
     const manifest = JSON.parse(readFileSync(join(backup, MANIFEST), 'utf8')) as { versions: Record<string, number> };
     manifest.versions['memories'] = 3;
     writeFileSync(join(backup, MANIFEST), JSON.stringify(manifest));
-    assert.throws(() => inspectMongoBackup(backup), /newer version of Solo OS \(memories schema 3; this version knows up to 2\)/);
+    assert.throws(
+      () => inspectMongoBackup(backup),
+      /newer version of Solo OS \(memories schema 3; this version knows up to 2\)/,
+    );
     await original.close();
     await restored.close();
   });

@@ -44,7 +44,10 @@ export function storeContract(name: string, target: ContractTarget): void {
       assert.ok(a1.event.at instanceof Date);
       assert.equal(a2.duplicate, false);
       const stream = await store.events.readStream('seq:a');
-      assert.deepEqual(stream.map((e) => (e.type === 'message.received' ? e.data.text : '')), ['one', 'three']);
+      assert.deepEqual(
+        stream.map((e) => (e.type === 'message.received' ? e.data.text : '')),
+        ['one', 'three'],
+      );
     });
 
     it('append with a dedupe key is idempotent', async () => {
@@ -60,7 +63,9 @@ export function storeContract(name: string, target: ContractTarget): void {
     });
 
     it('concurrent appends with one dedupe key store exactly one event', async () => {
-      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => store.events.append(received('race', `try ${i}`, 'race-key'))));
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => store.events.append(received('race', `try ${i}`, 'race-key'))),
+      );
       assert.equal(results.filter((r) => !r.duplicate).length, 1);
       assert.equal(new Set(results.map((r) => r.event.position)).size, 1);
       assert.equal((await store.events.readStream('race')).length, 1);
@@ -75,11 +80,23 @@ export function storeContract(name: string, target: ContractTarget): void {
         received('batch:x', 'x2', 'batch-new'),
         received('batch:x', 'dup in batch', 'batch-new'),
       ]);
-      assert.deepEqual(results.map((r) => r.duplicate), [false, false, true, false, true]);
+      assert.deepEqual(
+        results.map((r) => r.duplicate),
+        [false, false, true, false, true],
+      );
       const x = await store.events.readStream('batch:x');
-      assert.deepEqual(x.map((e) => e.seq), [1, 2, 3]);
-      assert.deepEqual(x.map((e) => (e.type === 'message.received' ? e.data.text : '')), ['before', 'x1', 'x2']);
-      assert.deepEqual((await store.events.readStream('batch:y')).map((e) => e.seq), [1]);
+      assert.deepEqual(
+        x.map((e) => e.seq),
+        [1, 2, 3],
+      );
+      assert.deepEqual(
+        x.map((e) => (e.type === 'message.received' ? e.data.text : '')),
+        ['before', 'x1', 'x2'],
+      );
+      assert.deepEqual(
+        (await store.events.readStream('batch:y')).map((e) => e.seq),
+        [1],
+      );
       assert.deepEqual(await store.events.appendMany([]), []);
     });
 
@@ -88,18 +105,38 @@ export function storeContract(name: string, target: ContractTarget): void {
       const results = await store.events.appendMany(batch);
       assert.equal(results.length, 500);
       const seqs = (await store.events.readStream('bulk')).map((e) => e.seq);
-      assert.deepEqual(seqs, Array.from({ length: 500 }, (_, i) => i + 1));
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: 500 }, (_, i) => i + 1),
+      );
     });
 
     it('reads a stream after a sequence number, by type, with a limit', async () => {
       for (let i = 0; i < 5; i++) await store.events.append(received('read', `m${i}`));
-      await store.events.append(newEvent('message.sent', 'read', { channel: 'web', chatId: 'c', text: 'out', buttons: [] }));
-      assert.deepEqual((await store.events.readStream('read', { afterSeq: 3 })).map((e) => e.seq), [4, 5, 6]);
-      assert.deepEqual((await store.events.readStream('read', { limit: 2 })).map((e) => e.seq), [1, 2]);
-      assert.deepEqual((await store.events.readStream('read', { limit: 2, newest: true })).map((e) => e.seq), [5, 6]);
-      assert.deepEqual((await store.events.readStream('read', { afterSeq: 4, limit: 5, newest: true })).map((e) => e.seq), [5, 6]);
+      await store.events.append(
+        newEvent('message.sent', 'read', { channel: 'web', chatId: 'c', text: 'out', buttons: [] }),
+      );
+      assert.deepEqual(
+        (await store.events.readStream('read', { afterSeq: 3 })).map((e) => e.seq),
+        [4, 5, 6],
+      );
+      assert.deepEqual(
+        (await store.events.readStream('read', { limit: 2 })).map((e) => e.seq),
+        [1, 2],
+      );
+      assert.deepEqual(
+        (await store.events.readStream('read', { limit: 2, newest: true })).map((e) => e.seq),
+        [5, 6],
+      );
+      assert.deepEqual(
+        (await store.events.readStream('read', { afterSeq: 4, limit: 5, newest: true })).map((e) => e.seq),
+        [5, 6],
+      );
       const sent = await store.events.readStream('read', { types: ['message.sent'] });
-      assert.deepEqual(sent.map((e) => e.type), ['message.sent']);
+      assert.deepEqual(
+        sent.map((e) => e.type),
+        ['message.sent'],
+      );
       assert.deepEqual(await store.events.readStream('no-such-stream'), []);
     });
 
@@ -113,11 +150,20 @@ export function storeContract(name: string, target: ContractTarget): void {
       assert.ok(byTime.every((e) => e.at.getTime() >= from.getTime()));
       assert.ok(byTime.some((e) => e.position === inside.event.position));
       assert.ok(!byTime.some((e) => e.position === before.event.position));
-      assert.equal((await store.events.readRange({ to: from, afterPosition: before.event.position - 1 })).at(0)?.position, before.event.position);
+      assert.equal(
+        (await store.events.readRange({ to: from, afterPosition: before.event.position - 1 })).at(0)?.position,
+        before.event.position,
+      );
       const after = await store.events.readRange({ afterPosition: inside.event.position, types: ['message.handled'] });
-      assert.deepEqual(after.map((e) => e.type), ['message.handled']);
+      assert.deepEqual(
+        after.map((e) => e.type),
+        ['message.handled'],
+      );
       const positions = (await store.events.readRange({ limit: 50 })).map((e) => e.position);
-      assert.deepEqual(positions, [...positions].sort((a, b) => a - b));
+      assert.deepEqual(
+        positions,
+        [...positions].sort((a, b) => a - b),
+      );
       const last = await store.events.append(received('range', 'last'));
       const newest = (await store.events.readRange({ limit: 2, newest: true })).map((e) => e.position);
       assert.equal(newest.length, 2);
@@ -126,7 +172,13 @@ export function storeContract(name: string, target: ContractTarget): void {
     });
 
     it('keeps operator identities', async () => {
-      const identity = { channel: 'telegram', externalId: '42', label: 'me', linkedAt: new Date('2026-01-02T03:04:05Z'), via: 'config' };
+      const identity = {
+        channel: 'telegram',
+        externalId: '42',
+        label: 'me',
+        linkedAt: new Date('2026-01-02T03:04:05Z'),
+        via: 'config',
+      };
       assert.equal(await store.identities.upsert(identity), true);
       assert.equal(await store.identities.upsert({ ...identity, label: 'still me' }), false);
       const got = await store.identities.get('telegram', '42');
@@ -142,8 +194,18 @@ export function storeContract(name: string, target: ContractTarget): void {
 
     it('adds, finds, forgets and restores memories', async () => {
       const countBefore = await store.memories.count();
-      const budget = await store.memories.add({ text: 'Acme budgets are approved in March', kind: 'fact', entities: ['client:acme'], subject: 'Acme', source: { channel: 'web', eventPosition: 7 } });
-      const other = await store.memories.add({ text: 'Nobudget Ltd pays late', kind: 'note', source: { channel: 'web' } });
+      const budget = await store.memories.add({
+        text: 'Acme budgets are approved in March',
+        kind: 'fact',
+        entities: ['client:acme'],
+        subject: 'Acme',
+        source: { channel: 'web', eventPosition: 7 },
+      });
+      const other = await store.memories.add({
+        text: 'Nobudget Ltd pays late',
+        kind: 'note',
+        source: { channel: 'web' },
+      });
       assert.match(budget.id, /^\d+$/);
       assert.notEqual(budget.id, other.id);
       assert.equal(await store.memories.count(), countBefore + 2);
@@ -157,12 +219,24 @@ export function storeContract(name: string, target: ContractTarget): void {
       assert.equal(got?.forgottenAt, undefined);
       // Word-prefix, case-insensitive: "budget" finds "budgets" but not "Nobudget".
       const found = await store.memories.candidates(['budget'], 10);
-      assert.deepEqual(found.map((n) => n.id), [budget.id]);
-      assert.deepEqual((await store.memories.candidates(['ACME', 'late'], 10)).map((n) => n.id), [other.id, budget.id]);
+      assert.deepEqual(
+        found.map((n) => n.id),
+        [budget.id],
+      );
+      assert.deepEqual(
+        (await store.memories.candidates(['ACME', 'late'], 10)).map((n) => n.id),
+        [other.id, budget.id],
+      );
       assert.deepEqual(await store.memories.candidates(['zzz'], 10), []);
       assert.deepEqual(await store.memories.candidates([], 10), []);
-      assert.deepEqual((await store.memories.byEntity('client:acme', 10)).map((m) => m.id), [budget.id]);
-      assert.deepEqual((await store.memories.getMany([other.id, budget.id, '999999'])).map((m) => m.id), [other.id, budget.id]);
+      assert.deepEqual(
+        (await store.memories.byEntity('client:acme', 10)).map((m) => m.id),
+        [budget.id],
+      );
+      assert.deepEqual(
+        (await store.memories.getMany([other.id, budget.id, '999999'])).map((m) => m.id),
+        [other.id, budget.id],
+      );
 
       assert.equal(await store.memories.forget(budget.id), true);
       assert.equal(await store.memories.forget(budget.id), false);
@@ -172,23 +246,41 @@ export function storeContract(name: string, target: ContractTarget): void {
       assert.equal(await store.memories.count(), countBefore + 1);
       assert.equal(await store.memories.restore(budget.id), true);
       assert.equal(await store.memories.restore(budget.id), false);
-      assert.deepEqual((await store.memories.candidates(['budget'], 10)).map((n) => n.id), [budget.id]);
+      assert.deepEqual(
+        (await store.memories.candidates(['budget'], 10)).map((n) => n.id),
+        [budget.id],
+      );
       assert.equal(await store.memories.get('999999'), null);
       assert.equal(await store.memories.get('not-an-id'), null);
       assert.equal(await store.memories.forget('not-an-id'), false);
     });
 
     it('updates memories in place and records corrections, uses and digests', async () => {
-      const old = await store.memories.add({ text: 'Initech pays net 30', kind: 'fact', entities: ['client:initech'], source: { channel: 'web' } });
+      const old = await store.memories.add({
+        text: 'Initech pays net 30',
+        kind: 'fact',
+        entities: ['client:initech'],
+        source: { channel: 'web' },
+      });
       const updated = await store.memories.update(old.id, { text: 'Initech pays net 45', importance: 0.9 });
       assert.equal(updated?.text, 'Initech pays net 45');
       assert.equal(updated?.importance, 0.9);
       assert.ok(updated && updated.updatedAt.getTime() >= old.updatedAt.getTime());
-      assert.deepEqual((await store.memories.candidates(['45'], 10)).map((m) => m.id), [old.id], 'keyword search sees the new text');
+      assert.deepEqual(
+        (await store.memories.candidates(['45'], 10)).map((m) => m.id),
+        [old.id],
+        'keyword search sees the new text',
+      );
       assert.deepEqual(await store.memories.candidates(['30'], 10), [], 'and not the old one');
       assert.equal(await store.memories.update('999999', { text: 'x' }), null);
 
-      const fix = await store.memories.add({ text: 'Initech pays net 60', kind: 'fact', entities: ['client:initech'], source: { channel: 'web' }, replaces: old.id });
+      const fix = await store.memories.add({
+        text: 'Initech pays net 60',
+        kind: 'fact',
+        entities: ['client:initech'],
+        source: { channel: 'web' },
+        replaces: old.id,
+      });
       assert.equal(await store.memories.forget(old.id, fix.id), true);
       assert.equal((await store.memories.get(old.id))?.replacedBy, fix.id);
       assert.equal((await store.memories.get(fix.id))?.replaces, old.id);
@@ -199,7 +291,12 @@ export function storeContract(name: string, target: ContractTarget): void {
       await store.memories.touch([fix.id], at);
       assert.equal((await store.memories.get(fix.id))?.lastUsedAt?.toISOString(), at.toISOString());
 
-      const digest = await store.memories.add({ text: 'digest', kind: 'digest', source: {}, digestOf: [old.id, fix.id] });
+      const digest = await store.memories.add({
+        text: 'digest',
+        kind: 'digest',
+        source: {},
+        digestOf: [old.id, fix.id],
+      });
       assert.deepEqual((await store.memories.get(digest.id))?.digestOf, [old.id, fix.id]);
       await store.memories.update(old.id, { digestId: digest.id });
       assert.equal((await store.memories.get(old.id))?.digestId, digest.id);
@@ -213,34 +310,80 @@ export function storeContract(name: string, target: ContractTarget): void {
       const vectors = await store.memories.vectors('test-model', undefined, 1000);
       const va = vectors.find((v) => v.id === a.id);
       assert.deepEqual(Array.from(va?.vector ?? []), [0.5, -0.25, 2], 'the last write wins');
-      assert.equal(vectors.some((v) => v.id === b.id), false);
-      assert.deepEqual((await store.memories.vectors('other-model', undefined, 1000)).filter((v) => v.id === a.id), []);
+      assert.equal(
+        vectors.some((v) => v.id === b.id),
+        false,
+      );
+      assert.deepEqual(
+        (await store.memories.vectors('other-model', undefined, 1000)).filter((v) => v.id === a.id),
+        [],
+      );
       const missing = (await store.memories.missingVectors('test-model', 100_000)).map((m) => m.id);
       assert.ok(missing.includes(b.id) && !missing.includes(a.id));
       await store.memories.forget(a.id);
-      assert.equal((await store.memories.vectors('test-model', undefined, 1000)).some((v) => v.id === a.id), false, 'retracted memories have no live vector');
+      assert.equal(
+        (await store.memories.vectors('test-model', undefined, 1000)).some((v) => v.id === a.id),
+        false,
+        'retracted memories have no live vector',
+      );
       const scanned = await store.memories.scan(undefined, 100_000);
       assert.ok(scanned.some((m) => m.id === b.id) && !scanned.some((m) => m.id === a.id));
       const ids = scanned.map((m) => Number(m.id));
-      assert.deepEqual(ids, [...ids].sort((x, y) => x - y));
-      assert.deepEqual((await store.memories.scan(b.id, 10)).filter((m) => Number(m.id) <= Number(b.id)), []);
+      assert.deepEqual(
+        ids,
+        [...ids].sort((x, y) => x - y),
+      );
+      assert.deepEqual(
+        (await store.memories.scan(b.id, 10)).filter((m) => Number(m.id) <= Number(b.id)),
+        [],
+      );
     });
 
     it('lists compactable memories: old, unimportant, not profiles or digests', async () => {
       const old = new Date('2020-01-01T00:00:00Z');
-      const low = await store.memories.add({ text: 'old low fact', kind: 'fact', importance: 0.2, source: {}, at: old });
-      const high = await store.memories.add({ text: 'old high fact', kind: 'fact', importance: 0.9, source: {}, at: old });
-      const profile = await store.memories.add({ text: 'old profile', kind: 'client', importance: 0.2, source: {}, at: old });
+      const low = await store.memories.add({
+        text: 'old low fact',
+        kind: 'fact',
+        importance: 0.2,
+        source: {},
+        at: old,
+      });
+      const high = await store.memories.add({
+        text: 'old high fact',
+        kind: 'fact',
+        importance: 0.9,
+        source: {},
+        at: old,
+      });
+      const profile = await store.memories.add({
+        text: 'old profile',
+        kind: 'client',
+        importance: 0.2,
+        source: {},
+        at: old,
+      });
       const recent = await store.memories.add({ text: 'new low fact', kind: 'fact', importance: 0.2, source: {} });
-      const ids = (await store.memories.compactable({ before: new Date('2021-01-01T00:00:00Z'), maxImportance: 0.4, limit: 10_000 })).map((m) => m.id);
+      const ids = (
+        await store.memories.compactable({
+          before: new Date('2021-01-01T00:00:00Z'),
+          maxImportance: 0.4,
+          limit: 10_000,
+        })
+      ).map((m) => m.id);
       assert.ok(ids.includes(low.id));
       for (const m of [high, profile, recent]) assert.ok(!ids.includes(m.id), m.text);
     });
 
     it('limits memory candidates, newest first', async () => {
       const ids: string[] = [];
-      for (let i = 0; i < 6; i++) ids.push((await store.memories.add({ text: `limitword item ${i}`, kind: 'note', source: { channel: 'web' } })).id);
-      assert.deepEqual((await store.memories.candidates(['limitword'], 3)).map((n) => n.id), ids.slice(-3).reverse());
+      for (let i = 0; i < 6; i++)
+        ids.push(
+          (await store.memories.add({ text: `limitword item ${i}`, kind: 'note', source: { channel: 'web' } })).id,
+        );
+      assert.deepEqual(
+        (await store.memories.candidates(['limitword'], 3)).map((n) => n.id),
+        ids.slice(-3).reverse(),
+      );
     });
 
     it('stores settings as JSON values', async () => {

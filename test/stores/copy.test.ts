@@ -42,7 +42,12 @@ async function everything(copy: StoreCopy): Promise<Record<string, unknown[]>> {
 
 /** Records sorted by their identity, so that stores listing them in different orders compare equal. */
 const byKey = (all: Record<string, unknown[]>) =>
-  Object.fromEntries(Object.entries(all).map(([t, rs]) => [t, [...rs].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))]));
+  Object.fromEntries(
+    Object.entries(all).map(([t, rs]) => [
+      t,
+      [...rs].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    ]),
+  );
 
 describe(`moving between stores (${realMongoUri ? 'MONGODB_URI' : 'MongoDB side on the CongoDB emulator, not MongoDB'})`, () => {
   let server: MongoServer;
@@ -73,16 +78,49 @@ describe(`moving between stores (${realMongoUri ? 'MONGODB_URI' : 'MongoDB side 
     assert.ok(lines.includes('events: 300 copied'));
     const home = await copyStore(mongo, back);
     assert.deepEqual(home.counts, there.counts);
-    assert.deepEqual(byKey(await everything(back.copy)), byKey(await everything(source.copy)), 'the round trip changes nothing');
+    assert.deepEqual(
+      byKey(await everything(back.copy)),
+      byKey(await everything(source.copy)),
+      'the round trip changes nothing',
+    );
 
     for (const target of [mongo, back]) {
-      const { event } = await target.events.append(newEvent('message.received', 'chat:web:3', { channel: 'web', chatId: '3', senderId: 'operator', text: 'after the move' }));
+      const { event } = await target.events.append(
+        newEvent('message.received', 'chat:web:3', {
+          channel: 'web',
+          chatId: '3',
+          senderId: 'operator',
+          text: 'after the move',
+        }),
+      );
       assert.equal(event.position, 301);
       assert.equal(event.seq, (await source.events.readStream('chat:web:3')).length + 1);
       assert.equal((await target.memories.add({ text: 'after the move', kind: 'note', source: {} })).id, '43');
-      assert.equal((await target.ledger.recordInvoice({ client: 'X', amountMinor: 1, currency: 'EUR', runId: 'r', idempotencyKey: 'after-move' })).invoice.number, 9);
-      assert.deepEqual((await target.events.findByDedupeKey('in-3'))?.position, 4, 'dedupe keys still find their events');
-      assert.equal((await target.events.append(newEvent('message.received', 'x', { channel: 'web', chatId: 'x', senderId: 'o', text: 'dup' }, 'in-3'))).duplicate, true);
+      assert.equal(
+        (
+          await target.ledger.recordInvoice({
+            client: 'X',
+            amountMinor: 1,
+            currency: 'EUR',
+            runId: 'r',
+            idempotencyKey: 'after-move',
+          })
+        ).invoice.number,
+        9,
+      );
+      assert.deepEqual(
+        (await target.events.findByDedupeKey('in-3'))?.position,
+        4,
+        'dedupe keys still find their events',
+      );
+      assert.equal(
+        (
+          await target.events.append(
+            newEvent('message.received', 'x', { channel: 'web', chatId: 'x', senderId: 'o', text: 'dup' }, 'in-3'),
+          )
+        ).duplicate,
+        true,
+      );
     }
   });
 
@@ -95,14 +133,21 @@ describe(`moving between stores (${realMongoUri ? 'MONGODB_URI' : 'MongoDB side 
     const lossy: StoreCopy = {
       count: (t: CopyTable) => target.copy.count(t),
       read: (t, a, l) => target.copy.read(t, a, l),
-      write: (t, records) => target.copy.write(t, t === 'memories' ? records.map((r) => ({ ...(r as object), subject: undefined }) as never) : records),
+      write: (t, records) =>
+        target.copy.write(
+          t,
+          t === 'memories' ? records.map((r) => ({ ...(r as object), subject: undefined }) as never) : records,
+        ),
       finish: () => target.copy.finish(),
     };
     const lossyTarget = new Proxy(target, { get: (t, p): unknown => (p === 'copy' ? lossy : Reflect.get(t, p)) });
     await assert.rejects(copyStore(source, lossyTarget), (err: unknown) => {
       assert.ok(err instanceof StoreError);
       assert.equal(err.code, 'copy_mismatch');
-      assert.match(err.userMessage, /^The copy does not match its source: a memories record reads back differently \(.*\); the source is unchanged/);
+      assert.match(
+        err.userMessage,
+        /^The copy does not match its source: a memories record reads back differently \(.*\); the source is unchanged/,
+      );
       return true;
     });
   });

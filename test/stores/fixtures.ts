@@ -27,9 +27,30 @@ export const ERAS: Era[] = [
     engine: false,
     leases: false,
   },
-  { name: 'engine', found: { events: 1, settings: 1, memories: 1, runs: 1, ledger: 1 }, steps: ['memories 1→2', 'runs 1→2'], notes: true, engine: true, leases: false },
-  { name: 'memories', found: { events: 1, settings: 1, memories: 2, runs: 1, ledger: 1 }, steps: ['runs 1→2'], notes: false, engine: true, leases: false },
-  { name: 'leases', found: { events: 1, settings: 1, memories: 2, runs: 2, ledger: 1 }, steps: [], notes: false, engine: true, leases: true },
+  {
+    name: 'engine',
+    found: { events: 1, settings: 1, memories: 1, runs: 1, ledger: 1 },
+    steps: ['memories 1→2', 'runs 1→2'],
+    notes: true,
+    engine: true,
+    leases: false,
+  },
+  {
+    name: 'memories',
+    found: { events: 1, settings: 1, memories: 2, runs: 1, ledger: 1 },
+    steps: ['runs 1→2'],
+    notes: false,
+    engine: true,
+    leases: false,
+  },
+  {
+    name: 'leases',
+    found: { events: 1, settings: 1, memories: 2, runs: 2, ledger: 1 },
+    steps: [],
+    notes: false,
+    engine: true,
+    leases: true,
+  },
 ];
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);

@@ -14,9 +14,22 @@ test('a legacy invoice row reads, lists, gains fields, is paid and found by its 
   await first.init();
   await first.close();
   // Exactly what the previous version wrote.
-  const legacy = { client: 'Acme', amountMinor: 120_000, currency: 'EUR', runId: 'r-old', idempotencyKey: 'r-old:record', number: 1, status: 'recorded', createdAt: '2025-06-01T10:00:00.000Z' };
+  const legacy = {
+    client: 'Acme',
+    amountMinor: 120_000,
+    currency: 'EUR',
+    runId: 'r-old',
+    idempotencyKey: 'r-old:record',
+    number: 1,
+    status: 'recorded',
+    createdAt: '2025-06-01T10:00:00.000Z',
+  };
   const db = new DatabaseSync(join(dir, 'solo.db'));
-  db.prepare('INSERT INTO invoices (number, idempotency_key, doc) VALUES (?, ?, ?)').run(1, legacy.idempotencyKey, JSON.stringify(legacy));
+  db.prepare('INSERT INTO invoices (number, idempotency_key, doc) VALUES (?, ?, ?)').run(
+    1,
+    legacy.idempotencyKey,
+    JSON.stringify(legacy),
+  );
   db.close();
 
   const store = new SqliteStore(dir);
@@ -27,9 +40,24 @@ test('a legacy invoice row reads, lists, gains fields, is paid and found by its 
     assert.ok(read?.createdAt instanceof Date);
     assert.equal(read?.dueDate, undefined);
     assert.equal((await store.ledger.listInvoices(5))[0]?.status, 'recorded');
-    assert.equal((await store.ledger.recordInvoice({ client: 'Globex', amountMinor: 5, currency: 'EUR', runId: 'r-new', idempotencyKey: 'r-new:record' })).invoice.number, 2, 'numbering continues after the legacy row');
+    assert.equal(
+      (
+        await store.ledger.recordInvoice({
+          client: 'Globex',
+          amountMinor: 5,
+          currency: 'EUR',
+          runId: 'r-new',
+          idempotencyKey: 'r-new:record',
+        })
+      ).invoice.number,
+      2,
+      'numbering continues after the legacy row',
+    );
     await store.ledger.updateInvoice(1, { stripeInvoiceId: 'in_legacy' });
-    const paid = await store.ledger.updateInvoice(1, { status: 'paid', paidAt: new Date(), paidVia: 'manual' }, ['recorded', 'issued']);
+    const paid = await store.ledger.updateInvoice(1, { status: 'paid', paidAt: new Date(), paidVia: 'manual' }, [
+      'recorded',
+      'issued',
+    ]);
     assert.equal(paid?.status, 'paid');
     assert.equal((await store.ledger.findByStripeId('in_legacy'))?.number, 1);
   } finally {

@@ -27,10 +27,18 @@ function shape(file: string): Record<string, unknown> {
   const db = new DatabaseSync(file, { readOnly: true });
   try {
     const out: Record<string, unknown> = {};
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('sqlite_sequence', 'schema_versions') ORDER BY name").all() as { name: string }[];
+    const tables = db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('sqlite_sequence', 'schema_versions') ORDER BY name",
+      )
+      .all() as { name: string }[];
     for (const { name } of tables) {
       const columns = db.prepare('SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_xinfo(?)').all(name);
-      const indexes = (db.prepare('SELECT name, "unique", origin, partial FROM pragma_index_list(?) ORDER BY name').all(name) as { name: string }[]).map((i) => ({
+      const indexes = (
+        db.prepare('SELECT name, "unique", origin, partial FROM pragma_index_list(?) ORDER BY name').all(name) as {
+          name: string;
+        }[]
+      ).map((i) => ({
         ...i,
         columns: db.prepare('SELECT name, "desc" FROM pragma_index_xinfo(?) WHERE key = 1').all(i.name),
       }));
@@ -63,9 +71,15 @@ describe('SQLite schema migrations', () => {
       const ledger = era.found.ledger === 1 ? ['ledger 1→2'] : [];
       const steps = ['events 1→2', ...era.steps.map((s) => (s === 'ledger 0→1' ? 'ledger 0→2' : s)), ...ledger];
       assert.deepEqual(store.schema?.found, era.found);
-      assert.deepEqual(store.schema?.applied.map((s) => `${s.domain} ${s.from}→${s.to}`), steps);
+      assert.deepEqual(
+        store.schema?.applied.map((s) => `${s.domain} ${s.from}→${s.to}`),
+        steps,
+      );
       assert.equal(store.schema?.created, false);
-      assert.match(lines.join('\n'), new RegExp(`^migrated the store at .*solo\\.db: ${steps.join(' \\([^)]*\\), ')} \\([^)]*\\)$`));
+      assert.match(
+        lines.join('\n'),
+        new RegExp(`^migrated the store at .*solo\\.db: ${steps.join(' \\([^)]*\\), ')} \\([^)]*\\)$`),
+      );
       await assertFixtureData(store, era);
       await store.close();
       assert.deepEqual(shape(store.location), await freshShape());
@@ -113,7 +127,11 @@ describe('SQLite schema migrations', () => {
       return true;
     });
     const check = new DatabaseSync(first.location, { readOnly: true });
-    assert.equal((check.prepare("SELECT version FROM schema_versions WHERE domain = 'memories'").get() as { version: number }).version, 7);
+    assert.equal(
+      (check.prepare("SELECT version FROM schema_versions WHERE domain = 'memories'").get() as { version: number })
+        .version,
+      7,
+    );
     check.close();
   });
 
@@ -125,7 +143,10 @@ describe('SQLite schema migrations', () => {
     const db = new DatabaseSync(first.location);
     db.exec("INSERT INTO schema_versions VALUES ('reminders', 1, 0)");
     db.close();
-    await assert.rejects(new SqliteStore(dir, { idleCheckpoints: false }).init(), /a part this version does not know \("reminders"\)/);
+    await assert.rejects(
+      new SqliteStore(dir, { idleCheckpoints: false }).init(),
+      /a part this version does not know \("reminders"\)/,
+    );
   });
 
   test('a step that fails rolls every step back: the store stays as the old version wrote it', () => {
@@ -133,7 +154,17 @@ describe('SQLite schema migrations', () => {
     const file = join(dir, 'solo.db');
     const before = shape(file);
     const db = new DatabaseSync(file);
-    const failing = [...SQLITE_MIGRATIONS, { domain: 'ledger' as const, to: 3, what: 'a step that breaks', up: () => { throw new Error('disk on fire'); } }];
+    const failing = [
+      ...SQLITE_MIGRATIONS,
+      {
+        domain: 'ledger' as const,
+        to: 3,
+        what: 'a step that breaks',
+        up: () => {
+          throw new Error('disk on fire');
+        },
+      },
+    ];
     assert.throws(() => migrateSqlite(db, file, failing), /disk on fire/);
     assert.equal(db.isTransaction, false);
     db.close();

@@ -25,7 +25,14 @@ async function eventually(what: string, check: () => boolean): Promise<void> {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** About 300 pages for 1000 events: far below the 1000 pages at which SQLite would checkpoint by itself. */
 const batch = (from: number): NewEvent[] =>
-  Array.from({ length: 1000 }, (_, i) => newEvent('message.received', 'cp', { channel: 'web', chatId: 'c', senderId: 's', text: `${from + i} ${'x'.repeat(1000)}` }));
+  Array.from({ length: 1000 }, (_, i) =>
+    newEvent('message.received', 'cp', {
+      channel: 'web',
+      chatId: 'c',
+      senderId: 's',
+      text: `${from + i} ${'x'.repeat(1000)}`,
+    }),
+  );
 
 test('once writing pauses, the WAL is checkpointed into the database file; every event is there after a reopen', async () => {
   const dir = tempDir();
@@ -35,7 +42,10 @@ test('once writing pauses, the WAL is checkpointed into the database file; every
   const before = statSync(file).size;
   await store.events.appendMany(batch(0));
   assert.ok(statSync(`${file}-wal`).size > 1000 * 1000, 'the events went to the WAL first');
-  await eventually('the database file growing by the checkpointed pages', () => statSync(file).size > before + 1000 * 1000);
+  await eventually(
+    'the database file growing by the checkpointed pages',
+    () => statSync(file).size > before + 1000 * 1000,
+  );
   assert.ok(store.idleCheckpoints >= 1);
   await store.close();
 
@@ -54,7 +64,9 @@ test('no idle checkpoint while writes keep coming', async () => {
   const settled = store.idleCheckpoints;
   // A small write every 20 ms for a second: never a whole 100 ms interval without one.
   for (let i = 0; i < 50; i++) {
-    await store.events.append(newEvent('message.received', 'busy', { channel: 'web', chatId: 'c', senderId: 's', text: String(i) }));
+    await store.events.append(
+      newEvent('message.received', 'busy', { channel: 'web', chatId: 'c', senderId: 's', text: String(i) }),
+    );
     await sleep(20);
   }
   assert.equal(store.idleCheckpoints, settled);
@@ -78,7 +90,9 @@ test('a checkpoint that fails is reported once, and tried again only after the n
   // The WAL is written by a live connection that never checkpoints; the checkpointer is given a closed one, so
   // every checkpoint it tries throws.
   const live = new DatabaseSync(file);
-  live.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (v TEXT); INSERT INTO t VALUES (1)');
+  live.exec(
+    'PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (v TEXT); INSERT INTO t VALUES (1)',
+  );
   const closed = new DatabaseSync(':memory:');
   closed.close();
   const errors: Error[] = [];

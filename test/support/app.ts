@@ -11,7 +11,14 @@ export const tempDir = (prefix = 'solo-test-'): string => mkdtempSync(join(tmpdi
 
 export async function startTestApp(env: Record<string, string> = {}, options: StartOptions = {}): Promise<SoloApp> {
   // Tests bring their own policies (the shipped quiet hours would make time of day matter) and embedding model.
-  const config = loadConfig({ DATA_DIR: tempDir(), PORT: '0', LOG_LEVEL: 'silent', POLICIES_DIR: tempDir('solo-policies-'), EMBEDDING_MODEL: 'off', ...env });
+  const config = loadConfig({
+    DATA_DIR: tempDir(),
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    POLICIES_DIR: tempDir('solo-policies-'),
+    EMBEDDING_MODEL: 'off',
+    ...env,
+  });
   return startSolo(config, { logger: pino({ level: 'silent' }), ...options });
 }
 
@@ -27,9 +34,18 @@ export interface ApiReply {
 }
 
 /** Calls the web API as the chat page does: every POST is JSON (an empty one `{}`). */
-export async function api(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiReply> {
+export async function api(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiReply> {
   const payload = body ?? (method === 'GET' ? undefined : {});
-  const init: RequestInit = { method, headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };
+  const init: RequestInit = {
+    method,
+    headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+  };
   if (payload !== undefined) init.body = typeof payload === 'string' ? payload : JSON.stringify(payload);
   const res = await fetch(base + path, init);
   return { status: res.status, body: (await res.json()) as ApiReply['body'] };
@@ -47,7 +63,18 @@ export async function say(base: string, text: string, id?: string): Promise<ApiM
  * sent). Returns the texts of the replies.
  */
 export async function tapData(app: SoloApp, data: string): Promise<ApiMessage[]> {
-  const event = { kind: 'button' as const, data, id: `raw-${Math.random()}`, channel: 'web', chatId: 'operator', senderId: 'operator' };
+  const event = {
+    kind: 'button' as const,
+    data,
+    id: `raw-${Math.random()}`,
+    channel: 'web',
+    chatId: 'operator',
+    senderId: 'operator',
+  };
   const result = await app.conductor.handle(event, app.web);
-  return result.replies.map((m) => ({ id: m.id, text: m.text, buttons: m.buttons.map((b, i) => ({ id: `${m.id}.${i}`, label: b.label })) }));
+  return result.replies.map((m) => ({
+    id: m.id,
+    text: m.text,
+    buttons: m.buttons.map((b, i) => ({ id: `${m.id}.${i}`, label: b.label })),
+  }));
 }

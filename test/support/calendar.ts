@@ -33,10 +33,17 @@ export class OtherApp {
 
   /** Names of the object resources in the calendar (PROPFIND depth 1). */
   async resources(): Promise<string[]> {
-    const res = await fetch(this.calendarUrl, { method: 'PROPFIND', headers: { authorization: this.auth, depth: '1', 'content-type': 'application/xml' }, body: '<?xml version="1.0"?><propfind xmlns="DAV:"><prop><getetag/></prop></propfind>' });
+    const res = await fetch(this.calendarUrl, {
+      method: 'PROPFIND',
+      headers: { authorization: this.auth, depth: '1', 'content-type': 'application/xml' },
+      body: '<?xml version="1.0"?><propfind xmlns="DAV:"><prop><getetag/></prop></propfind>',
+    });
     const xml = await res.text();
     const path = new URL(this.calendarUrl).pathname;
-    return [...xml.matchAll(/<(?:\w+:)?href>([^<]+)<\/(?:\w+:)?href>/g)].map((m) => decodeURIComponent(m[1] ?? '')).filter((h) => h !== path && h.startsWith(path)).map((h) => h.slice(path.length));
+    return [...xml.matchAll(/<(?:\w+:)?href>([^<]+)<\/(?:\w+:)?href>/g)]
+      .map((m) => decodeURIComponent(m[1] ?? ''))
+      .filter((h) => h !== path && h.startsWith(path))
+      .map((h) => h.slice(path.length));
   }
 
   async get(name: string): Promise<{ status: number; etag: string | null; ics: string }> {
@@ -45,7 +52,11 @@ export class OtherApp {
   }
 
   async put(name: string, ics: string, headers: Record<string, string> = {}): Promise<number> {
-    const res = await fetch(new URL(name, this.calendarUrl), { method: 'PUT', headers: { authorization: this.auth, 'content-type': 'text/calendar; charset=utf-8', ...headers }, body: ics });
+    const res = await fetch(new URL(name, this.calendarUrl), {
+      method: 'PUT',
+      headers: { authorization: this.auth, 'content-type': 'text/calendar; charset=utf-8', ...headers },
+      body: ics,
+    });
     await res.text();
     return res.status;
   }

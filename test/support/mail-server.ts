@@ -26,7 +26,8 @@ export function mailServerSkipReason(): string | undefined {
     return 'Dovecot is not installed (apt-get install dovecot-imapd dovecot-lmtpd)';
   }
   if (spawnSync('id', ['-u', 'vmail']).status !== 0) {
-    if (process.getuid?.() !== 0) return 'Dovecot needs a system user "vmail" (useradd --system vmail) and the tests are not root';
+    if (process.getuid?.() !== 0)
+      return 'Dovecot needs a system user "vmail" (useradd --system vmail) and the tests are not root';
     const made = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'vmail']);
     if (made.status !== 0) return `could not create the vmail user: ${made.stderr.toString().trim()}`;
   }
@@ -114,8 +115,16 @@ export class MailServers {
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     this.#dovecot = child;
-    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`dovecot exited with ${code}: ${stderr}\n${this.log()}`))));
-    await Promise.race([Promise.all([waitForPort(this.imapPort, 10_000, () => this.log()), waitForPort(this.lmtpPort, 10_000, () => this.log())]), exited]);
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`dovecot exited with ${code}: ${stderr}\n${this.log()}`))),
+    );
+    await Promise.race([
+      Promise.all([
+        waitForPort(this.imapPort, 10_000, () => this.log()),
+        waitForPort(this.lmtpPort, 10_000, () => this.log()),
+      ]),
+      exited,
+    ]);
     exited.catch(() => undefined);
     await this.startSmtp();
     return this;
@@ -124,7 +133,9 @@ export class MailServers {
   /** The SMTP server (again, after stopSmtp), on the same port. */
   async startSmtp(): Promise<void> {
     const users = new Map(this.users.map((u) => [u.address, u.password]));
-    const lmtp = createTransport({ lmtp: true, host: '127.0.0.1', port: this.lmtpPort, logger: false } as Parameters<typeof createTransport>[0]);
+    const lmtp = createTransport({ lmtp: true, host: '127.0.0.1', port: this.lmtpPort, logger: false } as Parameters<
+      typeof createTransport
+    >[0]);
     const server = new SMTPServer({
       disabledCommands: ['STARTTLS'],
       authMethods: ['PLAIN', 'LOGIN'],
@@ -132,7 +143,8 @@ export class MailServers {
       logger: false,
       size: 20 * 1024 * 1024,
       onAuth: (auth, _session, callback) => {
-        if (auth.username !== undefined && users.get(auth.username) === auth.password) callback(null, { user: auth.username });
+        if (auth.username !== undefined && users.get(auth.username) === auth.password)
+          callback(null, { user: auth.username });
         else callback(Object.assign(new Error('Authentication failed'), { responseCode: 535 }));
       },
       onRcptTo: (address, _session, callback) => {
@@ -144,7 +156,11 @@ export class MailServers {
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
           if (this.failData !== undefined) {
-            callback(Object.assign(new Error(this.failData >= 500 ? 'Message refused by policy' : 'Try again later'), { responseCode: this.failData }));
+            callback(
+              Object.assign(new Error(this.failData >= 500 ? 'Message refused by policy' : 'Try again later'), {
+                responseCode: this.failData,
+              }),
+            );
             return;
           }
           const raw = Buffer.concat(chunks);
@@ -156,7 +172,8 @@ export class MailServers {
               this.delivered.push({ from, to, size: raw.length });
               callback();
             },
-            (err: unknown) => callback(Object.assign(new Error(`LMTP delivery failed: ${String(err)}`), { responseCode: 451 })),
+            (err: unknown) =>
+              callback(Object.assign(new Error(`LMTP delivery failed: ${String(err)}`), { responseCode: 451 })),
           );
         });
       },
@@ -177,7 +194,9 @@ export class MailServers {
 
   /** Delivers a raw message straight into the users' INBOXes over LMTP (mail "from outside"). */
   async deliver(raw: string | Buffer, to: string[], from = 'outside@example.org'): Promise<void> {
-    const lmtp = createTransport({ lmtp: true, host: '127.0.0.1', port: this.lmtpPort, logger: false } as Parameters<typeof createTransport>[0]);
+    const lmtp = createTransport({ lmtp: true, host: '127.0.0.1', port: this.lmtpPort, logger: false } as Parameters<
+      typeof createTransport
+    >[0]);
     await lmtp.sendMail({ envelope: { from, to }, raw });
     lmtp.close();
   }
@@ -208,7 +227,10 @@ export class MailServers {
   }
 
   doveadm(args: string[], input?: string): string {
-    const r = spawnSync(DOVEADM, ['-c', this.config, ...args], { encoding: 'utf8', ...(input === undefined ? {} : { input }) });
+    const r = spawnSync(DOVEADM, ['-c', this.config, ...args], {
+      encoding: 'utf8',
+      ...(input === undefined ? {} : { input }),
+    });
     if (r.status !== 0) throw new Error(`doveadm ${args.join(' ')} failed: ${r.stderr}`);
     return r.stdout;
   }

@@ -24,13 +24,18 @@ export async function mongoServer(): Promise<MongoServer> {
   let stop = async (): Promise<void> => undefined;
   if (!uri) {
     const emulatorModule = '../mongo-emulator/start.mjs';
-    const { startEmulator } = (await import(emulatorModule)) as { startEmulator: () => Promise<{ uri: string; stop: () => Promise<void> }> };
+    const { startEmulator } = (await import(emulatorModule)) as {
+      startEmulator: () => Promise<{ uri: string; stop: () => Promise<void> }>;
+    };
     const emulator = await startEmulator();
     uri = emulator.uri;
     stop = emulator.stop;
   }
   const base = uri;
-  return { database: (prefix = 'solo_test') => withDatabase(base, `${prefix}_${randomBytes(4).toString('hex')}`), stop };
+  return {
+    database: (prefix = 'solo_test') => withDatabase(base, `${prefix}_${randomBytes(4).toString('hex')}`),
+    stop,
+  };
 }
 
 type IndexSpec = { key: Record<string, 1 | -1>; name: string; v?: number } & Record<string, unknown>;
@@ -42,14 +47,19 @@ type IndexSpec = { key: Record<string, 1 | -1>; name: string; v?: number } & Rec
  * server builds them over the documents at init; the emulator-made specs lack those filters, so they are not used.
  */
 export async function loadCollections(uri: string, ejson: string): Promise<void> {
-  const { collections, indexes = {} } = BSON.EJSON.parse(ejson) as { collections: Record<string, Record<string, unknown>[]>; indexes?: Record<string, IndexSpec[]> };
+  const { collections, indexes = {} } = BSON.EJSON.parse(ejson) as {
+    collections: Record<string, Record<string, unknown>[]>;
+    indexes?: Record<string, IndexSpec[]>;
+  };
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
   await client.connect();
   try {
     const db = client.db();
     for (const [name, docs] of Object.entries(collections)) {
       await db.createCollection(name);
-      if (!realMongoUri) for (const { key, v: _v, ...options } of indexes[name] ?? []) await db.collection(name).createIndex(key, options);
+      if (!realMongoUri)
+        for (const { key, v: _v, ...options } of indexes[name] ?? [])
+          await db.collection(name).createIndex(key, options);
       if (docs.length) await db.collection(name).insertMany(docs);
     }
   } finally {

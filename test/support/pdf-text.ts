@@ -23,7 +23,8 @@ function pdfTextRuns(pdf: Buffer): string[] {
     }
     const content = body.toString('latin1');
     for (const op of content.matchAll(/\[([^\]]*)\]\s*TJ|<([0-9a-fA-F]*)>\s*Tj/g)) {
-      const hexes = op[1] !== undefined ? [...op[1].matchAll(/<([0-9a-fA-F]*)>/g)].map((h) => h[1] ?? '') : [op[2] ?? ''];
+      const hexes =
+        op[1] !== undefined ? [...op[1].matchAll(/<([0-9a-fA-F]*)>/g)].map((h) => h[1] ?? '') : [op[2] ?? ''];
       runs.push(hexes.map((h) => Buffer.from(h, 'hex').toString('latin1')).join(''));
     }
   }

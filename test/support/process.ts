@@ -54,9 +54,17 @@ export function startProcess(env: Record<string, string>, timeoutMs = 15_000, sc
   return spawnProcess(env, timeoutMs, script).ready;
 }
 
-export function runToExit(args: string[], env: Record<string, string>, timeoutMs = 20_000, node = process.execPath): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+export function runToExit(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  node = process.execPath,
+): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
-  const child = spawn(node, args, { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(node, args, {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -121,7 +129,11 @@ export function waitForLog(started: Started, match: (line: LogLine) => boolean, 
 }
 
 /** Sends a signal and resolves with the exit code and how long the process took to end after it. */
-export function stopWith(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', limitMs = 15_000): Promise<{ code: number | null; ms: number }> {
+export function stopWith(
+  child: ChildProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+  limitMs = 15_000,
+): Promise<{ code: number | null; ms: number }> {
   return new Promise((resolve) => {
     const sent = Date.now();
     const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);

@@ -52,7 +52,9 @@ export function parsePrometheusText(text: string): Map<string, Family> {
     if (exact) return exact;
     const base = /^(.*)_(bucket|sum|count)$/.exec(sample);
     const family = base ? families.get(base[1]!) : undefined;
-    return family && (family.type === 'histogram' || (family.type === 'summary' && base![2] !== 'bucket')) ? family : undefined;
+    return family && (family.type === 'histogram' || (family.type === 'summary' && base![2] !== 'bucket'))
+      ? family
+      : undefined;
   };
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
@@ -62,7 +64,8 @@ export function parsePrometheusText(text: string): Map<string, Family> {
       if (!new RegExp(`^${NAME}$`).test(name)) throw new Error(`bad metric name: ${line}`);
       const family = families.get(name) ?? { name, type: 'untyped', help: '', samples: [] };
       if (kind === 'TYPE') {
-        if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(rest)) throw new Error(`bad type: ${line}`);
+        if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(rest))
+          throw new Error(`bad type: ${line}`);
         if (family.samples.length > 0) throw new Error(`TYPE after samples: ${line}`);
         family.type = rest;
       } else family.help = rest.replace(/\\n/g, '\n').replace(/\\\\/g, '\\');
@@ -81,7 +84,11 @@ export function parsePrometheusText(text: string): Map<string, Family> {
 }
 
 const seriesKey = (labels: Record<string, string>): string =>
-  JSON.stringify(Object.entries(labels).filter(([k]) => k !== 'le').sort(([a], [b]) => a.localeCompare(b)));
+  JSON.stringify(
+    Object.entries(labels)
+      .filter(([k]) => k !== 'le')
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 
 function checkHistogram(family: Family): void {
   const series = new Map<string, { buckets: [number, number][]; count?: number }>();
@@ -94,13 +101,19 @@ function checkHistogram(family: Family): void {
   }
   for (const [key, { buckets, count }] of series) {
     const sorted = [...buckets].sort((a, b) => a[0] - b[0]);
-    for (let i = 1; i < sorted.length; i++) if (sorted[i]![1] < sorted[i - 1]![1]) throw new Error(`${family.name}${key}: buckets are not cumulative`);
-    if (sorted.at(-1)?.[0] !== Infinity || sorted.at(-1)?.[1] !== count) throw new Error(`${family.name}${key}: the +Inf bucket does not equal _count`);
+    for (let i = 1; i < sorted.length; i++)
+      if (sorted[i]![1] < sorted[i - 1]![1]) throw new Error(`${family.name}${key}: buckets are not cumulative`);
+    if (sorted.at(-1)?.[0] !== Infinity || sorted.at(-1)?.[1] !== count)
+      throw new Error(`${family.name}${key}: the +Inf bucket does not equal _count`);
   }
 }
 
 /** The value of one series: the sample named `name` whose labels include `labels`; undefined when there is none. */
-export function valueOf(families: Map<string, Family>, name: string, labels: Record<string, string> = {}): number | undefined {
+export function valueOf(
+  families: Map<string, Family>,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   for (const family of families.values()) {
     for (const s of family.samples) {
       if (s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)) return s.value;

@@ -12,7 +12,8 @@ const PYTHON = '/usr/bin/python3';
 
 function probe(): string | undefined {
   if (!existsSync(PYTHON)) return `${PYTHON} is missing (Radicale runs on Debian's python3)`;
-  if (!existsSync('/usr/lib/python3/dist-packages/radicale')) return 'Radicale is not installed (apt-get install radicale)';
+  if (!existsSync('/usr/lib/python3/dist-packages/radicale'))
+    return 'Radicale is not installed (apt-get install radicale)';
   return undefined;
 }
 
@@ -49,7 +50,12 @@ export async function startRadicale(users: Record<string, string> = { ops: 'ops-
   if (radicaleMissing) throw new Error(radicaleMissing);
   const dir = tempDir('solo-radicale-');
   const port = await freePort();
-  writeFileSync(join(dir, 'users'), Object.entries(users).map(([u, p]) => `${u}:${p}`).join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'users'),
+    Object.entries(users)
+      .map(([u, p]) => `${u}:${p}`)
+      .join('\n') + '\n',
+  );
   writeFileSync(
     join(dir, 'config'),
     [
@@ -78,7 +84,9 @@ export async function startRadicale(users: Record<string, string> = { ops: 'ops-
 
   const start = async () => {
     output = '';
-    const proc = spawn(PYTHON, ['-m', 'radicale', '--config', join(dir, 'config')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(PYTHON, ['-m', 'radicale', '--config', join(dir, 'config')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     proc.stdout?.on('data', (c: Buffer) => (output += c.toString()));
     proc.stderr?.on('data', (c: Buffer) => (output += c.toString()));
     child = proc;
@@ -119,14 +127,24 @@ export async function startRadicale(users: Record<string, string> = { ops: 'ops-
 }
 
 /** Makes the calendar collection /<user>/<name>/ with MKCALENDAR (the principal collection first, as clients do). */
-export async function makeCalendarFor(server: Radicale, user: string, password: string, name = 'work', displayName = 'Work'): Promise<string> {
+export async function makeCalendarFor(
+  server: Radicale,
+  user: string,
+  password: string,
+  name = 'work',
+  displayName = 'Work',
+): Promise<string> {
   const auth = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   // Radicale creates the principal collection on the owner's first authenticated request.
   await fetch(`${server.url}${user}/`, { method: 'PROPFIND', headers: { authorization: auth, depth: '0' } });
   const body =
     '<?xml version="1.0" encoding="utf-8"?><C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">' +
     `<D:set><D:prop><D:displayname>${displayName}</D:displayname><C:supported-calendar-component-set><C:comp name="VEVENT"/></C:supported-calendar-component-set></D:prop></D:set></C:mkcalendar>`;
-  const res = await fetch(server.calendarUrl(user, name), { method: 'MKCALENDAR', headers: { authorization: auth, 'content-type': 'application/xml' }, body });
+  const res = await fetch(server.calendarUrl(user, name), {
+    method: 'MKCALENDAR',
+    headers: { authorization: auth, 'content-type': 'application/xml' },
+    body,
+  });
   if (res.status !== 201) throw new Error(`MKCALENDAR ${name} answered ${res.status}: ${await res.text()}`);
   return server.calendarUrl(user, name);
 }

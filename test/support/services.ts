@@ -49,8 +49,26 @@ export function testCore(o: TestCoreOptions): TestCore {
   if (!o.bare) {
     registry
       .add(helpCommand(registry))
-      .add(statusCommand({ version: 'test', startedAt: new Date(), store: o.store, memory, channels: o.channels, config: {} }))
-      .add(memoryCommands({ memory, store: o.store, settings: o.store.settings, now: () => new Date(), importDir: tempDir('solo-import-'), agents: () => undefined }));
+      .add(
+        statusCommand({
+          version: 'test',
+          startedAt: new Date(),
+          store: o.store,
+          memory,
+          channels: o.channels,
+          config: {},
+        }),
+      )
+      .add(
+        memoryCommands({
+          memory,
+          store: o.store,
+          settings: o.store.settings,
+          now: () => new Date(),
+          importDir: tempDir('solo-import-'),
+          agents: () => undefined,
+        }),
+      );
   }
   registry = o.registry ? o.registry(registry, { memory, delivery }) : registry;
   const conductor = new Conductor({

@@ -71,9 +71,18 @@ export interface Core {
 export async function startCore(current: () => Channel | undefined): Promise<Core> {
   const store = new SqliteStore(tempDir());
   await store.init();
-  await store.identities.upsert({ channel: 'slack', externalId: OPERATOR, label: 'operator', linkedAt: new Date(), via: 'config' });
+  await store.identities.upsert({
+    channel: 'slack',
+    externalId: OPERATOR,
+    label: 'operator',
+    linkedAt: new Date(),
+    via: 'config',
+  });
   const logs: string[] = [];
-  const logger = pino({ level: 'debug' }, new Writable({ write: (chunk: Buffer, _enc, cb) => (logs.push(chunk.toString()), cb()) }));
+  const logger = pino(
+    { level: 'debug' },
+    new Writable({ write: (chunk: Buffer, _enc, cb) => (logs.push(chunk.toString()), cb()) }),
+  );
   const channels = (): Channel[] => {
     const c = current();
     return c ? [c] : [];

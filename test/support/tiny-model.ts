@@ -72,15 +72,22 @@ function randomRow(gauss: () => number, dim: number, norm: number): Float32Array
 const F = onnx.TensorProto.DataType.FLOAT;
 const I64 = onnx.TensorProto.DataType.INT64;
 
-const bytes = (a: Float32Array | BigInt64Array | Int8Array | Uint8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const bytes = (a: Float32Array | BigInt64Array | Int8Array | Uint8Array) =>
+  new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const floatTensor = (name: string, dims: number[], data: Float32Array): Tensor =>
   onnx.TensorProto.create({ name, dims, dataType: F, rawData: bytes(data) });
 const int64Tensor = (name: string, dims: number[], values: number[]): Tensor =>
   onnx.TensorProto.create({ name, dims, dataType: I64, rawData: bytes(BigInt64Array.from(values.map(BigInt))) });
 
 function attr(name: string, value: number | number[] | string): Attr {
-  if (typeof value === 'string') return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(value) });
-  if (Array.isArray(value)) return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: value });
+  if (typeof value === 'string')
+    return onnx.AttributeProto.create({
+      name,
+      type: onnx.AttributeProto.AttributeType.STRING,
+      s: new TextEncoder().encode(value),
+    });
+  if (Array.isArray(value))
+    return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: value });
   return Number.isInteger(value)
     ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: value })
     : onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value });
@@ -99,7 +106,15 @@ class GraphBuilder {
   op(type: string, inputs: string[], attrs: Record<string, number | number[] | string> = {}, outputs = 1): string {
     const base = `${type.toLowerCase()}_${this.#n++}`;
     const names = Array.from({ length: outputs }, (_, i) => (i === 0 ? base : `${base}_${i}`));
-    this.nodes.push(onnx.NodeProto.create({ opType: type, input: inputs, output: names, name: base, attribute: Object.entries(attrs).map(([k, v]) => attr(k, v)) }));
+    this.nodes.push(
+      onnx.NodeProto.create({
+        opType: type,
+        input: inputs,
+        output: names,
+        name: base,
+        attribute: Object.entries(attrs).map(([k, v]) => attr(k, v)),
+      }),
+    );
     return base;
   }
   init(tensor: Tensor): string {
@@ -124,8 +139,22 @@ class GraphBuilder {
       const max = w.reduce((m, v) => Math.max(m, Math.abs(v)), 0) || 1;
       const scale = max / 127;
       const wq = Int8Array.from(w, (v) => Math.max(-127, Math.min(127, Math.round(v / scale))));
-      const wName = this.init(onnx.TensorProto.create({ name: `${name}.weight_q`, dims: [rows, cols], dataType: onnx.TensorProto.DataType.INT8, rawData: bytes(wq) }));
-      const wZero = this.init(onnx.TensorProto.create({ name: `${name}.weight_zp`, dims: [], dataType: onnx.TensorProto.DataType.INT8, rawData: new Uint8Array(1) }));
+      const wName = this.init(
+        onnx.TensorProto.create({
+          name: `${name}.weight_q`,
+          dims: [rows, cols],
+          dataType: onnx.TensorProto.DataType.INT8,
+          rawData: bytes(wq),
+        }),
+      );
+      const wZero = this.init(
+        onnx.TensorProto.create({
+          name: `${name}.weight_zp`,
+          dims: [],
+          dataType: onnx.TensorProto.DataType.INT8,
+          rawData: new Uint8Array(1),
+        }),
+      );
       const acc = this.op('MatMulInteger', [q[0], wName, q[2], wZero]);
       const scaleAll = this.op('Mul', [q[1], this.const(`${name}.weight_scale`, scale)]);
       y = this.op('Mul', [this.op('Cast', [acc], { to: F }), scaleAll]);
@@ -157,11 +186,15 @@ export async function generateTinyModel(dir: string, options: TinyModelOptions =
   vocab.forEach((token, id) => {
     const g = groupOf.get(token);
     const row =
-      token === '[PAD]' ? randomRow(gauss, hidden, 0.5) // as in real models, padding positions are not zeros
-      : g !== undefined ? (groupRows[g] ?? new Float32Array(hidden))
-      : pieces.has(token) ? randomRow(gauss, hidden, 0.15)
-      : small.has(token) ? randomRow(gauss, hidden, 0.08)
-      : randomRow(gauss, hidden, 0.05); // [UNK], [CLS], [SEP], [MASK]
+      token === '[PAD]'
+        ? randomRow(gauss, hidden, 0.5) // as in real models, padding positions are not zeros
+        : g !== undefined
+          ? (groupRows[g] ?? new Float32Array(hidden))
+          : pieces.has(token)
+            ? randomRow(gauss, hidden, 0.15)
+            : small.has(token)
+              ? randomRow(gauss, hidden, 0.08)
+              : randomRow(gauss, hidden, 0.05); // [UNK], [CLS], [SEP], [MASK]
     wordEmb.set(row, id * hidden);
   });
   const posEmb = new Float32Array(maxPositions * hidden).map(() => gauss() * 0.002);
@@ -174,14 +207,27 @@ export async function generateTinyModel(dir: string, options: TinyModelOptions =
     const { gauss: layerGauss } = rng((options.seed ?? 42) + 1); // same layer weights for every dtype
     const w = (n: number, std: number) => new Float32Array(n).map(() => layerGauss() * std);
     const g = new GraphBuilder(dtype === 'q8');
-    const words = g.op('Gather', [g.init(floatTensor('embeddings.word', [vocab.length, hidden], wordEmb)), 'input_ids']);
+    const words = g.op('Gather', [
+      g.init(floatTensor('embeddings.word', [vocab.length, hidden], wordEmb)),
+      'input_ids',
+    ]);
     const seqLen = g.op('Gather', [g.op('Shape', ['input_ids']), g.init(int64Tensor('one_index', [], [1]))]);
-    const positions = g.op('Range', [g.init(int64Tensor('zero', [], [0])), seqLen, g.init(int64Tensor('one', [], [1]))]);
+    const positions = g.op('Range', [
+      g.init(int64Tensor('zero', [], [0])),
+      seqLen,
+      g.init(int64Tensor('one', [], [1])),
+    ]);
     const pos = g.op('Gather', [g.init(floatTensor('embeddings.position', [maxPositions, hidden], posEmb)), positions]);
-    const types = g.op('Gather', [g.init(floatTensor('embeddings.token_type', [2, hidden], typeEmb)), 'token_type_ids']);
+    const types = g.op('Gather', [
+      g.init(floatTensor('embeddings.token_type', [2, hidden], typeEmb)),
+      'token_type_ids',
+    ]);
     const maskF = g.op('Cast', ['attention_mask'], { to: F });
     // Attended tokens get a small extra vector: the mask is an input that shapes the output even without layers.
-    const maskVec = g.op('Mul', [g.op('Unsqueeze', [maskF, g.init(int64Tensor('axes_last', [1], [-1]))]), g.init(floatTensor('embeddings.attended', [hidden], maskEmb))]);
+    const maskVec = g.op('Mul', [
+      g.op('Unsqueeze', [maskF, g.init(int64Tensor('axes_last', [1], [-1]))]),
+      g.init(floatTensor('embeddings.attended', [hidden], maskEmb)),
+    ]);
     let x = g.op('Add', [g.op('Add', [g.op('Add', [words, pos]), types]), maskVec]);
     const ones = (n: number) => new Float32Array(n).fill(1);
     if (layers > 0) {
@@ -191,31 +237,74 @@ export async function generateTinyModel(dir: string, options: TinyModelOptions =
       const headShape = g.init(int64Tensor('head_shape', [4], [0, 0, heads, hidden / heads]));
       const flatShape = g.init(int64Tensor('flat_shape', [3], [0, 0, hidden]));
       const ln = (input: string, name: string) =>
-        g.op('LayerNormalization', [input, g.init(floatTensor(`${name}.gamma`, [hidden], ones(hidden))), g.init(floatTensor(`${name}.beta`, [hidden], new Float32Array(hidden)))], { axis: -1, epsilon: 1e-12 });
+        g.op(
+          'LayerNormalization',
+          [
+            input,
+            g.init(floatTensor(`${name}.gamma`, [hidden], ones(hidden))),
+            g.init(floatTensor(`${name}.beta`, [hidden], new Float32Array(hidden))),
+          ],
+          { axis: -1, epsilon: 1e-12 },
+        );
       for (let l = 0; l < layers; l++) {
         const p = `layer${l}`;
         const h = ln(x, `${p}.ln1`);
         const split = (y: string, perm: number[]) => g.op('Transpose', [g.op('Reshape', [y, headShape])], { perm });
-        const q = split(g.linear(h, `${p}.q`, w(hidden * hidden, 0.02), hidden, hidden, new Float32Array(hidden)), [0, 2, 1, 3]);
-        const k = split(g.linear(h, `${p}.k`, w(hidden * hidden, 0.02), hidden, hidden, new Float32Array(hidden)), [0, 2, 3, 1]);
-        const v = split(g.linear(h, `${p}.v`, w(hidden * hidden, 0.02), hidden, hidden, new Float32Array(hidden)), [0, 2, 1, 3]);
-        const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [q, k]), g.const(`${p}.scale`, 1 / Math.sqrt(hidden / heads))]), bias4]);
+        const q = split(
+          g.linear(h, `${p}.q`, w(hidden * hidden, 0.02), hidden, hidden, new Float32Array(hidden)),
+          [0, 2, 1, 3],
+        );
+        const k = split(
+          g.linear(h, `${p}.k`, w(hidden * hidden, 0.02), hidden, hidden, new Float32Array(hidden)),
+          [0, 2, 3, 1],
+        );
+        const v = split(
+          g.linear(h, `${p}.v`, w(hidden * hidden, 0.02), hidden, hidden, new Float32Array(hidden)),
+          [0, 2, 1, 3],
+        );
+        const scores = g.op('Add', [
+          g.op('Mul', [g.op('MatMul', [q, k]), g.const(`${p}.scale`, 1 / Math.sqrt(hidden / heads))]),
+          bias4,
+        ]);
         const context = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), v]);
         const merged = g.op('Reshape', [g.op('Transpose', [context], { perm: [0, 2, 1, 3] }), flatShape]);
         // Output projections stay small so the residual stream keeps the synonym structure of the embeddings.
-        x = g.op('Add', [x, g.linear(merged, `${p}.o`, w(hidden * hidden, 0.0005), hidden, hidden, new Float32Array(hidden))]);
-        const up = g.linear(ln(x, `${p}.ln2`), `${p}.up`, w(hidden * intermediate, 0.02), hidden, intermediate, new Float32Array(intermediate));
+        x = g.op('Add', [
+          x,
+          g.linear(merged, `${p}.o`, w(hidden * hidden, 0.0005), hidden, hidden, new Float32Array(hidden)),
+        ]);
+        const up = g.linear(
+          ln(x, `${p}.ln2`),
+          `${p}.up`,
+          w(hidden * intermediate, 0.02),
+          hidden,
+          intermediate,
+          new Float32Array(intermediate),
+        );
         // GELU written as exported BERT graphs have it: 0.5·x·(1 + erf(x/√2)); onnxruntime fuses it.
         const erf = g.op('Erf', [g.op('Mul', [up, g.const(`${p}.inv_sqrt2`, Math.SQRT1_2)])]);
-        const gelu = g.op('Mul', [g.op('Mul', [up, g.op('Add', [erf, g.const(`${p}.one`, 1)])]), g.const(`${p}.half`, 0.5)]);
-        x = g.op('Add', [x, g.linear(gelu, `${p}.down`, w(intermediate * hidden, 0.0005), intermediate, hidden, new Float32Array(hidden))]);
+        const gelu = g.op('Mul', [
+          g.op('Mul', [up, g.op('Add', [erf, g.const(`${p}.one`, 1)])]),
+          g.const(`${p}.half`, 0.5),
+        ]);
+        x = g.op('Add', [
+          x,
+          g.linear(gelu, `${p}.down`, w(intermediate * hidden, 0.0005), intermediate, hidden, new Float32Array(hidden)),
+        ]);
       }
     }
     // Padding positions keep whatever they computed; mean pooling must skip them by the attention mask.
-    g.nodes.push(onnx.NodeProto.create({ opType: 'Identity', input: [x], output: ['last_hidden_state'], name: 'output' }));
+    g.nodes.push(
+      onnx.NodeProto.create({ opType: 'Identity', input: [x], output: ['last_hidden_state'], name: 'output' }),
+    );
 
-    const dims = (...names: (string | number)[]) => ({ dim: names.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) });
-    const input = (name: string) => ({ name, type: { tensorType: { elemType: I64, shape: dims('batch_size', 'sequence_length') } } });
+    const dims = (...names: (string | number)[]) => ({
+      dim: names.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
+    });
+    const input = (name: string) => ({
+      name,
+      type: { tensorType: { elemType: I64, shape: dims('batch_size', 'sequence_length') } },
+    });
     const model = onnx.ModelProto.create({
       irVersion: 8,
       producerName: 'solo-os tiny-model',
@@ -225,7 +314,12 @@ export async function generateTinyModel(dir: string, options: TinyModelOptions =
         node: g.nodes,
         initializer: g.inits,
         input: [input('input_ids'), input('attention_mask'), input('token_type_ids')],
-        output: [{ name: 'last_hidden_state', type: { tensorType: { elemType: F, shape: dims('batch_size', 'sequence_length', hidden) } } }],
+        output: [
+          {
+            name: 'last_hidden_state',
+            type: { tensorType: { elemType: F, shape: dims('batch_size', 'sequence_length', hidden) } },
+          },
+        ],
       },
     });
     const file = join('onnx', dtype === 'q8' ? 'model_quantized.onnx' : 'model.onnx');
@@ -248,17 +342,24 @@ export async function generateTinyModel(dir: string, options: TinyModelOptions =
   };
   await writeFile(join(dir, 'config.json'), JSON.stringify(config, null, 2));
   await writeFile(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson(vocab, maxPositions)));
-  await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify({
-    tokenizer_class: 'BertTokenizer',
-    do_lower_case: true,
-    model_max_length: maxPositions,
-    cls_token: '[CLS]',
-    sep_token: '[SEP]',
-    pad_token: '[PAD]',
-    unk_token: '[UNK]',
-    mask_token: '[MASK]',
-    clean_up_tokenization_spaces: true,
-  }, null, 2));
+  await writeFile(
+    join(dir, 'tokenizer_config.json'),
+    JSON.stringify(
+      {
+        tokenizer_class: 'BertTokenizer',
+        do_lower_case: true,
+        model_max_length: maxPositions,
+        cls_token: '[CLS]',
+        sep_token: '[SEP]',
+        pad_token: '[PAD]',
+        unk_token: '[UNK]',
+        mask_token: '[MASK]',
+        clean_up_tokenization_spaces: true,
+      },
+      null,
+      2,
+    ),
+  );
   files.push('config.json', 'tokenizer.json', 'tokenizer_config.json');
   return { dir, hidden, layers, vocabSize: vocab.length, files };
 }
@@ -266,20 +367,41 @@ export async function generateTinyModel(dir: string, options: TinyModelOptions =
 /** A Hugging Face tokenizers file: BERT normalizer (lowercase), BERT pre-tokenizer, WordPiece, [CLS] … [SEP]. */
 function tokenizerJson(vocab: string[], maxLength: number) {
   const id = (t: string) => vocab.indexOf(t);
-  const special = (t: string) => ({ id: id(t), content: t, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const special = (t: string) => ({
+    id: id(t),
+    content: t,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  });
   return {
     version: '1.0',
     truncation: { direction: 'Right', max_length: maxLength, strategy: 'LongestFirst', stride: 0 },
     padding: null,
     added_tokens: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'].map(special),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    normalizer: {
+      type: 'BertNormalizer',
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: null,
+      lowercase: true,
+    },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
+      single: [
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
+      ],
       pair: [
-        { SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } },
-        { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: '[SEP]', type_id: 1 } },
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
+        { Sequence: { id: 'B', type_id: 1 } },
+        { SpecialToken: { id: '[SEP]', type_id: 1 } },
       ],
       special_tokens: {
         '[CLS]': { id: '[CLS]', ids: [id('[CLS]')], tokens: ['[CLS]'] },
@@ -287,6 +409,12 @@ function tokenizerJson(vocab: string[], maxLength: number) {
       },
     },
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: Object.fromEntries(vocab.map((t, i) => [t, i])) },
+    model: {
+      type: 'WordPiece',
+      unk_token: '[UNK]',
+      continuing_subword_prefix: '##',
+      max_input_chars_per_word: 100,
+      vocab: Object.fromEntries(vocab.map((t, i) => [t, i])),
+    },
   };
 }

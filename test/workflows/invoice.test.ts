@@ -20,9 +20,14 @@ const runIdOf = (m: ApiMessage | undefined): string => /Run (r\w+)/.exec(m?.text
 
 // A text payload workflow, to exercise the Edit button.
 const draft = defineWorkflow({
-  name: 'textdraft', version: 1, description: 'send a text after approval', input: z.object({ text: z.string() }),
+  name: 'textdraft',
+  version: 1,
+  description: 'send a text after approval',
+  input: z.object({ text: z.string() }),
   async run(ctx, input) {
-    const outcome = await ctx.approval('approve', { card: { title: 'Send a note', details: ['To: Acme'], text: input.text } });
+    const outcome = await ctx.approval('approve', {
+      card: { title: 'Send a note', details: ['To: Acme'], text: input.text },
+    });
     if (outcome.decision === 'approved') await ctx.say('send', `Sending: ${outcome.text ?? ''}`);
     return outcome.decision;
   },
@@ -32,30 +37,62 @@ describe('invoice workflow through the web chat', () => {
   let app: SoloApp;
   let base: string;
   before(async () => {
-    app = await startTestApp({}, {
-      workflows: [draft],
-      extend: (r, { engine }) => r.command({ name: 'textdraft', description: 'test', run: async (ctx, args) => void (await engine.start('textdraft', { text: args }, { origin: { channel: 'web', chatId: 'operator' }, reply: ctx.reply })) }),
-    });
+    app = await startTestApp(
+      {},
+      {
+        workflows: [draft],
+        extend: (r, { engine }) =>
+          r.command({
+            name: 'textdraft',
+            description: 'test',
+            run: async (ctx, args) =>
+              void (await engine.start(
+                'textdraft',
+                { text: args },
+                { origin: { channel: 'web', chatId: 'operator' }, reply: ctx.reply },
+              )),
+          }),
+      },
+    );
     base = app.url;
   });
   after(() => app.stop());
 
   test('/invoice asks for approval; Approve records INV-0001; a second tap is harmless', async () => {
     const [card] = await say(base, '/invoice Acme Corp 1,200.50 March workshop');
-    assert.match(card?.text ?? '', /^Approval needed: Invoice to Acme Corp for 1,200\.50 EUR\nTo: Acme Corp\nAmount: 1,200\.50 EUR\nFor: March workshop/);
-    assert.deepEqual(card?.buttons.map((b) => b.label), ['Approve', 'Reject']);
+    assert.match(
+      card?.text ?? '',
+      /^Approval needed: Invoice to Acme Corp for 1,200\.50 EUR\nTo: Acme Corp\nAmount: 1,200\.50 EUR\nFor: March workshop/,
+    );
+    assert.deepEqual(
+      card?.buttons.map((b) => b.label),
+      ['Approve', 'Reject'],
+    );
     const replies = await tap(base, button(card, 'Approve'));
-    assert.deepEqual(replies.map((m) => m.text), ['Approved: Invoice to Acme Corp for 1,200.50 EUR.', 'Recorded INV-0001: Acme Corp, 1,200.50 EUR.\nNo PDF: set your business name and address (/business name …) first.']);
+    assert.deepEqual(
+      replies.map((m) => m.text),
+      [
+        'Approved: Invoice to Acme Corp for 1,200.50 EUR.',
+        'Recorded INV-0001: Acme Corp, 1,200.50 EUR.\nNo PDF: set your business name and address (/business name …) first.',
+      ],
+    );
     const again = await tap(base, button(card, 'Approve'));
     assert.match(again[0]?.text ?? '', /^Already decided — .*approved by web:operator via web.* Nothing more to do\.$/);
     assert.equal(again.length, 1);
     const rejectLate = await tap(base, button(card, 'Reject'));
     assert.match(rejectLate[0]?.text ?? '', /Already decided/);
-    assert.match((await say(base, '/invoices'))[0]?.text ?? '', /^INV-0001 · Acme Corp · 1,200\.50 EUR · recorded · \d{4}-\d{2}-\d{2}$/);
+    assert.match(
+      (await say(base, '/invoices'))[0]?.text ?? '',
+      /^INV-0001 · Acme Corp · 1,200\.50 EUR · recorded · \d{4}-\d{2}-\d{2}$/,
+    );
     const decided = await app.store.events.readRange({ types: ['approval.decided'] });
     const last = decided.at(-1);
     const data = last?.type === 'approval.decided' ? last.data : undefined;
-    assert.deepEqual(data && { decision: data.decision, by: data.by, via: data.via }, { decision: 'approved', by: 'web:operator', via: 'web' });
+    assert.deepEqual(data && { decision: data.decision, by: data.by, via: data.via }, {
+      decision: 'approved',
+      by: 'web:operator',
+      via: 'web',
+    });
   });
 
   test('Reject records nothing and takes no number', async () => {
@@ -69,7 +106,10 @@ describe('invoice workflow through the web chat', () => {
 
   test('an unreadable amount gets one clear message and starts nothing', async () => {
     const before = (await app.store.runs.list({ limit: 100 })).length;
-    assert.equal((await say(base, '/invoice Acme 12abc'))[0]?.text, 'I couldn\'t read "12abc" as an amount; write it like 1200 or 1,200.50.');
+    assert.equal(
+      (await say(base, '/invoice Acme 12abc'))[0]?.text,
+      'I couldn\'t read "12abc" as an amount; write it like 1200 or 1,200.50.',
+    );
     assert.match((await say(base, '/invoice Acme'))[0]?.text ?? '', /^Usage: \/invoice <client> <amount>/);
     assert.match((await say(base, '/invoice Acme lots'))[0]?.text ?? '', /couldn't find an amount/);
     assert.equal((await app.store.runs.list({ limit: 100 })).length, before);
@@ -87,12 +127,22 @@ describe('invoice workflow through the web chat', () => {
     const [c1] = await say(base, '/invoice Umbrella 300');
     const [c2] = await say(base, '/invoice Soylent 400');
     const pending = await say(base, '/approvals');
-    assert.deepEqual(pending.map((m) => runIdOf(m)), [runIdOf(c1), runIdOf(c2)]);
-    assert.deepEqual(pending[0]?.buttons.map((b) => b.label), c1?.buttons.map((b) => b.label), 'the same buttons as the original card');
+    assert.deepEqual(
+      pending.map((m) => runIdOf(m)),
+      [runIdOf(c1), runIdOf(c2)],
+    );
+    assert.deepEqual(
+      pending[0]?.buttons.map((b) => b.label),
+      c1?.buttons.map((b) => b.label),
+      'the same buttons as the original card',
+    );
     const cancelled = await say(base, `/cancel ${runIdOf(c1)}`);
     assert.match(cancelled.at(-1)?.text ?? '', new RegExp(`Run ${runIdOf(c1)}: cancelled`));
     assert.match((await tap(base, button(c1, 'Approve')))[0]?.text ?? '', /Already decided — .*cancelled/);
-    assert.deepEqual((await say(base, '/approvals')).map((m) => runIdOf(m)), [runIdOf(c2)]);
+    assert.deepEqual(
+      (await say(base, '/approvals')).map((m) => runIdOf(m)),
+      [runIdOf(c2)],
+    );
     // A tap on the copy /approvals showed decides the same approval as the original card.
     await tap(base, button(pending[1], 'Reject'));
     assert.equal((await say(base, '/approvals'))[0]?.text, 'Nothing is waiting for your approval.');
@@ -102,7 +152,10 @@ describe('invoice workflow through the web chat', () => {
   test('/runs and /run show the run and its timeline', async () => {
     const [card] = await say(base, '/invoice Tyrell 1234');
     const id = runIdOf(card);
-    assert.match((await say(base, '/runs'))[0]?.text ?? '', new RegExp(`^${id} invoice · waiting for approval · \\d+s ago`));
+    assert.match(
+      (await say(base, '/runs'))[0]?.text ?? '',
+      new RegExp(`^${id} invoice · waiting for approval · \\d+s ago`),
+    );
     await tap(base, button(card, 'Approve'));
     const timeline = (await say(base, `/run ${id}`))[0]?.text ?? '';
     assert.match(timeline, new RegExp(`^Run ${id} · invoice v1 · completed \\(recorded\\)`));
@@ -115,7 +168,10 @@ describe('invoice workflow through the web chat', () => {
 
   test('Edit replaces the draft text before approval', async () => {
     const [card] = await say(base, '/textdraft Hello Acme, see attached.');
-    assert.deepEqual(card?.buttons.map((b) => b.label), ['Approve', 'Reject', 'Edit']);
+    assert.deepEqual(
+      card?.buttons.map((b) => b.label),
+      ['Approve', 'Reject', 'Edit'],
+    );
     assert.match((await tap(base, button(card, 'Edit')))[0]?.text ?? '', /Send the new text/);
     const [edited] = await say(base, 'Hello Acme, the proposal is attached.');
     assert.match(edited?.text ?? '', /Approval needed: Send a note[\s\S]*Hello Acme, the proposal is attached\./);
@@ -131,7 +187,22 @@ describe('invoice approvals policy', () => {
     const policies = tempDir('solo-policies-');
     writeFileSync(
       join(policies, 'approvals.yaml'),
-      ['approvals:', '  rules:', '    - name: small invoices go out', '      actions: invoice.send', '      then: allow', '    - name: big ones wait', '      actions: invoice.send', '      amount_over: [500 EUR]', '      then: approve', '    - name: never this much', '      actions: invoice.send', '      amount_over: [100000 EUR]', '      then: deny', ''].join('\n'),
+      [
+        'approvals:',
+        '  rules:',
+        '    - name: small invoices go out',
+        '      actions: invoice.send',
+        '      then: allow',
+        '    - name: big ones wait',
+        '      actions: invoice.send',
+        '      amount_over: [500 EUR]',
+        '      then: approve',
+        '    - name: never this much',
+        '      actions: invoice.send',
+        '      amount_over: [100000 EUR]',
+        '      then: deny',
+        '',
+      ].join('\n'),
     );
     app = await startTestApp({ POLICIES_DIR: policies });
     base = app.url;

@@ -4,9 +4,25 @@
 // decision: everything from a DM or the configured channel reaches the handler (bots excepted).
 
 import {
-  ApplicationCommandOptionType, Client, DiscordAPIError, DiscordjsError, DiscordjsErrorCodes, Events, GatewayIntentBits, MessageFlags, Options, Partials,
-  RESTEvents, Routes, type ButtonInteraction, type ChatInputApplicationCommandData, type ChatInputCommandInteraction, type Interaction, type Message,
-  type RESTPatchAPIChannelMessageJSONBody, type RESTPostAPIChannelMessageResult,
+  ApplicationCommandOptionType,
+  Client,
+  DiscordAPIError,
+  DiscordjsError,
+  DiscordjsErrorCodes,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+  Options,
+  Partials,
+  RESTEvents,
+  Routes,
+  type ButtonInteraction,
+  type ChatInputApplicationCommandData,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  type Message,
+  type RESTPatchAPIChannelMessageJSONBody,
+  type RESTPostAPIChannelMessageResult,
 } from 'discord.js';
 import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts';
 import { SoloError } from '../../../src/domain/errors.ts';
@@ -27,11 +43,18 @@ const STOP_GRACE_MS = 1500;
 /** The probe at start (GET /gateway/bot) that has no answer by then fails the start. */
 const START_CALL_TIMEOUT_MS = 10_000;
 /** Gateway close codes that mean retrying cannot help (https://discord.com/developers/docs/topics/opcodes-and-status-codes). */
-const CLOSED_FOR_GOOD: Record<number, string> = { 4010: 'discord_sharding', 4011: 'discord_sharding', 4012: 'discord_api_version', 4013: 'discord_intent_invalid' };
+const CLOSED_FOR_GOOD: Record<number, string> = {
+  4010: 'discord_sharding',
+  4011: 'discord_sharding',
+  4012: 'discord_api_version',
+  4013: 'discord_intent_invalid',
+};
 const TOKEN_INVALID = 'discord_token_invalid';
-const TOKEN_REFUSED = 'Discord refused the bot token; set DISCORD_TOKEN to the token on your application’s Bot page in the Discord Developer Portal.';
+const TOKEN_REFUSED =
+  'Discord refused the bot token; set DISCORD_TOKEN to the token on your application’s Bot page in the Discord Developer Portal.';
 const INTENT_DISABLED = 'discord_intent_disabled';
-const INTENT_REFUSED = 'Discord refused the Message Content intent; switch it on under Privileged Gateway Intents on your application’s Bot page in the Discord Developer Portal.';
+const INTENT_REFUSED =
+  'Discord refused the Message Content intent; switch it on under Privileged Gateway Intents on your application’s Bot page in the Discord Developer Portal.';
 
 export interface DiscordChannelOptions {
   /** The bot token (DISCORD_TOKEN). */
@@ -81,7 +104,12 @@ export class DiscordChannel implements Channel {
     if (this.#client) throw new Error('the Discord channel is already started');
     const life = (this.#life = new Lifetime());
     const client = new Client({
-      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent],
+      intents: [
+        GatewayIntentBits.Guilds,
+        GatewayIntentBits.GuildMessages,
+        GatewayIntentBits.DirectMessages,
+        GatewayIntentBits.MessageContent,
+      ],
       // DM channels are not cached before their first message; without this partial, DMs never arrive.
       partials: [Partials.Channel],
       allowedMentions: { parse: [] },
@@ -89,20 +117,30 @@ export class DiscordChannel implements Channel {
       // messages of every chat (memory that grows with chats, and work for the garbage collector on every message).
       makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
       // API calls go through the adapters' shared client (shared/fetch.ts) instead of undici's request(), tied to this span.
-      rest: { makeRequest: (url: string, init: object) => life.fetch(url, init), ...(this.#options.apiUrl ? { api: this.#options.apiUrl } : {}) },
+      rest: {
+        makeRequest: (url: string, init: object) => life.fetch(url, init),
+        ...(this.#options.apiUrl ? { api: this.#options.apiUrl } : {}),
+      },
     });
     guardPacketHandling(client, this.#log);
     client.on(Events.MessageCreate, (message) => this.#track(this.#onMessage(message)));
     client.on(Events.InteractionCreate, (interaction) => this.#track(this.#onInteraction(interaction)));
     client.on(Events.Error, (err) => this.#log.error({ err }, 'Discord client error'));
     client.on(Events.Warn, (warning) => this.#log.warn({ warning }, 'Discord client warning'));
-    client.rest.on(RESTEvents.RateLimited, (info) => this.#log.warn({ route: info.route, retryAfterMs: info.retryAfter }, 'rate limited by Discord; waiting'));
+    client.rest.on(RESTEvents.RateLimited, (info) =>
+      this.#log.warn({ route: info.route, retryAfterMs: info.retryAfter }, 'rate limited by Discord; waiting'),
+    );
     this.#watch(client, life, monitor);
     const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
     this.#client = client;
     this.#handler = handler;
     try {
-      await Promise.race([this.#probe(client).then(() => client.login(this.#options.token)).then(() => ready), life.whenEnded()]);
+      await Promise.race([
+        this.#probe(client)
+          .then(() => client.login(this.#options.token))
+          .then(() => ready),
+        life.whenEnded(),
+      ]);
     } catch (err) {
       this.#client = undefined;
       this.#handler = undefined;
@@ -147,7 +185,11 @@ export class DiscordChannel implements Channel {
     } catch (err) {
       if (!signal.aborted) throw err;
       const where = this.#options.apiUrl ?? 'discord.com';
-      throw new DiscordChannelError('discord_unreachable', `Could not reach Discord at ${where} (no answer within ${START_CALL_TIMEOUT_MS / 1000} s).`, { cause: err, retryable: true });
+      throw new DiscordChannelError(
+        'discord_unreachable',
+        `Could not reach Discord at ${where} (no answer within ${START_CALL_TIMEOUT_MS / 1000} s).`,
+        { cause: err, retryable: true },
+      );
     }
   }
 
@@ -160,7 +202,10 @@ export class DiscordChannel implements Channel {
       this.#log.debug({ err }, 'Discord gateway connection error; discord.js reconnects');
     });
     client.on(Events.ShardReconnecting, () => {
-      if (live()) monitor?.reconnecting(`the gateway connection dropped${lastError === undefined ? '' : ` (${innermostReason(lastError)})`}`);
+      if (live())
+        monitor?.reconnecting(
+          `the gateway connection dropped${lastError === undefined ? '' : ` (${innermostReason(lastError)})`}`,
+        );
     });
     const back = (): void => {
       lastError = undefined;
@@ -172,7 +217,10 @@ export class DiscordChannel implements Channel {
       if (!live()) return;
       const final = CLOSED_FOR_GOOD[code];
       const reason = `Discord closed the gateway session for good (close code ${code})`;
-      if (code === 4004) monitor?.lost(new DiscordChannelError(TOKEN_INVALID, `${TOKEN_REFUSED.replace(/;/, ` (gateway close code ${code});`)}`));
+      if (code === 4004)
+        monitor?.lost(
+          new DiscordChannelError(TOKEN_INVALID, `${TOKEN_REFUSED.replace(/;/, ` (gateway close code ${code});`)}`),
+        );
       else if (code === 4014) monitor?.lost(new DiscordChannelError(INTENT_DISABLED, INTENT_REFUSED));
       else monitor?.lost(final ? new DiscordChannelError(final, `${reason}.`) : new Error(reason));
     });
@@ -185,7 +233,9 @@ export class DiscordChannel implements Channel {
 
   async deliver(chatId: string, message: SentMessage): Promise<DeliveryRef | undefined> {
     return this.#deliverParts(chatId, message, async (part) => {
-      const sent = (await this.#rest().post(Routes.channelMessages(chatId), { body: apiBody(part) })) as RESTPostAPIChannelMessageResult;
+      const sent = (await this.#rest().post(Routes.channelMessages(chatId), {
+        body: apiBody(part),
+      })) as RESTPostAPIChannelMessageResult;
       return sent.id;
     });
   }
@@ -194,9 +244,17 @@ export class DiscordChannel implements Channel {
     const { parts } = render(message.text, message.buttons);
     const last = parts.at(-1);
     // An edit is one message: text beyond the limit is cut, and no buttons removes the old ones.
-    const content = parts.length > 1 ? `${parts.map((p) => p.content).join('\n').slice(0, MAX_CONTENT - 1)}…` : (last?.content ?? '');
+    const content =
+      parts.length > 1
+        ? `${parts
+            .map((p) => p.content)
+            .join('\n')
+            .slice(0, MAX_CONTENT - 1)}…`
+        : (last?.content ?? '');
     try {
-      await this.#rest().patch(Routes.channelMessage(ref.chatId, ref.messageId), { body: apiBody({ content, components: last?.components ?? [] }) });
+      await this.#rest().patch(Routes.channelMessage(ref.chatId, ref.messageId), {
+        body: apiBody({ content, components: last?.components ?? [] }),
+      });
     } catch (err) {
       throw this.#failure(err, `edit message ${ref.messageId} in ${ref.chatId}`);
     }
@@ -210,9 +268,17 @@ export class DiscordChannel implements Channel {
     }
   }
 
-  async #deliverParts(chatId: string, message: SentMessage, send: (part: DiscordPayload) => Promise<string>): Promise<DeliveryRef | undefined> {
+  async #deliverParts(
+    chatId: string,
+    message: SentMessage,
+    send: (part: DiscordPayload) => Promise<string>,
+  ): Promise<DeliveryRef | undefined> {
     const { parts, dropped } = render(message.text, message.buttons);
-    if (dropped.length > 0) this.#log.warn({ message: message.id, dropped: dropped.map((b) => b.data) }, 'Discord shows at most 25 distinct buttons; some were left off');
+    if (dropped.length > 0)
+      this.#log.warn(
+        { message: message.id, dropped: dropped.map((b) => b.data) },
+        'Discord shows at most 25 distinct buttons; some were left off',
+      );
     if (parts.length === 0) {
       this.#log.warn({ message: message.id }, 'not sending an empty message');
       return undefined;
@@ -236,7 +302,14 @@ export class DiscordChannel implements Channel {
     const commands = handler.commands().map((c): ChatInputApplicationCommandData => ({
       name: c.name.toLowerCase(),
       description: c.description.slice(0, MAX_DESCRIPTION) || c.name,
-      options: [{ type: ApplicationCommandOptionType.String, name: 'args', description: (c.usage ?? 'arguments').slice(0, MAX_DESCRIPTION), required: false }],
+      options: [
+        {
+          type: ApplicationCommandOptionType.String,
+          name: 'args',
+          description: (c.usage ?? 'arguments').slice(0, MAX_DESCRIPTION),
+          required: false,
+        },
+      ],
     }));
     try {
       await client.application?.commands.set(commands);
@@ -254,15 +327,29 @@ export class DiscordChannel implements Channel {
 
   async #onMessage(message: Message): Promise<void> {
     if (message.author.bot || message.system || !this.#listensIn(message.guildId, message.channelId)) return;
-    if (message.content.trim() === '') return void this.#log.debug({ update: message.id }, 'dropped a message without text');
-    await this.#dispatch({ kind: 'message', id: message.id, channel: DISCORD_CHANNEL, chatId: message.channelId, senderId: message.author.id, text: message.content }, this);
+    if (message.content.trim() === '')
+      return void this.#log.debug({ update: message.id }, 'dropped a message without text');
+    await this.#dispatch(
+      {
+        kind: 'message',
+        id: message.id,
+        channel: DISCORD_CHANNEL,
+        chatId: message.channelId,
+        senderId: message.author.id,
+        text: message.content,
+      },
+      this,
+    );
   }
 
   async #onInteraction(interaction: Interaction): Promise<void> {
-    if (!interaction.isChatInputCommand() && !interaction.isButton()) return void this.#log.debug({ type: interaction.type }, 'ignored an interaction kind the bot does not offer');
+    if (!interaction.isChatInputCommand() && !interaction.isButton())
+      return void this.#log.debug({ type: interaction.type }, 'ignored an interaction kind the bot does not offer');
     const chatId = interaction.channelId;
     if (chatId === null || !this.#listensIn(interaction.guildId, chatId)) {
-      const where = this.#options.guildChannelId ? `a direct message or <#${this.#options.guildChannelId}>` : 'a direct message';
+      const where = this.#options.guildChannelId
+        ? `a direct message or <#${this.#options.guildChannelId}>`
+        : 'a direct message';
       await interaction.reply({ content: `I only take instructions in ${where}.`, flags: MessageFlags.Ephemeral });
       return;
     }
@@ -282,10 +369,16 @@ export class DiscordChannel implements Channel {
       describe: () => this.describe(),
       edit: (ref, message) => this.edit(ref, message),
       typing: (chatId) => this.typing(chatId),
-      deliver: (chatId, message) => (chatId === base.chatId && reply.open ? this.#deliverParts(chatId, message, (part) => reply.send(part)) : this.deliver(chatId, message)),
+      deliver: (chatId, message) =>
+        chatId === base.chatId && reply.open
+          ? this.#deliverParts(chatId, message, (part) => reply.send(part))
+          : this.deliver(chatId, message),
     };
     try {
-      await this.#dispatch({ ...base, kind: 'message', text: `/${interaction.commandName}${args ? ` ${args}` : ''}` }, answering);
+      await this.#dispatch(
+        { ...base, kind: 'message', text: `/${interaction.commandName}${args ? ` ${args}` : ''}` },
+        answering,
+      );
     } finally {
       await reply.finish();
     }
@@ -332,14 +425,26 @@ export class DiscordChannel implements Channel {
     }
     const where = this.#options.apiUrl ?? 'discord.com';
     const reason = innermostReason(err);
-    return new DiscordChannelError('discord_unreachable', `Could not reach Discord at ${where} (${reason}).`, { cause: err, retryable: true });
+    return new DiscordChannelError('discord_unreachable', `Could not reach Discord at ${where} (${reason}).`, {
+      cause: err,
+      retryable: true,
+    });
   }
 
   #failure(err: unknown, doing: string): DiscordChannelError {
     if (err instanceof DiscordChannelError) return err;
-    const detail = err instanceof DiscordAPIError ? `Discord answered ${err.status}, code ${String(err.code)}: ${err.message}` : err instanceof Error ? err.message : String(err);
+    const detail =
+      err instanceof DiscordAPIError
+        ? `Discord answered ${err.status}, code ${String(err.code)}: ${err.message}`
+        : err instanceof Error
+          ? err.message
+          : String(err);
     this.#log.warn({ err }, `could not ${doing}`);
-    return new DiscordChannelError('discord_api', `Could not ${doing} on Discord (${detail.replace(/\s*\n\s*/g, '; ')}).`, { cause: err, retryable: !(err instanceof DiscordAPIError) || err.status >= 500 });
+    return new DiscordChannelError(
+      'discord_api',
+      `Could not ${doing} on Discord (${detail.replace(/\s*\n\s*/g, '; ')}).`,
+      { cause: err, retryable: !(err instanceof DiscordAPIError) || err.status >= 500 },
+    );
   }
 }
 
@@ -354,7 +459,9 @@ function apiBody(part: Pick<DiscordPayload, 'content' | 'components'>): RESTPatc
  * the client's packet handler (private in the typings, stable in v14) so such a payload is logged and dropped.
  */
 function guardPacketHandling(client: Client, log: Logger): void {
-  const manager = client.ws as unknown as { handlePacket(packet?: { t?: string | null; d?: unknown }, shard?: unknown): boolean };
+  const manager = client.ws as unknown as {
+    handlePacket(packet?: { t?: string | null; d?: unknown }, shard?: unknown): boolean;
+  };
   const handle = manager.handlePacket.bind(manager);
   manager.handlePacket = (packet, shard) => {
     try {

@@ -1,7 +1,13 @@
 // SentMessage → Discord message payloads: markdown escaped (the core writes plain text), cut into parts of at
 // most 2000 characters, buttons as action rows on the last part, and no pings ever.
 
-import { ButtonStyle, ComponentType, escapeMarkdown, type APIActionRowComponent, type APIButtonComponentWithCustomId } from 'discord.js';
+import {
+  ButtonStyle,
+  ComponentType,
+  escapeMarkdown,
+  type APIActionRowComponent,
+  type APIButtonComponentWithCustomId,
+} from 'discord.js';
 import type { ButtonSpec } from '../../../src/domain/messages.ts';
 import { splitText } from '../shared/split.ts';
 

@@ -18,7 +18,9 @@ export class SlashReply {
     this.#interaction = interaction;
     this.#log = log;
     this.#timer = setTimeout(() => {
-      this.#run(() => this.#deferIfSilent()).catch((err: unknown) => this.#log.warn({ err }, 'could not defer the reply to a slash command'));
+      this.#run(() => this.#deferIfSilent()).catch((err: unknown) =>
+        this.#log.warn({ err }, 'could not defer the reply to a slash command'),
+      );
     }, deferAfterMs);
   }
 

@@ -47,7 +47,13 @@ let proxied: boolean | undefined;
  * with NODE_USE_ENV_PROXY (node:http's agents have no proxy support of their own before Node 24.5, and undici's is
  * tested: test/channels/api-fetch-proxy.test.ts).
  */
-function send(url: URL, method: string, headers: Record<string, string>, body: string | Uint8Array | undefined, signal: AbortSignal | undefined): Promise<Answer> {
+function send(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | Uint8Array | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Answer> {
   proxied ??= PROXY_VARIABLES.some((name) => process.env[name]);
   if (proxied) return viaProxy(url, method, headers, body, signal);
   agents ??= { http: new HttpAgent(KEEP_ALIVE), https: new HttpsAgent(KEEP_ALIVE) };
@@ -66,14 +72,20 @@ function send(url: URL, method: string, headers: Record<string, string>, body: s
         res.on('error', reject);
         res.on('end', () => {
           const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-          resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', rawHeaders: res.rawHeaders, bytes: new Uint8Array(all.buffer, all.byteOffset, all.byteLength) });
+          resolve({
+            status: res.statusCode ?? 0,
+            statusText: res.statusMessage ?? '',
+            rawHeaders: res.rawHeaders,
+            bytes: new Uint8Array(all.buffer, all.byteOffset, all.byteLength),
+          });
         });
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
         // The keep-alive race: the server closed an idle connection just as this call reused it, so the call failed
         // before any answer. A server that closed its idle connection did not read the request: it is sent once more
         // (what Node's documentation of `request.reusedSocket` recommends). A fresh connection's failure is not retried.
-        const closedUnderUs = req.reusedSocket && !answered && !signal?.aborted && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+        const closedUnderUs =
+          req.reusedSocket && !answered && !signal?.aborted && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
         if (retry && closedUnderUs) resolve(attempt(false));
         else reject(err);
       });
@@ -82,12 +94,25 @@ function send(url: URL, method: string, headers: Record<string, string>, body: s
   return attempt(true);
 }
 
-async function viaProxy(url: URL, method: string, headers: Record<string, string>, body: string | Uint8Array | undefined, signal: AbortSignal | undefined): Promise<Answer> {
+async function viaProxy(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | Uint8Array | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Answer> {
   proxy ??= new EnvHttpProxyAgent({ keepAliveTimeout: 30_000 });
-  const answer = await undiciRequest(url, { method, headers, body: body ?? null, signal: signal ?? null, dispatcher: proxy });
+  const answer = await undiciRequest(url, {
+    method,
+    headers,
+    body: body ?? null,
+    signal: signal ?? null,
+    dispatcher: proxy,
+  });
   const bytes = new Uint8Array(await answer.body.arrayBuffer());
   const rawHeaders: string[] = [];
-  for (const [name, value] of Object.entries(answer.headers)) for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) rawHeaders.push(name, v);
+  for (const [name, value] of Object.entries(answer.headers))
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) rawHeaders.push(name, v);
   return { status: answer.statusCode, statusText: answer.statusText, rawHeaders, bytes };
 }
 
@@ -131,7 +156,10 @@ export const apiFetch = async function apiFetch(input: string | URL | Request, i
   }
   const location = header(answer.rawHeaders, 'location');
   if (answer.status >= 300 && answer.status < 400 && location !== undefined && init.redirect !== 'manual') {
-    if (init.redirect === 'error') throw new TypeError('fetch failed', { cause: new Error(`${url} redirected (${answer.status}) and redirect is 'error'`) });
+    if (init.redirect === 'error')
+      throw new TypeError('fetch failed', {
+        cause: new Error(`${url} redirected (${answer.status}) and redirect is 'error'`),
+      });
     // API endpoints do not redirect. Should one, the global fetch takes it from the new location, as fetch would:
     // 303, and 301/302 after a POST, become a GET without a body; 307 and 308 repeat the request.
     const asGet = answer.status === 303 || ((answer.status === 301 || answer.status === 302) && method === 'POST');
@@ -245,7 +273,11 @@ class ApiResponse {
     if (!this.#full) {
       if (this.#taken) throw new TypeError('Body is unusable: Body has already been read');
       const nullBody = this.status === 204 || this.status === 205 || this.status === 304;
-      this.#full = new Response(nullBody ? null : this.#bytes, { status: this.status, statusText: this.statusText, headers: this.headers });
+      this.#full = new Response(nullBody ? null : this.#bytes, {
+        status: this.status,
+        statusText: this.statusText,
+        headers: this.headers,
+      });
     }
     return this.#full;
   }

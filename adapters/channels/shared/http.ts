@@ -12,7 +12,12 @@ export class HttpError extends Error {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const payload = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -49,7 +54,7 @@ export function readBytes(req: IncomingMessage, max: number): Promise<Buffer | u
     };
     const onEnd = (): void => {
       done();
-      resolve(chunks.length === 1 ? (chunks[0]) : Buffer.concat(chunks));
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
     };
     const onError = (err: Error): void => {
       done();
@@ -70,7 +75,8 @@ export async function readBody(req: IncomingMessage, max: number): Promise<strin
  * "simple" content type (or none), so requiring JSON keeps other pages from posting here.
  */
 export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'send the body as application/json (an empty body too)');
+  if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? ''))
+    throw new HttpError(415, 'send the body as application/json (an empty body too)');
   const body = await readBody(req, limit);
   if (body === undefined) throw new HttpError(413, `request body is larger than ${limit} bytes`);
   if (body.length === 0) return {};
@@ -114,5 +120,7 @@ export function crossSite(req: IncomingMessage): boolean {
 
 /** A client that went away mid-request (closed tab, aborted fetch): nothing to report as an error. */
 export const clientGone = (err: unknown): boolean =>
-  ['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE'].includes((err as NodeJS.ErrnoException | undefined)?.code ?? '') ||
+  ['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE'].includes(
+    (err as NodeJS.ErrnoException | undefined)?.code ?? '',
+  ) ||
   (err instanceof Error && err.message === 'aborted');

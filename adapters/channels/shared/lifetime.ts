@@ -10,9 +10,13 @@ export class Lifetime {
   readonly #calls = new Set<AbortController>();
 
   constructor() {
-    this.signal.addEventListener('abort', () => {
-      for (const call of this.#calls) call.abort(this.signal.reason);
-    }, { once: true });
+    this.signal.addEventListener(
+      'abort',
+      () => {
+        for (const call of this.#calls) call.abort(this.signal.reason);
+      },
+      { once: true },
+    );
   }
 
   get signal(): AbortSignal {

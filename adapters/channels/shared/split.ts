@@ -13,7 +13,11 @@ const isHighSurrogate = (text: string, cut: number): boolean => {
  * falls on a grapheme boundary (never inside an emoji, a flag or a letter with its accents) and moves back while
  * `unsafeCut` says it would split something of the platform's (an HTML entity, a markdown escape).
  */
-export function splitText(text: string, max: number, unsafeCut: (text: string, cut: number) => boolean = () => false): string[] {
+export function splitText(
+  text: string,
+  max: number,
+  unsafeCut: (text: string, cut: number) => boolean = () => false,
+): string[] {
   const parts: string[] = [];
   let rest = text;
   while (rest.length > max) {
@@ -28,7 +32,7 @@ export function splitText(text: string, max: number, unsafeCut: (text: string, c
     cut = graphemeBoundary(rest, max);
     while (cut > 1 && unsafeCut(rest, cut)) cut = graphemeBoundary(rest, cut - 1);
     // A single character longer than the whole limit (a pathological cluster): cut it between code points.
-    if (cut === 0) for (cut = max; cut > 1 && isHighSurrogate(rest, cut); ) cut -= 1;
+    if (cut === 0) for (cut = max; cut > 1 && isHighSurrogate(rest, cut);) cut -= 1;
     parts.push(rest.slice(0, cut));
     rest = rest.slice(cut);
   }

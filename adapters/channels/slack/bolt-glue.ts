@@ -35,7 +35,13 @@ export function boltLogger(log: Logger, { quiet = false }: { quiet?: boolean } =
     setLevel: () => undefined,
     setName: () => undefined,
     getLevel: () =>
-      log.isLevelEnabled('trace') ? LogLevel.DEBUG : log.isLevelEnabled('info') ? LogLevel.INFO : log.isLevelEnabled('warn') ? LogLevel.WARN : LogLevel.ERROR,
+      log.isLevelEnabled('trace')
+        ? LogLevel.DEBUG
+        : log.isLevelEnabled('info')
+          ? LogLevel.INFO
+          : log.isLevelEnabled('warn')
+            ? LogLevel.WARN
+            : LogLevel.ERROR,
   };
 }
 
@@ -44,9 +50,21 @@ export function boltLogger(log: Logger, { quiet = false }: { quiet?: boolean } =
 const text = z.string().min(1);
 const takenEnvelope = (command: string) =>
   z.discriminatedUnion('type', [
-    z.object({ type: z.literal('events_api'), envelope_id: text, payload: z.object({ event: z.object({ type: text }) }) }),
-    z.object({ type: z.literal('slash_commands'), envelope_id: text, payload: z.object({ command: z.literal(command) }) }),
-    z.object({ type: z.literal('interactive'), envelope_id: text, payload: z.object({ type: z.literal('block_actions'), actions: z.array(z.unknown()).min(1) }) }),
+    z.object({
+      type: z.literal('events_api'),
+      envelope_id: text,
+      payload: z.object({ event: z.object({ type: text }) }),
+    }),
+    z.object({
+      type: z.literal('slash_commands'),
+      envelope_id: text,
+      payload: z.object({ command: z.literal(command) }),
+    }),
+    z.object({
+      type: z.literal('interactive'),
+      envelope_id: text,
+      payload: z.object({ type: z.literal('block_actions'), actions: z.array(z.unknown()).min(1) }),
+    }),
   ]);
 const anyEnvelope = z.object({ envelope_id: text, type: z.string().optional() });
 
@@ -64,19 +82,26 @@ export function guardEnvelopes(client: SocketClient, command: string, log: Logge
   const taken = takenEnvelope(command);
   const listeners = client.listeners('ws_message') as FrameListener[];
   const original = listeners[0];
-  if (listeners.length !== 1 || !original) throw new Error('the Slack Socket Mode client changed: expected one ws_message listener to guard');
+  if (listeners.length !== 1 || !original)
+    throw new Error('the Slack Socket Mode client changed: expected one ws_message listener to guard');
   // The same call the client's own ack() makes; its typings mark `send` private.
-  const ack = (envelopeId: string): Promise<void> => (client as unknown as { send(id: string): Promise<void> }).send(envelopeId);
+  const ack = (envelopeId: string): Promise<void> =>
+    (client as unknown as { send(id: string): Promise<void> }).send(envelopeId);
   client.removeAllListeners('ws_message');
   client.on('ws_message', (data: unknown, isBinary: boolean) => {
     const envelope = typeof data === 'string' && !isBinary ? parse(data) : undefined;
     const id = anyEnvelope.safeParse(envelope).data;
     if (id && !taken.safeParse(envelope).success) {
-      log.warn({ envelope: id.envelope_id, type: id.type }, 'acked and dropped a Slack envelope the adapter does not take');
+      log.warn(
+        { envelope: id.envelope_id, type: id.type },
+        'acked and dropped a Slack envelope the adapter does not take',
+      );
       ack(id.envelope_id).catch((err: unknown) => log.warn({ err }, 'could not ack a dropped Slack envelope'));
       return;
     }
-    Promise.resolve(original(data, isBinary)).catch((err: unknown) => log.error({ err }, 'the Slack Socket Mode client failed on a frame'));
+    Promise.resolve(original(data, isBinary)).catch((err: unknown) =>
+      log.error({ err }, 'the Slack Socket Mode client failed on a frame'),
+    );
   });
 }
 

@@ -55,14 +55,12 @@ export interface SlackMessage {
 function buttonBlocks(buttons: ButtonSpec[]): types.ActionsBlock[] {
   const blocks: types.ActionsBlock[] = [];
   for (let i = 0; i < buttons.length; i += MAX_BUTTONS_PER_ACTIONS_BLOCK) {
-    const elements = buttons.slice(i, i + MAX_BUTTONS_PER_ACTIONS_BLOCK).map(
-      (b, j): types.Button => ({
-        type: 'button',
-        action_id: `${BUTTON_ACTION_PREFIX}${i + j}`,
-        text: { type: 'plain_text', text: b.label.slice(0, MAX_BUTTON_LABEL) || '·', emoji: true },
-        value: b.data,
-      }),
-    );
+    const elements = buttons.slice(i, i + MAX_BUTTONS_PER_ACTIONS_BLOCK).map((b, j): types.Button => ({
+      type: 'button',
+      action_id: `${BUTTON_ACTION_PREFIX}${i + j}`,
+      text: { type: 'plain_text', text: b.label.slice(0, MAX_BUTTON_LABEL) || '·', emoji: true },
+      value: b.data,
+    }));
     blocks.push({ type: 'actions', elements });
   }
   return blocks;
@@ -70,14 +68,19 @@ function buttonBlocks(buttons: ButtonSpec[]): types.ActionsBlock[] {
 
 /** A message with buttons is Block Kit: its text as sections of at most 3000 characters, then the buttons. */
 function withButtons(text: string, buttons: ButtonSpec[]): SlackMessage {
-  const sections = splitEscaped(text, MAX_SECTION_TEXT).map((part): types.SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text: part || ' ' } }));
+  const sections = splitEscaped(text, MAX_SECTION_TEXT).map((part): types.SectionBlock => ({
+    type: 'section',
+    text: { type: 'mrkdwn', text: part || ' ' },
+  }));
   return { text, blocks: [...sections, ...buttonBlocks(buttons)] };
 }
 
 /** One or more Slack messages for a text: split at Slack's 40k limit; the buttons go on the last one. */
 export function renderMessages(text: string, buttons: ButtonSpec[]): SlackMessage[] {
   const parts = splitEscaped(escapeMrkdwn(text), MAX_MESSAGE_TEXT);
-  return parts.map((part, i) => (i === parts.length - 1 && buttons.length > 0 ? withButtons(part, buttons) : { text: part }));
+  return parts.map((part, i) =>
+    i === parts.length - 1 && buttons.length > 0 ? withButtons(part, buttons) : { text: part },
+  );
 }
 
 /** Exactly one Slack message (an edit cannot split): a text over the limit is cut and ends with "…". */

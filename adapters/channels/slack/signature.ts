@@ -14,16 +14,25 @@ export const MAX_SKEW_SECONDS = 5 * 60;
 
 export type SignatureCheck = { ok: true } | { ok: false; why: string };
 
-export function checkSlackSignature(secret: string, headers: IncomingHttpHeaders, rawBody: Buffer, nowMs = Date.now()): SignatureCheck {
+export function checkSlackSignature(
+  secret: string,
+  headers: IncomingHttpHeaders,
+  rawBody: Buffer,
+  nowMs = Date.now(),
+): SignatureCheck {
   const timestampHeader = headers['x-slack-request-timestamp'];
   const signature = headers['x-slack-signature'];
-  if (typeof timestampHeader !== 'string' || !/^\d+$/.test(timestampHeader)) return { ok: false, why: 'no valid X-Slack-Request-Timestamp' };
-  if (Math.abs(nowMs / 1000 - Number(timestampHeader)) > MAX_SKEW_SECONDS) return { ok: false, why: 'the timestamp is more than five minutes off' };
-  if (typeof signature !== 'string' || !signature.startsWith('v0=')) return { ok: false, why: 'no v0 X-Slack-Signature' };
+  if (typeof timestampHeader !== 'string' || !/^\d+$/.test(timestampHeader))
+    return { ok: false, why: 'no valid X-Slack-Request-Timestamp' };
+  if (Math.abs(nowMs / 1000 - Number(timestampHeader)) > MAX_SKEW_SECONDS)
+    return { ok: false, why: 'the timestamp is more than five minutes off' };
+  if (typeof signature !== 'string' || !signature.startsWith('v0='))
+    return { ok: false, why: 'no v0 X-Slack-Signature' };
   const given = Buffer.from(signature.slice(3), 'hex');
   const expected = createHmac('sha256', secret).update(`v0:${timestampHeader}:`).update(rawBody).digest();
   // A length mismatch says nothing about the secret; equal lengths are compared in constant time.
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, why: 'signature mismatch' };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, why: 'signature mismatch' };
   return { ok: true };
 }
 

@@ -3,7 +3,14 @@
 // messages, the `/solo` slash command and button clicks become InboundEvents for the core, SentMessages become
 // chat.postMessage/chat.update calls. Every decision (who may talk, what a command does) stays in the core.
 
-import { App, HTTPReceiver, HTTPReceiverDeferredRequestError, SocketModeReceiver, webApi, type AppOptions } from '@slack/bolt';
+import {
+  App,
+  HTTPReceiver,
+  HTTPReceiverDeferredRequestError,
+  SocketModeReceiver,
+  webApi,
+  type AppOptions,
+} from '@slack/bolt';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -60,7 +67,15 @@ export interface SlackChannelOptions {
 
 // Only the fields the adapter uses are checked; anything else in a payload is Slack's business.
 const id = z.string().min(1);
-const directMessage = z.object({ channel: id, channel_type: z.string().optional(), user: id, text: z.string(), ts: id, subtype: z.string().optional(), bot_id: z.string().optional() });
+const directMessage = z.object({
+  channel: id,
+  channel_type: z.string().optional(),
+  user: id,
+  text: z.string(),
+  ts: id,
+  subtype: z.string().optional(),
+  bot_id: z.string().optional(),
+});
 const slashCommand = z.object({ text: z.string(), user_id: id, channel_id: id, trigger_id: id });
 const buttonClick = z.object({
   trigger_id: id,
@@ -95,25 +110,44 @@ export class SlackChannel implements Channel {
   readonly #inFlight = new Set<Promise<void>>();
 
   constructor(options: SlackChannelOptions) {
-    if (!options.botToken) throw new SoloError('slack_config', 'The Slack channel needs a bot token (SLACK_BOT_TOKEN).');
+    if (!options.botToken)
+      throw new SoloError('slack_config', 'The Slack channel needs a bot token (SLACK_BOT_TOKEN).');
     if (!options.appToken && !options.signingSecret) {
-      throw new SoloError('slack_config', 'The Slack channel needs SLACK_APP_TOKEN for Socket Mode or SLACK_SIGNING_SECRET for HTTP events.');
+      throw new SoloError(
+        'slack_config',
+        'The Slack channel needs SLACK_APP_TOKEN for Socket Mode or SLACK_SIGNING_SECRET for HTTP events.',
+      );
     }
     // The Socket Mode client retries apps.connections.open forever on not_allowed_token_type, so start() would never
     // return: a token of the wrong kind is refused here. (Bot tokens may be rotated ones, xoxe.xoxb-…, hence no stricter check.)
     if (options.appToken && !options.appToken.startsWith('xapp-')) {
-      throw new SoloError('slack_config', 'SLACK_APP_TOKEN must be an app-level token (xapp-…), from Basic Information → App-Level Tokens.');
+      throw new SoloError(
+        'slack_config',
+        'SLACK_APP_TOKEN must be an app-level token (xapp-…), from Basic Information → App-Level Tokens.',
+      );
     }
-    if (options.botToken.startsWith('xapp-')) throw new SoloError('slack_config', 'SLACK_BOT_TOKEN must be the bot token (xoxb-…), not an app-level token.');
+    if (options.botToken.startsWith('xapp-'))
+      throw new SoloError('slack_config', 'SLACK_BOT_TOKEN must be the bot token (xoxb-…), not an app-level token.');
     this.#command = options.command ?? DEFAULT_COMMAND;
-    if (!/^\/[\w-]{1,31}$/.test(this.#command)) throw new SoloError('slack_config', `The Slack slash command must look like /solo, not "${this.#command}".`);
+    if (!/^\/[\w-]{1,31}$/.test(this.#command))
+      throw new SoloError('slack_config', `The Slack slash command must look like /solo, not "${this.#command}".`);
     this.#options = options;
     this.#log = options.logger.child({ component: SLACK_CHANNEL });
     this.#apiUrl = options.apiUrl ?? DEFAULT_API_URL;
     const fetch = ((input, init) => this.#life.fetch(input, init)) as typeof globalThis.fetch;
-    this.#clientOptions = { slackApiUrl: this.#apiUrl, logger: boltLogger(this.#log), retryConfig: RETRY, timeout: REQUEST_TIMEOUT_MS, fetch };
+    this.#clientOptions = {
+      slackApiUrl: this.#apiUrl,
+      logger: boltLogger(this.#log),
+      retryConfig: RETRY,
+      timeout: REQUEST_TIMEOUT_MS,
+      fetch,
+    };
     this.#client = new webApi.WebClient(options.botToken, { ...this.#clientOptions });
-    this.#probe = new webApi.WebClient(options.botToken, { ...this.#clientOptions, ...START, logger: boltLogger(this.#log, { quiet: true }) });
+    this.#probe = new webApi.WebClient(options.botToken, {
+      ...this.#clientOptions,
+      ...START,
+      logger: boltLogger(this.#log, { quiet: true }),
+    });
   }
 
   /** HTTP mode with a port: where Slack's requests are served, once started (public behind a tunnel or proxy). */
@@ -132,7 +166,8 @@ export class SlackChannel implements Channel {
    * chat's). It answers 503 until start() and 404 for any other path.
    */
   eventsCallback(): (req: IncomingMessage, res: ServerResponse) => void {
-    if (this.#options.appToken || this.#options.port !== undefined) throw new Error('eventsCallback() is for HTTP mode without a port of its own');
+    if (this.#options.appToken || this.#options.port !== undefined)
+      throw new Error('eventsCallback() is for HTTP mode without a port of its own');
     return this.#serveEvents;
   }
 
@@ -209,13 +244,25 @@ export class SlackChannel implements Channel {
       throw startFailure('auth.test', err, BOT_TOKEN, this.#apiUrl, START.timeout);
     });
     if (!auth.user_id || !auth.bot_id) {
-      throw new SlackApiError('auth.test', undefined, `The ${BOT_TOKEN.name} is not a bot's token (auth.test names no bot); check ${BOT_TOKEN.env}.`);
+      throw new SlackApiError(
+        'auth.test',
+        undefined,
+        `The ${BOT_TOKEN.name} is not a bot's token (auth.test names no bot); check ${BOT_TOKEN.env}.`,
+      );
     }
     this.#identity = { user: auth.user ?? auth.user_id, team: auth.team ?? auth.team_id ?? 'Slack' };
     this.#handler = handler;
     const receiver = this.#receiver();
     // botId and botUserId from our auth.test spare Bolt its own; ignoreSelf uses them to drop the bot's own messages.
-    const app = new App({ token: this.#options.botToken, botId: auth.bot_id, botUserId: auth.user_id, receiver, logger: boltLogger(this.#log), clientOptions: { ...this.#clientOptions }, convoStore: false });
+    const app = new App({
+      token: this.#options.botToken,
+      botId: auth.bot_id,
+      botUserId: auth.user_id,
+      receiver,
+      logger: boltLogger(this.#log),
+      clientOptions: { ...this.#clientOptions },
+      convoStore: false,
+    });
     this.#listen(app);
     await this.#listenOn(receiver);
     if (receiver instanceof SocketModeReceiver) {
@@ -241,7 +288,9 @@ export class SlackChannel implements Channel {
     this.#socket = undefined;
     this.#http = undefined;
     if (socket) {
-      const closed = socket.client.disconnect().catch((err: unknown) => this.#log.warn({ err }, 'closing the Slack Socket Mode connection failed'));
+      const closed = socket.client
+        .disconnect()
+        .catch((err: unknown) => this.#log.warn({ err }, 'closing the Slack Socket Mode connection failed'));
       // A peer that never answers the close frame would be waited for 30 s; after the grace the socket is dropped.
       await Promise.race([closed, ended]);
       // CLOSING: the close frame went out and no answer came; a second disconnect() drops the socket.
@@ -272,7 +321,9 @@ export class SlackChannel implements Channel {
     if (ref.channel !== SLACK_CHANNEL) throw new Error(`not a Slack message reference: ${JSON.stringify(ref)}`);
     const { text, blocks = [] } = renderSingle(message.text, message.buttons);
     // blocks: [] is explicit: chat.update keeps a message's old blocks when it is given none.
-    await this.#call('chat.update', () => this.#client.chat.update({ channel: ref.chatId, ts: ref.messageId, text, blocks }));
+    await this.#call('chat.update', () =>
+      this.#client.chat.update({ channel: ref.chatId, ts: ref.messageId, text, blocks }),
+    );
   }
 
   #receiver(): SocketModeReceiver | HTTPReceiver {
@@ -320,7 +371,10 @@ export class SlackChannel implements Channel {
     const server = createServer(this.#serveEvents);
     this.#server = server;
     server.listen(this.#options.port, host);
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err as Error))]);
+    await Promise.race([
+      once(server, 'listening'),
+      once(server, 'error').then(([err]) => Promise.reject(err as Error)),
+    ]);
     const { port } = server.address() as AddressInfo;
     this.#url = `http://${host.includes(':') ? `[${host}]` : host}:${port}${this.#eventsPath}`;
   }
@@ -344,20 +398,38 @@ export class SlackChannel implements Channel {
     const m = parsed.data;
     // Edits, joins and bot posts arrive as message events too; only a person's own words in a DM are ours.
     if (m.channel_type !== 'im' || m.subtype !== undefined || m.bot_id !== undefined) {
-      return void this.#log.debug({ channel: m.channel, subtype: m.subtype }, 'ignored a Slack message that is not a direct message from a person');
+      return void this.#log.debug(
+        { channel: m.channel, subtype: m.subtype },
+        'ignored a Slack message that is not a direct message from a person',
+      );
     }
     const id = typeof eventId === 'string' && eventId ? eventId : `${m.channel}:${m.ts}`;
-    await this.#dispatch({ kind: 'message', id, channel: SLACK_CHANNEL, chatId: m.channel, senderId: m.user, text: fromSlackText(m.text) });
+    await this.#dispatch({
+      kind: 'message',
+      id,
+      channel: SLACK_CHANNEL,
+      chatId: m.channel,
+      senderId: m.user,
+      text: fromSlackText(m.text),
+    });
   }
 
   /** `/solo remember x` → `/remember x`; `/solo` alone → `/help`. */
   async #onCommand(raw: unknown): Promise<void> {
     const parsed = slashCommand.safeParse(raw);
-    if (!parsed.success) return void this.#log.warn('ignored a Slack slash command without user, channel or trigger id');
+    if (!parsed.success)
+      return void this.#log.warn('ignored a Slack slash command without user, channel or trigger id');
     const c = parsed.data;
     const words = fromSlackText(c.text).trim().replace(/^\/+/, '');
     const text = words ? `/${words}` : '/help';
-    await this.#dispatch({ kind: 'message', id: `command:${c.trigger_id}`, channel: SLACK_CHANNEL, chatId: c.channel_id, senderId: c.user_id, text });
+    await this.#dispatch({
+      kind: 'message',
+      id: `command:${c.trigger_id}`,
+      channel: SLACK_CHANNEL,
+      chatId: c.channel_id,
+      senderId: c.user_id,
+      text,
+    });
   }
 
   async #onButton(raw: unknown): Promise<void> {
@@ -365,8 +437,16 @@ export class SlackChannel implements Channel {
     const click = parsed.data;
     const chatId = click?.container?.channel_id ?? click?.channel?.id;
     const data = click?.actions[0]?.value;
-    if (!click || !chatId || !data) return void this.#log.debug('ignored a Slack block action that is not a button click in a conversation');
-    await this.#dispatch({ kind: 'button', id: `action:${click.trigger_id}`, channel: SLACK_CHANNEL, chatId, senderId: click.user.id, data });
+    if (!click || !chatId || !data)
+      return void this.#log.debug('ignored a Slack block action that is not a button click in a conversation');
+    await this.#dispatch({
+      kind: 'button',
+      id: `action:${click.trigger_id}`,
+      channel: SLACK_CHANNEL,
+      chatId,
+      senderId: click.user.id,
+      data,
+    });
   }
 
   async #dispatch(event: InboundEvent): Promise<void> {
@@ -377,7 +457,9 @@ export class SlackChannel implements Channel {
     await nextTurn();
     if (event.kind === 'message' && event.text.length > MAX_INBOUND_CHARS) {
       this.#log.warn({ update: event.id, chars: event.text.length }, 'dropped an oversized Slack message');
-      await this.#post(event.chatId, { text: `That message is ${event.text.length} characters long; I read at most ${MAX_INBOUND_CHARS}. Please split it up.` });
+      await this.#post(event.chatId, {
+        text: `That message is ${event.text.length} characters long; I read at most ${MAX_INBOUND_CHARS}. Please split it up.`,
+      });
       return;
     }
     await handler.handle(event, this);
@@ -395,8 +477,15 @@ export class SlackChannel implements Channel {
   }
 
   async #post(chatId: string, message: SlackMessage): Promise<DeliveryRef> {
-    const sent = await this.#call('chat.postMessage', () => this.#client.chat.postMessage({ channel: chatId, ...message }));
-    if (!sent.ts) throw new SlackApiError('chat.postMessage', undefined, 'Slack accepted a message but returned no timestamp for it.');
+    const sent = await this.#call('chat.postMessage', () =>
+      this.#client.chat.postMessage({ channel: chatId, ...message }),
+    );
+    if (!sent.ts)
+      throw new SlackApiError(
+        'chat.postMessage',
+        undefined,
+        'Slack accepted a message but returned no timestamp for it.',
+      );
     return { channel: SLACK_CHANNEL, chatId: sent.channel ?? chatId, messageId: sent.ts };
   }
 

@@ -19,11 +19,15 @@ export class TelegramApiError extends SoloError {
           ? `Telegram did not answer ${method} (${why})`
           : `Telegram ${method} failed: ${why}`;
     // 409: another instance polls, or a webhook is set; that can end, so it is worth trying again later.
-    super(status === 401 ? 'telegram_unauthorized' : 'telegram_api', 'Telegram did not accept a request; the details are in the log.', {
-      cause,
-      retryable: cause instanceof HttpError || status === 429 || status === 409 || (status ?? 0) >= 500,
-      detail,
-    });
+    super(
+      status === 401 ? 'telegram_unauthorized' : 'telegram_api',
+      'Telegram did not accept a request; the details are in the log.',
+      {
+        cause,
+        retryable: cause instanceof HttpError || status === 429 || status === 409 || (status ?? 0) >= 500,
+        detail,
+      },
+    );
     this.method = method;
     this.status = status;
   }

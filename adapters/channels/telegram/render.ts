@@ -34,7 +34,10 @@ export function inlineKeyboard(buttons: ButtonSpec[]): InlineKeyboard {
 }
 
 /** The core's commands in the form setMyCommands accepts; names Telegram cannot show are left out (and returned). */
-export function botCommands(commands: CommandInfo[]): { accepted: { command: string; description: string }[]; skipped: string[] } {
+export function botCommands(commands: CommandInfo[]): {
+  accepted: { command: string; description: string }[];
+  skipped: string[];
+} {
   const accepted: { command: string; description: string }[] = [];
   const skipped: string[] = [];
   for (const c of commands) {

@@ -11,7 +11,15 @@ import { z } from 'zod';
 import { SoloError } from '../../../src/domain/errors.ts';
 import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
-import { Outcome, type Channel, type ChannelMonitor, type DeliveryRef, type FileDelivery, type InboundHandler, type OutboundFile } from '../../../src/ports/channel.ts';
+import {
+  Outcome,
+  type Channel,
+  type ChannelMonitor,
+  type DeliveryRef,
+  type FileDelivery,
+  type InboundHandler,
+  type OutboundFile,
+} from '../../../src/ports/channel.ts';
 import { botCommands, escapeHtml, inlineKeyboard, MAX_TELEGRAM_TEXT, splitText } from './render.ts';
 import { Lifetime } from '../shared/lifetime.ts';
 import { innermostReason } from '../shared/reason.ts';
@@ -52,7 +60,11 @@ const CALLBACK_ANSWERS: Partial<Record<Outcome, string>> = {
 const id = z.number().int();
 const textMessage = z.object({ chat: z.object({ id }), from: z.object({ id }), text: z.string() });
 const callbackQuery = z.object({ id: z.string().min(1) });
-const buttonTap = z.object({ from: z.object({ id }), data: z.string().min(1), message: z.object({ chat: z.object({ id }) }) });
+const buttonTap = z.object({
+  from: z.object({ id }),
+  data: z.string().min(1),
+  message: z.object({ chat: z.object({ id }) }),
+});
 const webhookUpdate = z.looseObject({ update_id: id });
 
 export interface TelegramWebhookOptions {
@@ -77,7 +89,8 @@ export interface TelegramChannelOptions {
   typingAfterMs?: number | undefined;
 }
 
-const isNotModified = (err: unknown): boolean => err instanceof GrammyError && err.error_code === 400 && err.description.includes('message is not modified');
+const isNotModified = (err: unknown): boolean =>
+  err instanceof GrammyError && err.error_code === 400 && err.description.includes('message is not modified');
 
 export class TelegramChannel implements Channel {
   readonly name = TELEGRAM_CHANNEL;
@@ -101,17 +114,27 @@ export class TelegramChannel implements Channel {
   readonly #pending = new Set<Promise<void>>();
 
   constructor(options: TelegramChannelOptions) {
-    if (!options.token) throw new SoloError('telegram_config', 'The Telegram channel needs a bot token (TELEGRAM_BOT_TOKEN).');
+    if (!options.token)
+      throw new SoloError('telegram_config', 'The Telegram channel needs a bot token (TELEGRAM_BOT_TOKEN).');
     if (options.webhook && !SECRET_TOKEN.test(options.webhook.secretToken)) {
-      throw new SoloError('telegram_config', 'The Telegram webhook secret must be 1–256 characters of A–Z, a–z, 0–9, _ and -.');
+      throw new SoloError(
+        'telegram_config',
+        'The Telegram webhook secret must be 1–256 characters of A–Z, a–z, 0–9, _ and -.',
+      );
     }
     this.#log = options.logger.child({ component: TELEGRAM_CHANNEL });
     this.#webhook = options.webhook;
     this.#typingAfterMs = options.typingAfterMs ?? DEFAULT_TYPING_AFTER_MS;
-    const client = { apiRoot: (options.apiRoot ?? DEFAULT_API_ROOT).replace(/\/+$/, ''), timeoutSeconds: CALL_TIMEOUT_SECONDS, fetch: ((input, init) => this.#life.fetch(input, init)) as typeof fetch };
+    const client = {
+      apiRoot: (options.apiRoot ?? DEFAULT_API_ROOT).replace(/\/+$/, ''),
+      timeoutSeconds: CALL_TIMEOUT_SECONDS,
+      fetch: ((input, init) => this.#life.fetch(input, init)) as typeof fetch,
+    };
     this.#bot = new Bot(options.token, { client });
     // Network errors fail fast (the polling loop has its own retry); 429 waits as told, 5xx backs off, both capped.
-    this.#bot.api.config.use(autoRetry({ maxDelaySeconds: options.maxRetryDelaySeconds ?? 30, maxRetryAttempts: 3, rethrowHttpErrors: true }));
+    this.#bot.api.config.use(
+      autoRetry({ maxDelaySeconds: options.maxRetryDelaySeconds ?? 30, maxRetryAttempts: 3, rethrowHttpErrors: true }),
+    );
     // The next getUpdates confirms, by its offset, every update read so far. Letting the updates in hand finish
     // first means Telegram never forgets an update this process has not handled yet, even if it dies.
     this.#bot.api.config.use(async (prev, method, payload, signal) => {
@@ -124,7 +147,9 @@ export class TelegramChannel implements Channel {
     // Webhook updates are answered after handling (the request waits); polled ones are queued per chat.
     this.#bot.use((ctx) => (this.#webhook ? this.#onUpdate(ctx.update) : this.#enqueue(ctx.update)));
     // #onUpdate catches everything itself; this only keeps grammY from stopping the bot if that ever changes.
-    this.#bot.catch((err) => this.#log.error({ err: err.error, update: err.ctx.update.update_id }, 'a Telegram update escaped its handler'));
+    this.#bot.catch((err) =>
+      this.#log.error({ err: err.error, update: err.ctx.update.update_id }, 'a Telegram update escaped its handler'),
+    );
   }
 
   describe(): string {
@@ -200,10 +225,15 @@ export class TelegramChannel implements Channel {
     if (connected) life.endAfter(STOP_GRACE_MS);
     else life.end();
     if (this.#bot.isRunning()) {
-      await this.#bot.stop().catch((err: unknown) => (connected ? this.#log.warn({ err }, 'stopping Telegram polling failed') : undefined));
+      await this.#bot
+        .stop()
+        .catch((err: unknown) => (connected ? this.#log.warn({ err }, 'stopping Telegram polling failed') : undefined));
     }
     // The polling loop may be sleeping between failed getUpdates (3 s): it ends by itself, and is not waited for past the grace.
-    await Promise.race([Promise.allSettled([this.#polling, ...this.#inFlight, ...this.#pending]), life.whenEnded().catch(() => undefined)]);
+    await Promise.race([
+      Promise.allSettled([this.#polling, ...this.#inFlight, ...this.#pending]),
+      life.whenEnded().catch(() => undefined),
+    ]);
     life.end();
     this.#polling = undefined;
     this.#handler = undefined;
@@ -239,8 +269,11 @@ export class TelegramChannel implements Channel {
     const parts = splitText(message.text);
     let messageId = 0;
     for (const [i, part] of parts.entries()) {
-      const markup = i === parts.length - 1 && message.buttons.length > 0 ? { reply_markup: inlineKeyboard(message.buttons) } : {};
-      const sent = await this.#call('sendMessage', () => this.#bot.api.sendMessage(chatId, escapeHtml(part), { parse_mode: 'HTML', ...markup }));
+      const markup =
+        i === parts.length - 1 && message.buttons.length > 0 ? { reply_markup: inlineKeyboard(message.buttons) } : {};
+      const sent = await this.#call('sendMessage', () =>
+        this.#bot.api.sendMessage(chatId, escapeHtml(part), { parse_mode: 'HTML', ...markup }),
+      );
       messageId = sent.message_id;
     }
     return { channel: TELEGRAM_CHANNEL, chatId, messageId: String(messageId) };
@@ -249,8 +282,12 @@ export class TelegramChannel implements Channel {
   /** Replaces text and buttons; no buttons removes the keyboard. An edit cannot split, so a long text is cut. */
   async edit(ref: DeliveryRef, message: SentMessage): Promise<void> {
     const messageId = Number(ref.messageId);
-    if (ref.channel !== TELEGRAM_CHANNEL || !Number.isSafeInteger(messageId)) throw new Error(`not a Telegram message reference: ${JSON.stringify(ref)}`);
-    const text = message.text.length > MAX_TELEGRAM_TEXT ? `${splitText(message.text, MAX_TELEGRAM_TEXT - 1)[0] ?? ''}…` : message.text;
+    if (ref.channel !== TELEGRAM_CHANNEL || !Number.isSafeInteger(messageId))
+      throw new Error(`not a Telegram message reference: ${JSON.stringify(ref)}`);
+    const text =
+      message.text.length > MAX_TELEGRAM_TEXT
+        ? `${splitText(message.text, MAX_TELEGRAM_TEXT - 1)[0] ?? ''}…`
+        : message.text;
     const markup = message.buttons.length > 0 ? { reply_markup: inlineKeyboard(message.buttons) } : {};
     try {
       await this.#bot.api.editMessageText(ref.chatId, messageId, escapeHtml(text), { parse_mode: 'HTML', ...markup });
@@ -289,7 +326,8 @@ export class TelegramChannel implements Channel {
     const answer = (status: number, text = ''): void => sendText(res, status, text);
     if (new URL(req.url ?? '/', 'http://localhost').pathname !== hook.path) return answer(404, 'not found');
     if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end();
-    if (!tokenMatches(req.headers['x-telegram-bot-api-secret-token'], hook.secretToken)) return answer(401, 'wrong secret token');
+    if (!tokenMatches(req.headers['x-telegram-bot-api-secret-token'], hook.secretToken))
+      return answer(401, 'wrong secret token');
     if (!this.#handler) return answer(503, 'starting up');
     const body = await readBody(req, MAX_WEBHOOK_BODY_BYTES);
     if (body === undefined) {
@@ -315,7 +353,9 @@ export class TelegramChannel implements Channel {
     const { accepted, skipped } = botCommands(handler.commands());
     if (skipped.length > 0) this.#log.warn({ skipped }, 'some commands cannot appear in Telegram’s menu');
     // The menu is a convenience: a failure is logged, the bot still works.
-    await this.#startCall('setMyCommands', (signal) => this.#bot.api.setMyCommands(accepted, undefined, signal)).catch(() => undefined);
+    await this.#startCall('setMyCommands', (signal) => this.#bot.api.setMyCommands(accepted, undefined, signal)).catch(
+      () => undefined,
+    );
   }
 
   #enqueue(update: Update): void {
@@ -342,17 +382,28 @@ export class TelegramChannel implements Channel {
 
   async #onMessage(updateId: number, raw: unknown): Promise<void> {
     const parsed = textMessage.safeParse(raw);
-    if (!parsed.success) return void this.#log.debug({ update: updateId }, 'ignored a Telegram message without text or sender');
+    if (!parsed.success)
+      return void this.#log.debug({ update: updateId }, 'ignored a Telegram message without text or sender');
     const { chat, from, text } = parsed.data;
     const chatId = String(chat.id);
     if (text.length > MAX_INBOUND_CHARS) {
       this.#log.warn({ update: updateId, chars: text.length }, 'dropped an oversized Telegram message');
       await this.#call('sendMessage', () =>
-        this.#bot.api.sendMessage(chatId, `That message is ${text.length} characters long; I read at most ${MAX_INBOUND_CHARS}. Please split it up.`),
+        this.#bot.api.sendMessage(
+          chatId,
+          `That message is ${text.length} characters long; I read at most ${MAX_INBOUND_CHARS}. Please split it up.`,
+        ),
       );
       return;
     }
-    await this.#dispatch({ kind: 'message', id: String(updateId), channel: TELEGRAM_CHANNEL, chatId, senderId: String(from.id), text });
+    await this.#dispatch({
+      kind: 'message',
+      id: String(updateId),
+      channel: TELEGRAM_CHANNEL,
+      chatId,
+      senderId: String(from.id),
+      text,
+    });
   }
 
   /** Every callback query is answered (Telegram shows a spinner until then), with a word when the tap did nothing. */
@@ -361,14 +412,24 @@ export class TelegramChannel implements Channel {
     let outcome: Outcome | undefined;
     try {
       const parsed = buttonTap.safeParse(raw);
-      if (!parsed.success) return void this.#log.debug({ update: updateId }, 'ignored a Telegram button tap without data or message');
+      if (!parsed.success)
+        return void this.#log.debug({ update: updateId }, 'ignored a Telegram button tap without data or message');
       const { from, data, message } = parsed.data;
-      const event: InboundEvent = { kind: 'button', id: String(updateId), channel: TELEGRAM_CHANNEL, chatId: String(message.chat.id), senderId: String(from.id), data };
+      const event: InboundEvent = {
+        kind: 'button',
+        id: String(updateId),
+        channel: TELEGRAM_CHANNEL,
+        chatId: String(message.chat.id),
+        senderId: String(from.id),
+        data,
+      };
       outcome = (await this.#dispatch(event))?.outcome;
     } finally {
       const text = outcome === undefined ? undefined : CALLBACK_ANSWERS[outcome];
       if (queryId !== undefined) {
-        await this.#call('answerCallbackQuery', () => this.#bot.api.answerCallbackQuery(queryId, text === undefined ? {} : { text })).catch(() => undefined);
+        await this.#call('answerCallbackQuery', () =>
+          this.#bot.api.answerCallbackQuery(queryId, text === undefined ? {} : { text }),
+        ).catch(() => undefined);
       }
     }
   }
@@ -410,7 +471,11 @@ export class TelegramChannel implements Channel {
       return await run(signal);
     } catch (err) {
       const timedOut = signal.aborted && err instanceof HttpError;
-      throw this.#wrap(method, timedOut ? new HttpError(`no answer within ${START_CALL_TIMEOUT_MS / 1000} s`, undefined) : err, 'debug');
+      throw this.#wrap(
+        method,
+        timedOut ? new HttpError(`no answer within ${START_CALL_TIMEOUT_MS / 1000} s`, undefined) : err,
+        'debug',
+      );
     }
   }
 

@@ -15,7 +15,15 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { SentMessage } from '../../../src/domain/messages.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
-import { chatStream, Outcome, type Channel, type FileDelivery, type HandleResult, type InboundHandler, type OutboundFile } from '../../../src/ports/channel.ts';
+import {
+  chatStream,
+  Outcome,
+  type Channel,
+  type FileDelivery,
+  type HandleResult,
+  type InboundHandler,
+  type OutboundFile,
+} from '../../../src/ports/channel.ts';
 import type { EventLog } from '../../../src/ports/store.ts';
 import { graphemeLength } from '../../../src/domain/text.ts';
 import { Downloads, FILES_PATH } from './downloads.ts';
@@ -46,7 +54,11 @@ export interface WebChannelOptions {
 }
 
 /** A button's id is where the bot put it: `<message id>.<index>`. A tap can only press a button the bot sent. */
-const toApi = (m: SentMessage) => ({ id: m.id, text: m.text, buttons: m.buttons.map((b, i) => ({ id: `${m.id}.${i}`, label: b.label })) });
+const toApi = (m: SentMessage) => ({
+  id: m.id,
+  text: m.text,
+  buttons: m.buttons.map((b, i) => ({ id: `${m.id}.${i}`, label: b.label })),
+});
 const TRANSCRIPT = chatStream(WEB_CHANNEL, WEB_OPERATOR);
 
 export class WebChannel implements Channel {
@@ -135,17 +147,25 @@ export class WebChannel implements Channel {
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
-    if (path === '/healthz') return sendJson(res, this.#handler ? 200 : 503, this.#handler?.health?.() ?? { status: this.#handler ? 'ok' : 'starting' });
+    if (path === '/healthz')
+      return sendJson(
+        res,
+        this.#handler ? 200 : 503,
+        this.#handler?.health?.() ?? { status: this.#handler ? 'ok' : 'starting' },
+      );
     const mounted = this.#mounts.get(path);
     if (mounted) return mounted(req, res);
-    const routed = this.#routes.find((r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`));
+    const routed = this.#routes.find(
+      (r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`),
+    );
     this.#checkAccess(req, path, routed?.api ?? false);
     if (routed) return routed.handler(req, res, url);
     if (req.method === 'GET' && (path === '/' || path === '/index.html')) {
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
-        'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'",
+        'content-security-policy':
+          "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'",
         'x-frame-options': 'DENY',
       });
       return void res.end(this.#page);
@@ -158,7 +178,11 @@ export class WebChannel implements Channel {
     const file = FILES_PATH.exec(path);
     if (file?.[1]) {
       if (req.method !== 'GET') throw new HttpError(405, 'use GET to download a file');
-      if (!this.#downloads.serve(file[1], res)) throw new HttpError(404, 'no such file: downloads are kept for an hour and until the bot restarts; ask /export again');
+      if (!this.#downloads.serve(file[1], res))
+        throw new HttpError(
+          404,
+          'no such file: downloads are kept for an hour and until the bot restarts; ask /export again',
+        );
       return;
     }
     const tap = /^\/api\/buttons\/([^/]+)$/.exec(path);
@@ -179,7 +203,8 @@ export class WebChannel implements Channel {
     if (api && crossSite(req)) throw new HttpError(403, 'cross-site requests are refused; use the chat page itself');
     const { token } = this.#options;
     if (token !== undefined) {
-      if (api && !tokenMatches(bearer(req), token)) throw new HttpError(401, 'missing or wrong bearer token (WEB_TOKEN)');
+      if (api && !tokenMatches(bearer(req), token))
+        throw new HttpError(401, 'missing or wrong bearer token (WEB_TOKEN)');
       return;
     }
     const host = (req.headers.host ?? '').replace(/:\d+$/, '');
@@ -190,9 +215,14 @@ export class WebChannel implements Channel {
 
   async #post(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = messageBody.safeParse(await readJson(req, MAX_BODY_BYTES));
-    if (!body.success) throw new HttpError(body.error.issues.some((i) => i.code === 'too_big') ? 413 : 400, body.error.issues[0]?.message ?? 'bad request');
+    if (!body.success)
+      throw new HttpError(
+        body.error.issues.some((i) => i.code === 'too_big') ? 413 : 400,
+        body.error.issues[0]?.message ?? 'bad request',
+      );
     // Counted as a person counts (an emoji is one character); MAX_BODY_BYTES bounds the bytes.
-    if (graphemeLength(body.data.text) > MAX_MESSAGE_CHARS) throw new HttpError(413, `text is longer than ${MAX_MESSAGE_CHARS} characters; split it up`);
+    if (graphemeLength(body.data.text) > MAX_MESSAGE_CHARS)
+      throw new HttpError(413, `text is longer than ${MAX_MESSAGE_CHARS} characters; split it up`);
     const result = await this.#dispatch({ kind: 'message', text: body.data.text }, body.data.id);
     this.#reply(res, result);
   }
@@ -207,9 +237,11 @@ export class WebChannel implements Channel {
     const body = tapBody.safeParse(await readJson(req, MAX_BODY_BYTES));
     if (!body.success) throw new HttpError(400, body.error.issues[0]?.message ?? 'bad request');
     const data = await this.#issuedButton(id);
-    if (data === undefined) return sendJson(res, 404, { error: 'unknown button: tap one of the buttons the chat shows', messages: [] });
+    if (data === undefined)
+      return sendJson(res, 404, { error: 'unknown button: tap one of the buttons the chat shows', messages: [] });
     const result = await this.#dispatch({ kind: 'button', data }, body.data.id);
-    if (result.outcome === Outcome.unknownAction) return sendJson(res, 404, { error: 'unknown button', messages: result.replies.map(toApi) });
+    if (result.outcome === Outcome.unknownAction)
+      return sendJson(res, 404, { error: 'unknown button', messages: result.replies.map(toApi) });
     this.#reply(res, result);
   }
 
@@ -222,7 +254,10 @@ export class WebChannel implements Channel {
     return event?.seq === seq && event.type === 'message.sent' ? event.data.buttons[Number(match[2])]?.data : undefined;
   }
 
-  async #dispatch(part: { kind: 'message'; text: string } | { kind: 'button'; data: string }, id: string | undefined): Promise<HandleResult> {
+  async #dispatch(
+    part: { kind: 'message'; text: string } | { kind: 'button'; data: string },
+    id: string | undefined,
+  ): Promise<HandleResult> {
     if (!this.#handler) throw new HttpError(503, 'starting up; try again in a moment');
     const base = { id: id ?? randomUUID(), channel: WEB_CHANNEL, chatId: WEB_OPERATOR, senderId: WEB_OPERATOR };
     return this.#handler.handle({ ...base, ...part }, this);
@@ -232,7 +267,8 @@ export class WebChannel implements Channel {
     const messages = result.replies.map(toApi);
     if (result.outcome === Outcome.duplicate) return sendJson(res, 200, { messages, duplicate: true });
     if (result.outcome === Outcome.rateLimited) return sendJson(res, 429, { error: 'too many messages', messages });
-    if (result.outcome === Outcome.invalid) return sendJson(res, 400, { error: messages[0]?.text ?? 'that input was not accepted', messages });
+    if (result.outcome === Outcome.invalid)
+      return sendJson(res, 400, { error: messages[0]?.text ?? 'that input was not accepted', messages });
     sendJson(res, result.outcome === Outcome.failed ? 500 : 200, { messages });
   }
 
@@ -252,7 +288,9 @@ export class WebChannel implements Channel {
       types: ['message.sent'],
       ...(tail > 0 ? { limit: Math.min(tail, limit), newest: true } : { limit }),
     });
-    const messages = events.flatMap((e) => (e.type === 'message.sent' ? [toApi({ id: String(e.seq), text: e.data.text, buttons: e.data.buttons })] : []));
+    const messages = events.flatMap((e) =>
+      e.type === 'message.sent' ? [toApi({ id: String(e.seq), text: e.data.text, buttons: e.data.buttons })] : [],
+    );
     sendJson(res, 200, { messages });
   }
 

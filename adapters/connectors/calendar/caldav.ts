@@ -9,7 +9,20 @@ import { findFreeSlots, parseInstant } from '../../../src/calendar/slots.ts';
 import { eventUidFor, updateMarkFor } from '../../../src/calendar/uid.ts';
 import { InputError } from '../../../src/domain/errors.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
-import type { BusyInterval, CalendarEvent, CalendarPort, CancelResult, CreateResult, EventInput, EventPatch, FreeSlotQuery, Occurrence, ReadOptions, Slot, TimeRange } from '../../../src/ports/calendar.ts';
+import type {
+  BusyInterval,
+  CalendarEvent,
+  CalendarPort,
+  CancelResult,
+  CreateResult,
+  EventInput,
+  EventPatch,
+  FreeSlotQuery,
+  Occurrence,
+  ReadOptions,
+  Slot,
+  TimeRange,
+} from '../../../src/ports/calendar.ts';
 import type { ConnectorHealth, EffectOptions } from '../../../src/ports/connector.ts';
 import { calendarData, etagOf, guard, stamp, toMillis, vevent } from './dav.ts';
 import { resolveCalendar } from './discovery.ts';
@@ -49,7 +62,6 @@ const KNOWN_COPIES = 256;
 
 const logged = new WeakSet<Error>();
 
-
 export class CalDavCalendar implements CalendarPort {
   readonly name = 'calendar';
   private readonly options: CalDavOptions;
@@ -65,7 +77,9 @@ export class CalDavCalendar implements CalendarPort {
 
   constructor(options: CalDavOptions, logger: Logger) {
     this.options = options;
-    this.headers = { authorization: `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}` };
+    this.headers = {
+      authorization: `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`,
+    };
     const url = new URL(options.url);
     this.where = { user: options.username, host: url.host };
     this.log = logger.child({ connector: 'calendar' });
@@ -75,7 +89,11 @@ export class CalDavCalendar implements CalendarPort {
   }
 
   /** One HTTP exchange (or tsdav call) with a timeout, the caller's signal and errors made typed. */
-  private async send<T>(what: string, signal: AbortSignal | undefined, run: (fetchOptions: RequestInit) => Promise<T>): Promise<T> {
+  private async send<T>(
+    what: string,
+    signal: AbortSignal | undefined,
+    run: (fetchOptions: RequestInit) => Promise<T>,
+  ): Promise<T> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const started = performance.now();
     try {
@@ -153,16 +171,30 @@ export class CalDavCalendar implements CalendarPort {
   }
 
   private async findByUid(uid: string, base: string, signal: AbortSignal | undefined): Promise<Copy | undefined> {
-    const filters = vevent({ 'prop-filter': { _attributes: { name: 'UID' }, 'text-match': { _attributes: { collation: 'i;octet' }, _text: uid } } });
+    const filters = vevent({
+      'prop-filter': {
+        _attributes: { name: 'UID' },
+        'text-match': { _attributes: { collation: 'i;octet' }, _text: uid },
+      },
+    });
     const responses = await this.send('find event by UID', signal, (fetchOptions) =>
-      calendarQuery({ url: base, props: { 'd:getetag': {}, 'c:calendar-data': {} }, filters, depth: '1', headers: this.headers, fetchOptions, fetch: this.fetch }),
+      calendarQuery({
+        url: base,
+        props: { 'd:getetag': {}, 'c:calendar-data': {} },
+        filters,
+        depth: '1',
+        headers: this.headers,
+        fetchOptions,
+        fetch: this.fetch,
+      }),
     );
     this.check(responses, 'UID query');
     for (const r of responses) {
       const ics = calendarData(r.props);
       if (!r.ok || !ics || !r.href) continue;
       try {
-        if (eventFrom(ics, this.options.timeZone).uid === uid) return { href: new URL(r.href, base).href, etag: etagOf(r.props?.['getetag']), ics };
+        if (eventFrom(ics, this.options.timeZone).uid === uid)
+          return { href: new URL(r.href, base).href, etag: etagOf(r.props?.['getetag']), ics };
       } catch {
         // not iCalendar we can read: not the event we look for
       }
@@ -197,9 +229,19 @@ export class CalDavCalendar implements CalendarPort {
   private async listNow(range: TimeRange, options: ReadOptions): Promise<Occurrence[]> {
     const { from, to, zone } = this.range(range);
     const base = await this.calendarUrl();
-    const filters = vevent({ 'time-range': { _attributes: { start: stamp(from - QUERY_PAD), end: stamp(to + QUERY_PAD) } } });
+    const filters = vevent({
+      'time-range': { _attributes: { start: stamp(from - QUERY_PAD), end: stamp(to + QUERY_PAD) } },
+    });
     const responses = await this.send('calendar query', options.signal, (fetchOptions) =>
-      calendarQuery({ url: base, props: { 'd:getetag': {}, 'c:calendar-data': {} }, filters, depth: '1', headers: this.headers, fetchOptions, fetch: this.fetch }),
+      calendarQuery({
+        url: base,
+        props: { 'd:getetag': {}, 'c:calendar-data': {} },
+        filters,
+        depth: '1',
+        headers: this.headers,
+        fetchOptions,
+        fetch: this.fetch,
+      }),
     );
     this.check(responses, 'calendar query');
     const out: Occurrence[] = [];
@@ -210,7 +252,10 @@ export class CalDavCalendar implements CalendarPort {
         out.push(...occurrencesIn(ics, from, to, zone));
       } catch (err) {
         // One unreadable object from another app must not hide the whole calendar; the log names it.
-        this.log.warn({ href: r.href, err: err instanceof Error ? err.message : String(err) }, 'calendar object skipped: not readable iCalendar');
+        this.log.warn(
+          { href: r.href, err: err instanceof Error ? err.message : String(err) },
+          'calendar object skipped: not readable iCalendar',
+        );
       }
     }
     return out.sort((a, b) => toMillis(a.start, zone) - toMillis(b.start, zone));
@@ -221,7 +266,11 @@ export class CalDavCalendar implements CalendarPort {
     const occurrences = await this.list(range, options);
     return occurrences
       .filter((o) => o.busy)
-      .map((o) => ({ uid: o.uid, start: new Date(toMillis(o.start, zone)).toISOString(), end: new Date(toMillis(o.end, zone)).toISOString() }));
+      .map((o) => ({
+        uid: o.uid,
+        start: new Date(toMillis(o.start, zone)).toISOString(),
+        end: new Date(toMillis(o.end, zone)).toISOString(),
+      }));
   }
 
   freeSlots(query: FreeSlotQuery, options: ReadOptions = {}): Promise<Slot[]> {
@@ -256,7 +305,14 @@ export class CalDavCalendar implements CalendarPort {
     for (let attempt = 1; ; attempt++) {
       const ics = buildCalendar(uid, fields, this.now());
       const res = await this.send('create event', effect.signal, async (fetchOptions) => {
-        const r = await createCalendarObject({ calendar: { url: base }, filename: `${uid}.ics`, iCalString: ics, headers: this.headers, fetchOptions, fetch: this.fetch });
+        const r = await createCalendarObject({
+          calendar: { url: base },
+          filename: `${uid}.ics`,
+          iCalString: ics,
+          headers: this.headers,
+          fetchOptions,
+          fetch: this.fetch,
+        });
         return { status: r.status, headers: r.headers, body: await r.text() };
       });
       if (res.status >= 200 && res.status < 300) {
@@ -287,7 +343,7 @@ export class CalDavCalendar implements CalendarPort {
     const mark = updateMarkFor(effect.idempotencyKey);
     const maxRetries = this.options.maxConflictRetries ?? 5;
     let copy = await this.read(uid, effect.signal);
-    for (let conflicts = 0; ; ) {
+    for (let conflicts = 0; ;) {
       if (!copy) throw this.missing(uid);
       const current = fieldsOf(copy.ics, this.options.timeZone);
       // This key's update is already in the server's copy (a repeat after a crash): nothing to do.
@@ -297,12 +353,21 @@ export class CalDavCalendar implements CalendarPort {
       if (ics === undefined) return eventFrom(copy.ics, this.options.timeZone, copy.etag);
       if (copy.etag === undefined) {
         copy = await this.read(uid, effect.signal, true); // never write without If-Match
-        if (copy?.etag === undefined) throw new CalendarError('calendar_rejected', `The calendar server at ${this.where.host} gives no ETag for events, so they cannot be changed safely.`);
+        if (copy?.etag === undefined)
+          throw new CalendarError(
+            'calendar_rejected',
+            `The calendar server at ${this.where.host} gives no ETag for events, so they cannot be changed safely.`,
+          );
         continue;
       }
       const target = { url: copy.href, etag: copy.etag, data: ics };
       const res = await this.send('update event', effect.signal, async (fetchOptions) => {
-        const r = await updateCalendarObject({ calendarObject: target, headers: this.headers, fetchOptions, fetch: this.fetch });
+        const r = await updateCalendarObject({
+          calendarObject: target,
+          headers: this.headers,
+          fetchOptions,
+          fetch: this.fetch,
+        });
         return { status: r.status, headers: r.headers, body: await r.text() };
       });
       if (res.status >= 200 && res.status < 300) {
@@ -317,11 +382,15 @@ export class CalDavCalendar implements CalendarPort {
       conflicts++;
       this.log.warn({ uid, conflicts }, 'calendar event changed meanwhile; re-reading');
       if (conflicts > maxRetries) {
-        throw new CalendarError('calendar_conflict', `The calendar event "${current.title}" kept changing on the server while we updated it; the update will be tried again.`, {
-          retryable: true,
-          status: 412,
-          detail: `${conflicts} ETag conflicts in a row on ${uid}`,
-        });
+        throw new CalendarError(
+          'calendar_conflict',
+          `The calendar event "${current.title}" kept changing on the server while we updated it; the update will be tried again.`,
+          {
+            retryable: true,
+            status: 412,
+            detail: `${conflicts} ETag conflicts in a row on ${uid}`,
+          },
+        );
       }
       copy = await this.read(uid, effect.signal, true);
     }
@@ -338,7 +407,12 @@ export class CalDavCalendar implements CalendarPort {
       const target = href;
       // No If-Match: the compensation must win over whatever another app changed meanwhile.
       const res = await this.send('cancel event', effect.signal, async (fetchOptions) => {
-        const r = await deleteCalendarObject({ calendarObject: { url: target }, headers: this.headers, fetchOptions, fetch: this.fetch });
+        const r = await deleteCalendarObject({
+          calendarObject: { url: target },
+          headers: this.headers,
+          fetchOptions,
+          fetch: this.fetch,
+        });
         return { status: r.status, headers: r.headers, body: await r.text() };
       });
       if (res.status >= 200 && res.status < 300) {
@@ -346,7 +420,8 @@ export class CalDavCalendar implements CalendarPort {
         this.log.info({ uid, key: effect.idempotencyKey }, 'calendar event cancelled');
         return { uid, cancelled: true };
       }
-      if (res.status !== 404 && res.status !== 410) throw fromStatus(res.status, this.where, 'event cancellation', res.headers, res.body);
+      if (res.status !== 404 && res.status !== 410)
+        throw fromStatus(res.status, this.where, 'event cancellation', res.headers, res.body);
       // Not under that name: maybe another app stored it elsewhere; otherwise it is already gone.
       const elsewhere = attempt === 1 ? await this.findByUid(uid, base, effect.signal) : undefined;
       if (!elsewhere || elsewhere.href === target) {
@@ -366,19 +441,38 @@ export class CalDavCalendar implements CalendarPort {
       const check = (async () => {
         const url = await this.calendarUrl();
         const responses = await this.send('health check', AbortSignal.timeout(limit), (fetchOptions) =>
-          propfind({ url, props: { 'd:resourcetype': {} }, depth: '0', headers: this.headers, fetchOptions, fetch: this.fetch }),
+          propfind({
+            url,
+            props: { 'd:resourcetype': {} },
+            depth: '0',
+            headers: this.headers,
+            fetchOptions,
+            fetch: this.fetch,
+          }),
         );
         this.check(responses, 'health check');
       })();
       const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new CalendarError('calendar_timeout', `no answer within ${limit / 1000} s`, { retryable: true })), limit);
+        timer = setTimeout(
+          () =>
+            reject(new CalendarError('calendar_timeout', `no answer within ${limit / 1000} s`, { retryable: true })),
+          limit,
+        );
       });
       check.catch(() => undefined); // settled by the race below or ignored when too late
       await Promise.race([check, late]);
-      return { connector: this.name, state: 'ok', detail: `${label()}: ok (${Math.round(performance.now() - started)} ms)` };
+      return {
+        connector: this.name,
+        state: 'ok',
+        detail: `${label()}: ok (${Math.round(performance.now() - started)} ms)`,
+      };
     } catch (err) {
       const error = err instanceof CalendarError ? err : fromFailure(err, this.where, 'health check', limit);
-      return { connector: this.name, state: error.retryable ? 'down' : 'misconfigured', detail: `${label()}: ${error.userMessage}` };
+      return {
+        connector: this.name,
+        state: error.retryable ? 'down' : 'misconfigured',
+        detail: `${label()}: ${error.userMessage}`,
+      };
     } finally {
       clearTimeout(timer);
     }
@@ -389,6 +483,10 @@ export class CalDavCalendar implements CalendarPort {
   }
 
   private missing(uid: string): CalendarError {
-    return new CalendarError('calendar_event_not_found', `The calendar event ${uid} is no longer on the calendar server; it may have been deleted in another app.`, { status: 404 });
+    return new CalendarError(
+      'calendar_event_not_found',
+      `The calendar event ${uid} is no longer on the calendar server; it may have been deleted in another app.`,
+      { status: 404 },
+    );
   }
 }

@@ -6,7 +6,11 @@ import { InputError } from '../../../src/domain/errors.ts';
 import { badInput } from './errors.ts';
 
 /** An instant as a CalDAV time-range value: 20260330T070000Z. */
-export const stamp = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+export const stamp = (ms: number): string =>
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 /** A calendar-query filter on the calendar's VEVENTs. */
 export const vevent = (inner: Record<string, unknown>) => ({
@@ -24,7 +28,8 @@ export function calendarData(props: Record<string, unknown> | undefined): string
   return undefined;
 }
 
-export const etagOf = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined);
+export const etagOf = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
 
 /** Checks of input become the connector's own typed error (never retryable). */
 export function guard<T>(fn: () => T): T {

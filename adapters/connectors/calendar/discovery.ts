@@ -18,7 +18,14 @@ const slash = (url: string): string => (url.endsWith('/') ? url : `${url}/`);
 export async function resolveCalendar(input: DiscoveryInput): Promise<string> {
   const { url, headers, where, send } = input;
   const [self] = await send('calendar lookup', (fetchOptions) =>
-    propfind({ url: slash(url), props: { 'd:resourcetype': {}, 'd:displayname': {} }, depth: '0', headers, fetchOptions, fetch: input.fetch }),
+    propfind({
+      url: slash(url),
+      props: { 'd:resourcetype': {}, 'd:displayname': {} },
+      depth: '0',
+      headers,
+      fetchOptions,
+      fetch: input.fetch,
+    }),
   );
   if (!self) throw fromStatus(502, where, 'calendar lookup');
   if (!self.ok) {
@@ -41,32 +48,55 @@ export async function resolveCalendar(input: DiscoveryInput): Promise<string> {
       const message = err instanceof Error ? err.message : '';
       if (/401|Invalid credentials/i.test(message)) throw fromStatus(401, where, 'calendar discovery');
       if (/cannot find (principalUrl|homeUrl)/i.test(message)) {
-        throw new CalendarError('calendar_not_found', `The server at ${where.host} does not say where ${where.user}'s calendars are; set CALDAV_URL to the calendar's own URL.`, { cause: err });
+        throw new CalendarError(
+          'calendar_not_found',
+          `The server at ${where.host} does not say where ${where.user}'s calendars are; set CALDAV_URL to the calendar's own URL.`,
+          { cause: err },
+        );
       }
       throw err;
     }
     return fetchCalendars({ account, headers, fetchOptions, fetch: input.fetch });
   });
   const events = calendars.filter((c) => !c.components || c.components.length === 0 || c.components.includes('VEVENT'));
-  const name = (c: (typeof events)[number]): string => (typeof c.displayName === 'string' && c.displayName ? c.displayName : new URL(c.url).pathname);
+  const name = (c: (typeof events)[number]): string =>
+    typeof c.displayName === 'string' && c.displayName ? c.displayName : new URL(c.url).pathname;
   const names = events.map(name).join(', ');
   const wanted = input.calendar?.trim();
   if (wanted) {
     const lower = wanted.toLowerCase();
     const match =
       events.find((c) => name(c).toLowerCase() === lower) ??
-      events.find((c) => slash(new URL(c.url).pathname) === slash(wanted.startsWith('/') ? wanted : new URL(c.url).pathname.replace(/[^/]+\/?$/, '') + wanted));
+      events.find(
+        (c) =>
+          slash(new URL(c.url).pathname) ===
+          slash(wanted.startsWith('/') ? wanted : new URL(c.url).pathname.replace(/[^/]+\/?$/, '') + wanted),
+      );
     if (!match) {
-      throw new CalendarError('calendar_not_found', `The account ${where.user} has no calendar "${wanted}"${names ? ` (it has: ${names})` : ''}; check CALDAV_CALENDAR.`);
+      throw new CalendarError(
+        'calendar_not_found',
+        `The account ${where.user} has no calendar "${wanted}"${names ? ` (it has: ${names})` : ''}; check CALDAV_CALENDAR.`,
+      );
     }
     return slash(match.url);
   }
   const only = events[0];
   if (events.length === 1 && only) return slash(only.url);
-  if (events.length === 0) throw new CalendarError('calendar_not_found', `The account ${where.user} at ${where.host} has no calendar for events; create one, or set CALDAV_URL to one.`);
-  throw new CalendarError('calendar_ambiguous', `The account ${where.user} has several calendars (${names}); set CALDAV_CALENDAR to the one Solo OS should use.`);
+  if (events.length === 0)
+    throw new CalendarError(
+      'calendar_not_found',
+      `The account ${where.user} at ${where.host} has no calendar for events; create one, or set CALDAV_URL to one.`,
+    );
+  throw new CalendarError(
+    'calendar_ambiguous',
+    `The account ${where.user} has several calendars (${names}); set CALDAV_CALENDAR to the one Solo OS should use.`,
+  );
 }
 
 function notFound(where: Where, url: string): CalendarError {
-  return new CalendarError('calendar_not_found', `There is no calendar at ${where.host}${new URL(url).pathname}; check CALDAV_URL.`, { status: 404 });
+  return new CalendarError(
+    'calendar_not_found',
+    `There is no calendar at ${where.host}${new URL(url).pathname}; check CALDAV_URL.`,
+    { status: 404 },
+  );
 }

@@ -47,7 +47,20 @@ export interface Where {
   path?: string;
 }
 
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
 
 function networkCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
@@ -67,34 +80,60 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 }
 
 /** An HTTP answer that is not what the operation needed. `what` says what we were doing, for the log. */
-export function fromStatus(status: number, where: Where, what: string, headers?: { get(name: string): string | null }, body = ''): CalendarError {
+export function fromStatus(
+  status: number,
+  where: Where,
+  what: string,
+  headers?: { get(name: string): string | null },
+  body = '',
+): CalendarError {
   const detail = `${what}: HTTP ${status}${body ? ` ${body.slice(0, 300).replace(/\s+/g, ' ')}` : ''}`;
   const place = `${where.host}${where.path ?? ''}`;
   if (status === 401) {
-    return new CalendarError('calendar_auth', `The calendar server at ${where.host} refused the login for ${where.user}; check CALDAV_USERNAME and CALDAV_PASSWORD.`, { status, detail });
+    return new CalendarError(
+      'calendar_auth',
+      `The calendar server at ${where.host} refused the login for ${where.user}; check CALDAV_USERNAME and CALDAV_PASSWORD.`,
+      { status, detail },
+    );
   }
   if (status === 403) {
-    return new CalendarError('calendar_forbidden', `The calendar server does not let ${where.user} use ${place}; check that CALDAV_URL (or CALDAV_CALENDAR) names one of that account's calendars.`, { status, detail });
+    return new CalendarError(
+      'calendar_forbidden',
+      `The calendar server does not let ${where.user} use ${place}; check that CALDAV_URL (or CALDAV_CALENDAR) names one of that account's calendars.`,
+      { status, detail },
+    );
   }
   if (status === 429) {
     const wait = retryAfterMs(headers?.get('retry-after') ?? null);
-    return new CalendarError('calendar_rate_limited', `The calendar server at ${where.host} asked us to slow down; the call will be tried again${wait === undefined ? '' : ` in ${Math.ceil(wait / 1000)} s`}.`, {
-      status,
-      detail,
-      retryable: true,
-      ...(wait === undefined ? {} : { retryAfterMs: wait }),
-    });
+    return new CalendarError(
+      'calendar_rate_limited',
+      `The calendar server at ${where.host} asked us to slow down; the call will be tried again${wait === undefined ? '' : ` in ${Math.ceil(wait / 1000)} s`}.`,
+      {
+        status,
+        detail,
+        retryable: true,
+        ...(wait === undefined ? {} : { retryAfterMs: wait }),
+      },
+    );
   }
   if (status >= 500 || status === 408) {
     const wait = retryAfterMs(headers?.get('retry-after') ?? null);
-    return new CalendarError('calendar_server_error', `The calendar server at ${where.host} failed (HTTP ${status}); the call will be tried again.`, {
-      status,
-      detail,
-      retryable: true,
-      ...(wait === undefined ? {} : { retryAfterMs: wait }),
-    });
+    return new CalendarError(
+      'calendar_server_error',
+      `The calendar server at ${where.host} failed (HTTP ${status}); the call will be tried again.`,
+      {
+        status,
+        detail,
+        retryable: true,
+        ...(wait === undefined ? {} : { retryAfterMs: wait }),
+      },
+    );
   }
-  return new CalendarError('calendar_rejected', `The calendar server at ${where.host} rejected the ${what} (HTTP ${status}); the log has its answer.`, { status, detail });
+  return new CalendarError(
+    'calendar_rejected',
+    `The calendar server at ${where.host} rejected the ${what} (HTTP ${status}); the log has its answer.`,
+    { status, detail },
+  );
 }
 
 /** A failure before any HTTP answer: refused or reset connections and timeouts are transient. */
@@ -102,23 +141,35 @@ export function fromFailure(err: unknown, where: Where, what: string, timeoutMs:
   if (err instanceof CalendarError) return err;
   const name = (err as { name?: unknown } | undefined)?.name;
   if (name === 'TimeoutError') {
-    return new CalendarError('calendar_timeout', `The calendar server at ${where.host} did not answer within ${Math.round(timeoutMs / 1000)} s; the call will be tried again.`, {
-      cause: err,
-      retryable: true,
-      detail: `${what}: no answer within ${timeoutMs} ms`,
-    });
+    return new CalendarError(
+      'calendar_timeout',
+      `The calendar server at ${where.host} did not answer within ${Math.round(timeoutMs / 1000)} s; the call will be tried again.`,
+      {
+        cause: err,
+        retryable: true,
+        detail: `${what}: no answer within ${timeoutMs} ms`,
+      },
+    );
   }
   const code = networkCode(err);
   if (code) {
-    return new CalendarError('calendar_unreachable', `The calendar server at ${where.host} cannot be reached (${code}); the call will be tried again.`, {
-      cause: err,
-      retryable: true,
-      detail: `${what}: ${code}`,
-    });
+    return new CalendarError(
+      'calendar_unreachable',
+      `The calendar server at ${where.host} cannot be reached (${code}); the call will be tried again.`,
+      {
+        cause: err,
+        retryable: true,
+        detail: `${what}: ${code}`,
+      },
+    );
   }
   // fetch's own "fetch failed" without a known code, or a bug: report it, do not promise a retry will help.
   const message = (err instanceof Error ? err.message : String(err)).replace(/\/\/[^/\s:@]+:[^@\s]*@/g, '//***@');
-  return new CalendarError('calendar_unreachable', `The calendar server at ${where.host} could not be used (${message.slice(0, 120)}).`, { cause: err, detail: `${what}: ${message}` });
+  return new CalendarError(
+    'calendar_unreachable',
+    `The calendar server at ${where.host} could not be used (${message.slice(0, 120)}).`,
+    { cause: err, detail: `${what}: ${message}` },
+  );
 }
 
 export const badInput = (sentence: string): CalendarError => new CalendarError('calendar_bad_input', sentence);

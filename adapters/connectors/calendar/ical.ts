@@ -69,12 +69,20 @@ function validZone(name: string): boolean {
 
 /** The instant a DATE-TIME stands for: IANA TZIDs through luxon, other TZIDs through the object's VTIMEZONE. */
 function instantOf(time: Time, tzid: string | undefined, zone: string): DateTime {
-  const local = { year: time.year, month: time.month, day: time.day, hour: time.hour, minute: time.minute, second: time.second };
+  const local = {
+    year: time.year,
+    month: time.month,
+    day: time.day,
+    hour: time.hour,
+    minute: time.minute,
+    second: time.second,
+  };
   if (time.isDate) return DateTime.fromObject({ year: time.year, month: time.month, day: time.day }, { zone });
   if (time.zone?.tzid === 'UTC') return DateTime.fromObject(local, { zone: 'UTC' });
   if (tzid) {
     if (validZone(tzid)) return DateTime.fromObject(local, { zone: tzid });
-    if (time.zone && time.zone.tzid === tzid && time.zone.component) return DateTime.fromSeconds(time.toUnixTime(), { zone: 'UTC' });
+    if (time.zone && time.zone.tzid === tzid && time.zone.component)
+      return DateTime.fromSeconds(time.toUnixTime(), { zone: 'UTC' });
     // Old clients prefix IANA names ("/mozilla.org/20050126_1/Europe/Berlin").
     const suffix = /([A-Za-z_]+\/[A-Za-z_+-]+(?:\/[A-Za-z_+-]+)?)$/.exec(tzid)?.[1];
     if (suffix && validZone(suffix)) return DateTime.fromObject(local, { zone: suffix });
@@ -97,7 +105,11 @@ interface Span {
 type Length = { days: number; milliseconds: number };
 
 /** DTSTART..DTEND (or DURATION) of one VEVENT. A missing end is one day for a date, zero length for a time. */
-function spanOf(vevent: Component, zone: string, occurrence?: { time: Time; tzid: string | undefined; length: Length }): Span {
+function spanOf(
+  vevent: Component,
+  zone: string,
+  occurrence?: { time: Time; tzid: string | undefined; length: Length },
+): Span {
   const dtstart = occurrence?.time ?? (vevent.getFirstPropertyValue('dtstart') as Time | null);
   if (!dtstart) throw new Error('VEVENT without DTSTART');
   const allDay = dtstart.isDate;
@@ -163,7 +175,10 @@ export function eventFrom(textIcs: string, zone: string, etag?: string): Calenda
 }
 
 /** The fields of the master VEVENT as EventFields, to merge a patch into. */
-export function fieldsOf(textIcs: string, zone: string): EventFields & { recurring: boolean; mark: string | undefined } {
+export function fieldsOf(
+  textIcs: string,
+  zone: string,
+): EventFields & { recurring: boolean; mark: string | undefined } {
   const event = eventFrom(textIcs, zone);
   const { master } = parseObject(textIcs);
   return {
@@ -183,11 +198,19 @@ export function fieldsOf(textIcs: string, zone: string): EventFields & { recurri
  * attendees, other apps' X- properties, VTIMEZONEs, overridden occurrences). Times are rewritten only when they
  * changed, so another app's TZID stays as it was. Returns undefined when nothing would change.
  */
-export function applyFields(textIcs: string, next: EventFields, mark: string, zone: string, now: Date): string | undefined {
+export function applyFields(
+  textIcs: string,
+  next: EventFields,
+  mark: string,
+  zone: string,
+  now: Date,
+): string | undefined {
   const { root, master } = parseObject(textIcs);
   const before = fieldsOf(textIcs, zone);
-  const timesChanged = before.allDay !== next.allDay || !sameInstant(before.start, next.start) || !sameInstant(before.end, next.end);
-  const textChanged = before.title !== next.title || before.description !== next.description || before.location !== next.location;
+  const timesChanged =
+    before.allDay !== next.allDay || !sameInstant(before.start, next.start) || !sameInstant(before.end, next.end);
+  const textChanged =
+    before.title !== next.title || before.description !== next.description || before.location !== next.location;
   if (!timesChanged && !textChanged) return undefined;
   if (timesChanged) {
     setTimes(master, next);
@@ -206,7 +229,8 @@ export function applyFields(textIcs: string, next: EventFields, mark: string, zo
   return root.toString() + '\r\n';
 }
 
-const sameInstant = (a: string, b: string): boolean => a === b || (a.length > 10 && b.length > 10 && Date.parse(a) === Date.parse(b));
+const sameInstant = (a: string, b: string): boolean =>
+  a === b || (a.length > 10 && b.length > 10 && Date.parse(a) === Date.parse(b));
 
 /**
  * Every occurrence of the object's events overlapping [from, to): recurrences expanded by ical.js (RRULE, RDATE,

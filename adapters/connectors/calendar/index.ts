@@ -14,11 +14,18 @@ export interface CalendarConnectorOptions {
 
 type CalendarSettings = Pick<Config, 'CALDAV_URL' | 'CALDAV_USERNAME' | 'CALDAV_PASSWORD' | 'CALDAV_CALENDAR'>;
 
-export async function createCalendarConnector(config: CalendarSettings, logger: Logger, options: CalendarConnectorOptions = {}): Promise<CalendarPort | undefined> {
+export async function createCalendarConnector(
+  config: CalendarSettings,
+  logger: Logger,
+  options: CalendarConnectorOptions = {},
+): Promise<CalendarPort | undefined> {
   if (!config.CALDAV_URL) return undefined;
   const url = new URL(config.CALDAV_URL);
   if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
-    logger.warn({ connector: 'calendar', host: url.host }, 'CALDAV_URL is plain http: the password crosses the network unencrypted; use https');
+    logger.warn(
+      { connector: 'calendar', host: url.host },
+      'CALDAV_URL is plain http: the password crosses the network unencrypted; use https',
+    );
   }
   const { CalDavCalendar } = await import('./caldav.ts');
   return new CalDavCalendar(

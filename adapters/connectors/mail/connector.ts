@@ -3,7 +3,17 @@
 
 import type { Logger } from '../../../src/observability/logger.ts';
 import type { ConnectorHealth, EffectOptions } from '../../../src/ports/connector.ts';
-import { MailError, MailErrorCode, type FetchResult, type MailCursor, type MailPort, type MailQuery, type MailSummary, type OutgoingMail, type SendResult } from '../../../src/ports/mail.ts';
+import {
+  MailError,
+  MailErrorCode,
+  type FetchResult,
+  type MailCursor,
+  type MailPort,
+  type MailQuery,
+  type MailSummary,
+  type OutgoingMail,
+  type SendResult,
+} from '../../../src/ports/mail.ts';
 import { ImapSession } from './imap.ts';
 import { fetchSince, searchMail, type ReadDeps } from './read.ts';
 import { sendOnce, type SendDeps, type SendHooks } from './send.ts';
@@ -66,8 +76,16 @@ export class MailConnector implements MailPort {
         import('mailparser'),
       ]);
       const timeoutMs = o.timeoutMs ?? 15_000;
-      const smtp = new SmtpSender({ nodemailer, composer: composer.default, addressparser: addressparser.default }, o.smtp, { allowSelfSigned: o.allowSelfSigned, timeoutMs });
-      const imap = new ImapSession(imapflow, o.imap, { allowSelfSigned: o.allowSelfSigned, timeoutMs, ...(o.sentFolder === undefined ? {} : { sentFolder: o.sentFolder }) });
+      const smtp = new SmtpSender(
+        { nodemailer, composer: composer.default, addressparser: addressparser.default },
+        o.smtp,
+        { allowSelfSigned: o.allowSelfSigned, timeoutMs },
+      );
+      const imap = new ImapSession(imapflow, o.imap, {
+        allowSelfSigned: o.allowSelfSigned,
+        timeoutMs,
+        ...(o.sentFolder === undefined ? {} : { sentFolder: o.sentFolder }),
+      });
       return {
         smtp,
         imap,
@@ -81,7 +99,9 @@ export class MailConnector implements MailPort {
   send(mail: OutgoingMail, effect: EffectOptions): Promise<SendResult> {
     const key = effect.idempotencyKey;
     const before = this.#inFlight.get(key);
-    const run = (before ? before.then(noop, noop) : Promise.resolve()).then(async () => sendOnce((await this.#load()).send, mail, effect));
+    const run = (before ? before.then(noop, noop) : Promise.resolve()).then(async () =>
+      sendOnce((await this.#load()).send, mail, effect),
+    );
     this.#inFlight.set(key, run);
     void run.then(noop, noop).finally(() => {
       if (this.#inFlight.get(key) === run) this.#inFlight.delete(key);
@@ -100,17 +120,30 @@ export class MailConnector implements MailPort {
   /** "SMTP ops@example.com at mail.example.com:465 ok (40 ms); IMAP … ok (12 ms)". Each probe has its own timeout. */
   async health(): Promise<ConnectorHealth> {
     const { smtp, imap } = await this.#load();
-    const probes = await Promise.all([this.#probe(smtp.server, () => smtp.verify()), this.#probe(imap.server, () => imap.ping())]);
-    const state = probes.some((p) => p.state === 'misconfigured') ? 'misconfigured' : probes.some((p) => p.state === 'down') ? 'down' : 'ok';
+    const probes = await Promise.all([
+      this.#probe(smtp.server, () => smtp.verify()),
+      this.#probe(imap.server, () => imap.ping()),
+    ]);
+    const state = probes.some((p) => p.state === 'misconfigured')
+      ? 'misconfigured'
+      : probes.some((p) => p.state === 'down')
+        ? 'down'
+        : 'ok';
     return { connector: this.name, state, detail: probes.map((p) => p.line).join('; ') };
   }
 
-  async #probe(server: ServerSettings, call: () => Promise<void>): Promise<{ state: ConnectorHealth['state']; line: string }> {
+  async #probe(
+    server: ServerSettings,
+    call: () => Promise<void>,
+  ): Promise<{ state: ConnectorHealth['state']; line: string }> {
     const started = performance.now();
     const label = `${server.kind} ${server.display}`;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new MailError(MailErrorCode.timeout, 'timeout', { retryable: true })), this.#healthTimeoutMs);
+      timer = setTimeout(
+        () => reject(new MailError(MailErrorCode.timeout, 'timeout', { retryable: true })),
+        this.#healthTimeoutMs,
+      );
     });
     try {
       await Promise.race([call(), timeout]);

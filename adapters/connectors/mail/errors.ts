@@ -34,7 +34,14 @@ const NETWORK: Record<string, string> = {
   ECONNECTION: 'connection closed',
   ESOCKET: 'connection failed',
 };
-const TIMEOUTS = new Set(['ETIMEDOUT', 'ETIMEOUT', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT', 'LockTimeout']);
+const TIMEOUTS = new Set([
+  'ETIMEDOUT',
+  'ETIMEOUT',
+  'CONNECT_TIMEOUT',
+  'GREETING_TIMEOUT',
+  'UPGRADE_TIMEOUT',
+  'LockTimeout',
+]);
 const CERT = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID/;
 /** IMAP response codes (RFC 5530) that say "not now" rather than "not ever". */
 const IMAP_TRANSIENT = new Set(['UNAVAILABLE', 'INUSE', 'LIMIT', 'SERVERBUG', 'CONTACTADMIN', 'EXPUNGEISSUED']);
@@ -45,7 +52,9 @@ const clip = (s: string, n = 160): string => (s.length > n ? s.slice(0, n - 1) +
 /** Every code the error (or its cause) carries, nodemailer's wrapper code last. */
 function codes(err: WithCodes): string[] {
   const inner = typeof err.cause === 'object' && err.cause !== null ? (err.cause as WithCodes) : {};
-  return [str(err.originalCode), str(inner.code), str(err.errno), str(err.code)].filter((c): c is string => c !== undefined);
+  return [str(err.originalCode), str(inner.code), str(err.errno), str(err.code)].filter(
+    (c): c is string => c !== undefined,
+  );
 }
 
 /** Failures of the connection itself, the same for SMTP and IMAP. Undefined when it is something else. */
@@ -54,9 +63,14 @@ function connectionError(err: WithCodes, server: ServerSettings): MailError | un
   const all = codes(err);
   const detail = str(err.message) ?? all.join(' ');
   if (all.includes('ENOTFOUND')) {
-    return new MailError(MailErrorCode.unreachable, `The ${server.kind} server name ${server.host} does not exist; check ${server.setting}.`, { cause: err, detail });
+    return new MailError(
+      MailErrorCode.unreachable,
+      `The ${server.kind} server name ${server.host} does not exist; check ${server.setting}.`,
+      { cause: err, detail },
+    );
   }
-  const cert = all.find((c) => CERT.test(c)) ?? (/certificate|self[- ]signed/i.test(detail) ? 'certificate' : undefined);
+  const cert =
+    all.find((c) => CERT.test(c)) ?? (/certificate|self[- ]signed/i.test(detail) ? 'certificate' : undefined);
   if (cert !== undefined) {
     return new MailError(
       MailErrorCode.tls,
@@ -66,50 +80,92 @@ function connectionError(err: WithCodes, server: ServerSettings): MailError | un
   }
   const handshake = all.find((c) => c.startsWith('ERR_SSL_'));
   if (handshake !== undefined) {
-    return new MailError(MailErrorCode.tls, `${where} could not start TLS (${handshake}); check the scheme and port in ${server.setting} (${server.kind === 'SMTP' ? 'smtps:// is port 465, smtp:// is 587' : 'imaps:// is port 993, imap:// is 143'}).`, { cause: err, detail });
+    return new MailError(
+      MailErrorCode.tls,
+      `${where} could not start TLS (${handshake}); check the scheme and port in ${server.setting} (${server.kind === 'SMTP' ? 'smtps:// is port 465, smtp:// is 587' : 'imaps:// is port 993, imap:// is 143'}).`,
+      { cause: err, detail },
+    );
   }
   if (/STARTTLS/i.test(detail) && /not|fail|support/i.test(detail)) {
-    return new MailError(MailErrorCode.tls, `${where} does not offer STARTTLS, so Solo OS will not send the password; use ${server.kind === 'SMTP' ? 'smtps:// (port 465)' : 'imaps:// (port 993)'} in ${server.setting}.`, { cause: err, detail });
+    return new MailError(
+      MailErrorCode.tls,
+      `${where} does not offer STARTTLS, so Solo OS will not send the password; use ${server.kind === 'SMTP' ? 'smtps:// (port 465)' : 'imaps:// (port 993)'} in ${server.setting}.`,
+      { cause: err, detail },
+    );
   }
   const timeout = all.find((c) => TIMEOUTS.has(c));
-  if (timeout !== undefined) return new MailError(MailErrorCode.timeout, `${where} did not answer in time; Solo OS will try again.`, { cause: err, detail, retryable: true });
+  if (timeout !== undefined)
+    return new MailError(MailErrorCode.timeout, `${where} did not answer in time; Solo OS will try again.`, {
+      cause: err,
+      detail,
+      retryable: true,
+    });
   const network = all.map((c) => NETWORK[c]).find((r) => r !== undefined);
-  if (network !== undefined) return new MailError(MailErrorCode.unreachable, `${where} could not be reached (${network}); Solo OS will try again.`, { cause: err, detail, retryable: true });
+  if (network !== undefined)
+    return new MailError(
+      MailErrorCode.unreachable,
+      `${where} could not be reached (${network}); Solo OS will try again.`,
+      { cause: err, detail, retryable: true },
+    );
   return undefined;
 }
 
 const authFailed = (err: WithCodes, server: ServerSettings): MailError =>
-  new MailError(MailErrorCode.auth, `The ${server.kind} server refused the login for ${server.user || 'the configured user'}; check ${server.setting}'s user and password.`, {
-    cause: err,
-    detail: clip(str(err.message) ?? 'authentication failed'),
-  });
+  new MailError(
+    MailErrorCode.auth,
+    `The ${server.kind} server refused the login for ${server.user || 'the configured user'}; check ${server.setting}'s user and password.`,
+    {
+      cause: err,
+      detail: clip(str(err.message) ?? 'authentication failed'),
+    },
+  );
 
 export function smtpError(raw: unknown, server: ServerSettings): MailError {
   if (raw instanceof MailError) return raw;
   const err = (typeof raw === 'object' && raw !== null ? raw : { message: String(raw) }) as WithCodes;
   if (err.code === 'EAUTH' || err.code === 'ENOAUTH') return authFailed(err, server);
-  if (err.code === 'EABORT') return new MailError(MailErrorCode.aborted, 'Sending the mail was cancelled before it left.', { cause: err, retryable: true });
+  if (err.code === 'EABORT')
+    return new MailError(MailErrorCode.aborted, 'Sending the mail was cancelled before it left.', {
+      cause: err,
+      retryable: true,
+    });
   const reply = typeof err.responseCode === 'number' ? err.responseCode : undefined;
   const response = clip(str(err.response) ?? str(err.message) ?? '');
   if (reply !== undefined && reply >= 500 && reply !== 503) {
-    return new MailError(MailErrorCode.rejected, `The SMTP server refused the mail (${response}).`, { cause: err, detail: response });
+    return new MailError(MailErrorCode.rejected, `The SMTP server refused the mail (${response}).`, {
+      cause: err,
+      detail: response,
+    });
   }
   if (reply !== undefined && reply >= 400) {
-    return new MailError(MailErrorCode.deferred, `The SMTP server deferred the mail (${response}); Solo OS will try again.`, { cause: err, detail: response, retryable: true });
+    return new MailError(
+      MailErrorCode.deferred,
+      `The SMTP server deferred the mail (${response}); Solo OS will try again.`,
+      { cause: err, detail: response, retryable: true },
+    );
   }
   if (err.code === 'EENVELOPE' || err.code === 'EMESSAGE') {
-    return new MailError(MailErrorCode.badInput, `The mail could not be sent as given (${clip(str(err.message) ?? '')}).`, { cause: err });
+    return new MailError(
+      MailErrorCode.badInput,
+      `The mail could not be sent as given (${clip(str(err.message) ?? '')}).`,
+      { cause: err },
+    );
   }
   return (
     connectionError(err, server) ??
-    new MailError(MailErrorCode.server, `The SMTP server at ${server.host}:${server.port} failed (${clip(str(err.message) ?? 'unknown error')}).`, { cause: err })
+    new MailError(
+      MailErrorCode.server,
+      `The SMTP server at ${server.host}:${server.port} failed (${clip(str(err.message) ?? 'unknown error')}).`,
+      { cause: err },
+    )
   );
 }
 
 export function imapError(raw: unknown, server: ServerSettings, doing = 'the request'): MailError {
   if (raw instanceof MailError) return raw;
   const err = (typeof raw === 'object' && raw !== null ? raw : { message: String(raw) }) as WithCodes;
-  if (err.authenticationFailed === true || err.serverResponseCode === 'AUTHENTICATIONFAILED') return authFailed(err, server);
+  if (err.authenticationFailed === true || err.serverResponseCode === 'AUTHENTICATIONFAILED')
+    return authFailed(err, server);
   const connection = connectionError(err, server);
   if (connection) return connection;
   const responseCode = str(err.serverResponseCode);
@@ -130,5 +186,7 @@ export function definitelyNotSent(raw: unknown): boolean {
   const err = (typeof raw === 'object' && raw !== null ? raw : {}) as WithCodes;
   if (typeof err.responseCode === 'number' && err.responseCode >= 400) return true;
   if (['EAUTH', 'ENOAUTH', 'EENVELOPE', 'EDNS', 'ECONFIG', 'EABORT', 'ETLS'].includes(str(err.code) ?? '')) return true;
-  return codes(err).some((c) => c === 'ECONNREFUSED' || c === 'ENOTFOUND' || c === 'EHOSTUNREACH' || c === 'ENETUNREACH');
+  return codes(err).some(
+    (c) => c === 'ECONNREFUSED' || c === 'ENOTFOUND' || c === 'EHOSTUNREACH' || c === 'ENETUNREACH',
+  );
 }

@@ -106,7 +106,11 @@ export class ImapSession {
    * is synchronised with a NOOP first (Dovecot announces mail that arrived meanwhile only as a command ends, so a
    * SEARCH alone would not see it).
    */
-  async inMailbox<T>(path: string, doing: string, fn: (client: ImapFlow, mailbox: MailboxObject) => Promise<T>): Promise<T> {
+  async inMailbox<T>(
+    path: string,
+    doing: string,
+    fn: (client: ImapFlow, mailbox: MailboxObject) => Promise<T>,
+  ): Promise<T> {
     return this.run(doing, async (client) => {
       const lock = await client.getMailboxLock(path);
       try {
@@ -148,9 +152,14 @@ export class ImapSession {
       const hits = await client.search({ header: { 'message-id': messageId.replace(/^<|>$/g, '') } }, { uid: true });
       if (!hits || hits.length === 0) return [];
       const found: Hit[] = [];
-      for await (const m of client.fetch(hits.join(','), { uid: true, envelope: true, internalDate: true }, { uid: true })) {
+      for await (const m of client.fetch(
+        hits.join(','),
+        { uid: true, envelope: true, internalDate: true },
+        { uid: true },
+      )) {
         if (m.envelope?.messageId?.trim() !== messageId) continue;
-        const arrived = m.internalDate instanceof Date ? m.internalDate.getTime() : Date.parse(String(m.internalDate ?? ''));
+        const arrived =
+          m.internalDate instanceof Date ? m.internalDate.getTime() : Date.parse(String(m.internalDate ?? ''));
         found.push({ uid: m.uid, arrived: Number.isNaN(arrived) ? Date.now() : arrived });
       }
       return found.sort((a, b) => a.uid - b.uid);

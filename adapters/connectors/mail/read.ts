@@ -4,7 +4,14 @@
 
 import type { FetchMessageObject, MessageStructureObject, SearchObject } from 'imapflow';
 import type { AddressObject, ParsedMail } from 'mailparser';
-import type { FetchResult, InboundMail, MailAddress, MailCursor, MailQuery, MailSummary } from '../../../src/ports/mail.ts';
+import type {
+  FetchResult,
+  InboundMail,
+  MailAddress,
+  MailCursor,
+  MailQuery,
+  MailSummary,
+} from '../../../src/ports/mail.ts';
 import { isOurMessageId, messageIdsIn } from '../../../src/mail/message-id.ts';
 import type { ImapSession } from './imap.ts';
 
@@ -31,7 +38,8 @@ export async function fetchSince(deps: ReadDeps, cursor: MailCursor | undefined,
   const { inbox } = await imap.folders();
   const batch = await imap.inMailbox(inbox, 'reading the inbox', async (client, box) => {
     const validity = String(box.uidValidity);
-    if (cursor === undefined) return { validity, end: box.uidNext - 1, reset: false, items: [] as Fetched[], more: false };
+    if (cursor === undefined)
+      return { validity, end: box.uidNext - 1, reset: false, items: [] as Fetched[], more: false };
     const reset = cursor.uidValidity !== validity;
     let uids: number[];
     if (!reset) {
@@ -44,8 +52,13 @@ export async function fetchSince(deps: ReadDeps, cursor: MailCursor | undefined,
       uids = [];
     }
     uids.sort((a, b) => a - b);
-    if (uids.length === 0) return { validity, end: reset ? box.uidNext - 1 : cursor.uid, reset, items: [] as Fetched[], more: false };
-    let metas = await client.fetchAll(uids.join(','), { uid: true, size: true, internalDate: true, envelope: true, bodyStructure: true }, { uid: true });
+    if (uids.length === 0)
+      return { validity, end: reset ? box.uidNext - 1 : cursor.uid, reset, items: [] as Fetched[], more: false };
+    let metas = await client.fetchAll(
+      uids.join(','),
+      { uid: true, size: true, internalDate: true, envelope: true, bodyStructure: true },
+      { uid: true },
+    );
     metas.sort((a, b) => a.uid - b.uid);
     if (reset && cursor.at !== undefined) {
       const after = Date.parse(cursor.at);
@@ -55,7 +68,13 @@ export async function fetchSince(deps: ReadDeps, cursor: MailCursor | undefined,
     const items: Fetched[] = [];
     for (const meta of metas.slice(0, limit)) {
       const truncated = (meta.size ?? 0) > MAX_SOURCE;
-      const body = isOwnCopy(deps, meta) ? undefined : await client.fetchOne(String(meta.uid), { source: truncated ? { maxLength: MAX_SOURCE } : true }, { uid: true });
+      const body = isOwnCopy(deps, meta)
+        ? undefined
+        : await client.fetchOne(
+            String(meta.uid),
+            { source: truncated ? { maxLength: MAX_SOURCE } : true },
+            { uid: true },
+          );
       items.push({ meta, source: (body && body.source) || Buffer.alloc(0), truncated });
     }
     return { validity, end: reset ? box.uidNext - 1 : cursor.uid, reset, items, more };
@@ -77,7 +96,10 @@ export async function fetchSince(deps: ReadDeps, cursor: MailCursor | undefined,
 
 /** A copy of a mail Solo OS sent: our Message-ID form and our From address. */
 function isOwnCopy(deps: ReadDeps, m: FetchMessageObject): boolean {
-  return isOurMessageId(m.envelope?.messageId, deps.from.domain) && m.envelope?.from?.[0]?.address?.toLowerCase() === deps.from.address;
+  return (
+    isOurMessageId(m.envelope?.messageId, deps.from.domain) &&
+    m.envelope?.from?.[0]?.address?.toLowerCase() === deps.from.address
+  );
 }
 
 function arrival(m: FetchMessageObject): number {
@@ -86,10 +108,19 @@ function arrival(m: FetchMessageObject): number {
 }
 
 async function toInbound(deps: ReadDeps, validity: string, { meta, source, truncated }: Fetched): Promise<InboundMail> {
-  const parsed: ParsedMail = await deps.parse(source, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
+  const parsed: ParsedMail = await deps.parse(source, {
+    skipTextToHtml: true,
+    skipImageLinks: true,
+    skipTextLinks: true,
+  });
   const header = (name: string): string | undefined => {
     const line = parsed.headerLines.find((h) => h.key === name)?.line;
-    return line === undefined ? undefined : line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+    return line === undefined
+      ? undefined
+      : line
+          .slice(line.indexOf(':') + 1)
+          .replace(/\r?\n[ \t]+/g, ' ')
+          .trim();
   };
   const references = Array.isArray(parsed.references) ? parsed.references : messageIdsIn(parsed.references);
   const text = (parsed.text ?? '').replace(/\r\n?/g, '\n').trim();
@@ -127,7 +158,13 @@ async function toInbound(deps: ReadDeps, validity: string, { meta, source, trunc
 function addresses(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
   const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
   const flat = (list: AddressObject['value']): MailAddress[] =>
-    list.flatMap((a) => (a.group ? flat(a.group) : a.address ? [{ ...(a.name ? { name: a.name } : {}), address: a.address.toLowerCase() }] : []));
+    list.flatMap((a) =>
+      a.group
+        ? flat(a.group)
+        : a.address
+          ? [{ ...(a.name ? { name: a.name } : {}), address: a.address.toLowerCase() }]
+          : [],
+    );
   return objects.flatMap((o) => flat(o.value));
 }
 
@@ -149,7 +186,9 @@ async function tidyOwnCopies(deps: ReadDeps, inbox: string, copies: Fetched[]): 
   const keep: number[] = [];
   for (const { meta } of copies) {
     const id = meta.envelope?.messageId?.trim() ?? '';
-    const addressedToUs = [...(meta.envelope?.to ?? []), ...(meta.envelope?.cc ?? [])].some((a) => a.address?.toLowerCase() === deps.from.address);
+    const addressedToUs = [...(meta.envelope?.to ?? []), ...(meta.envelope?.cc ?? [])].some(
+      (a) => a.address?.toLowerCase() === deps.from.address,
+    );
     if (!addressedToUs && (await deps.imap.findExact(sent, id)).length > 0) remove.push(meta.uid);
     else keep.push(meta.uid);
   }
@@ -161,7 +200,12 @@ async function tidyOwnCopies(deps: ReadDeps, inbox: string, copies: Fetched[]): 
 
 export async function searchMail(deps: ReadDeps, query: MailQuery): Promise<MailSummary[]> {
   const folders = await deps.imap.folders();
-  const folder = query.folder === undefined || query.folder.toLowerCase() === 'inbox' ? folders.inbox : query.folder.toLowerCase() === 'sent' ? folders.sent : query.folder;
+  const folder =
+    query.folder === undefined || query.folder.toLowerCase() === 'inbox'
+      ? folders.inbox
+      : query.folder.toLowerCase() === 'sent'
+        ? folders.sent
+        : query.folder;
   const limit = Math.min(Math.max(query.limit ?? 20, 1), 200);
   const criteria: SearchObject = {
     ...(query.from ? { from: query.from } : {}),
@@ -178,7 +222,11 @@ export async function searchMail(deps: ReadDeps, query: MailQuery): Promise<Mail
     if (uids.length === 0) return [];
     // A Message-ID search is a substring match: compare exactly, then cut to the limit.
     const wanted = query.messageId ? uids : uids.slice(0, limit);
-    const metas = await client.fetchAll(wanted.join(','), { uid: true, envelope: true, internalDate: true, flags: true }, { uid: true });
+    const metas = await client.fetchAll(
+      wanted.join(','),
+      { uid: true, envelope: true, internalDate: true, flags: true },
+      { uid: true },
+    );
     return metas
       .filter((m) => !query.messageId || m.envelope?.messageId?.trim() === query.messageId)
       .sort((a, b) => b.uid - a.uid)
@@ -191,8 +239,12 @@ export async function searchMail(deps: ReadDeps, query: MailQuery): Promise<Mail
           folder,
           uid: m.uid,
           ...(env?.messageId ? { messageId: env.messageId } : {}),
-          ...(from?.address ? { from: { ...(from.name ? { name: from.name } : {}), address: from.address.toLowerCase() } } : {}),
-          to: (env?.to ?? []).flatMap((a) => (a.address ? [{ ...(a.name ? { name: a.name } : {}), address: a.address.toLowerCase() }] : [])),
+          ...(from?.address
+            ? { from: { ...(from.name ? { name: from.name } : {}), address: from.address.toLowerCase() } }
+            : {}),
+          to: (env?.to ?? []).flatMap((a) =>
+            a.address ? [{ ...(a.name ? { name: a.name } : {}), address: a.address.toLowerCase() }] : [],
+          ),
           subject: env?.subject ?? '',
           date: (Number.isNaN(date.getTime()) ? new Date(arrival(m)) : date).toISOString(),
           seen: m.flags?.has('\\Seen') ?? false,

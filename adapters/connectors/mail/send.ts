@@ -52,7 +52,8 @@ export interface SendDeps {
 
 export async function sendOnce(deps: SendDeps, mail: OutgoingMail, effect: EffectOptions): Promise<SendResult> {
   const { imap, smtp, from, logger, hooks } = deps;
-  if (!effect.idempotencyKey) throw new MailError(MailErrorCode.badInput, 'A mail send needs an idempotency key (the workflow step key).');
+  if (!effect.idempotencyKey)
+    throw new MailError(MailErrorCode.badInput, 'A mail send needs an idempotency key (the workflow step key).');
   const to = smtp.addresses(mail.to, 'recipient');
   const cc = smtp.addresses(mail.cc, 'cc');
   if (to.length === 0) throw new MailError(MailErrorCode.badInput, 'The mail has no recipient.');
@@ -89,9 +90,12 @@ export async function sendOnce(deps: SendDeps, mail: OutgoingMail, effect: Effec
   } else {
     raw = await smtp.compose(mail, messageId, from);
     abortCheck(effect.signal);
-    const appended = await imap.run(`saving the mail in ${folders.outbox}`, (c) => c.append(folders.outbox, raw, ['\\Seen']));
+    const appended = await imap.run(`saving the mail in ${folders.outbox}`, (c) =>
+      c.append(folders.outbox, raw, ['\\Seen']),
+    );
     // UIDPLUS servers name the new copy's UID; others are asked.
-    outboxUids = appended && appended.uid ? [appended.uid] : (await imap.findExact(folders.outbox, messageId)).map((h) => h.uid);
+    outboxUids =
+      appended && appended.uid ? [appended.uid] : (await imap.findExact(folders.outbox, messageId)).map((h) => h.uid);
   }
   await hooks.afterOutbox?.(messageId);
   // The last point where a cancel is honoured: once SMTP starts, the outcome must be learned, not abandoned.
@@ -114,14 +118,24 @@ export async function sendOnce(deps: SendDeps, mail: OutgoingMail, effect: Effec
 }
 
 function abortCheck(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new MailError(MailErrorCode.aborted, 'Sending the mail was cancelled before it left.', { cause: signal.reason, retryable: true });
+  if (signal?.aborted)
+    throw new MailError(MailErrorCode.aborted, 'Sending the mail was cancelled before it left.', {
+      cause: signal.reason,
+      retryable: true,
+    });
 }
 
 /**
  * Polls for the SMTP server's record of `messageId` until the deadline (ms since the epoch): our self-copy in INBOX,
  * or the copy some providers file in Sent on their own.
  */
-async function waitForServerRecord(imap: ImapSession, folders: Folders, messageId: string, deadline: number, signal: AbortSignal | undefined): Promise<'inbox' | 'sent' | undefined> {
+async function waitForServerRecord(
+  imap: ImapSession,
+  folders: Folders,
+  messageId: string,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): Promise<'inbox' | 'sent' | undefined> {
   for (;;) {
     if ((await imap.findExact(folders.inbox, messageId)).length > 0) return 'inbox';
     if ((await imap.findExact(folders.sent, messageId)).length > 0) return 'sent';
@@ -144,8 +158,15 @@ async function fileAsSent(imap: ImapSession, outbox: string, sent: string, uids:
 
 async function outboxSource(imap: ImapSession, outbox: string, uids: number[]): Promise<Buffer> {
   const uid = uids[0];
-  const message = await imap.inMailbox(outbox, `reading ${outbox}`, (c) => c.fetchOne(String(uid), { source: true }, { uid: true }));
-  if (!message || !message.source) throw new MailError(MailErrorCode.server, `The IMAP server lost the copy in ${outbox} while it was being read; Solo OS will try again.`, { retryable: true });
+  const message = await imap.inMailbox(outbox, `reading ${outbox}`, (c) =>
+    c.fetchOne(String(uid), { source: true }, { uid: true }),
+  );
+  if (!message || !message.source)
+    throw new MailError(
+      MailErrorCode.server,
+      `The IMAP server lost the copy in ${outbox} while it was being read; Solo OS will try again.`,
+      { retryable: true },
+    );
   return message.source;
 }
 

@@ -23,7 +23,11 @@ export class SmtpSender {
   readonly #composer: Composer;
   readonly #parse: AddressParser;
 
-  constructor(modules: { nodemailer: Nodemailer; composer: Composer; addressparser: AddressParser }, server: ServerSettings, options: { allowSelfSigned: boolean; timeoutMs: number }) {
+  constructor(
+    modules: { nodemailer: Nodemailer; composer: Composer; addressparser: AddressParser },
+    server: ServerSettings,
+    options: { allowSelfSigned: boolean; timeoutMs: number },
+  ) {
     this.server = server;
     this.#composer = modules.composer;
     this.#parse = modules.addressparser;
@@ -91,8 +95,12 @@ export class SmtpSender {
   /** Hands the bytes to the server. Resolves once the server accepted them for at least one recipient. */
   async send(envelope: Envelope, raw: Buffer): Promise<{ accepted: string[]; rejected: string[] }> {
     try {
-      const info = (await this.#transport.sendMail({ envelope: { from: envelope.from, to: envelope.to }, raw })) as { accepted?: unknown; rejected?: unknown };
-      const list = (v: unknown): string[] => (Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : String((x as { address?: string }).address))) : []);
+      const info = (await this.#transport.sendMail({ envelope: { from: envelope.from, to: envelope.to }, raw })) as {
+        accepted?: unknown;
+        rejected?: unknown;
+      };
+      const list = (v: unknown): string[] =>
+        Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : String((x as { address?: string }).address))) : [];
       return { accepted: list(info.accepted), rejected: list(info.rejected) };
     } catch (err) {
       throw smtpError(err, this.server);

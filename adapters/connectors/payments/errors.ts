@@ -6,7 +6,8 @@ import { PaymentsError } from '../../../src/ports/payments.ts';
 
 type SdkError = InstanceType<typeof Stripe.errors.StripeError>;
 
-const isSdkError = (err: unknown): err is SdkError => err instanceof Error && typeof (err as { type?: unknown }).type === 'string' && 'rawType' in err;
+const isSdkError = (err: unknown): err is SdkError =>
+  err instanceof Error && typeof (err as { type?: unknown }).type === 'string' && 'rawType' in err;
 
 function header(err: SdkError, name: string): string | undefined {
   const value = (err.headers as Record<string, string | string[] | undefined> | undefined)?.[name];
@@ -33,41 +34,80 @@ const stripeMessage = (err: SdkError): string => {
 export function toPaymentsError(err: unknown, action: string): PaymentsError {
   if (err instanceof PaymentsError) return err;
   if (!isSdkError(err)) {
-    return new PaymentsError('payments_failed', `Talking to Stripe failed while trying to ${action}.`, { cause: err, detail: err instanceof Error ? err.message : String(err) });
+    return new PaymentsError('payments_failed', `Talking to Stripe failed while trying to ${action}.`, {
+      cause: err,
+      detail: err instanceof Error ? err.message : String(err),
+    });
   }
   const status = err.statusCode ?? 0;
-  const detail = `${err.type} ${status || ''} ${err.code ?? ''}: ${stripeMessage(err)}${err.requestId ? ` (${err.requestId})` : ''}`.replace(/\s+/g, ' ');
+  const detail =
+    `${err.type} ${status || ''} ${err.code ?? ''}: ${stripeMessage(err)}${err.requestId ? ` (${err.requestId})` : ''}`.replace(
+      /\s+/g,
+      ' ',
+    );
   const base = { cause: err, detail };
   const retry = header(err, 'stripe-should-retry');
   // The SDK turns a 409 into StripeAPIError; Stripe sends it while a request under the same key is still running.
-  if (status === 409) return new PaymentsError('payments_in_progress', `An earlier attempt to ${action} is still running at Stripe; Solo OS will try again.`, { ...base, retryable: true });
+  if (status === 409)
+    return new PaymentsError(
+      'payments_in_progress',
+      `An earlier attempt to ${action} is still running at Stripe; Solo OS will try again.`,
+      { ...base, retryable: true },
+    );
   switch (err.type) {
     case 'StripeConnectionError':
-      return new PaymentsError('payments_unreachable', `Stripe could not be reached while trying to ${action}; Solo OS will try again.`, { ...base, retryable: true });
+      return new PaymentsError(
+        'payments_unreachable',
+        `Stripe could not be reached while trying to ${action}; Solo OS will try again.`,
+        { ...base, retryable: true },
+      );
     case 'StripeRateLimitError': {
       const wait = retryAfterMs(err);
-      return new PaymentsError('payments_rate_limited', `Stripe asked Solo OS to slow down while trying to ${action}; it will try again shortly.`, { ...base, retryable: true, ...(wait === undefined ? {} : { retryAfterMs: wait }) });
+      return new PaymentsError(
+        'payments_rate_limited',
+        `Stripe asked Solo OS to slow down while trying to ${action}; it will try again shortly.`,
+        { ...base, retryable: true, ...(wait === undefined ? {} : { retryAfterMs: wait }) },
+      );
     }
     case 'StripeIdempotencyError':
-      return new PaymentsError('payments_key_reused', `Stripe refused to ${action} because its request key was already used for a different request; this needs review.`, base);
+      return new PaymentsError(
+        'payments_key_reused',
+        `Stripe refused to ${action} because its request key was already used for a different request; this needs review.`,
+        base,
+      );
     case 'StripeAuthenticationError':
       return new PaymentsError('payments_auth', 'Stripe refused the API key; check STRIPE_SECRET_KEY.', base);
     case 'StripePermissionError':
-      return new PaymentsError('payments_permission', `The Stripe API key may not ${action}; give the restricted key that permission or use a secret key.`, base);
+      return new PaymentsError(
+        'payments_permission',
+        `The Stripe API key may not ${action}; give the restricted key that permission or use a secret key.`,
+        base,
+      );
     case 'StripeCardError':
-      return new PaymentsError('payments_card_declined', `Stripe declined the payment while trying to ${action}: ${stripeMessage(err)}`, base);
+      return new PaymentsError(
+        'payments_card_declined',
+        `Stripe declined the payment while trying to ${action}: ${stripeMessage(err)}`,
+        base,
+      );
     default:
       break;
   }
   // A 5xx leaves the outcome unknown: retrying (after the lookup by metadata) or a review is right, unwinding is not.
   if (status >= 500 || retry === 'true' || err.code === 'lock_timeout') {
-    return new PaymentsError('payments_server_error', `Stripe had a problem of its own while trying to ${action}; Solo OS will try again.`, { ...base, retryable: true });
+    return new PaymentsError(
+      'payments_server_error',
+      `Stripe had a problem of its own while trying to ${action}; Solo OS will try again.`,
+      { ...base, retryable: true },
+    );
   }
   if (status === 404 || err.code === 'resource_missing') {
-    return new PaymentsError('payments_not_found', `Stripe does not know what Solo OS asked for while trying to ${action}: ${stripeMessage(err)}`, base);
+    return new PaymentsError(
+      'payments_not_found',
+      `Stripe does not know what Solo OS asked for while trying to ${action}: ${stripeMessage(err)}`,
+      base,
+    );
   }
   return new PaymentsError('payments_refused', `Stripe refused to ${action}: ${stripeMessage(err)}`, base);
 }
 
 export const badInput = (message: string): PaymentsError => new PaymentsError('payments_bad_input', message);
-

@@ -26,7 +26,11 @@ export interface PaymentsConnectorOptions {
  * retries inside a step would only stack waits. The SDK still re-sends once on a connection closed under it
  * (ECONNRESET/EPIPE), under our key. Exported for the bench and the tests that show the raw SDK's behaviour.
  */
-export async function createStripeClient(key: string, apiUrl: string, options: { timeoutMs?: number; agent?: HttpAgent } = {}): Promise<{ stripe: Stripe; agent: HttpAgent; host: string }> {
+export async function createStripeClient(
+  key: string,
+  apiUrl: string,
+  options: { timeoutMs?: number; agent?: HttpAgent } = {},
+): Promise<{ stripe: Stripe; agent: HttpAgent; host: string }> {
   const { default: StripeSdk } = await import('stripe');
   const url = new URL(apiUrl);
   const https = url.protocol === 'https:';
@@ -57,7 +61,13 @@ export function createPaymentsConnector(
   if (key === undefined) return undefined;
   const url = new URL(config.STRIPE_API_URL);
   const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-  const load = async () => (await createStripeClient(key, config.STRIPE_API_URL, { agent, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) })).stripe;
+  const load = async () =>
+    (
+      await createStripeClient(key, config.STRIPE_API_URL, {
+        agent,
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      })
+    ).stripe;
   return new StripePayments(load, {
     logger: logger.child({ component: 'payments' }),
     host: url.host,

@@ -22,7 +22,8 @@ export function baseKey(key: string): string {
 }
 
 function amount(value: number, what: string): number {
-  if (!Number.isSafeInteger(value) || value <= 0 || value > MAX_MINOR) throw badInput(`${what} must be a whole number of cents between 1 and ${MAX_MINOR}; got ${value}.`);
+  if (!Number.isSafeInteger(value) || value <= 0 || value > MAX_MINOR)
+    throw badInput(`${what} must be a whole number of cents between 1 and ${MAX_MINOR}; got ${value}.`);
   return value;
 }
 
@@ -36,16 +37,21 @@ function metadata(value: Record<string, string> | undefined): Record<string, str
   if (entries.length > 45) throw badInput('Invoice metadata can have at most 45 entries.');
   for (const [k, v] of entries) {
     if ((RESERVED as readonly string[]).includes(k)) throw badInput(`The metadata key "${k}" is reserved for Solo OS.`);
-    if (k.length === 0 || k.length > 40 || k.includes('[') || k.includes(']')) throw badInput(`The metadata key "${k}" must have 1-40 characters and no brackets.`);
-    if (typeof v !== 'string' || v.length > 500) throw badInput(`The metadata value of "${k}" must be text of at most 500 characters.`);
+    if (k.length === 0 || k.length > 40 || k.includes('[') || k.includes(']'))
+      throw badInput(`The metadata key "${k}" must have 1-40 characters and no brackets.`);
+    if (typeof v !== 'string' || v.length > 500)
+      throw badInput(`The metadata value of "${k}" must be text of at most 500 characters.`);
   }
   return Object.fromEntries(entries);
 }
 
 export function checkCustomer(input: CustomerInput): CustomerInput {
-  if (input.clientKey.trim() === '' || input.clientKey.length > 200) throw badInput('A Stripe customer needs the client key it belongs to (1-200 characters).');
-  if (input.name.trim() === '' || input.name.length > 256) throw badInput('A Stripe customer needs a name of 1-256 characters.');
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.email) || input.email.length > 512) throw badInput(`"${input.email}" is not an email address Stripe can send invoices to.`);
+  if (input.clientKey.trim() === '' || input.clientKey.length > 200)
+    throw badInput('A Stripe customer needs the client key it belongs to (1-200 characters).');
+  if (input.name.trim() === '' || input.name.length > 256)
+    throw badInput('A Stripe customer needs a name of 1-256 characters.');
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.email) || input.email.length > 512)
+    throw badInput(`"${input.email}" is not an email address Stripe can send invoices to.`);
   return { clientKey: input.clientKey, name: input.name.trim(), email: input.email.trim() };
 }
 
@@ -62,26 +68,54 @@ export function checkInvoice(input: IssueInvoiceInput): InvoicePlan {
   if (input.lines.length === 0) throw badInput('An invoice needs at least one line.');
   if (input.lines.length > 100) throw badInput('An invoice can have at most 100 lines.');
   const lines = input.lines.map((line, i) => {
-    if (line.description.trim() === '' || line.description.length > 500) throw badInput(`Line ${i + 1} of the invoice needs a description of 1-500 characters.`);
-    return { description: line.description.trim(), amountMinor: amount(line.amountMinor, `The amount of line ${i + 1}`) };
+    if (line.description.trim() === '' || line.description.length > 500)
+      throw badInput(`Line ${i + 1} of the invoice needs a description of 1-500 characters.`);
+    return {
+      description: line.description.trim(),
+      amountMinor: amount(line.amountMinor, `The amount of line ${i + 1}`),
+    };
   });
-  if (!Number.isInteger(input.dueDays) || input.dueDays < 0 || input.dueDays > 365) throw badInput(`The payment term must be 0-365 days; got ${input.dueDays}.`);
-  if (input.description !== undefined && input.description.length > 1500) throw badInput('The invoice description can have at most 1500 characters.');
+  if (!Number.isInteger(input.dueDays) || input.dueDays < 0 || input.dueDays > 365)
+    throw badInput(`The payment term must be 0-365 days; got ${input.dueDays}.`);
+  if (input.description !== undefined && input.description.length > 1500)
+    throw badInput('The invoice description can have at most 1500 characters.');
   const customer = typeof input.customer === 'string' ? input.customer : checkCustomer(input.customer);
-  if (typeof customer === 'string' && !/^cus_\w+$/.test(customer)) throw badInput(`"${customer}" is not a Stripe customer id (cus_…).`);
+  if (typeof customer === 'string' && !/^cus_\w+$/.test(customer))
+    throw badInput(`"${customer}" is not a Stripe customer id (cus_…).`);
   const description = input.description?.trim();
-  return { customer, currency: currency(input.currency), lines, dueDays: input.dueDays, description: description === '' ? undefined : description, metadata: metadata(input.metadata) };
+  return {
+    customer,
+    currency: currency(input.currency),
+    lines,
+    dueDays: input.dueDays,
+    description: description === '' ? undefined : description,
+    metadata: metadata(input.metadata),
+  };
 }
 
-export function checkLink(input: PaymentLinkInput): { name: string; amountMinor: number; currency: string; metadata: Record<string, string> } {
-  if (input.description.trim() === '' || input.description.length > 250) throw badInput('A payment link needs a description of 1-250 characters.');
-  return { name: input.description.trim(), amountMinor: amount(input.amountMinor, 'The amount of the payment link'), currency: currency(input.currency), metadata: metadata(input.metadata) };
+export function checkLink(input: PaymentLinkInput): {
+  name: string;
+  amountMinor: number;
+  currency: string;
+  metadata: Record<string, string>;
+} {
+  if (input.description.trim() === '' || input.description.length > 250)
+    throw badInput('A payment link needs a description of 1-250 characters.');
+  return {
+    name: input.description.trim(),
+    amountMinor: amount(input.amountMinor, 'The amount of the payment link'),
+    currency: currency(input.currency),
+    metadata: metadata(input.metadata),
+  };
 }
 
 export function checkRefund(input: RefundInput): RefundInput {
-  if ((input.invoiceId === undefined) === (input.paymentId === undefined)) throw badInput('A refund needs either the invoice or the payment to refund, not both.');
-  if (input.invoiceId !== undefined && !/^in_\w+$/.test(input.invoiceId)) throw badInput(`"${input.invoiceId}" is not a Stripe invoice id (in_…).`);
-  if (input.paymentId !== undefined && !/^pi_\w+$/.test(input.paymentId)) throw badInput(`"${input.paymentId}" is not a Stripe payment id (pi_…).`);
+  if ((input.invoiceId === undefined) === (input.paymentId === undefined))
+    throw badInput('A refund needs either the invoice or the payment to refund, not both.');
+  if (input.invoiceId !== undefined && !/^in_\w+$/.test(input.invoiceId))
+    throw badInput(`"${input.invoiceId}" is not a Stripe invoice id (in_…).`);
+  if (input.paymentId !== undefined && !/^pi_\w+$/.test(input.paymentId))
+    throw badInput(`"${input.paymentId}" is not a Stripe payment id (pi_…).`);
   if (input.amountMinor !== undefined) amount(input.amountMinor, 'The refund amount');
   return input;
 }

@@ -24,7 +24,9 @@ const HANDLED = new Set<string>(['invoice.paid', 'invoice.payment_failed']);
 type Webhooks = (typeof import('stripe'))['default']['webhooks'];
 
 /** The handler; the SDK is imported on the first delivery, so mounting it costs nothing at start. */
-export function createStripeWebhook(options: StripeWebhookOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function createStripeWebhook(
+  options: StripeWebhookOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
   let webhooks: Promise<Webhooks> | undefined;
   const log = options.logger.child({ component: 'stripe-webhook' });
   const tolerance = options.toleranceSeconds ?? 300;
@@ -48,16 +50,28 @@ export function createStripeWebhook(options: StripeWebhookOptions): (req: Incomi
     try {
       event = verifier.constructEvent(body, signature, options.secret, tolerance);
     } catch (err) {
-      log.warn({ reason: err instanceof Error ? err.message.slice(0, 200) : String(err) }, 'stripe webhook: signature refused');
+      log.warn(
+        { reason: err instanceof Error ? err.message.slice(0, 200) : String(err) },
+        'stripe webhook: signature refused',
+      );
       return sendText(res, 400, 'signature verification failed');
     }
     if (!HANDLED.has(event.type)) return sendJson(res, 200, { received: true, ignored: event.type });
     const invoice = event.data.object as { id?: unknown; object?: unknown; metadata?: Record<string, string> | null };
-    if (invoice.object !== 'invoice' || typeof invoice.id !== 'string') return sendText(res, 400, 'event without an invoice');
+    if (invoice.object !== 'invoice' || typeof invoice.id !== 'string')
+      return sendText(res, 400, 'event without an invoice');
     try {
-      await options.onEvent({ type: event.type as PaymentEvent['type'], eventId: event.id, stripeInvoiceId: invoice.id, metadata: { ...(invoice.metadata ?? {}) } });
+      await options.onEvent({
+        type: event.type as PaymentEvent['type'],
+        eventId: event.id,
+        stripeInvoiceId: invoice.id,
+        metadata: { ...(invoice.metadata ?? {}) },
+      });
     } catch (err) {
-      log.error({ err, eventId: event.id, type: event.type }, 'stripe webhook: handling the event failed; Stripe will deliver it again');
+      log.error(
+        { err, eventId: event.id, type: event.type },
+        'stripe webhook: handling the event failed; Stripe will deliver it again',
+      );
       return sendText(res, 500, 'not recorded; try again');
     }
     sendJson(res, 200, { received: true });

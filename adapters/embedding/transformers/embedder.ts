@@ -7,7 +7,17 @@
 
 import { EmbedderError, type Embedder, type EmbedderState, type EmbedderStatus } from '../../../src/ports/embedder.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
-import { missingModelFiles, sessionOptions, startRunner, type FromWorker, type Isolation, type LoadFailure, type Runner, type ToWorker, type WorkerInit } from './runner.ts';
+import {
+  missingModelFiles,
+  sessionOptions,
+  startRunner,
+  type FromWorker,
+  type Isolation,
+  type LoadFailure,
+  type Runner,
+  type ToWorker,
+  type WorkerInit,
+} from './runner.ts';
 
 export { DTYPE_FILE_SUFFIX, missingModelFiles, modelFiles, sessionOptions, type Isolation } from './runner.ts';
 
@@ -41,7 +51,6 @@ export interface EmbedderOptions {
   workerUrl?: URL;
 }
 
-
 interface Job {
   texts: string[];
   /** Indices of texts not yet sent, shortest first (a batch is padded to its longest text). */
@@ -55,13 +64,18 @@ interface Job {
   detach: () => void;
 }
 
-interface Batch { id: number; parts: { job: Job; indices: number[] }[] }
+interface Batch {
+  id: number;
+  parts: { job: Job; indices: number[] }[];
+}
 
 const MAX_BACKOFF = 32;
 
 function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new DOMException(typeof reason === 'string' ? reason : 'The operation was aborted.', 'AbortError');
+  return reason instanceof Error
+    ? reason
+    : new DOMException(typeof reason === 'string' ? reason : 'The operation was aborted.', 'AbortError');
 }
 
 export function createEmbedder(options: EmbedderOptions): Embedder {
@@ -104,10 +118,15 @@ class WorkerEmbedder implements Embedder {
     return s;
   }
 
-  embed(texts: string[], options: { priority?: 'query' | 'background'; signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+  embed(
+    texts: string[],
+    options: { priority?: 'query' | 'background'; signal?: AbortSignal } = {},
+  ): Promise<Float32Array[]> {
     if (this.#closed) return Promise.reject(new EmbedderError('embedder_closed', 'The embedder has been closed.'));
-    if (this.#state === 'off') return Promise.reject(new EmbedderError('embedder_off', 'Embeddings are off (EMBEDDING_MODEL=off).'));
-    if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) return Promise.reject(new TypeError('embed() takes an array of strings'));
+    if (this.#state === 'off')
+      return Promise.reject(new EmbedderError('embedder_off', 'Embeddings are off (EMBEDDING_MODEL=off).'));
+    if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string'))
+      return Promise.reject(new TypeError('embed() takes an array of strings'));
     if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
     if (texts.length === 0) return Promise.resolve([]);
     if (this.#state === 'unavailable' && !this.#mayRetry()) return Promise.reject(this.#unavailableError());
@@ -118,8 +137,15 @@ class WorkerEmbedder implements Embedder {
       const signal = options.signal;
       const onAbort = () => signal && this.#settle(job, abortError(signal));
       const job: Job = {
-        texts, order, next: 0, out: new Array<Float32Array>(texts.length), remaining: texts.length, settled: false,
-        resolve, reject, detach: () => signal?.removeEventListener('abort', onAbort),
+        texts,
+        order,
+        next: 0,
+        out: new Array<Float32Array>(texts.length),
+        remaining: texts.length,
+        settled: false,
+        resolve,
+        reject,
+        detach: () => signal?.removeEventListener('abort', onAbort),
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       queue.push(job);
@@ -141,12 +167,15 @@ class WorkerEmbedder implements Embedder {
   #mayRetry(): boolean {
     // A missing model with downloads off is looked for again at once (someone may have run `npm run models`);
     // anything else (a failed download, a file that does not load) waits for the backoff.
-    if (this.#failure === 'missing' && !this.#o.allowDownload) return missingModelFiles(this.#o.modelsDir, this.model, this.#o.dtype).length === 0;
+    if (this.#failure === 'missing' && !this.#o.allowDownload)
+      return missingModelFiles(this.#o.modelsDir, this.model, this.#o.dtype).length === 0;
     return Date.now() >= this.#retryAt;
   }
 
   #unavailableError(): EmbedderError {
-    return new EmbedderError('embedder_unavailable', this.#reason ?? `Embedding model ${this.model} is unavailable.`, { retryable: true });
+    return new EmbedderError('embedder_unavailable', this.#reason ?? `Embedding model ${this.model} is unavailable.`, {
+      retryable: true,
+    });
   }
 
   #startWorker(): void {
@@ -160,12 +189,21 @@ class WorkerEmbedder implements Embedder {
       this.#unavailable('missing', `missing ${missing.join(', ')}`);
       return;
     }
-    const init: WorkerInit = { model: this.model, dtype: this.#o.dtype, modelsDir: this.#o.modelsDir, allowDownload: this.#o.allowDownload, sessionOptions: sessionOptions(this.#o.threads) };
+    const init: WorkerInit = {
+      model: this.model,
+      dtype: this.#o.dtype,
+      modelsDir: this.#o.modelsDir,
+      allowDownload: this.#o.allowDownload,
+      sessionOptions: sessionOptions(this.#o.threads),
+    };
     if (this.#o.remoteHost !== undefined) init.remoteHost = this.#o.remoteHost;
     this.#state = missing.length > 0 ? 'downloading' : 'loading';
     this.#progress = missing.length > 0 ? 0 : undefined;
     this.#loadStarted = performance.now();
-    this.#log.info({ model: this.model, dtype: this.#o.dtype, modelsDir: this.#o.modelsDir, download: missing.length > 0 }, missing.length > 0 ? 'embedding model: downloading' : 'embedding model: loading');
+    this.#log.info(
+      { model: this.model, dtype: this.#o.dtype, modelsDir: this.#o.modelsDir, download: missing.length > 0 },
+      missing.length > 0 ? 'embedding model: downloading' : 'embedding model: loading',
+    );
     const script = this.#o.workerUrl ?? new URL('./worker.ts', import.meta.url);
     const worker: Runner = startRunner(this.#o.isolation ?? 'process', script, init, {
       message: (msg) => this.#onMessage(worker, msg),
@@ -192,7 +230,15 @@ class WorkerEmbedder implements Embedder {
         const now = performance.now();
         if (now - this.#lastProgressLog > 2000 || msg.progress >= 100) {
           this.#lastProgressLog = now;
-          this.#log.info({ model: this.model, progress: this.#progress, loadedMb: +(msg.loaded / 1e6).toFixed(1), totalMb: +(msg.total / 1e6).toFixed(1) }, `embedding model: downloading ${this.#progress.toFixed(0)}%`);
+          this.#log.info(
+            {
+              model: this.model,
+              progress: this.#progress,
+              loadedMb: +(msg.loaded / 1e6).toFixed(1),
+              totalMb: +(msg.total / 1e6).toFixed(1),
+            },
+            `embedding model: downloading ${this.#progress.toFixed(0)}%`,
+          );
         }
         return;
       }
@@ -202,7 +248,10 @@ class WorkerEmbedder implements Embedder {
         this.#reason = undefined;
         this.#progress = undefined;
         this.#failures = 0;
-        this.#log.info({ model: this.model, dims: msg.dims, loadMs: Math.round(performance.now() - this.#loadStarted) }, 'embedding model: ready');
+        this.#log.info(
+          { model: this.model, dims: msg.dims, loadMs: Math.round(performance.now() - this.#loadStarted) },
+          'embedding model: ready',
+        );
         this.#pump();
         return;
       case 'failed':
@@ -235,7 +284,11 @@ class WorkerEmbedder implements Embedder {
     this.#worker = undefined;
     const loading = this.#state === 'loading' || this.#state === 'downloading';
     this.#log.error({ err, model: this.model }, 'embedding worker crashed');
-    const error = new EmbedderError('embedder_crashed', `The embedding worker stopped unexpectedly (${err.message}); the next request starts a new one.`, { cause: err, retryable: true });
+    const error = new EmbedderError(
+      'embedder_crashed',
+      `The embedding worker stopped unexpectedly (${err.message}); the next request starts a new one.`,
+      { cause: err, retryable: true },
+    );
     this.#failAll(error);
     if (loading) this.#unavailable('error', err.message);
     else this.#state = 'idle';
@@ -249,7 +302,10 @@ class WorkerEmbedder implements Embedder {
     this.#state = 'unavailable';
     this.#progress = undefined;
     this.#reason = this.#reasonFor(kind, detail, wait);
-    this.#log.warn({ model: this.model, dtype: this.#o.dtype, kind, detail }, `embedding model unavailable: ${this.#reason}`);
+    this.#log.warn(
+      { model: this.model, dtype: this.#o.dtype, kind, detail },
+      `embedding model unavailable: ${this.#reason}`,
+    );
     this.#failAll(this.#unavailableError());
     void this.#stopWorker();
   }

@@ -13,7 +13,10 @@ import { Worker } from 'node:worker_threads';
 
 export type Isolation = 'process' | 'thread';
 
-export interface SessionOptions { intraOpNumThreads?: number; extra: Record<string, unknown> }
+export interface SessionOptions {
+  intraOpNumThreads?: number;
+  extra: Record<string, unknown>;
+}
 
 export interface WorkerInit {
   model: string;
@@ -39,11 +42,19 @@ export type FromWorker =
  * anything else runs. Embedding is background work: no spinning.
  */
 export function sessionOptions(threads?: number): SessionOptions {
-  return { ...(threads ? { intraOpNumThreads: threads } : {}), extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } };
+  return {
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  };
 }
 
 /** File-name suffix transformers.js appends to onnx/model for each weights variant. */
-export const DTYPE_FILE_SUFFIX: Readonly<Record<string, string>> = { fp32: '', fp16: '_fp16', q8: '_quantized', q4: '_q4' };
+export const DTYPE_FILE_SUFFIX: Readonly<Record<string, string>> = {
+  fp32: '',
+  fp16: '_fp16',
+  q8: '_quantized',
+  q4: '_q4',
+};
 
 /** The files a model needs in `modelsDir/<model>/`, relative to it. */
 export function modelFiles(dtype: string): string[] {
@@ -98,7 +109,11 @@ export function startRunner(isolation: Isolation, script: URL, init: WorkerInit,
   // The child's stdout goes to the bot's stderr, so nothing it prints can mix into the bot's JSON log lines.
   // A debugger flag of the bot's would make the child fight it for the inspector port.
   const execArgv = process.execArgv.filter((a) => !/^--inspect|^--debug/.test(a));
-  const child = fork(fileURLToPath(script), [JSON.stringify(init)], { serialization: 'advanced', stdio: ['ignore', 2, 2, 'ipc'], execArgv });
+  const child = fork(fileURLToPath(script), [JSON.stringify(init)], {
+    serialization: 'advanced',
+    stdio: ['ignore', 2, 2, 'ipc'],
+    execArgv,
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.on('message', (msg: FromWorker) => !stopping && on.message(msg));
   child.on('error', (err) => crash(err));

@@ -8,10 +8,13 @@ import type { FromWorker, LoadFailure, ToWorker, WorkerInit } from './runner.ts'
 
 const port = parentPort;
 const parentSend = process.send?.bind(process);
-if (!port && !parentSend) throw new Error('worker.ts runs as a child process or worker thread of the embedder (see runner.ts)');
+if (!port && !parentSend)
+  throw new Error('worker.ts runs as a child process or worker thread of the embedder (see runner.ts)');
 const init = (port ? workerData : JSON.parse(process.argv[2] ?? '{}')) as WorkerInit;
-const send = (msg: FromWorker, transfer: ArrayBuffer[] = []) => (port ? port.postMessage(msg, transfer) : parentSend?.(msg));
-const onMessage = (handler: (msg: ToWorker) => void) => (port ? port.on('message', handler) : process.on('message', handler));
+const send = (msg: FromWorker, transfer: ArrayBuffer[] = []) =>
+  port ? port.postMessage(msg, transfer) : parentSend?.(msg);
+const onMessage = (handler: (msg: ToWorker) => void) =>
+  port ? port.on('message', handler) : process.on('message', handler);
 // A child whose bot has gone (crashed, killed) leaves with it.
 if (!port) process.on('disconnect', () => process.exit(0));
 
@@ -26,7 +29,10 @@ if (init.remoteHost) env.remoteHost = init.remoteHost.endsWith('/') ? init.remot
 const CONNECT_TIMEOUT_MS = 30_000;
 env.fetch = async (input: string | URL | Request, options?: RequestInit) => {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+  const timer = setTimeout(
+    () => controller.abort(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)),
+    CONNECT_TIMEOUT_MS,
+  );
   try {
     return await fetch(input, { ...options, signal: controller.signal });
   } finally {
@@ -38,8 +44,13 @@ function classify(err: unknown): { kind: LoadFailure; detail: string } {
   const e = err instanceof Error ? err : new Error(String(err));
   const cause = e.cause instanceof Error ? e.cause : undefined;
   const code = (cause as { code?: string } | undefined)?.code;
-  if (/not found locally|local_files_only|allowRemoteModels=false/.test(e.message)) return { kind: 'missing', detail: e.message };
-  if (e.name === 'AbortError' || e.message === 'fetch failed' || /ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|ECONNRESET|no answer within/.test(`${e.message} ${code ?? ''}`)) {
+  if (/not found locally|local_files_only|allowRemoteModels=false/.test(e.message))
+    return { kind: 'missing', detail: e.message };
+  if (
+    e.name === 'AbortError' ||
+    e.message === 'fetch failed' ||
+    /ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|ECONNRESET|no answer within/.test(`${e.message} ${code ?? ''}`)
+  ) {
     return { kind: 'network', detail: cause?.message ?? code ?? e.message };
   }
   if (/Could not locate file|status: 40[14]|\(40[14]\)/i.test(e.message)) {
@@ -50,7 +61,12 @@ function classify(err: unknown): { kind: LoadFailure; detail: string } {
 
 type Extractor = Awaited<ReturnType<typeof pipeline<'feature-extraction'>>>;
 
-interface TensorLike { type: string; dims: number[]; data: ArrayLike<number> | BigInt64Array; to(type: string): TensorLike }
+interface TensorLike {
+  type: string;
+  dims: number[];
+  data: ArrayLike<number> | BigInt64Array;
+  to(type: string): TensorLike;
+}
 
 /**
  * What the feature-extraction pipeline does with `pooling: 'mean', normalize: true` — tokenise with padding and

@@ -48,14 +48,20 @@ function load(name: string): Asset | undefined {
   const path = fileURLToPath(typeof where === 'function' ? where() : where);
   const body = readFileSync(path);
   const ext = /\.[a-z]+$/.exec(name)?.[0] ?? '';
-  const asset = { body, gzip: gzipSync(body, { level: 9 }), type: TYPES[ext] ?? 'application/octet-stream', etag: `"${createHash('sha256').update(body).digest('hex').slice(0, 20)}"` };
+  const asset = {
+    body,
+    gzip: gzipSync(body, { level: 9 }),
+    type: TYPES[ext] ?? 'application/octet-stream',
+    etag: `"${createHash('sha256').update(body).digest('hex').slice(0, 20)}"`,
+  };
   cache.set(name, asset);
   return asset;
 }
 
 /** The page may load only its own scripts and styles and talk only to this server; no frames, no inline script. */
 const PAGE_HEADERS = {
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
@@ -65,7 +71,13 @@ const PAGE_HEADERS = {
 export function serveAsset(req: IncomingMessage, res: ServerResponse, name: string): boolean {
   const asset = load(name);
   if (!asset) return false;
-  const headers: Record<string, string | number> = { 'content-type': asset.type, 'cache-control': 'no-cache', etag: asset.etag, vary: 'accept-encoding', ...PAGE_HEADERS };
+  const headers: Record<string, string | number> = {
+    'content-type': asset.type,
+    'cache-control': 'no-cache',
+    etag: asset.etag,
+    vary: 'accept-encoding',
+    ...PAGE_HEADERS,
+  };
   if (req.headers['if-none-match'] === asset.etag) {
     res.writeHead(304, headers).end();
     return true;
@@ -79,5 +91,7 @@ export function serveAsset(req: IncomingMessage, res: ServerResponse, name: stri
 
 /** Bytes of every asset as sent gzipped (for the page-weight bench). */
 export function assetSizes(): Record<string, { raw: number; gzip: number }> {
-  return Object.fromEntries(Object.keys(FILES).map((name) => [name, { raw: load(name)!.body.length, gzip: load(name)!.gzip.length }]));
+  return Object.fromEntries(
+    Object.keys(FILES).map((name) => [name, { raw: load(name)!.body.length, gzip: load(name)!.gzip.length }]),
+  );
 }

@@ -11,7 +11,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { InputError } from '../../../src/domain/errors.ts';
 import { costsView } from '../../../src/dashboard/costs.ts';
-import { changeMemory, memoryDetail, MEMORY_ACTIONS, searchMemories, type MemoryAction } from '../../../src/dashboard/memory.ts';
+import {
+  changeMemory,
+  memoryDetail,
+  MEMORY_ACTIONS,
+  searchMemories,
+  type MemoryAction,
+} from '../../../src/dashboard/memory.ts';
 import { opsView } from '../../../src/dashboard/ops.ts';
 import { qualityView } from '../../../src/dashboard/quality.ts';
 import { isRemedy, listRuns, RUN_STATUSES, runTimeline } from '../../../src/dashboard/runs.ts';
@@ -28,15 +34,38 @@ const DAY_MS = 86_400_000;
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'dates are written YYYY-MM-DD' });
 const runQuery = z.object({
   workflow: z.string().max(64).optional(),
-  status: z.enum(RUN_STATUSES as [RunStatus, ...RunStatus[]], { error: `status is one of ${RUN_STATUSES.join(', ')}` }).optional(),
+  status: z
+    .enum(RUN_STATUSES as [RunStatus, ...RunStatus[]], { error: `status is one of ${RUN_STATUSES.join(', ')}` })
+    .optional(),
   from: day.optional(),
   to: day.optional(),
   limit: z.coerce.number({ error: 'limit is a number' }).int().min(1).max(500).optional(),
 });
-const daysQuery = z.object({ days: z.coerce.number({ error: 'days is a number' }).int().min(1, { error: 'days is 1 to 365' }).max(365, { error: 'days is 1 to 365' }).default(30) });
-const decideBody = z.object({ decision: z.enum(['approved', 'rejected'], { error: 'decision is "approved" or "rejected"' }) });
-const textBody = z.object({ text: z.string({ error: 'text must be a string' }).trim().min(1, { error: 'write the corrected text' }).max(4000, { error: 'a memory is at most 4,000 characters' }) });
-const editBody = z.object({ text: z.string({ error: 'text must be a string' }).trim().min(1, { error: 'write the new text' }).max(8000, { error: 'the text is at most 8,000 characters' }) });
+const daysQuery = z.object({
+  days: z.coerce
+    .number({ error: 'days is a number' })
+    .int()
+    .min(1, { error: 'days is 1 to 365' })
+    .max(365, { error: 'days is 1 to 365' })
+    .default(30),
+});
+const decideBody = z.object({
+  decision: z.enum(['approved', 'rejected'], { error: 'decision is "approved" or "rejected"' }),
+});
+const textBody = z.object({
+  text: z
+    .string({ error: 'text must be a string' })
+    .trim()
+    .min(1, { error: 'write the corrected text' })
+    .max(4000, { error: 'a memory is at most 4,000 characters' }),
+});
+const editBody = z.object({
+  text: z
+    .string({ error: 'text must be a string' })
+    .trim()
+    .min(1, { error: 'write the new text' })
+    .max(8000, { error: 'the text is at most 8,000 characters' }),
+});
 const ID = /^[\w-]{1,64}$/;
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -45,12 +74,14 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   return result.data;
 }
 
-const query = (url: URL): Record<string, string> => Object.fromEntries([...url.searchParams.entries()].filter(([, v]) => v !== ''));
+const query = (url: URL): Record<string, string> =>
+  Object.fromEntries([...url.searchParams.entries()].filter(([, v]) => v !== ''));
 
 /** The page: /dashboard and every page under it get the same shell; /dashboard/assets/<file> its files. */
 export function dashboardPages(): (req: IncomingMessage, res: ServerResponse, url: URL) => void {
   return (req, res, url) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'the dashboard pages are read with GET');
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      throw new HttpError(405, 'the dashboard pages are read with GET');
     const asset = /^\/dashboard\/assets\/([\w.-]+)$/.exec(url.pathname);
     if (asset) {
       if (!serveAsset(req, res, asset[1]!)) throw new HttpError(404, `no such file: ${asset[1]!}`);
@@ -61,7 +92,9 @@ export function dashboardPages(): (req: IncomingMessage, res: ServerResponse, ur
   };
 }
 
-export function dashboardApi(s: DashboardSources): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
+export function dashboardApi(
+  s: DashboardSources,
+): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
   const get = async (path: string[], url: URL): Promise<unknown> => {
     const [what, id, ...rest] = path;
     if (rest.length > 0) return undefined;
@@ -69,10 +102,19 @@ export function dashboardApi(s: DashboardSources): (req: IncomingMessage, res: S
       case 'summary':
         return summary(s);
       case 'runs': {
-        if (id !== undefined) return ID.test(id) ? ((await runTimeline(s, id)) ?? notFound(`There is no run ${id}.`)) : notFound('There is no such run.');
+        if (id !== undefined)
+          return ID.test(id)
+            ? ((await runTimeline(s, id)) ?? notFound(`There is no run ${id}.`))
+            : notFound('There is no such run.');
         const q = parse(runQuery, query(url));
         const to = q.to ? new Date(new Date(`${q.to}T00:00:00Z`).getTime() + DAY_MS) : undefined;
-        return listRuns(s, { ...(q.workflow ? { workflow: q.workflow } : {}), ...(q.status ? { status: q.status } : {}), ...(q.from ? { from: new Date(`${q.from}T00:00:00Z`) } : {}), ...(to ? { to } : {}), ...(q.limit ? { limit: q.limit } : {}) });
+        return listRuns(s, {
+          ...(q.workflow ? { workflow: q.workflow } : {}),
+          ...(q.status ? { status: q.status } : {}),
+          ...(q.from ? { from: new Date(`${q.from}T00:00:00Z`) } : {}),
+          ...(to ? { to } : {}),
+          ...(q.limit ? { limit: q.limit } : {}),
+        });
       }
       case 'approvals':
         return id === undefined ? approvals(s) : undefined;
@@ -83,7 +125,10 @@ export function dashboardApi(s: DashboardSources): (req: IncomingMessage, res: S
       case 'violations':
         return violationsView(s, parse(daysQuery, query(url)).days);
       case 'memory':
-        if (id !== undefined) return /^\d{1,15}$/.test(id) ? ((await memoryDetail(s, id)) ?? notFound(`There is no memory #${id}.`)) : notFound('Memory ids are numbers.');
+        if (id !== undefined)
+          return /^\d{1,15}$/.test(id)
+            ? ((await memoryDetail(s, id)) ?? notFound(`There is no memory #${id}.`))
+            : notFound('Memory ids are numbers.');
         return searchMemories(s, (url.searchParams.get('q') ?? '').slice(0, 500));
       case 'ops':
         return opsView(s);
@@ -100,19 +145,40 @@ export function dashboardApi(s: DashboardSources): (req: IncomingMessage, res: S
       const result = await s.engine.signal({ kind: 'decide', approvalId: id, decision }, DASHBOARD_ACTOR);
       const approval = await s.store.approvals.get(id);
       if (result.status === 'unknown' || !approval) return notFound('That approval is not known here.');
-      const message = result.status === 'applied' ? `${approval.status === 'approved' ? 'Approved' : approval.status === 'rejected' ? 'Rejected' : `Ended as ${approval.status}`}: ${approval.card.title}.` : `Already decided (${approval.status}${approval.decidedBy ? ` by ${approval.decidedBy} via ${approval.decidedVia ?? '?'}` : ''}); nothing more to do.`;
-      return { status: result.status, approval: { id, status: approval.status, decidedBy: approval.decidedBy ?? null, decidedVia: approval.decidedVia ?? null }, message };
+      const message =
+        result.status === 'applied'
+          ? `${approval.status === 'approved' ? 'Approved' : approval.status === 'rejected' ? 'Rejected' : `Ended as ${approval.status}`}: ${approval.card.title}.`
+          : `Already decided (${approval.status}${approval.decidedBy ? ` by ${approval.decidedBy} via ${approval.decidedVia ?? '?'}` : ''}); nothing more to do.`;
+      return {
+        status: result.status,
+        approval: {
+          id,
+          status: approval.status,
+          decidedBy: approval.decidedBy ?? null,
+          decidedVia: approval.decidedVia ?? null,
+        },
+        message,
+      };
     }
     if (what === 'approvals' && action === 'edit') {
       const { text } = parse(editBody, body);
       const result = await s.engine.signal({ kind: 'edit', approvalId: id, text }, DASHBOARD_ACTOR);
       if (result.status === 'unknown') return notFound('That approval is not known here.');
-      return { status: result.status, message: result.status === 'applied' ? 'The draft on this card now reads as you wrote it; approve or reject it.' : 'That card was decided in the meantime, so the edit was not applied.' };
+      return {
+        status: result.status,
+        message:
+          result.status === 'applied'
+            ? 'The draft on this card now reads as you wrote it; approve or reject it.'
+            : 'That card was decided in the meantime, so the edit was not applied.',
+      };
     }
     if (what === 'runs' && (action === 'remedy' || action === 'cancel')) {
       const remedy = action === 'cancel' ? 'cancel' : (body as { remedy?: unknown }).remedy;
       if (!isRemedy(remedy)) throw new HttpError(400, 'remedy is "retry", "skip" or "cancel"');
-      const result = action === 'cancel' ? await s.engine.signal({ kind: 'cancel', runId: id }, DASHBOARD_ACTOR) : await s.engine.signal({ kind: 'remedy', runId: id, remedy }, DASHBOARD_ACTOR);
+      const result =
+        action === 'cancel'
+          ? await s.engine.signal({ kind: 'cancel', runId: id }, DASHBOARD_ACTOR)
+          : await s.engine.signal({ kind: 'remedy', runId: id, remedy }, DASHBOARD_ACTOR);
       if (result.status === 'unknown') return notFound(`There is no run ${id}.`);
       const run = result.run ?? (await s.store.runs.get(id));
       return { status: result.status, run: run ? { id: run.id, status: run.status } : null };
@@ -126,7 +192,11 @@ export function dashboardApi(s: DashboardSources): (req: IncomingMessage, res: S
   };
 
   return async (req, res, url) => {
-    const path = url.pathname.slice(DASHBOARD_API.length).split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+    const path = url.pathname
+      .slice(DASHBOARD_API.length)
+      .split('/')
+      .filter(Boolean)
+      .map((p) => decodeURIComponent(p));
     let result: unknown;
     try {
       if (req.method === 'GET') result = await get(path, url);
@@ -149,11 +219,23 @@ function notFound(message: string): never {
 async function approvals(s: DashboardSources) {
   await s.engine.expireDue();
   const pending = await s.store.approvals.listPending(200);
-  const runs = new Map((await Promise.all([...new Set(pending.map((a) => a.runId))].map((id) => s.store.runs.get(id)))).flatMap((r) => (r ? [[r.id, r] as const] : [])));
+  const runs = new Map(
+    (await Promise.all([...new Set(pending.map((a) => a.runId))].map((id) => s.store.runs.get(id)))).flatMap((r) =>
+      r ? [[r.id, r] as const] : [],
+    ),
+  );
   return {
     pending: pending.map((a) => ({
-      id: a.id, runId: a.runId, workflow: runs.get(a.runId)?.workflow ?? null, stepId: a.stepId, title: a.card.title, details: a.card.details,
-      diff: a.card.diff ?? [], text: a.editedText ?? a.card.text ?? null, createdAt: a.createdAt, expiresAt: a.expiresAt,
+      id: a.id,
+      runId: a.runId,
+      workflow: runs.get(a.runId)?.workflow ?? null,
+      stepId: a.stepId,
+      title: a.card.title,
+      details: a.card.details,
+      diff: a.card.diff ?? [],
+      text: a.editedText ?? a.card.text ?? null,
+      createdAt: a.createdAt,
+      expiresAt: a.expiresAt,
     })),
   };
 }

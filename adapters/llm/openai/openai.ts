@@ -5,13 +5,33 @@
 // Every call, success or failure, is reported once to `onCall` with tokens, cost and attempts.
 
 import OpenAI from 'openai';
-import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
 import { randomId } from '../../../src/domain/ids.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
 import { LlmError, scrubSecrets, type LlmErrorCode } from '../../../src/llm/errors.ts';
 import { classifyOpenAiError } from './errors.ts';
-import { responseFormat, sendOnce, toWireMessages, toWireToolChoice, toWireTools, withSchemaInstruction, type Round } from './wire.ts';
-import type { Llm, LlmCallMeta, LlmCallRecord, LlmEstimate, LlmRequest, LlmResult, ToolCall, ToolSpec } from '../../../src/ports/llm.ts';
+import {
+  responseFormat,
+  sendOnce,
+  toWireMessages,
+  toWireToolChoice,
+  toWireTools,
+  withSchemaInstruction,
+  type Round,
+} from './wire.ts';
+import type {
+  Llm,
+  LlmCallMeta,
+  LlmCallRecord,
+  LlmEstimate,
+  LlmRequest,
+  LlmResult,
+  ToolCall,
+  ToolSpec,
+} from '../../../src/ports/llm.ts';
 import { costOf, type PriceTable } from '../../../src/llm/prices.ts';
 import { withRetries } from '../../../src/llm/retry.ts';
 import { parseStructured, parseToolArgs, toJsonSchema, type JsonSchemaOut } from '../../../src/llm/schema.ts';
@@ -76,7 +96,14 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): Llm {
   const promptModeModels = new Set<string>();
   const log = options.logger;
 
-  async function send(model: string, body: ChatCompletionCreateParamsNonStreaming, req: LlmRequest<unknown>, stream: boolean, counter: { attempts: number }, callId: string): Promise<Round> {
+  async function send(
+    model: string,
+    body: ChatCompletionCreateParamsNonStreaming,
+    req: LlmRequest<unknown>,
+    stream: boolean,
+    counter: { attempts: number },
+    callId: string,
+  ): Promise<Round> {
     const state = { timedOut: false, deltas: 0 };
     return withRetries(
       async () => {
@@ -90,9 +117,19 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): Llm {
             state,
           });
         } catch (err) {
-          const e = classifyOpenAiError(err, { model, secrets, timedOut: state.timedOut, timeoutMs: options.timeoutMs, callerAborted: req.signal?.aborted === true });
+          const e = classifyOpenAiError(err, {
+            model,
+            secrets,
+            timedOut: state.timedOut,
+            timeoutMs: options.timeoutMs,
+            callerAborted: req.signal?.aborted === true,
+          });
           // Text already shown to the user cannot be taken back: no retry, no fallback.
-          if (state.deltas > 0 && e.retryable) throw new LlmError('interrupted', `${model} stopped after ${state.deltas} streamed pieces (${e.message})`, { retryable: true, cause: e });
+          if (state.deltas > 0 && e.retryable)
+            throw new LlmError('interrupted', `${model} stopped after ${state.deltas} streamed pieces (${e.message})`, {
+              retryable: true,
+              cause: e,
+            });
           throw e;
         }
       },
@@ -105,13 +142,22 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): Llm {
         // The caller may retry an interrupted stream (and show a fresh reply); this call cannot.
         canRetry: (e) => e.code !== 'interrupted',
         onRetry: ({ attempt, delayMs, error }) =>
-          log.warn({ callId, model, attempt, code: error.code, status: error.status, delayMs }, 'model request failed; retrying'),
+          log.warn(
+            { callId, model, attempt, code: error.code, status: error.status, delayMs },
+            'model request failed; retrying',
+          ),
       },
       counter,
     );
   }
 
-  function body(model: string, messages: ChatCompletionMessageParam[], req: LlmRequest<unknown>, tools: ReturnType<typeof toWireTools> | undefined, schema: JsonSchemaOut | undefined): ChatCompletionCreateParamsNonStreaming {
+  function body(
+    model: string,
+    messages: ChatCompletionMessageParam[],
+    req: LlmRequest<unknown>,
+    tools: ReturnType<typeof toWireTools> | undefined,
+    schema: JsonSchemaOut | undefined,
+  ): ChatCompletionCreateParamsNonStreaming {
     const prompt = schema !== undefined && promptModeModels.has(model);
     return {
       model,
@@ -123,7 +169,13 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): Llm {
     };
   }
 
-  async function converse(model: string, req: LlmRequest<unknown>, spent: Spend[], counter: { attempts: number }, callId: string): Promise<Outcome> {
+  async function converse(
+    model: string,
+    req: LlmRequest<unknown>,
+    spent: Spend[],
+    counter: { attempts: number },
+    callId: string,
+  ): Promise<Outcome> {
     const specs = req.tools ?? [];
     const tools = specs.length ? toWireTools(specs) : undefined;
     const schema = req.schema ? toJsonSchema(req.schema) : undefined;
@@ -134,7 +186,8 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): Llm {
       try {
         r = await send(model, params, req, stream, counter, callId);
       } catch (err) {
-        const refusedFormat = err instanceof LlmError && err.code === 'bad_request' && /response_format|json_schema/i.test(err.message);
+        const refusedFormat =
+          err instanceof LlmError && err.code === 'bad_request' && /response_format|json_schema/i.test(err.message);
         if (!schema || !refusedFormat || promptModeModels.has(model)) throw err;
         log.warn({ callId, model }, 'endpoint refused response_format; asking for JSON in the prompt instead');
         promptModeModels.add(model);
@@ -151,22 +204,45 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): Llm {
       if (current.toolCalls.length > 0) {
         const checked = checkToolCalls(current, specs);
         if (checked.ok) return { round: current, toolCalls: checked.calls };
-        if (repairs >= REPAIR_ROUNDS) throw new LlmError('bad_output', `${model} called tools with invalid arguments twice: ${checked.problems.join(' | ')}`);
-        log.info({ callId, model, problems: checked.problems.length }, 'tool arguments invalid; asking the model to correct them');
+        if (repairs >= REPAIR_ROUNDS)
+          throw new LlmError(
+            'bad_output',
+            `${model} called tools with invalid arguments twice: ${checked.problems.join(' | ')}`,
+          );
+        log.info(
+          { callId, model, problems: checked.problems.length },
+          'tool arguments invalid; asking the model to correct them',
+        );
         messages.push({
           role: 'assistant',
           content: current.text || null,
-          tool_calls: checked.wire.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })),
+          tool_calls: checked.wire.map((c) => ({
+            id: c.id,
+            type: 'function' as const,
+            function: { name: c.name, arguments: c.arguments },
+          })),
         });
-        for (const result of checked.results) messages.push({ role: 'tool', tool_call_id: result.id, content: result.note });
+        for (const result of checked.results)
+          messages.push({ role: 'tool', tool_call_id: result.id, content: result.note });
       } else if (req.schema) {
         const parsed = parseStructured(current.text, req.schema);
         if (parsed.ok) return { round: current, toolCalls: [], parsed: parsed.value };
-        if (current.finishReason === 'length') throw new LlmError('bad_output', `${model} was cut off at the token limit before finishing the JSON (${parsed.error})`);
-        if (repairs >= REPAIR_ROUNDS) throw new LlmError('bad_output', `${model} returned output that does not match the schema twice: ${parsed.error}`);
+        if (current.finishReason === 'length')
+          throw new LlmError(
+            'bad_output',
+            `${model} was cut off at the token limit before finishing the JSON (${parsed.error})`,
+          );
+        if (repairs >= REPAIR_ROUNDS)
+          throw new LlmError(
+            'bad_output',
+            `${model} returned output that does not match the schema twice: ${parsed.error}`,
+          );
         log.info({ callId, model }, 'structured output invalid; asking the model to correct it');
         messages.push({ role: 'assistant', content: current.text });
-        messages.push({ role: 'user', content: `Your reply did not match the required JSON schema: ${parsed.error}. Reply again with only the corrected JSON, no other text.` });
+        messages.push({
+          role: 'user',
+          content: `Your reply did not match the required JSON schema: ${parsed.error}. Reply again with only the corrected JSON, no other text.`,
+        });
       } else {
         return { round: current, toolCalls: [] };
       }
@@ -177,10 +253,15 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): Llm {
   function spendOf(model: string, params: ChatCompletionCreateParamsNonStreaming, r: Round): Spend {
     if (r.usage) return { model, ...r.usage, estimated: false };
     let promptTokens = 3;
-    for (const m of params.messages) promptTokens += 4 + countText(typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? '')) + ('tool_calls' in m && m.tool_calls ? countText(JSON.stringify(m.tool_calls)) : 0);
+    for (const m of params.messages)
+      promptTokens +=
+        4 +
+        countText(typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? '')) +
+        ('tool_calls' in m && m.tool_calls ? countText(JSON.stringify(m.tool_calls)) : 0);
     if (params.tools) promptTokens += countText(JSON.stringify(params.tools));
     if (params.response_format) promptTokens += countText(JSON.stringify(params.response_format));
-    const completionTokens = countText(r.text) + r.toolCalls.reduce((n, c) => n + countText(c.name) + countText(c.arguments), 0);
+    const completionTokens =
+      countText(r.text) + r.toolCalls.reduce((n, c) => n + countText(c.name) + countText(c.arguments), 0);
     return { model, promptTokens, completionTokens, estimated: true };
   }
 
@@ -204,15 +285,20 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): Llm {
       const primary = req.model ?? options.model;
       let model = primary;
       let fallback = false;
-      const totals = () => totalsOf(spent, options.prices, started, counter.attempts, fallback, req.onDelta !== undefined, req.meta);
+      const totals = () =>
+        totalsOf(spent, options.prices, started, counter.attempts, fallback, req.onDelta !== undefined, req.meta);
       try {
         let outcome: Outcome;
         try {
           outcome = await converse(primary, req, spent, counter, callId);
         } catch (err) {
           const fb = options.fallbackModel;
-          if (!(err instanceof LlmError) || !fb || fb === primary || !FALLBACK_ON.has(err.code) || req.signal?.aborted) throw err;
-          log.warn({ callId, model: primary, fallbackModel: fb, code: err.code }, 'primary model failed; trying the fallback model');
+          if (!(err instanceof LlmError) || !fb || fb === primary || !FALLBACK_ON.has(err.code) || req.signal?.aborted)
+            throw err;
+          log.warn(
+            { callId, model: primary, fallbackModel: fb, code: err.code },
+            'primary model failed; trying the fallback model',
+          );
           model = fb;
           fallback = true;
           outcome = await converse(fb, req, spent, counter, callId);
@@ -232,7 +318,18 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): Llm {
           callId,
           ...(outcome.parsed === undefined ? {} : { parsed: outcome.parsed as T }),
         };
-        log.debug({ callId, model, promptTokens: t.promptTokens, completionTokens: t.completionTokens, costUsd: t.costUsd, latencyMs: t.latencyMs, attempts: t.attempts }, 'model call done');
+        log.debug(
+          {
+            callId,
+            model,
+            promptTokens: t.promptTokens,
+            completionTokens: t.completionTokens,
+            costUsd: t.costUsd,
+            latencyMs: t.latencyMs,
+            attempts: t.attempts,
+          },
+          'model call done',
+        );
         await report({ ok: true, callId, model, ...t, finishReason: result.finishReason });
         return result;
       } catch (err) {
@@ -246,7 +343,11 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): Llm {
 
     estimate(req: LlmRequest<unknown>): LlmEstimate {
       const model = req.model ?? options.model;
-      const toolSchemas = (req.tools ?? []).map((t: ToolSpec) => ({ name: t.name, description: t.description, parameters: toJsonSchema(t.parameters).schema }));
+      const toolSchemas = (req.tools ?? []).map((t: ToolSpec) => ({
+        name: t.name,
+        description: t.description,
+        parameters: toJsonSchema(t.parameters).schema,
+      }));
       const responseSchema = req.schema ? toJsonSchema(req.schema).schema : undefined;
       const promptTokens = countPrompt(req.messages, { toolSchemas, ...(responseSchema ? { responseSchema } : {}) });
       const maxCompletionTokens = req.maxTokens ?? defaultMaxTokens;
@@ -255,7 +356,8 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): Llm {
       const repair = req.tools?.length || req.schema;
       const worstPrompt = repair ? promptTokens * 2 + maxCompletionTokens + REPAIR_OVERHEAD_TOKENS : promptTokens;
       const worstCompletion = repair ? maxCompletionTokens * 2 : maxCompletionTokens;
-      const models = options.fallbackModel && options.fallbackModel !== model ? [model, options.fallbackModel] : [model];
+      const models =
+        options.fallbackModel && options.fallbackModel !== model ? [model, options.fallbackModel] : [model];
       const costs = models.map((m) => costOf(m, worstPrompt, worstCompletion, options.prices));
       return {
         model,
@@ -277,19 +379,38 @@ function checkToolCalls(round: Round, specs: readonly ToolSpec[]) {
   const results: Array<{ id: string; note: string }> = [];
   for (const call of wire) {
     const spec = specs.find((s) => s.name === call.name);
-    const parsed = spec ? parseToolArgs(call.arguments, spec.parameters) : { ok: false as const, error: `there is no tool named "${call.name}"; available: ${specs.map((s) => s.name).join(', ') || 'none'}` };
+    const parsed = spec
+      ? parseToolArgs(call.arguments, spec.parameters)
+      : {
+          ok: false as const,
+          error: `there is no tool named "${call.name}"; available: ${specs.map((s) => s.name).join(', ') || 'none'}`,
+        };
     if (parsed.ok) {
       calls.push({ id: call.id, name: call.name, args: parsed.value });
-      results.push({ id: call.id, note: 'Not run: another call in this turn had invalid arguments. Repeat this call if it is still needed.' });
+      results.push({
+        id: call.id,
+        note: 'Not run: another call in this turn had invalid arguments. Repeat this call if it is still needed.',
+      });
     } else {
       problems.push(`${call.name}: ${parsed.error}`);
-      results.push({ id: call.id, note: `Error: invalid arguments for ${call.name}: ${parsed.error}. Call the tool again with corrected arguments.` });
+      results.push({
+        id: call.id,
+        note: `Error: invalid arguments for ${call.name}: ${parsed.error}. Call the tool again with corrected arguments.`,
+      });
     }
   }
   return problems.length === 0 ? { ok: true as const, calls } : { ok: false as const, problems, results, wire };
 }
 
-function totalsOf(spent: Spend[], prices: PriceTable, started: number, attempts: number, fallback: boolean, streamed: boolean, meta: LlmCallMeta | undefined) {
+function totalsOf(
+  spent: Spend[],
+  prices: PriceTable,
+  started: number,
+  attempts: number,
+  fallback: boolean,
+  streamed: boolean,
+  meta: LlmCallMeta | undefined,
+) {
   let promptTokens = 0;
   let completionTokens = 0;
   let costUsd = 0;

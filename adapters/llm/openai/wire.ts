@@ -44,7 +44,11 @@ export function toWireMessages(messages: readonly ChatMessage[]): ChatCompletion
           ? {
               role: 'assistant',
               content: m.content === '' ? null : m.content,
-              tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args ?? {}) } })),
+              tool_calls: m.toolCalls.map((c) => ({
+                id: c.id,
+                type: 'function',
+                function: { name: c.name, arguments: JSON.stringify(c.args ?? {}) },
+              })),
             }
           : { role: 'assistant', content: m.content };
     }
@@ -63,7 +67,10 @@ export function toWireToolChoice(choice: ToolChoice): ChatCompletionToolChoiceOp
 }
 
 /** `prompt` mode, for endpoints that reject response_format: the schema goes into the system message instead. */
-export function withSchemaInstruction(messages: ChatCompletionMessageParam[], schema: Record<string, unknown>): ChatCompletionMessageParam[] {
+export function withSchemaInstruction(
+  messages: ChatCompletionMessageParam[],
+  schema: Record<string, unknown>,
+): ChatCompletionMessageParam[] {
   const instruction = `Reply with only a JSON value (no prose, no code fences) that matches this JSON Schema:\n${JSON.stringify(schema)}`;
   const first = messages[0];
   if (first?.role === 'system' && typeof first.content === 'string') {
@@ -72,7 +79,11 @@ export function withSchemaInstruction(messages: ChatCompletionMessageParam[], sc
   return [{ role: 'system', content: instruction }, ...messages];
 }
 
-export function responseFormat(schemaName: string | undefined, schema: Record<string, unknown>, strict: boolean): NonNullable<ChatCompletionCreateParamsNonStreaming['response_format']> {
+export function responseFormat(
+  schemaName: string | undefined,
+  schema: Record<string, unknown>,
+  strict: boolean,
+): NonNullable<ChatCompletionCreateParamsNonStreaming['response_format']> {
   return { type: 'json_schema', json_schema: { name: safeName(schemaName ?? 'result'), schema, strict } };
 }
 
@@ -87,7 +98,9 @@ export interface SendOptions {
 }
 
 const usageOf = (u: { prompt_tokens?: number; completion_tokens?: number } | null | undefined) =>
-  u && typeof u.prompt_tokens === 'number' ? { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens ?? 0 } : undefined;
+  u && typeof u.prompt_tokens === 'number'
+    ? { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens ?? 0 }
+    : undefined;
 
 /** A stream that ended without a finish reason: timed out (our idle timer), aborted by the caller, or cut. */
 export class StreamCut extends Error {
@@ -99,15 +112,23 @@ export class StreamCut extends Error {
   }
 }
 
-export async function sendOnce(client: OpenAI, params: ChatCompletionCreateParamsNonStreaming, options: SendOptions): Promise<Round> {
+export async function sendOnce(
+  client: OpenAI,
+  params: ChatCompletionCreateParamsNonStreaming,
+  options: SendOptions,
+): Promise<Round> {
   const requestOptions = { timeout: options.timeoutMs, maxRetries: 0 };
   if (!options.onDelta) {
-    const completion = await client.chat.completions.create(params, { ...requestOptions, ...(options.signal ? { signal: options.signal } : {}) });
+    const completion = await client.chat.completions.create(params, {
+      ...requestOptions,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     const choice = completion.choices[0];
     const message = choice?.message;
     const toolCalls: WireToolCall[] = [];
     for (const call of message?.tool_calls ?? []) {
-      if (call.type === 'function') toolCalls.push({ id: call.id, name: call.function.name, arguments: call.function.arguments ?? '' });
+      if (call.type === 'function')
+        toolCalls.push({ id: call.id, name: call.function.name, arguments: call.function.arguments ?? '' });
     }
     return {
       text: message?.content ?? '',

@@ -5,7 +5,17 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { Db } from 'mongodb';
 import type { Agenda, AgendaBackend } from 'agenda';
 
-export type { Agenda, AgendaBackend, Job, JobLogEntry, JobLogger, JobParameters, JobRepository, JobWithState, NotificationChannel } from 'agenda';
+export type {
+  Agenda,
+  AgendaBackend,
+  Job,
+  JobLogEntry,
+  JobLogger,
+  JobParameters,
+  JobRepository,
+  JobWithState,
+  NotificationChannel,
+} from 'agenda';
 
 /**
  * How often Agenda looks for due jobs. A job saved more than this ahead is locked by a scan before it is due and
@@ -27,7 +37,9 @@ export async function openBackend(store: SchedulerStore): Promise<AgendaBackend>
   }
   const { MongoBackend } = await import('@agendajs/mongo-backend');
   const collection = store.collection ?? 'agendaJobs';
-  return 'db' in store ? new MongoBackend({ mongo: store.db, collection }) : new MongoBackend({ address: store.uri, collection });
+  return 'db' in store
+    ? new MongoBackend({ mongo: store.db, collection })
+    : new MongoBackend({ address: store.uri, collection });
 }
 
 /** Agenda's own options (processEvery, concurrency, lock limits and lifetime, logging...) without the backend. */
@@ -39,7 +51,8 @@ export type SchedulerOptions = Omit<ConstructorParameters<typeof Agenda>[0], 'ba
  */
 export async function createAgenda(backend: AgendaBackend, options: SchedulerOptions = {}): Promise<Agenda> {
   const agenda = await import('agenda');
-  const notificationChannel = options.notificationChannel ?? backend.notificationChannel ?? new agenda.InMemoryNotificationChannel();
+  const notificationChannel =
+    options.notificationChannel ?? backend.notificationChannel ?? new agenda.InMemoryNotificationChannel();
   return new agenda.Agenda({ processEvery: PROCESS_EVERY_MS, ...options, backend, notificationChannel });
 }
 

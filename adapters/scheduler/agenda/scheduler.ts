@@ -6,7 +6,13 @@
 
 import type { Agenda, AgendaBackend, Job, JobParameters, JobRepository } from 'agenda';
 import type { Logger } from '../../../src/observability/logger.ts';
-import type { JobHandler, JobUpdate, ScheduledJob, SchedulerPort, SchedulerState } from '../../../src/ports/scheduler.ts';
+import type {
+  JobHandler,
+  JobUpdate,
+  ScheduledJob,
+  SchedulerPort,
+  SchedulerState,
+} from '../../../src/ports/scheduler.ts';
 import { createAgenda, loadAgenda, openBackend, PROCESS_EVERY_MS, type SchedulerStore } from './index.ts';
 
 interface Stored {
@@ -34,7 +40,8 @@ export interface AgendaSchedulerOptions {
 }
 
 const nameOf = (kind: string): string => `solo:${kind}`;
-const isStored = (data: unknown): data is Stored => typeof data === 'object' && data !== null && typeof (data as Stored).key === 'string';
+const isStored = (data: unknown): data is Stored =>
+  typeof data === 'object' && data !== null && typeof (data as Stored).key === 'string';
 
 export class AgendaScheduler implements SchedulerPort {
   readonly #o: AgendaSchedulerOptions;
@@ -61,7 +68,9 @@ export class AgendaScheduler implements SchedulerPort {
         defaultLockLifetime: this.#o.lockLifetimeMs ?? 15_000,
         maxConcurrency: 50,
       });
-      agenda.on('error', (err: Error) => this.#log.warn({ err }, 'the scheduler could not poll its jobs; it tries again at the next poll'));
+      agenda.on('error', (err: Error) =>
+        this.#log.warn({ err }, 'the scheduler could not poll its jobs; it tries again at the next poll'),
+      );
       await agenda.ready;
       this.#backendName = backend.name;
       for (const [kind, handler] of this.#handlers) this.#define(agenda, kind, handler);
@@ -117,7 +126,10 @@ export class AgendaScheduler implements SchedulerPort {
       const retry = new Date(Date.now() + (this.#o.retryMs ?? 30_000));
       job.attrs.data = stored;
       job.attrs.nextRunAt = retry;
-      this.#log.error({ err, kind, key: stored.key, due: stored.due }, `a scheduled ${kind} job failed; trying it again at ${retry.toISOString()}`);
+      this.#log.error(
+        { err, kind, key: stored.key, due: stored.due },
+        `a scheduled ${kind} job failed; trying it again at ${retry.toISOString()}`,
+      );
       throw err;
     }
   }
@@ -129,7 +141,9 @@ export class AgendaScheduler implements SchedulerPort {
       await agenda.start();
       // Agenda's poll interval is not unref'd: a process whose only work left is polling for jobs could not end
       // (a test that forgot to stop the app). The interval is a field of Agenda's job processor (private in its types).
-      (agenda as unknown as { jobProcessor?: { processInterval?: NodeJS.Timeout } }).jobProcessor?.processInterval?.unref();
+      (
+        agenda as unknown as { jobProcessor?: { processInterval?: NodeJS.Timeout } }
+      ).jobProcessor?.processInterval?.unref();
       this.#started = true;
       this.#status = 'running';
     } catch (err) {
@@ -153,15 +167,26 @@ export class AgendaScheduler implements SchedulerPort {
     this.#opening = undefined;
   }
 
-  async save<D>(kind: string, key: string, job: JobUpdate<D> & { paused?: boolean }, options: { onlyNew?: boolean } = {}): Promise<{ job: ScheduledJob<D>; created: boolean }> {
+  async save<D>(
+    kind: string,
+    key: string,
+    job: JobUpdate<D> & { paused?: boolean },
+    options: { onlyNew?: boolean } = {},
+  ): Promise<{ job: ScheduledJob<D>; created: boolean }> {
     const { agenda, JobClass } = await this.#open();
     const existing = await this.#find(agenda, kind, key);
-    if (existing && options.onlyNew) return { job: toScheduled(kind, existing, existing.data as Stored) as ScheduledJob<D>, created: false };
+    if (existing && options.onlyNew)
+      return { job: toScheduled(kind, existing, existing.data as Stored) as ScheduledJob<D>, created: false };
     const data: Stored = { key, due: job.due?.toISOString() ?? null, value: job.data };
     let saved: Job;
     if (existing) {
       // Saved by id over the stored record, so what is not given here (paused, lock, history) stays as it is.
-      saved = new JobClass(agenda, { ...existing, data, nextRunAt: job.due, ...(job.paused === undefined ? {} : { disabled: job.paused }) });
+      saved = new JobClass(agenda, {
+        ...existing,
+        data,
+        nextRunAt: job.due,
+        ...(job.paused === undefined ? {} : { disabled: job.paused }),
+      });
     } else {
       saved = agenda.create(nameOf(kind), data);
       saved.attrs.nextRunAt = job.due;
@@ -187,7 +212,11 @@ export class AgendaScheduler implements SchedulerPort {
 
   async list<D>(kind: string, options: { limit?: number } = {}): Promise<ScheduledJob<D>[]> {
     const { agenda } = await this.#open();
-    const { jobs } = await agenda.queryJobs({ name: nameOf(kind), sort: { nextRunAt: 'asc' }, ...(options.limit ? { limit: options.limit } : {}) });
+    const { jobs } = await agenda.queryJobs({
+      name: nameOf(kind),
+      sort: { nextRunAt: 'asc' },
+      ...(options.limit ? { limit: options.limit } : {}),
+    });
     return jobs.filter((j) => isStored(j.data)).map((j) => toScheduled(kind, j, j.data as Stored) as ScheduledJob<D>);
   }
 
@@ -209,7 +238,12 @@ export class AgendaScheduler implements SchedulerPort {
   }
 
   state(): SchedulerState {
-    return { status: this.#status, backend: this.#backendName, pollMs: this.#o.pollMs ?? PROCESS_EVERY_MS, running: this.#inFlight.size };
+    return {
+      status: this.#status,
+      backend: this.#backendName,
+      pollMs: this.#o.pollMs ?? PROCESS_EVERY_MS,
+      running: this.#inFlight.size,
+    };
   }
 
   /** The repository, for tests and benches that look under the port. */

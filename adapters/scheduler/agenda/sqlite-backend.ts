@@ -46,7 +46,10 @@ export class SqliteBackend implements AgendaBackend {
   get db(): DatabaseSync {
     if (this.handle?.isOpen) return this.handle;
     if (this.path === undefined) {
-      throw new SchedulerError('scheduler_store_closed', 'The scheduler cannot reach its jobs: the database was closed.');
+      throw new SchedulerError(
+        'scheduler_store_closed',
+        'The scheduler cannot reach its jobs: the database was closed.',
+      );
     }
     return (this.handle = openFile(this.path));
   }

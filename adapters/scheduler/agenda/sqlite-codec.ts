@@ -46,13 +46,16 @@ const toBool = (v: number | null): boolean | undefined => (v === null ? undefine
 const fromBool = (v: boolean | null | undefined): number | null => (v === undefined || v === null ? null : v ? 1 : 0);
 const orUndefined = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 /** failReason is text; Agenda can hand over a non-string (a forked child's parsed message), stored as JSON. */
-export const reasonText = (v: unknown): string | null => (v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v));
+export const reasonText = (v: unknown): string | null =>
+  v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v);
 
 /** JSON that keeps Dates: a Date becomes {"$date": ISO} and comes back as a Date. */
 export function encodeJson(value: unknown): string {
   return JSON.stringify(value ?? null, function (this: Record<string, unknown>, key: string, v: unknown) {
     const original = this[key];
-    return original instanceof Date ? { $date: Number.isFinite(original.getTime()) ? original.toISOString() : null } : v;
+    return original instanceof Date
+      ? { $date: Number.isFinite(original.getTime()) ? original.toISOString() : null }
+      : v;
   });
 }
 export function decodeJson(text: string | null): unknown {
@@ -61,7 +64,8 @@ export function decodeJson(text: string | null): unknown {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       const keys = Object.keys(v);
       const iso = (v as { $date?: unknown }).$date;
-      if (keys.length === 1 && keys[0] === '$date' && (typeof iso === 'string' || iso === null)) return new Date(iso ?? NaN);
+      if (keys.length === 1 && keys[0] === '$date' && (typeof iso === 'string' || iso === null))
+        return new Date(iso ?? NaN);
     }
     return v;
   });
@@ -99,7 +103,10 @@ export function rowToJob(row: JobRow): JobParameters {
 export type ColumnValues = Record<string, SQLInputValue>;
 
 /** The columns of a job as given to saveJob (undefined optional fields become NULL, like the MongoDB backend). */
-export function jobColumns(job: Omit<JobParameters, '_id' | 'unique' | 'uniqueOpts'>, lastModifiedBy: string | undefined): { definition: ColumnValues; run: ColumnValues } {
+export function jobColumns(
+  job: Omit<JobParameters, '_id' | 'unique' | 'uniqueOpts'>,
+  lastModifiedBy: string | undefined,
+): { definition: ColumnValues; run: ColumnValues } {
   const definition: ColumnValues = {
     name: job.name,
     priority: Number(job.priority ?? 0),
@@ -108,7 +115,8 @@ export function jobColumns(job: Omit<JobParameters, '_id' | 'unique' | 'uniqueOp
     failed_at: toMs(job.failedAt),
     fail_count: job.failCount ?? null,
     fail_reason: reasonText(job.failReason),
-    repeat_interval: job.repeatInterval === undefined || job.repeatInterval === null ? null : encodeJson(job.repeatInterval),
+    repeat_interval:
+      job.repeatInterval === undefined || job.repeatInterval === null ? null : encodeJson(job.repeatInterval),
     repeat_timezone: job.repeatTimezone ?? null,
     repeat_at: job.repeatAt ?? null,
     disabled: fromBool(job.disabled),
@@ -135,7 +143,9 @@ export interface Condition {
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+  v !== null &&
+  typeof v === 'object' &&
+  (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
 /** `data.a.b` → the JSON path `$."a"."b"` (every segment quoted, so dots and quotes in keys stay literal). */
 const jsonPath = (segments: string[]): string => `$${segments.map((s) => `."${s.replaceAll('"', '\\"')}"`).join('')}`;
@@ -147,16 +157,25 @@ const jsonPath = (segments: string[]): string => `$${segments.map((s) => `."${s.
  */
 function jsonEquals(segments: string[], value: unknown): Condition {
   const path = `'${jsonPath(segments).replaceAll("'", "''")}'`;
-  if (value === null || value === undefined) return { sql: `coalesce(json_type(data, ${path}), 'null') = 'null'`, params: [] };
-  if (typeof value === 'string') return { sql: `(json_extract(data, ${path}) = ? AND json_type(data, ${path}) = 'text')`, params: [value] };
+  if (value === null || value === undefined)
+    return { sql: `coalesce(json_type(data, ${path}), 'null') = 'null'`, params: [] };
+  if (typeof value === 'string')
+    return { sql: `(json_extract(data, ${path}) = ? AND json_type(data, ${path}) = 'text')`, params: [value] };
   if (typeof value === 'number' || typeof value === 'bigint') {
-    return { sql: `(json_extract(data, ${path}) = ? AND json_type(data, ${path}) IN ('integer', 'real'))`, params: [value] };
+    return {
+      sql: `(json_extract(data, ${path}) = ? AND json_type(data, ${path}) IN ('integer', 'real'))`,
+      params: [value],
+    };
   }
   if (typeof value === 'boolean') return { sql: `json_type(data, ${path}) = ?`, params: [value ? 'true' : 'false'] };
   if (value instanceof Date) return jsonEquals([...segments, '$date'], value.toISOString());
   if (Array.isArray(value) || isPlainObject(value)) {
-    if (isPlainObject(value) && Object.keys(value).some((k) => k.startsWith('$'))) throw unsupported(`operator ${Object.keys(value).join(', ')}`);
-    return { sql: `(json_type(data, ${path}) IN ('array', 'object') AND json_extract(data, ${path}) = ?)`, params: [encodeJson(value)] };
+    if (isPlainObject(value) && Object.keys(value).some((k) => k.startsWith('$')))
+      throw unsupported(`operator ${Object.keys(value).join(', ')}`);
+    return {
+      sql: `(json_type(data, ${path}) IN ('array', 'object') AND json_extract(data, ${path}) = ?)`,
+      params: [encodeJson(value)],
+    };
   }
   throw unsupported(`a ${typeof value} value`);
 }
@@ -207,6 +226,8 @@ export function uniqueFilter(unique: Record<string, unknown>): Condition[] {
     if (!column) throw unsupported(`the field ${key}`);
     if (isPlainObject(value)) throw unsupported(`operator ${Object.keys(value).join(', ')}`);
     const encoded = column.encode(value);
-    return encoded === null ? { sql: `${column.column} IS NULL`, params: [] } : { sql: `${column.column} = ?`, params: [encoded] };
+    return encoded === null
+      ? { sql: `${column.column} IS NULL`, params: [] }
+      : { sql: `${column.column} = ?`, params: [encoded] };
   });
 }

@@ -60,8 +60,18 @@ export class SqliteJobLogger implements JobLogger {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
-        new Date(entry.timestamp).getTime(), entry.level, entry.event, entry.jobId ?? null, entry.jobName, entry.message, entry.duration ?? null,
-        entry.error ?? null, entry.failCount ?? null, entry.retryDelay ?? null, entry.retryAttempt ?? null, entry.agendaName ?? null,
+        new Date(entry.timestamp).getTime(),
+        entry.level,
+        entry.event,
+        entry.jobId ?? null,
+        entry.jobName,
+        entry.message,
+        entry.duration ?? null,
+        entry.error ?? null,
+        entry.failCount ?? null,
+        entry.retryDelay ?? null,
+        entry.retryAttempt ?? null,
+        entry.agendaName ?? null,
         entry.meta === undefined ? null : encodeJson(entry.meta),
       );
   }
@@ -74,7 +84,9 @@ export class SqliteJobLogger implements JobLogger {
     const rows = this.db
       .prepare(`SELECT * FROM agenda_logs ${where.sql} ORDER BY timestamp ${order}, id ${order} LIMIT ? OFFSET ?`)
       .all(...where.params, limit, offset) as unknown as LogRow[];
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM agenda_logs ${where.sql}`).get(...where.params) as { n: number }).n;
+    const total = (
+      this.db.prepare(`SELECT count(*) AS n FROM agenda_logs ${where.sql}`).get(...where.params) as { n: number }
+    ).n;
     return {
       total,
       entries: rows.map((r) => ({

@@ -4,7 +4,16 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { computeJobState } from 'agenda';
 import type {
-  JobId, JobParameters, JobRepository, JobRepositoryOptions, JobsOverview, JobsQueryOptions, JobsResult, JobsSort, JobWithState, RemoveJobsOptions,
+  JobId,
+  JobParameters,
+  JobRepository,
+  JobRepositoryOptions,
+  JobsOverview,
+  JobsQueryOptions,
+  JobsResult,
+  JobsSort,
+  JobWithState,
+  RemoveJobsOptions,
 } from 'agenda';
 import { dataFilter, reasonText, rowToJob, SchedulerError, toMs, type Condition, type JobRow } from './sqlite-codec.ts';
 import { saveJob } from './sqlite-save.ts';
@@ -26,17 +35,25 @@ CREATE INDEX IF NOT EXISTS agenda_jobs_key ON agenda_jobs (name, json_extract(da
 
 /** Agenda's lock order (the MongoDB backend's default sort), ties by insertion. */
 const LOCK_ORDER = 'ORDER BY next_run_at, priority DESC, id';
-const candidate = (where: string) => `SELECT * FROM (SELECT id, next_run_at, priority FROM agenda_jobs WHERE name = :name AND disabled IS NOT 1 AND ${where} ${LOCK_ORDER} LIMIT 1)`;
+const candidate = (where: string) =>
+  `SELECT * FROM (SELECT id, next_run_at, priority FROM agenda_jobs WHERE name = :name AND disabled IS NOT 1 AND ${where} ${LOCK_ORDER} LIMIT 1)`;
 /** The next job of a name to run: due and unlocked, or locked by a lock that expired or whose process is gone. */
 const NEXT_JOB = (withDeadOwners: boolean) =>
   `SELECT id FROM (${[
     candidate('locked_at IS NULL AND next_run_at <= :scan'),
     candidate('locked_at <= :deadline'),
-    ...(withDeadOwners ? [candidate('locked_at IS NOT NULL AND locked_by IN (SELECT value FROM json_each(:dead))')] : []),
+    ...(withDeadOwners
+      ? [candidate('locked_at IS NOT NULL AND locked_by IN (SELECT value FROM json_each(:dead))')]
+      : []),
   ].join(' UNION ALL ')}) ${LOCK_ORDER} LIMIT 1`;
 
 const SORT_COLUMNS: Record<keyof JobsSort, string> = {
-  nextRunAt: 'next_run_at', lastRunAt: 'last_run_at', lastFinishedAt: 'last_finished_at', priority: 'priority', name: 'name', data: 'data',
+  nextRunAt: 'next_run_at',
+  lastRunAt: 'last_run_at',
+  lastFinishedAt: 'last_finished_at',
+  priority: 'priority',
+  name: 'name',
+  data: 'data',
 };
 /** How often the owners of held locks are checked for being alive. */
 const OWNER_CHECK_MS = 2000;
@@ -111,9 +128,18 @@ export class SqliteJobRepository implements JobRepository {
       const { name, names, state, id, ids, search, data, includeDisabled = true, sort, skip = 0, limit = 0 } = options;
       const conditions: Condition[] = [];
       if (search && typeof search === 'string') {
-        conditions.push({ sql: `name LIKE ? ESCAPE '\\'`, params: [`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`] });
+        conditions.push({
+          sql: `name LIKE ? ESCAPE '\\'`,
+          params: [`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
+        });
       } else if (name && typeof name === 'string') conditions.push({ sql: 'name = ?', params: [name] });
-      else if (Array.isArray(names) && names.some((n) => typeof n === 'string')) conditions.push(inList('name', names.filter((n) => typeof n === 'string')));
+      else if (Array.isArray(names) && names.some((n) => typeof n === 'string'))
+        conditions.push(
+          inList(
+            'name',
+            names.filter((n) => typeof n === 'string'),
+          ),
+        );
       if (id && typeof id === 'string') {
         if (!isId(id)) return { jobs: [], total: 0 };
         conditions.push({ sql: 'id = ?', params: [Number(id)] });
@@ -131,8 +157,14 @@ export class SqliteJobRepository implements JobRepository {
         return { ...job, _id: job._id as JobId, state: computeJobState(job, now) };
       };
       if (!state) {
-        const page = this.rows(`SELECT * FROM agenda_jobs ${where.sql} ${order} LIMIT ? OFFSET ?`, [...where.params, limit > 0 ? limit : -1, Math.max(0, skip)]);
-        const total = (this.stmt(`SELECT count(*) AS n FROM agenda_jobs ${where.sql}`).get(...where.params) as { n: number }).n;
+        const page = this.rows(`SELECT * FROM agenda_jobs ${where.sql} ${order} LIMIT ? OFFSET ?`, [
+          ...where.params,
+          limit > 0 ? limit : -1,
+          Math.max(0, skip),
+        ]);
+        const total = (
+          this.stmt(`SELECT count(*) AS n FROM agenda_jobs ${where.sql}`).get(...where.params) as { n: number }
+        ).n;
         return { jobs: page.map(withState), total };
       }
       const all = this.rows(`SELECT * FROM agenda_jobs ${where.sql} ${order}`, where.params)
@@ -149,7 +181,17 @@ export class SqliteJobRepository implements JobRepository {
       for (const row of this.rows('SELECT * FROM agenda_jobs ORDER BY name')) {
         let overview = byName.get(row.name);
         if (!overview) {
-          overview = { name: row.name, total: 0, running: 0, scheduled: 0, queued: 0, completed: 0, failed: 0, repeating: 0, paused: 0 };
+          overview = {
+            name: row.name,
+            total: 0,
+            running: 0,
+            scheduled: 0,
+            queued: 0,
+            completed: 0,
+            failed: 0,
+            repeating: 0,
+            paused: 0,
+          };
           byName.set(row.name, overview);
         }
         const job = rowToJob(row);
@@ -162,11 +204,16 @@ export class SqliteJobRepository implements JobRepository {
   }
 
   async getDistinctJobNames(): Promise<string[]> {
-    return guard(() => (this.stmt('SELECT DISTINCT name FROM agenda_jobs ORDER BY name').all() as { name: string }[]).map((r) => r.name));
+    return guard(() =>
+      (this.stmt('SELECT DISTINCT name FROM agenda_jobs ORDER BY name').all() as { name: string }[]).map((r) => r.name),
+    );
   }
 
   async getQueueSize(): Promise<number> {
-    return guard(() => (this.stmt('SELECT count(*) AS n FROM agenda_jobs WHERE next_run_at < ?').get(Date.now()) as { n: number }).n);
+    return guard(
+      () =>
+        (this.stmt('SELECT count(*) AS n FROM agenda_jobs WHERE next_run_at < ?').get(Date.now()) as { n: number }).n,
+    );
   }
 
   async removeJobs(options: RemoveJobsOptions): Promise<number> {
@@ -190,7 +237,13 @@ export class SqliteJobRepository implements JobRepository {
       const where = selection(options);
       if (!where) return 0;
       const flag = disabled ? 1 : 0;
-      return Number(this.stmt(`UPDATE agenda_jobs SET disabled = ? ${where.sql} AND disabled IS NOT ?`).run(flag, ...where.params, flag).changes);
+      return Number(
+        this.stmt(`UPDATE agenda_jobs SET disabled = ? ${where.sql} AND disabled IS NOT ?`).run(
+          flag,
+          ...where.params,
+          flag,
+        ).changes,
+      );
     });
   }
 
@@ -198,7 +251,10 @@ export class SqliteJobRepository implements JobRepository {
     return guard(() => Number(this.stmt('DELETE FROM agenda_jobs').run().changes));
   }
 
-  async saveJob<DATA = unknown>(job: JobParameters<DATA>, options: JobRepositoryOptions | undefined): Promise<JobParameters<DATA>> {
+  async saveJob<DATA = unknown>(
+    job: JobParameters<DATA>,
+    options: JobRepositoryOptions | undefined,
+  ): Promise<JobParameters<DATA>> {
     return guard(() => saveJob(this, job, options?.lastModifiedBy));
   }
 
@@ -210,10 +266,23 @@ export class SqliteJobRepository implements JobRepository {
         `UPDATE agenda_jobs SET locked_at = ?, locked_by = ?, next_run_at = ?, last_run_at = ?, progress = ?, fail_reason = ?, fail_count = ?,
          failed_at = ?, last_finished_at = ?, last_modified_by = ? WHERE id = ? AND name = ?`,
       ).run(
-        lockedAt, lockedAt === null ? null : LOCK_OWNER, toMs(job.nextRunAt), toMs(job.lastRunAt), job.progress ?? null, reasonText(job.failReason),
-        job.failCount ?? null, toMs(job.failedAt), toMs(job.lastFinishedAt), options?.lastModifiedBy ?? null, idParam(job._id), job.name,
+        lockedAt,
+        lockedAt === null ? null : LOCK_OWNER,
+        toMs(job.nextRunAt),
+        toMs(job.lastRunAt),
+        job.progress ?? null,
+        reasonText(job.failReason),
+        job.failCount ?? null,
+        toMs(job.failedAt),
+        toMs(job.lastFinishedAt),
+        options?.lastModifiedBy ?? null,
+        idParam(job._id),
+        job.name,
       );
-      if (Number(changes) !== 1) throw new Error(`job ${job._id} (name: ${job.name}) cannot be updated in the database, maybe it does not exist anymore?`);
+      if (Number(changes) !== 1)
+        throw new Error(
+          `job ${job._id} (name: ${job.name}) cannot be updated in the database, maybe it does not exist anymore?`,
+        );
     });
   }
 
@@ -235,29 +304,49 @@ export class SqliteJobRepository implements JobRepository {
   async unlockJob(job: JobParameters): Promise<void> {
     return guard(() => {
       if (!job._id) return;
-      this.stmt('UPDATE agenda_jobs SET locked_at = NULL, locked_by = NULL WHERE id = ? AND next_run_at IS NOT NULL').run(idParam(job._id));
+      this.stmt(
+        'UPDATE agenda_jobs SET locked_at = NULL, locked_by = NULL WHERE id = ? AND next_run_at IS NOT NULL',
+      ).run(idParam(job._id));
     });
   }
 
   async unlockJobs(jobIds: (JobId | string)[]): Promise<void> {
     return guard(() => {
       if (jobIds.length === 0) return;
-      this.stmt('UPDATE agenda_jobs SET locked_at = NULL, locked_by = NULL WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(jobIds.map(idParam)));
+      this.stmt(
+        'UPDATE agenda_jobs SET locked_at = NULL, locked_by = NULL WHERE id IN (SELECT value FROM json_each(?))',
+      ).run(JSON.stringify(jobIds.map(idParam)));
     });
   }
 
-  async getNextJobToRun(jobName: string, nextScanAt: Date, lockDeadline: Date, now: Date | undefined, options: JobRepositoryOptions | undefined): Promise<JobParameters | undefined> {
+  async getNextJobToRun(
+    jobName: string,
+    nextScanAt: Date,
+    lockDeadline: Date,
+    now: Date | undefined,
+    options: JobRepositoryOptions | undefined,
+  ): Promise<JobParameters | undefined> {
     return guard(() => {
       const dead = this.currentDeadOwners();
-      const params: Record<string, SQLInputValue> = { name: jobName, scan: nextScanAt.getTime(), deadline: lockDeadline.getTime() };
+      const params: Record<string, SQLInputValue> = {
+        name: jobName,
+        scan: nextScanAt.getTime(),
+        deadline: lockDeadline.getTime(),
+      };
       if (dead.length > 0) params['dead'] = JSON.stringify(dead);
       const pick = NEXT_JOB(dead.length > 0);
       // A read first: an idle scan takes no write lock.
       if (!this.stmt(pick).get(params)) return undefined;
       const row = this.tx(() =>
-        this.rows(`UPDATE agenda_jobs SET locked_at = :at, locked_by = :owner, last_modified_by = :by WHERE id = (${pick}) RETURNING *`, {
-          ...params, at: (now ?? new Date()).getTime(), owner: LOCK_OWNER, by: options?.lastModifiedBy ?? null,
-        }),
+        this.rows(
+          `UPDATE agenda_jobs SET locked_at = :at, locked_by = :owner, last_modified_by = :by WHERE id = (${pick}) RETURNING *`,
+          {
+            ...params,
+            at: (now ?? new Date()).getTime(),
+            owner: LOCK_OWNER,
+            by: options?.lastModifiedBy ?? null,
+          },
+        ),
       )[0];
       return row ? rowToJob(row) : undefined;
     });
@@ -268,7 +357,9 @@ export class SqliteJobRepository implements JobRepository {
     const now = Date.now();
     if (now - this.ownersCheckedAt >= OWNER_CHECK_MS) {
       this.ownersCheckedAt = now;
-      const owners = this.stmt('SELECT DISTINCT locked_by AS owner FROM agenda_jobs WHERE locked_at IS NOT NULL AND locked_by IS NOT NULL').all() as { owner: string }[];
+      const owners = this.stmt(
+        'SELECT DISTINCT locked_by AS owner FROM agenda_jobs WHERE locked_at IS NOT NULL AND locked_by IS NOT NULL',
+      ).all() as { owner: string }[];
       this.deadOwners = owners.map((o) => o.owner).filter(isDeadOwner);
     }
     return this.deadOwners;
@@ -278,9 +369,14 @@ export class SqliteJobRepository implements JobRepository {
 const isId = (id: unknown): boolean => /^\d{1,15}$/.test(String(id));
 /** Job ids are row ids; a foreign id (e.g. a MongoDB ObjectId) matches nothing. */
 const idParam = (id: unknown): number => (isId(id) ? Number(id) : -1);
-const inList = (column: string, values: SQLInputValue[]): Condition => ({ sql: `${column} IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(values)] });
+const inList = (column: string, values: SQLInputValue[]): Condition => ({
+  sql: `${column} IN (SELECT value FROM json_each(?))`,
+  params: [JSON.stringify(values)],
+});
 const whereClause = (conditions: Condition[]): Condition =>
-  conditions.length === 0 ? { sql: '', params: [] } : { sql: `WHERE ${conditions.map((c) => c.sql).join(' AND ')}`, params: conditions.flatMap((c) => c.params) };
+  conditions.length === 0
+    ? { sql: '', params: [] }
+    : { sql: `WHERE ${conditions.map((c) => c.sql).join(' AND ')}`, params: conditions.flatMap((c) => c.params) };
 
 function orderBy(sort: JobsSort | undefined): string {
   const parts = Object.entries(sort ?? {})
@@ -299,10 +395,15 @@ function selection(options: RemoveJobsOptions): Condition | null {
     if (!options.ids.every(isId)) return { sql: 'WHERE 0', params: [] };
     conditions.push(inList('id', options.ids.map(Number)));
   }
-  const strings = (list: unknown) => (Array.isArray(list) ? list.filter((n): n is string => typeof n === 'string') : []);
+  const strings = (list: unknown) =>
+    Array.isArray(list) ? list.filter((n): n is string => typeof n === 'string') : [];
   if (options.name && typeof options.name === 'string') conditions.push({ sql: 'name = ?', params: [options.name] });
   else if (strings(options.names).length > 0) conditions.push(inList('name', strings(options.names)));
-  else if (strings(options.notNames).length > 0) conditions.push({ sql: `name NOT IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(strings(options.notNames))] });
+  else if (strings(options.notNames).length > 0)
+    conditions.push({
+      sql: `name NOT IN (SELECT value FROM json_each(?))`,
+      params: [JSON.stringify(strings(options.notNames))],
+    });
   if (options.data !== undefined) conditions.push(...dataFilter(options.data));
   return conditions.length === 0 ? null : whereClause(conditions);
 }
@@ -321,5 +422,9 @@ function wrap(err: unknown): Error {
   const errcode = (err as { errcode?: unknown }).errcode;
   if (err instanceof SchedulerError || typeof errcode !== 'number') return err;
   // SQLITE_BUSY (5): another process held the write lock longer than busy_timeout; a later poll can succeed.
-  return new SchedulerError('scheduler_store_failed', 'The scheduler could not read or write its jobs.', { cause: err, retryable: errcode === 5, detail: err.message });
+  return new SchedulerError('scheduler_store_failed', 'The scheduler could not read or write its jobs.', {
+    cause: err,
+    retryable: errcode === 5,
+    detail: err.message,
+  });
 }

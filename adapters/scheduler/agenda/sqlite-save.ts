@@ -13,7 +13,11 @@ export interface SaveTarget {
   tx<T>(fn: () => T): T;
 }
 
-export function saveJob<DATA>(repo: SaveTarget, job: JobParameters<DATA>, lastModifiedBy: string | undefined): JobParameters<DATA> {
+export function saveJob<DATA>(
+  repo: SaveTarget,
+  job: JobParameters<DATA>,
+  lastModifiedBy: string | undefined,
+): JobParameters<DATA> {
   const { _id, unique, uniqueOpts, ...props } = job;
   const { definition, run } = jobColumns(props, lastModifiedBy);
   const columns: ColumnValues = { ...definition, ...run };
@@ -29,7 +33,9 @@ export function saveJob<DATA>(repo: SaveTarget, job: JobParameters<DATA>, lastMo
 
   if (props.type === 'single') {
     return repo.tx(() => {
-      const existing = first(repo, `SELECT * FROM agenda_jobs WHERE name = ? AND type = 'single' LIMIT 1`, [props.name]);
+      const existing = first(repo, `SELECT * FROM agenda_jobs WHERE name = ? AND type = 'single' LIMIT 1`, [
+        props.name,
+      ]);
       if (!existing) return found(insert(repo, columns));
       // A nextRunAt already due is only set on insert: re-running every() must not make a waiting job run again.
       const protect = props.nextRunAt && toMs(props.nextRunAt)! <= now;
@@ -85,7 +91,12 @@ function insert(repo: SaveTarget, columns: ColumnValues): JobRow {
   return repo.stmt(sql).get(...Object.values(columns)) as unknown as JobRow;
 }
 
-function update(repo: SaveTarget, where: string, whereParams: SQLInputValue[], columns: ColumnValues): JobRow | undefined {
+function update(
+  repo: SaveTarget,
+  where: string,
+  whereParams: SQLInputValue[],
+  columns: ColumnValues,
+): JobRow | undefined {
   const names = Object.keys(columns);
   const sql = `UPDATE agenda_jobs SET ${names.map((n) => `${n} = ?`).join(', ')} WHERE ${where} RETURNING *`;
   return repo.stmt(sql).get(...Object.values(columns), ...whereParams) as unknown as JobRow | undefined;

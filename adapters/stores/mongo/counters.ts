@@ -48,6 +48,10 @@ export class Counters {
 
   /** Raises a counter to at least `value` (after copying records that kept their numbers). */
   async atLeast(name: string, value: number): Promise<void> {
-    await this.#counters.updateOne({ _id: keyId(`counter:${name}`) }, { $max: { value }, $setOnInsert: { name } }, { upsert: true });
+    await this.#counters.updateOne(
+      { _id: keyId(`counter:${name}`) },
+      { $max: { value }, $setOnInsert: { name } },
+      { upsert: true },
+    );
   }
 }

@@ -5,7 +5,17 @@
 // collection by collection; the counters are read last, and raised past the data on restore, so a number is
 // never handed out twice.
 
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { BSON, MongoClient, type ClientSession, type Db, type Document } from 'mongodb';
@@ -29,23 +39,38 @@ export interface MongoBackupInfo {
 }
 
 async function connect(uri: string): Promise<MongoClient> {
-  const client = new MongoClient(uri, { serverSelectionTimeoutMS: CONNECT_TIMEOUT_MS, connectTimeoutMS: CONNECT_TIMEOUT_MS, appName: 'solo-os-backup' });
+  const client = new MongoClient(uri, {
+    serverSelectionTimeoutMS: CONNECT_TIMEOUT_MS,
+    connectTimeoutMS: CONNECT_TIMEOUT_MS,
+    appName: 'solo-os-backup',
+  });
   try {
     await client.connect();
     return client;
   } catch (err) {
     await client.close().catch(() => undefined);
-    throw new StoreError('store_unavailable', `Cannot reach MongoDB at ${maskUri(uri)} (${(err as Error).message.split('\n')[0]}); check MONGODB_URI.`, { cause: err });
+    throw new StoreError(
+      'store_unavailable',
+      `Cannot reach MongoDB at ${maskUri(uri)} (${(err as Error).message.split('\n')[0]}); check MONGODB_URI.`,
+      { cause: err },
+    );
   }
 }
 
 /** The database's collections, counters last (see the top of this file). */
 async function collections(db: Db): Promise<string[]> {
-  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => !n.startsWith('system.')).sort();
+  const names = (await db.listCollections({}, { nameOnly: true }).toArray())
+    .map((c) => c.name)
+    .filter((n) => !n.startsWith('system.'))
+    .sort();
   return [...names.filter((n) => n !== 'counters'), ...names.filter((n) => n === 'counters')];
 }
 
-async function snapshotSession(client: MongoClient, db: Db, first: string | undefined): Promise<ClientSession | undefined> {
+async function snapshotSession(
+  client: MongoClient,
+  db: Db,
+  first: string | undefined,
+): Promise<ClientSession | undefined> {
   const session = client.startSession({ snapshot: true });
   try {
     if (first) await db.collection(first).findOne({}, { session });
@@ -57,7 +82,8 @@ async function snapshotSession(client: MongoClient, db: Db, first: string | unde
 }
 
 export async function dumpMongo(uri: string, dir: string): Promise<MongoBackupInfo> {
-  if (existsSync(dir)) throw new StoreError('backup_exists', `${dir} already exists; name another folder for the backup.`);
+  if (existsSync(dir))
+    throw new StoreError('backup_exists', `${dir} already exists; name another folder for the backup.`);
   const client = await connect(uri);
   const partial = `${dir}.partial`;
   rmSync(partial, { recursive: true, force: true });
@@ -85,15 +111,31 @@ export async function dumpMongo(uri: string, dir: string): Promise<MongoBackupIn
       writeFileSync(join(out, `${name}.metadata.json`), BSON.EJSON.stringify(metadata, { relaxed: false }));
     }
     await session?.endSession();
-    const versions = Object.fromEntries((await db.collection('schema').find({}).toArray()).map((d) => [d['domain'] as string, d['version'] as number]));
-    const info: MongoBackupInfo = { dir, database: db.databaseName, takenAt, snapshot: session !== undefined, versions, counts };
-    writeFileSync(join(partial, MANIFEST), `${JSON.stringify({ format: 'solo-os backup 1', store: 'mongodb', ...info, dir: undefined }, null, 2)}\n`);
+    const versions = Object.fromEntries(
+      (await db.collection('schema').find({}).toArray()).map((d) => [d['domain'] as string, d['version'] as number]),
+    );
+    const info: MongoBackupInfo = {
+      dir,
+      database: db.databaseName,
+      takenAt,
+      snapshot: session !== undefined,
+      versions,
+      counts,
+    };
+    writeFileSync(
+      join(partial, MANIFEST),
+      `${JSON.stringify({ format: 'solo-os backup 1', store: 'mongodb', ...info, dir: undefined }, null, 2)}\n`,
+    );
     renameSync(partial, dir);
     return info;
   } catch (err) {
     rmSync(partial, { recursive: true, force: true });
     if (err instanceof StoreError) throw err;
-    throw new StoreError('backup_failed', `The backup of ${maskUri(uri)} failed: ${(err as Error).message.split('\n')[0]}.`, { cause: err });
+    throw new StoreError(
+      'backup_failed',
+      `The backup of ${maskUri(uri)} failed: ${(err as Error).message.split('\n')[0]}.`,
+      { cause: err },
+    );
   } finally {
     await client.close();
   }
@@ -102,7 +144,8 @@ export async function dumpMongo(uri: string, dir: string): Promise<MongoBackupIn
 /** Reads a backup folder's manifest; one sentence when it is not one. */
 export function inspectMongoBackup(dir: string): MongoBackupInfo {
   const manifest = join(dir, MANIFEST);
-  if (!existsSync(manifest)) throw new StoreError('no_backup', `${dir} is not a Solo OS MongoDB backup (it has no ${MANIFEST}).`);
+  if (!existsSync(manifest))
+    throw new StoreError('no_backup', `${dir} is not a Solo OS MongoDB backup (it has no ${MANIFEST}).`);
   const info = { ...(JSON.parse(readFileSync(manifest, 'utf8')) as MongoBackupInfo), dir };
   plan(info.versions, MONGO_MIGRATIONS, (domain, to) => ({ domain, to, what: '', up: async () => undefined }), dir);
   return info;
@@ -122,7 +165,8 @@ async function* readBson(file: string): AsyncGenerator<Document> {
     }
     buffer = buffer.subarray(offset);
   }
-  if (buffer.length) throw new StoreError('backup_damaged', `${file} ends in the middle of a document; the backup is damaged.`);
+  if (buffer.length)
+    throw new StoreError('backup_damaged', `${file} ends in the middle of a document; the backup is damaged.`);
 }
 
 /**
@@ -137,10 +181,14 @@ export async function restoreMongo(dir: string, uri: string): Promise<MongoBacku
   try {
     const db = client.db(databaseName(uri));
     for (const name of await collections(db)) await db.collection(name).drop();
-    for (const file of readdirSync(source).filter((f) => f.endsWith('.bson')).sort()) {
+    for (const file of readdirSync(source)
+      .filter((f) => f.endsWith('.bson'))
+      .sort()) {
       const name = file.slice(0, -'.bson'.length);
       const metadataFile = join(source, `${name}.metadata.json`);
-      const metadata = existsSync(metadataFile) ? (BSON.EJSON.parse(readFileSync(metadataFile, 'utf8')) as { indexes?: Document[] }) : {};
+      const metadata = existsSync(metadataFile)
+        ? (BSON.EJSON.parse(readFileSync(metadataFile, 'utf8')) as { indexes?: Document[] })
+        : {};
       await db.createCollection(name);
       for (const { key, v: _v, ns: _ns, ...options } of metadata.indexes ?? []) {
         if (options['name'] !== '_id_') await db.collection(name).createIndex(key as Document, options);

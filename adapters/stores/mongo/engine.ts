@@ -42,7 +42,11 @@ export function strip<T>(doc: Doc<T>): T {
  * `$set` of the fields that have a JSON value and `$unset` of the rest (an undefined value removes the field,
  * as it does in the SQLite store). A field both set and unset is unset; null when there is nothing to do.
  */
-function changes(fields: object, dates: ReadonlySet<string>, unset: readonly string[] = []): { $set?: Record<string, unknown>; $unset?: Record<string, ''> } | null {
+function changes(
+  fields: object,
+  dates: ReadonlySet<string>,
+  unset: readonly string[] = [],
+): { $set?: Record<string, unknown>; $unset?: Record<string, ''> } | null {
   const json = asJson(fields as Record<string, unknown>, dates);
   const $set: Record<string, unknown> = {};
   const $unset: Record<string, ''> = {};
@@ -60,14 +64,17 @@ function isDuplicateOn(err: unknown, field: string): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const e = err as { code?: unknown; keyPattern?: Record<string, unknown>; message?: unknown };
   if (e.code !== 11000) return false;
-  return e.keyPattern !== undefined ? field in e.keyPattern : new RegExp(`dup key: \\{ ${field}:`).test(String(e.message));
+  return e.keyPattern !== undefined
+    ? field in e.keyPattern
+    : new RegExp(`dup key: \\{ ${field}:`).test(String(e.message));
 }
 
 /** Mongo reads `limit(0)` as "no limit"; SQLite's LIMIT 0 returns nothing. */
 const none = (limit: number): boolean => limit <= 0;
 
 export const runId = (id: string): ObjectId => keyId(`run:${id}`);
-export const stepKey = (step: { runId: string; stepId: string }): ObjectId => keyId(`step:${step.runId}:${step.stepId}`);
+export const stepKey = (step: { runId: string; stepId: string }): ObjectId =>
+  keyId(`step:${step.runId}:${step.stepId}`);
 export const approvalId = (id: string): ObjectId => keyId(`approval:${id}`);
 export const leaseId = (id: string): ObjectId => keyId(`lease:${id}`);
 export const invoiceId = (number: number): ObjectId => keyId(`invoice:${number}`);
@@ -165,7 +172,13 @@ export class MongoRunStore implements RunStore {
   // it unique); taking an expired, own or named one is an update whose filter holds only then. Both are atomic
   // single-document writes. (Not one upsert: the test emulator reports an upsert's _id collision with a generic
   // code, and a real server's answer is the same either way.)
-  async lease(runId: string, owner: string, until: Date, now: Date, takeOver?: string): Promise<{ ok: true } | { ok: false; holder: string }> {
+  async lease(
+    runId: string,
+    owner: string,
+    until: Date,
+    now: Date,
+    takeOver?: string,
+  ): Promise<{ ok: true } | { ok: false; holder: string }> {
     const _id = leaseId(runId);
     const owners = takeOver === undefined ? [owner] : [owner, takeOver];
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -175,7 +188,10 @@ export class MongoRunStore implements RunStore {
       } catch (err) {
         if (!isDuplicateId(err)) throw err;
       }
-      const taken = await this.#leases.updateOne({ _id, $or: [{ until: { $lte: now } }, { owner: { $in: owners } }] }, { $set: { owner, until } });
+      const taken = await this.#leases.updateOne(
+        { _id, $or: [{ until: { $lte: now } }, { owner: { $in: owners } }] },
+        { $set: { owner, until } },
+      );
       if (taken.matchedCount === 1) return { ok: true };
       const holder = (await this.#leases.findOne({ _id }))?.owner;
       if (holder !== undefined) return { ok: false, holder };
@@ -242,7 +258,11 @@ export class MongoApprovalStore implements ApprovalStore {
 
   async listPending(limit = 100): Promise<ApprovalRecord[]> {
     if (none(limit)) return [];
-    const docs = await this.#approvals.find({ status: 'pending' }).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
+    const docs = await this.#approvals
+      .find({ status: 'pending' })
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(limit)
+      .toArray();
     return docs.map(strip);
   }
 }
@@ -273,13 +293,22 @@ export class MongoLedgerStore implements LedgerStore {
    * again and takes the next. Numbers are taken only by inserts that succeeded, and invoices are never
    * deleted, so there is never a gap, not even after a crash.
    */
-  async recordInvoice(input: Omit<Invoice, 'number' | 'status' | 'createdAt'>): Promise<{ invoice: Invoice; replayed: boolean }> {
+  async recordInvoice(
+    input: Omit<Invoice, 'number' | 'status' | 'createdAt'>,
+  ): Promise<{ invoice: Invoice; replayed: boolean }> {
     for (let attempt = 0; attempt < MAX_NUMBER_ATTEMPTS; attempt++) {
       // Checked again after each lost number: the winner may have been a concurrent call with the same key.
       const existing = await this.#byKey(input.idempotencyKey);
       if (existing) return { invoice: existing, replayed: true };
-      const last = await this.#invoices.find({}, { projection: { number: 1 } }).sort({ number: -1 }).limit(1).next();
-      const invoice = asJson<Invoice>({ ...input, number: (last?.number ?? 0) + 1, status: 'recorded', createdAt: new Date() }, INVOICE_DATES);
+      const last = await this.#invoices
+        .find({}, { projection: { number: 1 } })
+        .sort({ number: -1 })
+        .limit(1)
+        .next();
+      const invoice = asJson<Invoice>(
+        { ...input, number: (last?.number ?? 0) + 1, status: 'recorded', createdAt: new Date() },
+        INVOICE_DATES,
+      );
       try {
         await this.#invoices.insertOne({ ...invoice, _id: invoiceId(invoice.number) });
         return { invoice, replayed: false };
@@ -292,9 +321,13 @@ export class MongoLedgerStore implements LedgerStore {
         if (!isDuplicateId(err) && !isDuplicateOn(err, 'number')) throw err;
       }
     }
-    throw new StoreError('ledger_busy', 'Could not give the invoice a number: too many invoices were being recorded at once; try again.', {
-      retryable: true,
-    });
+    throw new StoreError(
+      'ledger_busy',
+      'Could not give the invoice a number: too many invoices were being recorded at once; try again.',
+      {
+        retryable: true,
+      },
+    );
   }
 
   async voidInvoice(number: number): Promise<boolean> {
@@ -313,9 +346,14 @@ export class MongoLedgerStore implements LedgerStore {
 
   /** One document, the status guard in the filter: of two callers expecting the same status, one wins. */
   async updateInvoice(number: number, patch: InvoicePatch, expected?: InvoiceStatus[]): Promise<Invoice | null> {
-    const filter: Filter<Doc<Invoice>> = expected ? { _id: invoiceId(number), status: { $in: expected } } : { _id: invoiceId(number) };
+    const filter: Filter<Doc<Invoice>> = expected
+      ? { _id: invoiceId(number), status: { $in: expected } }
+      : { _id: invoiceId(number) };
     const update = changes(compact(patch), INVOICE_DATES);
-    if (!update) return this.getInvoice(number).then((found) => (found && (!expected || expected.includes(found.status)) ? found : null));
+    if (!update)
+      return this.getInvoice(number).then((found) =>
+        found && (!expected || expected.includes(found.status)) ? found : null,
+      );
     const doc = await this.#invoices.findOneAndUpdate(filter, { $set: update.$set ?? {} }, { returnDocument: 'after' });
     return doc ? strip(doc) : null;
   }

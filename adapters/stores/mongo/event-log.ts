@@ -19,13 +19,22 @@ export interface EventDoc {
 const MAX_READ = 10_000;
 
 export function toEvent(doc: EventDoc): StoredEvent {
-  const event = { type: doc.type, v: doc.v, stream: doc.stream, seq: doc.seq, position: doc.position, at: doc.at, data: doc.data } as StoredEvent;
+  const event = {
+    type: doc.type,
+    v: doc.v,
+    stream: doc.stream,
+    seq: doc.seq,
+    position: doc.position,
+    at: doc.at,
+    data: doc.data,
+  } as StoredEvent;
   if (doc.dedupeKey !== undefined) event.dedupeKey = doc.dedupeKey;
   return event;
 }
 
 export const dedupeId = (key: string): ObjectId => keyId(`dedupe:${key}`);
-const idFor = (event: NewEvent): ObjectId => (event.dedupeKey !== undefined ? dedupeId(event.dedupeKey) : new ObjectId());
+const idFor = (event: NewEvent): ObjectId =>
+  event.dedupeKey !== undefined ? dedupeId(event.dedupeKey) : new ObjectId();
 
 export class MongoEventLog implements EventLog {
   readonly #events: Collection<EventDoc>;
@@ -39,7 +48,10 @@ export class MongoEventLog implements EventLog {
   async init(): Promise<void> {
     await this.#events.createIndex({ stream: 1, seq: 1 }, { unique: true });
     await this.#events.createIndex({ position: 1 }, { unique: true });
-    await this.#events.createIndex({ dedupeKey: 1 }, { unique: true, partialFilterExpression: { dedupeKey: { $exists: true } } });
+    await this.#events.createIndex(
+      { dedupeKey: 1 },
+      { unique: true, partialFilterExpression: { dedupeKey: { $exists: true } } },
+    );
     await this.#events.createIndex({ at: 1 });
     await this.#events.createIndex({ type: 1, position: 1 });
     await this.#events.createIndex({ type: 1, at: 1 });

@@ -97,7 +97,13 @@ export class MongoStore implements Store {
       ledger: new MongoLedgerStore(db),
       copy: new MongoStoreCopy(db),
     };
-    await Promise.all([parts.events.init(), parts.memories.init(), parts.runs.init(), parts.approvals.init(), parts.ledger.init()]);
+    await Promise.all([
+      parts.events.init(),
+      parts.memories.init(),
+      parts.runs.init(),
+      parts.approvals.init(),
+      parts.ledger.init(),
+    ]);
     this.#parts = parts;
     this.#log?.info({ db: db.databaseName }, 'connected to MongoDB');
   }

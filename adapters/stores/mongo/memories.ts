@@ -4,7 +4,14 @@
 
 import type { Collection, Db, Filter, ObjectId } from 'mongodb';
 import { tokens } from '../../../src/domain/text.ts';
-import type { Memory, MemoryKind, MemoryPatch, MemorySource, MemoryStore, NewMemory } from '../../../src/ports/store.ts';
+import type {
+  Memory,
+  MemoryKind,
+  MemoryPatch,
+  MemorySource,
+  MemoryStore,
+  NewMemory,
+} from '../../../src/ports/store.ts';
 import { PROFILE_KINDS } from '../../../src/ports/store.ts';
 import { Counters, keyId } from './counters.ts';
 
@@ -126,7 +133,11 @@ export class MongoMemoryStore implements MemoryStore {
     if (patch.entities !== undefined) set.entities = patch.entities;
     if (patch.subject !== undefined) set.subject = patch.subject;
     if (patch.digestId !== undefined) set.digestId = num(patch.digestId);
-    const doc = await this.#memories.findOneAndUpdate({ _id: memoryKey(n) }, { $set: set }, { returnDocument: 'after' });
+    const doc = await this.#memories.findOneAndUpdate(
+      { _id: memoryKey(n) },
+      { $set: set },
+      { returnDocument: 'after' },
+    );
     return doc ? toMemory(doc) : null;
   }
 
@@ -181,7 +192,11 @@ export class MongoMemoryStore implements MemoryStore {
   }
 
   async byEntity(entity: string, limit: number): Promise<Memory[]> {
-    const docs = await this.#memories.find({ forgottenAt: null, entities: entity }).sort({ memoryId: -1 }).limit(limit).toArray();
+    const docs = await this.#memories
+      .find({ forgottenAt: null, entities: entity })
+      .sort({ memoryId: -1 })
+      .limit(limit)
+      .toArray();
     return docs.map(toMemory);
   }
 
@@ -201,20 +216,35 @@ export class MongoMemoryStore implements MemoryStore {
     );
   }
 
-  async vectors(model: string, afterId: string | undefined, limit: number): Promise<Array<{ id: string; vector: Float32Array }>> {
+  async vectors(
+    model: string,
+    afterId: string | undefined,
+    limit: number,
+  ): Promise<Array<{ id: string; vector: Float32Array }>> {
     const out: Array<{ id: string; vector: Float32Array }> = [];
     let after = num(afterId) ?? 0;
     // Vectors of retracted memories stay stored (a restore needs no re-embedding) and are skipped here.
     while (out.length < limit) {
-      const docs = await this.#vectors.find({ model, memoryId: { $gt: after } }).sort({ memoryId: 1 }).limit(limit).toArray();
+      const docs = await this.#vectors
+        .find({ model, memoryId: { $gt: after } })
+        .sort({ memoryId: 1 })
+        .limit(limit)
+        .toArray();
       if (docs.length === 0) break;
       after = docs.at(-1)!.memoryId;
       const live = new Set(
-        (await this.#memories.find({ _id: { $in: docs.map((d) => memoryKey(d.memoryId)) }, forgottenAt: null }, { projection: { memoryId: 1 } }).toArray()).map(
-          (d) => d.memoryId,
-        ),
+        (
+          await this.#memories
+            .find(
+              { _id: { $in: docs.map((d) => memoryKey(d.memoryId)) }, forgottenAt: null },
+              { projection: { memoryId: 1 } },
+            )
+            .toArray()
+        ).map((d) => d.memoryId),
       );
-      for (const d of docs) if (live.has(d.memoryId) && out.length < limit) out.push({ id: String(d.memoryId), vector: Float32Array.from(d.vector) });
+      for (const d of docs)
+        if (live.has(d.memoryId) && out.length < limit)
+          out.push({ id: String(d.memoryId), vector: Float32Array.from(d.vector) });
     }
     return out;
   }
@@ -223,11 +253,19 @@ export class MongoMemoryStore implements MemoryStore {
     const out: Memory[] = [];
     let after = 0;
     while (out.length < limit) {
-      const docs = await this.#memories.find({ forgottenAt: null, memoryId: { $gt: after } }).sort({ memoryId: 1 }).limit(500).toArray();
+      const docs = await this.#memories
+        .find({ forgottenAt: null, memoryId: { $gt: after } })
+        .sort({ memoryId: 1 })
+        .limit(500)
+        .toArray();
       if (docs.length === 0) break;
       after = docs.at(-1)!.memoryId;
       const have = new Set(
-        (await this.#vectors.find({ _id: { $in: docs.map((d) => vectorKey(model, d.memoryId)) } }, { projection: { memoryId: 1 } }).toArray()).map((v) => v.memoryId),
+        (
+          await this.#vectors
+            .find({ _id: { $in: docs.map((d) => vectorKey(model, d.memoryId)) } }, { projection: { memoryId: 1 } })
+            .toArray()
+        ).map((v) => v.memoryId),
       );
       for (const d of docs) if (!have.has(d.memoryId) && out.length < limit) out.push(toMemory(d));
     }

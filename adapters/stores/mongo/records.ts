@@ -23,7 +23,9 @@ export class MongoIdentityStore implements IdentityStore {
 
   async get(channel: string, externalId: string): Promise<Identity | null> {
     const doc = await this.#identities.findOne({ _id: identityId(channel, externalId) });
-    return doc ? { channel: doc.channel, externalId: doc.externalId, label: doc.label, linkedAt: doc.linkedAt, via: doc.via } : null;
+    return doc
+      ? { channel: doc.channel, externalId: doc.externalId, label: doc.label, linkedAt: doc.linkedAt, via: doc.via }
+      : null;
   }
 
   async upsert(identity: Identity): Promise<boolean> {
@@ -44,7 +46,13 @@ export class MongoIdentityStore implements IdentityStore {
 
   async list(): Promise<Identity[]> {
     const docs = await this.#identities.find({}).sort({ channel: 1, externalId: 1 }).toArray();
-    return docs.map((d) => ({ channel: d.channel, externalId: d.externalId, label: d.label, linkedAt: d.linkedAt, via: d.via }));
+    return docs.map((d) => ({
+      channel: d.channel,
+      externalId: d.externalId,
+      label: d.label,
+      linkedAt: d.linkedAt,
+      via: d.via,
+    }));
   }
 }
 

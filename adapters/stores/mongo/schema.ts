@@ -8,7 +8,15 @@
 // (scripts/store-fixtures.ts); test/stores/mongo-migrations.test.ts opens every fixture.
 
 import type { Db, ObjectId } from 'mongodb';
-import { DOMAINS, plan, type AppliedStep, type Domain, type Migration, type SchemaReport, type Versions } from '../schema.ts';
+import {
+  DOMAINS,
+  plan,
+  type AppliedStep,
+  type Domain,
+  type Migration,
+  type SchemaReport,
+  type Versions,
+} from '../schema.ts';
 import { Counters, keyId } from './counters.ts';
 
 type MongoMigration = Migration<Db, Promise<void>>;
@@ -46,13 +54,29 @@ export const MONGO_MIGRATIONS: readonly MongoMigration[] = [
         const done = await memories.findOne({ text: note.text, createdAt: note.createdAt }, { projection: { _id: 1 } });
         if (!done) {
           const own = note.noteId ?? (typeof note._id === 'number' ? note._id : undefined);
-          const free = own !== undefined && !(await memories.findOne({ _id: keyId(`memory:${own}`) }, { projection: { _id: 1 } }));
+          const free =
+            own !== undefined && !(await memories.findOne({ _id: keyId(`memory:${own}`) }, { projection: { _id: 1 } }));
           const memoryId = free ? own : await counters.next('memories');
-          const source = Object.fromEntries(Object.entries(note.source ?? {}).filter(([, v]) => v !== null && v !== undefined));
+          const source = Object.fromEntries(
+            Object.entries(note.source ?? {}).filter(([, v]) => v !== null && v !== undefined),
+          );
           await memories.insertOne({
-            _id: keyId(`memory:${memoryId}`), memoryId, text: note.text, kind: 'note', entities: [], subject: null, importance: 0.5,
-            createdAt: note.createdAt, updatedAt: note.createdAt, lastUsedAt: null, source, forgottenAt: note.forgottenAt ?? null,
-            replacedBy: null, replaces: null, digestOf: null, digestId: null,
+            _id: keyId(`memory:${memoryId}`),
+            memoryId,
+            text: note.text,
+            kind: 'note',
+            entities: [],
+            subject: null,
+            importance: 0.5,
+            createdAt: note.createdAt,
+            updatedAt: note.createdAt,
+            lastUsedAt: null,
+            source,
+            forgottenAt: note.forgottenAt ?? null,
+            replacedBy: null,
+            replaces: null,
+            digestOf: null,
+            digestId: null,
           });
           await counters.atLeast('memories', memoryId);
         }
@@ -66,7 +90,12 @@ export const MONGO_MIGRATIONS: readonly MongoMigration[] = [
   { domain: 'runs', to: 2, what: 'run leases', up: async () => undefined },
 ];
 
-const create = (domain: Domain, version: number): MongoMigration => ({ domain, to: version, what: 'created', up: async () => undefined });
+const create = (domain: Domain, version: number): MongoMigration => ({
+  domain,
+  to: version,
+  what: 'created',
+  up: async () => undefined,
+});
 
 /**
  * The versions of a database from before versions were recorded, read from its collections: 0.1 had events,
@@ -92,7 +121,11 @@ async function storedVersions(db: Db): Promise<Record<string, number> | undefine
 }
 
 /** Brings the database to the current versions, step by step; each version is recorded once its step is done. */
-export async function migrateMongo(db: Db, where: string, migrations: readonly MongoMigration[] = MONGO_MIGRATIONS): Promise<SchemaReport> {
+export async function migrateMongo(
+  db: Db,
+  where: string,
+  migrations: readonly MongoMigration[] = MONGO_MIGRATIONS,
+): Promise<SchemaReport> {
   const found = await storedVersions(db);
   const steps = plan(found ?? {}, migrations, create, where);
   const foundVersions = Object.fromEntries(DOMAINS.map((d) => [d, found?.[d] ?? 0])) as Versions;
@@ -100,10 +133,15 @@ export async function migrateMongo(db: Db, where: string, migrations: readonly M
   const applied: AppliedStep[] = [];
   const schema = db.collection<VersionDoc>('schema');
   const record = (domain: Domain, version: number) =>
-    schema.updateOne({ _id: keyId(`schema:${domain}`) }, { $set: { domain, version, updatedAt: new Date() } }, { upsert: true });
+    schema.updateOne(
+      { _id: keyId(`schema:${domain}`) },
+      { $set: { domain, version, updatedAt: new Date() } },
+      { upsert: true },
+    );
   // A database from before versions: what it is at is written down first, so a start cut short half-way through
   // the steps still knows, next time, which steps are left.
-  if (found && !(await schema.findOne({}))) for (const d of DOMAINS) if (foundVersions[d] > 0) await record(d, foundVersions[d]);
+  if (found && !(await schema.findOne({})))
+    for (const d of DOMAINS) if (foundVersions[d] > 0) await record(d, foundVersions[d]);
   for (const step of steps) {
     const from = versions[step.domain];
     await step.up(db);

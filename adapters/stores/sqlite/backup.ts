@@ -56,13 +56,19 @@ export function inspectSqliteBackup(file: string): SqliteBackupInfo {
   try {
     db = new DatabaseSync(file, { readOnly: true });
   } catch (err) {
-    throw new StoreError('backup_unreadable', `${file} cannot be opened as a backup (${(err as Error).message}).`, { cause: err });
+    throw new StoreError('backup_unreadable', `${file} cannot be opened as a backup (${(err as Error).message}).`, {
+      cause: err,
+    });
   }
   try {
     try {
       checkDatabase(db, file);
     } catch (err) {
-      throw new StoreError('backup_damaged', `${file} is not a usable backup: ${err instanceof StoreError ? err.userMessage.replace(/;.*$/, '') : (err as Error).message}.`, { cause: err });
+      throw new StoreError(
+        'backup_damaged',
+        `${file} is not a usable backup: ${err instanceof StoreError ? err.userMessage.replace(/;.*$/, '') : (err as Error).message}.`,
+        { cause: err },
+      );
     }
     const versions = readVersions(db);
     // A backup from a newer Solo OS is refused now, not at the next start.
@@ -80,7 +86,9 @@ export function inspectSqliteBackup(file: string): SqliteBackupInfo {
       versions,
       counts: {
         events: count('SELECT COUNT(*) AS n FROM events'),
-        memories: count('SELECT COUNT(*) AS n FROM memories WHERE forgotten_at IS NULL') || count('SELECT COUNT(*) AS n FROM notes WHERE forgotten_at IS NULL'),
+        memories:
+          count('SELECT COUNT(*) AS n FROM memories WHERE forgotten_at IS NULL') ||
+          count('SELECT COUNT(*) AS n FROM notes WHERE forgotten_at IS NULL'),
         runs: count('SELECT COUNT(*) AS n FROM runs'),
         invoices: count('SELECT COUNT(*) AS n FROM invoices'),
       },
@@ -94,7 +102,11 @@ export function inspectSqliteBackup(file: string): SqliteBackupInfo {
  * Puts the backup in place as `<dataDir>/solo.db`. The store there before (with its -wal and -shm files, which may
  * hold its last transactions) is moved into `keepDir`, never deleted. The caller makes sure no process has it open.
  */
-export function restoreSqlite(backupFile: string, target: string, keepDir: string): { info: SqliteBackupInfo; kept?: string } {
+export function restoreSqlite(
+  backupFile: string,
+  target: string,
+  keepDir: string,
+): { info: SqliteBackupInfo; kept?: string } {
   const info = inspectSqliteBackup(backupFile);
   mkdirSync(dirname(target), { recursive: true });
   const incoming = `${target}.restoring`;

@@ -44,7 +44,11 @@ export function checkInBackground(file: string): BackgroundCheck {
         const parsed = JSON.parse(out) as { problems?: string[]; error?: string };
         if (parsed.error !== undefined) return resolve(parsed.error);
         const problems = parsed.problems ?? [];
-        resolve(problems.length === 1 && problems[0] === 'ok' ? undefined : (problems[0] ?? 'no answer').replace(/\s+/g, ' ').slice(0, 200));
+        resolve(
+          problems.length === 1 && problems[0] === 'ok'
+            ? undefined
+            : (problems[0] ?? 'no answer').replace(/\s+/g, ' ').slice(0, 200),
+        );
       } catch {
         resolve(code === 0 ? undefined : `the check ended with code ${code}`);
       }

@@ -17,9 +17,13 @@ export type Synchronous = 'normal' | 'full';
 /** Up to this size the whole file is checked before start (~0.2 s); a larger one is checked whole after start. */
 export const CHECK_WHOLE_BYTES = 64 * 1024 * 1024;
 
-export function openDatabase(file: string, synchronous: Synchronous = 'normal'): { db: DatabaseSync; checkedWhole: boolean } {
+export function openDatabase(
+  file: string,
+  synchronous: Synchronous = 'normal',
+): { db: DatabaseSync; checkedWhole: boolean } {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const checkedWhole = file === ':memory:' || (statSync(file, { throwIfNoEntry: false })?.size ?? 0) <= CHECK_WHOLE_BYTES;
+  const checkedWhole =
+    file === ':memory:' || (statSync(file, { throwIfNoEntry: false })?.size ?? 0) <= CHECK_WHOLE_BYTES;
   const db = new DatabaseSync(file);
   try {
     checkDatabase(db, file, checkedWhole ? 'full' : 'start');
@@ -27,7 +31,9 @@ export function openDatabase(file: string, synchronous: Synchronous = 'normal'):
     db.close();
     throw err;
   }
-  db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY;`);
+  db.exec(
+    `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY;`,
+  );
   return { db, checkedWhole };
 }
 
@@ -56,10 +62,14 @@ export function checkDatabase(db: DatabaseSync, file: string, scope: 'start' | '
     if (scope === 'full') {
       problems = (db.prepare('PRAGMA quick_check(3)').all() as { quick_check: string }[]).map((r) => r.quick_check);
     } else {
-      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name).filter((t) => !LARGE.test(t));
+      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[])
+        .map((t) => t.name)
+        .filter((t) => !LARGE.test(t));
       problems = ['ok'];
       for (const table of tables) {
-        const found = (db.prepare(`PRAGMA quick_check("${table.replaceAll('"', '""')}")`).all() as { quick_check: string }[]).map((r) => r.quick_check);
+        const found = (
+          db.prepare(`PRAGMA quick_check("${table.replaceAll('"', '""')}")`).all() as { quick_check: string }[]
+        ).map((r) => r.quick_check);
         if (found.length !== 1 || found[0] !== 'ok') {
           problems = found;
           break;
@@ -68,13 +78,26 @@ export function checkDatabase(db: DatabaseSync, file: string, scope: 'start' | '
     }
   } catch (err) {
     const code = (err as { errcode?: number }).errcode;
-    if (code === SQLITE_NOTADB) throw new StoreError('store_not_sqlite', `${file} is not a SQLite database; restore it from a backup ${MOVE_AWAY}.`, { cause: err });
-    if (code === SQLITE_CORRUPT) throw new StoreError('store_damaged', `The store ${file} is damaged (SQLite's quick check: ${(err as Error).message}); restore it from a backup ${MOVE_AWAY}.`, { cause: err });
+    if (code === SQLITE_NOTADB)
+      throw new StoreError(
+        'store_not_sqlite',
+        `${file} is not a SQLite database; restore it from a backup ${MOVE_AWAY}.`,
+        { cause: err },
+      );
+    if (code === SQLITE_CORRUPT)
+      throw new StoreError(
+        'store_damaged',
+        `The store ${file} is damaged (SQLite's quick check: ${(err as Error).message}); restore it from a backup ${MOVE_AWAY}.`,
+        { cause: err },
+      );
     throw err;
   }
   if (problems.length === 1 && problems[0] === 'ok') return;
   const first = (problems[0] ?? 'no answer').replace(/\s+/g, ' ').slice(0, 200);
-  throw new StoreError('store_damaged', `The store ${file} is damaged (SQLite's quick check: ${first}); restore it from a backup ${MOVE_AWAY}.`);
+  throw new StoreError(
+    'store_damaged',
+    `The store ${file} is damaged (SQLite's quick check: ${first}); restore it from a backup ${MOVE_AWAY}.`,
+  );
 }
 
 /** Runs `fn` in one IMMEDIATE transaction. node:sqlite is synchronous, so nothing else interleaves. */

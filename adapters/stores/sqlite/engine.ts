@@ -41,8 +41,10 @@ export class SqliteRunStore implements RunStore {
   }
 
   async create(run: RunRecord): Promise<boolean> {
-    const result = statement(this.#db, 'INSERT INTO runs (id, status, created_at, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
-      .run(run.id, run.status, run.createdAt.getTime(), JSON.stringify(run));
+    const result = statement(
+      this.#db,
+      'INSERT INTO runs (id, status, created_at, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+    ).run(run.id, run.status, run.createdAt.getTime(), JSON.stringify(run));
     return result.changes === 1;
   }
 
@@ -60,7 +62,11 @@ export class SqliteRunStore implements RunStore {
       const run = this.#get(id);
       if (!run || (expected && !expected.includes(run.status))) return false;
       const next = applyRunPatch(run, patch);
-      statement(this.#db, 'UPDATE runs SET status = ?, doc = ? WHERE id = ?').run(next.status, JSON.stringify(next), id);
+      statement(this.#db, 'UPDATE runs SET status = ?, doc = ? WHERE id = ?').run(
+        next.status,
+        JSON.stringify(next),
+        id,
+      );
       if (event) this.#events.appendInTransaction(event);
       return true;
     });
@@ -69,14 +75,18 @@ export class SqliteRunStore implements RunStore {
   async list(options: { statuses?: RunStatus[]; limit?: number } = {}): Promise<RunRecord[]> {
     const limit = options.limit ?? 20;
     const rows = options.statuses?.length
-      ? statement(this.#db, `SELECT doc FROM runs WHERE status IN (${placeholders(options.statuses.length)}) ORDER BY created_at DESC, rowid DESC LIMIT ?`)
-          .all(...options.statuses, limit)
+      ? statement(
+          this.#db,
+          `SELECT doc FROM runs WHERE status IN (${placeholders(options.statuses.length)}) ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+        ).all(...options.statuses, limit)
       : statement(this.#db, 'SELECT doc FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit);
     return (rows as unknown as DocRow[]).map((r) => reviveDates<RunRecord>(r.doc, RUN_DATES));
   }
 
   async steps(runId: string): Promise<StepRecord[]> {
-    const rows = statement(this.#db, 'SELECT doc FROM steps WHERE run_id = ? ORDER BY seq').all(runId) as unknown as DocRow[];
+    const rows = statement(this.#db, 'SELECT doc FROM steps WHERE run_id = ? ORDER BY seq').all(
+      runId,
+    ) as unknown as DocRow[];
     return rows.map((r) => reviveDates<StepRecord>(r.doc, STEP_DATES));
   }
 
@@ -89,12 +99,20 @@ export class SqliteRunStore implements RunStore {
   }
 
   #saveStep(step: StepRecord): void {
-    statement(this.#db, 'INSERT INTO steps (run_id, step_id, seq, doc) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, step_id) DO UPDATE SET seq = excluded.seq, doc = excluded.doc')
-      .run(step.runId, step.stepId, step.seq, JSON.stringify(step));
+    statement(
+      this.#db,
+      'INSERT INTO steps (run_id, step_id, seq, doc) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, step_id) DO UPDATE SET seq = excluded.seq, doc = excluded.doc',
+    ).run(step.runId, step.stepId, step.seq, JSON.stringify(step));
   }
 
   // One statement each: SQLite serialises writers across processes, so two owners asking at once cannot both win.
-  async lease(runId: string, owner: string, until: Date, now: Date, takeOver?: string): Promise<{ ok: true } | { ok: false; holder: string }> {
+  async lease(
+    runId: string,
+    owner: string,
+    until: Date,
+    now: Date,
+    takeOver?: string,
+  ): Promise<{ ok: true } | { ok: false; holder: string }> {
     const result = statement(
       this.#db,
       `INSERT INTO run_leases (run_id, owner, until) VALUES (?, ?, ?)
@@ -102,12 +120,16 @@ export class SqliteRunStore implements RunStore {
        WHERE run_leases.until <= ? OR run_leases.owner = ? OR run_leases.owner = ?`,
     ).run(runId, owner, until.getTime(), now.getTime(), owner, takeOver ?? owner);
     if (result.changes === 1) return { ok: true };
-    const row = statement(this.#db, 'SELECT owner FROM run_leases WHERE run_id = ?').get(runId) as { owner: string } | undefined;
+    const row = statement(this.#db, 'SELECT owner FROM run_leases WHERE run_id = ?').get(runId) as
+      { owner: string } | undefined;
     return { ok: false, holder: row?.owner ?? '' };
   }
 
   async leaseHolder(runId: string, now: Date): Promise<string | undefined> {
-    const row = statement(this.#db, 'SELECT owner FROM run_leases WHERE run_id = ? AND until > ?').get(runId, now.getTime()) as { owner: string } | undefined;
+    const row = statement(this.#db, 'SELECT owner FROM run_leases WHERE run_id = ? AND until > ?').get(
+      runId,
+      now.getTime(),
+    ) as { owner: string } | undefined;
     return row?.owner;
   }
 
@@ -123,8 +145,17 @@ export class SqliteApprovalStore implements ApprovalStore {
   }
 
   async create(approval: ApprovalRecord): Promise<boolean> {
-    const result = statement(this.#db, 'INSERT INTO approvals (id, run_id, step_id, status, created_at, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
-      .run(approval.id, approval.runId, approval.stepId, approval.status, approval.createdAt.getTime(), JSON.stringify(approval));
+    const result = statement(
+      this.#db,
+      'INSERT INTO approvals (id, run_id, step_id, status, created_at, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ).run(
+      approval.id,
+      approval.runId,
+      approval.stepId,
+      approval.status,
+      approval.createdAt.getTime(),
+      JSON.stringify(approval),
+    );
     return result.changes === 1;
   }
 
@@ -138,7 +169,8 @@ export class SqliteApprovalStore implements ApprovalStore {
   }
 
   async findByStep(runId: string, stepId: string): Promise<ApprovalRecord | null> {
-    const row = statement(this.#db, 'SELECT doc FROM approvals WHERE run_id = ? AND step_id = ?').get(runId, stepId) as DocRow | undefined;
+    const row = statement(this.#db, 'SELECT doc FROM approvals WHERE run_id = ? AND step_id = ?').get(runId, stepId) as
+      DocRow | undefined;
     return row ? reviveDates<ApprovalRecord>(row.doc, APPROVAL_DATES) : null;
   }
 
@@ -146,8 +178,18 @@ export class SqliteApprovalStore implements ApprovalStore {
     return inTransaction(this.#db, () => {
       const approval = this.#get(id);
       if (!approval || approval.status !== 'pending') return false;
-      const next: ApprovalRecord = { ...approval, status: decision.status, decidedAt: decision.at, decidedBy: decision.by, decidedVia: decision.via };
-      statement(this.#db, 'UPDATE approvals SET status = ?, doc = ? WHERE id = ?').run(next.status, JSON.stringify(next), id);
+      const next: ApprovalRecord = {
+        ...approval,
+        status: decision.status,
+        decidedAt: decision.at,
+        decidedBy: decision.by,
+        decidedVia: decision.via,
+      };
+      statement(this.#db, 'UPDATE approvals SET status = ?, doc = ? WHERE id = ?').run(
+        next.status,
+        JSON.stringify(next),
+        id,
+      );
       return true;
     });
   }
@@ -157,12 +199,18 @@ export class SqliteApprovalStore implements ApprovalStore {
       const approval = this.#get(id);
       // Only while pending: once decided, what was decided on stays as it was.
       if (!approval || approval.status !== 'pending') return;
-      statement(this.#db, 'UPDATE approvals SET doc = ? WHERE id = ?').run(JSON.stringify({ ...approval, ...patch }), id);
+      statement(this.#db, 'UPDATE approvals SET doc = ? WHERE id = ?').run(
+        JSON.stringify({ ...approval, ...patch }),
+        id,
+      );
     });
   }
 
   async listPending(limit = 100): Promise<ApprovalRecord[]> {
-    const rows = statement(this.#db, "SELECT doc FROM approvals WHERE status = 'pending' ORDER BY created_at, rowid LIMIT ?").all(limit) as unknown as DocRow[];
+    const rows = statement(
+      this.#db,
+      "SELECT doc FROM approvals WHERE status = 'pending' ORDER BY created_at, rowid LIMIT ?",
+    ).all(limit) as unknown as DocRow[];
     return rows.map((r) => reviveDates<ApprovalRecord>(r.doc, APPROVAL_DATES));
   }
 }
@@ -173,14 +221,24 @@ export class SqliteLedgerStore implements LedgerStore {
     this.#db = db;
   }
 
-  async recordInvoice(input: Omit<Invoice, 'number' | 'status' | 'createdAt'>): Promise<{ invoice: Invoice; replayed: boolean }> {
+  async recordInvoice(
+    input: Omit<Invoice, 'number' | 'status' | 'createdAt'>,
+  ): Promise<{ invoice: Invoice; replayed: boolean }> {
     return inTransaction(this.#db, () => {
-      const existing = statement(this.#db, 'SELECT doc FROM invoices WHERE idempotency_key = ?').get(input.idempotencyKey) as DocRow | undefined;
+      const existing = statement(this.#db, 'SELECT doc FROM invoices WHERE idempotency_key = ?').get(
+        input.idempotencyKey,
+      ) as DocRow | undefined;
       if (existing) return { invoice: reviveDates<Invoice>(existing.doc, INVOICE_DATES), replayed: true };
       // Number and row in one transaction: a number is used only by an invoice that exists, so there are no gaps.
-      const { last } = statement(this.#db, 'SELECT COALESCE(MAX(number), 0) AS last FROM invoices').get() as { last: number };
+      const { last } = statement(this.#db, 'SELECT COALESCE(MAX(number), 0) AS last FROM invoices').get() as {
+        last: number;
+      };
       const invoice: Invoice = { ...input, number: last + 1, status: 'recorded', createdAt: new Date() };
-      statement(this.#db, 'INSERT INTO invoices (number, idempotency_key, doc) VALUES (?, ?, ?)').run(invoice.number, invoice.idempotencyKey, JSON.stringify(invoice));
+      statement(this.#db, 'INSERT INTO invoices (number, idempotency_key, doc) VALUES (?, ?, ?)').run(
+        invoice.number,
+        invoice.idempotencyKey,
+        JSON.stringify(invoice),
+      );
       return { invoice, replayed: false };
     });
   }
@@ -199,7 +257,10 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   async findByStripeId(stripeInvoiceId: string): Promise<Invoice | null> {
-    const row = statement(this.#db, "SELECT doc FROM invoices WHERE json_extract(doc, '$.stripeInvoiceId') = ? ORDER BY number LIMIT 1").get(stripeInvoiceId) as DocRow | undefined;
+    const row = statement(
+      this.#db,
+      "SELECT doc FROM invoices WHERE json_extract(doc, '$.stripeInvoiceId') = ? ORDER BY number LIMIT 1",
+    ).get(stripeInvoiceId) as DocRow | undefined;
     return row ? reviveDates<Invoice>(row.doc, INVOICE_DATES) : null;
   }
 
@@ -215,7 +276,9 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   async listInvoices(limit = 50): Promise<Invoice[]> {
-    const rows = statement(this.#db, 'SELECT doc FROM invoices ORDER BY number DESC LIMIT ?').all(limit) as unknown as DocRow[];
+    const rows = statement(this.#db, 'SELECT doc FROM invoices ORDER BY number DESC LIMIT ?').all(
+      limit,
+    ) as unknown as DocRow[];
     return rows.map((r) => reviveDates<Invoice>(r.doc, INVOICE_DATES));
   }
 }

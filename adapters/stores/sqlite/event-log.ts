@@ -98,7 +98,9 @@ export class SqliteEventLog implements EventLog {
     if (options.from) {
       // Where the time range begins, from the (type, at) or (at) index alone: the scan in position order then
       // starts there instead of walking every older event of those types (a year of budget events took 0.5 s).
-      where.push(`position > MAX(?, (SELECT COALESCE(MIN(position + 0), ${Number.MAX_SAFE_INTEGER}) FROM events WHERE ${typeIn ? `${typeIn} AND ` : ''}at >= ?) - 1)`);
+      where.push(
+        `position > MAX(?, (SELECT COALESCE(MIN(position + 0), ${Number.MAX_SAFE_INTEGER}) FROM events WHERE ${typeIn ? `${typeIn} AND ` : ''}at >= ?) - 1)`,
+      );
       params.push(options.afterPosition ?? 0, ...(types ?? []), options.from.getTime());
       where.push('at >= ?');
       params.push(options.from.getTime());

@@ -44,7 +44,10 @@ export class SqliteStore implements Store {
    * inside a commit in the middle of traffic (checkpointer.ts). `logger` hears what a migration did at start, and
    * when an idle checkpoint fails.
    */
-  constructor(dataDir: string, options: { synchronous?: Synchronous; idleCheckpoints?: boolean; logger?: Pick<Logger, 'warn' | 'info'> } = {}) {
+  constructor(
+    dataDir: string,
+    options: { synchronous?: Synchronous; idleCheckpoints?: boolean; logger?: Pick<Logger, 'warn' | 'info'> } = {},
+  ) {
     this.location = dataDir === ':memory:' ? ':memory:' : join(resolve(dataDir), SQLITE_FILE);
     this.#synchronous = options.synchronous ?? 'normal';
     this.#idleCheckpoints = (options.idleCheckpoints ?? true) && this.location !== ':memory:';
@@ -90,11 +93,17 @@ export class SqliteStore implements Store {
       if (line) this.#logger?.info({ migrations: this.#schema.applied }, line);
       if (this.#idleCheckpoints) {
         // A failed idle checkpoint loses nothing: the automatic one still runs at commit time.
-        this.#checkpointer = new IdleCheckpointer(this.#db, this.location, (err) => this.#logger?.warn({ err }, 'an idle WAL checkpoint failed'));
+        this.#checkpointer = new IdleCheckpointer(this.#db, this.location, (err) =>
+          this.#logger?.warn({ err }, 'an idle WAL checkpoint failed'),
+        );
       }
     } catch (err) {
       if (err instanceof StoreError) throw err;
-      throw new StoreError('store_unavailable', `Cannot open the embedded store at ${this.location}: ${(err as Error).message}.`, { cause: err });
+      throw new StoreError(
+        'store_unavailable',
+        `Cannot open the embedded store at ${this.location}: ${(err as Error).message}.`,
+        { cause: err },
+      );
     }
     const events = new SqliteEventLog(this.#db);
     this.#events = events;

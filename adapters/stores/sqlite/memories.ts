@@ -2,7 +2,14 @@
 // embedding model in their own table (a model change re-embeds without touching the memories). Tables: schema.ts.
 
 import type { DatabaseSync } from 'node:sqlite';
-import type { Memory, MemoryKind, MemoryPatch, MemorySource, MemoryStore, NewMemory } from '../../../src/ports/store.ts';
+import type {
+  Memory,
+  MemoryKind,
+  MemoryPatch,
+  MemorySource,
+  MemoryStore,
+  NewMemory,
+} from '../../../src/ports/store.ts';
 import { PROFILE_KINDS } from '../../../src/ports/store.ts';
 import { inTransaction, statement } from './database.ts';
 
@@ -51,7 +58,8 @@ export function rowId(id: string | undefined): number | null {
 }
 
 const toBlob = (v: Float32Array): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-const fromBlob = (b: Uint8Array): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+const fromBlob = (b: Uint8Array): Float32Array =>
+  new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 
 export class SqliteMemoryStore implements MemoryStore {
   readonly #db: DatabaseSync;
@@ -97,7 +105,9 @@ export class SqliteMemoryStore implements MemoryStore {
   async getMany(ids: string[]): Promise<Memory[]> {
     const ns = ids.map(rowId).filter((n): n is number => n !== null);
     if (ns.length === 0) return [];
-    const rows = this.#sql('SELECT * FROM memories WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ns)) as unknown as MemoryRow[];
+    const rows = this.#sql('SELECT * FROM memories WHERE id IN (SELECT value FROM json_each(?))').all(
+      JSON.stringify(ns),
+    ) as unknown as MemoryRow[];
     const byId = new Map(rows.map((r) => [String(r.id), toMemory(r)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
@@ -117,7 +127,15 @@ export class SqliteMemoryStore implements MemoryStore {
       };
       const updated = this.#sql(
         'UPDATE memories SET text = ?, importance = ?, entities = ?, subject = ?, digest_id = ?, updated_at = ? WHERE id = ? RETURNING *',
-      ).get(next.text, next.importance, next.entities, next.subject, next.digest_id, Date.now(), n) as unknown as MemoryRow;
+      ).get(
+        next.text,
+        next.importance,
+        next.entities,
+        next.subject,
+        next.digest_id,
+        Date.now(),
+        n,
+      ) as unknown as MemoryRow;
       if (patch.text !== undefined && patch.text !== row.text) {
         this.#sql('DELETE FROM memories_fts WHERE rowid = ?').run(n);
         this.#sql('INSERT INTO memories_fts (rowid, text) VALUES (?, ?)').run(n, patch.text);
@@ -129,13 +147,23 @@ export class SqliteMemoryStore implements MemoryStore {
   async forget(id: string, replacedBy?: string): Promise<boolean> {
     const n = rowId(id);
     if (n === null) return false;
-    return this.#sql('UPDATE memories SET forgotten_at = ?, replaced_by = ? WHERE id = ? AND forgotten_at IS NULL').run(Date.now(), rowId(replacedBy), n).changes === 1;
+    return (
+      this.#sql('UPDATE memories SET forgotten_at = ?, replaced_by = ? WHERE id = ? AND forgotten_at IS NULL').run(
+        Date.now(),
+        rowId(replacedBy),
+        n,
+      ).changes === 1
+    );
   }
 
   async restore(id: string): Promise<boolean> {
     const n = rowId(id);
     if (n === null) return false;
-    return this.#sql('UPDATE memories SET forgotten_at = NULL, replaced_by = NULL WHERE id = ? AND forgotten_at IS NOT NULL').run(n).changes === 1;
+    return (
+      this.#sql(
+        'UPDATE memories SET forgotten_at = NULL, replaced_by = NULL WHERE id = ? AND forgotten_at IS NOT NULL',
+      ).run(n).changes === 1
+    );
   }
 
   async candidates(terms: string[], limit: number): Promise<Memory[]> {
@@ -172,16 +200,27 @@ export class SqliteMemoryStore implements MemoryStore {
   async touch(ids: string[], at: Date): Promise<void> {
     const ns = ids.map(rowId).filter((n): n is number => n !== null);
     if (ns.length === 0) return;
-    this.#sql('UPDATE memories SET last_used_at = ? WHERE id IN (SELECT value FROM json_each(?))').run(at.getTime(), JSON.stringify(ns));
+    this.#sql('UPDATE memories SET last_used_at = ? WHERE id IN (SELECT value FROM json_each(?))').run(
+      at.getTime(),
+      JSON.stringify(ns),
+    );
   }
 
   async setVector(id: string, model: string, vector: Float32Array): Promise<void> {
     const n = rowId(id);
     if (n === null) return;
-    this.#sql('INSERT OR REPLACE INTO memory_vectors (model, id, vector) VALUES (?, ?, ?)').run(model, n, toBlob(vector));
+    this.#sql('INSERT OR REPLACE INTO memory_vectors (model, id, vector) VALUES (?, ?, ?)').run(
+      model,
+      n,
+      toBlob(vector),
+    );
   }
 
-  async vectors(model: string, afterId: string | undefined, limit: number): Promise<Array<{ id: string; vector: Float32Array }>> {
+  async vectors(
+    model: string,
+    afterId: string | undefined,
+    limit: number,
+  ): Promise<Array<{ id: string; vector: Float32Array }>> {
     const rows = this.#sql(
       `SELECT v.id AS id, v.vector AS vector FROM memory_vectors v JOIN memories m ON m.id = v.id
        WHERE v.model = ? AND v.id > ? AND m.forgotten_at IS NULL ORDER BY v.id LIMIT ?`,
@@ -201,7 +240,13 @@ export class SqliteMemoryStore implements MemoryStore {
     const rows = this.#sql(
       `SELECT * FROM memories WHERE forgotten_at IS NULL AND digest_id IS NULL AND kind NOT IN (${[...PROFILE_KINDS, 'digest'].map(() => '?').join(', ')})
        AND importance <= ? AND COALESCE(last_used_at, updated_at) < ? ORDER BY id LIMIT ?`,
-    ).all(...PROFILE_KINDS, 'digest', options.maxImportance, options.before.getTime(), options.limit) as unknown as MemoryRow[];
+    ).all(
+      ...PROFILE_KINDS,
+      'digest',
+      options.maxImportance,
+      options.before.getTime(),
+      options.limit,
+    ) as unknown as MemoryRow[];
     return rows.map(toMemory);
   }
 }

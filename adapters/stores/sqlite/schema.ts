@@ -8,7 +8,15 @@
 // checks that every fixture migrates to exactly the tables a new store gets.
 
 import type { DatabaseSync } from 'node:sqlite';
-import { DOMAINS, plan, type AppliedStep, type Domain, type Migration, type SchemaReport, type Versions } from '../schema.ts';
+import {
+  DOMAINS,
+  plan,
+  type AppliedStep,
+  type Domain,
+  type Migration,
+  type SchemaReport,
+  type Versions,
+} from '../schema.ts';
 import { inTransaction } from './database.ts';
 
 const CURRENT: Record<Domain, string> = {
@@ -149,7 +157,8 @@ DELETE FROM sqlite_sequence WHERE name = 'notes';`);
     domain: 'runs',
     to: 2,
     what: 'run leases',
-    up: (db) => db.exec('CREATE TABLE run_leases (run_id TEXT PRIMARY KEY, owner TEXT NOT NULL, until INTEGER NOT NULL)'),
+    up: (db) =>
+      db.exec('CREATE TABLE run_leases (run_id TEXT PRIMARY KEY, owner TEXT NOT NULL, until INTEGER NOT NULL)'),
   },
   {
     // Stripe's webhooks name an invoice by its Stripe id (a field of the JSON doc, absent on older invoices).
@@ -163,7 +172,9 @@ DELETE FROM sqlite_sequence WHERE name = 'notes';`);
 const VERSIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_versions (domain TEXT PRIMARY KEY, version INTEGER NOT NULL, updated_at INTEGER NOT NULL)`;
 
 const tableNames = (db: DatabaseSync): Set<string> =>
-  new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+  new Set(
+    (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name),
+  );
 
 /**
  * The versions a store from before `schema_versions` is at, read from its tables: 0.1 had events, identities,
@@ -184,19 +195,30 @@ export function legacyVersions(tables: ReadonlySet<string>): Versions {
 /** The versions the store is at (undefined: an empty file), and whether they are written down or read from tables. */
 function storedVersions(db: DatabaseSync): { versions: Record<string, number> | undefined; recorded: boolean } {
   const tables = tableNames(db);
-  if (!tables.has('schema_versions')) return { versions: tables.size === 0 ? undefined : legacyVersions(tables), recorded: false };
+  if (!tables.has('schema_versions'))
+    return { versions: tables.size === 0 ? undefined : legacyVersions(tables), recorded: false };
   const rows = db.prepare('SELECT domain, version FROM schema_versions').all() as { domain: string; version: number }[];
   return { versions: Object.fromEntries(rows.map((r) => [r.domain, r.version])), recorded: true };
 }
 
-const create = (domain: Domain, version: number): Migration<DatabaseSync> => ({ domain, to: version, what: 'created', up: (db) => db.exec(CURRENT[domain]) });
-const all = (found: Record<string, number> | undefined): Versions => Object.fromEntries(DOMAINS.map((d) => [d, found?.[d] ?? 0])) as Versions;
+const create = (domain: Domain, version: number): Migration<DatabaseSync> => ({
+  domain,
+  to: version,
+  what: 'created',
+  up: (db) => db.exec(CURRENT[domain]),
+});
+const all = (found: Record<string, number> | undefined): Versions =>
+  Object.fromEntries(DOMAINS.map((d) => [d, found?.[d] ?? 0])) as Versions;
 
 /**
  * Brings the store to the current schema in one IMMEDIATE transaction: every step and the new versions commit
  * together or not at all, and a second process starting at the same moment waits, then finds nothing to do.
  */
-export function migrateSqlite(db: DatabaseSync, where: string, migrations: readonly Migration<DatabaseSync>[] = SQLITE_MIGRATIONS): SchemaReport {
+export function migrateSqlite(
+  db: DatabaseSync,
+  where: string,
+  migrations: readonly Migration<DatabaseSync>[] = SQLITE_MIGRATIONS,
+): SchemaReport {
   // A quick look first, outside any write lock: the usual start finds everything current and writes nothing.
   const peek = storedVersions(db);
   if (peek.recorded && plan(peek.versions ?? {}, migrations, create, where).length === 0) {
@@ -215,7 +237,9 @@ export function migrateSqlite(db: DatabaseSync, where: string, migrations: reado
       applied.push({ domain: step.domain, from, to: step.to, what: step.what });
     }
     // Every part's version, also of parts that needed no step (a store from before versions were written down).
-    const write = db.prepare('INSERT INTO schema_versions (domain, version, updated_at) VALUES (?, ?, ?) ON CONFLICT (domain) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at WHERE version <> excluded.version');
+    const write = db.prepare(
+      'INSERT INTO schema_versions (domain, version, updated_at) VALUES (?, ?, ?) ON CONFLICT (domain) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at WHERE version <> excluded.version',
+    );
     const now = Date.now();
     for (const domain of DOMAINS) write.run(domain, versions[domain], now);
     return { created: DOMAINS.every((d) => (found?.[d] ?? 0) === 0), applied, found: all(found), versions };

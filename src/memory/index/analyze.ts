@@ -9,25 +9,34 @@ import { explicitDates, findDates } from './dates.ts';
 
 /** Snowball's English stop list (the usual one for BM25 runs), plus the contraction stems left by "don't" & co. */
 const STOPWORDS = new Set(
-  ('i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself it its ' +
+  (
+    'i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself it its ' +
     'itself they them their theirs themselves what which who whom this that these those am is are was were be been being ' +
     'have has had having do does did doing a an the and but if or because as until while of at by for with about against ' +
     'between into through during before after above below to from up down in out on off over under again further then once ' +
     'here there when where why how all any both each few more most other some such no nor not only own same so than too very ' +
     's t can will just don should now d ll m o re ve y ain aren couldn didn doesn hadn hasn haven isn ma mightn mustn needn ' +
-    'shan shouldn wasn weren won wouldn')
-    .split(' '),
+    'shan shouldn wasn weren won wouldn'
+  ).split(' '),
 );
 
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}ー々〆]/u;
-const CJK_RUNS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}ー々〆]+|[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}ー々〆]+/gu;
+const CJK_RUNS =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}ー々〆]+|[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}ー々〆]+/gu;
 const FOLD: Record<string, string> = { ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', ł: 'l', đ: 'd', ð: 'd', þ: 'th', ı: 'i' };
 
 /** Lower case, Latin diacritics off, digit groups joined, possessives and contractions cut. */
 export function normalize(text: string): string {
   return text
     .toLowerCase()
-    .replace(/[\p{Script=Latin}\p{M}]+/gu, (s) => (/[^a-z]/.test(s) ? s.normalize('NFD').replace(/\p{M}/gu, '').replace(/[øæœßłđðþı]/g, (c) => FOLD[c]!) : s))
+    .replace(/[\p{Script=Latin}\p{M}]+/gu, (s) =>
+      /[^a-z]/.test(s)
+        ? s
+            .normalize('NFD')
+            .replace(/\p{M}/gu, '')
+            .replace(/[øæœßłđðþı]/g, (c) => FOLD[c]!)
+        : s,
+    )
     .replace(/(\d)[,.'’](?=\d{3}(?!\d))/g, '$1')
     .replace(/(\d)(?:st|nd|rd|th)\b/g, '$1')
     .replace(/(\p{L})['’](?:s|t|re|ll|ve|d|m)\b/gu, '$1');
@@ -35,14 +44,16 @@ export function normalize(text: string): string {
 
 /** Common irregular past forms and their verbs ("bought" is asked about as "buy"). */
 const IRREGULAR = new Map(
-  ('bought buy brought bring caught catch thought think taught teach went go gone go saw see seen see got get gotten get ' +
+  (
+    'bought buy brought bring caught catch thought think taught teach went go gone go saw see seen see got get gotten get ' +
     'paid pay took take taken take made make met meet sent send ran run ate eat eaten eat sold sell told tell said say ' +
     'found find gave give given give came come left leave kept keep felt feel held hold built build spent spend lost lose ' +
     'wrote write written write broke break broken break chose choose chosen choose flew fly flown fly drove drive driven ' +
     'drive fell fall fallen fall began begin begun begin sat sit stood stand slept sleep swam swim sang sing sung sing ' +
     'drank drink drunk drink knew know known know grew grow grown grow threw throw thrown throw wore wear worn wear hid ' +
     'hide heard hear understood understand lent lend meant mean rode ride ridden ride woke wake forgot forget forgotten ' +
-    'forget')
+    'forget'
+  )
     .split(' ')
     .flatMap((w, i, a) => (i % 2 === 0 ? [[w, a[i + 1]!] as [string, string]] : [])),
 );
@@ -155,12 +166,19 @@ export function analyzeQuery(query: string, now: Date | undefined, o: QueryOptio
     seen.add(w);
     if (seen.size > o.maxTerms) break;
     const alts: QueryTerm['alts'] = [{ key: w, prefix: false, weight: 1 }];
-    if (o.prefixWeight > 0 && w.length >= o.minPrefix && /^[a-z][a-z0-9]*$/.test(w)) alts.push({ key: w, prefix: true, weight: o.prefixWeight });
+    if (o.prefixWeight > 0 && w.length >= o.minPrefix && /^[a-z][a-z0-9]*$/.test(w))
+      alts.push({ key: w, prefix: true, weight: o.prefixWeight });
     if (o.speakerWeight > 0) alts.push({ key: `@${w}`, prefix: false, weight: o.speakerWeight });
     out.push({ text: w, kind: 'word', weight: 1, alts });
   }
   if (o.dateWeight > 0) {
-    for (const m of found.matches) out.push({ text: m.phrase, kind: 'date', weight: o.dateWeight, alts: m.keys.map((key) => ({ key, prefix: true, weight: 1 })) });
+    for (const m of found.matches)
+      out.push({
+        text: m.phrase,
+        kind: 'date',
+        weight: o.dateWeight,
+        alts: m.keys.map((key) => ({ key, prefix: true, weight: 1 })),
+      });
   }
   return out;
 }

@@ -39,9 +39,16 @@ function formatLine(id: number, text: string, source: string | undefined): strin
 }
 
 /** The longest prefix of `text` (whole code points) whose line, ending in "…", fits `budget`; undefined if none. */
-function truncated(id: number, text: string, source: string | undefined, budget: number, count: (s: string) => number): string | undefined {
+function truncated(
+  id: number,
+  text: string,
+  source: string | undefined,
+  budget: number,
+  count: (s: string) => number,
+): string | undefined {
   const chars = Array.from(text);
-  const fits = (n: number): boolean => count(formatLine(id, `${chars.slice(0, n).join('').trimEnd()}…`, source)) <= budget;
+  const fits = (n: number): boolean =>
+    count(formatLine(id, `${chars.slice(0, n).join('').trimEnd()}…`, source)) <= budget;
   if (!fits(0)) return undefined;
   let lo = 0;
   let hi = chars.length;
@@ -55,7 +62,8 @@ function truncated(id: number, text: string, source: string | undefined, budget:
 
 export function buildContext(items: readonly ContextItem[], options: ContextOptions): BuiltContext {
   const { maxTokens } = options;
-  if (!Number.isInteger(maxTokens) || maxTokens < 0) throw new RangeError(`maxTokens must be a non-negative integer, got ${maxTokens}`);
+  if (!Number.isInteger(maxTokens) || maxTokens < 0)
+    throw new RangeError(`maxTokens must be a non-negative integer, got ${maxTokens}`);
   const count = options.countTokens ?? defaultCountTokens;
   const lines: string[] = [];
   const used: number[] = [];
@@ -86,7 +94,10 @@ export function buildContext(items: readonly ContextItem[], options: ContextOpti
     if (used.length === 0) {
       // The most relevant memory alone does not fit: keep its beginning rather than nothing.
       const budget = maxTokens - total - separator;
-      const short = budget > 0 ? (truncated(item.id, text, source, budget, count) ?? truncated(item.id, text, undefined, budget, count)) : undefined;
+      const short =
+        budget > 0
+          ? (truncated(item.id, text, source, budget, count) ?? truncated(item.id, text, undefined, budget, count))
+          : undefined;
       if (short !== undefined) {
         lines.push(short);
         used.push(item.id);

@@ -4,10 +4,38 @@
 // Hand-written rather than chrono-node: chrono reads neither "last May" nor "in 2024", and reads "the week before
 // the launch" as last week; here every rule is one line and a phrase that is not a date stays plain words.
 
-const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const MONTHS = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
 const SHORT = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sept?', 'oct', 'nov', 'dec'];
 const MONTH = `(${MONTHS.join('|')}|${SHORT.join('|')})`;
-const COUNT: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12 };
+const COUNT: Record<string, number> = {
+  a: 1,
+  an: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+};
 const DAY_MS = 86_400_000;
 
 /** What a date phrase means: keys matched as prefixes ("#2025-05" covers every day of May 2025). */
@@ -28,8 +56,10 @@ const keyOf = (t: number): string => {
   const d = new Date(t);
   return dayKey(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
 };
-const days = (from: number, count: number): string[] => Array.from({ length: count }, (_, i) => keyOf(from + i * DAY_MS));
-const validDay = (y: number, m: number, d: number): boolean => d >= 1 && d <= new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+const days = (from: number, count: number): string[] =>
+  Array.from({ length: count }, (_, i) => keyOf(from + i * DAY_MS));
+const validDay = (y: number, m: number, d: number): boolean =>
+  d >= 1 && d <= new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
 
 /** The latest (year of) month `m` at or before the month of `now`; `strict` excludes the current month ("last May"). */
 function latestMonth(now: Date, m: number, strict: boolean): number {
@@ -44,12 +74,30 @@ type Rule = [RegExp, (m: RegExpExecArray, now: Date) => string[] | undefined];
 const RULES: Rule[] = [
   [/\b(\d{4})-(\d{2})-(\d{2})\b/g, (m) => [dayKey(+m[1]!, +m[2]! - 1, +m[3]!)]],
   [/\b(\d{4})-(\d{2})\b/g, (m) => (+m[2]! >= 1 && +m[2]! <= 12 ? [monthKey(+m[1]!, +m[2]! - 1)] : undefined)],
-  [new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?(?: of)? ${MONTH}\\b,?(?: (\\d{4})\\b)?`, 'g'), (m, now) => day(+m[1]!, m[2]!, m[3], now)],
-  [new RegExp(`\\b${MONTH} (\\d{1,2})(?:st|nd|rd|th)?\\b(?:,? (\\d{4})\\b)?`, 'g'), (m, now) => day(+m[2]!, m[1]!, m[3], now)],
+  [
+    new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?(?: of)? ${MONTH}\\b,?(?: (\\d{4})\\b)?`, 'g'),
+    (m, now) => day(+m[1]!, m[2]!, m[3], now),
+  ],
+  [
+    new RegExp(`\\b${MONTH} (\\d{1,2})(?:st|nd|rd|th)?\\b(?:,? (\\d{4})\\b)?`, 'g'),
+    (m, now) => day(+m[2]!, m[1]!, m[3], now),
+  ],
   [new RegExp(`\\b${MONTH},? (\\d{4})\\b`, 'g'), (m) => [monthKey(+m[2]!, monthIndex(m[1]!))]],
-  [new RegExp(`\\b(last|this|next|in|early|late|mid|during|since|until|through|of|back in|early in|late in) ${MONTH}\\b`, 'g'), (m, now) => qualified(m[1]!, monthIndex(m[2]!), now)],
-  [/\b(january|february|march|april|june|july|august|september|october|november|december)\b/g, (m, now) => qualified('in', monthIndex(m[1]!), now)],
-  [/\b(\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) (day|week|month|year)s? ago\b/g, (m, now) => ago(m[1]!, m[2]!, now)],
+  [
+    new RegExp(
+      `\\b(last|this|next|in|early|late|mid|during|since|until|through|of|back in|early in|late in) ${MONTH}\\b`,
+      'g',
+    ),
+    (m, now) => qualified(m[1]!, monthIndex(m[2]!), now),
+  ],
+  [
+    /\b(january|february|march|april|june|july|august|september|october|november|december)\b/g,
+    (m, now) => qualified('in', monthIndex(m[1]!), now),
+  ],
+  [
+    /\b(\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) (day|week|month|year)s? ago\b/g,
+    (m, now) => ago(m[1]!, m[2]!, now),
+  ],
   [/\b(last|this|past) (week|month|year)\b/g, (m, now) => span(m[1]!, m[2]!, now)],
   [/\b(yesterday|today)\b/g, (m, now) => [keyOf(now.getTime() - (m[1] === 'yesterday' ? DAY_MS : 0))]],
   [/\b(?:in|during|since|of|from|back in) ((?:19|20)\d{2})\b/g, (m) => [`#${m[1]}`]],
@@ -90,7 +138,7 @@ function span(which: string, unit: string, now: Date): string[] {
   if (unit === 'week') {
     // Calendar weeks from Monday; "past week" is the last seven days.
     const monday = t - ((now.getUTCDay() + 6) % 7) * DAY_MS;
-    if (which === 'this') return days(monday, (now.getUTCDay() + 6) % 7 + 1);
+    if (which === 'this') return days(monday, ((now.getUTCDay() + 6) % 7) + 1);
     return which === 'last' ? days(monday - 7 * DAY_MS, 7) : days(t - 7 * DAY_MS, 8);
   }
   if (unit === 'month') {
@@ -105,7 +153,8 @@ function span(which: string, unit: string, now: Date): string[] {
 export function findDates(text: string, now: Date): { matches: DateMatch[]; rest: string } {
   let rest = text;
   const matches: DateMatch[] = [];
-  if (!/\d|ago|day|week|month|year|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec/.test(text)) return { matches, rest };
+  if (!/\d|ago|day|week|month|year|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec/.test(text))
+    return { matches, rest };
   for (const [re, resolve] of RULES) {
     re.lastIndex = 0;
     let m: RegExpExecArray | null;

@@ -23,7 +23,13 @@ export interface HnswOptions {
  * once the tiered index rescores 4k graph candidates exactly; i8 storage halves build time and memory against f16
  * and its ranking error is removed by that rescoring. M 16 / ef 64 stayed near 0.9 on the same data.
  */
-export const HNSW_DEFAULTS: Required<HnswOptions> = { connectivity: 32, expansionAdd: 128, expansionSearch: 128, quantization: 'i8', threads: 0 };
+export const HNSW_DEFAULTS: Required<HnswOptions> = {
+  connectivity: 32,
+  expansionAdd: 128,
+  expansionSearch: 128,
+  quantization: 'i8',
+  threads: 0,
+};
 
 const SCALARS = { f32: usearch.ScalarKind.F32, f16: usearch.ScalarKind.F16, i8: usearch.ScalarKind.I8 } as const;
 
@@ -81,7 +87,11 @@ export class HnswIndex implements VectorIndex {
     if (new Set(ids).size !== ids.length) throw new RangeError('ids must be distinct');
     const existing = ids.filter((id) => this.#ids.has(id));
     if (existing.length > 0) this.#index.remove(BigUint64Array.from(existing, (id) => BigInt(id)));
-    this.#index.add(BigUint64Array.from(ids, (id) => BigInt(id)), rows, this.options.threads);
+    this.#index.add(
+      BigUint64Array.from(ids, (id) => BigInt(id)),
+      rows,
+      this.options.threads,
+    );
     for (const id of ids) this.#ids.add(id);
   }
 
@@ -119,4 +129,3 @@ export class HnswIndex implements VectorIndex {
     return out;
   }
 }
-

@@ -17,7 +17,14 @@
 
 import type { QueryOptions } from './analyze.ts';
 import { KeywordIndex } from './keyword-index.ts';
-import { checkId, createVectorIndex, normalized, type HnswOptions, type ScoredId, type TieredVectorIndex } from './vector-index.ts';
+import {
+  checkId,
+  createVectorIndex,
+  normalized,
+  type HnswOptions,
+  type ScoredId,
+  type TieredVectorIndex,
+} from './vector-index.ts';
 
 export interface HybridWeights {
   keyword: number;
@@ -27,7 +34,13 @@ export interface HybridWeights {
   halfLifeDays: number;
 }
 
-export const DEFAULT_WEIGHTS: HybridWeights = { keyword: 0.3, vector: 0.7, recency: 0.15, importance: 0.15, halfLifeDays: 90 };
+export const DEFAULT_WEIGHTS: HybridWeights = {
+  keyword: 0.3,
+  vector: 0.7,
+  recency: 0.15,
+  importance: 0.15,
+  halfLifeDays: 90,
+};
 
 export interface HitComponents {
   /** Raw BM25 (0 when no query term matched). */
@@ -98,7 +111,11 @@ export function hybridRank(input: RankInput): HybridHit[] {
     const recency = input.timeScoped ? 1 : Math.pow(0.5, ageDays / w.halfLifeDays);
     const importance = meta.importance;
     const score = relevance * (1 - w.recency - w.importance + w.recency * recency + w.importance * importance);
-    hits.push({ id, score, components: { bm25, keyword, vector: cos ?? null, relevance, recency, ageDays, importance } });
+    hits.push({
+      id,
+      score,
+      components: { bm25, keyword, vector: cos ?? null, relevance, recency, ageDays, importance },
+    });
   }
   hits.sort((a, b) => b.score - a.score || b.id - a.id);
   return hits.slice(0, Math.max(0, input.k));
@@ -162,7 +179,8 @@ function checkMeta(meta: ItemMeta): ItemMeta {
   if (!Array.isArray(meta.entities) || !meta.entities.every((e) => typeof e === 'string')) {
     throw new TypeError('meta.entities must be an array of strings');
   }
-  if (!(meta.importance >= 0 && meta.importance <= 1)) throw new RangeError(`meta.importance must be within 0..1, got ${meta.importance}`);
+  if (!(meta.importance >= 0 && meta.importance <= 1))
+    throw new RangeError(`meta.importance must be within 0..1, got ${meta.importance}`);
   date(meta.updatedAt, 'meta.updatedAt');
   if (meta.lastUsedAt !== undefined) date(meta.lastUsedAt, 'meta.lastUsedAt');
   return { ...meta, entities: [...new Set(meta.entities)] };
@@ -184,7 +202,10 @@ export class RecallIndex {
   constructor(options: RecallIndexOptions) {
     this.dims = options.dims;
     this.keyword = new KeywordIndex(options.keyword);
-    const vectorOptions = { ...(options.exactBelow !== undefined && { exactBelow: options.exactBelow }), ...(options.hnsw && { hnsw: options.hnsw }) };
+    const vectorOptions = {
+      ...(options.exactBelow !== undefined && { exactBelow: options.exactBelow }),
+      ...(options.hnsw && { hnsw: options.hnsw }),
+    };
     this.vectors = createVectorIndex(options.dims, vectorOptions);
     this.weights = { ...DEFAULT_WEIGHTS, ...options.weights };
     this.#poolFactor = options.poolFactor ?? 4;
@@ -254,7 +275,10 @@ export class RecallIndex {
    * Start-up: vectors of known items in one batch (unknown ids skipped; all-or-nothing on a bad vector). With
    * `deferGraph` they wait for catchUp() instead of blocking on the graph build. Returns how many were stored.
    */
-  setVectors(batch: ReadonlyArray<{ id: number; vector: Float32Array }>, options: { deferGraph?: boolean } = {}): number {
+  setVectors(
+    batch: ReadonlyArray<{ id: number; vector: Float32Array }>,
+    options: { deferGraph?: boolean } = {},
+  ): number {
     const known = batch.filter((b) => this.#items.has(b.id));
     this.vectors.addMany(known, options);
     return known.length;
@@ -278,7 +302,8 @@ export class RecallIndex {
   }
 
   search(q: RecallQuery): RecallHit[] {
-    if (!Number.isInteger(q.k) || q.k <= 0 || q.k > 1000) throw new RangeError(`k must be an integer within 1..1000, got ${q.k}`);
+    if (!Number.isInteger(q.k) || q.k <= 0 || q.k > 1000)
+      throw new RangeError(`k must be an integer within 1..1000, got ${q.k}`);
     if (!(q.now instanceof Date) || Number.isNaN(q.now.getTime())) throw new RangeError('now must be a valid Date');
     const terms = this.keyword.analyze(q.query ?? '', q.now);
     const unit = q.vector === undefined ? undefined : normalized(q.vector, this.dims);
@@ -289,7 +314,9 @@ export class RecallIndex {
     let vectorHits: ScoredId[] = [];
     if (unit) {
       vectorHits =
-        allowed && allowed.size <= this.#exactSubsetMax ? this.vectors.searchAmong(unit, pool, allowed) : this.vectors.searchNormalized(unit, pool, allow);
+        allowed && allowed.size <= this.#exactSubsetMax
+          ? this.vectors.searchAmong(unit, pool, allowed)
+          : this.vectors.searchNormalized(unit, pool, allow);
     }
     const cosine = new Map(vectorHits.map((h) => [h.id, h.score]));
     const { hits: keywordHits, scoreOf } = this.keyword.searchWith(terms, pool, allow, [...cosine.keys()]);

@@ -24,7 +24,13 @@ const HASH = 0x23;
  * Chosen on the tune halves of both sets in bench/retrieval.ts (flat around these: speaker 1.3–2 and date 1–1.3 score
  * alike; a prefix weight above 0.25 costs MRR on conversations).
  */
-export const KEYWORD_DEFAULTS: QueryOptions = { prefixWeight: 0.25, minPrefix: 3, speakerWeight: 1.3, dateWeight: 1, maxTerms: 24 };
+export const KEYWORD_DEFAULTS: QueryOptions = {
+  prefixWeight: 0.25,
+  minPrefix: 3,
+  speakerWeight: 1.3,
+  dateWeight: 1,
+  maxTerms: 24,
+};
 
 interface Posting {
   term: string;

@@ -20,13 +20,16 @@ export interface VectorIndex {
 }
 
 export function checkId(id: number): void {
-  if (!Number.isSafeInteger(id) || id <= 0) throw new RangeError(`memory id must be a positive integer, got ${String(id)}`);
+  if (!Number.isSafeInteger(id) || id <= 0)
+    throw new RangeError(`memory id must be a positive integer, got ${String(id)}`);
 }
 
 /** A unit-length copy of `v` (throws on wrong length, zero length or non-finite values). */
 export function normalized(v: Float32Array, dims: number): Float32Array {
   if (!(v instanceof Float32Array) || v.length !== dims) {
-    throw new RangeError(`vector must be a Float32Array of ${dims} numbers, got ${v instanceof Float32Array ? v.length : typeof v}`);
+    throw new RangeError(
+      `vector must be a Float32Array of ${dims} numbers, got ${v instanceof Float32Array ? v.length : typeof v}`,
+    );
   }
   let sum = 0;
   for (let i = 0; i < dims; i++) sum += v[i]! * v[i]!;
@@ -198,4 +201,3 @@ export class ExactIndex implements VectorIndex {
     this.#ids = ids;
   }
 }
-

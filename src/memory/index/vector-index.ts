@@ -134,7 +134,12 @@ export class TieredVectorIndex implements VectorIndex {
     return this.#exact.searchAmong(unit, k, ids);
   }
 
-  #graphSearch(hnsw: HnswIndex, unit: Float32Array, k: number, allow: ((id: number) => boolean) | undefined): ScoredId[] {
+  #graphSearch(
+    hnsw: HnswIndex,
+    unit: Float32Array,
+    k: number,
+    allow: ((id: number) => boolean) | undefined,
+  ): ScoredId[] {
     // Graph candidates (4k, at least 40) rescored with exact f32 cosines: undoes the i8 ranking error.
     if (!allow) return this.#rescore(unit, hnsw.nearest(unit, Math.max(4 * k, 40)), k);
     // Filtered: over-fetch from the graph while that stays shallow (where HNSW is accurate); a filter so selective

@@ -9,8 +9,24 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { snowflake } from './model.ts';
 
-export const Op = { dispatch: 0, heartbeat: 1, identify: 2, presence: 3, resume: 6, invalidSession: 9, hello: 10, heartbeatAck: 11 } as const;
-export const Close = { unknownOpcode: 4001, decodeError: 4002, notAuthenticated: 4003, authenticationFailed: 4004, alreadyAuthenticated: 4005, disallowedIntents: 4014 } as const;
+export const Op = {
+  dispatch: 0,
+  heartbeat: 1,
+  identify: 2,
+  presence: 3,
+  resume: 6,
+  invalidSession: 9,
+  hello: 10,
+  heartbeatAck: 11,
+} as const;
+export const Close = {
+  unknownOpcode: 4001,
+  decodeError: 4002,
+  notAuthenticated: 4003,
+  authenticationFailed: 4004,
+  alreadyAuthenticated: 4005,
+  disallowedIntents: 4014,
+} as const;
 
 export interface GatewayFrame {
   op: number;
@@ -105,7 +121,10 @@ export class FakeGateway {
       this.#closed.emit('closed');
     });
     socket.on('error', () => socket.terminate());
-    this.#send(connection, { op: Op.hello, d: { heartbeat_interval: this.#heartbeatInterval, _trace: ['fake-gateway'] } });
+    this.#send(connection, {
+      op: Op.hello,
+      d: { heartbeat_interval: this.#heartbeatInterval, _trace: ['fake-gateway'] },
+    });
   }
 
   #onFrame(connection: Connection, data: RawData, isBinary: boolean): void {
@@ -135,8 +154,10 @@ export class FakeGateway {
 
   #identify(connection: Connection, d: { token?: string; intents?: number } | undefined): void {
     if (connection.session) return connection.socket.close(Close.alreadyAuthenticated, 'Already authenticated.');
-    if (!d?.token || !this.#hooks.tokenIsValid(d.token)) return connection.socket.close(Close.authenticationFailed, 'Authentication failed.');
-    if (!this.#hooks.intentsAllowed(d.intents ?? 0)) return connection.socket.close(Close.disallowedIntents, 'Disallowed intent(s).');
+    if (!d?.token || !this.#hooks.tokenIsValid(d.token))
+      return connection.socket.close(Close.authenticationFailed, 'Authentication failed.');
+    if (!this.#hooks.intentsAllowed(d.intents ?? 0))
+      return connection.socket.close(Close.disallowedIntents, 'Disallowed intent(s).');
     const session: Session = { id: snowflake(), intents: d.intents ?? 0, seq: 0, history: [], connection };
     connection.session = session;
     this.#sessions.set(session.id, session);
@@ -146,7 +167,8 @@ export class FakeGateway {
   }
 
   #resume(connection: Connection, d: { token?: string; session_id?: string; seq?: number } | undefined): void {
-    if (!d?.token || !this.#hooks.tokenIsValid(d.token)) return connection.socket.close(Close.authenticationFailed, 'Authentication failed.');
+    if (!d?.token || !this.#hooks.tokenIsValid(d.token))
+      return connection.socket.close(Close.authenticationFailed, 'Authentication failed.');
     const session = d.session_id === undefined ? undefined : this.#sessions.get(d.session_id);
     if (!session || session.connection) return this.#send(connection, { op: Op.invalidSession, d: false });
     session.connection = connection;
@@ -164,7 +186,8 @@ export class FakeGateway {
   }
 
   #send(connection: Connection, frame: GatewayFrame): void {
-    if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(JSON.stringify({ s: null, t: null, ...frame }));
+    if (connection.socket.readyState === connection.socket.OPEN)
+      connection.socket.send(JSON.stringify({ s: null, t: null, ...frame }));
   }
 }
 

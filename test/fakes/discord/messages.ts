@@ -4,7 +4,16 @@
 // the webhook only after a callback, `@original` is the response message (or, after a component's deferred
 // update, the message the component is on).
 
-import { apiError, InteractionKind, message, notFound, type ApiChannel, type ApiMessage, type ApiUser, type Reply } from './model.ts';
+import {
+  apiError,
+  InteractionKind,
+  message,
+  notFound,
+  type ApiChannel,
+  type ApiMessage,
+  type ApiUser,
+  type Reply,
+} from './model.ts';
 import { checkMessage, type MessageBody } from './validate.ts';
 
 export const Callback = { message: 4, deferredMessage: 5, deferredUpdate: 6, update: 7 } as const;
@@ -63,7 +72,8 @@ export class MessageRoutes {
     if (!this.#fake.channels.has(channelId)) return notFound(10003, 'Unknown Channel');
     const m = this.#fake.messages.get(messageId);
     if (m?.channel_id !== channelId) return unknownMessage;
-    if (m.author.id !== this.#fake.bot.id) return { status: 403, body: apiError(50005, 'Cannot edit a message authored by another user') };
+    if (m.author.id !== this.#fake.bot.id)
+      return { status: 403, body: apiError(50005, 'Cannot edit a message authored by another user') };
     const problem = checkMessage(body, false);
     return problem ? badRequest(problem) : ok(this.#fake.update(m, body));
   }
@@ -71,33 +81,59 @@ export class MessageRoutes {
   route(method: string, path: string, url: URL, body: unknown): Reply {
     const seg = path.split('/').slice(1);
     if (seg[0] === 'interactions' && seg[3] === 'callback' && seg.length === 4 && method === 'POST') {
-      return this.#callback(seg[1] ?? '', seg[2] ?? '', url.searchParams.get('with_response') === 'true', body as { type?: unknown; data?: MessageBody });
+      return this.#callback(
+        seg[1] ?? '',
+        seg[2] ?? '',
+        url.searchParams.get('with_response') === 'true',
+        body as { type?: unknown; data?: MessageBody },
+      );
     }
     if (seg[0] !== 'webhooks') return notFound(0, '404: Not Found');
     const state = [...this.#interactions.values()].find((s) => s.token === seg[2]);
     // Before the callback the interaction webhook does not exist yet.
     if (seg[1] !== this.#fake.applicationId || !state?.response) return notFound(10015, 'Unknown Webhook');
-    if (seg.length === 3 && method === 'POST') return this.#followUp(state, body as MessageBody, url.searchParams.get('wait') === 'true');
-    if (seg.length === 5 && seg[3] === 'messages') return this.#webhookMessage(state, method, seg[4] ?? '', body as MessageBody);
+    if (seg.length === 3 && method === 'POST')
+      return this.#followUp(state, body as MessageBody, url.searchParams.get('wait') === 'true');
+    if (seg.length === 5 && seg[3] === 'messages')
+      return this.#webhookMessage(state, method, seg[4] ?? '', body as MessageBody);
     return notFound(0, '404: Not Found');
   }
 
-  #callback(id: string, token: string, withResponse: boolean, body: { type?: unknown; data?: MessageBody } | undefined): Reply {
+  #callback(
+    id: string,
+    token: string,
+    withResponse: boolean,
+    body: { type?: unknown; data?: MessageBody } | undefined,
+  ): Reply {
     const state = this.#interactions.get(id);
     if (state?.token !== token) return notFound(10062, 'Unknown interaction');
     if (state.response !== undefined) return badRequest(apiError(40060, 'Interaction has already been acknowledged.'));
     const type = body?.type;
     const data = body?.data ?? {};
     const componentOnly = type === Callback.deferredUpdate || type === Callback.update;
-    if (![Callback.message, Callback.deferredMessage, Callback.deferredUpdate, Callback.update].includes(type as 4) || (componentOnly && state.kind !== InteractionKind.component)) {
-      return badRequest(apiError(50035, 'Invalid Form Body', { type: { _errors: [{ code: 'INTERACTION_RESPONSE_TYPE_INVALID', message: 'Invalid interaction response type' }] } }));
+    if (
+      ![Callback.message, Callback.deferredMessage, Callback.deferredUpdate, Callback.update].includes(type as 4) ||
+      (componentOnly && state.kind !== InteractionKind.component)
+    ) {
+      return badRequest(
+        apiError(50035, 'Invalid Form Body', {
+          type: {
+            _errors: [{ code: 'INTERACTION_RESPONSE_TYPE_INVALID', message: 'Invalid interaction response type' }],
+          },
+        }),
+      );
     }
-    const problem = type === Callback.message || type === Callback.update ? checkMessage(data, type === Callback.message) : undefined;
+    const problem =
+      type === Callback.message || type === Callback.update ? checkMessage(data, type === Callback.message) : undefined;
     if (problem) return badRequest(problem);
     state.response = type as number;
     let resource: ApiMessage | undefined;
     if (type === Callback.message || type === Callback.deferredMessage) {
-      const m = this.#responseMessage(state, type === Callback.message ? contentOf(data) : '', type === Callback.message ? componentsOf(data) : []);
+      const m = this.#responseMessage(
+        state,
+        type === Callback.message ? contentOf(data) : '',
+        type === Callback.message ? componentsOf(data) : [],
+      );
       if (type === Callback.deferredMessage) m.flags = LOADING_FLAG;
       resource = this.#fake.post(m);
       state.originalId = resource.id;
@@ -108,7 +144,13 @@ export class MessageRoutes {
     }
     if (!withResponse) return { status: 204 };
     return ok({
-      interaction: { id: state.id, type: state.kind, response_message_id: resource?.id, response_message_loading: type === Callback.deferredMessage, response_message_ephemeral: false },
+      interaction: {
+        id: state.id,
+        type: state.kind,
+        response_message_id: resource?.id,
+        response_message_loading: type === Callback.deferredMessage,
+        response_message_ephemeral: false,
+      },
       resource: { type, ...(resource ? { message: resource } : {}) },
     });
   }
@@ -152,4 +194,5 @@ export class MessageRoutes {
 }
 
 const contentOf = (body: MessageBody): string => (typeof body.content === 'string' ? body.content : '');
-const componentsOf = (body: MessageBody): unknown[] => (Array.isArray(body.components) ? (body.components as unknown[]) : []);
+const componentsOf = (body: MessageBody): unknown[] =>
+  Array.isArray(body.components) ? (body.components as unknown[]) : [];

@@ -13,7 +13,12 @@ export const ChannelKind = { guildText: 0, dm: 1 } as const;
 export const InteractionKind = { command: 2, component: 3 } as const;
 
 /** Gateway intent bits the fake honours (https://discord.com/developers/docs/events/gateway#gateway-intents). */
-export const Intent = { guilds: 1 << 0, guildMessages: 1 << 9, directMessages: 1 << 12, messageContent: 1 << 15 } as const;
+export const Intent = {
+  guilds: 1 << 0,
+  guildMessages: 1 << 9,
+  directMessages: 1 << 12,
+  messageContent: 1 << 15,
+} as const;
 
 export interface ApiUser {
   id: string;
@@ -57,7 +62,12 @@ export interface ApiMessage {
   channel_type?: number;
   webhook_id?: string;
   application_id?: string;
-  interaction_metadata?: { id: string; type: number; user: ApiUser; authorizing_integration_owners: Record<string, string> };
+  interaction_metadata?: {
+    id: string;
+    type: number;
+    user: ApiUser;
+    authorizing_integration_owners: Record<string, string>;
+  };
 }
 
 export const user = (id: string, username: string, bot = false): ApiUser => ({
@@ -104,7 +114,19 @@ export function guildCreate(guildId: string, ownerId: string, channels: ApiChann
     large: false,
     joined_at: new Date().toISOString(),
     features: [],
-    roles: [{ id: guildId, name: '@everyone', permissions: '68608', position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
+    roles: [
+      {
+        id: guildId,
+        name: '@everyone',
+        permissions: '68608',
+        position: 0,
+        color: 0,
+        hoist: false,
+        managed: false,
+        mentionable: false,
+        flags: 0,
+      },
+    ],
     channels,
     members: [{ user: bot, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 }],
     emojis: [],
@@ -137,7 +159,18 @@ export function interactionBase(applicationId: string, place: InteractionPlace, 
     channel_id: channel.id,
     channel,
     ...(inGuild
-      ? { guild_id: channel.guild_id, member: { user: who, roles: [], permissions: '68608', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } }
+      ? {
+          guild_id: channel.guild_id,
+          member: {
+            user: who,
+            roles: [],
+            permissions: '68608',
+            joined_at: new Date().toISOString(),
+            deaf: false,
+            mute: false,
+            flags: 0,
+          },
+        }
       : { user: who }),
     app_permissions: '68608',
     locale: 'en-US',
@@ -158,7 +191,11 @@ export interface Reply {
 export const notFound = (code: number, message: string): Reply => ({ status: 404, body: apiError(code, message) });
 
 /** Discord's error body for a request it refuses (https://discord.com/developers/docs/reference#error-messages). */
-export const apiError = (code: number, message: string, errors?: unknown) => ({ code, message, ...(errors === undefined ? {} : { errors }) });
+export const apiError = (code: number, message: string, errors?: unknown) => ({
+  code,
+  message,
+  ...(errors === undefined ? {} : { errors }),
+});
 
 export const fieldError = (path: string[], code: string, text: string) => {
   const errors: Record<string, unknown> = { _errors: [{ code, message: text }] };

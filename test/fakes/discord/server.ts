@@ -10,8 +10,20 @@ import type { AddressInfo } from 'node:net';
 import { FakeGateway, type GatewayFrame } from './gateway.ts';
 import { MessageRoutes, type MessageStore } from './messages.ts';
 import {
-  apiError, ChannelKind, guildCreate, Intent, interactionBase, InteractionKind, message, notFound, snowflake, user,
-  type ApiChannel, type ApiMessage, type ApiUser, type Reply,
+  apiError,
+  ChannelKind,
+  guildCreate,
+  Intent,
+  interactionBase,
+  InteractionKind,
+  message,
+  notFound,
+  snowflake,
+  user,
+  type ApiChannel,
+  type ApiMessage,
+  type ApiUser,
+  type Reply,
 } from './model.ts';
 import { checkCommands, type MessageBody } from './validate.ts';
 
@@ -66,7 +78,14 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
     super();
     this.token = options.token ?? 'fake-bot-token';
     const textChannel = (name: string, position: number): ApiChannel => ({
-      id: snowflake(), type: ChannelKind.guildText, name, guild_id: this.guildId, position, permission_overwrites: [], last_message_id: null, flags: 0,
+      id: snowflake(),
+      type: ChannelKind.guildText,
+      name,
+      guild_id: this.guildId,
+      position,
+      permission_overwrites: [],
+      last_message_id: null,
+      flags: 0,
     });
     this.guildChannel = textChannel('solo', 0);
     this.otherGuildChannel = textChannel('general', 1);
@@ -81,9 +100,19 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
         },
         ready: (sessionId) => ({
           ready: {
-            v: 10, user: this.bot, session_id: sessionId, resume_gateway_url: this.gatewayUrl, shard: [0, 1],
-            guilds: [{ id: this.guildId, unavailable: true }], application: { id: this.applicationId, flags: 0 },
-            private_channels: [], relationships: [], presences: [], guild_join_requests: [], geo_ordered_rtc_regions: [], _trace: ['fake-discord'],
+            v: 10,
+            user: this.bot,
+            session_id: sessionId,
+            resume_gateway_url: this.gatewayUrl,
+            shard: [0, 1],
+            guilds: [{ id: this.guildId, unavailable: true }],
+            application: { id: this.applicationId, flags: 0 },
+            private_channels: [],
+            relationships: [],
+            presences: [],
+            guild_join_requests: [],
+            geo_ordered_rtc_regions: [],
+            _trace: ['fake-discord'],
           },
           guilds: [guildCreate(this.guildId, this.owner.id, [this.guildChannel, this.otherGuildChannel], this.bot)],
         }),
@@ -175,7 +204,10 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
     const base = interactionBase(this.applicationId, { channel, user: who }, InteractionKind.command);
     const options = args === undefined ? {} : { options: [{ name: 'args', type: 3, value: args }] };
     this.#routes.add({ id: base.id, token: base.token, kind: InteractionKind.command, channel, user: who });
-    this.gateway.dispatch('INTERACTION_CREATE', { ...base, data: { id: typeof command?.id === 'string' ? command.id : snowflake(), name, type: 1, ...options } });
+    this.gateway.dispatch('INTERACTION_CREATE', {
+      ...base,
+      data: { id: typeof command?.id === 'string' ? command.id : snowflake(), name, type: 1, ...options },
+    });
     return base.id;
   }
 
@@ -183,8 +215,19 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
   userClicks(who: ApiUser, on: ApiMessage, customId: string): string {
     const channel = this.channels.get(on.channel_id) as ApiChannel;
     const base = interactionBase(this.applicationId, { channel, user: who }, InteractionKind.component);
-    this.#routes.add({ id: base.id, token: base.token, kind: InteractionKind.component, channel, user: who, sourceMessageId: on.id });
-    this.gateway.dispatch('INTERACTION_CREATE', { ...base, message: on, data: { custom_id: customId, component_type: 2 } });
+    this.#routes.add({
+      id: base.id,
+      token: base.token,
+      kind: InteractionKind.component,
+      channel,
+      user: who,
+      sourceMessageId: on.id,
+    });
+    this.gateway.dispatch('INTERACTION_CREATE', {
+      ...base,
+      message: on,
+      data: { custom_id: customId, component_type: 2 },
+    });
     return base.id;
   }
 
@@ -219,7 +262,11 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
 
   remove(m: ApiMessage): void {
     this.messages.delete(m.id);
-    this.gateway.dispatch('MESSAGE_DELETE', { id: m.id, channel_id: m.channel_id, ...(m.guild_id ? { guild_id: m.guild_id } : {}) }, this.#messageIntent(m));
+    this.gateway.dispatch(
+      'MESSAGE_DELETE',
+      { id: m.id, channel_id: m.channel_id, ...(m.guild_id ? { guild_id: m.guild_id } : {}) },
+      this.#messageIntent(m),
+    );
   }
 
   #messageIntent(m: ApiMessage): number {
@@ -242,11 +289,24 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
       body = raw ? (JSON.parse(raw) as unknown) : undefined;
       reply = this.#route(method, path, url, body, req);
     } catch (err) {
-      reply = err instanceof SyntaxError ? { status: 400, body: apiError(50109, 'The request body contains invalid JSON.') } : { status: 500, body: apiError(0, '500: Internal Server Error') };
+      reply =
+        err instanceof SyntaxError
+          ? { status: 400, body: apiError(50109, 'The request body contains invalid JSON.') }
+          : { status: 500, body: apiError(0, '500: Internal Server Error') };
     }
-    const call: RecordedCall = { method, rawPath, path, query: Object.fromEntries(url.searchParams), body, status: reply.status };
+    const call: RecordedCall = {
+      method,
+      rawPath,
+      path,
+      query: Object.fromEntries(url.searchParams),
+      body,
+      status: reply.status,
+    };
     this.calls.push(call);
-    res.writeHead(reply.status, { ...(reply.body === undefined ? {} : { 'content-type': 'application/json' }), ...reply.headers });
+    res.writeHead(reply.status, {
+      ...(reply.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...reply.headers,
+    });
     res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
     this.emit('call', call);
   }
@@ -259,8 +319,10 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
       return tooManyRequests(retryAfter);
     }
     // Interaction callbacks and webhooks carry their own token in the path, not the bot's.
-    if (path.startsWith('/interactions/') || path.startsWith('/webhooks/')) return this.#routes.route(method, path, url, body);
-    if (req.headers.authorization !== `Bot ${this.token}`) return { status: 401, body: apiError(0, '401: Unauthorized') };
+    if (path.startsWith('/interactions/') || path.startsWith('/webhooks/'))
+      return this.#routes.route(method, path, url, body);
+    if (req.headers.authorization !== `Bot ${this.token}`)
+      return { status: 401, body: apiError(0, '401: Unauthorized') };
     return this.#botRoute(method, path, body);
   }
 
@@ -269,20 +331,39 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
     const route = `${method} /${seg.map((s, i) => (/^\d+$/.test(s) && i > 0 ? ':id' : s)).join('/')}`;
     switch (route) {
       case 'GET /gateway/bot':
-        return ok({ url: this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } });
+        return ok({
+          url: this.gatewayUrl,
+          shards: 1,
+          session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+        });
       case 'GET /gateway':
         return ok({ url: this.gatewayUrl });
       case 'GET /users/@me':
         return ok(this.bot);
       case 'GET /applications/@me':
-        return ok({ id: this.applicationId, name: 'Solo OS', description: '', bot_public: false, bot_require_code_grant: false, flags: 0, bot: this.bot });
+        return ok({
+          id: this.applicationId,
+          name: 'Solo OS',
+          description: '',
+          bot_public: false,
+          bot_require_code_grant: false,
+          flags: 0,
+          bot: this.bot,
+        });
       case 'GET /applications/:id/commands':
         return seg[1] === this.applicationId ? ok(this.commands) : notFound(10002, 'Unknown Application');
       case 'PUT /applications/:id/commands':
         return this.#putCommands(seg[1] ?? '', body);
       case 'POST /users/@me/channels': {
         const recipient = this.users.get(String((body as { recipient_id?: unknown } | undefined)?.recipient_id));
-        return recipient ? ok(this.dmWith(recipient)) : { status: 400, body: apiError(50035, 'Invalid Form Body', { recipient_id: { _errors: [{ code: 'NUMBER_TYPE_COERCE', message: 'Unknown user.' }] } }) };
+        return recipient
+          ? ok(this.dmWith(recipient))
+          : {
+              status: 400,
+              body: apiError(50035, 'Invalid Form Body', {
+                recipient_id: { _errors: [{ code: 'NUMBER_TYPE_COERCE', message: 'Unknown user.' }] },
+              }),
+            };
       }
       case 'GET /channels/:id': {
         const channel = this.channels.get(seg[1] ?? '');
@@ -304,7 +385,13 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
     const problem = checkCommands(body);
     if (problem) return { status: 400, body: problem };
     this.commands = (body as Record<string, unknown>[]).map((c) => ({
-      id: snowflake(), application_id: this.applicationId, version: snowflake(), type: 1, default_member_permissions: null, nsfw: false, ...c,
+      id: snowflake(),
+      application_id: this.applicationId,
+      version: snowflake(),
+      type: 1,
+      default_member_permissions: null,
+      nsfw: false,
+      ...c,
     }));
     return ok(this.commands);
   }

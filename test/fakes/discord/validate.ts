@@ -18,15 +18,18 @@ export interface MessageBody {
 
 type Problem = ReturnType<typeof apiError>;
 
-const invalid = (path: string[], code: string, text: string): Problem => apiError(50035, 'Invalid Form Body', fieldError(path, code, text));
+const invalid = (path: string[], code: string, text: string): Problem =>
+  apiError(50035, 'Invalid Form Body', fieldError(path, code, text));
 
 /** Returns Discord's error body for an unacceptable message, or undefined when it is fine. `create` demands something to show. */
 export function checkMessage(body: MessageBody, create: boolean): Problem | undefined {
   const { content, components } = body;
   if (content !== undefined && content !== null) {
-    if (typeof content !== 'string') return invalid(['content'], 'STRING_TYPE_CONVERT', 'Could not interpret as string.');
+    if (typeof content !== 'string')
+      return invalid(['content'], 'STRING_TYPE_CONVERT', 'Could not interpret as string.');
     // Discord counts characters (code points), not UTF-16 units.
-    if ([...content].length > MAX_CONTENT) return invalid(['content'], 'BASE_TYPE_MAX_LENGTH', `Must be ${MAX_CONTENT} or fewer in length.`);
+    if ([...content].length > MAX_CONTENT)
+      return invalid(['content'], 'BASE_TYPE_MAX_LENGTH', `Must be ${MAX_CONTENT} or fewer in length.`);
   }
   if (components !== undefined && components !== null) {
     const problem = checkComponents(components);
@@ -41,25 +44,42 @@ export function checkMessage(body: MessageBody, create: boolean): Problem | unde
 
 function checkComponents(rows: unknown): Problem | undefined {
   if (!Array.isArray(rows)) return invalid(['components'], 'LIST_TYPE_CONVERT', 'Must be an array.');
-  if (rows.length > MAX_ROWS) return invalid(['components'], 'BASE_TYPE_BAD_LENGTH', `Must be between 0 and ${MAX_ROWS} in length.`);
+  if (rows.length > MAX_ROWS)
+    return invalid(['components'], 'BASE_TYPE_BAD_LENGTH', `Must be between 0 and ${MAX_ROWS} in length.`);
   const seen = new Set<string>();
   for (const [r, row] of rows.entries()) {
     const at = ['components', String(r)];
     const { type, components } = (row ?? {}) as { type?: unknown; components?: unknown };
-    if (type !== 1) return invalid([...at, 'type'], 'COMPONENT_LAYOUT_WIDTH_EXCEEDED', 'Top-level components must be action rows.');
+    if (type !== 1)
+      return invalid([...at, 'type'], 'COMPONENT_LAYOUT_WIDTH_EXCEEDED', 'Top-level components must be action rows.');
     if (!Array.isArray(components) || components.length === 0 || components.length > MAX_BUTTONS_PER_ROW) {
-      return invalid([...at, 'components'], 'BASE_TYPE_BAD_LENGTH', `Must be between 1 and ${MAX_BUTTONS_PER_ROW} in length.`);
+      return invalid(
+        [...at, 'components'],
+        'BASE_TYPE_BAD_LENGTH',
+        `Must be between 1 and ${MAX_BUTTONS_PER_ROW} in length.`,
+      );
     }
     for (const [b, button] of components.entries()) {
       const here = [...at, 'components', String(b)];
       const { type: kind, custom_id: customId, label, style } = (button ?? {}) as Record<string, unknown>;
-      if (kind !== 2) return invalid([...here, 'type'], 'UNION_TYPE_CHOICES', 'Value of field "type" must be one of (2,).');
-      if (typeof style !== 'number' || style < 1 || style > 5) return invalid([...here, 'style'], 'BASE_TYPE_CHOICES', 'Value must be one of {1, 2, 3, 4, 5}.');
+      if (kind !== 2)
+        return invalid([...here, 'type'], 'UNION_TYPE_CHOICES', 'Value of field "type" must be one of (2,).');
+      if (typeof style !== 'number' || style < 1 || style > 5)
+        return invalid([...here, 'style'], 'BASE_TYPE_CHOICES', 'Value must be one of {1, 2, 3, 4, 5}.');
       if (style !== 5) {
         if (typeof customId !== 'string' || customId.length === 0 || customId.length > MAX_CUSTOM_ID) {
-          return invalid([...here, 'custom_id'], 'BASE_TYPE_BAD_LENGTH', `Must be between 1 and ${MAX_CUSTOM_ID} in length.`);
+          return invalid(
+            [...here, 'custom_id'],
+            'BASE_TYPE_BAD_LENGTH',
+            `Must be between 1 and ${MAX_CUSTOM_ID} in length.`,
+          );
         }
-        if (seen.has(customId)) return invalid([...here, 'custom_id'], 'COMPONENT_CUSTOM_ID_DUPLICATED', 'Component custom id cannot be duplicated');
+        if (seen.has(customId))
+          return invalid(
+            [...here, 'custom_id'],
+            'COMPONENT_CUSTOM_ID_DUPLICATED',
+            'Component custom id cannot be duplicated',
+          );
         seen.add(customId);
       }
       if (label !== undefined && (typeof label !== 'string' || label.length > MAX_LABEL)) {
@@ -80,7 +100,12 @@ export function checkCommands(commands: unknown): Problem | undefined {
     if (typeof name !== 'string' || !/^[-_\p{L}\p{N}]{1,32}$/u.test(name) || name !== name.toLowerCase()) {
       return invalid([String(i), 'name'], 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
     }
-    if (names.has(name)) return invalid([String(i), 'name'], 'APPLICATION_COMMANDS_DUPLICATE_NAME', 'Application command names must be unique');
+    if (names.has(name))
+      return invalid(
+        [String(i), 'name'],
+        'APPLICATION_COMMANDS_DUPLICATE_NAME',
+        'Application command names must be unique',
+      );
     names.add(name);
     if (typeof description !== 'string' || description.length < 1 || description.length > 100) {
       return invalid([String(i), 'description'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
@@ -88,10 +113,18 @@ export function checkCommands(commands: unknown): Problem | undefined {
     for (const [j, option] of (Array.isArray(options) ? options : []).entries()) {
       const o = (option ?? {}) as Record<string, unknown>;
       if (typeof o.name !== 'string' || !/^[-_\p{L}\p{N}]{1,32}$/u.test(o.name)) {
-        return invalid([String(i), 'options', String(j), 'name'], 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
+        return invalid(
+          [String(i), 'options', String(j), 'name'],
+          'APPLICATION_COMMAND_INVALID_NAME',
+          'Command name is invalid',
+        );
       }
       if (typeof o.description !== 'string' || o.description.length < 1 || o.description.length > 100) {
-        return invalid([String(i), 'options', String(j), 'description'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
+        return invalid(
+          [String(i), 'options', String(j), 'description'],
+          'BASE_TYPE_BAD_LENGTH',
+          'Must be between 1 and 100 in length.',
+        );
       }
     }
   }

@@ -23,11 +23,21 @@ function encode(body: SlackRequestBody): { raw: string; contentType: string } {
  * Delivers a request as Slack would. `secret` is the signing secret to sign with (pass a wrong one to play an
  * impostor); `timestamp` defaults to now; `send` is the HTTP client (the global fetch; the bench passes a leaner one).
  */
-export async function postSigned(url: string, secret: string, body: SlackRequestBody, timestamp = Math.floor(Date.now() / 1000), send: typeof fetch = fetch): Promise<{ status: number; text: string }> {
+export async function postSigned(
+  url: string,
+  secret: string,
+  body: SlackRequestBody,
+  timestamp = Math.floor(Date.now() / 1000),
+  send: typeof fetch = fetch,
+): Promise<{ status: number; text: string }> {
   const { raw, contentType } = encode(body);
   const res = await send(url, {
     method: 'POST',
-    headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': sign(secret, timestamp, raw) },
+    headers: {
+      'content-type': contentType,
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': sign(secret, timestamp, raw),
+    },
     body: raw,
   });
   return { status: res.status, text: await res.text() };

@@ -35,7 +35,9 @@ export class FakeSlack {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));
       });
     });
-    this.#server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => this.socket.handleUpgrade(req, socket, head));
+    this.#server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) =>
+      this.socket.handleUpgrade(req, socket, head),
+    );
   }
 
   static async start(): Promise<FakeSlack> {
@@ -96,7 +98,9 @@ export class FakeSlack {
     const token = header ?? (!viaJson && typeof args?.token === 'string' ? args.token : undefined);
     const answer = (status: number, result: ApiResult, headers: Record<string, string> = {}): void => {
       this.calls.push({ method, args: args ?? {}, token, status, result });
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(result));
+      res
+        .writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
+        .end(JSON.stringify(result));
     };
     const retryAfter = this.#rateLimited.get(method);
     if (retryAfter !== undefined) {
@@ -122,10 +126,17 @@ export class FakeSlack {
 
 /** Form-encoded (Slack's default) or JSON; `args` is undefined when a JSON body does not parse to an object. */
 function parseArgs(contentType: string, raw: string): { args: Record<string, unknown> | undefined; viaJson: boolean } {
-  if (!contentType.startsWith('application/json')) return { args: Object.fromEntries(new URLSearchParams(raw)), viaJson: false };
+  if (!contentType.startsWith('application/json'))
+    return { args: Object.fromEntries(new URLSearchParams(raw)), viaJson: false };
   try {
     const parsed: unknown = JSON.parse(raw);
-    return { args: typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined, viaJson: true };
+    return {
+      args:
+        typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+          ? (parsed as Record<string, unknown>)
+          : undefined,
+      viaJson: true,
+    };
   } catch {
     return { args: undefined, viaJson: true };
   }

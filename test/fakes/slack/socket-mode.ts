@@ -82,7 +82,8 @@ export class SocketModeServer {
       return void this.protocolErrors.push(`not JSON: ${raw.slice(0, 80)}`);
     }
     const id = typeof frame === 'object' && frame !== null && 'envelope_id' in frame ? frame.envelope_id : undefined;
-    if (typeof id !== 'string' || !this.#deliveredIds.has(id)) return void this.protocolErrors.push(`ack for an unknown envelope: ${raw.slice(0, 120)}`);
+    if (typeof id !== 'string' || !this.#deliveredIds.has(id))
+      return void this.protocolErrors.push(`ack for an unknown envelope: ${raw.slice(0, 120)}`);
     if (this.acks.has(id)) return void this.protocolErrors.push(`second ack for ${id}`);
     const ack = frame as Ack;
     this.acks.set(id, ack);
@@ -95,7 +96,13 @@ export class SocketModeServer {
 
   /** Delivers an envelope of the given type, as Slack would. */
   send(type: EnvelopeType, payload: unknown): Sent {
-    return this.sendFrame({ type, payload, accepts_response_payload: type === 'slash_commands', retry_attempt: 0, retry_reason: '' });
+    return this.sendFrame({
+      type,
+      payload,
+      accepts_response_payload: type === 'slash_commands',
+      retry_attempt: 0,
+      retry_reason: '',
+    });
   }
 
   /** Delivers any frame with a fresh envelope_id; for envelopes Slack should never send, malformed ones included. */
@@ -106,7 +113,10 @@ export class SocketModeServer {
     this.delivered.push(envelopeId);
     this.#deliveredIds.add(envelopeId);
     const acked = new Promise<Ack>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`envelope ${envelopeId} (${String(frame.type)}) was not acked`)), ACK_WAIT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`envelope ${envelopeId} (${String(frame.type)}) was not acked`)),
+        ACK_WAIT_MS,
+      );
       this.#waiting.set(envelopeId, { resolve, timer });
     });
     socket.send(JSON.stringify({ envelope_id: envelopeId, ...frame }));

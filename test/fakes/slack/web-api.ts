@@ -27,12 +27,25 @@ function readBlocks(raw: unknown): { blocks?: Block[] } | ApiResult {
     }
   }
   const problems = blockProblems(value);
-  if (problems.length > 0) return fail('invalid_blocks', { errors: problems, response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } });
+  if (problems.length > 0)
+    return fail('invalid_blocks', {
+      errors: problems,
+      response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) },
+    });
   return { blocks: value as Block[] };
 }
 
 const text = (raw: unknown): string | undefined => (typeof raw === 'string' ? raw : undefined);
-const asSeen = (m: StoredMessage, teamId: string) => ({ type: m.type, user: m.user, bot_id: m.bot_id, text: m.text, blocks: m.blocks, ts: m.ts, team: teamId, ...(m.edited ? { edited: m.edited } : {}) });
+const asSeen = (m: StoredMessage, teamId: string) => ({
+  type: m.type,
+  user: m.user,
+  bot_id: m.bot_id,
+  text: m.text,
+  blocks: m.blocks,
+  ts: m.ts,
+  team: teamId,
+  ...(m.edited ? { edited: m.edited } : {}),
+});
 
 export function apiMethods(ws: Workspace, openSocketUrl: () => string): Record<string, ApiMethod> {
   return {
@@ -63,7 +76,15 @@ export function apiMethods(ws: Workspace, openSocketUrl: () => string): Record<s
         if (!body.trim() && !read.blocks?.length) return fail('no_text');
         if (body.length > MAX_MESSAGE_TEXT) return fail('msg_too_long');
         const ts = ws.nextTs();
-        const message = ws.store({ type: 'message', channel, ts, user: ws.bot.userId, bot_id: ws.bot.botId, text: body, blocks: withBlockIds(read.blocks ?? []) });
+        const message = ws.store({
+          type: 'message',
+          channel,
+          ts,
+          user: ws.bot.userId,
+          bot_id: ws.bot.botId,
+          text: body,
+          blocks: withBlockIds(read.blocks ?? []),
+        });
         return { ok: true, channel, ts, message: asSeen(message, ws.team.id) };
       },
     },

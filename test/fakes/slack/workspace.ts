@@ -23,7 +23,8 @@ export interface StoredMessage {
 }
 
 /** Slack escapes these three in message text it sends to apps, and expects them escaped in what apps post. */
-export const slackEscape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const slackEscape = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const newEventId = (): string => `Ev${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`;
 
@@ -70,7 +71,15 @@ export class Workspace {
   }
 
   #authorizations() {
-    return [{ enterprise_id: null, team_id: this.team.id, user_id: this.bot.userId, is_bot: true, is_enterprise_install: false }];
+    return [
+      {
+        enterprise_id: null,
+        team_id: this.team.id,
+        user_id: this.bot.userId,
+        is_bot: true,
+        is_enterprise_install: false,
+      },
+    ];
   }
 
   /** A person writes in their DM with the app: the message is stored, and this is the events_api payload. */
@@ -80,7 +89,17 @@ export class Workspace {
     const escaped = slackEscape(text);
     this.store({ type: 'message', channel, ts, user, text: escaped, blocks: [] });
     const eventId = newEventId();
-    const event = { type: 'message', channel, user, text: escaped, ts, event_ts: ts, channel_type: 'im', client_msg_id: randomUUID(), team: this.team.id };
+    const event = {
+      type: 'message',
+      channel,
+      user,
+      text: escaped,
+      ts,
+      event_ts: ts,
+      channel_type: 'im',
+      client_msg_id: randomUUID(),
+      team: this.team.id,
+    };
     return { payload: this.eventCallback(event, eventId), eventId, ts };
   }
 

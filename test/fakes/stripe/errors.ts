@@ -22,17 +22,39 @@ export class ApiError extends Error {
 }
 
 export const paramMissing = (param: string): ApiError =>
-  new ApiError(400, { type: 'invalid_request_error', code: 'parameter_missing', message: `Missing required param: ${param}.`, param }, true);
+  new ApiError(
+    400,
+    { type: 'invalid_request_error', code: 'parameter_missing', message: `Missing required param: ${param}.`, param },
+    true,
+  );
 
 export const paramInvalid = (param: string, message: string): ApiError =>
   new ApiError(400, { type: 'invalid_request_error', code: 'parameter_invalid_integer', message, param }, true);
 
 export const paramUnknown = (param: string): ApiError =>
-  new ApiError(400, { type: 'invalid_request_error', code: 'parameter_unknown', message: `Received unknown parameter: ${param}`, param }, true);
+  new ApiError(
+    400,
+    {
+      type: 'invalid_request_error',
+      code: 'parameter_unknown',
+      message: `Received unknown parameter: ${param}`,
+      param,
+    },
+    true,
+  );
 
 /** An object named in the path does not exist (404), or one named in a parameter (400). */
 export const noSuch = (kind: string, id: string, param?: string): ApiError =>
-  new ApiError(param ? 400 : 404, { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${kind}: '${id}'`, param: param ?? 'id' }, param !== undefined);
+  new ApiError(
+    param ? 400 : 404,
+    {
+      type: 'invalid_request_error',
+      code: 'resource_missing',
+      message: `No such ${kind}: '${id}'`,
+      param: param ?? 'id',
+    },
+    param !== undefined,
+  );
 
 /** A request that is valid but not allowed in the object's state: raised while executing, so it is saved. */
 export const stateError = (message: string, code?: string): ApiError =>

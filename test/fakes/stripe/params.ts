@@ -70,11 +70,19 @@ function createdFilter(p: Params): (created: number) => boolean {
   if (Array.isArray(v)) throw paramInvalid('created', 'Invalid created filter');
   const bound = (op: string): number | undefined => int(v, op);
   const [gte, gt, lte, lt] = [bound('gte'), bound('gt'), bound('lte'), bound('lt')];
-  return (c) => (gte === undefined || c >= gte) && (gt === undefined || c > gt) && (lte === undefined || c <= lte) && (lt === undefined || c < lt);
+  return (c) =>
+    (gte === undefined || c >= gte) &&
+    (gt === undefined || c > gt) &&
+    (lte === undefined || c <= lte) &&
+    (lt === undefined || c < lt);
 }
 
 /** Newest first, with `limit` (1-100, default 10), `starting_after` and `created`, as Stripe lists. */
-export function list<T extends { id: string; created: number }>(url: string, items: T[], p: Params): Record<string, unknown> {
+export function list<T extends { id: string; created: number }>(
+  url: string,
+  items: T[],
+  p: Params,
+): Record<string, unknown> {
   const limit = int(p, 'limit') ?? 10;
   if (limit < 1 || limit > 100) throw paramInvalid('limit', 'Invalid limit: must be between 1 and 100');
   const inRange = createdFilter(p);

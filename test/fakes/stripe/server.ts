@@ -129,13 +129,21 @@ export class StripeFake {
     const attempted = keys.reduce((n, k) => n + (this.attempts.get(k) ?? 0), 0);
     const performedKeys = [...this.effects.keys()].filter((k) => k.startsWith(prefix));
     const performed = performedKeys.reduce((n, k) => n + (this.effects.get(k) ?? 0), 0);
-    return { attempted, keys: keys.length, performed, duplicates: performedKeys.filter((k) => (this.effects.get(k) ?? 0) > 1) };
+    return {
+      attempted,
+      keys: keys.length,
+      performed,
+      duplicates: performedKeys.filter((k) => (this.effects.get(k) ?? 0) > 1),
+    };
   }
 
   async start(port = 0): Promise<this> {
     const server = createServer((req, res) => {
       this.#handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'api_error', message: `fake: ${String(err)}` } }));
+        if (!res.headersSent)
+          res
+            .writeHead(500, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: { type: 'api_error', message: `fake: ${String(err)}` } }));
       });
     });
     server.keepAliveTimeout = 5000;
@@ -160,10 +168,20 @@ export class StripeFake {
     return Promise.all(
       this.#endpoints.map(async ({ url, secret }) => {
         const t = options.timestamp ?? Math.floor(this.now() / 1000);
-        const v1 = createHmac('sha256', options.secret ?? secret).update(`${t}.${payload}`).digest('hex');
+        const v1 = createHmac('sha256', options.secret ?? secret)
+          .update(`${t}.${payload}`)
+          .digest('hex');
         let status: DeliveredEvent['status'];
         try {
-          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': `t=${t},v1=${v1}`, 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' }, body: payload });
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json; charset=utf-8',
+              'stripe-signature': `t=${t},v1=${v1}`,
+              'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+            },
+            body: payload,
+          });
           await res.arrayBuffer();
           status = res.status;
         } catch {
@@ -182,9 +200,19 @@ export class StripeFake {
       id: (prefix) => `${prefix}_${randomBytes(12).toString('base64url').replace(/[-_]/g, '').slice(0, 14)}`,
       emit: (type, object) => {
         const event: Obj = {
-          id: `evt_${randomBytes(12).toString('hex').slice(0, 24)}`, object: 'event', api_version: API_VERSION, created: Math.floor(this.now() / 1000),
-          data: { object: JSON.parse(JSON.stringify(object.object === 'invoice' ? this.state.view(object) : object)) as unknown }, livemode: false, pending_webhooks: this.#endpoints.length,
-          request: { id: requestId, idempotency_key: key ?? null }, type,
+          id: `evt_${randomBytes(12).toString('hex').slice(0, 24)}`,
+          object: 'event',
+          api_version: API_VERSION,
+          created: Math.floor(this.now() / 1000),
+          data: {
+            object: JSON.parse(
+              JSON.stringify(object.object === 'invoice' ? this.state.view(object) : object),
+            ) as unknown,
+          },
+          livemode: false,
+          pending_webhooks: this.#endpoints.length,
+          request: { id: requestId, idempotency_key: key ?? null },
+          type,
         };
         this.events.push(event);
         if (this.#endpoints.length === 0) return;
@@ -223,14 +251,21 @@ export class StripeFake {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
-    const headers: Record<string, string> = { 'request-id': requestId, 'stripe-version': (req.headers['stripe-version'] as string | undefined) ?? API_VERSION };
+    const headers: Record<string, string> = {
+      'request-id': requestId,
+      'stripe-version': (req.headers['stripe-version'] as string | undefined) ?? API_VERSION,
+    };
     if (key !== undefined) {
       headers['idempotency-key'] = key;
       this.attempts.set(key, (this.attempts.get(key) ?? 0) + 1);
     }
     // Authentication and the rate limiter run before the idempotency layer; a refused key consumes no fault.
     const auth = req.headers.authorization ?? '';
-    const given = auth.startsWith('Bearer ') ? auth.slice(7) : auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString().split(':')[0] ?? '' : '';
+    const given = auth.startsWith('Bearer ')
+      ? auth.slice(7)
+      : auth.startsWith('Basic ')
+        ? (Buffer.from(auth.slice(6), 'base64').toString().split(':')[0] ?? '')
+        : '';
     const fault = given !== '' && given === this.apiKey ? this.#fault(method, path) : undefined;
     const answer = (status: number, payload: string, extra: Record<string, string> = {}): void => {
       const replayed = extra['idempotent-replayed'] === 'true';
@@ -244,16 +279,52 @@ export class StripeFake {
       const [min, max] = this.latency;
       const write = (): void => {
         this.inFlight--;
-        if (!res.destroyed) res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)), ...headers, ...extra }).end(payload);
+        if (!res.destroyed)
+          res
+            .writeHead(status, {
+              'content-type': 'application/json',
+              'content-length': String(Buffer.byteLength(payload)),
+              ...headers,
+              ...extra,
+            })
+            .end(payload);
       };
       this.inFlight++;
       if (max > 0) setTimeout(write, min + Math.random() * (max - min));
       else write();
     };
-    const fail = (status: number, error: StripeErrorBody, extra: Record<string, string> = {}): void => answer(status, JSON.stringify({ error: { ...error, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` } }, null, 2), extra);
-    if (given === '') return fail(401, { type: 'invalid_request_error', message: "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')." });
-    if (given !== this.apiKey) return fail(401, { type: 'invalid_request_error', message: `Invalid API Key provided: ${given.slice(0, 8)}${'*'.repeat(Math.max(0, given.length - 12))}${given.slice(-4)}` });
-    if (fault?.kind === 'rateLimit') return fail(429, { type: 'invalid_request_error', code: 'rate_limit', message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.' }, { 'stripe-should-retry': 'true' });
+    const fail = (status: number, error: StripeErrorBody, extra: Record<string, string> = {}): void =>
+      answer(
+        status,
+        JSON.stringify(
+          { error: { ...error, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` } },
+          null,
+          2,
+        ),
+        extra,
+      );
+    if (given === '')
+      return fail(401, {
+        type: 'invalid_request_error',
+        message:
+          "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+      });
+    if (given !== this.apiKey)
+      return fail(401, {
+        type: 'invalid_request_error',
+        message: `Invalid API Key provided: ${given.slice(0, 8)}${'*'.repeat(Math.max(0, given.length - 12))}${given.slice(-4)}`,
+      });
+    if (fault?.kind === 'rateLimit')
+      return fail(
+        429,
+        {
+          type: 'invalid_request_error',
+          code: 'rate_limit',
+          message:
+            'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.',
+        },
+        { 'stripe-should-retry': 'true' },
+      );
     if (fault?.kind === 'error500') return fail(500, { type: 'api_error', message: 'An unknown error occurred' });
 
     let matched: { route: (typeof ROUTES)[number]; ids: string[] } | undefined;
@@ -265,7 +336,11 @@ export class StripeFake {
         break;
       }
     }
-    if (!matched) return fail(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.` });
+    if (!matched)
+      return fail(404, {
+        type: 'invalid_request_error',
+        message: `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+      });
     const params: Params = method === 'POST' ? parseForm(body) : parseForm(url.search.slice(1));
     const endpoint = `${method} ${path}`;
     const scoped = key === undefined ? undefined : `${given}\n${key}`;
@@ -277,18 +352,30 @@ export class StripeFake {
     }
     if (saved && key !== undefined) {
       if (saved.endpoint !== endpoint) {
-        return fail(400, { type: 'idempotency_error', message: `Keys for idempotent requests can only be used for the same endpoint they were first used for ('${saved.endpoint}' vs '${endpoint}'). Try using a key other than '${key}' if you meant to execute a different request.` });
+        return fail(400, {
+          type: 'idempotency_error',
+          message: `Keys for idempotent requests can only be used for the same endpoint they were first used for ('${saved.endpoint}' vs '${endpoint}'). Try using a key other than '${key}' if you meant to execute a different request.`,
+        });
       }
       if (saved.params !== canonical(params)) {
-        return fail(400, { type: 'idempotency_error', message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.` });
+        return fail(400, {
+          type: 'idempotency_error',
+          message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+        });
       }
       if (!saved.done) {
-        return fail(409, { type: 'idempotency_error', message: `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ${key}. Please try again later.` });
+        return fail(409, {
+          type: 'idempotency_error',
+          message: `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ${key}. Please try again later.`,
+        });
       }
       return answer(saved.status, saved.body, { 'idempotent-replayed': 'true', 'original-request': saved.requestId });
     }
 
-    const entry: Saved | undefined = scoped === undefined ? undefined : { endpoint, params: canonical(params), createdAt: this.now(), done: false, status: 0, body: '', requestId };
+    const entry: Saved | undefined =
+      scoped === undefined
+        ? undefined
+        : { endpoint, params: canonical(params), createdAt: this.now(), done: false, status: 0, body: '', requestId };
     if (entry && scoped !== undefined) this.#saved.set(scoped, entry);
     if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs));
 
@@ -296,10 +383,24 @@ export class StripeFake {
     let payload: string;
     if (fault?.kind === 'error500Saved') {
       status = 500;
-      payload = JSON.stringify({ error: { type: 'api_error', message: 'An unknown error occurred', request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` } }, null, 2);
+      payload = JSON.stringify(
+        {
+          error: {
+            type: 'api_error',
+            message: 'An unknown error occurred',
+            request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}`,
+          },
+        },
+        null,
+        2,
+      );
     } else {
       try {
-        payload = JSON.stringify(matched.route.run(this.state, params, matched.ids, this.#context(requestId, key)), null, 2);
+        payload = JSON.stringify(
+          matched.route.run(this.state, params, matched.ids, this.#context(requestId, key)),
+          null,
+          2,
+        );
         if (matched.route.effect) {
           if (key === undefined) this.unkeyedEffects++;
           else this.effects.set(key, (this.effects.get(key) ?? 0) + 1);
@@ -309,7 +410,11 @@ export class StripeFake {
         if (err.beforeExecution && scoped !== undefined) this.#saved.delete(scoped);
         if (err.beforeExecution) return fail(err.status, err.body);
         status = err.status;
-        payload = JSON.stringify({ error: { ...err.body, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` } }, null, 2);
+        payload = JSON.stringify(
+          { error: { ...err.body, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` } },
+          null,
+          2,
+        );
       }
     }
     if (entry) Object.assign(entry, { done: true, status, body: payload });

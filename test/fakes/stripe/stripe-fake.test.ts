@@ -22,21 +22,42 @@ interface Answer {
   body: Record<string, unknown> & { error?: { type: string; code?: string; message: string; param?: string } };
 }
 
-async function call(method: string, path: string, form: Record<string, string> = {}, options: { key?: string; apiKey?: string } = {}): Promise<Answer> {
+async function call(
+  method: string,
+  path: string,
+  form: Record<string, string> = {},
+  options: { key?: string; apiKey?: string } = {},
+): Promise<Answer> {
   const body = new URLSearchParams(form).toString();
   const headers: Record<string, string> = { authorization: `Bearer ${options.apiKey ?? fake.apiKey}` };
   if (options.key) headers['idempotency-key'] = options.key;
   if (method === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded';
-  const res = await fetch(`${fake.url}${path}${method === 'GET' && body ? `?${body}` : ''}`, { method, headers, ...(method === 'POST' ? { body } : {}) });
+  const res = await fetch(`${fake.url}${path}${method === 'GET' && body ? `?${body}` : ''}`, {
+    method,
+    headers,
+    ...(method === 'POST' ? { body } : {}),
+  });
   return { status: res.status, headers: res.headers, body: (await res.json()) as Answer['body'] };
 }
 
-const customer = async (): Promise<string> => (await call('POST', '/v1/customers', { name: 'Acme', email: 'billing@acme.test' })).body.id as string;
+const customer = async (): Promise<string> =>
+  (await call('POST', '/v1/customers', { name: 'Acme', email: 'billing@acme.test' })).body.id as string;
 
 async function openInvoice(): Promise<string> {
   const cus = await customer();
-  const inv = await call('POST', '/v1/invoices', { customer: cus, currency: 'eur', collection_method: 'send_invoice', days_until_due: '14' });
-  await call('POST', '/v1/invoiceitems', { customer: cus, invoice: inv.body.id as string, amount: '1200', currency: 'eur', description: 'Workshop' });
+  const inv = await call('POST', '/v1/invoices', {
+    customer: cus,
+    currency: 'eur',
+    collection_method: 'send_invoice',
+    days_until_due: '14',
+  });
+  await call('POST', '/v1/invoiceitems', {
+    customer: cus,
+    invoice: inv.body.id as string,
+    amount: '1200',
+    currency: 'eur',
+    description: 'Workshop',
+  });
   assert.equal((await call('POST', `/v1/invoices/${String(inv.body.id)}/finalize`)).status, 200);
   return inv.body.id as string;
 }
@@ -44,7 +65,12 @@ async function openInvoice(): Promise<string> {
 test('the same key and parameters replay the first answer, status and body, with Idempotent-Replayed', async () => {
   const form = { name: 'Replay Ltd', email: 'a@replay.test', 'metadata[solo_client]': 'client:replay' };
   const first = await call('POST', '/v1/customers', form, { key: 'k-replay' });
-  const again = await call('POST', '/v1/customers', { email: 'a@replay.test', 'metadata[solo_client]': 'client:replay', name: 'Replay Ltd' }, { key: 'k-replay' });
+  const again = await call(
+    'POST',
+    '/v1/customers',
+    { email: 'a@replay.test', 'metadata[solo_client]': 'client:replay', name: 'Replay Ltd' },
+    { key: 'k-replay' },
+  );
   assert.equal(first.status, 200);
   assert.equal(first.headers.get('idempotent-replayed'), null);
   assert.match(first.headers.get('request-id') ?? '', /^req_\w+$/);
@@ -93,7 +119,10 @@ test('a key whose first request is still running gets 409 idempotency_error; aft
 test('keys are pruned after 24 hours: the same key then runs again', async () => {
   const first = await call('POST', '/v1/customers', { name: 'Expiry', email: 'e@x.test' }, { key: 'k-expiry' });
   fake.advance(23 * 3600_000);
-  assert.equal((await call('POST', '/v1/customers', { name: 'Expiry', email: 'e@x.test' }, { key: 'k-expiry' })).body.id, first.body.id);
+  assert.equal(
+    (await call('POST', '/v1/customers', { name: 'Expiry', email: 'e@x.test' }, { key: 'k-expiry' })).body.id,
+    first.body.id,
+  );
   fake.advance(3600_000);
   const fresh = await call('POST', '/v1/customers', { name: 'Expiry', email: 'e@x.test' }, { key: 'k-expiry' });
   assert.notEqual(fresh.body.id, first.body.id);
@@ -106,8 +135,16 @@ test('parameter errors are not saved (a corrected retry with the key runs); stat
   assert.equal(missing.status, 400);
   assert.deepEqual([missing.body.error?.code, missing.body.error?.param], ['parameter_missing', 'customer']);
   const unknown = await call('POST', '/v1/invoices', { customer: await customer(), colour: 'red' }, { key: 'k-param' });
-  assert.deepEqual([unknown.status, unknown.body.error?.code, unknown.body.error?.param], [400, 'parameter_unknown', 'colour']);
-  const corrected = await call('POST', '/v1/invoices', { customer: await customer(), currency: 'eur' }, { key: 'k-param' });
+  assert.deepEqual(
+    [unknown.status, unknown.body.error?.code, unknown.body.error?.param],
+    [400, 'parameter_unknown', 'colour'],
+  );
+  const corrected = await call(
+    'POST',
+    '/v1/invoices',
+    { customer: await customer(), currency: 'eur' },
+    { key: 'k-param' },
+  );
   assert.equal(corrected.status, 200);
   assert.equal(corrected.body['status'], 'draft');
 
@@ -161,24 +198,55 @@ test('authentication: no key or a wrong key is a 401 that never echoes the key',
 
 test('the invoice state machine: items only on drafts, send and void only when open, paid is final', async () => {
   const cus = await customer();
-  const inv = await call('POST', '/v1/invoices', { customer: cus, currency: 'EUR', collection_method: 'send_invoice', days_until_due: '30', 'metadata[solo_key]': 'run-1:issue' });
+  const inv = await call('POST', '/v1/invoices', {
+    customer: cus,
+    currency: 'EUR',
+    collection_method: 'send_invoice',
+    days_until_due: '30',
+    'metadata[solo_key]': 'run-1:issue',
+  });
   const id = inv.body.id as string;
   assert.match(id, /^in_\w+$/);
   assert.deepEqual([inv.body['status'], inv.body['currency'], inv.body['number']], ['draft', 'eur', null]);
   assert.equal((await call('POST', `/v1/invoices/${id}/send`)).status, 400, 'a draft cannot be sent');
   assert.equal((await call('POST', `/v1/invoices/${id}/void`)).status, 400, 'a draft cannot be voided');
-  const item = await call('POST', '/v1/invoiceitems', { customer: cus, invoice: id, amount: '5000', currency: 'eur', description: 'Design', 'metadata[solo_key]': 'run-1:issue:item:0' });
+  const item = await call('POST', '/v1/invoiceitems', {
+    customer: cus,
+    invoice: id,
+    amount: '5000',
+    currency: 'eur',
+    description: 'Design',
+    'metadata[solo_key]': 'run-1:issue:item:0',
+  });
   assert.match(item.body.id as string, /^ii_\w+$/);
-  assert.equal((await call('POST', '/v1/invoiceitems', { customer: cus, invoice: id, amount: '5', currency: 'usd' })).body.error?.param, 'currency');
+  assert.equal(
+    (await call('POST', '/v1/invoiceitems', { customer: cus, invoice: id, amount: '5', currency: 'usd' })).body.error
+      ?.param,
+    'currency',
+  );
   const open = await call('POST', `/v1/invoices/${id}/finalize`);
   assert.deepEqual([open.body['status'], open.body['amount_due']], ['open', 5000]);
   assert.match(open.body['number'] as string, /^[A-Z0-9]+-0\d{3}$/);
   assert.match(open.body['hosted_invoice_url'] as string, /^https:\/\/invoice\.stripe\.com\//);
-  const lines = (open.body['lines'] as { data: { metadata: Record<string, string>; parent: { invoice_item_details: { invoice_item: string } } }[] }).data;
-  assert.deepEqual(lines.map((l) => [l.metadata['solo_key'], l.parent.invoice_item_details.invoice_item]), [['run-1:issue:item:0', item.body.id]]);
-  assert.equal((await call('POST', '/v1/invoiceitems', { customer: cus, invoice: id, amount: '5', currency: 'eur' })).body.error?.code, 'invoice_not_editable');
+  const lines = (
+    open.body['lines'] as {
+      data: { metadata: Record<string, string>; parent: { invoice_item_details: { invoice_item: string } } }[];
+    }
+  ).data;
+  assert.deepEqual(
+    lines.map((l) => [l.metadata['solo_key'], l.parent.invoice_item_details.invoice_item]),
+    [['run-1:issue:item:0', item.body.id]],
+  );
+  assert.equal(
+    (await call('POST', '/v1/invoiceitems', { customer: cus, invoice: id, amount: '5', currency: 'eur' })).body.error
+      ?.code,
+    'invoice_not_editable',
+  );
   assert.equal((await call('POST', `/v1/invoices/${id}/send`)).status, 200);
-  assert.deepEqual(fake.state.emails.filter((e) => e.invoice === id), [{ invoice: id, to: 'billing@acme.test' }]);
+  assert.deepEqual(
+    fake.state.emails.filter((e) => e.invoice === id),
+    [{ invoice: id, to: 'billing@acme.test' }],
+  );
   assert.equal((await call('DELETE', `/v1/invoices/${id}`)).status, 400, 'only drafts can be deleted');
   const paid = await call('POST', `/v1/invoices/${id}/pay`);
   assert.deepEqual([paid.body['status'], paid.body['amount_paid'], paid.body['amount_remaining']], ['paid', 5000, 0]);
@@ -189,18 +257,31 @@ test('the invoice state machine: items only on drafts, send and void only when o
   const refund = await call('POST', '/v1/refunds', { payment_intent: intent, amount: '2000' });
   assert.deepEqual([refund.body['status'], refund.body['amount']], ['succeeded', 2000]);
   assert.match(refund.body.id as string, /^re_\w+$/);
-  assert.equal((await call('POST', '/v1/refunds', { payment_intent: intent, amount: '3001' })).body.error?.code, 'amount_too_large');
+  assert.equal(
+    (await call('POST', '/v1/refunds', { payment_intent: intent, amount: '3001' })).body.error?.code,
+    'amount_too_large',
+  );
   const listed = await call('GET', '/v1/invoices', { customer: cus });
-  assert.deepEqual((listed.body['data'] as { id: string }[]).map((i) => i.id), [id]);
+  assert.deepEqual(
+    (listed.body['data'] as { id: string }[]).map((i) => i.id),
+    [id],
+  );
   assert.equal((await call('GET', '/v1/invoices/in_missing')).status, 404);
 });
 
 test('nested form parameters: payment links with price_data, and deactivation', async () => {
   const link = await call('POST', '/v1/payment_links', {
-    'line_items[0][price_data][currency]': 'eur', 'line_items[0][price_data][unit_amount]': '9900', 'line_items[0][price_data][product_data][name]': 'Audit', 'line_items[0][quantity]': '1', 'metadata[solo_key]': 'r:link',
+    'line_items[0][price_data][currency]': 'eur',
+    'line_items[0][price_data][unit_amount]': '9900',
+    'line_items[0][price_data][product_data][name]': 'Audit',
+    'line_items[0][quantity]': '1',
+    'metadata[solo_key]': 'r:link',
   });
   assert.match(link.body.id as string, /^plink_\w+$/);
-  assert.deepEqual([link.body['active'], link.body['currency'], link.body['metadata']], [true, 'eur', { solo_key: 'r:link' }]);
+  assert.deepEqual(
+    [link.body['active'], link.body['currency'], link.body['metadata']],
+    [true, 'eur', { solo_key: 'r:link' }],
+  );
   const off = await call('POST', `/v1/payment_links/${String(link.body.id)}`, { active: 'false' });
   assert.equal(off.body['active'], false);
   const bad = await call('POST', '/v1/payment_links', { 'line_items[0][quantity]': '1' });
@@ -228,7 +309,12 @@ test('webhooks: events are POSTed with a Stripe-Signature that is an HMAC-SHA256
     await call('POST', `/v1/invoices/${id}/pay`);
     fake = previous;
     await hook.settled();
-    const paid = received.map((r) => ({ ...r, event: JSON.parse(r.body) as { type: string; data: { object: { id: string; status: string } } } })).find((r) => r.event.type === 'invoice.paid');
+    const paid = received
+      .map((r) => ({
+        ...r,
+        event: JSON.parse(r.body) as { type: string; data: { object: { id: string; status: string } } },
+      }))
+      .find((r) => r.event.type === 'invoice.paid');
     assert.ok(paid, `got ${received.length} events`);
     assert.deepEqual([paid.event.data.object.id, paid.event.data.object.status], [id, 'paid']);
     const [, t = '', v1 = ''] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(paid.signature) ?? [];

@@ -41,7 +41,19 @@ export interface Message {
 export type Update = { update_id: number } & Record<string, unknown>;
 
 const MAX_TEXT = 4096;
-const CHAT_ACTIONS = new Set(['typing', 'upload_photo', 'record_video', 'upload_video', 'record_voice', 'upload_voice', 'upload_document', 'choose_sticker', 'find_location', 'record_video_note', 'upload_video_note']);
+const CHAT_ACTIONS = new Set([
+  'typing',
+  'upload_photo',
+  'record_video',
+  'upload_video',
+  'record_voice',
+  'upload_voice',
+  'upload_document',
+  'choose_sticker',
+  'find_location',
+  'record_video_note',
+  'upload_video_note',
+]);
 const bad = (what: string): ApiError => new ApiError(400, `Bad Request: ${what}`);
 
 function int(p: Params, name: string): number | undefined {
@@ -71,10 +83,12 @@ function keyboard(p: Params): InlineKeyboard | undefined {
   const markup = json(p, 'reply_markup') as { inline_keyboard?: unknown } | undefined;
   if (markup === undefined) return undefined;
   const rows = markup.inline_keyboard;
-  if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r))) throw bad("can't parse inline keyboard button: InlineKeyboardMarkup must be an Array of Arrays");
+  if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r)))
+    throw bad("can't parse inline keyboard button: InlineKeyboardMarkup must be an Array of Arrays");
   for (const b of rows.flat() as { text?: unknown; callback_data?: unknown }[]) {
     if (typeof b.text !== 'string' || b.text === '') throw bad('text buttons are unallowed in the inline keyboard');
-    if (typeof b.callback_data !== 'string' || b.callback_data === '' || Buffer.byteLength(b.callback_data) > 64) throw bad('BUTTON_DATA_INVALID');
+    if (typeof b.callback_data !== 'string' || b.callback_data === '' || Buffer.byteLength(b.callback_data) > 64)
+      throw bad('BUTTON_DATA_INVALID');
   }
   return markup as InlineKeyboard;
 }
@@ -104,7 +118,13 @@ export class BotApi {
   // ---- what a user does -------------------------------------------------------------------------------------
   /** A user writes in a private chat with the bot (chat id = user id, as Telegram does). */
   userSends(from: User, text: string): Update {
-    const message: Message = { message_id: this.#messageId(from.id), date: now(), chat: { id: from.id, type: 'private' }, from, text };
+    const message: Message = {
+      message_id: this.#messageId(from.id),
+      date: now(),
+      chat: { id: from.id, type: 'private' },
+      from,
+      text,
+    };
     return this.inject({ message });
   }
 
@@ -147,7 +167,8 @@ export class BotApi {
       const url = str(p, 'url') ?? '';
       if (!url.startsWith('https://')) throw bad('bad webhook: An HTTPS URL must be provided for webhook');
       const secretToken = str(p, 'secret_token');
-      if (secretToken !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(secretToken)) throw bad('secret token contains unallowed characters');
+      if (secretToken !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(secretToken))
+        throw bad('secret token contains unallowed characters');
       this.webhook = secretToken === undefined ? { url } : { url, secretToken };
       this.#setAllowed(p);
       return true;
@@ -157,9 +178,13 @@ export class BotApi {
       if (!Array.isArray(list) || list.length > 100) throw bad('BOT_COMMANDS_TOO_MUCH');
       for (const c of list as { command?: unknown; description?: unknown }[]) {
         if (typeof c.command !== 'string' || !/^[a-z0-9_]{1,32}$/.test(c.command)) throw bad('BOT_COMMAND_INVALID');
-        if (typeof c.description !== 'string' || c.description.length < 1 || c.description.length > 256) throw bad('BOT_COMMAND_DESCRIPTION_INVALID');
+        if (typeof c.description !== 'string' || c.description.length < 1 || c.description.length > 256)
+          throw bad('BOT_COMMAND_DESCRIPTION_INVALID');
       }
-      this.commands = (list as { command: string; description: string }[]).map(({ command, description }) => ({ command, description }));
+      this.commands = (list as { command: string; description: string }[]).map(({ command, description }) => ({
+        command,
+        description,
+      }));
       return true;
     },
     getMyCommands: () => this.commands,
@@ -167,7 +192,13 @@ export class BotApi {
       const chatId = this.#knownChat(p);
       const { text, entities } = this.#text(p);
       const markup = keyboard(p);
-      const message: Message = { message_id: this.#messageId(chatId), date: now(), chat: { id: chatId, type: 'private' }, from: this.me, text };
+      const message: Message = {
+        message_id: this.#messageId(chatId),
+        date: now(),
+        chat: { id: chatId, type: 'private' },
+        from: this.me,
+        text,
+      };
       if (entities.length > 0) message.entities = entities;
       if (markup) message.reply_markup = markup;
       this.messages.set(`${chatId}:${message.message_id}`, message);
@@ -182,7 +213,9 @@ export class BotApi {
       const markup = keyboard(p);
       const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
       if (old.text === text && same(old.entities ?? [], entities) && same(old.reply_markup, markup)) {
-        throw bad('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+        throw bad(
+          'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+        );
       }
       // Without reply_markup an edit removes the inline keyboard, as in Telegram.
       const edited: Message = { message_id: old.message_id, date: old.date, chat: old.chat, from: this.me, text };
@@ -193,7 +226,8 @@ export class BotApi {
     },
     answerCallbackQuery: (p) => {
       const id = str(p, 'callback_query_id') ?? '';
-      if (!this.#openCallbacks.delete(id)) throw bad('query is too old and response timeout expired or query ID is invalid');
+      if (!this.#openCallbacks.delete(id))
+        throw bad('query is too old and response timeout expired or query ID is invalid');
       const text = str(p, 'text');
       if (text !== undefined && text.length > 200) throw bad('MESSAGE_TOO_LONG');
       this.answeredCallbacks.push(text === undefined ? { id } : { id, text });
@@ -202,12 +236,26 @@ export class BotApi {
     sendDocument: (p) => {
       const chatId = this.#knownChat(p);
       const file = p['document'] as { filename?: unknown; data?: unknown } | undefined;
-      if (!file || typeof file.filename !== 'string' || !Buffer.isBuffer(file.data)) throw bad('there is no document in the request');
+      if (!file || typeof file.filename !== 'string' || !Buffer.isBuffer(file.data))
+        throw bad('there is no document in the request');
       if (file.data.length === 0) throw bad('file must be non-empty');
       const caption = str(p, 'caption');
       if (caption !== undefined && caption.length > 1024) throw bad('message caption is too long');
-      const message: Message = { message_id: this.#messageId(chatId), date: now(), chat: { id: chatId, type: 'private' }, from: this.me, text: '', document: { file_id: `doc${this.documents.length + 1}`, file_name: file.filename, file_size: file.data.length }, ...(caption === undefined ? {} : { caption }) };
-      this.documents.push({ chatId, filename: file.filename, data: file.data, ...(caption === undefined ? {} : { caption }) });
+      const message: Message = {
+        message_id: this.#messageId(chatId),
+        date: now(),
+        chat: { id: chatId, type: 'private' },
+        from: this.me,
+        text: '',
+        document: { file_id: `doc${this.documents.length + 1}`, file_name: file.filename, file_size: file.data.length },
+        ...(caption === undefined ? {} : { caption }),
+      };
+      this.documents.push({
+        chatId,
+        filename: file.filename,
+        data: file.data,
+        ...(caption === undefined ? {} : { caption }),
+      });
       this.messages.set(`${chatId}:${message.message_id}`, message);
       return message;
     },
@@ -220,7 +268,11 @@ export class BotApi {
 
   /** Long polling: confirms updates below `offset`, then answers at once or holds the request up to `timeout` s. */
   async #getUpdates(p: Params, signal: AbortSignal): Promise<Update[]> {
-    if (this.webhook) throw new ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+    if (this.webhook)
+      throw new ApiError(
+        409,
+        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      );
     const offset = int(p, 'offset') ?? 0;
     const limit = Math.min(Math.max(int(p, 'limit') ?? 100, 1), 100);
     const timeout = Math.max(int(p, 'timeout') ?? 0, 0);
@@ -243,7 +295,15 @@ export class BotApi {
       };
       const poll = {
         wake: () => (done(), resolve()),
-        conflict: () => (done(), reject(new ApiError(409, 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running'))),
+        conflict: () => (
+          done(),
+          reject(
+            new ApiError(
+              409,
+              'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+            ),
+          )
+        ),
       };
       const timer = setTimeout(poll.wake, seconds * 1000);
       signal.addEventListener('abort', poll.wake);

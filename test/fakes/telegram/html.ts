@@ -10,8 +10,20 @@ export interface MessageEntity {
 }
 
 const TAGS: Record<string, string> = {
-  b: 'bold', strong: 'bold', i: 'italic', em: 'italic', u: 'underline', ins: 'underline', s: 'strikethrough', strike: 'strikethrough',
-  del: 'strikethrough', code: 'code', pre: 'pre', a: 'text_link', 'tg-spoiler': 'spoiler', blockquote: 'blockquote',
+  b: 'bold',
+  strong: 'bold',
+  i: 'italic',
+  em: 'italic',
+  u: 'underline',
+  ins: 'underline',
+  s: 'strikethrough',
+  strike: 'strikethrough',
+  del: 'strikethrough',
+  code: 'code',
+  pre: 'pre',
+  a: 'text_link',
+  'tg-spoiler': 'spoiler',
+  blockquote: 'blockquote',
 };
 const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"' };
 const TOKEN = /<(\/?)([^\s>/]*)([^>]*)>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);/g;
@@ -34,20 +46,28 @@ export function parseHtml(html: string): { text: string; entities: MessageEntity
     last = m.index + m[0].length;
     const [, closing, rawName, attrs, entity] = m;
     if (entity !== undefined) {
-      const code = entity.startsWith('#x') ? parseInt(entity.slice(2), 16) : entity.startsWith('#') ? Number(entity.slice(1)) : undefined;
+      const code = entity.startsWith('#x')
+        ? parseInt(entity.slice(2), 16)
+        : entity.startsWith('#')
+          ? Number(entity.slice(1))
+          : undefined;
       // Telegram knows only these four names; anything else stays as written.
       text += code !== undefined ? String.fromCodePoint(code) : (NAMED[entity.toLowerCase()] ?? m[0]);
       continue;
     }
     const tag = (rawName ?? '').toLowerCase();
-    if (!(tag in TAGS)) throw new EntityParseError(`Unsupported ${closing ? 'end' : 'start'} tag "${tag}" at byte offset ${at(m.index)}`);
+    if (!(tag in TAGS))
+      throw new EntityParseError(`Unsupported ${closing ? 'end' : 'start'} tag "${tag}" at byte offset ${at(m.index)}`);
     if (!closing) {
       const href = /href\s*=\s*"([^"]*)"/i.exec(attrs ?? '')?.[1];
       open.push(href === undefined ? { tag, offset: text.length } : { tag, offset: text.length, url: href });
       continue;
     }
     const top = open.pop();
-    if (top?.tag !== tag) throw new EntityParseError(`Unmatched end tag at byte offset ${at(m.index)}, expected "</${top?.tag ?? ''}>", found "</${tag}>"`);
+    if (top?.tag !== tag)
+      throw new EntityParseError(
+        `Unmatched end tag at byte offset ${at(m.index)}, expected "</${top?.tag ?? ''}>", found "</${tag}>"`,
+      );
     const found: MessageEntity = { type: TAGS[tag] ?? tag, offset: top.offset, length: text.length - top.offset };
     if (top.url !== undefined) found.url = top.url;
     if (found.length > 0) entities.push(found);

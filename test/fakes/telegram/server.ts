@@ -33,7 +33,12 @@ export class FakeTelegram {
 
   constructor(token = '123456:TEST-token_abc') {
     this.token = token;
-    this.api = new BotApi({ id: Number(token.split(':')[0]), is_bot: true, first_name: 'Solo', username: 'solo_test_bot' });
+    this.api = new BotApi({
+      id: Number(token.split(':')[0]),
+      is_bot: true,
+      first_name: 'Solo',
+      username: 'solo_test_bot',
+    });
     this.#server = createServer((req, res) => void this.#serve(req, res));
   }
 
@@ -74,11 +79,16 @@ export class FakeTelegram {
 
   /** The next call of `method` gets Telegram's flood-control answer. */
   tooManyRequests(method: string, retryAfter: number): void {
-    this.failNext(method, new ApiError(429, `Too Many Requests: retry after ${retryAfter}`, { retry_after: retryAfter }));
+    this.failNext(
+      method,
+      new ApiError(429, `Too Many Requests: retry after ${retryAfter}`, { retry_after: retryAfter }),
+    );
   }
 
   callsOf(method: string, chatId?: number): Call[] {
-    return this.calls.filter((c) => c.method === method && (chatId === undefined || String(c.params.chat_id) === String(chatId)));
+    return this.calls.filter(
+      (c) => c.method === method && (chatId === undefined || String(c.params.chat_id) === String(chatId)),
+    );
   }
 
   /**
@@ -100,7 +110,14 @@ export class FakeTelegram {
       };
       const timer = setTimeout(() => {
         this.#watchers.delete(watcher);
-        reject(new Error(`no ${method} call arrived; calls since #${from}: ${this.calls.slice(from).map((c) => `${c.method}→${c.status}`).join(', ')}`));
+        reject(
+          new Error(
+            `no ${method} call arrived; calls since #${from}: ${this.calls
+              .slice(from)
+              .map((c) => `${c.method}→${c.status}`)
+              .join(', ')}`,
+          ),
+        );
       }, WAIT_LIMIT_MS);
       this.#watchers.add(watcher);
     });
@@ -113,9 +130,15 @@ export class FakeTelegram {
     const [, token, name = ''] = match;
     // Method names are case-insensitive in the Bot API.
     const method = Object.keys(this.api.methods).find((m) => m.toLowerCase() === name.toLowerCase());
-    const refusal = token !== this.token ? new ApiError(401, 'Unauthorized') : method ? undefined : new ApiError(404, 'Not Found');
+    const refusal =
+      token !== this.token ? new ApiError(401, 'Unauthorized') : method ? undefined : new ApiError(404, 'Not Found');
     if (!method || refusal) {
-      this.#record({ method: method ?? name, params: {}, status: refusal?.code ?? 404, description: refusal?.description ?? 'Not Found' });
+      this.#record({
+        method: method ?? name,
+        params: {},
+        status: refusal?.code ?? 404,
+        description: refusal?.description ?? 'Not Found',
+      });
       return reply(res, refusal ?? new ApiError(404, 'Not Found'));
     }
     const gone = new AbortController();
@@ -134,7 +157,8 @@ export class FakeTelegram {
     } catch (err) {
       outcome = err instanceof ApiError ? err : new ApiError(500, `Internal Server Error: ${String(err)}`);
     }
-    if (outcome instanceof ApiError) this.#record({ method, params, status: outcome.code, description: outcome.description });
+    if (outcome instanceof ApiError)
+      this.#record({ method, params, status: outcome.code, description: outcome.description });
     else this.#record({ method, params, status: 200, result: outcome.result });
     if (!gone.signal.aborted) reply(res, outcome);
   }
@@ -147,10 +171,13 @@ export class FakeTelegram {
 
 function reply(res: ServerResponse, outcome: { result: unknown } | ApiError): void {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (!(outcome instanceof ApiError)) return void res.writeHead(200, headers).end(JSON.stringify({ ok: true, result: outcome.result }));
+  if (!(outcome instanceof ApiError))
+    return void res.writeHead(200, headers).end(JSON.stringify({ ok: true, result: outcome.result }));
   const { code, description, parameters } = outcome;
   if (parameters?.retry_after !== undefined) headers['retry-after'] = String(parameters.retry_after);
-  res.writeHead(code, headers).end(JSON.stringify({ ok: false, error_code: code, description, ...(parameters ? { parameters } : {}) }));
+  res
+    .writeHead(code, headers)
+    .end(JSON.stringify({ ok: false, error_code: code, description, ...(parameters ? { parameters } : {}) }));
 }
 
 async function readParams(req: IncomingMessage): Promise<Params> {
@@ -160,7 +187,8 @@ async function readParams(req: IncomingMessage): Promise<Params> {
   const body = raw.toString('utf8');
   const type = (req.headers['content-type'] ?? '').toLowerCase();
   if (body === '') return {};
-  if (type.startsWith('multipart/form-data')) return multipart(raw, /boundary=("?)([^";]+)\1/i.exec(req.headers['content-type'] ?? '')?.[2]);
+  if (type.startsWith('multipart/form-data'))
+    return multipart(raw, /boundary=("?)([^";]+)\1/i.exec(req.headers['content-type'] ?? '')?.[2]);
   if (type.startsWith('application/json')) {
     try {
       const parsed = JSON.parse(body) as unknown;

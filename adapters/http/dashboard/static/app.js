@@ -9,7 +9,10 @@ async function render() {
   const mine = ++rendering;
   const main = document.getElementById('main');
   main.setAttribute('aria-busy', 'true');
-  const parts = location.pathname.replace(/^\/dashboard\/?/, '').split('/').filter(Boolean);
+  const parts = location.pathname
+    .replace(/^\/dashboard\/?/, '')
+    .split('/')
+    .filter(Boolean);
   const page = PAGES[parts[0] ?? ''] ?? PAGES[''];
   for (const a of document.querySelectorAll('nav a')) {
     if (a.getAttribute('href') === '/dashboard/' + (parts[0] ?? '')) a.setAttribute('aria-current', 'page');
@@ -24,8 +27,17 @@ async function render() {
     document.title = `${main.querySelector('h1')?.textContent ?? 'Dashboard'} · Solo OS`;
   } catch (err) {
     if (mine !== rendering) return;
-    main.replaceChildren(h('h1', {}, 'Could not load this page'), h('p', { class: 'bad' }, err.message),
-      token ? null : h('p', { class: 'muted' }, 'If the server has WEB_TOKEN set, open this page once as /dashboard#token=<token>.'));
+    main.replaceChildren(
+      h('h1', {}, 'Could not load this page'),
+      h('p', { class: 'bad' }, err.message),
+      token
+        ? null
+        : h(
+            'p',
+            { class: 'muted' },
+            'If the server has WEB_TOKEN set, open this page once as /dashboard#token=<token>.',
+          ),
+    );
   }
   main.setAttribute('aria-busy', 'false');
 }

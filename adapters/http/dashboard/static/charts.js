@@ -24,9 +24,14 @@ const live = [];
 
 /** Keeps a reference line (a budget) only when it is within sight of the data; otherwise says so in words. */
 function withinSight(series, format) {
-  const max = Math.max(0, ...series.filter((s) => !s.reference).flatMap((s) => s.values.filter((v) => typeof v === 'number')));
+  const max = Math.max(
+    0,
+    ...series.filter((s) => !s.reference).flatMap((s) => s.values.filter((v) => typeof v === 'number')),
+  );
   const far = series.filter((s) => s.reference && max > 0 && Math.max(...s.values) > 20 * max);
-  const notes = far.map((s) => `${s.label}: ${format(Math.max(...s.values))}, far above what is spent here, so not drawn.`);
+  const notes = far.map(
+    (s) => `${s.label}: ${format(Math.max(...s.values))}, far above what is spent here, so not drawn.`,
+  );
   return { drawn: series.filter((s) => !far.includes(s)), notes };
 }
 
@@ -36,15 +41,30 @@ function withinSight(series, format) {
  * is drawn only when the data comes within a twentieth of it.
  */
 export function chart({ title, x = '', labels, series: all, format = String, axis = format, height = 240 }) {
-  const box = h('div', { class: 'chart', role: 'img', 'aria-label': `${title} (chart; the numbers are in the table below)` });
+  const box = h('div', {
+    class: 'chart',
+    role: 'img',
+    'aria-label': `${title} (chart; the numbers are in the table below)`,
+  });
   const { drawn: series, notes } = withinSight(all, format);
   pending.push({ box, x, labels, series, axis, height });
-  const rows = labels.map((l, i) => [l, ...all.map((s) => (s.values[i] === null || s.values[i] === undefined ? '—' : format(s.values[i])))]);
-  return h('figure', {},
+  const rows = labels.map((l, i) => [
+    l,
+    ...all.map((s) => (s.values[i] === null || s.values[i] === undefined ? '—' : format(s.values[i]))),
+  ]);
+  return h(
+    'figure',
+    {},
     h('figcaption', {}, title),
     box,
     notes.map((n) => h('p', { class: 'muted' }, n)),
-    h('details', {}, h('summary', {}, 'Numbers'), table([{ label: x }, ...all.map((s) => ({ label: s.label, num: true }))], rows)));
+    h(
+      'details',
+      {},
+      h('summary', {}, 'Numbers'),
+      table([{ label: x }, ...all.map((s) => ({ label: s.label, num: true }))], rows),
+    ),
+  );
 }
 
 function draw(uPlot, { box, x, labels, series, axis, height }) {
@@ -59,8 +79,20 @@ function draw(uPlot, { box, x, labels, series, axis, height }) {
     height,
     scales: { x: { time: false, range: [-0.5, n - 0.5] }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
     axes: [
-      { stroke: fg, grid: { show: false }, ticks: { stroke: grid }, splits: () => ticks, values: (u, splits) => splits.map((i) => labels[i] ?? '') },
-      { stroke: fg, grid: { stroke: grid }, ticks: { stroke: grid }, size: 70, values: (u, splits) => splits.map(axis) },
+      {
+        stroke: fg,
+        grid: { show: false },
+        ticks: { stroke: grid },
+        splits: () => ticks,
+        values: (u, splits) => splits.map((i) => labels[i] ?? ''),
+      },
+      {
+        stroke: fg,
+        grid: { stroke: grid },
+        ticks: { stroke: grid },
+        size: 70,
+        values: (u, splits) => splits.map(axis),
+      },
     ],
     legend: { show: series.length > 1 || series[0]?.kind !== 'bar' },
     cursor: { drag: { x: false, y: false } },
@@ -92,13 +124,16 @@ async function drawPending() {
 
 window.addEventListener('dashboard:rendered', () => {
   for (let i = live.length - 1; i >= 0; i--) if (!live[i].box.isConnected) live.splice(i, 1)[0].plot.destroy();
-  drawPending().catch((err) => document.getElementById('status') && (document.getElementById('status').textContent = err.message));
+  drawPending().catch(
+    (err) => document.getElementById('status') && (document.getElementById('status').textContent = err.message),
+  );
 });
 
 let resizeTimer;
 window.addEventListener('resize', () => {
   clearTimeout(resizeTimer);
   resizeTimer = setTimeout(() => {
-    for (const { box, plot } of live) if (box.isConnected && box.clientWidth) plot.setSize({ width: box.clientWidth, height: plot.height });
+    for (const { box, plot } of live)
+      if (box.isConnected && box.clientWidth) plot.setSize({ width: box.clientWidth, height: plot.height });
   }, 150);
 });

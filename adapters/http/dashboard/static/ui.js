@@ -13,7 +13,11 @@ export async function api(path, body) {
   const headers = {};
   if (token) headers.authorization = 'Bearer ' + token;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch('/api/dashboard/' + path, { method: body === undefined ? 'GET' : 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch('/api/dashboard/' + path, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const data = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(data.error || `the server answered ${res.status}`);
   return data;
@@ -28,7 +32,8 @@ export function h(tag, attrs, ...children) {
     else if (k === 'class') el.className = v;
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat(Infinity)) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat(Infinity))
+    if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
   return el;
 }
 
@@ -39,18 +44,52 @@ export const time = (t) => {
   const p = (n) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 };
-export const usd = (n) => (n === null || n === undefined ? '—' : n === 0 ? '$0' : n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`);
+export const usd = (n) =>
+  n === null || n === undefined ? '—' : n === 0 ? '$0' : n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`;
 export const pct = (n) => (n === null || n === undefined ? '—' : `${Math.round(n * 100)}%`);
-export const ms = (n) => (n === null || n === undefined ? '—' : n >= 3_600_000 ? `${(n / 3_600_000).toFixed(1)} h` : n >= 60_000 ? `${Math.round(n / 60_000)} min` : n >= 1000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`);
+export const ms = (n) =>
+  n === null || n === undefined
+    ? '—'
+    : n >= 3_600_000
+      ? `${(n / 3_600_000).toFixed(1)} h`
+      : n >= 60_000
+        ? `${Math.round(n / 60_000)} min`
+        : n >= 1000
+          ? `${(n / 1000).toFixed(1)} s`
+          : `${Math.round(n)} ms`;
 export const num = (n) => (n === null || n === undefined ? '—' : Math.round(n).toLocaleString('en-US'));
 
 /** A table: columns [{ label, num? }], rows of cells (text or nodes). */
 export function table(columns, rows, caption) {
-  return h('div', { class: 'scroll' },
-    h('table', {},
+  return h(
+    'div',
+    { class: 'scroll' },
+    h(
+      'table',
+      {},
       caption ? h('caption', { class: 'muted' }, caption) : null,
-      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', class: c.num ? 'num' : null }, c.label)))),
-      h('tbody', {}, rows.map((r) => h('tr', {}, r.map((cell, i) => h('td', { class: columns[i]?.num ? 'num' : null }, cell ?? '—')))))));
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          columns.map((c) => h('th', { scope: 'col', class: c.num ? 'num' : null }, c.label)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        rows.map((r) =>
+          h(
+            'tr',
+            {},
+            r.map((cell, i) => h('td', { class: columns[i]?.num ? 'num' : null }, cell ?? '—')),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 let toastTimer;
@@ -84,4 +123,3 @@ export function navigate(href) {
   history.pushState(null, '', href);
   window.dispatchEvent(new Event('dashboard:navigate'));
 }
-
