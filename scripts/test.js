@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, lint, then every test file with Node's own test runner. Stops at the first failing step.
+// `npm test`: typecheck, lint, format check, unused-code check, then every test file with Node's own test runner.
+// Stops at the first failing step.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,6 +21,8 @@ const run = (title, command, args) => {
 const bin = (name) => `node_modules/.bin/${name}`;
 run('typecheck', bin('tsc'), ['--noEmit']);
 run('lint', bin('eslint'), ['.']);
+run('format (Prettier; `npx prettier --write .` fixes it)', bin('prettier'), ['--check', '--log-level=warn', '.']);
+run('unused files, exports and dependencies (knip)', bin('knip'), ['--no-progress']);
 
 // The MongoDB contract run needs either MONGODB_URI (a real server) or the test-only emulator package.
 if (!process.env.MONGODB_URI && !existsSync('test/mongo-emulator/node_modules/@push.rocks/smartmongo')) {

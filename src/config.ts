@@ -138,7 +138,7 @@ function parseMailFrom(value: string): { name?: string; address: string; domain:
 }
 
 /** The zone's canonical IANA name ("europe/berlin" → "Europe/Berlin"), or undefined when Intl does not know it. */
-export function canonicalTimeZone(name: string): string | undefined {
+function canonicalTimeZone(name: string): string | undefined {
   if (!/^[A-Za-z][\w+-]*(\/[\w+-]+)*$/.test(name)) return undefined;
   try {
     return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
@@ -148,7 +148,7 @@ export function canonicalTimeZone(name: string): string | undefined {
 }
 
 /** This machine's time zone (what TIMEZONE defaults to). */
-export const machineTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
+const machineTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 /** Percent-decoded, or as written when it is not valid percent-encoding. */
 const decodeOr = (v: string): string => {
   try {
@@ -233,11 +233,9 @@ const schema = z
     TEMPLATES_DIR: withDefault(z.string().min(1), './templates'),
     MODELS_DIR: withDefault(z.string().min(1), './models'),
     EMBEDDING_MODEL: withDefault(
-      z
-        .string()
-        .regex(/^(off|[\w.-]+\/[\w.-]+|[\w.-]+)$/, {
-          error: 'expected a model id such as Xenova/all-MiniLM-L6-v2, or off',
-        }),
+      z.string().regex(/^(off|[\w.-]+\/[\w.-]+|[\w.-]+)$/, {
+        error: 'expected a model id such as Xenova/all-MiniLM-L6-v2, or off',
+      }),
       'Xenova/all-MiniLM-L6-v2',
     ),
     EMBEDDING_DTYPE: withDefault(
@@ -287,11 +285,9 @@ const schema = z
       z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, { error: 'expected 1-256 characters of A-Z a-z 0-9 _ -' }),
     ),
     STRIPE_SECRET_KEY: opt(
-      z
-        .string()
-        .regex(/^(sk|rk)_(test|live)_\w{8,}$/, {
-          error: 'expected a secret key starting with sk_test_ or sk_live_ (or a restricted rk_ key)',
-        }),
+      z.string().regex(/^(sk|rk)_(test|live)_\w{8,}$/, {
+        error: 'expected a secret key starting with sk_test_ or sk_live_ (or a restricted rk_ key)',
+      }),
     ),
     STRIPE_API_URL: withDefault(
       z

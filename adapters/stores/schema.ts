@@ -39,7 +39,7 @@ export interface SchemaReport {
 }
 
 /** The versions every part must end at: the highest `to` among its steps, or 1 for a part without steps. */
-export function latestVersions(migrations: readonly { domain: Domain; to: number }[]): Versions {
+function latestVersions(migrations: readonly { domain: Domain; to: number }[]): Versions {
   const latest = Object.fromEntries(DOMAINS.map((d) => [d, 1])) as Versions;
   for (const m of migrations) latest[m.domain] = Math.max(latest[m.domain], m.to);
   return latest;
@@ -87,7 +87,7 @@ export function plan<M extends { domain: Domain; to: number }>(
 }
 
 /** "memories 1→2 (notes became memories), runs 1→2 (run leases)" for a log line or the command line. */
-export function describeSteps(applied: readonly AppliedStep[]): string {
+function describeSteps(applied: readonly AppliedStep[]): string {
   return applied.map((s) => `${s.domain} ${s.from}→${s.to} (${s.what})`).join(', ');
 }
 

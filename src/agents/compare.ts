@@ -10,7 +10,7 @@ import { renderPrompt } from './definition.ts';
 
 type AgentRan = Extract<StoredEvent, { type: 'agent.ran' }>['data'];
 
-export interface ComparedCase {
+interface ComparedCase {
   request: string;
   current: { output: unknown; costUsd: number; latencyMs: number };
   candidate: { output: unknown; costUsd: number; latencyMs: number } | { error: string };
@@ -23,7 +23,7 @@ export interface Comparison {
   cases: ComparedCase[];
 }
 
-export async function recordedInputs(
+async function recordedInputs(
   deps: AgentDeps,
   agent: string,
   promptVersion: string,

@@ -9,8 +9,8 @@ import { z } from 'zod';
 import { ConfigError } from '../domain/errors.ts';
 import { missingOutputFields } from './outputs.ts';
 
-export const AGENT_CLASSES = ['read', 'write'] as const;
-export type AgentClass = (typeof AGENT_CLASSES)[number];
+const AGENT_CLASSES = ['read', 'write'] as const;
+type AgentClass = (typeof AGENT_CLASSES)[number];
 
 const fileSchema = z.object({
   name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { error: 'expected a lower-case name such as draft' }),

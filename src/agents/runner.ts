@@ -37,7 +37,7 @@ export interface AgentDeps {
 }
 
 /** Records a violation in the event log and tells the operator. */
-export async function report(deps: AgentDeps, v: ViolationReport | undefined): Promise<void> {
+async function report(deps: AgentDeps, v: ViolationReport | undefined): Promise<void> {
   if (!v) return;
   await deps.store.events.append(v.event);
   deps.notice?.(v.notice);
@@ -63,7 +63,7 @@ export interface AgentCall {
   record?: boolean;
 }
 
-export interface ProposedAction {
+interface ProposedAction {
   tool: string;
   action: string;
   args: unknown;
@@ -72,7 +72,7 @@ export interface ProposedAction {
   untrusted: boolean;
 }
 
-export interface AgentSuccess<T> {
+interface AgentSuccess<T> {
   status: 'ok';
   output: T;
   proposals: ProposedAction[];

@@ -7,13 +7,13 @@ import { z } from 'zod';
 import type { ToolSpec } from '../ports/llm.ts';
 import type { MemoryService } from '../memory/memory.ts';
 
-export interface ReadTool<T> {
+interface ReadTool<T> {
   kind: 'read';
   spec: ToolSpec<T>;
   run(args: T, deps: { memory: MemoryService; wrap: (text: string, untrusted: boolean) => string }): Promise<string>;
 }
 
-export interface WriteTool<T> {
+interface WriteTool<T> {
   kind: 'write';
   spec: ToolSpec<T>;
   /** The policy action this tool would take (approvals.yaml decides on it). */

@@ -14,7 +14,7 @@ export interface ChoiceDeps {
 }
 
 /** How long a question's buttons stay good. */
-export const CHOICE_TTL_MS = 24 * 3600_000;
+const CHOICE_TTL_MS = 24 * 3600_000;
 /** Chat platforms cut long labels (Slack at 75 characters, Discord at 80). */
 const LABEL_MAX = 60;
 

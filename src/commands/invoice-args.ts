@@ -6,10 +6,10 @@ import { currencyOf, DOLLAR, DOLLAR_CURRENCIES, formatMoney, parseMoney, type Wr
 import { truncate } from '../domain/text.ts';
 import type { InvoiceInput } from '../workflows/invoice.ts';
 
-export const INVOICE_USAGE =
+const INVOICE_USAGE =
   'Usage: /invoice <client> <amount> [description], e.g. /invoice Acme Corp 1200 March workshop; /invoice INV-0001 shows one';
 /** More readings than this are not worth a row of buttons: the operator is asked to write it more clearly. */
-export const MAX_READINGS = 4;
+const MAX_READINGS = 4;
 /** The dollars offered when a bare `$` is not the operator's own currency. */
 const DOLLARS_OFFERED = ['USD', 'CAD', 'AUD'];
 

@@ -24,7 +24,7 @@ import { PROFILE_KINDS, type Memory, type MemorySource } from '../ports/store.ts
 import { ask, take, type ChoiceRules } from './choices.ts';
 import type { Action } from './registry.ts';
 
-export const CORRECT_CHOICE = 'cx';
+const CORRECT_CHOICE = 'cx';
 /** Candidates offered as "Replace #…" buttons. */
 const MAX_CANDIDATES = 3;
 const KEEP = 'k';

@@ -7,7 +7,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Channel } from '../ports/channel.ts';
 import type { Store } from '../ports/store.ts';
 
-export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
+const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
 
 export interface PlatformChannel {
   channel: Channel;

@@ -77,13 +77,11 @@ async function timedHealth(connector: Connector): Promise<ConnectorHealth> {
     );
   });
   const health = await Promise.race([
-    connector
-      .health()
-      .catch((err: unknown): ConnectorHealth => ({
-        connector: connector.name,
-        state: 'down',
-        detail: err instanceof Error ? err.message.slice(0, 120) : 'failing',
-      })),
+    connector.health().catch((err: unknown): ConnectorHealth => ({
+      connector: connector.name,
+      state: 'down',
+      detail: err instanceof Error ? err.message.slice(0, 120) : 'failing',
+    })),
     late,
   ]);
   clearTimeout(timer);

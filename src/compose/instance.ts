@@ -5,7 +5,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const PID_FILE = 'solo.pid';
+const PID_FILE = 'solo.pid';
 
 export interface Instance {
   pid: number;

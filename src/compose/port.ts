@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { SoloError } from '../domain/errors.ts';
 
 /** Another program already listens on the port. */
-export class PortInUseError extends SoloError {
+class PortInUseError extends SoloError {
   constructor(port: number, cause?: unknown) {
     super('port_in_use', `Port ${port} is already in use; stop the other program or set PORT to a free port.`, {
       cause,

@@ -60,8 +60,8 @@ interface Running extends SchedulingApi {
 const QUIET_RELEASE = 'quiet-hours release';
 const STOP_WAIT_MS = 1500;
 const JOBS_LIMIT = 200;
-export const DIGEST_SCHEDULE = 'digest';
-export const COMPACTION_SCHEDULE = 'compaction';
+const DIGEST_SCHEDULE = 'digest';
+const COMPACTION_SCHEDULE = 'compaction';
 
 export function composeScheduling(p: SchedulingParts): SchedulingPart {
   const log = p.logger.child({ component: 'scheduling' });

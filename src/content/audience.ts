@@ -33,7 +33,7 @@ const norm = (s: string): string =>
     .trim();
 
 /** The piece a text is about: one whose title it names, else one whose topic it names (planned pieces first). */
-export function pieceMentioned(pieces: Piece[], text: string): Piece | undefined {
+function pieceMentioned(pieces: Piece[], text: string): Piece | undefined {
   const words = ` ${norm(text)} `;
   const ordered = [...pieces].sort((a, b) => Number(a.stage === 'published') - Number(b.stage === 'published'));
   return (

@@ -9,9 +9,9 @@
 
 import type { Piece, Priority } from './pieces.ts';
 
-export const MIN_N = 3;
-export const MIN_LIFT = 0.25;
-export const MIN_T = 2;
+const MIN_N = 3;
+const MIN_LIFT = 0.25;
+const MIN_T = 2;
 
 export interface Finding {
   topic: string;
@@ -99,7 +99,7 @@ export function detectPatterns(pieces: Piece[]): { findings: Finding[]; unclear:
 const cap = (x: number): number => Math.max(-CAP, Math.min(CAP, x));
 const CAP = 999;
 
-export const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
 
 export function describeFinding(f: Finding): string {
   const metric = f.metric.replace('_', ' ');

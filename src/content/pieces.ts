@@ -8,9 +8,9 @@ import { InputError } from '../domain/errors.ts';
 import type { SettingsStore } from '../ports/store.ts';
 import { setting, settingFamily } from '../settings/setting.ts';
 
-export const STAGES = ['idea', 'brief', 'draft', 'scheduled', 'published'] as const;
+const STAGES = ['idea', 'brief', 'draft', 'scheduled', 'published'] as const;
 export type Stage = (typeof STAGES)[number];
-export const PRIORITIES = ['high', 'normal', 'low'] as const;
+const PRIORITIES = ['high', 'normal', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
 const metricSchema = z.object({
@@ -51,7 +51,7 @@ export interface NewPiece {
 }
 
 export const pieceEntity = (id: string): string => `content:${id}`;
-export const stageRank = (s: Stage): number => STAGES.indexOf(s);
+const stageRank = (s: Stage): number => STAGES.indexOf(s);
 /** The later of two stages: a piece never moves back by being briefed or drafted again. */
 export const laterStage = (a: Stage, b: Stage): Stage => (stageRank(a) >= stageRank(b) ? a : b);
 

@@ -27,16 +27,14 @@ interface InboundBase {
   senderId: string;
 }
 
-export interface InboundMessage extends InboundBase {
+interface InboundMessage extends InboundBase {
   kind: 'message';
   text: string;
 }
 
-export interface InboundButton extends InboundBase {
+interface InboundButton extends InboundBase {
   kind: 'button';
   data: string;
 }
 
 export type InboundEvent = InboundMessage | InboundButton;
-
-export const MAX_BUTTON_DATA_BYTES = 64;

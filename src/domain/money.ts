@@ -68,7 +68,7 @@ export const DOLLAR_CURRENCIES: readonly string[] = [
 ];
 
 /** Symbols that name exactly one currency. `¥` is the yen (write CNY for the yuan); `$` alone is DOLLAR; "kr" (SEK, NOK, DKK, ISK) is left out. */
-export const CURRENCY_SYMBOLS: Readonly<Record<string, string>> = {
+const CURRENCY_SYMBOLS: Readonly<Record<string, string>> = {
   '€': 'EUR',
   '£': 'GBP',
   '¥': 'JPY',

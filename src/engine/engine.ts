@@ -43,7 +43,7 @@ export interface EnginePolicy {
   decide(action: ProposedAction, runId: string): Promise<PolicyVerdict>;
 }
 
-export const DEFAULT_APPROVAL_EXPIRY_HOURS = 72;
+const DEFAULT_APPROVAL_EXPIRY_HOURS = 72;
 const runStream = (runId: string): string => `run:${runId}`;
 
 export interface EngineOptions {

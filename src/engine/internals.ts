@@ -14,8 +14,6 @@ export interface PolicyVerdict {
   reasons: string[];
 }
 
-export type Send = (message: OutboundMessage, options?: { dedupeKey?: string }) => Promise<SentMessage | undefined>;
-
 export interface EngineInternals {
   readonly store: Store;
   readonly log: Logger;

@@ -8,7 +8,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { EventLog, IdentityStore, SettingsStore } from '../ports/store.ts';
 import { settingFamily } from '../settings/setting.ts';
 
-export const LINK_TTL_MS = 10 * 60_000;
+const LINK_TTL_MS = 10 * 60_000;
 const linkCode = z.object({ expiresAt: z.string(), by: z.string() });
 
 export class Links {

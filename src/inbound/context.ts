@@ -23,7 +23,7 @@ export interface InboundContext {
   eventPosition?: number;
 }
 
-export type Next = () => Promise<void>;
+type Next = () => Promise<void>;
 export type Middleware = (ctx: InboundContext, next: Next) => Promise<void>;
 
 /**

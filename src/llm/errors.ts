@@ -4,7 +4,7 @@
 
 import { SoloError } from '../domain/errors.ts';
 
-export const LLM_ERROR_CODES = {
+const LLM_ERROR_CODES = {
   rate_limited: 'The model provider is rate-limiting us; try again in a little while.',
   quota: 'The model provider account has no quota left; check billing or the plan.',
   timeout: 'The model took too long to answer; try again.',

@@ -41,7 +41,7 @@ export function retryAfterFrom(
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new LlmError('aborted', 'cancelled while waiting to retry'));
     const onAbort = () => {

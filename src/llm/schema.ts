@@ -90,7 +90,7 @@ export function extractJson(text: string): { ok: true; value: unknown } | { ok: 
 }
 
 /** Short, model-readable list of what is wrong: `path: message` per issue. */
-export function describeIssues(error: z.ZodError, limit = 8): string {
+function describeIssues(error: z.ZodError, limit = 8): string {
   const lines = error.issues
     .slice(0, limit)
     .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);

@@ -48,7 +48,7 @@ const NO_REPLY_FROM = /^(no-?reply|do-?not-?reply|notifications?|newsletter|news
 const LINE_MAX = 140;
 
 /** One display form of an address: `Jane Doe <jane@x.com>`, cleaned of anything that could break the line. */
-export function displayAddress(a: MailAddress | undefined): string {
+function displayAddress(a: MailAddress | undefined): string {
   if (!a) return 'an unknown sender';
   const name = oneLine(a.name ?? '', 60).replace(/[<>"]/g, '');
   const address = oneLine(a.address, 100);

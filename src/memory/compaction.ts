@@ -11,7 +11,7 @@ import type { MemoryService } from './memory.ts';
 import { MEMORY_STREAM } from './memory.ts';
 
 /** Writes a digest of several memories; throws when it cannot (compaction then falls back to extractive). */
-export type Summariser = (texts: string[], about: string) => Promise<string>;
+type Summariser = (texts: string[], about: string) => Promise<string>;
 
 export interface CompactionOptions {
   olderThanDays?: number;

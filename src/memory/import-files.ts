@@ -24,7 +24,7 @@ const describeKind = (s: { isFIFO(): boolean; isSocket(): boolean }): string =>
   s.isFIFO() ? 'a pipe' : s.isSocket() ? 'a socket' : 'a device';
 
 /** The real path of the import folder, created when missing. */
-export async function importRoot(dir: string): Promise<string> {
+async function importRoot(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   return realpath(dir);
 }

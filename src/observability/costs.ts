@@ -4,7 +4,7 @@
 import type { StoredEvent } from '../domain/events.ts';
 import type { Store } from '../ports/store.ts';
 
-export interface CostLine {
+interface CostLine {
   key: string;
   calls: number;
   promptTokens: number;

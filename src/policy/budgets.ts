@@ -19,7 +19,7 @@ import { randomId } from '../domain/ids.ts';
 import type { EventLog } from '../ports/store.ts';
 import { systemTimeZone, type BudgetsPolicy, type Policy } from './schema.ts';
 
-export type BudgetScope = 'per_run_usd' | 'per_agent_usd_per_day' | 'per_day_usd';
+type BudgetScope = 'per_run_usd' | 'per_agent_usd_per_day' | 'per_day_usd';
 
 export interface ReserveInput {
   estimateUsd: number;

@@ -76,7 +76,7 @@ function shannon(s: string): number {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A long token mixing upper case, lower case and digits with high entropy: probably a key nobody labelled. */
-export function looksLikeSecret(token: string): boolean {
+function looksLikeSecret(token: string): boolean {
   if (token.length < 20 || UUID.test(token)) return false;
   if (!/[a-z]/.test(token) || !/[A-Z]/.test(token) || (token.match(/\d/g)?.length ?? 0) < 2) return false;
   return shannon(token) >= (token.length >= 32 ? 3.7 : 3.9);

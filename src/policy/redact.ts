@@ -8,9 +8,9 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { DEFAULT_POLICY, NEVER_REFILLED, type Policy, type RedactionPolicy } from './schema.ts';
 import { detect, type DetectOptions } from './detectors.ts';
 
-export type RedactionKind = 'email' | 'phone' | 'iban' | 'card' | 'secret' | (string & {});
+type RedactionKind = 'email' | 'phone' | 'iban' | 'card' | 'secret' | (string & {});
 
-export interface MappingEntry {
+interface MappingEntry {
   kind: RedactionKind;
   /** The real value; absent for kinds that are never put back (cards, secrets). */
   value?: string;
@@ -24,7 +24,7 @@ export interface RedactionMapping {
   entries: Record<string, MappingEntry>;
 }
 
-export interface Redacted {
+interface Redacted {
   text: string;
   mapping: RedactionMapping;
   /** How many values were masked in this text. */

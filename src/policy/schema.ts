@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parseAmount } from '../domain/money.ts';
 
-export const OUTCOMES = ['allow', 'approve', 'deny'] as const;
+const OUTCOMES = ['allow', 'approve', 'deny'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 /** How strict an outcome is: the strictest matching rule wins. */
 export const STRICTNESS: Record<Outcome, number> = { allow: 0, approve: 1, deny: 2 };
@@ -42,13 +42,13 @@ const recipientPattern = z
 
 const SYMBOLS: Record<string, string> = { '€': 'EUR', $: 'USD', '£': 'GBP' };
 
-export interface Threshold {
+interface Threshold {
   minor: number;
   currency: string;
 }
 
 /** Reads "500 EUR", "EUR 500", "€500", "1,200.50 USD", "0 EUR". */
-export function parseThreshold(text: string): Threshold | undefined {
+function parseThreshold(text: string): Threshold | undefined {
   const m = /^\s*(?:([A-Z]{3}|[€$£])\s*)?([\d.,' ]+?)\s*([A-Z]{3}|[€$£])?\s*$/.exec(text);
   if (!m) return undefined;
   const code = m[1] ?? m[3];
@@ -91,7 +91,7 @@ const approvalRule = z.strictObject({
 });
 export type ApprovalRule = z.infer<typeof approvalRule>;
 
-export const approvalsSchema = z.strictObject({
+const approvalsSchema = z.strictObject({
   /** What happens to a write action that no rule covers. */
   default_for_writes: outcome.default('approve'),
   /** Actions that only read, beyond the built-in verbs (get, list, read, search, find, recall, lookup, view, query). */
@@ -102,7 +102,7 @@ export const approvalsSchema = z.strictObject({
 });
 export type ApprovalsPolicy = z.infer<typeof approvalsSchema>;
 
-export const RATE_UNITS = { second: 1, minute: 60, hour: 3600, day: 86400 } as const;
+const RATE_UNITS = { second: 1, minute: 60, hour: 3600, day: 86400 } as const;
 export interface RateSpec {
   points: number;
   durationSeconds: number;
@@ -110,7 +110,7 @@ export interface RateSpec {
 }
 
 /** "20/hour", "20 per hour", "30/min", "5/s". */
-export function parseRate(text: string): RateSpec | undefined {
+function parseRate(text: string): RateSpec | undefined {
   const m = /^\s*(\d+)\s*(?:\/|per)\s*(s|sec|second|m|min|minute|h|hr|hour|d|day)s?\s*$/i.exec(text);
   if (!m) return undefined;
   const unit = (m[2] ?? '').toLowerCase();
@@ -130,14 +130,14 @@ const rate = z.string({ error: 'expected a rate such as 20/hour or 30/minute' })
   return parsed;
 });
 
-export const RATE_SCOPE = /^(connector|agent|tool|channel):([a-z0-9][a-z0-9_.-]*|\*)$/i;
-export const rateLimitsSchema = z.record(
+const RATE_SCOPE = /^(connector|agent|tool|channel):([a-z0-9][a-z0-9_.-]*|\*)$/i;
+const rateLimitsSchema = z.record(
   z.string().regex(RATE_SCOPE, { error: 'expected a scope such as connector:mail, agent:research or agent:*' }),
   rate,
 );
 export type RateLimitsPolicy = z.infer<typeof rateLimitsSchema>;
 
-export const BUILTIN_KINDS = ['email', 'phone', 'iban', 'card', 'secret'] as const;
+const BUILTIN_KINDS = ['email', 'phone', 'iban', 'card', 'secret'] as const;
 /** Kinds whose real value is never put back into text, whatever the policy says. */
 export const NEVER_REFILLED = ['card', 'secret'] as const;
 
@@ -174,7 +174,7 @@ const customPattern = z
       ctx.addIssue({ code: 'custom', path: ['name'], message: `"${p.name}" is a built-in kind; pick another name` });
   });
 
-export const redactionSchema = z
+const redactionSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     emails: z.boolean().default(true),
@@ -204,7 +204,7 @@ export const redactionSchema = z
   });
 export type RedactionPolicy = z.infer<typeof redactionSchema>;
 
-export function isTimeZone(tz: string): boolean {
+function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;
@@ -220,7 +220,7 @@ const usd = z
   .min(0, { error: 'expected 0 or more dollars' })
   .max(1_000_000);
 
-export const budgetsSchema = z.strictObject({
+const budgetsSchema = z.strictObject({
   /** Most one run (one workflow execution) may spend on model calls. */
   per_run_usd: usd.optional(),
   /** Most all model calls together may spend per day. */
@@ -232,19 +232,19 @@ export const budgetsSchema = z.strictObject({
 });
 export type BudgetsPolicy = z.infer<typeof budgetsSchema>;
 
-export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
-export const HOLDABLE = ['proactive', 'notifications'] as const;
+const HOLDABLE = ['proactive', 'notifications'] as const;
 export type Holdable = (typeof HOLDABLE)[number];
 
-export interface TimeWindow {
+interface TimeWindow {
   /** Minutes after local midnight. `to <= from` means the window crosses midnight. */
   from: number;
   to: number;
   text: string;
 }
 
-export function parseWindow(text: string): TimeWindow | undefined {
+function parseWindow(text: string): TimeWindow | undefined {
   const m = /^\s*([01]?\d|2[0-3]):([0-5]\d)\s*(?:-|–|to)\s*([01]?\d|2[0-4]):([0-5]\d)\s*$/.exec(text);
   if (!m) return undefined;
   const from = Number(m[1]) * 60 + Number(m[2]);
@@ -262,7 +262,7 @@ const window = z.string({ error: 'expected a time range such as 22:00-07:00' }).
   return parsed;
 });
 
-export const quietHoursSchema = z.strictObject({
+const quietHoursSchema = z.strictObject({
   enabled: z.boolean().default(true),
   time_zone: timeZone.optional(),
   hours: listOf(window).prefault([]),
@@ -297,7 +297,7 @@ export interface Policy {
 }
 
 /** What applies when no file defines a section (written as a person would write the YAML). */
-export const DEFAULT_SECTIONS = {
+const DEFAULT_SECTIONS = {
   approvals: {
     default_for_writes: 'approve',
     rules: [

@@ -8,7 +8,7 @@ import type { ConsumeResult } from './rate-limits.ts';
 import { redactForLog } from './redact.ts';
 import type { Section } from './schema.ts';
 
-export const VIOLATIONS_STREAM = 'policy';
+const VIOLATIONS_STREAM = 'policy';
 
 export interface Violation {
   /** Which part of the policy: a section name, or 'untrusted' for the untrusted-content gate. */

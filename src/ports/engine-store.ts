@@ -21,7 +21,7 @@ export interface ErrorInfo {
   code?: string;
 }
 
-export interface ReviewInfo {
+interface ReviewInfo {
   stepId: string;
   reason: string;
   intended: string;
@@ -179,7 +179,7 @@ export interface ApprovalStore {
 /** recorded → issued (in Stripe) → paid; void from recorded or issued (the number stays used). */
 export type InvoiceStatus = 'recorded' | 'issued' | 'paid' | 'void';
 
-export interface InvoiceLine {
+interface InvoiceLine {
   description: string;
   amountMinor: number;
 }

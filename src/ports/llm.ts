@@ -56,7 +56,7 @@ export interface LlmRequest<T = unknown> {
   meta?: LlmCallMeta;
 }
 
-export interface LlmUsage {
+interface LlmUsage {
   promptTokens: number;
   completionTokens: number;
   /** True when the endpoint reported no usage and the numbers were counted locally with gpt-tokenizer. */
@@ -120,12 +120,12 @@ interface LlmCallCommon extends LlmCallMeta {
   streamed: boolean;
 }
 
-export interface LlmCallSucceeded extends LlmCallCommon {
+interface LlmCallSucceeded extends LlmCallCommon {
   ok: true;
   finishReason: string;
 }
 
-export interface LlmCallFailed extends LlmCallCommon {
+interface LlmCallFailed extends LlmCallCommon {
   ok: false;
   /** LlmError code: rate_limited, timeout, unavailable, bad_output … */
   code: string;

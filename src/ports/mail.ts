@@ -8,7 +8,7 @@ export interface MailAddress {
   address: string;
 }
 
-export interface MailAttachment {
+interface MailAttachment {
   filename: string;
   contentType: string;
   /** The bytes, or a base64 string of them (journal-friendly). */

@@ -19,7 +19,7 @@ export interface CustomerInput {
   email: string;
 }
 
-export interface InvoiceLine {
+interface InvoiceLine {
   description: string;
   amountMinor: number;
 }

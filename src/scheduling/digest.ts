@@ -12,7 +12,7 @@ import type { EventLog } from '../ports/store.ts';
 import { formatInstant, localDay } from './when.ts';
 
 /** An invoice a payments source says is due soon or overdue. */
-export interface DueInvoice {
+interface DueInvoice {
   label: string;
   client: string;
   amount: string;
@@ -259,7 +259,7 @@ export function renderDigest(f: DigestFacts, now: Date): string {
 }
 
 /** Approve and Reject for the first approvals waiting (the same buttons as their cards), and one for all of them. */
-export function digestButtons(f: DigestFacts): ButtonSpec[] {
+function digestButtons(f: DigestFacts): ButtonSpec[] {
   const buttons: ButtonSpec[] = [];
   for (const [i, a] of f.approvals.slice(0, MAX_APPROVAL_BUTTONS).entries()) {
     const n = f.approvals.length > 1 ? ` ${i + 1}` : '';

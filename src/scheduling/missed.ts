@@ -5,8 +5,8 @@
 
 import { z } from 'zod';
 
-export const MISSED_POLICIES = ['skip', 'once', 'all'] as const;
-export type MissedPolicy = (typeof MISSED_POLICIES)[number];
+const MISSED_POLICIES = ['skip', 'once', 'all'] as const;
+type MissedPolicy = (typeof MISSED_POLICIES)[number];
 
 export const missedRule = z.object({ policy: z.enum(MISSED_POLICIES), windowMs: z.number().int().positive() });
 export type MissedRule = z.infer<typeof missedRule>;

@@ -333,7 +333,7 @@ export class Schedules {
 }
 
 /** What the missed-run policy did, in one message: how many due times were missed, when, and what runs now. */
-export function catchUpNote(s: Schedule, plan: FirePlan, now: Date): string {
+function catchUpNote(s: Schedule, plan: FirePlan, now: Date): string {
   const at = (d: Date) => formatInstant(d, s.timeZone, now);
   const { missed } = plan;
   const count = `${missed.atLeast ? 'more than ' : ''}${missed.count}`;

@@ -19,7 +19,7 @@ export interface Timer {
   run: () => Promise<unknown>;
 }
 
-export const SYSTEM_KIND = 'system';
+const SYSTEM_KIND = 'system';
 
 export class Timers {
   readonly #port: SchedulerPort;

@@ -122,7 +122,7 @@ export function createEvent(
  * than once. The tap is the operator's decision on this very event, so the calendar policy's "approve" is met by it
  * (a "deny" still stops it).
  */
-export async function bookMeeting(
+async function bookMeeting(
   ctx: WorkflowContext,
   s: BookingServices,
   raw: BookingInput,

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { defineWorkflow } from '../engine/workflow.ts';
 
-export const compactionInput = z.object({ olderThanDays: z.number().int().min(0).max(36_500).optional() });
+const compactionInput = z.object({ olderThanDays: z.number().int().min(0).max(36_500).optional() });
 
 export interface CompactionOutcome {
   digests: number;

@@ -19,9 +19,7 @@ export function contentReviewWorkflow(s: ContentServices) {
     version: 1,
     description: 'measures topic performance; proposes outreach and a revised calendar on one card',
     input: z.object({ reason: z.string().max(200).optional() }),
-    async run(
-      ctx,
-    ): Promise<{
+    async run(ctx): Promise<{
       status: 'no_pattern' | 'nothing_to_change' | 'applied' | 'rejected' | 'expired' | 'denied';
       changed?: number;
     }> {

@@ -11,7 +11,7 @@ import { defineWorkflow } from '../engine/workflow.ts';
 import type { DigestFacts } from '../scheduling/digest.ts';
 import type { Notify } from './reminder.ts';
 
-export const digestInput = z.object({
+const digestInput = z.object({
   /** Send it even with nothing to say (default: DIGEST_WHEN_EMPTY). */
   sendEmpty: z.boolean().optional(),
   /** Answer in the run's chat, never held (/digest); default: a proactive message. */

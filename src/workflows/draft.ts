@@ -14,11 +14,11 @@ import { resolveClient } from '../invoices/clients.ts';
 import { ConnectorError } from '../ports/connector.ts';
 import type { MailPort } from '../ports/mail.ts';
 
-export const draftInput = z.object({
+const draftInput = z.object({
   instructions: z.string().trim().min(1).max(2000),
   client: z.string().trim().max(120).optional(),
 });
-export type DraftInput = z.infer<typeof draftInput>;
+type DraftInput = z.infer<typeof draftInput>;
 
 type Draft = AgentOutput<'draft'>;
 

@@ -26,7 +26,7 @@ import { MailError, MailErrorCode } from '../ports/mail.ts';
 import type { InvoiceDocument, SavedDocument } from '../ports/documents.ts';
 import type { Invoice } from '../ports/engine-store.ts';
 
-export const invoiceInput = z.object({
+const invoiceInput = z.object({
   client: z.string().trim().min(1).max(120),
   amountMinor: z.number().int().positive(),
   currency: z.string().regex(/^[A-Z]{3}$/),

@@ -6,12 +6,11 @@ import { z } from 'zod';
 import type { OutboundMessage, SentMessage } from '../domain/messages.ts';
 import { defineWorkflow } from '../engine/workflow.ts';
 
-export const reminderInput = z.object({
+const reminderInput = z.object({
   text: z.string().trim().min(1).max(1000),
   /** Quiet hours apply (follow-ups); default: said at once in the run's chat. */
   hold: z.boolean().optional(),
 });
-export type ReminderInput = z.infer<typeof reminderInput>;
 
 export type Notify = (message: OutboundMessage, options: { dedupeKey: string }) => Promise<SentMessage>;
 

@@ -7,7 +7,7 @@ import type { SoloApp, StartOptions } from '../../src/main.ts';
 import { FakeOpenAI, type Body, type FakeReply, type FakeRequest } from '../fakes/openai.ts';
 import { startTestApp, tempDir } from '../support/app.ts';
 
-export const API_KEY = 'sk-test-agents-0123456789abcdef';
+const API_KEY = 'sk-test-agents-0123456789abcdef';
 
 export type AgentScript = (body: Body, req: FakeRequest) => FakeReply;
 

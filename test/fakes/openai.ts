@@ -29,7 +29,7 @@ export interface FakeRequest {
   status: number;
 }
 
-export interface FakeToolCall {
+interface FakeToolCall {
   id?: string;
   name: string;
   /** An object is JSON-encoded; a string is sent as is (so tests can send broken JSON). */
@@ -75,7 +75,7 @@ interface Answer {
 export type FakeHandler = (req: FakeRequest) => FakeReply | Promise<FakeReply>;
 
 /** Roughly what a tokenizer would say: one token per four characters, plus message framing. */
-export const roughTokens = (text: string): number => Math.ceil(text.length / 4);
+const roughTokens = (text: string): number => Math.ceil(text.length / 4);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const isObject = (v: unknown): v is Body => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -11,8 +11,8 @@ import { DEFAULT_PRICES } from '../../src/llm/prices.ts';
 import { FakeOpenAI } from '../fakes/openai.ts';
 
 export const API_KEY = 'sk-test-TOPSECRET-4f9a8b7c6d5e';
-export const SECRET_PART = 'TOPSECRET';
-export const MODELS = ['gpt-4o-mini', 'gpt-4.1-nano', 'local-llama'];
+const SECRET_PART = 'TOPSECRET';
+const MODELS = ['gpt-4o-mini', 'gpt-4.1-nano', 'local-llama'];
 
 export interface Harness {
   fake: FakeOpenAI;
@@ -24,7 +24,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(overrides: Partial<OpenAiLlmOptions> = {}): Promise<Harness> {
+async function startHarness(overrides: Partial<OpenAiLlmOptions> = {}): Promise<Harness> {
   const fake = await new FakeOpenAI({ apiKey: API_KEY, models: MODELS }).start();
   const records: LlmCallRecord[] = [];
   const logs: string[] = [];
@@ -84,7 +84,7 @@ export function leaks(h: Harness, extra: unknown[] = []): string[] {
 }
 
 /** An error's message, stack, userMessage and its causes, as text. */
-export function describeDeep(value: unknown): string {
+function describeDeep(value: unknown): string {
   const parts: string[] = [];
   let current: unknown = value;
   for (let depth = 0; current !== undefined && depth < 6; depth++) {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 
-export const DOVECOT = '/usr/sbin/dovecot';
+const DOVECOT = '/usr/sbin/dovecot';
 const DOVEADM = '/usr/bin/doveadm';
 
 export interface MailUser {

@@ -13,7 +13,7 @@ export interface MongoServer {
 }
 
 /** A URI for database `name` on the same server (and options) as `uri`. */
-export function withDatabase(uri: string, name: string): string {
+function withDatabase(uri: string, name: string): string {
   const [base = uri, query] = uri.split('?');
   const server = base.replace(/^(mongodb(?:\+srv)?:\/\/[^/]+).*$/, '$1');
   return `${server}/${name}${query ? `?${query}` : ''}`;

@@ -25,7 +25,7 @@ export interface Handled {
 }
 
 /** The real conductor, plus a record of every update it finished handling. */
-export class Recorder implements InboundHandler {
+class Recorder implements InboundHandler {
   readonly handled: Handled[] = [];
   readonly #inner: InboundHandler;
   readonly #waiting = new Map<string, (h: Handled) => void>();

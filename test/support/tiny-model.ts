@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { LETTERS, PUNCTUATION, STOPWORDS, SYNONYM_GROUPS, buildVocab } from './tiny-vocab.ts';
 
-export { SYNONYM_GROUPS, STOPWORDS, TINY_VOCAB } from './tiny-vocab.ts';
+export { SYNONYM_GROUPS, STOPWORDS } from './tiny-vocab.ts';
 
 const { onnx } = onnxProto;
 type Node = InstanceType<typeof onnx.NodeProto>;

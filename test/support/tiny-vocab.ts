@@ -197,7 +197,7 @@ export const PUNCTUATION: readonly string[] = [
 /** Letter and digit pieces: a word outside the vocabulary is spelled out as `a ##c ##m ##e` instead of [UNK]. */
 export const LETTERS: readonly string[] = [...'abcdefghijklmnopqrstuvwxyz0123456789'];
 
-export const SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
+const SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
 
 /** Every token in id order: specials, group words, stopwords, punctuation, letters, then `##` letters. */
 export function buildVocab(groups: readonly (readonly string[])[] = SYNONYM_GROUPS): string[] {

@@ -34,7 +34,7 @@ import { nextTurn } from '../shared/turn.ts';
 import { MAX_CONTENT, render, type DiscordPayload } from './render.ts';
 import { SlashReply } from './slash-reply.ts';
 
-export const DISCORD_CHANNEL = 'discord';
+const DISCORD_CHANNEL = 'discord';
 /** Discord allows 3 s to answer an interaction; deferring at 2 s leaves room for the round trip. */
 const DEFAULT_DEFER_AFTER_MS = 2000;
 const MAX_DESCRIPTION = 100;

@@ -8,4 +8,4 @@
 // The bot needs the Message Content privileged intent enabled in the Developer Portal, and the `bot` +
 // `applications.commands` scopes when invited to the guild.
 
-export { DISCORD_CHANNEL, DiscordChannel, DiscordChannelError, type DiscordChannelOptions } from './discord-channel.ts';
+export { DiscordChannel, DiscordChannelError } from './discord-channel.ts';

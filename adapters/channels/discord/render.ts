@@ -17,7 +17,7 @@ const BUTTONS_PER_ROW = 5;
 const MAX_ROWS = 5;
 const MAX_LABEL = 80;
 
-export type ButtonRow = APIActionRowComponent<APIButtonComponentWithCustomId>;
+type ButtonRow = APIActionRowComponent<APIButtonComponentWithCustomId>;
 
 export interface DiscordPayload {
   content: string;
@@ -50,7 +50,7 @@ export function render(text: string, buttons: ButtonSpec[]): Rendered {
  * at a line break if there is one in the second half of the window, else at a space, else hard — but never
  * between a markdown escape's backslash and the character it escapes, nor inside a surrogate pair.
  */
-export function split(text: string, limit: number): string[] {
+function split(text: string, limit: number): string[] {
   return splitText(text, limit, (rest, cut) => {
     let backslashes = 0;
     for (let i = cut - 1; i >= 0 && rest[i] === '\\'; i -= 1) backslashes += 1;

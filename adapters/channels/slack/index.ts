@@ -13,13 +13,4 @@
 // has Interactivity on. The operator's Slack member ids (U…; SLACK_OPERATOR_IDS, like the other platforms) are the
 // identities to seed, channel 'slack'.
 
-export {
-  DEFAULT_API_URL,
-  DEFAULT_COMMAND,
-  DEFAULT_EVENTS_PATH,
-  MAX_INBOUND_CHARS,
-  SLACK_CHANNEL,
-  SlackApiError,
-  SlackChannel,
-  type SlackChannelOptions,
-} from './slack-channel.ts';
+export { DEFAULT_EVENTS_PATH, SlackApiError, SlackChannel } from './slack-channel.ts';

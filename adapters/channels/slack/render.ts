@@ -6,16 +6,16 @@ import type { ButtonSpec } from '../../../src/domain/messages.ts';
 import { splitText } from '../shared/split.ts';
 
 /** Slack truncates a message text beyond this many characters. */
-export const MAX_MESSAGE_TEXT = 40_000;
+const MAX_MESSAGE_TEXT = 40_000;
 /** Block Kit refuses a section whose text is longer. */
-export const MAX_SECTION_TEXT = 3000;
+const MAX_SECTION_TEXT = 3000;
 const MAX_BUTTONS_PER_ACTIONS_BLOCK = 25;
 const MAX_BUTTON_LABEL = 75;
 /** Buttons are told apart by their value; the action_id only has to be unique within the message. */
-export const BUTTON_ACTION_PREFIX = 'solo_button_';
+const BUTTON_ACTION_PREFIX = 'solo_button_';
 
 /** Our text is plain; in mrkdwn these three characters are control characters and Slack requires them escaped. */
-export function escapeMrkdwn(text: string): string {
+function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -39,7 +39,7 @@ export function fromSlackText(text: string): string {
  * half of the window. A hard cut never falls inside an entity (`&amp;`) or between the halves of a surrogate pair.
  * The break character is dropped, so joining the parts with it gives the original back.
  */
-export function splitEscaped(text: string, max: number): string[] {
+function splitEscaped(text: string, max: number): string[] {
   return splitText(text, max, (rest, cut) => {
     const amp = rest.lastIndexOf('&', cut - 1);
     return amp > cut - 6 && rest.indexOf(';', amp) >= cut;

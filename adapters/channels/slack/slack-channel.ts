@@ -29,12 +29,12 @@ import { checkSlackSignature, sslCheck } from './signature.ts';
 
 export { SlackApiError } from './errors.ts';
 
-export const SLACK_CHANNEL = 'slack';
-export const DEFAULT_API_URL = 'https://slack.com/api/';
-export const DEFAULT_COMMAND = '/solo';
+const SLACK_CHANNEL = 'slack';
+const DEFAULT_API_URL = 'https://slack.com/api/';
+const DEFAULT_COMMAND = '/solo';
 export const DEFAULT_EVENTS_PATH = '/slack/events';
 /** Longer messages are not handed to the core (same bound as the other chats). */
-export const MAX_INBOUND_CHARS = 8000;
+const MAX_INBOUND_CHARS = 8000;
 /** The web client's default is ten retries over about 30 minutes; a chat reply that late is worse than a failure. */
 const RETRY = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5000, randomize: true };
 const REQUEST_TIMEOUT_MS = 15_000;

@@ -6,13 +6,4 @@
 //   TELEGRAM_WEBHOOK_URL     → webhook.url      (optional; public https URL of the path, registered with setWebhook)
 // The operator's Telegram user id (a number, as a string) is the identity to seed: channel 'telegram'.
 
-export {
-  DEFAULT_API_ROOT,
-  DEFAULT_TYPING_AFTER_MS,
-  MAX_INBOUND_CHARS,
-  TELEGRAM_CHANNEL,
-  TelegramApiError,
-  TelegramChannel,
-  type TelegramChannelOptions,
-  type TelegramWebhookOptions,
-} from './telegram-channel.ts';
+export { TelegramChannel } from './telegram-channel.ts';

@@ -29,17 +29,17 @@ import { nextTurn } from '../shared/turn.ts';
 
 export { TelegramApiError } from './errors.ts';
 
-export const TELEGRAM_CHANNEL = 'telegram';
-export const DEFAULT_API_ROOT = 'https://api.telegram.org';
+const TELEGRAM_CHANNEL = 'telegram';
+const DEFAULT_API_ROOT = 'https://api.telegram.org';
 /** Longer messages are not handed to the core (same bound as the web chat). */
-export const MAX_INBOUND_CHARS = 8000;
+const MAX_INBOUND_CHARS = 8000;
 /** Telegram shows a chat action for about 5 s, so it is renewed a little before it fades. */
 const TYPING_EVERY_MS = 4000;
 /**
  * "typing…" only once an answer is this late: Telegram asks bots to send a chat action only when the response
  * takes a noticeable time, and for a quick answer it would double the API calls per message for nothing.
  */
-export const DEFAULT_TYPING_AFTER_MS = 500;
+const DEFAULT_TYPING_AFTER_MS = 500;
 const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 /** The updates the adapter reads; Telegram then does not send the rest at all. */
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;

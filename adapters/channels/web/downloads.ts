@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { OutboundFile } from '../../../src/ports/channel.ts';
 
-export const DOWNLOAD_TTL_MS = 60 * 60 * 1000;
+const DOWNLOAD_TTL_MS = 60 * 60 * 1000;
 /** What the kept files may take together; the oldest go first beyond it. */
 const MAX_BYTES = 64 * 1024 * 1024;
 export const FILES_PATH = /^\/api\/files\/([A-Za-z0-9_-]{22})\/([^/]+)$/;

@@ -34,7 +34,7 @@ export const WEB_CHANNEL = 'web';
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 /** The web chat has one chat and one sender: the operator, authenticated by loopback or WEB_TOKEN. */
 export const WEB_OPERATOR = 'operator';
-export const MAX_MESSAGE_CHARS = 8000;
+const MAX_MESSAGE_CHARS = 8000;
 // Room for MAX_MESSAGE_CHARS of the widest characters (an emoji family is 25 bytes of UTF-8), JSON-escaped or not.
 const MAX_BODY_BYTES = 256 * 1024;
 const MAX_PAGE = 500;

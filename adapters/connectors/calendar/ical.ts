@@ -48,7 +48,7 @@ function setTimes(vevent: Component, fields: EventFields): void {
 }
 
 /** Parses an object resource; throws when it is not iCalendar or holds no VEVENT. */
-export function parseObject(text: string): { root: Component; master: Component; exceptions: Component[] } {
+function parseObject(text: string): { root: Component; master: Component; exceptions: Component[] } {
   const root = new ICAL.Component(ICAL.parse(text) as unknown[]);
   const vevents = root.getAllSubcomponents('vevent');
   const master = vevents.find((v) => !v.hasProperty('recurrence-id')) ?? vevents[0];

@@ -15,7 +15,7 @@ export interface Folders {
   outbox: string;
 }
 
-export const OUTBOX_NAME = 'Solo Outbox';
+const OUTBOX_NAME = 'Solo Outbox';
 
 /** A message found by Message-ID: its UID and when the server received it (ms since the epoch). */
 export interface Hit {

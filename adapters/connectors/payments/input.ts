@@ -6,7 +6,7 @@ import type { CustomerInput, IssueInvoiceInput, PaymentLinkInput, RefundInput } 
 import { badInput } from './errors.ts';
 
 /** Metadata keys the connector owns on Stripe objects. */
-export const RESERVED = ['solo_key', 'solo_sent', 'solo_client'] as const;
+const RESERVED = ['solo_key', 'solo_sent', 'solo_client'] as const;
 
 const MAX_MINOR = 99_999_999; // Stripe's limit for most currencies: 999,999.99
 

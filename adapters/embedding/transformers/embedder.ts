@@ -19,9 +19,9 @@ import {
   type WorkerInit,
 } from './runner.ts';
 
-export { DTYPE_FILE_SUFFIX, missingModelFiles, modelFiles, sessionOptions, type Isolation } from './runner.ts';
+export { DTYPE_FILE_SUFFIX, missingModelFiles, sessionOptions, type Isolation } from './runner.ts';
 
-export type { Embedder, EmbedderState, EmbedderStatus } from '../../../src/ports/embedder.ts';
+export type { Embedder } from '../../../src/ports/embedder.ts';
 export { EmbedderError } from '../../../src/ports/embedder.ts';
 
 export interface EmbedderOptions {

@@ -57,7 +57,7 @@ export const DTYPE_FILE_SUFFIX: Readonly<Record<string, string>> = {
 };
 
 /** The files a model needs in `modelsDir/<model>/`, relative to it. */
-export function modelFiles(dtype: string): string[] {
+function modelFiles(dtype: string): string[] {
   return ['config.json', 'tokenizer.json', 'tokenizer_config.json', `onnx/model${DTYPE_FILE_SUFFIX[dtype] ?? ''}.onnx`];
 }
 

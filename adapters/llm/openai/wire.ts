@@ -13,7 +13,7 @@ import type {
 import type { ChatMessage, ToolChoice, ToolSpec } from '../../../src/ports/llm.ts';
 import { safeName, toJsonSchema } from '../../../src/llm/schema.ts';
 
-export interface WireToolCall {
+interface WireToolCall {
   id: string;
   name: string;
   arguments: string;
@@ -103,7 +103,7 @@ const usageOf = (u: { prompt_tokens?: number; completion_tokens?: number } | nul
     : undefined;
 
 /** A stream that ended without a finish reason: timed out (our idle timer), aborted by the caller, or cut. */
-export class StreamCut extends Error {
+class StreamCut extends Error {
   readonly reason: 'timeout' | 'aborted' | 'dropped';
   constructor(reason: 'timeout' | 'aborted' | 'dropped') {
     super(`the stream ended without a finish reason (${reason})`);

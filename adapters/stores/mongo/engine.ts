@@ -76,7 +76,7 @@ export const runId = (id: string): ObjectId => keyId(`run:${id}`);
 export const stepKey = (step: { runId: string; stepId: string }): ObjectId =>
   keyId(`step:${step.runId}:${step.stepId}`);
 export const approvalId = (id: string): ObjectId => keyId(`approval:${id}`);
-export const leaseId = (id: string): ObjectId => keyId(`lease:${id}`);
+const leaseId = (id: string): ObjectId => keyId(`lease:${id}`);
 export const invoiceId = (number: number): ObjectId => keyId(`invoice:${number}`);
 
 interface LeaseDoc {

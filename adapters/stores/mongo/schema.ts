@@ -101,7 +101,7 @@ const create = (domain: Domain, version: number): MongoMigration => ({
  * The versions of a database from before versions were recorded, read from its collections: 0.1 had events,
  * identities, settings and notes; the engine added runs, steps, approvals and invoices; memories replaced notes.
  */
-export function legacyMongoVersions(collections: ReadonlySet<string>): Versions {
+function legacyMongoVersions(collections: ReadonlySet<string>): Versions {
   const any = (...names: string[]) => names.some((n) => collections.has(n));
   return {
     events: any('events') ? 1 : 0,

@@ -15,7 +15,7 @@ export type Synchronous = 'normal' | 'full';
 // 120-140 ms. The store also checkpoints whenever writing pauses (checkpointer.ts). journal_size_limit trims the
 // WAL file after a checkpoint let it restart, so a burst of writes does not leave it large.
 /** Up to this size the whole file is checked before start (~0.2 s); a larger one is checked whole after start. */
-export const CHECK_WHOLE_BYTES = 64 * 1024 * 1024;
+const CHECK_WHOLE_BYTES = 64 * 1024 * 1024;
 
 export function openDatabase(
   file: string,

@@ -25,7 +25,7 @@ import type { SqliteEventLog } from './event-log.ts';
 type DocRow = { doc: string };
 const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 
-export function applyRunPatch(run: RunRecord, patch: RunPatch): RunRecord {
+function applyRunPatch(run: RunRecord, patch: RunPatch): RunRecord {
   const { unset, ...fields } = patch;
   const next = { ...run, ...fields } as RunRecord & Record<string, unknown>;
   for (const key of unset ?? []) delete next[key];

@@ -181,7 +181,7 @@ const tableNames = (db: DatabaseSync): Set<string> =>
  * settings and notes; the engine added runs, steps, approvals and invoices; memories replaced notes; run leases
  * came last. A part whose tables are missing is at 0.
  */
-export function legacyVersions(tables: ReadonlySet<string>): Versions {
+function legacyVersions(tables: ReadonlySet<string>): Versions {
   // (The events index by type and time came after versions were written down, so no store without them has it.)
   return {
     events: tables.has('events') ? 1 : 0,

@@ -30,7 +30,7 @@ export interface BuiltContext {
 }
 
 /** Special-token text ("<|im_end|>") in a memory counts as plain text instead of throwing. */
-export const defaultCountTokens = (text: string): number => countText(text);
+const defaultCountTokens = (text: string): number => countText(text);
 
 const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
 

@@ -6,7 +6,7 @@
 import { HnswIndex, type HnswOptions } from './hnsw-index.ts';
 import { checkId, ExactIndex, normalized, TopK, type ScoredId, type VectorIndex } from './vector-core.ts';
 
-export { checkId, ExactIndex, normalized, TopK, type ScoredId, type VectorIndex } from './vector-core.ts';
+export { checkId, ExactIndex, normalized, TopK, type ScoredId } from './vector-core.ts';
 export { HNSW_DEFAULTS, HnswIndex, type HnswOptions } from './hnsw-index.ts';
 
 export interface VectorIndexOptions {

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { snowflake } from './model.ts';
 
-export const Op = {
+const Op = {
   dispatch: 0,
   heartbeat: 1,
   identify: 2,
@@ -19,7 +19,7 @@ export const Op = {
   hello: 10,
   heartbeatAck: 11,
 } as const;
-export const Close = {
+const Close = {
   unknownOpcode: 4001,
   decodeError: 4002,
   notAuthenticated: 4003,

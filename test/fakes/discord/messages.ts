@@ -16,7 +16,7 @@ import {
 } from './model.ts';
 import { checkMessage, type MessageBody } from './validate.ts';
 
-export const Callback = { message: 4, deferredMessage: 5, deferredUpdate: 6, update: 7 } as const;
+const Callback = { message: 4, deferredMessage: 5, deferredUpdate: 6, update: 7 } as const;
 const LOADING_FLAG = 1 << 7;
 const CHAT_INPUT_COMMAND_MESSAGE = 20;
 

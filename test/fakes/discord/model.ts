@@ -1,7 +1,7 @@
 // Discord API objects as the real API shapes them (v10), built from the fake's state. Only the fields discord.js
 // reads are filled in; ids are real snowflakes (discord.js derives timestamps from them).
 
-export const DISCORD_EPOCH = 1_420_070_400_000n;
+const DISCORD_EPOCH = 1_420_070_400_000n;
 let increment = 0n;
 
 export function snowflake(): string {

@@ -3,7 +3,7 @@
 
 import { apiError, fieldError } from './model.ts';
 
-export const MAX_CONTENT = 2000;
+const MAX_CONTENT = 2000;
 const MAX_ROWS = 5;
 const MAX_BUTTONS_PER_ROW = 5;
 const MAX_CUSTOM_ID = 100;

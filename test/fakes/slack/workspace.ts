@@ -23,8 +23,7 @@ export interface StoredMessage {
 }
 
 /** Slack escapes these three in message text it sends to apps, and expects them escaped in what apps post. */
-export const slackEscape = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const slackEscape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const newEventId = (): string => `Ev${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`;
 

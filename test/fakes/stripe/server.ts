@@ -14,7 +14,7 @@ import { canonical, parseForm, type Params } from './form.ts';
 import { StripeState, type Context, type Obj } from './resources.ts';
 import { ROUTES } from './routes.ts';
 
-export const API_VERSION = '2026-11-18.endive';
+const API_VERSION = '2026-11-18.endive';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export type FaultKind =

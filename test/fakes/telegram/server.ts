@@ -203,7 +203,7 @@ async function readParams(req: IncomingMessage): Promise<Params> {
 }
 
 /** A file sent with a method (sendDocument): its name as grammY gave it and its bytes. */
-export interface UploadedFile {
+interface UploadedFile {
   filename: string;
   data: Buffer;
 }
