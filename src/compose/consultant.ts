@@ -111,7 +111,8 @@ export async function composeConsultant(p: ConsultantParts): Promise<ConsultantP
     await p.engine.start(
       CONSULTANT_WORKFLOW,
       { name, email: from.address.toLowerCase(), notes, via: 'mail' },
-      { id, origin: { channel: 'web', chatId: 'operator' } },
+      // A mail, not the operator, started it: its cards wait for quiet hours to end.
+      { id, origin: { channel: 'web', chatId: 'operator', proactive: true } },
     );
   };
   return { workflows, commands, onLead, close: () => catalog.close() };

@@ -132,10 +132,13 @@ export class Delivery implements RunDelivery {
   // ---- RunDelivery: what the engine needs ----
 
   async toRun(origin: RunOrigin, message: OutboundMessage, options: { dedupeKey?: string } = {}): Promise<SentMessage> {
+    // A run nobody asked for just now speaks like a digest: held through quiet hours, then to the preferred chat.
+    if (origin.proactive) return this.notify(message, options);
     return this.#first([origin, ...(await this.targets())], message, options.dedupeKey);
   }
 
   async copyCard(origin: RunOrigin, card: OutboundMessage, dedupeKey: string): Promise<SentMessage[]> {
+    if (origin.proactive) return []; // it went to the preferred chat already (or is held for it)
     const preferred = await this.#preferred.get();
     if (!preferred || (preferred.channel === origin.channel && preferred.chatId === origin.chatId)) return [];
     if (!this.#o.channels().some((c) => c.name === preferred.channel)) return [];

@@ -31,6 +31,8 @@ interface ReviewInfo {
 export interface RunOrigin {
   channel: string;
   chatId: string;
+  /** Nobody asked for this run just now (a mail started it): its messages are proactive, held through quiet hours. */
+  proactive?: boolean;
 }
 
 export interface RunRecord {
