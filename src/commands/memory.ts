@@ -5,7 +5,7 @@
 import { InputError } from '../domain/errors.ts';
 import { truncate } from '../domain/text.ts';
 import type { InboundContext } from '../inbound/context.ts';
-import { runAgent } from '../agents/runner.ts';
+import { digestSummariser } from '../agents/summarise.ts';
 import { compactMemories } from '../memory/compaction.ts';
 import { importPath } from '../memory/import.ts';
 import { listImportFolder } from '../memory/import-files.ts';
@@ -264,19 +264,7 @@ export function memoryCommands(d: MemoryDeps): CommandFamily {
         const days = args.trim() === '' ? 90 : Number(args.trim());
         if (!Number.isInteger(days) || days < 0)
           return void (await ctx.reply('Give the age in whole days, e.g. /compact 90.'));
-        const agents = d.agents();
-        // With a model, the digest agent writes the digests (redacted, within budget); otherwise they are extractive.
-        const summarise = agents
-          ? async (texts: string[], about: string) => {
-              const out = await runAgent(agents, {
-                agent: 'digest',
-                request: texts.map((t) => `- ${t}`).join('\n'),
-                values: { about },
-              });
-              if (out.status !== 'ok') throw new Error('over budget');
-              return out.output.summary;
-            }
-          : undefined;
+        const summarise = digestSummariser(d.agents());
         const report = await compactMemories(d.memory, d.store, {
           olderThanDays: days,
           ...(summarise ? { summarise } : {}),

@@ -5,7 +5,7 @@
 // and the built-in schedules (the daily digest at DIGEST_TIME, memory compaction weekly).
 
 import type { AgentsPart } from './agents.ts';
-import { runAgent } from '../agents/runner.ts';
+import { digestSummariser } from '../agents/summarise.ts';
 import type { Config } from '../config.ts';
 import type { SchedulingApi } from '../commands/schedules.ts';
 import type { Delivery } from '../delivery/delivery.ts';
@@ -103,19 +103,7 @@ export function composeScheduling(p: SchedulingParts): SchedulingPart {
     reminderWorkflow((message, options) => p.delivery.notify(message, options)),
     digestWorkflow(digestDeps),
     compactionWorkflow(async (olderThanDays) => {
-      const agents = p.agents.agents();
-      // With a model, the digest agent writes the summaries (redacted, within budget); otherwise they are extractive.
-      const summarise = agents
-        ? async (texts: string[], about: string) => {
-            const out = await runAgent(agents, {
-              agent: 'digest',
-              request: texts.map((t) => `- ${t}`).join('\n'),
-              values: { about },
-            });
-            if (out.status !== 'ok') throw new Error('over budget');
-            return out.output.summary;
-          }
-        : undefined;
+      const summarise = digestSummariser(p.agents.agents());
       const report = await compactMemories(p.memory, p.store, { olderThanDays, ...(summarise ? { summarise } : {}) });
       return { digests: report.digests.length, compacted: report.compacted, method: report.method };
     }),
