@@ -35,6 +35,27 @@ export function mailServerSkipReason(): string | undefined {
   return undefined;
 }
 
+/** `n` distinct free ports: held open together while they are chosen (one at a time, the OS may give one twice). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => {
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  });
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -109,7 +130,8 @@ export class MailServers {
     const vgid = spawnSync('id', ['-g', 'vmail']).stdout.toString().trim();
     chownSync(join(this.dir, 'mail'), Number(vmail), Number(vgid));
     writeFileSync(join(this.dir, 'users'), this.users.map((u) => `${u.address}:{PLAIN}${u.password}::::::\n`).join(''));
-    [this.imapPort, this.lmtpPort, this.smtpPort] = [await freePort(), await freePort(), await freePort()];
+    const [imap, lmtp, smtp] = await freePorts(3);
+    [this.imapPort, this.lmtpPort, this.smtpPort] = [imap ?? 0, lmtp ?? 0, smtp ?? 0];
     writeFileSync(this.config, dovecotConfig(this.dir, this.imapPort, this.lmtpPort));
     const child = spawn(DOVECOT, ['-F', '-c', this.config], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
