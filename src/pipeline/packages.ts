@@ -6,7 +6,7 @@
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import { lineOf, readYaml } from '../policy/yaml-file.ts';
 import { z } from 'zod';
 import { parseAmount, isCurrency } from '../domain/money.ts';
 
@@ -74,35 +74,15 @@ const pathText = (path: readonly PropertyKey[]): string =>
     .join('')
     .replace(/^\./, '');
 
-function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[]): number | undefined {
-  for (let n = path.length; n >= 1; n--) {
-    const parent: unknown = n > 1 ? doc.getIn(path.slice(0, n - 1) as unknown[], true) : doc.contents;
-    if (isMap(parent)) {
-      const pair = parent.items.find((p) => (p.key as { value?: unknown } | null)?.value === path[n - 1]);
-      const range = (pair?.key as { range?: [number, number, number] } | null)?.range;
-      if (range) return counter.linePos(range[0]).line;
-    }
-  }
-  return undefined;
-}
-
 /** Parses one YAML file against a schema: the value, or one sentence with file, line and field. */
 function parseFile<T>(
   text: string,
   display: string,
   schema: z.ZodType<T>,
 ): { ok: true; value: T } | { ok: false; error: string } {
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true });
-  const yamlError = doc.errors[0];
-  if (yamlError) {
-    const line = yamlError.linePos?.[0]?.line;
-    const what = yamlError.message
-      .replace(/ at line \d+, column \d+[\s\S]*$/, '')
-      .replace(/\s+/g, ' ')
-      .trim();
-    return { ok: false, error: `${display}${line === undefined ? '' : ` line ${line}`} is not valid YAML: ${what}.` };
-  }
+  const read = readYaml(text, display);
+  if (!read.ok) return read;
+  const { doc, counter } = read;
   const parsed = schema.safeParse(doc.toJS({ maxAliasCount: 100 }) ?? {});
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0]!;

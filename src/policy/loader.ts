@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import { lineOf, readYaml } from './yaml-file.ts';
 import type { z } from 'zod';
 import { newEvent } from '../domain/events.ts';
 import type { EventLog } from '../ports/store.ts';
@@ -95,21 +96,6 @@ function issueMessage(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: 
   return { path: issue.path, message: issue.message };
 }
 
-/** The line where the deepest field on `path` that exists in the document starts (its key, for a map entry). */
-function lineOf(doc: Document, counter: LineCounter, path: PropertyKey[]): number | undefined {
-  for (let n = path.length; n >= 1; n--) {
-    const parent: unknown = n > 1 ? doc.getIn(path.slice(0, n - 1) as unknown[], true) : doc.contents;
-    if (isMap(parent)) {
-      const pair = parent.items.find((p) => (p.key as { value?: unknown } | null)?.value === path[n - 1]);
-      const range = (pair?.key as { range?: [number, number, number] } | null)?.range;
-      if (range) return counter.linePos(range[0]).line;
-    }
-    const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
-    if (node?.range) return counter.linePos(node.range[0]).line;
-  }
-  return undefined;
-}
-
 /** The YAML path of a rule as violations name it. */
 function rulePath(section: string, rule: string, policy: Policy): PropertyKey[] {
   if (section === 'approvals') {
@@ -129,17 +115,9 @@ export function parsePolicyFile(
   display: string,
   foreign: readonly string[] = ['prices', 'qualification'],
 ): { ok: true; sections: PolicyFile } | { ok: false; error: string } {
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true });
-  const yamlError = doc.errors[0];
-  if (yamlError) {
-    const line = yamlError.linePos?.[0]?.line;
-    const what = yamlError.message
-      .replace(/ at line \d+, column \d+[\s\S]*$/, '')
-      .replace(/\s+/g, ' ')
-      .trim();
-    return { ok: false, error: `${display}${line === undefined ? '' : ` line ${line}`} is not valid YAML: ${what}.` };
-  }
+  const read = readYaml(text, display);
+  if (!read.ok) return read;
+  const { doc, counter } = read;
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });
