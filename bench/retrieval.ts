@@ -2,7 +2,7 @@
 // bench/retrieval-set.ts) and the long-conversation set (bench/data/conversation-set.json, bench/conversation-set.ts).
 // recall@5 and MRR@10 for a textbook BM25 computed in the same run on the same items (bench/bm25.ts: k1 1.2, b 0.75,
 // Lucene idf; "BM25" on the project's plain word split, "BM25+an" on the keyword index's analyser), keyword-only,
-// vector-only, hybrid, and (client set) hybrid + entity routing as MemoryService.recall does it; for the whole set,
+// vector-only, hybrid, and (client set) keyword and hybrid with entity routing as MemoryService.recall does it; for the whole set,
 // the tune half and the held-out half (the index's weights were tuned on the tune halves only), and per query type.
 // The keyword, vector and hybrid columns go through RecallIndex.search with the product's weights, so recency and
 // importance move items too (a question naming a time turns recency off); "kw-index" is the keyword index's own
@@ -13,7 +13,7 @@
 //   --minilm   the stand-in gets MiniLM's shape (6 layers × 384-d): embedding time like the real model's compute
 //   --hnsw     vector search on the HNSW graph (by default the index is exact below 5000 memories)
 //   --weights  other hybrid weights than DEFAULT_WEIGHTS; --keyword other keyword options than KEYWORD_DEFAULTS
-//   --misses   list the questions a configuration (bm25, bm25a, index, keyword, vector, hybrid, entity) misses in its top 5
+//   --misses   list the questions a configuration (bm25, bm25a, index, keyword, kwentity, vector, hybrid, entity) misses in its top 5
 
 import type { QueryOptions } from '../src/memory/index/analyze.ts';
 import { EntityRegistry } from '../src/memory/entities.ts';
@@ -34,13 +34,14 @@ import {
 } from './retrieval-score.ts';
 import { line, summary } from './stats.ts';
 
-export const CONFIGS = ['bm25', 'bm25a', 'index', 'keyword', 'vector', 'hybrid', 'entity'] as const;
+export const CONFIGS = ['bm25', 'bm25a', 'index', 'keyword', 'kwentity', 'vector', 'hybrid', 'entity'] as const;
 export type Config = (typeof CONFIGS)[number];
 const LABELS: Record<Config, string> = {
   bm25: 'BM25',
   bm25a: 'BM25+an',
   index: 'kw-index',
   keyword: 'keyword',
+  kwentity: 'keyword+entity',
   vector: 'vector',
   hybrid: 'hybrid',
   entity: 'hybrid+entity',
@@ -51,7 +52,7 @@ const K = 10;
 function routed(
   index: RecallIndex,
   registry: EntityRegistry,
-  base: { query: string; vector: Float32Array; k: number; now: Date },
+  base: { query: string; vector?: Float32Array; k: number; now: Date },
 ): RecallHit[] {
   const named = registry.detect(base.query);
   let ranked = named.length > 0 ? index.search({ ...base, entities: named }) : [];
@@ -115,6 +116,7 @@ export async function runRetrievalBench(
       bm25a: analysed.search(queryTerms(q.text, 'analysed'), K).map((h) => h.id),
       index: index.keyword.search(q.text, K, undefined, now).map((h) => h.id),
       keyword: index.search({ query: q.text, k: K, now }).map((h) => h.id),
+      kwentity: routed(index, registry, { query: q.text, k: K, now }).map((h) => h.id),
       vector: index.search({ query: '', vector, k: K, now }).map((h) => h.id),
       hybrid: index.search({ query: q.text, vector, k: K, now }).map((h) => h.id),
       entity: routed(index, registry, { query: q.text, vector, k: K, now }).map((h) => h.id),
@@ -171,8 +173,10 @@ function printMisses(
 
 function ratios(
   halves: ReadonlyArray<[string, readonly string[]]>,
-  per: Record<'bm25' | 'bm25a' | 'index' | 'keyword', PerQuery>,
+  per: Partial<Record<Config, PerQuery>> & Record<'bm25' | 'bm25a' | 'index' | 'keyword', PerQuery>,
 ): void {
+  // keyword+entity is what MemoryService.recall does without an embedding model (the client set only).
+  if (per.kwentity) printRatios('keyword+entity', 'BM25', halves, per.kwentity, per.bm25);
   printRatios('keyword', 'BM25', halves, per.keyword, per.bm25);
   printRatios('keyword', 'BM25+an', halves, per.keyword, per.bm25a);
   printRatios('kw-index', 'BM25', halves, per.index, per.bm25);
@@ -228,7 +232,7 @@ if (import.meta.main) {
         configs.map((c) => [LABELS[c], r.perQuery[c]]),
       );
       ratios(rows.slice(0, 3), r.perQuery);
-      if (misses && misses !== 'entity' && CONFIGS.includes(misses))
+      if (misses && misses !== 'entity' && misses !== 'kwentity' && CONFIGS.includes(misses))
         printMisses(r.perQuery[misses], set.queries, new Map(set.memories.map((m) => [m.id, m.text])), LABELS[misses]);
     }
   } finally {
