@@ -38,8 +38,8 @@ test('hybridRank follows the documented formula and keeps every component', () =
     ]),
     meta: (id) => ({
       importance: id === 3 ? 1 : 0,
-      updatedAt: daysAgo(90),
-      ...(id === 2 && { lastUsedAt: daysAgo(0) }),
+      updatedAt: daysAgo(90).getTime(),
+      ...(id === 2 && { lastUsedAt: daysAgo(0).getTime() }),
     }),
     queryHasTerms: true,
     queryHasVector: true,
@@ -79,7 +79,7 @@ test('hybridRank drops irrelevant candidates and honours k', () => {
       [2, -0.2],
       [3, 0.4],
     ]),
-    meta: () => ({ importance: 1, updatedAt: NOW }),
+    meta: () => ({ importance: 1, updatedAt: NOW.getTime() }),
     queryHasTerms: true,
     queryHasVector: true,
     now: NOW,
@@ -96,7 +96,7 @@ test('hybridRank drops irrelevant candidates and honours k', () => {
       [2, -0.2],
       [3, 0.4],
     ]),
-    meta: () => ({ importance: 1, updatedAt: NOW }),
+    meta: () => ({ importance: 1, updatedAt: NOW.getTime() }),
     queryHasTerms: true,
     queryHasVector: true,
     now: NOW,
@@ -142,7 +142,7 @@ test('RecallIndex: keyword, vector and hybrid queries; items without vectors sti
     byVector.map((h) => h.id),
     [1, 3],
   );
-  assert.equal(byVector[0]!.components.vector, 1);
+  assert.ok(Math.abs(byVector[0]!.components.vector! - 1) < 1e-6);
   const hybrid = index.search({ query: 'budget', vector: axis(0), k: 5, now: NOW });
   assert.deepEqual(new Set(hybrid.map((h) => h.id)), new Set([1, 3, 4]), 'every budget memory, embedded or not');
   const acme = hybrid.find((h) => h.id === 1)!;
@@ -150,7 +150,7 @@ test('RecallIndex: keyword, vector and hybrid queries; items without vectors sti
   assert.ok(Math.abs(acme.components.vector! - 1) < 1e-6);
   assert.ok(Math.abs(borova.components.vector! - 1 / Math.sqrt(1.09)) < 1e-6);
   assert.ok(borova.components.keyword > acme.components.keyword, 'the shorter text has the higher BM25');
-  assert.equal(acme.text, 'Acme budget for the spring campaign is 40k');
+  assert.deepEqual(acme.meta.entities, ['client:acme']);
   // Not embedded yet: its relevance is its keyword part alone, neither zeroed nor penalised.
   const zenith = hybrid.find((h) => h.id === 4)!;
   assert.equal(zenith.components.vector, null);
@@ -274,7 +274,13 @@ test('RecallIndex on HNSW: an entity filter returns the true top-k among that en
     vector: Float32Array.from(centers[i % 12]!, (c) => c + 0.3 * (r() - 0.5)),
     meta: meta({ entities: [`client:c${i % 50}`], updatedAt: daysAgo(i % 30) }),
   }));
-  const index = new RecallIndex({ dims, exactBelow: 500, hnsw: { expansionAdd: 64, expansionSearch: 64 } });
+  // f32 rows: the order is compared exactly (i16 rows may swap near ties: index-vector.test.ts).
+  const index = new RecallIndex({
+    dims,
+    exactBelow: 500,
+    precision: 'f32',
+    hnsw: { expansionAdd: 64, expansionSearch: 64 },
+  });
   index.upsertMany(items);
   assert.equal(index.vectors.mode, 'hnsw');
   const cos = (a: Float32Array, b: Float32Array): number => {

@@ -1,6 +1,6 @@
 // Vector indexes: exact search against a plain brute force, HNSW recall and bookkeeping (replace, remove, re-add,
 // growth), and the tiered index's switch to HNSW and its filtered search (a small allowed subset still gets the
-// true top-k).
+// true top-k). The tiered tests keep f32 rows to compare orders exactly; i16 rows have their own test.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -188,7 +188,7 @@ test('HnswIndex: recall against exact, replace, remove and re-add of a removed k
 
 test('tiered index: exact below the threshold, HNSW from it, back to exact well below it', () => {
   const data = dataset(400, 3);
-  const index = createVectorIndex(DIMS, { exactBelow: 250 });
+  const index = createVectorIndex(DIMS, { precision: 'f32', exactBelow: 250 });
   data.slice(0, 249).forEach((v, i) => index.add(i + 1, v));
   assert.equal(index.mode, 'exact');
   index.add(250, data[249]!);
@@ -212,7 +212,11 @@ test('tiered index: exact below the threshold, HNSW from it, back to exact well 
 
 test('tiered index: a filter that keeps a small subset still gets the true top-k', () => {
   const data = dataset(5000, 4);
-  const index = createVectorIndex(DIMS, { exactBelow: 1000, hnsw: { expansionAdd: 64, expansionSearch: 32 } });
+  const index = createVectorIndex(DIMS, {
+    precision: 'f32',
+    exactBelow: 1000,
+    hnsw: { expansionAdd: 64, expansionSearch: 32 },
+  });
   index.addMany(data.map((vector, i) => ({ id: i + 1, vector })));
   assert.equal(index.mode, 'hnsw');
   const truth = new Map(data.map((v, i) => [i + 1, v]));
@@ -238,7 +242,11 @@ test('tiered index: a filter that keeps a small subset still gets the true top-k
 
 test('tiered index: a deferred graph build answers exactly meanwhile and catches up in batches', async () => {
   const data = dataset(1500, 6);
-  const index = createVectorIndex(DIMS, { exactBelow: 300, hnsw: { expansionAdd: 64, expansionSearch: 64 } });
+  const index = createVectorIndex(DIMS, {
+    precision: 'f32',
+    exactBelow: 300,
+    hnsw: { expansionAdd: 64, expansionSearch: 64 },
+  });
   index.addMany(
     data.map((vector, i) => ({ id: i + 1, vector })),
     { deferGraph: true },
@@ -276,4 +284,50 @@ test('tiered index: a deferred graph build answers exactly meanwhile and catches
     found += index.search(data[i * 29]!, 10).filter((h) => want.has(h.id)).length;
   }
   assert.ok(found / 500 >= 0.95, `recall@10 ${found / 500}`);
+});
+
+test('i16 rows: scores within 1e-4 of the cosine, the top-k that of f32 up to near ties', () => {
+  const data = dataset(3000, 8);
+  const truth = new Map(data.map((v, i) => [i + 1, v]));
+  const rows = new ExactIndex(DIMS, 16, { precision: 'i16' }); // small start: growth copies scales too
+  data.forEach((v, i) => rows.add(i + 1, v));
+  for (let id = 1; id <= 300; id += 3) {
+    rows.remove(id); // removal moves the last row (and its scale) into the gap
+    truth.delete(id);
+  }
+  const r = rng(9);
+  for (let t = 0; t < 30; t++) {
+    const q = data[Math.floor(r() * 3000)]!;
+    const hits = rows.search(q, 10);
+    const want = bruteForce(truth, q, 10);
+    assert.equal(hits.length, 10);
+    hits.forEach((h, i) => {
+      const exact = cosine(q, truth.get(h.id)!);
+      assert.ok(Math.abs(h.score - exact) < 1e-4, `score ${h.score} vs cosine ${exact}`);
+      // A different id at a rank is only allowed where the true cosines are that close.
+      assert.ok(Math.abs(exact - cosine(q, truth.get(want[i]!)!)) < 2e-4, `rank ${i}: ${h.id} for ${want[i]}`);
+    });
+  }
+  const decoded = rows.vector(3000)!;
+  assert.ok(cosine(decoded, data[2999]!) > 0.9999, 'vector() decodes the row');
+  assert.equal(rows.precision, 'i16');
+});
+
+test('the tiered index keeps i16 rows unless told otherwise, and rescores graph hits with them', () => {
+  const data = dataset(1200, 10);
+  const index = createVectorIndex(DIMS, { exactBelow: 500 });
+  index.addMany(data.map((vector, i) => ({ id: i + 1, vector })));
+  assert.equal(index.mode, 'hnsw');
+  assert.equal(index.precision, 'i16');
+  assert.equal(createVectorIndex(DIMS, { precision: 'f32' }).precision, 'f32');
+  const truth = new Map(data.map((v, i) => [i + 1, v]));
+  let found = 0;
+  for (let i = 0; i < 40; i++) {
+    const q = data[i * 29]!;
+    const hits = index.search(q, 10);
+    for (const h of hits) assert.ok(Math.abs(h.score - cosine(q, truth.get(h.id)!)) < 1e-4);
+    const want = new Set(bruteForce(truth, q, 10));
+    found += hits.filter((h) => want.has(h.id)).length;
+  }
+  assert.ok(found / 400 >= 0.95, `recall@10 ${found / 400}`);
 });

@@ -1,18 +1,28 @@
 // The vector index the memory service uses where the store has no `$vectorSearch` (createVectorIndex): exact
-// brute force below `exactBelow` vectors, HNSW (usearch) from there on. Every vector is also kept as f32 in an
-// ExactIndex, which rescores HNSW hits exactly, answers filters that keep few items, covers items the graph has
+// brute force below `exactBelow` vectors, HNSW (usearch) from there on. Every vector is also kept in an ExactIndex
+// (i16 with a scale per row by default), which rescores HNSW hits exactly, answers filters that keep few items, covers items the graph has
 // not taken in yet (start-up catch-up), and lets the graph be rebuilt without re-embedding.
 
 import { HnswIndex, type HnswOptions } from './hnsw-index.ts';
-import { checkId, ExactIndex, normalized, TopK, type ScoredId, type VectorIndex } from './vector-core.ts';
+import {
+  checkId,
+  ExactIndex,
+  normalized,
+  TopK,
+  type RowPrecision,
+  type ScoredId,
+  type VectorIndex,
+} from './vector-core.ts';
 
-export { checkId, ExactIndex, normalized, TopK, type ScoredId } from './vector-core.ts';
+export { checkId, ExactIndex, normalized, TopK, type RowPrecision, type ScoredId } from './vector-core.ts';
 export { HNSW_DEFAULTS, HnswIndex, type HnswOptions } from './hnsw-index.ts';
 
 export interface VectorIndexOptions {
   /** Below this many vectors every search is exact (brute force); at it, an HNSW graph is built. Default 5000. */
   exactBelow?: number;
   hnsw?: HnswOptions;
+  /** How the rows every search is scored with are kept: 'i16' (default, half the memory) or 'f32'. */
+  precision?: RowPrecision;
 }
 
 /**
@@ -30,13 +40,18 @@ export class TieredVectorIndex implements VectorIndex {
 
   constructor(dims: number, options: VectorIndexOptions = {}) {
     this.dims = dims;
-    this.#exact = new ExactIndex(dims);
+    this.#exact = new ExactIndex(dims, 1024, { precision: options.precision ?? 'i16' });
     this.exactBelow = Math.max(1, options.exactBelow ?? 5000);
     this.#hnswOptions = options.hnsw ?? {};
   }
 
   get size(): number {
     return this.#exact.size;
+  }
+
+  /** How the rows searches are scored with are kept. */
+  get precision(): RowPrecision {
+    return this.#exact.precision;
   }
 
   /** Vectors waiting to enter the graph. */
@@ -140,7 +155,8 @@ export class TieredVectorIndex implements VectorIndex {
     k: number,
     allow: ((id: number) => boolean) | undefined,
   ): ScoredId[] {
-    // Graph candidates (4k, at least 40) rescored with exact f32 cosines: undoes the i8 ranking error.
+    // Graph candidates (4k, at least 40) rescored from the ExactIndex's rows, scaled per row: undoes the coarser
+    // ranking of usearch's i8 (one scale for every vector).
     if (!allow) return this.#rescore(unit, hnsw.nearest(unit, Math.max(4 * k, 40)), k);
     // Filtered: over-fetch from the graph while that stays shallow (where HNSW is accurate); a filter so selective
     // that the allowed items would sit deep in the graph's ranking gets an exact scan instead, which is cheap then
