@@ -22,7 +22,7 @@ export interface AgentCommandDeps {
   catalog: () => Promise<AgentCatalog>;
   policies: Pick<PolicyService, 'current' | 'lastRejection'>;
   /** Runs for /costs <run id>; events for cost reports and violations. */
-  store: Pick<Store, 'runs' | 'events'>;
+  store: Pick<Store, 'runs' | 'events' | 'settings'>;
   agentsDir: string;
 }
 
