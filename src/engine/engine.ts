@@ -61,6 +61,14 @@ export interface EngineOptions {
   leaseMs?: number;
 }
 
+/**
+ * A connector's sentence for a transient failure ends in a promise ("; the call will be tried again.", "; Solo OS
+ * will try again."). A run in review has spent its tries, so the card quotes the failure without the promise.
+ */
+const RETRY_PROMISE =
+  /;\s*(?:the (?:call|update) will be tried again|(?:Solo OS|it) will try again)(?: shortly| in \d+ s)?\.$/;
+const spent = (message: string): string => message.replace(RETRY_PROMISE, '.');
+
 export class Engine implements EngineInternals {
   readonly store: Store;
   readonly log: Logger;
@@ -287,7 +295,7 @@ export class Engine implements EngineInternals {
     if (signal instanceof NeedsReview) {
       await this.#toReview(run, {
         stepId: signal.stepId,
-        reason: `step "${signal.stepId}" failed ${signal.attempts} time${signal.attempts === 1 ? '' : 's'}: ${signal.error.message}`,
+        reason: `step "${signal.stepId}" failed ${signal.attempts} time${signal.attempts === 1 ? '' : 's'}: ${spent(signal.error.message)}`,
         intended: `step "${signal.stepId}" completes and the run goes on`,
         actual: `the steps before it completed; "${signal.stepId}" did not`,
       });

@@ -107,8 +107,9 @@ describe('connector failures as the operator sees them', () => {
     assert.match(
       review?.text ?? '',
       new RegExp(
-        `What happened: step "slots" failed 3 times: The calendar server at 127\\.0\\.0\\.1:${port} cannot be reached \\(ECONNREFUSED\\)`,
+        `What happened: step "slots" failed 3 times: The calendar server at 127\\.0\\.0\\.1:${port} cannot be reached \\(ECONNREFUSED\\)\\.\n`,
       ),
+      'the tries are spent: the card does not promise another',
     );
     assert.ok(!messages.some((m) => /\n\s+at /.test(m.text)), 'no stack trace');
   });
