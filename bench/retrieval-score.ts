@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { createEmbedder, type Embedder } from '../adapters/embedding/transformers/embedder.ts';
 import { generateTinyModel, TINY_MODEL_ID } from '../test/support/tiny-model.ts';
+import { openUseModel, USE_MODEL } from './use-model.ts';
 
 export interface QueryScore {
   recall5: number;
@@ -70,7 +71,7 @@ export function printRatios(
     const b = mean(ids, baseline);
     return `${name.trim()} ${(k.recall5 / b.recall5).toFixed(3)}× R@5, ${(k.mrr10 / b.mrr10).toFixed(3)}× MRR`;
   });
-  console.log(`${`${config} ÷ ${label}:`.padEnd(20)} ${parts.join(' | ')}`);
+  console.log(`${`${config} ÷ ${label}:`.padEnd(31)} ${parts.join(' | ')}`);
 }
 
 export interface BenchModel {
@@ -85,8 +86,17 @@ export interface BenchModel {
  * The real model when MODELS_DIR holds EMBEDDING_MODEL (default Xenova/all-MiniLM-L6-v2), as the product would load
  * it (no download); otherwise the generated stand-in, and the lines say so.
  */
-export async function openModel(options: { minilm?: boolean } = {}): Promise<BenchModel> {
+export async function openModel(options: { minilm?: boolean; use?: boolean } = {}): Promise<BenchModel> {
   const logger = pino({ level: 'silent' });
+  if (options.use) {
+    const embedder = await openUseModel();
+    return {
+      embedder,
+      real: true,
+      about: [`MODEL: ${USE_MODEL} — a real sentence model, though not the one Solo OS ships with (--use).`],
+      close: () => embedder.close(),
+    };
+  }
   const model = process.env.EMBEDDING_MODEL ?? 'Xenova/all-MiniLM-L6-v2';
   const dtype = process.env.EMBEDDING_DTYPE ?? 'q8';
   const dir = process.env.MODELS_DIR ? resolve(process.env.MODELS_DIR) : undefined;

