@@ -139,6 +139,24 @@ describe('/export on Slack', () => {
     }
   });
 
+  test('a rate-limited completion is waited out and retried: the file is shared once, said once', async () => {
+    fake.rateLimitOnce('files.completeUploadExternal', 1);
+    const completions = fake.callsTo('files.completeUploadExternal').length;
+    const added = await during(() => slash('export invoices'));
+    assert.deepEqual(
+      fake
+        .callsTo('files.completeUploadExternal')
+        .slice(completions)
+        .map((c) => c.status),
+      [429, 200],
+    );
+    assert.equal(added.filter((m) => m.subtype === 'file_share').length, 1);
+    assert.deepEqual(
+      added.filter((m) => m.subtype === undefined).map((m) => m.text.replace(/\d+ bytes/, 'N bytes')),
+      [`Sent ${added[0]?.files?.[0]?.name as string} (1 invoice, N bytes).`],
+    );
+  });
+
   test('the fake checks the file methods’ arguments as Slack does', async () => {
     assert.equal((await api('files.getUploadURLExternal', { length: '3' })).error, 'invalid_arguments');
     assert.equal(

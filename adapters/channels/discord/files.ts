@@ -6,7 +6,7 @@
 import { DiscordAPIError, Routes, type Client, type RESTPostAPIChannelMessageResult } from 'discord.js';
 import type { OutboundFile } from '../../../src/ports/channel.ts';
 
-export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+const MAX_FILE_BYTES = 10 * 1024 * 1024;
 /** Discord's error code (with HTTP 413) for a file or request over the upload limit. */
 const ENTITY_TOO_LARGE = 40005;
 

@@ -30,7 +30,7 @@ function jsonArg(raw: unknown): unknown {
 }
 
 /** A file object as Slack returns it (the fields a client reads). */
-export function fileObject(f: StoredFile): Record<string, unknown> {
+function fileObject(f: StoredFile): Record<string, unknown> {
   const ext = /\.([^.]+)$/.exec(f.name)?.[1]?.toLowerCase() ?? '';
   return {
     id: f.id,
