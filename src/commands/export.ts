@@ -1,5 +1,6 @@
 // /export: memories as Markdown or JSON (with where each came from) and invoices as CSV, given to the chat as a file
-// where the channel takes files (a download link in the web chat, a document in Telegram), as text otherwise.
+// where the channel takes files (a download link in the web chat, a document or attachment in Telegram, Slack and
+// Discord), as text otherwise.
 
 import type { InboundContext } from '../inbound/context.ts';
 import { invoicesCsv, memoriesJson, memoriesMarkdown } from '../export/formats.ts';
@@ -59,13 +60,16 @@ async function give(ctx: InboundContext, e: Export): Promise<void> {
   const delivered = await ctx.channel.deliverFile?.(ctx.event.chatId, e.file);
   const label = `${e.file.name} (${e.what}, ${size(e.file.data.length)})`;
   if (delivered?.link) return void (await ctx.reply(`${label}: download it within the hour at ${delivered.link}`));
-  if (delivered) return void (await ctx.reply(`Sent ${label}.`));
-  // No files on this channel: the text itself, cut where a chat message stream stops being readable.
+  if (delivered && delivered.notSent === undefined) return void (await ctx.reply(`Sent ${label}.`));
+  // No files on this channel, or not this one: the text itself, cut where a chat message stream stops being readable.
   const text = e.file.data.toString('utf8');
   const cut = text.length > TEXT_FALLBACK_CHARS;
   const shown = cut ? text.slice(0, text.lastIndexOf('\n', TEXT_FALLBACK_CHARS) + 1 || TEXT_FALLBACK_CHARS) : text;
+  const why = delivered?.notSent
+    ? `: ${delivered.notSent} Here it is as text`
+    : '; this chat cannot take files, so here it is as text';
   await ctx.reply(
-    `${label}; this chat cannot take files, so here it is as text${cut ? ` (the first ${size(Buffer.byteLength(shown))}; the web chat gives the whole file)` : ''}:\n\n${shown}`,
+    `${label}${why}${cut ? ` (the first ${size(Buffer.byteLength(shown))}; the web chat gives the whole file)` : ''}:\n\n${shown}`,
   );
 }
 

@@ -123,6 +123,8 @@ export interface Channel {
   /**
    * Gives the chat a file (an /export): sent as a document where the platform takes files, or kept for download
    * (`link`, behind the channel's own auth) by the web chat. Undefined when this channel cannot: send text instead.
+   * `notSent` when the platform takes files but refused this one for good (a missing permission, over its size
+   * limit): the caller sends text instead and tells the operator why. A failure worth retrying throws.
    */
   deliverFile?(chatId: string, file: OutboundFile): Promise<FileDelivery | undefined>;
   /** One line for /status, e.g. "web chat at http://127.0.0.1:3000". */
@@ -141,6 +143,8 @@ export interface OutboundFile {
 export interface FileDelivery {
   /** Where the operator downloads it (web chat), when the file was not put in the chat itself. */
   link?: string;
+  /** The file did not go out and retrying cannot help: why, in one sentence for the operator. */
+  notSent?: string;
 }
 
 export const chatStream = (channel: string, chatId: string): string => `chat:${channel}:${chatId}`;

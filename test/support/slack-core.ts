@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { after, before } from 'node:test';
 import { pino, type Logger } from 'pino';
 import type { InboundEvent } from '../../src/domain/messages.ts';
+import type { Registry } from '../../src/commands/registry.ts';
 import type { Channel, HandleResult, InboundHandler } from '../../src/ports/channel.ts';
 import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import type { SlackChannel } from '../../adapters/channels/slack/index.ts';
@@ -68,7 +69,10 @@ export interface Core {
   logs: string[];
 }
 
-export async function startCore(current: () => Channel | undefined): Promise<Core> {
+/** Commands a test adds to the default ones (/help, /status, the memory commands). */
+export type ExtraCommands = (registry: Registry, store: SqliteStore) => Registry;
+
+export async function startCore(current: () => Channel | undefined, extra?: ExtraCommands): Promise<Core> {
   const store = new SqliteStore(tempDir());
   await store.init();
   await store.identities.upsert({
@@ -87,7 +91,12 @@ export async function startCore(current: () => Channel | undefined): Promise<Cor
     const c = current();
     return c ? [c] : [];
   };
-  const conductor = testCore({ store, logger, channels }).conductor;
+  const conductor = testCore({
+    store,
+    logger,
+    channels,
+    ...(extra ? { registry: (r: Registry) => extra(r, store) } : {}),
+  }).conductor;
   return { store, recorder: new Recorder(conductor), logger, logs };
 }
 
@@ -110,13 +119,17 @@ export interface SlackRig {
  * For one describe block: before its tests, a fake Slack, the core, and the channel `make` builds, started; after
  * them, all stopped. `ready` hands the parts to the block's variables.
  */
-export function useSlack(make: (fake: FakeSlack, core: Core) => SlackChannel, ready: (rig: SlackRig) => void): void {
+export function useSlack(
+  make: (fake: FakeSlack, core: Core) => SlackChannel,
+  ready: (rig: SlackRig) => void,
+  extra?: ExtraCommands,
+): void {
   let rig: SlackRig | undefined;
   before(async () => {
     const fake = await FakeSlack.start();
     // The core asks for the channel list lazily: the channel is made after the core.
     const made: { channel?: SlackChannel } = {};
-    const core = await startCore(() => made.channel);
+    const core = await startCore(() => made.channel, extra);
     const channel = (made.channel = make(fake, core));
     await channel.start(core.recorder);
     rig = { fake, core, channel, operatorDm: fake.workspace.openIm(OPERATOR) };

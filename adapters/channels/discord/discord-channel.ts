@@ -27,10 +27,18 @@ import {
 import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts';
 import { SoloError } from '../../../src/domain/errors.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
-import type { Channel, ChannelMonitor, DeliveryRef, InboundHandler } from '../../../src/ports/channel.ts';
+import type {
+  Channel,
+  ChannelMonitor,
+  DeliveryRef,
+  FileDelivery,
+  InboundHandler,
+  OutboundFile,
+} from '../../../src/ports/channel.ts';
 import { Lifetime } from '../shared/lifetime.ts';
 import { innermostReason } from '../shared/reason.ts';
 import { nextTurn } from '../shared/turn.ts';
+import { postFile, refusedAsTooLarge, tooLarge } from './files.ts';
 import { MAX_CONTENT, render, type DiscordPayload } from './render.ts';
 import { SlashReply } from './slash-reply.ts';
 
@@ -260,6 +268,22 @@ export class DiscordChannel implements Channel {
     }
   }
 
+  /** A message with the file attached (files.ts); one Discord cannot take is said, and text goes instead. */
+  async deliverFile(chatId: string, file: OutboundFile): Promise<FileDelivery> {
+    let notSent = tooLarge(file);
+    if (notSent === undefined) {
+      try {
+        await postFile(this.#rest(), chatId, file);
+        return {};
+      } catch (err) {
+        notSent = refusedAsTooLarge(err, file);
+        if (notSent === undefined) throw this.#failure(err, `send ${file.name} to ${chatId}`);
+      }
+    }
+    this.#log.warn({ file: file.name, bytes: file.data.length }, `${notSent} Sending it as text instead.`);
+    return { notSent };
+  }
+
   async typing(chatId: string): Promise<void> {
     try {
       await this.#rest().post(Routes.channelTyping(chatId));
@@ -369,6 +393,7 @@ export class DiscordChannel implements Channel {
       describe: () => this.describe(),
       edit: (ref, message) => this.edit(ref, message),
       typing: (chatId) => this.typing(chatId),
+      deliverFile: (chatId, file) => this.deliverFile(chatId, file),
       deliver: (chatId, message) =>
         chatId === base.chatId && reply.open
           ? this.#deliverParts(chatId, message, (part) => reply.send(part))

@@ -1,7 +1,7 @@
 // Slack channel (Bolt). Options and the settings they come from (validated in src/config.ts, wired in
 // src/compose/channels.ts; SLACK_EVENTS_PATH/SLACK_PORT/SLACK_HOST are not exposed yet: HTTP mode mounts on the
 // web chat's server):
-//   SLACK_BOT_TOKEN       → botToken       (required; xoxb-…, scopes chat:write, im:history, commands)
+//   SLACK_BOT_TOKEN       → botToken       (required; xoxb-…, scopes chat:write, im:history, commands, files:write)
 //   SLACK_APP_TOKEN       → appToken       (xapp-… with connections:write; when set: Socket Mode, nothing exposed)
 //   SLACK_SIGNING_SECRET  → signingSecret  (without an app token: HTTP events, every request signature-checked)
 //   SLACK_EVENTS_PATH     → eventsPath     (HTTP mode; default /slack/events)

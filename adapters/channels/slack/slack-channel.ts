@@ -18,12 +18,20 @@ import { z } from 'zod';
 import { SoloError } from '../../../src/domain/errors.ts';
 import type { InboundEvent, SentMessage } from '../../../src/domain/messages.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
-import type { Channel, ChannelMonitor, DeliveryRef, InboundHandler } from '../../../src/ports/channel.ts';
+import type {
+  Channel,
+  ChannelMonitor,
+  DeliveryRef,
+  FileDelivery,
+  InboundHandler,
+  OutboundFile,
+} from '../../../src/ports/channel.ts';
 import { Lifetime } from '../shared/lifetime.ts';
 import { APP_TOKEN, BOT_TOKEN, SlackApiError, startFailure } from './errors.ts';
 import { nextTurn } from '../shared/turn.ts';
 import { readBytes, sendText } from '../shared/http.ts';
 import { boltLogger, guardEnvelopes } from './bolt-glue.ts';
+import { uploadRefusal, uploadToChat } from './files.ts';
 import { fromSlackText, renderMessages, renderSingle, type SlackMessage } from './render.ts';
 import { checkSlackSignature, sslCheck } from './signature.ts';
 
@@ -324,6 +332,19 @@ export class SlackChannel implements Channel {
     await this.#call('chat.update', () =>
       this.#client.chat.update({ channel: ref.chatId, ts: ref.messageId, text, blocks }),
     );
+  }
+
+  /** The file shared into the chat (files.ts); a refusal no retry can change is said, and text goes instead. */
+  async deliverFile(chatId: string, file: OutboundFile): Promise<FileDelivery> {
+    try {
+      await this.#call('files.uploadV2', () => uploadToChat(this.#client, chatId, file));
+      return {};
+    } catch (err) {
+      const notSent = uploadRefusal(err);
+      if (notSent === undefined) throw err;
+      this.#log.warn({ file: file.name, bytes: file.data.length }, `${notSent} Sending it as text instead.`);
+      return { notSent };
+    }
   }
 
   #receiver(): SocketModeReceiver | HTTPReceiver {

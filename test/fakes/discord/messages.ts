@@ -14,6 +14,7 @@ import {
   type ApiUser,
   type Reply,
 } from './model.ts';
+import type { ApiAttachment, Upload } from './uploads.ts';
 import { checkMessage, type MessageBody } from './validate.ts';
 
 const Callback = { message: 4, deferredMessage: 5, deferredUpdate: 6, update: 7 } as const;
@@ -42,6 +43,8 @@ export interface MessageStore {
   post(m: ApiMessage): ApiMessage;
   update(m: ApiMessage, body: MessageBody): ApiMessage;
   remove(m: ApiMessage): void;
+  /** Keeps an uploaded file's bytes and returns the attachment describing it. */
+  attach(channelId: string, upload: Upload, payload: MessageBody): ApiAttachment;
 }
 
 const ok = (body: unknown): Reply => ({ status: 200, body });
@@ -60,12 +63,16 @@ export class MessageRoutes {
     this.#interactions.set(state.id, state);
   }
 
-  createMessage(channelId: string, body: MessageBody): Reply {
+  /** A message, with the files of a multipart request as its attachments. */
+  createMessage(channelId: string, body: MessageBody | undefined, files: Upload[] = []): Reply {
     const channel = this.#fake.channels.get(channelId);
     if (!channel) return notFound(10003, 'Unknown Channel');
-    const problem = checkMessage(body, true);
+    const payload = body ?? {};
+    const problem = checkMessage(payload, true, files.length > 0);
     if (problem) return badRequest(problem);
-    return ok(this.#fake.post(message(channel, this.#fake.bot, contentOf(body), componentsOf(body))));
+    const m = message(channel, this.#fake.bot, contentOf(payload), componentsOf(payload));
+    m.attachments = files.map((f) => this.#fake.attach(channel.id, f, payload));
+    return ok(this.#fake.post(m));
   }
 
   editMessage(channelId: string, messageId: string, body: MessageBody): Reply {

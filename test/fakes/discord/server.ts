@@ -25,6 +25,7 @@ import {
   type ApiUser,
   type Reply,
 } from './model.ts';
+import { attachment, MAX_UPLOAD_BYTES, readMultipart, type ApiAttachment, type Upload } from './uploads.ts';
 import { checkCommands, type MessageBody } from './validate.ts';
 
 export interface RecordedCall {
@@ -35,6 +36,8 @@ export interface RecordedCall {
   path: string;
   query: Record<string, string>;
   body: unknown;
+  /** A multipart request's files (its `payload_json` is `body`). */
+  files?: { index: number; filename: string; contentType: string; size: number }[];
   status: number;
 }
 
@@ -72,6 +75,10 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
   readonly #routes: MessageRoutes;
   readonly #server: Server;
   readonly #rateLimits: { method: string; path: RegExp; retryAfter: number }[] = [];
+  /** Attachment id → its bytes and type, served at the attachment's URL. */
+  readonly #files = new Map<string, { data: Buffer; contentType: string }>();
+  /** The largest file a message may carry (Discord's default for bots; a test may lower it). */
+  uploadLimitBytes = MAX_UPLOAD_BYTES;
   #port = 0;
 
   constructor(options: FakeDiscordOptions = {}) {
@@ -260,6 +267,12 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
     return m;
   }
 
+  attach(channelId: string, upload: Upload, payload: MessageBody): ApiAttachment {
+    const a = attachment(`http://127.0.0.1:${this.#port}`, channelId, upload, payload);
+    this.#files.set(a.id, { data: upload.data, contentType: a.content_type });
+    return a;
+  }
+
   remove(m: ApiMessage): void {
     this.messages.delete(m.id);
     this.gateway.dispatch(
@@ -278,16 +291,25 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
     const method = req.method ?? 'GET';
     const rawPath = url.pathname.startsWith(API_PREFIX) ? url.pathname.slice(API_PREFIX.length) : url.pathname;
     const path = rawPath.split('/').map(decodeSegment).join('/');
-    const raw = await new Promise<string>((resolve) => {
+    const raw = await new Promise<Buffer>((resolve) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('end', () => resolve(Buffer.concat(chunks)));
     });
+    const file = /^\/attachments\/\d+\/(\d+)\//.exec(url.pathname)?.[1];
+    if (method === 'GET' && file !== undefined) return this.#serveFile(file, res);
     let body: unknown;
+    let files: Upload[] = [];
     let reply: Reply;
     try {
-      body = raw ? (JSON.parse(raw) as unknown) : undefined;
-      reply = this.#route(method, path, url, body, req);
+      const contentType = req.headers['content-type'] ?? '';
+      // Messages with files come as multipart/form-data (uploads.ts); a refused upload is answered as it is.
+      const read = contentType.startsWith('multipart/form-data')
+        ? await readMultipart(contentType, raw, this.uploadLimitBytes)
+        : undefined;
+      if (read) ({ payload: body, files } = read);
+      else body = raw.length > 0 ? (JSON.parse(raw.toString('utf8')) as unknown) : undefined;
+      reply = read?.refused ?? this.#route(method, path, url, body, req, files);
     } catch (err) {
       reply =
         err instanceof SyntaxError
@@ -300,6 +322,16 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
       path,
       query: Object.fromEntries(url.searchParams),
       body,
+      ...(files.length > 0
+        ? {
+            files: files.map((f) => ({
+              index: f.index,
+              filename: f.filename,
+              contentType: f.contentType,
+              size: f.data.length,
+            })),
+          }
+        : {}),
       status: reply.status,
     };
     this.calls.push(call);
@@ -311,7 +343,14 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
     this.emit('call', call);
   }
 
-  #route(method: string, path: string, url: URL, body: unknown, req: IncomingMessage): Reply {
+  /** An attachment's bytes, as Discord's CDN serves them. */
+  #serveFile(id: string, res: ServerResponse): void {
+    const file = this.#files.get(id);
+    if (!file) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': file.contentType, 'content-length': file.data.length }).end(file.data);
+  }
+
+  #route(method: string, path: string, url: URL, body: unknown, req: IncomingMessage, files: Upload[]): Reply {
     if (!url.pathname.startsWith(API_PREFIX)) return notFound(0, '404: Not Found');
     const limited = this.#rateLimits.findIndex((r) => r.method === method && r.path.test(path));
     if (limited !== -1) {
@@ -323,10 +362,10 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
       return this.#routes.route(method, path, url, body);
     if (req.headers.authorization !== `Bot ${this.token}`)
       return { status: 401, body: apiError(0, '401: Unauthorized') };
-    return this.#botRoute(method, path, body);
+    return this.#botRoute(method, path, body, files);
   }
 
-  #botRoute(method: string, path: string, body: unknown): Reply {
+  #botRoute(method: string, path: string, body: unknown, files: Upload[]): Reply {
     const seg = path.split('/').slice(1);
     const route = `${method} /${seg.map((s, i) => (/^\d+$/.test(s) && i > 0 ? ':id' : s)).join('/')}`;
     switch (route) {
@@ -372,7 +411,7 @@ export class FakeDiscord extends EventEmitter implements MessageStore {
       case 'POST /channels/:id/typing':
         return this.channels.has(seg[1] ?? '') ? noContent : notFound(10003, 'Unknown Channel');
       case 'POST /channels/:id/messages':
-        return this.#routes.createMessage(seg[1] ?? '', body as MessageBody);
+        return this.#routes.createMessage(seg[1] ?? '', body as MessageBody | undefined, files);
       case 'PATCH /channels/:id/messages/:id':
         return this.#routes.editMessage(seg[1] ?? '', seg[3] ?? '', body as MessageBody);
       default:

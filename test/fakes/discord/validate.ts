@@ -21,8 +21,11 @@ type Problem = ReturnType<typeof apiError>;
 const invalid = (path: string[], code: string, text: string): Problem =>
   apiError(50035, 'Invalid Form Body', fieldError(path, code, text));
 
-/** Returns Discord's error body for an unacceptable message, or undefined when it is fine. `create` demands something to show. */
-export function checkMessage(body: MessageBody, create: boolean): Problem | undefined {
+/**
+ * Returns Discord's error body for an unacceptable message, or undefined when it is fine. `create` demands something
+ * to show: content, components, embeds, or files (`hasFiles`).
+ */
+export function checkMessage(body: MessageBody, create: boolean, hasFiles = false): Problem | undefined {
   const { content, components } = body;
   if (content !== undefined && content !== null) {
     if (typeof content !== 'string')
@@ -38,7 +41,8 @@ export function checkMessage(body: MessageBody, create: boolean): Problem | unde
   const hasContent = typeof content === 'string' && content.length > 0;
   const hasComponents = Array.isArray(components) && components.length > 0;
   const hasEmbeds = Array.isArray(body.embeds) && body.embeds.length > 0;
-  if (create && !hasContent && !hasComponents && !hasEmbeds) return apiError(50006, 'Cannot send an empty message');
+  if (create && !hasContent && !hasComponents && !hasEmbeds && !hasFiles)
+    return apiError(50006, 'Cannot send an empty message');
   return undefined;
 }
 

@@ -9,11 +9,13 @@ export type ApiResult = { ok: boolean; error?: string } & Record<string, unknown
 export interface ApiMethod {
   /** The kinds of token the method accepts; others get not_allowed_token_type. */
   tokens: TokenKind[];
+  /** The OAuth scope a bot token needs for the method; without it: missing_scope. */
+  scope?: string;
   run(args: Record<string, unknown>): ApiResult;
 }
 
 const MAX_MESSAGE_TEXT = 40_000;
-const fail = (error: string, extra: Record<string, unknown> = {}): ApiResult => ({ ok: false, error, ...extra });
+export const fail = (error: string, extra: Record<string, unknown> = {}): ApiResult => ({ ok: false, error, ...extra });
 
 /** Form bodies carry blocks as a JSON string, JSON bodies as an array. Undefined means "not given". */
 function readBlocks(raw: unknown): { blocks?: Block[] } | ApiResult {
@@ -67,6 +69,7 @@ export function apiMethods(ws: Workspace, openSocketUrl: () => string): Record<s
 
     'chat.postMessage': {
       tokens: ['bot'],
+      scope: 'chat:write',
       run: (args) => {
         const channel = ws.resolveChannel(text(args.channel) ?? '');
         if (!channel) return fail('channel_not_found');
@@ -91,6 +94,7 @@ export function apiMethods(ws: Workspace, openSocketUrl: () => string): Record<s
 
     'chat.update': {
       tokens: ['bot'],
+      scope: 'chat:write',
       run: (args) => {
         // Unlike chat.postMessage, chat.update takes only a channel id.
         const channel = text(args.channel) ?? '';

@@ -13,13 +13,33 @@ export interface Block {
 
 export interface StoredMessage {
   type: 'message';
+  /** 'file_share' for a message that shares files. */
+  subtype?: string;
   channel: string;
   ts: string;
   user: string;
   bot_id?: string;
   text: string;
   blocks: Block[];
+  /** The files a file_share message carries (Slack's file objects, as files.completeUploadExternal returns them). */
+  files?: Record<string, unknown>[];
   edited?: { user: string; ts: string };
+}
+
+/** A file uploaded through files.getUploadURLExternal, its bytes once posted to the upload URL. */
+export interface StoredFile {
+  id: string;
+  name: string;
+  title: string;
+  /** The `length` given to files.getUploadURLExternal. */
+  declaredLength: number;
+  user: string;
+  created: number;
+  /** The secret part of the upload URL. */
+  ticket: string;
+  data?: Buffer;
+  /** The channels it was shared into by files.completeUploadExternal. */
+  sharedIn: string[];
 }
 
 /** Slack escapes these three in message text it sends to apps, and expects them escaped in what apps post. */
@@ -36,6 +56,9 @@ export class Workspace {
   /** DM channel id → the person on the other side. */
   readonly ims = new Map<string, string>();
   readonly messages = new Map<string, StoredMessage[]>();
+  /** The bot token's scopes; a method needing another answers missing_scope. */
+  readonly scopes = new Set(['chat:write', 'im:history', 'commands', 'files:write']);
+  readonly files = new Map<string, StoredFile>();
   #seq = 0;
 
   /** Slack message timestamps: seconds, a dot, six digits; unique and increasing within a channel. */
