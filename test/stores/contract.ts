@@ -154,6 +154,28 @@ export function storeContract(name: string, target: ContractTarget): void {
         (await store.events.readRange({ to: from, afterPosition: before.event.position - 1 })).at(0)?.position,
         before.event.position,
       );
+      // A closed window [from, to): what came after it is left out, with or without types, page by page too.
+      await new Promise((r) => setTimeout(r, 15));
+      const to = new Date();
+      const late = await store.events.append(received('range', 'late'));
+      const window = await store.events.readRange({ from, to });
+      assert.ok(window.some((e) => e.position === inside.event.position));
+      assert.ok(!window.some((e) => e.position === late.event.position || e.position === before.event.position));
+      assert.ok(window.every((e) => e.at.getTime() >= from.getTime() && e.at.getTime() < to.getTime()));
+      assert.deepEqual(
+        (await store.events.readRange({ from, to, types: ['message.handled'] })).map((e) => e.type),
+        ['message.handled'],
+      );
+      const firstPage = await store.events.readRange({ from, to, types: ['message.received'], limit: 1 });
+      assert.deepEqual(
+        firstPage.map((e) => e.position),
+        [inside.event.position],
+      );
+      assert.deepEqual(
+        await store.events.readRange({ from, to, types: ['message.received'], afterPosition: inside.event.position }),
+        [],
+        'the late event is outside the window',
+      );
       const after = await store.events.readRange({ afterPosition: inside.event.position, types: ['message.handled'] });
       assert.deepEqual(
         after.map((e) => e.type),

@@ -111,6 +111,15 @@ export class SqliteEventLog implements EventLog {
     if (options.to) {
       where.push('at < ?');
       params.push(options.to.getTime());
+      // And where it ends: without a bound on position the scan would walk every later event to the end of the log
+      // (a year of /costs, day by day, took 30 s). The last position inside [from, to) is exact whatever the clock
+      // did, and the (type, at) or (at) index finds it among that range's events alone.
+      if (options.from) {
+        where.push(
+          `position <= (SELECT COALESCE(MAX(position + 0), 0) FROM events WHERE ${typeIn ? `${typeIn} AND ` : ''}at >= ? AND at < ?)`,
+        );
+        params.push(...(types ?? []), options.from.getTime(), options.to.getTime());
+      }
     }
     if (typeIn) {
       where.push(typeIn);
