@@ -197,6 +197,10 @@ export class MemoryService {
     const { entities, subject } = this.#about(text, kind, input);
     if (subject && entities.length > 0) this.#entities.add(entities[0]!, subject);
 
+    // A workflow step cut short by a crash runs again: the same text from the same run is that write, not another
+    // memory (whatever `dedupe` says).
+    const repeated = input.source.runId ? await this.#sameWrite(kind, entities, text, input.source.runId) : undefined;
+    if (repeated) return { memory: repeated, action: 'unchanged' };
     const existing = input.dedupe === 'none' ? undefined : await this.#canonical(kind, entities, text);
     if (existing) {
       if (existing.text === text) return { memory: existing, action: 'unchanged' };
@@ -244,6 +248,12 @@ export class MemoryService {
     const names = entities.map((e) => this.#entities.name(e) ?? e.slice(e.indexOf(':') + 1).replaceAll('-', ' '));
     const terms = factTerms(text, names);
     return linked.find((m) => m.kind === kind && sameFact(terms, factTerms(m.text, names)));
+  }
+
+  async #sameWrite(kind: MemoryKind, entities: string[], text: string, runId: string): Promise<Memory | undefined> {
+    if (entities.length === 0) return undefined;
+    const linked = await this.#store.memories.byEntity(entities[0]!, 200);
+    return linked.find((m) => m.kind === kind && m.text === text && m.source.runId === runId && !m.forgottenAt);
   }
 
   #written(m: Memory): void {

@@ -103,6 +103,31 @@ describe('memory service with embeddings', () => {
     assert.deepEqual(linked.memory.entities, ['client:umbrella-corp']);
   });
 
+  test('a workflow step that runs again after a crash does not write its memory twice', async () => {
+    const write = (runId: string) =>
+      memory.remember({
+        text: 'Brief for "Pricing page" (pricing): lead with the annual plan',
+        kind: 'content',
+        entities: ['piece:p7'],
+        source: { runId },
+        dedupe: 'none',
+      });
+    const first = await write('r-brief-1');
+    const again = await write('r-brief-1');
+    assert.equal(first.action, 'created');
+    assert.equal(again.action, 'unchanged');
+    assert.equal(again.memory.id, first.memory.id);
+    // Another run writing the same words is another write (dedupe 'none' asked for that).
+    const other = await write('r-brief-2');
+    assert.equal(other.action, 'created');
+    assert.notEqual(other.memory.id, first.memory.id);
+    assert.equal((await store.memories.byEntity('piece:p7', 10)).length, 2);
+    const added = (await store.events.readStream('memory')).filter(
+      (e) => e.type === 'memory.added' && e.data.entities.includes('piece:p7'),
+    );
+    assert.equal(added.length, 2, 'one memory.added per write');
+  });
+
   test('a query naming a client searches that client first', async () => {
     await memory.remember({ text: 'Hooli: budget for the app is 80000', source: {} });
     await memory.remember({ text: 'Pied Piper: budget for the app is 20000', source: {} });

@@ -56,7 +56,7 @@ describe('SQLite backup and restore', () => {
     assert.deepEqual(await everything(restored.copy), await everything(original.copy));
     const info = inspectSqliteBackup(file);
     assert.deepEqual(info.counts, { events: 300, memories: 40, runs: 12, invoices: 8 });
-    assert.deepEqual(info.versions, { events: 2, settings: 1, memories: 2, runs: 2, ledger: 2 });
+    assert.deepEqual(info.versions, { events: 2, settings: 1, memories: 3, runs: 2, ledger: 2 });
     assert.equal(existsSync(`${file}-wal`), false, 'a backup is one file');
     await original.close();
     await restored.close();

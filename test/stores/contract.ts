@@ -259,6 +259,14 @@ export function storeContract(name: string, target: ContractTarget): void {
         (await store.memories.getMany([other.id, budget.id, '999999'])).map((m) => m.id),
         [other.id, budget.id],
       );
+      // Entities changed by an update are found by the new ones and no longer by the ones dropped.
+      await store.memories.update(budget.id, { entities: ['client:acme', 'client:borova'] });
+      assert.deepEqual(
+        (await store.memories.byEntity('client:borova', 10)).map((m) => m.id),
+        [budget.id],
+      );
+      await store.memories.update(budget.id, { entities: ['client:acme'] });
+      assert.deepEqual(await store.memories.byEntity('client:borova', 10), []);
 
       assert.equal(await store.memories.forget(budget.id), true);
       assert.equal(await store.memories.forget(budget.id), false);

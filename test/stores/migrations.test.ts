@@ -44,13 +44,15 @@ function shape(file: string): Record<string, unknown> {
       }));
       out[name] = { columns, indexes };
     }
+    // Triggers too (the memory_entities index is kept by them): a migrated store must keep it the same way.
+    out['triggers'] = db.prepare("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all();
     return out;
   } finally {
     db.close();
   }
 }
 
-const CURRENT = { events: 2, settings: 1, memories: 2, runs: 2, ledger: 2 };
+const CURRENT = { events: 2, settings: 1, memories: 3, runs: 2, ledger: 2 };
 
 const freshShape = async (): Promise<Record<string, unknown>> => {
   const store = new SqliteStore(mkdtempSync(join(tmpdir(), 'solo-fresh-')), { idleCheckpoints: false });
@@ -69,7 +71,15 @@ describe('SQLite schema migrations', () => {
       // The events index by type and time and the invoices' Stripe-id index came after every fixture (SQLite only:
       // MongoDB creates indexes at init). A store without a ledger gets the current one at once.
       const ledger = era.found.ledger === 1 ? ['ledger 1→2'] : [];
-      const steps = ['events 1→2', ...era.steps.map((s) => (s === 'ledger 0→1' ? 'ledger 0→2' : s)), ...ledger];
+      // And the index of the entities each memory names (SQLite only: MongoDB indexes the array itself).
+      const steps = [
+        'events 1→2',
+        ...era.steps
+          .map((s) => (s === 'ledger 0→1' ? 'ledger 0→2' : s))
+          .flatMap((s) => (s === 'memories 1→2' ? [s, 'memories 2→3'] : [s])),
+        ...ledger,
+      ];
+      if (era.found.memories === 2) steps.splice(1, 0, 'memories 2→3');
       assert.deepEqual(store.schema?.found, era.found);
       assert.deepEqual(
         store.schema?.applied.map((s) => `${s.domain} ${s.from}→${s.to}`),
@@ -81,6 +91,13 @@ describe('SQLite schema migrations', () => {
         new RegExp(`^migrated the store at .*solo\\.db: ${steps.join(' \\([^)]*\\), ')} \\([^)]*\\)$`),
       );
       await assertFixtureData(store, era);
+      // Every live memory is found by each entity it names, through the migrated index.
+      for (const m of await store.memories.scan(undefined, 1000))
+        for (const entity of m.entities)
+          assert.ok(
+            (await store.memories.byEntity(entity, 1000)).some((x) => x.id === m.id),
+            `#${m.id} by ${entity}`,
+          );
       await store.close();
       assert.deepEqual(shape(store.location), await freshShape());
 
@@ -122,7 +139,7 @@ describe('SQLite schema migrations', () => {
       assert.equal(err.code, 'store_too_new');
       assert.equal(
         err.userMessage,
-        `The store ${first.location} was written by a newer version of Solo OS (memories schema 7; this version knows up to 2); run that version again, or restore a backup made by this one.`,
+        `The store ${first.location} was written by a newer version of Solo OS (memories schema 7; this version knows up to 3); run that version again, or restore a backup made by this one.`,
       );
       return true;
     });

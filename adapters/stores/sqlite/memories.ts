@@ -191,8 +191,8 @@ export class SqliteMemoryStore implements MemoryStore {
 
   async byEntity(entity: string, limit: number): Promise<Memory[]> {
     const rows = this.#sql(
-      `SELECT m.* FROM memories m WHERE m.forgotten_at IS NULL
-       AND EXISTS (SELECT 1 FROM json_each(m.entities) e WHERE e.value = ?) ORDER BY m.id DESC LIMIT ?`,
+      `SELECT m.* FROM memory_entities e JOIN memories m ON m.id = e.id
+       WHERE e.entity = ? AND m.forgotten_at IS NULL ORDER BY e.id DESC LIMIT ?`,
     ).all(entity, limit) as unknown as MemoryRow[];
     return rows.map(toMemory);
   }

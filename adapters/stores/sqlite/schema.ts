@@ -19,6 +19,23 @@ import {
 } from '../schema.ts';
 import { inTransaction } from './database.ts';
 
+/**
+ * Which memories name which entity, kept by triggers on every write (add, update, copy), so "the memories about
+ * Acme" is an index range instead of a scan of every memory's JSON (55 ms at 100k memories, on every remember()).
+ */
+const MEMORY_ENTITIES = `
+CREATE TABLE memory_entities (entity TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (entity, id)) WITHOUT ROWID;
+CREATE TRIGGER memory_entities_added AFTER INSERT ON memories BEGIN
+  INSERT OR IGNORE INTO memory_entities (entity, id) SELECT value, NEW.id FROM json_each(NEW.entities);
+END;
+CREATE TRIGGER memory_entities_changed AFTER UPDATE OF entities ON memories BEGIN
+  DELETE FROM memory_entities WHERE id = OLD.id AND entity IN (SELECT value FROM json_each(OLD.entities));
+  INSERT OR IGNORE INTO memory_entities (entity, id) SELECT value, NEW.id FROM json_each(NEW.entities);
+END;
+CREATE TRIGGER memory_entities_removed AFTER DELETE ON memories BEGIN
+  DELETE FROM memory_entities WHERE id = OLD.id AND entity IN (SELECT value FROM json_each(OLD.entities));
+END;`;
+
 const CURRENT: Record<Domain, string> = {
   events: `
 CREATE TABLE events (
@@ -73,7 +90,8 @@ CREATE TABLE memory_vectors (
   id     INTEGER NOT NULL,
   vector BLOB    NOT NULL,
   PRIMARY KEY (model, id)
-);`,
+);
+${MEMORY_ENTITIES}`,
   runs: `
 CREATE TABLE runs (
   id         TEXT PRIMARY KEY,
@@ -151,6 +169,17 @@ INSERT INTO memories_fts (rowid, text) SELECT id, text FROM memories;
 DROP TABLE IF EXISTS notes_fts;
 DROP TABLE notes;
 DELETE FROM sqlite_sequence WHERE name = 'notes';`);
+    },
+  },
+  {
+    domain: 'memories',
+    to: 3,
+    what: 'index of the entities each memory names',
+    up: (db) => {
+      db.exec(MEMORY_ENTITIES);
+      db.exec(
+        'INSERT OR IGNORE INTO memory_entities (entity, id) SELECT e.value, m.id FROM memories m, json_each(m.entities) e',
+      );
     },
   },
   {
