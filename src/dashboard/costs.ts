@@ -1,36 +1,13 @@
 // The dashboard's costs: model spending per day, per agent and per workflow from the `llm.called` events, set
 // against the budgets in force (per day, per agent per day, per run). Days are counted in the budgets' time zone,
-// so "today" here is the day the budget ledger counts.
+// so "today" here is the day the budget ledger counts; each settled day's sums are kept (cost-days.ts).
 
-import type { StoredEvent } from '../domain/events.ts';
+import { addTo, daySums, emptyLine as line, type CostLine as Line } from '../observability/cost-days.ts';
 import { dayIn } from '../policy/budgets.ts';
 import { systemTimeZone } from '../policy/schema.ts';
 import type { DashboardSources } from './sources.ts';
 
-type Called = Extract<StoredEvent, { type: 'llm.called' }>;
 const DAY_MS = 86_400_000;
-const CHAT = 'chat (no workflow)';
-
-interface Line {
-  key: string;
-  calls: number;
-  promptTokens: number;
-  completionTokens: number;
-  costUsd: number;
-}
-
-const line = (key: string): Line => ({ key, calls: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 });
-const add = (l: Line, e: Called): void => {
-  l.calls++;
-  l.promptTokens += e.data.promptTokens;
-  l.completionTokens += e.data.completionTokens;
-  l.costUsd += e.data.costUsd;
-};
-const bump = (map: Map<string, Line>, key: string, e: Called): void => {
-  let l = map.get(key);
-  if (!l) map.set(key, (l = line(key)));
-  add(l, e);
-};
 
 /** The days from `days - 1` days ago to today, oldest first, in a time zone. */
 export function dayRange(now: Date, days: number, timeZone: string): string[] {
@@ -47,36 +24,30 @@ export async function costsView(s: DashboardSources, days: number) {
   const budgets = s.policies.current().budgets;
   const timeZone = budgets.time_zone ?? systemTimeZone();
   const dayKeys = dayRange(now, days, timeZone);
-  const events = (
-    await s.store.events.readRange({ from: new Date(now.getTime() - (days + 1) * DAY_MS), types: ['llm.called'] })
-  ).filter((e): e is Called => e.type === 'llm.called' && dayKeys.includes(dayIn(e.at, timeZone)));
-  const workflowOf = new Map<string, string>();
-  for (const runId of new Set(events.flatMap((e) => (e.data.runId ? [e.data.runId] : []))))
-    workflowOf.set(runId, (await s.store.runs.get(runId))?.workflow ?? 'unknown run');
-
-  const total = line('total');
+  const totals = new Map<string, Line>();
   const byDay = new Map(dayKeys.map((d) => [d, line(d)]));
   const byAgent = new Map<string, Line>();
   const byWorkflow = new Map<string, Line>();
   const perRun = new Map<string, { workflow: string; costUsd: number }>();
   const agentDays = new Map<string, Map<string, number>>();
-  for (const e of events) {
-    const day = dayIn(e.at, timeZone);
-    const agent = e.data.agent ?? 'none';
-    const workflow = e.data.runId ? (workflowOf.get(e.data.runId) ?? 'unknown run') : CHAT;
-    add(total, e);
-    const d = byDay.get(day);
-    if (d) add(d, e);
-    bump(byAgent, agent, e);
-    bump(byWorkflow, workflow, e);
-    if (e.data.runId) {
-      const r = perRun.get(e.data.runId) ?? { workflow, costUsd: 0 };
-      r.costUsd += e.data.costUsd;
-      perRun.set(e.data.runId, r);
+  // A settled day is one kept read (cost-days.ts); today is counted from the log.
+  for (const day of dayKeys) {
+    const sums = await daySums(s.store, day, timeZone, now);
+    if (sums.total.calls === 0) continue;
+    addTo(byDay, sums.total);
+    addTo(totals, { ...sums.total, key: 'total' });
+    for (const l of sums.byWorkflow) addTo(byWorkflow, l);
+    for (const l of sums.byAgent) {
+      addTo(byAgent, l);
+      const perDay = agentDays.get(l.key) ?? new Map<string, number>();
+      perDay.set(day, (perDay.get(day) ?? 0) + l.costUsd);
+      agentDays.set(l.key, perDay);
     }
-    const perDay = agentDays.get(agent) ?? new Map<string, number>();
-    perDay.set(day, (perDay.get(day) ?? 0) + e.data.costUsd);
-    agentDays.set(agent, perDay);
+    for (const r of sums.byRun) {
+      const run = perRun.get(r.runId) ?? { workflow: r.workflow, costUsd: 0 };
+      run.costUsd += r.costUsd;
+      perRun.set(r.runId, run);
+    }
   }
   const today = dayKeys.at(-1) ?? dayIn(now, timeZone);
   const agentBudget = (agent: string): number | null =>
@@ -86,7 +57,7 @@ export async function costsView(s: DashboardSources, days: number) {
   return {
     days: dayKeys,
     timeZone,
-    total,
+    total: totals.get('total') ?? line('total'),
     budgets: {
       perRunUsd: budgets.per_run_usd ?? null,
       perDayUsd: budgets.per_day_usd ?? null,

@@ -23,7 +23,7 @@ export interface ScheduleStatus {
 }
 
 export interface DashboardSources {
-  store: Pick<Store, 'events' | 'runs' | 'approvals'>;
+  store: Pick<Store, 'events' | 'runs' | 'approvals' | 'settings'>;
   engine: Pick<Engine, 'signal' | 'now' | 'expireDue' | 'workflows'>;
   memory: Pick<
     MemoryService,

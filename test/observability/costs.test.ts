@@ -1,13 +1,17 @@
-// /costs over long ranges: the sums of settled UTC days are kept in the settings store and read back, the part days
-// at each end come from the log, and the report equals a plain sum over every event, before and after the days
-// are kept. Real SQLite store on disk; events written with past times through the store's bulk copy.
+// /costs and the dashboard's costs over long ranges: the sums of settled days (UTC for /costs, the budgets' time zone
+// for the dashboard) are kept in the settings store and read back, the part days come from the log, and the figures
+// equal a plain sum over every event, before and after the days are kept. Real SQLite store on disk; events written
+// with past times through the store's bulk copy.
 
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { SqliteStore } from '../../adapters/stores/sqlite/index.ts';
 import type { StoredEvent } from '../../src/domain/events.ts';
+import { costsView, dayRange } from '../../src/dashboard/costs.ts';
+import type { DashboardSources } from '../../src/dashboard/sources.ts';
 import { costReport } from '../../src/observability/costs.ts';
+import { dayIn } from '../../src/policy/budgets.ts';
 import type { ReadRangeOptions } from '../../src/ports/store.ts';
 import { tempDir } from '../support/app.ts';
 
@@ -121,10 +125,10 @@ test('a long /costs range: kept day sums, fresh part days, and the same figures 
   assert.equal(first.byDay.length, 31, 'two part days and 29 whole ones');
   const settledDays = reads.filter((o) => o.from && o.to && o.to.getTime() - o.from.getTime() === DAY);
   assert.equal(settledDays.length, 29, 'whole days were counted one by one the first time');
-  assert.ok(await store.settings.get('costs.v1.day.2026-11-20'), 'and kept');
+  assert.ok(await store.settings.get('costs.v1.UTC.2026-11-20'), 'and kept');
   // Yesterday ended 10.5 hours ago: settled and kept; today is not.
-  assert.ok(await store.settings.get('costs.v1.day.2026-12-04'));
-  assert.equal(await store.settings.get('costs.v1.day.2026-12-05'), undefined);
+  assert.ok(await store.settings.get('costs.v1.UTC.2026-12-04'));
+  assert.equal(await store.settings.get('costs.v1.UTC.2026-12-05'), undefined);
 
   reads.length = 0;
   await check(30);
@@ -140,13 +144,67 @@ test('a long /costs range: kept day sums, fresh part days, and the same figures 
   await check(1);
   // A day that ended within the hour is still read from the log, not kept (a call finishing at 23:59:59 may be
   // written after midnight).
-  await store.settings.set('costs.v1.day.2026-12-04', null);
+  await store.settings.set('costs.v1.UTC.2026-12-04', null);
   const early = await costReport(store, { days: 2, now: new Date('2026-12-05T00:20:00Z') });
-  assert.equal(await store.settings.get('costs.v1.day.2026-12-04'), null, 'not kept 20 minutes after it ended');
+  assert.equal(await store.settings.get('costs.v1.UTC.2026-12-04'), null, 'not kept 20 minutes after it ended');
   assert.equal(
     early.byDay.find((l) => l.key === '2026-12-04')?.calls,
     events.filter((e) => e.at.toISOString().startsWith('2026-12-04')).length,
     'but counted whole from the log',
   );
+  await store.close();
+});
+
+test("the dashboard's costs: days in the budgets' time zone, kept per zone, the same figures as a plain sum", async () => {
+  const zoneDir = tempDir('solo-costs-zone-');
+  after(() => rmSync(zoneDir, { recursive: true, force: true }));
+  const store = new SqliteStore(zoneDir, { idleCheckpoints: false });
+  await store.init();
+  const zone = 'Europe/Berlin';
+  // Every 3 hours for 9 days, so calls fall on both sides of Berlin's midnight (23:00 UTC in winter).
+  const events: Called[] = [];
+  for (let t = NOW.getTime() - 9 * DAY, i = 0; t < NOW.getTime(); t += 3 * 3_600_000, i++) {
+    events.push({
+      type: 'llm.called',
+      v: 1,
+      stream: 'run:r-zone',
+      seq: i + 1,
+      position: i + 1,
+      at: new Date(t),
+      data: {
+        callId: `z${i}`,
+        model: 'fake',
+        agent: i % 2 ? 'draft' : 'research',
+        ...(i % 5 ? { runId: `r-zone-${i % 3}` } : {}),
+        promptTokens: 10,
+        completionTokens: 1,
+        costUsd: 0.01 * (1 + (i % 4)),
+        latencyMs: 1,
+        attempts: 1,
+        fallback: false,
+      },
+    });
+  }
+  await store.copy.write('events', events);
+  const sources = {
+    store,
+    engine: { now: () => NOW },
+    policies: { current: () => ({ budgets: { time_zone: zone, per_agent_usd_per_day: {} } }) },
+  } as unknown as DashboardSources;
+  const view = await costsView(sources, 7);
+  assert.deepEqual(view.days, dayRange(NOW, 7, zone));
+  const inView = events.filter((e) => view.days.includes(dayIn(e.at, zone)));
+  assert.equal(view.total.calls, inView.length);
+  for (const d of view.byDay)
+    assert.equal(d.calls, inView.filter((e) => dayIn(e.at, zone) === d.key).length, `calls on ${d.key}`);
+  const perRun = new Map<string, number>();
+  for (const e of inView) if (e.data.runId) perRun.set(e.data.runId, (perRun.get(e.data.runId) ?? 0) + e.data.costUsd);
+  const workflowRow = view.byWorkflow.find((w) => w.key === 'unknown run');
+  assert.equal(workflowRow?.runs, perRun.size);
+  assert.ok(Math.abs((workflowRow?.maxRunUsd ?? 0) - Math.max(...perRun.values())) < 1e-9);
+  // Settled Berlin days are kept under the zone; the view from kept sums is the same.
+  assert.ok(await store.settings.get(`costs.v1.${zone}.${view.days[1]}`));
+  assert.equal(await store.settings.get(`costs.v1.${zone}.${view.days.at(-1)}`), undefined, 'not today');
+  assert.deepEqual(await costsView(sources, 7), view);
   await store.close();
 });
