@@ -46,7 +46,7 @@ const MOVE_AWAY = 'or move it away (with its -wal and -shm files) to start with 
  * year (1M events, 100k memories) they are 95% of the file, and checking them took 1.2 s of the start on an idle
  * machine (6 s on a busy one); the memories table alone 160 ms. What is left takes ~100 ms.
  */
-const LARGE = /^(events|memories|memory_vectors|memories_fts.*|agenda_logs)$/;
+const LARGE = /^(events|memories|memory_entities|memory_vectors|memories_fts.*|agenda_logs)$/;
 
 /**
  * SQLite's quick check (every page and index entry is well-formed; it skips the slower index-content comparison of
