@@ -9,6 +9,7 @@ import type { Invoice } from '../ports/engine-store.ts';
 import type { StoreCopy } from '../ports/store-copy.ts';
 import type { Memory, MemoryStore } from '../ports/store.ts';
 import { Registry, type CommandFamily } from './registry.ts';
+import { byteSize as size } from '../domain/text.ts';
 
 /** How much of an export goes into a chat that cannot take files (the rest is named, not sent). */
 export const TEXT_FALLBACK_CHARS = 12_000;
@@ -48,13 +49,6 @@ interface Export {
   /** "12 memories", "3 invoices". */
   what: string;
 }
-
-const size = (bytes: number) =>
-  bytes < 1024
-    ? `${bytes} bytes`
-    : bytes < 1024 * 1024
-      ? `${(bytes / 1024).toFixed(1)} KB`
-      : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 async function give(ctx: InboundContext, e: Export): Promise<void> {
   const delivered = await ctx.channel.deliverFile?.(ctx.event.chatId, e.file);

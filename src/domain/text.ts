@@ -69,3 +69,12 @@ export function truncate(text: string, max: number): string {
   }
   return text;
 }
+
+/** A file size for people: "812 bytes", "17.8 KB", "2.4 MB". */
+export function byteSize(bytes: number): string {
+  return bytes < 1024
+    ? `${bytes} bytes`
+    : bytes < 1024 * 1024
+      ? `${(bytes / 1024).toFixed(1)} KB`
+      : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}

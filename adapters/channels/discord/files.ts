@@ -5,17 +5,12 @@
 
 import { DiscordAPIError, Routes, type Client, type RESTPostAPIChannelMessageResult } from 'discord.js';
 import type { OutboundFile } from '../../../src/ports/channel.ts';
+import { byteSize as size } from '../../../src/domain/text.ts';
 
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
 /** Discord's error code (with HTTP 413) for a file or request over the upload limit. */
 const ENTITY_TOO_LARGE = 40005;
 
-const size = (bytes: number): string =>
-  bytes < 1024
-    ? `${bytes} bytes`
-    : bytes < 1024 * 1024
-      ? `${(bytes / 1024).toFixed(1)} KB`
-      : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const overLimit = (file: OutboundFile): string =>
   `Discord takes files up to ${size(MAX_FILE_BYTES)} from a bot, and this one is ${size(file.data.length)}.`;
 
