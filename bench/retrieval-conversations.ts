@@ -2,7 +2,8 @@
 // question asked on its own date (so "last May" means the May before it), scored for textbook BM25 (plain and
 // analysed tokens, bench/bm25.ts), keyword-only, vector-only and hybrid recall. Run by bench/retrieval.ts.
 
-import { RecallIndex, type HybridWeights } from '../src/memory/index/hybrid.ts';
+import { RecallIndex } from '../src/memory/index/hybrid.ts';
+import type { HybridWeights } from '../src/memory/index/rank.ts';
 import type { QueryOptions } from '../src/memory/index/analyze.ts';
 import { documentTerms, queryTerms, TextbookBm25 } from './bm25.ts';
 import { CONVERSATION_TYPES, loadConversationSet, type ConversationSet } from './conversation-set.ts';

@@ -18,7 +18,8 @@
 
 import type { QueryOptions } from '../src/memory/index/analyze.ts';
 import { EntityRegistry } from '../src/memory/entities.ts';
-import { DEFAULT_WEIGHTS, RecallIndex, type HybridWeights, type RecallHit } from '../src/memory/index/hybrid.ts';
+import { RecallIndex, type RecallHit } from '../src/memory/index/hybrid.ts';
+import { DEFAULT_WEIGHTS, type HybridWeights } from '../src/memory/index/rank.ts';
 import { KEYWORD_DEFAULTS } from '../src/memory/index/keyword-index.ts';
 import { documentTerms, queryTerms, TextbookBm25 } from './bm25.ts';
 import { CONVERSATION_SET_PATH } from './conversation-set.ts';

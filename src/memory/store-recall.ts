@@ -2,7 +2,7 @@
 
 import { keywordTerms } from '../domain/text.ts';
 import type { MemoryStore } from '../ports/store.ts';
-import type { HitComponents } from './index/hybrid.ts';
+import type { HitComponents } from './index/rank.ts';
 import type { RecallHit } from './types.ts';
 
 /** The share of query terms a memory contains is its score; ties keep the store's order, newest first. */

@@ -2,7 +2,7 @@
 
 import type { Memory, MemoryKind, MemorySource } from '../ports/store.ts';
 import type { EmbedderStatus } from '../ports/embedder.ts';
-import type { HitComponents } from './index/hybrid.ts';
+import type { HitComponents } from './index/rank.ts';
 
 export interface RememberInput {
   text: string;

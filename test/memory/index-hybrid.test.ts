@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_WEIGHTS, hybridRank, RecallIndex, type ItemMeta } from '../../src/memory/index/hybrid.ts';
+import { RecallIndex, type ItemMeta } from '../../src/memory/index/hybrid.ts';
+import { DEFAULT_WEIGHTS, hybridRank } from '../../src/memory/index/rank.ts';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-12-01T00:00:00Z');
