@@ -91,7 +91,8 @@ export function pipelineCommands(d: PipelineDeps): CommandFamily {
       name: 'pipeline',
       description: 'every lead and client by stage, with what waits on whom',
       run: async (ctx) => {
-        const runs = (await d.runs.list({ limit: 500 })).filter((r) => r.workflow === CONSULTANT_WORKFLOW);
+        // The newest 500 leads (not the newest 500 runs of every workflow, which a year of digests would fill).
+        const runs = await d.runs.list({ workflow: CONSULTANT_WORKFLOW, limit: 500 });
         const journals = await Promise.all(runs.map(async (r) => ({ run: r, steps: await d.runs.steps(r.id) })));
         const inRuns = new Set(
           journals.map(

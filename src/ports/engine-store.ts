@@ -94,7 +94,7 @@ export interface RunStore {
    */
   update(id: string, patch: RunPatch, expected?: RunStatus[], event?: NewEvent): Promise<boolean>;
   /** Newest first. */
-  list(options?: { statuses?: RunStatus[]; limit?: number }): Promise<RunRecord[]>;
+  list(options?: { statuses?: RunStatus[]; workflow?: string; limit?: number }): Promise<RunRecord[]>;
   /** The journal, in seq order. */
   steps(runId: string): Promise<StepRecord[]>;
   /** Inserts or replaces the step (runId, stepId); `event` as in `update`. */

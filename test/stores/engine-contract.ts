@@ -62,6 +62,14 @@ export function engineContract(
       suspended.filter((r) => r.id.startsWith('run-list')).map((r) => r.id),
       ['run-list-3', 'run-list-1'],
     );
+    // By workflow, alone and with statuses: the newest of that workflow, however many others came after.
+    await store.runs.create(run('run-list-lead', { createdAt: new Date(base - 5), workflow: 'consultant-pipeline' }));
+    for (let i = 4; i < 7; i++) await store.runs.create(run(`run-list-${i}`, { createdAt: new Date(base + i) }));
+    assert.deepEqual(
+      (await store.runs.list({ workflow: 'consultant-pipeline', limit: 1 })).map((r) => r.id),
+      ['run-list-lead'],
+    );
+    assert.deepEqual(await store.runs.list({ workflow: 'consultant-pipeline', statuses: ['completed'], limit: 5 }), []);
   });
 
   it('journals steps in order and replaces a step by id', async () => {

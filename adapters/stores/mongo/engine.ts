@@ -135,10 +135,13 @@ export class MongoRunStore implements RunStore {
     return (await this.#runs.updateOne(filter, update)).matchedCount === 1;
   }
 
-  async list(options: { statuses?: RunStatus[]; limit?: number } = {}): Promise<RunRecord[]> {
+  async list(options: { statuses?: RunStatus[]; workflow?: string; limit?: number } = {}): Promise<RunRecord[]> {
     const limit = options.limit ?? 20;
     if (none(limit)) return [];
-    const filter: Filter<Doc<RunRecord>> = options.statuses?.length ? { status: { $in: options.statuses } } : {};
+    const filter: Filter<Doc<RunRecord>> = {
+      ...(options.statuses?.length ? { status: { $in: options.statuses } } : {}),
+      ...(options.workflow !== undefined ? { workflow: options.workflow } : {}),
+    };
     // _id breaks ties between runs created in the same millisecond, so the order is at least stable.
     const docs = await this.#runs.find(filter).sort({ createdAt: -1, _id: -1 }).limit(limit).toArray();
     return docs.map(strip);

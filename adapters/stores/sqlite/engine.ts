@@ -72,14 +72,21 @@ export class SqliteRunStore implements RunStore {
     });
   }
 
-  async list(options: { statuses?: RunStatus[]; limit?: number } = {}): Promise<RunRecord[]> {
-    const limit = options.limit ?? 20;
-    const rows = options.statuses?.length
-      ? statement(
-          this.#db,
-          `SELECT doc FROM runs WHERE status IN (${placeholders(options.statuses.length)}) ORDER BY created_at DESC, rowid DESC LIMIT ?`,
-        ).all(...options.statuses, limit)
-      : statement(this.#db, 'SELECT doc FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit);
+  async list(options: { statuses?: RunStatus[]; workflow?: string; limit?: number } = {}): Promise<RunRecord[]> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (options.statuses?.length) {
+      where.push(`status IN (${placeholders(options.statuses.length)})`);
+      params.push(...options.statuses);
+    }
+    if (options.workflow !== undefined) {
+      where.push("json_extract(doc, '$.workflow') = ?");
+      params.push(options.workflow);
+    }
+    const rows = statement(
+      this.#db,
+      `SELECT doc FROM runs ${where.length ? `WHERE ${where.join(' AND ')} ` : ''}ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+    ).all(...params, options.limit ?? 20);
     return (rows as unknown as DocRow[]).map((r) => reviveDates<RunRecord>(r.doc, RUN_DATES));
   }
 
