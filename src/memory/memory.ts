@@ -3,7 +3,7 @@
 // Embeddings are computed in the background (by the embedder port, a child process): remember() never waits, and recall works
 // on keywords alone until a memory's vector arrives or when no model is available.
 
-import { newEvent } from '../domain/events.ts';
+import { newEvent, type NewEvent } from '../domain/events.ts';
 import { InputError } from '../domain/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Memory, MemoryKind, MemorySource, Store } from '../ports/store.ts';
@@ -32,6 +32,25 @@ export type { MemoryStatus, RecallHit, RecallOptions, RememberInput, RememberRes
 /** Lets timers, I/O and requests run before going on. */
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 export { describeSource };
+
+/** The audit event of a new memory; a workflow's write carries a dedupe key, so a replayed step appends it once. */
+function addedEvent(memory: Memory): NewEvent {
+  const { source } = memory;
+  return newEvent(
+    'memory.added',
+    MEMORY_STREAM,
+    {
+      memoryId: memory.id,
+      kind: memory.kind,
+      text: memory.text,
+      entities: memory.entities,
+      ...(source.channel ? { channel: source.channel } : {}),
+      ...(source.runId ? { runId: source.runId } : {}),
+      ...(source.importedFrom ? { importedFrom: source.importedFrom } : {}),
+    },
+    source.runId ? `memory.added:${memory.id}` : undefined,
+  );
+}
 
 export class MemoryService {
   readonly #store: Store;
@@ -200,7 +219,11 @@ export class MemoryService {
     // A workflow step cut short by a crash runs again: the same text from the same run is that write, not another
     // memory (whatever `dedupe` says).
     const repeated = input.source.runId ? await this.#sameWrite(kind, entities, text, input.source.runId) : undefined;
-    if (repeated) return { memory: repeated, action: 'unchanged' };
+    if (repeated) {
+      // The crash may have come between the row and its event: the event is appended now, once (its dedupe key).
+      await this.#store.events.append(addedEvent(repeated));
+      return { memory: repeated, action: 'unchanged' };
+    }
     const existing = input.dedupe === 'none' ? undefined : await this.#canonical(kind, entities, text);
     if (existing) {
       if (existing.text === text) return { memory: existing, action: 'unchanged' };
@@ -224,17 +247,7 @@ export class MemoryService {
       source: input.source,
       ...(input.at ? { at: input.at } : {}),
     });
-    await this.#store.events.append(
-      newEvent('memory.added', MEMORY_STREAM, {
-        memoryId: memory.id,
-        kind,
-        text,
-        entities: memory.entities,
-        ...(input.source.channel ? { channel: input.source.channel } : {}),
-        ...(input.source.runId ? { runId: input.source.runId } : {}),
-        ...(input.source.importedFrom ? { importedFrom: input.source.importedFrom } : {}),
-      }),
-    );
+    await this.#store.events.append(addedEvent(memory));
     this.#written(memory);
     return { memory, action: 'created' };
   }

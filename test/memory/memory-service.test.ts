@@ -126,6 +126,22 @@ describe('memory service with embeddings', () => {
       (e) => e.type === 'memory.added' && e.data.entities.includes('piece:p7'),
     );
     assert.equal(added.length, 2, 'one memory.added per write');
+    // A crash between the row and its event: the replay appends the event, once.
+    const cut = await store.memories.add({
+      text: 'Draft v1 of "Pricing page": annual plan first',
+      kind: 'content',
+      entities: ['piece:p7'],
+      importance: 0.5,
+      source: { runId: 'r-draft-1' },
+    });
+    const replay = () =>
+      memory.remember({ text: cut.text, kind: 'content', entities: ['piece:p7'], source: { runId: 'r-draft-1' } });
+    assert.equal((await replay()).memory.id, cut.id);
+    assert.equal((await replay()).memory.id, cut.id);
+    const events = (await store.events.readStream('memory')).filter(
+      (e) => e.type === 'memory.added' && e.data.memoryId === cut.id,
+    );
+    assert.equal(events.length, 1, 'the missing event is appended once');
   });
 
   test('a query naming a client searches that client first', async () => {
