@@ -22,6 +22,29 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 type Called = Extract<StoredEvent, { type: 'llm.called' }>;
 
+/** The i-th model call, at `t`, with the given data over a small default. */
+function called(i: number, t: number, data: Partial<Called['data']>): Called {
+  return {
+    type: 'llm.called',
+    v: 1,
+    stream: data.runId ? `run:${data.runId}` : 'chat:web:operator',
+    seq: i + 1,
+    position: i + 1,
+    at: new Date(t),
+    data: {
+      callId: `c${i}`,
+      model: 'fake',
+      promptTokens: 10,
+      completionTokens: 10,
+      costUsd: 0.001,
+      latencyMs: 1,
+      attempts: 1,
+      fallback: false,
+      ...data,
+    },
+  };
+}
+
 /** A plain sum over every call since `days` ago, the reference the report must equal. */
 function reference(events: Called[], days: number, workflowOf: (runId: string) => string) {
   const since = NOW.getTime() - days * DAY;
@@ -59,26 +82,14 @@ test('a long /costs range: kept day sums, fresh part days, and the same figures 
   times.sort((a, b) => a - b);
   times.forEach((t, i) => {
     const runId = i % 3 === 2 ? undefined : runs[i % 2]!;
-    events.push({
-      type: 'llm.called',
-      v: 1,
-      stream: runId ? `run:${runId}` : 'chat:web:operator',
-      seq: i + 1,
-      position: i + 1,
-      at: new Date(t),
-      data: {
-        callId: `c${i}`,
-        model: 'fake',
+    events.push(
+      called(i, t, {
         agent: i % 4 === 0 ? 'draft' : 'router',
         ...(runId && { runId }),
         promptTokens: 100 + i,
-        completionTokens: 10,
         costUsd: 0.001 * (1 + (i % 7)),
-        latencyMs: 5,
-        attempts: 1,
-        fallback: false,
-      },
-    });
+      }),
+    );
   });
   await store.copy.write('events', events);
   for (const id of runs)
@@ -164,26 +175,13 @@ test("the dashboard's costs: days in the budgets' time zone, kept per zone, the 
   // Every 3 hours for 9 days, so calls fall on both sides of Berlin's midnight (23:00 UTC in winter).
   const events: Called[] = [];
   for (let t = NOW.getTime() - 9 * DAY, i = 0; t < NOW.getTime(); t += 3 * 3_600_000, i++) {
-    events.push({
-      type: 'llm.called',
-      v: 1,
-      stream: 'run:r-zone',
-      seq: i + 1,
-      position: i + 1,
-      at: new Date(t),
-      data: {
-        callId: `z${i}`,
-        model: 'fake',
+    events.push(
+      called(i, t, {
         agent: i % 2 ? 'draft' : 'research',
         ...(i % 5 ? { runId: `r-zone-${i % 3}` } : {}),
-        promptTokens: 10,
-        completionTokens: 1,
         costUsd: 0.01 * (1 + (i % 4)),
-        latencyMs: 1,
-        attempts: 1,
-        fallback: false,
-      },
-    });
+      }),
+    );
   }
   await store.copy.write('events', events);
   const sources = {
