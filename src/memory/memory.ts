@@ -218,13 +218,21 @@ export class MemoryService {
 
     // A workflow step cut short by a crash runs again: the same text from the same run is that write, not another
     // memory (whatever `dedupe` says).
-    const repeated = input.source.runId ? await this.#sameWrite(kind, entities, text, input.source.runId) : undefined;
+    // The memories about the entity, read once for both checks below.
+    const linked =
+      entities.length > 0 && (input.source.runId || input.dedupe !== 'none')
+        ? await this.#store.memories.byEntity(entities[0]!, 200)
+        : [];
+    const runId = input.source.runId;
+    const repeated = runId
+      ? linked.find((m) => m.kind === kind && m.text === text && m.source.runId === runId && !m.forgottenAt)
+      : undefined;
     if (repeated) {
       // The crash may have come between the row and its event: the event is appended now, once (its dedupe key).
       await this.#store.events.append(addedEvent(repeated));
       return { memory: repeated, action: 'unchanged' };
     }
-    const existing = input.dedupe === 'none' ? undefined : await this.#canonical(kind, entities, text);
+    const existing = input.dedupe === 'none' ? undefined : this.#canonical(kind, entities, text, linked);
     if (existing) {
       if (existing.text === text) return { memory: existing, action: 'unchanged' };
       // An update is a correction: the old version stays (retracted, pointing at the new one) and can come back.
@@ -253,20 +261,12 @@ export class MemoryService {
   }
 
   /** The live memory a new one should update instead of sitting next to: a profile of the same entity, or the same fact about it. */
-  async #canonical(kind: MemoryKind, entities: string[], text: string): Promise<Memory | undefined> {
+  #canonical(kind: MemoryKind, entities: string[], text: string, linked: Memory[]): Memory | undefined {
     if (entities.length === 0) return undefined;
-    const primary = entities[0]!;
-    const linked = await this.#store.memories.byEntity(primary, 200);
     if (PROFILE_KINDS.has(kind)) return linked.find((m) => m.kind === kind);
     const names = entities.map((e) => this.#entities.name(e) ?? e.slice(e.indexOf(':') + 1).replaceAll('-', ' '));
     const terms = factTerms(text, names);
     return linked.find((m) => m.kind === kind && sameFact(terms, factTerms(m.text, names)));
-  }
-
-  async #sameWrite(kind: MemoryKind, entities: string[], text: string, runId: string): Promise<Memory | undefined> {
-    if (entities.length === 0) return undefined;
-    const linked = await this.#store.memories.byEntity(entities[0]!, 200);
-    return linked.find((m) => m.kind === kind && m.text === text && m.source.runId === runId && !m.forgottenAt);
   }
 
   #written(m: Memory): void {

@@ -73,36 +73,25 @@ test('hybridRank follows the documented formula and keeps every component', () =
 });
 
 test('hybridRank drops irrelevant candidates and honours k', () => {
-  const hits = hybridRank({
-    candidates: [1, 2, 3],
-    bm25: new Map([[1, 3]]),
-    cosine: new Map([
-      [2, -0.2],
-      [3, 0.4],
-    ]),
-    meta: () => ({ importance: 1, updatedAt: NOW.getTime() }),
-    queryHasTerms: true,
-    queryHasVector: true,
-    now: NOW,
-    k: 1,
-  });
+  const rank = (k: number) =>
+    hybridRank({
+      candidates: [1, 2, 3],
+      bm25: new Map([[1, 3]]),
+      cosine: new Map([
+        [2, -0.2],
+        [3, 0.4],
+      ]),
+      meta: () => ({ importance: 1, updatedAt: NOW.getTime() }),
+      queryHasTerms: true,
+      queryHasVector: true,
+      now: NOW,
+      k,
+    });
   assert.deepEqual(
-    hits.map((h) => h.id),
+    rank(1).map((h) => h.id),
     [1],
   );
-  const all = hybridRank({
-    candidates: [1, 2, 3],
-    bm25: new Map([[1, 3]]),
-    cosine: new Map([
-      [2, -0.2],
-      [3, 0.4],
-    ]),
-    meta: () => ({ importance: 1, updatedAt: NOW.getTime() }),
-    queryHasTerms: true,
-    queryHasVector: true,
-    now: NOW,
-    k: 10,
-  });
+  const all = rank(10);
   assert.deepEqual(
     all.map((h) => h.id).sort(),
     [1, 3],
