@@ -134,7 +134,7 @@ export async function startSolo(config: Config, options: StartOptions = {}): Pro
           allowDownload: config.EMBEDDING_DOWNLOAD === 'yes',
           logger: logger.child({ component: 'embedder' }),
         });
-  const memory = new MemoryService({ store, logger, ...(embedder ? { embedder } : {}) });
+  const memory = new MemoryService({ store, logger, indexDir: config.DATA_DIR, ...(embedder ? { embedder } : {}) });
   const policyLoad = await policies.load();
   const rateLimits = new RateLimits(policyLoad.policy);
   policies.on('loaded', (loaded) => rateLimits.update(loaded.policy));

@@ -56,14 +56,17 @@ export class MemoryService {
   readonly #store: Store;
   readonly #embedder: Embedder | undefined;
   readonly #log: Logger;
+  /** Where the recall index keeps its vector rows (a file removed at once, see index/vector-rows.ts). */
+  readonly #indexDir: string | undefined;
   #index = new RecallIndex({ dims: DEFAULT_DIMS });
   readonly #entities = new EntityRegistry();
   readonly #embeds: EmbedQueue | undefined;
   #ready: Promise<void> | undefined;
   #indexed = false;
 
-  constructor(options: { store: Store; embedder?: Embedder; logger: Logger }) {
+  constructor(options: { store: Store; embedder?: Embedder; logger: Logger; indexDir?: string }) {
     this.#store = options.store;
+    this.#indexDir = options.indexDir;
     this.#embedder = options.embedder;
     this.#log = options.logger.child({ component: 'memory' });
     this.#embeds = options.embedder
@@ -88,7 +91,7 @@ export class MemoryService {
     const started = performance.now();
     const model = this.#vectorModel();
     const [first] = model ? await this.#store.memories.vectors(model, undefined, 1) : [];
-    this.#index = new RecallIndex({ dims: first?.vector.length ?? this.#index.dims });
+    this.#replaceIndex(this.#newIndex(first?.vector.length ?? this.#index.dims, model !== undefined));
     let after: string | undefined;
     for (;;) {
       const page = await this.#store.memories.scan(after, REBUILD_PAGE);
@@ -103,21 +106,11 @@ export class MemoryService {
       after = undefined;
       for (;;) {
         const page = await this.#store.memories.vectors(model, after, REBUILD_PAGE);
-        // Bulk load: the HNSW graph is built afterwards in the background; pending vectors are searched exactly.
-        this.#index.setVectors(
-          page.map((v) => ({ id: Number(v.id), vector: v.vector })),
-          { deferGraph: true },
-        );
+        this.#index.setVectors(page.map((v) => ({ id: Number(v.id), vector: v.vector })));
         if (page.length < REBUILD_PAGE) break;
         after = page.at(-1)!.id;
         await turn();
       }
-      const index = this.#index;
-      void index
-        .catchUp()
-        .catch((err: unknown) =>
-          this.#log.warn({ err }, 'building the vector graph failed; vectors are searched exactly'),
-        );
       void this.#backfill(model);
     }
     this.#indexed = true;
@@ -125,6 +118,25 @@ export class MemoryService {
       { memories: this.#index.size, vectors: this.#index.vectors.size, ms: Math.round(performance.now() - started) },
       'recall index built',
     );
+  }
+
+  /** A recall index whose vector rows are on disk when there is a model and a folder for them. */
+  #newIndex(dims: number, vectors: boolean): RecallIndex {
+    if (!vectors || !this.#indexDir) return new RecallIndex({ dims });
+    try {
+      return new RecallIndex({ dims, vectorDir: this.#indexDir });
+    } catch (err) {
+      this.#log.warn(
+        { err, dir: this.#indexDir },
+        'cannot write the vector file in the data folder; vectors are kept in memory instead',
+      );
+      return new RecallIndex({ dims });
+    }
+  }
+
+  #replaceIndex(index: RecallIndex): void {
+    this.#index.close();
+    this.#index = index;
   }
 
   #vectorModel(): string | undefined {
@@ -493,5 +505,6 @@ export class MemoryService {
 
   async close(): Promise<void> {
     await this.#embeds?.close();
+    this.#index.close();
   }
 }

@@ -213,13 +213,10 @@ test('RecallIndex: a changed text drops its stale vector; removal is complete', 
   assert.equal(index.search({ query: '', vector: axis(6), k: 1, now: NOW })[0]?.id, 1);
   assert.equal(index.setVector(99, axis(6)), false, 'unknown id');
   assert.equal(
-    index.setVectors(
-      [
-        { id: 2, vector: axis(7) },
-        { id: 98, vector: axis(7) },
-      ],
-      { deferGraph: true },
-    ),
+    index.setVectors([
+      { id: 2, vector: axis(7) },
+      { id: 98, vector: axis(7) },
+    ]),
     1,
   );
   assert.equal(index.search({ query: '', vector: axis(7), k: 1, now: NOW })[0]?.id, 2);
@@ -253,7 +250,7 @@ test('RecallIndex refuses bad input without changing anything', () => {
   assert.equal(index.has(9), false);
 });
 
-test('RecallIndex on HNSW: an entity filter returns the true top-k among that entity, unfiltered recall stays high', () => {
+test('RecallIndex on coded search: an entity filter returns the true top-k among that entity, unfiltered recall stays high', () => {
   const dims = 16;
   let seed = 7;
   const r = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
@@ -264,15 +261,10 @@ test('RecallIndex on HNSW: an entity filter returns the true top-k among that en
     vector: Float32Array.from(centers[i % 12]!, (c) => c + 0.3 * (r() - 0.5)),
     meta: meta({ entities: [`client:c${i % 50}`], updatedAt: daysAgo(i % 30) }),
   }));
-  // f32 rows: the order is compared exactly (i16 rows may swap near ties: index-vector.test.ts).
-  const index = new RecallIndex({
-    dims,
-    exactBelow: 500,
-    precision: 'f32',
-    hnsw: { expansionAdd: 64, expansionSearch: 64 },
-  });
+  // A small rerank depth, so the codes choose candidates at this size (the default scores every row here).
+  const index = new RecallIndex({ dims, exactBelow: 500, rerank: 64 });
   index.upsertMany(items);
-  assert.equal(index.vectors.mode, 'hnsw');
+  assert.equal(index.vectors.mode, 'coded');
   const cos = (a: Float32Array, b: Float32Array): number => {
     let d = 0,
       na = 0,

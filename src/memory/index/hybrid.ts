@@ -4,15 +4,7 @@
 import type { QueryOptions } from './analyze.ts';
 import { DEFAULT_WEIGHTS, hybridRank, type HybridHit, type HybridWeights } from './rank.ts';
 import { KeywordIndex } from './keyword-index.ts';
-import {
-  checkId,
-  createVectorIndex,
-  normalized,
-  type HnswOptions,
-  type RowPrecision,
-  type ScoredId,
-  type TieredVectorIndex,
-} from './vector-index.ts';
+import { checkId, createVectorIndex, normalized, type ScoredId, type TieredVectorIndex } from './vector-index.ts';
 
 export interface ItemMeta {
   kind: string;
@@ -81,7 +73,10 @@ function textHash(text: string): number {
 export interface RecallIndexOptions {
   dims: number;
   exactBelow?: number;
-  hnsw?: HnswOptions;
+  /** Candidates scored exactly per vector search once codes are used (VectorIndexOptions.rerank). */
+  rerank?: number;
+  /** A folder for the vector rows (on disk, see vector-rows.ts); without it they stay in memory. */
+  vectorDir?: string;
   weights?: Partial<HybridWeights>;
   /** How many hits each index contributes before fusion: max(k · poolFactor, minPool). Defaults 4 and 40. */
   poolFactor?: number;
@@ -90,8 +85,6 @@ export interface RecallIndexOptions {
   exactSubsetMax?: number;
   /** Keyword matching: prefix, speaker and date weights (KEYWORD_DEFAULTS). */
   keyword?: Partial<QueryOptions>;
-  /** How vectors are kept for scoring: 'i16' with a scale per row (default) or 'f32'. */
-  precision?: RowPrecision;
 }
 
 function checkMeta(meta: ItemMeta): ItemMeta {
@@ -130,8 +123,8 @@ export class RecallIndex {
     this.keyword = new KeywordIndex(options.keyword);
     const vectorOptions = {
       ...(options.exactBelow !== undefined && { exactBelow: options.exactBelow }),
-      ...(options.precision && { precision: options.precision }),
-      ...(options.hnsw && { hnsw: options.hnsw }),
+      ...(options.rerank !== undefined && { rerank: options.rerank }),
+      ...(options.vectorDir && { dir: options.vectorDir }),
     };
     this.vectors = createVectorIndex(options.dims, vectorOptions);
     this.weights = { ...DEFAULT_WEIGHTS, ...options.weights };
@@ -207,11 +200,8 @@ export class RecallIndex {
     };
   }
 
-  /**
-   * Start-up rebuild: like upsert for each, with the vectors inserted into the graph in one batch — or, with
-   * `deferGraph`, left for catchUp() (searches stay exact-correct meanwhile, only slower).
-   */
-  upsertMany(items: ReadonlyArray<{ id: number } & RecallItem>, options: { deferGraph?: boolean } = {}): void {
+  /** Start-up rebuild: like upsert for each, with the vectors written in one batch. */
+  upsertMany(items: ReadonlyArray<{ id: number } & RecallItem>): void {
     const vectors: Array<{ id: number; vector: Float32Array }> = [];
     // Check every vector before changing anything, so a bad one cannot leave texts indexed without vectors.
     for (const { vector } of items) if (vector !== undefined) normalized(vector, this.dims);
@@ -219,12 +209,7 @@ export class RecallIndex {
       this.upsert(id, { text, meta });
       if (vector) vectors.push({ id, vector });
     }
-    this.vectors.addMany(vectors, options);
-  }
-
-  /** Moves vectors left pending by upsertMany({ deferGraph }) into the HNSW graph, yielding between batches. */
-  async catchUp(batch?: number): Promise<void> {
-    await this.vectors.catchUp(batch);
+    this.vectors.addMany(vectors);
   }
 
   /** Stores the embedding of a known item; false when the id is unknown (e.g. removed meanwhile). */
@@ -235,16 +220,18 @@ export class RecallIndex {
   }
 
   /**
-   * Start-up: vectors of known items in one batch (unknown ids skipped; all-or-nothing on a bad vector). With
-   * `deferGraph` they wait for catchUp() instead of blocking on the graph build. Returns how many were stored.
+   * Start-up: vectors of known items in one batch (unknown ids skipped; all-or-nothing on a bad vector). Returns
+   * how many were stored.
    */
-  setVectors(
-    batch: ReadonlyArray<{ id: number; vector: Float32Array }>,
-    options: { deferGraph?: boolean } = {},
-  ): number {
+  setVectors(batch: ReadonlyArray<{ id: number; vector: Float32Array }>): number {
     const known = batch.filter((b) => this.#items.has(b.id));
-    this.vectors.addMany(known, options);
+    this.vectors.addMany(known);
     return known.length;
+  }
+
+  /** Releases the vector rows' file; the index is not used afterwards. */
+  close(): void {
+    this.vectors.close();
   }
 
   /** Records use (recall answers); recency then counts from `at`. */

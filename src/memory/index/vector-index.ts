@@ -1,131 +1,122 @@
-// The vector index the memory service uses where the store has no `$vectorSearch` (createVectorIndex): exact
-// brute force below `exactBelow` vectors, HNSW (usearch) from there on. Every vector is also kept in an ExactIndex
-// (i16 with a scale per row by default), which rescores HNSW hits exactly, answers filters that keep few items, covers items the graph has
-// not taken in yet (start-up catch-up), and lets the graph be rebuilt without re-embedding.
+// The vector index the memory service uses: every vector is a row scored exactly (vector-rows.ts, in memory or on
+// disk). Below `exactBelow` vectors a search scores every row. From there on each vector also has a one-bit code in
+// memory (sign-codes.ts): a search scans the codes for its best `rerank` candidates and scores only those exactly.
+//
+// Why not a graph (HNSW): a graph and the rows it rescores with have to stay in memory, ~185 MB at 100k 384-d
+// vectors; codes plus rows on disk keep ~7 MB in the process for the same recall@10 (≥ 0.99 on bench/recall.ts),
+// at ~10 ms a search instead of ~1. See ARCHITECTURE.md, "Memory".
 
-import { HnswIndex, type HnswOptions } from './hnsw-index.ts';
-import {
-  checkId,
-  ExactIndex,
-  normalized,
-  TopK,
-  type RowPrecision,
-  type ScoredId,
-  type VectorIndex,
-} from './vector-core.ts';
+import { SignCodes } from './sign-codes.ts';
+import { checkId, normalized, normalizeInto, TopK, type ScoredId, type VectorIndex } from './vector-core.ts';
+import { VectorRows } from './vector-rows.ts';
 
-export { checkId, ExactIndex, normalized, TopK, type RowPrecision, type ScoredId } from './vector-core.ts';
-export { HNSW_DEFAULTS, HnswIndex, type HnswOptions } from './hnsw-index.ts';
+export { checkId, normalized, TopK, type ScoredId } from './vector-core.ts';
 
 export interface VectorIndexOptions {
-  /** Below this many vectors every search is exact (brute force); at it, an HNSW graph is built. Default 5000. */
+  /** Below this many vectors every search is exact; at it, codes are built. Default 5000. */
   exactBelow?: number;
-  hnsw?: HnswOptions;
-  /** How the rows every search is scored with are kept: 'i16' (default, half the memory) or 'f32'. */
-  precision?: RowPrecision;
+  /** Candidates scored exactly per coded search (at least 16 × k). Default 1024. */
+  rerank?: number;
+  /** A folder for the rows (a file removed from it at once, see vector-rows.ts); without it they stay in memory. */
+  dir?: string;
 }
 
-/**
- * Exact below `exactBelow` vectors, HNSW from there on, exact answers for selective filters. Ids in `pending` are
- * in the ExactIndex but not yet in the graph (a deferred start-up build): searches cover them exactly until
- * catchUp() has moved them in, so results never depend on how far the graph has got.
- */
 export class TieredVectorIndex implements VectorIndex {
   readonly dims: number;
   readonly exactBelow: number;
-  readonly #exact: ExactIndex;
-  readonly #hnswOptions: HnswOptions;
-  readonly #pending = new Set<number>();
-  #hnsw: HnswIndex | undefined;
+  readonly rerank: number;
+  readonly #rows: VectorRows;
+  #codes: SignCodes | undefined;
+  #ids = new Float64Array(1024);
+  readonly #slots = new Map<number, number>();
 
   constructor(dims: number, options: VectorIndexOptions = {}) {
+    if (!Number.isInteger(dims) || dims <= 0) throw new RangeError(`dims must be a positive integer, got ${dims}`);
     this.dims = dims;
-    this.#exact = new ExactIndex(dims, 1024, { precision: options.precision ?? 'i16' });
     this.exactBelow = Math.max(1, options.exactBelow ?? 5000);
-    this.#hnswOptions = options.hnsw ?? {};
+    this.rerank = Math.max(1, options.rerank ?? 1024);
+    this.#rows = options.dir ? VectorRows.inFile(dims, options.dir) : VectorRows.inMemory(dims);
   }
 
   get size(): number {
-    return this.#exact.size;
+    return this.#slots.size;
   }
 
-  /** How the rows searches are scored with are kept. */
-  get precision(): RowPrecision {
-    return this.#exact.precision;
+  /** Which search a query takes now. */
+  get mode(): 'exact' | 'coded' {
+    return this.#codes ? 'coded' : 'exact';
   }
 
-  /** Vectors waiting to enter the graph. */
-  get pending(): number {
-    return this.#pending.size;
-  }
-
-  /** Which search a query without a filter takes now. */
-  get mode(): 'exact' | 'hnsw' {
-    return this.#hnsw && this.size >= this.exactBelow && this.#pending.size <= this.size / 2 ? 'hnsw' : 'exact';
+  /** Whether the rows are in a file (see vector-rows.ts). */
+  get onDisk(): boolean {
+    return this.#rows.onDisk;
   }
 
   has(id: number): boolean {
-    return this.#exact.has(id);
+    return this.#slots.has(id);
   }
 
   add(id: number, v: Float32Array): void {
     checkId(id);
-    const unit = normalized(v, this.dims);
-    this.#exact.addNormalized(id, unit);
-    // A pending id stays pending: catchUp reads its latest vector from the ExactIndex.
-    if (this.#hnsw && !this.#pending.has(id)) this.#hnsw.addNormalized(id, unit);
-    else if (!this.#hnsw && this.size >= this.exactBelow) this.#build();
+    this.addMany([{ id, vector: v }]);
   }
 
-  /**
-   * Start-up path: checks every vector first (all or nothing), then inserts them into the graph in one native
-   * multi-threaded batch — or, with `deferGraph`, leaves them pending for catchUp() so start-up does not wait.
-   */
-  addMany(items: ReadonlyArray<{ id: number; vector: Float32Array }>, options: { deferGraph?: boolean } = {}): void {
-    const units = items.map(({ id, vector }) => {
+  /** Adds or replaces many vectors; new ids are written to disk in one call. */
+  addMany(items: ReadonlyArray<{ id: number; vector: Float32Array }>): void {
+    // Checked first, all or nothing; an id given twice keeps its later vector. One array for the batch's unit
+    // vectors, not one per vector: start-up loads 100k, and each small array would be its own allocation.
+    const batch = new Float32Array(items.length * this.dims);
+    const units = new Map<number, Float32Array>();
+    items.forEach(({ id, vector }, i) => {
       checkId(id);
-      return normalized(vector, this.dims);
+      units.set(id, normalizeInto(vector, this.dims, batch, i * this.dims));
     });
-    items.forEach(({ id }, i) => this.#exact.addNormalized(id, units[i]!));
-    if (!this.#hnsw && this.size < this.exactBelow) return;
-    if (options.deferGraph) {
-      this.#hnsw ??= new HnswIndex(this.dims, this.#hnswOptions);
-      for (const { id } of items) this.#pending.add(id);
-      return;
-    }
-    if (!this.#hnsw) return this.#build();
-    const ids = [...new Set(items.map((it) => it.id))].filter((id) => !this.#pending.has(id));
-    this.#insert(ids);
-  }
-
-  /** Moves pending vectors into the graph, `batch` at a time, yielding to the event loop between batches. */
-  async catchUp(batch = 64): Promise<void> {
-    while (this.#hnsw && this.#pending.size > 0) {
-      const ids: number[] = [];
-      for (const id of this.#pending) {
-        ids.push(id);
-        if (ids.length >= batch) break;
+    const fresh: Float32Array[] = [];
+    const first = this.#slots.size;
+    for (const [id, unit] of units) {
+      const slot = this.#slots.get(id);
+      if (slot !== undefined) {
+        this.#rows.write(slot, unit);
+        this.#codes?.set(slot, unit);
+        continue;
       }
-      this.#insert(ids);
-      for (const id of ids) this.#pending.delete(id);
-      await new Promise((resolve) => setImmediate(resolve));
+      const at = first + fresh.length;
+      if (at >= this.#ids.length) this.#growIds();
+      this.#ids[at] = id;
+      this.#slots.set(id, at);
+      fresh.push(unit);
     }
+    this.#rows.writeMany(first, fresh);
+    fresh.forEach((unit, i) => this.#codes?.set(first + i, unit));
+    if (!this.#codes && this.size >= this.exactBelow) this.#buildCodes();
   }
 
   remove(id: number): void {
-    this.#exact.remove(id);
-    this.#pending.delete(id);
-    this.#hnsw?.remove(id);
-    // Hysteresis: the graph goes only when the set has shrunk well below the threshold.
-    if (this.#hnsw && this.size < this.exactBelow / 2) {
-      this.#hnsw = undefined;
-      this.#pending.clear();
+    const slot = this.#slots.get(id);
+    if (slot === undefined) return;
+    const last = this.#slots.size - 1;
+    if (slot !== last) {
+      const lastId = this.#ids[last]!;
+      this.#rows.copy(last, slot);
+      this.#codes?.copy(last, slot);
+      this.#ids[slot] = lastId;
+      this.#slots.set(lastId, slot);
     }
+    this.#slots.delete(id);
+    // Hysteresis: the codes go only when the set has shrunk well below the threshold.
+    if (this.#codes && this.size < this.exactBelow / 2) this.#codes = undefined;
   }
 
   /** Cosine between a unit-length query and the vector of `id`; undefined when `id` has no vector. */
   cosine(unitQuery: Float32Array, id: number): number | undefined {
-    return this.#exact.cosine(unitQuery, id);
+    const slot = this.#slots.get(id);
+    return slot === undefined ? undefined : this.#rows.score(unitQuery, slot);
+  }
+
+  /** The stored unit vector of `id` (decoded from its row). */
+  vector(id: number): Float32Array | undefined {
+    const slot = this.#slots.get(id);
+    return slot === undefined ? undefined : this.#rows.vector(slot);
   }
 
   search(q: Float32Array, k: number, allow?: (id: number) => boolean): ScoredId[] {
@@ -133,67 +124,64 @@ export class TieredVectorIndex implements VectorIndex {
   }
 
   searchNormalized(unit: Float32Array, k: number, allow?: (id: number) => boolean): ScoredId[] {
-    const hnsw = this.#hnsw;
-    if (!hnsw || this.mode === 'exact' || k <= 0) return this.#exact.searchNormalized(unit, k, allow);
-    const hits = this.#graphSearch(hnsw, unit, k, allow);
-    if (this.#pending.size === 0) return hits;
-    // Not yet in the graph: scored exactly and merged.
-    const top = new TopK(k);
-    for (const h of hits) top.push(h.id, h.score);
-    for (const id of this.#pending) if (!allow || allow(id)) top.push(id, this.#exact.cosine(unit, id)!);
-    return top.toArray();
-  }
-
-  /** Exact top-k among the given ids only (ids without a vector are skipped): for small, known subsets. */
-  searchAmong(unit: Float32Array, k: number, ids: Iterable<number>): ScoredId[] {
-    return this.#exact.searchAmong(unit, k, ids);
-  }
-
-  #graphSearch(
-    hnsw: HnswIndex,
-    unit: Float32Array,
-    k: number,
-    allow: ((id: number) => boolean) | undefined,
-  ): ScoredId[] {
-    // Graph candidates (4k, at least 40) rescored from the ExactIndex's rows, scaled per row: undoes the coarser
-    // ranking of usearch's i8 (one scale for every vector).
-    if (!allow) return this.#rescore(unit, hnsw.nearest(unit, Math.max(4 * k, 40)), k);
-    // Filtered: over-fetch from the graph while that stays shallow (where HNSW is accurate); a filter so selective
-    // that the allowed items would sit deep in the graph's ranking gets an exact scan instead, which is cheap then
-    // because the scan computes dot products only for allowed ids.
-    const n = hnsw.size;
-    const maxDepth = Math.max(16 * k, 160);
-    let fetch = Math.min(n, Math.max(4 * k, 40));
-    for (let round = 0; round < 2; round++) {
-      const hits = hnsw.nearest(unit, fetch).filter((h) => allow(h.id));
-      if (hits.length >= k) return this.#rescore(unit, hits, k);
-      if (fetch >= n) break;
-      const needed = hits.length === 0 ? Infinity : Math.ceil((2 * k * fetch) / hits.length);
-      if (needed > maxDepth) break;
-      fetch = Math.min(n, needed);
+    const n = this.size;
+    const top = new TopK(Math.max(0, Math.min(k, n)));
+    if (top.k === 0) return [];
+    const ids = this.#ids;
+    // The filter runs before any scoring, so a selective filter makes either scan cheap.
+    const want = allow && ((slot: number) => allow(ids[slot]!));
+    const r = this.#depth(k);
+    if (!this.#codes || r >= n) {
+      this.#rows.scan(unit, n, (slot, score) => top.push(ids[slot]!, score), want);
+      return top.toArray();
     }
-    const pending = this.#pending;
-    return this.#exact.searchNormalized(unit, k, pending.size === 0 ? allow : (id) => !pending.has(id) && allow(id));
-  }
-
-  #rescore(unit: Float32Array, hits: ScoredId[], k: number): ScoredId[] {
-    const top = new TopK(k);
-    for (const h of hits) top.push(h.id, this.#exact.cosine(unit, h.id) ?? h.score);
+    for (const slot of this.#codes.candidates(unit, r, n, want)) top.push(ids[slot]!, this.#rows.score(unit, slot));
     return top.toArray();
   }
 
-  /** Inserts the current vectors of `ids` (all in the ExactIndex) into the graph in one native batch. */
-  #insert(ids: readonly number[]): void {
-    if (!this.#hnsw || ids.length === 0) return;
-    const rows = new Float32Array(ids.length * this.dims);
-    ids.forEach((id, i) => rows.set(this.#exact.vector(id)!, i * this.dims));
-    this.#hnsw.addManyNormalized(ids, rows);
+  /** Top-k among the given ids only (ids without a vector are skipped): exact up to `rerank` of them. */
+  searchAmong(unit: Float32Array, k: number, ids: Iterable<number>): ScoredId[] {
+    const slots: number[] = [];
+    for (const id of new Set(ids)) {
+      const slot = this.#slots.get(id);
+      if (slot !== undefined) slots.push(slot);
+    }
+    const top = new TopK(k);
+    const r = this.#depth(k);
+    const chosen = this.#codes && slots.length > r ? this.#codes.candidatesAmong(unit, r, slots) : slots;
+    for (const slot of chosen) top.push(this.#ids[slot]!, this.#rows.score(unit, slot));
+    return top.toArray();
   }
 
-  #build(): void {
-    this.#hnsw = new HnswIndex(this.dims, this.#hnswOptions);
-    this.#pending.clear();
-    this.#insert([...this.#exact.entries()].map(([id]) => id));
+  /** Releases the rows' file (an index is replaced when the recall index is rebuilt). */
+  close(): void {
+    this.#rows.close();
+  }
+
+  /** How many code candidates are scored exactly for a top-k. */
+  #depth(k: number): number {
+    return Math.max(this.rerank, 16 * k);
+  }
+
+  /** Codes for every row, centred on the mean of the rows there are now (read back once). */
+  #buildCodes(): void {
+    const n = this.size;
+    const mean = new Float64Array(this.dims);
+    this.#rows.forEach(n, (_, v) => {
+      for (let i = 0; i < this.dims; i++) mean[i]! += v[i]!;
+    });
+    const codes = new SignCodes(
+      Float32Array.from(mean, (x) => x / n),
+      Math.ceil(n * 1.5),
+    );
+    this.#rows.forEach(n, (slot, v) => codes.set(slot, v));
+    this.#codes = codes;
+  }
+
+  #growIds(): void {
+    const ids = new Float64Array(Math.ceil(this.#ids.length * 1.5) + 16);
+    ids.set(this.#ids);
+    this.#ids = ids;
   }
 }
 
