@@ -92,7 +92,20 @@ export class MemoryService {
     const model = this.#vectorModel();
     const [first] = model ? await this.#store.memories.vectors(model, undefined, 1) : [];
     this.#replaceIndex(this.#newIndex(first?.vector.length ?? this.#index.dims, model !== undefined));
+    // Vectors first, then the memories: loading the vectors while the process is still small left ~13 MB less
+    // of its memory in use after start (100k of each, bench/year.ts) than loading them after the keyword index.
     let after: string | undefined;
+    if (model) {
+      this.#index.reserveVectors(await this.#store.memories.count());
+      for (;;) {
+        const page = await this.#store.memories.vectors(model, after, REBUILD_PAGE);
+        this.#index.preloadVectors(page.map((v) => ({ id: Number(v.id), vector: v.vector })));
+        if (page.length < REBUILD_PAGE) break;
+        after = page.at(-1)!.id;
+        await turn();
+      }
+    }
+    after = undefined;
     for (;;) {
       const page = await this.#store.memories.scan(after, REBUILD_PAGE);
       for (const m of page) this.#indexMemory(m);
@@ -102,17 +115,9 @@ export class MemoryService {
       // this a large history (100k memories: ~4 s) would hold up start-up and every request until it was done.
       await turn();
     }
-    if (model) {
-      after = undefined;
-      for (;;) {
-        const page = await this.#store.memories.vectors(model, after, REBUILD_PAGE);
-        this.#index.setVectors(page.map((v) => ({ id: Number(v.id), vector: v.vector })));
-        if (page.length < REBUILD_PAGE) break;
-        after = page.at(-1)!.id;
-        await turn();
-      }
-      void this.#backfill(model);
-    }
+    // A memory forgotten or summarised between the two reads leaves a vector without an item.
+    this.#index.pruneVectors();
+    if (model) void this.#backfill(model);
     this.#indexed = true;
     this.#log.debug(
       { memories: this.#index.size, vectors: this.#index.vectors.size, ms: Math.round(performance.now() - started) },

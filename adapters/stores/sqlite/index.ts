@@ -5,7 +5,7 @@ import { StoreError } from '../../../src/domain/errors.ts';
 import type { ApprovalStore, LedgerStore, RunStore } from '../../../src/ports/engine-store.ts';
 import type { EventLog, IdentityStore, MemoryStore, SettingsStore, Store } from '../../../src/ports/store.ts';
 import { IdleCheckpointer } from './checkpointer.ts';
-import { openDatabase, type Synchronous } from './database.ts';
+import { openDatabase, openScanner, type Synchronous } from './database.ts';
 import { SqliteApprovalStore, SqliteLedgerStore, SqliteRunStore } from './engine.ts';
 import { SqliteEventLog } from './event-log.ts';
 import { SqliteMemoryStore } from './memories.ts';
@@ -24,6 +24,8 @@ export class SqliteStore implements Store {
   readonly location: string;
   readonly #synchronous: Synchronous;
   #db: DatabaseSync | undefined;
+  /** Whole-table reads (openScanner): their own read-only connection with a small cache. */
+  #scanner: DatabaseSync | undefined;
   #events: EventLog | undefined;
   #identities: IdentityStore | undefined;
   #memories: MemoryStore | undefined;
@@ -108,7 +110,8 @@ export class SqliteStore implements Store {
     const events = new SqliteEventLog(this.#db);
     this.#events = events;
     this.#identities = new SqliteIdentityStore(this.#db);
-    this.#memories = new SqliteMemoryStore(this.#db);
+    this.#scanner = this.location === ':memory:' ? undefined : openScanner(this.location);
+    this.#memories = new SqliteMemoryStore(this.#db, this.#scanner);
     this.#settings = new SqliteSettingsStore(this.#db);
     this.#runs = new SqliteRunStore(this.#db, events);
     this.#approvals = new SqliteApprovalStore(this.#db);
@@ -149,6 +152,8 @@ export class SqliteStore implements Store {
     this.#check?.stop();
     this.#checkpointer?.stop();
     this.#checkpointer = undefined;
+    this.#scanner?.close();
+    this.#scanner = undefined;
     this.#db?.close();
     this.#db = undefined;
   }

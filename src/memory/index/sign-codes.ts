@@ -87,6 +87,11 @@ export class SignCodes {
     this.#table = new Float32Array(this.bytes * 256);
   }
 
+  /** Room for `n` codes without growing (start-up knows how many to expect). */
+  reserve(n: number): void {
+    if (n > this.#factors.length) this.#grow(n);
+  }
+
   /** The code of a unit vector in `slot`. */
   set(slot: number, unit: Float32Array): void {
     if (slot >= this.#factors.length) this.#grow(slot + 1);

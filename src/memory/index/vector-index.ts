@@ -29,6 +29,8 @@ export class TieredVectorIndex implements VectorIndex {
   #codes: SignCodes | undefined;
   #ids = new Float64Array(1024);
   readonly #slots = new Map<number, number>();
+  /** How many vectors reserve() was told to expect. */
+  #expected = 0;
 
   constructor(dims: number, options: VectorIndexOptions = {}) {
     if (!Number.isInteger(dims) || dims <= 0) throw new RangeError(`dims must be a positive integer, got ${dims}`);
@@ -54,6 +56,21 @@ export class TieredVectorIndex implements VectorIndex {
 
   has(id: number): boolean {
     return this.#slots.has(id);
+  }
+
+  /**
+   * Makes room for `n` vectors at once. Start-up calls it with the number of memories: growing by steps while 100k
+   * vectors load left the freed smaller arrays as holes in the process's memory (~10 MB more in use after start).
+   */
+  reserve(n: number): void {
+    this.#expected = Math.max(this.#expected, n);
+    if (n > this.#ids.length) this.#growIds(n);
+    this.#codes?.reserve(n);
+  }
+
+  /** Every id with a vector. */
+  ids(): IterableIterator<number> {
+    return this.#slots.keys();
   }
 
   add(id: number, v: Float32Array): void {
@@ -178,8 +195,8 @@ export class TieredVectorIndex implements VectorIndex {
     this.#codes = codes;
   }
 
-  #growIds(): void {
-    const ids = new Float64Array(Math.ceil(this.#ids.length * 1.5) + 16);
+  #growIds(needed = 0): void {
+    const ids = new Float64Array(Math.max(needed, Math.ceil(this.#ids.length * 1.5) + 16));
     ids.set(this.#ids);
     this.#ids = ids;
   }
