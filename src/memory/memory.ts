@@ -92,20 +92,7 @@ export class MemoryService {
     const model = this.#vectorModel();
     const [first] = model ? await this.#store.memories.vectors(model, undefined, 1) : [];
     this.#replaceIndex(this.#newIndex(first?.vector.length ?? this.#index.dims, model !== undefined));
-    // Vectors first, then the memories: loading the vectors while the process is still small left ~13 MB less
-    // of its memory in use after start (100k of each, bench/year.ts) than loading them after the keyword index.
     let after: string | undefined;
-    if (model) {
-      this.#index.reserveVectors(await this.#store.memories.count());
-      for (;;) {
-        const page = await this.#store.memories.vectors(model, after, REBUILD_PAGE);
-        this.#index.preloadVectors(page.map((v) => ({ id: Number(v.id), vector: v.vector })));
-        if (page.length < REBUILD_PAGE) break;
-        after = page.at(-1)!.id;
-        await turn();
-      }
-    }
-    after = undefined;
     for (;;) {
       const page = await this.#store.memories.scan(after, REBUILD_PAGE);
       for (const m of page) this.#indexMemory(m);
@@ -115,9 +102,19 @@ export class MemoryService {
       // this a large history (100k memories: ~4 s) would hold up start-up and every request until it was done.
       await turn();
     }
-    // A memory forgotten or summarised between the two reads leaves a vector without an item.
-    this.#index.pruneVectors();
-    if (model) void this.#backfill(model);
+    if (model) {
+      after = undefined;
+      // Room for every vector at once (at most one per memory), rather than growing the index's arrays by steps.
+      this.#index.reserveVectors(this.#index.size);
+      for (;;) {
+        const page = await this.#store.memories.vectors(model, after, REBUILD_PAGE);
+        this.#index.setVectors(page.map((v) => ({ id: Number(v.id), vector: v.vector })));
+        if (page.length < REBUILD_PAGE) break;
+        after = page.at(-1)!.id;
+        await turn();
+      }
+      void this.#backfill(model);
+    }
     this.#indexed = true;
     this.#log.debug(
       { memories: this.#index.size, vectors: this.#index.vectors.size, ms: Math.round(performance.now() - started) },

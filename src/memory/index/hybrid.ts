@@ -220,23 +220,18 @@ export class RecallIndex {
   }
 
   /**
-   * Start-up: vectors before their items (see MemoryService's rebuild); pruneVectors() then drops those whose item
-   * never came. All-or-nothing on a bad vector.
+   * Start-up: vectors of known items in one batch (unknown ids skipped; all-or-nothing on a bad vector). Returns
+   * how many were stored.
    */
-  preloadVectors(batch: ReadonlyArray<{ id: number; vector: Float32Array }>): void {
-    this.vectors.addMany(batch);
+  setVectors(batch: ReadonlyArray<{ id: number; vector: Float32Array }>): number {
+    const known = batch.filter((b) => this.#items.has(b.id));
+    this.vectors.addMany(known);
+    return known.length;
   }
 
   /** Room for `n` vectors at once (start-up: the number of memories). */
   reserveVectors(n: number): void {
     this.vectors.reserve(n);
-  }
-
-  /** Removes vectors that have no item; returns how many. */
-  pruneVectors(): number {
-    const orphans = [...this.vectors.ids()].filter((id) => !this.#items.has(id));
-    for (const id of orphans) this.vectors.remove(id);
-    return orphans.length;
   }
 
   /** Releases the vector rows' file; the index is not used afterwards. */
@@ -254,7 +249,7 @@ export class RecallIndex {
 
   remove(id: number): void {
     const item = this.#items.get(id);
-    if (!item) return this.vectors.remove(id); // a preloaded vector whose item never came
+    if (!item) return;
     this.#unlink(id, item);
     this.#items.delete(id);
     this.keyword.remove(id);

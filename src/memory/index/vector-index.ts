@@ -58,10 +58,7 @@ export class TieredVectorIndex implements VectorIndex {
     return this.#slots.has(id);
   }
 
-  /**
-   * Makes room for `n` vectors at once. Start-up calls it with the number of memories: growing by steps while 100k
-   * vectors load left the freed smaller arrays as holes in the process's memory (~10 MB more in use after start).
-   */
+  /** Makes room for `n` vectors at once (start-up: the number of memories), instead of growing by steps. */
   reserve(n: number): void {
     this.#expected = Math.max(this.#expected, n);
     if (n > this.#ids.length) this.#growIds(n);
