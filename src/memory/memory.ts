@@ -176,7 +176,12 @@ export class MemoryService {
       );
       return;
     }
-    this.#index.setVector(Number(id), vector);
+    try {
+      this.#index.setVector(Number(id), vector);
+    } catch (err) {
+      // The vector file failed (disk full, I/O error): the vector is stored, and the next start loads it.
+      this.#log.warn({ err, memoryId: id }, 'a vector could not be added to the recall index; it is loaded at next start');
+    }
   }
 
   /** Resolves when queued embeddings are written (tests and benchmarks wait on it). */
@@ -345,10 +350,10 @@ export class MemoryService {
     const now = new Date();
     const base = { query, k, now, ...(vector ? { vector } : {}), ...(options.kinds ? { kinds: options.kinds } : {}) };
     const named = options.entities ?? this.#entities.detect(query);
-    let ranked: IndexHit[] = named.length > 0 ? this.#index.search({ ...base, entities: named }) : [];
+    let ranked: IndexHit[] = named.length > 0 ? this.#search({ ...base, entities: named }) : [];
     if (ranked.length < k && !options.entities) {
       const seen = new Set(ranked.map((h) => h.id));
-      ranked = [...ranked, ...this.#index.search(base).filter((h) => !seen.has(h.id))].slice(0, k);
+      ranked = [...ranked, ...this.#search(base).filter((h) => !seen.has(h.id))].slice(0, k);
     }
     const memories = await this.#store.memories.getMany(ranked.map((h) => String(h.id)));
     const byId = new Map(memories.map((m) => [m.id, m]));
@@ -365,6 +370,18 @@ export class MemoryService {
       );
     }
     return hits;
+  }
+
+  /** The index's search; when its vector file fails (an I/O error), the same search on keywords alone. */
+  #search(q: Parameters<RecallIndex['search']>[0]): IndexHit[] {
+    if (!q.vector) return this.#index.search(q);
+    try {
+      return this.#index.search(q);
+    } catch (err) {
+      this.#log.warn({ err }, 'vector search failed; this recall uses keywords only');
+      const { vector: _vector, ...keywords } = q;
+      return this.#index.search(keywords);
+    }
   }
 
   /** A token-budgeted block of the memories most relevant to `query`, for an agent's prompt. */

@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { existsSync, ftruncateSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createEmbedder, type Embedder } from '../../adapters/embedding/transformers/embedder.ts';
@@ -23,10 +24,12 @@ describe('memory service with embeddings', () => {
 
   before(async () => {
     await generateTinyModel(join(modelsDir, TINY_MODEL_ID));
-    store = new SqliteStore(tempDir());
+    const dir = tempDir();
+    store = new SqliteStore(dir);
     await store.init();
     embedder = createEmbedder({ model: TINY_MODEL_ID, dtype: 'q8', modelsDir, allowDownload: false, logger });
-    memory = new MemoryService({ store, embedder, logger });
+    // Vector rows on disk in the data folder, as the app keeps them.
+    memory = new MemoryService({ store, embedder, logger, indexDir: dir });
     await memory.start();
   });
   after(async () => {
@@ -207,6 +210,49 @@ describe('memory service with embeddings', () => {
     const status = await memory.status();
     assert.equal(status.embedder.model, TINY_MODEL_ID);
     assert.ok(status.vectors >= 5 && status.vectors <= status.indexed, JSON.stringify(status));
+  });
+});
+
+describe('the vector file failing', () => {
+  test('a read error gives that recall on keywords alone and a warning, not an error', async (t) => {
+    if (!existsSync('/proc/self/fd')) return t.skip('needs /proc to reach the file removed from its folder');
+    await generateTinyModel(join(modelsDir, TINY_MODEL_ID));
+    const dir = tempDir();
+    const store = new SqliteStore(dir);
+    await store.init();
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const embedder = createEmbedder({ model: TINY_MODEL_ID, dtype: 'q8', modelsDir, allowDownload: false, logger });
+    const memory = new MemoryService({ store, embedder, logger: log, indexDir: dir });
+    await memory.start();
+    await memory.remember({ text: 'Hooli: the retainer renews every april', source: {} });
+    await memory.remember({ text: 'Pied Piper: compression demo on tuesday', source: {} });
+    await memory.settled();
+    assert.equal((await memory.status()).vectors, 2);
+    const before = await memory.recall('hooli retainer', { k: 1 });
+    assert.equal(typeof before[0]?.components.vector, 'number', 'the vector took part');
+    // The file is open but gone from the folder; emptied through /proc, as a disk that lost it would look.
+    const fds = readdirSync('/proc/self/fd').filter((fd) =>
+      (() => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).includes('.recall-vectors-');
+        } catch {
+          return false;
+        }
+      })(),
+    );
+    assert.equal(fds.length, 1, 'one vector file, open');
+    ftruncateSync(Number(fds[0]), 0);
+    const after = await memory.recall('hooli retainer', { k: 1 });
+    assert.match(after[0]?.memory.text ?? '', /Hooli/);
+    assert.equal(after[0]?.components.vector, null, 'keywords only');
+    assert.ok(
+      lines.some((l) => l.includes('vector search failed')),
+      lines.join('\n'),
+    );
+    await memory.close();
+    await embedder.close();
+    await store.close();
   });
 });
 
