@@ -180,7 +180,10 @@ export class MemoryService {
       this.#index.setVector(Number(id), vector);
     } catch (err) {
       // The vector file failed (disk full, I/O error): the vector is stored, and the next start loads it.
-      this.#log.warn({ err, memoryId: id }, 'a vector could not be added to the recall index; it is loaded at next start');
+      this.#log.warn(
+        { err, memoryId: id },
+        'a vector could not be added to the recall index; it is loaded at next start',
+      );
     }
   }
 

@@ -4,7 +4,7 @@
 //
 // Why not a graph (HNSW): a graph and the rows it rescores with have to stay in memory, ~185 MB at 100k 384-d
 // vectors; codes plus rows on disk keep ~7 MB in the process for the same recall@10 (≥ 0.99 on bench/recall.ts),
-// at ~10 ms a search instead of ~1. See ARCHITECTURE.md, "Memory".
+// at ~7 ms a search instead of ~1. See ARCHITECTURE.md, "Memory".
 
 import { SignCodes } from './sign-codes.ts';
 import { checkId, normalized, normalizeInto, TopK, type ScoredId, type VectorIndex } from './vector-core.ts';
@@ -63,11 +63,6 @@ export class TieredVectorIndex implements VectorIndex {
     this.#expected = Math.max(this.#expected, n);
     if (n > this.#ids.length) this.#growIds(n);
     this.#codes?.reserve(n);
-  }
-
-  /** Every id with a vector. */
-  ids(): IterableIterator<number> {
-    return this.#slots.keys();
   }
 
   add(id: number, v: Float32Array): void {
