@@ -256,6 +256,27 @@ describe('the vector file failing', () => {
   });
 });
 
+describe('a data folder that cannot take the vector file', () => {
+  test('the vectors stay in memory, with one warning, and recall uses them', async () => {
+    await generateTinyModel(join(modelsDir, TINY_MODEL_ID));
+    const store = new SqliteStore(tempDir());
+    await store.init();
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const embedder = createEmbedder({ model: TINY_MODEL_ID, dtype: 'q8', modelsDir, allowDownload: false, logger });
+    const memory = new MemoryService({ store, embedder, logger: log, indexDir: join(tempDir(), 'gone', 'deeper') });
+    await memory.start();
+    assert.equal(lines.filter((l) => l.includes('vectors are kept in memory instead')).length, 1, lines.join('\n'));
+    await memory.remember({ text: 'Hooli: the retainer renews every april', source: {} });
+    await memory.settled();
+    const hits = await memory.recall('hooli retainer', { k: 1 });
+    assert.equal(typeof hits[0]?.components.vector, 'number', 'the vector took part');
+    await memory.close();
+    await embedder.close();
+    await store.close();
+  });
+});
+
 describe('memory service without a model', () => {
   test('missing model: recall works on keywords, and status says why', async () => {
     const store = new SqliteStore(tempDir());
