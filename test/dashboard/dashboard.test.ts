@@ -1,13 +1,14 @@
 // The dashboard in a real headless Chromium (Debian's chromium + playwright-core), over data made through the web
 // API: every page opens with that data, an approval is decided from the page with the keyboard (through the engine,
 // as web:operator via dashboard), a run's trace is followed from the runs list, memory is corrected and forgotten
-// with Undo, and the charts are drawn (series pixels on the canvases, not empty ones). Screenshots of every page go
+// with Undo, a digest and its sources link to each other, and the charts are drawn (series pixels on the canvases, not empty ones). Screenshots of every page go
 // to test/artifacts/.
 
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { compactMemories } from '../../src/memory/compaction.ts';
 import { say } from '../support/app.ts';
 import { seededApp, type Seeded } from './support.ts';
 
@@ -238,6 +239,37 @@ describe('dashboard in Chromium', { skip }, () => {
     await page.getByRole('button', { name: 'Undo' }).click();
     await page.getByRole('button', { name: 'Forget' }).waitFor();
     assert.equal((await s.h.app.memory.get(s.memoryId))?.forgottenAt, undefined);
+  });
+
+  test('memory: a digest and the memories it summarises link to each other', async () => {
+    const texts = [
+      'Initech: the TPS report review is on fridays',
+      'Initech: invoices go to Bill Lumbergh',
+      'Initech: parking is in the basement, level B',
+    ];
+    const ids: string[] = [];
+    for (const text of texts) ids.push((await s.h.app.memory.remember({ text, source: { channel: 'web' } })).memory.id);
+    // A year from now these are old enough to be summarised.
+    const report = await compactMemories(s.h.app.memory, s.h.app.store, {
+      now: new Date(Date.now() + 400 * 86_400_000),
+    });
+    const digest = report.digests.find((d) => d.entities.includes('client:initech'));
+    assert.ok(digest, JSON.stringify(report.digests.map((d) => d.text)));
+    assert.deepEqual(new Set(digest.digestOf), new Set(ids));
+    await open(`/dashboard/memory/${ids[1]}`);
+    const main = page.locator('main');
+    assert.match(await main.innerText(), new RegExp(`Summarised in\\s+digest #${digest.id}`));
+    await main.getByRole('link', { name: `digest #${digest.id}` }).click();
+    await page.getByRole('heading', { name: `Memory #${digest.id}` }).waitFor();
+    await page.getByRole('heading', { name: 'Summarises' }).waitFor();
+    for (const [i, id] of ids.entries()) {
+      await main.getByRole('link', { name: `#${id}`, exact: true }).waitFor();
+      assert.ok((await main.innerText()).includes(texts[i]!), `the digest page lists #${id}`);
+    }
+    await shot('memory-digest');
+    await main.getByRole('link', { name: `#${ids[2]}`, exact: true }).click();
+    await page.getByRole('heading', { name: `Memory #${ids[2]}` }).waitFor();
+    assert.match(await main.innerText(), new RegExp(`digest #${digest.id}`));
   });
 
   test('schedules: next and last runs, lateness; connectors: their health', async () => {
