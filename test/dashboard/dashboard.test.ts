@@ -1,8 +1,8 @@
 // The dashboard in a real headless Chromium (Debian's chromium + playwright-core), over data made through the web
 // API: every page opens with that data, an approval is decided from the page with the keyboard (through the engine,
 // as web:operator via dashboard), a run's trace is followed from the runs list, memory is corrected and forgotten
-// with Undo, a digest and its sources link to each other, and the charts are drawn (series pixels on the canvases, not empty ones). Screenshots of every page go
-// to test/artifacts/.
+// with Undo, a digest and its sources link to each other, and the charts are drawn (series pixels on the canvases,
+// not empty ones). Screenshots of every page go to test/artifacts/.
 
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
