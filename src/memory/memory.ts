@@ -15,22 +15,21 @@ import { EntityRegistry, entityKey, leadingSubject, profileEntityKind } from './
 import { graphemeLength } from '../domain/text.ts';
 import { buildContext } from './index/context.ts';
 import { RecallIndex, type RecallHit as IndexHit } from './index/hybrid.ts';
+import { loadRecallIndex, newRecallIndex, storedDims } from './rebuild.ts';
 import { storeRecall } from './store-recall.ts';
 import type { MemoryStatus, RecallHit, RecallOptions, RememberInput, RememberResult } from './types.ts';
 import { describeSource } from './source.ts';
 
 export const MEMORY_STREAM = 'memory';
 const MAX_TEXT = 4000;
-/** Memories indexed between two turns of the event loop during the rebuild (~20 ms of work). */
-const REBUILD_PAGE = 500;
 const QUERY_EMBED_TIMEOUT_MS = 400;
+/** Memories read per store call when walking all of them. */
+const SCAN_PAGE = 500;
 /** all-MiniLM-L6-v2's width; another model's first vector re-creates the index at its width. */
 const DEFAULT_DIMS = 384;
 
 export type { MemoryStatus, RecallHit, RecallOptions, RememberInput, RememberResult } from './types.ts';
 
-/** Lets timers, I/O and requests run before going on. */
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 export { describeSource };
 
 /** The audit event of a new memory; a workflow's write carries a dedupe key, so a replayed step appends it once. */
@@ -90,50 +89,15 @@ export class MemoryService {
   async #rebuild(): Promise<void> {
     const started = performance.now();
     const model = this.#vectorModel();
-    const [first] = model ? await this.#store.memories.vectors(model, undefined, 1) : [];
-    this.#replaceIndex(this.#newIndex(first?.vector.length ?? this.#index.dims, model !== undefined));
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.#store.memories.scan(after, REBUILD_PAGE);
-      for (const m of page) this.#indexMemory(m);
-      if (page.length < REBUILD_PAGE) break;
-      after = page.at(-1)!.id;
-      // A page at a time, between the process's other work: the embedded store answers synchronously, so without
-      // this a large history (100k memories: ~4 s) would hold up start-up and every request until it was done.
-      await turn();
-    }
-    if (model) {
-      after = undefined;
-      // Room for every vector at once (at most one per memory), rather than growing the index's arrays by steps.
-      this.#index.reserveVectors(this.#index.size);
-      for (;;) {
-        const page = await this.#store.memories.vectors(model, after, REBUILD_PAGE);
-        this.#index.setVectors(page.map((v) => ({ id: Number(v.id), vector: v.vector })));
-        if (page.length < REBUILD_PAGE) break;
-        after = page.at(-1)!.id;
-        await turn();
-      }
-      void this.#backfill(model);
-    }
+    const dims = (model ? await storedDims(this.#store.memories, model) : undefined) ?? this.#index.dims;
+    this.#replaceIndex(newRecallIndex(dims, { vectors: model !== undefined, dir: this.#indexDir, log: this.#log }));
+    await loadRecallIndex(this.#index, this.#store.memories, model, (m) => this.#indexMemory(m));
+    if (model) void this.#backfill(model);
     this.#indexed = true;
     this.#log.debug(
       { memories: this.#index.size, vectors: this.#index.vectors.size, ms: Math.round(performance.now() - started) },
       'recall index built',
     );
-  }
-
-  /** A recall index whose vector rows are on disk when there is a model and a folder for them. */
-  #newIndex(dims: number, vectors: boolean): RecallIndex {
-    if (!vectors || !this.#indexDir) return new RecallIndex({ dims });
-    try {
-      return new RecallIndex({ dims, vectorDir: this.#indexDir });
-    } catch (err) {
-      this.#log.warn(
-        { err, dir: this.#indexDir },
-        'cannot write the vector file in the data folder; vectors are kept in memory instead',
-      );
-      return new RecallIndex({ dims });
-    }
   }
 
   #replaceIndex(index: RecallIndex): void {
@@ -321,9 +285,9 @@ export class MemoryService {
     const out = new Map<string, Memory>();
     let after: string | undefined;
     for (;;) {
-      const page = await this.#store.memories.scan(after, REBUILD_PAGE);
+      const page = await this.#store.memories.scan(after, SCAN_PAGE);
       for (const m of page) if (m.source.importedFrom) out.set(m.source.importedFrom, m);
-      if (page.length < REBUILD_PAGE) break;
+      if (page.length < SCAN_PAGE) break;
       after = page.at(-1)!.id;
     }
     return out;

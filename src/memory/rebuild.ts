@@ -1,0 +1,66 @@
+// Building the in-process recall index from the store at start (MemoryService.start): every live memory, then the
+// vectors of one model, a page at a time between the process's other work. The index's vector rows go to a file in
+// the data folder (index/vector-rows.ts) when there is a model and the folder takes one.
+
+import type { Logger } from '../observability/logger.ts';
+import type { Memory, MemoryStore } from '../ports/store.ts';
+import { RecallIndex } from './index/hybrid.ts';
+
+/** Memories indexed between two turns of the event loop (~20 ms of work). */
+const PAGE = 500;
+
+/** Lets timers, I/O and requests run before going on. */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A recall index whose vector rows are on disk when there is a model and a folder for them. */
+export function newRecallIndex(
+  dims: number,
+  options: { vectors: boolean; dir: string | undefined; log: Logger },
+): RecallIndex {
+  if (!options.vectors || !options.dir) return new RecallIndex({ dims });
+  try {
+    return new RecallIndex({ dims, vectorDir: options.dir });
+  } catch (err) {
+    options.log.warn(
+      { err, dir: options.dir },
+      'cannot write the vector file in the data folder; vectors are kept in memory instead',
+    );
+    return new RecallIndex({ dims });
+  }
+}
+
+/** The width of the model's stored vectors, undefined when none is stored yet. */
+export async function storedDims(memories: MemoryStore, model: string): Promise<number | undefined> {
+  const [first] = await memories.vectors(model, undefined, 1);
+  return first?.vector.length;
+}
+
+/** Reads every live memory into `index` (through `add`), then the vectors `model` has for them. */
+export async function loadRecallIndex(
+  index: RecallIndex,
+  memories: MemoryStore,
+  model: string | undefined,
+  add: (m: Memory) => void,
+): Promise<void> {
+  let after: string | undefined;
+  for (;;) {
+    const page = await memories.scan(after, PAGE);
+    for (const m of page) add(m);
+    if (page.length < PAGE) break;
+    after = page.at(-1)!.id;
+    // A page at a time, between the process's other work: the embedded store answers synchronously, so without
+    // this a large history (100k memories: ~4 s) would hold up start-up and every request until it was done.
+    await turn();
+  }
+  if (!model) return;
+  after = undefined;
+  // Room for every vector at once (at most one per memory), rather than growing the index's arrays by steps.
+  index.reserveVectors(index.size);
+  for (;;) {
+    const page = await memories.vectors(model, after, PAGE);
+    index.setVectors(page.map((v) => ({ id: Number(v.id), vector: v.vector })));
+    if (page.length < PAGE) break;
+    after = page.at(-1)!.id;
+    await turn();
+  }
+}
