@@ -143,8 +143,11 @@ test('rows in memory and on disk: scores within 1e-4 of the cosine, copies, deco
   assert.throws(() => disk.score(q, 0), /closed/);
 });
 
-test('rows: a folder that cannot take the file is a clear error', () => {
+test('rows: a folder that cannot take the file, or a bad width, is a clear error and leaves no file', () => {
   assert.throws(() => VectorRows.inFile(DIMS, join(tempDir(), 'missing', 'deeper')), /ENOENT/);
+  const dir = tempDir();
+  assert.throws(() => VectorRows.inFile(0, dir), /dims must be a positive integer/);
+  assert.deepEqual(readdirSync(dir), []);
 });
 
 test('sign codes: the best estimate is the brute-force best of the estimator, for whole and partial words', () => {

@@ -28,6 +28,10 @@ function dotRow(unit: Float32Array, ints: Int16Array, at: number, dims: number):
   return s0 + s1 + s2 + s3;
 }
 
+function checkDims(dims: number): void {
+  if (!Number.isInteger(dims) || dims <= 0) throw new RangeError(`dims must be a positive integer, got ${dims}`);
+}
+
 /** A block of rows in memory, with the views scoring needs (a row: f32 scale, then the i16 values, 4-byte aligned). */
 class Block {
   readonly bytes: Uint8Array;
@@ -55,7 +59,7 @@ export class VectorRows {
   #closed = false;
 
   private constructor(dims: number, fd: number | undefined, path: string | undefined, capacity: number) {
-    if (!Number.isInteger(dims) || dims <= 0) throw new RangeError(`dims must be a positive integer, got ${dims}`);
+    checkDims(dims);
     this.dims = dims;
     this.rowBytes = 4 + Math.ceil(dims / 2) * 4;
     this.#fd = fd;
@@ -70,6 +74,7 @@ export class VectorRows {
 
   /** Rows in a new file in `dir`, removed from the folder at once (see the top of this file). */
   static inFile(dims: number, dir: string): VectorRows {
+    checkDims(dims); // before a file is opened
     const path = join(dir, `.recall-vectors-${process.pid}-${Date.now().toString(36)}.bin`);
     const fd = openSync(path, 'wx+', 0o600);
     try {
