@@ -54,8 +54,6 @@ export class VectorRows {
   /** Set when the file could not be removed while open (Windows): it is removed on close(). */
   #path: string | undefined;
   #scan: Block | undefined;
-  /** On disk: where a batch is encoded before its one write (kept: start-up writes hundreds of batches). */
-  #batch: Block | undefined;
   #closed = false;
 
   private constructor(dims: number, fd: number | undefined, path: string | undefined, capacity: number) {
@@ -211,13 +209,6 @@ export class VectorRows {
     block.floats[at >> 2] = scale;
     const from = (at >> 1) + 2;
     for (let i = 0; i < this.dims; i++) block.ints[from + i] = scale === 0 ? 0 : Math.round(unit[i]! / scale);
-  }
-
-  #batchBlock(rows: number): Block {
-    if (rows === 1) return this.#block;
-    if (!this.#batch || this.#batch.bytes.byteLength < rows * this.rowBytes)
-      this.#batch = new Block(new Uint8Array(rows * this.rowBytes));
-    return this.#batch;
   }
 
   /** In memory: grows the array (1.5×) to hold `rows` rows. */
