@@ -91,7 +91,7 @@ export class MemoryService {
     const model = this.#vectorModel();
     const dims = (model ? await storedDims(this.#store.memories, model) : undefined) ?? this.#index.dims;
     this.#replaceIndex(newRecallIndex(dims, { vectors: model !== undefined, dir: this.#indexDir, log: this.#log }));
-    await loadRecallIndex(this.#index, this.#store.memories, model, (m) => this.#indexMemory(m));
+    await loadRecallIndex(this.#index, this.#store.memories, model, (m) => this.#indexMemory(m), this.#log);
     if (model) void this.#backfill(model);
     this.#indexed = true;
     this.#log.debug(

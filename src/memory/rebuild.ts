@@ -35,12 +35,24 @@ export async function storedDims(memories: MemoryStore, model: string): Promise<
   return first?.vector.length;
 }
 
-/** Reads every live memory into `index` (through `add`), then the vectors `model` has for them. */
+function stopVectors(err: unknown, index: RecallIndex, log: Logger): void {
+  log.warn(
+    { err, loaded: index.vectors.size },
+    'the recall index could not load every vector (see the error); recall uses keywords for the rest until the next start',
+  );
+}
+
+/**
+ * Reads every live memory into `index` (through `add`), then the vectors `model` has for them. A damaged vector in
+ * the store is skipped; a vector file that cannot be written (a full disk) stops the vector part only. Either way
+ * recall keeps the index's keywords and every vector it could load, and the log says why.
+ */
 export async function loadRecallIndex(
   index: RecallIndex,
   memories: MemoryStore,
   model: string | undefined,
   add: (m: Memory) => void,
+  log: Logger,
 ): Promise<void> {
   let after: string | undefined;
   for (;;) {
@@ -58,7 +70,24 @@ export async function loadRecallIndex(
   index.reserveVectors(index.size);
   for (;;) {
     const page = await memories.vectors(model, after, PAGE);
-    index.setVectors(page.map((v) => ({ id: Number(v.id), vector: v.vector })));
+    const batch = page.map((v) => ({ id: Number(v.id), vector: v.vector }));
+    try {
+      index.setVectors(batch);
+    } catch (err) {
+      if (!(err instanceof RangeError)) return stopVectors(err, index, log);
+      // A damaged vector (wrong width, zeros): the page one by one, without it. Its memory is found by keywords.
+      for (const item of batch) {
+        try {
+          index.setVectors([item]);
+        } catch (one) {
+          if (!(one instanceof RangeError)) return stopVectors(one, index, log);
+          log.warn(
+            { err: one, memoryId: String(item.id) },
+            'a stored vector is damaged; that memory is recalled by keywords',
+          );
+        }
+      }
+    }
     if (page.length < PAGE) break;
     after = page.at(-1)!.id;
     await turn();

@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { existsSync, ftruncateSync, readdirSync, readlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, ftruncateSync, openSync, readdirSync, readlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createEmbedder, type Embedder } from '../../adapters/embedding/transformers/embedder.ts';
@@ -253,6 +254,85 @@ describe('the vector file failing', () => {
     await memory.close();
     await embedder.close();
     await store.close();
+  });
+});
+
+describe('vectors that cannot be loaded at start', () => {
+  /** A store with three memories and their vectors from the tiny model; `damage` replaces one vector with zeros. */
+  async function seeded(damage: boolean) {
+    await generateTinyModel(join(modelsDir, TINY_MODEL_ID));
+    const store = new SqliteStore(tempDir());
+    await store.init();
+    const embedder = createEmbedder({ model: TINY_MODEL_ID, dtype: 'q8', modelsDir, allowDownload: false, logger });
+    const texts = [
+      'Hooli: the retainer renews every april',
+      'Pied Piper: compression demo on tuesday',
+      'Raviga: board meeting moved to june',
+    ];
+    const vectors = await embedder.embed(texts);
+    const ids: string[] = [];
+    for (const [i, text] of texts.entries()) {
+      const m = await store.memories.add({ text, kind: 'fact', source: {} });
+      const v = damage && i === 1 ? new Float32Array(vectors[i]!.length) : vectors[i]!;
+      await store.memories.setVector(m.id, TINY_MODEL_ID, v);
+      ids.push(m.id);
+    }
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    return { store, embedder, ids, lines, log };
+  }
+
+  test('a damaged stored vector is skipped; the others load and recall works', async () => {
+    const { store, embedder, ids, lines, log } = await seeded(true);
+    const memory = new MemoryService({ store, embedder, logger: log, indexDir: tempDir() });
+    await memory.start();
+    const status = await memory.status();
+    assert.equal(status.indexed, 3);
+    assert.equal(status.vectors, 2);
+    assert.ok(
+      lines.some((l) => l.includes('a stored vector is damaged') && l.includes(`"memoryId":"${ids[1]}"`)),
+      lines.join('\n'),
+    );
+    const hits = await memory.recall('pied piper demo', { k: 1 });
+    assert.equal(hits[0]?.memory.id, ids[1], 'found by keywords');
+    await memory.close();
+    await embedder.close();
+    await store.close();
+  });
+
+  test('a full disk for the vector file: keywords and the index are kept, with one warning', async (t) => {
+    const dir = tempDir();
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', dir], { stdio: 'ignore' });
+    } catch {
+      return t.skip('needs to mount a small tmpfs (root on Linux)');
+    }
+    try {
+      // Fill it: every write of a vector row then fails with ENOSPC.
+      const filler = openSync(join(dir, 'filler'), 'w');
+      try {
+        for (;;) writeSync(filler, new Uint8Array(4096));
+      } catch (err) {
+        assert.equal((err as NodeJS.ErrnoException).code, 'ENOSPC');
+      } finally {
+        closeSync(filler);
+      }
+      const { store, embedder, ids, lines, log } = await seeded(false);
+      const memory = new MemoryService({ store, embedder, logger: log, indexDir: dir });
+      await memory.start();
+      const status = await memory.status();
+      assert.equal(status.indexed, 3, 'the index is built');
+      assert.equal(status.vectors, 0);
+      assert.equal(lines.filter((l) => l.includes('could not load every vector')).length, 1, lines.join('\n'));
+      assert.ok(lines.some((l) => l.includes('ENOSPC')));
+      const hits = await memory.recall('raviga board', { k: 1 });
+      assert.equal(hits[0]?.memory.id, ids[2]);
+      await memory.close();
+      await embedder.close();
+      await store.close();
+    } finally {
+      execFileSync('umount', [dir]);
+    }
   });
 });
 

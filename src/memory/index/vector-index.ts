@@ -80,23 +80,29 @@ export class TieredVectorIndex implements VectorIndex {
       checkId(id);
       units.set(id, normalizeInto(vector, this.dims, batch, i * this.dims));
     });
-    const fresh: Float32Array[] = [];
-    const first = this.#slots.size;
+    // Rows are written before any id is linked to its slot: a failed write (a full disk) leaves every id either
+    // with its old vector or without one, never pointing at a row that is not there.
+    const fresh: Array<[number, Float32Array]> = [];
     for (const [id, unit] of units) {
       const slot = this.#slots.get(id);
-      if (slot !== undefined) {
-        this.#rows.write(slot, unit);
-        this.#codes?.set(slot, unit);
+      if (slot === undefined) {
+        fresh.push([id, unit]);
         continue;
       }
-      const at = first + fresh.length;
-      if (at >= this.#ids.length) this.#growIds();
-      this.#ids[at] = id;
-      this.#slots.set(id, at);
-      fresh.push(unit);
+      this.#rows.write(slot, unit);
+      this.#codes?.set(slot, unit);
     }
-    this.#rows.writeMany(first, fresh);
-    fresh.forEach((unit, i) => this.#codes?.set(first + i, unit));
+    const first = this.#slots.size;
+    this.#rows.writeMany(
+      first,
+      fresh.map(([, unit]) => unit),
+    );
+    if (first + fresh.length > this.#ids.length) this.#growIds(first + fresh.length);
+    fresh.forEach(([id, unit], i) => {
+      this.#ids[first + i] = id;
+      this.#slots.set(id, first + i);
+      this.#codes?.set(first + i, unit);
+    });
     if (!this.#codes && this.size >= this.exactBelow) this.#buildCodes();
   }
 
