@@ -241,9 +241,9 @@ export class SqliteMemoryStore implements MemoryStore {
     limit: number,
   ): Promise<Array<{ id: string; vector: Float32Array }>> {
     // hex(): a BLOB column comes back as one Uint8Array per row, each its own allocation outside the JS heap, and
-    // reading 100k of them at start left 15-30 MB of the process's memory fragmented for good (bench/year.ts: idle
-    // RSS 203-210 MB against 187-194). Hex text is a string in the JS heap, collected young; a page of vectors
-    // is then decoded into one array.
+    // reading 100k of them at start left 15-30 MB of the process's memory fragmented for good (idle RSS after
+    // start 200-210 MB against 187-194 on a year of history). Hex text is a string in the JS heap, collected young;
+    // a page of vectors is then decoded into one array.
     const rows = this.#scan(
       `SELECT v.id AS id, hex(v.vector) AS hex FROM memory_vectors v JOIN memories m ON m.id = v.id
        WHERE v.model = ? AND v.id > ? AND m.forgotten_at IS NULL ORDER BY v.id LIMIT ?`,
