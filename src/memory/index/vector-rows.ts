@@ -32,6 +32,14 @@ function checkDims(dims: number): void {
   if (!Number.isInteger(dims) || dims <= 0) throw new RangeError(`dims must be a positive integer, got ${dims}`);
 }
 
+/** The row starting at byte `at` of `block`, decoded into `out`. */
+function decode(block: Block, at: number, out: Float32Array): Float32Array {
+  const scale = block.floats[at >> 2]!;
+  const from = (at >> 1) + 2;
+  for (let i = 0; i < out.length; i++) out[i] = block.ints[from + i]! * scale;
+  return out;
+}
+
 /** A block of rows in memory, with the views scoring needs (a row: f32 scale, then the i16 values, 4-byte aligned). */
 class Block {
   readonly bytes: Uint8Array;
@@ -111,23 +119,19 @@ export class VectorRows {
       this.#block.bytes.copyWithin(to * this.rowBytes, from * this.rowBytes, (from + 1) * this.rowBytes);
       return;
     }
-    this.#pwrite(this.#load(from).bytes, to);
+    this.#locate(from);
+    this.#pwrite(this.#block.bytes, to);
   }
 
   /** The cosine of a unit-length query with row `slot`. */
   score(unit: Float32Array, slot: number): number {
-    const block = this.#load(slot);
-    const at = this.#fd === undefined ? slot * this.rowBytes : 0;
-    return dotRow(unit, block.ints, (at >> 1) + 2, this.dims) * block.floats[at >> 2]!;
+    const at = this.#locate(slot);
+    return dotRow(unit, this.#block.ints, (at >> 1) + 2, this.dims) * this.#block.floats[at >> 2]!;
   }
 
   /** Row `slot` decoded. */
   vector(slot: number): Float32Array {
-    const block = this.#load(slot);
-    const at = this.#fd === undefined ? slot * this.rowBytes : 0;
-    const scale = block.floats[at >> 2]!;
-    const from = (at >> 1) + 2;
-    return Float32Array.from(block.ints.subarray(from, from + this.dims), (x) => x * scale);
+    return decode(this.#block, this.#locate(slot), new Float32Array(this.dims));
   }
 
   /**
@@ -137,13 +141,7 @@ export class VectorRows {
   forEach(count: number, visit: (slot: number, vector: Float32Array) => void): void {
     const v = new Float32Array(this.dims);
     this.#chunks(count, (block, first, rows) => {
-      for (let r = 0; r < rows; r++) {
-        const at = r * this.rowBytes;
-        const scale = block.floats[at >> 2]!;
-        const from = (at >> 1) + 2;
-        for (let i = 0; i < this.dims; i++) v[i] = block.ints[from + i]! * scale;
-        visit(first + r, v);
-      }
+      for (let r = 0; r < rows; r++) visit(first + r, decode(block, r * this.rowBytes, v));
     });
   }
 
@@ -194,11 +192,12 @@ export class VectorRows {
     }
   }
 
-  /** The block holding row `slot`: the whole array in memory, the row read into the one-row block on disk. */
-  #load(slot: number): Block {
+  /** Where row `slot` starts in #block (bytes): the whole array in memory, the one-row block it is read into on disk. */
+  #locate(slot: number): number {
     this.#open();
-    if (this.#fd !== undefined) this.#pread(this.#block.bytes, this.rowBytes, slot);
-    return this.#block;
+    if (this.#fd === undefined) return slot * this.rowBytes;
+    this.#pread(this.#block.bytes, this.rowBytes, slot);
+    return 0;
   }
 
   #encode(block: Block, slot: number, unit: Float32Array): void {
